@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/* A small MLP forward pass through tact against the same computation written by hand with
+ * OpenBLAS, same process:
+ *
+ *     x = tf.placeholder(tf.float32, [64, 784])
+ *     h1 = tf.nn.relu(tf.matmul(x, W1) + b1)        # 512
+ *     h2 = tf.nn.relu(tf.matmul(h1, W2) + b2)       # 512
+ *     y = tf.nn.softmax(tf.matmul(h2, W3) + b3)     # 10
+ *     sess.run(y, {x: X})
+ *
+ *   mlp_raw   cblas_sgemm, then a separate bias-add loop, a separate relu loop, ... and a
+ *             softmax loop, into buffers allocated once (the straightforward C program)
+ *   mlp_tact  tact_session_run feeding x and fetching y (default executor and config), then
+ *             destroying the result
+ *
+ * Weights and x are uniform random with a fixed seed. Both outputs must agree within 1e-4
+ * (checked before and after timing). The two are timed in alternating blocks. value = runs/s
+ * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Target: >= 1.10. */
+#include "bench.h"
+
+#include <cblas.h>
+
+#define MLP_BATCH 64
+#define MLP_IN    784
+#define MLP_H     512
+#define MLP_OUT   10
+#define MLP_N_LAYERS 3
+#define MLP_BLOCK 50  /* runs per side before switching */
+
+static const int mlp_in[MLP_N_LAYERS] = { MLP_IN, MLP_H, MLP_H };
+static const int mlp_out[MLP_N_LAYERS] = { MLP_H, MLP_H, MLP_OUT };
+
+typedef struct mlp {
+    float *x;                  /* [64, 784] */
+    float *w[MLP_N_LAYERS];    /* [in, out] */
+    float *b[MLP_N_LAYERS];    /* [out] */
+    float *h[MLP_N_LAYERS];    /* raw activations [64, out]; h[2] is the softmax output */
+} mlp_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The straightforward OpenBLAS version                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+static void mlp_raw(mlp_t *m)
+{
+    const float *in = m->x;
+    for (int l = 0; l < MLP_N_LAYERS; l++) {
+        int k = mlp_in[l], n = mlp_out[l];
+        float *h = m->h[l];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, MLP_BATCH, n, k, 1.0f, in, k,
+                    m->w[l], n, 0.0f, h, n);
+        for (int i = 0; i < MLP_BATCH; i++) {  /* bias */
+            for (int j = 0; j < n; j++)
+                h[i * n + j] += m->b[l][j];
+        }
+        if (l < MLP_N_LAYERS - 1) {
+            for (int i = 0; i < MLP_BATCH * n; i++)  /* relu */
+                h[i] = h[i] > 0.0f ? h[i] : 0.0f;
+        }
+        in = h;
+    }
+    float *y = m->h[MLP_N_LAYERS - 1];
+    for (int i = 0; i < MLP_BATCH; i++) {  /* softmax, max-shifted */
+        float *row = y + i * MLP_OUT;
+        float mx = row[0], sum = 0.0f;
+        for (int j = 1; j < MLP_OUT; j++)
+            mx = row[j] > mx ? row[j] : mx;
+        for (int j = 0; j < MLP_OUT; j++) {
+            row[j] = expf(row[j] - mx);
+            sum += row[j];
+        }
+        for (int j = 0; j < MLP_OUT; j++)
+            row[j] /= sum;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* tact                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct mlp_tact {
+    tact_session_t *s;
+    tact_output_t x, y;
+    tact_tensor_t *xv;
+    tact_status_t st;
+} mlp_tact_t;
+
+/* Build the graph into `g`; weights are copied into constants. */
+static tact_code_t mlp_build(tact_graph_t *g, const mlp_t *m, mlp_tact_t *t, tact_status_t *st)
+{
+    int64_t xdims[2] = { MLP_BATCH, MLP_IN };
+    t->x = tact_placeholder(g, TACT_DTYPE_F32, xdims, 2, "x", st);
+    tact_output_t h = t->x;
+    for (int l = 0; l < MLP_N_LAYERS && st->code == TACT_CODE_OK; l++) {
+        int64_t wdims[2] = { mlp_in[l], mlp_out[l] }, bdims[1] = { mlp_out[l] };
+        tact_tensor_t *w = tact_tensor_new(TACT_DTYPE_F32, wdims, 2, m->w[l], st);
+        tact_tensor_t *b = tact_tensor_new(TACT_DTYPE_F32, bdims, 1, m->b[l], st);
+        tact_output_t wc = tact_constant(g, w, NULL, st);
+        tact_output_t bc = tact_constant(g, b, NULL, st);
+        tact_tensor_destroy(&w);
+        tact_tensor_destroy(&b);
+        h = tact_add(g, tact_matmul(g, h, wc, false, false, NULL, st), bc, NULL, st);
+        if (l < MLP_N_LAYERS - 1)
+            h = tact_relu(g, h, NULL, st);
+    }
+    t->y = tact_softmax(g, h, NULL, st);
+    t->xv = tact_tensor_new(TACT_DTYPE_F32, xdims, 2, m->x, st);
+    return st->code;
+}
+
+/* One run; *out_p receives the result when out_p is not NULL, else it is destroyed. */
+static int mlp_tact_run(mlp_tact_t *t, tact_tensor_t **out_p)
+{
+    tact_feed_t feed = { t->x, t->xv };
+    tact_tensor_t *out = NULL;
+    if (tact_session_run(t->s, &t->y, 1, &out, &feed, 1, NULL, 0, &t->st) != TACT_CODE_OK) {
+        bench_failed(&t->st, "tact_session_run");
+        return -1;
+    }
+    if (out_p != NULL)
+        *out_p = out;
+    else
+        tact_tensor_destroy(&out);
+    return 0;
+}
+
+/* Compare tact's output with the raw one: 0 when they agree within 1e-4. */
+static int mlp_check(mlp_tact_t *t, mlp_t *m, const char *when)
+{
+    tact_tensor_t *out = NULL;
+    if (mlp_tact_run(t, &out) != 0)
+        return -1;
+    mlp_raw(m);
+    int rc = 0;
+    if (tact_tensor_dtype(out) != TACT_DTYPE_F32 || tact_tensor_ndims(out) != 2 ||
+        tact_tensor_dim(out, 0) != MLP_BATCH || tact_tensor_dim(out, 1) != MLP_OUT) {
+        fprintf(stderr, "bench: mlp (%s): tact's output has the wrong dtype or shape\n", when);
+        rc = -1;
+    } else {
+        const float *got = tact_tensor_data(out), *want = m->h[MLP_N_LAYERS - 1];
+        double max_diff = 0, row_sum = 0;
+        for (int i = 0; i < MLP_BATCH * MLP_OUT; i++) {
+            max_diff = fmax(max_diff, fabs((double) got[i] - (double) want[i]));
+            row_sum += got[i];
+        }
+        bench_note("check (%s): max |tact - raw| = %.3g over %d outputs, mean row sum %.6f",
+                   when, max_diff, MLP_BATCH * MLP_OUT, row_sum / MLP_BATCH);
+        if (!(max_diff < 1e-4)) {
+            fprintf(stderr, "bench: mlp (%s): tact and raw differ by %g (limit 1e-4)\n", when,
+                    max_diff);
+            rc = -1;
+        }
+    }
+    tact_tensor_destroy(&out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void mlp_free(mlp_t *m)
+{
+    free(m->x);
+    for (int l = 0; l < MLP_N_LAYERS; l++) {
+        free(m->w[l]);
+        free(m->b[l]);
+        free(m->h[l]);
+    }
+}
+
+static int mlp_init(mlp_t *m)
+{
+    memset(m, 0, sizeof *m);
+    bench_rng_t rng = { 0x6d6c70u };
+    m->x = malloc((size_t) MLP_BATCH * MLP_IN * sizeof *m->x);
+    bool ok = m->x != NULL;
+    for (int l = 0; l < MLP_N_LAYERS; l++) {
+        m->w[l] = malloc((size_t) mlp_in[l] * (size_t) mlp_out[l] * sizeof *m->w[l]);
+        m->b[l] = malloc((size_t) mlp_out[l] * sizeof *m->b[l]);
+        m->h[l] = malloc((size_t) MLP_BATCH * (size_t) mlp_out[l] * sizeof *m->h[l]);
+        ok = ok && m->w[l] && m->b[l] && m->h[l];
+    }
+    if (!ok) {
+        fprintf(stderr, "bench: out of memory\n");
+        return -1;
+    }
+    for (int i = 0; i < MLP_BATCH * MLP_IN; i++)
+        m->x[i] = bench_rng_uniform(&rng, 0.0f, 1.0f);
+    for (int l = 0; l < MLP_N_LAYERS; l++) {
+        float r = 1.0f / sqrtf((float) mlp_in[l]);  /* LeCun-uniform-like scale */
+        for (int i = 0; i < mlp_in[l] * mlp_out[l]; i++)
+            m->w[l][i] = bench_rng_uniform(&rng, -r, r);
+        for (int j = 0; j < mlp_out[l]; j++)
+            m->b[l][j] = bench_rng_uniform(&rng, -0.1f, 0.1f);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts_t opt;
+    int prc = bench_parse_args(argc, argv, &opt);
+    if (prc != 0)
+        return prc > 0 ? 0 : 2;
+    bench_load_t load0 = bench_load_now();
+
+    int rc = 1;
+    mlp_t m;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    mlp_tact_t t = { .st = TACT_STATUS_INIT };
+    bench_samples_t s_tact = { 0 }, s_raw = { 0 };
+    if (mlp_init(&m) != 0)
+        goto done;
+    if (mlp_build(g, &m, &t, &st) != TACT_CODE_OK)
+        bench_failed(&st, "building the graph");
+    t.s = tact_session_new(NULL, g, NULL, &st);
+    if (bench_failed(&st, "tact_session_new"))
+        goto done;
+
+    int runs = opt.quick ? 3 : 2000;  /* per side */
+    int block = opt.quick ? 1 : MLP_BLOCK;
+    int warmup = opt.quick ? 1 : 50;
+    bench_header("bench_mlp", "x[64,784] -> dense 512 relu -> dense 512 relu -> dense 10 -> "
+                              "softmax, float32; ratio = tact runs/s / raw runs/s "
+                              "(higher is better)");
+    bench_note("OpenBLAS %s, %d threads; %d runs per side in alternating blocks of %d%s",
+               openblas_get_config(), openblas_get_num_threads(), runs, block,
+               opt.quick ? "; --quick: figures mean nothing" : "");
+    if (mlp_check(&t, &m, "before") != 0)
+        goto done;
+    if (bench_samples_reserve(&s_tact, (size_t) runs) != 0 ||
+        bench_samples_reserve(&s_raw, (size_t) runs) != 0)
+        goto done;
+    for (int i = 0; i < warmup; i++) {
+        if (mlp_tact_run(&t, NULL) != 0)
+            goto done;
+        mlp_raw(&m);
+    }
+    while (s_tact.n < (size_t) runs) {
+        int k = block;
+        if ((size_t) k > (size_t) runs - s_tact.n)
+            k = (int) ((size_t) runs - s_tact.n);
+        for (int i = 0; i < k; i++) {
+            int64_t t0 = bench_now_ns();
+            if (mlp_tact_run(&t, NULL) != 0)
+                goto done;
+            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
+        }
+        for (int i = 0; i < k; i++) {
+            int64_t t0 = bench_now_ns();
+            mlp_raw(&m);
+            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
+        }
+    }
+    if (mlp_check(&t, &m, "after") != 0)
+        goto done;
+
+    bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
+    double vr = 1e6 / sr.median_us, vt = 1e6 / stt.median_us;
+    bench_line("mlp_raw", "CPU", "64x784", &sr, vr, "runs/s", NAN, NULL);
+    bench_line("mlp_tact", "CPU", "64x784", &stt, vt, "runs/s", vt / vr, "mlp_raw");
+    if (!opt.quick)
+        bench_target("mlp_tact >= 1.10 x mlp_raw (runs/s)", vt / vr >= 1.10);
+    bench_note_load(&load0);
+    rc = 0;
+
+done:
+    bench_samples_free(&s_tact);
+    bench_samples_free(&s_raw);
+    if (t.s != NULL) {
+        tact_status_t cst = TACT_STATUS_INIT;
+        if (tact_session_close(t.s, &cst) != TACT_CODE_OK) {
+            bench_failed(&cst, "tact_session_close");
+            rc = 1;
+        }
+    }
+    tact_session_destroy(&t.s);
+    tact_tensor_destroy(&t.xv);
+    tact_graph_destroy(&g);
+    mlp_free(&m);
+    return rc;
+}

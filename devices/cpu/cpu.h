@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The CPU device's interface table and what the runtime asks of the host. */
+#ifndef TACT_DEVICES_CPU_CPU_H
+#define TACT_DEVICES_CPU_CPU_H
+
+#include "devices/device_impl.h"
+
+extern const tact_device_iface_t tact__cpu_iface;
+
+/* Physical cores of this machine (hwloc), read once; at least 1. Thread-safe. */
+int tact__cpu_core_count(void);
+
+/* OpenBLAS' thread count (intra-op parallelism). Process-wide, as OpenBLAS keeps it. */
+void tact__cpu_set_blas_threads(int n);
+
+#endif

@@ -1,0 +1,961 @@
+/* SPDX-License-Identifier: MIT */
+/* The CPU kernels: one function per op kind, dispatching on dtype through tables of small
+ * typed loops, with OpenBLAS for float matmul. A kernel trusts tact__op_infer: its inputs have
+ * been checked and `out` has the inferred dtype and shape, so it only computes. It fails where
+ * TensorFlow's kernels fail on values (integer division by zero), and with UNIMPLEMENTED on a
+ * dtype it has no loop for (tact__cpu_kernel_supports says which). Flat loops are written
+ * so that gcc -O2 vectorises them (restrict pointers, simple bodies, see CPU_LOOP). Sums and
+ * means accumulate float32 in double, so they are at least as accurate as TensorFlow's. Not
+ * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
+#include "devices/cpu/kernels.h"
+
+#include <cblas.h>
+
+/* gcc -O2 (cost model "very cheap") vectorises a loop only when its trip count is a known
+ * multiple of the vector width, so each flat loop runs a multiple of 16 and then the tail. */
+/* clang-format off */
+#define CPU_LOOP(i, n, BODY)                                                                       \
+    do {                                                                                           \
+        const int64_t cpu_n_ = (n);                                                                \
+        const int64_t cpu_m_ = cpu_n_ & ~(int64_t) 15;                                             \
+        int64_t i = 0;                                                                             \
+        for (; i < cpu_m_; i++)                                                                    \
+            BODY                                                                                   \
+        for (; i < cpu_n_; i++)                                                                    \
+            BODY                                                                                   \
+    } while (0)
+
+#define CPU_BIT(dt)  (1u << (unsigned) (dt))
+#define CPU_NUMERIC  (CPU_BIT(TACT_DTYPE_F32) | CPU_BIT(TACT_DTYPE_F64) |                          \
+                      CPU_BIT(TACT_DTYPE_I32) | CPU_BIT(TACT_DTYPE_I64))
+/* clang-format on */
+
+/* Element-wise loops over n elements: one input, or two. */
+typedef void (*cpu_row1_fn)(const void *restrict x, void *restrict o, int64_t n);
+typedef void (*cpu_row2_fn)(const void *restrict a, const void *restrict b, void *restrict o,
+                            int64_t n);
+
+static tact_code_t cpu_fail_dtype(const tact_op_t *op, tact_dtype_t dtype, tact_status_t *st)
+{
+    return tact__fail(st, TACT_CODE_UNIMPLEMENTED,
+                      "No registered '%s' OpKernel for CPU devices compatible with dtype %s",
+                      tact__op_kind_type(op->kind), tact_dtype_name(dtype));
+}
+
+static bool cpu_numeric(tact_dtype_t dtype)
+{
+    return tact__dtype_valid(dtype) && (CPU_NUMERIC & CPU_BIT(dtype)) != 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Binary ops with broadcasting                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The three inner loops of a binary op: vv a[i] op b[i], sv a[0] op b[i], vs a[i] op b[0]. */
+typedef struct cpu_binary_fns {
+    cpu_row2_fn vv;
+    cpu_row2_fn sv;
+    cpu_row2_fn vs;
+} cpu_binary_fns_t;
+
+#define CPU_BINARY(name, T, EXPR)                                                                  \
+    static void cpu_##name##_vv(const void *restrict va, const void *restrict vb,                  \
+                                void *restrict vo, int64_t n)                                      \
+    {                                                                                              \
+        const T *restrict a = va;                                                                  \
+        const T *restrict b = vb;                                                                  \
+        T *restrict o = vo;                                                                        \
+        CPU_LOOP(i, n, {                                                                           \
+            const T x = a[i];                                                                      \
+            const T y = b[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        });                                                                                        \
+    }                                                                                              \
+    static void cpu_##name##_sv(const void *restrict va, const void *restrict vb,                  \
+                                void *restrict vo, int64_t n)                                      \
+    {                                                                                              \
+        const T x = *(const T *) va;                                                               \
+        const T *restrict b = vb;                                                                  \
+        T *restrict o = vo;                                                                        \
+        CPU_LOOP(i, n, {                                                                           \
+            const T y = b[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        });                                                                                        \
+    }                                                                                              \
+    static void cpu_##name##_vs(const void *restrict va, const void *restrict vb,                  \
+                                void *restrict vo, int64_t n)                                      \
+    {                                                                                              \
+        const T *restrict a = va;                                                                  \
+        const T y = *(const T *) vb;                                                               \
+        T *restrict o = vo;                                                                        \
+        CPU_LOOP(i, n, {                                                                           \
+            const T x = a[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        });                                                                                        \
+    }
+
+/* Integers wrap on overflow, as TensorFlow's kernels do in practice: the arithmetic is done
+ * unsigned, where wrapping is defined. INT_MIN / -1 gives INT_MIN instead of trapping. */
+/* clang-format off */
+CPU_BINARY(add_f32, float, x + y)
+CPU_BINARY(add_f64, double, x + y)
+CPU_BINARY(add_i32, int32_t, (int32_t) ((uint32_t) x + (uint32_t) y))
+CPU_BINARY(add_i64, int64_t, (int64_t) ((uint64_t) x + (uint64_t) y))
+CPU_BINARY(sub_f32, float, x - y)
+CPU_BINARY(sub_f64, double, x - y)
+CPU_BINARY(sub_i32, int32_t, (int32_t) ((uint32_t) x - (uint32_t) y))
+CPU_BINARY(sub_i64, int64_t, (int64_t) ((uint64_t) x - (uint64_t) y))
+CPU_BINARY(mul_f32, float, x * y)
+CPU_BINARY(mul_f64, double, x * y)
+CPU_BINARY(mul_i32, int32_t, (int32_t) ((uint32_t) x * (uint32_t) y))
+CPU_BINARY(mul_i64, int64_t, (int64_t) ((uint64_t) x * (uint64_t) y))
+CPU_BINARY(realdiv_f32, float, x / y)
+CPU_BINARY(realdiv_f64, double, x / y)
+CPU_BINARY(div_i32, int32_t, y == -1 ? (int32_t) (0u - (uint32_t) x) : x / y)
+CPU_BINARY(div_i64, int64_t, y == -1 ? (int64_t) (0u - (uint64_t) x) : x / y)
+
+#define CPU_FNS(name) { cpu_##name##_vv, cpu_##name##_sv, cpu_##name##_vs }
+
+static const cpu_binary_fns_t cpu_binary_table[TACT_OP_COUNT][TACT_DTYPE_COUNT] = {
+    [TACT_OP_ADD] = {
+        [TACT_DTYPE_F32] = CPU_FNS(add_f32), [TACT_DTYPE_F64] = CPU_FNS(add_f64),
+        [TACT_DTYPE_I32] = CPU_FNS(add_i32), [TACT_DTYPE_I64] = CPU_FNS(add_i64),
+    },
+    [TACT_OP_SUB] = {
+        [TACT_DTYPE_F32] = CPU_FNS(sub_f32), [TACT_DTYPE_F64] = CPU_FNS(sub_f64),
+        [TACT_DTYPE_I32] = CPU_FNS(sub_i32), [TACT_DTYPE_I64] = CPU_FNS(sub_i64),
+    },
+    [TACT_OP_MUL] = {
+        [TACT_DTYPE_F32] = CPU_FNS(mul_f32), [TACT_DTYPE_F64] = CPU_FNS(mul_f64),
+        [TACT_DTYPE_I32] = CPU_FNS(mul_i32), [TACT_DTYPE_I64] = CPU_FNS(mul_i64),
+    },
+    [TACT_OP_REALDIV] = {
+        [TACT_DTYPE_F32] = CPU_FNS(realdiv_f32), [TACT_DTYPE_F64] = CPU_FNS(realdiv_f64),
+    },
+    [TACT_OP_DIV] = {
+        [TACT_DTYPE_I32] = CPU_FNS(div_i32), [TACT_DTYPE_I64] = CPU_FNS(div_i64),
+    },
+};
+/* clang-format on */
+
+/* out = a op b with numpy broadcasting. Equal shapes and scalars take one flat loop. Otherwise
+ * the output axes are merged into runs that broadcast the same way in both inputs (size-1 axes
+ * dropped), and each innermost run is one vv, sv or vs loop: a bias row over a matrix becomes
+ * one vv loop per row. */
+static void cpu_broadcast(const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *out,
+                          const cpu_binary_fns_t *fns)
+{
+    const char *pa = a->data;
+    const char *pb = b->data;
+    char *po = out->data;
+    size_t esz = tact_dtype_size(out->dtype);
+
+    if (out->nelems == 0)
+        return;
+    if (a->nelems == out->nelems && b->nelems == out->nelems) {
+        fns->vv(pa, pb, po, out->nelems);
+        return;
+    }
+    if (a->nelems == 1) {
+        fns->sv(pa, pb, po, out->nelems);
+        return;
+    }
+    if (b->nelems == 1) {
+        fns->vs(pa, pb, po, out->nelems);
+        return;
+    }
+
+    int64_t dims[TACT_MAX_DIMS];
+    bool bcast_a[TACT_MAX_DIMS];
+    bool bcast_b[TACT_MAX_DIMS];
+    int n = 0;
+    int pad_a = out->ndims - a->ndims;
+    int pad_b = out->ndims - b->ndims;
+    for (int i = 0; i < out->ndims; i++) {
+        int64_t d = out->dims[i];
+        if (d == 1)
+            continue;
+        bool fa = i < pad_a || a->dims[i - pad_a] == 1;
+        bool fb = i < pad_b || b->dims[i - pad_b] == 1;
+        if (n > 0 && bcast_a[n - 1] == fa && bcast_b[n - 1] == fb) {
+            dims[n - 1] *= d;
+        } else {
+            dims[n] = d;
+            bcast_a[n] = fa;
+            bcast_b[n] = fb;
+            n++;
+        }
+    }
+    TACT_ASSERT(n >= 1);
+
+    int64_t stride_a[TACT_MAX_DIMS];
+    int64_t stride_b[TACT_MAX_DIMS];
+    int64_t ea = 1;
+    int64_t eb = 1;
+    for (int i = n - 1; i >= 0; i--) {
+        stride_a[i] = bcast_a[i] ? 0 : ea;
+        stride_b[i] = bcast_b[i] ? 0 : eb;
+        ea *= bcast_a[i] ? 1 : dims[i];
+        eb *= bcast_b[i] ? 1 : dims[i];
+    }
+
+    int last = n - 1;
+    int64_t inner = dims[last];
+    cpu_row2_fn fn = bcast_a[last] ? fns->sv : bcast_b[last] ? fns->vs : fns->vv;
+    int64_t rows = out->nelems / inner;
+    int64_t idx[TACT_MAX_DIMS] = {0};
+    int64_t oa = 0;
+    int64_t ob = 0;
+    for (int64_t row = 0; row < rows; row++) {
+        fn(pa + (size_t) oa * esz, pb + (size_t) ob * esz, po + (size_t) (row * inner) * esz,
+           inner);
+        for (int d = last - 1; d >= 0; d--) {
+            oa += stride_a[d];
+            ob += stride_b[d];
+            if (++idx[d] < dims[d])
+                break;
+            oa -= stride_a[d] * dims[d];
+            ob -= stride_b[d] * dims[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+static bool cpu_has_zero(const tact_tensor_t *t)
+{
+    int zero = 0;
+    if (t->dtype == TACT_DTYPE_I32) {
+        const int32_t *p = t->data;
+        CPU_LOOP(i, t->nelems, { zero |= p[i] == 0; });
+    } else {
+        TACT_ASSERT(t->dtype == TACT_DTYPE_I64);
+        const int64_t *p = t->data;
+        CPU_LOOP(i, t->nelems, { zero |= p[i] == 0; });
+    }
+    return zero != 0;
+}
+
+static tact_code_t cpu_binary(const tact_op_t *op, const tact_tensor_t *const *in,
+                              tact_tensor_t *out, tact_status_t *st)
+{
+    const cpu_binary_fns_t *fns = &cpu_binary_table[op->kind][in[0]->dtype];
+    if (fns->vv == NULL || in[1]->dtype != in[0]->dtype)
+        return cpu_fail_dtype(op, in[0]->dtype, st);
+    /* TensorFlow checks every divisor before it writes anything. */
+    if (op->kind == TACT_OP_DIV && out->nelems > 0 && cpu_has_zero(in[1]))
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Integer division by zero");
+    cpu_broadcast(in[0], in[1], out, fns);
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Unary ops and softmax                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define CPU_UNARY(name, T, EXPR)                                                                   \
+    static void cpu_##name(const void *restrict vx, void *restrict vo, int64_t n)                  \
+    {                                                                                              \
+        const T *restrict xs = vx;                                                                 \
+        T *restrict o = vo;                                                                        \
+        CPU_LOOP(i, n, {                                                                           \
+            const T x = xs[i];                                                                     \
+            o[i] = (EXPR);                                                                         \
+        });                                                                                        \
+    }
+
+/* Stable for any x: exp never overflows because its argument is -|x|. */
+static inline float cpu_sigmoidf(float x)
+{
+    float e = expf(-fabsf(x));
+    float r = 1.0f / (1.0f + e);
+    return x >= 0.0f ? r : e * r;
+}
+
+static inline double cpu_sigmoid(double x)
+{
+    double e = exp(-fabs(x));
+    double r = 1.0 / (1.0 + e);
+    return x >= 0.0 ? r : e * r;
+}
+
+/* Relu is "x < 0 ? 0 : x" so that NaN passes through, as with TensorFlow's max(x, 0). */
+CPU_UNARY(neg_f32, float, -x)
+CPU_UNARY(neg_f64, double, -x)
+CPU_UNARY(neg_i32, int32_t, (int32_t) (0u - (uint32_t) x))
+CPU_UNARY(neg_i64, int64_t, (int64_t) (0u - (uint64_t) x))
+CPU_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x)
+CPU_UNARY(relu_f64, double, x < 0.0 ? 0.0 : x)
+CPU_UNARY(relu_i32, int32_t, x < 0 ? 0 : x)
+CPU_UNARY(relu_i64, int64_t, x < 0 ? 0 : x)
+CPU_UNARY(sigmoid_f32, float, cpu_sigmoidf(x))
+CPU_UNARY(sigmoid_f64, double, cpu_sigmoid(x))
+CPU_UNARY(tanh_f32, float, tanhf(x))
+CPU_UNARY(tanh_f64, double, tanh(x))
+
+/* clang-format off */
+static const cpu_row1_fn cpu_unary_table[TACT_OP_COUNT][TACT_DTYPE_COUNT] = {
+    [TACT_OP_NEG] = {
+        [TACT_DTYPE_F32] = cpu_neg_f32, [TACT_DTYPE_F64] = cpu_neg_f64,
+        [TACT_DTYPE_I32] = cpu_neg_i32, [TACT_DTYPE_I64] = cpu_neg_i64,
+    },
+    [TACT_OP_RELU] = {
+        [TACT_DTYPE_F32] = cpu_relu_f32, [TACT_DTYPE_F64] = cpu_relu_f64,
+        [TACT_DTYPE_I32] = cpu_relu_i32, [TACT_DTYPE_I64] = cpu_relu_i64,
+    },
+    [TACT_OP_SIGMOID] = { [TACT_DTYPE_F32] = cpu_sigmoid_f32, [TACT_DTYPE_F64] = cpu_sigmoid_f64 },
+    [TACT_OP_TANH] = { [TACT_DTYPE_F32] = cpu_tanh_f32, [TACT_DTYPE_F64] = cpu_tanh_f64 },
+};
+/* clang-format on */
+
+static tact_code_t cpu_unary(const tact_op_t *op, const tact_tensor_t *const *in,
+                             tact_tensor_t *out, tact_status_t *st)
+{
+    cpu_row1_fn fn = cpu_unary_table[op->kind][in[0]->dtype];
+    if (fn == NULL)
+        return cpu_fail_dtype(op, in[0]->dtype, st);
+    fn(in[0]->data, out->data, out->nelems);
+    return TACT_CODE_OK;
+}
+
+/* Softmax over rows of n: subtract the row's max (so exp never overflows), sum in double,
+ * scale by the inverse as TensorFlow's Eigen kernel does. */
+#define CPU_SOFTMAX(name, T, EXP)                                                                  \
+    static void cpu_softmax_##name(const T *restrict x, T *restrict o, int64_t rows, int64_t n)    \
+    {                                                                                              \
+        for (int64_t r = 0; r < rows; r++, x += n, o += n) {                                       \
+            T m = x[0];                                                                            \
+            for (int64_t j = 1; j < n; j++)                                                        \
+                m = x[j] > m ? x[j] : m;                                                           \
+            double sum = 0.0;                                                                      \
+            for (int64_t j = 0; j < n; j++) {                                                      \
+                T e = EXP(x[j] - m);                                                               \
+                o[j] = e;                                                                          \
+                sum += e;                                                                          \
+            }                                                                                      \
+            const T inv = (T) (1.0 / sum);                                                         \
+            CPU_LOOP(j, n, { o[j] *= inv; });                                                      \
+        }                                                                                          \
+    }
+
+CPU_SOFTMAX(f32, float, expf)
+CPU_SOFTMAX(f64, double, exp)
+
+static tact_code_t cpu_softmax(const tact_op_t *op, const tact_tensor_t *const *in,
+                               tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    TACT_ASSERT(x->ndims >= 1);
+    int64_t n = x->dims[x->ndims - 1];
+    if (x->nelems == 0)
+        return TACT_CODE_OK;
+    if (x->dtype == TACT_DTYPE_F32)
+        cpu_softmax_f32(x->data, out->data, x->nelems / n, n);
+    else if (x->dtype == TACT_DTYPE_F64)
+        cpu_softmax_f64(x->data, out->data, x->nelems / n, n);
+    else
+        return cpu_fail_dtype(op, x->dtype, st);
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Cast                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Float to integer truncates toward zero; NaN and values out of range give the most negative
+ * integer, as x86's conversion (and so TensorFlow and numpy there) does, without C's undefined
+ * behaviour. */
+static inline int32_t cpu_to_i32(double v)
+{
+    return v > -2147483649.0 && v < 2147483648.0 ? (int32_t) v : INT32_MIN;
+}
+
+static inline int64_t cpu_to_i64(double v)
+{
+    return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (int64_t) v : INT64_MIN;
+}
+
+/* Bools are read as bytes and tested "!= 0", so any non-zero byte counts as true. */
+#define CPU_CAST(name, From, To, EXPR)                                                             \
+    static void cpu_cast_##name(const void *restrict vx, void *restrict vo, int64_t n)             \
+    {                                                                                              \
+        const From *restrict xs = vx;                                                              \
+        To *restrict o = vo;                                                                       \
+        CPU_LOOP(i, n, {                                                                           \
+            const From x = xs[i];                                                                  \
+            o[i] = (EXPR);                                                                         \
+        });                                                                                        \
+    }
+
+CPU_CAST(f32_f64, float, double, (double) x)
+CPU_CAST(f32_i32, float, int32_t, cpu_to_i32(x))
+CPU_CAST(f32_i64, float, int64_t, cpu_to_i64(x))
+CPU_CAST(f32_bool, float, bool, x != 0.0f)
+CPU_CAST(f64_f32, double, float, (float) x)
+CPU_CAST(f64_i32, double, int32_t, cpu_to_i32(x))
+CPU_CAST(f64_i64, double, int64_t, cpu_to_i64(x))
+CPU_CAST(f64_bool, double, bool, x != 0.0)
+CPU_CAST(i32_f32, int32_t, float, (float) x)
+CPU_CAST(i32_f64, int32_t, double, (double) x)
+CPU_CAST(i32_i64, int32_t, int64_t, (int64_t) x)
+CPU_CAST(i32_bool, int32_t, bool, x != 0)
+CPU_CAST(i64_f32, int64_t, float, (float) x)
+CPU_CAST(i64_f64, int64_t, double, (double) x)
+CPU_CAST(i64_i32, int64_t, int32_t, (int32_t) x)
+CPU_CAST(i64_bool, int64_t, bool, x != 0)
+CPU_CAST(bool_f32, uint8_t, float, x != 0 ? 1.0f : 0.0f)
+CPU_CAST(bool_f64, uint8_t, double, x != 0 ? 1.0 : 0.0)
+CPU_CAST(bool_i32, uint8_t, int32_t, x != 0)
+CPU_CAST(bool_i64, uint8_t, int64_t, x != 0)
+
+/* clang-format off */
+#define F32 TACT_DTYPE_F32
+#define F64 TACT_DTYPE_F64
+#define I32 TACT_DTYPE_I32
+#define I64 TACT_DTYPE_I64
+#define BOOL TACT_DTYPE_BOOL
+
+/* [from][to]; same-dtype casts copy. */
+static const cpu_row1_fn cpu_cast_table[TACT_DTYPE_COUNT][TACT_DTYPE_COUNT] = {
+    [F32] = { [F64] = cpu_cast_f32_f64, [I32] = cpu_cast_f32_i32, [I64] = cpu_cast_f32_i64,
+              [BOOL] = cpu_cast_f32_bool },
+    [F64] = { [F32] = cpu_cast_f64_f32, [I32] = cpu_cast_f64_i32, [I64] = cpu_cast_f64_i64,
+              [BOOL] = cpu_cast_f64_bool },
+    [I32] = { [F32] = cpu_cast_i32_f32, [F64] = cpu_cast_i32_f64, [I64] = cpu_cast_i32_i64,
+              [BOOL] = cpu_cast_i32_bool },
+    [I64] = { [F32] = cpu_cast_i64_f32, [F64] = cpu_cast_i64_f64, [I32] = cpu_cast_i64_i32,
+              [BOOL] = cpu_cast_i64_bool },
+    [BOOL] = { [F32] = cpu_cast_bool_f32, [F64] = cpu_cast_bool_f64, [I32] = cpu_cast_bool_i32,
+               [I64] = cpu_cast_bool_i64 },
+};
+
+#undef F32
+#undef F64
+#undef I32
+#undef I64
+#undef BOOL
+/* clang-format on */
+
+static bool cpu_cast_supported(tact_dtype_t from, tact_dtype_t to)
+{
+    if (!tact__dtype_valid(from) || !tact__dtype_valid(to))
+        return false;
+    if (from == to)
+        return tact_dtype_size(from) > 0;
+    return cpu_cast_table[from][to] != NULL;
+}
+
+static tact_code_t cpu_cast(const tact_op_t *op, const tact_tensor_t *const *in, tact_tensor_t *out,
+                            tact_status_t *st)
+{
+    tact_dtype_t from = in[0]->dtype;
+    tact_dtype_t to = out->dtype;
+    if (!cpu_cast_supported(from, to))
+        return cpu_fail_dtype(op, from, st);
+    if (from == to) {
+        if (out->nbytes > 0)
+            memcpy(out->data, in[0]->data, out->nbytes);
+    } else {
+        cpu_cast_table[from][to](in[0]->data, out->data, out->nelems);
+    }
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sum and Mean                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Accumulators: double for floats; uint64_t for integers, which wraps like TensorFlow's int
+ * sums and holds an int32 sum exactly, so an int32 mean is the exact sum divided (truncating)
+ * by the count. */
+typedef struct cpu_reduce_fns {
+    void (*sum_row)(const void *restrict x, int64_t n, void *restrict acc); /* acc[0] += sum */
+    void (*add_row)(const void *restrict x, int64_t n, void *restrict acc); /* acc[i] += x[i] */
+} cpu_reduce_fns_t;
+
+#define CPU_REDUCE(name, T, Acc)                                                                   \
+    static void cpu_sum_row_##name(const void *restrict vx, int64_t n, void *restrict vacc)        \
+    {                                                                                              \
+        const T *restrict x = vx;                                                                  \
+        Acc s = 0;                                                                                 \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            s += (Acc) x[i];                                                                       \
+        *(Acc *) vacc += s;                                                                        \
+    }                                                                                              \
+    static void cpu_add_row_##name(const void *restrict vx, int64_t n, void *restrict vacc)        \
+    {                                                                                              \
+        const T *restrict x = vx;                                                                  \
+        Acc *restrict acc = vacc;                                                                  \
+        CPU_LOOP(i, n, { acc[i] += (Acc) x[i]; });                                                 \
+    }
+
+CPU_REDUCE(f32, float, double)
+CPU_REDUCE(f64, double, double)
+CPU_REDUCE(i32, int32_t, uint64_t)
+CPU_REDUCE(i64, int64_t, uint64_t)
+
+static const cpu_reduce_fns_t cpu_reduce_table[TACT_DTYPE_COUNT] = {
+    [TACT_DTYPE_F32] = {cpu_sum_row_f32, cpu_add_row_f32},
+    [TACT_DTYPE_F64] = {cpu_sum_row_f64, cpu_add_row_f64},
+    [TACT_DTYPE_I32] = {cpu_sum_row_i32, cpu_add_row_i32},
+    [TACT_DTYPE_I64] = {cpu_sum_row_i64, cpu_add_row_i64},
+};
+
+/* out[i] = acc[i], or acc[i] / count for a mean. A float mean over nothing is NaN (0 / 0, as
+ * in TensorFlow); an integer one is 0. */
+static void cpu_reduce_finish(tact_dtype_t dtype, const void *vacc, int64_t n, int64_t count,
+                              bool mean, void *vout)
+{
+    switch (dtype) {
+    case TACT_DTYPE_F32: {
+        const double *acc = vacc;
+        float *o = vout;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = (float) (mean ? acc[i] / (double) count : acc[i]);
+        break;
+    }
+    case TACT_DTYPE_F64: {
+        const double *acc = vacc;
+        double *o = vout;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = mean ? acc[i] / (double) count : acc[i];
+        break;
+    }
+    case TACT_DTYPE_I32: {
+        const uint64_t *acc = vacc;
+        int32_t *o = vout;
+        for (int64_t i = 0; i < n; i++) {
+            if (!mean)
+                o[i] = (int32_t) (uint32_t) acc[i];
+            else
+                o[i] = count > 0 ? (int32_t) ((int64_t) acc[i] / count) : 0;
+        }
+        break;
+    }
+    default: {
+        TACT_ASSERT(dtype == TACT_DTYPE_I64);
+        const uint64_t *acc = vacc;
+        int64_t *o = vout;
+        for (int64_t i = 0; i < n; i++) {
+            if (!mean)
+                o[i] = (int64_t) acc[i];
+            else
+                o[i] = count > 0 ? (int64_t) acc[i] / count : 0;
+        }
+        break;
+    }
+    }
+}
+
+/* The input's axes are merged into runs that are all reduced or all kept (size-1 axes dropped).
+ * Each innermost run is then one loop: summed into one accumulator when reduced, added
+ * element-wise into a row of accumulators when kept. */
+static tact_code_t cpu_reduce(const tact_op_t *op, const tact_tensor_t *const *in,
+                              tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    const cpu_reduce_fns_t *fns = &cpu_reduce_table[x->dtype];
+    if (fns->sum_row == NULL)
+        return cpu_fail_dtype(op, x->dtype, st);
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+
+    const tact_op_attrs_t *at = &op->attrs;
+    bool reduce[TACT_MAX_DIMS] = {false};
+    for (int i = 0; i < x->ndims; i++)
+        reduce[i] = at->n_axes < 0;
+    for (int i = 0; i < at->n_axes; i++) {
+        int axis = at->axes[i];
+        TACT_ASSERT(axis >= -x->ndims && axis < x->ndims);
+        reduce[axis < 0 ? axis + x->ndims : axis] = true;
+    }
+
+    int64_t dims[TACT_MAX_DIMS];
+    bool red[TACT_MAX_DIMS];
+    int n = 0;
+    for (int i = 0; i < x->ndims; i++) {
+        if (x->dims[i] == 1)
+            continue;
+        if (n > 0 && red[n - 1] == reduce[i]) {
+            dims[n - 1] *= x->dims[i];
+        } else {
+            dims[n] = x->dims[i];
+            red[n] = reduce[i];
+            n++;
+        }
+    }
+
+    /* Both accumulator types are 8 bytes. */
+    char *acc = tact__malloc((size_t) out->nelems * 8);
+    const char *px = x->data;
+    size_t esz = tact_dtype_size(x->dtype);
+    if (x->nelems > 0 && n == 0) {
+        fns->sum_row(px, 1, acc);
+    } else if (x->nelems > 0) {
+        int64_t stride[TACT_MAX_DIMS];
+        int64_t e = 1;
+        for (int i = n - 1; i >= 0; i--) {
+            stride[i] = red[i] ? 0 : e;
+            e *= red[i] ? 1 : dims[i];
+        }
+        int last = n - 1;
+        int64_t inner = dims[last];
+        int64_t rows = x->nelems / inner;
+        int64_t idx[TACT_MAX_DIMS] = {0};
+        int64_t oo = 0;
+        for (int64_t row = 0; row < rows; row++) {
+            const char *xr = px + (size_t) (row * inner) * esz;
+            if (red[last])
+                fns->sum_row(xr, inner, acc + (size_t) oo * 8);
+            else
+                fns->add_row(xr, inner, acc + (size_t) oo * 8);
+            for (int d = last - 1; d >= 0; d--) {
+                oo += stride[d];
+                if (++idx[d] < dims[d])
+                    break;
+                oo -= stride[d] * dims[d];
+                idx[d] = 0;
+            }
+        }
+    }
+    cpu_reduce_finish(x->dtype, acc, out->nelems, x->nelems / out->nelems, op->kind == TACT_OP_MEAN,
+                      out->data);
+    free(acc);
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transpose                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Moves of 1-, 4- and 8-byte elements (bool; float32, int32; float64, int64). The 2-D case
+ * goes in 32x32 tiles so both sides stay in cache; the general case walks the output in
+ * order, reading the input through the permuted strides. */
+#define CPU_TRANSPOSE(name, T)                                                                     \
+    static void cpu_transpose2d_##name(const void *restrict vx, void *restrict vo, int64_t rows,   \
+                                       int64_t cols)                                               \
+    {                                                                                              \
+        const T *restrict x = vx;                                                                  \
+        T *restrict o = vo;                                                                        \
+        for (int64_t i0 = 0; i0 < rows; i0 += 32) {                                                \
+            int64_t i1 = i0 + 32 < rows ? i0 + 32 : rows;                                          \
+            for (int64_t j0 = 0; j0 < cols; j0 += 32) {                                            \
+                int64_t j1 = j0 + 32 < cols ? j0 + 32 : cols;                                      \
+                for (int64_t j = j0; j < j1; j++)                                                  \
+                    for (int64_t i = i0; i < i1; i++)                                              \
+                        o[j * rows + i] = x[i * cols + j];                                         \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static void cpu_transposend_##name(const void *restrict vx, void *restrict vo, int n,          \
+                                       const int64_t *dims, const int64_t *strides, int64_t total) \
+    {                                                                                              \
+        const T *restrict x = vx;                                                                  \
+        T *restrict o = vo;                                                                        \
+        int64_t inner = dims[n - 1];                                                               \
+        int64_t s = strides[n - 1];                                                                \
+        int64_t idx[TACT_MAX_DIMS] = {0};                                                          \
+        int64_t off = 0;                                                                           \
+        for (int64_t row = 0; row < total / inner; row++, o += inner) {                            \
+            for (int64_t j = 0; j < inner; j++)                                                    \
+                o[j] = x[off + j * s];                                                             \
+            for (int d = n - 2; d >= 0; d--) {                                                     \
+                off += strides[d];                                                                 \
+                if (++idx[d] < dims[d])                                                            \
+                    break;                                                                         \
+                off -= strides[d] * dims[d];                                                       \
+                idx[d] = 0;                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+CPU_TRANSPOSE(u8, uint8_t)
+CPU_TRANSPOSE(u32, uint32_t)
+CPU_TRANSPOSE(u64, uint64_t)
+
+static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const *in,
+                                 tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    size_t esz = tact_dtype_size(x->dtype);
+    if (esz != 1 && esz != 4 && esz != 8)
+        return cpu_fail_dtype(op, x->dtype, st);
+    if (x->nelems == 0)
+        return TACT_CODE_OK;
+
+    int r = x->ndims;
+    int perm[TACT_MAX_DIMS];
+    for (int i = 0; i < r; i++)
+        perm[i] = op->attrs.n_perm < 0 ? r - 1 - i : op->attrs.perm[i];
+
+    /* Drop size-1 axes, renumbering the rest. */
+    int renum[TACT_MAX_DIMS];
+    int64_t d1[TACT_MAX_DIMS];
+    int m = 0;
+    for (int i = 0; i < r; i++) {
+        renum[i] = x->dims[i] == 1 ? -1 : m;
+        if (x->dims[i] != 1)
+            d1[m++] = x->dims[i];
+    }
+    /* Runs of output axes that are consecutive input axes move together: groups, in output
+     * order, each a run of input axes [start, start + len). */
+    int start[TACT_MAX_DIMS];
+    int len[TACT_MAX_DIMS];
+    int ng = 0;
+    for (int i = 0; i < r; i++) {
+        int p = renum[perm[i]];
+        if (p < 0)
+            continue;
+        if (ng > 0 && p == start[ng - 1] + len[ng - 1]) {
+            len[ng - 1]++;
+        } else {
+            start[ng] = p;
+            len[ng] = 1;
+            ng++;
+        }
+    }
+    if (ng <= 1) {
+        memcpy(out->data, x->data, out->nbytes);
+        return TACT_CODE_OK;
+    }
+    int64_t gdim[TACT_MAX_DIMS];
+    int64_t gstride[TACT_MAX_DIMS];
+    for (int g = 0; g < ng; g++) {
+        gdim[g] = 1;
+        for (int k = start[g]; k < start[g] + len[g]; k++)
+            gdim[g] *= d1[k];
+    }
+    for (int g = 0; g < ng; g++) {
+        gstride[g] = 1;
+        for (int h = 0; h < ng; h++)
+            if (start[h] > start[g])
+                gstride[g] *= gdim[h];
+    }
+
+    if (ng == 2) {
+        /* The input is [gdim[1], gdim[0]] and the output its transpose. */
+        switch (esz) {
+        case 1:
+            cpu_transpose2d_u8(x->data, out->data, gdim[1], gdim[0]);
+            break;
+        case 4:
+            cpu_transpose2d_u32(x->data, out->data, gdim[1], gdim[0]);
+            break;
+        default:
+            cpu_transpose2d_u64(x->data, out->data, gdim[1], gdim[0]);
+            break;
+        }
+    } else {
+        switch (esz) {
+        case 1:
+            cpu_transposend_u8(x->data, out->data, ng, gdim, gstride, x->nelems);
+            break;
+        case 4:
+            cpu_transposend_u32(x->data, out->data, ng, gdim, gstride, x->nelems);
+            break;
+        default:
+            cpu_transposend_u64(x->data, out->data, ng, gdim, gstride, x->nelems);
+            break;
+        }
+    }
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* MatMul                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+static inline float cpu_madd_f32(float c, float a, float b)
+{
+    return c + a * b;
+}
+
+static inline double cpu_madd_f64(double c, double a, double b)
+{
+    return c + a * b;
+}
+
+static inline int32_t cpu_madd_i32(int32_t c, int32_t a, int32_t b)
+{
+    return (int32_t) ((uint32_t) c + (uint32_t) a * (uint32_t) b);
+}
+
+static inline int64_t cpu_madd_i64(int64_t c, int64_t a, int64_t b)
+{
+    return (int64_t) ((uint64_t) c + (uint64_t) a * (uint64_t) b);
+}
+
+/* C[m,n] = op(A) op(B) with A stored [.., lda] and B [.., ldb], row-major. Without transpose_b
+ * the i-k-j order streams rows of B and C (vectorised); with it each C element is a dot
+ * product of two contiguous rows when A is not transposed either. */
+#define CPU_MATMUL(name, T)                                                                        \
+    static void cpu_matmul_##name(const T *restrict a, const T *restrict b, T *restrict c,         \
+                                  int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb,       \
+                                  bool ta, bool tb)                                                \
+    {                                                                                              \
+        for (int64_t i = 0; i < m; i++) {                                                          \
+            T *restrict ci = c + i * n;                                                            \
+            if (!tb) {                                                                             \
+                CPU_LOOP(j, n, { ci[j] = 0; });                                                    \
+                for (int64_t p = 0; p < k; p++) {                                                  \
+                    const T aip = ta ? a[p * lda + i] : a[i * lda + p];                            \
+                    const T *restrict bp = b + p * ldb;                                            \
+                    CPU_LOOP(j, n, { ci[j] = cpu_madd_##name(ci[j], aip, bp[j]); });               \
+                }                                                                                  \
+            } else {                                                                               \
+                for (int64_t j = 0; j < n; j++) {                                                  \
+                    const T *restrict bj = b + j * ldb;                                            \
+                    T s = 0;                                                                       \
+                    for (int64_t p = 0; p < k; p++)                                                \
+                        s = cpu_madd_##name(s, ta ? a[p * lda + i] : a[i * lda + p], bj[p]);       \
+                    ci[j] = s;                                                                     \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+CPU_MATMUL(f32, float)
+CPU_MATMUL(f64, double)
+CPU_MATMUL(i32, int32_t)
+CPU_MATMUL(i64, int64_t)
+
+/* Floats go to OpenBLAS (transposes as CblasTrans: no copies) whenever the sizes fit its int
+ * arguments; an empty inner dimension gives zeros without a BLAS call. */
+static tact_code_t cpu_matmul(const tact_op_t *op, const tact_tensor_t *const *in,
+                              tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *a = in[0];
+    const tact_tensor_t *b = in[1];
+    bool ta = op->attrs.transpose_a;
+    bool tb = op->attrs.transpose_b;
+    if (!cpu_numeric(a->dtype) || b->dtype != a->dtype)
+        return cpu_fail_dtype(op, a->dtype, st);
+    TACT_ASSERT(a->ndims == 2 && b->ndims == 2 && out->ndims == 2);
+    int64_t m = out->dims[0];
+    int64_t n = out->dims[1];
+    int64_t k = ta ? a->dims[0] : a->dims[1];
+    int64_t lda = a->dims[1];
+    int64_t ldb = b->dims[1];
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    if (k == 0) {
+        memset(out->data, 0, out->nbytes);
+        return TACT_CODE_OK;
+    }
+    bool blas = m <= INT_MAX && n <= INT_MAX && k <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX;
+    enum CBLAS_TRANSPOSE cta = ta ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE ctb = tb ? CblasTrans : CblasNoTrans;
+    switch (a->dtype) {
+    case TACT_DTYPE_F32:
+        if (blas)
+            cblas_sgemm(CblasRowMajor, cta, ctb, (int) m, (int) n, (int) k, 1.0f, a->data,
+                        (int) lda, b->data, (int) ldb, 0.0f, out->data, (int) n);
+        else
+            cpu_matmul_f32(a->data, b->data, out->data, m, n, k, lda, ldb, ta, tb);
+        break;
+    case TACT_DTYPE_F64:
+        if (blas)
+            cblas_dgemm(CblasRowMajor, cta, ctb, (int) m, (int) n, (int) k, 1.0, a->data, (int) lda,
+                        b->data, (int) ldb, 0.0, out->data, (int) n);
+        else
+            cpu_matmul_f64(a->data, b->data, out->data, m, n, k, lda, ldb, ta, tb);
+        break;
+    case TACT_DTYPE_I32:
+        cpu_matmul_i32(a->data, b->data, out->data, m, n, k, lda, ldb, ta, tb);
+        break;
+    default:
+        cpu_matmul_i64(a->data, b->data, out->data, m, n, k, lda, ldb, ta, tb);
+        break;
+    }
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Copies, NoOp and the table                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Identity and Reshape: the same bytes under the output's shape. */
+static tact_code_t cpu_copy(const tact_op_t *op, const tact_tensor_t *const *in, tact_tensor_t *out,
+                            tact_status_t *st)
+{
+    if (tact_dtype_size(in[0]->dtype) == 0 || in[0]->dtype != out->dtype)
+        return cpu_fail_dtype(op, in[0]->dtype, st);
+    TACT_ASSERT(in[0]->nbytes == out->nbytes);
+    if (out->nbytes > 0)
+        memcpy(out->data, in[0]->data, out->nbytes);
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cpu_noop(const tact_op_t *op, const tact_tensor_t *const *in, tact_tensor_t *out,
+                            tact_status_t *st)
+{
+    TACT_UNUSED(op);
+    TACT_UNUSED(in);
+    TACT_UNUSED(out);
+    TACT_UNUSED(st);
+    return TACT_CODE_OK;
+}
+
+static const tact_cpu_kernel_fn cpu_kernels[TACT_OP_COUNT] = {
+    [TACT_OP_IDENTITY] = cpu_copy,   [TACT_OP_ADD] = cpu_binary,
+    [TACT_OP_SUB] = cpu_binary,      [TACT_OP_MUL] = cpu_binary,
+    [TACT_OP_REALDIV] = cpu_binary,  [TACT_OP_DIV] = cpu_binary,
+    [TACT_OP_NEG] = cpu_unary,       [TACT_OP_RELU] = cpu_unary,
+    [TACT_OP_SIGMOID] = cpu_unary,   [TACT_OP_TANH] = cpu_unary,
+    [TACT_OP_SOFTMAX] = cpu_softmax, [TACT_OP_MATMUL] = cpu_matmul,
+    [TACT_OP_SUM] = cpu_reduce,      [TACT_OP_MEAN] = cpu_reduce,
+    [TACT_OP_RESHAPE] = cpu_copy,    [TACT_OP_TRANSPOSE] = cpu_transpose,
+    [TACT_OP_CAST] = cpu_cast,       [TACT_OP_NOOP] = cpu_noop,
+};
+
+tact_cpu_kernel_fn tact__cpu_kernel(tact_op_kind_t kind)
+{
+    TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
+    return cpu_kernels[kind];
+}
+
+bool tact__cpu_kernel_supports(const tact_op_t *op)
+{
+    TACT_ASSERT(op != NULL && (unsigned) op->kind < (unsigned) TACT_OP_COUNT);
+    /* Sources have no kernel but live in host memory: the executor binds their values. */
+    if (op->kind == TACT_OP_CONST || op->kind == TACT_OP_PLACEHOLDER || op->kind == TACT_OP_NOOP)
+        return true;
+    TACT_ASSERT(op->n_inputs >= 1);
+    for (int i = 0; i < op->n_inputs; i++)
+        TACT_ASSERT(op->inputs[i].op != NULL);
+    const tact_op_t *src = op->inputs[0].op;
+    tact_dtype_t dt = src->out_dtype[op->inputs[0].index];
+    if (!tact__dtype_valid(dt))
+        return false;
+    for (int i = 1; i < op->n_inputs; i++) {
+        if (op->inputs[i].op->out_dtype[op->inputs[i].index] != dt)
+            return false;
+    }
+    switch (op->kind) {
+    case TACT_OP_IDENTITY:
+    case TACT_OP_RESHAPE:
+    case TACT_OP_TRANSPOSE:
+        return tact_dtype_size(dt) > 0;
+    case TACT_OP_ADD:
+    case TACT_OP_SUB:
+    case TACT_OP_MUL:
+    case TACT_OP_REALDIV:
+    case TACT_OP_DIV:
+        return cpu_binary_table[op->kind][dt].vv != NULL;
+    case TACT_OP_NEG:
+    case TACT_OP_RELU:
+    case TACT_OP_SIGMOID:
+    case TACT_OP_TANH:
+        return cpu_unary_table[op->kind][dt] != NULL;
+    case TACT_OP_SOFTMAX:
+        return dt == TACT_DTYPE_F32 || dt == TACT_DTYPE_F64;
+    case TACT_OP_MATMUL:
+        return cpu_numeric(dt);
+    case TACT_OP_SUM:
+    case TACT_OP_MEAN:
+        return cpu_reduce_table[dt].sum_row != NULL;
+    case TACT_OP_CAST:
+        return cpu_cast_supported(dt, op->attrs.dtype);
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* CPU kernels: one function per op kind, plain C the compiler can vectorise, OpenBLAS for
+ * matmul. A kernel gets its inputs and an output tensor already allocated with the shape and
+ * dtype that tact__op_infer gave for these inputs, and fills every element of it. */
+#ifndef TACT_DEVICES_CPU_KERNELS_H
+#define TACT_DEVICES_CPU_KERNELS_H
+
+#include "runtime/graph_impl.h"
+
+typedef tact_code_t (*tact_cpu_kernel_fn)(const tact_op_t *op, const tact_tensor_t *const *in,
+                                          tact_tensor_t *out, tact_status_t *st);
+
+/* The kernel for an op kind, or NULL when the CPU has none (CONST and PLACEHOLDER never run
+ * as kernels: the executor binds their values). */
+tact_cpu_kernel_fn tact__cpu_kernel(tact_op_kind_t kind);
+
+/* Whether the CPU has a kernel for `op` with its input dtypes. */
+bool tact__cpu_kernel_supports(const tact_op_t *op);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The device interface (ggml's iface + context pattern) and the fragments a device runs.
+ * A device knows nothing of actors or sessions: tests can call its interface directly. */
+#ifndef TACT_DEVICES_DEVICE_IMPL_H
+#define TACT_DEVICES_DEVICE_IMPL_H
+
+#include "runtime/graph_impl.h"
+
+#define TACT_DEVICE_API_VERSION 1
+
+typedef struct tact_device tact_device_t;
+
+/* One value slot of a step: an op output's tensor while the step runs. `owned` says the step
+ * must free it (kernel results); borrowed tensors (constants, feeds) are never freed or
+ * handed out without a copy. */
+typedef struct tact_value {
+    tact_tensor_t *tensor;
+    bool owned;
+} tact_value_t;
+
+/* One op of a fragment, its inputs and output resolved to value slots. */
+typedef struct tact_node {
+    const tact_op_t *op;
+    int n_in;
+    const int *in_slots;          /* n_in slots, one per data input */
+    int out_slot;                 /* -1: the op has no output */
+    int n_release;
+    const int *release_slots;     /* slots whose last reader is this node: free after it */
+} tact_node_t;
+
+/* A topologically ordered list of nodes that all run on one device. */
+typedef struct tact_fragment {
+    tact_device_t *dev;
+    int n_nodes;
+    const tact_node_t *nodes;
+} tact_fragment_t;
+
+/* Filled by a device implementation and read by the runtime. Every member runs on the
+ * device's own actor thread, one call at a time, unless `caller_may_run` says run() is
+ * re-entrant and may also be called from a client thread. Fallible members return st->code. */
+typedef struct tact_device_iface {
+    uint32_t api_version;         /* TACT_DEVICE_API_VERSION */
+    const char *kind;             /* "CPU", "CUDA": prefix of device names */
+    bool caller_may_run;          /* run() is thread-safe and needs no thread of its own */
+
+    int (*count)(void);           /* instances present; 0 is normal */
+    tact_code_t (*open)(tact_device_t *dev, tact_status_t *st);
+    void (*close)(tact_device_t *dev);
+    bool (*supports)(const tact_device_t *dev, const tact_op_t *op);
+    /* Run the fragment's nodes in order, reading and writing values[]. On failure the
+     * message names the op; slots the fragment wrote stay in values[] for the caller to
+     * free. */
+    tact_code_t (*run)(tact_device_t *dev, const tact_fragment_t *frag, tact_value_t *values,
+                       tact_status_t *st);
+} tact_device_iface_t;
+
+struct tact_device {
+    const tact_device_iface_t *iface;
+    int ordinal;                  /* the 0 in "CPU:0" */
+    char name[32];                /* "CPU:0" */
+    void *ctx;                    /* owned by the implementation */
+};
+
+/* Free the tensor in values[slot] if the step owns it, and clear the slot. */
+static inline void tact__value_release(tact_value_t *values, int slot)
+{
+    if (values[slot].owned)
+        tact_tensor_destroy(&values[slot].tensor);
+    values[slot].tensor = NULL;
+    values[slot].owned = false;
+}
+
+#endif

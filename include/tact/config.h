@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Session configuration: TensorFlow's ConfigProto as a plain struct. */
+#ifndef TACT_CONFIG_H
+#define TACT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tact/export.h>
+
+TACT_BEGIN_DECLS
+
+/* A device count that means "none of this kind" (TensorFlow's device_count {"GPU": 0}); the
+ * zero value means the default (1 CPU device, every visible GPU). */
+#define TACT_DEVICE_COUNT_NONE (-1)
+
+/* Where a run's fragments execute. */
+typedef enum {
+    /* A plan that is one CPU fragment runs on the calling thread, as a temporary member of the
+     * CPU device's pool (no thread hand-off); anything else goes to the device actors. */
+    TACT_EXECUTOR_AUTO = 0,
+    /* Every fragment is sent to its device's actors over their mailboxes. */
+    TACT_EXECUTOR_ACTORS = 1,
+} tact_executor_t;
+
+/* Zero-initialise (`tact_config_t c = {0};`): the zero value is TensorFlow's default for every
+ * field. Fields marked "accepted" are stored and validated but have no effect yet. */
+typedef struct tact_config {
+    bool allow_soft_placement;         /* accepted */
+    bool log_device_placement;         /* accepted */
+    int intra_op_parallelism_threads;  /* OpenBLAS threads; 0 = OpenBLAS' own choice */
+    int inter_op_parallelism_threads;  /* CPU actor threads per session; 0 = the core count */
+    int64_t operation_timeout_in_ms;   /* accepted */
+    struct {
+        bool allow_growth;                      /* accepted */
+        double per_process_gpu_memory_fraction; /* accepted */
+        const char *visible_device_list;        /* accepted */
+    } gpu_options;
+    /* Devices per kind: 0 = default, TACT_DEVICE_COUNT_NONE = none. */
+    struct {
+        int cpu;
+        int gpu;
+    } device_count;
+    tact_executor_t executor;          /* tact's own knob; see tact_executor_t */
+} tact_config_t;
+
+TACT_END_DECLS
+
+#endif

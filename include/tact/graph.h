@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Graphs of ops, their outputs, names and the default graph. Builders are in <tact/ops.h>. */
+#ifndef TACT_GRAPH_H
+#define TACT_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tact/export.h>
+#include <tact/status.h>
+#include <tact/tensor.h>
+
+TACT_BEGIN_DECLS
+
+typedef struct tact_graph tact_graph_t;
+typedef struct tact_op tact_op_t;
+
+/* Output `index` of `op`: what TensorFlow calls a Tensor ("Add:0"). A plain value; op NULL
+ * means "empty", the result of a builder that failed. */
+typedef struct tact_output {
+    tact_op_t *op;
+    int index;
+} tact_output_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Graphs                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A new, empty graph. Caller owns the result. Aborts only when host memory runs out. */
+TACT_API tact_graph_t *tact_graph_new(void);
+
+/* Drop the caller's reference. Sessions keep their own, so the graph lives on while a session
+ * uses it. Accepts NULL and *g_p == NULL; sets *g_p to NULL.
+ * REQUIRES: g is not on any thread's default-graph stack. */
+TACT_API void tact_graph_destroy(tact_graph_t **g_p);
+
+/* The first error any builder hit on this graph (sticky), or OK. Borrowed; valid until the
+ * graph is destroyed. Thread-safe. */
+TACT_API const tact_status_t *tact_graph_status(tact_graph_t *g);
+
+/* Number of ops in the graph. Thread-safe. */
+TACT_API int tact_graph_num_ops(tact_graph_t *g);
+
+/* The op called `name`, or NULL. Borrowed; valid while the graph lives. Thread-safe. */
+TACT_API tact_op_t *tact_graph_op(tact_graph_t *g, const char *name);
+
+/* The output named "op:index" (or "op", meaning index 0). On failure returns an empty output
+ * and fills `st`: NOT_FOUND for an unknown op, INVALID_ARGUMENT for a malformed name or an
+ * index out of range. Thread-safe. */
+TACT_API tact_output_t tact_graph_output(tact_graph_t *g, const char *name, tact_status_t *st);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Ops and outputs                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The op's unique name in its graph ("Add_1"). Borrowed; valid while the graph lives. */
+TACT_API const char *tact_op_name(const tact_op_t *op);
+/* The op's type ("Add", "MatMul"). Static string. */
+TACT_API const char *tact_op_type(const tact_op_t *op);
+TACT_API tact_graph_t *tact_op_graph(const tact_op_t *op);
+TACT_API int tact_op_num_outputs(const tact_op_t *op);
+TACT_API int tact_op_num_inputs(const tact_op_t *op);
+/* Data input i. REQUIRES: 0 <= i < tact_op_num_inputs(op). */
+TACT_API tact_output_t tact_op_input(const tact_op_t *op, int i);
+
+/* The output's dtype, and its static shape as known when the op was built: ndims -1 means
+ * unknown rank and a dimension of -1 an unknown size. REQUIRES: out is not empty. */
+TACT_API tact_dtype_t tact_output_dtype(tact_output_t out);
+TACT_API int tact_output_ndims(tact_output_t out);
+TACT_API int64_t tact_output_dim(tact_output_t out, int i);
+
+/* True when out.op is NULL (a builder failed). */
+static inline bool tact_output_is_empty(tact_output_t out)
+{
+    return out.op == NULL;
+}
+
+/* Print the output as TensorFlow prints a Tensor: `Tensor("Add:0", shape=(2,), dtype=float32)`,
+ * `shape=()` for scalars, `?` for unknown sizes, `<unknown>` for unknown rank. Returns the full
+ * length, like snprintf. An empty output prints `Tensor(<empty>)`. */
+TACT_API size_t tact_output_format(tact_output_t out, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The default graph                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Builders given g == NULL, and sessions made with graph == NULL, use the calling thread's
+ * default graph: the top of its push/pop stack, else one process-wide global graph that is
+ * created on first use. Unlike TensorFlow, a new thread sees that same global graph. */
+
+/* Make `g` the calling thread's default graph until the matching pop. Takes a reference. */
+TACT_API void tact_graph_push_default(tact_graph_t *g);
+/* Undo the innermost push. FAILED_PRECONDITION when `g` is not the top of the stack. */
+TACT_API tact_code_t tact_graph_pop_default(tact_graph_t *g);
+/* The calling thread's default graph. Borrowed; never NULL. */
+TACT_API tact_graph_t *tact_graph_get_default(void);
+
+TACT_END_DECLS
+
+#endif

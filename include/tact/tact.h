@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* tact: tensor actors. Build a dataflow graph once, run pieces of it in sessions.
+ *
+ * Conventions (as TensorFlow's C API):
+ * - Every public name starts with tact_ / TACT_. Objects are opaque handles; only small value
+ *   types (tact_status_t, tact_output_t, tact_feed_t, tact_config_t) have public layouts.
+ * - Fallible calls take `tact_status_t *st` last (may be NULL) and return tact_code_t (0 = OK)
+ *   or an object (NULL on failure). The first error sticks: a call handed a status that already
+ *   holds an error returns at once.
+ * - tact_X_new returns an object the caller owns; tact_X_destroy(&x) accepts NULL and sets the
+ *   variable to NULL. Pointer parameters borrow; returned const char * and const T * are
+ *   borrowed and stay valid until their owner is destroyed.
+ * - Sizes in bytes are size_t, dimensions int64_t, row-major.
+ * - Threads: sessions may be run from many threads at once; graphs may be built from many
+ *   threads; a graph may grow while sessions run it.
+ */
+#ifndef TACT_H
+#define TACT_H
+
+#define TACT_VERSION_MAJOR 0
+#define TACT_VERSION_MINOR 1
+#define TACT_VERSION_PATCH 0
+
+#include <tact/config.h>
+#include <tact/graph.h>
+#include <tact/ops.h>
+#include <tact/session.h>
+#include <tact/status.h>
+#include <tact/tensor.h>
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Graph and op structs. Ops are immutable once built and never removed, so a session may read
+ * them without the graph's lock while other threads keep adding ops. */
+#ifndef TACT_RUNTIME_GRAPH_IMPL_H
+#define TACT_RUNTIME_GRAPH_IMPL_H
+
+#include "runtime/opdefs.h"
+#include "runtime/strmap.h"
+
+struct tact_op {
+    uint32_t tag;                 /* TACT_TAG_OP */
+    int id;                       /* creation index; inputs always have smaller ids */
+    tact_op_kind_t kind;
+    char *name;
+    tact_graph_t *graph;
+    int n_inputs;
+    tact_output_t *inputs;        /* data inputs */
+    int n_controls;
+    tact_op_t **controls;         /* control inputs: run before this op */
+    int n_outputs;
+    tact_dtype_t out_dtype[TACT_MAX_OUTPUTS];
+    tact_shape_t out_shape[TACT_MAX_OUTPUTS];
+    tact_op_attrs_t attrs;
+};
+
+struct tact_graph {
+    uint32_t tag;                 /* TACT_TAG_GRAPH */
+    atomic_int refs;              /* the user's handle, sessions, default stacks */
+    pthread_mutex_t lock;         /* guards everything below */
+    tact_op_t **ops;
+    int n_ops;
+    int cap_ops;
+    tact_strmap_t by_name;        /* exact name -> op */
+    tact_strmap_t names_in_use;   /* lower-case name -> next suffix (TensorFlow's uniquing) */
+    tact_status_t status;         /* first builder error, sticky */
+};
+
+/* Take and drop references (sessions, default stacks). The last drop frees the graph. */
+void tact__graph_ref(tact_graph_t *g);
+void tact__graph_unref(tact_graph_t *g);
+
+/* The graph `g` or, when NULL, the calling thread's default graph. */
+tact_graph_t *tact__graph_or_default(tact_graph_t *g);
+
+/* Add an op (the builders' common tail): checks the sticky status and the inputs (non-empty,
+ * same graph), picks a unique name, infers outputs, appends. `attrs` is copied (a CONST
+ * value is taken on success only). Returns the op or NULL with `st` and the graph status set. */
+tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *name,
+                              const tact_output_t *inputs, int n_inputs,
+                              tact_op_t *const *controls, int n_controls,
+                              const tact_op_attrs_t *attrs, tact_status_t *st);
+
+/* Keep `err` as the graph's first error (if it has none yet) and in `st`, for builders that
+ * fail before tact__graph_add_op. */
+void tact__graph_record_error(tact_graph_t *g, const tact_status_t *err, tact_status_t *st);
+
+/* "Add:0" into buf. Returns buf. */
+char *tact__output_name(tact_output_t out, char *buf, size_t len);
+
+#endif

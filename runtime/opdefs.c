@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: MIT */
+/* The op table turned into functions: each kind's TensorFlow type and default name, and
+ * tact__op_infer, the one place that knows which dtypes and shapes an op accepts and what it
+ * produces. Inference runs twice with the same rules: when an op is built, on partial shapes
+ * (unknown ranks and sizes flow through as in TensorFlow's shape functions, and errors read
+ * "... for 'name' (op: 'Type') with input shapes: ..."), and before a kernel runs, on concrete
+ * shapes (errors then read as TensorFlow's kernels print them; the device adds the node). Dtype
+ * errors read as TensorFlow's Python op builder prints them. Not for computing values: kernels
+ * live with the devices. */
+#include "runtime/opdefs.h"
+
+/* Room for one printed shape: 8 dimensions of up to 20 characters, commas and brackets. */
+#define OPDEFS_SHAPE_LEN 192
+
+#define OPDEFS_BIT(dt) (1u << (unsigned) (dt))
+#define OPDEFS_FLOATS  (OPDEFS_BIT(TACT_DTYPE_F32) | OPDEFS_BIT(TACT_DTYPE_F64))
+#define OPDEFS_INTS    (OPDEFS_BIT(TACT_DTYPE_I32) | OPDEFS_BIT(TACT_DTYPE_I64))
+#define OPDEFS_NUMERIC (OPDEFS_FLOATS | OPDEFS_INTS)
+#define OPDEFS_ANY     ((1u << TACT_DTYPE_COUNT) - 1u)
+
+static const char *const opdefs_types[TACT_OP_COUNT] = {
+#define XX(kind, type, defname) [TACT_OP_##kind] = type,
+    TACT_OP_MAP(XX)
+#undef XX
+};
+
+static const char *const opdefs_default_names[TACT_OP_COUNT] = {
+#define XX(kind, type, defname) [TACT_OP_##kind] = defname,
+    TACT_OP_MAP(XX)
+#undef XX
+};
+
+const char *tact__op_kind_type(tact_op_kind_t kind)
+{
+    TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
+    return opdefs_types[kind];
+}
+
+const char *tact__op_kind_default_name(tact_op_kind_t kind)
+{
+    TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
+    return opdefs_default_names[kind];
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Messages                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One inference call: its arguments, so that helpers can name the op and print its inputs. */
+typedef struct opdefs_ctx {
+    tact_op_kind_t kind;
+    const tact_op_attrs_t *attrs;
+    const char *name;
+    int n_in;
+    const tact_dtype_t *dtypes;
+    const tact_shape_t *shapes;
+    tact_infer_phase_t phase;
+    tact_status_t *st;
+} opdefs_ctx_t;
+
+static const char *opdefs_shape_str(const tact_shape_t *s, char *buf)
+{
+    return tact__shape_str(s, buf, OPDEFS_SHAPE_LEN);
+}
+
+/* TensorFlow lists every input's shape. Reductions, Reshape and Transpose take their axes,
+ * shape or permutation as a second input tensor there, so its (vector) shape is listed too. */
+static void opdefs_input_shapes(const opdefs_ctx_t *c, char *buf, size_t len)
+{
+    char one[OPDEFS_SHAPE_LEN];
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < c->n_in && pos < len; i++) {
+        int n = snprintf(buf + pos, len - pos, "%s%s", i > 0 ? ", " : "",
+                         opdefs_shape_str(&c->shapes[i], one));
+        pos += n > 0 ? (size_t) n : 0;
+    }
+    int vec = -2;
+    int rank = c->n_in > 0 ? c->shapes[0].ndims : -1;
+    if (c->kind == TACT_OP_SUM || c->kind == TACT_OP_MEAN)
+        vec = c->attrs->n_axes >= 0 ? c->attrs->n_axes : rank;
+    else if (c->kind == TACT_OP_TRANSPOSE)
+        vec = c->attrs->n_perm >= 0 ? c->attrs->n_perm : rank;
+    else if (c->kind == TACT_OP_RESHAPE)
+        vec = c->attrs->shape.ndims;
+    if (vec >= 0 && pos < len)
+        snprintf(buf + pos, len - pos, ", [%d]", vec);
+    else if (vec == -1 && pos < len)
+        snprintf(buf + pos, len - pos, ", [?]");
+}
+
+/* A shape-function error, as TensorFlow's graph construction reports it:
+ * "<msg> for 'name' (op: 'Type') with input shapes: [2], [3]." */
+static tact_code_t opdefs_fail_build(const opdefs_ctx_t *c, const char *fmt, ...)
+    TACT__PRINTF(2, 3);
+
+static tact_code_t opdefs_fail_build(const opdefs_ctx_t *c, const char *fmt, ...)
+{
+    char msg[sizeof c->st->msg];
+    char shapes[sizeof c->st->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    opdefs_input_shapes(c, shapes, sizeof shapes);
+    return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                      "%s for '%s' (op: '%s') with input shapes: %s.", msg, c->name,
+                      opdefs_types[c->kind], shapes);
+}
+
+/* "float32, float64, int32, int64": numpy's names of the dtypes in `mask`, in map order. */
+static void opdefs_dtype_list(unsigned mask, char *buf, size_t len)
+{
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (int dt = 0; dt < TACT_DTYPE_COUNT && pos < len; dt++) {
+        if (mask & OPDEFS_BIT(dt)) {
+            int n = snprintf(buf + pos, len - pos, "%s%s", pos > 0 ? ", " : "",
+                             tact_dtype_name((tact_dtype_t) dt));
+            pos += n > 0 ? (size_t) n : 0;
+        }
+    }
+}
+
+/* Input i must have a dtype in `allowed`. TensorFlow's builder says "Value passed to parameter
+ * 'x' has DataType bool not in list of allowed values: ..."; tact adds the op. */
+static tact_code_t opdefs_check_dtype(const opdefs_ctx_t *c, int i, const char *param,
+                                      unsigned allowed)
+{
+    tact_dtype_t dt = c->dtypes[i];
+    TACT_ASSERT(tact__dtype_valid(dt));
+    if (allowed & OPDEFS_BIT(dt))
+        return TACT_CODE_OK;
+    char list[128];
+    opdefs_dtype_list(allowed, list, sizeof list);
+    return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                      "Value passed to parameter '%s' has DataType %s not in list of allowed "
+                      "values: %s for '%s' (op: '%s')",
+                      param, tact_dtype_name(dt), list, c->name, opdefs_types[c->kind]);
+}
+
+/* Input i must have input j's dtype, as TensorFlow's builder reports it (naming the op type). */
+static tact_code_t opdefs_check_same(const opdefs_ctx_t *c, int i, const char *param, int j,
+                                     const char *param_j)
+{
+    TACT_ASSERT(tact__dtype_valid(c->dtypes[i]));
+    if (c->dtypes[i] == c->dtypes[j])
+        return TACT_CODE_OK;
+    return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                      "Input '%s' of '%s' Op has type %s that does not match type %s of "
+                      "argument '%s'.",
+                      param, opdefs_types[c->kind], tact_dtype_name(c->dtypes[i]),
+                      tact_dtype_name(c->dtypes[j]), param_j);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Element-wise ops                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* numpy broadcasting, following TensorFlow's BroadcastBinaryOpOutputShapeFnHelper for
+ * unknown sizes: a known size > 1 wins (the program is assumed correct; the kernel checks),
+ * a 1 yields the other side, two unknowns stay unknown. */
+static tact_code_t opdefs_infer_binary(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape)
+{
+    unsigned allowed = c->kind == TACT_OP_REALDIV ? OPDEFS_FLOATS
+                       : c->kind == TACT_OP_DIV   ? OPDEFS_INTS
+                                                  : OPDEFS_NUMERIC;
+    tact_code_t rc = opdefs_check_dtype(c, 0, "x", allowed);
+    if (rc == TACT_CODE_OK)
+        rc = opdefs_check_same(c, 1, "y", 0, "x");
+    if (rc != TACT_CODE_OK)
+        return rc;
+
+    const tact_shape_t *x = &c->shapes[0];
+    const tact_shape_t *y = &c->shapes[1];
+    tact_shape_t out = {.ndims = -1};
+    if (x->ndims >= 0 && y->ndims >= 0) {
+        out.ndims = x->ndims > y->ndims ? x->ndims : y->ndims;
+        int pad_x = out.ndims - x->ndims;
+        int pad_y = out.ndims - y->ndims;
+        for (int i = 0; i < out.ndims; i++) {
+            int64_t dx = i < pad_x ? 1 : x->dims[i - pad_x];
+            int64_t dy = i < pad_y ? 1 : y->dims[i - pad_y];
+            int64_t d;
+            if (dx < 0 || dy < 0) {
+                d = dx > 1 ? dx : dy > 1 ? dy : dx == 1 ? dy : dy == 1 ? dx : -1;
+            } else if (dx == 1 || dy == 1) {
+                d = dx == 1 ? dy : dx;
+            } else if (dx != dy) {
+                char sx[OPDEFS_SHAPE_LEN], sy[OPDEFS_SHAPE_LEN];
+                if (c->phase == TACT_INFER_BUILD)
+                    return opdefs_fail_build(
+                        c, "Dimensions must be equal, but are %" PRId64 " and %" PRId64, dx, dy);
+                return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Incompatible shapes: %s vs. %s", opdefs_shape_str(x, sx),
+                                  opdefs_shape_str(y, sy));
+            } else {
+                d = dx;
+            }
+            out.dims[i] = d;
+        }
+    }
+    *out_dtype = c->dtypes[0];
+    *out_shape = out;
+    return TACT_CODE_OK;
+}
+
+static tact_code_t opdefs_infer_unary(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                      tact_shape_t *out_shape)
+{
+    unsigned allowed = OPDEFS_FLOATS;
+    const char *param = "x";
+    switch (c->kind) {
+    case TACT_OP_IDENTITY:
+        allowed = OPDEFS_ANY;
+        param = "input";
+        break;
+    case TACT_OP_NEG:
+        allowed = OPDEFS_NUMERIC;
+        break;
+    case TACT_OP_RELU:
+        allowed = OPDEFS_NUMERIC;
+        param = "features";
+        break;
+    case TACT_OP_SOFTMAX:
+        param = "logits";
+        break;
+    default: /* SIGMOID, TANH */
+        break;
+    }
+    tact_code_t rc = opdefs_check_dtype(c, 0, param, allowed);
+    if (rc != TACT_CODE_OK)
+        return rc;
+
+    const tact_shape_t *x = &c->shapes[0];
+    if (c->kind == TACT_OP_SOFTMAX && x->ndims == 0) {
+        char sx[OPDEFS_SHAPE_LEN];
+        if (c->phase == TACT_INFER_BUILD)
+            return opdefs_fail_build(c, "Shape must be at least rank 1 but is rank 0");
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "logits must have >= 1 dimension, got %s", opdefs_shape_str(x, sx));
+    }
+    *out_dtype = c->dtypes[0];
+    *out_shape = *x;
+    return TACT_CODE_OK;
+}
+
+/* Float to integer truncates, to bool is "!= 0"; strings have no casts (TensorFlow's kernel
+ * says UNIMPLEMENTED "Cast string to float is not supported"). */
+static tact_code_t opdefs_infer_cast(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                     tact_shape_t *out_shape)
+{
+    tact_dtype_t from = c->dtypes[0];
+    tact_dtype_t to = c->attrs->dtype;
+    TACT_ASSERT(tact__dtype_valid(from));
+    if (!tact__dtype_valid(to))
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Cast: invalid destination dtype %d for '%s' (op: 'Cast')", (int) to,
+                          c->name);
+    if (from == TACT_DTYPE_STRING || to == TACT_DTYPE_STRING)
+        return tact__fail(c->st, TACT_CODE_UNIMPLEMENTED, "Cast %s to %s is not supported",
+                          tact__dtype_tf_name(from), tact__dtype_tf_name(to));
+    *out_dtype = to;
+    *out_shape = c->shapes[0];
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* MatMul                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+static tact_code_t opdefs_infer_matmul(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape)
+{
+    tact_code_t rc = opdefs_check_dtype(c, 0, "a", OPDEFS_NUMERIC);
+    if (rc == TACT_CODE_OK)
+        rc = opdefs_check_same(c, 1, "b", 0, "a");
+    if (rc != TACT_CODE_OK)
+        return rc;
+
+    const tact_shape_t *a = &c->shapes[0];
+    const tact_shape_t *b = &c->shapes[1];
+    for (int i = 0; i < 2; i++) {
+        const tact_shape_t *s = &c->shapes[i];
+        if (s->ndims < 0 || s->ndims == 2)
+            continue;
+        char buf[OPDEFS_SHAPE_LEN];
+        if (c->phase == TACT_INFER_BUILD)
+            return opdefs_fail_build(c, "Shape must be rank 2 but is rank %d", s->ndims);
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "In[%d] is not a matrix. Instead it has shape %s", i,
+                          opdefs_shape_str(s, buf));
+    }
+    bool ta = c->attrs->transpose_a;
+    bool tb = c->attrs->transpose_b;
+    int64_t rows = a->ndims < 0 ? -1 : a->dims[ta ? 1 : 0];
+    int64_t inner_a = a->ndims < 0 ? -1 : a->dims[ta ? 0 : 1];
+    int64_t inner_b = b->ndims < 0 ? -1 : b->dims[tb ? 1 : 0];
+    int64_t cols = b->ndims < 0 ? -1 : b->dims[tb ? 0 : 1];
+    if (inner_a >= 0 && inner_b >= 0 && inner_a != inner_b) {
+        char sa[OPDEFS_SHAPE_LEN], sb[OPDEFS_SHAPE_LEN];
+        if (c->phase == TACT_INFER_BUILD)
+            return opdefs_fail_build(
+                c, "Dimensions must be equal, but are %" PRId64 " and %" PRId64, inner_a, inner_b);
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Matrix size-incompatible: In[0]: %s, In[1]: %s", opdefs_shape_str(a, sa),
+                          opdefs_shape_str(b, sb));
+    }
+    *out_dtype = c->dtypes[0];
+    *out_shape = (tact_shape_t){.ndims = 2, .dims = {rows, cols}};
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reductions                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Sum and Mean: axes may be negative or repeated (a repeated axis reduces once); n_axes -1
+ * reduces every axis. With every axis and no keep_dims the result is a scalar even when the
+ * rank is unknown; otherwise an unknown rank gives an unknown result, as in TensorFlow. */
+static tact_code_t opdefs_infer_reduce(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape)
+{
+    tact_code_t rc = opdefs_check_dtype(c, 0, "input", OPDEFS_NUMERIC);
+    if (rc != TACT_CODE_OK)
+        return rc;
+
+    const tact_op_attrs_t *at = c->attrs;
+    const tact_shape_t *x = &c->shapes[0];
+    if (at->n_axes < -1 || at->n_axes > TACT_MAX_DIMS)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Invalid number of reduction axes %d for '%s' (op: '%s')", at->n_axes,
+                          c->name, opdefs_types[c->kind]);
+    bool all = at->n_axes < 0;
+    tact_shape_t out = {.ndims = -1};
+    if (all && !at->keep_dims) {
+        out.ndims = 0;
+    } else if (x->ndims >= 0) {
+        bool reduce[TACT_MAX_DIMS] = {false};
+        for (int i = 0; i < x->ndims; i++)
+            reduce[i] = all;
+        for (int i = 0; !all && i < at->n_axes; i++) {
+            int axis = at->axes[i];
+            if (axis < -x->ndims || axis >= x->ndims) {
+                if (c->phase == TACT_INFER_BUILD)
+                    return opdefs_fail_build(c,
+                                             "Invalid reduction dimension %d for input with "
+                                             "%d dimensions.",
+                                             axis, x->ndims);
+                return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Invalid reduction dimension %d for input with %d dimensions.",
+                                  axis, x->ndims);
+            }
+            reduce[axis < 0 ? axis + x->ndims : axis] = true;
+        }
+        out.ndims = 0;
+        for (int i = 0; i < x->ndims; i++) {
+            if (!reduce[i])
+                out.dims[out.ndims++] = x->dims[i];
+            else if (at->keep_dims)
+                out.dims[out.ndims++] = 1;
+        }
+    }
+    *out_dtype = c->dtypes[0];
+    *out_shape = out;
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reshape and Transpose                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Product of the known sizes of dims[0..n), the index of the one unknown size (-1: none) and
+ * whether there is more than one. False on int64 overflow. */
+static bool opdefs_known_product(const int64_t *dims, int n, int64_t *prod, int *unknown_idx,
+                                 bool *many_unknown)
+{
+    *prod = 1;
+    *unknown_idx = -1;
+    *many_unknown = false;
+    for (int i = 0; i < n; i++) {
+        if (dims[i] < 0) {
+            if (*unknown_idx >= 0)
+                *many_unknown = true;
+            else
+                *unknown_idx = i;
+        } else if (__builtin_mul_overflow(*prod, dims[i], prod)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* attrs.shape holds the requested sizes; one may be -1, inferred from the element count. The
+ * checks follow TensorFlow's Reshape shape function (build) and kernel (run). */
+static tact_code_t opdefs_infer_reshape(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                        tact_shape_t *out_shape)
+{
+    const tact_shape_t *req = &c->attrs->shape;
+    const tact_shape_t *x = &c->shapes[0];
+    tact_status_t *st = c->st;
+    bool build = c->phase == TACT_INFER_BUILD;
+
+    if (req->ndims < 0 || req->ndims > TACT_MAX_DIMS)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Reshape: invalid rank %d for '%s' (op: 'Reshape')", req->ndims, c->name);
+    int unknown = -1;
+    for (int i = 0; i < req->ndims; i++) {
+        if (req->dims[i] < -1) {
+            if (build)
+                return opdefs_fail_build(c, "Size %d must be non-negative, not %" PRId64, i,
+                                         req->dims[i]);
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Size %d must be non-negative, not %" PRId64, i, req->dims[i]);
+        }
+        if (req->dims[i] == -1) {
+            if (unknown >= 0) {
+                if (build)
+                    return opdefs_fail_build(c,
+                                             "Only one input size may be -1, not both %d "
+                                             "and %d",
+                                             unknown, i);
+                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Only one input size may be -1, not both %d and %d", unknown, i);
+            }
+            unknown = i;
+        }
+    }
+    int64_t out_known, in_known;
+    int out_unknown, in_unknown;
+    bool many_out, many_in;
+    if (!opdefs_known_product(req->dims, req->ndims, &out_known, &out_unknown, &many_out))
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Reshape: the requested shape has too many elements for '%s' (op: "
+                          "'Reshape')",
+                          c->name);
+
+    tact_shape_t out = *req;
+    if (x->ndims >= 0 &&
+        opdefs_known_product(x->dims, x->ndims, &in_known, &in_unknown, &many_in) && !many_in) {
+        char sr[OPDEFS_SHAPE_LEN];
+        if (in_unknown < 0 && out_unknown < 0) {
+            if (in_known != out_known) {
+                if (build)
+                    return opdefs_fail_build(c,
+                                             "Cannot reshape a tensor with %" PRId64
+                                             " elements to shape %s (%" PRId64 " elements)",
+                                             in_known, opdefs_shape_str(req, sr), out_known);
+                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Input to reshape is a tensor with %" PRId64
+                                  " values, but the requested shape has %" PRId64,
+                                  in_known, out_known);
+            }
+        } else if (in_unknown < 0 && out_known > 0) {
+            if (in_known % out_known != 0) {
+                if (build)
+                    return opdefs_fail_build(
+                        c, "Dimension size must be evenly divisible by %" PRId64 " but is %" PRId64,
+                        out_known, in_known);
+                return tact__fail(
+                    st, TACT_CODE_INVALID_ARGUMENT,
+                    "Input to reshape is a tensor with %" PRId64
+                    " values, but the requested shape requires a multiple of %" PRId64,
+                    in_known, out_known);
+            }
+            out.dims[out_unknown] = in_known / out_known;
+        } else if (in_unknown < 0) {
+            /* -1 next to a 0: nothing to infer it from. TensorFlow's shape function leaves it
+             * unknown and its kernel refuses. */
+            if (!build)
+                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Reshape cannot infer the missing input size for an empty "
+                                  "tensor unless all specified input sizes are non-zero");
+        } else if (build && out_unknown < 0 && in_known != 0 && out_known % in_known != 0) {
+            /* The input's one unknown size would have to be out_known / in_known. */
+            return opdefs_fail_build(
+                c, "Dimension size must be evenly divisible by %" PRId64 " but is %" PRId64,
+                in_known, out_known);
+        }
+    }
+    *out_dtype = c->dtypes[0];
+    *out_shape = out;
+    return TACT_CODE_OK;
+}
+
+/* attrs.perm[0..n_perm) must be a permutation of the axes; n_perm -1 reverses them. */
+static tact_code_t opdefs_infer_transpose(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                          tact_shape_t *out_shape)
+{
+    const tact_op_attrs_t *at = c->attrs;
+    const tact_shape_t *x = &c->shapes[0];
+    tact_status_t *st = c->st;
+    bool build = c->phase == TACT_INFER_BUILD;
+
+    *out_dtype = c->dtypes[0];
+    if (at->n_perm < -1 || at->n_perm > TACT_MAX_DIMS)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Transpose: invalid perm length %d for '%s' (op: 'Transpose')",
+                          at->n_perm, c->name);
+    if (at->n_perm < 0) {
+        tact_shape_t out = {.ndims = x->ndims};
+        for (int i = 0; i < x->ndims; i++)
+            out.dims[i] = x->dims[x->ndims - 1 - i];
+        *out_shape = out;
+        return TACT_CODE_OK;
+    }
+
+    int rank = x->ndims >= 0 ? x->ndims : at->n_perm;
+    if (x->ndims < 0 && rank < 2) {
+        /* One entry fits a scalar or a vector alike, so nothing is known (TensorFlow). */
+        *out_shape = *x;
+        return TACT_CODE_OK;
+    }
+    if (at->n_perm != rank) {
+        if (build)
+            return opdefs_fail_build(c, "Dimension must be %d but is %d", rank, at->n_perm);
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "transpose expects a vector of size %d. But input(1) is a vector of "
+                          "size %d",
+                          rank, at->n_perm);
+    }
+    bool seen[TACT_MAX_DIMS] = {false};
+    for (int i = 0; i < rank; i++) {
+        int p = at->perm[i];
+        if (p < 0 || p >= rank) {
+            if (build)
+                return opdefs_fail_build(c, "perm dim %d is out of range of input rank %d", p,
+                                         rank);
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%d is out of range [0 .. %d)", p,
+                              rank);
+        }
+        seen[p] = true;
+    }
+    for (int i = 0; i < rank; i++) {
+        if (seen[i])
+            continue;
+        char list[64] = "";
+        size_t pos = 0;
+        for (int j = 0; j < rank && pos < sizeof list; j++) {
+            int n = snprintf(list + pos, sizeof list - pos, "%s%d", j ? "," : "", at->perm[j]);
+            pos += n > 0 ? (size_t) n : 0;
+        }
+        /* TensorFlow checks this only in its kernel ("0 is missing from {1,1}."). */
+        if (build)
+            return opdefs_fail_build(c, "[%s] is not a valid permutation", list);
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%d is missing from {%s}.", i, list);
+    }
+    tact_shape_t out = {.ndims = rank};
+    for (int i = 0; i < rank; i++)
+        out.dims[i] = x->ndims < 0 ? -1 : x->dims[at->perm[i]];
+    *out_shape = out;
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sources and the dispatcher                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+static tact_code_t opdefs_infer_placeholder(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                            tact_shape_t *out_shape)
+{
+    const tact_op_attrs_t *at = c->attrs;
+    if (!tact__dtype_valid(at->dtype))
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Invalid dtype %d for '%s' (op: 'Placeholder')", (int) at->dtype,
+                          c->name);
+    if (at->shape.ndims < -1 || at->shape.ndims > TACT_MAX_DIMS)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Invalid rank %d for '%s' (op: 'Placeholder'); at most %d dimensions",
+                          at->shape.ndims, c->name, TACT_MAX_DIMS);
+    for (int i = 0; i < at->shape.ndims; i++) {
+        if (at->shape.dims[i] < -1)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Dimension %" PRId64 " must be >= -1 for '%s' (op: 'Placeholder')",
+                              at->shape.dims[i], c->name);
+    }
+    *out_dtype = at->dtype;
+    *out_shape = at->shape;
+    return TACT_CODE_OK;
+}
+
+static int opdefs_arity(tact_op_kind_t kind)
+{
+    switch (kind) {
+    case TACT_OP_CONST:
+    case TACT_OP_PLACEHOLDER:
+    case TACT_OP_NOOP:
+        return 0;
+    case TACT_OP_ADD:
+    case TACT_OP_SUB:
+    case TACT_OP_MUL:
+    case TACT_OP_REALDIV:
+    case TACT_OP_DIV:
+    case TACT_OP_MATMUL:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, const char *op_name,
+                           int n_in, const tact_dtype_t *in_dtypes, const tact_shape_t *in_shapes,
+                           tact_infer_phase_t phase, tact_dtype_t *out_dtype,
+                           tact_shape_t *out_shape, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
+    TACT_ASSERT(n_in == opdefs_arity(kind));
+    TACT_ASSERT(n_in == 0 || (in_dtypes != NULL && in_shapes != NULL));
+    TACT_ASSERT(op_name != NULL);
+    for (int i = 0; i < n_in; i++)
+        TACT_ASSERT(in_shapes[i].ndims >= -1 && in_shapes[i].ndims <= TACT_MAX_DIMS);
+
+    opdefs_ctx_t c = {
+        .kind = kind,
+        .attrs = attrs,
+        .name = op_name,
+        .n_in = n_in,
+        .dtypes = in_dtypes,
+        .shapes = in_shapes,
+        .phase = phase,
+        .st = st,
+    };
+    switch (kind) {
+    case TACT_OP_CONST:
+        TACT_ASSERT(attrs != NULL && attrs->value != NULL);
+        *out_dtype = attrs->value->dtype;
+        *out_shape = tact__tensor_shape(attrs->value);
+        return TACT_CODE_OK;
+    case TACT_OP_PLACEHOLDER:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_placeholder(&c, out_dtype, out_shape);
+    case TACT_OP_NOOP:
+        return TACT_CODE_OK;
+    case TACT_OP_IDENTITY:
+    case TACT_OP_NEG:
+    case TACT_OP_RELU:
+    case TACT_OP_SIGMOID:
+    case TACT_OP_TANH:
+    case TACT_OP_SOFTMAX:
+        return opdefs_infer_unary(&c, out_dtype, out_shape);
+    case TACT_OP_ADD:
+    case TACT_OP_SUB:
+    case TACT_OP_MUL:
+    case TACT_OP_REALDIV:
+    case TACT_OP_DIV:
+        return opdefs_infer_binary(&c, out_dtype, out_shape);
+    case TACT_OP_MATMUL:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_matmul(&c, out_dtype, out_shape);
+    case TACT_OP_SUM:
+    case TACT_OP_MEAN:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_reduce(&c, out_dtype, out_shape);
+    case TACT_OP_RESHAPE:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_reshape(&c, out_dtype, out_shape);
+    case TACT_OP_TRANSPOSE:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_transpose(&c, out_dtype, out_shape);
+    case TACT_OP_CAST:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_cast(&c, out_dtype, out_shape);
+    case TACT_OP_COUNT:
+        break;
+    }
+    TACT_ASSERT(!"unreachable op kind");
+    return TACT_CODE_INTERNAL;
+}

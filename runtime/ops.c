@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* The public op builders of <tact/ops.h>: each packs its attributes and calls
+ * tact__graph_add_op, which checks, names, infers and appends. */
+#include "runtime/graph_impl.h"
+
+static tact_output_t ops_out(tact_op_t *op)
+{
+    return (tact_output_t) { op, op ? 0 : -1 };
+}
+
+static tact_output_t ops_unary(tact_graph_t *g, tact_op_kind_t kind, tact_output_t x,
+                               const char *name, const tact_op_attrs_t *attrs, tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    return ops_out(tact__graph_add_op(g, kind, name, &x, 1, NULL, 0, attrs ? attrs : &none, st));
+}
+
+static tact_output_t ops_binary(tact_graph_t *g, tact_op_kind_t kind, tact_output_t a,
+                                tact_output_t b, const char *name, const tact_op_attrs_t *attrs,
+                                tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    tact_output_t in[2] = { a, b };
+    return ops_out(tact__graph_add_op(g, kind, name, in, 2, NULL, 0, attrs ? attrs : &none, st));
+}
+
+static bool ops_copy_dims(tact_shape_t *shape, const int64_t *dims, int ndims, const char *what,
+                          tact_status_t *st)
+{
+    if (ndims < -1 || ndims > TACT_MAX_DIMS || (ndims > 0 && dims == NULL)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: invalid rank %d (at most %d dims)", what,
+                   ndims, TACT_MAX_DIMS);
+        return false;
+    }
+    shape->ndims = ndims;
+    for (int i = 0; i < ndims; i++) {
+        if (dims[i] < -1) {
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: dimension %d is %" PRId64, what, i,
+                       dims[i]);
+            return false;
+        }
+        shape->dims[i] = dims[i];
+    }
+    return true;
+}
+
+tact_output_t tact_constant(tact_graph_t *g, const tact_tensor_t *value, const char *name,
+                            tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    TACT_ASSERT(value != NULL && value->tag == TACT_TAG_TENSOR);
+    tact_op_attrs_t attrs = { .value = tact_tensor_clone(value) };
+    tact_op_t *op = tact__graph_add_op(g, TACT_OP_CONST, name, NULL, 0, NULL, 0, &attrs, st);
+    if (op == NULL)
+        tact_tensor_destroy(&attrs.value);
+    return ops_out(op);
+}
+
+tact_output_t tact_placeholder(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                               int ndims, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .dtype = dtype };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (!ops_copy_dims(&attrs.shape, dims, ndims, "Placeholder", &err)) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_out(tact__graph_add_op(g, TACT_OP_PLACEHOLDER, name, NULL, 0, NULL, 0, &attrs, st));
+}
+
+tact_output_t tact_identity(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_IDENTITY, x, name, NULL, st);
+}
+
+tact_output_t tact_add(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                       tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_ADD, a, b, name, NULL, st);
+}
+
+tact_output_t tact_subtract(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                            tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_SUB, a, b, name, NULL, st);
+}
+
+tact_output_t tact_multiply(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                            tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_MUL, a, b, name, NULL, st);
+}
+
+tact_output_t tact_divide(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                          tact_status_t *st)
+{
+    /* Floats divide exactly (RealDiv); integers truncate (Div), as TensorFlow's kernels do. */
+    tact_op_kind_t kind = TACT_OP_REALDIV;
+    if (a.op != NULL && a.index >= 0 && a.index < a.op->n_outputs) {
+        tact_dtype_t dt = a.op->out_dtype[a.index];
+        if (dt == TACT_DTYPE_I32 || dt == TACT_DTYPE_I64)
+            kind = TACT_OP_DIV;
+    }
+    return ops_binary(g, kind, a, b, name, NULL, st);
+}
+
+tact_output_t tact_negative(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_NEG, x, name, NULL, st);
+}
+
+tact_output_t tact_relu(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_RELU, x, name, NULL, st);
+}
+
+tact_output_t tact_sigmoid(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_SIGMOID, x, name, NULL, st);
+}
+
+tact_output_t tact_tanh(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_TANH, x, name, NULL, st);
+}
+
+tact_output_t tact_softmax(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_SOFTMAX, x, name, NULL, st);
+}
+
+tact_output_t tact_cast(tact_graph_t *g, tact_output_t x, tact_dtype_t dtype, const char *name,
+                        tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .dtype = dtype };
+    return ops_unary(g, TACT_OP_CAST, x, name, &attrs, st);
+}
+
+tact_output_t tact_matmul(tact_graph_t *g, tact_output_t a, tact_output_t b, bool transpose_a,
+                          bool transpose_b, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .transpose_a = transpose_a, .transpose_b = transpose_b };
+    return ops_binary(g, TACT_OP_MATMUL, a, b, name, &attrs, st);
+}
+
+static tact_output_t ops_reduce(tact_graph_t *g, tact_op_kind_t kind, tact_output_t x,
+                                const int *axes, int n_axes, bool keep_dims, const char *name,
+                                tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .keep_dims = keep_dims, .n_axes = -1 };
+    if (axes != NULL) {
+        TACT_ASSERT(n_axes >= 0);
+        /* Repeated axes reduce once, so only distinct values are kept; more distinct values
+         * than a tensor can have dimensions cannot all be valid. */
+        attrs.n_axes = 0;
+        for (int i = 0; i < n_axes; i++) {
+            bool seen = false;
+            for (int j = 0; j < attrs.n_axes && !seen; j++)
+                seen = attrs.axes[j] == axes[i];
+            if (seen)
+                continue;
+            if (attrs.n_axes == TACT_MAX_DIMS) {
+                tact_status_t err = TACT_STATUS_INIT;
+                tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                           "%s: Invalid reduction dimension %d: more distinct axes than a tensor "
+                           "can have dimensions (%d)", tact__op_kind_type(kind), axes[i],
+                           TACT_MAX_DIMS);
+                tact__graph_record_error(g, &err, st);
+                return ops_out(NULL);
+            }
+            attrs.axes[attrs.n_axes++] = axes[i];
+        }
+    }
+    return ops_unary(g, kind, x, name, &attrs, st);
+}
+
+tact_output_t tact_reduce_sum(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                              bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_SUM, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_reduce_mean(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                               bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_MEAN, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_reshape(tact_graph_t *g, tact_output_t x, const int64_t *dims, int ndims,
+                           const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { 0 };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (ndims < 0 || !ops_copy_dims(&attrs.shape, dims, ndims, "Reshape", &err)) {
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Reshape: invalid rank %d", ndims);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_unary(g, TACT_OP_RESHAPE, x, name, &attrs, st);
+}
+
+tact_output_t tact_transpose(tact_graph_t *g, tact_output_t x, const int *perm, int n_perm,
+                             const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .n_perm = -1 };
+    if (perm != NULL) {
+        if (n_perm < 0 || n_perm > TACT_MAX_DIMS) {
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Transpose: invalid perm length %d",
+                       n_perm);
+            tact__graph_record_error(g, &err, st);
+            return ops_out(NULL);
+        }
+        attrs.n_perm = n_perm;
+        memcpy(attrs.perm, perm, (size_t) n_perm * sizeof *perm);
+    }
+    return ops_unary(g, TACT_OP_TRANSPOSE, x, name, &attrs, st);
+}
+
+tact_op_t *tact_no_op(tact_graph_t *g, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    return tact__graph_add_op(g, TACT_OP_NOOP, name, NULL, 0, NULL, 0, &none, st);
+}
+
+tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops, const char *name,
+                      tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    TACT_ASSERT(n_ops >= 0 && (n_ops == 0 || ops != NULL));
+    for (int i = 0; i < n_ops; i++) {
+        if (ops[i] == NULL && !tact__failed(st)) {
+            /* An upstream builder failed: its error is the graph's first, and is passed on. */
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "group_deps: input %d is empty", i);
+            tact__graph_record_error(g, &err, NULL);
+            tact__status_merge(st, tact_graph_status(g));
+            return NULL;
+        }
+    }
+    return tact__graph_add_op(g, TACT_OP_NOOP, name ? name : "group_deps", NULL, 0, ops, n_ops,
+                              &none, st);
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Plan building: pruning, slot numbering, lifetimes, fragments. Pure: it starts no threads and
+ * touches no device, so it is tested without any. Ops are appended to graphs with increasing
+ * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
+ * topological order for free. */
+#include "runtime/plan.h"
+
+#define ENDPOINT_KEY(out) (((int64_t) (out).op->id << 8) | (int64_t) (out).index)
+
+uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys)
+{
+    int k = 0;
+    keys[k++] = sig->n_feeds;
+    for (int i = 0; i < sig->n_feeds; i++)
+        keys[k++] = ENDPOINT_KEY(sig->feeds[i]);
+    keys[k++] = sig->n_fetches;
+    for (int i = 0; i < sig->n_fetches; i++)
+        keys[k++] = ENDPOINT_KEY(sig->fetches[i]);
+    keys[k++] = sig->n_targets;
+    for (int i = 0; i < sig->n_targets; i++)
+        keys[k++] = sig->targets[i]->id;
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < k; i++)
+        h = (h ^ (uint64_t) keys[i]) * 1099511628211ull;
+    return h;
+}
+
+typedef struct plan_builder {
+    int n_ids;
+    bool *needed;                 /* per op id: runs in this plan */
+    int *slot;                    /* per op id: its output 0's slot, or -1 */
+    bool *fed;                    /* per op id: output 0 is fed */
+    int n_slots;
+} plan_builder_t;
+
+static void plan_mark(plan_builder_t *b, const tact_op_t *root)
+{
+    /* Iterative DFS: graphs can be deeper than the stack. */
+    int cap = 64, top = 0;
+    const tact_op_t **stack = tact__malloc((size_t) cap * sizeof *stack);
+    stack[top++] = root;
+    while (top > 0) {
+        const tact_op_t *op = stack[--top];
+        if (b->needed[op->id])
+            continue;
+        b->needed[op->id] = true;
+        for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
+            const tact_op_t *in = i < op->n_inputs ? op->inputs[i].op
+                                                   : op->controls[i - op->n_inputs];
+            bool data = i < op->n_inputs;
+            if ((data && b->fed[in->id]) || b->needed[in->id])
+                continue;  /* a fed input cuts the graph there */
+            if (top == cap) {
+                cap *= 2;
+                stack = tact__realloc(stack, (size_t) cap * sizeof *stack);
+            }
+            stack[top++] = in;
+        }
+    }
+    free(stack);
+}
+
+static tact_code_t plan_unfed_placeholder(const tact_op_t *op, tact_status_t *st)
+{
+    const tact_shape_t *s = &op->attrs.shape;
+    char shape[160] = "";
+    if (s->ndims > 0) {  /* TensorFlow omits the clause for scalars and unknown ranks */
+        char dims[150];
+        snprintf(shape, sizeof shape, " and shape %s", tact__shape_str(s, dims, sizeof dims));
+    }
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "You must feed a value for placeholder tensor '%s' with dtype %s%s"
+                      "\n\t [[{{node %s}}]]",
+                      op->name, tact__dtype_tf_name(op->attrs.dtype), shape, op->name);
+}
+
+static int plan_max_id(const tact_signature_t *sig)
+{
+    int m = -1;
+    for (int i = 0; i < sig->n_feeds; i++)
+        m = sig->feeds[i].op->id > m ? sig->feeds[i].op->id : m;
+    for (int i = 0; i < sig->n_fetches; i++)
+        m = sig->fetches[i].op->id > m ? sig->fetches[i].op->id : m;
+    for (int i = 0; i < sig->n_targets; i++)
+        m = sig->targets[i]->id > m ? sig->targets[i]->id : m;
+    return m;
+}
+
+static void plan_builder_fini(plan_builder_t *b)
+{
+    free(b->needed);
+    free(b->slot);
+    free(b->fed);
+}
+
+tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    plan_builder_t b = { .n_ids = plan_max_id(sig) + 1 };
+    b.needed = tact__malloc((size_t) b.n_ids * sizeof *b.needed);
+    b.fed = tact__malloc((size_t) b.n_ids * sizeof *b.fed);
+    b.slot = tact__malloc((size_t) b.n_ids * sizeof *b.slot);
+    for (int i = 0; i < b.n_ids; i++)
+        b.slot[i] = -1;
+
+    /* 1. Prune: everything the fetches and targets reach, stopping at fed outputs. */
+    for (int i = 0; i < sig->n_feeds; i++)
+        b.fed[sig->feeds[i].op->id] = true;
+    for (int i = 0; i < sig->n_fetches; i++)
+        plan_mark(&b, sig->fetches[i].op);
+    for (int i = 0; i < sig->n_targets; i++)
+        plan_mark(&b, sig->targets[i]);
+
+    /* 2. Slots: one per fed output, one per output of a needed op. */
+    int n_nodes = 0, n_in_total = 0;
+    for (int i = 0; i < sig->n_feeds; i++)
+        b.slot[sig->feeds[i].op->id] = b.n_slots++;
+    tact_graph_t *g = NULL;
+    const tact_op_t **order = tact__malloc((size_t) b.n_ids * sizeof *order);
+    for (int i = 0; i < sig->n_fetches + sig->n_targets && g == NULL; i++)
+        g = i < sig->n_fetches ? sig->fetches[i].op->graph : sig->targets[i - sig->n_fetches]->graph;
+    if (g != NULL) {
+        pthread_mutex_lock(&g->lock);  /* the ops array may be growing */
+        for (int id = 0; id < b.n_ids; id++)
+            order[id] = g->ops[id];
+        pthread_mutex_unlock(&g->lock);
+    }
+    for (int id = 0; id < b.n_ids; id++) {
+        if (!b.needed[id] || b.fed[id])
+            continue;  /* a fed op does not run: its value comes from the feed */
+        const tact_op_t *op = order[id];
+        if (op->kind == TACT_OP_PLACEHOLDER && !b.fed[id]) {
+            free(order);
+            plan_builder_fini(&b);
+            plan_unfed_placeholder(op, st);
+            return NULL;
+        }
+        order[n_nodes++] = op;
+        n_in_total += op->n_inputs;
+        if (op->n_outputs > 0)
+            b.slot[id] = b.n_slots++;
+    }
+
+    /* 3. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
+     * it); fetched slots live to the end of the run. */
+    int *last = tact__malloc((size_t) b.n_slots * sizeof *last);
+    bool *keep = tact__malloc((size_t) b.n_slots * sizeof *keep);
+    for (int s = 0; s < b.n_slots; s++)
+        last[s] = -1;
+    for (int i = 0; i < sig->n_fetches; i++)
+        keep[b.slot[sig->fetches[i].op->id]] = true;
+    for (int n = 0; n < n_nodes; n++) {
+        const tact_op_t *op = order[n];
+        if (b.slot[op->id] >= 0)
+            last[b.slot[op->id]] = n;
+        for (int i = 0; i < op->n_inputs; i++)
+            last[b.slot[op->inputs[i].op->id]] = n;
+    }
+    int n_release = 0;
+    for (int s = 0; s < b.n_slots; s++)
+        n_release += !keep[s] && last[s] >= 0;
+
+    /* 4. Nodes and the one fragment (placement across devices comes with the scheduler). */
+    tact_plan_t *plan = tact__malloc(sizeof *plan);
+    plan->n_slots = b.n_slots;
+    plan->nodes = tact__malloc((size_t) n_nodes * sizeof *plan->nodes);
+    plan->ints = tact__malloc((size_t) (n_in_total + n_release) * sizeof *plan->ints);
+    int *ints = plan->ints;
+    for (int n = 0; n < n_nodes; n++) {
+        const tact_op_t *op = order[n];
+        tact_node_t *node = &plan->nodes[n];
+        node->op = op;
+        node->n_in = op->n_inputs;
+        node->in_slots = ints;
+        for (int i = 0; i < op->n_inputs; i++)
+            *ints++ = b.slot[op->inputs[i].op->id];
+        node->out_slot = op->n_outputs > 0 ? b.slot[op->id] : -1;
+        node->release_slots = ints;
+        for (int s = 0; s < b.n_slots; s++) {
+            if (!keep[s] && last[s] == n)
+                *ints++ = s;
+        }
+        node->n_release = (int) (ints - node->release_slots);
+    }
+    plan->n_fragments = n_nodes > 0 ? 1 : 0;
+    plan->fragments = tact__malloc(sizeof *plan->fragments);
+    plan->fragments[0] = (tact_fragment_t) { .dev = dev, .n_nodes = n_nodes,
+                                             .nodes = plan->nodes };
+    plan->n_feeds = sig->n_feeds;
+    plan->feed_slots = tact__malloc((size_t) sig->n_feeds * sizeof(int));
+    for (int i = 0; i < sig->n_feeds; i++)
+        plan->feed_slots[i] = b.slot[sig->feeds[i].op->id];
+    plan->n_fetches = sig->n_fetches;
+    plan->fetch_slots = tact__malloc((size_t) sig->n_fetches * sizeof(int));
+    for (int i = 0; i < sig->n_fetches; i++)
+        plan->fetch_slots[i] = b.slot[sig->fetches[i].op->id];
+    plan->n_keys = tact__signature_n_keys(sig);
+    plan->keys = tact__malloc((size_t) plan->n_keys * sizeof *plan->keys);
+    plan->hash = tact__signature_keys(sig, plan->keys);
+
+    free(last);
+    free(keep);
+    free(order);
+    plan_builder_fini(&b);
+    return plan;
+}
+
+void tact__plan_destroy(tact_plan_t **plan_p)
+{
+    if (plan_p == NULL || *plan_p == NULL)
+        return;
+    tact_plan_t *plan = *plan_p;
+    free(plan->keys);
+    free(plan->feed_slots);
+    free(plan->fetch_slots);
+    free(plan->fragments);
+    free(plan->nodes);
+    free(plan->ints);
+    free(plan);
+    *plan_p = NULL;
+}

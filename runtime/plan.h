@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Plans: what one run signature (feeds, fetches, targets) executes, built once and cached by
+ * the session. Building prunes the graph to what the fetches and targets need given the
+ * feeds, numbers the value slots, computes when each slot can be freed and cuts the nodes
+ * into per-device fragments. A plan is immutable once built, so many threads run it at once. */
+#ifndef TACT_RUNTIME_PLAN_H
+#define TACT_RUNTIME_PLAN_H
+
+#include "devices/device_impl.h"
+
+/* A run signature: sorted, duplicate-free endpoints. Fed endpoints are not among fetches. */
+typedef struct tact_signature {
+    int n_feeds;
+    const tact_output_t *feeds;
+    int n_fetches;
+    const tact_output_t *fetches;
+    int n_targets;
+    tact_op_t *const *targets;
+} tact_signature_t;
+
+typedef struct tact_plan {
+    struct tact_plan *next;       /* the session cache's chain */
+    uint64_t hash;                /* of the signature */
+    int n_keys;
+    int64_t *keys;                /* the signature, packed (tact__signature_keys) */
+    int n_slots;
+    int n_feeds;
+    int *feed_slots;              /* per signature feed */
+    int n_fetches;
+    int *fetch_slots;             /* per signature fetch */
+    int n_fragments;
+    tact_fragment_t *fragments;
+    tact_node_t *nodes;           /* storage behind the fragments */
+    int *ints;                    /* storage behind the nodes' slot lists */
+} tact_plan_t;
+
+/* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must
+ * have room) and return their hash. */
+uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys);
+
+static inline int tact__signature_n_keys(const tact_signature_t *sig)
+{
+    return sig->n_feeds + sig->n_fetches + sig->n_targets + 3;
+}
+
+/* Build the plan of `sig` over `g`, running every node on `dev`. On failure (an unfed
+ * placeholder the fetches need) returns NULL with `st` filled. Caller owns the result. */
+tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, tact_status_t *st);
+
+void tact__plan_destroy(tact_plan_t **plan_p);
+
+#endif

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+/* Sessions: creation from a config, the run loop (argument checks in TensorFlow's order, the
+ * plan cache, execution on the calling thread or the device actors, results), and close.
+ * Not for pruning or placement (plan.c) nor kernels (devices/). */
+#include "runtime/session_impl.h"
+#include "devices/cpu/cpu.h"
+#include "runtime/registry.h"
+
+/* How long a client spins for the actors' replies before it sleeps. */
+#define SESSION_REPLY_SPIN_NS 50000
+/* Up to this many signature entries and value slots live on the stack during a run. */
+#define SESSION_STACK_SLOTS 32
+
+static const char session_closed_msg[] = "Session has been closed.";
+
+/* ------------------------------------------------------------------------------------------ */
+/* Creation and close                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+static tact_code_t session_check_config(const tact_config_t *c, tact_status_t *st)
+{
+    if (c->intra_op_parallelism_threads < 0)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "intra_op_parallelism_threads must be >= 0, got %d",
+                          c->intra_op_parallelism_threads);
+    if (c->inter_op_parallelism_threads < 0)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "inter_op_parallelism_threads must be >= 0, got %d",
+                          c->inter_op_parallelism_threads);
+    if (!(c->gpu_options.per_process_gpu_memory_fraction >= 0.0))
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "per_process_gpu_memory_fraction must be >= 0, got %g",
+                          c->gpu_options.per_process_gpu_memory_fraction);
+    if (c->device_count.cpu < TACT_DEVICE_COUNT_NONE || c->device_count.gpu < TACT_DEVICE_COUNT_NONE)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "device_count: %d CPU, %d GPU is not a device count",
+                          c->device_count.cpu, c->device_count.gpu);
+    if (c->device_count.cpu == TACT_DEVICE_COUNT_NONE)
+        return tact__fail(st, TACT_CODE_NOT_FOUND, "No CPU devices are available in this process");
+    if ((unsigned) c->executor > TACT_EXECUTOR_ACTORS)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "executor: unknown value %d",
+                          (int) c->executor);
+    return TACT_CODE_OK;
+}
+
+static void session_teardown(tact_session_t *s)
+{
+    for (int i = s->n_devices - 1; i >= 0; i--)
+        tact__device_pool_destroy(&s->pools[i]);
+    pthread_rwlock_wrlock(&s->cache_lock);
+    for (int b = 0; b < s->n_buckets; b++) {
+        while (s->buckets[b] != NULL) {
+            tact_plan_t *p = s->buckets[b];
+            s->buckets[b] = p->next;
+            tact__plan_destroy(&p);
+        }
+    }
+    s->n_plans = 0;
+    pthread_rwlock_unlock(&s->cache_lock);
+}
+
+static void session_free(tact_session_t *s)
+{
+    free(s->buckets);
+    free(s->pools);
+    free(s->devices);
+    free(s->visible_device_list);
+    pthread_rwlock_destroy(&s->cache_lock);
+    pthread_mutex_destroy(&s->close_lock);
+    pthread_cond_destroy(&s->close_cond);
+    tact__graph_unref(s->graph);
+    s->tag = TACT_TAG_DEAD;
+    free(s);
+}
+
+tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
+                                 const tact_config_t *config, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    tact_status_t err = TACT_STATUS_INIT;
+    tact_config_t defaults = { 0 };
+    const tact_config_t *c = config ? config : &defaults;
+    if (target != NULL && target[0] != '\0') {
+        tact__fail(st, TACT_CODE_NOT_FOUND,
+                   "No session factory registered for the given session options: "
+                   "{target: \"%.150s\"}", target);
+        return NULL;
+    }
+    if (session_check_config(c, &err) != TACT_CODE_OK) {
+        tact__status_merge(st, &err);
+        return NULL;
+    }
+
+    tact_session_t *s = tact__malloc(sizeof *s);
+    s->tag = TACT_TAG_SESSION;
+    s->graph = tact__graph_or_default(graph);
+    tact__graph_ref(s->graph);
+    s->config = *c;
+    if (c->gpu_options.visible_device_list != NULL)
+        s->visible_device_list = tact__strdup(c->gpu_options.visible_device_list);
+    s->config.gpu_options.visible_device_list = s->visible_device_list;
+    TACT_ASSERT(pthread_rwlock_init(&s->cache_lock, NULL) == 0);
+    TACT_ASSERT(pthread_mutex_init(&s->close_lock, NULL) == 0);
+    TACT_ASSERT(pthread_cond_init(&s->close_cond, NULL) == 0);
+    s->n_buckets = 16;
+    s->buckets = tact__malloc((size_t) s->n_buckets * sizeof *s->buckets);
+
+    if (c->intra_op_parallelism_threads > 0)
+        tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
+    int n_cpu = c->device_count.cpu > 0 ? c->device_count.cpu : 1;
+    int n_threads = c->inter_op_parallelism_threads > 0 ? c->inter_op_parallelism_threads
+                                                        : tact__cpu_core_count();
+    s->devices = tact__malloc((size_t) n_cpu * sizeof *s->devices);
+    s->pools = tact__malloc((size_t) n_cpu * sizeof *s->pools);
+    for (int i = 0; i < n_cpu; i++) {
+        tact_device_t *dev = &s->devices[i];
+        dev->iface = &tact__cpu_iface;
+        dev->ordinal = i;
+        snprintf(dev->name, sizeof dev->name, "CPU:%d", i);
+        s->pools[i] = tact__device_pool_new(dev, n_threads, &err);
+        if (s->pools[i] == NULL)
+            break;
+        s->n_devices = i + 1;
+    }
+    if (err.code != TACT_CODE_OK) {
+        session_teardown(s);
+        session_free(s);
+        tact__status_merge(st, &err);
+        return NULL;
+    }
+    return s;
+}
+
+/* Enter a run: false when the session is closed. Pairs with session_leave. */
+static bool session_enter(tact_session_t *s)
+{
+    atomic_fetch_add(&s->active, 1);
+    if (!atomic_load(&s->closed))
+        return true;
+    atomic_fetch_sub(&s->active, 1);
+    pthread_mutex_lock(&s->close_lock);
+    pthread_cond_broadcast(&s->close_cond);
+    pthread_mutex_unlock(&s->close_lock);
+    return false;
+}
+
+static void session_leave(tact_session_t *s)
+{
+    if (atomic_fetch_sub(&s->active, 1) == 1 && atomic_load(&s->closed)) {
+        pthread_mutex_lock(&s->close_lock);
+        pthread_cond_broadcast(&s->close_cond);
+        pthread_mutex_unlock(&s->close_lock);
+    }
+}
+
+tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
+    if (atomic_exchange(&s->closed, true))
+        return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    pthread_mutex_lock(&s->close_lock);
+    while (atomic_load(&s->active) > 0)
+        pthread_cond_wait(&s->close_cond, &s->close_lock);
+    session_teardown(s);
+    s->torn_down = true;
+    pthread_mutex_unlock(&s->close_lock);
+    return TACT_CODE_OK;
+}
+
+void tact_session_destroy(tact_session_t **s_p)
+{
+    if (s_p == NULL || *s_p == NULL)
+        return;
+    tact_session_t *s = *s_p;
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);
+    if (!atomic_load(&s->closed))
+        tact_session_close(s, NULL);
+    pthread_mutex_lock(&s->close_lock);  /* a concurrent close may still be tearing down */
+    while (!s->torn_down || atomic_load(&s->active) > 0)
+        pthread_cond_wait(&s->close_cond, &s->close_lock);
+    pthread_mutex_unlock(&s->close_lock);
+    session_free(s);
+    *s_p = NULL;
+}
+
+tact_graph_t *tact_session_graph(const tact_session_t *s)
+{
+    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
+    return s->graph;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The plan cache                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, int n_keys,
+                                       uint64_t hash)
+{
+    for (tact_plan_t *p = s->buckets[hash & (uint64_t) (s->n_buckets - 1)]; p; p = p->next) {
+        if (p->hash == hash && p->n_keys == n_keys &&
+            memcmp(p->keys, keys, (size_t) n_keys * sizeof *keys) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static void session_cache_grow(tact_session_t *s)
+{
+    int n = s->n_buckets * 2;
+    tact_plan_t **b = tact__malloc((size_t) n * sizeof *b);
+    for (int i = 0; i < s->n_buckets; i++) {
+        while (s->buckets[i] != NULL) {
+            tact_plan_t *p = s->buckets[i];
+            s->buckets[i] = p->next;
+            p->next = b[p->hash & (uint64_t) (n - 1)];
+            b[p->hash & (uint64_t) (n - 1)] = p;
+        }
+    }
+    free(s->buckets);
+    s->buckets = b;
+    s->n_buckets = n;
+}
+
+/* The cached plan of `sig`, building and caching it on first use. */
+static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
+                                 tact_status_t *st)
+{
+    int n_keys = tact__signature_n_keys(sig);
+    int64_t stack_keys[SESSION_STACK_SLOTS];
+    int64_t *keys = n_keys <= SESSION_STACK_SLOTS ? stack_keys
+                                                  : tact__malloc((size_t) n_keys * sizeof *keys);
+    uint64_t hash = tact__signature_keys(sig, keys);
+
+    pthread_rwlock_rdlock(&s->cache_lock);
+    tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
+    pthread_rwlock_unlock(&s->cache_lock);
+    if (plan == NULL) {
+        /* Built outside the lock: plans are pure, and a racing twin is simply dropped. */
+        tact_plan_t *fresh = tact__plan_build(sig, &s->devices[0], st);
+        if (fresh != NULL) {
+            pthread_rwlock_wrlock(&s->cache_lock);
+            plan = session_cache_find(s, keys, n_keys, hash);
+            if (plan == NULL) {
+                if (s->n_plans >= 2 * s->n_buckets)
+                    session_cache_grow(s);
+                tact_plan_t **head = &s->buckets[hash & (uint64_t) (s->n_buckets - 1)];
+                fresh->next = *head;
+                *head = plan = fresh;
+                s->n_plans++;
+                fresh = NULL;
+            }
+            pthread_rwlock_unlock(&s->cache_lock);
+            tact__plan_destroy(&fresh);
+        }
+    }
+    if (keys != stack_keys)
+        free(keys);
+    return plan;
+}
+
+int tact__session_num_plans(tact_session_t *s)
+{
+    pthread_rwlock_rdlock(&s->cache_lock);
+    int n = s->n_plans;
+    pthread_rwlock_unlock(&s->cache_lock);
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Run                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* An endpoint with its position in the caller's array, sorted by (op id, index). */
+typedef struct run_entry {
+    int64_t key;
+    int pos;
+} run_entry_t;
+
+static int run_entry_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const run_entry_t *) a)->key, y = ((const run_entry_t *) b)->key;
+    return (x > y) - (x < y);
+}
+
+static void run_sort(run_entry_t *e, int n)
+{
+    if (n > 16) {
+        qsort(e, (size_t) n, sizeof *e, run_entry_cmp);
+        return;
+    }
+    for (int i = 1; i < n; i++) {  /* insertion sort: runs have few endpoints */
+        run_entry_t x = e[i];
+        int j = i - 1;
+        for (; j >= 0 && e[j].key > x.key; j--)
+            e[j + 1] = e[j];
+        e[j + 1] = x;
+    }
+}
+
+static int64_t run_key(tact_output_t out)
+{
+    return ((int64_t) out.op->id << 8) | (int64_t) out.index;
+}
+
+/* Position of `key` in the sorted entries, or -1. */
+static int run_find(const run_entry_t *e, int n, int64_t key)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (e[mid].key == key)
+            return mid;
+        if (e[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static bool run_graph_empty(tact_session_t *s, tact_status_t *st)
+{
+    if (tact_graph_num_ops(s->graph) > 0)
+        return false;
+    tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+               "The Session graph is empty. Add operations to the graph before calling run().");
+    return true;
+}
+
+static tact_code_t run_check_feeds(tact_session_t *s, const tact_feed_t *feeds, int n_feeds,
+                                   tact_status_t *st)
+{
+    char name[300], a[160], b[160];
+    for (int i = 0; i < n_feeds; i++) {
+        tact_output_t t = feeds[i].tensor;
+        if (t.op == NULL)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Cannot interpret feed_dict key as Tensor: feed %d is an empty "
+                              "output (a builder failed)", i);
+        TACT_ASSERT(t.op->tag == TACT_TAG_OP);
+        if (t.op->graph != s->graph)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Cannot interpret feed_dict key as Tensor: Tensor %s is not an "
+                              "element of this graph.", tact__output_name(t, name, sizeof name));
+        if (t.index < 0 || t.index >= t.op->n_outputs)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "FeedInputs: %s should have output index < %d",
+                              tact__output_name(t, name, sizeof name), t.op->n_outputs);
+        const tact_tensor_t *v = feeds[i].value;
+        if (v == NULL)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "The value fed to %s is NULL",
+                              tact__output_name(t, name, sizeof name));
+        TACT_ASSERT(v->tag == TACT_TAG_TENSOR);
+        tact_dtype_t want = t.op->out_dtype[t.index];
+        if (v->dtype != want)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Cannot feed value of dtype %s for Tensor '%s', which has dtype %s "
+                              "(Expects arg[%d] to be %s but %s is provided)",
+                              tact_dtype_name(v->dtype), tact__output_name(t, name, sizeof name),
+                              tact_dtype_name(want), i, tact__dtype_tf_name(want),
+                              tact__dtype_tf_name(v->dtype));
+        tact_shape_t have = tact__tensor_shape(v);
+        if (!tact__shape_compatible(&t.op->out_shape[t.index], &have))
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Cannot feed value of shape %s for Tensor '%s', which has shape '%s'",
+                              tact__shape_tuple_str(&have, a, sizeof a),
+                              tact__output_name(t, name, sizeof name),
+                              tact__shape_tuple_str(&t.op->out_shape[t.index], b, sizeof b));
+    }
+    return TACT_CODE_OK;
+}
+
+static tact_code_t run_check_fetches(tact_session_t *s, const tact_output_t *fetches,
+                                     int n_fetches, tact_status_t *st)
+{
+    char name[300];
+    for (int i = 0; i < n_fetches; i++) {
+        tact_output_t t = fetches[i];
+        if (t.op == NULL)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Fetch argument %d has invalid type: an empty output (a builder "
+                              "failed)", i);
+        TACT_ASSERT(t.op->tag == TACT_TAG_OP);
+        tact__output_name(t, name, sizeof name);
+        if (t.op->graph != s->graph)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Fetch argument %s cannot be interpreted as a Tensor. (Tensor %s is "
+                              "not an element of this graph.)", name, name);
+        if (t.op->n_outputs == 0)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Tried to fetch data for '%s', which produces no output. To run to "
+                              "a node but not fetch any data, pass it in targets.", t.op->name);
+        if (t.index < 0 || t.index >= t.op->n_outputs)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "FetchOutputs %s: output index too large, must be < %d", name,
+                              t.op->n_outputs);
+    }
+    return TACT_CODE_OK;
+}
+
+static tact_code_t run_check_targets(tact_session_t *s, tact_op_t *const *targets, int n_targets,
+                                     tact_status_t *st)
+{
+    for (int i = 0; i < n_targets; i++) {
+        if (targets[i] == NULL)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Target %d is NULL (a builder failed)", i);
+        TACT_ASSERT(targets[i]->tag == TACT_TAG_OP);
+        if (targets[i]->graph != s->graph)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Operation %s is not an element of this graph.", targets[i]->name);
+    }
+    return TACT_CODE_OK;
+}
+
+/* Run the plan's fragments: on this thread when allowed, else on the device actors. */
+static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_value_t *values,
+                               tact_status_t *st)
+{
+    if (plan->n_fragments == 1 && s->config.executor == TACT_EXECUTOR_AUTO &&
+        plan->fragments[0].dev->iface->caller_may_run) {
+        tact_device_t *dev = plan->fragments[0].dev;
+        return dev->iface->run(dev, &plan->fragments[0], values, st);
+    }
+    tact_status_t frag_st[8];
+    TACT_ASSERT(plan->n_fragments <= 8);
+    tact_completion_t done;
+    tact__completion_init(&done, (uint32_t) plan->n_fragments);
+    for (int f = 0; f < plan->n_fragments; f++) {
+        const tact_fragment_t *frag = &plan->fragments[f];
+        frag_st[f] = (tact_status_t) TACT_STATUS_INIT;
+        tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &frag_st[f], .done = &done,
+                         .u.run = { .frag = frag, .values = values } };
+        if (tact__device_pool_send(s->pools[frag->dev->ordinal], &m) != 0) {
+            tact__fail(&frag_st[f], TACT_CODE_INTERNAL, "%s: mailbox send failed",
+                       frag->dev->name);
+            tact__completion_done(&done);
+        }
+    }
+    tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
+    for (int f = 0; f < plan->n_fragments; f++)
+        tact__status_merge(st, &frag_st[f]);
+    return tact__failed(st) ? st->code : TACT_CODE_OK;
+}
+
+static tact_code_t run_entered(tact_session_t *s, const tact_output_t *fetches, int n_fetches,
+                               tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
+                               tact_op_t *const *targets, int n_targets, tact_status_t *st)
+{
+    /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. An empty graph can
+     * only be the cause when a check fails, so it is looked at then (off the hot path). */
+    if ((n_fetches == 0 && n_targets == 0) ||
+        run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
+        run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
+        run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
+        tact_status_t empty = TACT_STATUS_INIT;
+        if (run_graph_empty(s, &empty))
+            *st = empty;
+        else if (!tact__failed(st))
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                       "Must specify at least one target to fetch or execute.");
+        return st->code;
+    }
+
+    /* The signature: sorted endpoints, duplicates merged; fetches that are fed are answered
+     * from the feed and leave the signature (as TensorFlow's client does). */
+    int n_all = n_feeds + n_fetches + n_targets;
+    run_entry_t stack_entries[SESSION_STACK_SLOTS];
+    run_entry_t *e = n_all <= SESSION_STACK_SLOTS ? stack_entries
+                                                  : tact__malloc((size_t) n_all * sizeof *e);
+    run_entry_t *ef = e, *eo = e + n_feeds, *et = e + n_feeds + n_fetches;
+    tact_code_t rc = TACT_CODE_OK;
+    for (int i = 0; i < n_feeds; i++)
+        ef[i] = (run_entry_t) { run_key(feeds[i].tensor), i };
+    run_sort(ef, n_feeds);
+    for (int i = 1; i < n_feeds && rc == TACT_CODE_OK; i++) {
+        if (ef[i].key == ef[i - 1].key) {
+            char name[300];
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Endpoint \"%s\" fed more than once.",
+                            tact__output_name(feeds[ef[i].pos].tensor, name, sizeof name));
+        }
+    }
+    int n_fo = 0, n_to = 0;
+    for (int i = 0; i < n_fetches; i++) {
+        int64_t k = run_key(fetches[i]);
+        if (run_find(ef, n_feeds, k) < 0)
+            eo[n_fo++] = (run_entry_t) { k, i };
+    }
+    run_sort(eo, n_fo);
+    int n_fu = 0;
+    for (int i = 0; i < n_fo; i++) {
+        if (n_fu == 0 || eo[n_fu - 1].key != eo[i].key)
+            eo[n_fu++] = eo[i];
+    }
+    for (int i = 0; i < n_targets; i++)
+        et[n_to++] = (run_entry_t) { targets[i]->id, i };
+    run_sort(et, n_to);
+    int n_tu = 0;
+    for (int i = 0; i < n_to; i++) {
+        if (n_tu == 0 || et[n_tu - 1].key != et[i].key)
+            et[n_tu++] = et[i];
+    }
+
+    tact_output_t stack_outs[SESSION_STACK_SLOTS];
+    tact_op_t *stack_ops[SESSION_STACK_SLOTS];
+    int n_outs = n_feeds + n_fu;
+    tact_output_t *outs = n_outs <= SESSION_STACK_SLOTS
+                              ? stack_outs : tact__malloc((size_t) n_outs * sizeof *outs);
+    tact_op_t **tops = n_tu <= SESSION_STACK_SLOTS
+                           ? stack_ops : tact__malloc((size_t) n_tu * sizeof *tops);
+    for (int i = 0; i < n_feeds; i++)
+        outs[i] = feeds[ef[i].pos].tensor;
+    for (int i = 0; i < n_fu; i++)
+        outs[n_feeds + i] = fetches[eo[i].pos];
+    for (int i = 0; i < n_tu; i++)
+        tops[i] = targets[et[i].pos];
+    tact_signature_t sig = { n_feeds, outs, n_fu, outs + n_feeds, n_tu, tops };
+
+    const tact_plan_t *plan = NULL;
+    if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
+        plan = session_plan(s, &sig, st);
+        rc = plan ? TACT_CODE_OK : st->code;
+    }
+
+    tact_value_t stack_values[SESSION_STACK_SLOTS];
+    int n_slots = plan ? plan->n_slots : 0;
+    tact_value_t *values = n_slots <= SESSION_STACK_SLOTS
+                               ? stack_values : tact__malloc((size_t) n_slots * sizeof *values);
+    memset(values, 0, (size_t) n_slots * sizeof *values);
+    if (plan != NULL && rc == TACT_CODE_OK) {
+        for (int i = 0; i < n_feeds; i++)
+            values[plan->feed_slots[i]] = (tact_value_t) { (tact_tensor_t *) feeds[ef[i].pos].value,
+                                                           false };
+        rc = run_execute(s, plan, values, st);
+    }
+
+    /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
+     * once, any other use (constants, repeats) copies. */
+    for (int i = 0; i < n_fetches && rc == TACT_CODE_OK; i++) {
+        int64_t k = run_key(fetches[i]);
+        int f = run_find(ef, n_feeds, k);
+        if (f >= 0) {
+            results[i] = tact_tensor_clone(feeds[ef[f].pos].value);
+            continue;
+        }
+        int slot = plan->fetch_slots[run_find(eo, n_fu, k)];
+        tact_value_t *v = &values[slot];
+        TACT_ASSERT(v->tensor != NULL);
+        if (v->owned) {
+            results[i] = v->tensor;
+            v->owned = false;  /* the caller's now; a repeat fetch copies it */
+        } else {
+            results[i] = tact_tensor_clone(v->tensor);
+        }
+    }
+    for (int i = 0; i < n_slots; i++)
+        tact__value_release(values, i);
+    if (rc != TACT_CODE_OK) {
+        for (int i = 0; i < n_fetches; i++)
+            tact_tensor_destroy(&results[i]);
+    }
+
+    if (values != stack_values)
+        free(values);
+    if (outs != stack_outs)
+        free(outs);
+    if (tops != stack_ops)
+        free(tops);
+    if (e != stack_entries)
+        free(e);
+    return rc;
+}
+
+tact_code_t tact_session_run(tact_session_t *s, const tact_output_t *fetches, int n_fetches,
+                             tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
+                             tact_op_t *const *targets, int n_targets, tact_status_t *st)
+{
+    for (int i = 0; i < n_fetches && results != NULL; i++)
+        results[i] = NULL;
+    if (tact__failed(st))
+        return st->code;
+    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
+    TACT_ASSERT(n_fetches >= 0 && n_feeds >= 0 && n_targets >= 0);
+    TACT_ASSERT(n_fetches == 0 || (fetches != NULL && results != NULL));
+    TACT_ASSERT(n_feeds == 0 || feeds != NULL);
+    TACT_ASSERT(n_targets == 0 || targets != NULL);
+
+    tact_status_t err = TACT_STATUS_INIT;
+    if (!session_enter(s))
+        return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    run_entered(s, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets, &err);
+    session_leave(s);
+    return tact__status_merge(st, &err);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Status codes, the sticky-first-error helpers, assertions and host allocation. Not for
+ * logging or error policy: callers decide what a code means. */
+#include "runtime/prelude.h"
+
+const char *tact_code_name(tact_code_t code)
+{
+    switch (code) {
+#define XX(name, num, text) \
+    case TACT_CODE_##name:  \
+        return text;
+        TACT_CODE_MAP(XX)
+#undef XX
+    default:
+        return "unknown code";
+    }
+}
+
+void tact__assert_fail(const char *file, int line, const char *expr)
+{
+    fprintf(stderr, "tact: %s:%d: assertion failed: %s\n", file, line, expr);
+    fflush(stderr);
+    abort();
+}
+
+tact_code_t tact__fail(tact_status_t *st, tact_code_t code, const char *fmt, ...)
+{
+    if (st != NULL && st->code == TACT_CODE_OK) {
+        st->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+tact_code_t tact__status_merge(tact_status_t *to, const tact_status_t *from)
+{
+    if (to == NULL)
+        return from->code;
+    if (to->code == TACT_CODE_OK && from->code != TACT_CODE_OK)
+        *to = *from;
+    return to->code;
+}
+
+void *tact__malloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    TACT_ASSERT(p != NULL);
+    return p;
+}
+
+void *tact__realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    TACT_ASSERT(q != NULL);
+    return q;
+}
+
+char *tact__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = tact__malloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+void *tact__aligned_alloc(size_t n)
+{
+    void *p = NULL;
+    TACT_ASSERT(posix_memalign(&p, 64, n ? n : 1) == 0);
+    return p;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* The tensor struct and shape helpers shared by the runtime and the devices. */
+#ifndef TACT_RUNTIME_TENSOR_IMPL_H
+#define TACT_RUNTIME_TENSOR_IMPL_H
+
+#include "runtime/prelude.h"
+
+/* A static shape: ndims -1 is an unknown rank, a dimension -1 an unknown size. */
+typedef struct tact_shape {
+    int ndims;
+    int64_t dims[TACT_MAX_DIMS];
+} tact_shape_t;
+
+struct tact_tensor {
+    uint32_t tag;            /* TACT_TAG_TENSOR */
+    tact_dtype_t dtype;
+    int ndims;
+    int64_t dims[TACT_MAX_DIMS];
+    int64_t nelems;
+    size_t nbytes;
+    void *data;              /* 64-byte aligned; NULL when nbytes is 0 */
+};
+
+/* A tensor whose data is left uninitialised, for kernels that write every element.
+ * REQUIRES: a valid dtype and shape (checked by the caller). Aborts on host OOM. */
+tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims);
+
+/* The tensor's shape as a tact_shape_t. */
+tact_shape_t tact__tensor_shape(const tact_tensor_t *t);
+
+/* Elements of a fully known shape; -1 when any size is unknown. */
+int64_t tact__shape_nelems(const tact_shape_t *s);
+
+/* True when `value` (fully known) fits the static shape `want` (unknowns match anything). */
+bool tact__shape_compatible(const tact_shape_t *want, const tact_shape_t *value);
+
+/* "[2,3]" (TensorFlow's runtime form; "?" for unknown sizes, "<unknown>" for unknown rank).
+ * Returns buf. */
+char *tact__shape_str(const tact_shape_t *s, char *buf, size_t len);
+
+/* "(2, 3)" / "(2,)" / "()": Python's tuple form, as TensorFlow's client prints shapes. */
+char *tact__shape_tuple_str(const tact_shape_t *s, char *buf, size_t len);
+
+/* TensorFlow's C++ name of a dtype ("float", "double", "int32", "int64", "bool", "string"). */
+const char *tact__dtype_tf_name(tact_dtype_t dtype);
+
+/* True for a dtype inside the map. */
+static inline bool tact__dtype_valid(tact_dtype_t dtype)
+{
+    return (unsigned) dtype < (unsigned) TACT_DTYPE_COUNT;
+}
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Test helpers: tensor makers, one-fetch runs and value comparisons. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/test_util.h"
+
+static tact_tensor_t *tu_make(tact_dtype_t dt, const int64_t *dims, int ndims, const void *data)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *t = tact_tensor_new(dt, dims, ndims, data, &st);
+    if (t == NULL) {
+        fprintf(stderr, "tu_make: %s\n", st.msg);
+        abort();
+    }
+    return t;
+}
+
+tact_tensor_t *tu_f32(const int64_t *dims, int ndims, const float *data)
+{
+    return tu_make(TACT_DTYPE_F32, dims, ndims, data);
+}
+
+tact_tensor_t *tu_i32(const int64_t *dims, int ndims, const int32_t *data)
+{
+    return tu_make(TACT_DTYPE_I32, dims, ndims, data);
+}
+
+tact_tensor_t *tu_scalar_f32(float v)
+{
+    return tu_make(TACT_DTYPE_F32, NULL, 0, &v);
+}
+
+tact_output_t tu_const_f32(tact_graph_t *g, const int64_t *dims, int ndims, const float *data,
+                           const char *name, tact_status_t *st)
+{
+    tact_tensor_t *t = tu_f32(dims, ndims, data);
+    tact_output_t out = tact_constant(g, t, name, st);
+    tact_tensor_destroy(&t);
+    return out;
+}
+
+tact_output_t tu_const_i32(tact_graph_t *g, const int64_t *dims, int ndims, const int32_t *data,
+                           const char *name, tact_status_t *st)
+{
+    tact_tensor_t *t = tu_i32(dims, ndims, data);
+    tact_output_t out = tact_constant(g, t, name, st);
+    tact_tensor_destroy(&t);
+    return out;
+}
+
+tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds,
+                       int n_feeds, tact_status_t *st)
+{
+    tact_tensor_t *r = NULL;
+    tact_session_run(s, &fetch, 1, &r, feeds, n_feeds, NULL, 0, st);
+    return r;
+}
+
+bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const float *want)
+{
+    if (t == NULL || tact_tensor_dtype(t) != TACT_DTYPE_F32 || tact_tensor_ndims(t) != ndims)
+        return false;
+    for (int i = 0; i < ndims; i++) {
+        if (tact_tensor_dim(t, i) != dims[i])
+            return false;
+    }
+    const float *got = tact_tensor_data(t);
+    for (int64_t i = 0; i < tact_tensor_nelems(t); i++) {
+        if (fabsf(got[i] - want[i]) > 1e-5f * (1.0f + fabsf(want[i]))) {
+            fprintf(stderr, "element %lld: got %g want %g\n", (long long) i, got[i], want[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *tu_str(const tact_tensor_t *t)
+{
+    static char buf[4096];
+    if (t == NULL)
+        return "(null)";
+    tact_tensor_format(t, buf, sizeof buf);
+    return buf;
+}
+
+bool tu_contains(const char *haystack, const char *needle)
+{
+    if (haystack != NULL && strstr(haystack, needle) != NULL)
+        return true;
+    fprintf(stderr, "expected \"%s\" in \"%s\"\n", needle, haystack ? haystack : "(null)");
+    return false;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the tests: tensor makers and value checks. Include after <cmocka.h>. */
+#ifndef TACT_TESTS_TEST_UTIL_H
+#define TACT_TESTS_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tact/tact.h>
+
+/* A new float32 / int32 tensor; aborts the test on failure. */
+tact_tensor_t *tu_f32(const int64_t *dims, int ndims, const float *data);
+tact_tensor_t *tu_i32(const int64_t *dims, int ndims, const int32_t *data);
+tact_tensor_t *tu_scalar_f32(float v);
+
+/* A constant of a new tensor (the tensor is freed here). */
+tact_output_t tu_const_f32(tact_graph_t *g, const int64_t *dims, int ndims, const float *data,
+                           const char *name, tact_status_t *st);
+tact_output_t tu_const_i32(tact_graph_t *g, const int64_t *dims, int ndims, const int32_t *data,
+                           const char *name, tact_status_t *st);
+
+/* Run one fetch; returns the result (caller destroys) or NULL with st filled. */
+tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds,
+                       int n_feeds, tact_status_t *st);
+
+/* True when `t` is float32 of shape dims[0..ndims) holding `want` within 1e-5 relative. */
+bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const float *want);
+
+/* The numpy-style text of `t` in a static buffer (valid until the next call). */
+const char *tu_str(const tact_tensor_t *t);
+
+/* True when `haystack` contains `needle`; prints both when not. */
+bool tu_contains(const char *haystack, const char *needle);
+
+#endif
