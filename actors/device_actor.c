@@ -28,7 +28,7 @@ static void (*const dispatch[TACT_CMD_COUNT])(device_actor_t *, tact_msg_t *) = 
 
 static void on_run(device_actor_t *self, tact_msg_t *m)
 {
-    self->dev->iface->run(self->dev, m->u.run.frag, m->u.run.values, m->status);
+    self->dev->iface->run(self->dev, m->u.run.frag, m->u.run.step, m->status);
 }
 
 static void on_sync(device_actor_t *self, tact_msg_t *m)

@@ -14,7 +14,7 @@
 #include "devices/device_impl.h"
 
 #define TACT_CMD_MAP(XX)                                                       \
-    XX(RUN,  run)   /* u.run.frag, u.run.values -> status of the fragment  */  \
+    XX(RUN,  run)   /* u.run.frag, u.run.step -> status of the fragment    */  \
     XX(SYNC, sync)  /* nothing; replies at once (the hand-off floor)        */  \
     XX(TERM, term)  /* always the last request; the actor replies and exits */
 
@@ -33,7 +33,7 @@ typedef struct tact_msg {
     union {
         struct {
             const tact_fragment_t *frag;
-            tact_value_t *values;
+            tact_step_t *step;
         } run;
     } u;
 } tact_msg_t;

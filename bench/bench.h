@@ -295,6 +295,11 @@ static inline void bench_note_load(const bench_load_t *start)
         return;
     }
     double others = ((end.machine_s - start->machine_s) - (end.self_s - start->self_s)) / wall;
+    if (wall < 1.0) {  /* /proc/stat counts in clock ticks: too coarse for a short run */
+        bench_note("machine: %ld online CPUs; run too short (%.2f s) to tell other load",
+                   sysconf(_SC_NPROCESSORS_ONLN), wall);
+        return;
+    }
     bench_note("machine: %ld online CPUs; other processes kept %.2f CPUs busy on average during "
                "these %.1f s%s", sysconf(_SC_NPROCESSORS_ONLN), others > 0 ? others : 0.0, wall,
                others > 0.2 ? " (DISTURBED: figures less reliable)" : "");

@@ -11,8 +11,9 @@
 typedef struct tact_device tact_device_t;
 
 /* One value slot of a step: an op output's tensor while the step runs. `owned` says the step
- * must free it (kernel results); borrowed tensors (constants, feeds) are never freed or
- * handed out without a copy. */
+ * holds a reference to drop (kernel results, variable values); borrowed tensors (constants,
+ * feeds) are never freed. A value is handed to the caller without a copy only when it is
+ * owned and its reference is the only one. */
 typedef struct tact_value {
     tact_tensor_t *tensor;
     bool owned;
@@ -27,6 +28,18 @@ typedef struct tact_node {
     int n_release;
     const int *release_slots;     /* slots whose last reader is this node: free after it */
 } tact_node_t;
+
+struct tact_resources;
+
+/* What one run (a step) gives the fragments it runs: the value slots, the session's resources
+ * and when to stop. */
+typedef struct tact_step {
+    tact_value_t *values;
+    struct tact_resources *resources;
+    int64_t deadline_ns;          /* tact__now_ns() past this: DEADLINE_EXCEEDED; 0 = none */
+    const atomic_bool *cancelled; /* the run's cancellation flag (or NULL) */
+    const atomic_bool *closed;    /* the session's: closing cancels steps in flight */
+} tact_step_t;
 
 /* A topologically ordered list of nodes that all run on one device. */
 typedef struct tact_fragment {
@@ -47,10 +60,10 @@ typedef struct tact_device_iface {
     tact_code_t (*open)(tact_device_t *dev, tact_status_t *st);
     void (*close)(tact_device_t *dev);
     bool (*supports)(const tact_device_t *dev, const tact_op_t *op);
-    /* Run the fragment's nodes in order, reading and writing values[]. On failure the
-     * message names the op; slots the fragment wrote stay in values[] for the caller to
-     * free. */
-    tact_code_t (*run)(tact_device_t *dev, const tact_fragment_t *frag, tact_value_t *values,
+    /* Run the fragment's nodes in order, reading and writing step->values. On failure the
+     * message names the op; slots the fragment wrote stay in the values for the caller to
+     * free. Stops between nodes when the step is cancelled or past its deadline. */
+    tact_code_t (*run)(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
                        tact_status_t *st);
 } tact_device_iface_t;
 

@@ -26,6 +26,7 @@ static void graph_free(tact_graph_t *g)
         free(op);
     }
     free(g->ops);
+    free(g->variables);
     tact__strmap_fini(&g->by_name);
     tact__strmap_fini(&g->names_in_use);
     pthread_mutex_destroy(&g->lock);
@@ -188,6 +189,18 @@ int64_t tact_output_dim(tact_output_t out, int i)
     const tact_shape_t *s = &output_checked(out)->out_shape[out.index];
     TACT_ASSERT(i >= 0 && i < s->ndims);
     return s->dims[i];
+}
+
+void tact__graph_add_variable(tact_graph_t *g, tact_op_t *var)
+{
+    pthread_mutex_lock(&g->lock);
+    if (g->n_variables == g->cap_variables) {
+        g->cap_variables = g->cap_variables ? 2 * g->cap_variables : 8;
+        g->variables = tact__realloc(g->variables,
+                                     (size_t) g->cap_variables * sizeof *g->variables);
+    }
+    g->variables[g->n_variables++] = var;
+    pthread_mutex_unlock(&g->lock);
 }
 
 char *tact__output_name(tact_output_t out, char *buf, size_t len)

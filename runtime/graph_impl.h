@@ -33,6 +33,9 @@ struct tact_graph {
     tact_strmap_t by_name;        /* exact name -> op */
     tact_strmap_t names_in_use;   /* lower-case name -> next suffix (TensorFlow's uniquing) */
     tact_status_t status;         /* first builder error, sticky */
+    tact_op_t **variables;        /* TensorFlow's GLOBAL_VARIABLES collection, in order */
+    int n_variables;
+    int cap_variables;
 };
 
 /* Take and drop references (sessions, default stacks). The last drop frees the graph. */
@@ -53,6 +56,9 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
 /* Keep `err` as the graph's first error (if it has none yet) and in `st`, for builders that
  * fail before tact__graph_add_op. */
 void tact__graph_record_error(tact_graph_t *g, const tact_status_t *err, tact_status_t *st);
+
+/* Append `var` to the graph's variables collection. */
+void tact__graph_add_variable(tact_graph_t *g, tact_op_t *var);
 
 /* "Add:0" into buf. Returns buf. */
 char *tact__output_name(tact_output_t out, char *buf, size_t len);

@@ -580,13 +580,47 @@ static tact_code_t opdefs_infer_placeholder(const opdefs_ctx_t *c, tact_dtype_t 
     return TACT_CODE_OK;
 }
 
+/* Assign, AssignAdd, AssignSub: the value takes the variable's dtype and (for Assign, whose
+ * validate_shape is always on here) its shape; the result is the variable's new value. */
+static tact_code_t opdefs_infer_assign(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape)
+{
+    if (opdefs_check_same(c, 1, "value", 0, "ref") != TACT_CODE_OK)
+        return c->st->code;
+    const tact_shape_t *ref = &c->shapes[0], *val = &c->shapes[1];
+    bool known = ref->ndims >= 0 && val->ndims >= 0;
+    if (known && ref->ndims != val->ndims)
+        return opdefs_fail_build(c, "Shapes must be equal rank, but are %d and %d", ref->ndims,
+                                 val->ndims);
+    for (int i = 0; known && i < ref->ndims; i++) {
+        if (ref->dims[i] >= 0 && val->dims[i] >= 0 && ref->dims[i] != val->dims[i]) {
+            char a[160], b[160];
+            if (c->phase == TACT_INFER_RUN)
+                return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                                  "%s requires shapes of both tensors to match. lhs shape= %s "
+                                  "rhs shape= %s", opdefs_types[c->kind],
+                                  tact__shape_str(ref, a, sizeof a),
+                                  tact__shape_str(val, b, sizeof b));
+            return opdefs_fail_build(c, "Dimension %d in both shapes must be equal, but are %"
+                                     PRId64 " and %" PRId64, i, ref->dims[i], val->dims[i]);
+        }
+    }
+    *out_dtype = c->dtypes[0];
+    *out_shape = *ref;
+    return TACT_CODE_OK;
+}
+
 static int opdefs_arity(tact_op_kind_t kind)
 {
     switch (kind) {
     case TACT_OP_CONST:
     case TACT_OP_PLACEHOLDER:
     case TACT_OP_NOOP:
+    case TACT_OP_VARIABLE:
         return 0;
+    case TACT_OP_ASSIGN:
+    case TACT_OP_ASSIGN_ADD:
+    case TACT_OP_ASSIGN_SUB:
     case TACT_OP_ADD:
     case TACT_OP_SUB:
     case TACT_OP_MUL:
@@ -634,6 +668,15 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
         return opdefs_infer_placeholder(&c, out_dtype, out_shape);
     case TACT_OP_NOOP:
         return TACT_CODE_OK;
+    case TACT_OP_VARIABLE:
+        TACT_ASSERT(attrs != NULL);
+        *out_dtype = attrs->dtype;
+        *out_shape = attrs->shape;
+        return TACT_CODE_OK;
+    case TACT_OP_ASSIGN:
+    case TACT_OP_ASSIGN_ADD:
+    case TACT_OP_ASSIGN_SUB:
+        return opdefs_infer_assign(&c, out_dtype, out_shape);
     case TACT_OP_IDENTITY:
     case TACT_OP_NEG:
     case TACT_OP_RELU:

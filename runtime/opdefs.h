@@ -28,7 +28,11 @@
     XX(RESHAPE,     "Reshape",     "Reshape")       \
     XX(TRANSPOSE,   "Transpose",   "Transpose")     \
     XX(CAST,        "Cast",        "Cast")          \
-    XX(NOOP,        "NoOp",        "NoOp")
+    XX(NOOP,        "NoOp",        "NoOp")          \
+    XX(VARIABLE,    "VariableV2",  "Variable")      \
+    XX(ASSIGN,      "Assign",      "Assign")        \
+    XX(ASSIGN_ADD,  "AssignAdd",   "AssignAdd")     \
+    XX(ASSIGN_SUB,  "AssignSub",   "AssignSub")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -37,14 +41,20 @@ typedef enum {
     TACT_OP_COUNT
 } tact_op_kind_t;
 
+/* True for the ops that update a variable in place of their first input. */
+static inline bool tact__op_kind_assigns(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_ASSIGN || kind == TACT_OP_ASSIGN_ADD || kind == TACT_OP_ASSIGN_SUB;
+}
+
 /* The most outputs any op has. */
 #define TACT_MAX_OUTPUTS 1
 
 /* Attributes; each op kind reads the fields its comment names. */
 typedef struct tact_op_attrs {
     tact_tensor_t *value;        /* CONST: owned by the op */
-    tact_dtype_t dtype;          /* PLACEHOLDER: its dtype; CAST: the target dtype */
-    tact_shape_t shape;          /* PLACEHOLDER: declared shape; RESHAPE: requested shape */
+    tact_dtype_t dtype;          /* PLACEHOLDER, VARIABLE: its dtype; CAST: the target dtype */
+    tact_shape_t shape;          /* PLACEHOLDER, VARIABLE: declared; RESHAPE: requested */
     bool transpose_a;            /* MATMUL */
     bool transpose_b;            /* MATMUL */
     int n_axes;                  /* SUM, MEAN: -1 = every axis */
@@ -52,6 +62,7 @@ typedef struct tact_op_attrs {
     bool keep_dims;              /* SUM, MEAN */
     int n_perm;                  /* TRANSPOSE: -1 = reverse */
     int perm[TACT_MAX_DIMS];     /* TRANSPOSE */
+    struct tact_op *initializer; /* VARIABLE: the Assign of its initial value */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running

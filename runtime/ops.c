@@ -49,7 +49,13 @@ tact_output_t tact_constant(tact_graph_t *g, const tact_tensor_t *value, const c
 {
     if (tact__failed(st))
         return ops_out(NULL);
-    TACT_ASSERT(value != NULL && value->tag == TACT_TAG_TENSOR);
+    if (value == NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Const: value is NULL");
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    TACT_ASSERT(value->tag == TACT_TAG_TENSOR);
     tact_op_attrs_t attrs = { .value = tact_tensor_clone(value) };
     tact_op_t *op = tact__graph_add_op(g, TACT_OP_CONST, name, NULL, 0, NULL, 0, &attrs, st);
     if (op == NULL)
@@ -154,7 +160,13 @@ static tact_output_t ops_reduce(tact_graph_t *g, tact_op_kind_t kind, tact_outpu
         return ops_out(NULL);
     tact_op_attrs_t attrs = { .keep_dims = keep_dims, .n_axes = -1 };
     if (axes != NULL) {
-        TACT_ASSERT(n_axes >= 0);
+        if (n_axes < 0) {
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "%s: negative axis count %d",
+                       tact__op_kind_type(kind), n_axes);
+            tact__graph_record_error(g, &err, st);
+            return ops_out(NULL);
+        }
         /* Repeated axes reduce once, so only distinct values are kept; more distinct values
          * than a tensor can have dimensions cannot all be valid. */
         attrs.n_axes = 0;
@@ -236,7 +248,14 @@ tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops, const c
                       tact_status_t *st)
 {
     tact_op_attrs_t none = { 0 };
-    TACT_ASSERT(n_ops >= 0 && (n_ops == 0 || ops != NULL));
+    if (tact__failed(st))
+        return NULL;
+    if (n_ops < 0 || (n_ops > 0 && ops == NULL)) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "group_deps: %d ops in a NULL array", n_ops);
+        tact__graph_record_error(g, &err, st);
+        return NULL;
+    }
     for (int i = 0; i < n_ops; i++) {
         if (ops[i] == NULL && !tact__failed(st)) {
             /* An upstream builder failed: its error is the graph's first, and is passed on. */
@@ -249,4 +268,108 @@ tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops, const c
     }
     return tact__graph_add_op(g, TACT_OP_NOOP, name ? name : "group_deps", NULL, 0, ops, n_ops,
                               &none, st);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Variables                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value, const char *name,
+                            tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    g = tact__graph_or_default(g);
+    tact_status_t err = TACT_STATUS_INIT;
+    if (initial_value.op != NULL && initial_value.index >= 0 &&
+        initial_value.index < initial_value.op->n_outputs) {
+        const tact_shape_t *shape = &initial_value.op->out_shape[initial_value.index];
+        if (tact__shape_nelems(shape) < 0) {
+            char text[160];
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                       "Variable: initial value must have a fully known shape, not %s",
+                       tact__shape_str(shape, text, sizeof text));
+            tact__graph_record_error(g, &err, st);
+            return ops_out(NULL);
+        }
+    }
+    tact_op_attrs_t attrs = { 0 };
+    if (initial_value.op != NULL && initial_value.op->graph == g && initial_value.index >= 0 &&
+        initial_value.index < initial_value.op->n_outputs) {
+        attrs.dtype = initial_value.op->out_dtype[initial_value.index];
+        attrs.shape = initial_value.op->out_shape[initial_value.index];
+    } else {
+        /* Let tact__graph_add_op report the empty or foreign input. */
+        tact_op_attrs_t none = { 0 };
+        return ops_out(tact__graph_add_op(g, TACT_OP_IDENTITY, name, &initial_value, 1, NULL, 0,
+                                          &none, st));
+    }
+    tact_op_t *var = tact__graph_add_op(g, TACT_OP_VARIABLE, name ? name : "Variable", NULL, 0,
+                                        NULL, 0, &attrs, st);
+    if (var == NULL)
+        return ops_out(NULL);
+    char assign_name[300];
+    snprintf(assign_name, sizeof assign_name, "%.280s/Assign", var->name);
+    tact_output_t in[2] = { { var, 0 }, initial_value };
+    tact_op_attrs_t none = { 0 };
+    tact_op_t *init = tact__graph_add_op(g, TACT_OP_ASSIGN, assign_name, in, 2, NULL, 0, &none,
+                                         st);
+    if (init == NULL)
+        return ops_out(NULL);
+    var->attrs.initializer = init;  /* set before the variable is published below */
+    tact__graph_add_variable(g, var);
+    return ops_out(var);
+}
+
+tact_op_t *tact_global_variables_initializer(tact_graph_t *g, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    g = tact__graph_or_default(g);
+    pthread_mutex_lock(&g->lock);
+    int n = g->n_variables;
+    tact_op_t **inits = tact__malloc((size_t) (n ? n : 1) * sizeof *inits);
+    for (int i = 0; i < n; i++)
+        inits[i] = g->variables[i]->attrs.initializer;
+    pthread_mutex_unlock(&g->lock);
+    tact_op_attrs_t none = { 0 };
+    tact_op_t *op = tact__graph_add_op(g, TACT_OP_NOOP, "init", NULL, 0, inits, n, &none, st);
+    free(inits);
+    return op;
+}
+
+static tact_output_t ops_assign(tact_graph_t *g, tact_op_kind_t kind, tact_output_t var,
+                                tact_output_t value, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (var.op != NULL && (var.op->kind != TACT_OP_VARIABLE || var.index != 0)) {
+        char text[300];
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                   "%s: input 'ref' must be a variable, but %s is a %s",
+                   tact__op_kind_type(kind), tact__output_name(var, text, sizeof text),
+                   tact__op_kind_type(var.op->kind));
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_binary(g, kind, var, value, name, NULL, st);
+}
+
+tact_output_t tact_assign(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                          const char *name, tact_status_t *st)
+{
+    return ops_assign(g, TACT_OP_ASSIGN, var, value, name, st);
+}
+
+tact_output_t tact_assign_add(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                              const char *name, tact_status_t *st)
+{
+    return ops_assign(g, TACT_OP_ASSIGN_ADD, var, value, name, st);
+}
+
+tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                              const char *name, tact_status_t *st)
+{
+    return ops_assign(g, TACT_OP_ASSIGN_SUB, var, value, name, st);
 }

@@ -157,9 +157,17 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
         for (int i = 0; i < op->n_inputs; i++)
             last[b.slot[op->inputs[i].op->id]] = n;
     }
+    /* Releases grouped by node (a counting sort of the slots by last use). */
+    int *rel_start = tact__malloc((size_t) (n_nodes + 1) * sizeof *rel_start);
     int n_release = 0;
-    for (int s = 0; s < b.n_slots; s++)
-        n_release += !keep[s] && last[s] >= 0;
+    for (int s = 0; s < b.n_slots; s++) {
+        if (!keep[s] && last[s] >= 0) {
+            rel_start[last[s] + 1]++;
+            n_release++;
+        }
+    }
+    for (int n = 0; n < n_nodes; n++)
+        rel_start[n + 1] += rel_start[n];
 
     /* 4. Nodes and the one fragment (placement across devices comes with the scheduler). */
     tact_plan_t *plan = tact__malloc(sizeof *plan);
@@ -167,6 +175,14 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     plan->nodes = tact__malloc((size_t) n_nodes * sizeof *plan->nodes);
     plan->ints = tact__malloc((size_t) (n_in_total + n_release) * sizeof *plan->ints);
     int *ints = plan->ints;
+    int *rel = ints + n_in_total;  /* release lists, after every input list */
+    for (int s = 0; s < b.n_slots; s++) {
+        if (!keep[s] && last[s] >= 0)
+            rel[rel_start[last[s]]++] = s;
+    }
+    for (int n = n_nodes; n > 0; n--)  /* the fill advanced each start to the next one's */
+        rel_start[n] = rel_start[n - 1];
+    rel_start[0] = 0;
     for (int n = 0; n < n_nodes; n++) {
         const tact_op_t *op = order[n];
         tact_node_t *node = &plan->nodes[n];
@@ -176,12 +192,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
         for (int i = 0; i < op->n_inputs; i++)
             *ints++ = b.slot[op->inputs[i].op->id];
         node->out_slot = op->n_outputs > 0 ? b.slot[op->id] : -1;
-        node->release_slots = ints;
-        for (int s = 0; s < b.n_slots; s++) {
-            if (!keep[s] && last[s] == n)
-                *ints++ = s;
-        }
-        node->n_release = (int) (ints - node->release_slots);
+        node->release_slots = rel + rel_start[n];
+        node->n_release = rel_start[n + 1] - rel_start[n];
     }
     plan->n_fragments = n_nodes > 0 ? 1 : 0;
     plan->fragments = tact__malloc(sizeof *plan->fragments);
@@ -199,6 +211,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     plan->keys = tact__malloc((size_t) plan->n_keys * sizeof *plan->keys);
     plan->hash = tact__signature_keys(sig, plan->keys);
 
+    free(rel_start);
     free(last);
     free(keep);
     free(order);

@@ -4,6 +4,7 @@
  * Not for pruning or placement (plan.c) nor kernels (devices/). */
 #include "runtime/session_impl.h"
 #include "devices/cpu/cpu.h"
+#include "runtime/log.h"
 #include "runtime/registry.h"
 
 /* How long a client spins for the actors' replies before it sleeps. */
@@ -57,6 +58,7 @@ static void session_teardown(tact_session_t *s)
     }
     s->n_plans = 0;
     pthread_rwlock_unlock(&s->cache_lock);
+    tact__resources_destroy(&s->resources);
 }
 
 static void session_free(tact_session_t *s)
@@ -105,6 +107,7 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     TACT_ASSERT(pthread_cond_init(&s->close_cond, NULL) == 0);
     s->n_buckets = 16;
     s->buckets = tact__malloc((size_t) s->n_buckets * sizeof *s->buckets);
+    s->resources = tact__resources_new();
 
     if (c->intra_op_parallelism_threads > 0)
         tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
@@ -130,6 +133,61 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
         return NULL;
     }
     return s;
+}
+
+/* Interactive sessions open in the process, for TensorFlow's "already active" warning. */
+static _Atomic int interactive_open;
+
+tact_session_t *tact_interactive_session_new(const char *target, tact_graph_t *graph,
+                                             const tact_config_t *config, tact_status_t *st)
+{
+    tact_config_t growth = { .gpu_options.allow_growth = true };
+    tact_session_t *s = tact_session_new(target, graph, config ? config : &growth, st);
+    if (s == NULL)
+        return NULL;
+    s->interactive = true;
+    if (atomic_fetch_add(&interactive_open, 1) > 0)
+        tact__log(TACT_LOG_WARNING,
+                  "An interactive session is already active. This can cause out-of-memory "
+                  "errors in some cases. You must explicitly call tact_session_close() on "
+                  "interactive sessions to release their resources.");
+    if (graph != NULL) {
+        s->pushed_graph = graph;
+        tact__graph_push_default_removable(graph);
+    }
+    tact__session_push_default_removable(s);
+    return s;
+}
+
+struct tact_cancel {
+    atomic_bool requested;
+};
+
+tact_cancel_t *tact_cancel_new(void)
+{
+    tact_cancel_t *c = tact__malloc(sizeof *c);
+    atomic_init(&c->requested, false);
+    return c;
+}
+
+void tact_cancel_request(tact_cancel_t *c)
+{
+    TACT_ASSERT(c != NULL);
+    atomic_store(&c->requested, true);
+}
+
+bool tact_cancel_requested(const tact_cancel_t *c)
+{
+    TACT_ASSERT(c != NULL);
+    return atomic_load(&((tact_cancel_t *) c)->requested);
+}
+
+void tact_cancel_destroy(tact_cancel_t **c_p)
+{
+    if (c_p == NULL || *c_p == NULL)
+        return;
+    free(*c_p);
+    *c_p = NULL;
 }
 
 /* Enter a run: false when the session is closed. Pairs with session_leave. */
@@ -158,9 +216,18 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
-    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
+    if (s == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_session_close: session is NULL");
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);
     if (atomic_exchange(&s->closed, true))
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    if (s->interactive) {
+        /* Leave the closing thread's default stacks, whatever the order (TF's close()). */
+        tact__session_remove_default(s);
+        if (s->pushed_graph != NULL)
+            tact__graph_remove_default(s->pushed_graph);
+        atomic_fetch_sub(&interactive_open, 1);
+    }
     pthread_mutex_lock(&s->close_lock);
     while (atomic_load(&s->active) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
@@ -178,6 +245,7 @@ void tact_session_destroy(tact_session_t **s_p)
     TACT_ASSERT(s->tag == TACT_TAG_SESSION);
     if (!atomic_load(&s->closed))
         tact_session_close(s, NULL);
+    TACT_ASSERT(atomic_load(&s->default_pushes) == 0);  /* still some thread's default */
     pthread_mutex_lock(&s->close_lock);  /* a concurrent close may still be tearing down */
     while (!s->torn_down || atomic_load(&s->active) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
@@ -417,13 +485,13 @@ static tact_code_t run_check_targets(tact_session_t *s, tact_op_t *const *target
 }
 
 /* Run the plan's fragments: on this thread when allowed, else on the device actors. */
-static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_value_t *values,
+static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_step_t *step,
                                tact_status_t *st)
 {
     if (plan->n_fragments == 1 && s->config.executor == TACT_EXECUTOR_AUTO &&
         plan->fragments[0].dev->iface->caller_may_run) {
         tact_device_t *dev = plan->fragments[0].dev;
-        return dev->iface->run(dev, &plan->fragments[0], values, st);
+        return dev->iface->run(dev, &plan->fragments[0], step, st);
     }
     tact_status_t frag_st[8];
     TACT_ASSERT(plan->n_fragments <= 8);
@@ -433,7 +501,7 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         const tact_fragment_t *frag = &plan->fragments[f];
         frag_st[f] = (tact_status_t) TACT_STATUS_INIT;
         tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &frag_st[f], .done = &done,
-                         .u.run = { .frag = frag, .values = values } };
+                         .u.run = { .frag = frag, .step = step } };
         if (tact__device_pool_send(s->pools[frag->dev->ordinal], &m) != 0) {
             tact__fail(&frag_st[f], TACT_CODE_INTERNAL, "%s: mailbox send failed",
                        frag->dev->name);
@@ -446,7 +514,8 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
     return tact__failed(st) ? st->code : TACT_CODE_OK;
 }
 
-static tact_code_t run_entered(tact_session_t *s, const tact_output_t *fetches, int n_fetches,
+static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *options,
+                               const tact_output_t *fetches, int n_fetches,
                                tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                                tact_op_t *const *targets, int n_targets, tact_status_t *st)
 {
@@ -534,7 +603,17 @@ static tact_code_t run_entered(tact_session_t *s, const tact_output_t *fetches, 
         for (int i = 0; i < n_feeds; i++)
             values[plan->feed_slots[i]] = (tact_value_t) { (tact_tensor_t *) feeds[ef[i].pos].value,
                                                            false };
-        rc = run_execute(s, plan, values, st);
+        /* The effective timeout: the run's if > 0, else the config's (TF's RunOptions). */
+        int64_t timeout_ms = options && options->timeout_in_ms > 0
+                                 ? options->timeout_in_ms : s->config.operation_timeout_in_ms;
+        tact_step_t step = {
+            .values = values,
+            .resources = s->resources,
+            .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
+            .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
+            .closed = &s->closed,
+        };
+        rc = run_execute(s, plan, &step, st);
     }
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
@@ -548,8 +627,13 @@ static tact_code_t run_entered(tact_session_t *s, const tact_output_t *fetches, 
         }
         int slot = plan->fetch_slots[run_find(eo, n_fu, k)];
         tact_value_t *v = &values[slot];
-        TACT_ASSERT(v->tensor != NULL);
-        if (v->owned) {
+        if (v->tensor == NULL) {  /* only a variable's slot can be empty */
+            TACT_ASSERT(fetches[i].op->kind == TACT_OP_VARIABLE);
+            rc = tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
+                            "Attempting to use uninitialized value %s", fetches[i].op->name);
+            break;
+        }
+        if (v->owned && tact__tensor_refs(v->tensor) == 1) {
             results[i] = v->tensor;
             v->owned = false;  /* the caller's now; a repeat fetch copies it */
         } else {
@@ -578,20 +662,36 @@ tact_code_t tact_session_run(tact_session_t *s, const tact_output_t *fetches, in
                              tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                              tact_op_t *const *targets, int n_targets, tact_status_t *st)
 {
+    return tact_session_run_ex(s, NULL, fetches, n_fetches, results, feeds, n_feeds, targets,
+                               n_targets, st);
+}
+
+tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *options,
+                                const tact_output_t *fetches, int n_fetches,
+                                tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
+                                tact_op_t *const *targets, int n_targets, tact_status_t *st)
+{
     for (int i = 0; i < n_fetches && results != NULL; i++)
         results[i] = NULL;
     if (tact__failed(st))
         return st->code;
-    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
-    TACT_ASSERT(n_fetches >= 0 && n_feeds >= 0 && n_targets >= 0);
-    TACT_ASSERT(n_fetches == 0 || (fetches != NULL && results != NULL));
-    TACT_ASSERT(n_feeds == 0 || feeds != NULL);
-    TACT_ASSERT(n_targets == 0 || targets != NULL);
+    if (s == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_session_run: session is NULL");
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);  /* a destroyed session: a use after free */
+    if (n_fetches < 0 || n_feeds < 0 || n_targets < 0)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_run: negative count (%d fetches, %d feeds, %d targets)",
+                          n_fetches, n_feeds, n_targets);
+    if ((n_fetches > 0 && (fetches == NULL || results == NULL)) ||
+        (n_feeds > 0 && feeds == NULL) || (n_targets > 0 && targets == NULL))
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_run: an array is NULL but its count is not zero");
 
     tact_status_t err = TACT_STATUS_INIT;
     if (!session_enter(s))
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
-    run_entered(s, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets, &err);
+    run_entered(s, options, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets,
+                &err);
     session_leave(s);
     return tact__status_merge(st, &err);
 }

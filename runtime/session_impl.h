@@ -6,6 +6,7 @@
 
 #include "actors/device_actor.h"
 #include "runtime/plan.h"
+#include "runtime/resources.h"
 
 struct tact_session {
     uint32_t tag;                 /* TACT_TAG_SESSION */
@@ -15,6 +16,7 @@ struct tact_session {
     int n_devices;
     tact_device_t *devices;       /* CPU:0 first: the client device */
     tact_device_pool_t **pools;   /* one actor pool per device */
+    tact_resources_t *resources;  /* variable values; released by close */
 
     pthread_rwlock_t cache_lock;  /* guards the plan cache */
     tact_plan_t **buckets;
@@ -26,7 +28,21 @@ struct tact_session {
     pthread_mutex_t close_lock;   /* with close_cond: close waits for active == 0 */
     pthread_cond_t close_cond;
     bool torn_down;               /* guarded by close_lock */
+
+    _Atomic int default_pushes;   /* entries on default-session stacks */
+    bool interactive;             /* an InteractiveSession: see tact_interactive_session_new */
+    tact_graph_t *pushed_graph;   /* the default graph an interactive session pushed, or NULL */
 };
+
+/* Push `s` onto the calling thread's default-session stack as an entry that may leave out of
+ * order (interactive sessions). */
+void tact__session_push_default_removable(tact_session_t *s);
+/* Remove the topmost entry of `s` from the calling thread's stack, wherever it is; false when
+ * there is none. */
+bool tact__session_remove_default(tact_session_t *s);
+/* Likewise for the default-graph stack. */
+void tact__graph_push_default_removable(tact_graph_t *g);
+bool tact__graph_remove_default(tact_graph_t *g);
 
 /* Number of cached plans (one per distinct run signature). Thread-safe. */
 int tact__session_num_plans(tact_session_t *s);

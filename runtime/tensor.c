@@ -115,6 +115,7 @@ tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int n
 
     tact_tensor_t *t = tact__malloc(sizeof *t);
     t->tag = TACT_TAG_TENSOR;
+    atomic_init(&t->refs, 1);
     t->dtype = dtype;
     t->ndims = ndims;
     for (int i = 0; i < ndims; i++)
@@ -229,10 +230,24 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
         return;
     tact_tensor_t *t = *t_p;
     tensor_assert_live(t);
+    *t_p = NULL;
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+        return;  /* the runtime still holds a reference */
     t->tag = TACT_TAG_DEAD;
     free(t->data);
     free(t);
-    *t_p = NULL;
+}
+
+tact_tensor_t *tact__tensor_ref(tact_tensor_t *t)
+{
+    tensor_assert_live(t);
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    return t;
+}
+
+int tact__tensor_refs(const tact_tensor_t *t)
+{
+    return atomic_load_explicit(&((tact_tensor_t *) t)->refs, memory_order_acquire);
 }
 
 /* ------------------------------------------------------------------------------------------ */

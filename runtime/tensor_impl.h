@@ -13,6 +13,7 @@ typedef struct tact_shape {
 
 struct tact_tensor {
     uint32_t tag;            /* TACT_TAG_TENSOR */
+    _Atomic int refs;        /* tact_tensor_destroy drops one; the last frees */
     tact_dtype_t dtype;
     int ndims;
     int64_t dims[TACT_MAX_DIMS];
@@ -24,6 +25,12 @@ struct tact_tensor {
 /* A tensor whose data is left uninitialised, for kernels that write every element.
  * REQUIRES: a valid dtype and shape (checked by the caller). Aborts on host OOM. */
 tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims);
+
+/* Take another reference (a session's variable value shared with a running step). Tensors
+ * with more than one reference are never written in place and never handed to a caller
+ * without a copy. Returns t. */
+tact_tensor_t *tact__tensor_ref(tact_tensor_t *t);
+int tact__tensor_refs(const tact_tensor_t *t);
 
 /* The tensor's shape as a tact_shape_t. */
 tact_shape_t tact__tensor_shape(const tact_tensor_t *t);

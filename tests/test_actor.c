@@ -16,6 +16,7 @@
 #include "actors/device_actor.h"
 #include "devices/cpu/cpu.h"
 #include "runtime/plan.h"
+#include "runtime/resources.h"
 #include "tests/test_util.h"
 
 typedef struct echo {
@@ -181,15 +182,18 @@ static void test_device_pool_runs_fragments(void **state)
     assert_int_equal(tact__device_pool_size(pool), 3);
     enum { N = 30 };
     tact_value_t values[N][4];
+    tact_step_t steps[N];
+    tact_resources_t *resources = tact__resources_new();
     tact_status_t replies[N];
     tact_completion_t done;
     tact__completion_init(&done, N);
     assert_true(plan->n_slots <= 4);
     for (int i = 0; i < N; i++) {
         memset(values[i], 0, sizeof values[i]);
+        steps[i] = (tact_step_t) { .values = values[i], .resources = resources };
         replies[i] = (tact_status_t) TACT_STATUS_INIT;
         tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &replies[i], .done = &done,
-                         .u.run = { &plan->fragments[0], values[i] } };
+                         .u.run = { &plan->fragments[0], &steps[i] } };
         assert_int_equal(tact__device_pool_send(pool, &m), 0);
     }
     tact__completion_wait(&done, 0);
@@ -203,6 +207,7 @@ static void test_device_pool_runs_fragments(void **state)
     }
     tact__device_pool_destroy(&pool);
     assert_null(pool);
+    tact__resources_destroy(&resources);
     tact__plan_destroy(&plan);
     tact_graph_destroy(&g);
 }

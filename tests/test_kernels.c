@@ -284,7 +284,9 @@ static void test_kernel_table(void **state)
     (void) state;
     for (int k = 0; k < TACT_OP_COUNT; k++) {
         tact_cpu_kernel_fn fn = tact__cpu_kernel((tact_op_kind_t) k);
-        if (k == TACT_OP_CONST || k == TACT_OP_PLACEHOLDER)
+        /* Sources and variable ops are the executor's: it binds, reads and assigns them. */
+        if (k == TACT_OP_CONST || k == TACT_OP_PLACEHOLDER || k == TACT_OP_VARIABLE ||
+            tact__op_kind_assigns((tact_op_kind_t) k))
             assert_null(fn);
         else
             assert_non_null(fn);

@@ -358,6 +358,25 @@ static void test_error_bad_fetches_and_targets(void **state)
                      "Operation f is not an element of this graph.");
     expect_run_error(fx->s, NULL, 0, NULL, 0, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
                      "Must specify at least one target to fetch or execute.");
+    /* NULL where an array or session belongs: an error, not an abort. */
+    tact_tensor_t *out = NULL;
+    assert_int_equal(tact_session_run(NULL, &fx->c, 1, &out, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(st.msg, "session is NULL"));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(fx->s, &fx->c, 1, NULL, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(st.msg, "an array is NULL"));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(fx->s, &fx->c, -1, &out, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(st.msg, "negative count"));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_close(NULL, &st), TACT_CODE_INVALID_ARGUMENT);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_true(tact_output_is_empty(tact_constant(fx->other, NULL, NULL, &st)));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(tact_graph_status(fx->other)->msg, "Const: value is NULL");
     /* The sticky status: a run handed a failed status does nothing. */
     tact_status_t failed = { TACT_CODE_ABORTED, "earlier" };
     tact_tensor_t *r = (void *) 1;
@@ -538,7 +557,9 @@ static void *worker_main(void *p)
         tact_feed_t f = { w->x, xv };
         tact_tensor_t *r = NULL;
         tact_session_run(w->s, &w->y, 1, &r, &f, 1, NULL, 0, &st);
-        if (st.code == TACT_CODE_CANCELLED && strcmp(st.msg, "Session has been closed.") == 0)
+        /* Refused after the close, or stopped by it mid-step. */
+        if (st.code == TACT_CODE_CANCELLED && (strcmp(st.msg, "Session has been closed.") == 0 ||
+                                               strstr(st.msg, "Run call was cancelled") != NULL))
             w->cancelled++;
         else if (st.code != TACT_CODE_OK || *(float *) tact_tensor_data(r) != 2 * v + 1)
             w->failures++;

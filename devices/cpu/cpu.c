@@ -5,15 +5,23 @@
  * scheduler and the device actors do those. */
 #include "devices/cpu/cpu.h"
 #include "devices/cpu/kernels.h"
+#include "runtime/resources.h"
 
 #include <cblas.h>
 #include <hwloc.h>
+#include <unistd.h>
 
 static pthread_once_t cpu_topology_once = PTHREAD_ONCE_INIT;
 static int cpu_cores = 1;
 
 static void cpu_read_topology(void)
 {
+    /* Without hwloc's view (containers without /sys), the online CPUs are the cores. */
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_cores = online > 0 ? (int) online : 1;
+    /* hwloc complains on stderr when /sys is missing; tact falls back quietly instead. */
+    if (access("/sys/devices/system/cpu", F_OK) != 0)
+        return;
     hwloc_topology_t topo;
     if (hwloc_topology_init(&topo) != 0)
         return;
@@ -69,55 +77,141 @@ static tact_code_t cpu_fail_node(tact_status_t *st, const tact_op_t *op)
     return st->code;
 }
 
-static tact_code_t cpu_run_node(const tact_node_t *node, tact_value_t *values, tact_status_t *st)
+static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
+                                     tact_status_t *st)
 {
-    const tact_op_t *op = node->op;
-    if (op->kind == TACT_OP_CONST) {
-        values[node->out_slot] = (tact_value_t) { op->attrs.value, false };
-        return TACT_CODE_OK;
-    }
-    if (op->kind == TACT_OP_NOOP)
-        return TACT_CODE_OK;
-    tact_cpu_kernel_fn kernel = tact__cpu_kernel(op->kind);
+    tact__fail(st, TACT_CODE_FAILED_PRECONDITION, "Attempting to use uninitialized value %s",
+               var->name);
+    return cpu_fail_node(st, op);
+}
+
+/* Allocate the output of `op` for these inputs and run `kind`'s kernel into it. */
+static tact_tensor_t *cpu_compute(const tact_op_t *op, tact_op_kind_t kind,
+                                  const tact_tensor_t *const *in, int n_in, tact_status_t *st)
+{
+    tact_cpu_kernel_fn kernel = tact__cpu_kernel(kind);
     if (kernel == NULL) {
-        tact__fail(st, TACT_CODE_UNIMPLEMENTED, "CPU: no kernel for %s",
-                   tact__op_kind_type(op->kind));
-        return cpu_fail_node(st, op);
+        tact__fail(st, TACT_CODE_UNIMPLEMENTED, "CPU: no kernel for %s", tact__op_kind_type(kind));
+        return NULL;
     }
-    const tact_tensor_t *in[8];
-    tact_dtype_t in_dtypes[8];
-    tact_shape_t in_shapes[8];
-    for (int i = 0; i < node->n_in; i++) {
-        in[i] = values[node->in_slots[i]].tensor;
-        TACT_ASSERT(in[i] != NULL);
+    tact_dtype_t in_dtypes[8], dtype;
+    tact_shape_t in_shapes[8], shape;
+    for (int i = 0; i < n_in; i++) {
         in_dtypes[i] = in[i]->dtype;
         in_shapes[i] = tact__tensor_shape(in[i]);
     }
-    TACT_ASSERT(node->out_slot >= 0);
-    tact_dtype_t dtype;
-    tact_shape_t shape;
-    if (tact__op_infer(op->kind, &op->attrs, op->name, node->n_in, in_dtypes, in_shapes,
-                       TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK)
-        return cpu_fail_node(st, op);
+    if (tact__op_infer(kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes, TACT_INFER_RUN,
+                       &dtype, &shape, st) != TACT_CODE_OK)
+        return NULL;
     tact_tensor_t *out = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
-    if (kernel(op, in, out, st) != TACT_CODE_OK) {
-        tact_tensor_destroy(&out);
-        return cpu_fail_node(st, op);
+    const tact_op_t *kop = op;
+    tact_op_t as_kind;
+    if (kind != op->kind) {  /* AssignAdd runs Add's kernel */
+        as_kind = *op;
+        as_kind.kind = kind;
+        kop = &as_kind;
     }
+    if (kernel(kop, in, out, st) != TACT_CODE_OK)
+        tact_tensor_destroy(&out);
+    return out;
+}
+
+/* Assign, AssignAdd, AssignSub: a new value replaces the variable's (copy on write), and is
+ * the node's output too. */
+static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *const *in,
+                              tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op, *var = op->inputs[0].op;
+    tact_tensor_t *value = NULL;
+    if (op->kind == TACT_OP_ASSIGN) {
+        tact_shape_t vs = tact__tensor_shape(in[1]);
+        tact_dtype_t dtype;
+        tact_shape_t shape;
+        if (tact__op_infer(op->kind, &op->attrs, op->name, 2,
+                           (tact_dtype_t[]) { var->attrs.dtype, in[1]->dtype },
+                           (tact_shape_t[]) { var->attrs.shape, vs }, TACT_INFER_RUN, &dtype,
+                           &shape, st) != TACT_CODE_OK)
+            return cpu_fail_node(st, op);
+        value = tact_tensor_clone(in[1]);
+        tact__resources_write(step->resources, var, tact__tensor_ref(value));
+    } else {
+        tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
+        if (old != NULL) {
+            const tact_tensor_t *args[2] = { old, in[1] };
+            value = cpu_compute(op, op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB,
+                                args, 2, st);
+        }
+        tact__resources_end_update(step->resources, var, value ? tact__tensor_ref(value) : NULL);
+        if (old == NULL)
+            return cpu_uninitialized(var, op, st);
+        if (value == NULL)
+            return cpu_fail_node(st, op);
+    }
+    step->values[node->out_slot] = (tact_value_t) { value, true };
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_value_t *values = step->values;
+    switch (op->kind) {
+    case TACT_OP_CONST:
+        values[node->out_slot] = (tact_value_t) { op->attrs.value, false };
+        return TACT_CODE_OK;
+    case TACT_OP_VARIABLE:  /* a snapshot; NULL while uninitialised, which readers report */
+        values[node->out_slot] = (tact_value_t) { tact__resources_read(step->resources, op),
+                                                  true };
+        return TACT_CODE_OK;
+    case TACT_OP_NOOP:
+        return TACT_CODE_OK;
+    default:
+        break;
+    }
+    const tact_tensor_t *in[8];
+    for (int i = 0; i < node->n_in; i++) {
+        in[i] = values[node->in_slots[i]].tensor;
+        if (in[i] == NULL) {
+            /* Only a variable's slot can be empty: it has no value yet. Assign does not read
+             * its variable. */
+            const tact_op_t *var = op->inputs[i].op;
+            TACT_ASSERT(var->kind == TACT_OP_VARIABLE);
+            if (!(i == 0 && tact__op_kind_assigns(op->kind)))
+                return cpu_uninitialized(var, op, st);
+        }
+    }
+    if (tact__op_kind_assigns(op->kind))
+        return cpu_assign(node, in, step, st);
+
+    TACT_ASSERT(node->out_slot >= 0);
+    tact_tensor_t *out = cpu_compute(op, op->kind, in, node->n_in, st);
+    if (out == NULL)
+        return cpu_fail_node(st, op);
     values[node->out_slot] = (tact_value_t) { out, true };
     return TACT_CODE_OK;
 }
 
-static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_value_t *values,
+/* Why the step must stop now, if it must. */
+static tact_code_t cpu_check_step(const tact_step_t *step, tact_status_t *st)
+{
+    if ((step->cancelled && atomic_load_explicit(step->cancelled, memory_order_relaxed)) ||
+        (step->closed && atomic_load_explicit(step->closed, memory_order_relaxed)))
+        return tact__fail(st, TACT_CODE_CANCELLED, "Run call was cancelled");
+    if (step->deadline_ns > 0 && tact__now_ns() > step->deadline_ns)
+        return tact__fail(st, TACT_CODE_DEADLINE_EXCEEDED, "Timed out waiting for notification");
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
                            tact_status_t *st)
 {
     TACT_UNUSED(dev);
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
-        if (cpu_run_node(node, values, st) != TACT_CODE_OK)
+        if (cpu_check_step(step, st) != TACT_CODE_OK || cpu_run_node(node, step, st) != TACT_CODE_OK)
             return st->code;
         for (int r = 0; r < node->n_release; r++)
-            tact__value_release(values, node->release_slots[r]);
+            tact__value_release(step->values, node->release_slots[r]);
     }
     return TACT_CODE_OK;
 }

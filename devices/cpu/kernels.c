@@ -919,6 +919,12 @@ bool tact__cpu_kernel_supports(const tact_op_t *op)
     /* Sources have no kernel but live in host memory: the executor binds their values. */
     if (op->kind == TACT_OP_CONST || op->kind == TACT_OP_PLACEHOLDER || op->kind == TACT_OP_NOOP)
         return true;
+    /* Variables live in the session's host resources; the executor reads and assigns them
+     * (AssignAdd and AssignSub through Add's and Sub's loops). */
+    if (op->kind == TACT_OP_VARIABLE || op->kind == TACT_OP_ASSIGN)
+        return tact_dtype_size(op->out_dtype[0]) > 0;
+    if (op->kind == TACT_OP_ASSIGN_ADD || op->kind == TACT_OP_ASSIGN_SUB)
+        return cpu_binary_table[TACT_OP_ADD][op->out_dtype[0]].vv != NULL;
     TACT_ASSERT(op->n_inputs >= 1);
     for (int i = 0; i < op->n_inputs; i++)
         TACT_ASSERT(op->inputs[i].op != NULL);

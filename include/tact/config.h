@@ -30,7 +30,7 @@ typedef struct tact_config {
     bool log_device_placement;         /* accepted */
     int intra_op_parallelism_threads;  /* OpenBLAS threads; 0 = OpenBLAS' own choice */
     int inter_op_parallelism_threads;  /* CPU actor threads per session; 0 = the core count */
-    int64_t operation_timeout_in_ms;   /* accepted */
+    int64_t operation_timeout_in_ms;   /* every run's timeout; <= 0 = none */
     struct {
         bool allow_growth;                      /* accepted */
         double per_process_gpu_memory_fraction; /* accepted */

@@ -115,6 +115,35 @@ TACT_API tact_op_t *tact_no_op(tact_graph_t *g, const char *name, tact_status_t 
 TACT_API tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops,
                                const char *name, tact_status_t *st);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Variables                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Variable values live in sessions: two sessions over one graph never see each other's
+ * values, and each must run the initializer. Reading a variable before it is initialised is
+ * FAILED_PRECONDITION "Attempting to use uninitialized value <name>". */
+
+/* tf.Variable(initial_value): a variable of initial_value's dtype and (fully known) shape,
+ * added to the graph's global variables, with an initializer op "<name>/Assign" that assigns
+ * initial_value. Returns the variable's value (fetch it, or feed it to other ops). Default
+ * name "Variable". */
+TACT_API tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value,
+                                     const char *name, tact_status_t *st);
+
+/* tf.global_variables_initializer: a NoOp named "init" that runs the initializer of every
+ * variable the graph holds now. Returns NULL on failure. */
+TACT_API tact_op_t *tact_global_variables_initializer(tact_graph_t *g, tact_status_t *st);
+
+/* tf.assign, tf.assign_add, tf.assign_sub: give variable `var` (the output of tact_variable)
+ * a new value of its dtype and shape; the result is the new value. The update of one variable
+ * is atomic with respect to other runs. Default names "Assign", "AssignAdd", "AssignSub". */
+TACT_API tact_output_t tact_assign(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                                   const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_assign_add(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                                       const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                                       const char *name, tact_status_t *st);
+
 TACT_END_DECLS
 
 #endif

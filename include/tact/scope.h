@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Optional scope-bound cleanup for GCC and Clang. Sugar only: everything here has a plain
- * equivalent in the other headers. */
+/* Optional scope-bound cleanup for GCC and Clang: Python's `with` blocks in C. Sugar only:
+ * everything here has a plain equivalent in the other headers. Each macro declares a guard
+ * variable whose cleanup runs when the enclosing block is left by any path (fall-through,
+ * return, break, goto). Put the macro in a plain { ... } block: that block is the `with` body. */
 #ifndef TACT_SCOPE_H
 #define TACT_SCOPE_H
 
@@ -10,11 +12,77 @@
 #  error "tact/scope.h needs __attribute__((cleanup)); use the explicit calls"
 #endif
 
-/* A handle destroyed when its variable leaves scope: tact_auto(graph) g = tact_graph_new(); */
+#define TACT__CAT2(a, b) a##b
+#define TACT__CAT(a, b)  TACT__CAT2(a, b)
+
+/* A handle destroyed when its variable leaves scope: tact_auto(graph) g = tact_graph_new();
+ * No wrappers needed: every tact_X_destroy takes tact_X_t ** and accepts NULL. */
 #define tact_auto(kind) __attribute__((cleanup(tact_##kind##_destroy))) tact_##kind##_t *
 
 /* Move a handle out of an auto variable; the cleanup then sees NULL. */
 #define tact_take(p) \
     __extension__({ __typeof__(p) tact__taken = (p); (p) = NULL; tact__taken; })
+
+static inline tact_session_t *tact__scope_push_session(tact_session_t *s)
+{
+    tact_session_push_default(s);
+    return s;
+}
+
+static inline void tact__scope_pop_session(tact_session_t **s)
+{
+    tact_session_pop_default(*s);
+}
+
+static inline tact_graph_t *tact__scope_push_graph(tact_graph_t *g)
+{
+    tact_graph_push_default(g);
+    return g;
+}
+
+static inline void tact__scope_pop_graph(tact_graph_t **g)
+{
+    tact_graph_pop_default(*g);
+}
+
+/* `with s.as_default():` from here to the end of the block. REQUIRES: s is not NULL. */
+#define TACT_DEFAULT_SESSION_SCOPE(s)                                                   \
+    tact_session_t *TACT__CAT(tact__session_scope_, __LINE__)                          \
+        __attribute__((cleanup(tact__scope_pop_session), unused)) =                      \
+            tact__scope_push_session(s)
+
+/* `with g.as_default():` from here to the end of the block. REQUIRES: g is not NULL. */
+#define TACT_DEFAULT_GRAPH_SCOPE(g)                                                     \
+    tact_graph_t *TACT__CAT(tact__graph_scope_, __LINE__)                              \
+        __attribute__((cleanup(tact__scope_pop_graph), unused)) = tact__scope_push_graph(g)
+
+/* `with tf.Session(target, graph, config) as var:`. Declares `var`, a new session over
+ * `graph` (NULL: the default graph); while the block runs, its graph is the default graph and
+ * it is the default session; leaving the block pops both and closes and destroys it. When
+ * creation fails `var` is NULL, `st` holds the error and nothing is pushed. */
+#define TACT_SESSION_SCOPE(var, target, graph, config, st)                              \
+    tact_session_t *var __attribute__((cleanup(tact__scope_end_session))) =              \
+        tact__scope_begin_session(target, graph, config, st)
+
+static inline tact_session_t *tact__scope_begin_session(const char *target, tact_graph_t *graph,
+                                                        const tact_config_t *config,
+                                                        tact_status_t *st)
+{
+    tact_session_t *s = tact_session_new(target, graph, config, st);
+    if (s != NULL) {
+        tact_graph_push_default(tact_session_graph(s));
+        tact_session_push_default(s);
+    }
+    return s;
+}
+
+static inline void tact__scope_end_session(tact_session_t **s)
+{
+    if (*s == NULL)
+        return;
+    tact_session_pop_default(*s);
+    tact_graph_pop_default(tact_session_graph(*s));
+    tact_session_destroy(s);
+}
 
 #endif

@@ -3,6 +3,9 @@
 #ifndef TACT_SESSION_H
 #define TACT_SESSION_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <tact/config.h>
 #include <tact/export.h>
 #include <tact/graph.h>
@@ -42,16 +45,88 @@ TACT_API tact_code_t tact_session_run(tact_session_t *s, const tact_output_t *fe
                                       tact_op_t *const *targets, int n_targets,
                                       tact_status_t *st);
 
-/* Mark the session closed, wait for runs in flight, stop its actors and free its resources.
- * Later runs fail with CANCELLED "Session has been closed."; so does a second close, which
- * changes nothing. Thread-safe. */
+/* ------------------------------------------------------------------------------------------ */
+/* Run options: timeouts and cancellation (TensorFlow's RunOptions)                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A cancellation handle: give it to runs in tact_run_options_t, then tact_cancel_request from
+ * any thread stops them with CANCELLED "Run call was cancelled". One handle may serve many
+ * runs; once requested it stays requested. */
+typedef struct tact_cancel tact_cancel_t;
+
+/* Caller owns the result. Aborts only when host memory runs out. */
+TACT_API tact_cancel_t *tact_cancel_new(void);
+/* Thread-safe; async-signal-safe. */
+TACT_API void tact_cancel_request(tact_cancel_t *c);
+TACT_API bool tact_cancel_requested(const tact_cancel_t *c);
+/* Accepts NULL; sets *c_p to NULL. REQUIRES: no run uses it any more. */
+TACT_API void tact_cancel_destroy(tact_cancel_t **c_p);
+
+/* Zero-initialise: the zero value means no timeout beyond the config's and no handle. */
+typedef struct tact_run_options {
+    /* > 0: this run's timeout, overriding config.operation_timeout_in_ms (<= 0: none). A run
+     * past it is stopped and returns DEADLINE_EXCEEDED "Timed out waiting for notification";
+     * the session stays usable. */
+    int64_t timeout_in_ms;
+    tact_cancel_t *cancel;        /* [optional] borrowed; must outlive the run */
+} tact_run_options_t;
+
+/* tact_session_run with options (`options` NULL: as tact_session_run). */
+TACT_API tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *options,
+                                         const tact_output_t *fetches, int n_fetches,
+                                         tact_tensor_t **results, const tact_feed_t *feeds,
+                                         int n_feeds, tact_op_t *const *targets, int n_targets,
+                                         tact_status_t *st);
+
+/* Mark the session closed, stop the runs in flight (they return CANCELLED "Run call was
+ * cancelled"), stop its actors and free its resources (variable values). Later runs fail with
+ * CANCELLED "Session has been closed."; so does a second close, which changes nothing.
+ * Thread-safe. */
 TACT_API tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st);
 
-/* Close if still open, then free. Accepts NULL and *s_p == NULL; sets *s_p to NULL. */
+/* Close if still open, then free. Accepts NULL and *s_p == NULL; sets *s_p to NULL.
+ * REQUIRES: the session is on no thread's default stack (an interactive session leaves its
+ * creator's stack when closed). */
 TACT_API void tact_session_destroy(tact_session_t **s_p);
 
 /* The session's graph. Borrowed; valid until the session is destroyed. */
 TACT_API tact_graph_t *tact_session_graph(const tact_session_t *s);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Default sessions (TensorFlow's `with sess.as_default():`)                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Each thread has its own stack of default sessions; a new thread starts with none. */
+
+/* Make `s` the calling thread's default session until the matching pop. The same session may
+ * be pushed several times. REQUIRES: s is live; fewer than 32 sessions on the stack. */
+TACT_API void tact_session_push_default(tact_session_t *s);
+
+/* Undo the innermost push of `s`. FAILED_PRECONDITION (nothing popped) when `s` is not the top
+ * of the calling thread's stack: nesting was violated. */
+TACT_API tact_code_t tact_session_pop_default(tact_session_t *s);
+
+/* The calling thread's default session, or NULL. Borrowed. */
+TACT_API tact_session_t *tact_session_get_default(void);
+
+/* TensorFlow's Tensor.eval: run `t` in `session` (NULL: the default session) with the feeds
+ * and return its value. Caller owns the result. INVALID_ARGUMENT when there is no session to
+ * use or the session runs another graph; otherwise tact_session_run's errors. */
+TACT_API tact_tensor_t *tact_eval(tact_output_t t, const tact_feed_t *feeds, int n_feeds,
+                                  tact_session_t *session, tact_status_t *st);
+
+/* TensorFlow's Operation.run: run `op` for its effects, as tact_eval does for tensors. */
+TACT_API tact_code_t tact_op_run(tact_op_t *op, const tact_feed_t *feeds, int n_feeds,
+                                 tact_session_t *session, tact_status_t *st);
+
+/* TensorFlow's InteractiveSession: a session that makes itself the calling thread's default
+ * session when created (and `graph`, when given, its default graph) and leaves those stacks
+ * when closed, whatever the order. `config` NULL means defaults with
+ * gpu_options.allow_growth on. Opening one while another is open logs a warning. Caller owns
+ * the result; destroy it with tact_session_destroy. REQUIRES: closed on the creating thread. */
+TACT_API tact_session_t *tact_interactive_session_new(const char *target, tact_graph_t *graph,
+                                                      const tact_config_t *config,
+                                                      tact_status_t *st);
 
 TACT_END_DECLS
 

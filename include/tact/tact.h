@@ -23,6 +23,7 @@
 
 #include <tact/config.h>
 #include <tact/graph.h>
+#include <tact/log.h>
 #include <tact/ops.h>
 #include <tact/session.h>
 #include <tact/status.h>

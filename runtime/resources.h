@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* A session's resources: the values of its variables (and later its queues and readers),
+ * keyed by the op that declares them. Two sessions over one graph have two tables, so they
+ * never see each other's values. Values are immutable tensors replaced whole on assignment
+ * (copy on write): a step that read a value keeps a reference to it, whatever later assigns
+ * do. Thread-safe. */
+#ifndef TACT_RUNTIME_RESOURCES_H
+#define TACT_RUNTIME_RESOURCES_H
+
+#include "runtime/graph_impl.h"
+
+typedef struct tact_resources tact_resources_t;
+
+tact_resources_t *tact__resources_new(void);
+/* Release every value. Accepts NULL; sets *r_p to NULL. */
+void tact__resources_destroy(tact_resources_t **r_p);
+
+/* A new reference to the value of variable `op`, or NULL while it is uninitialised. */
+tact_tensor_t *tact__resources_read(tact_resources_t *r, const tact_op_t *op);
+
+/* Make `value` the value of `op`, taking the caller's reference. */
+void tact__resources_write(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
+
+/* Read-modify-write of one value (AssignAdd): begin returns the current value (borrowed, or
+ * NULL when uninitialised) with the table locked; end stores `value` (taking the reference;
+ * NULL keeps the old one) and unlocks. Keep the work in between short. */
+tact_tensor_t *tact__resources_begin_update(tact_resources_t *r, const tact_op_t *op);
+void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
+
+#endif
