@@ -37,11 +37,17 @@ static void default_stack_push(default_stack_t *stack, void *obj, bool removable
     stack->entries[stack->depth++] = (default_entry_t) { obj, removable };
 }
 
-/* Strict pop: only the top may leave. */
+/* Strict pop: only the top may leave, where removable entries (interactive sessions, which
+ * leave whenever they close) do not count as being on top. */
 static bool default_stack_pop(default_stack_t *stack, const void *obj)
 {
-    if (stack->depth == 0 || stack->entries[stack->depth - 1].obj != obj)
+    int i = stack->depth - 1;
+    while (i >= 0 && stack->entries[i].removable && stack->entries[i].obj != obj)
+        i--;
+    if (i < 0 || stack->entries[i].obj != obj || stack->entries[i].removable)
         return false;
+    memmove(&stack->entries[i], &stack->entries[i + 1],
+            (size_t) (stack->depth - i - 1) * sizeof stack->entries[0]);
     stack->entries[--stack->depth] = (default_entry_t) { 0 };
     return true;
 }

@@ -57,6 +57,11 @@ void tact__log(tact_log_level_t level, const char *fmt, ...)
         return;
     }
     /* glog-like prefix, as TensorFlow's C++ logs: "W tact] message". */
-    static const char letters[] = "DIWE";
-    fprintf(stderr, "%c tact] %s\n", (unsigned) level < 4 ? letters[level] : '?', msg);
+    static const char *const letters[TACT_LOG_LEVEL_COUNT] = {
+#define XX(name, num, letter) [TACT_LOG_##name] = letter,
+        TACT_LOG_LEVEL_MAP(XX)
+#undef XX
+    };
+    fprintf(stderr, "%s tact] %s\n",
+            (unsigned) level < (unsigned) TACT_LOG_LEVEL_COUNT ? letters[level] : "?", msg);
 }

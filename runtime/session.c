@@ -463,8 +463,8 @@ static tact_code_t run_check_fetches(tact_session_t *s, const tact_output_t *fet
                               "a node but not fetch any data, pass it in targets.", t.op->name);
         if (t.index < 0 || t.index >= t.op->n_outputs)
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "FetchOutputs %s: output index too large, must be < %d", name,
-                              t.op->n_outputs);
+                              "FetchOutputs %s: output index %s, must be < %d", name,
+                              t.index < 0 ? "negative" : "too large", t.op->n_outputs);
     }
     return TACT_CODE_OK;
 }

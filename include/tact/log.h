@@ -26,7 +26,10 @@ typedef enum {
  * at once, so it must be thread-safe. */
 typedef void (*tact_log_fn)(tact_log_level_t level, const char *msg, void *user);
 
-/* Send messages to `fn` (with `user`) instead of stderr; NULL restores stderr. Thread-safe. */
+/* Send messages to `fn` (with `user`) instead of stderr; NULL restores stderr. Thread-safe,
+ * but a message being delivered on another thread when the sink changes may still reach the
+ * old callback: keep its `user` data alive while tact may be logging (for the life of the
+ * program, in practice). */
 TACT_API void tact_log_set_callback(tact_log_fn fn, void *user);
 
 /* Drop messages below `level` (default TACT_LOG_INFO). Thread-safe. */
