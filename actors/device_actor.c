@@ -13,7 +13,7 @@ struct tact_device_pool {
     int n;
     device_actor_t *state;
     tact_actor_t **actors;
-    _Atomic uint32_t next;
+    _Atomic int last;             /* the actor that got the last request */
 };
 
 #define XX(UP, low) static void on_##low(device_actor_t *self, tact_msg_t *m);
@@ -92,18 +92,19 @@ tact_device_pool_t *tact__device_pool_new(tact_device_t *dev, int n_threads, tac
 
 int tact__device_pool_send(tact_device_pool_t *pool, tact_msg_t *msg)
 {
-    /* Start from a rotating index so equal loads spread, then take the least loaded. */
-    uint32_t start = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed);
-    int best = (int) (start % (uint32_t) pool->n);
+    /* The actor used last, if idle: it is likely still spinning on its inbox, so it answers
+     * without a wake-up, and the others stay asleep. Otherwise an idle one, else the least
+     * loaded. */
+    int best = atomic_load_explicit(&pool->last, memory_order_relaxed);
     uint32_t best_load = tact__actor_load(pool->actors[best]);
-    for (int k = 1; k < pool->n && best_load > 0; k++) {
-        int i = (int) ((start + (uint32_t) k) % (uint32_t) pool->n);
+    for (int i = 0; i < pool->n && best_load > 0; i++) {
         uint32_t load = tact__actor_load(pool->actors[i]);
         if (load < best_load) {
             best = i;
             best_load = load;
         }
     }
+    atomic_store_explicit(&pool->last, best, memory_order_relaxed);
     return tact__actor_send(pool->actors[best], msg);
 }
 

@@ -45,7 +45,7 @@ typedef struct conc_shared {
 } conc_shared_t;
 
 struct conc_thread {
-    conc_shared_t *sh;
+    _Alignas(64) conc_shared_t *sh;  /* own cache lines: no false sharing between clients */
     int index;
     pthread_t tid;
     bench_samples_t samples;

@@ -48,26 +48,26 @@ static void session_teardown(tact_session_t *s)
 {
     for (int i = s->n_devices - 1; i >= 0; i--)
         tact__device_pool_destroy(&s->pools[i]);
-    pthread_rwlock_wrlock(&s->cache_lock);
-    for (int b = 0; b < s->n_buckets; b++) {
-        while (s->buckets[b] != NULL) {
-            tact_plan_t *p = s->buckets[b];
-            s->buckets[b] = p->next;
+    pthread_mutex_lock(&s->cache_lock);
+    for (int b = 0; b < TACT_SESSION_CACHE_BUCKETS; b++) {
+        tact_plan_t *p = atomic_exchange(&s->buckets[b], NULL);
+        while (p != NULL) {
+            tact_plan_t *next = p->next;
             tact__plan_destroy(&p);
+            p = next;
         }
     }
-    s->n_plans = 0;
-    pthread_rwlock_unlock(&s->cache_lock);
+    atomic_store(&s->n_plans, 0);
+    pthread_mutex_unlock(&s->cache_lock);
     tact__resources_destroy(&s->resources);
 }
 
 static void session_free(tact_session_t *s)
 {
-    free(s->buckets);
     free(s->pools);
     free(s->devices);
     free(s->visible_device_list);
-    pthread_rwlock_destroy(&s->cache_lock);
+    pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->close_lock);
     pthread_cond_destroy(&s->close_cond);
     tact__graph_unref(s->graph);
@@ -94,7 +94,9 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
         return NULL;
     }
 
-    tact_session_t *s = tact__malloc(sizeof *s);
+    /* Aligned for the padded run counters. */
+    tact_session_t *s = tact__aligned_alloc(sizeof *s);
+    memset(s, 0, sizeof *s);
     s->tag = TACT_TAG_SESSION;
     s->graph = tact__graph_or_default(graph);
     tact__graph_ref(s->graph);
@@ -102,11 +104,9 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     if (c->gpu_options.visible_device_list != NULL)
         s->visible_device_list = tact__strdup(c->gpu_options.visible_device_list);
     s->config.gpu_options.visible_device_list = s->visible_device_list;
-    TACT_ASSERT(pthread_rwlock_init(&s->cache_lock, NULL) == 0);
+    TACT_ASSERT(pthread_mutex_init(&s->cache_lock, NULL) == 0);
     TACT_ASSERT(pthread_mutex_init(&s->close_lock, NULL) == 0);
     TACT_ASSERT(pthread_cond_init(&s->close_cond, NULL) == 0);
-    s->n_buckets = 16;
-    s->buckets = tact__malloc((size_t) s->n_buckets * sizeof *s->buckets);
     s->resources = tact__resources_new();
 
     if (c->intra_op_parallelism_threads > 0)
@@ -190,26 +190,50 @@ void tact_cancel_destroy(tact_cancel_t **c_p)
     *c_p = NULL;
 }
 
-/* Enter a run: false when the session is closed. Pairs with session_leave. */
-static bool session_enter(tact_session_t *s)
+/* The run counter of the calling thread: threads are spread over the counters round-robin. */
+static tact_run_counter_t *session_counter(tact_session_t *s)
 {
-    atomic_fetch_add(&s->active, 1);
-    if (!atomic_load(&s->closed))
-        return true;
-    atomic_fetch_sub(&s->active, 1);
+    static _Atomic unsigned next_slot;
+    static _Thread_local int slot = -1;
+    if (TACT_UNLIKELY(slot < 0))
+        slot = (int) (atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) %
+                      TACT_SESSION_RUN_COUNTERS);
+    return &s->active[slot];
+}
+
+static int session_active_runs(tact_session_t *s)
+{
+    int n = 0;
+    for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++)
+        n += atomic_load(&s->active[i].n);
+    return n;
+}
+
+static void session_wake_closer(tact_session_t *s)
+{
     pthread_mutex_lock(&s->close_lock);
     pthread_cond_broadcast(&s->close_cond);
     pthread_mutex_unlock(&s->close_lock);
+}
+
+/* Enter a run: false when the session is closed. Pairs with session_leave. The counter is
+ * raised before `closed` is read and close sets `closed` before it sums the counters (both
+ * sequentially consistent), so either the run sees the close or the close sees the run. */
+static bool session_enter(tact_session_t *s, tact_run_counter_t *c)
+{
+    atomic_fetch_add(&c->n, 1);
+    if (!atomic_load(&s->closed))
+        return true;
+    atomic_fetch_sub(&c->n, 1);
+    session_wake_closer(s);
     return false;
 }
 
-static void session_leave(tact_session_t *s)
+static void session_leave(tact_session_t *s, tact_run_counter_t *c)
 {
-    if (atomic_fetch_sub(&s->active, 1) == 1 && atomic_load(&s->closed)) {
-        pthread_mutex_lock(&s->close_lock);
-        pthread_cond_broadcast(&s->close_cond);
-        pthread_mutex_unlock(&s->close_lock);
-    }
+    atomic_fetch_sub(&c->n, 1);
+    if (atomic_load(&s->closed))
+        session_wake_closer(s);
 }
 
 tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
@@ -229,7 +253,7 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
         atomic_fetch_sub(&interactive_open, 1);
     }
     pthread_mutex_lock(&s->close_lock);
-    while (atomic_load(&s->active) > 0)
+    while (session_active_runs(s) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
     session_teardown(s);
     s->torn_down = true;
@@ -247,7 +271,7 @@ void tact_session_destroy(tact_session_t **s_p)
         tact_session_close(s, NULL);
     TACT_ASSERT(atomic_load(&s->default_pushes) == 0);  /* still some thread's default */
     pthread_mutex_lock(&s->close_lock);  /* a concurrent close may still be tearing down */
-    while (!s->torn_down || atomic_load(&s->active) > 0)
+    while (!s->torn_down || session_active_runs(s) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
     pthread_mutex_unlock(&s->close_lock);
     session_free(s);
@@ -267,29 +291,14 @@ tact_graph_t *tact_session_graph(const tact_session_t *s)
 static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, int n_keys,
                                        uint64_t hash)
 {
-    for (tact_plan_t *p = s->buckets[hash & (uint64_t) (s->n_buckets - 1)]; p; p = p->next) {
+    tact_plan_t *p = atomic_load_explicit(&s->buckets[hash % TACT_SESSION_CACHE_BUCKETS],
+                                          memory_order_acquire);
+    for (; p != NULL; p = p->next) {
         if (p->hash == hash && p->n_keys == n_keys &&
             memcmp(p->keys, keys, (size_t) n_keys * sizeof *keys) == 0)
             return p;
     }
     return NULL;
-}
-
-static void session_cache_grow(tact_session_t *s)
-{
-    int n = s->n_buckets * 2;
-    tact_plan_t **b = tact__malloc((size_t) n * sizeof *b);
-    for (int i = 0; i < s->n_buckets; i++) {
-        while (s->buckets[i] != NULL) {
-            tact_plan_t *p = s->buckets[i];
-            s->buckets[i] = p->next;
-            p->next = b[p->hash & (uint64_t) (n - 1)];
-            b[p->hash & (uint64_t) (n - 1)] = p;
-        }
-    }
-    free(s->buckets);
-    s->buckets = b;
-    s->n_buckets = n;
 }
 
 /* The cached plan of `sig`, building and caching it on first use. */
@@ -302,25 +311,22 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
                                                   : tact__malloc((size_t) n_keys * sizeof *keys);
     uint64_t hash = tact__signature_keys(sig, keys);
 
-    pthread_rwlock_rdlock(&s->cache_lock);
     tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
-    pthread_rwlock_unlock(&s->cache_lock);
     if (plan == NULL) {
         /* Built outside the lock: plans are pure, and a racing twin is simply dropped. */
         tact_plan_t *fresh = tact__plan_build(sig, &s->devices[0], st);
         if (fresh != NULL) {
-            pthread_rwlock_wrlock(&s->cache_lock);
+            pthread_mutex_lock(&s->cache_lock);
             plan = session_cache_find(s, keys, n_keys, hash);
             if (plan == NULL) {
-                if (s->n_plans >= 2 * s->n_buckets)
-                    session_cache_grow(s);
-                tact_plan_t **head = &s->buckets[hash & (uint64_t) (s->n_buckets - 1)];
-                fresh->next = *head;
-                *head = plan = fresh;
-                s->n_plans++;
+                _Atomic(tact_plan_t *) *head = &s->buckets[hash % TACT_SESSION_CACHE_BUCKETS];
+                fresh->next = atomic_load_explicit(head, memory_order_relaxed);
+                atomic_store_explicit(head, fresh, memory_order_release);  /* publish */
+                atomic_fetch_add(&s->n_plans, 1);
+                plan = fresh;
                 fresh = NULL;
             }
-            pthread_rwlock_unlock(&s->cache_lock);
+            pthread_mutex_unlock(&s->cache_lock);
             tact__plan_destroy(&fresh);
         }
     }
@@ -331,10 +337,7 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
 
 int tact__session_num_plans(tact_session_t *s)
 {
-    pthread_rwlock_rdlock(&s->cache_lock);
-    int n = s->n_plans;
-    pthread_rwlock_unlock(&s->cache_lock);
-    return n;
+    return atomic_load(&s->n_plans);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -452,6 +455,8 @@ static tact_code_t run_check_fetches(tact_session_t *s, const tact_output_t *fet
                               "Fetch argument %d has invalid type: an empty output (a builder "
                               "failed)", i);
         TACT_ASSERT(t.op->tag == TACT_TAG_OP);
+        if (TACT_LIKELY(t.op->graph == s->graph && t.index >= 0 && t.index < t.op->n_outputs))
+            continue;  /* the names below are formatted only for errors, off the hot path */
         tact__output_name(t, name, sizeof name);
         if (t.op->graph != s->graph)
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
@@ -688,10 +693,11 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
                           "tact_session_run: an array is NULL but its count is not zero");
 
     tact_status_t err = TACT_STATUS_INIT;
-    if (!session_enter(s))
+    tact_run_counter_t *counter = session_counter(s);
+    if (!session_enter(s, counter))
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
     run_entered(s, options, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets,
                 &err);
-    session_leave(s);
+    session_leave(s, counter);
     return tact__status_merge(st, &err);
 }

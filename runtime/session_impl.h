@@ -8,6 +8,13 @@
 #include "runtime/plan.h"
 #include "runtime/resources.h"
 
+#define TACT_SESSION_CACHE_BUCKETS 256  /* fixed: chains never move under readers */
+#define TACT_SESSION_RUN_COUNTERS  16
+
+typedef struct tact_run_counter {
+    alignas(64) _Atomic int n;    /* one cache line each */
+} tact_run_counter_t;
+
 struct tact_session {
     uint32_t tag;                 /* TACT_TAG_SESSION */
     tact_graph_t *graph;          /* counted reference */
@@ -18,13 +25,17 @@ struct tact_session {
     tact_device_pool_t **pools;   /* one actor pool per device */
     tact_resources_t *resources;  /* variable values; released by close */
 
-    pthread_rwlock_t cache_lock;  /* guards the plan cache */
-    tact_plan_t **buckets;
-    int n_buckets;                /* a power of two */
-    int n_plans;
+    /* The plan cache: readers (every run) take no lock; writers take cache_lock. Chains
+     * only grow at their heads and plans live until close, so a reader that loaded a head
+     * (acquire) can walk its chain while plans are added. */
+    pthread_mutex_t cache_lock;
+    _Atomic(tact_plan_t *) buckets[TACT_SESSION_CACHE_BUCKETS];
+    _Atomic int n_plans;
 
-    _Atomic int active;           /* runs inside the session right now */
-    atomic_bool closed;
+    atomic_bool closed;           /* read by every run: kept away from the counters below */
+    /* Runs inside the session right now, spread over padded counters so that client threads
+     * do not share a cache line on every run; close waits for their sum to reach zero. */
+    tact_run_counter_t active[TACT_SESSION_RUN_COUNTERS];
     pthread_mutex_t close_lock;   /* with close_cond: close waits for active == 0 */
     pthread_cond_t close_cond;
     bool torn_down;               /* guarded by close_lock */

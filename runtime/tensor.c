@@ -122,7 +122,12 @@ tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int n
         t->dims[i] = dims[i];
     t->nelems = nelems;
     t->nbytes = nbytes;
-    t->data = nbytes > 0 ? tact__aligned_alloc(nbytes) : NULL;
+    if (nbytes == 0)
+        t->data = NULL;
+    else if (nbytes <= sizeof t->inline_data)
+        t->data = t->inline_data;
+    else
+        t->data = tact__aligned_alloc(nbytes);
     return t;
 }
 
@@ -234,7 +239,8 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
     if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;  /* the runtime still holds a reference */
     t->tag = TACT_TAG_DEAD;
-    free(t->data);
+    if (t->data != t->inline_data)
+        free(t->data);
     free(t);
 }
 

@@ -19,7 +19,10 @@ struct tact_tensor {
     int64_t dims[TACT_MAX_DIMS];
     int64_t nelems;
     size_t nbytes;
-    void *data;              /* 64-byte aligned; NULL when nbytes is 0 */
+    void *data;              /* inline_data, or 64-byte aligned; NULL when nbytes is 0 */
+    /* Small tensors (scalars, short vectors) keep their data here: one allocation instead of
+     * two on the hot path of small runs. */
+    alignas(16) unsigned char inline_data[64];
 };
 
 /* A tensor whose data is left uninitialised, for kernels that write every element.
