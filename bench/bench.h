@@ -318,6 +318,23 @@ static inline bool bench_failed(const tact_status_t *st, const char *what)
     return true;
 }
 
+/* One run of bench_run's graph (c = 5 * 6) with its check: 0, or -1 after printing why. */
+static inline int bench_run_mul(tact_session_t *s, tact_output_t c, tact_status_t *st)
+{
+    tact_tensor_t *out = NULL;
+    if (tact_session_run(s, &c, 1, &out, NULL, 0, NULL, 0, st) != TACT_CODE_OK) {
+        bench_failed(st, "tact_session_run");
+        return -1;
+    }
+    float v = *(const float *) tact_tensor_data(out);
+    tact_tensor_destroy(&out);
+    if (v != 30.0f) {
+        fprintf(stderr, "bench: tact_session_run: c = %g, expected 30\n", (double) v);
+        return -1;
+    }
+    return 0;
+}
+
 /* A deterministic generator (splitmix64) for fixed-seed data. */
 typedef struct bench_rng {
     uint64_t s;
