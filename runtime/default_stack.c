@@ -78,6 +78,17 @@ tact_graph_t *tact_graph_get_default(void)
     return global_graph;
 }
 
+tact_code_t tact_graph_reset_default(void)
+{
+    if (graph_stack.depth > 0)
+        return TACT_CODE_FAILED_PRECONDITION;
+    pthread_once(&global_once, default_stack_make_global);
+    tact_graph_t *old = global_graph;
+    global_graph = tact_graph_new();
+    tact__graph_unref(old);  /* freed unless a session still holds it */
+    return TACT_CODE_OK;
+}
+
 tact_graph_t *tact__graph_or_default(tact_graph_t *g)
 {
     if (g == NULL)

@@ -1341,6 +1341,34 @@ static void test_strict_pop_skips_interactive_entries(void **state)
     tact_graph_destroy(&g);
 }
 
+/* tact_graph_reset_default: a fresh global graph; sessions keep the old one alive. */
+static void test_reset_default_graph(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *before = tact_graph_get_default();
+    tact_output_t c = tu_const_f32(NULL, NULL, 0, (float[]) { 7 }, "kept", &st);
+    assert_ptr_equal(tact_op_graph(c.op), before);
+    tact_session_t *s = new_session(NULL);  /* binds the current global graph */
+
+    tact_graph_t *g = tact_graph_new();
+    tact_graph_push_default(g);
+    assert_int_equal(tact_graph_reset_default(), TACT_CODE_FAILED_PRECONDITION);
+    assert_ptr_equal(tact_graph_get_default(), g);
+    assert_int_equal(tact_graph_pop_default(g), TACT_CODE_OK);
+    tact_graph_destroy(&g);
+
+    assert_int_equal(tact_graph_reset_default(), TACT_CODE_OK);
+    tact_graph_t *after = tact_graph_get_default();
+    assert_int_equal(tact_graph_num_ops(after), 0);
+    assert_null(tact_graph_op(after, "kept"));
+    tact_tensor_t *r = tact_eval(c, NULL, 0, s, &st);  /* the old graph lives on */
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "7.0");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+}
+
 int main(int argc, char **argv)
 {
     self_path = strchr(argv[0], '/') != NULL ? argv[0] : "/proc/self/exe";
@@ -1376,6 +1404,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_session_scope_failing_creation),
         cmocka_unit_test(test_auto_handles),
         cmocka_unit_test(test_strict_pop_skips_interactive_entries),
+        cmocka_unit_test(test_reset_default_graph),
         cmocka_unit_test(test_destroy_default_session_aborts),
         cmocka_unit_test(test_stack_overflow_aborts),
     };

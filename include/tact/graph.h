@@ -96,6 +96,12 @@ TACT_API tact_code_t tact_graph_pop_default(tact_graph_t *g);
 /* The calling thread's default graph. Borrowed; never NULL. */
 TACT_API tact_graph_t *tact_graph_get_default(void);
 
+/* TensorFlow's reset_default_graph: replace the process-wide global default graph with a new,
+ * empty one. Sessions over the old graph keep it alive. FAILED_PRECONDITION (nothing changes)
+ * when the calling thread has graphs pushed: do not use it to leave nested scopes.
+ * REQUIRES: no other thread is using the global default graph meanwhile. */
+TACT_API tact_code_t tact_graph_reset_default(void);
+
 TACT_END_DECLS
 
 #endif
