@@ -2,6 +2,7 @@
 /* Graphs: ops in creation order, TensorFlow's name uniquing, name lookup, the sticky builder
  * status and graph lifetime (refcounted: sessions and default stacks hold references). Op
  * semantics (shapes, dtypes) live in opdefs.c; the public builders in ops.c. */
+#include "runtime/device_spec.h"
 #include "runtime/graph_impl.h"
 
 tact_graph_t *tact_graph_new(void)
@@ -22,11 +23,13 @@ static void graph_free(tact_graph_t *g)
         free(op->name);
         free(op->inputs);
         free(op->controls);
+        free(op->device);
         op->tag = TACT_TAG_DEAD;
         free(op);
     }
     free(g->ops);
     free(g->variables);
+    tact__device_scopes_free(g->device_scopes);
     tact__strmap_fini(&g->by_name);
     tact__strmap_fini(&g->names_in_use);
     pthread_mutex_destroy(&g->lock);
@@ -380,6 +383,7 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     op->controls = tact__malloc((size_t) n_controls * sizeof *op->controls);
     if (n_controls > 0)
         memcpy(op->controls, controls, (size_t) n_controls * sizeof *op->controls);
+    op->device = tact__device_scope_current(g);  /* the calling thread's device scopes */
 
     if (g->n_ops == g->cap_ops) {
         g->cap_ops = g->cap_ops ? g->cap_ops * 2 : 16;

@@ -21,6 +21,7 @@ struct tact_op {
     tact_dtype_t out_dtype[TACT_MAX_OUTPUTS];
     tact_shape_t out_shape[TACT_MAX_OUTPUTS];
     tact_op_attrs_t attrs;
+    char *device;                 /* requested device, canonical; NULL: unconstrained */
 };
 
 struct tact_graph {
@@ -36,6 +37,7 @@ struct tact_graph {
     tact_op_t **variables;        /* TensorFlow's GLOBAL_VARIABLES collection, in order */
     int n_variables;
     int cap_variables;
+    struct tact_device_scopes *device_scopes;  /* per-thread device scopes (device_spec.c) */
 };
 
 /* Take and drop references (sessions, default stacks). The last drop frees the graph. */

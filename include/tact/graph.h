@@ -102,6 +102,49 @@ TACT_API tact_graph_t *tact_graph_get_default(void);
  * REQUIRES: no other thread is using the global default graph meanwhile. */
 TACT_API tact_code_t tact_graph_reset_default(void);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Device scopes                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* TensorFlow's `with tf.device(spec):`. Every op the calling thread adds to `g` between a push
+ * and its pop records the merged spec of the thread's open scopes as its requested device
+ * (tact_op_device); placement honours it when a session first runs the op. Only creation time
+ * counts: later scopes never move existing ops.
+ *
+ * Specs are TensorFlow device strings, every part optional, "*" for any part, type names in
+ * any case: "/job:localhost/replica:0/task:0/device:GPU:1", "/device:CPU:0", "/gpu:1",
+ * "/CPU:0", "/gpu" (any GPU). Nested scopes merge field by field: a field an inner scope sets
+ * is kept, an outer scope fills the fields still unset ("/job:worker" then "/gpu:0" gives
+ * "/job:worker/device:GPU:0"; "/gpu:0" then "/cpu:0" gives "/device:CPU:0").
+ *
+ *     tact_graph_push_device(g, "/gpu:0", &st);
+ *     tact_output_t y = tact_matmul(g, a, b, false, false, NULL, &st);  // "/device:GPU:0"
+ *     tact_graph_pop_device(g);
+ *
+ * Scopes belong to one (graph, thread) pair, as TensorFlow keeps them in the graph's
+ * thread-local state: threads building one graph at once each see only their own scopes, and
+ * a new thread starts with none. Scopes a thread leaves pushed when it ends stay inert until
+ * the graph is destroyed. */
+
+/* Open a device scope on `g` (NULL: the calling thread's default graph, resolved now; pass the
+ * same graph to the pop). `spec` NULL is TensorFlow's device(None): ops created directly under
+ * it get no device, whatever the enclosing scopes say, while scopes pushed inside it merge as
+ * usual. `spec` "" constrains nothing: the enclosing scopes apply unchanged (TensorFlow's
+ * device("")). A malformed spec returns INVALID_ARGUMENT naming the whole string ("Malformed
+ * device specification '/cpu:x'", "Unknown attribute: 'foo' in '/foo:0'", "Cannot specify
+ * multiple device types: /cpu:0/gpu:0"), pushes nothing, and is also kept as the graph's first
+ * error (tact_graph_status), as a builder's error is. Thread-safe. */
+TACT_API tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_status_t *st);
+
+/* Close the calling thread's innermost device scope on `g` (NULL: the default graph).
+ * FAILED_PRECONDITION when the thread has no scope open on `g`. Thread-safe. */
+TACT_API tact_code_t tact_graph_pop_device(tact_graph_t *g);
+
+/* The device `op` was created under, in the canonical form Python stores as op.device
+ * ("/gpu:1" is "/device:GPU:1", "/gpu" is "/device:GPU:*"), or "" when unconstrained. This
+ * is the request, not the placement. Borrowed; valid while the graph lives. */
+TACT_API const char *tact_op_device(const tact_op_t *op);
+
 TACT_END_DECLS
 
 #endif

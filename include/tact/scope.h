@@ -56,6 +56,32 @@ static inline void tact__scope_pop_graph(tact_graph_t **g)
     tact_graph_t *TACT__CAT(tact__graph_scope_, __LINE__)                              \
         __attribute__((cleanup(tact__scope_pop_graph), unused)) = tact__scope_push_graph(g)
 
+static inline tact_graph_t *tact__scope_push_device(tact_graph_t *g, const char *spec,
+                                                    tact_status_t *st)
+{
+    if (g == NULL)
+        g = tact_graph_get_default();
+    return tact_graph_push_device(g, spec, st) == TACT_CODE_OK ? g : NULL;
+}
+
+static inline void tact__scope_pop_device(tact_graph_t **g)
+{
+    if (*g != NULL)  /* NULL: the push failed, so there is nothing to pop */
+        tact_graph_pop_device(*g);
+}
+
+#define TACT__DEVICE_SCOPE_ARGS(spec, st, ...) (spec), (st)
+
+/* `with tf.device(spec):` on `g` (NULL: the default graph as it is now) from here to the end
+ * of the block; spec NULL is device(None), see tact_graph_push_device. Optionally a third
+ * argument, a tact_status_t *: TACT_DEVICE_SCOPE(g, "/gpu:0", &st). A malformed spec pushes
+ * nothing, so nothing is popped; its error goes to `st` when given and to
+ * tact_graph_status(g). */
+#define TACT_DEVICE_SCOPE(g, ...)                                                       \
+    tact_graph_t *TACT__CAT(tact__device_scope_, __LINE__)                             \
+        __attribute__((cleanup(tact__scope_pop_device), unused)) =                       \
+            tact__scope_push_device((g), TACT__DEVICE_SCOPE_ARGS(__VA_ARGS__, NULL, 0))
+
 /* `with tf.Session(target, graph, config) as var:`. Declares `var`, a new session over
  * `graph` (NULL: the default graph); while the block runs, its graph is the default graph and
  * it is the default session; leaving the block pops both and closes and destroys it. When

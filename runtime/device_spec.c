@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/* Device specifications and device scopes. The first half is pure: TensorFlow's device strings
+ * parsed into tact_device_spec_t, printed in canonical form, merged as nested scopes merge and
+ * matched against a local device. The second half keeps the device-scope stacks of
+ * tact_graph_push_device: one stack per (graph, thread), as TensorFlow keeps its device stack
+ * in the Graph's thread-local state, stored in the graph under its lock so that the graph frees
+ * them. Not for placement: the placer reads op->device and decides. */
+#include "runtime/device_spec.h"
+#include "runtime/graph_impl.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parsing                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* ASCII only: device strings must not depend on the C locale. */
+static bool spec_is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool spec_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static char spec_upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char) (c - 'a' + 'A') : c;
+}
+
+/* True when p[0..n) equals the string `word`, ignoring (ASCII) case. */
+static bool spec_word_is(const char *p, size_t n, const char *word)
+{
+    size_t i = 0;
+    for (; i < n && word[i] != '\0'; i++) {
+        if (spec_upper(p[i]) != spec_upper(word[i]))
+            return false;
+    }
+    return i == n && word[i] == '\0';
+}
+
+static bool spec_field_is(const char *p, size_t n, const char *word)
+{
+    return strlen(word) == n && memcmp(p, word, n) == 0;
+}
+
+/* A replica, task or index: decimal digits that fit an int, or "*" (unset). */
+static bool spec_parse_int(const char *p, size_t n, int *out)
+{
+    if (n == 1 && p[0] == '*') {
+        *out = TACT_DEVICE_UNSET;
+        return true;
+    }
+    if (n == 0)
+        return false;
+    long long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!spec_is_digit(p[i]))
+            return false;
+        v = v * 10 + (p[i] - '0');
+        if (v > INT_MAX)
+            return false;
+    }
+    *out = (int) v;
+    return true;
+}
+
+/* A job or type name: [A-Za-z][A-Za-z0-9_]*, or "*" (unset, written as ""). Types are
+ * upper-cased. */
+static bool spec_parse_name(const char *p, size_t n, bool upper, char out[TACT_DEVICE_NAME_MAX])
+{
+    if (n == 1 && p[0] == '*') {
+        out[0] = '\0';
+        return true;
+    }
+    if (n == 0 || n >= TACT_DEVICE_NAME_MAX || !spec_is_alpha(p[0]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!spec_is_alpha(p[i]) && !spec_is_digit(p[i]) && p[i] != '_')
+            return false;
+        out[i] = upper ? spec_upper(p[i]) : p[i];
+    }
+    out[n] = '\0';
+    return true;
+}
+
+static tact_code_t spec_malformed(const char *text, tact_status_t *st)
+{
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Malformed device specification '%.200s'",
+                      text);
+}
+
+#define SPEC_MAX_FIELDS 3
+
+/* One "/name:a:b" component, split at ':'. n_fields is SPEC_MAX_FIELDS + 1 when there are
+ * more fields than any component takes. */
+typedef struct spec_component {
+    int n_fields;
+    const char *field[SPEC_MAX_FIELDS];
+    size_t len[SPEC_MAX_FIELDS];
+} spec_component_t;
+
+static spec_component_t spec_split(const char *p, const char *end)
+{
+    spec_component_t c = { 0 };
+    for (;;) {
+        const char *colon = memchr(p, ':', (size_t) (end - p));
+        const char *stop = colon ? colon : end;
+        if (c.n_fields == SPEC_MAX_FIELDS) {
+            c.n_fields++;
+            return c;
+        }
+        c.field[c.n_fields] = p;
+        c.len[c.n_fields] = (size_t) (stop - p);
+        c.n_fields++;
+        if (colon == NULL)
+            return c;
+        p = colon + 1;
+    }
+}
+
+/* Apply one component to *s. `seen` flags job, replica, task and type components met so far. */
+static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsigned *seen,
+                              tact_device_spec_t *s, tact_status_t *st)
+{
+    enum { SEEN_JOB = 1, SEEN_REPLICA = 2, SEEN_TASK = 4, SEEN_TYPE = 8 };
+    const char *name = c->field[0];
+    size_t n = c->len[0];
+    bool ok;
+
+    if (n == 0)
+        return spec_malformed(text, st);
+    if (spec_field_is(name, n, "job") || spec_field_is(name, n, "replica") ||
+        spec_field_is(name, n, "task")) {
+        unsigned bit = name[0] == 'j' ? SEEN_JOB : name[0] == 'r' ? SEEN_REPLICA : SEEN_TASK;
+        if (c->n_fields != 2 || (*seen & bit))
+            return spec_malformed(text, st);
+        *seen |= bit;
+        if (bit == SEEN_JOB)
+            ok = spec_parse_name(c->field[1], c->len[1], false, s->job);
+        else
+            ok = spec_parse_int(c->field[1], c->len[1],
+                                bit == SEEN_REPLICA ? &s->replica : &s->task);
+        return ok ? TACT_CODE_OK : spec_malformed(text, st);
+    }
+
+    bool legacy = spec_word_is(name, n, "cpu") || spec_word_is(name, n, "gpu");
+    if (!legacy && !spec_field_is(name, n, "device"))
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Unknown attribute: '%.*s' in '%.160s'",
+                          (int) (n < 60 ? n : 60), name, text);
+    if (*seen & SEEN_TYPE)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Cannot specify multiple device types: %.180s", text);
+    *seen |= SEEN_TYPE;
+    if (legacy) {
+        /* /cpu, /cpu:N, /GPU:* ... */
+        if (c->n_fields > 2)
+            return spec_malformed(text, st);
+        ok = spec_parse_name(name, n, true, s->type);
+        if (ok && c->n_fields == 2)
+            ok = spec_parse_int(c->field[1], c->len[1], &s->index);
+    } else {
+        /* /device:TYPE, /device:TYPE:N, with "*" for either */
+        if (c->n_fields < 2 || c->n_fields > 3)
+            return spec_malformed(text, st);
+        ok = spec_parse_name(c->field[1], c->len[1], true, s->type);
+        if (ok && c->n_fields == 3)
+            ok = spec_parse_int(c->field[2], c->len[2], &s->index);
+    }
+    return ok ? TACT_CODE_OK : spec_malformed(text, st);
+}
+
+tact_code_t tact__device_spec_parse(const char *text, tact_device_spec_t *out, tact_status_t *st)
+{
+    TACT_ASSERT(text != NULL && out != NULL);
+    *out = (tact_device_spec_t) TACT_DEVICE_SPEC_INIT;
+    if (tact__failed(st))
+        return st->code;
+
+    tact_device_spec_t s = TACT_DEVICE_SPEC_INIT;
+    const char *p = text[0] == '/' ? text + 1 : text;
+    if (*p == '\0')
+        return TACT_CODE_OK;  /* "" and "/" constrain nothing */
+    unsigned seen = 0;
+    for (;;) {
+        /* Empty components ("//", a trailing '/') are malformed: spec_apply sees n == 0. */
+        const char *end = strchr(p, '/');
+        if (end == NULL)
+            end = p + strlen(p);
+        spec_component_t c = spec_split(p, end);
+        tact_code_t rc = spec_apply(text, &c, &seen, &s, st);
+        if (rc != TACT_CODE_OK)
+            return rc;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    *out = s;
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Printing, merging, matching                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+size_t tact__device_spec_format(const tact_device_spec_t *s, char *buf, size_t len)
+{
+    char tmp[TACT_DEVICE_STR_MAX + 64];
+    size_t n = 0;
+    tmp[0] = '\0';
+    if (s->job[0] != '\0')
+        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/job:%s", s->job);
+    if (s->replica != TACT_DEVICE_UNSET)
+        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/replica:%d", s->replica);
+    if (s->task != TACT_DEVICE_UNSET)
+        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/task:%d", s->task);
+    if (s->type[0] != '\0' && s->index != TACT_DEVICE_UNSET)
+        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/device:%s:%d", s->type, s->index);
+    else if (s->type[0] != '\0')
+        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/device:%s:*", s->type);
+    else if (s->index != TACT_DEVICE_UNSET)
+        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/device:*:%d", s->index);
+    TACT_ASSERT(n < TACT_DEVICE_STR_MAX);
+    if (len > 0)
+        snprintf(buf, len, "%s", tmp);
+    return n;
+}
+
+tact_code_t tact__device_spec_canonical(const char *text, char *buf, size_t len,
+                                        tact_status_t *st)
+{
+    tact_device_spec_t s;
+    tact_code_t rc = tact__device_spec_parse(text, &s, st);
+    if (rc == TACT_CODE_OK)
+        tact__device_spec_format(&s, buf, len);
+    else if (len > 0)
+        buf[0] = '\0';
+    return rc;
+}
+
+bool tact__device_spec_is_empty(const tact_device_spec_t *s)
+{
+    return s->job[0] == '\0' && s->replica == TACT_DEVICE_UNSET &&
+           s->task == TACT_DEVICE_UNSET && s->type[0] == '\0' && s->index == TACT_DEVICE_UNSET;
+}
+
+tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
+                                           const tact_device_spec_t *outer)
+{
+    tact_device_spec_t m = *inner;
+    if (m.job[0] == '\0')
+        memcpy(m.job, outer->job, sizeof m.job);
+    if (m.replica == TACT_DEVICE_UNSET)
+        m.replica = outer->replica;
+    if (m.task == TACT_DEVICE_UNSET)
+        m.task = outer->task;
+    if (m.type[0] == '\0')
+        memcpy(m.type, outer->type, sizeof m.type);
+    if (m.index == TACT_DEVICE_UNSET)
+        m.index = outer->index;
+    return m;
+}
+
+bool tact__device_spec_is_local(const tact_device_spec_t *s)
+{
+    return (s->job[0] == '\0' || strcmp(s->job, "localhost") == 0) &&
+           (s->replica == TACT_DEVICE_UNSET || s->replica == 0) &&
+           (s->task == TACT_DEVICE_UNSET || s->task == 0);
+}
+
+bool tact__device_spec_matches(const tact_device_spec_t *s, const char *kind, int index)
+{
+    TACT_ASSERT(kind != NULL && index >= 0);
+    if (!tact__device_spec_is_local(s))
+        return false;
+    if (s->index != TACT_DEVICE_UNSET && s->index != index)
+        return false;
+    if (s->type[0] == '\0')
+        return true;
+    size_t n = strlen(kind);
+    if (spec_word_is(kind, n, s->type))
+        return true;
+    return strcmp(s->type, "GPU") == 0 && spec_word_is(kind, n, "cuda");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Device scopes                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One `with tf.device(...)` level, already merged with every level below it: scopes only
+ * count at op creation, so merging at push time gives what TensorFlow's walk from the
+ * innermost scope outwards gives, and a new op just copies the top string. */
+typedef struct device_level {
+    tact_device_spec_t merged;
+    char *str;                    /* merged's canonical string; NULL when it is empty */
+} device_level_t;
+
+/* One thread's stack on one graph. */
+typedef struct device_stack {
+    uint64_t thread;              /* device_thread_id() of its thread */
+    int depth;
+    int cap;
+    device_level_t *levels;
+} device_stack_t;
+
+/* The threads with pushes outstanding on one graph, under the graph's lock. A stack leaves
+ * when its depth returns to 0, so the array stays as short as the number of threads building
+ * inside device scopes at once. */
+struct tact_device_scopes {
+    int n;
+    int cap;
+    device_stack_t *stacks;
+};
+
+/* A process-unique id for the calling thread. Not pthread_self(): the id of a thread that has
+ * exited may be reused, and a new thread must not inherit scopes a dead one left pushed. */
+static _Atomic uint64_t device_next_thread = 1;
+static _Thread_local uint64_t device_thread;
+
+static uint64_t device_thread_id(void)
+{
+    if (device_thread == 0)
+        device_thread = atomic_fetch_add_explicit(&device_next_thread, 1, memory_order_relaxed);
+    return device_thread;
+}
+
+/* The calling thread's stack on `g`, or NULL (made when `create`). Called with g->lock held. */
+static device_stack_t *device_stack_find(tact_graph_t *g, bool create)
+{
+    struct tact_device_scopes *sc = g->device_scopes;
+    if (!create && (sc == NULL || sc->n == 0))
+        return NULL;  /* the common case, no thread inside a scope: skip the thread id */
+    uint64_t me = device_thread_id();
+    if (sc != NULL) {
+        for (int i = 0; i < sc->n; i++) {
+            if (sc->stacks[i].thread == me)
+                return &sc->stacks[i];
+        }
+    }
+    if (!create)
+        return NULL;
+    if (sc == NULL)
+        sc = g->device_scopes = tact__malloc(sizeof *sc);
+    if (sc->n == sc->cap) {
+        sc->cap = sc->cap ? 2 * sc->cap : 4;
+        sc->stacks = tact__realloc(sc->stacks, (size_t) sc->cap * sizeof *sc->stacks);
+    }
+    device_stack_t *stack = &sc->stacks[sc->n++];
+    *stack = (device_stack_t) { .thread = me };
+    return stack;
+}
+
+tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    g = tact__graph_or_default(g);
+
+    /* NULL is device(None): a fresh empty level that hides the enclosing ones. */
+    tact_device_spec_t parsed = TACT_DEVICE_SPEC_INIT;
+    if (spec != NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        if (tact__device_spec_parse(spec, &parsed, &err) != TACT_CODE_OK) {
+            tact__graph_record_error(g, &err, st);
+            return err.code;
+        }
+    }
+
+    pthread_mutex_lock(&g->lock);
+    device_stack_t *stack = device_stack_find(g, true);
+    device_level_t level = { .merged = parsed };
+    if (spec != NULL && stack->depth > 0)
+        level.merged = tact__device_spec_merge(&parsed, &stack->levels[stack->depth - 1].merged);
+    if (!tact__device_spec_is_empty(&level.merged)) {
+        char buf[TACT_DEVICE_STR_MAX];
+        tact__device_spec_format(&level.merged, buf, sizeof buf);
+        level.str = tact__strdup(buf);
+    }
+    if (stack->depth == stack->cap) {
+        stack->cap = stack->cap ? 2 * stack->cap : 4;
+        stack->levels = tact__realloc(stack->levels, (size_t) stack->cap * sizeof *stack->levels);
+    }
+    stack->levels[stack->depth++] = level;
+    pthread_mutex_unlock(&g->lock);
+    return TACT_CODE_OK;
+}
+
+tact_code_t tact_graph_pop_device(tact_graph_t *g)
+{
+    g = tact__graph_or_default(g);
+    pthread_mutex_lock(&g->lock);
+    device_stack_t *stack = device_stack_find(g, false);
+    if (stack == NULL) {
+        pthread_mutex_unlock(&g->lock);
+        return TACT_CODE_FAILED_PRECONDITION;
+    }
+    free(stack->levels[--stack->depth].str);
+    if (stack->depth == 0) {
+        struct tact_device_scopes *sc = g->device_scopes;
+        free(stack->levels);
+        *stack = sc->stacks[--sc->n];  /* order among threads does not matter */
+    }
+    pthread_mutex_unlock(&g->lock);
+    return TACT_CODE_OK;
+}
+
+const char *tact_op_device(const tact_op_t *op)
+{
+    TACT_ASSERT(op != NULL && op->tag == TACT_TAG_OP);
+    return op->device != NULL ? op->device : "";
+}
+
+char *tact__device_scope_current(tact_graph_t *g)
+{
+    device_stack_t *stack = device_stack_find(g, false);
+    if (stack == NULL)
+        return NULL;
+    const char *top = stack->levels[stack->depth - 1].str;
+    return top != NULL ? tact__strdup(top) : NULL;
+}
+
+void tact__device_scopes_free(struct tact_device_scopes *scopes)
+{
+    if (scopes == NULL)
+        return;
+    for (int i = 0; i < scopes->n; i++) {
+        device_stack_t *stack = &scopes->stacks[i];
+        for (int j = 0; j < stack->depth; j++)
+            free(stack->levels[j].str);
+        free(stack->levels);
+    }
+    free(scopes->stacks);
+    free(scopes);
+}
