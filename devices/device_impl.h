@@ -24,7 +24,7 @@ typedef struct tact_node {
     const tact_op_t *op;
     int n_in;
     const int *in_slots;          /* n_in slots, one per data input */
-    int out_slot;                 /* -1: the op has no output */
+    int out_slot;                 /* output 0; output k is out_slot + k. -1: no outputs */
     int n_release;
     const int *release_slots;     /* slots whose last reader is this node: free after it */
 } tact_node_t;

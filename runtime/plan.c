@@ -26,12 +26,37 @@ uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys)
 }
 
 typedef struct plan_builder {
+    const tact_signature_t *sig;
     int n_ids;
-    bool *needed;                 /* per op id: runs in this plan */
-    int *slot;                    /* per op id: its output 0's slot, or -1 */
-    bool *fed;                    /* per op id: output 0 is fed */
+    bool *needed;                 /* per op id: reached from a fetch or target */
+    int *base;                    /* per op id: the slot of its output 0 when it runs, or -1 */
+    int *n_fed;                   /* per op id: how many of its outputs are fed */
     int n_slots;
 } plan_builder_t;
+
+/* The position of endpoint (op, index) among the (sorted) feeds, or -1. */
+static int plan_feed_index(const tact_signature_t *sig, const tact_op_t *op, int index)
+{
+    int lo = 0, hi = sig->n_feeds - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const tact_output_t *f = &sig->feeds[mid];
+        if (f->op->id == op->id && f->index == index)
+            return mid;
+        if (f->op->id < op->id || (f->op->id == op->id && f->index < index))
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+/* The slot holding endpoint (op, index): its feed's, else the producer's output slot. */
+static int plan_endpoint_slot(const plan_builder_t *b, const tact_op_t *op, int index)
+{
+    int f = plan_feed_index(b->sig, op, index);
+    return f >= 0 ? f : b->base[op->id] + index;
+}
 
 static void plan_mark(plan_builder_t *b, const tact_op_t *root)
 {
@@ -45,10 +70,10 @@ static void plan_mark(plan_builder_t *b, const tact_op_t *root)
             continue;
         b->needed[op->id] = true;
         for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
-            const tact_op_t *in = i < op->n_inputs ? op->inputs[i].op
-                                                   : op->controls[i - op->n_inputs];
             bool data = i < op->n_inputs;
-            if ((data && b->fed[in->id]) || b->needed[in->id])
+            const tact_op_t *in = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
+            if (b->needed[in->id] ||
+                (data && plan_feed_index(b->sig, in, op->inputs[i].index) >= 0))
                 continue;  /* a fed input cuts the graph there */
             if (top == cap) {
                 cap *= 2;
@@ -89,33 +114,33 @@ static int plan_max_id(const tact_signature_t *sig)
 static void plan_builder_fini(plan_builder_t *b)
 {
     free(b->needed);
-    free(b->slot);
-    free(b->fed);
+    free(b->base);
+    free(b->n_fed);
 }
 
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, tact_status_t *st)
 {
     if (tact__failed(st))
         return NULL;
-    plan_builder_t b = { .n_ids = plan_max_id(sig) + 1 };
+    plan_builder_t b = { .sig = sig, .n_ids = plan_max_id(sig) + 1 };
     b.needed = tact__malloc((size_t) b.n_ids * sizeof *b.needed);
-    b.fed = tact__malloc((size_t) b.n_ids * sizeof *b.fed);
-    b.slot = tact__malloc((size_t) b.n_ids * sizeof *b.slot);
+    b.n_fed = tact__malloc((size_t) b.n_ids * sizeof *b.n_fed);
+    b.base = tact__malloc((size_t) b.n_ids * sizeof *b.base);
     for (int i = 0; i < b.n_ids; i++)
-        b.slot[i] = -1;
+        b.base[i] = -1;
 
-    /* 1. Prune: everything the fetches and targets reach, stopping at fed outputs. */
+    /* 1. Prune: everything the fetches and targets reach, stopping at fed endpoints. */
     for (int i = 0; i < sig->n_feeds; i++)
-        b.fed[sig->feeds[i].op->id] = true;
+        b.n_fed[sig->feeds[i].op->id]++;
     for (int i = 0; i < sig->n_fetches; i++)
         plan_mark(&b, sig->fetches[i].op);
     for (int i = 0; i < sig->n_targets; i++)
         plan_mark(&b, sig->targets[i]);
 
-    /* 2. Slots: one per fed output, one per output of a needed op. */
+    /* 2. Slots: the feeds' first (in signature order), then the outputs of each op that runs,
+     * consecutive. An op whose every output is fed does not run: the feeds replace it. */
     int n_nodes = 0, n_in_total = 0;
-    for (int i = 0; i < sig->n_feeds; i++)
-        b.slot[sig->feeds[i].op->id] = b.n_slots++;
+    b.n_slots = sig->n_feeds;
     tact_graph_t *g = NULL;
     const tact_op_t **order = tact__malloc((size_t) b.n_ids * sizeof *order);
     for (int i = 0; i < sig->n_fetches + sig->n_targets && g == NULL; i++)
@@ -127,10 +152,10 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
         pthread_mutex_unlock(&g->lock);
     }
     for (int id = 0; id < b.n_ids; id++) {
-        if (!b.needed[id] || b.fed[id])
-            continue;  /* a fed op does not run: its value comes from the feed */
         const tact_op_t *op = order[id];
-        if (op->kind == TACT_OP_PLACEHOLDER && !b.fed[id]) {
+        if (!b.needed[id] || (op->n_outputs > 0 && b.n_fed[id] == op->n_outputs))
+            continue;
+        if (op->kind == TACT_OP_PLACEHOLDER) {
             free(order);
             plan_builder_fini(&b);
             plan_unfed_placeholder(op, st);
@@ -138,8 +163,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
         }
         order[n_nodes++] = op;
         n_in_total += op->n_inputs;
-        if (op->n_outputs > 0)
-            b.slot[id] = b.n_slots++;
+        b.base[id] = b.n_slots;
+        b.n_slots += op->n_outputs;
     }
 
     /* 3. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
@@ -149,13 +174,13 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     for (int s = 0; s < b.n_slots; s++)
         last[s] = -1;
     for (int i = 0; i < sig->n_fetches; i++)
-        keep[b.slot[sig->fetches[i].op->id]] = true;
+        keep[plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index)] = true;
     for (int n = 0; n < n_nodes; n++) {
         const tact_op_t *op = order[n];
-        if (b.slot[op->id] >= 0)
-            last[b.slot[op->id]] = n;
+        for (int k = 0; k < op->n_outputs; k++)
+            last[b.base[op->id] + k] = n;
         for (int i = 0; i < op->n_inputs; i++)
-            last[b.slot[op->inputs[i].op->id]] = n;
+            last[plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index)] = n;
     }
     /* Releases grouped by node (a counting sort of the slots by last use). */
     int *rel_start = tact__malloc((size_t) (n_nodes + 1) * sizeof *rel_start);
@@ -190,8 +215,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
         node->n_in = op->n_inputs;
         node->in_slots = ints;
         for (int i = 0; i < op->n_inputs; i++)
-            *ints++ = b.slot[op->inputs[i].op->id];
-        node->out_slot = op->n_outputs > 0 ? b.slot[op->id] : -1;
+            *ints++ = plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index);
+        node->out_slot = op->n_outputs > 0 ? b.base[op->id] : -1;
         node->release_slots = rel + rel_start[n];
         node->n_release = rel_start[n + 1] - rel_start[n];
     }
@@ -202,11 +227,11 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     plan->n_feeds = sig->n_feeds;
     plan->feed_slots = tact__malloc((size_t) sig->n_feeds * sizeof(int));
     for (int i = 0; i < sig->n_feeds; i++)
-        plan->feed_slots[i] = b.slot[sig->feeds[i].op->id];
+        plan->feed_slots[i] = i;
     plan->n_fetches = sig->n_fetches;
     plan->fetch_slots = tact__malloc((size_t) sig->n_fetches * sizeof(int));
     for (int i = 0; i < sig->n_fetches; i++)
-        plan->fetch_slots[i] = b.slot[sig->fetches[i].op->id];
+        plan->fetch_slots[i] = plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index);
     plan->n_keys = tact__signature_n_keys(sig);
     plan->keys = tact__malloc((size_t) plan->n_keys * sizeof *plan->keys);
     plan->hash = tact__signature_keys(sig, plan->keys);
