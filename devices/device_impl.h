@@ -5,6 +5,7 @@
 #define TACT_DEVICES_DEVICE_IMPL_H
 
 #include "runtime/graph_impl.h"
+#include "runtime/stop.h"
 
 #define TACT_DEVICE_API_VERSION 1
 
@@ -36,9 +37,7 @@ struct tact_resources;
 typedef struct tact_step {
     tact_value_t *values;
     struct tact_resources *resources;
-    int64_t deadline_ns;          /* tact__now_ns() past this: DEADLINE_EXCEEDED; 0 = none */
-    const atomic_bool *cancelled; /* the run's cancellation flag (or NULL) */
-    const atomic_bool *closed;    /* the session's: closing cancels steps in flight */
+    tact_stop_t stop;             /* deadline, cancellation, the session's close */
 } tact_step_t;
 
 /* A topologically ordered list of nodes that all run on one device. */
@@ -46,6 +45,7 @@ typedef struct tact_fragment {
     tact_device_t *dev;
     int n_nodes;
     const tact_node_t *nodes;
+    bool blocking;                /* holds an op that may wait long (a queue op) */
 } tact_fragment_t;
 
 /* Filled by a device implementation and read by the runtime. Every member runs on the

@@ -30,6 +30,7 @@ static void graph_free(tact_graph_t *g)
     free(g->ops);
     free(g->variables);
     tact__device_scopes_free(g->device_scopes);
+    tact__var_scopes_free(g->var_scopes);
     tact__strmap_fini(&g->by_name);
     tact__strmap_fini(&g->names_in_use);
     pthread_mutex_destroy(&g->lock);
@@ -357,14 +358,14 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     op->attrs = *attrs;
     op->name = graph_unique_name(g, name);
 
-    tact_dtype_t in_dtypes[8];
-    tact_shape_t in_shapes[8];
-    TACT_ASSERT(n_inputs <= 8);
+    tact_dtype_t in_dtypes[TACT_MAX_OUTPUTS + 1];
+    tact_shape_t in_shapes[TACT_MAX_OUTPUTS + 1];
+    TACT_ASSERT(n_inputs <= TACT_MAX_OUTPUTS + 1);  /* an enqueue: the queue and 8 components */
     for (int i = 0; i < n_inputs; i++) {
         in_dtypes[i] = inputs[i].op->out_dtype[inputs[i].index];
         in_shapes[i] = inputs[i].op->out_shape[inputs[i].index];
     }
-    op->n_outputs = kind == TACT_OP_NOOP ? 0 : 1;
+    op->n_outputs = tact__op_num_outputs(kind, attrs);
     if (tact__op_infer(kind, attrs, op->name, n_inputs, in_dtypes, in_shapes, TACT_INFER_BUILD,
                        &op->out_dtype[0], &op->out_shape[0], &err) != TACT_CODE_OK) {
         op->attrs.value = NULL;  /* stays with the caller on failure */

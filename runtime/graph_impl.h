@@ -38,6 +38,10 @@ struct tact_graph {
     int n_variables;
     int cap_variables;
     struct tact_device_scopes *device_scopes;  /* per-thread device scopes (device_spec.c) */
+    struct tact_var_scopes *var_scopes;  /* get_variable's store and per-thread variable scopes
+                                          * (initializers.c); NULL until first used */
+    bool has_random_seed;         /* tf.set_random_seed was given a seed: */
+    int64_t random_seed;          /* the graph-level seed */
 };
 
 /* Take and drop references (sessions, default stacks). The last drop frees the graph. */
@@ -61,6 +65,10 @@ void tact__graph_record_error(tact_graph_t *g, const tact_status_t *err, tact_st
 
 /* Append `var` to the graph's variables collection. */
 void tact__graph_add_variable(tact_graph_t *g, tact_op_t *var);
+
+/* Free what tact_get_variable and the variable scopes keep on a graph (graph_free; defined in
+ * initializers.c). Accepts NULL. */
+void tact__var_scopes_free(struct tact_var_scopes *vs);
 
 /* "Add:0" into buf. Returns buf. */
 char *tact__output_name(tact_output_t out, char *buf, size_t len);

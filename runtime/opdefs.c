@@ -554,6 +554,87 @@ static tact_code_t opdefs_infer_transpose(const opdefs_ctx_t *c, tact_dtype_t *o
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Fill and the random ops                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* These ops have no inputs: attrs.shape is their output's shape, fully known (TensorFlow takes
+ * a shape tensor; tact takes its value when the op is built). */
+static tact_code_t opdefs_check_fixed_shape(const opdefs_ctx_t *c, tact_dtype_t dtype)
+{
+    const tact_shape_t *s = &c->attrs->shape;
+    const char *type = opdefs_types[c->kind];
+    if (s->ndims < 0 || s->ndims > TACT_MAX_DIMS)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Invalid rank %d for '%s' (op: '%s'); at most %d dimensions", s->ndims,
+                          c->name, type, TACT_MAX_DIMS);
+    for (int i = 0; i < s->ndims; i++) {
+        if (s->dims[i] >= 0)
+            continue;
+        if (c->kind == TACT_OP_FILL)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Fill dimensions must be >= 0 for '%s' (op: 'Fill')", c->name);
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Dimension %" PRId64 " must be >= 0 for '%s' (op: '%s')", s->dims[i],
+                          c->name, type);
+    }
+    int64_t n = tact__shape_nelems(s);
+    size_t esz = tact_dtype_size(dtype);
+    if (n < 0 || (esz > 0 && (uint64_t) n > (uint64_t) PTRDIFF_MAX / esz)) {
+        char text[OPDEFS_SHAPE_LEN];
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Shape %s has too many elements for '%s' (op: '%s')",
+                          opdefs_shape_str(s, text), c->name, type);
+    }
+    return TACT_CODE_OK;
+}
+
+/* Fill: attrs.value (a scalar) repeated over attrs.shape. */
+static tact_code_t opdefs_infer_fill(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                     tact_shape_t *out_shape)
+{
+    const tact_tensor_t *v = c->attrs->value;
+    TACT_ASSERT(v != NULL);
+    if (v->ndims != 0) {
+        char text[OPDEFS_SHAPE_LEN];
+        tact_shape_t vs = tact__tensor_shape(v);
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "value must be a scalar, got shape %s for '%s' (op: 'Fill')",
+                          opdefs_shape_str(&vs, text), c->name);
+    }
+    if (tact_dtype_size(v->dtype) == 0)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Fill of dtype %s is not supported for '%s' (op: 'Fill')",
+                          tact_dtype_name(v->dtype), c->name);
+    if (opdefs_check_fixed_shape(c, v->dtype) != TACT_CODE_OK)
+        return c->st->code;
+    *out_dtype = v->dtype;
+    *out_shape = c->attrs->shape;
+    return TACT_CODE_OK;
+}
+
+/* RandomUniform, RandomStandardNormal, TruncatedNormal: float32 or float64 of attrs.shape. The
+ * dtype message is the one TensorFlow's attribute check prints. */
+static tact_code_t opdefs_infer_random(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape)
+{
+    tact_dtype_t dt = c->attrs->dtype;
+    const char *type = opdefs_types[c->kind];
+    if (!tact__dtype_valid(dt))
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Invalid dtype %d for '%s' (op: '%s')",
+                          (int) dt, c->name, type);
+    if (!(OPDEFS_FLOATS & OPDEFS_BIT(dt)))
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Value for attr 'dtype' of %s is not in the list of allowed values: "
+                          "float, double for '%s' (op: '%s')",
+                          tact__dtype_tf_name(dt), c->name, type);
+    if (opdefs_check_fixed_shape(c, dt) != TACT_CODE_OK)
+        return c->st->code;
+    *out_dtype = dt;
+    *out_shape = c->attrs->shape;
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Sources and the dispatcher                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -610,13 +691,121 @@ static tact_code_t opdefs_infer_assign(const opdefs_ctx_t *c, tact_dtype_t *out_
     return TACT_CODE_OK;
 }
 
-static int opdefs_arity(tact_op_kind_t kind)
+/* Queue ops: input 0 is the queue (its handle is never a value); an enqueue's other inputs
+ * are the element's components; outputs follow the queue's element type. */
+static tact_code_t opdefs_infer_queue(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                      tact_shape_t *out_shape)
+{
+    const tact_op_attrs_t *at = c->attrs;
+    switch (c->kind) {
+    case TACT_OP_QUEUE:
+        if (at->n_components < 1 || at->n_components > TACT_MAX_OUTPUTS)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                              "'%s' (op: 'FIFOQueueV2'): %d components; 1 to %d are supported",
+                              c->name, at->n_components, TACT_MAX_OUTPUTS);
+        for (int i = 0; i < at->n_components; i++) {
+            if (!tact__dtype_valid(at->component_dtypes[i]) ||
+                tact_dtype_size(at->component_dtypes[i]) == 0)
+                return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                                  "'%s' (op: 'FIFOQueueV2'): component %d has an unsupported "
+                                  "dtype", c->name, i);
+        }
+        *out_dtype = TACT_DTYPE_STRING;  /* the handle; it is never materialised */
+        *out_shape = (tact_shape_t) { .ndims = 0 };
+        return TACT_CODE_OK;
+    case TACT_OP_QUEUE_ENQUEUE:
+    case TACT_OP_QUEUE_ENQUEUE_MANY: {
+        bool many = c->kind == TACT_OP_QUEUE_ENQUEUE_MANY;
+        for (int i = 0; i < at->n_components; i++) {
+            tact_dtype_t want = at->component_dtypes[i], have = c->dtypes[1 + i];
+            if (have != want)
+                return opdefs_fail_build(c, "Type mismatch in tuple component %d: expected %s, "
+                                         "got %s", i, tact_dtype_name(want),
+                                         tact_dtype_name(have));
+            tact_shape_t s = c->shapes[1 + i];
+            if (s.ndims >= 0 && many) {
+                if (s.ndims == 0)
+                    return opdefs_fail_build(c, "Shape must be at least rank 1 but is rank 0");
+                s.ndims--;
+                memmove(s.dims, s.dims + 1, (size_t) s.ndims * sizeof s.dims[0]);
+            }
+            if (at->has_shapes && s.ndims >= 0) {
+                const tact_shape_t *q = &at->component_shapes[i];
+                bool ok = q->ndims == s.ndims;
+                for (int d = 0; ok && d < s.ndims; d++)
+                    ok = s.dims[d] < 0 || q->dims[d] < 0 || s.dims[d] == q->dims[d];
+                if (!ok) {
+                    char a[160], b[160];
+                    return opdefs_fail_build(c, "Shape mismatch in tuple component %d. Expected "
+                                             "%s, got %s", i, tact__shape_str(q, a, sizeof a),
+                                             tact__shape_str(&s, b, sizeof b));
+                }
+            }
+        }
+        return TACT_CODE_OK;
+    }
+    case TACT_OP_QUEUE_DEQUEUE:
+    case TACT_OP_QUEUE_DEQUEUE_MANY:
+        for (int i = 0; i < at->n_components; i++) {
+            out_dtype[i] = at->component_dtypes[i];
+            tact_shape_t s = at->has_shapes ? at->component_shapes[i]
+                                            : (tact_shape_t) { .ndims = -1 };
+            if (c->kind == TACT_OP_QUEUE_DEQUEUE_MANY) {
+                if (s.ndims >= 0) {
+                    memmove(s.dims + 1, s.dims, (size_t) s.ndims * sizeof s.dims[0]);
+                    s.ndims++;
+                    s.dims[0] = at->n;
+                }
+            }
+            out_shape[i] = s;
+        }
+        return TACT_CODE_OK;
+    case TACT_OP_QUEUE_SIZE:
+        *out_dtype = TACT_DTYPE_I32;
+        *out_shape = (tact_shape_t) { .ndims = 0 };
+        return TACT_CODE_OK;
+    default:  /* TACT_OP_QUEUE_CLOSE */
+        return TACT_CODE_OK;
+    }
+}
+
+int tact__op_num_outputs(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
 {
     switch (kind) {
+    case TACT_OP_NOOP:
+    case TACT_OP_QUEUE_ENQUEUE:
+    case TACT_OP_QUEUE_ENQUEUE_MANY:
+    case TACT_OP_QUEUE_CLOSE:
+        return 0;
+    case TACT_OP_QUEUE_DEQUEUE:
+    case TACT_OP_QUEUE_DEQUEUE_MANY:
+        return attrs->n_components;
+    default:
+        return 1;
+    }
+}
+
+static int opdefs_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
+{
+    switch (kind) {
+    case TACT_OP_FILL:
+    case TACT_OP_RANDOM_UNIFORM:
+    case TACT_OP_RANDOM_NORMAL:
+    case TACT_OP_TRUNCATED_NORMAL:
+        return 0;
+    case TACT_OP_QUEUE_ENQUEUE:
+    case TACT_OP_QUEUE_ENQUEUE_MANY:
+        return 1 + attrs->n_components;
+    case TACT_OP_QUEUE_DEQUEUE:
+    case TACT_OP_QUEUE_DEQUEUE_MANY:
+    case TACT_OP_QUEUE_SIZE:
+    case TACT_OP_QUEUE_CLOSE:
+        return 1;
     case TACT_OP_CONST:
     case TACT_OP_PLACEHOLDER:
     case TACT_OP_NOOP:
     case TACT_OP_VARIABLE:
+    case TACT_OP_QUEUE:
         return 0;
     case TACT_OP_ASSIGN:
     case TACT_OP_ASSIGN_ADD:
@@ -641,7 +830,7 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
     if (tact__failed(st))
         return st->code;
     TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
-    TACT_ASSERT(n_in == opdefs_arity(kind));
+    TACT_ASSERT(n_in == opdefs_arity(kind, attrs));
     TACT_ASSERT(n_in == 0 || (in_dtypes != NULL && in_shapes != NULL));
     TACT_ASSERT(op_name != NULL);
     for (int i = 0; i < n_in; i++)
@@ -677,6 +866,15 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
     case TACT_OP_ASSIGN_ADD:
     case TACT_OP_ASSIGN_SUB:
         return opdefs_infer_assign(&c, out_dtype, out_shape);
+    case TACT_OP_QUEUE:
+    case TACT_OP_QUEUE_ENQUEUE:
+    case TACT_OP_QUEUE_ENQUEUE_MANY:
+    case TACT_OP_QUEUE_DEQUEUE:
+    case TACT_OP_QUEUE_DEQUEUE_MANY:
+    case TACT_OP_QUEUE_SIZE:
+    case TACT_OP_QUEUE_CLOSE:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_queue(&c, out_dtype, out_shape);
     case TACT_OP_IDENTITY:
     case TACT_OP_NEG:
     case TACT_OP_RELU:
@@ -706,6 +904,14 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
     case TACT_OP_CAST:
         TACT_ASSERT(attrs != NULL);
         return opdefs_infer_cast(&c, out_dtype, out_shape);
+    case TACT_OP_FILL:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_fill(&c, out_dtype, out_shape);
+    case TACT_OP_RANDOM_UNIFORM:
+    case TACT_OP_RANDOM_NORMAL:
+    case TACT_OP_TRUNCATED_NORMAL:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_random(&c, out_dtype, out_shape);
     case TACT_OP_COUNT:
         break;
     }

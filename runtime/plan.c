@@ -224,6 +224,12 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     plan->fragments = tact__malloc(sizeof *plan->fragments);
     plan->fragments[0] = (tact_fragment_t) { .dev = dev, .n_nodes = n_nodes,
                                              .nodes = plan->nodes };
+    for (int n = 0; n < n_nodes; n++) {
+        tact_op_kind_t k = plan->nodes[n].op->kind;
+        if (k == TACT_OP_QUEUE_ENQUEUE || k == TACT_OP_QUEUE_ENQUEUE_MANY ||
+            k == TACT_OP_QUEUE_DEQUEUE || k == TACT_OP_QUEUE_DEQUEUE_MANY)
+            plan->fragments[0].blocking = true;
+    }
     plan->n_feeds = sig->n_feeds;
     plan->feed_slots = tact__malloc((size_t) sig->n_feeds * sizeof(int));
     for (int i = 0; i < sig->n_feeds; i++)

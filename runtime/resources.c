@@ -3,16 +3,42 @@
  * only swap references, so the lock is held for a few instructions. */
 #include "runtime/resources.h"
 
+#include "runtime/philox.h"
+
 struct tact_resources {
     pthread_mutex_t lock;
     tact_tensor_t **values;       /* by op id; NULL = uninitialised */
     int cap;
+    uint64_t *positions;          /* by op id: random ops' stream positions */
+    int cap_positions;
+    uint64_t entropy;             /* this session's seeds for unseeded random ops */
+    tact_queue_t **queues;        /* by op id; NULL = not created yet */
+    int cap_queues;
 };
+
+/* The zero-filled array `arr` of *cap elements of `size` bytes, grown until index `id` fits. */
+static void *resources_grow(void *arr, int *cap, int id, size_t size)
+{
+    if (id < *cap)
+        return arr;
+    int n = *cap ? *cap : 16;
+    while (n <= id)
+        n *= 2;
+    arr = tact__realloc(arr, (size_t) n * size);
+    memset((char *) arr + (size_t) *cap * size, 0, (size_t) (n - *cap) * size);
+    *cap = n;
+    return arr;
+}
 
 tact_resources_t *tact__resources_new(void)
 {
     tact_resources_t *r = tact__malloc(sizeof *r);
     TACT_ASSERT(pthread_mutex_init(&r->lock, NULL) == 0);
+    /* Unpredictable enough to tell sessions apart (TensorFlow draws from its process RNG). */
+    static _Atomic uint64_t made;
+    uint64_t mix = (uint64_t) tact__now_ns() ^ (uint64_t) (uintptr_t) r ^
+                   (atomic_fetch_add_explicit(&made, 1, memory_order_relaxed) << 40);
+    r->entropy = tact__splitmix64(&mix);
     return r;
 }
 
@@ -24,6 +50,10 @@ void tact__resources_destroy(tact_resources_t **r_p)
     for (int i = 0; i < r->cap; i++)
         tact_tensor_destroy(&r->values[i]);
     free(r->values);
+    free(r->positions);
+    for (int i = 0; i < r->cap_queues; i++)
+        tact__queue_destroy(&r->queues[i]);
+    free(r->queues);
     pthread_mutex_destroy(&r->lock);
     free(r);
     *r_p = NULL;
@@ -43,14 +73,7 @@ tact_tensor_t *tact__resources_read(tact_resources_t *r, const tact_op_t *op)
 static tact_tensor_t *resources_swap(tact_resources_t *r, const tact_op_t *op,
                                      tact_tensor_t *value)
 {
-    if (op->id >= r->cap) {
-        int cap = r->cap ? r->cap : 16;
-        while (cap <= op->id)
-            cap *= 2;
-        r->values = tact__realloc(r->values, (size_t) cap * sizeof *r->values);
-        memset(r->values + r->cap, 0, (size_t) (cap - r->cap) * sizeof *r->values);
-        r->cap = cap;
-    }
+    r->values = resources_grow(r->values, &r->cap, op->id, sizeof *r->values);
     tact_tensor_t *old = r->values[op->id];
     r->values[op->id] = value;
     return old;
@@ -75,4 +98,50 @@ void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_t
     tact_tensor_t *old = value ? resources_swap(r, op, value) : NULL;
     pthread_mutex_unlock(&r->lock);
     tact_tensor_destroy(&old);
+}
+
+uint64_t tact__resources_random_reserve(tact_resources_t *r, const tact_op_t *op,
+                                        uint64_t blocks)
+{
+    pthread_mutex_lock(&r->lock);
+    r->positions = resources_grow(r->positions, &r->cap_positions, op->id, sizeof *r->positions);
+    uint64_t at = r->positions[op->id];
+    r->positions[op->id] = at + blocks;  /* wraps after 2^64 blocks, as a counter would */
+    pthread_mutex_unlock(&r->lock);
+    return at;
+}
+
+void tact__resources_random_seeds(tact_resources_t *r, const tact_op_t *op, int64_t *seed,
+                                  int64_t *seed2)
+{
+    uint64_t state = r->entropy ^ ((uint64_t) op->id * 0xD1B54A32D192ED03u);
+    uint64_t a = tact__splitmix64(&state), b = tact__splitmix64(&state);
+    *seed = (int64_t) (a | 1u);  /* never the (0, 0) that means "no seed" */
+    *seed2 = (int64_t) b;
+}
+
+tact_queue_t *tact__resources_queue(tact_resources_t *r, const tact_op_t *op)
+{
+    TACT_ASSERT(op->kind == TACT_OP_QUEUE);
+    pthread_mutex_lock(&r->lock);
+    r->queues = resources_grow(r->queues, &r->cap_queues, op->id, sizeof *r->queues);
+    if (r->queues[op->id] == NULL) {
+        const tact_op_attrs_t *at = &op->attrs;
+        r->queues[op->id] = tact__queue_new(op->name, at->capacity, at->n_components,
+                                            at->component_dtypes,
+                                            at->has_shapes ? at->component_shapes : NULL);
+    }
+    tact_queue_t *q = r->queues[op->id];
+    pthread_mutex_unlock(&r->lock);
+    return q;
+}
+
+void tact__resources_wake(tact_resources_t *r)
+{
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->cap_queues; i++) {
+        if (r->queues[i] != NULL)
+            tact__queue_wake(r->queues[i]);
+    }
+    pthread_mutex_unlock(&r->lock);
 }

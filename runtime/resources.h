@@ -8,6 +8,7 @@
 #define TACT_RUNTIME_RESOURCES_H
 
 #include "runtime/graph_impl.h"
+#include "runtime/queue.h"
 
 typedef struct tact_resources tact_resources_t;
 
@@ -21,10 +22,31 @@ tact_tensor_t *tact__resources_read(tact_resources_t *r, const tact_op_t *op);
 /* Make `value` the value of `op`, taking the caller's reference. */
 void tact__resources_write(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
 
+/* The queue declared by `op` (a FIFOQueue op), created from its attributes on first use.
+ * Borrowed; lives until the table is destroyed. */
+tact_queue_t *tact__resources_queue(tact_resources_t *r, const tact_op_t *op);
+
+/* Wake everything that waits on a resource (queues), so waiters re-check why they should
+ * stop: the session is closing. */
+void tact__resources_wake(tact_resources_t *r);
+
 /* Read-modify-write of one value (AssignAdd): begin returns the current value (borrowed, or
  * NULL when uninitialised) with the table locked; end stores `value` (taking the reference;
  * NULL keeps the old one) and unlocks. Keep the work in between short. */
 tact_tensor_t *tact__resources_begin_update(tact_resources_t *r, const tact_op_t *op);
 void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
+
+/* Random ops (TensorFlow keeps this in each op's kernel, and kernels live as long as their
+ * session): the position of `op`'s Philox stream in this session. Returns the position and
+ * moves it on by `blocks`, atomically, so concurrent runs draw disjoint blocks. A new session
+ * starts every op at 0. */
+uint64_t tact__resources_random_reserve(tact_resources_t *r, const tact_op_t *op,
+                                        uint64_t blocks);
+
+/* Seeds for a random op built without any seed (TensorFlow's seed = seed2 = 0, which draws
+ * fresh seeds when the kernel is made): fixed for this session and op, different across
+ * sessions and ops. Neither is 0. */
+void tact__resources_random_seeds(tact_resources_t *r, const tact_op_t *op, int64_t *seed,
+                                  int64_t *seed2);
 
 #endif

@@ -252,6 +252,7 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
             tact__graph_remove_default(s->pushed_graph);
         atomic_fetch_sub(&interactive_open, 1);
     }
+    tact__resources_wake(s->resources);  /* blocked queue ops see `closed` now */
     pthread_mutex_lock(&s->close_lock);
     while (session_active_runs(s) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
@@ -493,8 +494,12 @@ static tact_code_t run_check_targets(tact_session_t *s, tact_op_t *const *target
 static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_step_t *step,
                                tact_status_t *st)
 {
-    if (plan->n_fragments == 1 && s->config.executor == TACT_EXECUTOR_AUTO &&
-        plan->fragments[0].dev->iface->caller_may_run) {
+    /* On this thread: a lone fragment the caller may run, unless the config asks for the
+     * actors; and always a fragment that may block (a dequeue), when the device allows it,
+     * so that no actor is held hostage while it waits. */
+    const tact_fragment_t *f0 = &plan->fragments[0];
+    if (plan->n_fragments == 1 && f0->dev->iface->caller_may_run &&
+        (s->config.executor == TACT_EXECUTOR_AUTO || f0->blocking)) {
         tact_device_t *dev = plan->fragments[0].dev;
         return dev->iface->run(dev, &plan->fragments[0], step, st);
     }
@@ -614,9 +619,11 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         tact_step_t step = {
             .values = values,
             .resources = s->resources,
-            .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
-            .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
-            .closed = &s->closed,
+            .stop = {
+                .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
+                .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
+                .closed = &s->closed,
+            },
         };
         rc = run_execute(s, plan, &step, st);
     }
@@ -632,10 +639,15 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         }
         int slot = plan->fetch_slots[run_find(eo, n_fu, k)];
         tact_value_t *v = &values[slot];
-        if (v->tensor == NULL) {  /* only a variable's slot can be empty */
-            TACT_ASSERT(fetches[i].op->kind == TACT_OP_VARIABLE);
-            rc = tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
-                            "Attempting to use uninitialized value %s", fetches[i].op->name);
+        if (v->tensor == NULL) {  /* an uninitialised variable, or a queue's handle */
+            if (fetches[i].op->kind == TACT_OP_VARIABLE)
+                rc = tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
+                                "Attempting to use uninitialized value %s", fetches[i].op->name);
+            else
+                rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                "Cannot fetch '%s': a %s has no value to fetch; fetch what its "
+                                "ops produce", fetches[i].op->name,
+                                tact__op_kind_type(fetches[i].op->kind));
             break;
         }
         if (v->owned && tact__tensor_refs(v->tensor) == 1) {

@@ -36,15 +36,6 @@ static const tact_config_t actors_config = { .executor = TACT_EXECUTOR_ACTORS };
 /* This program's path, for the child processes of the abort tests. */
 static const char *self_path;
 
-static tact_session_t *new_session(tact_graph_t *g)
-{
-    tact_status_t st = TACT_STATUS_INIT;
-    tact_session_t *s = tact_session_new(NULL, g, NULL, &st);
-    assert_int_equal(st.code, TACT_CODE_OK);
-    assert_non_null(s);
-    return s;
-}
-
 static tact_session_t *new_interactive(tact_graph_t *g)
 {
     tact_status_t st = TACT_STATUS_INIT;
@@ -102,7 +93,7 @@ static void test_session_stack_starts_empty(void **state)
     assert_null(tact_session_get_default());
     /* A pop on the empty stack violates nesting and changes nothing. */
     tact_auto(graph) g = tact_graph_new();
-    tact_session_t *s = new_session(g);
+    tact_session_t *s = tu_session(g, NULL);
     assert_int_equal(tact_session_pop_default(s), TACT_CODE_FAILED_PRECONDITION);
     assert_null(tact_session_get_default());
     assert_int_equal(session_pushes(s), 0);
@@ -114,8 +105,8 @@ static void test_session_push_pop_get(void **state)
 {
     (void) state;
     tact_auto(graph) g = tact_graph_new();
-    tact_session_t *a = new_session(g);
-    tact_session_t *b = new_session(g);
+    tact_session_t *a = tu_session(g, NULL);
+    tact_session_t *b = tu_session(g, NULL);
 
     tact_session_push_default(a);
     assert_ptr_equal(tact_session_get_default(), a);
@@ -145,7 +136,7 @@ static void test_same_session_pushed_twice(void **state)
 {
     (void) state;
     tact_auto(graph) g = tact_graph_new();
-    tact_session_t *s = new_session(g);
+    tact_session_t *s = tu_session(g, NULL);
     tact_session_push_default(s);
     tact_session_push_default(s);
     assert_ptr_equal(tact_session_get_default(), s);
@@ -164,8 +155,8 @@ static void test_wrong_order_pop(void **state)
 {
     (void) state;
     tact_auto(graph) g = tact_graph_new();
-    tact_session_t *a = new_session(g);
-    tact_session_t *b = new_session(g);
+    tact_session_t *a = tu_session(g, NULL);
+    tact_session_t *b = tu_session(g, NULL);
     tact_session_push_default(a);
     tact_session_push_default(b);
 
@@ -260,7 +251,7 @@ static void test_thread_locality(void **state)
     tact_graph_t *global = tact_graph_get_default();
     tact_auto(graph) g = tact_graph_new();
     tact_status_t st = TACT_STATUS_INIT;
-    tact_session_t *s = new_session(g);
+    tact_session_t *s = tu_session(g, NULL);
     peek_t p = { .main_session = s, .main_graph = g, .c = const37(g, &st) };
 
     tact_graph_push_default(g);
@@ -424,7 +415,7 @@ static void test_eval_explicit_and_default(void **state)
     tact_status_t st = TACT_STATUS_INIT;
     tact_auto(graph) g = tact_graph_new();
     tact_output_t c = const37(g, &st);
-    tact_session_t *s = new_session(g);
+    tact_session_t *s = tu_session(g, NULL);
 
     assert_eval_str(c, s, "37");  /* explicit session, no default */
     assert_null(tact_session_get_default());
@@ -434,7 +425,7 @@ static void test_eval_explicit_and_default(void **state)
     assert_int_equal(tact_op_run(c.op, NULL, 0, NULL, &st), TACT_CODE_OK);
     assert_int_equal(st.code, TACT_CODE_OK);
     /* An explicit session wins over the default. */
-    tact_session_t *other = new_session(g);
+    tact_session_t *other = tu_session(g, NULL);
     assert_eval_str(c, other, "37");
     assert_int_equal(tact_op_run(c.op, NULL, 0, other, &st), TACT_CODE_OK);
     assert_int_equal(tact_session_pop_default(s), TACT_CODE_OK);
@@ -472,7 +463,7 @@ static void test_eval_session_of_another_graph(void **state)
     tact_auto(graph) g2 = tact_graph_new();
     tact_output_t c = const37(g1, &st);
     const37(g2, &st);
-    tact_session_t *s2 = new_session(g2);
+    tact_session_t *s2 = tu_session(g2, NULL);
 
     tact_session_push_default(s2);
     tact_tensor_t *r = tact_eval(c, NULL, 0, NULL, &st);
@@ -505,7 +496,7 @@ static void test_eval_empty_and_sticky(void **state)
     tact_auto(graph) g = tact_graph_new();
     tact_status_t st = TACT_STATUS_INIT;
     tact_output_t c = const37(g, &st);
-    tact_session_t *s = new_session(g);
+    tact_session_t *s = tu_session(g, NULL);
 
     tact_output_t empty = { NULL, 0 };
     assert_null(tact_eval(empty, NULL, 0, s, &st));
@@ -550,7 +541,7 @@ static void test_eval_closed_default_session(void **state)
     tact_status_t st = TACT_STATUS_INIT;
     tact_auto(graph) g = tact_graph_new();
     tact_output_t c = const37(g, &st);
-    tact_session_t *s = new_session(g);
+    tact_session_t *s = tu_session(g, NULL);
     tact_session_push_default(s);
     assert_eval_str(c, NULL, "37");
     close_ok(s);
@@ -580,7 +571,7 @@ static void test_eval_feeds(void **state)
                                     "q", &st);
     tact_op_t *noop = tact_no_op(g, "touch", &st);
     assert_int_equal(st.code, TACT_CODE_OK);
-    tact_auto(session) s = new_session(g);
+    tact_auto(session) s = tu_session(g, NULL);
     tact_auto(tensor) pv = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 1.5f, -2 });
     tact_feed_t feed = { p, pv };
 
@@ -616,7 +607,7 @@ static void test_op_run_null_status(void **state)
     tact_status_t st = TACT_STATUS_INIT;
     tact_auto(graph) g = tact_graph_new();
     tact_output_t c = const37(g, &st);
-    tact_auto(session) s = new_session(g);
+    tact_auto(session) s = tu_session(g, NULL);
     assert_int_equal(tact_op_run(c.op, NULL, 0, s, NULL), TACT_CODE_OK);
     tact_auto(tensor) r = tact_eval(c, NULL, 0, s, NULL);
     assert_non_null(r);
@@ -673,7 +664,7 @@ static void test_scenario_s10(void **state)
     tact_output_t c = tact_add(g, a, b, NULL, &st);
     tact_op_t *grp = tact_group(g, (tact_op_t *[]) { c.op }, 1, NULL, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
-    tact_auto(session) s = new_session(g);
+    tact_auto(session) s = tu_session(g, NULL);
     assert_null(tact_session_get_default());
     assert_eval_str(c, s, "[3. 5.]");
     assert_int_equal(tact_op_run(c.op, NULL, 0, s, &st), TACT_CODE_OK);
@@ -867,7 +858,7 @@ static void test_interactive_warning(void **state)
     close_ok(s5);
 
     /* A plain session never counts. */
-    tact_session_t *plain = new_session(g);
+    tact_session_t *plain = tu_session(g, NULL);
     tact_session_t *s6 = new_interactive(g);
     assert_int_equal(warnings_seen(), 3);
     close_ok(s6);
@@ -884,7 +875,7 @@ static void test_interactive_mixed_with_nested_pushes(void **state)
     tact_graph_t *before = tact_graph_get_default();
     tact_auto(graph) g1 = tact_graph_new();
     tact_auto(graph) g2 = tact_graph_new();
-    tact_session_t *s = new_session(g1);
+    tact_session_t *s = tu_session(g1, NULL);
 
     /* Interactive under strict pushes: closing it removes it from below them. */
     tact_session_t *i = new_interactive(g1);
@@ -967,8 +958,8 @@ static void test_default_session_scope(void **state)
 {
     (void) state;
     tact_auto(graph) g = tact_graph_new();
-    tact_auto(session) s = new_session(g);
-    tact_auto(session) inner = new_session(g);
+    tact_auto(session) s = tu_session(g, NULL);
+    tact_auto(session) inner = tu_session(g, NULL);
 
     {
         TACT_DEFAULT_SESSION_SCOPE(s);
@@ -1155,7 +1146,7 @@ static void test_session_scope_failing_creation(void **state)
     (void) state;
     tact_graph_t *before = tact_graph_get_default();
     tact_auto(graph) g = tact_graph_new();
-    tact_auto(session) outer = new_session(g);
+    tact_auto(session) outer = tu_session(g, NULL);
     TACT_DEFAULT_SESSION_SCOPE(outer);
     {
         tact_status_t st = TACT_STATUS_INIT;
@@ -1203,7 +1194,7 @@ static void test_auto_handles(void **state)
     assert_int_equal(tact_graph_num_ops(kept), 1);
     {
         tact_auto(graph) g = kept;  /* this block now owns it */
-        tact_auto(session) s = new_session(g);
+        tact_auto(session) s = tu_session(g, NULL);
         tact_auto(tensor) t = tu_scalar_f32(2.5f);
         tact_auto(tensor) none = NULL;  /* NULL is fine for every destroy */
         tact_status_t st = TACT_STATUS_INIT;
@@ -1322,7 +1313,7 @@ static void test_strict_pop_skips_interactive_entries(void **state)
 {
     (void) state;
     tact_graph_t *g = tact_graph_new();
-    tact_session_t *outer = new_session(g);
+    tact_session_t *outer = tu_session(g, NULL);
     {
         TACT_SESSION_SCOPE(scoped, NULL, g, NULL, NULL);
         tact_session_push_default(outer);
@@ -1349,7 +1340,7 @@ static void test_reset_default_graph(void **state)
     tact_graph_t *before = tact_graph_get_default();
     tact_output_t c = tu_const_f32(NULL, NULL, 0, (float[]) { 7 }, "kept", &st);
     assert_ptr_equal(tact_op_graph(c.op), before);
-    tact_session_t *s = new_session(NULL);  /* binds the current global graph */
+    tact_session_t *s = tu_session(NULL, NULL);  /* binds the current global graph */
 
     tact_graph_t *g = tact_graph_new();
     tact_graph_push_default(g);

@@ -286,7 +286,8 @@ static void test_kernel_table(void **state)
         tact_cpu_kernel_fn fn = tact__cpu_kernel((tact_op_kind_t) k);
         /* Sources and variable ops are the executor's: it binds, reads and assigns them. */
         if (k == TACT_OP_CONST || k == TACT_OP_PLACEHOLDER || k == TACT_OP_VARIABLE ||
-            tact__op_kind_assigns((tact_op_kind_t) k))
+            tact__op_kind_assigns((tact_op_kind_t) k) || k == TACT_OP_QUEUE ||
+            tact__op_kind_uses_queue((tact_op_kind_t) k))
             assert_null(fn);
         else
             assert_non_null(fn);
@@ -352,6 +353,100 @@ static void test_kernel_supports(void **state)
         assert_false(tk_supports(TACT_OP_CAST, castable[i], 1, STR));
         assert_false(tk_supports(TACT_OP_CAST, STR, 1, castable[i]));
     }
+}
+
+/* supports() on an op without inputs (Fill, the random ops): its output dtype decides. */
+static bool tk_supports_out(tact_op_kind_t kind, tact_dtype_t dtype)
+{
+    tact_op_t op = {.tag = TACT_TAG_OP, .kind = kind, .name = "op", .n_outputs = 1};
+    op.out_dtype[0] = dtype;
+    return tact__cpu_kernel_supports(&op);
+}
+
+static void test_fill_and_random_kernels(void **state)
+{
+    (void) state;
+    const tact_dtype_t all[] = {F32, F64, I32, I64, BOOL};
+    for (int i = 0; i < 5; i++) {
+        assert_true(tk_supports_out(TACT_OP_FILL, all[i]));
+        bool is_float = all[i] == F32 || all[i] == F64;
+        assert_true(tk_supports_out(TACT_OP_RANDOM_UNIFORM, all[i]) == is_float);
+        assert_true(tk_supports_out(TACT_OP_RANDOM_NORMAL, all[i]) == is_float);
+        assert_true(tk_supports_out(TACT_OP_TRUNCATED_NORMAL, all[i]) == is_float);
+    }
+    assert_false(tk_supports_out(TACT_OP_FILL, STR));
+    assert_int_equal(tact__op_num_outputs(TACT_OP_FILL, &(tact_op_attrs_t){0}), 1);
+    assert_string_equal(tact__op_kind_type(TACT_OP_RANDOM_NORMAL), "RandomStandardNormal");
+    assert_string_equal(tact__op_kind_default_name(TACT_OP_TRUNCATED_NORMAL), "truncated_normal");
+
+    /* Fill: the scalar everywhere. */
+    tact_op_attrs_t fill = {.value = tk_new(I64, SCALAR, VI64(-3)), .shape = SHP(2, 2, 3)};
+    tact_tensor_t *r = tk_ok(TACT_OP_FILL, &fill, 0, NULL, NULL);
+    tk_check_i64(r, SHP(2, 2, 3), VI64(-3, -3, -3, -3, -3, -3));
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&fill.value);
+    fill.value = tk_new(BOOL, SCALAR, VU8(1));
+    fill.shape = SHP(1, 3);
+    r = tk_ok(TACT_OP_FILL, &fill, 0, NULL, NULL);
+    assert_memory_equal(r->data, VU8(1, 1, 1), 3);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&fill.value);
+
+    /* Random: a pure function of (seed, seed2, rng_skip); the scale applies in the kernel. */
+    tact_op_attrs_t u = {.dtype = F32, .shape = SHP(1, 9), .seed = 1, .seed2 = 2,
+                         .rand_a = 4, .rand_b = 5};
+    tact_tensor_t *a = tk_ok(TACT_OP_RANDOM_UNIFORM, &u, 0, NULL, NULL);
+    tact_tensor_t *b = tk_ok(TACT_OP_RANDOM_UNIFORM, &u, 0, NULL, NULL);
+    assert_memory_equal(a->data, b->data, a->nbytes);
+    for (int i = 0; i < 9; i++)
+        assert_true(((float *) a->data)[i] >= 4 && ((float *) a->data)[i] < 5);
+    tact_tensor_destroy(&b);
+    u.rng_skip = 1;  /* one block on: the first four values are the old 4..7 */
+    b = tk_ok(TACT_OP_RANDOM_UNIFORM, &u, 0, NULL, NULL);
+    assert_memory_equal(b->data, (float *) a->data + 4, 4 * sizeof(float));
+    tact_tensor_destroy(&a);
+    tact_tensor_destroy(&b);
+    tact_op_attrs_t t = {.dtype = F64, .shape = SHP(1, 5), .seed = 3, .rand_a = 0, .rand_b = 1};
+    r = tk_ok(TACT_OP_TRUNCATED_NORMAL, &t, 0, NULL, NULL);
+    for (int i = 0; i < 5; i++)
+        assert_true(fabs(((double *) r->data)[i]) < 2);
+    tact_tensor_destroy(&r);
+
+    /* Inference refuses other dtypes and unknown or negative sizes, in both phases. */
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_dtype_t dt;
+    tact_shape_t sh;
+    tact_op_attrs_t bad = {.dtype = I32, .shape = SHP(1, 2)};
+    assert_int_equal(tact__op_infer(TACT_OP_RANDOM_UNIFORM, &bad, "r", 0, NULL, NULL, BUILD, &dt,
+                                    &sh, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Value for attr 'dtype' of int32 is not in the list of allowed "
+                                "values: float, double for 'r' (op: 'RandomUniform')");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    bad = (tact_op_attrs_t){.dtype = F32, .shape = SHP(2, 3, -1)};
+    assert_int_equal(tact__op_infer(TACT_OP_RANDOM_NORMAL, &bad, "r", 0, NULL, NULL, RUN, &dt, &sh,
+                                    &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Dimension -1 must be >= 0 for 'r' (op: 'RandomStandardNormal')");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    bad = (tact_op_attrs_t){.dtype = F32, .shape = UNKNOWN};
+    assert_int_equal(tact__op_infer(TACT_OP_TRUNCATED_NORMAL, &bad, "r", 0, NULL, NULL, BUILD, &dt,
+                                    &sh, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Invalid rank -1 for 'r' (op: 'TruncatedNormal'); at most 8 "
+                                "dimensions");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    fill = (tact_op_attrs_t){.value = tk_new(F32, SHP(1, 2), VF32(1, 2)), .shape = SHP(1, 2)};
+    assert_int_equal(tact__op_infer(TACT_OP_FILL, &fill, "f", 0, NULL, NULL, BUILD, &dt, &sh, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "value must be a scalar, got shape [2] for 'f' (op: 'Fill')");
+    tact_tensor_destroy(&fill.value);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    fill = (tact_op_attrs_t){.value = tk_new(F32, SCALAR, VF32(1)), .shape = SHP(1, -2)};
+    assert_int_equal(tact__op_infer(TACT_OP_FILL, &fill, "f", 0, NULL, NULL, BUILD, &dt, &sh, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Fill dimensions must be >= 0 for 'f' (op: 'Fill')");
+    tact_tensor_destroy(&fill.value);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1704,6 +1799,7 @@ int main(void)
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_kernel_table),
         cmocka_unit_test(test_kernel_supports),
+        cmocka_unit_test(test_fill_and_random_kernels),
         cmocka_unit_test(test_binary_same_shape_f32),
         cmocka_unit_test(test_binary_same_shape_f64),
         cmocka_unit_test(test_binary_same_shape_ints),

@@ -24,15 +24,6 @@ static const tact_config_t actors_config = { .executor = TACT_EXECUTOR_ACTORS };
 /* Both executors: the calling thread (AUTO) and the device actors. */
 static const tact_config_t *const executors[] = { NULL, &actors_config };
 
-static tact_session_t *new_session(tact_graph_t *g, const tact_config_t *config)
-{
-    tact_status_t st = TACT_STATUS_INIT;
-    tact_session_t *s = tact_session_new(NULL, g, config, &st);
-    assert_int_equal(st.code, TACT_CODE_OK);
-    assert_non_null(s);
-    return s;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Seeds and values                                                                           */
 /* ------------------------------------------------------------------------------------------ */
@@ -51,7 +42,7 @@ static void test_seed_multiply(void **state)
         assert_string_equal(tact_op_name(b.op), "Const_1");
         assert_string_equal(tact_op_name(c.op), "mul");
         assert_string_equal(tact_op_type(c.op), "Mul");
-        tact_session_t *s = new_session(g, executors[e]);
+        tact_session_t *s = tu_session(g, executors[e]);
         tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
         assert_int_equal(st.code, TACT_CODE_OK);
         assert_int_equal(tact_tensor_ndims(r), 0);
@@ -84,7 +75,7 @@ static void test_seed_add_and_matmul(void **state)
     tact_output_format(mm, text, sizeof text);
     assert_string_equal(text, "Tensor(\"MatMul:0\", shape=(2, 2), dtype=float32)");
 
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
     tact_tensor_t *r[2] = { NULL, NULL };
     tact_output_t fetches[2] = { c, mm };
     assert_int_equal(tact_session_run(s, fetches, 2, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
@@ -123,7 +114,7 @@ static void test_chain_of_ops_values(void **state)
     assert_string_equal(tact_op_name(tact_op_input(id.op, 0).op), "truediv");
 
     for (int e = 0; e < 2; e++) {
-        tact_session_t *s = new_session(g, executors[e]);
+        tact_session_t *s = tu_session(g, executors[e]);
         tact_output_t f[] = { h, rows, mean, neg, t, rs, ci, id, sg };
         tact_tensor_t *r[9];
         assert_int_equal(tact_session_run(s, f, 9, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
@@ -161,7 +152,7 @@ static void test_feeds_placeholders_and_constants(void **state)
                                     "q", &st);
     tact_output_t r = tact_add(g, q, k, "r", &st);
     assert_int_equal(st.code, TACT_CODE_OK);
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
 
     tact_tensor_t *pv = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 1, 2 });
     tact_feed_t feed = { p, pv };
@@ -221,7 +212,7 @@ static void test_duplicate_fetches_and_targets(void **state)
     assert_string_equal(tact_op_name(noop), "NoOp");
     assert_string_equal(tact_op_name(grp), "group_deps");
     assert_int_equal(tact_op_num_outputs(grp), 0);
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
 
     tact_output_t f[3] = { b, a, b };
     tact_tensor_t *r[3];
@@ -404,7 +395,7 @@ static void test_error_runtime_kernels(void **state)
     tact_tensor_t *dv = tu_i32((int64_t[]) { 2 }, 1, (int32_t[]) { 2, 0 });
     tact_tensor_t *dok = tu_i32((int64_t[]) { 2 }, 1, (int32_t[]) { 2, 2 });
     for (int e = 0; e < 2; e++) {
-        tact_session_t *s = new_session(g, executors[e]);
+        tact_session_t *s = tu_session(g, executors[e]);
         tact_feed_t mf[2] = { { a, m23 }, { b, m23 } };
         expect_run_error(s, &mm, 1, mf, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
                          "Matrix size-incompatible: In[0]: [2,3], In[1]: [2,3]");
@@ -433,7 +424,7 @@ static void test_error_empty_graph_and_closed_session(void **state)
     (void) state;
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
     expect_run_error(s, NULL, 0, NULL, 0, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
                      "The Session graph is empty.");
     /* The graph may grow after the session exists. */
@@ -499,7 +490,7 @@ static void test_plan_cache(void **state)
     tact_output_t a = tu_const_f32(g, NULL, 0, (float[]) { 2 }, "a", &st);
     tact_output_t b = tu_const_f32(g, NULL, 0, (float[]) { 3 }, "b", &st);
     tact_output_t c = tact_multiply(g, a, b, "c", &st);
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
     tact_tensor_t *r[2];
     assert_int_equal(tact__session_num_plans(s), 0);
     for (int i = 0; i < 5; i++) {
@@ -581,7 +572,7 @@ static void test_concurrent_runs_from_8_threads(void **state)
                                    tu_const_f32(g, NULL, 0, (float[]) { 1 }, NULL, &st), NULL,
                                    &st);
         assert_int_equal(st.code, TACT_CODE_OK);
-        tact_session_t *s = new_session(g, executors[e]);
+        tact_session_t *s = tu_session(g, executors[e]);
         pthread_t th[8];
         worker_t w[8];
         for (int i = 0; i < 8; i++) {
@@ -615,7 +606,7 @@ static void test_close_while_running(void **state)
     tact_output_t y = tact_add(g, tact_multiply(g, x, tu_const_f32(g, NULL, 0, (float[]) { 2 },
                                                                  NULL, &st), NULL, &st),
                                tu_const_f32(g, NULL, 0, (float[]) { 1 }, NULL, &st), NULL, &st);
-    tact_session_t *s = new_session(g, &actors_config);
+    tact_session_t *s = tu_session(g, &actors_config);
     pthread_t th[4], closer;
     worker_t w[4];
     for (int i = 0; i < 4; i++) {
@@ -641,7 +632,7 @@ static void test_create_close_loop(void **state)
     tact_graph_t *g = tact_graph_new();
     tact_output_t c = tu_const_f32(g, NULL, 0, (float[]) { 1 }, NULL, &st);
     for (int i = 0; i < 50; i++) {
-        tact_session_t *s = new_session(g, i % 2 ? &actors_config : NULL);
+        tact_session_t *s = tu_session(g, i % 2 ? &actors_config : NULL);
         tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
         assert_string_equal(tu_str(r), "1.0");
         tact_tensor_destroy(&r);
@@ -650,7 +641,7 @@ static void test_create_close_loop(void **state)
         tact_session_destroy(&s);
     }
     /* The session keeps the graph alive after the user's handle is gone. */
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
     tact_graph_destroy(&g);
     tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
@@ -665,8 +656,8 @@ static void test_several_sessions_per_graph(void **state)
     tact_graph_t *g1 = tact_graph_new(), *g2 = tact_graph_new();
     tact_output_t a = tu_const_f32(g1, NULL, 0, (float[]) { 1 }, NULL, &st);
     tact_output_t b = tu_const_f32(g2, NULL, 0, (float[]) { 2 }, NULL, &st);
-    tact_session_t *s1 = new_session(g1, NULL), *s2 = new_session(g1, &actors_config);
-    tact_session_t *s3 = new_session(g2, NULL);
+    tact_session_t *s1 = tu_session(g1, NULL), *s2 = tu_session(g1, &actors_config);
+    tact_session_t *s3 = tu_session(g2, NULL);
     tact_tensor_t *r1 = tu_run1(s1, a, NULL, 0, &st), *r2 = tu_run1(s2, a, NULL, 0, &st);
     tact_tensor_t *r3 = tu_run1(s3, b, NULL, 0, &st);
     assert_int_equal(st.code, TACT_CODE_OK);

@@ -51,6 +51,17 @@ tact_output_t tu_const_i32(tact_graph_t *g, const int64_t *dims, int ndims, cons
     return out;
 }
 
+tact_session_t *tu_session(tact_graph_t *g, const tact_config_t *config)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tact_session_new(NULL, g, config, &st);
+    if (s == NULL) {
+        fprintf(stderr, "tu_session: %s: %s\n", tact_code_name(st.code), st.msg);
+        abort();
+    }
+    return s;
+}
+
 tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds,
                        int n_feeds, tact_status_t *st)
 {

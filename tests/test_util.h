@@ -19,6 +19,9 @@ tact_output_t tu_const_f32(tact_graph_t *g, const int64_t *dims, int ndims, cons
 tact_output_t tu_const_i32(tact_graph_t *g, const int64_t *dims, int ndims, const int32_t *data,
                            const char *name, tact_status_t *st);
 
+/* A new session over `g` with `config` (NULL: defaults); aborts the test on failure. */
+tact_session_t *tu_session(tact_graph_t *g, const tact_config_t *config);
+
 /* Run one fetch; returns the result (caller destroys) or NULL with st filled. */
 tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds,
                        int n_feeds, tact_status_t *st);

@@ -17,14 +17,6 @@
 
 #include "tests/test_util.h"
 
-static tact_session_t *new_session(tact_graph_t *g, const tact_config_t *config)
-{
-    tact_status_t st = TACT_STATUS_INIT;
-    tact_session_t *s = tact_session_new(NULL, g, config, &st);
-    assert_int_equal(st.code, TACT_CODE_OK);
-    return s;
-}
-
 static void expect_eval(tact_session_t *s, tact_output_t t, const char *text)
 {
     tact_status_t st = TACT_STATUS_INIT;
@@ -53,7 +45,7 @@ static void test_two_graphs_each_with_a_variable(void **state)
         assert_non_null(tact_graph_op(g[i], "Variable/Assign"));
     }
     for (int i = 0; i < 2; i++) {
-        tact_session_t *s = new_session(g[i], NULL);
+        tact_session_t *s = tu_session(g[i], NULL);
         assert_int_equal(tact_op_run(init[i], NULL, 0, s, &st), TACT_CODE_OK);
         expect_eval(s, v[i], i ? "[1.]" : "[0.]");
         tact_session_destroy(&s);
@@ -75,7 +67,7 @@ static void test_values_are_per_session_and_uninitialized_reads_fail(void **stat
                                          NULL, &st);
     tact_op_t *init = tact_global_variables_initializer(g, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
-    tact_session_t *a = new_session(g, NULL), *b = new_session(g, NULL);
+    tact_session_t *a = tu_session(g, NULL), *b = tu_session(g, NULL);
 
     /* Reading before initialisation, directly or through an op or an update. */
     const tact_output_t reads[] = { v, twice, bump };
@@ -130,7 +122,7 @@ static void test_assign_family(void **state)
     assert_string_equal(tact_op_name(set.op), "Assign");
     assert_string_equal(tact_op_name(add.op), "AssignAdd");
     assert_string_equal(tact_op_name(sub.op), "AssignSub");
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
     /* Assign does not read its variable, so it works before initialisation. */
     expect_eval(s, set, "40");
     expect_eval(s, add, "42");
@@ -204,7 +196,7 @@ static void test_concurrent_updates_are_atomic(void **state)
     tact_op_t *init = tact_global_variables_initializer(g, &st);
     tact_config_t actors = { .executor = TACT_EXECUTOR_ACTORS };
     for (int e = 0; e < 2; e++) {
-        tact_session_t *s = new_session(g, e ? &actors : NULL);
+        tact_session_t *s = tu_session(g, e ? &actors : NULL);
         assert_int_equal(tact_op_run(init, NULL, 0, s, &st), TACT_CODE_OK);
         pthread_t th[8];
         bumper_t b[8];
@@ -232,7 +224,7 @@ static void test_close_releases_values(void **state)
     tact_op_t *init = tact_global_variables_initializer(g, &st);
     tact_tensor_destroy(&big);
     for (int i = 0; i < 20; i++) {
-        tact_session_t *s = new_session(g, NULL);
+        tact_session_t *s = tu_session(g, NULL);
         assert_int_equal(tact_op_run(init, NULL, 0, s, &st), TACT_CODE_OK);
         tact_tensor_t *r = tact_eval(v, NULL, 0, s, &st);
         assert_int_equal(tact_tensor_nelems(r), 256 * 256);
@@ -274,7 +266,7 @@ static void test_timeouts(void **state)
     tact_config_t timed = { .operation_timeout_in_ms = 5 };
     const tact_config_t *configs[] = { NULL, &actors, &timed };
     for (int c = 0; c < 3; c++) {
-        tact_session_t *s = new_session(g, configs[c]);
+        tact_session_t *s = tu_session(g, configs[c]);
         tact_run_options_t opts = { .timeout_in_ms = c == 2 ? 0 : 5 };
         tact_tensor_t *r = (void *) 1;
         int64_t t0 = tact__now_ns();
@@ -319,7 +311,7 @@ static void test_cancellation(void **state)
     tact_graph_t *g = tact_graph_new();
     tact_output_t slow = slow_chain(g, 20000, &st);
     tact_output_t fast = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "fast", &st);
-    tact_session_t *s = new_session(g, NULL);
+    tact_session_t *s = tu_session(g, NULL);
 
     /* Requested before the run: nothing runs. */
     tact_cancel_t *cancel = tact_cancel_new();

@@ -151,6 +151,63 @@ static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *cons
     return TACT_CODE_OK;
 }
 
+/* A random op: this session's position in the op's stream moves on by what TensorFlow reserves
+ * per run (256 blocks per output element), and the kernel runs on a copy of the op that carries
+ * the position and, for an op built without any seed, this session's seeds. */
+static tact_code_t cpu_random_node(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    int64_t n = tact__shape_nelems(&op->out_shape[0]);
+    TACT_ASSERT(n >= 0 && node->out_slot >= 0);
+    tact_op_t local = *op;
+    local.attrs.rng_skip = tact__resources_random_reserve(step->resources, op, (uint64_t) n * 256u);
+    if (op->attrs.seed == 0 && op->attrs.seed2 == 0)
+        tact__resources_random_seeds(step->resources, op, &local.attrs.seed, &local.attrs.seed2);
+    tact_tensor_t *out = cpu_compute(&local, op->kind, NULL, 0, st);
+    if (out == NULL)
+        return cpu_fail_node(st, op);
+    step->values[node->out_slot] = (tact_value_t) { out, true };
+    return TACT_CODE_OK;
+}
+
+/* Ops on a queue (input 0, whose handle is never a value): the queue lives in the session's
+ * resources and its waits end when the step must stop. Dequeued tensors are the step's. */
+static tact_code_t cpu_queue_op(const tact_node_t *node, const tact_tensor_t *const *in,
+                                tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_queue_t *q = tact__resources_queue(step->resources, op->inputs[0].op);
+    tact_tensor_t *out[TACT_MAX_OUTPUTS] = { NULL };
+    tact_code_t rc = TACT_CODE_OK;
+    switch (op->kind) {
+    case TACT_OP_QUEUE_ENQUEUE:
+        rc = tact__queue_enqueue(q, in + 1, &step->stop, st);
+        break;
+    case TACT_OP_QUEUE_ENQUEUE_MANY:
+        rc = tact__queue_enqueue_many(q, in + 1, &step->stop, st);
+        break;
+    case TACT_OP_QUEUE_DEQUEUE:
+        rc = tact__queue_dequeue(q, out, &step->stop, st);
+        break;
+    case TACT_OP_QUEUE_DEQUEUE_MANY:
+        rc = tact__queue_dequeue_many(q, op->attrs.n, out, &step->stop, st);
+        break;
+    case TACT_OP_QUEUE_SIZE:
+        out[0] = tact__tensor_alloc(TACT_DTYPE_I32, NULL, 0);
+        *(int32_t *) out[0]->data = (int32_t) tact__queue_size(q);
+        break;
+    default:
+        TACT_ASSERT(op->kind == TACT_OP_QUEUE_CLOSE);
+        tact__queue_close(q, op->attrs.cancel_pending);
+        break;
+    }
+    if (rc != TACT_CODE_OK)
+        return cpu_fail_node(st, op);
+    for (int k = 0; k < op->n_outputs; k++)
+        step->values[node->out_slot + k] = (tact_value_t) { out[k], true };
+    return TACT_CODE_OK;
+}
+
 static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
@@ -164,24 +221,37 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
                                                   true };
         return TACT_CODE_OK;
     case TACT_OP_NOOP:
+    case TACT_OP_QUEUE:  /* the queue is made on first use, by the ops on it */
         return TACT_CODE_OK;
     default:
         break;
     }
-    const tact_tensor_t *in[8];
+    const tact_tensor_t *in[TACT_MAX_OUTPUTS + 1];
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
         if (in[i] == NULL) {
-            /* Only a variable's slot can be empty: it has no value yet. Assign does not read
-             * its variable. */
-            const tact_op_t *var = op->inputs[i].op;
-            TACT_ASSERT(var->kind == TACT_OP_VARIABLE);
+            /* An empty slot is a queue's handle (never a value) or a variable without a value
+             * yet; Assign does not read its variable. */
+            const tact_op_t *src = op->inputs[i].op;
+            if (src->kind == TACT_OP_QUEUE && i == 0 && tact__op_kind_uses_queue(op->kind))
+                continue;
+            TACT_ASSERT(src->kind == TACT_OP_VARIABLE || src->kind == TACT_OP_QUEUE);
+            if (src->kind == TACT_OP_QUEUE) {
+                tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                           "%s: input %d is the queue '%s', which has no value",
+                           tact__op_kind_type(op->kind), i, src->name);
+                return cpu_fail_node(st, op);
+            }
             if (!(i == 0 && tact__op_kind_assigns(op->kind)))
-                return cpu_uninitialized(var, op, st);
+                return cpu_uninitialized(src, op, st);
         }
     }
     if (tact__op_kind_assigns(op->kind))
         return cpu_assign(node, in, step, st);
+    if (tact__op_kind_uses_queue(op->kind))
+        return cpu_queue_op(node, in, step, st);
+    if (tact__op_kind_random(op->kind))
+        return cpu_random_node(node, step, st);
 
     TACT_ASSERT(node->out_slot >= 0);
     tact_tensor_t *out = cpu_compute(op, op->kind, in, node->n_in, st);
@@ -191,24 +261,14 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
     return TACT_CODE_OK;
 }
 
-/* Why the step must stop now, if it must. */
-static tact_code_t cpu_check_step(const tact_step_t *step, tact_status_t *st)
-{
-    if ((step->cancelled && atomic_load_explicit(step->cancelled, memory_order_relaxed)) ||
-        (step->closed && atomic_load_explicit(step->closed, memory_order_relaxed)))
-        return tact__fail(st, TACT_CODE_CANCELLED, "Run call was cancelled");
-    if (step->deadline_ns > 0 && tact__now_ns() > step->deadline_ns)
-        return tact__fail(st, TACT_CODE_DEADLINE_EXCEEDED, "Timed out waiting for notification");
-    return TACT_CODE_OK;
-}
-
 static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
                            tact_status_t *st)
 {
     TACT_UNUSED(dev);
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
-        if (cpu_check_step(step, st) != TACT_CODE_OK || cpu_run_node(node, step, st) != TACT_CODE_OK)
+        if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
+            cpu_run_node(node, step, st) != TACT_CODE_OK)
             return st->code;
         for (int r = 0; r < node->n_release; r++)
             tact__value_release(step->values, node->release_slots[r]);

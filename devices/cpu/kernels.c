@@ -8,6 +8,7 @@
  * means accumulate float32 in double, so they are at least as accurate as TensorFlow's. Not
  * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
 #include "devices/cpu/kernels.h"
+#include "runtime/philox.h"
 
 #include <cblas.h>
 
@@ -870,6 +871,215 @@ static tact_code_t cpu_matmul(const tact_op_t *op, const tact_tensor_t *const *i
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Fill and random numbers                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Fill: the scalar's bytes repeated. */
+static tact_code_t cpu_fill(const tact_op_t *op, const tact_tensor_t *const *in, tact_tensor_t *out,
+                            tact_status_t *st)
+{
+    TACT_UNUSED(in);
+    const tact_tensor_t *v = op->attrs.value;
+    if (v == NULL || v->dtype != out->dtype)
+        return cpu_fail_dtype(op, out->dtype, st);
+    switch (tact_dtype_size(out->dtype)) {
+    case 1: {
+        uint8_t x;
+        memcpy(&x, v->data, 1);
+        if (out->nbytes > 0)
+            memset(out->data, x, out->nbytes);
+        break;
+    }
+    case 4: {
+        uint32_t x;
+        memcpy(&x, v->data, 4);
+        uint32_t *restrict o = out->data;
+        CPU_LOOP(i, out->nelems, { o[i] = x; });
+        break;
+    }
+    case 8: {
+        uint64_t x;
+        memcpy(&x, v->data, 8);
+        uint64_t *restrict o = out->data;
+        CPU_LOOP(i, out->nelems, { o[i] = x; });
+        break;
+    }
+    default:
+        return cpu_fail_dtype(op, out->dtype, st);
+    }
+    return TACT_CODE_OK;
+}
+
+/* The random kernels follow TensorFlow's CPU kernels (random_op.cc) element for element: the
+ * stream is Philox(seed, seed2) moved on by attrs.rng_skip blocks (the executor's per-session
+ * position), the fixed-size distributions take one block per group of outputs (4 floats or 2
+ * doubles), and TruncatedNormal restarts its group g at block g * 256 (floats) or g * 128
+ * (doubles) and rejects samples with |x| >= 2. Then, as tf.random_uniform and tf.random_normal
+ * do with two more ops, x * (maxval - minval) + minval or x * stddev + mean, in the output's
+ * precision (written as two statements, so that no fused multiply-add changes the rounding). */
+#define CPU_RANDOM_GROUP_SKIP 256
+
+static tact_philox_t cpu_random_gen(const tact_op_t *op)
+{
+    tact_philox_t gen = tact__philox_init((uint64_t) op->attrs.seed, (uint64_t) op->attrs.seed2);
+    tact__philox_skip(&gen, op->attrs.rng_skip);
+    return gen;
+}
+
+static void cpu_uniform_f32(const tact_op_t *op, float *o, int64_t n)
+{
+    tact_philox_t gen = cpu_random_gen(op);
+    const float lo = (float) op->attrs.rand_a;
+    const float range = (float) op->attrs.rand_b - lo;
+    for (int64_t i = 0; i < n; i += 4) {
+        uint32_t x[4];
+        tact__philox_next(&gen, x);
+        for (int j = 0; j < 4 && i + j < n; j++) {
+            const float scaled = tact__philox_float(x[j]) * range;
+            o[i + j] = scaled + lo;
+        }
+    }
+}
+
+static void cpu_uniform_f64(const tact_op_t *op, double *o, int64_t n)
+{
+    tact_philox_t gen = cpu_random_gen(op);
+    const double lo = op->attrs.rand_a;
+    const double range = op->attrs.rand_b - lo;
+    for (int64_t i = 0; i < n; i += 2) {
+        uint32_t x[4];
+        tact__philox_next(&gen, x);
+        for (int j = 0; j < 2 && i + j < n; j++) {
+            const double scaled = tact__philox_double(x[2 * j], x[2 * j + 1]) * range;
+            o[i + j] = scaled + lo;
+        }
+    }
+}
+
+static void cpu_normal_f32(const tact_op_t *op, float *o, int64_t n)
+{
+    tact_philox_t gen = cpu_random_gen(op);
+    const float mean = (float) op->attrs.rand_a;
+    const float stddev = (float) op->attrs.rand_b;
+    for (int64_t i = 0; i < n; i += 4) {
+        uint32_t x[4];
+        float f[4];
+        tact__philox_next(&gen, x);
+        tact__philox_box_muller_f32(x[0], x[1], &f[0], &f[1]);
+        tact__philox_box_muller_f32(x[2], x[3], &f[2], &f[3]);
+        for (int j = 0; j < 4 && i + j < n; j++) {
+            const float scaled = f[j] * stddev;
+            o[i + j] = scaled + mean;
+        }
+    }
+}
+
+static void cpu_normal_f64(const tact_op_t *op, double *o, int64_t n)
+{
+    tact_philox_t gen = cpu_random_gen(op);
+    const double mean = op->attrs.rand_a;
+    const double stddev = op->attrs.rand_b;
+    for (int64_t i = 0; i < n; i += 2) {
+        uint32_t x[4];
+        double d[2];
+        tact__philox_next(&gen, x);
+        tact__philox_box_muller_f64(x[0], x[1], x[2], x[3], &d[0], &d[1]);
+        for (int j = 0; j < 2 && i + j < n; j++) {
+            const double scaled = d[j] * stddev;
+            o[i + j] = scaled + mean;
+        }
+    }
+}
+
+static void cpu_truncated_f32(const tact_op_t *op, float *o, int64_t n)
+{
+    const tact_philox_t base = cpu_random_gen(op);
+    const float mean = (float) op->attrs.rand_a;
+    const float stddev = (float) op->attrs.rand_b;
+    for (int64_t group = 0; group * 4 < n; group++) {
+        tact_philox_single_t s = { .gen = base, .used = 4 };
+        tact__philox_skip(&s.gen, (uint64_t) group * CPU_RANDOM_GROUP_SKIP);
+        float got[4];
+        int k = 0;
+        while (k < 4) {
+            uint32_t x0 = tact__philox_single_next(&s);
+            uint32_t x1 = tact__philox_single_next(&s);
+            float f[2];
+            tact__philox_box_muller_f32(x0, x1, &f[0], &f[1]);
+            for (int j = 0; j < 2 && k < 4; j++) {
+                if (fabsf(f[j]) < 2.0f)
+                    got[k++] = f[j];
+            }
+        }
+        for (int j = 0; j < 4 && group * 4 + j < n; j++) {
+            const float scaled = got[j] * stddev;
+            o[group * 4 + j] = scaled + mean;
+        }
+    }
+}
+
+static void cpu_truncated_f64(const tact_op_t *op, double *o, int64_t n)
+{
+    const tact_philox_t base = cpu_random_gen(op);
+    const double mean = op->attrs.rand_a;
+    const double stddev = op->attrs.rand_b;
+    for (int64_t group = 0; group * 2 < n; group++) {
+        tact_philox_single_t s = { .gen = base, .used = 4 };
+        tact__philox_skip(&s.gen, (uint64_t) group * (CPU_RANDOM_GROUP_SKIP / 2));
+        double got[2];
+        int k = 0;
+        while (k < 2) {
+            uint32_t x0 = tact__philox_single_next(&s);
+            uint32_t x1 = tact__philox_single_next(&s);
+            uint32_t x2 = tact__philox_single_next(&s);
+            uint32_t x3 = tact__philox_single_next(&s);
+            double d[2];
+            tact__philox_box_muller_f64(x0, x1, x2, x3, &d[0], &d[1]);
+            for (int j = 0; j < 2 && k < 2; j++) {
+                if (fabs(d[j]) < 2.0)
+                    got[k++] = d[j];
+            }
+        }
+        for (int j = 0; j < 2 && group * 2 + j < n; j++) {
+            const double scaled = got[j] * stddev;
+            o[group * 2 + j] = scaled + mean;
+        }
+    }
+}
+
+static tact_code_t cpu_random(const tact_op_t *op, const tact_tensor_t *const *in,
+                              tact_tensor_t *out, tact_status_t *st)
+{
+    TACT_UNUSED(in);
+    bool f32 = out->dtype == TACT_DTYPE_F32;
+    if (!f32 && out->dtype != TACT_DTYPE_F64)
+        return cpu_fail_dtype(op, out->dtype, st);
+    switch (op->kind) {
+    case TACT_OP_RANDOM_UNIFORM:
+        if (f32)
+            cpu_uniform_f32(op, out->data, out->nelems);
+        else
+            cpu_uniform_f64(op, out->data, out->nelems);
+        break;
+    case TACT_OP_RANDOM_NORMAL:
+        if (f32)
+            cpu_normal_f32(op, out->data, out->nelems);
+        else
+            cpu_normal_f64(op, out->data, out->nelems);
+        break;
+    case TACT_OP_TRUNCATED_NORMAL:
+        if (f32)
+            cpu_truncated_f32(op, out->data, out->nelems);
+        else
+            cpu_truncated_f64(op, out->data, out->nelems);
+        break;
+    default:
+        return cpu_fail_dtype(op, out->dtype, st);
+    }
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Copies, NoOp and the table                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -905,6 +1115,8 @@ static const tact_cpu_kernel_fn cpu_kernels[TACT_OP_COUNT] = {
     [TACT_OP_SUM] = cpu_reduce,      [TACT_OP_MEAN] = cpu_reduce,
     [TACT_OP_RESHAPE] = cpu_copy,    [TACT_OP_TRANSPOSE] = cpu_transpose,
     [TACT_OP_CAST] = cpu_cast,       [TACT_OP_NOOP] = cpu_noop,
+    [TACT_OP_FILL] = cpu_fill,       [TACT_OP_RANDOM_UNIFORM] = cpu_random,
+    [TACT_OP_RANDOM_NORMAL] = cpu_random, [TACT_OP_TRUNCATED_NORMAL] = cpu_random,
 };
 
 tact_cpu_kernel_fn tact__cpu_kernel(tact_op_kind_t kind)
@@ -923,8 +1135,16 @@ bool tact__cpu_kernel_supports(const tact_op_t *op)
      * (AssignAdd and AssignSub through Add's and Sub's loops). */
     if (op->kind == TACT_OP_VARIABLE || op->kind == TACT_OP_ASSIGN)
         return tact_dtype_size(op->out_dtype[0]) > 0;
+    /* Queues live in the session's host resources; the executor runs their ops. */
+    if (op->kind == TACT_OP_QUEUE || tact__op_kind_uses_queue(op->kind))
+        return true;
     if (op->kind == TACT_OP_ASSIGN_ADD || op->kind == TACT_OP_ASSIGN_SUB)
         return cpu_binary_table[TACT_OP_ADD][op->out_dtype[0]].vv != NULL;
+    /* Fill and the random ops have no inputs: their attributes give the output. */
+    if (op->kind == TACT_OP_FILL)
+        return tact_dtype_size(op->out_dtype[0]) > 0;
+    if (tact__op_kind_random(op->kind))
+        return op->out_dtype[0] == TACT_DTYPE_F32 || op->out_dtype[0] == TACT_DTYPE_F64;
     TACT_ASSERT(op->n_inputs >= 1);
     for (int i = 0; i < op->n_inputs; i++)
         TACT_ASSERT(op->inputs[i].op != NULL);

@@ -116,6 +116,76 @@ TACT_API tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops
                                const char *name, tact_status_t *st);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Fills and random values                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* These builders take the output's shape as dims[0..ndims), every size known and >= 0 (a
+ * negative size is INVALID_ARGUMENT "Dimension -1 must be >= 0", or "Fill dimensions must be
+ * >= 0"); ndims 0 is a scalar and dims may then be NULL. */
+
+/* tf.fill: `value` converted to `dtype` (float32, float64, int32, int64 or bool; to an integer
+ * dtype only when it is a whole number in range, else INVALID_ARGUMENT; to bool as
+ * "value != 0") in every element. One op of type Fill holding the value (TensorFlow feeds it a
+ * dims and a value tensor). Integers beyond 2^53 are not exact in a double: use tact_constant
+ * for those. Default name "Fill". */
+TACT_API tact_output_t tact_fill(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                                 int ndims, double value, const char *name, tact_status_t *st);
+
+/* tf.zeros and tf.ones: a Fill of 0 or 1 named "zeros" or "ones" by default. (TensorFlow
+ * makes small ones a Const instead; the values are the same.) */
+TACT_API tact_output_t tact_zeros(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                                  int ndims, const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_ones(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                                 int ndims, const char *name, tact_status_t *st);
+
+/* Seeds. A random op draws from the Philox4x32-10 stream of two seeds, TensorFlow's
+ * (seed, seed2), fixed when the op is built from the graph's seed and the op's `seed` as
+ * tf.get_seed fixes them (each taken modulo 2^31):
+ *   graph seed and op seed:   (graph seed, op seed)
+ *   graph seed only:          (graph seed, the number of ops the graph then holds)
+ *   op seed only:             (87654321, op seed)
+ *   neither:                  fresh seeds for each session (and op): not repeatable
+ * and (0, 0) becomes (0, 2^31 - 1). Each session keeps its own position in each op's stream:
+ * the first run of an op in a new session starts at the beginning, so with a seed a new
+ * session repeats the first values, and every run moves on, so repeated runs in one session
+ * give new values. Values follow TensorFlow's CPU kernels (the same Philox stream, the same
+ * conversions, the same 256 blocks reserved per element and run): for the same (seed, seed2)
+ * tact and TensorFlow give the same numbers, run after run (checked against TensorFlow 2.21).
+ * Only the graph-seed-only case may derive another seed2, since TensorFlow counts the helper
+ * ops its Python builders add. */
+#define TACT_SEED_NONE (-1)  /* any negative seed: none given (Python's seed=None) */
+
+/* tf.set_random_seed: the graph-level seed for random ops built from now on (negative: none).
+ * Ops already built keep their seeds. Thread-safe. */
+TACT_API void tact_set_random_seed(tact_graph_t *g, int64_t seed);
+
+/* tf.random_uniform for float32 or float64 (other dtypes: INVALID_ARGUMENT "Value for attr
+ * 'dtype' of int32 is not in the list of allowed values: float, double ..."): values in
+ * [minval, maxval), computed as u * (maxval - minval) + minval in `dtype` from u in [0, 1).
+ * TensorFlow's defaults are minval 0, maxval 1. One op of type RandomUniform that applies the
+ * scale itself (TensorFlow adds a Sub, a Mul and an Add). Default name "random_uniform". */
+TACT_API tact_output_t tact_random_uniform(tact_graph_t *g, tact_dtype_t dtype,
+                                           const int64_t *dims, int ndims, double minval,
+                                           double maxval, int64_t seed, const char *name,
+                                           tact_status_t *st);
+
+/* tf.random_normal: x * stddev + mean from standard normal x (Box-Muller). One op of type
+ * RandomStandardNormal. TensorFlow's defaults are mean 0, stddev 1. Default name
+ * "random_normal". */
+TACT_API tact_output_t tact_random_normal(tact_graph_t *g, tact_dtype_t dtype,
+                                          const int64_t *dims, int ndims, double mean,
+                                          double stddev, int64_t seed, const char *name,
+                                          tact_status_t *st);
+
+/* tf.truncated_normal: as tact_random_normal, but a sample more than 2 standard deviations
+ * from the mean is drawn again, so every value lies in (mean - 2 stddev, mean + 2 stddev).
+ * One op of type TruncatedNormal. Default name "truncated_normal". */
+TACT_API tact_output_t tact_truncated_normal(tact_graph_t *g, tact_dtype_t dtype,
+                                             const int64_t *dims, int ndims, double mean,
+                                             double stddev, int64_t seed, const char *name,
+                                             tact_status_t *st);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Variables                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -143,6 +213,128 @@ TACT_API tact_output_t tact_assign_add(tact_graph_t *g, tact_output_t var, tact_
                                        const char *name, tact_status_t *st);
 TACT_API tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t value,
                                        const char *name, tact_status_t *st);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Initializers, tf.get_variable and variable scopes                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* XX(KIND, TensorFlow's name) */
+#define TACT_INITIALIZER_MAP(XX)                              \
+    XX(ZEROS,            "zeros_initializer")                 \
+    XX(ONES,             "ones_initializer")                  \
+    XX(CONSTANT,         "constant_initializer")              \
+    XX(RANDOM_UNIFORM,   "random_uniform_initializer")        \
+    XX(RANDOM_NORMAL,    "random_normal_initializer")         \
+    XX(TRUNCATED_NORMAL, "truncated_normal_initializer")      \
+    XX(GLOROT_UNIFORM,   "glorot_uniform_initializer")        \
+    XX(GLOROT_NORMAL,    "glorot_normal_initializer")
+
+typedef enum {
+#define XX(kind, text) TACT_INITIALIZER_##kind,
+    TACT_INITIALIZER_MAP(XX)
+#undef XX
+    TACT_INITIALIZER_COUNT
+} tact_initializer_kind_t;
+
+/* How tact_get_variable makes a new variable's initial value: TensorFlow's initializer
+ * objects as a plain value. Each kind reads the fields its comment names; the constructors
+ * below fill them with TensorFlow's defaults. The initial value is built under
+ * "<variable>/Initializer/" with TensorFlow's names:
+ *   ZEROS, ONES          Fill "zeros" / "ones" (any dtype but string)
+ *   CONSTANT             Const "Const" of `value` in every element (converted as tact_fill
+ *                        converts)
+ *   RANDOM_UNIFORM       "random_uniform" in [minval, maxval)            (float dtypes)
+ *   RANDOM_NORMAL        "random_normal" of mean, stddev                 (float dtypes)
+ *   TRUNCATED_NORMAL     "truncated_normal" of mean, stddev              (float dtypes)
+ *   GLOROT_UNIFORM       "random_uniform" in [-limit, limit), limit = sqrt(6 / (fan_in +
+ *                        fan_out))                                       (float dtypes)
+ *   GLOROT_NORMAL        "truncated_normal" of mean 0, stddev = sqrt(2 / (fan_in + fan_out))
+ *                        / 0.87962566103423978 (the truncated normal's own spread) (floats)
+ * Fans follow TensorFlow's _compute_fans: a scalar has fan_in = fan_out = 1, a vector [n]
+ * n and n, a matrix [in, out] in and out, and a convolution kernel [..., in, out] in and out
+ * times the product of the leading sizes; the Glorot variance is taken over
+ * max(1, (fan_in + fan_out) / 2). Glorot kinds on other dtypes are INVALID_ARGUMENT "Expected
+ * floating point type, got int32.". */
+typedef struct tact_initializer {
+    tact_initializer_kind_t kind;
+    double value;                 /* CONSTANT */
+    double minval;                /* RANDOM_UNIFORM */
+    double maxval;                /* RANDOM_UNIFORM */
+    double mean;                  /* RANDOM_NORMAL, TRUNCATED_NORMAL */
+    double stddev;                /* RANDOM_NORMAL, TRUNCATED_NORMAL */
+    int64_t seed;                 /* the random and Glorot kinds: op seed, or TACT_SEED_NONE */
+} tact_initializer_t;
+
+/* "zeros_initializer" and so on; "unknown" outside the map. Never NULL. */
+TACT_API const char *tact_initializer_kind_name(tact_initializer_kind_t kind);
+
+/* tf.zeros_initializer(), tf.ones_initializer(), tf.constant_initializer(value),
+ * tf.random_uniform_initializer(minval, maxval, seed), tf.random_normal_initializer(mean,
+ * stddev, seed), tf.truncated_normal_initializer(mean, stddev, seed),
+ * tf.glorot_uniform_initializer(seed), tf.glorot_normal_initializer(seed). */
+TACT_API tact_initializer_t tact_zeros_initializer(void);
+TACT_API tact_initializer_t tact_ones_initializer(void);
+TACT_API tact_initializer_t tact_constant_initializer(double value);
+TACT_API tact_initializer_t tact_random_uniform_initializer(double minval, double maxval,
+                                                            int64_t seed);
+TACT_API tact_initializer_t tact_random_normal_initializer(double mean, double stddev,
+                                                           int64_t seed);
+TACT_API tact_initializer_t tact_truncated_normal_initializer(double mean, double stddev,
+                                                              int64_t seed);
+TACT_API tact_initializer_t tact_glorot_uniform_initializer(int64_t seed);
+TACT_API tact_initializer_t tact_glorot_normal_initializer(int64_t seed);
+
+/* tf.get_variable: the variable "<scope>/<name>" (the calling thread's open variable scopes
+ * on `g`, joined with '/'), as TensorFlow's variable store gives it:
+ *   - not yet made by tact_get_variable, outside reuse: a new variable of `dtype` and shape
+ *     dims[0..ndims) (every size known: else INVALID_ARGUMENT "Shape of a new variable
+ *     (scope/v) must be fully defined, but instead was (?, 3)."), initialised by `init`, or
+ *     when `init` is NULL by TensorFlow's default: glorot_uniform for float dtypes, zeros for
+ *     integers and bool (string: INVALID_ARGUMENT "An initializer for variable scope/v of
+ *     string is required"). Its ops are "scope/v" (VariableV2), "scope/v/Initializer/..."
+ *     (see tact_initializer_t) and "scope/v/Assign"; it joins the global variables, so
+ *     tact_global_variables_initializer covers it. An op of another kind already named
+ *     "scope/v" makes the variable "scope/v_1", as in TensorFlow.
+ *   - already made, outside reuse: INVALID_ARGUMENT "Variable scope/v already exists,
+ *     disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?"
+ *   - already made, inside reuse: that variable, when `dtype` matches and the shape is
+ *     compatible (ndims -1 or sizes -1 match anything); else INVALID_ARGUMENT "Trying to
+ *     share variable scope/v, but specified shape (3, 2) and found shape (2, 3)." (or "...
+ *     specified dtype float64 and found dtype float32_ref.").
+ *   - not made, inside reuse: INVALID_ARGUMENT "Variable scope/v does not exist, or was not
+ *     created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?"
+ * Returns the variable's value, as tact_variable does. Errors are kept as the graph's first
+ * error too, as builders' are. Calls on one graph are serialised, so two threads asking for
+ * one new name get one variable and one "already exists". */
+TACT_API tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t dtype,
+                                         const int64_t *dims, int ndims,
+                                         const tact_initializer_t *init, tact_status_t *st);
+
+/* `with tf.variable_scope(name, reuse=reuse):` for the calling thread on `g` (NULL: the
+ * default graph, resolved now; pass the same graph to the pop). Names given to
+ * tact_get_variable inside get the prefix "<outer scopes>/<name>/". `reuse` true turns reuse
+ * on for this scope and every scope inside it; false inherits the enclosing scope's (as
+ * TensorFlow's reuse=None: reuse cannot be turned off inside a reusing scope). Scopes only
+ * affect tact_get_variable: other ops keep the names they are given (TensorFlow also opens
+ * a name scope; tact does not, so the same scope opened twice names variables the same, as in
+ * TensorFlow, and other ops are not prefixed). Scopes belong to one (graph, thread) pair, as
+ * device scopes do.
+ *
+ * A push always opens a scope, even when `st` already holds an error or `name` is NULL, empty
+ * or not a valid op name (INVALID_ARGUMENT; the scope then repeats the enclosing one), so
+ * every push is matched by exactly one pop. Returns st's code. */
+TACT_API tact_code_t tact_variable_scope_push(tact_graph_t *g, const char *name, bool reuse,
+                                              tact_status_t *st);
+
+/* Close the calling thread's innermost variable scope on `g` (NULL: the default graph). It
+ * pops even when `st` already holds an error (a pop is cleanup). FAILED_PRECONDITION when the
+ * thread has no variable scope open on `g`. */
+TACT_API tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st);
+
+/* tf.get_variable_scope().name: the calling thread's current scope on `g`, "a/b", or "" at
+ * the top, into buf[0..len) (NUL-terminated when len > 0). Returns the full length, like
+ * snprintf. */
+TACT_API size_t tact_variable_scope_name(tact_graph_t *g, char *buf, size_t len);
 
 TACT_END_DECLS
 

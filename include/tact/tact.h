@@ -25,6 +25,7 @@
 #include <tact/graph.h>
 #include <tact/log.h>
 #include <tact/ops.h>
+#include <tact/queue.h>
 #include <tact/session.h>
 #include <tact/status.h>
 #include <tact/tensor.h>

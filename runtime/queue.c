@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/* FIFOQueue: a ring of elements under one mutex, with one condition variable for "something
+ * changed". Waiters sleep in short slices and re-check their step's stop conditions, and the
+ * session's close wakes them at once, so a blocked op always returns. Not for scheduling:
+ * the executor decides who waits where. */
+#include "runtime/queue.h"
+
+/* The longest a waiter sleeps before it re-checks its deadline and cancellation. */
+#define QUEUE_WAIT_SLICE_NS 5000000
+
+struct tact_queue {
+    char *name;
+    int capacity;                 /* <= 0: unbounded */
+    int n_components;
+    tact_dtype_t dtypes[TACT_QUEUE_MAX_COMPONENTS];
+    bool has_shapes;
+    tact_shape_t shapes[TACT_QUEUE_MAX_COMPONENTS];
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    tact_tensor_t **ring;         /* cap elements of n_components tensors each */
+    int64_t cap, head, len;
+    bool closed;
+    uint64_t cancel_epoch;        /* bumped by close(cancel_pending_enqueues) */
+};
+
+tact_queue_t *tact__queue_new(const char *name, int capacity, int n_components,
+                              const tact_dtype_t *dtypes, const tact_shape_t *shapes)
+{
+    TACT_ASSERT(n_components > 0 && n_components <= TACT_QUEUE_MAX_COMPONENTS);
+    tact_queue_t *q = tact__malloc(sizeof *q);
+    q->name = tact__strdup(name);
+    q->capacity = capacity;
+    q->n_components = n_components;
+    memcpy(q->dtypes, dtypes, (size_t) n_components * sizeof *dtypes);
+    if (shapes != NULL) {
+        q->has_shapes = true;
+        memcpy(q->shapes, shapes, (size_t) n_components * sizeof *shapes);
+    }
+    TACT_ASSERT(pthread_mutex_init(&q->lock, NULL) == 0);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    TACT_ASSERT(pthread_cond_init(&q->changed, &attr) == 0);
+    pthread_condattr_destroy(&attr);
+    return q;
+}
+
+void tact__queue_destroy(tact_queue_t **q_p)
+{
+    if (q_p == NULL || *q_p == NULL)
+        return;
+    tact_queue_t *q = *q_p;
+    for (int64_t i = 0; i < q->len; i++) {
+        tact_tensor_t **e = &q->ring[((q->head + i) % q->cap) * q->n_components];
+        for (int c = 0; c < q->n_components; c++)
+            tact_tensor_destroy(&e[c]);
+    }
+    free(q->ring);
+    pthread_cond_destroy(&q->changed);
+    pthread_mutex_destroy(&q->lock);
+    free(q->name);
+    free(q);
+    *q_p = NULL;
+}
+
+/* Sleep one slice or until woken. Called with the lock held. */
+static void queue_wait(tact_queue_t *q)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ns = (int64_t) ts.tv_nsec + QUEUE_WAIT_SLICE_NS;
+    ts.tv_sec += (time_t) (ns / 1000000000);
+    ts.tv_nsec = (long) (ns % 1000000000);
+    pthread_cond_timedwait(&q->changed, &q->lock, &ts);
+}
+
+static bool queue_full(const tact_queue_t *q, int64_t more)
+{
+    return q->capacity > 0 && q->len + more > q->capacity;
+}
+
+/* Make room for `more` elements in the ring. Called with the lock held. */
+static void queue_reserve(tact_queue_t *q, int64_t more)
+{
+    if (q->len + more <= q->cap)
+        return;
+    int64_t cap = q->cap ? q->cap : 16;
+    while (cap < q->len + more)
+        cap *= 2;
+    tact_tensor_t **ring = tact__malloc((size_t) (cap * q->n_components) * sizeof *ring);
+    for (int64_t i = 0; i < q->len; i++)
+        memcpy(&ring[i * q->n_components], &q->ring[((q->head + i) % q->cap) * q->n_components],
+               (size_t) q->n_components * sizeof *ring);
+    free(q->ring);
+    q->ring = ring;
+    q->cap = cap;
+    q->head = 0;
+}
+
+/* Check one component against the queue's dtype and shape; `sliced` drops dimension 0. */
+static tact_code_t queue_check(const tact_queue_t *q, int c, const tact_tensor_t *t, bool sliced,
+                               tact_status_t *st)
+{
+    if (t->dtype != q->dtypes[c])
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Type mismatch in tuple component %d of queue '%s': expected %s, got %s",
+                          c, q->name, tact_dtype_name(q->dtypes[c]), tact_dtype_name(t->dtype));
+    if (!q->has_shapes)
+        return TACT_CODE_OK;
+    tact_shape_t have = tact__tensor_shape(t);
+    if (sliced) {
+        have.ndims--;
+        memmove(have.dims, have.dims + 1, (size_t) have.ndims * sizeof have.dims[0]);
+    }
+    if (tact__shape_compatible(&q->shapes[c], &have))
+        return TACT_CODE_OK;
+    char a[160], b[160];
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "Shape mismatch in tuple component %d. Expected %s, got %s", c,
+                      tact__shape_str(&q->shapes[c], a, sizeof a), tact__shape_str(&have, b, sizeof b));
+}
+
+/* Wait until `more` elements fit, a cancelling close happens or the step must stop. An
+ * enqueue that finds the queue closed fails; one already waiting when a plain close comes
+ * keeps waiting for room, as TensorFlow's pending enqueues do. Called with the lock held. */
+static tact_code_t queue_wait_room(tact_queue_t *q, int64_t more, const tact_stop_t *stop,
+                                   tact_status_t *st)
+{
+    uint64_t epoch = q->cancel_epoch;
+    if (q->closed)
+        return tact__fail(st, TACT_CODE_ABORTED, "FIFOQueue '%s' is closed.", q->name);
+    for (;;) {
+        if (q->cancel_epoch != epoch)
+            return tact__fail(st, TACT_CODE_CANCELLED, "Enqueue operation was cancelled");
+        if (!queue_full(q, more))
+            return TACT_CODE_OK;
+        if (tact__stop_check(stop, "Enqueue operation", st) != TACT_CODE_OK)
+            return st->code;
+        queue_wait(q);
+    }
+}
+
+static void queue_push(tact_queue_t *q, tact_tensor_t *const *element)
+{
+    int64_t at = (q->head + q->len) % q->cap;
+    memcpy(&q->ring[at * q->n_components], element, (size_t) q->n_components * sizeof *element);
+    q->len++;
+}
+
+tact_code_t tact__queue_enqueue(tact_queue_t *q, const tact_tensor_t *const *components,
+                                const tact_stop_t *stop, tact_status_t *st)
+{
+    for (int c = 0; c < q->n_components; c++) {
+        if (queue_check(q, c, components[c], false, st) != TACT_CODE_OK)
+            return st->code;
+    }
+    pthread_mutex_lock(&q->lock);
+    tact_code_t rc = queue_wait_room(q, 1, stop, st);
+    if (rc == TACT_CODE_OK) {
+        tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
+        for (int c = 0; c < q->n_components; c++)
+            element[c] = tact_tensor_clone(components[c]);
+        queue_reserve(q, 1);
+        queue_push(q, element);
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+tact_code_t tact__queue_enqueue_many(tact_queue_t *q, const tact_tensor_t *const *components,
+                                     const tact_stop_t *stop, tact_status_t *st)
+{
+    int64_t n = -1;
+    for (int c = 0; c < q->n_components; c++) {
+        const tact_tensor_t *t = components[c];
+        if (t->ndims < 1)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Shape mismatch in tuple component %d of queue '%s': enqueue_many "
+                              "needs rank >= 1, got a scalar", c, q->name);
+        if (n >= 0 && t->dims[0] != n)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Shape mismatch in tuple component %d of queue '%s': dimension 0 is "
+                              "%" PRId64 ", component 0 has %" PRId64, c, q->name, t->dims[0], n);
+        n = t->dims[0];
+        if (queue_check(q, c, t, true, st) != TACT_CODE_OK)
+            return st->code;
+    }
+    pthread_mutex_lock(&q->lock);
+    tact_code_t rc = TACT_CODE_OK;
+    /* Element by element, as TensorFlow does: a small queue fills, drains, fills again. */
+    for (int64_t i = 0; i < n && rc == TACT_CODE_OK; i++) {
+        rc = queue_wait_room(q, 1, stop, st);
+        if (rc != TACT_CODE_OK)
+            break;
+        tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
+        for (int c = 0; c < q->n_components; c++) {
+            const tact_tensor_t *t = components[c];
+            element[c] = tact__tensor_alloc(t->dtype, t->dims + 1, t->ndims - 1);
+            size_t row = element[c]->nbytes;
+            if (row > 0)
+                memcpy(element[c]->data, (const char *) t->data + (size_t) i * row, row);
+        }
+        queue_reserve(q, 1);
+        queue_push(q, element);
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+/* Wait until n elements are queued; OUT_OF_RANGE once closed with fewer. Lock held. */
+static tact_code_t queue_wait_elements(tact_queue_t *q, int64_t n, const tact_stop_t *stop,
+                                       tact_status_t *st)
+{
+    for (;;) {
+        if (q->len >= n)
+            return TACT_CODE_OK;
+        if (q->closed)
+            return tact__fail(st, TACT_CODE_OUT_OF_RANGE,
+                              "FIFOQueue '%s' is closed and has insufficient elements (requested "
+                              "%" PRId64 ", current size %" PRId64 ")", q->name, n, q->len);
+        if (tact__stop_check(stop, "Dequeue operation", st) != TACT_CODE_OK)
+            return st->code;
+        queue_wait(q);
+    }
+}
+
+static void queue_pop(tact_queue_t *q, tact_tensor_t **element)
+{
+    memcpy(element, &q->ring[q->head * q->n_components], (size_t) q->n_components * sizeof *element);
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+}
+
+tact_code_t tact__queue_dequeue(tact_queue_t *q, tact_tensor_t **out, const tact_stop_t *stop,
+                                tact_status_t *st)
+{
+    pthread_mutex_lock(&q->lock);
+    tact_code_t rc = queue_wait_elements(q, 1, stop, st);
+    if (rc == TACT_CODE_OK) {
+        queue_pop(q, out);
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t **out,
+                                     const tact_stop_t *stop, tact_status_t *st)
+{
+    if (n < 0)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "DequeueMany of queue '%s': negative count %" PRId64, q->name, n);
+    if (q->capacity > 0 && n > q->capacity)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "DequeueMany of queue '%s': requested %" PRId64 " elements but the "
+                          "capacity is %d", q->name, n, q->capacity);
+    if (n == 0 && !q->has_shapes)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "DequeueMany of queue '%s': 0 elements need the queue's shapes",
+                          q->name);
+    pthread_mutex_lock(&q->lock);
+    tact_code_t rc = queue_wait_elements(q, n, stop, st);
+    if (rc == TACT_CODE_OK) {
+        tact_tensor_t *first[TACT_QUEUE_MAX_COMPONENTS];
+        for (int64_t i = 0; i < n; i++) {
+            tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
+            queue_pop(q, element);
+            for (int c = 0; c < q->n_components; c++) {
+                const tact_tensor_t *t = element[c];
+                if (i == 0) {  /* the stacked output takes the first element's shape */
+                    int64_t dims[TACT_MAX_DIMS];
+                    dims[0] = n;
+                    memcpy(dims + 1, t->dims, (size_t) t->ndims * sizeof *dims);
+                    TACT_ASSERT(t->ndims < TACT_MAX_DIMS);
+                    out[c] = tact__tensor_alloc(t->dtype, dims, t->ndims + 1);
+                    first[c] = out[c];
+                }
+                size_t row = first[c]->nbytes / (size_t) n;
+                TACT_ASSERT(t->nbytes == row);  /* elements of one component share a shape */
+                if (row > 0)
+                    memcpy((char *) first[c]->data + (size_t) i * row, t->data, row);
+                tact_tensor_destroy(&element[c]);
+            }
+        }
+        if (n == 0) {
+            for (int c = 0; c < q->n_components; c++) {
+                int64_t dims[TACT_MAX_DIMS] = { 0 };
+                memcpy(dims + 1, q->shapes[c].dims, (size_t) q->shapes[c].ndims * sizeof *dims);
+                out[c] = tact__tensor_alloc(q->dtypes[c], dims, q->shapes[c].ndims + 1);
+            }
+        }
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+int64_t tact__queue_size(tact_queue_t *q)
+{
+    pthread_mutex_lock(&q->lock);
+    int64_t n = q->len;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+void tact__queue_close(tact_queue_t *q, bool cancel_pending_enqueues)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = true;
+    if (cancel_pending_enqueues)
+        q->cancel_epoch++;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void tact__queue_wake(tact_queue_t *q)
+{
+    pthread_mutex_lock(&q->lock);
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
