@@ -246,8 +246,9 @@ static tact_code_t opdefs_infer_unary(const opdefs_ctx_t *c, tact_dtype_t *out_d
     return TACT_CODE_OK;
 }
 
-/* Float to integer truncates, to bool is "!= 0"; strings have no casts (TensorFlow's kernel
- * says UNIMPLEMENTED "Cast string to float is not supported"). */
+/* Float to integer truncates, to bool is "!= 0"; strings cast only to strings (a copy), any
+ * other cast from or to them is TensorFlow's UNIMPLEMENTED "Cast string to float is not
+ * supported". */
 static tact_code_t opdefs_infer_cast(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
                                      tact_shape_t *out_shape)
 {
@@ -258,7 +259,7 @@ static tact_code_t opdefs_infer_cast(const opdefs_ctx_t *c, tact_dtype_t *out_dt
         return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
                           "Cast: invalid destination dtype %d for '%s' (op: 'Cast')", (int) to,
                           c->name);
-    if (from == TACT_DTYPE_STRING || to == TACT_DTYPE_STRING)
+    if ((from == TACT_DTYPE_STRING) != (to == TACT_DTYPE_STRING))
         return tact__fail(c->st, TACT_CODE_UNIMPLEMENTED, "Cast %s to %s is not supported",
                           tact__dtype_tf_name(from), tact__dtype_tf_name(to));
     *out_dtype = to;
@@ -666,6 +667,10 @@ static tact_code_t opdefs_infer_placeholder(const opdefs_ctx_t *c, tact_dtype_t 
 static tact_code_t opdefs_infer_assign(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
                                        tact_shape_t *out_shape)
 {
+    /* Assign takes any dtype; AssignAdd and AssignSub only numbers (TensorFlow's numbertype). */
+    if (c->kind != TACT_OP_ASSIGN &&
+        opdefs_check_dtype(c, 0, "ref", OPDEFS_NUMERIC) != TACT_CODE_OK)
+        return c->st->code;
     if (opdefs_check_same(c, 1, "value", 0, "ref") != TACT_CODE_OK)
         return c->st->code;
     const tact_shape_t *ref = &c->shapes[0], *val = &c->shapes[1];
@@ -704,8 +709,7 @@ static tact_code_t opdefs_infer_queue(const opdefs_ctx_t *c, tact_dtype_t *out_d
                               "'%s' (op: 'FIFOQueueV2'): %d components; 1 to %d are supported",
                               c->name, at->n_components, TACT_MAX_OUTPUTS);
         for (int i = 0; i < at->n_components; i++) {
-            if (!tact__dtype_valid(at->component_dtypes[i]) ||
-                tact_dtype_size(at->component_dtypes[i]) == 0)
+            if (!tact__dtype_valid(at->component_dtypes[i]))
                 return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
                                   "'%s' (op: 'FIFOQueueV2'): component %d has an unsupported "
                                   "dtype", c->name, i);
@@ -772,6 +776,8 @@ static tact_code_t opdefs_infer_queue(const opdefs_ctx_t *c, tact_dtype_t *out_d
 int tact__op_num_outputs(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
 {
     switch (kind) {
+    case TACT_OP_READER_READ:
+        return 2;
     case TACT_OP_NOOP:
     case TACT_OP_QUEUE_ENQUEUE:
     case TACT_OP_QUEUE_ENQUEUE_MANY:
@@ -785,9 +791,30 @@ int tact__op_num_outputs(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
     }
 }
 
+/* Readers: a handle each; ReaderRead gives (key, value) string scalars. */
+static tact_code_t opdefs_infer_reader(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape)
+{
+    if (c->kind == TACT_OP_TEXT_LINE_READER && c->attrs->skip_header_lines < 0)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "'%s' (op: 'TextLineReaderV2'): skip_header_lines must be >= 0, got %d",
+                          c->name, c->attrs->skip_header_lines);
+    int n = c->kind == TACT_OP_READER_READ ? 2 : 1;
+    for (int i = 0; i < n; i++) {
+        out_dtype[i] = TACT_DTYPE_STRING;
+        out_shape[i] = (tact_shape_t) { .ndims = 0 };
+    }
+    return TACT_CODE_OK;
+}
+
 static int opdefs_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
 {
     switch (kind) {
+    case TACT_OP_TEXT_LINE_READER:
+    case TACT_OP_WHOLE_FILE_READER:
+        return 0;
+    case TACT_OP_READER_READ:
+        return 2;
     case TACT_OP_FILL:
     case TACT_OP_RANDOM_UNIFORM:
     case TACT_OP_RANDOM_NORMAL:
@@ -875,6 +902,11 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
     case TACT_OP_QUEUE_CLOSE:
         TACT_ASSERT(attrs != NULL);
         return opdefs_infer_queue(&c, out_dtype, out_shape);
+    case TACT_OP_TEXT_LINE_READER:
+    case TACT_OP_WHOLE_FILE_READER:
+    case TACT_OP_READER_READ:
+        TACT_ASSERT(attrs != NULL);
+        return opdefs_infer_reader(&c, out_dtype, out_shape);
     case TACT_OP_IDENTITY:
     case TACT_OP_NEG:
     case TACT_OP_RELU:

@@ -36,6 +36,9 @@
     XX(QUEUE_DEQUEUE_MANY, "QueueDequeueManyV2", "fifo_queue_DequeueMany") \
     XX(QUEUE_SIZE,    "QueueSizeV2",        "fifo_queue_Size")        \
     XX(QUEUE_CLOSE,   "QueueCloseV2",       "fifo_queue_Close")       \
+    XX(TEXT_LINE_READER,  "TextLineReaderV2",  "TextLineReaderV2")    \
+    XX(WHOLE_FILE_READER, "WholeFileReaderV2", "WholeFileReaderV2")   \
+    XX(READER_READ,       "ReaderReadV2",      "ReaderReadV2")        \
     XX(VARIABLE,    "VariableV2",  "Variable")      \
     XX(ASSIGN,      "Assign",      "Assign")        \
     XX(ASSIGN_ADD,  "AssignAdd",   "AssignAdd")     \
@@ -71,6 +74,20 @@ static inline bool tact__op_kind_uses_queue(tact_op_kind_t kind)
     return kind >= TACT_OP_QUEUE_ENQUEUE && kind <= TACT_OP_QUEUE_CLOSE;
 }
 
+/* True for the ops that declare a reader (a session resource). */
+static inline bool tact__op_kind_is_reader(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_TEXT_LINE_READER || kind == TACT_OP_WHOLE_FILE_READER;
+}
+
+/* True for the ops whose input `i` is a resource (queue, reader, variable) taken by
+ * reference, so that input has no value of its own. */
+static inline bool tact__op_input_is_handle(tact_op_kind_t kind, int i)
+{
+    return (i == 0 && (tact__op_kind_uses_queue(kind) || tact__op_kind_assigns(kind))) ||
+           (i < 2 && kind == TACT_OP_READER_READ);
+}
+
 /* The most outputs any op has (a dequeue has one per queue component). */
 #define TACT_MAX_OUTPUTS 8
 
@@ -102,6 +119,7 @@ typedef struct tact_op_attrs {
     tact_shape_t component_shapes[TACT_MAX_OUTPUTS];
     int64_t n;                   /* QUEUE_DEQUEUE_MANY: elements per dequeue */
     bool cancel_pending;         /* QUEUE_CLOSE: cancel_pending_enqueues */
+    int skip_header_lines;       /* TEXT_LINE_READER */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running

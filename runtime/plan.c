@@ -227,7 +227,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     for (int n = 0; n < n_nodes; n++) {
         tact_op_kind_t k = plan->nodes[n].op->kind;
         if (k == TACT_OP_QUEUE_ENQUEUE || k == TACT_OP_QUEUE_ENQUEUE_MANY ||
-            k == TACT_OP_QUEUE_DEQUEUE || k == TACT_OP_QUEUE_DEQUEUE_MANY)
+            k == TACT_OP_QUEUE_DEQUEUE || k == TACT_OP_QUEUE_DEQUEUE_MANY ||
+            k == TACT_OP_READER_READ)
             plan->fragments[0].blocking = true;
     }
     plan->n_feeds = sig->n_feeds;

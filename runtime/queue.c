@@ -197,9 +197,8 @@ tact_code_t tact__queue_enqueue_many(tact_queue_t *q, const tact_tensor_t *const
         for (int c = 0; c < q->n_components; c++) {
             const tact_tensor_t *t = components[c];
             element[c] = tact__tensor_alloc(t->dtype, t->dims + 1, t->ndims - 1);
-            size_t row = element[c]->nbytes;
-            if (row > 0)
-                memcpy(element[c]->data, (const char *) t->data + (size_t) i * row, row);
+            int64_t row = element[c]->nelems;  /* strings: copied one by one */
+            tact__tensor_copy_elements(element[c], 0, t, i * row, row);
         }
         queue_reserve(q, 1);
         queue_push(q, element);
@@ -256,10 +255,14 @@ tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t *
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "DequeueMany of queue '%s': requested %" PRId64 " elements but the "
                           "capacity is %d", q->name, n, q->capacity);
-    if (n == 0 && !q->has_shapes)
+    /* Stacking needs one shape per component, known in advance, as in TensorFlow. */
+    bool defined = q->has_shapes;
+    for (int c = 0; defined && c < q->n_components; c++)
+        defined = tact__shape_nelems(&q->shapes[c]) >= 0;
+    if (!defined)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "DequeueMany of queue '%s': 0 elements need the queue's shapes",
-                          q->name);
+                          "FIFOQueue '%s' DequeueMany requires the components to have specified "
+                          "shapes.", q->name);
     pthread_mutex_lock(&q->lock);
     tact_code_t rc = queue_wait_elements(q, n, stop, st);
     if (rc == TACT_CODE_OK) {
@@ -277,10 +280,9 @@ tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t *
                     out[c] = tact__tensor_alloc(t->dtype, dims, t->ndims + 1);
                     first[c] = out[c];
                 }
-                size_t row = first[c]->nbytes / (size_t) n;
-                TACT_ASSERT(t->nbytes == row);  /* elements of one component share a shape */
-                if (row > 0)
-                    memcpy((char *) first[c]->data + (size_t) i * row, t->data, row);
+                int64_t row = first[c]->nelems / n;
+                TACT_ASSERT(t->nelems == row);  /* elements of one component share a shape */
+                tact__tensor_copy_elements(first[c], i * row, t, 0, row);
                 tact_tensor_destroy(&element[c]);
             }
         }

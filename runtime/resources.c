@@ -14,6 +14,8 @@ struct tact_resources {
     uint64_t entropy;             /* this session's seeds for unseeded random ops */
     tact_queue_t **queues;        /* by op id; NULL = not created yet */
     int cap_queues;
+    tact_reader_t **readers;      /* by op id; NULL = not created yet */
+    int cap_readers;
 };
 
 /* The zero-filled array `arr` of *cap elements of `size` bytes, grown until index `id` fits. */
@@ -54,6 +56,9 @@ void tact__resources_destroy(tact_resources_t **r_p)
     for (int i = 0; i < r->cap_queues; i++)
         tact__queue_destroy(&r->queues[i]);
     free(r->queues);
+    for (int i = 0; i < r->cap_readers; i++)
+        tact__reader_destroy(&r->readers[i]);
+    free(r->readers);
     pthread_mutex_destroy(&r->lock);
     free(r);
     *r_p = NULL;
@@ -144,4 +149,15 @@ void tact__resources_wake(tact_resources_t *r)
             tact__queue_wake(r->queues[i]);
     }
     pthread_mutex_unlock(&r->lock);
+}
+
+tact_reader_t *tact__resources_reader(tact_resources_t *r, const tact_op_t *op)
+{
+    pthread_mutex_lock(&r->lock);
+    r->readers = resources_grow(r->readers, &r->cap_readers, op->id, sizeof *r->readers);
+    if (r->readers[op->id] == NULL)
+        r->readers[op->id] = tact__reader_new(op);
+    tact_reader_t *reader = r->readers[op->id];
+    pthread_mutex_unlock(&r->lock);
+    return reader;
 }

@@ -9,6 +9,7 @@
 
 #include "runtime/graph_impl.h"
 #include "runtime/queue.h"
+#include "runtime/reader.h"
 
 typedef struct tact_resources tact_resources_t;
 
@@ -25,6 +26,9 @@ void tact__resources_write(tact_resources_t *r, const tact_op_t *op, tact_tensor
 /* The queue declared by `op` (a FIFOQueue op), created from its attributes on first use.
  * Borrowed; lives until the table is destroyed. */
 tact_queue_t *tact__resources_queue(tact_resources_t *r, const tact_op_t *op);
+
+/* The reader declared by `op`, created on first use. Borrowed; lives with the table. */
+tact_reader_t *tact__resources_reader(tact_resources_t *r, const tact_op_t *op);
 
 /* Wake everything that waits on a resource (queues), so waiters re-check why they should
  * stop: the session is closing. */

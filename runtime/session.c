@@ -279,6 +279,23 @@ void tact_session_destroy(tact_session_t **s_p)
     *s_p = NULL;
 }
 
+int tact_session_list_devices(const tact_session_t *s, tact_device_info_t *out, int max)
+{
+    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
+    TACT_ASSERT(max == 0 || out != NULL);
+    for (int i = 0; i < s->n_devices && i < max; i++) {
+        const tact_device_t *dev = &s->devices[i];
+        tact_device_info_t *d = &out[i];
+        snprintf(d->name, sizeof d->name, "/job:localhost/replica:0/task:0/device:%s:%d",
+                 dev->iface->kind, dev->ordinal);
+        snprintf(d->kind, sizeof d->kind, "%s", dev->iface->kind);
+        d->memory_limit = 268435456;  /* TensorFlow's figure for a CPU device */
+        snprintf(d->description, sizeof d->description, "device: %s, %d cores", dev->name,
+                 tact__cpu_core_count());
+    }
+    return s->n_devices;
+}
+
 tact_graph_t *tact_session_graph(const tact_session_t *s)
 {
     TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);

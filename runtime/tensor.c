@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Host tensors: dtype names and sizes, creation with shape checks, the accessors, the static
- * shape helpers the graph and devices share, and tact_tensor_format, which prints values
- * exactly as numpy's str() does (what `print(sess.run(t))` shows in TensorFlow 1.x). Not for
- * device memory (devices own their buffers) nor for arithmetic (kernels live in devices/). */
+/* Host tensors: dtype names and sizes, creation with shape checks, the accessors, string
+ * elements (each owned by its tensor, see tact_string_t), the static shape helpers the graph
+ * and devices share, and tact_tensor_format, which prints values exactly as numpy's str() does
+ * (what `print(sess.run(t))` shows in TensorFlow 1.x). Not for device memory (devices own
+ * their buffers) nor for arithmetic (kernels live in devices/). */
 #include "runtime/tensor_impl.h"
 
 #define XX(name, ctype, size, text)                                                                \
@@ -64,6 +65,16 @@ const char *tact__dtype_tf_name(tact_dtype_t dtype)
 /* Creation and accessors                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* The shared empty string of every string element of length 0 (see tact_string_t). Never
+ * written and never freed. */
+static char tensor_empty_string[1] = "";
+
+/* Bytes one element takes at `data`: a tact_string_t for strings. */
+static size_t tensor_elem_size(tact_dtype_t dtype)
+{
+    return dtype == TACT_DTYPE_STRING ? sizeof(tact_string_t) : tact_dtype_size(dtype);
+}
+
 /* Element count and byte size of a shape whose dimensions are all >= 0. False when either
  * overflows; the byte limit is PTRDIFF_MAX because no C object may be larger. */
 static bool tensor_sizes(tact_dtype_t dtype, const int64_t *dims, int ndims, int64_t *nelems,
@@ -87,7 +98,7 @@ static bool tensor_sizes(tact_dtype_t dtype, const int64_t *dims, int ndims, int
         *nbytes = 0;
         return true;
     }
-    size_t size = tact_dtype_size(dtype);
+    size_t size = tensor_elem_size(dtype);
     if (overflow || (uint64_t) n > (uint64_t) PTRDIFF_MAX / size)
         return false;
     *nelems = n;
@@ -103,7 +114,7 @@ static void tensor_assert_live(const tact_tensor_t *t)
 
 tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
 {
-    TACT_ASSERT(tact__dtype_valid(dtype) && dtype != TACT_DTYPE_STRING);
+    TACT_ASSERT(tact__dtype_valid(dtype));
     TACT_ASSERT(ndims >= 0 && ndims <= TACT_MAX_DIMS);
     TACT_ASSERT(dims != NULL || ndims == 0);
     for (int i = 0; i < ndims; i++)
@@ -128,37 +139,104 @@ tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int n
         t->data = t->inline_data;
     else
         t->data = tact__aligned_alloc(nbytes);
+    if (dtype == TACT_DTYPE_STRING) {
+        tact_string_t *e = t->data;
+        for (int64_t i = 0; i < nelems; i++)
+            e[i] = (tact_string_t) {tensor_empty_string, 0};
+    }
     return t;
 }
 
-tact_tensor_t *tact_tensor_new(tact_dtype_t dtype, const int64_t *dims, int ndims, const void *data,
-                               tact_status_t *st)
-{
-    if (tact__failed(st))
-        return NULL;
+/* ------------------------------------------------------------------------------------------ */
+/* String elements                                                                            */
+/* ------------------------------------------------------------------------------------------ */
 
+static tact_string_t *tensor_string_at(const tact_tensor_t *t, int64_t i)
+{
+    TACT_ASSERT(t->dtype == TACT_DTYPE_STRING);
+    TACT_ASSERT(i >= 0 && i < t->nelems);
+    return &((tact_string_t *) t->data)[i];
+}
+
+static void tensor_string_free(tact_string_t *e)
+{
+    if (e->len > 0)
+        free(e->ptr);
+    *e = (tact_string_t) {tensor_empty_string, 0};
+}
+
+void tact__tensor_set_string(tact_tensor_t *t, int64_t i, const char *bytes, size_t len)
+{
+    tensor_assert_live(t);
+    tact_string_t *e = tensor_string_at(t, i);
+    TACT_ASSERT(bytes != NULL || len == 0);
+    TACT_ASSERT(len < (size_t) PTRDIFF_MAX);
+    char *copy = tensor_empty_string;
+    if (len > 0) {
+        /* Copied before the old element goes: bytes may point into it. */
+        copy = tact__malloc(len + 1);
+        memcpy(copy, bytes, len);
+        copy[len] = '\0';
+    }
+    tensor_string_free(e);
+    *e = (tact_string_t) {copy, len};
+}
+
+void tact__tensor_take_string(tact_tensor_t *t, int64_t i, char *owned, size_t len)
+{
+    tensor_assert_live(t);
+    tact_string_t *e = tensor_string_at(t, i);
+    TACT_ASSERT(owned != NULL && owned[len] == '\0');
+    tensor_string_free(e);
+    if (len == 0)
+        free(owned); /* empty elements share tensor_empty_string */
+    else
+        *e = (tact_string_t) {owned, len};
+}
+
+void tact__tensor_copy_elements(tact_tensor_t *dst, int64_t dst_at, const tact_tensor_t *src,
+                                int64_t src_at, int64_t n)
+{
+    tensor_assert_live(dst);
+    tensor_assert_live(src);
+    TACT_ASSERT(dst->dtype == src->dtype);
+    TACT_ASSERT(n >= 0 && dst_at >= 0 && src_at >= 0);
+    TACT_ASSERT(dst_at <= dst->nelems - n && src_at <= src->nelems - n);
+    if (n == 0)
+        return;
+    if (dst->dtype == TACT_DTYPE_STRING) {
+        const tact_string_t *from = &((const tact_string_t *) src->data)[src_at];
+        for (int64_t k = 0; k < n; k++)
+            tact__tensor_set_string(dst, dst_at + k, from[k].ptr, from[k].len);
+        return;
+    }
+    size_t esz = tact_dtype_size(dst->dtype);
+    memmove((char *) dst->data + (size_t) dst_at * esz,
+            (const char *) src->data + (size_t) src_at * esz, (size_t) n * esz);
+}
+
+/* The checks of tact_tensor_new and tact_tensor_new_strings: false with `st` filled when the
+ * dtype or shape is unusable. */
+static bool tensor_check_new(tact_dtype_t dtype, const int64_t *dims, int ndims, tact_status_t *st)
+{
     if (!tact__dtype_valid(dtype)) {
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: invalid dtype %d", (int) dtype);
-        return NULL;
-    }
-    if (dtype == TACT_DTYPE_STRING) {
-        tact__fail(st, TACT_CODE_UNIMPLEMENTED, "tensor: string tensors are not supported yet");
-        return NULL;
+        return false;
     }
     if (ndims < 0 || ndims > TACT_MAX_DIMS) {
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                    "tensor: %d dimensions is out of range (0 to %d)", ndims, TACT_MAX_DIMS);
-        return NULL;
+        return false;
     }
     if (dims == NULL && ndims > 0) {
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: dims is NULL but ndims is %d", ndims);
-        return NULL;
+        return false;
     }
     for (int i = 0; i < ndims; i++) {
         if (dims[i] < 0) {
             tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                        "tensor: negative dimension %" PRId64 " at index %d", dims[i], i);
-            return NULL;
+            return false;
         }
     }
     int64_t nelems;
@@ -170,8 +248,52 @@ tact_tensor_t *tact_tensor_new(tact_dtype_t dtype, const int64_t *dims, int ndim
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                    "tensor: shape %s of %s is too large (its size overflows)",
                    tact__shape_str(&shape, text, sizeof text), tact_dtype_name(dtype));
-        return NULL;
+        return false;
     }
+    return true;
+}
+
+/* A string tensor after the shape checks: element i from bytes[i] (lens[i] bytes, or up to its
+ * NUL when lens is NULL); all empty when bytes is NULL. */
+static tact_tensor_t *tensor_new_strings(const int64_t *dims, int ndims, const char *const *bytes,
+                                         const size_t *lens, tact_status_t *st)
+{
+    tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_STRING, dims, ndims);
+    for (int64_t i = 0; bytes != NULL && i < t->nelems; i++) {
+        const char *b = bytes[i];
+        if (b == NULL && (lens == NULL || lens[i] > 0)) {
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: string element %" PRId64 " is NULL",
+                       i);
+            tact_tensor_destroy(&t);
+            return NULL;
+        }
+        size_t len = lens != NULL ? lens[i] : strlen(b);
+        if (len >= (size_t) PTRDIFF_MAX) {
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                       "tensor: string element %" PRId64 " is too long (%zu bytes)", i, len);
+            tact_tensor_destroy(&t);
+            return NULL;
+        }
+        tact__tensor_set_string(t, i, b, len);
+    }
+    return t;
+}
+
+tact_tensor_t *tact_tensor_new_strings(const int64_t *dims, int ndims, const char *const *bytes,
+                                       const size_t *lens, tact_status_t *st)
+{
+    if (tact__failed(st) || !tensor_check_new(TACT_DTYPE_STRING, dims, ndims, st))
+        return NULL;
+    return tensor_new_strings(dims, ndims, bytes, lens, st);
+}
+
+tact_tensor_t *tact_tensor_new(tact_dtype_t dtype, const int64_t *dims, int ndims, const void *data,
+                               tact_status_t *st)
+{
+    if (tact__failed(st) || !tensor_check_new(dtype, dims, ndims, st))
+        return NULL;
+    if (dtype == TACT_DTYPE_STRING)
+        return tensor_new_strings(dims, ndims, data, NULL, st);
 
     tact_tensor_t *t = tact__tensor_alloc(dtype, dims, ndims);
     if (t->nbytes > 0) {
@@ -187,8 +309,7 @@ tact_tensor_t *tact_tensor_clone(const tact_tensor_t *t)
 {
     tensor_assert_live(t);
     tact_tensor_t *c = tact__tensor_alloc(t->dtype, t->dims, t->ndims);
-    if (c->nbytes > 0)
-        memcpy(c->data, t->data, c->nbytes);
+    tact__tensor_copy_elements(c, 0, t, 0, t->nelems);
     return c;
 }
 
@@ -220,13 +341,28 @@ int64_t tact_tensor_nelems(const tact_tensor_t *t)
 size_t tact_tensor_nbytes(const tact_tensor_t *t)
 {
     tensor_assert_live(t);
-    return t->nbytes;
+    if (t->dtype != TACT_DTYPE_STRING)
+        return t->nbytes;
+    size_t total = 0;
+    for (int64_t i = 0; i < t->nelems; i++)
+        total += ((const tact_string_t *) t->data)[i].len;
+    return total;
 }
 
 void *tact_tensor_data(const tact_tensor_t *t)
 {
     tensor_assert_live(t);
-    return t->data;
+    /* A string tensor's array is internal: its pointers are owned elements. */
+    return t->dtype == TACT_DTYPE_STRING ? NULL : t->data;
+}
+
+const char *tact_tensor_string(const tact_tensor_t *t, int64_t i, size_t *len)
+{
+    tensor_assert_live(t);
+    const tact_string_t *e = tensor_string_at(t, i);
+    if (len != NULL)
+        *len = e->len;
+    return e->ptr;
 }
 
 void tact_tensor_destroy(tact_tensor_t **t_p)
@@ -239,6 +375,10 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
     if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;  /* the runtime still holds a reference */
     t->tag = TACT_TAG_DEAD;
+    if (t->dtype == TACT_DTYPE_STRING) {
+        for (int64_t i = 0; i < t->nelems; i++)
+            tensor_string_free(&((tact_string_t *) t->data)[i]);
+    }
     if (t->data != t->inline_data)
         free(t->data);
     free(t);
@@ -800,6 +940,44 @@ static int fmt_element(const fmt_ctx_t *c, int64_t i, char *out)
     }
 }
 
+/* String element i as Python's repr() of bytes prints it (TensorFlow 1.x hands string tensors
+ * to numpy as object arrays of bytes, so print shows each element's repr, unpadded): b'...',
+ * or b"..." when the bytes hold a ' and no "; backslash, the quote, \t, \n and \r escaped, other
+ * bytes below 0x20 or from 0x7f as \xhh. Returns a malloc'd NUL-terminated text of *n chars. */
+static char *fmt_bytes_repr(const tact_tensor_t *t, int64_t i, size_t *n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len;
+    const unsigned char *p = (const unsigned char *) tact_tensor_string(t, i, &len);
+    char quote = memchr(p, '\'', len) != NULL && memchr(p, '"', len) == NULL ? '"' : '\'';
+    TACT_ASSERT(len <= (SIZE_MAX - 4) / 4);
+    char *out = tact__malloc(4 * len + 4); /* b, two quotes, NUL; at most 4 chars a byte */
+    size_t k = 0;
+    out[k++] = 'b';
+    out[k++] = quote;
+    for (size_t j = 0; j < len; j++) {
+        unsigned char ch = p[j];
+        if (ch == (unsigned char) quote || ch == '\\') {
+            out[k++] = '\\';
+            out[k++] = (char) ch;
+        } else if (ch == '\t' || ch == '\n' || ch == '\r') {
+            out[k++] = '\\';
+            out[k++] = ch == '\t' ? 't' : ch == '\n' ? 'n' : 'r';
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[ch >> 4];
+            out[k++] = hex[ch & 15];
+        } else {
+            out[k++] = (char) ch;
+        }
+    }
+    out[k++] = quote;
+    out[k] = '\0';
+    *n = k;
+    return out;
+}
+
 /* A 0-d tensor, as str() of the numpy scalar prints it: no padding, "30.0", "1e-05". */
 static int fmt_scalar(const tact_tensor_t *t, char *out)
 {
@@ -856,9 +1034,9 @@ static void fmt_char(fmt_out_t *o, char ch)
     fmt_put(o, ch);
 }
 
-static void fmt_text(fmt_out_t *o, const char *text, int n)
+static void fmt_text(fmt_out_t *o, const char *text, size_t n)
 {
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         fmt_char(o, text[i]);
 }
 
@@ -869,10 +1047,10 @@ static void fmt_spaces(fmt_out_t *o, int n)
 
 /* numpy's _extendLine: put `word` on the current line, or first break the line when the word
  * would pass `width`, unless the line holds nothing but its indent. */
-static void fmt_word(fmt_out_t *o, const char *word, int n, int width, int indent)
+static void fmt_word(fmt_out_t *o, const char *word, size_t n, int width, int indent)
 {
     size_t line = (size_t) indent + (o->pos + o->pending - o->line_start);
-    if (line + (size_t) n > (size_t) width && line > (size_t) indent) {
+    if (line + n > (size_t) width && line > (size_t) indent) {
         o->pending = 0;
         fmt_char(o, '\n');
         fmt_spaces(o, indent);
@@ -905,8 +1083,15 @@ static void fmt_array(fmt_out_t *o, const fmt_ctx_t *c, int axis, int64_t offset
                 i = n - FMT_EDGE_ITEMS;
             }
             char word[96];
-            int len = fmt_element(c, offset + i * c->strides[axis], word);
-            fmt_word(o, word, len, elem_width, indent);
+            char *text = word;
+            size_t len;
+            if (t->dtype == TACT_DTYPE_STRING)
+                text = fmt_bytes_repr(t, offset + i * c->strides[axis], &len);
+            else
+                len = (size_t) fmt_element(c, offset + i * c->strides[axis], word);
+            fmt_word(o, text, len, elem_width, indent);
+            if (text != word)
+                free(text);
             if (++i < n)
                 fmt_char(o, ' ');
         }
@@ -939,9 +1124,14 @@ size_t tact_tensor_format(const tact_tensor_t *t, char *buf, size_t len)
     TACT_ASSERT(buf != NULL || len == 0);
 
     fmt_out_t o = {.buf = buf, .cap = len};
-    if (t->ndims == 0) {
+    if (t->ndims == 0 && t->dtype == TACT_DTYPE_STRING) {
+        size_t n;
+        char *text = fmt_bytes_repr(t, 0, &n);
+        fmt_text(&o, text, n);
+        free(text);
+    } else if (t->ndims == 0) {
         char text[96];
-        fmt_text(&o, text, fmt_scalar(t, text));
+        fmt_text(&o, text, (size_t) fmt_scalar(t, text));
     } else if (t->nelems == 0) {
         fmt_text(&o, "[]", 2);
     } else {

@@ -11,6 +11,17 @@ typedef struct tact_shape {
     int64_t dims[TACT_MAX_DIMS];
 } tact_shape_t;
 
+/* One element of a TACT_DTYPE_STRING tensor: `len` bytes at `ptr` (NUL bytes allowed), then a
+ * NUL that is not counted. Every element with len > 0 owns its buffer (malloc'd, len + 1
+ * bytes); every element with len 0 points at one shared static "" that is never freed, so an
+ * empty string tensor costs no allocation per element. Write elements only through
+ * tact__tensor_set_string, tact__tensor_take_string and tact__tensor_copy_elements, which keep
+ * that rule; never memcpy the array from one tensor to another (two owners, a double free). */
+typedef struct tact_string {
+    char *ptr;
+    size_t len;
+} tact_string_t;
+
 struct tact_tensor {
     uint32_t tag;            /* TACT_TAG_TENSOR */
     _Atomic int refs;        /* tact_tensor_destroy drops one; the last frees */
@@ -18,16 +29,34 @@ struct tact_tensor {
     int ndims;
     int64_t dims[TACT_MAX_DIMS];
     int64_t nelems;
-    size_t nbytes;
-    void *data;              /* inline_data, or 64-byte aligned; NULL when nbytes is 0 */
+    size_t nbytes;           /* bytes at `data`: for strings the tact_string_t array (not what
+                                tact_tensor_nbytes reports, the total length of the strings) */
+    void *data;              /* inline_data, or 64-byte aligned; NULL when nbytes is 0. For
+                                strings an array of nelems tact_string_t */
     /* Small tensors (scalars, short vectors) keep their data here: one allocation instead of
      * two on the hot path of small runs. */
     alignas(16) unsigned char inline_data[64];
 };
 
-/* A tensor whose data is left uninitialised, for kernels that write every element.
- * REQUIRES: a valid dtype and shape (checked by the caller). Aborts on host OOM. */
+/* A tensor whose data is left uninitialised, for kernels that write every element; a string
+ * tensor comes with empty strings instead. REQUIRES: a valid dtype and shape (checked by the
+ * caller). Aborts on host OOM. */
 tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims);
+
+/* Element i of a string tensor becomes a copy of bytes[0..len) (bytes may be NULL when len is
+ * 0); the old element is freed. REQUIRES: dtype TACT_DTYPE_STRING, 0 <= i < nelems. */
+void tact__tensor_set_string(tact_tensor_t *t, int64_t i, const char *bytes, size_t len);
+
+/* As tact__tensor_set_string, but takes `owned` (malloc'd, len + 1 bytes, owned[len] == '\0')
+ * without copying it: a reader's whole file goes in without a second copy. */
+void tact__tensor_take_string(tact_tensor_t *t, int64_t i, char *owned, size_t len);
+
+/* dst's elements [dst_at, dst_at + n) become copies of src's [src_at, src_at + n): a memcpy for
+ * fixed-size dtypes, a copy of each string for strings. The one way to move rows between
+ * tensors that is right for every dtype. REQUIRES: the same dtype, both ranges in bounds, and
+ * for strings no overlap when dst is src. */
+void tact__tensor_copy_elements(tact_tensor_t *dst, int64_t dst_at, const tact_tensor_t *src,
+                                int64_t src_at, int64_t n);
 
 /* Take another reference (a session's variable value shared with a running step). Tensors
  * with more than one reference are never written in place and never handed to a caller

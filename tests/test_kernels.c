@@ -287,7 +287,8 @@ static void test_kernel_table(void **state)
         /* Sources and variable ops are the executor's: it binds, reads and assigns them. */
         if (k == TACT_OP_CONST || k == TACT_OP_PLACEHOLDER || k == TACT_OP_VARIABLE ||
             tact__op_kind_assigns((tact_op_kind_t) k) || k == TACT_OP_QUEUE ||
-            tact__op_kind_uses_queue((tact_op_kind_t) k))
+            tact__op_kind_uses_queue((tact_op_kind_t) k) ||
+            tact__op_kind_is_reader((tact_op_kind_t) k) || k == TACT_OP_READER_READ)
             assert_null(fn);
         else
             assert_non_null(fn);
@@ -344,8 +345,14 @@ static void test_kernel_supports(void **state)
     assert_true(tk_supports(TACT_OP_IDENTITY, BOOL, 1, BOOL));
     assert_true(tk_supports(TACT_OP_RESHAPE, I64, 1, I64));
     assert_true(tk_supports(TACT_OP_TRANSPOSE, BOOL, 1, BOOL));
-    assert_false(tk_supports(TACT_OP_IDENTITY, STR, 1, STR));
-    assert_false(tk_supports(TACT_OP_TRANSPOSE, STR, 1, STR));
+    /* Strings move element by element: Identity, Reshape, Transpose, Cast to string. */
+    assert_true(tk_supports(TACT_OP_IDENTITY, STR, 1, STR));
+    assert_true(tk_supports(TACT_OP_RESHAPE, STR, 1, STR));
+    assert_true(tk_supports(TACT_OP_TRANSPOSE, STR, 1, STR));
+    assert_true(tk_supports(TACT_OP_CAST, STR, 1, STR));
+    assert_false(tk_supports(TACT_OP_ADD, STR, 2, STR));
+    assert_false(tk_supports(TACT_OP_NEG, STR, 1, STR));
+    assert_false(tk_supports(TACT_OP_SUM, STR, 1, STR));
     const tact_dtype_t castable[] = {F32, F64, I32, I64, BOOL};
     for (int i = 0; i < 5; i++) {
         for (int j = 0; j < 5; j++)
@@ -1557,18 +1564,20 @@ static void test_infer_unary(void **state)
 static void test_infer_cast(void **state)
 {
     (void) state;
+    tact_dtype_t dt;
     tact_op_attrs_t at = {.dtype = F32};
     tk_infer_fails(TACT_OP_CAST, &at, "Cast", 1, DTS(STR), SHAPES(SCALAR), BUILD,
                    TACT_CODE_UNIMPLEMENTED, "Cast string to float is not supported");
     at.dtype = STR;
     tk_infer_fails(TACT_OP_CAST, &at, "Cast", 1, DTS(I64), SHAPES(SCALAR), BUILD,
                    TACT_CODE_UNIMPLEMENTED, "Cast int64 to string is not supported");
+    tk_shape_eq(tk_infer_ok(TACT_OP_CAST, &at, 1, DTS(STR), SHAPES(SHP(2)), BUILD, &dt), SHP(2));
+    assert_int_equal(dt, STR);
     at.dtype = TACT_DTYPE_COUNT;
     tk_infer_fails(TACT_OP_CAST, &at, "c", 1, DTS(I64), SHAPES(SCALAR), BUILD,
                    TACT_CODE_INVALID_ARGUMENT,
                    "Cast: invalid destination dtype 6 for 'c' (op: 'Cast')");
     at.dtype = BOOL;
-    tact_dtype_t dt;
     tk_shape_eq(tk_infer_ok(TACT_OP_CAST, &at, 1, DTS(F64), SHAPES(SHP(2, -1, 2)), BUILD, &dt),
                 SHP(2, -1, 2));
     assert_int_equal(dt, BOOL);

@@ -209,6 +209,20 @@ static void test_many_at_once(void **state)
     tact_tensor_destroy(&ls);
     tact_tensor_destroy(&ls3);
     tact_session_destroy(&s);
+
+    /* A queue without fixed shapes cannot stack: TensorFlow refuses DequeueMany there. */
+    tact_op_t *loose = tact_fifo_queue(f->g, 0, (tact_dtype_t[]) { TACT_DTYPE_F32 }, 1, NULL,
+                                       NULL, "loose", &st);
+    tact_output_t many;
+    assert_non_null(tact_queue_dequeue_many(f->g, loose, 2, &many, NULL, &st));
+    s = tu_session(f->g, NULL);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    tact_tensor_t *r0 = NULL;
+    assert_int_equal(tact_session_run(s, &many, 1, &r0, NULL, 0, NULL, 0, &e),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(e.msg, "FIFOQueue 'loose' DequeueMany requires the components to "
+                                   "have specified shapes."));
+    tact_session_destroy(&s);
 }
 
 static void test_close_semantics_and_per_session_queues(void **state)

@@ -649,6 +649,28 @@ static void test_create_close_loop(void **state)
     tact_session_destroy(&s);
 }
 
+static void test_list_devices(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_session_t *one = tu_session(g, NULL);
+    tact_config_t two_cpus = { .device_count.cpu = 2 };
+    tact_session_t *two = tu_session(g, &two_cpus);
+    tact_device_info_t d[4];
+    assert_int_equal(tact_session_list_devices(one, d, 4), 1);
+    assert_string_equal(d[0].name, "/job:localhost/replica:0/task:0/device:CPU:0");
+    assert_string_equal(d[0].kind, "CPU");
+    assert_int_equal(d[0].memory_limit, 268435456);
+    assert_true(tu_contains(d[0].description, "device: CPU:0, "));
+    assert_int_equal(tact_session_list_devices(two, d, 1), 2);  /* the count, even past max */
+    assert_int_equal(tact_session_list_devices(two, d, 4), 2);
+    assert_string_equal(d[1].name, "/job:localhost/replica:0/task:0/device:CPU:1");
+    assert_int_equal(tact_session_list_devices(two, NULL, 0), 2);
+    tact_session_destroy(&one);
+    tact_session_destroy(&two);
+    tact_graph_destroy(&g);
+}
+
 static void test_several_sessions_per_graph(void **state)
 {
     (void) state;
@@ -696,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_close_while_running),
         cmocka_unit_test(test_create_close_loop),
         cmocka_unit_test(test_several_sessions_per_graph),
+        cmocka_unit_test(test_list_devices),
     };
     return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of runtime/tensor.c: dtype names and sizes, tensor creation and its errors (sticky
- * status included), the accessors, clone and destroy, the static shape helpers, and
- * tact_tensor_format. Every expected format string is what numpy 1.26's str() prints for the
- * same array (TensorFlow 1.x's `print(sess.run(t))`), checked with real numpy. */
+ * status included), the accessors, clone and destroy, string tensors (creation, NUL bytes, deep
+ * copies, the internal element helpers), the static shape helpers, and tact_tensor_format.
+ * Every expected format string is what numpy 1.26's str() prints for the same array
+ * (TensorFlow 1.x's `print(sess.run(t))`; string tensors as numpy object arrays of bytes),
+ * checked with real numpy. */
 #include "runtime/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 
 #include <setjmp.h>
@@ -281,16 +283,6 @@ static void test_new_max_dims(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* Creation errors                                                                            */
 /* ------------------------------------------------------------------------------------------ */
-
-static void test_new_string_is_unimplemented(void **state)
-{
-    (void) state;
-    tact_status_t st = TACT_STATUS_INIT;
-    assert_null(tact_tensor_new(TACT_DTYPE_STRING, (int64_t[]){2}, 1, NULL, &st));
-    assert_int_equal(st.code, TACT_CODE_UNIMPLEMENTED);
-    assert_string_equal(st.msg, "tensor: string tensors are not supported yet");
-    assert_null(tact_tensor_new(TACT_DTYPE_STRING, NULL, 0, NULL, NULL));
-}
 
 static void test_new_invalid_dtype(void **state)
 {
@@ -920,6 +912,354 @@ static void test_format_leaves_errno(void **state)
     tact_tensor_destroy(&t);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* String tensors                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Element i of string tensor t is want[0..len), followed by a NUL. */
+static void assert_string_elem(const tact_tensor_t *t, int64_t i, const char *want, size_t len)
+{
+    size_t got_len = 12345;
+    const char *got = tact_tensor_string(t, i, &got_len);
+    assert_non_null(got);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(got, want, len);
+    assert_int_equal(got[len], '\0');
+    assert_ptr_equal(tact_tensor_string(t, i, NULL), got);
+}
+
+static void test_strings_from_c_strings(void **state)
+{
+    (void) state;
+    const char *const words[] = {"a", "", "hello", "x y"};
+    tact_tensor_t *t = tensor_ok(TACT_DTYPE_STRING, (int64_t[]){2, 2}, 2, words);
+    assert_int_equal(tact_tensor_dtype(t), TACT_DTYPE_STRING);
+    assert_int_equal(tact_tensor_ndims(t), 2);
+    assert_int_equal(tact_tensor_dim(t, 0), 2);
+    assert_int_equal(tact_tensor_nelems(t), 4);
+    /* nbytes counts the strings' bytes; the element array is internal, so data is NULL. */
+    assert_int_equal(tact_tensor_nbytes(t), 1 + 0 + 5 + 3);
+    assert_null(tact_tensor_data(t));
+    for (int i = 0; i < 4; i++) {
+        assert_string_elem(t, i, words[i], strlen(words[i]));
+        /* Copied, not borrowed. */
+        assert_ptr_not_equal(tact_tensor_string(t, i, NULL), words[i]);
+    }
+    tact_tensor_destroy(&t);
+    assert_null(t);
+
+    /* tact_tensor_new_strings with lens NULL reads C strings too. */
+    tact_status_t st = TACT_STATUS_INIT;
+    t = tact_tensor_new_strings((int64_t[]){4}, 1, words, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_non_null(t);
+    assert_int_equal(tact_tensor_nbytes(t), 9);
+    assert_string_elem(t, 2, "hello", 5);
+    tact_tensor_destroy(&t);
+}
+
+static void test_strings_from_bytes_keep_nuls(void **state)
+{
+    (void) state;
+    /* Embedded, leading and trailing NULs, bytes above 0x7f, and a NULL pointer of length 0. */
+    const char *const bytes[] = {"a\0b", "\0", "tail\0\0", "\xff\x80", NULL, ""};
+    const size_t lens[] = {3, 1, 6, 2, 0, 0};
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *t = tact_tensor_new_strings((int64_t[]){3, 2}, 2, bytes, lens, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(st.msg, "");
+    assert_non_null(t);
+    assert_int_equal(tact_tensor_nelems(t), 6);
+    assert_int_equal(tact_tensor_nbytes(t), 12);
+    assert_string_elem(t, 0, "a\0b", 3);
+    assert_string_elem(t, 1, "\0", 1);
+    assert_string_elem(t, 2, "tail\0\0", 6);
+    assert_string_elem(t, 3, "\xff\x80", 2);
+    assert_string_elem(t, 4, "", 0);
+    assert_string_elem(t, 5, "", 0);
+    tact_tensor_destroy(&t);
+
+    /* A scalar, and an empty tensor (no elements at all). */
+    t = tact_tensor_new_strings(NULL, 0, (const char *const[]){"x\0y"}, (size_t[]){3}, &st);
+    assert_non_null(t);
+    assert_int_equal(tact_tensor_ndims(t), 0);
+    assert_int_equal(tact_tensor_nelems(t), 1);
+    assert_string_elem(t, 0, "x\0y", 3);
+    tact_tensor_destroy(&t);
+    t = tact_tensor_new_strings((int64_t[]){2, 0}, 2, NULL, NULL, &st);
+    assert_non_null(t);
+    assert_int_equal(tact_tensor_nelems(t), 0);
+    assert_int_equal(tact_tensor_nbytes(t), 0);
+    tact_tensor_destroy(&t);
+    assert_int_equal(st.code, TACT_CODE_OK);
+}
+
+static void test_strings_null_data_is_empty(void **state)
+{
+    (void) state;
+    tact_tensor_t *t = tensor_ok(TACT_DTYPE_STRING, (int64_t[]){5}, 1, NULL);
+    for (int i = 0; i < 5; i++)
+        assert_string_elem(t, i, "", 0);
+    assert_int_equal(tact_tensor_nbytes(t), 0);
+    tact_tensor_destroy(&t);
+
+    tact_status_t st = TACT_STATUS_INIT;
+    t = tact_tensor_new_strings((int64_t[]){100}, 1, NULL, (size_t[]){7}, &st);
+    assert_non_null(t);
+    assert_string_elem(t, 99, "", 0);
+    tact_tensor_destroy(&t);
+}
+
+static void test_strings_errors(void **state)
+{
+    (void) state;
+    /* The shape checks of every dtype. */
+    assert_new_fails(TACT_DTYPE_STRING, (int64_t[]){2, -1}, 2, TACT_CODE_INVALID_ARGUMENT,
+                     "tensor: negative dimension -1 at index 1");
+    assert_new_fails(TACT_DTYPE_STRING, (int64_t[]){1}, 9, TACT_CODE_INVALID_ARGUMENT,
+                     "tensor: 9 dimensions is out of range (0 to 8)");
+    assert_new_fails(TACT_DTYPE_STRING, NULL, 1, TACT_CODE_INVALID_ARGUMENT,
+                     "tensor: dims is NULL but ndims is 1");
+    /* 2^60 elements of 16 bytes each pass PTRDIFF_MAX. */
+    assert_new_fails(TACT_DTYPE_STRING, (int64_t[]){INT64_C(1) << 60}, 1,
+                     TACT_CODE_INVALID_ARGUMENT,
+                     "tensor: shape [1152921504606846976] of string is too large");
+
+    tact_status_t st = TACT_STATUS_INIT;
+    assert_null(tact_tensor_new_strings((int64_t[]){-2}, 1, NULL, NULL, &st));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "tensor: negative dimension -2 at index 0");
+
+    /* A NULL element: as a C string, or with a length; the partial tensor is freed. */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tact_tensor_new(TACT_DTYPE_STRING, (int64_t[]){3}, 1,
+                                (const char *const[]){"ok", "fine", NULL}, &st));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "tensor: string element 2 is NULL");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tact_tensor_new_strings((int64_t[]){2}, 1, (const char *const[]){"ab", NULL},
+                                        (size_t[]){2, 1}, &st));
+    assert_string_equal(st.msg, "tensor: string element 1 is NULL");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tact_tensor_new_strings((int64_t[]){2}, 1, (const char *const[]){"ab", "c"},
+                                        (size_t[]){2, SIZE_MAX}, &st));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_contains(st.msg, "tensor: string element 1 is too long");
+
+    /* Sticky: a failed status is left alone. */
+    st = status_failed();
+    assert_null(tact_tensor_new_strings((int64_t[]){1}, 1, (const char *const[]){"a"}, NULL, &st));
+    assert_int_equal(st.code, TACT_CODE_NOT_FOUND);
+    assert_string_equal(st.msg, "earlier failure");
+    /* A NULL status is allowed. */
+    assert_null(tact_tensor_new_strings((int64_t[]){-1}, 1, NULL, NULL, NULL));
+    tact_tensor_t *t = tact_tensor_new_strings(NULL, 0, (const char *const[]){"n"}, NULL, NULL);
+    assert_non_null(t);
+    tact_tensor_destroy(&t);
+}
+
+static void test_strings_clone_is_deep(void **state)
+{
+    (void) state;
+    const char *const bytes[] = {"first\0one", "", "third"};
+    tact_tensor_t *a = tact_tensor_new_strings((int64_t[]){3}, 1, bytes, (size_t[]){9, 0, 5}, NULL);
+    tact_tensor_t *b = tact_tensor_clone(a);
+    assert_int_equal(tact_tensor_dtype(b), TACT_DTYPE_STRING);
+    assert_int_equal(tact_tensor_nelems(b), 3);
+    assert_int_equal(tact_tensor_nbytes(b), 14);
+    assert_ptr_not_equal(tact_tensor_string(a, 0, NULL), tact_tensor_string(b, 0, NULL));
+    /* Changing or freeing the original leaves the copy alone. */
+    tact__tensor_set_string(a, 2, "changed", 7);
+    assert_string_elem(b, 2, "third", 5);
+    tact_tensor_destroy(&a);
+    assert_string_elem(b, 0, "first\0one", 9);
+    assert_string_elem(b, 1, "", 0);
+    assert_string_elem(b, 2, "third", 5);
+    tact_tensor_t *c = tact_tensor_clone(b);
+    tact_tensor_destroy(&b);
+    assert_string_elem(c, 0, "first\0one", 9);
+    tact_tensor_destroy(&c);
+}
+
+static void test_strings_internal_helpers(void **state)
+{
+    (void) state;
+    /* tact__tensor_alloc gives empty strings (kernels may leave elements untouched). */
+    tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_STRING, (int64_t[]){2, 3}, 2);
+    assert_int_equal(t->nelems, 6);
+    assert_int_equal(t->nbytes, 6 * sizeof(tact_string_t));
+    for (int i = 0; i < 6; i++)
+        assert_string_elem(t, i, "", 0);
+
+    /* set_string copies and replaces, also from the element's own bytes. */
+    tact__tensor_set_string(t, 0, "abcdef", 6);
+    tact__tensor_set_string(t, 0, tact_tensor_string(t, 0, NULL) + 2, 3);
+    assert_string_elem(t, 0, "cde", 3);
+    tact__tensor_set_string(t, 0, NULL, 0);
+    assert_string_elem(t, 0, "", 0);
+    tact__tensor_set_string(t, 1, "x\0y", 3);
+    assert_string_elem(t, 1, "x\0y", 3);
+
+    /* take_string keeps the buffer itself; an empty one is freed at once. */
+    char *owned = malloc(5);
+    assert_non_null(owned);
+    memcpy(owned, "w\0xyz", 5);
+    owned[4] = '\0';
+    tact__tensor_take_string(t, 2, owned, 4);
+    assert_ptr_equal(tact_tensor_string(t, 2, NULL), owned);
+    assert_string_elem(t, 2, "w\0xy", 4);
+    char *none = malloc(1);
+    assert_non_null(none);
+    none[0] = '\0';
+    tact__tensor_take_string(t, 1, none, 0);
+    assert_string_elem(t, 1, "", 0);
+    assert_int_equal(tact_tensor_nbytes(t), 4);
+
+    /* copy_elements: strings one by one, into a range of another tensor. */
+    tact_tensor_t *u = tact__tensor_alloc(TACT_DTYPE_STRING, (int64_t[]){4}, 1);
+    tact__tensor_set_string(u, 3, "old", 3);
+    tact__tensor_copy_elements(u, 1, t, 1, 3);
+    assert_string_elem(u, 0, "", 0);
+    assert_string_elem(u, 1, "", 0);
+    assert_string_elem(u, 2, "w\0xy", 4);
+    assert_ptr_not_equal(tact_tensor_string(u, 2, NULL), owned);
+    assert_string_elem(u, 3, "", 0);
+    tact__tensor_copy_elements(u, 0, t, 0, 0);
+    tact_tensor_destroy(&t);
+    assert_string_elem(u, 2, "w\0xy", 4);
+    tact_tensor_destroy(&u);
+
+    /* ... and a memcpy for the other dtypes. */
+    tact_tensor_t *f = tensor_ok(TACT_DTYPE_I32, (int64_t[]){4}, 1, I32(1, 2, 3, 4));
+    tact_tensor_t *g = tensor_ok(TACT_DTYPE_I32, (int64_t[]){3}, 1, NULL);
+    tact__tensor_copy_elements(g, 1, f, 2, 2);
+    assert_memory_equal(tact_tensor_data(g), I32(0, 3, 4), 3 * sizeof(int32_t));
+    tact_tensor_destroy(&f);
+    tact_tensor_destroy(&g);
+
+    /* A shared tensor frees its strings once, with its last reference. */
+    t = tact_tensor_new_strings((int64_t[]){1}, 1, (const char *const[]){"shared"}, NULL, NULL);
+    tact_tensor_t *ref = tact__tensor_ref(t);
+    tact_tensor_destroy(&t);
+    assert_string_elem(ref, 0, "shared", 6);
+    tact_tensor_destroy(&ref);
+}
+
+/* One numpy case: a string tensor of shape dims from bytes/lens, and numpy 1.26's str() of the
+ * same object array of bytes (what TensorFlow 1.x's print(sess.run(t)) shows). */
+typedef struct {
+    const char *name;
+    int ndims;
+    int64_t dims[3];
+    const char *const *bytes;
+    const size_t *lens;
+    const char *want;
+} string_format_case_t;
+
+static void test_format_strings_match_numpy(void **state)
+{
+    (void) state;
+    /* clang-format off */
+    const string_format_case_t cases[] = {
+        {"scalar", 0, {0}, (const char *const[]){"hi"}, NULL, "b'hi'"},
+        {"scalar empty", 0, {0}, (const char *const[]){""}, NULL, "b''"},
+        {"scalar nuls", 0, {0}, (const char *const[]){"a\0b\0"}, (const size_t[]){4},
+         "b'a\\x00b\\x00'"},
+        {"vector", 1, {2}, (const char *const[]){"a", "bc"}, NULL, "[b'a' b'bc']"},
+        {"one empty", 1, {1}, (const char *const[]){""}, NULL, "[b'']"},
+        {"quotes", 1, {4},
+         (const char *const[]){"it's", "say \"hi\"", "both ' and \"", "back\\slash"}, NULL,
+         "[b\"it's\" b'say \"hi\"' b'both \\' and \"' b'back\\\\slash']"},
+        {"escapes", 1, {5},
+         (const char *const[]){"\0", "a\0b", "\n\t\r", "\x7f\x80\xff", "\x1b\x01 ~"},
+         (const size_t[]){1, 3, 3, 3, 4},
+         "[b'\\x00' b'a\\x00b' b'\\n\\t\\r' b'\\x7f\\x80\\xff' b'\\x1b\\x01 ~']"},
+        {"matrix", 2, {2, 3}, (const char *const[]){"a", "bb", "ccc", "dddd", "e", "f"}, NULL,
+         "[[b'a' b'bb' b'ccc']\n [b'dddd' b'e' b'f']]"},
+        {"cube", 3, {2, 2, 2},
+         (const char *const[]){"", "x", "xx", "xxx", "xxxx", "xxxxx", "xxxxxx", "xxxxxxx"},
+         NULL,
+         "[[[b'' b'x']\n  [b'xx' b'xxx']]\n\n [[b'xxxx' b'xxxxx']\n  [b'xxxxxx' b'xxxxxxx']]]"},
+        {"empty", 2, {2, 0}, NULL, NULL, "[]"},
+        {"longer than a line", 1, {2},
+         (const char *const[]){"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+                               "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", "z"}, NULL,
+         "[b'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'\n"
+         " b'z']"},
+    };
+    /* clang-format on */
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const string_format_case_t *c = &cases[k];
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_tensor_t *t = tact_tensor_new_strings(c->dims, c->ndims, c->bytes, c->lens, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_format(t, c->want, c->name);
+        tact_tensor_destroy(&t);
+    }
+}
+
+/* Generated elements: b'word0' ... wrapped at 75 columns, and numpy's summaries over 1000
+ * elements ("..." rows and columns). */
+static void test_format_strings_wrap_and_summarise(void **state)
+{
+    (void) state;
+    char text[40 * 40][16];
+    const char *ptrs[40 * 40];
+    for (int i = 0; i < 40 * 40; i++) {
+        snprintf(text[i], sizeof text[i], "word%d", i);
+        ptrs[i] = text[i];
+    }
+    tact_tensor_t *t = tact_tensor_new_strings((int64_t[]){20}, 1, ptrs, NULL, NULL);
+    assert_format(t,
+                  "[b'word0' b'word1' b'word2' b'word3' b'word4' b'word5' b'word6' b'word7'\n"
+                  " b'word8' b'word9' b'word10' b'word11' b'word12' b'word13' b'word14'\n"
+                  " b'word15' b'word16' b'word17' b'word18' b'word19']",
+                  "wrap");
+    tact_tensor_destroy(&t);
+
+    for (int i = 0; i < 40 * 40; i++)
+        snprintf(text[i], sizeof text[i], "w%d", i);
+    t = tact_tensor_new_strings((int64_t[]){1001}, 1, ptrs, NULL, NULL);
+    assert_format(t, "[b'w0' b'w1' b'w2' ... b'w998' b'w999' b'w1000']", "summary");
+    tact_tensor_destroy(&t);
+
+    for (int i = 0; i < 40 * 40; i++)
+        snprintf(text[i], sizeof text[i], "%d", i);
+    t = tact_tensor_new_strings((int64_t[]){40, 40}, 2, ptrs, NULL, NULL);
+    assert_format(t,
+                  "[[b'0' b'1' b'2' ... b'37' b'38' b'39']\n"
+                  " [b'40' b'41' b'42' ... b'77' b'78' b'79']\n"
+                  " [b'80' b'81' b'82' ... b'117' b'118' b'119']\n"
+                  " ...\n"
+                  " [b'1480' b'1481' b'1482' ... b'1517' b'1518' b'1519']\n"
+                  " [b'1520' b'1521' b'1522' ... b'1557' b'1558' b'1559']\n"
+                  " [b'1560' b'1561' b'1562' ... b'1597' b'1598' b'1599']]",
+                  "summary 2-D");
+    tact_tensor_destroy(&t);
+}
+
+/* A long element is printed whole: its repr is built on the heap, not in a fixed buffer. */
+static void test_format_strings_long_element(void **state)
+{
+    (void) state;
+    size_t n = 5000;
+    char *big = malloc(n);
+    assert_non_null(big);
+    for (size_t i = 0; i < n; i++)
+        big[i] = i % 2 ? 'q' : '\0';
+    tact_tensor_t *t = tact_tensor_new_strings(NULL, 0, (const char *const[]){big}, &n, NULL);
+    size_t len = tact_tensor_format(t, NULL, 0);
+    assert_int_equal(len, 3 + 2500 * 4 + 2500);
+    char *buf = malloc(len + 1);
+    assert_non_null(buf);
+    assert_int_equal(tact_tensor_format(t, buf, len + 1), len);
+    assert_memory_equal(buf, "b'\\x00q\\x00q", 12);
+    assert_memory_equal(buf + len - 6, "\\x00q'", 6);
+    free(buf);
+    free(big);
+    tact_tensor_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -931,7 +1271,6 @@ int main(void)
         cmocka_unit_test(test_new_scalar),
         cmocka_unit_test(test_new_empty),
         cmocka_unit_test(test_new_max_dims),
-        cmocka_unit_test(test_new_string_is_unimplemented),
         cmocka_unit_test(test_new_invalid_dtype),
         cmocka_unit_test(test_new_bad_ndims),
         cmocka_unit_test(test_new_null_dims),
@@ -954,6 +1293,15 @@ int main(void)
         cmocka_unit_test(test_format_seed_cases),
         cmocka_unit_test(test_format_truncates),
         cmocka_unit_test(test_format_leaves_errno),
+        cmocka_unit_test(test_strings_from_c_strings),
+        cmocka_unit_test(test_strings_from_bytes_keep_nuls),
+        cmocka_unit_test(test_strings_null_data_is_empty),
+        cmocka_unit_test(test_strings_errors),
+        cmocka_unit_test(test_strings_clone_is_deep),
+        cmocka_unit_test(test_strings_internal_helpers),
+        cmocka_unit_test(test_format_strings_match_numpy),
+        cmocka_unit_test(test_format_strings_wrap_and_summarise),
+        cmocka_unit_test(test_format_strings_long_element),
     };
     return cmocka_run_group_tests_name("tensor", tests, NULL, NULL);
 }

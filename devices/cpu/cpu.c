@@ -208,6 +208,21 @@ static tact_code_t cpu_queue_op(const tact_node_t *node, const tact_tensor_t *co
     return TACT_CODE_OK;
 }
 
+/* ReaderRead: the next (key, value) record of the reader (input 0) from its queue of file
+ * names (input 1). */
+static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_reader_t *reader = tact__resources_reader(step->resources, op->inputs[0].op);
+    tact_queue_t *files = tact__resources_queue(step->resources, op->inputs[1].op);
+    tact_tensor_t *key = NULL, *value = NULL;
+    if (tact__reader_read(reader, files, &key, &value, &step->stop, st) != TACT_CODE_OK)
+        return cpu_fail_node(st, op);
+    step->values[node->out_slot] = (tact_value_t) { key, true };
+    step->values[node->out_slot + 1] = (tact_value_t) { value, true };
+    return TACT_CODE_OK;
+}
+
 static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
@@ -221,7 +236,9 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
                                                   true };
         return TACT_CODE_OK;
     case TACT_OP_NOOP:
-    case TACT_OP_QUEUE:  /* the queue is made on first use, by the ops on it */
+    case TACT_OP_QUEUE:  /* queues and readers are made on first use, by the ops on them */
+    case TACT_OP_TEXT_LINE_READER:
+    case TACT_OP_WHOLE_FILE_READER:
         return TACT_CODE_OK;
     default:
         break;
@@ -230,26 +247,27 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
         if (in[i] == NULL) {
-            /* An empty slot is a queue's handle (never a value) or a variable without a value
-             * yet; Assign does not read its variable. */
+            /* An empty slot is a resource's handle (a queue, a reader: never a value) or a
+             * variable without a value yet. Ops that take the resource by reference (Assign,
+             * queue and reader ops) do not read it. */
             const tact_op_t *src = op->inputs[i].op;
-            if (src->kind == TACT_OP_QUEUE && i == 0 && tact__op_kind_uses_queue(op->kind))
+            if (tact__op_input_is_handle(op->kind, i) &&
+                (src->kind != TACT_OP_VARIABLE || op->kind == TACT_OP_ASSIGN))
                 continue;
-            TACT_ASSERT(src->kind == TACT_OP_VARIABLE || src->kind == TACT_OP_QUEUE);
-            if (src->kind == TACT_OP_QUEUE) {
-                tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                           "%s: input %d is the queue '%s', which has no value",
-                           tact__op_kind_type(op->kind), i, src->name);
-                return cpu_fail_node(st, op);
-            }
-            if (!(i == 0 && tact__op_kind_assigns(op->kind)))
+            if (src->kind == TACT_OP_VARIABLE)
                 return cpu_uninitialized(src, op, st);
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: input %d is the %s '%s', which has "
+                       "no value", tact__op_kind_type(op->kind), i,
+                       tact__op_kind_type(src->kind), src->name);
+            return cpu_fail_node(st, op);
         }
     }
     if (tact__op_kind_assigns(op->kind))
         return cpu_assign(node, in, step, st);
     if (tact__op_kind_uses_queue(op->kind))
         return cpu_queue_op(node, in, step, st);
+    if (op->kind == TACT_OP_READER_READ)
+        return cpu_reader_read(node, step, st);
     if (tact__op_kind_random(op->kind))
         return cpu_random_node(node, step, st);
 

@@ -441,7 +441,7 @@ static bool cpu_cast_supported(tact_dtype_t from, tact_dtype_t to)
     if (!tact__dtype_valid(from) || !tact__dtype_valid(to))
         return false;
     if (from == to)
-        return tact_dtype_size(from) > 0;
+        return true; /* a copy; strings element by element */
     return cpu_cast_table[from][to] != NULL;
 }
 
@@ -453,8 +453,7 @@ static tact_code_t cpu_cast(const tact_op_t *op, const tact_tensor_t *const *in,
     if (!cpu_cast_supported(from, to))
         return cpu_fail_dtype(op, from, st);
     if (from == to) {
-        if (out->nbytes > 0)
-            memcpy(out->data, in[0]->data, out->nbytes);
+        tact__tensor_copy_elements(out, 0, in[0], 0, out->nelems);
     } else {
         cpu_cast_table[from][to](in[0]->data, out->data, out->nelems);
     }
@@ -628,9 +627,9 @@ static tact_code_t cpu_reduce(const tact_op_t *op, const tact_tensor_t *const *i
 /* Transpose                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Moves of 1-, 4- and 8-byte elements (bool; float32, int32; float64, int64). The 2-D case
- * goes in 32x32 tiles so both sides stay in cache; the general case walks the output in
- * order, reading the input through the permuted strides. */
+/* Moves of 1-, 4- and 8-byte elements (bool; float32, int32; float64, int64, and the indices
+ * of string elements). The 2-D case goes in 32x32 tiles so both sides stay in cache; the
+ * general case walks the output in order, reading the input through the permuted strides. */
 #define CPU_TRANSPOSE(name, T)                                                                     \
     static void cpu_transpose2d_##name(const void *restrict vx, void *restrict vo, int64_t rows,   \
                                        int64_t cols)                                               \
@@ -677,8 +676,9 @@ static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const
                                  tact_tensor_t *out, tact_status_t *st)
 {
     const tact_tensor_t *x = in[0];
+    bool strings = x->dtype == TACT_DTYPE_STRING;
     size_t esz = tact_dtype_size(x->dtype);
-    if (esz != 1 && esz != 4 && esz != 8)
+    if (!strings && esz != 1 && esz != 4 && esz != 8)
         return cpu_fail_dtype(op, x->dtype, st);
     if (x->nelems == 0)
         return TACT_CODE_OK;
@@ -715,7 +715,7 @@ static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const
         }
     }
     if (ng <= 1) {
-        memcpy(out->data, x->data, out->nbytes);
+        tact__tensor_copy_elements(out, 0, x, 0, x->nelems);
         return TACT_CODE_OK;
     }
     int64_t gdim[TACT_MAX_DIMS];
@@ -732,31 +732,50 @@ static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const
                 gstride[g] *= gdim[h];
     }
 
+    /* Strings: the same moves on the elements' indices, then each output element copies the
+     * string its index names (an element owns its bytes, so pointers are never moved). */
+    const void *src = x->data;
+    void *dst = out->data;
+    int64_t *idx = NULL;
+    if (strings) {
+        idx = tact__malloc((size_t) x->nelems * 2 * sizeof *idx);
+        for (int64_t i = 0; i < x->nelems; i++)
+            idx[i] = i;
+        src = idx;
+        dst = idx + x->nelems;
+        esz = sizeof *idx;
+    }
     if (ng == 2) {
         /* The input is [gdim[1], gdim[0]] and the output its transpose. */
         switch (esz) {
         case 1:
-            cpu_transpose2d_u8(x->data, out->data, gdim[1], gdim[0]);
+            cpu_transpose2d_u8(src, dst, gdim[1], gdim[0]);
             break;
         case 4:
-            cpu_transpose2d_u32(x->data, out->data, gdim[1], gdim[0]);
+            cpu_transpose2d_u32(src, dst, gdim[1], gdim[0]);
             break;
         default:
-            cpu_transpose2d_u64(x->data, out->data, gdim[1], gdim[0]);
+            cpu_transpose2d_u64(src, dst, gdim[1], gdim[0]);
             break;
         }
     } else {
         switch (esz) {
         case 1:
-            cpu_transposend_u8(x->data, out->data, ng, gdim, gstride, x->nelems);
+            cpu_transposend_u8(src, dst, ng, gdim, gstride, x->nelems);
             break;
         case 4:
-            cpu_transposend_u32(x->data, out->data, ng, gdim, gstride, x->nelems);
+            cpu_transposend_u32(src, dst, ng, gdim, gstride, x->nelems);
             break;
         default:
-            cpu_transposend_u64(x->data, out->data, ng, gdim, gstride, x->nelems);
+            cpu_transposend_u64(src, dst, ng, gdim, gstride, x->nelems);
             break;
         }
+    }
+    if (strings) {
+        const int64_t *from = idx + x->nelems;
+        for (int64_t i = 0; i < x->nelems; i++)
+            tact__tensor_copy_elements(out, i, x, from[i], 1);
+        free(idx);
     }
     return TACT_CODE_OK;
 }
@@ -1083,15 +1102,15 @@ static tact_code_t cpu_random(const tact_op_t *op, const tact_tensor_t *const *i
 /* Copies, NoOp and the table                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Identity and Reshape: the same bytes under the output's shape. */
+/* Identity and Reshape: the same elements under the output's shape (strings copied one by
+ * one, never their pointers). */
 static tact_code_t cpu_copy(const tact_op_t *op, const tact_tensor_t *const *in, tact_tensor_t *out,
                             tact_status_t *st)
 {
-    if (tact_dtype_size(in[0]->dtype) == 0 || in[0]->dtype != out->dtype)
+    if (in[0]->dtype != out->dtype)
         return cpu_fail_dtype(op, in[0]->dtype, st);
-    TACT_ASSERT(in[0]->nbytes == out->nbytes);
-    if (out->nbytes > 0)
-        memcpy(out->data, in[0]->data, out->nbytes);
+    TACT_ASSERT(in[0]->nelems == out->nelems);
+    tact__tensor_copy_elements(out, 0, in[0], 0, out->nelems);
     return TACT_CODE_OK;
 }
 
@@ -1134,9 +1153,10 @@ bool tact__cpu_kernel_supports(const tact_op_t *op)
     /* Variables live in the session's host resources; the executor reads and assigns them
      * (AssignAdd and AssignSub through Add's and Sub's loops). */
     if (op->kind == TACT_OP_VARIABLE || op->kind == TACT_OP_ASSIGN)
-        return tact_dtype_size(op->out_dtype[0]) > 0;
+        return tact__dtype_valid(op->out_dtype[0]); /* values are cloned: strings too */
     /* Queues live in the session's host resources; the executor runs their ops. */
-    if (op->kind == TACT_OP_QUEUE || tact__op_kind_uses_queue(op->kind))
+    if (op->kind == TACT_OP_QUEUE || tact__op_kind_uses_queue(op->kind) ||
+        tact__op_kind_is_reader(op->kind) || op->kind == TACT_OP_READER_READ)
         return true;
     if (op->kind == TACT_OP_ASSIGN_ADD || op->kind == TACT_OP_ASSIGN_SUB)
         return cpu_binary_table[TACT_OP_ADD][op->out_dtype[0]].vv != NULL;
@@ -1160,7 +1180,7 @@ bool tact__cpu_kernel_supports(const tact_op_t *op)
     case TACT_OP_IDENTITY:
     case TACT_OP_RESHAPE:
     case TACT_OP_TRANSPOSE:
-        return tact_dtype_size(dt) > 0;
+        return true; /* every dtype, strings included */
     case TACT_OP_ADD:
     case TACT_OP_SUB:
     case TACT_OP_MUL:

@@ -70,7 +70,9 @@ TACT_API tact_output_t tact_tanh(tact_graph_t *g, tact_output_t x, const char *n
 TACT_API tact_output_t tact_softmax(tact_graph_t *g, tact_output_t x, const char *name,
                                     tact_status_t *st);
 
-/* tf.cast. Float to integer truncates toward zero; to bool is "!= 0". Default name "Cast". */
+/* tf.cast. Float to integer truncates toward zero; to bool is "!= 0"; strings cast only to
+ * strings (other casts from or to them are UNIMPLEMENTED, as in TensorFlow). Default name
+ * "Cast". */
 TACT_API tact_output_t tact_cast(tact_graph_t *g, tact_output_t x, tact_dtype_t dtype,
                                  const char *name, tact_status_t *st);
 

@@ -92,6 +92,19 @@ TACT_API void tact_session_destroy(tact_session_t **s_p);
 /* The session's graph. Borrowed; valid until the session is destroyed. */
 TACT_API tact_graph_t *tact_session_graph(const tact_session_t *s);
 
+/* One device of a session, as TensorFlow's Session.list_devices() describes it. */
+typedef struct tact_device_info {
+    char name[96];                /* "/job:localhost/replica:0/task:0/device:CPU:0" */
+    char kind[16];                /* "CPU" */
+    int64_t memory_limit;         /* bytes; 268435456 for CPU devices, as TensorFlow reports */
+    char description[96];         /* "device: CPU:0, 2 cores" */
+} tact_device_info_t;
+
+/* Write up to `max` of the session's devices into out[] (CPU:0 first) and return how many
+ * the session has (which may be more than max). Thread-safe. REQUIRES: s is open or closed
+ * but not destroyed. */
+TACT_API int tact_session_list_devices(const tact_session_t *s, tact_device_info_t *out, int max);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Default sessions (TensorFlow's `with sess.as_default():`)                                 */
 /* ------------------------------------------------------------------------------------------ */

@@ -26,6 +26,7 @@
 #include <tact/log.h>
 #include <tact/ops.h>
 #include <tact/queue.h>
+#include <tact/reader.h>
 #include <tact/session.h>
 #include <tact/status.h>
 #include <tact/tensor.h>
