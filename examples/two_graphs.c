@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Scenario S7: two graphs, each with its own variable `v` (default name "Variable" in both),
- * each run in a session of its own. Inside each `with` block the session's graph is the
- * default graph, so the initializer made there belongs to it.
+/* Two graphs, each with its own variable "v", each run in a session of its own. Inside each
+ * `with` block the session's graph is the default graph, so the initializer made there
+ * belongs to it.
  *
- *     g1 = tf.Graph()
- *     with g1.as_default():
- *         v = tf.Variable([0.])
- *     g2 = tf.Graph()
- *     with g2.as_default():
- *         v = tf.Variable([1.])
- *     for g in (g1, g2):
- *         with tf.Session(graph=g) as s:
- *             s.run(tf.global_variables_initializer())
- *             print(s.run(g.get_tensor_by_name('Variable:0')))
+ *     g_1 = tf.Graph()
+ *     with g_1.as_default():
+ *         v = tf.get_variable("v", [1], initializer=tf.zeros_initializer())
+ *     g_2 = tf.Graph()
+ *     with g_2.as_default():
+ *         v = tf.get_variable("v", [1], initializer=tf.ones_initializer())
+ *     for g in (g_1, g_2):
+ *         with tf.Session(graph=g) as sess:
+ *             sess.run(tf.global_variables_initializer())
+ *             print(sess.run(g.get_tensor_by_name("v:0")))
  *     # [0.]
  *     # [1.]
  */
@@ -21,13 +21,12 @@
 #include <tact/scope.h>
 #include <tact/tact.h>
 
-/* A new graph holding one variable initialised to [value]. Caller owns the result. */
-static tact_graph_t *graph_with_variable(float value, tact_status_t *st)
+/* A new graph holding the variable "v" of shape [1] made by `init`. Caller owns it. */
+static tact_graph_t *graph_with_variable(tact_initializer_t init, tact_status_t *st)
 {
     tact_graph_t *g = tact_graph_new();
     TACT_DEFAULT_GRAPH_SCOPE(g);  /* `with g.as_default():` builders given NULL use g */
-    tact_auto(tensor) init = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 1 }, 1, &value, st);
-    tact_variable(NULL, tact_constant(NULL, init, NULL, st), NULL, st);
+    tact_get_variable(NULL, "v", TACT_DTYPE_F32, (int64_t[]) { 1 }, 1, &init, st);
     return g;
 }
 
@@ -39,7 +38,7 @@ static void print_variable(tact_graph_t *g, tact_status_t *st)
         return;
     /* Inside the block g is the default graph and s the default session. */
     tact_op_run(tact_global_variables_initializer(NULL, st), NULL, 0, NULL, st);
-    tact_output_t v = tact_graph_output(tact_graph_get_default(), "Variable:0", st);
+    tact_output_t v = tact_graph_output(tact_graph_get_default(), "v:0", st);
     tact_auto(tensor) value = tact_eval(v, NULL, 0, NULL, st);
     if (value != NULL) {
         char text[64];
@@ -51,8 +50,8 @@ static void print_variable(tact_graph_t *g, tact_status_t *st)
 int main(void)
 {
     tact_status_t st = TACT_STATUS_INIT;
-    tact_auto(graph) g1 = graph_with_variable(0.0f, &st);
-    tact_auto(graph) g2 = graph_with_variable(1.0f, &st);
+    tact_auto(graph) g1 = graph_with_variable(tact_zeros_initializer(), &st);
+    tact_auto(graph) g2 = graph_with_variable(tact_ones_initializer(), &st);
     print_variable(g1, &st);
     print_variable(g2, &st);
     if (st.code != TACT_CODE_OK) {
