@@ -28,6 +28,10 @@ typedef struct tact_node {
     int out_slot;                 /* output 0; output k is out_slot + k. -1: no outputs */
     int n_release;
     const int *release_slots;     /* slots whose last reader is this node: free after it */
+    int index;                    /* in the plan: what other devices' waits name */
+    int n_wait;
+    const int *wait_nodes;        /* nodes on other devices that must finish first */
+    bool signal;                  /* nodes on other devices wait for this one */
 } tact_node_t;
 
 struct tact_resources;
@@ -38,7 +42,17 @@ typedef struct tact_step {
     tact_value_t *values;
     struct tact_resources *resources;
     tact_stop_t stop;             /* deadline, cancellation, the session's close */
+    _Atomic uint32_t *done;       /* by node index, for plans over several devices, else NULL */
+    atomic_bool failed;           /* a fragment failed: the others stop waiting */
 } tact_step_t;
+
+/* Wait until every node `node` waits for has finished (another device's fragment runs it).
+ * CANCELLED when a fragment failed meanwhile, or the step's stop reasons. */
+tact_code_t tact__step_wait(tact_step_t *step, const tact_node_t *node, tact_status_t *st);
+/* Mark `node` finished for the nodes that wait on it. */
+void tact__step_signal(tact_step_t *step, const tact_node_t *node);
+/* Mark the step failed and wake every waiter. */
+void tact__step_fail(tact_step_t *step);
 
 /* A topologically ordered list of nodes that all run on one device. */
 typedef struct tact_fragment {

@@ -4,6 +4,7 @@
  * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
  * topological order for free. */
 #include "runtime/plan.h"
+#include "runtime/sched.h"
 
 #define ENDPOINT_KEY(out) (((int64_t) (out).op->id << 8) | (int64_t) (out).index)
 
@@ -118,7 +119,8 @@ static void plan_builder_fini(plan_builder_t *b)
     free(b->n_fed);
 }
 
-tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, tact_status_t *st)
+tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
+                             bool allow_soft_placement, tact_status_t *st)
 {
     if (tact__failed(st))
         return NULL;
@@ -167,20 +169,63 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
         b.n_slots += op->n_outputs;
     }
 
-    /* 3. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
-     * it); fetched slots live to the end of the run. */
+    /* 3. Placement: a device per node. */
+    int *dev_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *dev_of);
+    if (tact__sched_place(order, n_nodes, devs, n_devs, allow_soft_placement, dev_of, st) !=
+        TACT_CODE_OK) {
+        free(dev_of);
+        free(order);
+        plan_builder_fini(&b);
+        return NULL;
+    }
+    int *node_of = tact__malloc((size_t) b.n_ids * sizeof *node_of);  /* op id -> node */
+    for (int n = 0; n < n_nodes; n++)
+        node_of[order[n]->id] = n;
+
+    /* 4. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
+     * it); fetched slots, and slots read on another device than their producer's (or feeds
+     * read on several devices), live to the end of the run. */
     int *last = tact__malloc((size_t) b.n_slots * sizeof *last);
     bool *keep = tact__malloc((size_t) b.n_slots * sizeof *keep);
-    for (int s = 0; s < b.n_slots; s++)
+    int *slot_dev = tact__malloc((size_t) b.n_slots * sizeof *slot_dev);
+    for (int s = 0; s < b.n_slots; s++) {
         last[s] = -1;
+        slot_dev[s] = -1;
+    }
     for (int i = 0; i < sig->n_fetches; i++)
         keep[plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index)] = true;
     for (int n = 0; n < n_nodes; n++) {
         const tact_op_t *op = order[n];
-        for (int k = 0; k < op->n_outputs; k++)
+        for (int k = 0; k < op->n_outputs; k++) {
             last[b.base[op->id] + k] = n;
-        for (int i = 0; i < op->n_inputs; i++)
-            last[plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index)] = n;
+            slot_dev[b.base[op->id] + k] = dev_of[n];
+        }
+        for (int i = 0; i < op->n_inputs; i++) {
+            int slot = plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index);
+            last[slot] = n;
+            if (slot_dev[slot] < 0)
+                slot_dev[slot] = dev_of[n];  /* a feed: first reader's device */
+            else if (slot_dev[slot] != dev_of[n])
+                keep[slot] = true;
+        }
+    }
+
+    /* 5. Cross-device edges: a node waits for each producer (data or control) placed on
+     * another device; such producers signal when done. Host devices share memory, so the
+     * value itself moves by pointer through its slot. */
+    bool *signals = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *signals);
+    int n_waits = 0;
+    for (int n = 0; n < n_nodes; n++) {
+        const tact_op_t *op = order[n];
+        for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
+            bool data = i < op->n_inputs;
+            const tact_op_t *src = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
+            if (b.base[src->id] < 0 || (data && plan_feed_index(sig, src, op->inputs[i].index) >= 0) ||
+                dev_of[node_of[src->id]] == dev_of[n])
+                continue;  /* no producer runs (fed), or it runs on this device */
+            signals[node_of[src->id]] = true;
+            n_waits++;
+        }
     }
     /* Releases grouped by node (a counting sort of the slots by last use). */
     int *rel_start = tact__malloc((size_t) (n_nodes + 1) * sizeof *rel_start);
@@ -194,13 +239,15 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     for (int n = 0; n < n_nodes; n++)
         rel_start[n + 1] += rel_start[n];
 
-    /* 4. Nodes and the one fragment (placement across devices comes with the scheduler). */
+    /* 6. Nodes, grouped into one fragment per device (each in topological order). */
     tact_plan_t *plan = tact__malloc(sizeof *plan);
     plan->n_slots = b.n_slots;
+    plan->n_nodes = n_nodes;
     plan->nodes = tact__malloc((size_t) n_nodes * sizeof *plan->nodes);
-    plan->ints = tact__malloc((size_t) (n_in_total + n_release) * sizeof *plan->ints);
+    plan->ints = tact__malloc((size_t) (n_in_total + n_release + n_waits) * sizeof *plan->ints);
     int *ints = plan->ints;
     int *rel = ints + n_in_total;  /* release lists, after every input list */
+    int *waits = rel + n_release;  /* wait lists last */
     for (int s = 0; s < b.n_slots; s++) {
         if (!keep[s] && last[s] >= 0)
             rel[rel_start[last[s]]++] = s;
@@ -208,29 +255,61 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     for (int n = n_nodes; n > 0; n--)  /* the fill advanced each start to the next one's */
         rel_start[n] = rel_start[n - 1];
     rel_start[0] = 0;
-    for (int n = 0; n < n_nodes; n++) {
-        const tact_op_t *op = order[n];
-        tact_node_t *node = &plan->nodes[n];
-        node->op = op;
-        node->n_in = op->n_inputs;
-        node->in_slots = ints;
-        for (int i = 0; i < op->n_inputs; i++)
-            *ints++ = plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index);
-        node->out_slot = op->n_outputs > 0 ? b.base[op->id] : -1;
-        node->release_slots = rel + rel_start[n];
-        node->n_release = rel_start[n + 1] - rel_start[n];
+    plan->fragments = tact__malloc((size_t) (n_devs ? n_devs : 1) * sizeof *plan->fragments);
+    plan->n_fragments = 0;
+    int placed = 0;
+    for (int d = 0; d < n_devs; d++) {
+        tact_fragment_t *frag = &plan->fragments[plan->n_fragments];
+        *frag = (tact_fragment_t) { .dev = &devs[d], .nodes = plan->nodes + placed };
+        for (int n = 0; n < n_nodes; n++) {
+            if (dev_of[n] != d)
+                continue;
+            const tact_op_t *op = order[n];
+            tact_node_t *node = &plan->nodes[placed++];
+            node->op = op;
+            node->index = n;
+            node->n_in = op->n_inputs;
+            node->in_slots = ints;
+            for (int i = 0; i < op->n_inputs; i++)
+                *ints++ = plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index);
+            node->out_slot = op->n_outputs > 0 ? b.base[op->id] : -1;
+            node->release_slots = rel + rel_start[n];
+            node->n_release = rel_start[n + 1] - rel_start[n];
+            node->signal = signals[n];
+            node->wait_nodes = waits;
+            for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
+                bool data = i < op->n_inputs;
+                const tact_op_t *src = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
+                if (b.base[src->id] < 0 ||
+                    (data && plan_feed_index(sig, src, op->inputs[i].index) >= 0) ||
+                    dev_of[node_of[src->id]] == d)
+                    continue;
+                *waits++ = node_of[src->id];
+            }
+            node->n_wait = (int) (waits - node->wait_nodes);
+            tact_op_kind_t k = op->kind;
+            if (k == TACT_OP_QUEUE_ENQUEUE || k == TACT_OP_QUEUE_ENQUEUE_MANY ||
+                k == TACT_OP_QUEUE_DEQUEUE || k == TACT_OP_QUEUE_DEQUEUE_MANY ||
+                k == TACT_OP_READER_READ)
+                frag->blocking = true;
+            frag->n_nodes++;
+        }
+        if (frag->n_nodes > 0)
+            plan->n_fragments++;
     }
-    plan->n_fragments = n_nodes > 0 ? 1 : 0;
-    plan->fragments = tact__malloc(sizeof *plan->fragments);
-    plan->fragments[0] = (tact_fragment_t) { .dev = dev, .n_nodes = n_nodes,
-                                             .nodes = plan->nodes };
-    for (int n = 0; n < n_nodes; n++) {
-        tact_op_kind_t k = plan->nodes[n].op->kind;
-        if (k == TACT_OP_QUEUE_ENQUEUE || k == TACT_OP_QUEUE_ENQUEUE_MANY ||
-            k == TACT_OP_QUEUE_DEQUEUE || k == TACT_OP_QUEUE_DEQUEUE_MANY ||
-            k == TACT_OP_READER_READ)
-            plan->fragments[0].blocking = true;
+    plan->placement = dev_of;  /* by node index, for the placement log and report */
+    plan->by_index = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *plan->by_index);
+    plan->node_frag = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *plan->node_frag);
+    for (int k = 0; k < n_nodes; k++) {
+        const tact_node_t *node = &plan->nodes[k];
+        plan->by_index[node->index] = node;
+        plan->node_frag[node->index] = (tact_fragment_t) { .dev = &devs[dev_of[node->index]],
+                                                           .n_nodes = 1, .nodes = node };
     }
+    plan->order = order;
+    free(signals);
+    free(slot_dev);
+    free(node_of);
     plan->n_feeds = sig->n_feeds;
     plan->feed_slots = tact__malloc((size_t) sig->n_feeds * sizeof(int));
     for (int i = 0; i < sig->n_feeds; i++)
@@ -246,7 +325,6 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, t
     free(rel_start);
     free(last);
     free(keep);
-    free(order);
     plan_builder_fini(&b);
     return plan;
 }
@@ -262,6 +340,10 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     free(plan->fragments);
     free(plan->nodes);
     free(plan->ints);
+    free(plan->placement);
+    free(plan->order);
+    free(plan->by_index);
+    free(plan->node_frag);
     free(plan);
     *plan_p = NULL;
 }

@@ -29,9 +29,14 @@ typedef struct tact_plan {
     int n_fetches;
     int *fetch_slots;             /* per signature fetch */
     int n_fragments;
-    tact_fragment_t *fragments;
+    tact_fragment_t *fragments;   /* one per device that runs something, CPU:0 first */
+    int n_nodes;
     tact_node_t *nodes;           /* storage behind the fragments */
-    int *ints;                    /* storage behind the nodes' slot lists */
+    int *ints;                    /* storage behind the nodes' slot and wait lists */
+    const tact_op_t **order;      /* the ops by node index (topological order) */
+    const tact_node_t **by_index; /* the nodes by node index */
+    tact_fragment_t *node_frag;   /* by node index: a one-node fragment on the node's device */
+    int *placement;               /* by node index: the index of its device */
 } tact_plan_t;
 
 /* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must
@@ -43,9 +48,11 @@ static inline int tact__signature_n_keys(const tact_signature_t *sig)
     return sig->n_feeds + sig->n_fetches + sig->n_targets + 3;
 }
 
-/* Build the plan of `sig` over `g`, running every node on `dev`. On failure (an unfed
- * placeholder the fetches need) returns NULL with `st` filled. Caller owns the result. */
-tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *dev, tact_status_t *st);
+/* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/sched.h). On failure
+ * (an unfed placeholder the fetches need, an op that cannot be placed) returns NULL with `st`
+ * filled. Caller owns the result. */
+tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
+                             bool allow_soft_placement, tact_status_t *st);
 
 void tact__plan_destroy(tact_plan_t **plan_p);
 

@@ -6,6 +6,7 @@
 #include "devices/cpu/cpu.h"
 #include "runtime/log.h"
 #include "runtime/registry.h"
+#include "runtime/sched.h"
 
 /* How long a client spins for the actors' replies before it sleeps. */
 #define SESSION_REPLY_SPIN_NS 50000
@@ -66,6 +67,8 @@ static void session_free(tact_session_t *s)
 {
     free(s->pools);
     free(s->devices);
+    free(s->device_names);
+    free(s->placed);
     free(s->visible_device_list);
     pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->close_lock);
@@ -132,6 +135,11 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
         tact__status_merge(st, &err);
         return NULL;
     }
+    s->device_names = tact__malloc((size_t) s->n_devices * sizeof *s->device_names);
+    for (int i = 0; i < s->n_devices; i++)
+        tact__sched_device_name(&s->devices[i], s->device_names[i], sizeof s->device_names[i]);
+    if (c->log_device_placement)  /* CPU devices have no physical description, as in TF */
+        tact__log(TACT_LOG_INFO, "Device mapping: no known devices.");
     return s;
 }
 
@@ -306,6 +314,48 @@ tact_graph_t *tact_session_graph(const tact_session_t *s)
 /* The plan cache                                                                             */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Remember where each op of a new plan runs (tact_session_op_device) and, with
+ * log_device_placement, log it in TensorFlow's form and order: other ops in creation order,
+ * then generators (ops without inputs). Called with cache_lock held. */
+static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
+{
+    for (int n = 0; n < plan->n_nodes; n++) {
+        const tact_op_t *op = plan->order[n];
+        if (op->id >= s->n_placed) {
+            int cap = s->n_placed ? s->n_placed : 64;
+            while (cap <= op->id)
+                cap *= 2;
+            s->placed = tact__realloc(s->placed, (size_t) cap * sizeof *s->placed);
+            for (int i = s->n_placed; i < cap; i++)
+                atomic_init(&s->placed[i], -1);
+            s->n_placed = cap;
+        }
+        atomic_store(&s->placed[op->id], plan->placement[n]);
+    }
+    if (!s->config.log_device_placement)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int n = 0; n < plan->n_nodes; n++) {
+            const tact_op_t *op = plan->order[n];
+            if ((op->n_inputs == 0) != (pass == 1))
+                continue;
+            char name[96];
+            tact__log(TACT_LOG_INFO, "%s: (%s): %s", op->name, tact__op_kind_type(op->kind),
+                      tact__sched_device_name(&s->devices[plan->placement[n]], name,
+                                              sizeof name));
+        }
+    }
+}
+
+const char *tact_session_op_device(tact_session_t *s, const tact_op_t *op)
+{
+    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION && op != NULL);
+    pthread_mutex_lock(&s->cache_lock);
+    int d = op->id < s->n_placed ? atomic_load(&s->placed[op->id]) : -1;
+    pthread_mutex_unlock(&s->cache_lock);
+    return d >= 0 ? s->device_names[d] : NULL;
+}
+
 static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, int n_keys,
                                        uint64_t hash)
 {
@@ -332,7 +382,8 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
     tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
     if (plan == NULL) {
         /* Built outside the lock: plans are pure, and a racing twin is simply dropped. */
-        tact_plan_t *fresh = tact__plan_build(sig, &s->devices[0], st);
+        tact_plan_t *fresh = tact__plan_build(sig, s->devices, s->n_devices,
+                                              s->config.allow_soft_placement, st);
         if (fresh != NULL) {
             pthread_mutex_lock(&s->cache_lock);
             plan = session_cache_find(s, keys, n_keys, hash);
@@ -341,6 +392,7 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
                 fresh->next = atomic_load_explicit(head, memory_order_relaxed);
                 atomic_store_explicit(head, fresh, memory_order_release);  /* publish */
                 atomic_fetch_add(&s->n_plans, 1);
+                session_record_placement(s, fresh);
                 plan = fresh;
                 fresh = NULL;
             }
@@ -520,8 +572,32 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         tact_device_t *dev = plan->fragments[0].dev;
         return dev->iface->run(dev, &plan->fragments[0], step, st);
     }
+    /* Several host devices: this thread runs every node in the plan's topological order, each
+     * with its own device's kernels. Host devices share memory, so nothing is copied, and no
+     * actor ever waits for another device's fragment: pools of actors waiting on each other
+     * across concurrent runs could otherwise deadlock. */
+    bool all_host = true;
+    for (int f = 0; f < plan->n_fragments; f++)
+        all_host = all_host && plan->fragments[f].dev->iface->caller_may_run;
+    if (all_host) {
+        for (int n = 0; n < plan->n_nodes; n++) {
+            const tact_fragment_t *one = &plan->node_frag[n];
+            if (one->dev->iface->run(one->dev, one, step, st) != TACT_CODE_OK)
+                return st->code;
+        }
+        return TACT_CODE_OK;
+    }
     tact_status_t frag_st[8];
     TACT_ASSERT(plan->n_fragments <= 8);
+    _Atomic uint32_t stack_done[SESSION_STACK_SLOTS];
+    _Atomic uint32_t *node_done = NULL;
+    if (plan->n_fragments > 1) {  /* fragments wait on each other's nodes */
+        node_done = plan->n_nodes <= SESSION_STACK_SLOTS
+                        ? stack_done : tact__malloc((size_t) plan->n_nodes * sizeof *node_done);
+        for (int n = 0; n < plan->n_nodes; n++)
+            atomic_init(&node_done[n], 0);
+        step->done = node_done;
+    }
     tact_completion_t done;
     tact__completion_init(&done, (uint32_t) plan->n_fragments);
     for (int f = 0; f < plan->n_fragments; f++) {
@@ -536,8 +612,18 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         }
     }
     tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
-    for (int f = 0; f < plan->n_fragments; f++)
-        tact__status_merge(st, &frag_st[f]);
+    if (node_done != NULL && node_done != stack_done)
+        free(node_done);
+    step->done = NULL;
+    /* The first real error: a fragment that only stopped because another failed says
+     * "Run call was cancelled" and comes second. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int f = 0; f < plan->n_fragments; f++) {
+            bool follower = frag_st[f].code == TACT_CODE_CANCELLED && atomic_load(&step->failed);
+            if (follower == (pass == 1))
+                tact__status_merge(st, &frag_st[f]);
+        }
+    }
     return tact__failed(st) ? st->code : TACT_CODE_OK;
 }
 

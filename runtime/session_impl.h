@@ -24,6 +24,9 @@ struct tact_session {
     tact_device_t *devices;       /* CPU:0 first: the client device */
     tact_device_pool_t **pools;   /* one actor pool per device */
     tact_resources_t *resources;  /* variable values; released by close */
+    char (*device_names)[96];     /* full names, by device index */
+    _Atomic int *placed;          /* by op id: the device index of its last placement, or -1 */
+    int n_placed;                 /* guarded by cache_lock */
 
     /* The plan cache: readers (every run) take no lock; writers take cache_lock. Chains
      * only grow at their heads and plans live until close, so a reader that loaded a head

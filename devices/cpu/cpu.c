@@ -286,8 +286,15 @@ static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
         if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
-            cpu_run_node(node, step, st) != TACT_CODE_OK)
+            (step->done != NULL && node->n_wait > 0 &&
+             tact__step_wait(step, node, st) != TACT_CODE_OK) ||
+            cpu_run_node(node, step, st) != TACT_CODE_OK) {
+            if (step->done != NULL)
+                tact__step_fail(step);  /* the other devices' fragments stop waiting */
             return st->code;
+        }
+        if (step->done != NULL && node->signal)
+            tact__step_signal(step, node);
         for (int r = 0; r < node->n_release; r++)
             tact__value_release(step->values, node->release_slots[r]);
     }

@@ -100,6 +100,13 @@ typedef struct tact_device_info {
     char description[96];         /* "device: CPU:0, 2 cores" */
 } tact_device_info_t;
 
+/* Where `op` ran: the full name of the device the session placed it on for its most recent
+ * new run signature ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when no run of
+ * this session has needed it yet. Borrowed; valid until the session is destroyed.
+ * Thread-safe. The same placements are logged, with config.log_device_placement, as
+ * TensorFlow prints them ("MatMul: (MatMul): /job:localhost/...") at INFO level. */
+TACT_API const char *tact_session_op_device(tact_session_t *s, const tact_op_t *op);
+
 /* Write up to `max` of the session's devices into out[] (CPU:0 first) and return how many
  * the session has (which may be more than max). Thread-safe. REQUIRES: s is open or closed
  * but not destroyed. */

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/* Placement and cross-device runs on several CPU devices (device_count.cpu): device scopes,
+ * generators beside their consumers, soft placement and its errors, the placement log and
+ * report, values across 2 and 3 devices, and a failing fragment stopping the others.
+ *
+ * The simplest use:
+ *     tact_config_t c = { .device_count.cpu = 2 };
+ *     { TACT_DEVICE_SCOPE(g, "/cpu:1"); y = tact_multiply(g, x, two, NULL, &st); }
+ *     tact_session_op_device(s, y.op);   // "/job:localhost/replica:0/task:0/device:CPU:1"
+ */
+#include "devices/cpu/cpu.h"
+#include "runtime/session_impl.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <tact/scope.h>
+
+#include "tests/test_util.h"
+
+#define CPU(n) "/job:localhost/replica:0/task:0/device:CPU:" #n
+
+static const float v6[] = { 1, 2, 3, 4, 5, 6 };
+
+/* a (2x3) and b (3x2) pinned by `scope` (NULL: none), c = matmul(a, b) unpinned. */
+static tact_output_t seed_matmul(tact_graph_t *g, const char *scope, const char *mm_scope,
+                                 tact_status_t *st)
+{
+    tact_output_t a, b, c;
+    {
+        TACT_DEVICE_SCOPE(g, scope);
+        a = tu_const_f32(g, (int64_t[]) { 2, 3 }, 2, v6, "a", st);
+        b = tu_const_f32(g, (int64_t[]) { 3, 2 }, 2, v6, "b", st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, mm_scope);
+        c = tact_matmul(g, a, b, false, false, NULL, st);
+    }
+    return c;
+}
+
+typedef struct log_capture {
+    char lines[16][160];
+    int n;
+} log_capture_t;
+
+static void capture(tact_log_level_t level, const char *msg, void *user)
+{
+    log_capture_t *c = user;
+    if (level == TACT_LOG_INFO && c->n < 16)
+        snprintf(c->lines[c->n++], sizeof c->lines[0], "%s", msg);
+}
+
+static void test_manual_placement_across_two_cpus(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = seed_matmul(g, "/cpu:1", NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_device(tact_op_input(c.op, 0).op), "/device:CPU:1");
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_config_t two_actors = { .device_count.cpu = 2, .executor = TACT_EXECUTOR_ACTORS };
+    const tact_config_t *configs[] = { &two, &two_actors };
+    for (int k = 0; k < 2; k++) {
+        tact_session_t *s = tu_session(g, configs[k]);
+        assert_null(tact_session_op_device(s, c.op));  /* nothing placed before a run */
+        tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+        tact_tensor_destroy(&r);
+        assert_string_equal(tact_session_op_device(s, c.op), CPU(0));
+        assert_string_equal(tact_session_op_device(s, tact_op_input(c.op, 0).op), CPU(1));
+        assert_string_equal(tact_session_op_device(s, tact_op_input(c.op, 1).op), CPU(1));
+        tact_session_destroy(&s);
+    }
+    tact_graph_destroy(&g);
+}
+
+typedef struct pipe_fx {
+    tact_graph_t *g;
+    tact_output_t x, w;
+} pipe_fx_t;
+
+/* x -> y = x * 2 on CPU:1 -> z = y + 1 on CPU:2 -> w = z * z on CPU:0. */
+static pipe_fx_t three_device_pipeline(tact_status_t *st)
+{
+    pipe_fx_t p = { .g = tact_graph_new() };
+    p.x = tact_placeholder(p.g, TACT_DTYPE_F32, (int64_t[]) { -1 }, 1, "x", st);
+    tact_output_t y, z;
+    {
+        TACT_DEVICE_SCOPE(p.g, "/device:CPU:1");
+        y = tact_multiply(p.g, p.x, tu_const_f32(p.g, NULL, 0, (float[]) { 2 }, "two", st), "y",
+                          st);
+    }
+    {
+        TACT_DEVICE_SCOPE(p.g, "/cpu:2");
+        z = tact_add(p.g, y, tu_const_f32(p.g, NULL, 0, (float[]) { 1 }, "one", st), "z", st);
+    }
+    p.w = tact_multiply(p.g, z, z, "w", st);
+    return p;
+}
+
+typedef struct pipe_worker {
+    tact_session_t *s;
+    pipe_fx_t *p;
+    int id, failures;
+} pipe_worker_t;
+
+static void *pipe_worker_main(void *arg)
+{
+    pipe_worker_t *w = arg;
+    for (int i = 0; i < 50; i++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        float v = (float) (w->id + i);
+        tact_tensor_t *xv = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 2 }, 1,
+                                            (float[]) { v, -v }, &st);
+        tact_feed_t f = { w->p->x, xv };
+        tact_tensor_t *r = NULL;
+        tact_session_run(w->s, &w->p->w, 1, &r, &f, 1, NULL, 0, &st);
+        const float *o = r ? tact_tensor_data(r) : NULL;
+        if (st.code != TACT_CODE_OK || o[0] != (2 * v + 1) * (2 * v + 1) ||
+            o[1] != (1 - 2 * v) * (1 - 2 * v))
+            w->failures++;
+        tact_tensor_destroy(&r);
+        tact_tensor_destroy(&xv);
+    }
+    return NULL;
+}
+
+static void test_pipeline_over_three_cpus(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    pipe_fx_t p = three_device_pipeline(&st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_config_t three = { .device_count.cpu = 3 };
+    tact_session_t *s = tu_session(p.g, &three);
+    pthread_t th[4];
+    pipe_worker_t w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (pipe_worker_t) { .s = s, .p = &p, .id = i };
+        pthread_create(&th[i], NULL, pipe_worker_main, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+    }
+    /* Generators follow their consumers: "two" feeds only y, on CPU:1. */
+    assert_string_equal(tact_session_op_device(s, tact_graph_op(p.g, "two")), CPU(1));
+    assert_string_equal(tact_session_op_device(s, tact_graph_op(p.g, "one")), CPU(2));
+    assert_string_equal(tact_session_op_device(s, p.w.op), CPU(0));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&p.g);
+}
+
+static void test_soft_placement_and_errors(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t gpu = seed_matmul(g, NULL, "/device:GPU:0", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    /* No GPU: without soft placement, every run that needs the op fails. */
+    tact_session_t *s = tu_session(g, NULL);
+    tact_status_t e = TACT_STATUS_INIT;
+    assert_null(tu_run1(s, gpu, NULL, 0, &e));
+    assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(e.msg, "Cannot assign a device for operation MatMul: Operation was "
+                                   "explicitly assigned to /device:GPU:0 but available devices "
+                                   "are [ " CPU(0) " ]"));
+    tact_session_destroy(&s);
+    /* With it: CPU:0. */
+    tact_config_t soft = { .allow_soft_placement = true };
+    s = tu_session(g, &soft);
+    tact_tensor_t *r = tu_run1(s, gpu, NULL, 0, &st);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, gpu.op), CPU(0));
+    tact_session_destroy(&s);
+
+    /* A CPU index the session lacks: both devices are listed; soft placement takes CPU:0. */
+    tact_graph_t *g2 = tact_graph_new();
+    tact_output_t far = seed_matmul(g2, NULL, "/cpu:3", &st);
+    tact_config_t two = { .device_count.cpu = 2 };
+    s = tu_session(g2, &two);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tu_run1(s, far, NULL, 0, &e));
+    assert_true(tu_contains(e.msg, "available devices are [ " CPU(0) ", " CPU(1) " ]"));
+    tact_session_destroy(&s);
+    tact_config_t two_soft = { .device_count.cpu = 2, .allow_soft_placement = true };
+    s = tu_session(g2, &two_soft);
+    r = tu_run1(s, far, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, far.op), CPU(0));
+    tact_session_destroy(&s);
+
+    /* Another job is never local, soft placement or not. */
+    tact_graph_t *g3 = tact_graph_new();
+    tact_output_t remote = seed_matmul(g3, NULL, "/job:worker/task:1", &st);
+    s = tu_session(g3, &soft);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tu_run1(s, remote, NULL, 0, &e));
+    assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(e.msg, "names no device of this process"));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    tact_graph_destroy(&g2);
+    tact_graph_destroy(&g3);
+}
+
+/* Scenario S4: the placement log, in TensorFlow's order, once per new signature. */
+static void test_placement_log(void **state)
+{
+    (void) state;
+    log_capture_t cap = { .n = 0 };
+    tact_log_set_callback(capture, &cap);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = seed_matmul(g, NULL, NULL, &st);
+    tact_config_t logged = { .log_device_placement = true };
+    tact_session_t *s = tu_session(g, &logged);
+    assert_int_equal(cap.n, 1);
+    assert_string_equal(cap.lines[0], "Device mapping: no known devices.");
+    tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
+    tact_tensor_destroy(&r);
+    assert_int_equal(cap.n, 4);
+    assert_string_equal(cap.lines[1], "MatMul: (MatMul): " CPU(0));
+    assert_string_equal(cap.lines[2], "a: (Const): " CPU(0));
+    assert_string_equal(cap.lines[3], "b: (Const): " CPU(0));
+    r = tu_run1(s, c, NULL, 0, &st);  /* the same signature: no new lines */
+    tact_tensor_destroy(&r);
+    assert_int_equal(cap.n, 4);
+    tact_log_set_callback(NULL, NULL);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+static void test_failing_fragment_stops_the_others(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t n = tact_placeholder(g, TACT_DTYPE_I32, NULL, 0, "n", &st);
+    tact_output_t d = tact_placeholder(g, TACT_DTYPE_I32, NULL, 0, "d", &st);
+    tact_output_t q;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        q = tact_divide(g, n, d, "q", &st);
+    }
+    tact_output_t out = tact_add(g, q, n, "out", &st);  /* CPU:0 waits for q */
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_session_t *s = tu_session(g, &two);
+    tact_tensor_t *nv = tu_i32(NULL, 0, (int32_t[]) { 7 });
+    tact_tensor_t *zero = tu_i32(NULL, 0, (int32_t[]) { 0 });
+    tact_tensor_t *two_v = tu_i32(NULL, 0, (int32_t[]) { 2 });
+    tact_feed_t bad[2] = { { n, nv }, { d, zero } };
+    tact_status_t e = TACT_STATUS_INIT;
+    assert_null(tu_run1(s, out, bad, 2, &e));
+    assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);  /* the cause, not CANCELLED */
+    assert_true(tu_contains(e.msg, "Integer division by zero"));
+    assert_true(tu_contains(e.msg, "[[{{node q}}]]"));
+    tact_feed_t good[2] = { { n, nv }, { d, two_v } };
+    tact_tensor_t *r = tu_run1(s, out, good, 2, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "10");
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&nv);
+    tact_tensor_destroy(&zero);
+    tact_tensor_destroy(&two_v);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* Fragments run concurrently by device actors, ordered by done words across devices: the
+ * path devices that a client thread may not drive (GPUs) take. Two CPU-backed devices that
+ * refuse the calling thread stand in for them here. */
+static void test_concurrent_fragments_on_actors(void **state)
+{
+    (void) state;
+    tact_device_iface_t remote = tact__cpu_iface;
+    remote.caller_may_run = false;
+    tact_device_t devs[2] = { { .iface = &remote, .ordinal = 0, .name = "CPU:0" },
+                              { .iface = &remote, .ordinal = 1, .name = "CPU:1" } };
+    tact_status_t st = TACT_STATUS_INIT;
+    pipe_fx_t p = three_device_pipeline(&st);  /* CPU:2 does not exist: soft-place it */
+    tact_output_t fetch = p.w;
+    tact_signature_t sig = { .n_feeds = 1, .feeds = &p.x, .n_fetches = 1, .fetches = &fetch };
+    tact_plan_t *plan = tact__plan_build(&sig, devs, 2, true, &st);
+    assert_non_null(plan);
+    assert_int_equal(plan->n_fragments, 2);
+    tact_device_pool_t *pools[2] = { tact__device_pool_new(&devs[0], 1, &st),
+                                     tact__device_pool_new(&devs[1], 1, &st) };
+    tact_resources_t *res = tact__resources_new();
+    for (int round = 0; round < 2; round++) {
+        float v = round ? 0 : 3;  /* round 1 feeds a wrong dtype to make a fragment fail */
+        tact_tensor_t *xv = round ? tu_i32((int64_t[]) { 1 }, 1, (int32_t[]) { 1 })
+                                  : tu_f32((int64_t[]) { 1 }, 1, &v);
+        tact_value_t values[16] = { { 0 } };
+        assert_true(plan->n_slots <= 16);
+        values[plan->feed_slots[0]] = (tact_value_t) { xv, false };
+        _Atomic uint32_t done_words[16];
+        for (int n = 0; n < 16; n++)
+            atomic_init(&done_words[n], 0);
+        tact_step_t step = { .values = values, .resources = res, .done = done_words };
+        tact_status_t frag_st[2] = { TACT_STATUS_INIT, TACT_STATUS_INIT };
+        tact_completion_t done;
+        tact__completion_init(&done, 2);
+        for (int f = 0; f < 2; f++) {
+            tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &frag_st[f], .done = &done,
+                             .u.run = { &plan->fragments[f], &step } };
+            assert_int_equal(tact__device_pool_send(pools[plan->fragments[f].dev->ordinal], &m), 0);
+        }
+        tact__completion_wait(&done, 0);
+        if (round == 0) {
+            assert_int_equal(frag_st[0].code, TACT_CODE_OK);
+            assert_int_equal(frag_st[1].code, TACT_CODE_OK);
+            assert_true(tu_f32_equal(values[plan->fetch_slots[0]].tensor, (int64_t[]) { 1 }, 1,
+                                     (float[]) { 49 }));
+        } else {
+            /* y = x * 2 fails on CPU:1 (int32 times float32); CPU:0, waiting for it, stops. */
+            int failed = frag_st[0].code == TACT_CODE_INVALID_ARGUMENT ? 0 : 1;
+            assert_int_equal(frag_st[failed].code, TACT_CODE_INVALID_ARGUMENT);
+            assert_int_equal(frag_st[1 - failed].code, TACT_CODE_CANCELLED);
+            assert_true(tu_contains(frag_st[1 - failed].msg, "Run call was cancelled"));
+            assert_true(atomic_load(&step.failed));
+        }
+        for (int k = 0; k < plan->n_slots; k++)
+            tact__value_release(values, k);
+        tact_tensor_destroy(&xv);
+    }
+    tact__resources_destroy(&res);
+    tact__device_pool_destroy(&pools[0]);
+    tact__device_pool_destroy(&pools[1]);
+    tact__plan_destroy(&plan);
+    tact_graph_destroy(&p.g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_manual_placement_across_two_cpus),
+        cmocka_unit_test(test_pipeline_over_three_cpus),
+        cmocka_unit_test(test_soft_placement_and_errors),
+        cmocka_unit_test(test_placement_log),
+        cmocka_unit_test(test_failing_fragment_stops_the_others),
+        cmocka_unit_test(test_concurrent_fragments_on_actors),
+    };
+    return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
+}
