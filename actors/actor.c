@@ -112,6 +112,11 @@ int tact__actor_send(tact_actor_t *a, tact_msg_t *msg)
     return rc;
 }
 
+uint32_t tact__actor_requests(const tact_actor_t *a)
+{
+    return atomic_load_explicit(&((tact_actor_t *) a)->seq, memory_order_relaxed);
+}
+
 uint32_t tact__actor_load(const tact_actor_t *a)
 {
     return atomic_load_explicit(&a->load, memory_order_relaxed);

@@ -26,6 +26,9 @@ tact_actor_t *tact__actor_new(const tact_actor_ops_t *ops, void *arg, tact_statu
 /* Send a request. Any thread may call it (the sending socket is locked). Returns 0 or -1. */
 int tact__actor_send(tact_actor_t *a, tact_msg_t *msg);
 
+/* Requests sent so far (TERM included). */
+uint32_t tact__actor_requests(const tact_actor_t *a);
+
 /* Requests sent and not yet replied to. */
 uint32_t tact__actor_load(const tact_actor_t *a);
 

@@ -113,6 +113,14 @@ int tact__device_pool_size(const tact_device_pool_t *pool)
     return pool->n;
 }
 
+uint32_t tact__device_pool_requests(const tact_device_pool_t *pool)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < pool->n; i++)
+        n += tact__actor_requests(pool->actors[i]);
+    return n;
+}
+
 void tact__device_pool_destroy(tact_device_pool_t **pool_p)
 {
     if (pool_p == NULL || *pool_p == NULL)

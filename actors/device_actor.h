@@ -18,6 +18,9 @@ int tact__device_pool_send(tact_device_pool_t *pool, tact_msg_t *msg);
 
 int tact__device_pool_size(const tact_device_pool_t *pool);
 
+/* Requests its actors have been sent so far. */
+uint32_t tact__device_pool_requests(const tact_device_pool_t *pool);
+
 /* TERM every actor and join them (the device is closed last). Accepts NULL; NULLs *pool_p.
  * REQUIRES: no request in flight. */
 void tact__device_pool_destroy(tact_device_pool_t **pool_p);

@@ -576,7 +576,7 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
      * with its own device's kernels. Host devices share memory, so nothing is copied, and no
      * actor ever waits for another device's fragment: pools of actors waiting on each other
      * across concurrent runs could otherwise deadlock. */
-    bool all_host = true;
+    bool all_host = plan->n_fragments > 1;
     for (int f = 0; f < plan->n_fragments; f++)
         all_host = all_host && plan->fragments[f].dev->iface->caller_may_run;
     if (all_host) {

@@ -46,6 +46,8 @@ static void test_seed_multiply(void **state)
         tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
         assert_int_equal(st.code, TACT_CODE_OK);
         assert_int_equal(tact_tensor_ndims(r), 0);
+        /* AUTO runs a lone CPU fragment on this thread; ACTORS sends it to the device actor. */
+        assert_int_equal(tact__device_pool_requests(s->pools[0]), e == 0 ? 0 : 1);
         assert_int_equal(tact_tensor_dtype(r), TACT_DTYPE_F32);
         assert_string_equal(tu_str(r), "30.0");
         tact_tensor_destroy(&r);
