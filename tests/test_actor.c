@@ -17,7 +17,7 @@
 #include "devices/cpu/cpu.h"
 #include "runtime/plan.h"
 #include "runtime/resources.h"
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 typedef struct echo {
     int opened, closed;

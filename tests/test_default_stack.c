@@ -29,7 +29,7 @@
 #include <tact/scope.h>
 
 #include "runtime/session_impl.h"
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 static const tact_config_t actors_config = { .executor = TACT_EXECUTOR_ACTORS };
 

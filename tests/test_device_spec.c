@@ -21,7 +21,7 @@
 
 #include <tact/scope.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */

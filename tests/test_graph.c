@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "runtime/graph_impl.h"
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */

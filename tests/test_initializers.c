@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 #define F32 TACT_DTYPE_F32
 #define F64 TACT_DTYPE_F64

@@ -26,7 +26,7 @@
 
 #include "devices/cpu/cpu.h"
 #include "runtime/plan.h"
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */

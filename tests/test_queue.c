@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 typedef struct fixture {
     tact_graph_t *g;

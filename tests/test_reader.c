@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 typedef struct fixture {
     char dir[64];

@@ -18,7 +18,7 @@
 
 #include <tact/scope.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 #define CPU(n) "/job:localhost/replica:0/task:0/device:CPU:" #n
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 #define STR TACT_DTYPE_STRING
 

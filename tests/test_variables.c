@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 static void expect_eval(tact_session_t *s, tact_output_t t, const char *text)
 {

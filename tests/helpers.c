@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/test_util.h"
+#include "tests/helpers.h"
 
 static tact_tensor_t *tu_make(tact_dtype_t dt, const int64_t *dims, int ndims, const void *data)
 {
