@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by the tests: tensor makers and value checks. Include after <cmocka.h>. */
-#ifndef TACT_TESTS_TEST_UTIL_H
-#define TACT_TESTS_TEST_UTIL_H
+#ifndef TACT_TESTS_HELPERS_H
+#define TACT_TESTS_HELPERS_H
 
 #include <stdbool.h>
 #include <stdint.h>
