@@ -246,7 +246,7 @@ static void test_close_releases_values(void **state)
  * under valgrind. */
 static tact_output_t slow_chain(tact_graph_t *g, int links, tact_status_t *st)
 {
-    tact_tensor_t *m = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 96, 96 }, 2, NULL, st);
+    tact_tensor_t *m = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 128, 128 }, 2, NULL, st);
     tact_output_t x = tact_constant(g, m, NULL, st);
     tact_tensor_destroy(&m);
     for (int i = 0; i < links; i++)
@@ -263,11 +263,13 @@ static void test_timeouts(void **state)
     tact_output_t fast = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "fast", &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_config_t actors = { .executor = TACT_EXECUTOR_ACTORS };
-    tact_config_t timed = { .operation_timeout_in_ms = 5 };
+    /* The chain takes hundreds of milliseconds, so these timeouts cut it short, yet leave a
+     * loaded machine ample time for the fast step (a thread wake-up can take milliseconds). */
+    tact_config_t timed = { .operation_timeout_in_ms = 100 };
     const tact_config_t *configs[] = { NULL, &actors, &timed };
     for (int c = 0; c < 3; c++) {
         tact_session_t *s = tu_session(g, configs[c]);
-        tact_run_options_t opts = { .timeout_in_ms = c == 2 ? 0 : 5 };
+        tact_run_options_t opts = { .timeout_in_ms = c == 2 ? 0 : 50 };
         tact_tensor_t *r = (void *) 1;
         int64_t t0 = tact__now_ns();
         tact_status_t e = TACT_STATUS_INIT;
