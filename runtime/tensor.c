@@ -4,6 +4,7 @@
  * and devices share, and tact_tensor_format, which prints values exactly as numpy's str() does
  * (what `print(sess.run(t))` shows in TensorFlow 1.x). Not for device memory (devices own
  * their buffers) nor for arithmetic (kernels live in devices/). */
+#include "runtime/host_alloc.h"
 #include "runtime/tensor_impl.h"
 
 #define XX(name, ctype, size, text)                                                                \
@@ -138,7 +139,7 @@ tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int n
     else if (nbytes <= sizeof t->inline_data)
         t->data = t->inline_data;
     else
-        t->data = tact__aligned_alloc(nbytes);
+        t->data = tact__host_alloc(nbytes);
     if (dtype == TACT_DTYPE_STRING) {
         tact_string_t *e = t->data;
         for (int64_t i = 0; i < nelems; i++)
@@ -380,7 +381,7 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
             tensor_string_free(&((tact_string_t *) t->data)[i]);
     }
     if (t->data != t->inline_data)
-        free(t->data);
+        tact__host_free(t->data, t->nbytes);
     free(t);
 }
 

@@ -1260,9 +1260,31 @@ static void test_format_strings_long_element(void **state)
     tact_tensor_destroy(&t);
 }
 
+/* Large tensor data is kept for reuse: the same size comes back without a new mapping (and
+ * without its page faults); other sizes get their own blocks. */
+static void test_large_blocks_are_reused(void **state)
+{
+    (void) state;
+    int64_t n = (int64_t) (4u << 20) / 4;  /* 4 MiB of float32 */
+    tact_tensor_t *a = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
+    void *pa = tact_tensor_data(a);
+    ((float *) pa)[n - 1] = 7;
+    tact_tensor_destroy(&a);
+    tact_tensor_t *b = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
+    assert_ptr_equal(tact_tensor_data(b), pa);
+    assert_true(((float *) tact_tensor_data(b))[n - 1] == 0);  /* NULL data still means zeros */
+    int64_t m = n + 16;
+    tact_tensor_t *c = tact_tensor_new(TACT_DTYPE_F32, &m, 1, NULL, NULL);
+    assert_ptr_not_equal(tact_tensor_data(c), pa);
+    assert_int_equal((uintptr_t) tact_tensor_data(c) % 64, 0);
+    tact_tensor_destroy(&b);
+    tact_tensor_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_large_blocks_are_reused),
         cmocka_unit_test(test_dtype_names_and_sizes),
         cmocka_unit_test(test_dtype_tf_names),
         cmocka_unit_test(test_new_copies_data),
