@@ -46,9 +46,10 @@ static void on_term(device_actor_t *self, tact_msg_t *m)
 static tact_code_t device_actor_open(void *arg, tact_status_t *st)
 {
     device_actor_t *self = arg;
-    if (!self->owns_device)
-        return TACT_CODE_OK;
-    return self->dev->iface->open(self->dev, st);
+    const tact_device_iface_t *iface = self->dev->iface;
+    if (self->owns_device && iface->open(self->dev, st) != TACT_CODE_OK)
+        return st->code;
+    return iface->bind_thread ? iface->bind_thread(self->dev, st) : TACT_CODE_OK;
 }
 
 static void device_actor_handle(void *arg, tact_msg_t *m)

@@ -79,11 +79,17 @@ typedef struct tact_device_iface {
      * free. Stops between nodes when the step is cancelled or past its deadline. */
     tact_code_t (*run)(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
                        tact_status_t *st);
+    /* [optional] Called by every actor of the device's pool as it starts, after open() (the
+     * first actor opens), on several threads but never concurrently with open() or close():
+     * binds the calling thread to the device's cores. NULL: threads stay where they are. */
+    tact_code_t (*bind_thread)(tact_device_t *dev, tact_status_t *st);
 } tact_device_iface_t;
 
 struct tact_device {
     const tact_device_iface_t *iface;
     int ordinal;                  /* the 0 in "CPU:0" */
+    int kind_count;               /* devices of this kind in the session (0: 1); CPU splits
+                                   * the cores among them */
     char name[32];                /* "CPU:0" */
     void *ctx;                    /* owned by the implementation */
 };

@@ -4,6 +4,7 @@
  * Not for pruning or placement (plan.c) nor kernels (devices/). */
 #include "runtime/session_impl.h"
 #include "devices/cpu/cpu.h"
+#include "devices/cpu/topology.h"
 #include "runtime/log.h"
 #include "runtime/registry.h"
 #include "runtime/sched.h"
@@ -115,15 +116,18 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     if (c->intra_op_parallelism_threads > 0)
         tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
     int n_cpu = c->device_count.cpu > 0 ? c->device_count.cpu : 1;
-    int n_threads = c->inter_op_parallelism_threads > 0 ? c->inter_op_parallelism_threads
-                                                        : tact__cpu_core_count();
     s->devices = tact__malloc((size_t) n_cpu * sizeof *s->devices);
     s->pools = tact__malloc((size_t) n_cpu * sizeof *s->pools);
     for (int i = 0; i < n_cpu; i++) {
         tact_device_t *dev = &s->devices[i];
         dev->iface = &tact__cpu_iface;
         dev->ordinal = i;
+        dev->kind_count = n_cpu;
         snprintf(dev->name, sizeof dev->name, "CPU:%d", i);
+        /* inter_op_parallelism_threads, else one actor per core of the device */
+        int n_threads = c->inter_op_parallelism_threads > 0
+                            ? c->inter_op_parallelism_threads
+                            : tact__topology_device_cores(i, n_cpu).count;
         s->pools[i] = tact__device_pool_new(dev, n_threads, &err);
         if (s->pools[i] == NULL)
             break;
@@ -298,8 +302,9 @@ int tact_session_list_devices(const tact_session_t *s, tact_device_info_t *out, 
                  dev->iface->kind, dev->ordinal);
         snprintf(d->kind, sizeof d->kind, "%s", dev->iface->kind);
         d->memory_limit = 268435456;  /* TensorFlow's figure for a CPU device */
-        snprintf(d->description, sizeof d->description, "device: %s, %d cores", dev->name,
-                 tact__cpu_core_count());
+        int n = snprintf(d->description, sizeof d->description, "device: %s, ", dev->name);
+        tact__topology_describe(tact__topology_device_cores(dev->ordinal, s->n_devices),
+                                d->description + n, sizeof d->description - (size_t) n);
     }
     return s->n_devices;
 }

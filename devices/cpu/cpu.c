@@ -5,40 +5,15 @@
  * scheduler and the device actors do those. */
 #include "devices/cpu/cpu.h"
 #include "devices/cpu/kernels.h"
+#include "devices/cpu/topology.h"
+#include "runtime/log.h"
 #include "runtime/resources.h"
 
 #include <cblas.h>
-#include <hwloc.h>
-#include <unistd.h>
-
-static pthread_once_t cpu_topology_once = PTHREAD_ONCE_INIT;
-static int cpu_cores = 1;
-
-static void cpu_read_topology(void)
-{
-    /* Without hwloc's view (containers without /sys), the online CPUs are the cores. */
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    cpu_cores = online > 0 ? (int) online : 1;
-    /* hwloc complains on stderr when /sys is missing; tact falls back quietly instead. */
-    if (access("/sys/devices/system/cpu", F_OK) != 0)
-        return;
-    hwloc_topology_t topo;
-    if (hwloc_topology_init(&topo) != 0)
-        return;
-    if (hwloc_topology_load(topo) == 0) {
-        int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-        if (n <= 0)
-            n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-        if (n > 0)
-            cpu_cores = n;
-    }
-    hwloc_topology_destroy(topo);
-}
 
 int tact__cpu_core_count(void)
 {
-    pthread_once(&cpu_topology_once, cpu_read_topology);
-    return cpu_cores;
+    return tact__topology_cores();
 }
 
 void tact__cpu_set_blas_threads(int n)
@@ -51,15 +26,50 @@ static int cpu_count(void)
     return 1;
 }
 
+/* The device's context: its cores, and their PUs for binding (NULL without hwloc). */
+typedef struct cpu_ctx {
+    tact_core_range_t cores;
+    hwloc_bitmap_t cpuset;
+} cpu_ctx_t;
+
 static tact_code_t cpu_open(tact_device_t *dev, tact_status_t *st)
 {
-    TACT_UNUSED(dev);
-    return tact__failed(st) ? st->code : TACT_CODE_OK;
+    if (tact__failed(st))
+        return st->code;
+    cpu_ctx_t *ctx = tact__malloc(sizeof *ctx);
+    int n = dev->kind_count > 0 ? dev->kind_count : 1;
+    ctx->cores = tact__topology_device_cores(dev->ordinal < n ? dev->ordinal : 0, n);
+    ctx->cpuset = tact__topology_cpuset(ctx->cores);
+    dev->ctx = ctx;
+    return TACT_CODE_OK;
 }
 
 static void cpu_close(tact_device_t *dev)
 {
-    TACT_UNUSED(dev);
+    cpu_ctx_t *ctx = dev->ctx;
+    if (ctx == NULL)
+        return;
+    if (ctx->cpuset != NULL)
+        hwloc_bitmap_free(ctx->cpuset);
+    free(ctx);
+    dev->ctx = NULL;
+}
+
+/* Binding fails in some containers and restricted cpusets: warn once per process, run unbound. */
+static atomic_bool cpu_bind_warned;
+
+static tact_code_t cpu_bind_thread(tact_device_t *dev, tact_status_t *st)
+{
+    const cpu_ctx_t *ctx = dev->ctx;
+    if (ctx == NULL || ctx->cpuset == NULL)  /* no hwloc: nothing to bind to */
+        return tact__failed(st) ? st->code : TACT_CODE_OK;
+    int err = tact__topology_bind_thread(ctx->cpuset);
+    if (err != 0 && !atomic_exchange(&cpu_bind_warned, true))
+        tact__log(TACT_LOG_WARNING,
+                  "%s: cannot bind actor threads to cores %d-%d (%s); running unbound",
+                  dev->name, ctx->cores.first, ctx->cores.first + ctx->cores.count - 1,
+                  strerror(err));
+    return tact__failed(st) ? st->code : TACT_CODE_OK;
 }
 
 static bool cpu_supports(const tact_device_t *dev, const tact_op_t *op)
@@ -310,4 +320,5 @@ const tact_device_iface_t tact__cpu_iface = {
     .close = cpu_close,
     .supports = cpu_supports,
     .run = cpu_run,
+    .bind_thread = cpu_bind_thread,
 };

@@ -39,7 +39,8 @@ void tact__topology_split(int n_cores, const int *group_sizes, int n_groups, int
             out[i] = (tact_core_range_t) { start[lo], start[hi] - start[lo] };
         }
     } else {  /* D'Hondt: each device goes to the group with most cores per device so far */
-        int *per = tact__calloc((size_t) n_groups, sizeof *per);
+        int *per = tact__malloc((size_t) n_groups * sizeof *per);
+        memset(per, 0, (size_t) n_groups * sizeof *per);
         for (int i = 0; i < n_devices; i++) {
             int best = -1;
             for (int g = 0; g < n_groups; g++)
@@ -104,7 +105,8 @@ static void topo_load(void)
     }
     topo_cores = n;
     topo_numa = tact__malloc((size_t) n * sizeof *topo_numa);
-    topo_group_sizes = tact__calloc((size_t) n, sizeof *topo_group_sizes);
+    topo_group_sizes = tact__malloc((size_t) n * sizeof *topo_group_sizes);
+    memset(topo_group_sizes, 0, (size_t) n * sizeof *topo_group_sizes);
     int last_pkg = -2, last_numa = -2;
     for (int i = 0; i < n; i++) {
         hwloc_const_bitmap_t set = hwloc_get_obj_by_type(topo, type, (unsigned) i)->cpuset;

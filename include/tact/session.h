@@ -97,7 +97,7 @@ typedef struct tact_device_info {
     char name[96];                /* "/job:localhost/replica:0/task:0/device:CPU:0" */
     char kind[16];                /* "CPU" */
     int64_t memory_limit;         /* bytes; 268435456 for CPU devices, as TensorFlow reports */
-    char description[96];         /* "device: CPU:0, 2 cores" */
+    char description[96];         /* "device: CPU:0, cores 0-1 of 2, NUMA node 0" */
 } tact_device_info_t;
 
 /* Where `op` ran: the full name of the device the session placed it on for its most recent
