@@ -735,6 +735,17 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         };
         rc = run_execute(s, plan, &step, st);
     }
+    if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL) {
+        tact_run_metadata_t *md = options->metadata;
+        md->n_partitions = 0;
+        for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
+            const tact_fragment_t *frag = &plan->fragments[f];
+            tact__sched_device_name(frag->dev, md->partitions[f].device,
+                                    sizeof md->partitions[f].device);
+            md->partitions[f].n_nodes = frag->n_nodes;
+            md->n_partitions = f + 1;
+        }
+    }
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
      * once, any other use (constants, repeats) copies. */

@@ -67,8 +67,17 @@ static void test_manual_placement_across_two_cpus(void **state)
     for (int k = 0; k < 2; k++) {
         tact_session_t *s = tu_session(g, configs[k]);
         assert_null(tact_session_op_device(s, c.op));  /* nothing placed before a run */
-        tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
-        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_run_metadata_t md = { .n_partitions = -1 };
+        tact_run_options_t opts = { .metadata = &md };
+        tact_tensor_t *r = NULL;
+        assert_int_equal(tact_session_run_ex(s, &opts, &c, 1, &r, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        /* Scenario S5's partitions: MatMul on CPU:0, the constants on CPU:1. */
+        assert_int_equal(md.n_partitions, 2);
+        assert_string_equal(md.partitions[0].device, CPU(0));
+        assert_int_equal(md.partitions[0].n_nodes, 1);
+        assert_string_equal(md.partitions[1].device, CPU(1));
+        assert_int_equal(md.partitions[1].n_nodes, 2);
         assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
         tact_tensor_destroy(&r);
         assert_string_equal(tact_session_op_device(s, c.op), CPU(0));
@@ -175,8 +184,14 @@ static void test_soft_placement_and_errors(void **state)
     /* With it: CPU:0. */
     tact_config_t soft = { .allow_soft_placement = true };
     s = tu_session(g, &soft);
-    tact_tensor_t *r = tu_run1(s, gpu, NULL, 0, &st);
+    tact_run_metadata_t md = { .n_partitions = -1 };
+    tact_run_options_t opts = { .metadata = &md };
+    tact_tensor_t *r = NULL;
+    assert_int_equal(tact_session_run_ex(s, &opts, &gpu, 1, &r, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_OK);
     assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    assert_int_equal(md.n_partitions, 1);  /* scenario S6: one CPU partition */
+    assert_int_equal(md.partitions[0].n_nodes, 3);
     tact_tensor_destroy(&r);
     assert_string_equal(tact_session_op_device(s, gpu.op), CPU(0));
     tact_session_destroy(&s);

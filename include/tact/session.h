@@ -62,6 +62,16 @@ TACT_API bool tact_cancel_requested(const tact_cancel_t *c);
 /* Accepts NULL; sets *c_p to NULL. REQUIRES: no run uses it any more. */
 TACT_API void tact_cancel_destroy(tact_cancel_t **c_p);
 
+/* TensorFlow's RunMetadata.partition_graphs, in short: how a run was cut across devices. */
+#define TACT_MAX_PARTITIONS 8
+typedef struct tact_run_metadata {
+    int n_partitions;             /* devices that ran part of the step (0: nothing ran) */
+    struct {
+        char device[96];          /* "/job:localhost/replica:0/task:0/device:CPU:1" */
+        int n_nodes;              /* ops run there */
+    } partitions[TACT_MAX_PARTITIONS];
+} tact_run_metadata_t;
+
 /* Zero-initialise: the zero value means no timeout beyond the config's and no handle. */
 typedef struct tact_run_options {
     /* > 0: this run's timeout, overriding config.operation_timeout_in_ms (<= 0: none). A run
@@ -69,6 +79,9 @@ typedef struct tact_run_options {
      * the session stays usable. */
     int64_t timeout_in_ms;
     tact_cancel_t *cancel;        /* [optional] borrowed; must outlive the run */
+    /* [optional] TensorFlow's output_partition_graphs: filled with the run's partitions when
+     * the run succeeds. */
+    tact_run_metadata_t *metadata;
 } tact_run_options_t;
 
 /* tact_session_run with options (`options` NULL: as tact_session_run). */
