@@ -74,6 +74,15 @@ static inline bool tact__op_kind_uses_queue(tact_op_kind_t kind)
     return kind >= TACT_OP_QUEUE_ENQUEUE && kind <= TACT_OP_QUEUE_CLOSE;
 }
 
+/* True for the ops that may wait long (for a queue's elements or room): their fragment runs
+ * on the calling thread, never holding a device actor. */
+static inline bool tact__op_kind_may_block(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_QUEUE_ENQUEUE || kind == TACT_OP_QUEUE_ENQUEUE_MANY ||
+           kind == TACT_OP_QUEUE_DEQUEUE || kind == TACT_OP_QUEUE_DEQUEUE_MANY ||
+           kind == TACT_OP_READER_READ;
+}
+
 /* True for the ops that declare a reader (a session resource). */
 static inline bool tact__op_kind_is_reader(tact_op_kind_t kind)
 {

@@ -287,10 +287,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
                 *waits++ = node_of[src->id];
             }
             node->n_wait = (int) (waits - node->wait_nodes);
-            tact_op_kind_t k = op->kind;
-            if (k == TACT_OP_QUEUE_ENQUEUE || k == TACT_OP_QUEUE_ENQUEUE_MANY ||
-                k == TACT_OP_QUEUE_DEQUEUE || k == TACT_OP_QUEUE_DEQUEUE_MANY ||
-                k == TACT_OP_READER_READ)
+            if (tact__op_kind_may_block(op->kind))
                 frag->blocking = true;
             frag->n_nodes++;
         }

@@ -592,8 +592,10 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         }
         return TACT_CODE_OK;
     }
-    tact_status_t frag_st[8];
-    TACT_ASSERT(plan->n_fragments <= 8);
+    tact_status_t stack_st[8];
+    tact_status_t *frag_st = plan->n_fragments <= 8
+                                 ? stack_st
+                                 : tact__malloc((size_t) plan->n_fragments * sizeof *frag_st);
     _Atomic uint32_t stack_done[SESSION_STACK_SLOTS];
     _Atomic uint32_t *node_done = NULL;
     if (plan->n_fragments > 1) {  /* fragments wait on each other's nodes */
@@ -619,6 +621,7 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
     tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
     if (node_done != NULL && node_done != stack_done)
         free(node_done);
+    tact_code_t rc = TACT_CODE_OK;
     step->done = NULL;
     /* The first real error: a fragment that only stopped because another failed says
      * "Run call was cancelled" and comes second. */
@@ -626,10 +629,12 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         for (int f = 0; f < plan->n_fragments; f++) {
             bool follower = frag_st[f].code == TACT_CODE_CANCELLED && atomic_load(&step->failed);
             if (follower == (pass == 1))
-                tact__status_merge(st, &frag_st[f]);
+                rc = tact__status_merge(st, &frag_st[f]);
         }
     }
-    return tact__failed(st) ? st->code : TACT_CODE_OK;
+    if (frag_st != stack_st)
+        free(frag_st);
+    return rc;
 }
 
 static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *options,
