@@ -7,7 +7,7 @@
 #include "runtime/graph_impl.h"
 #include "runtime/stop.h"
 
-#define TACT_DEVICE_API_VERSION 1
+#define TACT_DEVICE_API_VERSION 2
 
 typedef struct tact_device tact_device_t;
 
@@ -20,8 +20,18 @@ typedef struct tact_value {
     bool owned;
 } tact_value_t;
 
-/* One op of a fragment, its inputs and output resolved to value slots. */
+/* What a node does: an op's kernel, or a copy the plan inserted where an edge crosses from
+ * one memory to another (TensorFlow's send/recv pair, done by the device that is not the
+ * host). A copy reads in_slots[0] and writes out_slot; `op` is the op whose value it moves. */
+typedef enum {
+    TACT_NODE_OP = 0,
+    TACT_NODE_COPY_IN,            /* host memory -> this device's memory */
+    TACT_NODE_COPY_OUT,           /* this device's memory -> host memory */
+} tact_node_kind_t;
+
+/* One node of a fragment, its inputs and output resolved to value slots. */
 typedef struct tact_node {
+    tact_node_kind_t kind;
     const tact_op_t *op;
     int n_in;
     const int *in_slots;          /* n_in slots, one per data input */
@@ -60,6 +70,7 @@ typedef struct tact_fragment {
     int n_nodes;
     const tact_node_t *nodes;
     bool blocking;                /* holds an op that may wait long (a queue op) */
+    char *graph;                  /* its partition graph as text (run metadata); plan-owned */
 } tact_fragment_t;
 
 /* Filled by a device implementation and read by the runtime. Every member runs on the
@@ -69,6 +80,11 @@ typedef struct tact_device_iface {
     uint32_t api_version;         /* TACT_DEVICE_API_VERSION */
     const char *kind;             /* "CPU", "CUDA": prefix of device names */
     bool caller_may_run;          /* run() is thread-safe and needs no thread of its own */
+
+    int priority;                 /* placement prefers higher (TensorFlow: GPU 210, CPU 70) */
+    bool device_memory;           /* values live in the device's own memory (a GPU): the plan
+                                   * inserts copies on every edge to or from it. false: host
+                                   * memory, shared by pointer with the other host devices */
 
     int (*count)(void);           /* instances present; 0 is normal */
     tact_code_t (*open)(tact_device_t *dev, tact_status_t *st);
@@ -83,6 +99,13 @@ typedef struct tact_device_iface {
      * first actor opens), on several threads but never concurrently with open() or close():
      * binds the calling thread to the device's cores. NULL: threads stay where they are. */
     tact_code_t (*bind_thread)(tact_device_t *dev, tact_status_t *st);
+    /* [optional] The physical description for "Device mapping:" lines and list_devices
+     * ("device: 0, name: ..., pci bus id: ..., compute capability: 9.0"); false when the
+     * device has none (CPUs). May run on any thread after open(). */
+    bool (*describe)(const tact_device_t *dev, char *buf, size_t len);
+    /* [optional] Memory limit and statistics of the device's allocator; false when it has
+     * none of its own (host devices). May run on any thread after open(). */
+    bool (*memory_stats)(const tact_device_t *dev, struct tact_memory_stats *out);
 } tact_device_iface_t;
 
 struct tact_device {
@@ -91,6 +114,8 @@ struct tact_device {
     int kind_count;               /* devices of this kind in the session (0: 1); CPU splits
                                    * the cores among them */
     char name[32];                /* "CPU:0" */
+    int physical_id;              /* the kind's own numbering: a GPU's visible CUDA id */
+    const struct tact_config *config; /* the session's, for open() (GPU memory options) */
     void *ctx;                    /* owned by the implementation */
 };
 

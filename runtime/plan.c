@@ -119,6 +119,260 @@ static void plan_builder_fini(plan_builder_t *b)
     free(b->n_fed);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The run sequence: ops and the copies between memories                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A value's memory: a device index for devices with their own memory, else the host. */
+#define PLAN_HOST (-1)
+
+/* The plan's nodes in run order while it is built: ops (in topological order) with copies
+ * emitted just before their first consumer. Copies go out of a GPU's memory after the
+ * producer and into it before the consumer, one per (value, destination); GPU to GPU passes
+ * through the host. Slots past the signature's are the copies' outputs. */
+typedef struct plan_seq {
+    const plan_builder_t *b;
+    const tact_op_t **order;      /* the ops */
+    const int *dev_of;            /* by op */
+    tact_device_t *devs;
+    int n_seq;
+    tact_node_kind_t *kind;       /* by position */
+    int *ref;                     /* by position: the op, or the copy */
+    int *in_of;                   /* the ops' input slots, after copies */
+    int *in_off;                  /* by op: where its inputs start in in_of */
+    const int *node_of;           /* by op id: the op's index in order */
+    int *op_pos;                  /* by op: its position */
+    int n_slots;
+    int *slot_mem;                /* by slot: PLAN_HOST or the device holding it */
+    int *slot_prod;               /* by slot: the producer's position, -1 for feeds */
+    int *host_copy;               /* by slot in a device's memory: its copy out, or -1 */
+    const tact_op_t **slot_op;    /* by slot: the op whose value it holds (for names) */
+    int *slot_index;              /* by slot: the output index of that op */
+    int n_copies;
+    int *cp_dev, *cp_src, *cp_out, *cp_peer;  /* by copy: device, slots, the other end */
+} plan_seq_t;
+
+static void plan_seq_init(plan_seq_t *q, const plan_builder_t *b, const tact_op_t **order,
+                          int n_ops, const int *dev_of, tact_device_t *devs, int n_in_total)
+{
+    int most_copies = 2 * (n_in_total + b->sig->n_fetches);
+    int cap_seq = n_ops + most_copies + 1, cap_slots = b->n_slots + most_copies + 1;
+    *q = (plan_seq_t) { .b = b, .order = order, .dev_of = dev_of, .devs = devs,
+                        .n_slots = b->n_slots };
+    q->kind = tact__malloc((size_t) cap_seq * sizeof *q->kind);
+    q->ref = tact__malloc((size_t) cap_seq * sizeof *q->ref);
+    q->in_of = tact__malloc((size_t) (n_in_total + 1) * sizeof *q->in_of);
+    q->in_off = tact__malloc((size_t) (n_ops + 1) * sizeof *q->in_off);
+    q->op_pos = tact__malloc((size_t) (n_ops + 1) * sizeof *q->op_pos);
+    q->slot_mem = tact__malloc((size_t) cap_slots * sizeof *q->slot_mem);
+    q->slot_prod = tact__malloc((size_t) cap_slots * sizeof *q->slot_prod);
+    q->host_copy = tact__malloc((size_t) cap_slots * sizeof *q->host_copy);
+    q->slot_op = tact__malloc((size_t) cap_slots * sizeof *q->slot_op);
+    q->slot_index = tact__malloc((size_t) cap_slots * sizeof *q->slot_index);
+    q->cp_dev = tact__malloc((size_t) (most_copies + 1) * 4 * sizeof(int));
+    q->cp_src = q->cp_dev + most_copies + 1;
+    q->cp_out = q->cp_src + most_copies + 1;
+    q->cp_peer = q->cp_out + most_copies + 1;
+    for (int s = 0; s < cap_slots; s++) {
+        q->slot_mem[s] = PLAN_HOST;
+        q->slot_prod[s] = -1;
+        q->host_copy[s] = -1;
+    }
+    for (int i = 0; i < b->sig->n_feeds; i++) {
+        q->slot_op[i] = b->sig->feeds[i].op;
+        q->slot_index[i] = b->sig->feeds[i].index;
+    }
+    int off = 0;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        q->in_off[n] = off;
+        off += op->n_inputs;
+        for (int k = 0; k < op->n_outputs; k++) {
+            int slot = b->base[op->id] + k;
+            q->slot_op[slot] = op;
+            q->slot_index[slot] = k;
+            if (devs[dev_of[n]].iface->device_memory)
+                q->slot_mem[slot] = dev_of[n];
+        }
+    }
+}
+
+static void plan_seq_fini(plan_seq_t *q)
+{
+    free(q->kind);
+    free(q->ref);
+    free(q->in_of);
+    free(q->in_off);
+    free(q->op_pos);
+    free(q->slot_mem);
+    free(q->slot_prod);
+    free(q->host_copy);
+    free(q->slot_op);
+    free(q->slot_index);
+    free(q->cp_dev);
+}
+
+static void plan_seq_push(plan_seq_t *q, tact_node_kind_t kind, int ref)
+{
+    q->kind[q->n_seq] = kind;
+    q->ref[q->n_seq] = ref;
+    if (kind == TACT_NODE_OP)
+        q->op_pos[ref] = q->n_seq;
+    q->n_seq++;
+}
+
+/* The device that runs position p. */
+static int plan_seq_dev(const plan_seq_t *q, int p)
+{
+    return q->kind[p] == TACT_NODE_OP ? q->dev_of[q->ref[p]] : q->cp_dev[q->ref[p]];
+}
+
+/* The op of position p: the op itself, or the op whose value a copy moves. */
+static const tact_op_t *plan_seq_op(const plan_seq_t *q, int p)
+{
+    return q->kind[p] == TACT_NODE_OP ? q->order[q->ref[p]] : q->slot_op[q->cp_src[q->ref[p]]];
+}
+
+static const int *plan_seq_inputs(const plan_seq_t *q, int p, int *n_in)
+{
+    if (q->kind[p] != TACT_NODE_OP) {
+        *n_in = 1;
+        return &q->cp_src[q->ref[p]];
+    }
+    *n_in = q->order[q->ref[p]]->n_inputs;
+    return q->in_of + q->in_off[q->ref[p]];
+}
+
+/* The outputs of position p: consecutive slots from *first. */
+static int plan_seq_outputs(const plan_seq_t *q, int p, int *first)
+{
+    if (q->kind[p] != TACT_NODE_OP) {
+        *first = q->cp_out[q->ref[p]];
+        return 1;
+    }
+    const tact_op_t *op = q->order[q->ref[p]];
+    *first = q->b->base[op->id];
+    return op->n_outputs;
+}
+
+/* A copy of `src` run by device `dev`, appended to the run sequence; returns its slot. */
+static int plan_copy(plan_seq_t *q, tact_node_kind_t kind, int dev, int src, int mem, int peer)
+{
+    int c = q->n_copies++, out = q->n_slots++;
+    q->cp_dev[c] = dev;
+    q->cp_src[c] = src;
+    q->cp_out[c] = out;
+    q->cp_peer[c] = peer;
+    q->slot_mem[out] = mem;
+    q->slot_op[out] = q->slot_op[src];
+    q->slot_index[out] = q->slot_index[src];
+    plan_seq_push(q, kind, c);
+    q->slot_prod[out] = q->n_seq - 1;
+    return out;
+}
+
+/* The slot holding `slot`'s value in memory `want` for a consumer on device `to`, adding the
+ * copies that take it there. */
+static int plan_value_in(plan_seq_t *q, int slot, int want, int to)
+{
+    if (q->slot_mem[slot] == want)
+        return slot;
+    int host = slot, from = q->slot_prod[slot] >= 0 ? plan_seq_dev(q, q->slot_prod[slot]) : 0;
+    if (q->slot_mem[slot] != PLAN_HOST) {
+        if (q->host_copy[slot] < 0)
+            q->host_copy[slot] = plan_copy(q, TACT_NODE_COPY_OUT, q->slot_mem[slot], slot,
+                                           PLAN_HOST, to);
+        host = q->host_copy[slot];
+    }
+    if (want == PLAN_HOST)
+        return host;
+    for (int c = 0; c < q->n_copies; c++) {
+        if (q->kind[q->slot_prod[q->cp_out[c]]] == TACT_NODE_COPY_IN && q->cp_src[c] == host &&
+            q->cp_dev[c] == want)
+            return q->cp_out[c];
+    }
+    return plan_copy(q, TACT_NODE_COPY_IN, want, host, want, from);
+}
+
+/* The nodes position p waits for (producers of its inputs, and of its control inputs, on
+ * other devices): marks them in signals[] and writes them to out[] when given. Returns how
+ * many. */
+static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
+{
+    int n = 0, d = plan_seq_dev(q, p), n_in;
+    const int *in = plan_seq_inputs(q, p, &n_in);
+    for (int i = 0; i < n_in + (q->kind[p] == TACT_NODE_OP ? q->order[q->ref[p]]->n_controls : 0);
+         i++) {
+        int from;
+        if (i < n_in) {
+            from = q->slot_prod[in[i]];
+        } else {
+            const tact_op_t *c = q->order[q->ref[p]]->controls[i - n_in];
+            from = q->b->base[c->id] >= 0 ? q->op_pos[q->node_of[c->id]] : -1;
+        }
+        if (from < 0 || plan_seq_dev(q, from) == d)
+            continue;  /* a feed, an op that does not run, or this device's own */
+        if (signals != NULL)
+            signals[from] = true;
+        if (out != NULL)
+            out[n] = from;
+        n++;
+    }
+    return n;
+}
+
+/* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name. */
+static void plan_slot_name(const plan_seq_t *q, int slot, char *buf, size_t len)
+{
+    if (slot >= q->b->n_slots) {
+        int c = 0;
+        while (q->cp_out[c] != slot)
+            c++;
+        snprintf(buf, len, "%s/_%d", q->slot_op[slot]->name, c);
+    } else if (q->slot_index[slot] == 0) {
+        snprintf(buf, len, "%s", q->slot_op[slot]->name);
+    } else {
+        snprintf(buf, len, "%s:%d", q->slot_op[slot]->name, q->slot_index[slot]);
+    }
+}
+
+/* The text of a fragment's partition graph (tact_run_metadata_t.partitions[].graph). */
+static char *plan_fragment_graph(const plan_seq_t *q, const tact_fragment_t *frag)
+{
+    size_t cap = 256, used = 0;
+    char *text = tact__malloc(cap);
+    for (int i = 0; i < frag->n_nodes; i++) {
+        const tact_node_t *node = &frag->nodes[i];
+        char line[1024], name[300], arg[300], peer[96];
+        int m;
+        if (node->kind == TACT_NODE_OP) {
+            m = snprintf(line, sizeof line, "%s = %s(", node->op->name,
+                         tact__op_kind_type(node->op->kind));
+            for (int k = 0; k < node->n_in && m < (int) sizeof line; k++) {
+                plan_slot_name(q, node->in_slots[k], arg, sizeof arg);
+                m += snprintf(line + m, sizeof line - (size_t) m, "%s%s", k ? ", " : "", arg);
+            }
+            if (m < (int) sizeof line)
+                snprintf(line + m, sizeof line - (size_t) m, ")\n");
+        } else {
+            int c = q->ref[node->index];
+            plan_slot_name(q, node->out_slot, name, sizeof name);
+            snprintf(arg, sizeof arg, "%s:%d", node->op->name, q->slot_index[node->out_slot]);
+            tact__sched_device_name(&q->devs[q->cp_peer[c]], peer, sizeof peer);
+            snprintf(line, sizeof line, "%s = %s(%s %s %s)\n", name,
+                     node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send", arg,
+                     node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
+        }
+        size_t add = strlen(line);
+        while (used + add + 1 > cap)
+            cap *= 2;
+        text = tact__realloc(text, cap);
+        memcpy(text + used, line, add + 1);
+        used += add;
+    }
+    return text;
+}
+
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
                              bool allow_soft_placement, tact_status_t *st)
 {
@@ -182,78 +436,97 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int n = 0; n < n_nodes; n++)
         node_of[order[n]->id] = n;
 
-    /* 4. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
+    /* 4. Copies where an edge leaves or enters a device's own memory (plan_seq_t). */
+    plan_seq_t q;
+    plan_seq_init(&q, &b, order, n_nodes, dev_of, devs, n_in_total);
+    q.node_of = node_of;
+    for (int n = 0; n < n_nodes; n++) {
+        const tact_op_t *op = order[n];
+        int d = dev_of[n];
+        int want = devs[d].iface->device_memory ? d : PLAN_HOST;
+        for (int i = 0; i < op->n_inputs; i++)
+            q.in_of[q.in_off[n] + i] =
+                plan_value_in(&q, plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index),
+                              want, d);
+        plan_seq_push(&q, TACT_NODE_OP, n);
+        for (int k = 0; k < op->n_outputs; k++)
+            q.slot_prod[b.base[op->id] + k] = q.n_seq - 1;
+    }
+    int *fetch_slots = tact__malloc((size_t) (sig->n_fetches ? sig->n_fetches : 1) * sizeof(int));
+    for (int i = 0; i < sig->n_fetches; i++)  /* results go to the caller in host memory */
+        fetch_slots[i] = plan_value_in(
+            &q, plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index), PLAN_HOST, 0);
+    int n_seq = q.n_seq, n_slots = q.n_slots;
+
+    /* 5. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
      * it); fetched slots, and slots read on another device than their producer's (or feeds
      * read on several devices), live to the end of the run. */
-    int *last = tact__malloc((size_t) b.n_slots * sizeof *last);
-    bool *keep = tact__malloc((size_t) b.n_slots * sizeof *keep);
-    int *slot_dev = tact__malloc((size_t) b.n_slots * sizeof *slot_dev);
-    for (int s = 0; s < b.n_slots; s++) {
+    int *last = tact__malloc((size_t) n_slots * sizeof *last);
+    bool *keep = tact__malloc((size_t) n_slots * sizeof *keep);
+    int *feed_dev = tact__malloc((size_t) n_slots * sizeof *feed_dev);
+    for (int s = 0; s < n_slots; s++) {
         last[s] = -1;
-        slot_dev[s] = -1;
+        feed_dev[s] = -1;
     }
     for (int i = 0; i < sig->n_fetches; i++)
-        keep[plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index)] = true;
-    for (int n = 0; n < n_nodes; n++) {
-        const tact_op_t *op = order[n];
-        for (int k = 0; k < op->n_outputs; k++) {
-            last[b.base[op->id] + k] = n;
-            slot_dev[b.base[op->id] + k] = dev_of[n];
-        }
-        for (int i = 0; i < op->n_inputs; i++) {
-            int slot = plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index);
-            last[slot] = n;
-            if (slot_dev[slot] < 0)
-                slot_dev[slot] = dev_of[n];  /* a feed: first reader's device */
-            else if (slot_dev[slot] != dev_of[n])
+        keep[fetch_slots[i]] = true;
+    int n_in_nodes = 0;  /* input entries of every node, copies included */
+    for (int p = 0; p < n_seq; p++) {
+        int nd = plan_seq_dev(&q, p), n_in;
+        const int *in = plan_seq_inputs(&q, p, &n_in);
+        n_in_nodes += n_in;
+        for (int i = 0; i < n_in; i++) {
+            int slot = in[i];
+            last[slot] = p;
+            if (q.slot_prod[slot] >= 0) {
+                if (plan_seq_dev(&q, q.slot_prod[slot]) != nd)
+                    keep[slot] = true;
+            } else if (feed_dev[slot] < 0) {
+                feed_dev[slot] = nd;  /* a feed: first reader's device */
+            } else if (feed_dev[slot] != nd) {
                 keep[slot] = true;
+            }
         }
+        int first, n_out = plan_seq_outputs(&q, p, &first);
+        for (int k = 0; k < n_out; k++)
+            last[first + k] = p;
     }
 
-    /* 5. Cross-device edges: a node waits for each producer (data or control) placed on
-     * another device; such producers signal when done. Host devices share memory, so the
-     * value itself moves by pointer through its slot. */
-    bool *signals = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *signals);
+    /* 6. Cross-device order: a node waits for each producer (data or control) on another
+     * device; such producers signal when done. Between host devices the value itself moves by
+     * pointer through its slot; to and from a GPU the copy nodes moved it. */
+    bool *signals = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *signals);
     int n_waits = 0;
-    for (int n = 0; n < n_nodes; n++) {
-        const tact_op_t *op = order[n];
-        for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
-            bool data = i < op->n_inputs;
-            const tact_op_t *src = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
-            if (b.base[src->id] < 0 || (data && plan_feed_index(sig, src, op->inputs[i].index) >= 0) ||
-                dev_of[node_of[src->id]] == dev_of[n])
-                continue;  /* no producer runs (fed), or it runs on this device */
-            signals[node_of[src->id]] = true;
-            n_waits++;
-        }
-    }
+    for (int p = 0; p < n_seq; p++)
+        n_waits += plan_waits(&q, p, signals, NULL);
     /* Releases grouped by node (a counting sort of the slots by last use). */
-    int *rel_start = tact__malloc((size_t) (n_nodes + 1) * sizeof *rel_start);
+    int *rel_start = tact__malloc((size_t) (n_seq + 1) * sizeof *rel_start);
     int n_release = 0;
-    for (int s = 0; s < b.n_slots; s++) {
+    for (int s = 0; s < n_slots; s++) {
         if (!keep[s] && last[s] >= 0) {
             rel_start[last[s] + 1]++;
             n_release++;
         }
     }
-    for (int n = 0; n < n_nodes; n++)
-        rel_start[n + 1] += rel_start[n];
+    for (int p = 0; p < n_seq; p++)
+        rel_start[p + 1] += rel_start[p];
 
-    /* 6. Nodes, grouped into one fragment per device (each in topological order). */
+    /* 7. Nodes, grouped into one fragment per device (each in run order). */
     tact_plan_t *plan = tact__malloc(sizeof *plan);
-    plan->n_slots = b.n_slots;
-    plan->n_nodes = n_nodes;
-    plan->nodes = tact__malloc((size_t) n_nodes * sizeof *plan->nodes);
-    plan->ints = tact__malloc((size_t) (n_in_total + n_release + n_waits) * sizeof *plan->ints);
+    plan->n_slots = n_slots;
+    plan->n_nodes = n_seq;
+    plan->n_ops = n_nodes;
+    plan->nodes = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->nodes);
+    plan->ints = tact__malloc((size_t) (n_in_nodes + n_release + n_waits + 1) * sizeof *plan->ints);
     int *ints = plan->ints;
-    int *rel = ints + n_in_total;  /* release lists, after every input list */
+    int *rel = ints + n_in_nodes;  /* release lists, after every input list */
     int *waits = rel + n_release;  /* wait lists last */
-    for (int s = 0; s < b.n_slots; s++) {
+    for (int s = 0; s < n_slots; s++) {
         if (!keep[s] && last[s] >= 0)
             rel[rel_start[last[s]]++] = s;
     }
-    for (int n = n_nodes; n > 0; n--)  /* the fill advanced each start to the next one's */
-        rel_start[n] = rel_start[n - 1];
+    for (int p = n_seq; p > 0; p--)  /* the fill advanced each start to the next one's */
+        rel_start[p] = rel_start[p - 1];
     rel_start[0] = 0;
     plan->fragments = tact__malloc((size_t) (n_devs ? n_devs : 1) * sizeof *plan->fragments);
     plan->n_fragments = 0;
@@ -261,67 +534,63 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int d = 0; d < n_devs; d++) {
         tact_fragment_t *frag = &plan->fragments[plan->n_fragments];
         *frag = (tact_fragment_t) { .dev = &devs[d], .nodes = plan->nodes + placed };
-        for (int n = 0; n < n_nodes; n++) {
-            if (dev_of[n] != d)
+        for (int p = 0; p < n_seq; p++) {
+            if (plan_seq_dev(&q, p) != d)
                 continue;
-            const tact_op_t *op = order[n];
             tact_node_t *node = &plan->nodes[placed++];
-            node->op = op;
-            node->index = n;
-            node->n_in = op->n_inputs;
+            int n_in, first;
+            const int *in = plan_seq_inputs(&q, p, &n_in);
+            int n_out = plan_seq_outputs(&q, p, &first);
+            node->kind = q.kind[p];
+            node->op = plan_seq_op(&q, p);
+            node->index = p;
+            node->n_in = n_in;
             node->in_slots = ints;
-            for (int i = 0; i < op->n_inputs; i++)
-                *ints++ = plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index);
-            node->out_slot = op->n_outputs > 0 ? b.base[op->id] : -1;
-            node->release_slots = rel + rel_start[n];
-            node->n_release = rel_start[n + 1] - rel_start[n];
-            node->signal = signals[n];
+            for (int i = 0; i < n_in; i++)
+                *ints++ = in[i];
+            node->out_slot = n_out > 0 ? first : -1;
+            node->release_slots = rel + rel_start[p];
+            node->n_release = rel_start[p + 1] - rel_start[p];
+            node->signal = signals[p];
             node->wait_nodes = waits;
-            for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
-                bool data = i < op->n_inputs;
-                const tact_op_t *src = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
-                if (b.base[src->id] < 0 ||
-                    (data && plan_feed_index(sig, src, op->inputs[i].index) >= 0) ||
-                    dev_of[node_of[src->id]] == d)
-                    continue;
-                *waits++ = node_of[src->id];
-            }
+            waits += plan_waits(&q, p, NULL, waits);
             node->n_wait = (int) (waits - node->wait_nodes);
-            if (tact__op_kind_may_block(op->kind))
+            if (node->kind == TACT_NODE_OP && tact__op_kind_may_block(node->op->kind))
                 frag->blocking = true;
             frag->n_nodes++;
         }
-        if (frag->n_nodes > 0)
+        if (frag->n_nodes > 0) {
+            frag->graph = plan_fragment_graph(&q, frag);
             plan->n_fragments++;
+        }
     }
-    plan->placement = dev_of;  /* by node index, for the placement log and report */
-    plan->by_index = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *plan->by_index);
-    plan->node_frag = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *plan->node_frag);
-    for (int k = 0; k < n_nodes; k++) {
+    plan->placement = dev_of;  /* by op, for the placement log and report */
+    plan->by_index = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->by_index);
+    plan->node_frag = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->node_frag);
+    for (int k = 0; k < n_seq; k++) {
         const tact_node_t *node = &plan->nodes[k];
         plan->by_index[node->index] = node;
-        plan->node_frag[node->index] = (tact_fragment_t) { .dev = &devs[dev_of[node->index]],
-                                                           .n_nodes = 1, .nodes = node };
+        plan->node_frag[node->index] = (tact_fragment_t) {
+            .dev = &devs[plan_seq_dev(&q, node->index)], .n_nodes = 1, .nodes = node };
     }
     plan->order = order;
-    free(signals);
-    free(slot_dev);
-    free(node_of);
     plan->n_feeds = sig->n_feeds;
-    plan->feed_slots = tact__malloc((size_t) sig->n_feeds * sizeof(int));
+    plan->feed_slots = tact__malloc((size_t) (sig->n_feeds ? sig->n_feeds : 1) * sizeof(int));
     for (int i = 0; i < sig->n_feeds; i++)
         plan->feed_slots[i] = i;
     plan->n_fetches = sig->n_fetches;
-    plan->fetch_slots = tact__malloc((size_t) sig->n_fetches * sizeof(int));
-    for (int i = 0; i < sig->n_fetches; i++)
-        plan->fetch_slots[i] = plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index);
+    plan->fetch_slots = fetch_slots;
     plan->n_keys = tact__signature_n_keys(sig);
     plan->keys = tact__malloc((size_t) plan->n_keys * sizeof *plan->keys);
     plan->hash = tact__signature_keys(sig, plan->keys);
 
+    plan_seq_fini(&q);
+    free(signals);
+    free(node_of);
     free(rel_start);
     free(last);
     free(keep);
+    free(feed_dev);
     plan_builder_fini(&b);
     return plan;
 }
@@ -334,13 +603,15 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     free(plan->keys);
     free(plan->feed_slots);
     free(plan->fetch_slots);
-    free(plan->fragments);
     free(plan->nodes);
     free(plan->ints);
     free(plan->placement);
     free(plan->order);
     free(plan->by_index);
     free(plan->node_frag);
+    for (int f = 0; f < plan->n_fragments; f++)
+        free(plan->fragments[f].graph);
+    free(plan->fragments);
     free(plan);
     *plan_p = NULL;
 }

@@ -30,13 +30,15 @@ typedef struct tact_plan {
     int *fetch_slots;             /* per signature fetch */
     int n_fragments;
     tact_fragment_t *fragments;   /* one per device that runs something, CPU:0 first */
-    int n_nodes;
+    int n_nodes;                  /* ops and copies */
     tact_node_t *nodes;           /* storage behind the fragments */
+    int n_ops;                    /* the ops among them */
     int *ints;                    /* storage behind the nodes' slot and wait lists */
-    const tact_op_t **order;      /* the ops by node index (topological order) */
-    const tact_node_t **by_index; /* the nodes by node index */
+    const tact_op_t **order;      /* the ops, n_ops of them, in topological order */
+    int *placement;               /* by op (as in order): the index of its device */
+    const tact_node_t **by_index; /* the nodes by node index (run order: every node after
+                                   * the nodes it reads) */
     tact_fragment_t *node_frag;   /* by node index: a one-node fragment on the node's device */
-    int *placement;               /* by node index: the index of its device */
 } tact_plan_t;
 
 /* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must

@@ -3,9 +3,11 @@
  * tact_add_device line in CMake and one line here. */
 #include "runtime/registry.h"
 #include "devices/cpu/cpu.h"
+#include "devices/gpu/gpu_device.h"
 
 /* Best first. The scheduler tries kinds in this order. */
 static const tact_device_iface_t *const kinds[] = {
+    &tact__gpu_iface,  /* no GPU backend, or no GPU visible: count() is 0 */
     &tact__cpu_iface,  /* always last: runs whatever nothing else takes */
 };
 

@@ -19,36 +19,142 @@ static bool sched_generator(const tact_op_t *op)
            !tact__op_kind_is_reader(op->kind);
 }
 
-/* The first device meeting `spec` (NULL: any) that supports `op`, or -1. */
-static int sched_first(const tact_device_spec_t *spec, const tact_op_t *op, tact_device_t *devs,
-                       int n_devs)
+/* Colocation groups (spec §3.3): an op that takes a resource by reference (an Assign its
+ * variable, queue ops their queue, a read its reader and queue) lives on the resource's
+ * device. group[i] is the group's first op (its resource), or i for an op alone; has[i] says
+ * that op i leads a group with other members. */
+typedef struct sched_groups {
+    int *group;
+    bool *has;
+} sched_groups_t;
+
+/* The index of the op with id `id` among ops[0..n) (sorted by id), or -1. */
+static int sched_index_of(const tact_op_t *const *ops, int n, int id)
 {
-    for (int d = 0; d < n_devs; d++) {
-        if ((spec == NULL || tact__device_spec_matches(spec, devs[d].iface->kind,
-                                                       devs[d].ordinal)) &&
-            devs[d].iface->supports(&devs[d], op))
-            return d;
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (ops[mid]->id == id)
+            return mid;
+        if (ops[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return -1;
 }
 
-static tact_code_t sched_unplaceable(const tact_op_t *op, tact_device_t *devs, int n_devs,
-                                     bool any_kernel, tact_status_t *st)
+static sched_groups_t sched_groups(const tact_op_t *const *ops, int n)
 {
+    sched_groups_t g = { tact__malloc((size_t) (n ? n : 1) * sizeof *g.group),
+                         tact__malloc((size_t) (n ? n : 1) * sizeof *g.has) };
+    for (int i = 0; i < n; i++) {
+        g.group[i] = i;
+        for (int k = 0; k < ops[i]->n_inputs; k++) {
+            if (!tact__op_input_is_handle(ops[i]->kind, k))
+                continue;
+            int j = sched_index_of(ops, i, ops[i]->inputs[k].op->id);
+            if (j < 0)
+                continue;  /* the resource is not in this plan */
+            int to = g.group[j], from = g.group[i];
+            if (from == i) {
+                g.group[i] = to;
+            } else if (from != to) {  /* a read of a reader and a queue: two groups merge */
+                int keep = from < to ? from : to, gone = from < to ? to : from;
+                for (int m = 0; m <= i; m++)
+                    g.group[m] = g.group[m] == gone ? keep : g.group[m];
+            }
+            g.has[g.group[i]] = true;
+        }
+    }
+    return g;
+}
+
+/* Whether devs[d] has kernels for op i and, when it leads a group, every member. */
+static bool sched_supports(const tact_device_t *dev, const tact_op_t *const *ops, int n, int i,
+                           const sched_groups_t *g)
+{
+    if (!dev->iface->supports(dev, ops[i]))
+        return false;
+    for (int m = i + 1; g->has[i] && m < n; m++) {
+        if (g->group[m] == i && !dev->iface->supports(dev, ops[m]))
+            return false;
+    }
+    return true;
+}
+
+/* The best device meeting `spec` (NULL: any) that supports op i (and its group): highest
+ * kind priority first (a GPU before the CPU), then device order. -1 when there is none. */
+static int sched_first(const tact_device_spec_t *spec, const tact_op_t *const *ops, int n, int i,
+                       const sched_groups_t *g, tact_device_t *devs, int n_devs)
+{
+    int best = -1;
+    for (int d = 0; d < n_devs; d++) {
+        if ((best < 0 || devs[d].iface->priority > devs[best].iface->priority) &&
+            (spec == NULL || tact__device_spec_matches(spec, devs[d].iface->kind,
+                                                       devs[d].ordinal)) &&
+            sched_supports(&devs[d], ops, n, i, g))
+            best = d;
+    }
+    return best;
+}
+
+/* The request a group is placed by: its resource's, else the first request among the ops
+ * that take the resource by reference, in this plan or anywhere in the graph, so that every
+ * run signature puts a variable where its assigns ask (TensorFlow places the whole graph at
+ * once). A member's request that conflicts with the resource's is ignored, as TensorFlow does
+ * across reference edges. */
+static const char *sched_request(const tact_op_t *const *ops, int n, int i,
+                                 const sched_groups_t *g)
+{
+    const tact_op_t *res = ops[i];
+    if (res->device != NULL && res->device[0] != '\0')
+        return res->device;
+    for (int m = i + 1; g->has[i] && m < n; m++) {
+        if (g->group[m] == i && ops[m]->device != NULL && ops[m]->device[0] != '\0')
+            return ops[m]->device;
+    }
+    if (res->kind != TACT_OP_VARIABLE && res->kind != TACT_OP_QUEUE &&
+        !tact__op_kind_is_reader(res->kind))
+        return NULL;
+    const char *request = NULL;
+    tact_graph_t *graph = res->graph;
+    pthread_mutex_lock(&graph->lock);  /* the ops array may be growing */
+    for (int id = res->id + 1; id < graph->n_ops && request == NULL; id++) {
+        const tact_op_t *op = graph->ops[id];
+        for (int k = 0; k < op->n_inputs && request == NULL; k++) {
+            if (op->inputs[k].op == res && tact__op_input_is_handle(op->kind, k) &&
+                op->device != NULL && op->device[0] != '\0')
+                request = op->device;
+        }
+    }
+    pthread_mutex_unlock(&graph->lock);
+    return request;
+}
+
+/* Why an explicit request cannot be met: no device matches it (listing the devices there
+ * are), or the devices that match have no kernel for the op. */
+static tact_code_t sched_unplaceable(const tact_op_t *op, const char *request,
+                                     const tact_device_spec_t *spec, tact_device_t *devs,
+                                     int n_devs, tact_status_t *st)
+{
+    for (int d = 0; d < n_devs; d++) {
+        if (tact__device_spec_matches(spec, devs[d].iface->kind, devs[d].ordinal))
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Cannot assign a device for operation %s: Could not satisfy "
+                              "explicit device specification '%s' because no supported kernel "
+                              "for %s devices is available.", op->name, request,
+                              devs[d].iface->kind);
+    }
     char list[160] = "", name[96];
     size_t used = 0;
     for (int d = 0; d < n_devs && used < sizeof list; d++)
         used += (size_t) snprintf(list + used, sizeof list - used, "%s%s", d ? ", " : "",
                                   tact__sched_device_name(&devs[d], name, sizeof name));
-    if (any_kernel)
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "Cannot assign a device for operation %s: Operation was explicitly "
-                          "assigned to %s but available devices are [ %s ]. Make sure the device "
-                          "specification refers to a valid device.", op->name, op->device, list);
     return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                      "Cannot assign a device for operation %s: Could not satisfy explicit device "
-                      "specification '%s' because no supported kernel for it is available.",
-                      op->name, op->device);
+                      "Cannot assign a device for operation %s: Operation was explicitly "
+                      "assigned to %s but available devices are [ %s ]. Make sure the device "
+                      "specification refers to a valid device.", op->name, request, list);
 }
 
 tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t *devs,
@@ -58,35 +164,53 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
     if (tact__failed(st))
         return st->code;
     TACT_ASSERT(n_devs > 0);
-    /* 1 and 2: requests, then the default choice. */
-    for (int i = 0; i < n; i++) {
+    sched_groups_t g = sched_groups(ops, n);
+    tact_code_t rc = TACT_CODE_OK;
+    /* 1 and 2: requests, then the default choice; a group's members follow its resource,
+     * which comes first (resources precede the ops on them). */
+    for (int i = 0; i < n && rc == TACT_CODE_OK; i++) {
         const tact_op_t *op = ops[i];
         out[i] = -1;
-        if (op->device != NULL && op->device[0] != '\0') {
+        if (g.group[i] != i) {
+            out[i] = out[g.group[i]];
+            continue;
+        }
+        const char *request = sched_request(ops, n, i, &g);
+        if (request != NULL) {
             tact_device_spec_t spec;
             tact_status_t ps = TACT_STATUS_INIT;
-            if (tact__device_spec_parse(op->device, &spec, &ps) != TACT_CODE_OK)
-                return tact__status_merge(st, &ps);
-            if (!tact__device_spec_is_local(&spec))
-                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                                  "Cannot assign a device for operation %s: %s names no device "
-                                  "of this process (/job:localhost/replica:0/task:0)",
-                                  op->name, op->device);
-            out[i] = sched_first(&spec, op, devs, n_devs);
-            if (out[i] < 0 && !allow_soft_placement)
-                return sched_unplaceable(op, devs, n_devs, sched_first(NULL, op, devs, n_devs) >= 0,
-                                         st);
+            if (tact__device_spec_parse(request, &spec, &ps) != TACT_CODE_OK) {
+                rc = tact__status_merge(st, &ps);
+                break;
+            }
+            if (!tact__device_spec_is_local(&spec)) {
+                rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                "Cannot assign a device for operation %s: %s names no device "
+                                "of this process (/job:localhost/replica:0/task:0)",
+                                op->name, request);
+                break;
+            }
+            out[i] = sched_first(&spec, ops, n, i, &g, devs, n_devs);
+            if (out[i] < 0 && !allow_soft_placement) {
+                rc = sched_unplaceable(op, request, &spec, devs, n_devs, st);
+                break;
+            }
         }
-        if (out[i] < 0 && !(sched_generator(op) && (op->device == NULL || !op->device[0])))
-            out[i] = sched_first(NULL, op, devs, n_devs);
+        if (out[i] < 0 && !(sched_generator(op) && request == NULL))
+            out[i] = sched_first(NULL, ops, n, i, &g, devs, n_devs);
         if (out[i] < 0 && !sched_generator(op))
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "Cannot assign a device for operation %s: No OpKernel was "
-                              "registered to support Op '%s' on any device of this session",
-                              op->name, tact__op_kind_type(op->kind));
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                            "Cannot assign a device for operation %s: No OpKernel was "
+                            "registered to support Op '%s' on any device of this session",
+                            op->name, tact__op_kind_type(op->kind));
+    }
+    if (rc != TACT_CODE_OK) {
+        free(g.group);
+        free(g.has);
+        return rc;
     }
     /* 3. Unconstrained generators go where all their consumers are, if that is one device. */
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && rc == TACT_CODE_OK; i++) {
         if (out[i] >= 0)
             continue;
         int where = -2;
@@ -97,11 +221,13 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
             }
         }
         out[i] = where >= 0 && devs[where].iface->supports(&devs[where], ops[i])
-                     ? where : sched_first(NULL, ops[i], devs, n_devs);
+                     ? where : sched_first(NULL, ops, n, i, &g, devs, n_devs);
         if (out[i] < 0)
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "Cannot assign a device for operation %s: no device supports it",
-                              ops[i]->name);
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                            "Cannot assign a device for operation %s: no device supports it",
+                            ops[i]->name);
     }
-    return TACT_CODE_OK;
+    free(g.group);
+    free(g.has);
+    return rc;
 }

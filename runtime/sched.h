@@ -8,11 +8,16 @@
 
 /* Place ops[0..n) (a plan's ops in topological order) on devs[0..n_devs) (devs[0] is CPU:0,
  * the client device), writing device indices into out[0..n):
- *   1. an op with a requested device goes to the first device that matches it and supports
+ *   0. ops that take a resource by reference (Assign and its variable, queue ops and their
+ *      queue, a read and its reader) form a colocation group placed as one op: by the
+ *      resource's request, else a member's; on a device with kernels for every member;
+ *   1. an op with a requested device goes to the best device that matches it and supports
  *      the op; with soft placement, a request no device meets loses its type and index and is
  *      placed as if unconstrained; without, INVALID_ARGUMENT "Cannot assign a device for
- *      operation <name>: ..." listing the devices;
- *   2. an unconstrained op goes to the first device (best kind first) that supports it;
+ *      operation <name>: ..." listing the devices, or saying that the matching devices have no
+ *      kernel for it;
+ *   2. an unconstrained op goes to the best device that supports it: highest kind priority
+ *      (a GPU before the CPU), then device order;
  *   3. an unconstrained generator (no inputs: Const, Placeholder, ...) then follows its
  *      consumers when they all sit on one device, as TensorFlow's placer does.
  * A request for another job, replica or task is an error even with soft placement. */

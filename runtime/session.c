@@ -5,6 +5,8 @@
 #include "runtime/session_impl.h"
 #include "devices/cpu/cpu.h"
 #include "devices/cpu/topology.h"
+#include "devices/gpu/gpu_device.h"
+#include "runtime/device_spec.h"
 #include "runtime/log.h"
 #include "runtime/registry.h"
 #include "runtime/sched.h"
@@ -79,6 +81,26 @@ static void session_free(tact_session_t *s)
     free(s);
 }
 
+/* TensorFlow's "Device mapping:" block: one line per device with a physical description
+ * (GPUs), or "no known devices." (spec §3.5). */
+static void session_log_device_mapping(tact_session_t *s)
+{
+    char text[2048] = "Device mapping:";
+    size_t used = strlen(text);
+    bool any = false;
+    for (int i = 0; i < s->n_devices; i++) {
+        const tact_device_t *dev = &s->devices[i];
+        char desc[256];
+        if (dev->iface->describe == NULL || !dev->iface->describe(dev, desc, sizeof desc))
+            continue;
+        any = true;
+        if (used < sizeof text)
+            used += (size_t) snprintf(text + used, sizeof text - used, "\n%s -> %s",
+                                      s->device_names[i], desc);
+    }
+    tact__log(TACT_LOG_INFO, "%s", any ? text : "Device mapping: no known devices.");
+}
+
 tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
                                  const tact_config_t *config, tact_status_t *st)
 {
@@ -115,17 +137,30 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
 
     if (c->intra_op_parallelism_threads > 0)
         tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
+    /* Devices: CPU:0 (the client device) and the other CPUs, then the GPUs, each with its
+     * actor pool: one actor per core of a CPU device's set, one per GPU. */
     int n_cpu = c->device_count.cpu > 0 ? c->device_count.cpu : 1;
-    s->devices = tact__malloc((size_t) n_cpu * sizeof *s->devices);
-    s->pools = tact__malloc((size_t) n_cpu * sizeof *s->pools);
-    for (int i = 0; i < n_cpu; i++) {
+    int gpu_ids[TACT_GPU_MAX], n_gpu = 0;
+    if (tact__gpu_select(&s->config, gpu_ids, &n_gpu, &err) != TACT_CODE_OK) {
+        session_teardown(s);
+        session_free(s);
+        tact__status_merge(st, &err);
+        return NULL;
+    }
+    s->devices = tact__malloc((size_t) (n_cpu + n_gpu) * sizeof *s->devices);
+    s->pools = tact__malloc((size_t) (n_cpu + n_gpu) * sizeof *s->pools);
+    for (int i = 0; i < n_cpu + n_gpu; i++) {
         tact_device_t *dev = &s->devices[i];
-        dev->iface = &tact__cpu_iface;
-        dev->ordinal = i;
-        dev->kind_count = n_cpu;
-        snprintf(dev->name, sizeof dev->name, "CPU:%d", i);
+        bool cpu = i < n_cpu;
+        dev->iface = cpu ? &tact__cpu_iface : &tact__gpu_iface;
+        dev->ordinal = cpu ? i : i - n_cpu;
+        dev->kind_count = cpu ? n_cpu : n_gpu;
+        dev->physical_id = cpu ? i : gpu_ids[i - n_cpu];
+        dev->config = &s->config;
+        snprintf(dev->name, sizeof dev->name, "%s:%d", dev->iface->kind, dev->ordinal);
         /* inter_op_parallelism_threads, else one actor per core of the device */
-        int n_threads = c->inter_op_parallelism_threads > 0
+        int n_threads = !cpu ? 1
+                        : c->inter_op_parallelism_threads > 0
                             ? c->inter_op_parallelism_threads
                             : tact__topology_device_cores(i, n_cpu).count;
         s->pools[i] = tact__device_pool_new(dev, n_threads, &err);
@@ -142,8 +177,8 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     s->device_names = tact__malloc((size_t) s->n_devices * sizeof *s->device_names);
     for (int i = 0; i < s->n_devices; i++)
         tact__sched_device_name(&s->devices[i], s->device_names[i], sizeof s->device_names[i]);
-    if (c->log_device_placement)  /* CPU devices have no physical description, as in TF */
-        tact__log(TACT_LOG_INFO, "Device mapping: no known devices.");
+    if (c->log_device_placement)
+        session_log_device_mapping(s);
     return s;
 }
 
@@ -298,15 +333,75 @@ int tact_session_list_devices(const tact_session_t *s, tact_device_info_t *out, 
     for (int i = 0; i < s->n_devices && i < max; i++) {
         const tact_device_t *dev = &s->devices[i];
         tact_device_info_t *d = &out[i];
-        snprintf(d->name, sizeof d->name, "/job:localhost/replica:0/task:0/device:%s:%d",
-                 dev->iface->kind, dev->ordinal);
+        snprintf(d->name, sizeof d->name, "%s", s->device_names[i]);
         snprintf(d->kind, sizeof d->kind, "%s", dev->iface->kind);
-        d->memory_limit = 268435456;  /* TensorFlow's figure for a CPU device */
+        /* GPU figures come from the device's context, which close frees. */
+        tact_session_t *live = (tact_session_t *) s;
+        tact_run_counter_t *counter = session_counter(live);
+        bool entered = session_enter(live, counter);
+        tact_memory_stats_t ms;
+        bool own = entered && dev->iface->memory_stats != NULL && dev->iface->memory_stats(dev, &ms);
+        d->memory_limit = own ? ms.bytes_limit : 268435456;  /* TensorFlow's CPU figure */
+        bool described = own && dev->iface->describe != NULL &&
+                         dev->iface->describe(dev, d->description, sizeof d->description);
+        if (entered)
+            session_leave(live, counter);
+        if (described)
+            continue;
         int n = snprintf(d->description, sizeof d->description, "device: %s, ", dev->name);
-        tact__topology_describe(tact__topology_device_cores(dev->ordinal, s->n_devices),
+        tact__topology_describe(tact__topology_device_cores(dev->ordinal, dev->kind_count),
                                 d->description + n, sizeof d->description - (size_t) n);
     }
     return s->n_devices;
+}
+
+tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
+                                      tact_memory_stats_t *out, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    if (s == NULL || device == NULL || out == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_memory_stats: session, device and out must not be NULL");
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);
+    tact_device_spec_t spec;
+    tact_status_t ps = TACT_STATUS_INIT;
+    if (tact__device_spec_parse(device, &spec, &ps) != TACT_CODE_OK)
+        return tact__status_merge(st, &ps);
+    tact_run_counter_t *counter = session_counter(s);
+    if (!session_enter(s, counter))  /* the devices are gone once the session closes */
+        return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    int found = -1, n_found = 0;
+    for (int i = 0; i < s->n_devices; i++) {
+        if (tact__device_spec_is_local(&spec) &&
+            tact__device_spec_matches(&spec, s->devices[i].iface->kind, s->devices[i].ordinal)) {
+            found = found < 0 ? i : found;
+            n_found++;
+        }
+    }
+    tact_code_t rc = TACT_CODE_OK;
+    if (n_found != 1) {
+        rc = tact__fail(st, n_found ? TACT_CODE_INVALID_ARGUMENT : TACT_CODE_NOT_FOUND,
+                        "Memory stats: '%s' names %s of this session's devices", device,
+                        n_found ? "several" : "none");
+    } else {
+        const tact_device_t *dev = &s->devices[found];
+        if (dev->iface->memory_stats == NULL || !dev->iface->memory_stats(dev, out))
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                            "Memory stats are not supported for %s: host devices share the "
+                            "process's memory", s->device_names[found]);
+    }
+    session_leave(s, counter);
+    return rc;
+}
+
+void tact_run_metadata_clear(tact_run_metadata_t *md)
+{
+    if (md == NULL)
+        return;
+    for (int f = 0; f < TACT_MAX_PARTITIONS; f++)
+        free(md->partitions[f].graph);
+    memset(md, 0, sizeof *md);
 }
 
 tact_graph_t *tact_session_graph(const tact_session_t *s)
@@ -324,7 +419,7 @@ tact_graph_t *tact_session_graph(const tact_session_t *s)
  * then generators (ops without inputs). Called with cache_lock held. */
 static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
 {
-    for (int n = 0; n < plan->n_nodes; n++) {
+    for (int n = 0; n < plan->n_ops; n++) {
         const tact_op_t *op = plan->order[n];
         if (op->id >= s->n_placed) {
             int cap = s->n_placed ? s->n_placed : 64;
@@ -340,7 +435,7 @@ static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
     if (!s->config.log_device_placement)
         return;
     for (int pass = 0; pass < 2; pass++) {
-        for (int n = 0; n < plan->n_nodes; n++) {
+        for (int n = 0; n < plan->n_ops; n++) {
             const tact_op_t *op = plan->order[n];
             if ((op->n_inputs == 0) != (pass == 1))
                 continue;
@@ -564,6 +659,27 @@ static tact_code_t run_check_targets(tact_session_t *s, tact_op_t *const *target
     return TACT_CODE_OK;
 }
 
+/* Every run sends its fragments to the device actors under this lock, so all actors see the
+ * runs in one order: a fragment then only ever waits for fragments sent before it, and runs
+ * whose fragments wait on each other across devices cannot deadlock. */
+static pthread_mutex_t session_send_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The first real error of a run's fragments: one that only stopped because another failed
+ * says "Run call was cancelled" and comes second. */
+static tact_code_t run_merge_statuses(tact_step_t *step, const tact_status_t *sts, int n,
+                                      tact_status_t *st)
+{
+    tact_code_t rc = TACT_CODE_OK;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int f = 0; f < n; f++) {
+            bool follower = sts[f].code == TACT_CODE_CANCELLED && atomic_load(&step->failed);
+            if (follower == (pass == 1))
+                rc = tact__status_merge(st, &sts[f]);
+        }
+    }
+    return rc;
+}
+
 /* Run the plan's fragments: on this thread when allowed, else on the device actors. */
 static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_step_t *step,
                                tact_status_t *st)
@@ -572,19 +688,18 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
      * actors; and always a fragment that may block (a dequeue), when the device allows it,
      * so that no actor is held hostage while it waits. */
     const tact_fragment_t *f0 = &plan->fragments[0];
-    if (plan->n_fragments == 1 && f0->dev->iface->caller_may_run &&
-        (s->config.executor == TACT_EXECUTOR_AUTO || f0->blocking)) {
-        tact_device_t *dev = plan->fragments[0].dev;
-        return dev->iface->run(dev, &plan->fragments[0], step, st);
-    }
-    /* Several host devices: this thread runs every node in the plan's topological order, each
-     * with its own device's kernels. Host devices share memory, so nothing is copied, and no
-     * actor ever waits for another device's fragment: pools of actors waiting on each other
-     * across concurrent runs could otherwise deadlock. */
-    bool all_host = plan->n_fragments > 1;
+    bool lone_on_actor = plan->n_fragments == 1 &&
+                         (!f0->dev->iface->caller_may_run ||
+                          (s->config.executor == TACT_EXECUTOR_ACTORS && !f0->blocking));
+    if (plan->n_fragments == 1 && !lone_on_actor)
+        return f0->dev->iface->run(f0->dev, f0, step, st);
+    /* Host devices only: this thread runs every node in the plan's order, each with its own
+     * device's kernels. Host devices share memory, so nothing is copied, and no actor ever
+     * waits for another device's fragment. */
+    int n_remote = 0;
     for (int f = 0; f < plan->n_fragments; f++)
-        all_host = all_host && plan->fragments[f].dev->iface->caller_may_run;
-    if (all_host) {
+        n_remote += !plan->fragments[f].dev->iface->caller_may_run || lone_on_actor;
+    if (n_remote == 0) {
         for (int n = 0; n < plan->n_nodes; n++) {
             const tact_fragment_t *one = &plan->node_frag[n];
             if (one->dev->iface->run(one->dev, one, step, st) != TACT_CODE_OK)
@@ -592,49 +707,73 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         }
         return TACT_CODE_OK;
     }
-    tact_status_t stack_st[8];
-    tact_status_t *frag_st = plan->n_fragments <= 8
-                                 ? stack_st
-                                 : tact__malloc((size_t) plan->n_fragments * sizeof *frag_st);
+    /* Devices a client thread may not drive (GPUs): their fragments go to their actors, and
+     * this thread runs the host devices' nodes meanwhile, in the plan's order. Nodes wait for
+     * the other devices' nodes they read through done words. */
+    int n_sts = plan->n_fragments + 1;  /* one per fragment, and this thread's */
+    tact_status_t stack_st[9];
+    tact_status_t *sts = n_sts <= 9 ? stack_st : tact__malloc((size_t) n_sts * sizeof *sts);
+    for (int f = 0; f < n_sts; f++)
+        sts[f] = (tact_status_t) TACT_STATUS_INIT;
     _Atomic uint32_t stack_done[SESSION_STACK_SLOTS];
-    _Atomic uint32_t *node_done = NULL;
-    if (plan->n_fragments > 1) {  /* fragments wait on each other's nodes */
-        node_done = plan->n_nodes <= SESSION_STACK_SLOTS
-                        ? stack_done : tact__malloc((size_t) plan->n_nodes * sizeof *node_done);
-        for (int n = 0; n < plan->n_nodes; n++)
-            atomic_init(&node_done[n], 0);
-        step->done = node_done;
-    }
+    _Atomic uint32_t *node_done = plan->n_nodes <= SESSION_STACK_SLOTS
+                                      ? stack_done
+                                      : tact__malloc((size_t) plan->n_nodes * sizeof *node_done);
+    for (int n = 0; n < plan->n_nodes; n++)
+        atomic_init(&node_done[n], 0);
+    step->done = node_done;
     tact_completion_t done;
-    tact__completion_init(&done, (uint32_t) plan->n_fragments);
+    tact__completion_init(&done, (uint32_t) n_remote);
+    pthread_mutex_lock(&session_send_lock);
     for (int f = 0; f < plan->n_fragments; f++) {
         const tact_fragment_t *frag = &plan->fragments[f];
-        frag_st[f] = (tact_status_t) TACT_STATUS_INIT;
-        tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &frag_st[f], .done = &done,
+        if (frag->dev->iface->caller_may_run && !lone_on_actor)
+            continue;
+        tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &sts[f], .done = &done,
                          .u.run = { .frag = frag, .step = step } };
-        if (tact__device_pool_send(s->pools[frag->dev->ordinal], &m) != 0) {
-            tact__fail(&frag_st[f], TACT_CODE_INTERNAL, "%s: mailbox send failed",
-                       frag->dev->name);
+        int dev_index = (int) (frag->dev - s->devices);
+        if (tact__device_pool_send(s->pools[dev_index], &m) != 0) {
+            tact__fail(&sts[f], TACT_CODE_INTERNAL, "%s: mailbox send failed", frag->dev->name);
+            tact__step_fail(step);
             tact__completion_done(&done);
         }
     }
-    tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
-    if (node_done != NULL && node_done != stack_done)
-        free(node_done);
-    tact_code_t rc = TACT_CODE_OK;
-    step->done = NULL;
-    /* The first real error: a fragment that only stopped because another failed says
-     * "Run call was cancelled" and comes second. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (int f = 0; f < plan->n_fragments; f++) {
-            bool follower = frag_st[f].code == TACT_CODE_CANCELLED && atomic_load(&step->failed);
-            if (follower == (pass == 1))
-                rc = tact__status_merge(st, &frag_st[f]);
-        }
+    pthread_mutex_unlock(&session_send_lock);
+    for (int n = 0; n < plan->n_nodes && !lone_on_actor; n++) {
+        const tact_fragment_t *one = &plan->node_frag[n];
+        if (!one->dev->iface->caller_may_run)
+            continue;
+        if (atomic_load(&step->failed) ||
+            one->dev->iface->run(one->dev, one, step, &sts[plan->n_fragments]) != TACT_CODE_OK)
+            break;  /* a failing node marked the step failed: the actors stop waiting */
     }
-    if (frag_st != stack_st)
-        free(frag_st);
+    tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
+    step->done = NULL;
+    if (node_done != stack_done)
+        free(node_done);
+    tact_code_t rc = run_merge_statuses(step, sts, n_sts, st);
+    if (sts != stack_st)
+        free(sts);
     return rc;
+}
+
+/* TensorFlow's partition graphs: each fragment's device, op count, copies and text. */
+static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan)
+{
+    tact_run_metadata_clear(md);
+    for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
+        const tact_fragment_t *frag = &plan->fragments[f];
+        tact__sched_device_name(frag->dev, md->partitions[f].device,
+                                sizeof md->partitions[f].device);
+        for (int n = 0; n < frag->n_nodes; n++) {
+            tact_node_kind_t kind = frag->nodes[n].kind;
+            md->partitions[f].n_nodes += kind == TACT_NODE_OP;
+            md->partitions[f].n_sends += kind == TACT_NODE_COPY_OUT;
+            md->partitions[f].n_recvs += kind == TACT_NODE_COPY_IN;
+        }
+        md->partitions[f].graph = tact__strdup(frag->graph);
+        md->n_partitions = f + 1;
+    }
 }
 
 static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *options,
@@ -740,17 +879,8 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         };
         rc = run_execute(s, plan, &step, st);
     }
-    if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL) {
-        tact_run_metadata_t *md = options->metadata;
-        md->n_partitions = 0;
-        for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
-            const tact_fragment_t *frag = &plan->fragments[f];
-            tact__sched_device_name(frag->dev, md->partitions[f].device,
-                                    sizeof md->partitions[f].device);
-            md->partitions[f].n_nodes = frag->n_nodes;
-            md->n_partitions = f + 1;
-        }
-    }
+    if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL)
+        run_fill_metadata(options->metadata, plan);
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
      * once, any other use (constants, repeats) copies. */

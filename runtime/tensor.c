@@ -113,27 +113,30 @@ static void tensor_assert_live(const tact_tensor_t *t)
     TACT_ASSERT(t->tag == TACT_TAG_TENSOR);
 }
 
-tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
+/* A tensor struct with its header filled in and no data yet. */
+static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int ndims)
 {
     TACT_ASSERT(tact__dtype_valid(dtype));
     TACT_ASSERT(ndims >= 0 && ndims <= TACT_MAX_DIMS);
     TACT_ASSERT(dims != NULL || ndims == 0);
     for (int i = 0; i < ndims; i++)
         TACT_ASSERT(dims[i] >= 0);
-
-    int64_t nelems;
-    size_t nbytes;
-    TACT_ASSERT(tensor_sizes(dtype, dims, ndims, &nelems, &nbytes));
-
-    tact_tensor_t *t = tact__malloc(sizeof *t);
+    tact_tensor_t *t = tact__malloc(sizeof *t);  /* zeroed: no data, no free_data */
+    TACT_ASSERT(tensor_sizes(dtype, dims, ndims, &t->nelems, &t->nbytes));
     t->tag = TACT_TAG_TENSOR;
     atomic_init(&t->refs, 1);
     t->dtype = dtype;
     t->ndims = ndims;
     for (int i = 0; i < ndims; i++)
         t->dims[i] = dims[i];
-    t->nelems = nelems;
-    t->nbytes = nbytes;
+    return t;
+}
+
+tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
+{
+    tact_tensor_t *t = tensor_header(dtype, dims, ndims);
+    size_t nbytes = t->nbytes;
+    int64_t nelems = t->nelems;
     if (nbytes == 0)
         t->data = NULL;
     else if (nbytes <= sizeof t->inline_data)
@@ -380,9 +383,35 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
         for (int64_t i = 0; i < t->nelems; i++)
             tensor_string_free(&((tact_string_t *) t->data)[i]);
     }
-    if (t->data != t->inline_data)
+    if (t->free_data != NULL)
+        t->free_data(t->free_ctx, t->data);
+    else if (t->data != t->inline_data)
         tact__host_free(t->data, t->nbytes);
     free(t);
+}
+
+bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, size_t *nbytes)
+{
+    int64_t nelems;
+    if (!tact__dtype_valid(dtype) || ndims < 0 || ndims > TACT_MAX_DIMS)
+        return false;
+    for (int i = 0; i < ndims; i++) {
+        if (dims[i] < 0)
+            return false;
+    }
+    return tensor_sizes(dtype, dims, ndims, &nelems, nbytes);
+}
+
+tact_tensor_t *tact__tensor_wrap_device(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                        void *data, void (*free_data)(void *ctx, void *data),
+                                        void *free_ctx)
+{
+    TACT_ASSERT(tact_dtype_size(dtype) > 0 && free_data != NULL);
+    tact_tensor_t *t = tensor_header(dtype, dims, ndims);
+    t->data = data;
+    t->free_data = free_data;
+    t->free_ctx = free_ctx;
+    return t;
 }
 
 tact_tensor_t *tact__tensor_ref(tact_tensor_t *t)

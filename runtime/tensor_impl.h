@@ -33,10 +33,27 @@ struct tact_tensor {
                                 tact_tensor_nbytes reports, the total length of the strings) */
     void *data;              /* inline_data, or 64-byte aligned; NULL when nbytes is 0. For
                                 strings an array of nelems tact_string_t */
+    /* Data in a device's own memory (a GPU's): released through free_data(free_ctx, data)
+     * by the last destroy. NULL for host data, which the tensor frees itself. Such tensors
+     * live only in a step's value slots on their device; the plan copies them to the host
+     * before any host code reads them. */
+    void (*free_data)(void *ctx, void *data);
+    void *free_ctx;
     /* Small tensors (scalars, short vectors) keep their data here: one allocation instead of
      * two on the hot path of small runs. */
     alignas(16) unsigned char inline_data[64];
 };
+
+/* A tensor over `data` in a device's memory, of the dtype and shape given, released with
+ * free_data(free_ctx, data) when its last reference goes. REQUIRES: a fixed-size dtype and a
+ * valid shape; data holds the tensor's bytes (may be NULL when they are 0). */
+tact_tensor_t *tact__tensor_wrap_device(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                        void *data, void (*free_data)(void *ctx, void *data),
+                                        void *free_ctx);
+
+/* The bytes of a tensor of this dtype and shape; false when they overflow or the shape is
+ * invalid. */
+bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, size_t *nbytes);
 
 /* A tensor whose data is left uninitialised, for kernels that write every element; a string
  * tensor comes with empty strings instead. REQUIRES: a valid dtype and shape (checked by the

@@ -354,6 +354,54 @@ static void test_concurrent_fragments_on_actors(void **state)
     tact_graph_destroy(&p.g);
 }
 
+/* Colocation groups (spec §3.3): a variable and the ops that assign it live on one device.
+ * The variable's request wins over its Assign's; an unconstrained variable follows the
+ * request of an op that assigns it; the initializer goes with them. */
+static void test_colocation_groups(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v, w, inc, setw;
+    tact_output_t one = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st);
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        v = tact_variable(g, tu_const_f32(g, NULL, 0, (float[]) { 5 }, "v0", &st), "v", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");  /* conflicts with v's: ignored, follows v */
+        inc = tact_assign_add(g, v, one, "inc", &st);
+    }
+    w = tact_variable(g, tu_const_f32(g, NULL, 0, (float[]) { 7 }, "w0", &st), "w", &st);
+    {
+        TACT_DEVICE_SCOPE(g, "/device:CPU:1");  /* w has no request: the group takes this */
+        setw = tact_assign(g, w, tu_const_f32(g, NULL, 0, (float[]) { 3 }, "three", &st),
+                           "setw", &st);
+    }
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_session_t *s = tu_session(g, &two);
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    tact_output_t fetches[2] = { inc, setw };
+    tact_tensor_t *r[2] = { NULL, NULL };
+    assert_int_equal(tact_session_run(s, fetches, 2, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(r[0]), "6.0");
+    assert_string_equal(tu_str(r[1]), "3.0");
+    tact_tensor_destroy(&r[0]);
+    tact_tensor_destroy(&r[1]);
+    assert_string_equal(tact_session_op_device(s, v.op), CPU(1));
+    assert_string_equal(tact_session_op_device(s, inc.op), CPU(1));
+    assert_string_equal(tact_session_op_device(s, w.op), CPU(1));
+    assert_string_equal(tact_session_op_device(s, setw.op), CPU(1));
+    /* the initializer's assigns of v and w went with them */
+    assert_int_equal(init->n_controls, 2);
+    for (int i = 0; i < init->n_controls; i++)
+        assert_string_equal(tact_session_op_device(s, init->controls[i]), CPU(1));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_placement_log),
         cmocka_unit_test(test_failing_fragment_stops_the_others),
         cmocka_unit_test(test_concurrent_fragments_on_actors),
+        cmocka_unit_test(test_colocation_groups),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
 }

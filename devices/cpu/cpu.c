@@ -315,6 +315,7 @@ const tact_device_iface_t tact__cpu_iface = {
     .api_version = TACT_DEVICE_API_VERSION,
     .kind = "CPU",
     .caller_may_run = true,
+    .priority = 70,
     .count = cpu_count,
     .open = cpu_open,
     .close = cpu_close,

@@ -62,15 +62,29 @@ TACT_API bool tact_cancel_requested(const tact_cancel_t *c);
 /* Accepts NULL; sets *c_p to NULL. REQUIRES: no run uses it any more. */
 TACT_API void tact_cancel_destroy(tact_cancel_t **c_p);
 
-/* TensorFlow's RunMetadata.partition_graphs, in short: how a run was cut across devices. */
+/* TensorFlow's RunMetadata.partition_graphs: how a run was cut across devices. */
 #define TACT_MAX_PARTITIONS 8
 typedef struct tact_run_metadata {
     int n_partitions;             /* devices that ran part of the step (0: nothing ran) */
     struct {
         char device[96];          /* "/job:localhost/replica:0/task:0/device:CPU:1" */
-        int n_nodes;              /* ops run there */
+        int n_nodes;              /* ops run there (copies not counted) */
+        int n_sends;              /* copies out of this device's memory (TF's _Send) */
+        int n_recvs;              /* copies into it (TF's _Recv) */
+        /* The partition's nodes, one line each in run order, as "name = Type(inputs)":
+         *     MatMul = MatMul(a/_0, b/_1)
+         *     a/_0 = _Recv(a:0 from /job:localhost/replica:0/task:0/device:CPU:0)
+         *     MatMul/_2 = _Send(MatMul:0 to /job:localhost/replica:0/task:0/device:CPU:0)
+         * Copies are named after the tensor they move with a "/_<k>" suffix, as TensorFlow
+         * names its send/recv nodes. Owned by the metadata: free with
+         * tact_run_metadata_clear. NULL when the run did not fill it. */
+        char *graph;
     } partitions[TACT_MAX_PARTITIONS];
 } tact_run_metadata_t;
+
+/* Free what a run wrote into `md` (the partition graphs) and zero it, ready for another run.
+ * Accepts NULL. */
+TACT_API void tact_run_metadata_clear(tact_run_metadata_t *md);
 
 /* Zero-initialise: the zero value means no timeout beyond the config's and no handle. */
 typedef struct tact_run_options {
@@ -110,8 +124,32 @@ typedef struct tact_device_info {
     char name[96];                /* "/job:localhost/replica:0/task:0/device:CPU:0" */
     char kind[16];                /* "CPU" */
     int64_t memory_limit;         /* bytes; 268435456 for CPU devices, as TensorFlow reports */
-    char description[96];         /* "device: CPU:0, cores 0-1 of 2, NUMA node 0" */
+    /* "device: CPU:0, cores 0-1 of 2, NUMA node 0"; for a GPU TensorFlow's physical
+     * description, "device: 0, name: NVIDIA H100 80GB HBM3, pci bus id: 0000:18:00.0,
+     * compute capability: 9.0" */
+    char description[192];
 } tact_device_info_t;
+
+/* A device allocator's figures, as TensorFlow's tf.config.experimental.get_memory_info and
+ * the BFC allocator's stats give them. Bytes unless said otherwise. */
+typedef struct tact_memory_stats {
+    int64_t bytes_limit;          /* the hard cap (per_process_gpu_memory_fraction, or most of
+                                   * the GPU's free memory) */
+    int64_t bytes_reserved;       /* taken from the device so far (never given back) */
+    int64_t bytes_in_use;         /* in tensors now */
+    int64_t peak_bytes_in_use;    /* the most in use at once since the allocator was made */
+    int64_t largest_alloc_size;   /* the largest single allocation */
+    int64_t num_allocs;           /* allocations so far */
+    int64_t num_ooms;             /* allocations refused (RESOURCE_EXHAUSTED) */
+} tact_memory_stats_t;
+
+/* The memory figures of the session's device `device` (any form of device name that names
+ * one device: "/gpu:0", "/device:GPU:0", the full name). GPU allocators belong to the
+ * process, as in TensorFlow, so sessions on one GPU report the same figures. NOT_FOUND when
+ * the session has no such device; INVALID_ARGUMENT for a malformed name or a device without
+ * an allocator of its own (CPU devices). Thread-safe. */
+TACT_API tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
+                                               tact_memory_stats_t *out, tact_status_t *st);
 
 /* Where `op` ran: the full name of the device the session placed it on for its most recent
  * new run signature ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when no run of

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/* The GPU device: what every GPU backend shares. Per process (spec §4): one allocator per GPU,
+ * sized and set to grow by the first session that opens it, never given back; the mapping of
+ * tact ids to visible ids. Per session: one actor thread per GPU owning the backend's context
+ * (streams, BLAS handle), which runs the GPU's fragment: copies in and out of device memory,
+ * the device's own Const/Identity/Reshape, and the backend's kernels. Not for the hardware
+ * calls (the backend's) nor placement (the scheduler's, from supports()). */
+#include "devices/gpu/gpu_device.h"
+#include "devices/bfc_allocator.h"
+#include "devices/visible_devices.h"
+#include "runtime/log.h"
+#include "runtime/sched.h"
+
+#ifdef TACT_HAVE_CUDA
+#include "devices/cuda/cuda_backend.h"
+#define GPU_BUILTIN_BACKEND (&tact__cuda_backend)
+#else
+#define GPU_BUILTIN_BACKEND NULL
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Process state                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct gpu_process_entry {
+    int visible_id;               /* -1: this tact id is not mapped yet */
+    tact_bfc_allocator_t *alloc;  /* made by the first session that opens the GPU */
+    tact_gpu_info_t info;
+    char description[224];        /* "device: 0, name: ..., compute capability: 9.0" */
+} gpu_process_entry_t;
+
+static struct {
+    pthread_mutex_t lock;
+    bool backend_set;
+    const tact_gpu_backend_t *backend;
+    gpu_process_entry_t gpus[TACT_GPU_MAX];
+} gpu_process = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void gpu_process_init_locked(void)
+{
+    if (gpu_process.backend_set)
+        return;
+    gpu_process.backend = GPU_BUILTIN_BACKEND;
+    gpu_process.backend_set = true;
+    for (int i = 0; i < TACT_GPU_MAX; i++)
+        gpu_process.gpus[i].visible_id = -1;
+}
+
+const tact_gpu_backend_t *tact__gpu_backend(void)
+{
+    pthread_mutex_lock(&gpu_process.lock);
+    gpu_process_init_locked();
+    const tact_gpu_backend_t *b = gpu_process.backend;
+    pthread_mutex_unlock(&gpu_process.lock);
+    return b;
+}
+
+void tact__gpu_set_backend(const tact_gpu_backend_t *backend)
+{
+    pthread_mutex_lock(&gpu_process.lock);
+    gpu_process_init_locked();
+    for (int i = 0; i < TACT_GPU_MAX; i++) {
+        tact__bfc_allocator_destroy(&gpu_process.gpus[i].alloc);
+        gpu_process.gpus[i] = (gpu_process_entry_t) { .visible_id = -1 };
+    }
+    gpu_process.backend = backend != NULL ? backend : GPU_BUILTIN_BACKEND;
+    pthread_mutex_unlock(&gpu_process.lock);
+}
+
+tact_code_t tact__gpu_select(const tact_config_t *c, int *ids, int *n_gpus, tact_status_t *st)
+{
+    *n_gpus = 0;
+    if (tact__failed(st))
+        return st->code;
+    if (c->device_count.gpu == TACT_DEVICE_COUNT_NONE)
+        return TACT_CODE_OK;  /* "GPU": 0 does not even initialise the GPUs */
+    const tact_gpu_backend_t *b = tact__gpu_backend();
+    int n_visible = b != NULL ? b->count() : 0;
+    if (n_visible > TACT_GPU_MAX)
+        n_visible = TACT_GPU_MAX;
+    int max_gpus = c->device_count.gpu > 0 ? c->device_count.gpu : -1;
+    if (tact__visible_devices_select(c->gpu_options.visible_device_list, n_visible, max_gpus,
+                                     ids, n_gpus, st) != TACT_CODE_OK)
+        return st->code;
+    pthread_mutex_lock(&gpu_process.lock);
+    for (int i = 0; i < *n_gpus; i++) {
+        int was = gpu_process.gpus[i].visible_id;
+        if (was >= 0 && was != ids[i]) {
+            pthread_mutex_unlock(&gpu_process.lock);
+            tact__fail(st, TACT_CODE_ALREADY_EXISTS,
+                       "TensorFlow device (GPU:%d) is being mapped to multiple CUDA devices (%d "
+                       "now, and %d previously), which is not supported. This may be the result "
+                       "of providing different GPU configurations (ConfigProto.gpu_options, for "
+                       "example different visible_device_list) when creating multiple Sessions "
+                       "in the same process.", i, ids[i], was);
+            *n_gpus = 0;
+            return st->code;
+        }
+    }
+    for (int i = 0; i < *n_gpus; i++)
+        gpu_process.gpus[i].visible_id = ids[i];
+    pthread_mutex_unlock(&gpu_process.lock);
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Allocator regions and device tensors                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct gpu_region_ctx {
+    const tact_gpu_backend_t *backend;
+    int visible_id;
+} gpu_region_ctx_t;
+
+/* One per visible id, for the allocators' backend callbacks (they outlive sessions). */
+static gpu_region_ctx_t gpu_region_ctx[TACT_GPU_MAX];
+
+static void *gpu_region_alloc(void *ctx, size_t bytes)
+{
+    const gpu_region_ctx_t *r = ctx;
+    return r->backend->region_alloc(r->visible_id, bytes);
+}
+
+static void gpu_region_free(void *ctx, void *ptr)
+{
+    const gpu_region_ctx_t *r = ctx;
+    r->backend->region_free(r->visible_id, ptr);
+}
+
+/* TF_FORCE_GPU_ALLOW_GROWTH overrides the config (spec §4). */
+static bool gpu_allow_growth(bool configured)
+{
+    const char *force = getenv("TF_FORCE_GPU_ALLOW_GROWTH");
+    if (force == NULL)
+        return configured;
+    if (strcmp(force, "true") == 0 || strcmp(force, "false") == 0) {
+        bool forced = strcmp(force, "true") == 0;
+        if (forced != configured)
+            tact__log(TACT_LOG_WARNING, "Overriding allow_growth setting because the "
+                      "TF_FORCE_GPU_ALLOW_GROWTH environment variable is set. Original config "
+                      "value was %d.", (int) configured);
+        return forced;
+    }
+    tact__log(TACT_LOG_ERROR, "The TF_FORCE_GPU_ALLOW_GROWTH environment variable is set but "
+              "could not be parsed: \"%s\". Valid values are \"true\" or \"false\". Using "
+              "original config value of allow_growth.", force);
+    return configured;
+}
+
+/* The process's allocator of GPU:tf_id, made on first use with `c`'s memory options. */
+static tact_bfc_allocator_t *gpu_process_allocator(int tf_id, const tact_gpu_backend_t *b,
+                                                   const tact_config_t *c, tact_status_t *st)
+{
+    pthread_mutex_lock(&gpu_process.lock);
+    gpu_process_entry_t *e = &gpu_process.gpus[tf_id];
+    if (e->alloc != NULL) {
+        pthread_mutex_unlock(&gpu_process.lock);
+        return e->alloc;
+    }
+    double fraction = c->gpu_options.per_process_gpu_memory_fraction;
+    tact_gpu_info_t info;
+    tact_status_t qs = TACT_STATUS_INIT;
+    if (fraction > 1.0) {
+        tact__fail(&qs, TACT_CODE_INVALID_ARGUMENT,
+                   "per_process_gpu_memory_fraction %g > 1 asks for unified memory "
+                   "oversubscription, which tact does not support", fraction);
+    } else if (b->query(e->visible_id, &info, &qs) == TACT_CODE_OK) {
+        e->info = info;
+        snprintf(e->description, sizeof e->description, "device: %d, %s", e->visible_id,
+                 info.description);
+        gpu_region_ctx[e->visible_id] = (gpu_region_ctx_t) { b, e->visible_id };
+        char name[32];
+        snprintf(name, sizeof name, "GPU_%d_bfc", tf_id);
+        char device[96];
+        snprintf(device, sizeof device, "/job:localhost/replica:0/task:0/device:GPU:%d", tf_id);
+        tact_bfc_options_t o = {
+            .backend = { gpu_region_alloc, gpu_region_free, &gpu_region_ctx[e->visible_id] },
+            .limit = tact__gpu_memory_limit(e->info.total_bytes, e->info.free_bytes, fraction),
+            .allow_growth = gpu_allow_growth(c->gpu_options.allow_growth),
+            .device_name = device,
+            .name = name,
+        };
+        e->alloc = tact__bfc_allocator_new(&o);
+        if (!o.allow_growth) {
+            /* TensorFlow reserves the whole limit when the device is made. */
+            tact_status_t ignored = TACT_STATUS_INIT;
+            tact__bfc_allocator_free(e->alloc, tact__bfc_allocator_alloc(e->alloc, 1, &ignored));
+        }
+    }
+    tact_bfc_allocator_t *a = e->alloc;
+    pthread_mutex_unlock(&gpu_process.lock);
+    tact__status_merge(st, &qs);
+    return a;
+}
+
+static void gpu_free_data(void *ctx, void *data)
+{
+    tact__bfc_allocator_free(ctx, data);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The device                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct gpu_ctx {
+    const tact_gpu_backend_t *backend;
+    void *bctx;                   /* the backend's per-actor context */
+    tact_bfc_allocator_t *alloc;  /* the process's, for this GPU */
+    char full_name[96];           /* "/job:localhost/replica:0/task:0/device:GPU:0" */
+    char description[224];
+} gpu_ctx_t;
+
+static int gpu_count(void)
+{
+    const tact_gpu_backend_t *b = tact__gpu_backend();
+    return b != NULL ? b->count() : 0;
+}
+
+static tact_code_t gpu_open(tact_device_t *dev, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    const tact_gpu_backend_t *b = tact__gpu_backend();
+    TACT_ASSERT(b != NULL && dev->config != NULL && dev->ordinal < TACT_GPU_MAX);
+    gpu_ctx_t *ctx = tact__malloc(sizeof *ctx);
+    ctx->backend = b;
+    tact__sched_device_name(dev, ctx->full_name, sizeof ctx->full_name);
+    ctx->alloc = gpu_process_allocator(dev->ordinal, b, dev->config, st);
+    if (ctx->alloc == NULL || b->open(dev->physical_id, &ctx->bctx, st) != TACT_CODE_OK) {
+        free(ctx);
+        return st->code;
+    }
+    pthread_mutex_lock(&gpu_process.lock);
+    snprintf(ctx->description, sizeof ctx->description, "%s",
+             gpu_process.gpus[dev->ordinal].description);
+    pthread_mutex_unlock(&gpu_process.lock);
+    dev->ctx = ctx;
+    tact_bfc_stats_t s;
+    tact__bfc_allocator_stats(ctx->alloc, &s);
+    tact__log(TACT_LOG_INFO, "Created TensorFlow device (%s with %zu MB memory) -> physical GPU "
+              "(%s)", ctx->full_name, s.limit >> 20, ctx->description);
+    return TACT_CODE_OK;
+}
+
+static void gpu_close(tact_device_t *dev)
+{
+    gpu_ctx_t *ctx = dev->ctx;
+    if (ctx == NULL)
+        return;
+    ctx->backend->close(ctx->bctx);  /* the allocator is the process's: it stays */
+    free(ctx);
+    dev->ctx = NULL;
+}
+
+static tact_code_t gpu_bind_thread(tact_device_t *dev, tact_status_t *st)
+{
+    gpu_ctx_t *ctx = dev->ctx;
+    return ctx->backend->bind_thread(ctx->bctx, st);
+}
+
+static bool gpu_supports(const tact_device_t *dev, const tact_op_t *op)
+{
+    TACT_UNUSED(dev);
+    const tact_gpu_backend_t *b = tact__gpu_backend();
+    return b != NULL && b->supports(op);
+}
+
+static bool gpu_describe(const tact_device_t *dev, char *buf, size_t len)
+{
+    const gpu_ctx_t *ctx = dev->ctx;
+    if (ctx == NULL)
+        return false;
+    snprintf(buf, len, "%s", ctx->description);
+    return true;
+}
+
+static bool gpu_memory_stats(const tact_device_t *dev, tact_memory_stats_t *out)
+{
+    const gpu_ctx_t *ctx = dev->ctx;
+    if (ctx == NULL)
+        return false;
+    tact_bfc_stats_t s;
+    tact__bfc_allocator_stats(ctx->alloc, &s);
+    *out = (tact_memory_stats_t) {
+        .bytes_limit = (int64_t) s.limit,
+        .bytes_reserved = (int64_t) s.bytes_reserved,
+        .bytes_in_use = (int64_t) s.bytes_in_use,
+        .peak_bytes_in_use = (int64_t) s.peak_bytes_in_use,
+        .largest_alloc_size = (int64_t) s.largest_alloc_size,
+        .num_allocs = (int64_t) s.num_allocs,
+        .num_ooms = (int64_t) s.num_ooms,
+    };
+    return true;
+}
+
+/* TensorFlow ends a kernel's message with the node it ran. */
+static tact_code_t gpu_fail_node(tact_status_t *st, const tact_op_t *op)
+{
+    size_t n = strlen(st->msg);
+    snprintf(st->msg + n, sizeof st->msg - n, "\n\t [[{{node %s}}]]", op->name);
+    return st->code;
+}
+
+/* A tensor of `dtype` and `shape` in the GPU's memory, for `op`; RESOURCE_EXHAUSTED in
+ * TensorFlow's words when the allocator cannot meet it. */
+static tact_tensor_t *gpu_tensor(gpu_ctx_t *ctx, const tact_op_t *op, tact_dtype_t dtype,
+                                 const tact_shape_t *shape, tact_status_t *st)
+{
+    size_t nbytes;
+    if (tact_dtype_size(dtype) == 0 ||
+        !tact__tensor_nbytes_of(dtype, shape->dims, shape->ndims, &nbytes)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: a %s tensor cannot live in GPU memory",
+                   op->name, tact_dtype_name(dtype));
+        return NULL;
+    }
+    /* The allocator's own message gives bytes and figures; TensorFlow's names the shape, and
+     * the node follows, which together fit a status. The stats call has the figures. */
+    tact_status_t as = TACT_STATUS_INIT;
+    void *data = tact__bfc_allocator_alloc(ctx->alloc, nbytes, &as);
+    if (data == NULL) {
+        char dims[160];
+        tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED,
+                   "OOM when allocating tensor with shape%s and type %s on %s by allocator "
+                   "GPU_%d_bfc", tact__shape_str(shape, dims, sizeof dims),
+                   tact__dtype_tf_name(dtype), ctx->full_name,
+                   atoi(strrchr(ctx->full_name, ':') + 1));
+        return NULL;
+    }
+    return tact__tensor_wrap_device(dtype, shape->dims, shape->ndims, data, gpu_free_data,
+                                    ctx->alloc);
+}
+
+/* A copy node: the value of in_slots[0] into (COPY_IN) or out of (COPY_OUT) GPU memory. */
+static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
+                                 tact_status_t *st)
+{
+    const tact_tensor_t *src = step->values[node->in_slots[0]].tensor;
+    const tact_op_t *op = node->op;
+    if (src == NULL) {
+        if (op->kind == TACT_OP_VARIABLE)
+            return tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
+                              "Attempting to use uninitialized value %s", op->name);
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "%s: the %s '%s' has no value to copy to %s",
+                          tact__op_kind_type(op->kind), tact__op_kind_type(op->kind), op->name,
+                          ctx->full_name);
+    }
+    tact_shape_t shape = tact__tensor_shape(src);
+    tact_tensor_t *dst;
+    if (node->kind == TACT_NODE_COPY_IN) {
+        dst = gpu_tensor(ctx, op, src->dtype, &shape, st);
+        if (dst == NULL)
+            return st->code;
+        if (ctx->backend->copy_in(ctx->bctx, dst->data, src->data, src->nbytes, st) !=
+            TACT_CODE_OK) {
+            tact_tensor_destroy(&dst);
+            return st->code;
+        }
+    } else {
+        dst = tact__tensor_alloc(src->dtype, shape.dims, shape.ndims);
+        if (ctx->backend->copy_out(ctx->bctx, dst->data, src->data, src->nbytes, st) !=
+            TACT_CODE_OK) {
+            tact_tensor_destroy(&dst);
+            return st->code;
+        }
+    }
+    step->values[node->out_slot] = (tact_value_t) { dst, true };
+    return TACT_CODE_OK;
+}
+
+static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
+                               tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_value_t *values = step->values;
+    if (op->kind == TACT_OP_NOOP)
+        return TACT_CODE_OK;
+    const tact_tensor_t *in[TACT_MAX_OUTPUTS + 1];
+    tact_dtype_t in_dtypes[TACT_MAX_OUTPUTS + 1];
+    tact_shape_t in_shapes[TACT_MAX_OUTPUTS + 1];
+    TACT_ASSERT(node->n_in <= TACT_MAX_OUTPUTS + 1 && node->out_slot >= 0);
+    for (int i = 0; i < node->n_in; i++) {
+        in[i] = values[node->in_slots[i]].tensor;
+        TACT_ASSERT(in[i] != NULL);  /* the copy in reported a missing value */
+        in_dtypes[i] = in[i]->dtype;
+        in_shapes[i] = tact__tensor_shape(in[i]);
+    }
+    if (op->kind == TACT_OP_IDENTITY) {  /* the same device tensor, one more reference */
+        values[node->out_slot] = (tact_value_t) { tact__tensor_ref((tact_tensor_t *) in[0]),
+                                                  true };
+        return TACT_CODE_OK;
+    }
+    tact_dtype_t dtype;
+    tact_shape_t shape;
+    if (op->kind == TACT_OP_CONST) {
+        dtype = op->attrs.value->dtype;
+        shape = tact__tensor_shape(op->attrs.value);
+    } else if (tact__op_infer(op->kind, &op->attrs, op->name, node->n_in, in_dtypes, in_shapes,
+                              TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK) {
+        return st->code;
+    }
+    tact_tensor_t *out = gpu_tensor(ctx, op, dtype, &shape, st);
+    if (out == NULL)
+        return st->code;
+    tact_code_t rc;
+    if (op->kind == TACT_OP_CONST)
+        rc = ctx->backend->copy_in(ctx->bctx, out->data, op->attrs.value->data, out->nbytes, st);
+    else if (op->kind == TACT_OP_RESHAPE)
+        rc = ctx->backend->copy_device(ctx->bctx, out->data, in[0]->data, out->nbytes, st);
+    else
+        rc = ctx->backend->kernel(ctx->bctx, op, in, out, st);
+    if (rc != TACT_CODE_OK) {
+        tact_tensor_destroy(&out);
+        return st->code;
+    }
+    values[node->out_slot] = (tact_value_t) { out, true };
+    return TACT_CODE_OK;
+}
+
+static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
+                           tact_status_t *st)
+{
+    gpu_ctx_t *ctx = dev->ctx;
+    tact_code_t rc = TACT_CODE_OK;
+    for (int i = 0; i < frag->n_nodes && rc == TACT_CODE_OK; i++) {
+        const tact_node_t *node = &frag->nodes[i];
+        if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
+            (step->done != NULL && node->n_wait > 0 &&
+             tact__step_wait(step, node, st) != TACT_CODE_OK)) {
+            rc = st->code;
+            break;
+        }
+        rc = node->kind == TACT_NODE_OP ? gpu_op_node(ctx, node, step, st)
+                                        : gpu_copy_node(ctx, node, step, st);
+        if (rc != TACT_CODE_OK) {
+            gpu_fail_node(st, node->op);
+            break;
+        }
+        if (step->done != NULL && node->signal)
+            tact__step_signal(step, node);
+        for (int r = 0; r < node->n_release; r++)
+            tact__value_release(step->values, node->release_slots[r]);
+    }
+    /* Everything enqueued is finished before the step goes on: the caller may free this
+     * step's device tensors, and errors the GPU raised meanwhile belong to this run. */
+    tact_status_t ss = TACT_STATUS_INIT;
+    if (ctx->backend->sync(ctx->bctx, &ss) != TACT_CODE_OK && rc == TACT_CODE_OK)
+        rc = tact__status_merge(st, &ss);
+    if (rc != TACT_CODE_OK && step->done != NULL)
+        tact__step_fail(step);  /* the other devices' fragments stop waiting */
+    return rc;
+}
+
+const tact_device_iface_t tact__gpu_iface = {
+    .api_version = TACT_DEVICE_API_VERSION,
+    .kind = "GPU",
+    .caller_may_run = false,
+    .priority = 210,
+    .device_memory = true,
+    .count = gpu_count,
+    .open = gpu_open,
+    .close = gpu_close,
+    .supports = gpu_supports,
+    .run = gpu_run,
+    .bind_thread = gpu_bind_thread,
+    .describe = gpu_describe,
+    .memory_stats = gpu_memory_stats,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* What the GPU kernels cover                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+#define GPU_BIT(dt) (1u << (unsigned) (dt))
+#define GPU_FLOATS  (GPU_BIT(TACT_DTYPE_F32) | GPU_BIT(TACT_DTYPE_F64))
+#define GPU_NUMERIC (GPU_FLOATS | GPU_BIT(TACT_DTYPE_I32) | GPU_BIT(TACT_DTYPE_I64))
+#define GPU_CASTS   (GPU_NUMERIC | GPU_BIT(TACT_DTYPE_BOOL))
+
+static bool gpu_fixed_size(tact_dtype_t dt)
+{
+    return tact__dtype_valid(dt) && tact_dtype_size(dt) > 0;
+}
+
+bool tact__gpu_op_supported(const tact_op_t *op)
+{
+    tact_dtype_t out = op->n_outputs > 0 ? op->out_dtype[0] : TACT_DTYPE_COUNT;
+    switch (op->kind) {
+    case TACT_OP_NOOP:
+        return true;
+    case TACT_OP_CONST:
+    case TACT_OP_FILL:
+        return gpu_fixed_size(out);
+    default:
+        break;
+    }
+    if (op->n_inputs < 1)
+        return false;  /* placeholders, variables, queues, readers, random ops */
+    tact_dtype_t dt = op->inputs[0].op->out_dtype[op->inputs[0].index];
+    if (!gpu_fixed_size(dt))
+        return false;
+    for (int i = 1; i < op->n_inputs; i++) {
+        if (op->inputs[i].op->out_dtype[op->inputs[i].index] != dt)
+            return false;
+    }
+    unsigned bit = GPU_BIT(dt);
+    switch (op->kind) {
+    case TACT_OP_IDENTITY:
+    case TACT_OP_RESHAPE:
+    case TACT_OP_TRANSPOSE:
+        return true;
+    case TACT_OP_ADD:
+    case TACT_OP_SUB:
+    case TACT_OP_MUL:
+        return (bit & GPU_NUMERIC) != 0;
+    case TACT_OP_NEG:
+    case TACT_OP_RELU:
+        return (bit & (GPU_FLOATS | GPU_BIT(TACT_DTYPE_I32))) != 0;
+    case TACT_OP_SUM:
+    case TACT_OP_MEAN:
+        return (bit & (GPU_FLOATS | GPU_BIT(TACT_DTYPE_I32))) != 0;
+    case TACT_OP_REALDIV:
+    case TACT_OP_SIGMOID:
+    case TACT_OP_TANH:
+    case TACT_OP_SOFTMAX:
+    case TACT_OP_MATMUL:
+        return (bit & GPU_FLOATS) != 0;
+    case TACT_OP_CAST:
+        return (bit & GPU_CASTS) != 0 && (GPU_BIT(out) & GPU_CASTS) != 0;
+    default:
+        return false;  /* integer Div, variables and their updates, queues: the CPU's */
+    }
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* The fake GPU backend (fake_gpu.h): regions are a memfd mapped twice, kernels are the CPU's. */
+#include "tests/fake_gpu.h"
+#include "devices/cpu/kernels.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+fake_gpu_state_t fake_gpu;
+
+#define FAKE_MAX_REGIONS 64
+
+typedef struct fake_region {
+    char *device;                 /* PROT_NONE: what the runtime holds */
+    char *host;                   /* read-write: what the backend touches */
+    size_t bytes;
+} fake_region_t;
+
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static fake_region_t fake_regions[FAKE_MAX_REGIONS];
+
+/* The backend's address of device address p (or NULL when p is in no region). */
+static void *fake_host(const void *p)
+{
+    void *h = NULL;
+    pthread_mutex_lock(&fake_lock);
+    for (int i = 0; i < FAKE_MAX_REGIONS && h == NULL; i++) {
+        const fake_region_t *r = &fake_regions[i];
+        if (r->device != NULL && (const char *) p >= r->device &&
+            (const char *) p < r->device + r->bytes)
+            h = r->host + ((const char *) p - r->device);
+    }
+    pthread_mutex_unlock(&fake_lock);
+    return h;
+}
+
+static int fake_count(void)
+{
+    atomic_fetch_add(&fake_gpu.count_calls, 1);
+    return fake_gpu.count;
+}
+
+static tact_code_t fake_query(int id, tact_gpu_info_t *info, tact_status_t *st)
+{
+    if (id < 0 || id >= fake_gpu.count)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "fake GPU %d does not exist", id);
+    info->total_bytes = fake_gpu.total_bytes;
+    info->free_bytes = fake_gpu.free_bytes;
+    snprintf(info->description, sizeof info->description,
+             "name: Fake GPU, pci bus id: 0000:%02x:00.0, compute capability: 9.0", id + 1);
+    return TACT_CODE_OK;
+}
+
+static void *fake_region_alloc(int id, size_t bytes)
+{
+    TACT_UNUSED(id);
+    int fd = memfd_create("fake_gpu", 0);
+    if (fd < 0 || ftruncate(fd, (off_t) bytes) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    void *device = mmap(NULL, bytes, PROT_NONE, MAP_SHARED, fd, 0);
+    void *host = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (device == MAP_FAILED || host == MAP_FAILED) {
+        if (device != MAP_FAILED)
+            munmap(device, bytes);
+        if (host != MAP_FAILED)
+            munmap(host, bytes);
+        return NULL;
+    }
+    pthread_mutex_lock(&fake_lock);
+    int i = 0;
+    while (i < FAKE_MAX_REGIONS && fake_regions[i].device != NULL)
+        i++;
+    TACT_ASSERT(i < FAKE_MAX_REGIONS);
+    fake_regions[i] = (fake_region_t) { device, host, bytes };
+    pthread_mutex_unlock(&fake_lock);
+    return device;
+}
+
+static void fake_region_free(int id, void *ptr)
+{
+    TACT_UNUSED(id);
+    pthread_mutex_lock(&fake_lock);
+    for (int i = 0; i < FAKE_MAX_REGIONS; i++) {
+        fake_region_t *r = &fake_regions[i];
+        if (r->device == ptr) {
+            munmap(r->device, r->bytes);
+            munmap(r->host, r->bytes);
+            *r = (fake_region_t) { 0 };
+        }
+    }
+    pthread_mutex_unlock(&fake_lock);
+}
+
+typedef struct fake_ctx {
+    int id;
+} fake_ctx_t;
+
+static tact_code_t fake_open(int id, void **ctx, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    fake_ctx_t *c = tact__malloc(sizeof *c);
+    c->id = id;
+    *ctx = c;
+    atomic_fetch_add(&fake_gpu.open_contexts, 1);
+    return TACT_CODE_OK;
+}
+
+static void fake_close(void *ctx)
+{
+    free(ctx);
+    atomic_fetch_sub(&fake_gpu.open_contexts, 1);
+}
+
+static tact_code_t fake_bind_thread(void *ctx, tact_status_t *st)
+{
+    TACT_UNUSED(ctx);
+    return tact__failed(st) ? st->code : TACT_CODE_OK;
+}
+
+static tact_code_t fake_copy(void *dst, const void *src, size_t n, tact_status_t *st)
+{
+    if (n > 0 && (dst == NULL || src == NULL))
+        return tact__fail(st, TACT_CODE_INTERNAL, "fake GPU: copy outside device memory");
+    if (n > 0)
+        memcpy(dst, src, n);
+    return TACT_CODE_OK;
+}
+
+static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_t n,
+                                tact_status_t *st)
+{
+    TACT_UNUSED(ctx);
+    return fake_copy(n ? fake_host(device) : NULL, host, n, st);
+}
+
+static tact_code_t fake_copy_out(void *ctx, void *host, const void *device, size_t n,
+                                 tact_status_t *st)
+{
+    TACT_UNUSED(ctx);
+    return fake_copy(host, n ? fake_host(device) : NULL, n, st);
+}
+
+static tact_code_t fake_copy_device(void *ctx, void *dst, const void *src, size_t n,
+                                    tact_status_t *st)
+{
+    TACT_UNUSED(ctx);
+    return fake_copy(n ? fake_host(dst) : NULL, n ? fake_host(src) : NULL, n, st);
+}
+
+/* A view of a device tensor with the backend's address of its data. */
+static tact_tensor_t fake_view(const tact_tensor_t *t)
+{
+    tact_tensor_t v = *t;
+    if (t->nbytes > 0)
+        v.data = fake_host(t->data);
+    return v;
+}
+
+static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor_t *const *in,
+                               tact_tensor_t *out, tact_status_t *st)
+{
+    TACT_UNUSED(ctx);
+    atomic_fetch_add(&fake_gpu.kernels_run, 1);
+    if (fake_gpu.fail_op != NULL && strcmp(op->name, fake_gpu.fail_op) == 0)
+        return tact__fail(st, TACT_CODE_INTERNAL, "fake GPU: kernel of %s failed", op->name);
+    tact_cpu_kernel_fn fn = tact__cpu_kernel(op->kind);
+    TACT_ASSERT(fn != NULL);
+    tact_tensor_t views[TACT_MAX_OUTPUTS + 1];
+    const tact_tensor_t *args[TACT_MAX_OUTPUTS + 1];
+    TACT_ASSERT(op->n_inputs <= TACT_MAX_OUTPUTS + 1);
+    for (int i = 0; i < op->n_inputs; i++) {
+        views[i] = fake_view(in[i]);
+        args[i] = &views[i];
+    }
+    tact_tensor_t o = fake_view(out);
+    return fn(op, args, &o, st);
+}
+
+static tact_code_t fake_sync(void *ctx, tact_status_t *st)
+{
+    TACT_UNUSED(ctx);
+    return tact__failed(st) ? st->code : TACT_CODE_OK;
+}
+
+const tact_gpu_backend_t fake_gpu_backend = {
+    .name = "fake",
+    .count = fake_count,
+    .query = fake_query,
+    .region_alloc = fake_region_alloc,
+    .region_free = fake_region_free,
+    .open = fake_open,
+    .close = fake_close,
+    .bind_thread = fake_bind_thread,
+    .supports = tact__gpu_op_supported,
+    .copy_in = fake_copy_in,
+    .copy_out = fake_copy_out,
+    .copy_device = fake_copy_device,
+    .kernel = fake_kernel,
+    .sync = fake_sync,
+};
+
+void fake_gpu_install(int count)
+{
+    fake_gpu.count = count;
+    fake_gpu.total_bytes = (size_t) 4 << 30;
+    fake_gpu.free_bytes = (size_t) 7 << 29;
+    fake_gpu.fail_op = NULL;
+    atomic_store(&fake_gpu.count_calls, 0);
+    atomic_store(&fake_gpu.kernels_run, 0);
+    tact__gpu_set_backend(&fake_gpu_backend);
+}
+
+void fake_gpu_uninstall(void)
+{
+    tact__gpu_set_backend(NULL);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* A GPU backend over host memory, so that the GPU device (placement, copies, the actor path,
+ * memory options, errors) is tested on every machine. Its "device memory" is mapped twice:
+ * the addresses the runtime sees are PROT_NONE, so host code that reads a value still in GPU
+ * memory crashes the test instead of passing by luck; the backend works through a second,
+ * writable mapping of the same pages. Kernels are the CPU's, run on that mapping.
+ *
+ *     fake_gpu_install(2);                          // two GPUs of 4 GiB, 3.5 GiB free
+ *     ... sessions with GPU:0 and GPU:1 ...
+ *     fake_gpu_uninstall();                         // after every session is destroyed
+ */
+#ifndef TACT_TESTS_FAKE_GPU_H
+#define TACT_TESTS_FAKE_GPU_H
+
+#include "devices/gpu/gpu_device.h"
+
+typedef struct fake_gpu_state {
+    int count;                    /* visible GPUs */
+    size_t total_bytes;           /* per GPU */
+    size_t free_bytes;
+    const char *fail_op;          /* a kernel of the op with this name fails (INTERNAL) */
+    _Atomic int count_calls;      /* how often count() was asked */
+    _Atomic int open_contexts;    /* open() minus close() */
+    _Atomic int kernels_run;
+} fake_gpu_state_t;
+
+extern fake_gpu_state_t fake_gpu;
+extern const tact_gpu_backend_t fake_gpu_backend;
+
+/* Reset fake_gpu to `count` GPUs of 4 GiB (3.5 GiB free) and make it the process's backend. */
+void fake_gpu_install(int count);
+/* Put the built-in backend back (GPU state forgotten, regions unmapped). */
+void fake_gpu_uninstall(void);
+
+#endif
