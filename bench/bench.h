@@ -309,6 +309,14 @@ static inline void bench_note_load(const bench_load_t *start)
 /* Errors                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* The config of the CPU cases: no GPU device even in a CUDA build on a GPU machine, where the
+ * placer would otherwise put the ops on GPU:0 (the GPU cases say so in their own configs). */
+static inline tact_config_t bench_cpu_config(void)
+{
+    tact_config_t c = { .device_count.gpu = TACT_DEVICE_COUNT_NONE };
+    return c;
+}
+
 /* True (after printing it) when `st` holds an error. */
 static inline bool bench_failed(const tact_status_t *st, const char *what)
 {

@@ -60,7 +60,8 @@ static tact_code_t conc_graph_build(conc_graph_t *cg, tact_status_t *st)
     tact_output_t a = tact_constant(cg->g, five, NULL, st);
     tact_output_t b = tact_constant(cg->g, six, NULL, st);
     cg->c = tact_multiply(cg->g, a, b, NULL, st);
-    cg->s = tact_session_new(NULL, cg->g, NULL, st);
+    tact_config_t cpu = bench_cpu_config();
+    cg->s = tact_session_new(NULL, cg->g, &cpu, st);
     tact_tensor_destroy(&five);
     tact_tensor_destroy(&six);
     return st->code;

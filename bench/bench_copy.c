@@ -5,8 +5,18 @@
  * new tensor pays: allocation and page faults). Host devices share memory, so the crossing
  * itself moves a pointer; the Identity's copy is the one memcpy a run must do. The same graph
  * with every op on CPU:0 is measured too, so the crossing's own cost shows. Target: at 64 MB
- * the cross-device run <= 1.5 x memcpy. */
-#include "bench.h"
+ * the cross-device run <= 1.5 x memcpy.
+ *
+ * GPU cases (a CUDA build on a machine with a GPU), 1 KB to 64 MB, against cudaMemcpy from
+ * and to pinned host memory in the same process (ratio = tact GB/s / cudaMemcpy GB/s, higher
+ * is better; target >= 0.85 at 64 MB):
+ *
+ *   gpu_h2d_cuda / gpu_h2d_tact  host -> GPU: x (fed) -> Identity on GPU:0, run as a target;
+ *                                the fed tensor is made after the GPU opened, so a large one
+ *                                is pinned (tact's host tensors are, once a GPU is in use)
+ *   gpu_d2h_cuda / gpu_d2h_tact  GPU -> host: a constant kept on GPU:0 -> Identity there,
+ *                                fetched (the result tensor is pinned host memory) */
+#include "bench_gpu.h"
 
 typedef struct copy_ctx {
     tact_session_t *s;
@@ -65,6 +75,152 @@ static tact_output_t copy_graph(tact_graph_t *g, const char *device, tact_output
     return y;
 }
 
+#ifdef TACT_BENCH_CUDA
+typedef struct gpu_copy_ctx {
+    tact_session_t *s;
+    tact_output_t out;            /* fetched (d2h) */
+    tact_op_t *target;            /* run (h2d) */
+    tact_feed_t feed;
+    tact_status_t st;
+    size_t bytes;
+    void *pinned, *device;
+} gpu_copy_ctx_t;
+
+static int gpu_h2d_tact(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    if (tact_session_run(c->s, NULL, 0, NULL, &c->feed, 1, &c->target, 1, &c->st) !=
+        TACT_CODE_OK) {
+        bench_failed(&c->st, "tact_session_run");
+        return -1;
+    }
+    return 0;
+}
+
+static int gpu_d2h_tact(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    tact_tensor_t *r = NULL;
+    if (tact_session_run(c->s, &c->out, 1, &r, NULL, 0, NULL, 0, &c->st) != TACT_CODE_OK) {
+        bench_failed(&c->st, "tact_session_run");
+        return -1;
+    }
+    int ok = tact_tensor_nbytes(r) == c->bytes &&
+             ((const unsigned char *) tact_tensor_data(r))[c->bytes - 1] == (unsigned char) 0x5a;
+    tact_tensor_destroy(&r);
+    if (!ok)
+        fprintf(stderr, "bench: wrong tensor back from the GPU\n");
+    return ok ? 0 : -1;
+}
+
+static int gpu_h2d_cuda(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    return bench_cuda_failed(cudaMemcpy(c->device, c->pinned, c->bytes, cudaMemcpyHostToDevice),
+                             "cudaMemcpy") ? -1 : 0;
+}
+
+static int gpu_d2h_cuda(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    return bench_cuda_failed(cudaMemcpy(c->pinned, c->device, c->bytes, cudaMemcpyDeviceToHost),
+                             "cudaMemcpy") ? -1 : 0;
+}
+
+/* One size both ways: 0, or -1. Writes the tact / cudaMemcpy ratios. */
+static int gpu_size(size_t bytes, int iters, double *h2d_ratio, double *d2h_ratio)
+{
+    int rc = -1;
+    int64_t n = (int64_t) bytes;  /* uint8-like: one byte per element, as bool */
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_tensor_t *value = NULL, *xv = NULL;
+    gpu_copy_ctx_t c = { .bytes = bytes, .st = TACT_STATUS_INIT };
+    bench_samples_t s[4] = { { 0 } };
+    if (bench_cuda_failed(cudaMallocHost(&c.pinned, bytes), "cudaMallocHost") ||
+        bench_cuda_failed(cudaMalloc(&c.device, bytes), "cudaMalloc"))
+        goto done;
+    memset(c.pinned, 0x5a, bytes);
+    value = tact_tensor_new(TACT_DTYPE_BOOL, &n, 1, NULL, &st);
+    if (value != NULL)
+        memset(tact_tensor_data(value), 0x5a, bytes);
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_BOOL, (int64_t[]) { -1 }, 1, "x", &st);
+    tact_graph_push_device(g, "/gpu:0", &st);
+    tact_output_t in = tact_identity(g, x, "in", &st);
+    tact_output_t out = tact_identity(g, tact_constant(g, value, "kept", &st), "out", &st);
+    tact_graph_pop_device(g);
+    c.s = tact_session_new(NULL, g, NULL, &st);
+    if (bench_failed(&st, "building the GPU copy graph"))
+        goto done;
+    c.out = out;
+    c.target = in.op;
+    if (gpu_d2h_tact(&c) != 0 || bench_on_gpu(c.s, out.op) != 0)  /* opens the GPU */
+        goto done;
+    xv = tact_tensor_new(TACT_DTYPE_BOOL, &n, 1, NULL, &st);  /* pinned when >= 1 MiB */
+    c.feed = (tact_feed_t) { x, xv };
+    if (bench_failed(&st, "the fed tensor") || gpu_h2d_tact(&c) != 0 ||
+        bench_on_gpu(c.s, in.op) != 0)
+        goto done;
+    int r = 0;
+    for (int round = 0; round < 4 && r == 0; round++) {  /* interleaved */
+        r |= bench_collect(gpu_h2d_cuda, &c, iters / 4 + 1, 1, &s[0]);
+        r |= bench_collect(gpu_h2d_tact, &c, iters / 4 + 1, 1, &s[1]);
+        r |= bench_collect(gpu_d2h_cuda, &c, iters / 4 + 1, 1, &s[2]);
+        r |= bench_collect(gpu_d2h_tact, &c, iters / 4 + 1, 1, &s[3]);
+    }
+    if (r != 0)
+        goto done;
+    char size[32];
+    snprintf(size, sizeof size, "%zuKB", bytes >> 10);
+    double gbs = (double) bytes / 1e3;
+    bench_stats_t hc = bench_stats(&s[0]), ht = bench_stats(&s[1]);
+    bench_stats_t dc = bench_stats(&s[2]), dt = bench_stats(&s[3]);
+    *h2d_ratio = hc.median_us / ht.median_us;
+    *d2h_ratio = dc.median_us / dt.median_us;
+    bench_line("gpu_h2d_cuda", "GPU", size, &hc, gbs / hc.median_us, "GB/s", NAN, NULL);
+    bench_line("gpu_h2d_tact", "GPU", size, &ht, gbs / ht.median_us, "GB/s", *h2d_ratio,
+               "gpu_h2d_cuda");
+    bench_line("gpu_d2h_cuda", "GPU", size, &dc, gbs / dc.median_us, "GB/s", NAN, NULL);
+    bench_line("gpu_d2h_tact", "GPU", size, &dt, gbs / dt.median_us, "GB/s", *d2h_ratio,
+               "gpu_d2h_cuda");
+    rc = 0;
+done:
+    for (int i = 0; i < 4; i++)
+        bench_samples_free(&s[i]);
+    tact_session_destroy(&c.s);
+    tact_tensor_destroy(&xv);
+    tact_tensor_destroy(&value);
+    tact_graph_destroy(&g);
+    cudaFreeHost(c.pinned);
+    cudaFree(c.device);
+    return rc;
+}
+#endif
+
+/* The GPU sizes, when the GPU cases run: 0, or 1 on an error. */
+static int gpu_cases(bool quick)
+{
+    if (!bench_gpu_begin())
+        return 0;
+#ifdef TACT_BENCH_CUDA
+    static const size_t full[] = { 1 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20 };
+    static const size_t small[] = { 1 << 10 };
+    double h2d = NAN, d2h = NAN;
+    for (int i = 0; i < (quick ? 1 : 5); i++) {
+        size_t bytes = quick ? small[i] : full[i];
+        if (gpu_size(bytes, quick ? 3 : bytes >= (16u << 20) ? 40 : 400, &h2d, &d2h) != 0)
+            return 1;
+    }
+    if (!quick) {
+        bench_target("gpu_h2d_tact >= 0.85 x gpu_h2d_cuda at 64 MB", h2d >= 0.85);
+        bench_target("gpu_d2h_tact >= 0.85 x gpu_d2h_cuda at 64 MB", d2h >= 0.85);
+    }
+#else
+    (void) quick;
+#endif
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts_t opt;
@@ -83,7 +239,8 @@ int main(int argc, char **argv)
     tact_output_t cross_x, local_x;
     tact_output_t cross_y = copy_graph(cross_g, "/cpu:1", &cross_x, &st);
     tact_output_t local_y = copy_graph(local_g, "/cpu:0", &local_x, &st);
-    tact_config_t two = { .device_count.cpu = 2 };
+    tact_config_t two = bench_cpu_config();
+    two.device_count.cpu = 2;
     tact_session_t *cross_s = tact_session_new(NULL, cross_g, &two, &st);
     tact_session_t *local_s = tact_session_new(NULL, local_g, &two, &st);
     if (bench_failed(&st, "setup"))
@@ -142,6 +299,8 @@ int main(int argc, char **argv)
     }
     if (!opt.quick && rc == 0)
         bench_target("tact_cross_device <= 1.5 x memcpy_warm at 64 MB", ratio_64mb <= 1.5);
+    if (rc == 0)
+        rc = gpu_cases(opt.quick);
     bench_note_load(&load0);
     tact_session_destroy(&cross_s);
     tact_session_destroy(&local_s);

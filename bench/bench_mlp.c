@@ -213,7 +213,8 @@ int main(int argc, char **argv)
         goto done;
     if (mlp_build(g, &m, &t, &st) != TACT_CODE_OK)
         bench_failed(&st, "building the graph");
-    t.s = tact_session_new(NULL, g, NULL, &st);
+    tact_config_t cpu = bench_cpu_config();
+    t.s = tact_session_new(NULL, g, &cpu, &st);
     if (bench_failed(&st, "tact_session_new"))
         goto done;
 

@@ -27,8 +27,17 @@
  * puts both threads on one CPU it is a pair of context switches (~3 us on the 2-vCPU VM where
  * this was written); on two CPUs every hand-off wakes a halted vCPU (~75 us there, with no
  * guest halt-polling). Which one a run gets depends on the scheduler's history, so an unpinned
- * figure cannot be compared from run to run. */
-#include "bench.h"
+ * figure cannot be compared from run to run.
+ *
+ * GPU cases (a CUDA build on a machine with a GPU): the same c = 5 * 6 pinned to GPU:0 and
+ * fetched (the GPU actor runs it; the result is copied back), against one cudaMemcpy of the
+ * 4 result bytes from the GPU, the least a run that leaves its answer on a GPU must pay:
+ *
+ *   gpu_memcpy_4b  cudaMemcpy of 4 bytes, device to host
+ *   gpu_run        tact_session_run of the graph on GPU:0, fetching c
+ *
+ * ratio = median / gpu_memcpy_4b median (lower is better); per-run latency, no target. */
+#include "bench_gpu.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -285,6 +294,70 @@ static int run_case_round(const run_case_t *c, int warmup, int samples, bench_sa
     return rc;
 }
 
+#ifdef TACT_BENCH_CUDA
+typedef struct gpu_run_ctx {
+    void *device;
+    float host;
+} gpu_run_ctx_t;
+
+static int gpu_memcpy_4b(void *p)
+{
+    gpu_run_ctx_t *c = p;
+    return bench_cuda_failed(cudaMemcpy(&c->host, c->device, 4, cudaMemcpyDeviceToHost),
+                             "cudaMemcpy") ? -1 : 0;
+}
+#endif
+
+/* c = 5 * 6 on GPU:0, when the GPU cases run: 0, or 1 on an error. */
+static int gpu_cases(bool quick)
+{
+    if (!bench_gpu_begin())
+        return 0;
+#ifdef TACT_BENCH_CUDA
+    int rc = 1;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_tensor_t *five = tact_tensor_new(TACT_DTYPE_F32, NULL, 0, (float[]) { 5.0f }, &st);
+    tact_tensor_t *six = tact_tensor_new(TACT_DTYPE_F32, NULL, 0, (float[]) { 6.0f }, &st);
+    tact_graph_push_device(g, "/gpu:0", &st);
+    tact_output_t c = tact_multiply(g, tact_constant(g, five, NULL, &st),
+                                    tact_constant(g, six, NULL, &st), NULL, &st);
+    tact_graph_pop_device(g);
+    run_ctx_t gpu_ctx = { .s = tact_session_new(NULL, g, NULL, &st), .c = c,
+                          .st = TACT_STATUS_INIT };
+    gpu_run_ctx_t raw = { 0 };
+    bench_samples_t sr = { 0 }, st_run = { 0 };
+    int iters = quick ? 20 : 20000;
+    if (bench_failed(&st, "building the GPU graph") ||
+        bench_cuda_failed(cudaMalloc(&raw.device, 4), "cudaMalloc") ||
+        bench_warmup(tact_run_once, &gpu_ctx, quick ? 2 : 200) != 0 ||
+        bench_on_gpu(gpu_ctx.s, c.op) != 0)
+        goto done;
+    for (int round = 0; round < RUN_ROUNDS; round++) {
+        if (bench_collect(gpu_memcpy_4b, &raw, iters / RUN_ROUNDS, 1, &sr) != 0 ||
+            bench_collect(tact_run_once, &gpu_ctx, iters / RUN_ROUNDS, 1, &st_run) != 0)
+            goto done;
+    }
+    bench_stats_t a = bench_stats(&sr), b = bench_stats(&st_run);
+    bench_line("gpu_memcpy_4b", "GPU", "scalar", &a, 1e6 / a.median_us, "runs/s", NAN, NULL);
+    bench_line("gpu_run", "GPU", "scalar", &b, 1e6 / b.median_us, "runs/s",
+               b.median_us / a.median_us, "gpu_memcpy_4b");
+    rc = 0;
+done:
+    bench_samples_free(&sr);
+    bench_samples_free(&st_run);
+    tact_session_destroy(&gpu_ctx.s);
+    tact_tensor_destroy(&five);
+    tact_tensor_destroy(&six);
+    tact_graph_destroy(&g);
+    cudaFree(raw.device);
+    return rc;
+#else
+    (void) quick;
+    return 0;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     bench_opts_t opt;
@@ -301,11 +374,12 @@ int main(int argc, char **argv)
     tact_output_t a = tact_constant(g, five, NULL, &st);
     tact_output_t b = tact_constant(g, six, NULL, &st);
     tact_output_t c = tact_multiply(g, a, b, NULL, &st);
-    tact_config_t actors_cfg = { 0 };
+    tact_config_t cpu_cfg = bench_cpu_config();
+    tact_config_t actors_cfg = cpu_cfg;
     actors_cfg.executor = TACT_EXECUTOR_ACTORS;
     tact_config_t actors1_cfg = actors_cfg;
     actors1_cfg.inter_op_parallelism_threads = 1;
-    run_ctx_t auto_ctx = { .s = tact_session_new(NULL, g, NULL, &st), .c = c,
+    run_ctx_t auto_ctx = { .s = tact_session_new(NULL, g, &cpu_cfg, &st), .c = c,
                            .st = TACT_STATUS_INIT };
     run_ctx_t actors_ctx = { .s = tact_session_new(NULL, g, &actors_cfg, &st), .c = c,
                              .st = TACT_STATUS_INIT };
@@ -392,8 +466,8 @@ int main(int argc, char **argv)
              cases[base].name);
     if (full)
         bench_target(what, stats[CASE_AUTO].median_us <= 0.12 * base_us);
+    rc = gpu_cases(!full);
     bench_note_load(&load0);
-    rc = 0;
 
 done:
     if (zmq_bench_close(&z1) != 0 || zmq_bench_close(&z2) != 0)

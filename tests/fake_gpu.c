@@ -77,6 +77,7 @@ static void *fake_region_alloc(int id, size_t bytes)
     TACT_ASSERT(i < FAKE_MAX_REGIONS);
     fake_regions[i] = (fake_region_t) { device, host, bytes };
     pthread_mutex_unlock(&fake_lock);
+    atomic_fetch_add(&fake_gpu.region_bytes, (int64_t) bytes);
     return device;
 }
 
@@ -87,6 +88,7 @@ static void fake_region_free(int id, void *ptr)
     for (int i = 0; i < FAKE_MAX_REGIONS; i++) {
         fake_region_t *r = &fake_regions[i];
         if (r->device == ptr) {
+            atomic_fetch_sub(&fake_gpu.region_bytes, (int64_t) r->bytes);
             munmap(r->device, r->bytes);
             munmap(r->host, r->bytes);
             *r = (fake_region_t) { 0 };
@@ -212,7 +214,9 @@ void fake_gpu_install(int count)
     fake_gpu.fail_op = NULL;
     atomic_store(&fake_gpu.count_calls, 0);
     atomic_store(&fake_gpu.kernels_run, 0);
-    tact__gpu_set_backend(&fake_gpu_backend);
+    atomic_store(&fake_gpu.open_contexts, 0);
+    tact__gpu_set_backend(&fake_gpu_backend);  /* frees the regions of the previous install */
+    atomic_store(&fake_gpu.region_bytes, 0);
 }
 
 void fake_gpu_uninstall(void)

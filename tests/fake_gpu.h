@@ -22,6 +22,7 @@ typedef struct fake_gpu_state {
     _Atomic int count_calls;      /* how often count() was asked */
     _Atomic int open_contexts;    /* open() minus close() */
     _Atomic int kernels_run;
+    _Atomic int64_t region_bytes; /* device memory the allocators' regions hold now */
 } fake_gpu_state_t;
 
 extern fake_gpu_state_t fake_gpu;

@@ -2,7 +2,8 @@
 /* The GPU device on a backend over host memory (fake_gpu.h): GPU-first placement, copies to
  * and from GPU memory as copy nodes, the partition graphs, the GPU actor running alongside
  * the calling thread, memory options and their errors, visible devices and the process-wide
- * id mapping, a failing GPU kernel stopping the run.
+ * id mapping, a failing GPU kernel stopping the run, two GPUs under concurrent runs, values
+ * against the CPU's, timeouts and close while a GPU fragment waits on the host.
  *
  * The simplest use:
  *     fake_gpu_install(1);
@@ -16,7 +17,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <tact/scope.h>
 
@@ -295,6 +298,872 @@ static void test_memory_fraction_growth_and_stats(void **state)
     tact_graph_destroy(&g);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Visible devices, device_count and the process-wide mapping (spec §3.6, §3.7)               */
+/* ------------------------------------------------------------------------------------------ */
+
+static int setup2(void **state)
+{
+    (void) state;
+    fake_gpu_install(2);
+    return 0;
+}
+
+/* A session over `g` with `cfg`, expected to fail: returns the status. */
+static tact_status_t session_error(tact_graph_t *g, const tact_config_t *cfg)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tact_session_new(NULL, g, cfg, &st);
+    assert_null(s);
+    return st;
+}
+
+/* The "Device mapping:" line among the captured lines (NULL when none). */
+static const char *mapping_line(const log_capture_t *cap)
+{
+    for (int i = 0; i < cap->n; i++) {
+        if (strncmp(cap->lines[i], "Device mapping:", 15) == 0)
+            return cap->lines[i];
+    }
+    return NULL;
+}
+
+/* Two visible GPUs: "1" makes GPU:0 the second one; bad lists fail with TensorFlow's words;
+ * once GPU:0 is mapped to visible GPU 1 no later session may map it elsewhere. */
+static void test_visible_device_list_and_mapping(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = seed_matmul(g, NULL, &st);
+    log_capture_t cap = { .n = 0 };
+    tact_log_set_callback(capture, &cap);
+    tact_config_t cfg = { .log_device_placement = true,
+                          .gpu_options.visible_device_list = "1" };
+    tact_session_t *s = tu_session(g, &cfg);
+    tact_log_set_callback(NULL, NULL);
+    const char *line = mapping_line(&cap);
+    assert_non_null(line);
+    assert_string_equal(line, "Device mapping:\n" GPU(0) " -> device: 1, name: Fake GPU, pci bus "
+                              "id: 0000:02:00.0, compute capability: 9.0");
+    tact_device_info_t d[4];
+    assert_int_equal(tact_session_list_devices(s, d, 4), 2);
+    assert_string_equal(d[1].name, GPU(0));
+    assert_string_equal(d[1].description, "device: 1, name: Fake GPU, pci bus id: 0000:02:00.0, "
+                                          "compute capability: 9.0");
+    tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, c.op), GPU(0));
+
+    /* Bad lists: INVALID_ARGUMENT at session creation. */
+    tact_config_t bad = { .gpu_options.visible_device_list = "0,0" };
+    st = session_error(g, &bad);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "visible_device_list contained a duplicate entry: 0,0");
+    bad.gpu_options.visible_device_list = "2";
+    st = session_error(g, &bad);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "'visible_device_list' listed an invalid GPU id '2' but visible "
+                                "device count is 2");
+    bad.gpu_options.visible_device_list = "x";
+    st = session_error(g, &bad);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Could not parse entry in 'visible_device_list': 'x'. "
+                                "visible_device_list = x");
+
+    /* The mapping is the process's: GPU:0 -> 1 stays, whether or not `s` is open. */
+    static const char multiple[] =
+        "TensorFlow device (GPU:0) is being mapped to multiple CUDA devices (0 now, and 1 "
+        "previously), which is not supported. The sessions of a process must map GPUs alike "
+        "(gpu_options.visible_device_list).";
+    bad.gpu_options.visible_device_list = "0";
+    st = session_error(g, &bad);
+    assert_int_equal(st.code, TACT_CODE_ALREADY_EXISTS);
+    assert_string_equal(st.msg, multiple);
+    st = session_error(g, NULL);  /* the default list is "0,1": GPU:0 -> 0 again */
+    assert_int_equal(st.code, TACT_CODE_ALREADY_EXISTS);
+    assert_string_equal(st.msg, multiple);
+    tact_session_destroy(&s);
+    st = session_error(g, &bad);
+    assert_int_equal(st.code, TACT_CODE_ALREADY_EXISTS);
+    assert_string_equal(st.msg, multiple);
+
+    /* "1,0" agrees with GPU:0 -> 1 and adds GPU:1 -> 0. */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_config_t both = { .gpu_options.visible_device_list = "1,0" };
+    s = tu_session(g, &both);
+    assert_int_equal(tact_session_list_devices(s, d, 4), 3);
+    assert_string_equal(d[1].name, GPU(0));
+    assert_string_equal(d[2].name, GPU(1));
+    assert_string_equal(d[1].description, "device: 1, name: Fake GPU, pci bus id: 0000:02:00.0, "
+                                          "compute capability: 9.0");
+    assert_string_equal(d[2].description, "device: 0, name: Fake GPU, pci bus id: 0000:01:00.0, "
+                                          "compute capability: 9.0");
+    tact_session_destroy(&s);
+    /* device_count.gpu caps the list: one GPU, still GPU:0 -> 1. */
+    tact_config_t one = { .gpu_options.visible_device_list = "1,0", .device_count.gpu = 1 };
+    s = tu_session(g, &one);
+    assert_int_equal(tact_session_list_devices(s, d, 4), 2);
+    assert_string_equal(d[1].name, GPU(0));
+    assert_true(tu_contains(d[1].description, "device: 1, "));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* device_count.gpu: N caps the GPUs; TACT_DEVICE_COUNT_NONE makes none without asking the
+ * backend (TensorFlow does not even initialise the GPUs), and then a bad list is no error. */
+static void test_device_count_gpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = seed_matmul(g, NULL, &st);
+    tact_config_t none = { .device_count.gpu = TACT_DEVICE_COUNT_NONE,
+                           .gpu_options.visible_device_list = "x" };
+    tact_session_t *s = tu_session(g, &none);
+    tact_device_info_t d[4];
+    assert_int_equal(tact_session_list_devices(s, d, 4), 1);
+    assert_string_equal(d[0].name, CPU(0));
+    tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, c.op), CPU(0));
+    tact_session_destroy(&s);
+    assert_int_equal(atomic_load(&fake_gpu.count_calls), 0);
+    assert_int_equal(atomic_load(&fake_gpu.open_contexts), 0);
+    assert_int_equal(atomic_load(&fake_gpu.region_bytes), 0);
+
+    tact_config_t one = { .device_count.gpu = 1 };
+    s = tu_session(g, &one);
+    assert_true(atomic_load(&fake_gpu.count_calls) > 0);
+    assert_int_equal(atomic_load(&fake_gpu.open_contexts), 1);
+    assert_int_equal(tact_session_list_devices(s, d, 4), 2);
+    assert_string_equal(d[1].name, GPU(0));
+    assert_true(tu_contains(d[1].description, "device: 0, "));
+    tact_session_destroy(&s);
+    assert_int_equal(atomic_load(&fake_gpu.open_contexts), 0);
+    s = tu_session(g, NULL);  /* the default: every visible GPU */
+    assert_int_equal(tact_session_list_devices(s, d, 4), 3);
+    assert_string_equal(d[0].name, CPU(0));
+    assert_string_equal(d[1].name, GPU(0));
+    assert_string_equal(d[2].name, GPU(1));
+    assert_int_equal(tact_session_list_devices(s, d, 1), 3);  /* max 1: the count anyway */
+    assert_int_equal(atomic_load(&fake_gpu.open_contexts), 2);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Memory options (spec §4)                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct level_capture {
+    tact_log_level_t levels[32];
+    char lines[32][512];
+    int n;
+} level_capture_t;
+
+static void capture_levels(tact_log_level_t level, const char *msg, void *user)
+{
+    level_capture_t *c = user;
+    if (c->n < 32) {
+        c->levels[c->n] = level;
+        snprintf(c->lines[c->n++], sizeof c->lines[0], "%s", msg);
+    }
+}
+
+/* The default limit on a fake GPU: 3.5 GiB free less max(300 MiB, 5 %). */
+#define DEFAULT_LIMIT ((int64_t) ((size_t) 7 << 29) - (int64_t) 300 * 1048576)
+
+static tact_memory_stats_t gpu0_stats(tact_session_t *s)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_memory_stats_t ms;
+    memset(&ms, 0xff, sizeof ms);
+    assert_int_equal(tact_session_memory_stats(s, "/gpu:0", &ms, &st), TACT_CODE_OK);
+    return ms;
+}
+
+/* Bytes in use on GPU:`gpu` as a new session on `g` sees them: the process's allocator once
+ * every earlier session is gone (whatever a session kept for itself went back at close). */
+static int64_t in_use_after_close(tact_graph_t *g, const char *gpu)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tu_session(g, NULL);
+    tact_memory_stats_t ms;
+    assert_int_equal(tact_session_memory_stats(s, gpu, &ms, &st), TACT_CODE_OK);
+    tact_session_destroy(&s);
+    return ms.bytes_in_use;
+}
+
+/* y = x + x over a fed 16x16 float32 x, run once. */
+static void run_small_add(tact_session_t *s, tact_output_t x, tact_output_t y)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    float data[256];
+    for (int i = 0; i < 256; i++)
+        data[i] = (float) i;
+    tact_tensor_t *xv = tu_f32((int64_t[]) { 16, 16 }, 2, data);
+    tact_feed_t f = { x, xv };
+    tact_tensor_t *r = tu_run1(s, y, &f, 1, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    const float *out = tact_tensor_data(r);
+    for (int i = 0; i < 256; i++)
+        assert_true(out[i] == 2.0f * (float) i);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&xv);
+}
+
+/* allow_growth false (the default) reserves the whole limit when the device is made; the
+ * allocator is the process's, so a second session's fraction changes nothing, and closing the
+ * sessions gives nothing back. TF_FORCE_GPU_ALLOW_GROWTH and interactive sessions grow from
+ * 2 MiB instead. */
+static void test_default_memory_reservation_and_growth_overrides(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1, -1 }, 2, "x", &st);
+    tact_output_t y = tact_add(g, x, x, "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_null(getenv("TF_FORCE_GPU_ALLOW_GROWTH"));
+
+    assert_int_equal(atomic_load(&fake_gpu.region_bytes), 0);
+    tact_session_t *s1 = tu_session(g, NULL);
+    tact_memory_stats_t ms = gpu0_stats(s1);
+    assert_int_equal(ms.bytes_limit, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_reserved, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_in_use, 0);
+    assert_int_equal(atomic_load(&fake_gpu.region_bytes), DEFAULT_LIMIT);
+    run_small_add(s1, x, y);
+    ms = gpu0_stats(s1);
+    assert_int_equal(ms.bytes_reserved, DEFAULT_LIMIT);  /* carved from the one region */
+    assert_int_equal(ms.bytes_in_use, 0);
+    /* A second session asks for half of the GPU: the first session's allocator serves it. */
+    log_capture_t cap = { .n = 0 };
+    tact_log_set_callback(capture, &cap);
+    tact_config_t half = { .gpu_options.per_process_gpu_memory_fraction = 0.5 };
+    tact_session_t *s2 = tu_session(g, &half);
+    tact_log_set_callback(NULL, NULL);
+    assert_int_equal(cap.n, 1);
+    assert_string_equal(cap.lines[0], "Created TensorFlow device (" GPU(0) " with 3284 MB memory) "
+                                      "-> physical GPU (device: 0, name: Fake GPU, pci bus id: "
+                                      "0000:01:00.0, compute capability: 9.0)");
+    ms = gpu0_stats(s2);
+    assert_int_equal(ms.bytes_limit, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_reserved, DEFAULT_LIMIT);
+    tact_device_info_t d[2];
+    assert_int_equal(tact_session_list_devices(s2, d, 2), 2);
+    assert_int_equal(d[1].memory_limit, DEFAULT_LIMIT);
+    run_small_add(s2, x, y);
+    tact_session_destroy(&s1);
+    tact_session_destroy(&s2);
+    assert_int_equal(atomic_load(&fake_gpu.region_bytes), DEFAULT_LIMIT);  /* never given back */
+    tact_session_t *s3 = tu_session(g, &half);
+    ms = gpu0_stats(s3);
+    assert_int_equal(ms.bytes_limit, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_reserved, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_in_use, 0);
+    tact_session_destroy(&s3);
+
+    /* TF_FORCE_GPU_ALLOW_GROWTH=true in a fresh process: growth despite the config, with a
+     * warning. */
+    fake_gpu_uninstall();
+    fake_gpu_install(1);
+    assert_int_equal(setenv("TF_FORCE_GPU_ALLOW_GROWTH", "true", 1), 0);
+    level_capture_t lc = { .n = 0 };
+    tact_log_set_callback(capture_levels, &lc);
+    s1 = tu_session(g, NULL);
+    tact_log_set_callback(NULL, NULL);
+    assert_int_equal(unsetenv("TF_FORCE_GPU_ALLOW_GROWTH"), 0);
+    assert_int_equal(lc.n, 2);
+    assert_int_equal(lc.levels[0], TACT_LOG_WARNING);
+    assert_string_equal(lc.lines[0], "Overriding allow_growth setting because the "
+                                     "TF_FORCE_GPU_ALLOW_GROWTH environment variable is set. "
+                                     "Original config value was 0.");
+    assert_int_equal(lc.levels[1], TACT_LOG_INFO);
+    assert_true(tu_contains(lc.lines[1], "Created TensorFlow device (" GPU(0) " with 3284 MB"));
+    ms = gpu0_stats(s1);
+    assert_int_equal(ms.bytes_limit, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_reserved, 0);
+    run_small_add(s1, x, y);
+    ms = gpu0_stats(s1);
+    assert_int_equal(ms.bytes_reserved, 2 << 20);
+    assert_int_equal(atomic_load(&fake_gpu.region_bytes), 2 << 20);
+    tact_session_destroy(&s1);
+
+    /* A value that is neither "true" nor "false": an error line, and the config's value. */
+    fake_gpu_uninstall();
+    fake_gpu_install(1);
+    assert_int_equal(setenv("TF_FORCE_GPU_ALLOW_GROWTH", "yes", 1), 0);
+    lc.n = 0;
+    tact_log_set_callback(capture_levels, &lc);
+    s1 = tu_session(g, NULL);
+    tact_log_set_callback(NULL, NULL);
+    assert_int_equal(unsetenv("TF_FORCE_GPU_ALLOW_GROWTH"), 0);
+    assert_int_equal(lc.n, 2);
+    assert_int_equal(lc.levels[0], TACT_LOG_ERROR);
+    assert_string_equal(lc.lines[0], "The TF_FORCE_GPU_ALLOW_GROWTH environment variable is set "
+                                     "but could not be parsed: \"yes\". Valid values are \"true\" "
+                                     "or \"false\". Using original config value of allow_growth.");
+    ms = gpu0_stats(s1);
+    assert_int_equal(ms.bytes_reserved, DEFAULT_LIMIT);
+    tact_session_destroy(&s1);
+
+    /* An interactive session without a config grows, and leaves the default stacks when
+     * closed. */
+    fake_gpu_uninstall();
+    fake_gpu_install(1);
+    tact_session_t *is = tact_interactive_session_new(NULL, g, NULL, &st);
+    assert_non_null(is);
+    assert_ptr_equal(tact_session_get_default(), is);
+    assert_ptr_equal(tact_graph_get_default(), g);
+    ms = gpu0_stats(is);
+    assert_int_equal(ms.bytes_limit, DEFAULT_LIMIT);
+    assert_int_equal(ms.bytes_reserved, 0);
+    run_small_add(is, x, y);
+    ms = gpu0_stats(is);
+    assert_int_equal(ms.bytes_reserved, 2 << 20);
+    assert_int_equal(tact_session_close(is, &st), TACT_CODE_OK);
+    assert_null(tact_session_get_default());
+    assert_ptr_not_equal(tact_graph_get_default(), g);
+    tact_session_destroy(&is);
+    assert_int_equal(atomic_load(&fake_gpu.region_bytes), 2 << 20);
+    tact_graph_destroy(&g);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A GPU kernel fails while a CPU op waits for its value and another CPU branch runs: the run
+ * reports the kernel's error (not the waiter's CANCELLED), frees every device tensor and
+ * leaves the session usable. */
+static void test_failing_gpu_kernel_stops_the_run(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tu_const_i32(g, (int64_t[]) { 2 }, 1, (int32_t[]) { 4, 6 }, "x", &st);
+    tact_output_t two = tu_const_i32(g, NULL, 0, (int32_t[]) { 2 }, "two", &st);
+    tact_output_t bad = tact_negative(g, x, "bad", &st);      /* GPU, fails */
+    tact_output_t good = tact_relu(g, x, "good", &st);        /* GPU */
+    tact_output_t q = tact_divide(g, bad, two, "q", &st);     /* integer Div: CPU, waits */
+    tact_output_t r = tact_divide(g, tu_const_i32(g, NULL, 0, (int32_t[]) { 9 }, "nine", &st),
+                                  two, "r", &st);             /* CPU, independent */
+    tact_output_t h = tact_divide(g, good, two, "h", &st);    /* CPU after the GPU */
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_output_t fetches[3] = { q, r, h };
+    tact_tensor_t *rs[3] = { NULL };
+    /* without the failure first, to check the plan and the placements */
+    assert_int_equal(tact_session_run(s, fetches, 3, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[-2 -3]");
+    assert_string_equal(tu_str(rs[1]), "4");
+    assert_string_equal(tu_str(rs[2]), "[2 3]");
+    for (int i = 0; i < 3; i++)
+        tact_tensor_destroy(&rs[i]);
+    assert_string_equal(tact_session_op_device(s, bad.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, good.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, q.op), CPU(0));
+    assert_string_equal(tact_session_op_device(s, r.op), CPU(0));
+    /* what a successful run leaves in use (constants the device may keep for the session) */
+    int64_t kept = gpu0_stats(s).bytes_in_use;
+    assert_true(kept == 0 || kept == 256);
+
+    fake_gpu.fail_op = "bad";
+    for (int round = 0; round < 3; round++) {
+        st = (tact_status_t) TACT_STATUS_INIT;
+        rs[0] = rs[1] = rs[2] = (tact_tensor_t *) &st;  /* cleared by the run */
+        assert_int_equal(tact_session_run(s, fetches, 3, rs, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_INTERNAL);
+        assert_string_equal(st.msg, "fake GPU: kernel of bad failed\n\t [[{{node bad}}]]");
+        assert_null(rs[0]);
+        assert_null(rs[1]);
+        assert_null(rs[2]);
+        assert_int_equal(gpu0_stats(s).bytes_in_use, kept);  /* the failed run freed its own */
+    }
+    /* runs that avoid "bad" still work, GPU ones included */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_output_t rest[2] = { r, h };
+    assert_int_equal(tact_session_run(s, rest, 2, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "4");
+    assert_string_equal(tu_str(rs[1]), "[2 3]");
+    tact_tensor_destroy(&rs[0]);
+    tact_tensor_destroy(&rs[1]);
+    /* a target that needs it fails the same way */
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &bad.op, 1, &st),
+                     TACT_CODE_INTERNAL);
+    assert_string_equal(st.msg, "fake GPU: kernel of bad failed\n\t [[{{node bad}}]]");
+    fake_gpu.fail_op = NULL;
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(s, fetches, 3, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[-2 -3]");
+    for (int i = 0; i < 3; i++)
+        tact_tensor_destroy(&rs[i]);
+    tact_memory_stats_t ms = gpu0_stats(s);
+    assert_int_equal(ms.bytes_in_use, kept);
+    assert_int_equal(ms.num_ooms, 0);
+    tact_session_destroy(&s);
+    assert_int_equal(in_use_after_close(g, "/gpu:0"), 0);
+    tact_graph_destroy(&g);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Two GPUs: concurrency and partitions                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* x (CPU, fed) -> y = 2x (GPU:0) -> z = y + 1 (GPU:1) -> w = z + x (CPU), and
+ * v = z * y (GPU:0, reading GPU:1's z). */
+typedef struct chain {
+    tact_output_t x, y, z, w, v;
+} chain_t;
+
+static chain_t build_chain(tact_graph_t *g, tact_status_t *st)
+{
+    chain_t c;
+    c.x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 2 }, 1, "x", st);
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        c.y = tact_multiply(g, c.x, tu_const_f32(g, NULL, 0, (float[]) { 2 }, "two", st), "y",
+                            st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:1");
+        c.z = tact_add(g, c.y, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", st), "z", st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        c.w = tact_add(g, c.z, c.x, "w", st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        c.v = tact_multiply(g, c.z, c.y, "v", st);
+    }
+    return c;
+}
+
+typedef struct chain_worker {
+    tact_session_t *s;
+    const chain_t *c;
+    int id, runs;
+    int failures;                 /* wrong values or failed runs */
+    tact_status_t first_error;
+} chain_worker_t;
+
+static void *chain_worker_main(void *arg)
+{
+    chain_worker_t *wk = arg;
+    for (int i = 0; i < wk->runs; i++) {
+        float xs[2] = { (float) wk->id, (float) i };
+        tact_tensor_t *xv = tu_f32((int64_t[]) { 2 }, 1, xs);
+        tact_feed_t f = { wk->c->x, xv };
+        tact_output_t fetches[2] = { wk->c->w, wk->c->v };
+        tact_tensor_t *rs[2] = { NULL, NULL };
+        tact_status_t st = TACT_STATUS_INIT;
+        if (tact_session_run(wk->s, fetches, 2, rs, &f, 1, NULL, 0, &st) != TACT_CODE_OK) {
+            if (wk->failures++ == 0)
+                wk->first_error = st;
+        } else {
+            const float *w = tact_tensor_data(rs[0]), *v = tact_tensor_data(rs[1]);
+            for (int k = 0; k < 2; k++) {
+                float want_w = 3 * xs[k] + 1, want_v = (2 * xs[k] + 1) * (2 * xs[k]);
+                if (w[k] != want_w || v[k] != want_v)
+                    wk->failures++;
+            }
+        }
+        tact_tensor_destroy(&rs[0]);
+        tact_tensor_destroy(&rs[1]);
+        tact_tensor_destroy(&xv);
+    }
+    return NULL;
+}
+
+#define CHAIN_THREADS 4
+#define CHAIN_RUNS 200
+
+static void run_chain_workers(tact_session_t *const *sessions, int n_sessions, const chain_t *c)
+{
+    pthread_t th[CHAIN_THREADS];
+    chain_worker_t wk[CHAIN_THREADS];
+    for (int i = 0; i < CHAIN_THREADS; i++) {
+        wk[i] = (chain_worker_t) { .s = sessions[i % n_sessions], .c = c, .id = i + 1,
+                                   .runs = CHAIN_RUNS };
+        assert_int_equal(pthread_create(&th[i], NULL, chain_worker_main, &wk[i]), 0);
+    }
+    for (int i = 0; i < CHAIN_THREADS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < CHAIN_THREADS; i++) {
+        if (wk[i].failures > 0)
+            fprintf(stderr, "worker %d: %d failures, first %s: %s\n", i, wk[i].failures,
+                    tact_code_name(wk[i].first_error.code), wk[i].first_error.msg);
+        assert_int_equal(wk[i].failures, 0);
+    }
+}
+
+/* Runs whose fragments wait on each other across two GPUs and the host, from four threads at
+ * once on one session and then on two sessions: every result exact, no deadlock. */
+static void test_two_gpus_concurrent_cross_device_chain(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    chain_t c = build_chain(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s[2] = { tu_session(g, NULL), NULL };
+    /* one run first: the placements */
+    tact_tensor_t *xv = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 1, 2 });
+    tact_feed_t f = { c.x, xv };
+    tact_output_t fetches[2] = { c.w, c.v };
+    tact_tensor_t *rs[2] = { NULL, NULL };
+    assert_int_equal(tact_session_run(s[0], fetches, 2, rs, &f, 1, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[4. 7.]");
+    assert_string_equal(tu_str(rs[1]), "[ 6. 20.]");
+    tact_tensor_destroy(&rs[0]);
+    tact_tensor_destroy(&rs[1]);
+    tact_tensor_destroy(&xv);
+    assert_null(tact_session_op_device(s[0], c.x.op));  /* fed: it does not run */
+    assert_string_equal(tact_session_op_device(s[0], c.y.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s[0], c.z.op), GPU(1));
+    assert_string_equal(tact_session_op_device(s[0], c.w.op), CPU(0));
+    assert_string_equal(tact_session_op_device(s[0], c.v.op), GPU(0));
+    tact_memory_stats_t ms0 = gpu0_stats(s[0]), ms1;
+    assert_int_equal(tact_session_memory_stats(s[0], GPU(1), &ms1, &st), TACT_CODE_OK);
+
+    run_chain_workers(s, 1, &c);
+    s[1] = tu_session(g, NULL);
+    run_chain_workers(s, 2, &c);
+    /* nothing left behind by the 1600 runs beyond what one run left (each session's
+     * constants, if the device keeps them) */
+    tact_memory_stats_t ms;
+    assert_int_equal(tact_session_memory_stats(s[1], GPU(1), &ms, &st), TACT_CODE_OK);
+    assert_int_equal(ms.bytes_in_use, 2 * ms1.bytes_in_use);
+    assert_int_equal(gpu0_stats(s[1]).bytes_in_use, 2 * ms0.bytes_in_use);
+    tact_session_destroy(&s[0]);
+    tact_session_destroy(&s[1]);
+    assert_int_equal(atomic_load(&fake_gpu.open_contexts), 0);
+    assert_int_equal(in_use_after_close(g, "/gpu:0"), 0);
+    assert_int_equal(in_use_after_close(g, "/gpu:1"), 0);
+    tact_graph_destroy(&g);
+}
+
+/* A GPU:0 -> GPU:1 edge passes through the host: a _Send to GPU:1 in GPU:0's partition, a
+ * _Recv from GPU:0 in GPU:1's. */
+static void test_two_gpu_partition_metadata(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, y, z;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 3, 4 }, "x", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        y = tact_multiply(g, x, x, "y", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:1");
+        z = tact_add(g, y, y, "z", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md };
+    tact_tensor_t *r = NULL;
+    for (int round = 0; round < 2; round++) {  /* the second run frees the first's text */
+        assert_int_equal(tact_session_run_ex(s, &opts, &z, 1, &r, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        assert_string_equal(tu_str(r), "[18. 32.]");
+        tact_tensor_destroy(&r);
+        assert_int_equal(md.n_partitions, 3);
+        assert_string_equal(md.partitions[0].device, CPU(0));
+        assert_int_equal(md.partitions[0].n_nodes, 1);
+        assert_int_equal(md.partitions[0].n_sends, 0);
+        assert_int_equal(md.partitions[0].n_recvs, 0);
+        assert_string_equal(md.partitions[0].graph, "x = Const()\n");
+        assert_string_equal(md.partitions[1].device, GPU(0));
+        assert_int_equal(md.partitions[1].n_nodes, 1);
+        assert_int_equal(md.partitions[1].n_sends, 1);
+        assert_int_equal(md.partitions[1].n_recvs, 1);
+        assert_string_equal(md.partitions[1].graph,
+                            "x/_0 = _Recv(x:0 from " CPU(0) ")\n"
+                            "y = Mul(x/_0, x/_0)\n"
+                            "y/_1 = _Send(y:0 to " GPU(1) ")\n");
+        assert_string_equal(md.partitions[2].device, GPU(1));
+        assert_int_equal(md.partitions[2].n_nodes, 1);
+        assert_int_equal(md.partitions[2].n_sends, 1);
+        assert_int_equal(md.partitions[2].n_recvs, 1);
+        assert_string_equal(md.partitions[2].graph,
+                            "y/_2 = _Recv(y:0 from " GPU(0) ")\n"
+                            "z = Add(y/_2, y/_2)\n"
+                            "z/_3 = _Send(z:0 to " CPU(0) ")\n");
+        assert_null(md.partitions[3].graph);
+    }
+    tact_run_metadata_clear(&md);
+    assert_int_equal(md.n_partitions, 0);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Values                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+#define VALUE_FETCHES 12
+
+typedef struct value_graph {
+    tact_output_t fetches[VALUE_FETCHES];
+    tact_op_t *target_gpu;        /* a NoOp beside its GPU control input */
+    tact_op_t *target_cpu;        /* a NoOp on the CPU after a GPU op */
+    tact_op_t *controlled;        /* the GPU op both NoOps wait for */
+} value_graph_t;
+
+static value_graph_t build_values(tact_graph_t *g, tact_status_t *st)
+{
+    value_graph_t v;
+    tact_output_t x = tu_const_f32(g, (int64_t[]) { 2, 3 }, 2, v6, "x", st);
+    tact_output_t xi = tu_const_i32(g, (int64_t[]) { 3 }, 1, (int32_t[]) { 1, -2, 3 }, "xi", st);
+    int axis1[] = { 1 }, axis0[] = { 0 };
+    v.fetches[0] = x;
+    v.fetches[1] = tact_identity(g, x, "id", st);
+    v.fetches[2] = tact_reshape(g, x, (int64_t[]) { 3, -1 }, 2, "reshape", st);
+    v.fetches[3] = tact_cast(g, xi, TACT_DTYPE_F32, "cast", st);
+    v.fetches[4] = tact_transpose(g, x, NULL, 0, "transpose", st);
+    v.fetches[5] = tact_softmax(g, x, "softmax", st);
+    v.fetches[6] = tact_reduce_sum(g, x, axis1, 1, true, "sum_keep", st);
+    v.fetches[7] = tact_reduce_mean(g, x, axis0, 1, false, "mean0", st);
+    v.fetches[8] = tact_reduce_sum(g, x, NULL, 0, false, "sum_all", st);
+    v.fetches[9] = tact_fill(g, TACT_DTYPE_F32, (int64_t[]) { 2, 2 }, 2, 7.5, "fill", st);
+    v.fetches[10] = tact_reduce_sum(g, xi, axis0, 1, false, "sum_i32", st);
+    v.fetches[11] = tact_tanh(g, tact_identity(g, v.fetches[2], "id2", st), "tanh", st);
+    v.controlled = v.fetches[11].op;
+    v.target_gpu = tact_group(g, &v.controlled, 1, "after_tanh", st);
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        v.target_cpu = tact_group(g, &v.controlled, 1, "after_tanh_cpu", st);
+    }
+    return v;
+}
+
+static const char *const value_texts[VALUE_FETCHES] = {
+    "[[1. 2. 3.]\n [4. 5. 6.]]",
+    "[[1. 2. 3.]\n [4. 5. 6.]]",
+    "[[1. 2.]\n [3. 4.]\n [5. 6.]]",
+    "[ 1. -2.  3.]",
+    "[[1. 4.]\n [2. 5.]\n [3. 6.]]",
+    NULL,  /* softmax: compared between the sessions */
+    "[[ 6.]\n [15.]]",
+    "[2.5 3.5 4.5]",
+    "21.0",
+    "[[7.5 7.5]\n [7.5 7.5]]",
+    "2",
+    NULL,  /* tanh */
+};
+
+/* The device's own ops (Const, Identity, Reshape, NoOp) and the kernels the backend runs give
+ * the CPU's values, element for element. */
+static void test_gpu_values_match_cpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    value_graph_t v = build_values(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_config_t cpu_only = { .device_count.gpu = TACT_DEVICE_COUNT_NONE };
+    tact_session_t *gs = tu_session(g, NULL), *cs = tu_session(g, &cpu_only);
+    tact_tensor_t *gr[VALUE_FETCHES] = { NULL }, *cr[VALUE_FETCHES] = { NULL };
+    assert_int_equal(tact_session_run(gs, v.fetches, VALUE_FETCHES, gr, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_OK);
+    assert_int_equal(tact_session_run(cs, v.fetches, VALUE_FETCHES, cr, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_OK);
+    for (int i = 0; i < VALUE_FETCHES; i++) {
+        const tact_op_t *op = v.fetches[i].op;
+        assert_string_equal(tact_session_op_device(gs, op), GPU(0));
+        assert_string_equal(tact_session_op_device(cs, op), CPU(0));
+        assert_int_equal(tact_tensor_dtype(gr[i]), tact_tensor_dtype(cr[i]));
+        assert_int_equal(tact_tensor_ndims(gr[i]), tact_tensor_ndims(cr[i]));
+        for (int k = 0; k < tact_tensor_ndims(gr[i]); k++)
+            assert_int_equal(tact_tensor_dim(gr[i], k), tact_tensor_dim(cr[i], k));
+        assert_int_equal(tact_tensor_nbytes(gr[i]), tact_tensor_nbytes(cr[i]));
+        assert_memory_equal(tact_tensor_data(gr[i]), tact_tensor_data(cr[i]),
+                            tact_tensor_nbytes(gr[i]));
+        char text[256];
+        snprintf(text, sizeof text, "%s", tu_str(gr[i]));
+        assert_string_equal(text, tu_str(cr[i]));
+        if (value_texts[i] != NULL)
+            assert_string_equal(text, value_texts[i]);
+    }
+    assert_string_equal(tu_str(gr[5]), "[[0.09003057 0.24472848 0.66524094]\n"
+                                       " [0.09003057 0.24472848 0.66524094]]");
+    assert_string_equal(tu_str(gr[11]), "[[0.7615942 0.9640276]\n"
+                                        " [0.9950548 0.9993293]\n"
+                                        " [0.9999092 0.9999877]]");
+    for (int i = 0; i < VALUE_FETCHES; i++) {
+        tact_tensor_destroy(&gr[i]);
+        tact_tensor_destroy(&cr[i]);
+    }
+    /* The NoOps run their GPU control input: it runs once per run, and its failure is
+     * theirs. */
+    tact_op_t *targets[2] = { v.target_gpu, v.target_cpu };
+    for (int t = 0; t < 2; t++) {
+        int before = atomic_load(&fake_gpu.kernels_run);
+        assert_int_equal(tact_session_run(gs, NULL, 0, NULL, NULL, 0, &targets[t], 1, &st),
+                         TACT_CODE_OK);
+        assert_int_equal(atomic_load(&fake_gpu.kernels_run), before + 1);  /* tanh */
+        fake_gpu.fail_op = "tanh";
+        assert_int_equal(tact_session_run(gs, NULL, 0, NULL, NULL, 0, &targets[t], 1, &st),
+                         TACT_CODE_INTERNAL);
+        assert_string_equal(st.msg, "fake GPU: kernel of tanh failed\n\t [[{{node tanh}}]]");
+        fake_gpu.fail_op = NULL;
+        st = (tact_status_t) TACT_STATUS_INIT;
+        assert_int_equal(tact_session_run(cs, NULL, 0, NULL, NULL, 0, &targets[t], 1, &st),
+                         TACT_CODE_OK);
+    }
+    assert_string_equal(tact_session_op_device(gs, v.target_gpu), GPU(0));
+    assert_string_equal(tact_session_op_device(gs, v.target_cpu), CPU(0));
+    assert_string_equal(tact_session_op_device(gs, v.controlled), GPU(0));
+    tact_session_destroy(&gs);
+    tact_session_destroy(&cs);
+    assert_int_equal(in_use_after_close(g, "/gpu:0"), 0);
+    tact_graph_destroy(&g);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* A GPU fragment waiting on a blocked host node                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct closer {
+    tact_session_t *s;
+    tact_status_t st;
+} closer_t;
+
+static int active_runs(tact_session_t *s)
+{
+    int n = 0;
+    for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++)
+        n += atomic_load(&s->active[i].n);
+    return n;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+static void *closer_main(void *arg)
+{
+    closer_t *c = arg;
+    while (active_runs(c->s) == 0)
+        sleep_ms(1);
+    sleep_ms(30);  /* the run is in its dequeue by now */
+    tact_session_close(c->s, &c->st);
+    return NULL;
+}
+
+/* The GPU's copy in waits for a dequeue on an empty host queue: the run's timeout ends it
+ * with DEADLINE_EXCEEDED and the session stays usable; a close from another thread ends it
+ * with CANCELLED. */
+static void test_gpu_waits_on_blocked_host_node(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_op_t *q = tact_fifo_queue(g, 4, (tact_dtype_t[]) { TACT_DTYPE_F32 }, 1, NULL, NULL, "q",
+                                   &st);
+    tact_output_t item;
+    tact_op_t *deq = tact_queue_dequeue(g, q, &item, NULL, &st);
+    tact_output_t sq = tact_multiply(g, item, item, "sq", &st);   /* GPU */
+    tact_output_t three = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 3, -1 }, "three",
+                                       &st);
+    tact_op_t *enq = tact_queue_enqueue(g, q, &three, 1, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_config_t cfg = { .operation_timeout_in_ms = 50 };
+    tact_session_t *s = tu_session(g, &cfg);
+    int64_t t0 = tact__now_ns();
+    tact_tensor_t *r = tu_run1(s, sq, NULL, 0, &st);
+    assert_null(r);
+    assert_int_equal(st.code, TACT_CODE_DEADLINE_EXCEEDED);
+    assert_true(tact__now_ns() - t0 >= 50000000);
+    /* which fragment saw the deadline first decides whether the dequeue's node follows */
+    if (strcmp(st.msg, "Timed out waiting for notification") != 0)
+        assert_string_equal(st.msg, "Timed out waiting for notification\n\t [[{{node "
+                                    "q_Dequeue}}]]");
+    assert_string_equal(tact_session_op_device(s, sq.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, deq), CPU(0));
+    assert_int_equal(gpu0_stats(s).bytes_in_use, 0);
+    /* still usable: with an element the same run succeeds */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &enq, 1, &st), TACT_CODE_OK);
+    r = tu_run1(s, sq, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[9. 1.]");
+    tact_tensor_destroy(&r);
+    /* a close from another thread while the run waits: CANCELLED */
+    tact_run_options_t no_timeout = { .timeout_in_ms = 60000 };
+    closer_t c = { .s = s, .st = TACT_STATUS_INIT };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, closer_main, &c), 0);
+    t0 = tact__now_ns();
+    assert_int_equal(tact_session_run_ex(s, &no_timeout, &sq, 1, &r, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_CANCELLED);
+    assert_true(tact__now_ns() - t0 < 30000000000);
+    pthread_join(th, NULL);
+    assert_null(r);
+    assert_string_equal(st.msg, "Run call was cancelled");
+    assert_int_equal(c.st.code, TACT_CODE_OK);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    r = tu_run1(s, sq, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_CANCELLED);
+    assert_string_equal(st.msg, "Session has been closed.");
+    tact_session_destroy(&s);
+    assert_int_equal(atomic_load(&fake_gpu.open_contexts), 0);
+    tact_graph_destroy(&g);
+}
+
+/* list_devices after close: the names and kinds stay; the figures that need the device's
+ * context fall back to the CPU's (session.c), and nothing crashes. */
+static void test_list_devices_after_close(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = seed_matmul(g, NULL, &st);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *r = tu_run1(s, c, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_destroy(&r);
+    tact_device_info_t open_d[4], d[4];
+    assert_int_equal(tact_session_list_devices(s, open_d, 4), 3);
+    assert_int_equal(open_d[1].memory_limit, DEFAULT_LIMIT);
+    assert_int_equal(open_d[2].memory_limit, DEFAULT_LIMIT);
+    assert_string_equal(open_d[2].description, "device: 1, name: Fake GPU, pci bus id: "
+                                               "0000:02:00.0, compute capability: 9.0");
+    assert_int_equal(tact_session_close(s, &st), TACT_CODE_OK);
+    memset(d, 0, sizeof d);
+    assert_int_equal(tact_session_list_devices(s, d, 4), 3);
+    assert_int_equal(tact_session_list_devices(s, NULL, 0), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(d[i].name, open_d[i].name);
+        assert_string_equal(d[i].kind, open_d[i].kind);
+        assert_int_equal(d[i].memory_limit, 268435456);
+    }
+    assert_string_equal(d[0].description, open_d[0].description);
+    /* the GPUs' physical descriptions need their contexts too: a CPU-style line instead */
+    assert_int_equal(strncmp(d[1].description, "device: GPU:0, ", 15), 0);
+    assert_int_equal(strncmp(d[2].description, "device: GPU:1, ", 15), 0);
+    tact_memory_stats_t ms;
+    assert_int_equal(tact_session_memory_stats(s, "/gpu:0", &ms, &st), TACT_CODE_CANCELLED);
+    assert_string_equal(st.msg, "Session has been closed.");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +1173,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mixed_graph_with_variable_and_feeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_soft_placement_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_fraction_growth_and_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_visible_device_list_and_mapping, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_device_count_gpu, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_default_memory_reservation_and_growth_overrides,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_gpu_kernel_stops_the_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_gpus_concurrent_cross_device_chain, setup2,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_two_gpu_partition_metadata, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_gpu_values_match_cpu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gpu_waits_on_blocked_host_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_devices_after_close, setup2, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,10 @@ static void test_manual_placement_across_two_cpus(void **state)
         assert_int_equal(md.partitions[0].n_nodes, 1);
         assert_string_equal(md.partitions[1].device, CPU(1));
         assert_int_equal(md.partitions[1].n_nodes, 2);
+        /* Host devices share memory: the constants cross to CPU:0 by pointer, no copies. */
+        assert_string_equal(md.partitions[0].graph, "MatMul = MatMul(a, b)\n");
+        assert_int_equal(md.partitions[0].n_recvs + md.partitions[1].n_sends, 0);
+        tact_run_metadata_clear(&md);
         assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
         tact_tensor_destroy(&r);
         assert_string_equal(tact_session_op_device(s, c.op), CPU(0));
@@ -192,6 +196,8 @@ static void test_soft_placement_and_errors(void **state)
     assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
     assert_int_equal(md.n_partitions, 1);  /* scenario S6: one CPU partition */
     assert_int_equal(md.partitions[0].n_nodes, 3);
+    assert_string_equal(md.partitions[0].graph, "a = Const()\nb = Const()\nMatMul = MatMul(a, b)\n");
+    tact_run_metadata_clear(&md);
     tact_tensor_destroy(&r);
     assert_string_equal(tact_session_op_device(s, gpu.op), CPU(0));
     tact_session_destroy(&s);

@@ -6,6 +6,7 @@
  * (TensorFlow 1.x's `print(sess.run(t))`; string tensors as numpy object arrays of bytes),
  * checked with real numpy. */
 #include "runtime/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "runtime/host_alloc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1281,6 +1282,61 @@ static void test_large_blocks_are_reused(void **state)
     tact_tensor_destroy(&c);
 }
 
+/* A pinned allocator that counts, over aligned host memory. */
+static int pinned_live;
+
+static void *pinned_alloc(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, n) != 0)
+        return NULL;
+    pinned_live++;
+    return p;
+}
+
+static void pinned_free(void *p)
+{
+    pinned_live--;
+    free(p);
+}
+
+/* Once a GPU backend installs a pinned allocator, large blocks come from it up to its cap and
+ * from the C allocator beyond; each goes back to its own source, cached or not. Runs last:
+ * the first installation holds for the process. */
+static void test_large_blocks_pinned_up_to_a_cap(void **state)
+{
+    (void) state;
+    static const tact_host_pinned_t pinned = { pinned_alloc, pinned_free };
+    int64_t n = (int64_t) (3u << 20) / 4, m = n + 1;  /* 3 MiB; a size nothing cached has */
+    tact_tensor_t *before = tact_tensor_new(TACT_DTYPE_F32, &m, 1, NULL, NULL);
+    tact__host_alloc_use_pinned(&pinned, (size_t) 5 << 20);
+    tact_tensor_t *a = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
+    tact_tensor_t *b = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);  /* over 5 MiB */
+    assert_false(tact__host_is_pinned(tact_tensor_data(before), tact_tensor_nbytes(before)));
+    assert_true(tact__host_is_pinned(tact_tensor_data(a), tact_tensor_nbytes(a)));
+    assert_false(tact__host_is_pinned(tact_tensor_data(b), tact_tensor_nbytes(b)));
+    assert_int_equal(pinned_live, 1);
+    assert_int_equal((uintptr_t) tact_tensor_data(a) % 64, 0);
+    void *pa = tact_tensor_data(a);
+    tact_tensor_destroy(&a);  /* cached, still pinned */
+    tact_tensor_t *c = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
+    assert_ptr_equal(tact_tensor_data(c), pa);
+    assert_true(tact__host_is_pinned(tact_tensor_data(c), tact_tensor_nbytes(c)));
+    tact_tensor_destroy(&c);
+    tact_tensor_destroy(&b);
+    tact_tensor_destroy(&before);
+    /* 300 MiB: more than the cache keeps, so freeing it releases the cached blocks first */
+    int64_t big = (int64_t) (300u << 20) / 4;
+    tact_tensor_t *d = tact_tensor_new(TACT_DTYPE_F32, &big, 1, NULL, NULL);
+    tact_tensor_destroy(&d);
+    int64_t fill = (int64_t) (200u << 20) / 4;  /* evicts the 3 MiB blocks from the cache */
+    tact_tensor_t *e = tact_tensor_new(TACT_DTYPE_F32, &fill, 1, NULL, NULL);
+    tact_tensor_t *f = tact_tensor_new(TACT_DTYPE_F32, &fill, 1, NULL, NULL);
+    tact_tensor_destroy(&e);
+    tact_tensor_destroy(&f);
+    assert_int_equal(pinned_live, 0);  /* the pinned block went back to its allocator */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1324,6 +1380,7 @@ int main(void)
         cmocka_unit_test(test_format_strings_match_numpy),
         cmocka_unit_test(test_format_strings_wrap_and_summarise),
         cmocka_unit_test(test_format_strings_long_element),
+        cmocka_unit_test(test_large_blocks_pinned_up_to_a_cap),
     };
     return cmocka_run_group_tests_name("tensor", tests, NULL, NULL);
 }

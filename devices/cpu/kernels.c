@@ -8,6 +8,7 @@
  * means accumulate float32 in double, so they are at least as accurate as TensorFlow's. Not
  * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
 #include "devices/cpu/kernels.h"
+#include "devices/transpose_plan.h"
 #include "runtime/philox.h"
 
 #include <cblas.h>
@@ -683,53 +684,12 @@ static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const
     if (x->nelems == 0)
         return TACT_CODE_OK;
 
-    int r = x->ndims;
-    int perm[TACT_MAX_DIMS];
-    for (int i = 0; i < r; i++)
-        perm[i] = op->attrs.n_perm < 0 ? r - 1 - i : op->attrs.perm[i];
-
-    /* Drop size-1 axes, renumbering the rest. */
-    int renum[TACT_MAX_DIMS];
-    int64_t d1[TACT_MAX_DIMS];
-    int m = 0;
-    for (int i = 0; i < r; i++) {
-        renum[i] = x->dims[i] == 1 ? -1 : m;
-        if (x->dims[i] != 1)
-            d1[m++] = x->dims[i];
-    }
-    /* Runs of output axes that are consecutive input axes move together: groups, in output
-     * order, each a run of input axes [start, start + len). */
-    int start[TACT_MAX_DIMS];
-    int len[TACT_MAX_DIMS];
-    int ng = 0;
-    for (int i = 0; i < r; i++) {
-        int p = renum[perm[i]];
-        if (p < 0)
-            continue;
-        if (ng > 0 && p == start[ng - 1] + len[ng - 1]) {
-            len[ng - 1]++;
-        } else {
-            start[ng] = p;
-            len[ng] = 1;
-            ng++;
-        }
-    }
+    int64_t gdim[TACT_MAX_DIMS];
+    int64_t gstride[TACT_MAX_DIMS];
+    int ng = tact__transpose_groups(x, &op->attrs, gdim, gstride);
     if (ng <= 1) {
         tact__tensor_copy_elements(out, 0, x, 0, x->nelems);
         return TACT_CODE_OK;
-    }
-    int64_t gdim[TACT_MAX_DIMS];
-    int64_t gstride[TACT_MAX_DIMS];
-    for (int g = 0; g < ng; g++) {
-        gdim[g] = 1;
-        for (int k = start[g]; k < start[g] + len[g]; k++)
-            gdim[g] *= d1[k];
-    }
-    for (int g = 0; g < ng; g++) {
-        gstride[g] = 1;
-        for (int h = 0; h < ng; h++)
-            if (start[h] > start[g])
-                gstride[g] *= gdim[h];
     }
 
     /* Strings: the same moves on the elements' indices, then each output element copies the

@@ -53,7 +53,10 @@ typedef struct tact_gpu_backend {
     bool (*supports)(const tact_op_t *op);
 
     /* Copy n bytes from host memory into device memory (host -> GPU) and back (GPU -> host).
-     * copy_out returns when the bytes are in `host`. n may be 0. */
+     * copy_in returns once it has read `host` (the caller may free it then; the device side
+     * may still be in flight, ordered before later work); copy_out returns when the bytes are
+     * in `host`. n may be 0. A large host block may be pinned (tact__host_alloc_use_pinned):
+     * copy it by DMA directly. */
     tact_code_t (*copy_in)(void *ctx, void *device, const void *host, size_t n,
                            tact_status_t *st);
     tact_code_t (*copy_out)(void *ctx, void *host, const void *device, size_t n,

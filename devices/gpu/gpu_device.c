@@ -89,10 +89,8 @@ tact_code_t tact__gpu_select(const tact_config_t *c, int *ids, int *n_gpus, tact
             pthread_mutex_unlock(&gpu_process.lock);
             tact__fail(st, TACT_CODE_ALREADY_EXISTS,
                        "TensorFlow device (GPU:%d) is being mapped to multiple CUDA devices (%d "
-                       "now, and %d previously), which is not supported. This may be the result "
-                       "of providing different GPU configurations (ConfigProto.gpu_options, for "
-                       "example different visible_device_list) when creating multiple Sessions "
-                       "in the same process.", i, ids[i], was);
+                       "now, and %d previously), which is not supported. The sessions of a "
+                       "process must map GPUs alike (gpu_options.visible_device_list).", i, ids[i], was);
             *n_gpus = 0;
             return st->code;
         }
@@ -208,6 +206,11 @@ typedef struct gpu_ctx {
     tact_bfc_allocator_t *alloc;  /* the process's, for this GPU */
     char full_name[96];           /* "/job:localhost/replica:0/task:0/device:GPU:0" */
     char description[224];
+    /* Constants copied in once and kept for the session, by op id (the session has one graph),
+     * as TensorFlow keeps a constant's device tensor: a run then copies nothing for them.
+     * Touched only on the actor thread. */
+    tact_tensor_t **consts;
+    int n_consts;
 } gpu_ctx_t;
 
 static int gpu_count(void)
@@ -247,7 +250,10 @@ static void gpu_close(tact_device_t *dev)
     gpu_ctx_t *ctx = dev->ctx;
     if (ctx == NULL)
         return;
-    ctx->backend->close(ctx->bctx);  /* the allocator is the process's: it stays */
+    for (int i = 0; i < ctx->n_consts; i++)
+        tact_tensor_destroy(&ctx->consts[i]);  /* back to the allocator, which stays */
+    free(ctx->consts);
+    ctx->backend->close(ctx->bctx);
     free(ctx);
     dev->ctx = NULL;
 }
@@ -368,6 +374,36 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
     return TACT_CODE_OK;
 }
 
+/* A constant: its device copy, made on the first run and shared by later ones. */
+static tact_code_t gpu_const_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
+                                  tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    if (op->id >= ctx->n_consts) {
+        int n = ctx->n_consts ? ctx->n_consts : 16;
+        while (n <= op->id)
+            n *= 2;
+        ctx->consts = tact__realloc(ctx->consts, (size_t) n * sizeof *ctx->consts);
+        memset(ctx->consts + ctx->n_consts, 0, (size_t) (n - ctx->n_consts) * sizeof *ctx->consts);
+        ctx->n_consts = n;
+    }
+    if (ctx->consts[op->id] == NULL) {
+        const tact_tensor_t *value = op->attrs.value;
+        tact_shape_t shape = tact__tensor_shape(value);
+        tact_tensor_t *t = gpu_tensor(ctx, op, value->dtype, &shape, st);
+        if (t == NULL)
+            return st->code;
+        if (ctx->backend->copy_in(ctx->bctx, t->data, value->data, t->nbytes, st) !=
+            TACT_CODE_OK) {
+            tact_tensor_destroy(&t);
+            return st->code;
+        }
+        ctx->consts[op->id] = t;
+    }
+    step->values[node->out_slot] = (tact_value_t) { tact__tensor_ref(ctx->consts[op->id]), true };
+    return TACT_CODE_OK;
+}
+
 static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
                                tact_status_t *st)
 {
@@ -390,12 +426,11 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
                                                   true };
         return TACT_CODE_OK;
     }
+    if (op->kind == TACT_OP_CONST)
+        return gpu_const_node(ctx, node, step, st);
     tact_dtype_t dtype;
     tact_shape_t shape;
-    if (op->kind == TACT_OP_CONST) {
-        dtype = op->attrs.value->dtype;
-        shape = tact__tensor_shape(op->attrs.value);
-    } else if (tact__op_infer(op->kind, &op->attrs, op->name, node->n_in, in_dtypes, in_shapes,
+    if (tact__op_infer(op->kind, &op->attrs, op->name, node->n_in, in_dtypes, in_shapes,
                               TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK) {
         return st->code;
     }
@@ -403,9 +438,7 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
     if (out == NULL)
         return st->code;
     tact_code_t rc;
-    if (op->kind == TACT_OP_CONST)
-        rc = ctx->backend->copy_in(ctx->bctx, out->data, op->attrs.value->data, out->nbytes, st);
-    else if (op->kind == TACT_OP_RESHAPE)
+    if (op->kind == TACT_OP_RESHAPE)
         rc = ctx->backend->copy_device(ctx->bctx, out->data, in[0]->data, out->nbytes, st);
     else
         rc = ctx->backend->kernel(ctx->bctx, op, in, out, st);

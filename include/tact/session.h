@@ -94,7 +94,8 @@ typedef struct tact_run_options {
     int64_t timeout_in_ms;
     tact_cancel_t *cancel;        /* [optional] borrowed; must outlive the run */
     /* [optional] TensorFlow's output_partition_graphs: filled with the run's partitions when
-     * the run succeeds. */
+     * the run succeeds. Zero-initialise it before its first use; a later run frees what the
+     * previous one wrote; tact_run_metadata_clear frees the last. */
     tact_run_metadata_t *metadata;
 } tact_run_options_t;
 

@@ -1,0 +1,900 @@
+/* SPDX-License-Identifier: MIT */
+/* The CUDA backend of the GPU device: counting and describing GPUs, their memory, and per actor
+ * a context of two streams, a cuBLAS handle and two pinned staging buffers; then copies and
+ * kernels on those streams. The CUDA runtime is linked statically (cudart_static), so libtact
+ * loads without any CUDA library installed; with no driver, count() is 0 and nothing else is
+ * called. cuBLAS is opened at run time (cuda_blas_load). Every CUDA or cuBLAS failure becomes
+ * a status naming the call: "CUDA: cudaMemcpyAsync: out of memory".
+ *
+ * Streams. Kernels, cuBLAS and device-to-device copies go on the compute stream; copies
+ * between host and device on the copy stream. Blocks freed to the allocator may be handed out
+ * again at once, so the two are ordered both ways: a copy first waits for an event recorded
+ * on the compute stream (it must not overwrite a block that queued kernels still read), and
+ * the compute stream waits for the copy's completion event (later kernels read what it
+ * wrote). copy_in returns once `host` has been read (pageable data sits in a staging buffer,
+ * a pinned source has been copied), since the caller may free it then; copy_out returns when
+ * the bytes are in `host`. */
+#include "devices/cuda/cuda_backend.h"
+#include "devices/cuda/cuda_kernels.h"
+#include "devices/transpose_plan.h"
+#include "runtime/host_alloc.h"
+#include "runtime/log.h"
+
+/* The vendor headers stay in this folder; <dlfcn.h> opens cuBLAS. */
+#include <dlfcn.h>
+
+#include <cublas_api.h>
+#include <cuda_runtime_api.h>
+
+#define CUDA_NAME "CUDA"
+/* Each of the two staging buffers: copies from and to pageable memory go through them in
+ * chunks of this size, one chunk's transfer overlapping the memcpy of the next. */
+#define CUDA_STAGE_BYTES ((size_t) 4 << 20)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A failed CUDA call as a status: RESOURCE_EXHAUSTED when memory ran out, else INTERNAL. The
+ * thread's last error is cleared, so a non-sticky error does not surface again later. */
+static tact_code_t cuda_fail(tact_status_t *st, cudaError_t err, const char *what)
+{
+    (void) cudaGetLastError();
+    tact_code_t code =
+        err == cudaErrorMemoryAllocation ? TACT_CODE_RESOURCE_EXHAUSTED : TACT_CODE_INTERNAL;
+    return tact__fail(st, code, CUDA_NAME ": %s: %s", what, cudaGetErrorString(err));
+}
+
+/* Call fn args; on failure return the status naming fn. */
+#define CUDA_CALL(st, fn, args)                                                                    \
+    do {                                                                                           \
+        cudaError_t cuda_err_ = fn args;                                                           \
+        if (cuda_err_ != cudaSuccess)                                                              \
+            return cuda_fail((st), cuda_err_, #fn);                                                \
+    } while (0)
+
+/* ------------------------------------------------------------------------------------------ */
+/* cuBLAS, opened at run time                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* cuBLAS is dlopen'ed at the first open() rather than linked: libtact then loads where cuBLAS
+ * is missing or off the loader's path (the toolkit keeps it in its own lib64), and programs
+ * that never open a GPU never map it. Tried in order: the toolkit's soname, the plain name,
+ * then the toolkit's own copy, its path fixed at build time (CMakeLists.txt defines both). */
+#ifndef TACT_CUBLAS_SONAME
+#define TACT_CUBLAS_SONAME "libcublas.so.13"
+#endif
+#ifndef TACT_CUBLAS_PATH
+#define TACT_CUBLAS_PATH "/usr/local/cuda/lib64/libcublas.so"
+#endif
+
+typedef struct cuda_blas {
+    cublasStatus_t (*create)(cublasHandle_t *handle);
+    cublasStatus_t (*destroy)(cublasHandle_t handle);
+    cublasStatus_t (*set_stream)(cublasHandle_t handle, cudaStream_t stream);
+    cublasStatus_t (*sgemm)(cublasHandle_t handle, cublasOperation_t ta, cublasOperation_t tb,
+                            int m, int n, int k, const float *alpha, const float *a, int lda,
+                            const float *b, int ldb, const float *beta, float *c, int ldc);
+    cublasStatus_t (*dgemm)(cublasHandle_t handle, cublasOperation_t ta, cublasOperation_t tb,
+                            int m, int n, int k, const double *alpha, const double *a, int lda,
+                            const double *b, int ldb, const double *beta, double *c, int ldc);
+    char error[200]; /* why loading failed; "" once loaded */
+} cuda_blas_t;
+
+static cuda_blas_t cuda_blas;
+static pthread_once_t cuda_blas_once = PTHREAD_ONCE_INIT;
+
+/* *slot (a function pointer) = the symbol `name` of lib. */
+static bool cuda_blas_sym(void *lib, const char *name, void *slot)
+{
+    void *p = dlsym(lib, name);
+    if (p == NULL)
+        return false;
+    memcpy(slot, &p, sizeof p); /* an object pointer becomes a function pointer, as POSIX allows */
+    return true;
+}
+
+/* Opened once per process and never closed (cuBLAS keeps process-wide state). */
+static void cuda_blas_load(void)
+{
+    static const char *const names[] = {TACT_CUBLAS_SONAME, "libcublas.so", TACT_CUBLAS_PATH};
+    void *lib = NULL;
+    char why[128] = ""; /* the soname's error, which says the most */
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && lib == NULL; i++) {
+        lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        const char *e = lib == NULL ? dlerror() : NULL;
+        if (i == 0 && e != NULL)
+            snprintf(why, sizeof why, "%s", e);
+    }
+    if (lib == NULL) {
+        snprintf(cuda_blas.error, sizeof cuda_blas.error, "cannot load cuBLAS (%s, %s, %s): %s",
+                 names[0], names[1], names[2], why);
+        return;
+    }
+    _Static_assert(sizeof(void *) == sizeof cuda_blas.sgemm, "function pointers are pointers");
+    const char *missing = NULL;
+    if (!cuda_blas_sym(lib, "cublasCreate_v2", &cuda_blas.create))
+        missing = "cublasCreate_v2";
+    else if (!cuda_blas_sym(lib, "cublasDestroy_v2", &cuda_blas.destroy))
+        missing = "cublasDestroy_v2";
+    else if (!cuda_blas_sym(lib, "cublasSetStream_v2", &cuda_blas.set_stream))
+        missing = "cublasSetStream_v2";
+    else if (!cuda_blas_sym(lib, "cublasSgemm_v2", &cuda_blas.sgemm))
+        missing = "cublasSgemm_v2";
+    else if (!cuda_blas_sym(lib, "cublasDgemm_v2", &cuda_blas.dgemm))
+        missing = "cublasDgemm_v2";
+    if (missing != NULL) {
+        snprintf(cuda_blas.error, sizeof cuda_blas.error, "cuBLAS has no %s", missing);
+        dlclose(lib);
+    }
+}
+
+static const char *cuda_blas_status_name(cublasStatus_t s)
+{
+    switch (s) {
+    case CUBLAS_STATUS_SUCCESS:
+        return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+        return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED:
+        return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE:
+        return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+        return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR:
+        return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+        return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+        return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+        return "CUBLAS_STATUS_NOT_SUPPORTED";
+    case CUBLAS_STATUS_LICENSE_ERROR:
+        return "CUBLAS_STATUS_LICENSE_ERROR";
+    default:
+        return "unknown cuBLAS status";
+    }
+}
+
+static tact_code_t cuda_blas_fail(tact_status_t *st, cublasStatus_t s, const char *what)
+{
+    (void) cudaGetLastError();
+    tact_code_t code =
+        s == CUBLAS_STATUS_ALLOC_FAILED ? TACT_CODE_RESOURCE_EXHAUSTED : TACT_CODE_INTERNAL;
+    return tact__fail(st, code, CUDA_NAME ": %s: %s (%d)", what, cuda_blas_status_name(s), (int) s);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Counting, describing, device memory                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+static pthread_once_t cuda_count_once = PTHREAD_ONCE_INIT;
+static int cuda_visible;
+
+/* The GPU this thread was bound to by open() or bind_thread(); -1 when none. Calls that may
+ * run on any thread (query, region_alloc, region_free) switch to their GPU and then back to
+ * this one, so an actor's binding survives them, and a thread tact never bound is not moved
+ * back to GPU 0 (which would create a context there). */
+static _Thread_local int cuda_bound = -1;
+
+static void cuda_rebind(int id)
+{
+    if (cuda_bound >= 0 && cuda_bound != id)
+        (void) cudaSetDevice(cuda_bound);
+}
+
+/* CUDA applies CUDA_VISIBLE_DEVICES itself: the count is of the GPUs it leaves visible. */
+static void cuda_count_init(void)
+{
+    int n = 0;
+    cudaError_t err = cudaGetDeviceCount(&n);
+    if (err != cudaSuccess) {
+        (void) cudaGetLastError();
+        tact__log(TACT_LOG_INFO, CUDA_NAME ": no GPU visible: cudaGetDeviceCount: %s",
+                  cudaGetErrorString(err));
+        n = 0;
+    }
+    cuda_visible = n;
+}
+
+static int cuda_count(void)
+{
+    pthread_once(&cuda_count_once, cuda_count_init);
+    return cuda_visible;
+}
+
+static tact_code_t cuda_query(int id, tact_gpu_info_t *info, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    TACT_ASSERT(info != NULL);
+    int n = cuda_count();
+    if (id < 0 || id >= n)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          CUDA_NAME ": no visible GPU %d (%d visible)", id, n);
+    struct cudaDeviceProp prop;
+    size_t free_bytes = 0;
+    size_t total_bytes = 0;
+    const char *what = "cudaSetDevice";
+    cudaError_t err = cudaSetDevice(id);
+    if (err == cudaSuccess) {
+        what = "cudaMemGetInfo";
+        err = cudaMemGetInfo(&free_bytes, &total_bytes);
+    }
+    if (err == cudaSuccess) {
+        what = "cudaGetDeviceProperties";
+        err = cudaGetDeviceProperties(&prop, id);
+    }
+    cuda_rebind(id);
+    if (err != cudaSuccess)
+        return cuda_fail(st, err, what);
+    info->total_bytes = total_bytes;
+    info->free_bytes = free_bytes;
+    prop.name[sizeof prop.name - 1] = '\0';
+    snprintf(info->description, sizeof info->description,
+             "name: %.100s, pci bus id: %04x:%02x:%02x.0, compute capability: %d.%d", prop.name,
+             (unsigned) prop.pciDomainID & 0xffffu, (unsigned) prop.pciBusID & 0xffu,
+             (unsigned) prop.pciDeviceID & 0xffu, prop.major, prop.minor);
+    return TACT_CODE_OK;
+}
+
+static void *cuda_region_alloc(int id, size_t bytes)
+{
+    void *p = NULL;
+    if (cudaSetDevice(id) != cudaSuccess || cudaMalloc(&p, bytes > 0 ? bytes : 1) != cudaSuccess)
+        p = NULL;
+    (void) cudaGetLastError();
+    cuda_rebind(id);
+    return p;
+}
+
+static void cuda_region_free(int id, void *ptr)
+{
+    if (ptr == NULL)
+        return;
+    if (cudaSetDevice(id) == cudaSuccess)
+        (void) cudaFree(ptr);
+    (void) cudaGetLastError();
+    cuda_rebind(id);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Per-actor context                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct cuda_ctx {
+    int id;
+    cudaStream_t compute;      /* kernels, cuBLAS, device-to-device copies */
+    cudaStream_t copy;         /* host <-> device copies */
+    cudaEvent_t compute_mark;  /* recorded on compute before a copy, which waits for it */
+    cudaEvent_t copy_mark;     /* recorded on copy after a copy in; compute waits for it */
+    void *stage[2];            /* pinned, CUDA_STAGE_BYTES each */
+    cudaEvent_t stage_done[2]; /* recorded after the last transfer through stage[i] */
+    cublasHandle_t blas;       /* bound to compute */
+} cuda_ctx_t;
+
+/* Free what c holds (some members may be unset after a failed open). Never fails. */
+static void cuda_ctx_free(cuda_ctx_t *c)
+{
+    (void) cudaSetDevice(c->id);
+    if (c->compute != NULL)
+        (void) cudaStreamSynchronize(c->compute);
+    if (c->copy != NULL)
+        (void) cudaStreamSynchronize(c->copy);
+    if (c->blas != NULL)
+        (void) cuda_blas.destroy(c->blas);
+    for (int i = 0; i < 2; i++) {
+        if (c->stage[i] != NULL)
+            (void) cudaFreeHost(c->stage[i]);
+        if (c->stage_done[i] != NULL)
+            (void) cudaEventDestroy(c->stage_done[i]);
+    }
+    if (c->compute_mark != NULL)
+        (void) cudaEventDestroy(c->compute_mark);
+    if (c->copy_mark != NULL)
+        (void) cudaEventDestroy(c->copy_mark);
+    if (c->compute != NULL)
+        (void) cudaStreamDestroy(c->compute);
+    if (c->copy != NULL)
+        (void) cudaStreamDestroy(c->copy);
+    (void) cudaGetLastError();
+    free(c);
+}
+
+static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
+{
+    CUDA_CALL(st, cudaSetDevice, (c->id));
+    CUDA_CALL(st, cudaStreamCreateWithFlags, (&c->compute, cudaStreamNonBlocking));
+    CUDA_CALL(st, cudaStreamCreateWithFlags, (&c->copy, cudaStreamNonBlocking));
+    CUDA_CALL(st, cudaEventCreateWithFlags, (&c->compute_mark, cudaEventDisableTiming));
+    CUDA_CALL(st, cudaEventCreateWithFlags, (&c->copy_mark, cudaEventDisableTiming));
+    for (int i = 0; i < 2; i++) {
+        CUDA_CALL(st, cudaEventCreateWithFlags, (&c->stage_done[i], cudaEventDisableTiming));
+        CUDA_CALL(st, cudaHostAlloc, (&c->stage[i], CUDA_STAGE_BYTES, cudaHostAllocDefault));
+    }
+    cublasStatus_t s = cuda_blas.create(&c->blas);
+    if (s != CUBLAS_STATUS_SUCCESS) {
+        c->blas = NULL;
+        return cuda_blas_fail(st, s, "cublasCreate");
+    }
+    s = cuda_blas.set_stream(c->blas, c->compute);
+    if (s != CUBLAS_STATUS_SUCCESS)
+        return cuda_blas_fail(st, s, "cublasSetStream");
+    return TACT_CODE_OK;
+}
+
+/* Large host tensors come from pinned memory once a GPU is open, so copies to and from the
+ * GPU go by DMA straight from them (no staging copy): at most this much of it, since pinned
+ * pages cannot be swapped. */
+#define CUDA_PINNED_MAX ((size_t) 4 << 30)
+
+static void *cuda_host_alloc(size_t n)
+{
+    void *p = NULL;
+    if (cudaHostAlloc(&p, n, cudaHostAllocPortable) != cudaSuccess) {
+        (void) cudaGetLastError();
+        return NULL;
+    }
+    return p;
+}
+
+static void cuda_host_free(void *p)
+{
+    (void) cudaFreeHost(p);
+}
+
+static const tact_host_pinned_t cuda_host_pinned = { cuda_host_alloc, cuda_host_free };
+
+static tact_code_t cuda_open(int id, void **ctx_p, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    TACT_ASSERT(ctx_p != NULL);
+    *ctx_p = NULL;
+    int n = cuda_count();
+    if (id < 0 || id >= n) /* before cuBLAS is loaded: without a GPU it never is */
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          CUDA_NAME ": no visible GPU %d (%d visible)", id, n);
+    pthread_once(&cuda_blas_once, cuda_blas_load);
+    if (cuda_blas.error[0] != '\0')
+        return tact__fail(st, TACT_CODE_FAILED_PRECONDITION, CUDA_NAME ": %s", cuda_blas.error);
+    cuda_ctx_t *c = tact__malloc(sizeof *c);
+    c->id = id;
+    tact_code_t rc = cuda_ctx_init(c, st);
+    if (rc != TACT_CODE_OK) {
+        cuda_ctx_free(c);
+        cuda_rebind(id);
+        return rc;
+    }
+    cuda_bound = id;
+    *ctx_p = c;
+    tact__host_alloc_use_pinned(&cuda_host_pinned, CUDA_PINNED_MAX);
+    return TACT_CODE_OK;
+}
+
+static void cuda_close(void *ctx)
+{
+    if (ctx != NULL)
+        cuda_ctx_free(ctx);
+}
+
+static tact_code_t cuda_bind_thread(void *ctx, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    cuda_ctx_t *c = ctx;
+    CUDA_CALL(st, cudaSetDevice, (c->id));
+    cuda_bound = c->id;
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Copies                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* True for page-locked host memory (cudaHostAlloc, cudaHostRegister): the DMA engines read it
+ * directly. Anything else (pageable, or unknown to CUDA) goes through the staging buffers. */
+static bool cuda_pinned(const void *host)
+{
+    struct cudaPointerAttributes attrs;
+    if (cudaPointerGetAttributes(&attrs, host) != cudaSuccess) {
+        (void) cudaGetLastError();
+        return false;
+    }
+    return attrs.type == cudaMemoryTypeHost;
+}
+
+/* The copy stream waits for everything queued on the compute stream so far. */
+static tact_code_t cuda_copy_after_compute(cuda_ctx_t *c, tact_status_t *st)
+{
+    CUDA_CALL(st, cudaEventRecord, (c->compute_mark, c->compute));
+    CUDA_CALL(st, cudaStreamWaitEvent, (c->copy, c->compute_mark, 0));
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cuda_copy_in(void *ctx, void *device, const void *host, size_t n,
+                                tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    if (n == 0)
+        return TACT_CODE_OK;
+    cuda_ctx_t *c = ctx;
+    tact_code_t rc = cuda_copy_after_compute(c, st);
+    if (rc != TACT_CODE_OK)
+        return rc;
+    if (cuda_pinned(host)) {
+        CUDA_CALL(st, cudaMemcpyAsync, (device, host, n, cudaMemcpyHostToDevice, c->copy));
+        CUDA_CALL(st, cudaStreamSynchronize, (c->copy)); /* the caller may free host next */
+    } else {
+        /* Chunk i goes through stage[i % 2] once that buffer's previous transfer is done. */
+        int b = 0;
+        for (size_t off = 0; off < n; off += CUDA_STAGE_BYTES, b ^= 1) {
+            size_t len = n - off < CUDA_STAGE_BYTES ? n - off : CUDA_STAGE_BYTES;
+            CUDA_CALL(st, cudaEventSynchronize, (c->stage_done[b]));
+            memcpy(c->stage[b], (const char *) host + off, len);
+            CUDA_CALL(st, cudaMemcpyAsync,
+                      ((char *) device + off, c->stage[b], len, cudaMemcpyHostToDevice, c->copy));
+            CUDA_CALL(st, cudaEventRecord, (c->stage_done[b], c->copy));
+        }
+    }
+    /* Later kernels read what this copy wrote. */
+    CUDA_CALL(st, cudaEventRecord, (c->copy_mark, c->copy));
+    CUDA_CALL(st, cudaStreamWaitEvent, (c->compute, c->copy_mark, 0));
+    return TACT_CODE_OK;
+}
+
+/* Enqueue chunk `off` of a copy out into stage[b]. */
+static tact_code_t cuda_stage_out(cuda_ctx_t *c, const void *device, size_t off, size_t n, int b,
+                                  tact_status_t *st)
+{
+    size_t len = n - off < CUDA_STAGE_BYTES ? n - off : CUDA_STAGE_BYTES;
+    CUDA_CALL(st, cudaMemcpyAsync,
+              (c->stage[b], (const char *) device + off, len, cudaMemcpyDeviceToHost, c->copy));
+    CUDA_CALL(st, cudaEventRecord, (c->stage_done[b], c->copy));
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cuda_copy_out(void *ctx, void *host, const void *device, size_t n,
+                                 tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    if (n == 0)
+        return TACT_CODE_OK;
+    cuda_ctx_t *c = ctx;
+    tact_code_t rc = cuda_copy_after_compute(c, st);
+    if (rc != TACT_CODE_OK)
+        return rc;
+    if (cuda_pinned(host)) {
+        CUDA_CALL(st, cudaMemcpyAsync, (host, device, n, cudaMemcpyDeviceToHost, c->copy));
+        CUDA_CALL(st, cudaStreamSynchronize, (c->copy));
+        return TACT_CODE_OK;
+    }
+    /* Double-buffered: chunk i + 1 is on its way into one buffer while chunk i is copied out
+     * of the other. (The copy stream is in order, so a buffer that an earlier copy in still
+     * reads is written only after that.) */
+    rc = cuda_stage_out(c, device, 0, n, 0, st);
+    if (rc != TACT_CODE_OK)
+        return rc;
+    int b = 0;
+    for (size_t off = 0; off < n; off += CUDA_STAGE_BYTES, b ^= 1) {
+        size_t next = off + CUDA_STAGE_BYTES;
+        if (next < n && (rc = cuda_stage_out(c, device, next, n, b ^ 1, st)) != TACT_CODE_OK)
+            return rc;
+        CUDA_CALL(st, cudaEventSynchronize, (c->stage_done[b]));
+        size_t len = n - off < CUDA_STAGE_BYTES ? n - off : CUDA_STAGE_BYTES;
+        memcpy((char *) host + off, c->stage[b], len);
+    }
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cuda_copy_device(void *ctx, void *dst, const void *src, size_t n,
+                                    tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    if (n == 0 || dst == src)
+        return TACT_CODE_OK;
+    cuda_ctx_t *c = ctx;
+    CUDA_CALL(st, cudaMemcpyAsync, (dst, src, n, cudaMemcpyDeviceToDevice, c->compute));
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cuda_sync(void *ctx, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    cuda_ctx_t *c = ctx;
+    cudaError_t copy_err = cudaStreamSynchronize(c->copy);
+    cudaError_t compute_err = cudaStreamSynchronize(c->compute);
+    if (copy_err != cudaSuccess)
+        return cuda_fail(st, copy_err, "cudaStreamSynchronize");
+    if (compute_err != cudaSuccess)
+        return cuda_fail(st, compute_err, "cudaStreamSynchronize");
+    return TACT_CODE_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Kernels                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static tact_code_t cuda_no_kernel(const tact_op_t *op, tact_dtype_t dtype, tact_status_t *st)
+{
+    return tact__fail(st, TACT_CODE_UNIMPLEMENTED,
+                      "No registered '%s' OpKernel for GPU devices compatible with dtype %s",
+                      tact__op_kind_type(op->kind), tact_dtype_name(dtype));
+}
+
+/* The status of a launcher's result (0: launched). */
+static tact_code_t cuda_launched(int err, const tact_op_t *op, tact_status_t *st)
+{
+    if (err == 0)
+        return TACT_CODE_OK;
+    char what[64];
+    snprintf(what, sizeof what, "%s kernel", tact__op_kind_type(op->kind));
+    return cuda_fail(st, (cudaError_t) err, what);
+}
+
+static bool cuda_is_float(tact_dtype_t dt)
+{
+    return dt == TACT_DTYPE_F32 || dt == TACT_DTYPE_F64;
+}
+
+static bool cuda_is_numeric(tact_dtype_t dt)
+{
+    return cuda_is_float(dt) || dt == TACT_DTYPE_I32 || dt == TACT_DTYPE_I64;
+}
+
+static bool cuda_is_castable(tact_dtype_t dt)
+{
+    return cuda_is_numeric(dt) || dt == TACT_DTYPE_BOOL;
+}
+
+static tact_code_t cuda_copy_tensor(cuda_ctx_t *c, const tact_tensor_t *x, tact_tensor_t *out,
+                                    tact_status_t *st)
+{
+    TACT_ASSERT(x->nbytes == out->nbytes);
+    return cuda_copy_device(c, out->data, x->data, out->nbytes, st);
+}
+
+/* The output's axes merged into runs that broadcast the same way in a and b (size-1 axes
+ * dropped), with each input's strides, 0 where it repeats: the CPU kernel's walk. */
+static void cuda_broadcast_walk(const tact_tensor_t *a, const tact_tensor_t *b,
+                                const tact_tensor_t *out, tact_cuda_walk_t *w)
+{
+    bool bcast_a[TACT_MAX_DIMS];
+    bool bcast_b[TACT_MAX_DIMS];
+    int n = 0;
+    int pad_a = out->ndims - a->ndims;
+    int pad_b = out->ndims - b->ndims;
+    for (int i = 0; i < out->ndims; i++) {
+        int64_t d = out->dims[i];
+        if (d == 1)
+            continue;
+        bool fa = i < pad_a || a->dims[i - pad_a] == 1;
+        bool fb = i < pad_b || b->dims[i - pad_b] == 1;
+        if (n > 0 && bcast_a[n - 1] == fa && bcast_b[n - 1] == fb) {
+            w->dims[n - 1] *= d;
+        } else {
+            w->dims[n] = d;
+            bcast_a[n] = fa;
+            bcast_b[n] = fb;
+            n++;
+        }
+    }
+    int64_t ea = 1;
+    int64_t eb = 1;
+    for (int i = n - 1; i >= 0; i--) {
+        w->stride_a[i] = bcast_a[i] ? 0 : ea;
+        w->stride_b[i] = bcast_b[i] ? 0 : eb;
+        ea *= bcast_a[i] ? 1 : w->dims[i];
+        eb *= bcast_b[i] ? 1 : w->dims[i];
+    }
+    w->ndims = n;
+}
+
+static tact_code_t cuda_binary(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+                               tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *a = in[0];
+    const tact_tensor_t *b = in[1];
+    tact_dtype_t dt = a->dtype;
+    bool ok = op->kind == TACT_OP_REALDIV ? cuda_is_float(dt) : cuda_is_numeric(dt);
+    if (!ok || b->dtype != dt)
+        return cuda_no_kernel(op, dt, st);
+    tact_cuda_binary_t bop = op->kind == TACT_OP_ADD   ? TACT_CUDA_ADD
+                             : op->kind == TACT_OP_SUB ? TACT_CUDA_SUB
+                             : op->kind == TACT_OP_MUL ? TACT_CUDA_MUL
+                                                       : TACT_CUDA_REALDIV;
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    tact_cuda_walk_t w;
+    memset(&w, 0, sizeof w);
+    tact_cuda_bcast_t mode;
+    if (a->nelems == out->nelems && b->nelems == out->nelems) {
+        mode = TACT_CUDA_SAME;
+    } else if (a->nelems == 1) {
+        mode = TACT_CUDA_SCALAR_A;
+    } else if (b->nelems == 1) {
+        mode = TACT_CUDA_SCALAR_B;
+    } else {
+        mode = TACT_CUDA_STRIDED;
+        cuda_broadcast_walk(a, b, out, &w);
+    }
+    return cuda_launched(
+        tact__cuda_binary(bop, dt, a->data, b->data, out->data, out->nelems, mode, w, c->compute),
+        op, st);
+}
+
+static tact_code_t cuda_unary(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+                              tact_tensor_t *out, tact_status_t *st)
+{
+    tact_dtype_t dt = in[0]->dtype;
+    tact_cuda_unary_t uop;
+    bool ok;
+    switch (op->kind) {
+    case TACT_OP_NEG:
+        uop = TACT_CUDA_NEG;
+        ok = cuda_is_numeric(dt);
+        break;
+    case TACT_OP_RELU:
+        uop = TACT_CUDA_RELU;
+        ok = cuda_is_numeric(dt);
+        break;
+    case TACT_OP_SIGMOID:
+        uop = TACT_CUDA_SIGMOID;
+        ok = cuda_is_float(dt);
+        break;
+    default:
+        uop = TACT_CUDA_TANH;
+        ok = cuda_is_float(dt);
+        break;
+    }
+    if (!ok)
+        return cuda_no_kernel(op, dt, st);
+    return cuda_launched(tact__cuda_unary(uop, dt, in[0]->data, out->data, out->nelems, c->compute),
+                         op, st);
+}
+
+static tact_code_t cuda_softmax(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+                                tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    if (!cuda_is_float(x->dtype))
+        return cuda_no_kernel(op, x->dtype, st);
+    TACT_ASSERT(x->ndims >= 1);
+    int64_t cols = x->dims[x->ndims - 1];
+    if (x->nelems == 0)
+        return TACT_CODE_OK;
+    return cuda_launched(
+        tact__cuda_softmax(x->dtype, x->data, out->data, x->nelems / cols, cols, c->compute), op,
+        st);
+}
+
+/* C = op(A) op(B), row-major, through column-major cuBLAS: a row-major matrix is its own
+ * transpose in column-major order, so C^T = op(B)^T op(A)^T is one gemm of B and A as stored,
+ * with the same transpose flags and the operands swapped. */
+static tact_code_t cuda_matmul(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+                               tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *a = in[0];
+    const tact_tensor_t *b = in[1];
+    if (!cuda_is_float(a->dtype) || b->dtype != a->dtype)
+        return cuda_no_kernel(op, a->dtype, st);
+    TACT_ASSERT(a->ndims == 2 && b->ndims == 2 && out->ndims == 2);
+    bool ta = op->attrs.transpose_a;
+    bool tb = op->attrs.transpose_b;
+    int64_t m = out->dims[0];
+    int64_t n = out->dims[1];
+    int64_t k = ta ? a->dims[0] : a->dims[1];
+    int64_t lda = a->dims[1];
+    int64_t ldb = b->dims[1];
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    if (k == 0) {
+        CUDA_CALL(st, cudaMemsetAsync, (out->data, 0, out->nbytes, c->compute));
+        return TACT_CODE_OK;
+    }
+    if (m > INT_MAX || n > INT_MAX || k > INT_MAX || lda > INT_MAX || ldb > INT_MAX)
+        return tact__fail(st, TACT_CODE_UNIMPLEMENTED,
+                          CUDA_NAME ": MatMul of [%" PRId64 ",%" PRId64 "] by [%" PRId64 ",%" PRId64
+                                    "] exceeds cuBLAS' int sizes",
+                          a->dims[0], a->dims[1], b->dims[0], b->dims[1]);
+    cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasStatus_t s;
+    const char *what;
+    if (a->dtype == TACT_DTYPE_F32) {
+        const float one = 1.0f;
+        const float zero = 0.0f;
+        what = "cublasSgemm";
+        s = cuda_blas.sgemm(c->blas, opb, opa, (int) n, (int) m, (int) k, &one, b->data, (int) ldb,
+                            a->data, (int) lda, &zero, out->data, (int) n);
+    } else {
+        const double one = 1.0;
+        const double zero = 0.0;
+        what = "cublasDgemm";
+        s = cuda_blas.dgemm(c->blas, opb, opa, (int) n, (int) m, (int) k, &one, b->data, (int) ldb,
+                            a->data, (int) lda, &zero, out->data, (int) n);
+    }
+    if (s != CUBLAS_STATUS_SUCCESS)
+        return cuda_blas_fail(st, s, what);
+    return TACT_CODE_OK;
+}
+
+/* Sum and Mean: the input's axes merged into runs that are all reduced or all kept (size-1
+ * axes dropped), as the CPU kernel does; the kept runs index the outputs, the reduced ones
+ * the elements each output block adds up. Axes may be negative; n_axes -1 is every axis. */
+static tact_code_t cuda_reduce(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+                               tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    if (!cuda_is_numeric(x->dtype))
+        return cuda_no_kernel(op, x->dtype, st);
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    const tact_op_attrs_t *at = &op->attrs;
+    bool reduce[TACT_MAX_DIMS] = {false};
+    for (int i = 0; i < x->ndims; i++)
+        reduce[i] = at->n_axes < 0;
+    for (int i = 0; i < at->n_axes; i++) {
+        int axis = at->axes[i];
+        TACT_ASSERT(axis >= -x->ndims && axis < x->ndims);
+        reduce[axis < 0 ? axis + x->ndims : axis] = true;
+    }
+    int64_t dims[TACT_MAX_DIMS];
+    bool red[TACT_MAX_DIMS];
+    int n = 0;
+    for (int i = 0; i < x->ndims; i++) {
+        if (x->dims[i] == 1)
+            continue;
+        if (n > 0 && red[n - 1] == reduce[i]) {
+            dims[n - 1] *= x->dims[i];
+        } else {
+            dims[n] = x->dims[i];
+            red[n] = reduce[i];
+            n++;
+        }
+    }
+    tact_cuda_walk_t keep;
+    tact_cuda_walk_t rw;
+    memset(&keep, 0, sizeof keep);
+    memset(&rw, 0, sizeof rw);
+    int64_t stride = 1;
+    for (int i = n - 1; i >= 0; i--) {
+        tact_cuda_walk_t *w = red[i] ? &rw : &keep;
+        w->dims[w->ndims] = dims[i];
+        w->stride_a[w->ndims] = stride;
+        w->ndims++;
+        stride *= dims[i];
+    }
+    /* Filled innermost first: reverse into row-major order. */
+    tact_cuda_walk_t *walks[2] = {&keep, &rw};
+    for (int k = 0; k < 2; k++) {
+        tact_cuda_walk_t *w = walks[k];
+        for (int i = 0, j = w->ndims - 1; i < j; i++, j--) {
+            int64_t d = w->dims[i];
+            int64_t s = w->stride_a[i];
+            w->dims[i] = w->dims[j];
+            w->stride_a[i] = w->stride_a[j];
+            w->dims[j] = d;
+            w->stride_a[j] = s;
+        }
+    }
+    int64_t n_red = x->nelems / out->nelems;
+    return cuda_launched(tact__cuda_reduce(x->dtype, op->kind == TACT_OP_MEAN, x->data, out->data,
+                                           out->nelems, n_red, keep, rw, c->compute),
+                         op, st);
+}
+
+/* Transpose: size-1 axes dropped and output axes that are consecutive input axes moved as one
+ * (the CPU kernel's grouping). One group is a copy, two a tiled 2-D transpose, more a
+ * gather through the input's strides. */
+static tact_code_t cuda_transpose(cuda_ctx_t *c, const tact_op_t *op,
+                                  const tact_tensor_t *const *in, tact_tensor_t *out,
+                                  tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    size_t esz = tact_dtype_size(x->dtype);
+    if (esz != 1 && esz != 4 && esz != 8)
+        return cuda_no_kernel(op, x->dtype, st);
+    if (x->nelems == 0)
+        return TACT_CODE_OK;
+    tact_cuda_walk_t w;
+    memset(&w, 0, sizeof w);
+    int ng = tact__transpose_groups(x, &op->attrs, w.dims, w.stride_a);
+    if (ng <= 1)
+        return cuda_copy_tensor(c, x, out, st);
+    w.ndims = ng;
+    int err =
+        ng == 2 ? tact__cuda_transpose2d(esz, x->data, out->data, w.dims[1], w.dims[0], c->compute)
+                : tact__cuda_gather(esz, x->data, out->data, x->nelems, w, c->compute);
+    return cuda_launched(err, op, st);
+}
+
+static tact_code_t cuda_cast(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+                             tact_tensor_t *out, tact_status_t *st)
+{
+    tact_dtype_t from = in[0]->dtype;
+    tact_dtype_t to = out->dtype;
+    if (!cuda_is_castable(from) || !cuda_is_castable(to))
+        return cuda_no_kernel(op, from, st);
+    if (from == to)
+        return cuda_copy_tensor(c, in[0], out, st);
+    return cuda_launched(tact__cuda_cast(from, to, in[0]->data, out->data, out->nelems, c->compute),
+                         op, st);
+}
+
+/* Fill: the scalar (a host tensor held by the op) repeated. */
+static tact_code_t cuda_fill(cuda_ctx_t *c, const tact_op_t *op, tact_tensor_t *out,
+                             tact_status_t *st)
+{
+    const tact_tensor_t *v = op->attrs.value;
+    size_t esz = tact_dtype_size(out->dtype);
+    if (v == NULL || v->dtype != out->dtype || (esz != 1 && esz != 4 && esz != 8))
+        return cuda_no_kernel(op, out->dtype, st);
+    uint64_t bits = 0;
+    memcpy(&bits, v->data, esz);
+    return cuda_launched(tact__cuda_fill(esz, bits, out->data, out->nelems, c->compute), op, st);
+}
+
+static tact_code_t cuda_kernel(void *ctx, const tact_op_t *op, const tact_tensor_t *const *in,
+                               tact_tensor_t *out, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    cuda_ctx_t *c = ctx;
+    switch (op->kind) {
+    case TACT_OP_ADD:
+    case TACT_OP_SUB:
+    case TACT_OP_MUL:
+    case TACT_OP_REALDIV:
+        return cuda_binary(c, op, in, out, st);
+    case TACT_OP_NEG:
+    case TACT_OP_RELU:
+    case TACT_OP_SIGMOID:
+    case TACT_OP_TANH:
+        return cuda_unary(c, op, in, out, st);
+    case TACT_OP_SOFTMAX:
+        return cuda_softmax(c, op, in, out, st);
+    case TACT_OP_MATMUL:
+        return cuda_matmul(c, op, in, out, st);
+    case TACT_OP_SUM:
+    case TACT_OP_MEAN:
+        return cuda_reduce(c, op, in, out, st);
+    case TACT_OP_TRANSPOSE:
+        return cuda_transpose(c, op, in, out, st);
+    case TACT_OP_CAST:
+        return cuda_cast(c, op, in, out, st);
+    case TACT_OP_FILL:
+        return cuda_fill(c, op, out, st);
+    case TACT_OP_IDENTITY:
+    case TACT_OP_RESHAPE:
+        if (in[0]->dtype != out->dtype || tact_dtype_size(out->dtype) == 0)
+            return cuda_no_kernel(op, in[0]->dtype, st);
+        return cuda_copy_tensor(c, in[0], out, st);
+    case TACT_OP_NOOP:
+        return TACT_CODE_OK;
+    default:
+        return cuda_no_kernel(op, op->n_inputs > 0 ? in[0]->dtype : out->dtype, st);
+    }
+}
+
+const tact_gpu_backend_t tact__cuda_backend = {
+    .name = CUDA_NAME,
+    .count = cuda_count,
+    .query = cuda_query,
+    .region_alloc = cuda_region_alloc,
+    .region_free = cuda_region_free,
+    .open = cuda_open,
+    .close = cuda_close,
+    .bind_thread = cuda_bind_thread,
+    .supports = tact__gpu_op_supported,
+    .copy_in = cuda_copy_in,
+    .copy_out = cuda_copy_out,
+    .copy_device = cuda_copy_device,
+    .kernel = cuda_kernel,
+    .sync = cuda_sync,
+};

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Transpose groups (transpose_plan.h). */
+#include "devices/transpose_plan.h"
+
+int tact__transpose_groups(const tact_tensor_t *x, const tact_op_attrs_t *attrs,
+                           int64_t gdim[TACT_MAX_DIMS], int64_t gstride[TACT_MAX_DIMS])
+{
+    int r = x->ndims;
+    int perm[TACT_MAX_DIMS];
+    for (int i = 0; i < r; i++)
+        perm[i] = attrs->n_perm < 0 ? r - 1 - i : attrs->perm[i];
+
+    /* Drop size-1 axes, renumbering the rest. */
+    int renum[TACT_MAX_DIMS];
+    int64_t d1[TACT_MAX_DIMS];
+    int m = 0;
+    for (int i = 0; i < r; i++) {
+        renum[i] = x->dims[i] == 1 ? -1 : m;
+        if (x->dims[i] != 1)
+            d1[m++] = x->dims[i];
+    }
+    /* Runs of output axes that are consecutive input axes move together: groups, in output
+     * order, each a run of input axes [start, start + len). */
+    int start[TACT_MAX_DIMS];
+    int len[TACT_MAX_DIMS];
+    int ng = 0;
+    for (int i = 0; i < r; i++) {
+        int p = renum[perm[i]];
+        if (p < 0)
+            continue;
+        if (ng > 0 && p == start[ng - 1] + len[ng - 1]) {
+            len[ng - 1]++;
+        } else {
+            start[ng] = p;
+            len[ng] = 1;
+            ng++;
+        }
+    }
+    for (int g = 0; g < ng; g++) {
+        gdim[g] = 1;
+        for (int k = start[g]; k < start[g] + len[g]; k++)
+            gdim[g] *= d1[k];
+    }
+    for (int g = 0; g < ng; g++) {
+        gstride[g] = 1;
+        for (int h = 0; h < ng; h++)
+            if (start[h] > start[g])
+                gstride[g] *= gdim[h];
+    }
+    return ng;
+}
