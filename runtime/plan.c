@@ -324,11 +324,8 @@ static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
 /* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name. */
 static void plan_slot_name(const plan_seq_t *q, int slot, char *buf, size_t len)
 {
-    if (slot >= q->b->n_slots) {
-        int c = 0;
-        while (q->cp_out[c] != slot)
-            c++;
-        snprintf(buf, len, "%s/_%d", q->slot_op[slot]->name, c);
+    if (slot >= q->b->n_slots) {  /* copy c writes slot n_slots + c (plan_copy) */
+        snprintf(buf, len, "%s/_%d", q->slot_op[slot]->name, slot - q->b->n_slots);
     } else if (q->slot_index[slot] == 0) {
         snprintf(buf, len, "%s", q->slot_op[slot]->name);
     } else {
@@ -364,9 +361,11 @@ static char *plan_fragment_graph(const plan_seq_t *q, const tact_fragment_t *fra
                      node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
         }
         size_t add = strlen(line);
-        while (used + add + 1 > cap)
-            cap *= 2;
-        text = tact__realloc(text, cap);
+        if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
+            while (used + add + 1 > cap)
+                cap *= 2;
+            text = tact__realloc(text, cap);
+        }
         memcpy(text + used, line, add + 1);
         used += add;
     }
