@@ -434,6 +434,22 @@ static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
     }
     if (!s->config.log_device_placement)
         return;
+    /* Ops that follow a resource against their own request (colocation, spec §3.3). */
+    for (int n = 0; n < plan->n_ops; n++) {
+        const tact_op_t *op = plan->order[n];
+        tact_device_spec_t spec;
+        tact_status_t ps = TACT_STATUS_INIT;
+        const tact_device_t *dev = &s->devices[plan->placement[n]];
+        if (op->device == NULL || op->device[0] == '\0' || op->n_inputs == 0 ||
+            !tact__op_input_is_handle(op->kind, 0) ||
+            tact__device_spec_parse(op->device, &spec, &ps) != TACT_CODE_OK ||
+            tact__device_spec_matches(&spec, dev->iface->kind, dev->ordinal))
+            continue;
+        tact__log(TACT_LOG_INFO, "Ignoring device specification %s for node '%s' because the "
+                  "input edge from '%s' is a reference connection and already has a device "
+                  "field set to %s", op->device, op->name, op->inputs[0].op->name,
+                  s->device_names[plan->placement[n]]);
+    }
     for (int pass = 0; pass < 2; pass++) {
         for (int n = 0; n < plan->n_ops; n++) {
             const tact_op_t *op = plan->order[n];

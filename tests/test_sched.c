@@ -42,7 +42,7 @@ static tact_output_t seed_matmul(tact_graph_t *g, const char *scope, const char 
 }
 
 typedef struct log_capture {
-    char lines[16][160];
+    char lines[16][256];
     int n;
 } log_capture_t;
 
@@ -386,12 +386,21 @@ static void test_colocation_groups(void **state)
     }
     tact_op_t *init = tact_global_variables_initializer(g, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
-    tact_config_t two = { .device_count.cpu = 2 };
+    tact_config_t two = { .device_count.cpu = 2, .log_device_placement = true };
     tact_session_t *s = tu_session(g, &two);
     assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    log_capture_t cap = { .n = 0 };
+    tact_log_set_callback(capture, &cap);
     tact_output_t fetches[2] = { inc, setw };
     tact_tensor_t *r[2] = { NULL, NULL };
     assert_int_equal(tact_session_run(s, fetches, 2, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    tact_log_set_callback(NULL, NULL);
+    /* inc asked for CPU:0 but follows v: TensorFlow's line says so, before the op lines */
+    assert_string_equal(cap.lines[0], "Ignoring device specification /device:CPU:0 for node "
+                                      "'inc' because the input edge from 'v' is a reference "
+                                      "connection and already has a device field set to "
+                                      CPU(1));
+    assert_string_equal(cap.lines[1], "inc: (AssignAdd): " CPU(1));
     assert_string_equal(tu_str(r[0]), "6.0");
     assert_string_equal(tu_str(r[1]), "3.0");
     tact_tensor_destroy(&r[0]);
