@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/* What the CUDA kernels (kernels.cu) compute, element by element: which input elements make
+ * each output element and the arithmetic on them, as __host__ __device__ functions. The
+ * kernels call them on the GPU; tests/test_cuda_host.cu calls them on the CPU for every output
+ * element and compares with the CPU kernels, so the kernels' indexing and arithmetic are tested
+ * where no GPU is present. What stays in kernels.cu is how the work is spread over threads
+ * (grid-stride loops, a block per row, warp-shuffle reductions, shared-memory tiles). The
+ * per-thread loops here take `first` and `step`: threadIdx.x and blockDim.x in a kernel.
+ * C++17 (if constexpr), for .cu files only. */
+#ifndef TACT_DEVICES_CUDA_KERNEL_MATH_CUH
+#define TACT_DEVICES_CUDA_KERNEL_MATH_CUH
+
+#include "devices/cuda/cuda_kernels.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define KN_HD static __host__ __device__ __forceinline__
+
+#define KN_THREADS    256   /* threads per block of the element-wise kernels and Softmax */
+#define KN_MAX_BLOCKS 65535 /* blocks per grid at most; grid-stride loops do the rest */
+#define KN_TILE       32    /* the 2-D transpose's tiles are KN_TILE x KN_TILE elements */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Launch sizes (host)                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Blocks for a grid-stride loop over n elements. REQUIRES: n > 0. */
+static inline int kn_blocks(int64_t n, int per_block)
+{
+    int64_t b = (n + per_block - 1) / per_block;
+    return (int) (b < KN_MAX_BLOCKS ? b : KN_MAX_BLOCKS);
+}
+
+/* Blocks for n units of one block each (rows, output elements, tiles), looped over beyond
+ * KN_MAX_BLOCKS. REQUIRES: n > 0. */
+static inline int kn_grid(int64_t n)
+{
+    return (int) (n < KN_MAX_BLOCKS ? n : KN_MAX_BLOCKS);
+}
+
+/* A reduction's block: whole warps, at least as many threads as there are elements, up to
+ * KN_THREADS. */
+static inline int kn_reduce_threads(int64_t n_red)
+{
+    int threads = 32;
+    while (threads < KN_THREADS && threads < n_red)
+        threads *= 2;
+    return threads;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Walks                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The offset of walk element i in input a (stride_a). One dimension needs no division. */
+KN_HD int64_t kn_walk_offset(const tact_cuda_walk_t &w, int64_t i)
+{
+    if (w.ndims == 1)
+        return i * w.stride_a[0];
+    int64_t a = 0;
+    for (int d = w.ndims - 1; d >= 0; d--) {
+        int64_t q = i / w.dims[d];
+        a += (i - q * w.dims[d]) * w.stride_a[d];
+        i = q;
+    }
+    return a;
+}
+
+/* The offsets of walk element i in both inputs (stride_a, stride_b). */
+KN_HD void kn_walk_offsets(const tact_cuda_walk_t &w, int64_t i, int64_t *oa, int64_t *ob)
+{
+    int64_t a = 0;
+    int64_t b = 0;
+    for (int d = w.ndims - 1; d >= 0; d--) {
+        int64_t q = i / w.dims[d];
+        int64_t idx = i - q * w.dims[d];
+        a += idx * w.stride_a[d];
+        b += idx * w.stride_b[d];
+        i = q;
+    }
+    *oa = a;
+    *ob = b;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Types                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Integers compute unsigned, where overflow wraps as defined. */
+template <typename T> struct kn_wrap {
+    typedef T type;
+};
+template <> struct kn_wrap<int32_t> {
+    typedef uint32_t type;
+};
+template <> struct kn_wrap<int64_t> {
+    typedef uint64_t type;
+};
+
+template <typename T> struct kn_float {
+    static constexpr bool value = false;
+};
+template <> struct kn_float<float> {
+    static constexpr bool value = true;
+};
+template <> struct kn_float<double> {
+    static constexpr bool value = true;
+};
+
+/* The combining steps of the block reductions. */
+struct kn_add_fn {
+    template <typename T> __host__ __device__ __forceinline__ T operator()(T x, T y) const
+    {
+        return x + y;
+    }
+};
+
+/* The CPU's max: a NaN already held stays, a NaN offered is passed over. */
+struct kn_max_fn {
+    template <typename T> __host__ __device__ __forceinline__ T operator()(T m, T x) const
+    {
+        return x > m ? x : m;
+    }
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Binary ops                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The elements of a and b that output element i combines, for each tact_cuda_bcast_t. */
+template <int MODE>
+KN_HD void kn_binary_index(const tact_cuda_walk_t &w, int64_t i, int64_t *ia, int64_t *ib)
+{
+    if constexpr (MODE == TACT_CUDA_SAME) {
+        *ia = i;
+        *ib = i;
+    } else if constexpr (MODE == TACT_CUDA_SCALAR_A) {
+        *ia = 0;
+        *ib = i;
+    } else if constexpr (MODE == TACT_CUDA_SCALAR_B) {
+        *ia = i;
+        *ib = 0;
+    } else {
+        kn_walk_offsets(w, i, ia, ib);
+    }
+}
+
+template <int OP, typename T> KN_HD T kn_binop(T x, T y)
+{
+    typedef typename kn_wrap<T>::type U;
+    if constexpr (OP == TACT_CUDA_ADD)
+        return (T) ((U) x + (U) y);
+    else if constexpr (OP == TACT_CUDA_SUB)
+        return (T) ((U) x - (U) y);
+    else if constexpr (OP == TACT_CUDA_MUL)
+        return (T) ((U) x * (U) y);
+    else
+        return x / y;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Unary ops                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+KN_HD float kn_exp(float x)
+{
+    return expf(x);
+}
+
+KN_HD double kn_exp(double x)
+{
+    return exp(x);
+}
+
+/* Stable for any x: exp never overflows because its argument is -|x|. */
+KN_HD float kn_sigmoid(float x)
+{
+    float e = expf(-fabsf(x));
+    float r = 1.0f / (1.0f + e);
+    return x >= 0.0f ? r : e * r;
+}
+
+KN_HD double kn_sigmoid(double x)
+{
+    double e = exp(-fabs(x));
+    double r = 1.0 / (1.0 + e);
+    return x >= 0.0 ? r : e * r;
+}
+
+KN_HD float kn_tanh(float x)
+{
+    return tanhf(x);
+}
+
+KN_HD double kn_tanh(double x)
+{
+    return tanh(x);
+}
+
+template <int OP, typename T> KN_HD T kn_unop(T x)
+{
+    if constexpr (OP == TACT_CUDA_NEG) {
+        if constexpr (kn_float<T>::value) {
+            return -x; /* not 0 - x, which gives +0 for +0 */
+        } else {
+            typedef typename kn_wrap<T>::type U;
+            return (T) ((U) 0 - (U) x);
+        }
+    } else if constexpr (OP == TACT_CUDA_RELU) {
+        return x < (T) 0 ? (T) 0 : x; /* NaN passes through */
+    } else if constexpr (OP == TACT_CUDA_SIGMOID) {
+        return kn_sigmoid(x);
+    } else {
+        return kn_tanh(x);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Softmax of one row (xr, orow: its cols elements), in three passes with block reductions    */
+/* between them: the max, the exponentials and their sum, the scaling.                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The max over this thread's elements, starting from xr[0] as the CPU does: then a NaN first
+ * element is the max (in every thread) and a NaN elsewhere is passed over. */
+template <typename T>
+KN_HD T kn_softmax_max(const T *xr, int64_t cols, int64_t first, int64_t step)
+{
+    T m = xr[0];
+    for (int64_t j = first; j < cols; j += step)
+        m = kn_max_fn()(m, xr[j]);
+    return m;
+}
+
+/* orow[j] = exp(xr[j] - m) for this thread's elements; returns their sum, in double. */
+template <typename T>
+KN_HD double kn_softmax_exp(const T *xr, T *orow, int64_t cols, T m, int64_t first,
+                            int64_t step)
+{
+    double sum = 0.0;
+    for (int64_t j = first; j < cols; j += step) {
+        T e = kn_exp(xr[j] - m);
+        orow[j] = e;
+        sum += e;
+    }
+    return sum;
+}
+
+/* The scale of every element, from the row's sum of exponentials. */
+template <typename T> KN_HD T kn_softmax_inv(double sum)
+{
+    return (T) (1.0 / sum);
+}
+
+/* orow[j] *= inv for this thread's elements (those that kn_softmax_exp wrote with the same
+ * first and step). */
+template <typename T>
+KN_HD void kn_softmax_scale(T *orow, int64_t cols, T inv, int64_t first, int64_t step)
+{
+    for (int64_t j = first; j < cols; j += step)
+        orow[j] *= inv;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sum and Mean                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Accumulators: double for floats; 64-bit unsigned for integers, which wraps like the CPU's
+ * sums and holds an int32 sum exactly. */
+template <typename T> struct kn_acc {
+    typedef double type;
+};
+template <> struct kn_acc<int32_t> {
+    typedef unsigned long long type;
+};
+template <> struct kn_acc<int64_t> {
+    typedef unsigned long long type;
+};
+
+/* The sum of this thread's share of output j's elements: element k of the n_red reduced ones
+ * is x[walk offset of j in keep + walk offset of k in red]. */
+template <typename T>
+KN_HD typename kn_acc<T>::type kn_reduce_partial(const T *x, const tact_cuda_walk_t &keep,
+                                                 const tact_cuda_walk_t &red, int64_t j,
+                                                 int64_t n_red, int64_t first, int64_t step)
+{
+    typedef typename kn_acc<T>::type Acc;
+    const T *base = x + kn_walk_offset(keep, j);
+    Acc s = 0;
+    for (int64_t k = first; k < n_red; k += step)
+        s += (Acc) base[kn_walk_offset(red, k)];
+    return s;
+}
+
+/* The output of a sum of `count` elements: a mean divides (integers truncate; a float mean of
+ * nothing is NaN, an integer one 0), an int32 sum keeps the low 32 bits. */
+template <typename T>
+KN_HD T kn_reduce_finish(typename kn_acc<T>::type acc, int64_t count, bool mean)
+{
+    if constexpr (kn_float<T>::value) {
+        return (T) (mean ? acc / (double) count : acc);
+    } else if constexpr (sizeof(T) == 4) {
+        if (!mean)
+            return (T) (uint32_t) acc;
+        return count > 0 ? (T) ((int64_t) acc / count) : (T) 0;
+    } else {
+        if (!mean)
+            return (T) acc;
+        return count > 0 ? (T) ((int64_t) acc / count) : (T) 0;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 2-D transpose: [rows, cols] -> [cols, rows] by KN_TILE x KN_TILE tiles, numbered row-major  */
+/* over the tile grid. Thread (tx, k) of a tile loads one element into tile[k][tx], then      */
+/* stores tile[tx][k].                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+KN_HD int64_t kn_t2d_tiles_c(int64_t cols)
+{
+    return (cols + KN_TILE - 1) / KN_TILE;
+}
+
+KN_HD int64_t kn_t2d_tiles(int64_t rows, int64_t cols)
+{
+    return ((rows + KN_TILE - 1) / KN_TILE) * kn_t2d_tiles_c(cols);
+}
+
+/* The first input row and column of tile t. */
+KN_HD void kn_t2d_origin(int64_t t, int64_t tiles_c, int64_t *r0, int64_t *c0)
+{
+    *r0 = (t / tiles_c) * KN_TILE;
+    *c0 = (t % tiles_c) * KN_TILE;
+}
+
+/* The input element that tile[k][tx] gets: (r0 + k, c0 + tx); false when it is outside. */
+KN_HD bool kn_t2d_load(int64_t rows, int64_t cols, int64_t r0, int64_t c0, int k, int tx,
+                       int64_t *src)
+{
+    int64_t r = r0 + k;
+    int64_t c = c0 + tx;
+    *src = r * cols + c;
+    return r < rows && c < cols;
+}
+
+/* The output element that tile[tx][k], input element (r0 + tx, c0 + k), goes to: (c0 + k,
+ * r0 + tx) of the [cols, rows] output; false when it is outside. */
+KN_HD bool kn_t2d_store(int64_t rows, int64_t cols, int64_t r0, int64_t c0, int k, int tx,
+                        int64_t *dst)
+{
+    int64_t c = c0 + k;
+    int64_t r = r0 + tx;
+    *dst = c * rows + r;
+    return r < rows && c < cols;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Cast and Fill                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Bools travel as bytes. Float to integer truncates toward zero; NaN and values out of range
+ * give the most negative integer (the CPU kernel's rule, x86's conversion result). */
+template <typename To, typename From> KN_HD To kn_convert(From x)
+{
+    if constexpr (sizeof(To) == 1) {
+        return (To) (x != (From) 0);
+    } else if constexpr (sizeof(From) == 1) {
+        return x != 0 ? (To) 1 : (To) 0;
+    } else if constexpr (!kn_float<To>::value && kn_float<From>::value) {
+        const double v = (double) x;
+        if constexpr (sizeof(To) == 4)
+            return v > -2147483649.0 && v < 2147483648.0 ? (To) v : (To) INT32_MIN;
+        else
+            return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (To) v
+                                                                            : (To) INT64_MIN;
+    } else if constexpr (!kn_float<To>::value && !kn_float<From>::value &&
+                         sizeof(To) < sizeof(From)) {
+        return (To) (uint32_t) (uint64_t) x; /* int64 -> int32 keeps the low 32 bits */
+    } else {
+        return (To) x;
+    }
+}
+
+/* The element of esz = sizeof(T) bytes that a Fill repeats: the first esz bytes of `bits` in
+ * memory (the launcher's contract). */
+template <typename T> KN_HD T kn_fill_value(uint64_t bits)
+{
+    T v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+#endif
