@@ -35,7 +35,7 @@ typedef int atomic_int;
 extern "C" {
 #include "devices/cpu/kernels.h"
 #include "devices/cuda/walks.h"
-#include "devices/transpose_plan.h"
+#include "devices/layout.h"
 
 #include <cmocka.h>
 }
@@ -481,18 +481,7 @@ static void kt_binary_case(kt_binary_fn build, tact_cuda_binary_t bop, tact_dtyp
     /* The mode and walk that cuda_binary picks. */
     tact_tensor_t *got = kt_out(op);
     tact_cuda_walk_t w;
-    memset(&w, 0, sizeof w);
-    tact_cuda_bcast_t mode;
-    if (a->nelems == got->nelems && b->nelems == got->nelems) {
-        mode = TACT_CUDA_SAME;
-    } else if (a->nelems == 1) {
-        mode = TACT_CUDA_SCALAR_A;
-    } else if (b->nelems == 1) {
-        mode = TACT_CUDA_SCALAR_B;
-    } else {
-        mode = TACT_CUDA_STRIDED;
-        tact__cuda_broadcast_walk(a, b, got, &w);
-    }
+    tact_cuda_bcast_t mode = tact__cuda_binary_walk(a, b, got, &w);
     kt_binary_emu(bop, mode, w, a, b, got);
     kt_check(want, got, what);
 

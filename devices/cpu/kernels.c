@@ -8,7 +8,7 @@
  * means accumulate float32 in double, so they are at least as accurate as TensorFlow's. Not
  * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
 #include "devices/cpu/kernels.h"
-#include "devices/transpose_plan.h"
+#include "devices/layout.h"
 #include "runtime/philox.h"
 
 #include <cblas.h>
@@ -560,30 +560,9 @@ static tact_code_t cpu_reduce(const tact_op_t *op, const tact_tensor_t *const *i
     if (out->nelems == 0)
         return TACT_CODE_OK;
 
-    const tact_op_attrs_t *at = &op->attrs;
-    bool reduce[TACT_MAX_DIMS] = {false};
-    for (int i = 0; i < x->ndims; i++)
-        reduce[i] = at->n_axes < 0;
-    for (int i = 0; i < at->n_axes; i++) {
-        int axis = at->axes[i];
-        TACT_ASSERT(axis >= -x->ndims && axis < x->ndims);
-        reduce[axis < 0 ? axis + x->ndims : axis] = true;
-    }
-
     int64_t dims[TACT_MAX_DIMS];
     bool red[TACT_MAX_DIMS];
-    int n = 0;
-    for (int i = 0; i < x->ndims; i++) {
-        if (x->dims[i] == 1)
-            continue;
-        if (n > 0 && red[n - 1] == reduce[i]) {
-            dims[n - 1] *= x->dims[i];
-        } else {
-            dims[n] = x->dims[i];
-            red[n] = reduce[i];
-            n++;
-        }
-    }
+    int n = tact__reduce_groups(x, &op->attrs, dims, red);
 
     /* Both accumulator types are 8 bytes. */
     char *acc = tact__malloc((size_t) out->nelems * 8);

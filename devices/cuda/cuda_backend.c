@@ -17,7 +17,7 @@
 #include "devices/cuda/cuda_backend.h"
 #include "devices/cuda/cuda_kernels.h"
 #include "devices/cuda/walks.h"
-#include "devices/transpose_plan.h"
+#include "devices/layout.h"
 #include "runtime/host_alloc.h"
 #include "runtime/log.h"
 
@@ -578,18 +578,7 @@ static tact_code_t cuda_binary(cuda_ctx_t *c, const tact_op_t *op, const tact_te
     if (out->nelems == 0)
         return TACT_CODE_OK;
     tact_cuda_walk_t w;
-    memset(&w, 0, sizeof w);
-    tact_cuda_bcast_t mode;
-    if (a->nelems == out->nelems && b->nelems == out->nelems) {
-        mode = TACT_CUDA_SAME;
-    } else if (a->nelems == 1) {
-        mode = TACT_CUDA_SCALAR_A;
-    } else if (b->nelems == 1) {
-        mode = TACT_CUDA_SCALAR_B;
-    } else {
-        mode = TACT_CUDA_STRIDED;
-        tact__cuda_broadcast_walk(a, b, out, &w);
-    }
+    tact_cuda_bcast_t mode = tact__cuda_binary_walk(a, b, out, &w);
     return cuda_launched(
         tact__cuda_binary(bop, dt, a->data, b->data, out->data, out->nelems, mode, w, c->compute),
         op, st);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Walks for the CUDA kernels (walks.h). */
 #include "devices/cuda/walks.h"
+#include "devices/layout.h"
 
 void tact__cuda_broadcast_walk(const tact_tensor_t *a, const tact_tensor_t *b,
                                const tact_tensor_t *out, tact_cuda_walk_t *w)
@@ -39,27 +40,9 @@ void tact__cuda_broadcast_walk(const tact_tensor_t *a, const tact_tensor_t *b,
 void tact__cuda_reduce_walks(const tact_tensor_t *x, const tact_op_attrs_t *at,
                              tact_cuda_walk_t *keep, tact_cuda_walk_t *rw)
 {
-    bool reduce[TACT_MAX_DIMS] = {false};
-    for (int i = 0; i < x->ndims; i++)
-        reduce[i] = at->n_axes < 0;
-    for (int i = 0; i < at->n_axes; i++) {
-        int axis = at->axes[i];
-        reduce[axis < 0 ? axis + x->ndims : axis] = true;
-    }
     int64_t dims[TACT_MAX_DIMS];
     bool red[TACT_MAX_DIMS];
-    int n = 0;
-    for (int i = 0; i < x->ndims; i++) {
-        if (x->dims[i] == 1)
-            continue;
-        if (n > 0 && red[n - 1] == reduce[i]) {
-            dims[n - 1] *= x->dims[i];
-        } else {
-            dims[n] = x->dims[i];
-            red[n] = reduce[i];
-            n++;
-        }
-    }
+    int n = tact__reduce_groups(x, at, dims, red);
     memset(keep, 0, sizeof *keep);
     memset(rw, 0, sizeof *rw);
     int64_t stride = 1;
@@ -82,4 +65,18 @@ void tact__cuda_reduce_walks(const tact_tensor_t *x, const tact_op_attrs_t *at,
             w->stride_a[j] = s;
         }
     }
+}
+
+tact_cuda_bcast_t tact__cuda_binary_walk(const tact_tensor_t *a, const tact_tensor_t *b,
+                                         const tact_tensor_t *out, tact_cuda_walk_t *w)
+{
+    memset(w, 0, sizeof *w);
+    if (a->nelems == out->nelems && b->nelems == out->nelems)
+        return TACT_CUDA_SAME;
+    if (a->nelems == 1)
+        return TACT_CUDA_SCALAR_A;
+    if (b->nelems == 1)
+        return TACT_CUDA_SCALAR_B;
+    tact__cuda_broadcast_walk(a, b, out, w);
+    return TACT_CUDA_STRIDED;
 }

@@ -18,6 +18,11 @@ extern "C" {
 void tact__cuda_broadcast_walk(const tact_tensor_t *a, const tact_tensor_t *b,
                                const tact_tensor_t *out, tact_cuda_walk_t *w);
 
+/* How out = a op b is launched: SAME, SCALAR_A or SCALAR_B when the shapes allow, else
+ * STRIDED with the broadcast walk in *w (zeroed otherwise). */
+tact_cuda_bcast_t tact__cuda_binary_walk(const tact_tensor_t *a, const tact_tensor_t *b,
+                                         const tact_tensor_t *out, tact_cuda_walk_t *w);
+
 /* The walks of reducing x over attrs' axes (n_axes -1: all): the input's axes merged into runs
  * all reduced or all kept (size-1 axes dropped); keep walks the kept runs, rw the reduced ones,
  * both row-major with the input's strides (stride_a). REQUIRES: valid axes. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Transpose groups (transpose_plan.h). */
-#include "devices/transpose_plan.h"
+/* Transpose and reduction groups (layout.h). */
+#include "devices/layout.h"
 
 int tact__transpose_groups(const tact_tensor_t *x, const tact_op_attrs_t *attrs,
                            int64_t gdim[TACT_MAX_DIMS], int64_t gstride[TACT_MAX_DIMS])
@@ -48,4 +48,30 @@ int tact__transpose_groups(const tact_tensor_t *x, const tact_op_attrs_t *attrs,
                 gstride[g] *= gdim[h];
     }
     return ng;
+}
+
+int tact__reduce_groups(const tact_tensor_t *x, const tact_op_attrs_t *attrs,
+                        int64_t dims[TACT_MAX_DIMS], bool reduced[TACT_MAX_DIMS])
+{
+    bool reduce[TACT_MAX_DIMS] = { false };
+    for (int i = 0; i < x->ndims; i++)
+        reduce[i] = attrs->n_axes < 0;
+    for (int i = 0; i < attrs->n_axes; i++) {
+        int axis = attrs->axes[i];
+        TACT_ASSERT(axis >= -x->ndims && axis < x->ndims);
+        reduce[axis < 0 ? axis + x->ndims : axis] = true;
+    }
+    int n = 0;
+    for (int i = 0; i < x->ndims; i++) {
+        if (x->dims[i] == 1)
+            continue;
+        if (n > 0 && reduced[n - 1] == reduce[i]) {
+            dims[n - 1] *= x->dims[i];
+        } else {
+            dims[n] = x->dims[i];
+            reduced[n] = reduce[i];
+            n++;
+        }
+    }
+    return n;
 }
