@@ -71,6 +71,7 @@ static void session_free(tact_session_t *s)
     free(s->pools);
     free(s->devices);
     free(s->device_names);
+    free(s->device_info);
     free(s->placed);
     free(s->visible_device_list);
     pthread_mutex_destroy(&s->cache_lock);
@@ -79,6 +80,25 @@ static void session_free(tact_session_t *s)
     tact__graph_unref(s->graph);
     s->tag = TACT_TAG_DEAD;
     free(s);
+}
+
+/* Device i as list_devices reports it, taken once when the session is made, so that a closed
+ * session still reports it: a GPU's limit and physical description come from its device,
+ * a CPU's from the topology (TensorFlow's 256 MiB figure for the limit). */
+static void session_describe_device(tact_session_t *s, int i, tact_device_info_t *d)
+{
+    const tact_device_t *dev = &s->devices[i];
+    snprintf(d->name, sizeof d->name, "%s", s->device_names[i]);
+    snprintf(d->kind, sizeof d->kind, "%s", dev->iface->kind);
+    tact_memory_stats_t ms;
+    bool own = dev->iface->memory_stats != NULL && dev->iface->memory_stats(dev, &ms);
+    d->memory_limit = own ? ms.bytes_limit : 268435456;
+    if (dev->iface->describe != NULL && dev->iface->describe(dev, d->description,
+                                                             sizeof d->description))
+        return;
+    int n = snprintf(d->description, sizeof d->description, "device: %s, ", dev->name);
+    tact__topology_describe(tact__topology_device_cores(dev->ordinal, dev->kind_count),
+                            d->description + n, sizeof d->description - (size_t) n);
 }
 
 /* TensorFlow's "Device mapping:" block: one line per device with a physical description
@@ -175,8 +195,11 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
         return NULL;
     }
     s->device_names = tact__malloc((size_t) s->n_devices * sizeof *s->device_names);
-    for (int i = 0; i < s->n_devices; i++)
+    s->device_info = tact__malloc((size_t) s->n_devices * sizeof *s->device_info);
+    for (int i = 0; i < s->n_devices; i++) {
         tact__sched_device_name(&s->devices[i], s->device_names[i], sizeof s->device_names[i]);
+        session_describe_device(s, i, &s->device_info[i]);
+    }
     if (c->log_device_placement)
         session_log_device_mapping(s);
     return s;
@@ -330,28 +353,8 @@ int tact_session_list_devices(const tact_session_t *s, tact_device_info_t *out, 
 {
     TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
     TACT_ASSERT(max == 0 || out != NULL);
-    for (int i = 0; i < s->n_devices && i < max; i++) {
-        const tact_device_t *dev = &s->devices[i];
-        tact_device_info_t *d = &out[i];
-        snprintf(d->name, sizeof d->name, "%s", s->device_names[i]);
-        snprintf(d->kind, sizeof d->kind, "%s", dev->iface->kind);
-        /* GPU figures come from the device's context, which close frees. */
-        tact_session_t *live = (tact_session_t *) s;
-        tact_run_counter_t *counter = session_counter(live);
-        bool entered = session_enter(live, counter);
-        tact_memory_stats_t ms;
-        bool own = entered && dev->iface->memory_stats != NULL && dev->iface->memory_stats(dev, &ms);
-        d->memory_limit = own ? ms.bytes_limit : 268435456;  /* TensorFlow's CPU figure */
-        bool described = own && dev->iface->describe != NULL &&
-                         dev->iface->describe(dev, d->description, sizeof d->description);
-        if (entered)
-            session_leave(live, counter);
-        if (described)
-            continue;
-        int n = snprintf(d->description, sizeof d->description, "device: %s, ", dev->name);
-        tact__topology_describe(tact__topology_device_cores(dev->ordinal, dev->kind_count),
-                                d->description + n, sizeof d->description - (size_t) n);
-    }
+    for (int i = 0; i < s->n_devices && i < max; i++)
+        out[i] = s->device_info[i];
     return s->n_devices;
 }
 

@@ -25,6 +25,7 @@ struct tact_session {
     tact_device_pool_t **pools;   /* one actor pool per device */
     tact_resources_t *resources;  /* variable values; released by close */
     char (*device_names)[96];     /* full names, by device index */
+    tact_device_info_t *device_info; /* list_devices' answer, taken at creation */
     _Atomic int *placed;          /* by op id: the device index of its last placement, or -1 */
     int n_placed;                 /* guarded by cache_lock */
 

@@ -1126,8 +1126,8 @@ static void test_gpu_waits_on_blocked_host_node(void **state)
     tact_graph_destroy(&g);
 }
 
-/* list_devices after close: the names and kinds stay; the figures that need the device's
- * context fall back to the CPU's (session.c), and nothing crashes. */
+/* list_devices after close reports what it did while the session was open (taken when the
+ * session was made); the memory stats call, which needs the devices, reports the close. */
 static void test_list_devices_after_close(void **state)
 {
     (void) state;
@@ -1151,12 +1151,10 @@ static void test_list_devices_after_close(void **state)
     for (int i = 0; i < 3; i++) {
         assert_string_equal(d[i].name, open_d[i].name);
         assert_string_equal(d[i].kind, open_d[i].kind);
-        assert_int_equal(d[i].memory_limit, 268435456);
+        assert_int_equal(d[i].memory_limit, open_d[i].memory_limit);
+        assert_string_equal(d[i].description, open_d[i].description);
     }
-    assert_string_equal(d[0].description, open_d[0].description);
-    /* the GPUs' physical descriptions need their contexts too: a CPU-style line instead */
-    assert_int_equal(strncmp(d[1].description, "device: GPU:0, ", 15), 0);
-    assert_int_equal(strncmp(d[2].description, "device: GPU:1, ", 15), 0);
+    assert_int_equal(d[0].memory_limit, 268435456);
     tact_memory_stats_t ms;
     assert_int_equal(tact_session_memory_stats(s, "/gpu:0", &ms, &st), TACT_CODE_CANCELLED);
     assert_string_equal(st.msg, "Session has been closed.");
