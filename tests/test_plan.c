@@ -3,8 +3,8 @@
  * Covers pruning to what the fetches and targets need (a fed tensor cuts its producers),
  * topological node order, control inputs of groups, slot numbering (feed slots first), each
  * node's input and output slots, the release lists (each slot freed once, by its last reader,
- * never when fetched), unfed-placeholder errors and the signature keys the session's plan
- * cache compares.
+ * never when fetched), unfed-placeholder errors, the signature keys the session's plan
+ * cache compares, and the copy nodes where edges cross into or out of a device's memory.
  *
  * The simplest use of a plan (the session builds the signature from a run's sorted
  * endpoints; the device is only stored in the fragment, never called):
@@ -734,6 +734,145 @@ static void test_signature_keys(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The node of op `out` in any fragment of the plan. */
+static const tact_node_t *plan_node(const tact_plan_t *plan, tact_output_t out)
+{
+    for (int i = 0; i < plan->n_nodes; i++) {
+        if (plan->by_index[i]->kind == TACT_NODE_OP && plan->by_index[i]->op == out.op)
+            return plan->by_index[i];
+    }
+    fail_msg("%s is not in the plan", tact_op_name(out.op));
+    return NULL;
+}
+
+/* A device with its own memory that runs everything but integer Div (placement picks it first
+ * by priority): the plan must copy every value that enters or leaves it. */
+static bool test_gpu_supports(const tact_device_t *dev, const tact_op_t *op)
+{
+    (void) dev;
+    return op->kind != TACT_OP_DIV;
+}
+
+/* Copies where edges cross memories, as copy nodes in the plan: a feed and a host value go in
+ * before their first GPU reader (one copy per value and device, however many readers), a GPU
+ * value goes out after its producer for a host reader and for a fetch (one copy out serving
+ * both), the order stays topological, waits name the producers on the other device, and each
+ * slot is released once, by the device that reads it last. */
+static void test_copies_between_memories(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, "x", &st);
+    tact_output_t two = cf(g, 2, "two");
+    tact_output_t y = tact_multiply(g, x, two, "y", &st);          /* GPU */
+    tact_output_t z = tact_add(g, y, x, "z", &st);                 /* GPU: x copied once */
+    tact_output_t n = tact_placeholder(g, TACT_DTYPE_I32, NULL, 0, "n", &st);
+    tact_output_t q = tact_divide(g, n, tu_const_i32(g, NULL, 0, (int32_t[]) { 2 }, "d", &st),
+                                  "q", &st);                       /* integer Div: host */
+    tact_output_t qf = tact_cast(g, q, TACT_DTYPE_F32, "qf", &st);  /* GPU: q copied in */
+    tact_output_t w = tact_multiply(g, qf, z, "w", &st);           /* GPU */
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_device_iface_t host = tact__cpu_iface, gpu = tact__cpu_iface;
+    gpu.kind = "GPU";
+    gpu.priority = 210;
+    gpu.device_memory = true;
+    gpu.caller_may_run = false;
+    gpu.supports = test_gpu_supports;
+    tact_device_t devs[2] = { { .iface = &host, .ordinal = 0, .name = "CPU:0" },
+                              { .iface = &gpu, .ordinal = 0, .name = "GPU:0" } };
+    tact_output_t feeds[] = { x, n };
+    tact_output_t fetches[] = { z, w };
+    test_sig_t ts;
+    make_sig(&ts, feeds, 2, fetches, 2, NULL, 0);
+    tact_plan_t *plan = tact__plan_build(&ts.sig, devs, 2, false, &st);
+    assert_non_null(plan);
+    assert_int_equal(plan->n_fragments, 2);
+    assert_int_equal(plan->n_ops, 7);  /* two, y, z, d, q, qf, w */
+    /* Check the kinds by position and what each copy moves, and that the run order with the
+     * copies stays topological. */
+    int n_in = 0, n_out = 0;
+    const tact_node_t *x_in = NULL, *z_out = NULL;
+    for (int i = 0; i < plan->n_nodes; i++) {
+        const tact_node_t *node = plan->by_index[i];
+        assert_int_equal(node->index, i);
+        if (node->kind == TACT_NODE_COPY_IN) {
+            n_in++;
+            if (node->op == x.op)
+                x_in = node;
+        } else if (node->kind == TACT_NODE_COPY_OUT) {
+            n_out++;
+            if (node->op == z.op)
+                z_out = node;
+        }
+        /* every input was written by an earlier node or is a feed */
+        for (int k = 0; k < node->n_in; k++) {
+            int slot = node->in_slots[k];
+            bool earlier = slot < plan->n_feeds;
+            for (int j = 0; j < i && !earlier; j++) {
+                const tact_node_t *prev = plan->by_index[j];
+                int outs = prev->kind == TACT_NODE_OP ? prev->op->n_outputs : 1;
+                earlier = prev->out_slot >= 0 && slot >= prev->out_slot &&
+                          slot < prev->out_slot + outs;
+            }
+            assert_true(earlier);
+        }
+    }
+    assert_int_equal(n_in, 2);   /* x (read by y and z: one copy), q */
+    assert_int_equal(n_out, 2);  /* z (fetched), w (fetched) */
+    assert_non_null(x_in);
+    assert_non_null(z_out);
+    assert_int_equal(x_in->in_slots[0], plan->feed_slots[0]);
+    /* y and z read x's copy, not the feed */
+    const tact_node_t *ny = plan_node(plan, y), *nz = plan_node(plan, z);
+    assert_int_equal(ny->in_slots[0], x_in->out_slot);
+    assert_int_equal(nz->in_slots[1], x_in->out_slot);
+    /* the fetch of z is its copy out, which reads z's slot on the GPU */
+    assert_int_equal(z_out->in_slots[0], nz->out_slot);
+    assert_int_equal(plan->fetch_slots[0], z_out->out_slot);
+    /* the GPU's copy of x waits for nothing (a feed); its copy of q waits for q, on the host */
+    assert_int_equal(x_in->n_wait, 0);
+    const tact_node_t *nq = plan_node(plan, q), *nqf = plan_node(plan, qf);
+    assert_true(nq->signal);
+    assert_int_not_equal(nqf->in_slots[0], nq->out_slot);  /* qf reads the copy of q */
+    assert_int_equal(plan->by_index[nqf->index - 1]->kind, TACT_NODE_COPY_IN);
+    assert_int_equal(plan->by_index[nqf->index - 1]->n_wait, 1);
+    assert_int_equal(plan->by_index[nqf->index - 1]->wait_nodes[0], nq->index);
+    /* fragments: the host has d and q; the GPU the rest and all four copies */
+    const tact_fragment_t *fh = &plan->fragments[0], *fg = &plan->fragments[1];
+    assert_ptr_equal(fh->dev, &devs[0]);
+    assert_int_equal(fh->n_nodes, 2);
+    assert_int_equal(fg->n_nodes, 5 + 4);
+    assert_string_equal(fg->graph, "two = Const()\n"
+                                   "x/_0 = _Recv(x:0 from /job:localhost/replica:0/task:0/"
+                                   "device:CPU:0)\n"
+                                   "y = Mul(x/_0, two)\n"
+                                   "z = Add(y, x/_0)\n"
+                                   "q/_1 = _Recv(q:0 from /job:localhost/replica:0/task:0/"
+                                   "device:CPU:0)\n"
+                                   "qf = Cast(q/_1)\n"
+                                   "w = Mul(qf, z)\n"
+                                   "z/_2 = _Send(z:0 to /job:localhost/replica:0/task:0/"
+                                   "device:CPU:0)\n"
+                                   "w/_3 = _Send(w:0 to /job:localhost/replica:0/task:0/"
+                                   "device:CPU:0)\n");
+    /* each slot released at most once; fetched and cross-device slots never */
+    int released[64] = { 0 };
+    assert_true(plan->n_slots <= 64);
+    for (int i = 0; i < plan->n_nodes; i++) {
+        const tact_node_t *node = plan->by_index[i];
+        for (int r = 0; r < node->n_release; r++)
+            released[node->release_slots[r]]++;
+    }
+    for (int sl = 0; sl < plan->n_slots; sl++)
+        assert_true(released[sl] <= 1);
+    assert_int_equal(released[plan->fetch_slots[0]], 0);
+    assert_int_equal(released[plan->fetch_slots[1]], 0);
+    assert_int_equal(released[x_in->out_slot], 1);  /* device memory, freed on the GPU */
+    tact__plan_destroy(&plan);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_feed_slots_first),
         cmocka_unit_test(test_unfed_placeholder),
         cmocka_unit_test(test_signature_keys),
+        cmocka_unit_test(test_copies_between_memories),
     };
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }
