@@ -15,6 +15,13 @@
 int tact__transpose_groups(const tact_tensor_t *x, const tact_op_attrs_t *attrs,
                            int64_t gdim[TACT_MAX_DIMS], int64_t gstride[TACT_MAX_DIMS]);
 
+/* The axes of out = a op b under numpy broadcasting, size-1 axes dropped and neighbours that
+ * broadcast alike merged: dims[i] for the n runs returned (outermost first) and each input's
+ * stride in elements, 0 where that input repeats. REQUIRES: shapes that broadcast to out's. */
+int tact__broadcast_groups(const tact_tensor_t *a, const tact_tensor_t *b,
+                           const tact_tensor_t *out, int64_t dims[TACT_MAX_DIMS],
+                           int64_t stride_a[TACT_MAX_DIMS], int64_t stride_b[TACT_MAX_DIMS]);
+
 /* The axes of reducing `x` over attrs' axes (n_axes -1: every axis), merged into runs that
  * are all reduced or all kept, size-1 axes dropped: dims[i] and reduced[i] for the n runs
  * returned, outermost first. REQUIRES: valid axes (checked when the op was built). */

@@ -168,42 +168,14 @@ static void cpu_broadcast(const tact_tensor_t *a, const tact_tensor_t *b, tact_t
     }
 
     int64_t dims[TACT_MAX_DIMS];
-    bool bcast_a[TACT_MAX_DIMS];
-    bool bcast_b[TACT_MAX_DIMS];
-    int n = 0;
-    int pad_a = out->ndims - a->ndims;
-    int pad_b = out->ndims - b->ndims;
-    for (int i = 0; i < out->ndims; i++) {
-        int64_t d = out->dims[i];
-        if (d == 1)
-            continue;
-        bool fa = i < pad_a || a->dims[i - pad_a] == 1;
-        bool fb = i < pad_b || b->dims[i - pad_b] == 1;
-        if (n > 0 && bcast_a[n - 1] == fa && bcast_b[n - 1] == fb) {
-            dims[n - 1] *= d;
-        } else {
-            dims[n] = d;
-            bcast_a[n] = fa;
-            bcast_b[n] = fb;
-            n++;
-        }
-    }
-    TACT_ASSERT(n >= 1);
-
     int64_t stride_a[TACT_MAX_DIMS];
     int64_t stride_b[TACT_MAX_DIMS];
-    int64_t ea = 1;
-    int64_t eb = 1;
-    for (int i = n - 1; i >= 0; i--) {
-        stride_a[i] = bcast_a[i] ? 0 : ea;
-        stride_b[i] = bcast_b[i] ? 0 : eb;
-        ea *= bcast_a[i] ? 1 : dims[i];
-        eb *= bcast_b[i] ? 1 : dims[i];
-    }
+    int n = tact__broadcast_groups(a, b, out, dims, stride_a, stride_b);
+    TACT_ASSERT(n >= 1);
 
     int last = n - 1;
     int64_t inner = dims[last];
-    cpu_row2_fn fn = bcast_a[last] ? fns->sv : bcast_b[last] ? fns->vs : fns->vv;
+    cpu_row2_fn fn = stride_a[last] == 0 ? fns->sv : stride_b[last] == 0 ? fns->vs : fns->vv;
     int64_t rows = out->nelems / inner;
     int64_t idx[TACT_MAX_DIMS] = {0};
     int64_t oa = 0;
