@@ -565,12 +565,22 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     }
     plan->placement = dev_of;  /* by op, for the placement log and report */
     plan->by_index = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->by_index);
-    plan->node_frag = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->node_frag);
-    for (int k = 0; k < n_seq; k++) {
-        const tact_node_t *node = &plan->nodes[k];
-        plan->by_index[node->index] = node;
-        plan->node_frag[node->index] = (tact_fragment_t) {
-            .dev = &devs[plan_seq_dev(&q, node->index)], .n_nodes = 1, .nodes = node };
+    for (int k = 0; k < n_seq; k++)
+        plan->by_index[plan->nodes[k].index] = &plan->nodes[k];
+    /* 8. Segments: consecutive nodes of one device in run order are consecutive in its
+     * fragment too, so each segment is a slice of a fragment. */
+    plan->segments = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->segments);
+    for (int p = 0; p < n_seq; p++) {
+        tact_device_t *dev = &devs[plan_seq_dev(&q, p)];
+        tact_fragment_t *cur = plan->n_segments ? &plan->segments[plan->n_segments - 1] : NULL;
+        if (cur != NULL && cur->dev == dev) {
+            TACT_ASSERT(cur->nodes + cur->n_nodes == plan->by_index[p]);
+            cur->n_nodes++;
+            continue;
+        }
+        plan->segments[plan->n_segments++] = (tact_fragment_t) { .dev = dev, .n_nodes = 1,
+                                                                 .nodes = plan->by_index[p] };
+        plan->n_remote_segments += !dev->iface->caller_may_run;
     }
     plan->order = order;
     plan->n_feeds = sig->n_feeds;
@@ -607,7 +617,7 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     free(plan->placement);
     free(plan->order);
     free(plan->by_index);
-    free(plan->node_frag);
+    free(plan->segments);
     for (int f = 0; f < plan->n_fragments; f++)
         free(plan->fragments[f].graph);
     free(plan->fragments);

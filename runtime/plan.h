@@ -38,7 +38,13 @@ typedef struct tact_plan {
     int *placement;               /* by op (as in order): the index of its device */
     const tact_node_t **by_index; /* the nodes by node index (run order: every node after
                                    * the nodes it reads) */
-    tact_fragment_t *node_frag;   /* by node index: a one-node fragment on the node's device */
+    /* The nodes in run order, cut where the device changes: each a run of consecutive nodes of
+     * one device (a slice of its fragment). A client runs the host ones itself and sends the
+     * others to their device's actor when it reaches them, so an actor never waits for a host
+     * node, only for other devices' segments sent before its own. */
+    int n_segments;
+    tact_fragment_t *segments;
+    int n_remote_segments;        /* on devices a client thread may not drive */
 } tact_plan_t;
 
 /* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must

@@ -678,13 +678,8 @@ static tact_code_t run_check_targets(tact_session_t *s, tact_op_t *const *target
     return TACT_CODE_OK;
 }
 
-/* Every run sends its fragments to the device actors under this lock, so all actors see the
- * runs in one order: a fragment then only ever waits for fragments sent before it, and runs
- * whose fragments wait on each other across devices cannot deadlock. */
-static pthread_mutex_t session_send_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The first real error of a run's fragments: one that only stopped because another failed
- * says "Run call was cancelled" and comes second. */
+/* The first real error of a run's parts: one that only stopped because another failed says
+ * "Run call was cancelled" and comes second. */
 static tact_code_t run_merge_statuses(tact_step_t *step, const tact_status_t *sts, int n,
                                       tact_status_t *st)
 {
@@ -699,41 +694,59 @@ static tact_code_t run_merge_statuses(tact_step_t *step, const tact_status_t *st
     return rc;
 }
 
-/* Run the plan's fragments: on this thread when allowed, else on the device actors. */
+/* Send one fragment (or segment) to its device's actors; `done` counts its reply. */
+static void run_send(tact_session_t *s, const tact_fragment_t *frag, tact_step_t *step,
+                     tact_status_t *fst, tact_completion_t *done)
+{
+    tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = fst, .done = done,
+                     .u.run = { .frag = frag, .step = step } };
+    if (tact__device_pool_send(s->pools[frag->dev - s->devices], &m) != 0) {
+        tact__fail(fst, TACT_CODE_INTERNAL, "%s: mailbox send failed", frag->dev->name);
+        tact__step_fail(step);
+        tact__completion_done(done);
+    }
+}
+
+/* Run the plan: on this thread where it may, on the device actors where it must. */
 static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_step_t *step,
                                tact_status_t *st)
 {
-    /* On this thread: a lone fragment the caller may run, unless the config asks for the
-     * actors; and always a fragment that may block (a dequeue), when the device allows it,
-     * so that no actor is held hostage while it waits. */
+    /* One fragment: on this thread when its device allows, unless the config asks for the
+     * actors; but always here when it may block (a dequeue), so that no actor is held
+     * hostage while it waits. */
     const tact_fragment_t *f0 = &plan->fragments[0];
-    bool lone_on_actor = plan->n_fragments == 1 &&
-                         (!f0->dev->iface->caller_may_run ||
-                          (s->config.executor == TACT_EXECUTOR_ACTORS && !f0->blocking));
-    if (plan->n_fragments == 1 && !lone_on_actor)
-        return f0->dev->iface->run(f0->dev, f0, step, st);
-    /* Host devices only: this thread runs every node in the plan's order, each with its own
-     * device's kernels. Host devices share memory, so nothing is copied, and no actor ever
-     * waits for another device's fragment. */
-    int n_remote = 0;
-    for (int f = 0; f < plan->n_fragments; f++)
-        n_remote += !plan->fragments[f].dev->iface->caller_may_run || lone_on_actor;
-    if (n_remote == 0) {
-        for (int n = 0; n < plan->n_nodes; n++) {
-            const tact_fragment_t *one = &plan->node_frag[n];
-            if (one->dev->iface->run(one->dev, one, step, st) != TACT_CODE_OK)
+    if (plan->n_fragments == 1) {
+        if (f0->dev->iface->caller_may_run &&
+            (s->config.executor == TACT_EXECUTOR_AUTO || f0->blocking))
+            return f0->dev->iface->run(f0->dev, f0, step, st);
+        tact_status_t fst = TACT_STATUS_INIT;
+        tact_completion_t done;
+        tact__completion_init(&done, 1);
+        run_send(s, f0, step, &fst, &done);
+        tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
+        return tact__status_merge(st, &fst);
+    }
+    /* Host devices only: this thread runs the segments in order, each with its own device's
+     * kernels. Host devices share memory, so nothing is copied and nothing waits. */
+    if (plan->n_remote_segments == 0) {
+        for (int g = 0; g < plan->n_segments; g++) {
+            const tact_fragment_t *seg = &plan->segments[g];
+            if (seg->dev->iface->run(seg->dev, seg, step, st) != TACT_CODE_OK)
                 return st->code;
         }
         return TACT_CODE_OK;
     }
-    /* Devices a client thread may not drive (GPUs): their fragments go to their actors, and
-     * this thread runs the host devices' nodes meanwhile, in the plan's order. Nodes wait for
-     * the other devices' nodes they read through done words. */
-    int n_sts = plan->n_fragments + 1;  /* one per fragment, and this thread's */
+    /* Devices this thread may not drive (GPUs) get their segments when this thread reaches
+     * them in run order, so every host node they read is done by then; host segments run here
+     * meanwhile. Done words order the rest: a host node waits for the GPU nodes it reads, a
+     * GPU node for another GPU's, which were sent before it. Every wait thus points at work
+     * sent earlier, and each actor takes its work in the order sent, so concurrent runs cannot
+     * deadlock however their segments interleave. */
+    int n_sts = plan->n_remote_segments + 1;  /* one per remote segment, and this thread's */
     tact_status_t stack_st[9];
     tact_status_t *sts = n_sts <= 9 ? stack_st : tact__malloc((size_t) n_sts * sizeof *sts);
-    for (int f = 0; f < n_sts; f++)
-        sts[f] = (tact_status_t) TACT_STATUS_INIT;
+    for (int i = 0; i < n_sts; i++)
+        sts[i] = (tact_status_t) TACT_STATUS_INIT;
     _Atomic uint32_t stack_done[SESSION_STACK_SLOTS];
     _Atomic uint32_t *node_done = plan->n_nodes <= SESSION_STACK_SLOTS
                                       ? stack_done
@@ -742,29 +755,20 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
         atomic_init(&node_done[n], 0);
     step->done = node_done;
     tact_completion_t done;
-    tact__completion_init(&done, (uint32_t) n_remote);
-    pthread_mutex_lock(&session_send_lock);
-    for (int f = 0; f < plan->n_fragments; f++) {
-        const tact_fragment_t *frag = &plan->fragments[f];
-        if (frag->dev->iface->caller_may_run && !lone_on_actor)
+    tact__completion_init(&done, (uint32_t) plan->n_remote_segments);
+    int sent = 0;
+    for (int g = 0; g < plan->n_segments; g++) {
+        const tact_fragment_t *seg = &plan->segments[g];
+        bool remote = !seg->dev->iface->caller_may_run;
+        if (atomic_load(&step->failed)) {
+            if (remote)
+                tact__completion_done(&done);  /* never sent: nothing will reply */
             continue;
-        tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = &sts[f], .done = &done,
-                         .u.run = { .frag = frag, .step = step } };
-        int dev_index = (int) (frag->dev - s->devices);
-        if (tact__device_pool_send(s->pools[dev_index], &m) != 0) {
-            tact__fail(&sts[f], TACT_CODE_INTERNAL, "%s: mailbox send failed", frag->dev->name);
-            tact__step_fail(step);
-            tact__completion_done(&done);
         }
-    }
-    pthread_mutex_unlock(&session_send_lock);
-    for (int n = 0; n < plan->n_nodes && !lone_on_actor; n++) {
-        const tact_fragment_t *one = &plan->node_frag[n];
-        if (!one->dev->iface->caller_may_run)
-            continue;
-        if (atomic_load(&step->failed) ||
-            one->dev->iface->run(one->dev, one, step, &sts[plan->n_fragments]) != TACT_CODE_OK)
-            break;  /* a failing node marked the step failed: the actors stop waiting */
+        if (remote)
+            run_send(s, seg, step, &sts[sent++], &done);
+        else
+            seg->dev->iface->run(seg->dev, seg, step, &sts[plan->n_remote_segments]);
     }
     tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
     step->done = NULL;

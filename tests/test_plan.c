@@ -856,6 +856,17 @@ static void test_copies_between_memories(void **state)
                                    "device:CPU:0)\n"
                                    "w/_3 = _Send(w:0 to /job:localhost/replica:0/task:0/"
                                    "device:CPU:0)\n");
+    /* segments in run order: the GPU's first four nodes, the host's two, the GPU's rest; the
+     * second GPU segment is sent once the host's are done */
+    assert_int_equal(plan->n_segments, 3);
+    assert_int_equal(plan->n_remote_segments, 2);
+    assert_ptr_equal(plan->segments[0].dev, &devs[1]);
+    assert_int_equal(plan->segments[0].n_nodes, 4);
+    assert_ptr_equal(plan->segments[1].dev, &devs[0]);
+    assert_int_equal(plan->segments[1].n_nodes, 2);
+    assert_ptr_equal(plan->segments[2].dev, &devs[1]);
+    assert_int_equal(plan->segments[2].n_nodes, 5);
+    assert_ptr_equal(plan->segments[2].nodes, fg->nodes + 4);  /* a slice of the fragment */
     /* each slot released at most once; fetched and cross-device slots never */
     int released[64] = { 0 };
     assert_true(plan->n_slots <= 64);

@@ -296,9 +296,9 @@ static void test_failing_fragment_stops_the_others(void **state)
     tact_graph_destroy(&g);
 }
 
-/* Fragments run concurrently by device actors, ordered by done words across devices: the
- * path devices that a client thread may not drive (GPUs) take. Two CPU-backed devices that
- * refuse the calling thread stand in for them here. */
+/* Fragments run concurrently by device actors, ordered by done words across devices, as the
+ * segments of two GPUs that read each other's values are. Two CPU-backed devices that refuse
+ * the calling thread stand in for them here. */
 static void test_concurrent_fragments_on_actors(void **state)
 {
     (void) state;
