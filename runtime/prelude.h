@@ -39,11 +39,13 @@
 #if defined(__GNUC__)
 #  define TACT__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #  define TACT__NORETURN          __attribute__((noreturn))
+#  define TACT__NOINLINE          __attribute__((noinline))  /* keep cold paths off the hot one */
 #  define TACT_LIKELY(x)          __builtin_expect(!!(x), 1)
 #  define TACT_UNLIKELY(x)        __builtin_expect(!!(x), 0)
 #else
 #  define TACT__PRINTF(fmt, args)
 #  define TACT__NORETURN
+#  define TACT__NOINLINE
 #  define TACT_LIKELY(x)   (x)
 #  define TACT_UNLIKELY(x) (x)
 #endif

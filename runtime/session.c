@@ -707,6 +707,11 @@ static void run_send(tact_session_t *s, const tact_fragment_t *frag, tact_step_t
     }
 }
 
+static TACT__NOINLINE tact_code_t run_on_actor(tact_session_t *s, const tact_fragment_t *frag,
+                                tact_step_t *step, tact_status_t *st);
+static tact_code_t run_across_devices(tact_session_t *s, const tact_plan_t *plan,
+                                      tact_step_t *step, tact_status_t *st);
+
 /* Run the plan: on this thread where it may, on the device actors where it must. */
 static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_step_t *step,
                                tact_status_t *st)
@@ -716,16 +721,30 @@ static tact_code_t run_execute(tact_session_t *s, const tact_plan_t *plan, tact_
      * hostage while it waits. */
     const tact_fragment_t *f0 = &plan->fragments[0];
     if (plan->n_fragments == 1) {
-        if (f0->dev->iface->caller_may_run &&
-            (s->config.executor == TACT_EXECUTOR_AUTO || f0->blocking))
+        if (TACT_LIKELY(f0->dev->iface->caller_may_run &&
+                        (s->config.executor == TACT_EXECUTOR_AUTO || f0->blocking)))
             return f0->dev->iface->run(f0->dev, f0, step, st);
-        tact_status_t fst = TACT_STATUS_INIT;
-        tact_completion_t done;
-        tact__completion_init(&done, 1);
-        run_send(s, f0, step, &fst, &done);
-        tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
-        return tact__status_merge(st, &fst);
+        return run_on_actor(s, f0, step, st);
     }
+    return run_across_devices(s, plan, step, st);
+}
+
+/* One fragment on its device's actors: the caller waits for the reply. */
+static TACT__NOINLINE tact_code_t run_on_actor(tact_session_t *s, const tact_fragment_t *frag,
+                                               tact_step_t *step, tact_status_t *st)
+{
+    tact_status_t fst = TACT_STATUS_INIT;
+    tact_completion_t done;
+    tact__completion_init(&done, 1);
+    run_send(s, frag, step, &fst, &done);
+    tact__completion_wait(&done, SESSION_REPLY_SPIN_NS);
+    return tact__status_merge(st, &fst);
+}
+
+/* Several fragments. */
+static TACT__NOINLINE tact_code_t run_across_devices(tact_session_t *s, const tact_plan_t *plan,
+                                                     tact_step_t *step, tact_status_t *st)
+{
     /* Host devices only: this thread runs the segments in order, each with its own device's
      * kernels. Host devices share memory, so nothing is copied and nothing waits. */
     if (plan->n_remote_segments == 0) {
