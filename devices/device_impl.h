@@ -70,7 +70,6 @@ typedef struct tact_fragment {
     int n_nodes;
     const tact_node_t *nodes;
     bool blocking;                /* holds an op that may wait long (a queue op) */
-    char *graph;                  /* its partition graph as text (run metadata); plan-owned */
 } tact_fragment_t;
 
 /* Filled by a device implementation and read by the runtime. Every member runs on the

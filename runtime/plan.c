@@ -321,57 +321,6 @@ static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
     return n;
 }
 
-/* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name. */
-static void plan_slot_name(const plan_seq_t *q, int slot, char *buf, size_t len)
-{
-    if (slot >= q->b->n_slots) {  /* copy c writes slot n_slots + c (plan_copy) */
-        snprintf(buf, len, "%s/_%d", q->slot_op[slot]->name, slot - q->b->n_slots);
-    } else if (q->slot_index[slot] == 0) {
-        snprintf(buf, len, "%s", q->slot_op[slot]->name);
-    } else {
-        snprintf(buf, len, "%s:%d", q->slot_op[slot]->name, q->slot_index[slot]);
-    }
-}
-
-/* The text of a fragment's partition graph (tact_run_metadata_t.partitions[].graph). */
-static char *plan_fragment_graph(const plan_seq_t *q, const tact_fragment_t *frag)
-{
-    size_t cap = 256, used = 0;
-    char *text = tact__malloc(cap);
-    for (int i = 0; i < frag->n_nodes; i++) {
-        const tact_node_t *node = &frag->nodes[i];
-        char line[1024], name[300], arg[300], peer[96];
-        int m;
-        if (node->kind == TACT_NODE_OP) {
-            m = snprintf(line, sizeof line, "%s = %s(", node->op->name,
-                         tact__op_kind_type(node->op->kind));
-            for (int k = 0; k < node->n_in && m < (int) sizeof line; k++) {
-                plan_slot_name(q, node->in_slots[k], arg, sizeof arg);
-                m += snprintf(line + m, sizeof line - (size_t) m, "%s%s", k ? ", " : "", arg);
-            }
-            if (m < (int) sizeof line)
-                snprintf(line + m, sizeof line - (size_t) m, ")\n");
-        } else {
-            int c = q->ref[node->index];
-            plan_slot_name(q, node->out_slot, name, sizeof name);
-            snprintf(arg, sizeof arg, "%s:%d", node->op->name, q->slot_index[node->out_slot]);
-            tact__sched_device_name(&q->devs[q->cp_peer[c]], peer, sizeof peer);
-            snprintf(line, sizeof line, "%s = %s(%s %s %s)\n", name,
-                     node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send", arg,
-                     node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
-        }
-        size_t add = strlen(line);
-        if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
-            while (used + add + 1 > cap)
-                cap *= 2;
-            text = tact__realloc(text, cap);
-        }
-        memcpy(text + used, line, add + 1);
-        used += add;
-    }
-    return text;
-}
-
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
                              bool allow_soft_placement, tact_status_t *st)
 {
@@ -399,7 +348,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     tact_graph_t *g = NULL;
     const tact_op_t **order = tact__malloc((size_t) b.n_ids * sizeof *order);
     for (int i = 0; i < sig->n_fetches + sig->n_targets && g == NULL; i++)
-        g = i < sig->n_fetches ? sig->fetches[i].op->graph : sig->targets[i - sig->n_fetches]->graph;
+        g = i < sig->n_fetches ? sig->fetches[i].op->graph
+                               : sig->targets[i - sig->n_fetches]->graph;
     if (g != NULL) {
         pthread_mutex_lock(&g->lock);  /* the ops array may be growing */
         for (int id = 0; id < b.n_ids; id++)
@@ -558,10 +508,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
                 frag->blocking = true;
             frag->n_nodes++;
         }
-        if (frag->n_nodes > 0) {
-            frag->graph = plan_fragment_graph(&q, frag);
+        if (frag->n_nodes > 0)
             plan->n_fragments++;
-        }
     }
     plan->placement = dev_of;  /* by op, for the placement log and report */
     plan->by_index = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->by_index);
@@ -581,6 +529,17 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         plan->segments[plan->n_segments++] = (tact_fragment_t) { .dev = dev, .n_nodes = 1,
                                                                  .nodes = plan->by_index[p] };
         plan->n_remote_segments += !dev->iface->caller_may_run;
+    }
+    /* 9. Names for the partition text: the sequence's slot names and the copies' peers. */
+    plan->n_sig_slots = b.n_slots;
+    plan->slot_op = q.slot_op;
+    plan->slot_index = q.slot_index;
+    q.slot_op = NULL;
+    q.slot_index = NULL;
+    plan->copy_peer = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->copy_peer);
+    for (int p = 0; p < n_seq; p++) {
+        if (q.kind[p] != TACT_NODE_OP)
+            plan->copy_peer[p] = &devs[q.cp_peer[q.ref[p]]];
     }
     plan->order = order;
     plan->n_feeds = sig->n_feeds;
@@ -618,9 +577,61 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     free(plan->order);
     free(plan->by_index);
     free(plan->segments);
-    for (int f = 0; f < plan->n_fragments; f++)
-        free(plan->fragments[f].graph);
+    free(plan->slot_op);
+    free(plan->slot_index);
+    free(plan->copy_peer);
     free(plan->fragments);
     free(plan);
     *plan_p = NULL;
+}
+
+/* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name. */
+static void plan_slot_name(const tact_plan_t *plan, int slot, char *buf, size_t len)
+{
+    if (slot >= plan->n_sig_slots) {  /* copy c writes slot n_sig_slots + c (plan_copy) */
+        snprintf(buf, len, "%s/_%d", plan->slot_op[slot]->name, slot - plan->n_sig_slots);
+    } else if (plan->slot_index[slot] == 0) {
+        snprintf(buf, len, "%s", plan->slot_op[slot]->name);
+    } else {
+        snprintf(buf, len, "%s:%d", plan->slot_op[slot]->name, plan->slot_index[slot]);
+    }
+}
+
+char *tact__plan_partition_text(const tact_plan_t *plan, int f)
+{
+    const tact_fragment_t *frag = &plan->fragments[f];
+    size_t cap = 256, used = 0;
+    char *text = tact__malloc(cap);
+    text[0] = '\0';
+    for (int i = 0; i < frag->n_nodes; i++) {
+        const tact_node_t *node = &frag->nodes[i];
+        char line[1024], name[300], arg[300], peer[96];
+        int m;
+        if (node->kind == TACT_NODE_OP) {
+            m = snprintf(line, sizeof line, "%s = %s(", node->op->name,
+                         tact__op_kind_type(node->op->kind));
+            for (int k = 0; k < node->n_in && m < (int) sizeof line; k++) {
+                plan_slot_name(plan, node->in_slots[k], arg, sizeof arg);
+                m += snprintf(line + m, sizeof line - (size_t) m, "%s%s", k ? ", " : "", arg);
+            }
+            if (m < (int) sizeof line)
+                snprintf(line + m, sizeof line - (size_t) m, ")\n");
+        } else {
+            plan_slot_name(plan, node->out_slot, name, sizeof name);
+            snprintf(arg, sizeof arg, "%s:%d", node->op->name, plan->slot_index[node->out_slot]);
+            tact__sched_device_name(plan->copy_peer[node->index], peer, sizeof peer);
+            snprintf(line, sizeof line, "%s = %s(%s %s %s)\n", name,
+                     node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send", arg,
+                     node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
+        }
+        size_t add = strlen(line);
+        if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
+            while (used + add + 1 > cap)
+                cap *= 2;
+            text = tact__realloc(text, cap);
+        }
+        memcpy(text + used, line, add + 1);
+        used += add;
+    }
+    return text;
 }

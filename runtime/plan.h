@@ -45,6 +45,11 @@ typedef struct tact_plan {
     int n_segments;
     tact_fragment_t *segments;
     int n_remote_segments;        /* on devices a client thread may not drive */
+    /* Names for the partition text, written only when run metadata asks for it. */
+    int n_sig_slots;              /* slots past these are the copies' outputs */
+    const tact_op_t **slot_op;    /* by slot: the op whose value it holds */
+    int *slot_index;              /* by slot: the output index of that op */
+    tact_device_t **copy_peer;    /* by node index: a copy's other end, NULL for ops */
 } tact_plan_t;
 
 /* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must
@@ -61,6 +66,10 @@ static inline int tact__signature_n_keys(const tact_signature_t *sig)
  * filled. Caller owns the result. */
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
                              bool allow_soft_placement, tact_status_t *st);
+
+/* The text of fragment f's partition graph, TensorFlow's partition GraphDef in short
+ * ("y = Mul(x/_0, two)", "x/_0 = _Recv(x:0 from <device>)"), one line per node. Caller frees. */
+char *tact__plan_partition_text(const tact_plan_t *plan, int f);
 
 void tact__plan_destroy(tact_plan_t **plan_p);
 

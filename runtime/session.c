@@ -813,7 +813,7 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan)
             md->partitions[f].n_sends += kind == TACT_NODE_COPY_OUT;
             md->partitions[f].n_recvs += kind == TACT_NODE_COPY_IN;
         }
-        md->partitions[f].graph = tact__strdup(frag->graph);
+        md->partitions[f].graph = tact__plan_partition_text(plan, f);
         md->n_partitions = f + 1;
     }
 }

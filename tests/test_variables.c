@@ -270,16 +270,22 @@ static void test_timeouts(void **state)
     for (int c = 0; c < 3; c++) {
         tact_session_t *s = tu_session(g, configs[c]);
         tact_run_options_t opts = { .timeout_in_ms = c == 2 ? 0 : 50 };
-        tact_tensor_t *r = (void *) 1;
-        int64_t t0 = tact__now_ns();
-        tact_status_t e = TACT_STATUS_INIT;
-        assert_int_equal(tact_session_run_ex(s, &opts, &slow, 1, &r, NULL, 0, NULL, 0, &e),
-                         TACT_CODE_DEADLINE_EXCEEDED);
-        assert_string_equal(e.msg, "Timed out waiting for notification");
-        assert_null(r);
-        assert_true(tact__now_ns() - t0 < 2000000000);  /* stopped long before the end */
+        /* As in TensorFlow, the deadline covers the step, not building its plan (20000 nodes
+         * take about a second under valgrind): the first run builds and caches the plan, the
+         * second is timed. */
+        for (int attempt = 0; attempt < 2; attempt++) {
+            tact_tensor_t *r = (void *) 1;
+            int64_t t0 = tact__now_ns();
+            tact_status_t e = TACT_STATUS_INIT;
+            assert_int_equal(tact_session_run_ex(s, &opts, &slow, 1, &r, NULL, 0, NULL, 0, &e),
+                             TACT_CODE_DEADLINE_EXCEEDED);
+            assert_string_equal(e.msg, "Timed out waiting for notification");
+            assert_null(r);
+            if (attempt == 1)  /* stopped long before the end (minutes under valgrind) */
+                assert_true(tact__now_ns() - t0 < 2000000000);
+        }
+        tact_tensor_t *r = NULL;
         /* Fast steps run fine under the same timeout; the session stays usable. */
-        r = NULL;
         assert_int_equal(tact_session_run_ex(s, &opts, &fast, 1, &r, NULL, 0, NULL, 0, &st),
                          TACT_CODE_OK);
         assert_string_equal(tu_str(r), "1.0");
