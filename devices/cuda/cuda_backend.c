@@ -7,13 +7,16 @@
  * a status naming the call: "CUDA: cudaMemcpyAsync: out of memory".
  *
  * Streams. Kernels, cuBLAS and device-to-device copies go on the compute stream; copies
- * between host and device on the copy stream. Blocks freed to the allocator may be handed out
- * again at once, so the two are ordered both ways: a copy first waits for an event recorded
- * on the compute stream (it must not overwrite a block that queued kernels still read), and
- * the compute stream waits for the copy's completion event (later kernels read what it
- * wrote). copy_in returns once `host` has been read (pageable data sits in a staging buffer,
- * a pinned source has been copied), since the caller may free it then; copy_out returns when
- * the bytes are in `host`. */
+ * between host and device on the copy stream. A GPU has one pair of them for the whole
+ * process, shared by every session's actor, as TensorFlow has one compute stream per GPU: the
+ * allocator is process-wide too, and a block one session frees while its kernels still read
+ * it may go to another session at once, whose work must then queue behind those kernels.
+ * Freed blocks may be handed out again at once, so the two streams are ordered both ways: a
+ * copy first waits for an event recorded on the compute stream (it must not overwrite a block
+ * that queued kernels still read), and the compute stream waits for the copy's completion
+ * event (later kernels read what it wrote). copy_in returns once `host` has been read
+ * (pageable data sits in a staging buffer, a pinned source has been copied), since the caller
+ * may free it then; copy_out returns when the bytes are in `host`. */
 #include "devices/cuda/cuda_backend.h"
 #include "devices/cuda/cuda_kernels.h"
 #include "devices/cuda/walks.h"
@@ -173,6 +176,16 @@ static tact_code_t cuda_blas_fail(tact_status_t *st, cublasStatus_t s, const cha
 static pthread_once_t cuda_count_once = PTHREAD_ONCE_INIT;
 static int cuda_visible;
 
+/* By visible GPU: its compute and copy streams, made by the first open() and kept for the
+ * process (see Streams above). */
+typedef struct cuda_streams {
+    cudaStream_t compute;
+    cudaStream_t copy;
+} cuda_streams_t;
+
+static pthread_mutex_t cuda_streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static cuda_streams_t *cuda_streams; /* cuda_visible of them */
+
 /* The GPU this thread was bound to by open() or bind_thread(); -1 when none. Calls that may
  * run on any thread (query, region_alloc, region_free) switch to their GPU and then back to
  * this one, so an actor's binding survives them, and a thread tact never bound is not moved
@@ -183,6 +196,7 @@ static void cuda_rebind(int id)
 {
     if (cuda_bound >= 0 && cuda_bound != id)
         (void) cudaSetDevice(cuda_bound);
+    (void) cudaGetLastError(); /* a launch must not report a failure that is not its own */
 }
 
 /* CUDA applies CUDA_VISIBLE_DEVICES itself: the count is of the GPUs it leaves visible. */
@@ -197,6 +211,8 @@ static void cuda_count_init(void)
         n = 0;
     }
     cuda_visible = n;
+    if (n > 0)
+        cuda_streams = tact__malloc((size_t) n * sizeof *cuda_streams);
 }
 
 static int cuda_count(void)
@@ -266,8 +282,8 @@ static void cuda_region_free(int id, void *ptr)
 
 typedef struct cuda_ctx {
     int id;
-    cudaStream_t compute;      /* kernels, cuBLAS, device-to-device copies */
-    cudaStream_t copy;         /* host <-> device copies */
+    cudaStream_t compute;      /* kernels, cuBLAS, device-to-device copies; the GPU's */
+    cudaStream_t copy;         /* host <-> device copies; the GPU's */
     cudaEvent_t compute_mark;  /* recorded on compute before a copy, which waits for it */
     cudaEvent_t copy_mark;     /* recorded on copy after a copy in; compute waits for it */
     void *stage[2];            /* pinned, CUDA_STAGE_BYTES each */
@@ -295,19 +311,32 @@ static void cuda_ctx_free(cuda_ctx_t *c)
         (void) cudaEventDestroy(c->compute_mark);
     if (c->copy_mark != NULL)
         (void) cudaEventDestroy(c->copy_mark);
-    if (c->compute != NULL)
-        (void) cudaStreamDestroy(c->compute);
-    if (c->copy != NULL)
-        (void) cudaStreamDestroy(c->copy);
-    (void) cudaGetLastError();
+    (void) cudaGetLastError(); /* the streams are the process's: they stay */
     free(c);
+}
+
+/* c's streams: its GPU's, made on first use. */
+static tact_code_t cuda_ctx_streams(cuda_ctx_t *c, tact_status_t *st)
+{
+    cudaError_t err = cudaSuccess;
+    pthread_mutex_lock(&cuda_streams_lock);
+    cuda_streams_t *s = &cuda_streams[c->id];
+    cudaStream_t *both[2] = { &s->compute, &s->copy };
+    for (int i = 0; i < 2 && err == cudaSuccess; i++) {
+        if (*both[i] == NULL && (err = cudaStreamCreateWithFlags(both[i], cudaStreamNonBlocking)))
+            *both[i] = NULL;  /* a later open tries again */
+    }
+    c->compute = s->compute;
+    c->copy = s->copy;
+    pthread_mutex_unlock(&cuda_streams_lock);
+    return err == cudaSuccess ? TACT_CODE_OK : cuda_fail(st, err, "cudaStreamCreateWithFlags");
 }
 
 static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
 {
     CUDA_CALL(st, cudaSetDevice, (c->id));
-    CUDA_CALL(st, cudaStreamCreateWithFlags, (&c->compute, cudaStreamNonBlocking));
-    CUDA_CALL(st, cudaStreamCreateWithFlags, (&c->copy, cudaStreamNonBlocking));
+    if (cuda_ctx_streams(c, st) != TACT_CODE_OK)
+        return st->code;
     CUDA_CALL(st, cudaEventCreateWithFlags, (&c->compute_mark, cudaEventDisableTiming));
     CUDA_CALL(st, cudaEventCreateWithFlags, (&c->copy_mark, cudaEventDisableTiming));
     for (int i = 0; i < 2; i++) {
@@ -330,19 +359,32 @@ static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
  * pages cannot be swapped. */
 #define CUDA_PINNED_MAX ((size_t) 4 << 30)
 
+/* The GPU whose context pinned host memory is made in, on threads tact never bound (a
+ * client, a CPU actor): the first one opened, so that no context is created on GPU 0 of a
+ * process that uses only another. -1 until a GPU is open. */
+static atomic_int cuda_pinned_gpu = -1;
+
+static void cuda_host_thread(void)
+{
+    if (cuda_bound < 0)
+        (void) cudaSetDevice(atomic_load(&cuda_pinned_gpu));
+}
+
 static void *cuda_host_alloc(size_t n)
 {
     void *p = NULL;
-    if (cudaHostAlloc(&p, n, cudaHostAllocPortable) != cudaSuccess) {
-        (void) cudaGetLastError();
-        return NULL;
-    }
+    cuda_host_thread();
+    if (cudaHostAlloc(&p, n, cudaHostAllocPortable) != cudaSuccess)
+        p = NULL;
+    (void) cudaGetLastError();
     return p;
 }
 
 static void cuda_host_free(void *p)
 {
+    cuda_host_thread();
     (void) cudaFreeHost(p);
+    (void) cudaGetLastError();
 }
 
 static const tact_host_pinned_t cuda_host_pinned = { cuda_host_alloc, cuda_host_free };
@@ -370,6 +412,8 @@ static tact_code_t cuda_open(int id, void **ctx_p, tact_status_t *st)
     }
     cuda_bound = id;
     *ctx_p = c;
+    int none = -1;
+    atomic_compare_exchange_strong(&cuda_pinned_gpu, &none, id);
     tact__host_alloc_use_pinned(&cuda_host_pinned, CUDA_PINNED_MAX);
     return TACT_CODE_OK;
 }

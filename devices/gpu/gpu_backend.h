@@ -10,8 +10,10 @@
  * held). Every call taking a `ctx` runs on the device's actor thread, one at a time, after
  * bind_thread on that thread. A stream-ordered backend may return from copy_in and kernel
  * before the work is done: later work on the same ctx sees its results, and sync() waits for
- * all of it. Memory given back to the allocator may be reused by the next call at once, so a
- * backend with several streams orders them itself (a copy into a block must not overtake
+ * all of it. Memory given back to the allocator may be reused by the next call at once, on
+ * this actor or on another session's actor for the same GPU (the allocator is the process's),
+ * so a backend orders a GPU's work as one across contexts (the CUDA backend shares a GPU's
+ * streams among them) and across its own streams (a copy into a block must not overtake
  * earlier work that still reads it). */
 #ifndef TACT_DEVICES_GPU_GPU_BACKEND_H
 #define TACT_DEVICES_GPU_GPU_BACKEND_H
