@@ -322,7 +322,8 @@ static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
 }
 
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
-                             bool allow_soft_placement, tact_status_t *st)
+                             bool allow_soft_placement, tact_sched_pins_t *pins,
+                             tact_status_t *st)
 {
     if (tact__failed(st))
         return NULL;
@@ -374,8 +375,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
 
     /* 3. Placement: a device per node. */
     int *dev_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *dev_of);
-    if (tact__sched_place(order, n_nodes, devs, n_devs, allow_soft_placement, dev_of, st) !=
-        TACT_CODE_OK) {
+    if (tact__sched_place(order, n_nodes, devs, n_devs, allow_soft_placement, pins, dev_of,
+                          st) != TACT_CODE_OK) {
         free(dev_of);
         free(order);
         plan_builder_fini(&b);

@@ -7,6 +7,7 @@
 #define TACT_RUNTIME_PLAN_H
 
 #include "devices/device_impl.h"
+#include "runtime/sched.h"
 
 /* A run signature: sorted, duplicate-free endpoints. Fed endpoints are not among fetches. */
 typedef struct tact_signature {
@@ -61,11 +62,13 @@ static inline int tact__signature_n_keys(const tact_signature_t *sig)
     return sig->n_feeds + sig->n_fetches + sig->n_targets + 3;
 }
 
-/* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/sched.h). On failure
- * (an unfed placeholder the fetches need, an op that cannot be placed) returns NULL with `st`
- * filled. Caller owns the result. */
+/* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/sched.h; `pins`, which
+ * may be NULL, keeps stateful ops where earlier plans put them). On failure (an unfed
+ * placeholder the fetches need, an op that cannot be placed) returns NULL with `st` filled.
+ * Caller owns the result. */
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
-                             bool allow_soft_placement, tact_status_t *st);
+                             bool allow_soft_placement, tact_sched_pins_t *pins,
+                             tact_status_t *st);
 
 /* The text of fragment f's partition graph, TensorFlow's partition GraphDef in short
  * ("y = Mul(x/_0, two)", "x/_0 = _Recv(x:0 from <device>)"), one line per node. Caller frees. */

@@ -12,11 +12,48 @@ char *tact__sched_device_name(const tact_device_t *dev, char *buf, size_t len)
     return buf;
 }
 
+void tact__sched_pins_init(tact_sched_pins_t *pins)
+{
+    *pins = (tact_sched_pins_t) { .n = 0 };
+    TACT_ASSERT(pthread_mutex_init(&pins->lock, NULL) == 0);
+}
+
+void tact__sched_pins_fini(tact_sched_pins_t *pins)
+{
+    free(pins->device);
+    pins->device = NULL;
+    pthread_mutex_destroy(&pins->lock);
+}
+
+/* Ops whose value or state lives on their device: their first placement holds. */
+static bool sched_stateful(const tact_op_t *op)
+{
+    return op->kind == TACT_OP_VARIABLE || op->kind == TACT_OP_QUEUE ||
+           tact__op_kind_is_reader(op->kind);
+}
+
+/* The device an earlier placement gave stateful op `op`, or -1. Called with pins->lock. */
+static int sched_pinned(const tact_sched_pins_t *pins, const tact_op_t *op)
+{
+    return pins != NULL && op->id < pins->n ? pins->device[op->id] - 1 : -1;
+}
+
+static void sched_pin(tact_sched_pins_t *pins, const tact_op_t *op, int d)
+{
+    if (op->id >= pins->n) {
+        int n = pins->n ? pins->n : 64;
+        while (n <= op->id)
+            n *= 2;
+        pins->device = tact__realloc(pins->device, (size_t) n * sizeof *pins->device);
+        memset(pins->device + pins->n, 0, (size_t) (n - pins->n) * sizeof *pins->device);
+        pins->n = n;
+    }
+    pins->device[op->id] = d + 1;
+}
+
 static bool sched_generator(const tact_op_t *op)
 {
-    return op->n_inputs == 0 && op->n_controls == 0 && op->n_outputs == 1 &&
-           op->kind != TACT_OP_VARIABLE && op->kind != TACT_OP_QUEUE &&
-           !tact__op_kind_is_reader(op->kind);
+    return op->n_inputs == 0 && op->n_controls == 0 && op->n_outputs == 1 && !sched_stateful(op);
 }
 
 /* Colocation groups (spec §3.3): an op that takes a resource by reference (an Assign its
@@ -114,8 +151,7 @@ static const char *sched_request(const tact_op_t *const *ops, int n, int i,
         if (g->group[m] == i && ops[m]->device != NULL && ops[m]->device[0] != '\0')
             return ops[m]->device;
     }
-    if (res->kind != TACT_OP_VARIABLE && res->kind != TACT_OP_QUEUE &&
-        !tact__op_kind_is_reader(res->kind))
+    if (!sched_stateful(res))
         return NULL;
     const char *request = NULL;
     tact_graph_t *graph = res->graph;
@@ -157,15 +193,38 @@ static tact_code_t sched_unplaceable(const tact_op_t *op, const char *request,
                       "specification refers to a valid device.", op->name, request, list);
 }
 
+/* A group whose resource an earlier run placed on devs[d]: every member needs a kernel
+ * there. */
+static tact_code_t sched_check_pinned(const tact_op_t *const *ops, int n, int i,
+                                      const sched_groups_t *g, tact_device_t *devs, int d,
+                                      tact_status_t *st)
+{
+    if (sched_supports(&devs[d], ops, n, i, g))
+        return TACT_CODE_OK;
+    const tact_op_t *lacking = ops[i];
+    for (int m = i + 1; g->has[i] && m < n && lacking == ops[i]; m++) {
+        if (g->group[m] == i && !devs[d].iface->supports(&devs[d], ops[m]))
+            lacking = ops[m];
+    }
+    char name[96];
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "Cannot assign a device for operation %s: no kernel for %s devices, and "
+                      "it must be colocated with %s, which keeps its first placement (%s)",
+                      lacking->name, devs[d].iface->kind, ops[i]->name,
+                      tact__sched_device_name(&devs[d], name, sizeof name));
+}
+
 tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t *devs,
-                              int n_devs, bool allow_soft_placement, int *out,
-                              tact_status_t *st)
+                              int n_devs, bool allow_soft_placement, tact_sched_pins_t *pins,
+                              int *out, tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
     TACT_ASSERT(n_devs > 0);
     sched_groups_t g = sched_groups(ops, n);
     tact_code_t rc = TACT_CODE_OK;
+    if (pins != NULL)  /* held throughout: two plans placing one variable agree */
+        pthread_mutex_lock(&pins->lock);
     /* 1 and 2: requests, then the default choice; a group's members follow its resource,
      * which comes first (resources precede the ops on them). */
     for (int i = 0; i < n && rc == TACT_CODE_OK; i++) {
@@ -173,6 +232,12 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
         out[i] = -1;
         if (g.group[i] != i) {
             out[i] = out[g.group[i]];
+            continue;
+        }
+        int pinned = sched_pinned(pins, op);
+        if (pinned >= 0 && pinned < n_devs) {
+            out[i] = pinned;
+            rc = sched_check_pinned(ops, n, i, &g, devs, pinned, st);
             continue;
         }
         const char *request = sched_request(ops, n, i, &g);
@@ -203,6 +268,13 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                             "Cannot assign a device for operation %s: No OpKernel was "
                             "registered to support Op '%s' on any device of this session",
                             op->name, tact__op_kind_type(op->kind));
+    }
+    if (pins != NULL) {
+        for (int i = 0; i < n && rc == TACT_CODE_OK; i++) {
+            if (sched_stateful(ops[i]) && sched_pinned(pins, ops[i]) < 0)
+                sched_pin(pins, ops[i], out[i]);
+        }
+        pthread_mutex_unlock(&pins->lock);
     }
     if (rc != TACT_CODE_OK) {
         free(g.group);

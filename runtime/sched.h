@@ -6,6 +6,16 @@
 
 #include "devices/device_impl.h"
 
+/* Where a session's stateful ops went the first time a plan placed them. Thread-safe. */
+typedef struct tact_sched_pins {
+    pthread_mutex_t lock;
+    int n;                        /* room, by op id */
+    int *device;                  /* by op id: the device index + 1; 0 while not placed */
+} tact_sched_pins_t;
+
+void tact__sched_pins_init(tact_sched_pins_t *pins);
+void tact__sched_pins_fini(tact_sched_pins_t *pins);
+
 /* Place ops[0..n) (a plan's ops in topological order) on devs[0..n_devs) (devs[0] is CPU:0,
  * the client device), writing device indices into out[0..n):
  *   0. ops that take a resource by reference (Assign and its variable, queue ops and their
@@ -20,10 +30,14 @@
  *      (a GPU before the CPU), then device order;
  *   3. an unconstrained generator (no inputs: Const, Placeholder, ...) then follows its
  *      consumers when they all sit on one device, as TensorFlow's placer does.
- * A request for another job, replica or task is an error even with soft placement. */
+ * A request for another job, replica or task is an error even with soft placement.
+ * With `pins`, a stateful op (a variable, queue or reader) that an earlier call placed goes
+ * where it went then, and its group with it, whatever the requests say now (spec §3.3, as
+ * TensorFlow keeps a stateful node's placement when it places a grown graph again): its value
+ * lives in that device's memory. A member without a kernel there is INVALID_ARGUMENT. */
 tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t *devs,
-                              int n_devs, bool allow_soft_placement, int *out,
-                              tact_status_t *st);
+                              int n_devs, bool allow_soft_placement, tact_sched_pins_t *pins,
+                              int *out, tact_status_t *st);
 
 /* "/job:localhost/replica:0/task:0/device:CPU:0" for a device. Returns buf. */
 char *tact__sched_device_name(const tact_device_t *dev, char *buf, size_t len);

@@ -74,6 +74,7 @@ static void session_free(tact_session_t *s)
     free(s->device_info);
     free(s->placed);
     free(s->visible_device_list);
+    tact__sched_pins_fini(&s->pins);
     pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->close_lock);
     pthread_cond_destroy(&s->close_cond);
@@ -154,6 +155,7 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     TACT_ASSERT(pthread_mutex_init(&s->close_lock, NULL) == 0);
     TACT_ASSERT(pthread_cond_init(&s->close_cond, NULL) == 0);
     s->resources = tact__resources_new();
+    tact__sched_pins_init(&s->pins);
 
     if (c->intra_op_parallelism_threads > 0)
         tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
@@ -502,7 +504,7 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
     if (plan == NULL) {
         /* Built outside the lock: plans are pure, and a racing twin is simply dropped. */
         tact_plan_t *fresh = tact__plan_build(sig, s->devices, s->n_devices,
-                                              s->config.allow_soft_placement, st);
+                                              s->config.allow_soft_placement, &s->pins, st);
         if (fresh != NULL) {
             pthread_mutex_lock(&s->cache_lock);
             plan = session_cache_find(s, keys, n_keys, hash);

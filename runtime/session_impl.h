@@ -24,6 +24,7 @@ struct tact_session {
     tact_device_t *devices;       /* CPU:0 first: the client device */
     tact_device_pool_t **pools;   /* one actor pool per device */
     tact_resources_t *resources;  /* variable values; released by close */
+    tact_sched_pins_t pins;       /* where stateful ops live: their values stay there */
     char (*device_names)[96];     /* full names, by device index */
     tact_device_info_t *device_info; /* list_devices' answer, taken at creation */
     _Atomic int *placed;          /* by op id: the device index of its last placement, or -1 */

@@ -163,6 +163,13 @@ static tact_tensor_t fake_view(const tact_tensor_t *t)
     return v;
 }
 
+static bool fake_supports(const tact_op_t *op)
+{
+    if (fake_gpu.no_kernel_op != NULL && strcmp(op->name, fake_gpu.no_kernel_op) == 0)
+        return false;
+    return tact__gpu_op_supported(op);
+}
+
 static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor_t *const *in,
                                tact_tensor_t *out, tact_status_t *st)
 {
@@ -198,7 +205,7 @@ const tact_gpu_backend_t fake_gpu_backend = {
     .open = fake_open,
     .close = fake_close,
     .bind_thread = fake_bind_thread,
-    .supports = tact__gpu_op_supported,
+    .supports = fake_supports,
     .copy_in = fake_copy_in,
     .copy_out = fake_copy_out,
     .copy_device = fake_copy_device,
@@ -212,6 +219,7 @@ void fake_gpu_install(int count)
     fake_gpu.total_bytes = (size_t) 4 << 30;
     fake_gpu.free_bytes = (size_t) 7 << 29;
     fake_gpu.fail_op = NULL;
+    fake_gpu.no_kernel_op = NULL;
     atomic_store(&fake_gpu.count_calls, 0);
     atomic_store(&fake_gpu.kernels_run, 0);
     atomic_store(&fake_gpu.open_contexts, 0);

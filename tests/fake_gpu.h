@@ -19,6 +19,7 @@ typedef struct fake_gpu_state {
     size_t total_bytes;           /* per GPU */
     size_t free_bytes;
     const char *fail_op;          /* a kernel of the op with this name fails (INTERNAL) */
+    const char *no_kernel_op;     /* the op with this name has no GPU kernel */
     _Atomic int count_calls;      /* how often count() was asked */
     _Atomic int open_contexts;    /* open() minus close() */
     _Atomic int kernels_run;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The GPU device on a backend over host memory (fake_gpu.h): GPU-first placement, copies to
  * and from GPU memory as copy nodes, the partition graphs, the GPU actor running alongside
- * the calling thread, memory options and their errors, visible devices and the process-wide
- * id mapping, a failing GPU kernel stopping the run, two GPUs under concurrent runs, values
- * against the CPU's, timeouts and close while a GPU fragment waits on the host.
+ * the calling thread, variables in GPU memory and their first placement kept, memory options
+ * and their errors, visible devices and the process-wide id mapping, a failing GPU kernel
+ * stopping the run, two GPUs under concurrent runs, values against the CPU's, timeouts and
+ * close while a GPU fragment waits on the host.
  *
  * The simplest use:
  *     fake_gpu_install(1);
@@ -148,8 +149,9 @@ static void test_manual_placement_copies_and_partitions(void **state)
     tact_graph_destroy(&g);
 }
 
-/* Ops without a GPU kernel (integer division, variables and their updates) stay on the CPU
- * and their values cross to the GPU ops that read them; a feed goes in, a fetch comes out. */
+/* Variables live on the GPU with the ops that update them; an op without a GPU kernel
+ * (integer division) stays on the CPU; a feed goes in, a fetch comes out. The fake GPU's
+ * memory is PROT_NONE to the host, so a value read where it does not live crashes. */
 static void test_mixed_graph_with_variable_and_feeds(void **state)
 {
     (void) state;
@@ -185,9 +187,144 @@ static void test_mixed_graph_with_variable_and_feeds(void **state)
         tact_tensor_destroy(&rs[i]);
     assert_string_equal(tact_session_op_device(s, y.op), GPU(0));
     assert_string_equal(tact_session_op_device(s, q.op), CPU(0));
-    assert_string_equal(tact_session_op_device(s, v.op), CPU(0));
-    assert_string_equal(tact_session_op_device(s, bump.op), CPU(0));
+    assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, bump.op), GPU(0));
+    /* the update stayed on the GPU: v is now [21, 42], fetched through a copy out */
+    r = tu_run1(s, v, NULL, 0, &st);
+    assert_string_equal(tu_str(r), "[21. 42.]");
+    tact_tensor_destroy(&r);
     tact_tensor_destroy(&xv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* Run `fetch` in s and check that its value prints as `want`. */
+static void check_value(tact_session_t *s, tact_output_t fetch, const char *want)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *r = tu_run1(s, fetch, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), want);
+    tact_tensor_destroy(&r);
+}
+
+typedef struct run_worker {
+    tact_session_t *s;
+    tact_output_t fetch;
+    int runs;
+    int failures;
+} run_worker_t;
+
+static void *run_worker_main(void *p)
+{
+    run_worker_t *w = p;
+    for (int i = 0; i < w->runs; i++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_tensor_t *r = tu_run1(w->s, w->fetch, NULL, 0, &st);
+        w->failures += r == NULL;
+        tact_tensor_destroy(&r);
+    }
+    return NULL;
+}
+
+/* A variable on the GPU: fetching it before it has a value fails as on the CPU; Assign,
+ * AssignAdd and AssignSub, and updates from several threads at once; a
+ * second session over the graph has its own value. */
+static void test_variable_on_gpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tact_variable(g, tu_const_f32(g, (int64_t[]) { 3 }, 1,
+                                                    (float[]) { 1, 2, 3 }, "v0", &st), "v", &st);
+    tact_output_t set = tact_assign(g, v, tu_const_f32(g, (int64_t[]) { 3 }, 1,
+                                                       (float[]) { 10, 20, 30 }, "ten", &st),
+                                    "set", &st);
+    tact_output_t ones = tu_const_f32(g, (int64_t[]) { 3 }, 1, (float[]) { 1, 1, 1 }, "ones",
+                                      &st);
+    tact_output_t inc = tact_assign_add(g, v, ones, "inc", &st);
+    tact_output_t dec = tact_assign_sub(g, v, tu_const_f32(g, (int64_t[]) { 3 }, 1,
+                                                           (float[]) { 1, 2, 3 }, "d", &st),
+                                        "dec", &st);
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL), *other = tu_session(g, NULL);
+    tact_tensor_t *r = tu_run1(s, v, NULL, 0, &st);
+    assert_null(r);
+    assert_int_equal(st.code, TACT_CODE_FAILED_PRECONDITION);
+    assert_true(tu_contains(st.msg, "Attempting to use uninitialized value v"));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    r = tu_run1(s, inc, NULL, 0, &st);  /* an update of no value fails too */
+    assert_null(r);
+    assert_int_equal(st.code, TACT_CODE_FAILED_PRECONDITION);
+    assert_true(tu_contains(st.msg, "Attempting to use uninitialized value v"));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    assert_int_equal(tact_session_run(other, NULL, 0, NULL, NULL, 0, &init, 1, &st),
+                     TACT_CODE_OK);
+    check_value(s, set, "[10. 20. 30.]");
+    check_value(s, dec, "[ 9. 18. 27.]");
+    /* 4 threads x 25 increments, each atomic */
+    pthread_t th[4];
+    run_worker_t wk[4];
+    for (int i = 0; i < 4; i++) {
+        wk[i] = (run_worker_t) { s, inc, 25, 0 };
+        assert_int_equal(pthread_create(&th[i], NULL, run_worker_main, &wk[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(wk[i].failures, 0);
+    }
+    check_value(s, v, "[109. 118. 127.]");
+    check_value(other, v, "[1. 2. 3.]");
+    const tact_op_t *all[] = { v.op, set.op, inc.op, dec.op };
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(tact_session_op_device(s, all[i]), GPU(0));
+    tact_session_destroy(&s);
+    tact_session_destroy(&other);
+    tact_graph_destroy(&g);
+}
+
+/* A stateful op keeps its first placement (spec §3.3): once a run put v on the GPU, an
+ * Assign added later with a CPU request follows v there (its request is ignored, as across
+ * any reference edge), where a fresh session would have put v on the CPU. A later op on v
+ * that has no kernel where v lives cannot run. */
+static void test_variable_keeps_first_placement(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tact_variable(g, tu_const_f32(g, NULL, 0, (float[]) { 5 }, "v0", &st),
+                                    "v", &st);
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    tact_session_t *s = tu_session(g, NULL);
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
+    tact_output_t set;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        set = tact_assign(g, v, tu_const_f32(g, NULL, 0, (float[]) { 7 }, "seven", &st), "set",
+                          &st);
+    }
+    check_value(s, set, "7.0");
+    assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, set.op), GPU(0));
+    tact_session_t *fresh = tu_session(g, NULL);  /* places the grown graph from scratch */
+    assert_int_equal(tact_session_run(fresh, NULL, 0, NULL, NULL, 0, &init, 1, &st),
+                     TACT_CODE_OK);
+    assert_string_equal(tact_session_op_device(fresh, v.op), CPU(0));
+    tact_session_destroy(&fresh);
+    fake_gpu.no_kernel_op = "bump";
+    tact_output_t bump = tact_assign_add(g, v, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "i",
+                                                            &st), "bump", &st);
+    tact_tensor_t *r = tu_run1(s, bump, NULL, 0, &st);
+    assert_null(r);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Cannot assign a device for operation bump: no kernel for "
+                                "GPU devices, and it must be colocated with v, which keeps its "
+                                "first placement (" GPU(0) ")");
+    fake_gpu.no_kernel_op = NULL;
+    check_value(s, v, "7.0");  /* the session goes on */
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
@@ -1170,6 +1307,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_manual_placement_copies_and_partitions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mixed_graph_with_variable_and_feeds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_variable_on_gpu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_variable_keeps_first_placement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_soft_placement_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_fraction_growth_and_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visible_device_list_and_mapping, setup2, teardown),

@@ -83,7 +83,9 @@ typedef struct tact_gpu_backend {
  * int32 too), Softmax, MatMul (float32, float64), Sum, Mean (float32, float64, int32),
  * Transpose (every fixed-size dtype), Cast (between bool, int32, int64, float32, float64),
  * Fill (fixed-size dtypes), and the device's own Const, Identity, Reshape and NoOp (fixed-size
- * dtypes). Variables, queues, readers, random ops, integer Div and strings stay on the CPU. */
+ * dtypes) and Variable, Assign, AssignAdd, AssignSub (float32, float64, int32, int64: the
+ * value lives in GPU memory; the updates run the backend's Add and Sub). Queues, readers,
+ * random ops, integer Div and strings stay on the CPU. */
 bool tact__gpu_op_supported(const tact_op_t *op);
 
 #endif

@@ -9,6 +9,7 @@
 #include "devices/bfc_allocator.h"
 #include "devices/visible_devices.h"
 #include "runtime/log.h"
+#include "runtime/resources.h"
 #include "runtime/sched.h"
 
 #ifdef TACT_HAVE_CUDA
@@ -404,6 +405,62 @@ static tact_code_t gpu_const_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_
     return TACT_CODE_OK;
 }
 
+static tact_code_t gpu_uninitialized(const tact_op_t *var, tact_status_t *st)
+{
+    return tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
+                      "Attempting to use uninitialized value %s", var->name);
+}
+
+/* Assign, AssignAdd, AssignSub on a variable that lives on this GPU (the placer keeps the
+ * variable and the ops on it together, and where it first put them): as on the CPU, a new
+ * device tensor replaces the value (copy on write) and is the node's output. Device tensors
+ * are never written after their kernel, so Assign keeps a reference to its input. */
+static tact_code_t gpu_assign(gpu_ctx_t *ctx, const tact_node_t *node,
+                              const tact_tensor_t *const *in, tact_step_t *step,
+                              tact_status_t *st)
+{
+    const tact_op_t *op = node->op, *var = op->inputs[0].op;
+    tact_tensor_t *value = NULL;
+    if (op->kind == TACT_OP_ASSIGN) {
+        tact_dtype_t dtype;
+        tact_shape_t shape;
+        if (tact__op_infer(op->kind, &op->attrs, op->name, 2,
+                           (tact_dtype_t[]) { var->attrs.dtype, in[1]->dtype },
+                           (tact_shape_t[]) { var->attrs.shape, tact__tensor_shape(in[1]) },
+                           TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK)
+            return st->code;
+        value = tact__tensor_ref((tact_tensor_t *) in[1]);
+        tact__resources_write(step->resources, var, tact__tensor_ref(value));
+    } else {
+        /* The update is enqueued with the table locked, so concurrent updates of one value
+         * chain on the GPU's stream in the order they took it. */
+        tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
+        if (old != NULL) {
+            tact_op_t as_kind = *op;  /* the backend's Add or Sub kernel, with broadcasting */
+            as_kind.kind = op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB;
+            const tact_tensor_t *args[2] = { old, in[1] };
+            tact_shape_t shape = tact__tensor_shape(old), delta = tact__tensor_shape(in[1]);
+            tact_dtype_t dtype;
+            tact_shape_t out_shape;
+            if (tact__op_infer(as_kind.kind, &as_kind.attrs, op->name, 2,
+                               (tact_dtype_t[]) { old->dtype, in[1]->dtype },
+                               (tact_shape_t[]) { shape, delta }, TACT_INFER_RUN, &dtype,
+                               &out_shape, st) == TACT_CODE_OK)
+                value = gpu_tensor(ctx, op, dtype, &out_shape, st);
+            if (value != NULL &&
+                ctx->backend->kernel(ctx->bctx, &as_kind, args, value, st) != TACT_CODE_OK)
+                tact_tensor_destroy(&value);
+        }
+        tact__resources_end_update(step->resources, var, value ? tact__tensor_ref(value) : NULL);
+        if (old == NULL)
+            return gpu_uninitialized(var, st);
+        if (value == NULL)
+            return st->code;
+    }
+    step->values[node->out_slot] = (tact_value_t) { value, true };
+    return TACT_CODE_OK;
+}
+
 static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
                                tact_status_t *st)
 {
@@ -411,16 +468,31 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
     tact_value_t *values = step->values;
     if (op->kind == TACT_OP_NOOP)
         return TACT_CODE_OK;
+    if (op->kind == TACT_OP_VARIABLE) {  /* a snapshot; NULL while uninitialised */
+        values[node->out_slot] = (tact_value_t) { tact__resources_read(step->resources, op),
+                                                  true };
+        return TACT_CODE_OK;
+    }
     const tact_tensor_t *in[TACT_MAX_OUTPUTS + 1];
     tact_dtype_t in_dtypes[TACT_MAX_OUTPUTS + 1];
     tact_shape_t in_shapes[TACT_MAX_OUTPUTS + 1];
     TACT_ASSERT(node->n_in <= TACT_MAX_OUTPUTS + 1 && node->out_slot >= 0);
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
-        TACT_ASSERT(in[i] != NULL);  /* the copy in reported a missing value */
+        if (in[i] == NULL) {
+            /* Only a variable of this GPU without a value yet (a copy in reports any other
+             * missing value); Assign does not read it. */
+            const tact_op_t *var = op->inputs[i].op;
+            TACT_ASSERT(var->kind == TACT_OP_VARIABLE);
+            if (op->kind == TACT_OP_ASSIGN && i == 0)
+                continue;
+            return gpu_uninitialized(var, st);
+        }
         in_dtypes[i] = in[i]->dtype;
         in_shapes[i] = tact__tensor_shape(in[i]);
     }
+    if (tact__op_kind_assigns(op->kind))
+        return gpu_assign(ctx, node, in, step, st);
     if (op->kind == TACT_OP_IDENTITY) {  /* the same device tensor, one more reference */
         values[node->out_slot] = (tact_value_t) { tact__tensor_ref((tact_tensor_t *) in[0]),
                                                   true };
@@ -523,11 +595,13 @@ bool tact__gpu_op_supported(const tact_op_t *op)
     case TACT_OP_CONST:
     case TACT_OP_FILL:
         return gpu_fixed_size(out);
+    case TACT_OP_VARIABLE:  /* the dtypes its AssignAdd and AssignSub have kernels for */
+        return (GPU_BIT(out) & GPU_NUMERIC) != 0;
     default:
         break;
     }
     if (op->n_inputs < 1)
-        return false;  /* placeholders, variables, queues, readers, random ops */
+        return false;  /* placeholders, queues, readers, random ops */
     tact_dtype_t dt = op->inputs[0].op->out_dtype[op->inputs[0].index];
     if (!gpu_fixed_size(dt))
         return false;
@@ -544,6 +618,9 @@ bool tact__gpu_op_supported(const tact_op_t *op)
     case TACT_OP_ADD:
     case TACT_OP_SUB:
     case TACT_OP_MUL:
+    case TACT_OP_ASSIGN:
+    case TACT_OP_ASSIGN_ADD:
+    case TACT_OP_ASSIGN_SUB:
         return (bit & GPU_NUMERIC) != 0;
     case TACT_OP_NEG:
     case TACT_OP_RELU:
@@ -560,6 +637,6 @@ bool tact__gpu_op_supported(const tact_op_t *op)
     case TACT_OP_CAST:
         return (bit & GPU_CASTS) != 0 && (GPU_BIT(out) & GPU_CASTS) != 0;
     default:
-        return false;  /* integer Div, variables and their updates, queues: the CPU's */
+        return false;  /* integer Div, queues, readers, random ops: the CPU's */
     }
 }
