@@ -81,8 +81,8 @@ static tact_tensor_t *tk_run(tact_op_kind_t kind, const tact_op_attrs_t *attrs, 
     if (attrs != NULL)
         op.attrs = *attrs;
     const tact_tensor_t *in[2] = {a, b};
-    tact_dtype_t dtypes[2];
-    tact_shape_t shapes[2];
+    tact_dtype_t dtypes[2] = {0};
+    tact_shape_t shapes[2] = {0};
     for (int i = 0; i < n_in; i++) {
         dtypes[i] = in[i]->dtype;
         shapes[i] = tact__tensor_shape(in[i]);
