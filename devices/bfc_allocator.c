@@ -39,6 +39,8 @@ struct bfc_chunk {
     bfc_chunk_t *bin_next;    /* free: ring of the bin; recycled: the spare list */
     int bin;                  /* free: its bin; in use or recycled: -1 */
     bool in_use;
+    uint64_t freed_at;        /* the allocator's free count when any of this memory was last
+                               * freed (the latest, across merges); 0: never */
 };
 
 typedef struct {
@@ -76,6 +78,7 @@ struct tact_bfc_allocator {
     size_t n_slots;
 
     tact_bfc_stats_t stats; /* largest_free_chunk is computed on demand */
+    uint64_t n_frees;       /* frees so far: the stamp of the latest */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -399,6 +402,7 @@ void *tact__bfc_allocator_alloc(tact_bfc_allocator_t *self, size_t nbytes, tact_
         rest->size = c->size - rounded;
         rest->prev = c;
         rest->next = c->next;
+        rest->freed_at = c->freed_at;
         if (c->next != NULL)
             c->next->prev = rest;
         c->next = rest;
@@ -430,6 +434,7 @@ void tact__bfc_allocator_free(tact_bfc_allocator_t *self, void *ptr)
     TACT_ASSERT(c != NULL && c->in_use); /* not from this allocator, or freed twice */
     bfc_table_remove(self, c->addr);
     c->in_use = false;
+    c->freed_at = ++self->n_frees;  /* the newest stamp: a merge below keeps it */
     self->stats.bytes_in_use -= c->size;
 
     bfc_chunk_t *next = c->next;
@@ -445,6 +450,7 @@ void tact__bfc_allocator_free(tact_bfc_allocator_t *self, void *ptr)
     if (prev != NULL && !prev->in_use) {
         bfc_bin_remove(prev);
         prev->size += c->size;
+        prev->freed_at = c->freed_at;
         prev->next = c->next;
         if (c->next != NULL)
             c->next->prev = prev;
@@ -455,15 +461,35 @@ void tact__bfc_allocator_free(tact_bfc_allocator_t *self, void *ptr)
     pthread_mutex_unlock(&self->lock);
 }
 
-size_t tact__bfc_allocator_chunk_size(tact_bfc_allocator_t *self, const void *ptr)
+/* A copy of the chunk in use at `ptr`, taken under the lock. */
+static bfc_chunk_t bfc_in_use(tact_bfc_allocator_t *self, const void *ptr)
 {
     TACT_ASSERT(self != NULL);
     pthread_mutex_lock(&self->lock);
     bfc_chunk_t *c = bfc_lookup(self, (uintptr_t) ptr);
-    TACT_ASSERT(c != NULL && c->in_use);
-    size_t size = c->size;
+    TACT_ASSERT(c != NULL && c->in_use); /* not from this allocator, or freed */
+    bfc_chunk_t copy = *c;
     pthread_mutex_unlock(&self->lock);
-    return size;
+    return copy;
+}
+
+size_t tact__bfc_allocator_chunk_size(tact_bfc_allocator_t *self, const void *ptr)
+{
+    return bfc_in_use(self, ptr).size;
+}
+
+uint64_t tact__bfc_allocator_freed_at(tact_bfc_allocator_t *self, const void *ptr)
+{
+    return bfc_in_use(self, ptr).freed_at;
+}
+
+uint64_t tact__bfc_allocator_free_count(tact_bfc_allocator_t *self)
+{
+    TACT_ASSERT(self != NULL);
+    pthread_mutex_lock(&self->lock);
+    uint64_t n = self->n_frees;
+    pthread_mutex_unlock(&self->lock);
+    return n;
 }
 
 void tact__bfc_allocator_stats(tact_bfc_allocator_t *self, tact_bfc_stats_t *out)

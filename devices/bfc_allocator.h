@@ -85,6 +85,15 @@ void tact__bfc_allocator_free(tact_bfc_allocator_t *self, void *ptr);
  * REQUIRES: ptr came from this allocator and is not yet freed. */
 size_t tact__bfc_allocator_chunk_size(tact_bfc_allocator_t *self, const void *ptr);
 
+/* Free stamps, for memory a device's queued work may still use (TensorFlow's freed_at_count
+ * and safe frontier): every free is numbered, and a chunk remembers the latest free of any of
+ * its memory. A device whose queue was drained after free number F knows that a chunk with
+ * freed_at <= F is used by nothing queued; a copy into it need not wait for earlier work.
+ * freed_at: the stamp of the chunk in use at `ptr` (0: its memory was never freed).
+ * REQUIRES: ptr came from this allocator and is not yet freed. free_count: the latest stamp. */
+uint64_t tact__bfc_allocator_freed_at(tact_bfc_allocator_t *self, const void *ptr);
+uint64_t tact__bfc_allocator_free_count(tact_bfc_allocator_t *self);
+
 void tact__bfc_allocator_stats(tact_bfc_allocator_t *self, tact_bfc_stats_t *out);
 
 /* Walk every region, bin and the in-use table and check the allocator's invariants: chunks

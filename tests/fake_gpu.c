@@ -134,9 +134,10 @@ static tact_code_t fake_copy(void *dst, const void *src, size_t n, tact_status_t
 }
 
 static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_t n,
-                                tact_status_t *st)
+                                bool after_work, tact_status_t *st)
 {
     TACT_UNUSED(ctx);
+    atomic_fetch_add(after_work ? &fake_gpu.copies_in_after_work : &fake_gpu.copies_in_free, 1);
     return fake_copy(n ? fake_host(device) : NULL, host, n, st);
 }
 
@@ -222,6 +223,8 @@ void fake_gpu_install(int count)
     fake_gpu.no_kernel_op = NULL;
     atomic_store(&fake_gpu.count_calls, 0);
     atomic_store(&fake_gpu.kernels_run, 0);
+    atomic_store(&fake_gpu.copies_in_after_work, 0);
+    atomic_store(&fake_gpu.copies_in_free, 0);
     atomic_store(&fake_gpu.open_contexts, 0);
     tact__gpu_set_backend(&fake_gpu_backend);  /* frees the regions of the previous install */
     atomic_store(&fake_gpu.region_bytes, 0);

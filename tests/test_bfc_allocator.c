@@ -389,6 +389,39 @@ static void test_freed_neighbours_merge_for_a_larger_request(void **state)
     destroy_all(&a, &f);
 }
 
+/* Free stamps: memory never freed reads 0; every free takes the next number; a chunk made
+ * of several freed pieces carries the latest; the part of a split keeps its chunk's stamp. */
+static void test_free_stamps(void **state)
+{
+    (void) state;
+    fake_backend_t f = { 0 };
+    tact_bfc_allocator_t *a = new_alloc(&f, 16 * KIB, false);
+    void *p[4];
+    for (int i = 0; i < 4; i++) {
+        p[i] = must_alloc(a, 4 * KIB);
+        assert_int_equal(tact__bfc_allocator_freed_at(a, p[i]), 0);
+    }
+    assert_int_equal(tact__bfc_allocator_free_count(a), 0);
+    tact__bfc_allocator_free(a, p[2]);  /* stamp 1 */
+    tact__bfc_allocator_free(a, p[0]);  /* stamp 2 */
+    tact__bfc_allocator_free(a, p[1]);  /* stamp 3: merges p[0..2] */
+    assert_int_equal(tact__bfc_allocator_free_count(a), 3);
+    void *q = must_alloc(a, 12 * KIB);
+    assert_ptr_equal(q, p[0]);
+    assert_int_equal(tact__bfc_allocator_freed_at(a, q), 3);
+    tact__bfc_allocator_free(a, q);  /* stamp 4 */
+    void *r = must_alloc(a, 256);  /* split off the 12 KiB chunk */
+    void *t = must_alloc(a, 256);
+    assert_int_equal(tact__bfc_allocator_freed_at(a, r), 4);
+    assert_int_equal(tact__bfc_allocator_freed_at(a, t), 4);
+    tact__bfc_allocator_free(a, r);
+    tact__bfc_allocator_free(a, t);
+    tact__bfc_allocator_free(a, p[3]);
+    assert_int_equal(tact__bfc_allocator_free_count(a), 7);
+    assert_invariants(a);
+    destroy_all(&a, &f);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Growth                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
@@ -930,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_backend_refusing_everything),
         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_destroy_releases_every_region),
+        cmocka_unit_test(test_free_stamps),
         cmocka_unit_test(test_threads_random_alloc_free),
         cmocka_unit_test(test_limit_formula_default_fraction),
         cmocka_unit_test(test_limit_formula_fraction_of_total),

@@ -186,14 +186,14 @@ static void gt_compare(const tact_op_t *op, const tact_tensor_t *const *in, int 
     const tact_tensor_t *din[2] = {NULL, NULL};
     for (int i = 0; i < n_in; i++) {
         dev[i] = gt_region(in[i]->nbytes);
-        assert_int_equal(BE->copy_in(ctx, dev[i], in[i]->data, in[i]->nbytes, &st), TACT_CODE_OK);
+        assert_int_equal(BE->copy_in(ctx, dev[i], in[i]->data, in[i]->nbytes, true, &st), TACT_CODE_OK);
         dev_in[i] = gt_on_gpu(in[i], dev[i]);
         din[i] = &dev_in[i];
     }
     dev[2] = gt_region(got->nbytes);
     if (got->nbytes > 0)
         memset(got->data, 0xA5, got->nbytes);
-    assert_int_equal(BE->copy_in(ctx, dev[2], got->data, got->nbytes, &st), TACT_CODE_OK);
+    assert_int_equal(BE->copy_in(ctx, dev[2], got->data, got->nbytes, true, &st), TACT_CODE_OK);
     tact_tensor_t dev_out = gt_on_gpu(got, dev[2]);
     if (BE->kernel(ctx, op, din, &dev_out, &st) != TACT_CODE_OK ||
         BE->sync(ctx, &st) != TACT_CODE_OK ||
@@ -343,7 +343,7 @@ static void gt_round_trip(void *ctx, size_t n, bool pinned)
     memset(dst, 0x5A, n + 1);
     void *d1 = gt_region(n);
     void *d2 = gt_region(n);
-    assert_int_equal(BE->copy_in(ctx, d1, src, n, &st), TACT_CODE_OK);
+    assert_int_equal(BE->copy_in(ctx, d1, src, n, true, &st), TACT_CODE_OK);
     assert_int_equal(BE->copy_device(ctx, d2, d1, n, &st), TACT_CODE_OK);
     assert_int_equal(BE->copy_out(ctx, dst, d2, n, &st), TACT_CODE_OK);
     assert_int_equal(BE->sync(ctx, &st), TACT_CODE_OK);
@@ -370,7 +370,7 @@ static void test_copies(void **state)
         gt_round_trip(ctx, sizes[i], true);
     }
     tact_status_t st = TACT_STATUS_INIT;
-    assert_int_equal(BE->copy_in(ctx, NULL, NULL, 0, &st), TACT_CODE_OK);
+    assert_int_equal(BE->copy_in(ctx, NULL, NULL, 0, true, &st), TACT_CODE_OK);
     assert_int_equal(BE->copy_out(ctx, NULL, NULL, 0, &st), TACT_CODE_OK);
     assert_int_equal(BE->copy_device(ctx, NULL, NULL, 0, &st), TACT_CODE_OK);
 }
@@ -394,9 +394,9 @@ static void test_copy_waits_for_kernels(void **state)
     tact_tensor_t gx = gt_on_gpu(x, dx);
     tact_tensor_t gy = gt_on_gpu(y, dy);
     const tact_tensor_t *in[1] = {&gx};
-    assert_int_equal(BE->copy_in(ctx, dx, x->data, x->nbytes, &st), TACT_CODE_OK);
+    assert_int_equal(BE->copy_in(ctx, dx, x->data, x->nbytes, true, &st), TACT_CODE_OK);
     assert_int_equal(BE->kernel(ctx, neg, in, &gy, &st), TACT_CODE_OK);
-    assert_int_equal(BE->copy_in(ctx, dx, zeros->data, zeros->nbytes, &st), TACT_CODE_OK);
+    assert_int_equal(BE->copy_in(ctx, dx, zeros->data, zeros->nbytes, true, &st), TACT_CODE_OK);
     assert_int_equal(BE->copy_out(ctx, y->data, dy, y->nbytes, &st), TACT_CODE_OK);
     assert_int_equal(BE->sync(ctx, &st), TACT_CODE_OK);
     for (int64_t i = 0; i < x->nelems; i++)
@@ -436,10 +436,10 @@ static void test_contexts_share_ordering(void **state)
     tact_tensor_t gy = gt_on_gpu(x, dy);
     const tact_tensor_t *in[2] = {&gx, &gx};
     for (int round = 0; round < 2; round++) {  /* undisturbed, then with the other's copy */
-        assert_int_equal(BE->copy_in(ctx, dx, x->data, x->nbytes, &st), TACT_CODE_OK);
+        assert_int_equal(BE->copy_in(ctx, dx, x->data, x->nbytes, true, &st), TACT_CODE_OK);
         assert_int_equal(BE->kernel(ctx, mm, in, &gy, &st), TACT_CODE_OK);
         if (round == 1)
-            assert_int_equal(BE->copy_in(other, dx, zeros, x->nbytes, &st), TACT_CODE_OK);
+            assert_int_equal(BE->copy_in(other, dx, zeros, x->nbytes, true, &st), TACT_CODE_OK);
         tact_tensor_t *y = round == 0 ? want : got;
         assert_int_equal(BE->copy_out(ctx, y->data, dy, y->nbytes, &st), TACT_CODE_OK);
         assert_int_equal(BE->sync(ctx, &st), TACT_CODE_OK);

@@ -285,6 +285,44 @@ static void test_variable_on_gpu(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Copies into GPU memory overlap the work queued before them unless their block was freed
+ * since the GPU last drained: y = -x1 + x2, where x2's copy comes after Neg and gets the block
+ * of x1's copy (released after Neg, its last reader), so it must wait; x1's copy goes into
+ * memory that nothing queued uses, on the first run and (the run's end drained the GPU) on
+ * the next. */
+static void test_copy_in_waits_only_for_reused_blocks(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    int64_t dims[1] = { 1024 };
+    tact_output_t x1 = tact_placeholder(g, TACT_DTYPE_F32, dims, 1, "x1", &st);
+    tact_output_t x2 = tact_placeholder(g, TACT_DTYPE_F32, dims, 1, "x2", &st);
+    tact_output_t y = tact_add(g, tact_negative(g, x1, "n", &st), x2, "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    float a[1024], b[1024];
+    for (int i = 0; i < 1024; i++) {
+        a[i] = (float) i;
+        b[i] = 2.0f * (float) i;
+    }
+    tact_tensor_t *ta = tu_f32(dims, 1, a), *tb = tu_f32(dims, 1, b);
+    tact_feed_t feeds[2] = { { x1, ta }, { x2, tb } };
+    tact_session_t *s = tu_session(g, NULL);
+    for (int run = 1; run <= 2; run++) {
+        tact_tensor_t *r = tu_run1(s, y, feeds, 2, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        for (int i = 0; i < 1024; i++)
+            assert_true(((float *) r->data)[i] == (float) i);
+        tact_tensor_destroy(&r);
+        assert_int_equal(atomic_load(&fake_gpu.copies_in_free), run);
+        assert_int_equal(atomic_load(&fake_gpu.copies_in_after_work), run);
+    }
+    tact_session_destroy(&s);
+    tact_tensor_destroy(&ta);
+    tact_tensor_destroy(&tb);
+    tact_graph_destroy(&g);
+}
+
 /* A stateful op keeps its first placement (spec §3.3): once a run put v on the GPU, an
  * Assign added later with a CPU request follows v there (its request is ignored, as across
  * any reference edge), where a fresh session would have put v on the CPU. A later op on v
@@ -1309,6 +1347,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mixed_graph_with_variable_and_feeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_variable_on_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_variable_keeps_first_placement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_in_waits_only_for_reused_blocks, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_soft_placement_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_fraction_growth_and_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visible_device_list_and_mapping, setup2, teardown),

@@ -12,9 +12,10 @@
  * allocator is process-wide too, and a block one session frees while its kernels still read
  * it may go to another session at once, whose work must then queue behind those kernels.
  * Freed blocks may be handed out again at once, so the two streams are ordered both ways: a
- * copy first waits for an event recorded on the compute stream (it must not overwrite a block
- * that queued kernels still read), and the compute stream waits for the copy's completion
- * event (later kernels read what it wrote). copy_in returns once `host` has been read
+ * copy into a block freed since the GPU last drained first waits for an event recorded on the
+ * compute stream (it must not overwrite a block that queued kernels still read; other copies
+ * in overlap those kernels), copies out always do, and the compute stream waits for the
+ * copy's completion event (later kernels read what it wrote). copy_in returns once `host` has been read
  * (pageable data sits in a staging buffer, a pinned source has been copied), since the caller
  * may free it then; copy_out returns when the bytes are in `host`. */
 #include "devices/cuda/cuda_backend.h"
@@ -459,16 +460,15 @@ static tact_code_t cuda_copy_after_compute(cuda_ctx_t *c, tact_status_t *st)
 }
 
 static tact_code_t cuda_copy_in(void *ctx, void *device, const void *host, size_t n,
-                                tact_status_t *st)
+                                bool after_work, tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
     if (n == 0)
         return TACT_CODE_OK;
     cuda_ctx_t *c = ctx;
-    tact_code_t rc = cuda_copy_after_compute(c, st);
-    if (rc != TACT_CODE_OK)
-        return rc;
+    if (after_work && cuda_copy_after_compute(c, st) != TACT_CODE_OK)
+        return st->code;  /* else the copy overlaps the kernels queued before it */
     if (cuda_pinned(host)) {
         CUDA_CALL(st, cudaMemcpyAsync, (device, host, n, cudaMemcpyHostToDevice, c->copy));
         CUDA_CALL(st, cudaStreamSynchronize, (c->copy)); /* the caller may free host next */

@@ -58,9 +58,11 @@ typedef struct tact_gpu_backend {
      * copy_in returns once it has read `host` (the caller may free it then; the device side
      * may still be in flight, ordered before later work); copy_out returns when the bytes are
      * in `host`. n may be 0. A large host block may be pinned (tact__host_alloc_use_pinned):
-     * copy it by DMA directly. */
+     * copy it by DMA directly. `after_work`: work queued earlier on this GPU may still use
+     * `device` (the block was freed since the GPU last drained), so the copy must wait for
+     * it; false lets the copy overlap that work. copy_out always follows earlier work. */
     tact_code_t (*copy_in)(void *ctx, void *device, const void *host, size_t n,
-                           tact_status_t *st);
+                           bool after_work, tact_status_t *st);
     tact_code_t (*copy_out)(void *ctx, void *host, const void *device, size_t n,
                             tact_status_t *st);
     /* Copy n bytes within device memory. */
@@ -73,7 +75,9 @@ typedef struct tact_gpu_backend {
     tact_code_t (*kernel)(void *ctx, const tact_op_t *op, const tact_tensor_t *const *in,
                           tact_tensor_t *out, tact_status_t *st);
 
-    /* Wait for everything enqueued on ctx; reports an error the GPU raised meanwhile. */
+    /* Wait for everything enqueued on this GPU before the call, by this ctx or another
+     * session's (the GPU device's free stamps rely on it: tact__bfc_allocator_freed_at);
+     * reports an error the GPU raised meanwhile. */
     tact_code_t (*sync)(void *ctx, tact_status_t *st);
 } tact_gpu_backend_t;
 

@@ -26,6 +26,9 @@
 typedef struct gpu_process_entry {
     int visible_id;               /* -1: this tact id is not mapped yet */
     tact_bfc_allocator_t *alloc;  /* made by the first session that opens the GPU */
+    /* The allocator's free count read before the latest drain of the GPU (a backend sync()):
+     * blocks with that free stamp or an older one are used by nothing queued. */
+    _Atomic uint64_t drained;
     tact_gpu_info_t info;
     char description[224];        /* "device: 0, name: ..., compute capability: 9.0" */
 } gpu_process_entry_t;
@@ -185,6 +188,7 @@ static tact_bfc_allocator_t *gpu_process_allocator(int tf_id, const tact_gpu_bac
             tact_status_t ignored = TACT_STATUS_INIT;
             tact__bfc_allocator_free(e->alloc, tact__bfc_allocator_alloc(e->alloc, 1, &ignored));
         }
+        atomic_store(&e->drained, tact__bfc_allocator_free_count(e->alloc));  /* none queued */
     }
     tact_bfc_allocator_t *a = e->alloc;
     pthread_mutex_unlock(&gpu_process.lock);
@@ -205,6 +209,7 @@ typedef struct gpu_ctx {
     const tact_gpu_backend_t *backend;
     void *bctx;                   /* the backend's per-actor context */
     tact_bfc_allocator_t *alloc;  /* the process's, for this GPU */
+    _Atomic uint64_t *drained;    /* the process's, for this GPU (gpu_process_entry_t) */
     char full_name[96];           /* "/job:localhost/replica:0/task:0/device:GPU:0" */
     char description[224];
     /* Constants copied in once and kept for the session, by op id (the session has one graph),
@@ -237,6 +242,7 @@ static tact_code_t gpu_open(tact_device_t *dev, tact_status_t *st)
     pthread_mutex_lock(&gpu_process.lock);
     snprintf(ctx->description, sizeof ctx->description, "%s",
              gpu_process.gpus[dev->ordinal].description);
+    ctx->drained = &gpu_process.gpus[dev->ordinal].drained;
     pthread_mutex_unlock(&gpu_process.lock);
     dev->ctx = ctx;
     tact_bfc_stats_t s;
@@ -337,6 +343,16 @@ static tact_tensor_t *gpu_tensor(gpu_ctx_t *ctx, const tact_op_t *op, tact_dtype
                                     ctx->alloc);
 }
 
+/* Copy host bytes into `dst`, a tensor just allocated on this GPU: after the work queued
+ * before only when its block was freed since the GPU last drained, else overlapping it. */
+static tact_code_t gpu_copy_in(gpu_ctx_t *ctx, tact_tensor_t *dst, const void *host,
+                               tact_status_t *st)
+{
+    bool after_work = dst->nbytes > 0 && tact__bfc_allocator_freed_at(ctx->alloc, dst->data) >
+                                             atomic_load(ctx->drained);
+    return ctx->backend->copy_in(ctx->bctx, dst->data, host, dst->nbytes, after_work, st);
+}
+
 /* A copy node: the value of in_slots[0] into (COPY_IN) or out of (COPY_OUT) GPU memory. */
 static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
                                  tact_status_t *st)
@@ -358,8 +374,7 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
         dst = gpu_tensor(ctx, op, src->dtype, &shape, st);
         if (dst == NULL)
             return st->code;
-        if (ctx->backend->copy_in(ctx->bctx, dst->data, src->data, src->nbytes, st) !=
-            TACT_CODE_OK) {
+        if (gpu_copy_in(ctx, dst, src->data, st) != TACT_CODE_OK) {
             tact_tensor_destroy(&dst);
             return st->code;
         }
@@ -394,8 +409,7 @@ static tact_code_t gpu_const_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_
         tact_tensor_t *t = gpu_tensor(ctx, op, value->dtype, &shape, st);
         if (t == NULL)
             return st->code;
-        if (ctx->backend->copy_in(ctx->bctx, t->data, value->data, t->nbytes, st) !=
-            TACT_CODE_OK) {
+        if (gpu_copy_in(ctx, t, value->data, st) != TACT_CODE_OK) {
             tact_tensor_destroy(&t);
             return st->code;
         }
@@ -549,8 +563,14 @@ static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
     /* Everything enqueued is finished before the step goes on: the caller may free this
      * step's device tensors, and errors the GPU raised meanwhile belong to this run. */
     tact_status_t ss = TACT_STATUS_INIT;
-    if (ctx->backend->sync(ctx->bctx, &ss) != TACT_CODE_OK && rc == TACT_CODE_OK)
+    uint64_t frees = tact__bfc_allocator_free_count(ctx->alloc);
+    if (ctx->backend->sync(ctx->bctx, &ss) == TACT_CODE_OK) {
+        uint64_t was = atomic_load(ctx->drained);  /* raise it, never lower it */
+        while (was < frees && !atomic_compare_exchange_weak(ctx->drained, &was, frees)) {
+        }
+    } else if (rc == TACT_CODE_OK) {
         rc = tact__status_merge(st, &ss);
+    }
     if (rc != TACT_CODE_OK && step->done != NULL)
         tact__step_fail(step);  /* the other devices' fragments stop waiting */
     return rc;
