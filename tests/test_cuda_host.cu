@@ -850,6 +850,39 @@ static void test_reduce(void **state)
                 kt_reduce_case(mean != 0, dtypes[d], &kt_red_cases[k]);
 }
 
+/* Whether kn_reduce_per_thread picks a thread per output for a float sum of `dims` over one
+ * axis, with the walks cuda_reduce makes. */
+static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    const int64_t dims[2] = {rows, cols};
+    tact_tensor_t *x = tact__tensor_alloc(F32, dims, 2);
+    tact_op_t *op = kt_op(tact_reduce_sum(g, kt_placeholder(g, x), &axis, 1, false, NULL, &st),
+                          &st);
+    tact_cuda_walk_t keep;
+    tact_cuda_walk_t red;
+    tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
+    const int64_t n_out = axis == 0 ? cols : rows;
+    bool per_thread = kn_reduce_per_thread(n_out, x->nelems / n_out, keep, red);
+    tact_tensor_destroy(&x);
+    tact_graph_destroy(&g);
+    return per_thread;
+}
+
+/* A thread per output for short reductions and for outer-axis sums with outputs enough;
+ * a block per output for long inner-axis sums and for few outputs. (Both ways give the CPU's
+ * values: test_reduce runs each case both ways.) */
+static void test_reduce_strategy(void **state)
+{
+    (void) state;
+    assert_true(kt_per_thread(100000, 4, 1));   /* 4 elements per output */
+    assert_true(kt_per_thread(64, 8192, 0));    /* a bias gradient: columns of [64, 8192] */
+    assert_false(kt_per_thread(8192, 64, 1));   /* rows of 64 adjacent elements */
+    assert_false(kt_per_thread(4096, 100, 0));  /* 100 outputs cannot fill a GPU */
+    assert_false(kt_per_thread(1, 1 << 20, 1)); /* one long row */
+}
+
 /* Exact results where the CPU's are known by hand: a float mean of nothing is NaN, an integer
  * one 0; integer means truncate toward zero; int32 sums wrap. */
 static void test_reduce_finish(void **state)
@@ -1229,6 +1262,7 @@ int main(void)
         cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_binary),
         cmocka_unit_test(test_unary),        cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_reduce),       cmocka_unit_test(test_reduce_finish),
+        cmocka_unit_test(test_reduce_strategy),
         cmocka_unit_test(test_transpose),    cmocka_unit_test(test_cast),
         cmocka_unit_test(test_cast_values),  cmocka_unit_test(test_fill),
     };

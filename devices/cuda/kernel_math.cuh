@@ -50,6 +50,25 @@ static inline int kn_reduce_threads(int64_t n_red)
     return threads;
 }
 
+/* Outputs enough to fill a GPU with one thread each (an H100 holds 132 x 2048 threads). */
+#define KN_REDUCE_PER_THREAD_MIN_OUTPUTS 4096
+
+/* Whether a reduction runs one thread per output element (adding its elements in order, as
+ * the CPU does) rather than one block per output: when there are few elements per output (a
+ * block would idle most of its threads), or when the reduced elements of an output lie far
+ * apart while neighbouring outputs are adjacent (a sum over an outer axis, such as a bias's
+ * gradient) and there are outputs enough, so that a warp reads consecutive addresses instead
+ * of one element per 32-byte sector. */
+static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
+                                        const tact_cuda_walk_t &red)
+{
+    if (n_red <= 32)
+        return true;
+    bool outer = red.ndims > 0 && red.stride_a[red.ndims - 1] != 1 && keep.ndims > 0 &&
+                 keep.stride_a[keep.ndims - 1] == 1;
+    return outer && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Walks                                                                                      */
 /* ------------------------------------------------------------------------------------------ */

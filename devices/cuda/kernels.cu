@@ -220,13 +220,28 @@ __global__ void kn_reduce(const T *__restrict__ x, T *__restrict__ o, int64_t n_
     }
 }
 
+/* One thread per output element, adding its elements in order (kn_reduce_per_thread says
+ * when). */
+template <typename T>
+__global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
+                                 int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
+                                 bool mean)
+{
+    for (int64_t j = kn_first(); j < n_out; j += kn_step())
+        o[j] = kn_reduce_finish<T>(kn_reduce_partial(x, keep, red, j, n_red, 0, 1), n_red, mean);
+}
+
 template <typename T>
 cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, int64_t n_red,
                              const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
                              cudaStream_t s)
 {
-    kn_reduce<T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
-        static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+    if (kn_reduce_per_thread(n_out, n_red, keep, red))
+        kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
+            static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+    else
+        kn_reduce<T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
+            static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
     return cudaGetLastError();
 }
 
