@@ -100,6 +100,26 @@ static tact_code_t plan_unfed_placeholder(const tact_op_t *op, tact_status_t *st
                       op->name, tact__dtype_tf_name(op->attrs.dtype), shape, op->name);
 }
 
+/* An op that takes a resource by reference (an Assign its variable, queue and reader ops their
+ * queue or reader) cannot take a fed value in its place: the feed is a plain tensor, and the
+ * op would update the resource the feed stands for (TensorFlow: a float where a float_ref is
+ * expected). */
+static tact_code_t plan_fed_handle(const tact_signature_t *sig, const tact_op_t *op,
+                                   tact_status_t *st)
+{
+    for (int i = 0; i < op->n_inputs; i++) {
+        const tact_output_t *in = &op->inputs[i];
+        if (tact__op_input_is_handle(op->kind, i) && plan_feed_index(sig, in->op, in->index) >= 0) {
+            const char *type = tact__dtype_tf_name(in->op->out_dtype[in->index]);
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Input %d of node %s was passed %s from %s:%d incompatible with "
+                              "expected %s_ref.", i, op->name, type, in->op->name, in->index,
+                              type);
+        }
+    }
+    return TACT_CODE_OK;
+}
+
 static int plan_max_id(const tact_signature_t *sig)
 {
     int m = -1;
@@ -361,10 +381,11 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         const tact_op_t *op = order[id];
         if (!b.needed[id] || (op->n_outputs > 0 && b.n_fed[id] == op->n_outputs))
             continue;
-        if (op->kind == TACT_OP_PLACEHOLDER) {
+        if (op->kind == TACT_OP_PLACEHOLDER || plan_fed_handle(sig, op, st) != TACT_CODE_OK) {
             free(order);
             plan_builder_fini(&b);
-            plan_unfed_placeholder(op, st);
+            if (op->kind == TACT_OP_PLACEHOLDER)
+                plan_unfed_placeholder(op, st);
             return NULL;
         }
         order[n_nodes++] = op;

@@ -161,3 +161,17 @@ tact_reader_t *tact__resources_reader(tact_resources_t *r, const tact_op_t *op)
     pthread_mutex_unlock(&r->lock);
     return reader;
 }
+
+tact_code_t tact__resources_check_update(const tact_tensor_t *value, const tact_tensor_t *update,
+                                         tact_status_t *st)
+{
+    tact_shape_t vs = tact__tensor_shape(value), us = tact__tensor_shape(update);
+    if (vs.ndims == us.ndims &&
+        memcmp(vs.dims, us.dims, (size_t) vs.ndims * sizeof vs.dims[0]) == 0)
+        return TACT_CODE_OK;
+    char a[160], b[160];
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "Cannot update variable with shape %s using a Tensor with shape %s, shapes "
+                      "must be equal.", tact__shape_str(&vs, a, sizeof a),
+                      tact__shape_str(&us, b, sizeof b));
+}

@@ -40,6 +40,11 @@ void tact__resources_wake(tact_resources_t *r);
 tact_tensor_t *tact__resources_begin_update(tact_resources_t *r, const tact_op_t *op);
 void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
 
+/* An update (AssignAdd, AssignSub) must have the value's shape: INVALID_ARGUMENT in
+ * TensorFlow's words otherwise (a fed update can have any shape). */
+tact_code_t tact__resources_check_update(const tact_tensor_t *value, const tact_tensor_t *update,
+                                         tact_status_t *st);
+
 /* Random ops (TensorFlow keeps this in each op's kernel, and kernels live as long as their
  * session): the position of `op`'s Philox stream in this session. Returns the position and
  * moves it on by `blocks`, atomically, so concurrent runs draw disjoint blocks. A new session

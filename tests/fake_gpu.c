@@ -19,6 +19,50 @@ typedef struct fake_region {
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 static fake_region_t fake_regions[FAKE_MAX_REGIONS];
 
+/* The work "queued" on each GPU since its last sync: the device ranges that kernels and
+ * device-to-device copies read or wrote. Everything here runs at once, but a real GPU runs
+ * it later, so a copy in told it need not wait (after_work false) must not touch them. */
+#define FAKE_MAX_GPUS 8
+typedef struct fake_range {
+    uintptr_t lo, hi;
+} fake_range_t;
+static struct {
+    fake_range_t *ranges;
+    int n, cap;
+} fake_queued[FAKE_MAX_GPUS];
+
+static void fake_queue(int id, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    pthread_mutex_lock(&fake_lock);
+    __typeof__(fake_queued[0]) *q = &fake_queued[id];
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->ranges = tact__realloc(q->ranges, (size_t) q->cap * sizeof *q->ranges);
+    }
+    q->ranges[q->n++] = (fake_range_t) { (uintptr_t) p, (uintptr_t) p + n };
+    pthread_mutex_unlock(&fake_lock);
+}
+
+static bool fake_queued_overlaps(int id, const void *p, size_t n)
+{
+    bool hit = false;
+    pthread_mutex_lock(&fake_lock);
+    for (int i = 0; i < fake_queued[id].n && !hit; i++)
+        hit = (uintptr_t) p < fake_queued[id].ranges[i].hi &&
+              fake_queued[id].ranges[i].lo < (uintptr_t) p + n;
+    pthread_mutex_unlock(&fake_lock);
+    return hit;
+}
+
+static void fake_drain(int id)
+{
+    pthread_mutex_lock(&fake_lock);
+    fake_queued[id].n = 0;
+    pthread_mutex_unlock(&fake_lock);
+}
+
 /* The backend's address of device address p (or NULL when p is in no region). */
 static void *fake_host(const void *p)
 {
@@ -136,8 +180,10 @@ static tact_code_t fake_copy(void *dst, const void *src, size_t n, tact_status_t
 static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_t n,
                                 bool after_work, tact_status_t *st)
 {
-    TACT_UNUSED(ctx);
+    const fake_ctx_t *c = ctx;
     atomic_fetch_add(after_work ? &fake_gpu.copies_in_after_work : &fake_gpu.copies_in_free, 1);
+    if (!after_work && fake_queued_overlaps(c->id, device, n))
+        atomic_fetch_add(&fake_gpu.unordered_copies, 1);
     return fake_copy(n ? fake_host(device) : NULL, host, n, st);
 }
 
@@ -151,7 +197,9 @@ static tact_code_t fake_copy_out(void *ctx, void *host, const void *device, size
 static tact_code_t fake_copy_device(void *ctx, void *dst, const void *src, size_t n,
                                     tact_status_t *st)
 {
-    TACT_UNUSED(ctx);
+    const fake_ctx_t *c = ctx;
+    fake_queue(c->id, dst, n);
+    fake_queue(c->id, src, n);
     return fake_copy(n ? fake_host(dst) : NULL, n ? fake_host(src) : NULL, n, st);
 }
 
@@ -174,7 +222,6 @@ static bool fake_supports(const tact_op_t *op)
 static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor_t *const *in,
                                tact_tensor_t *out, tact_status_t *st)
 {
-    TACT_UNUSED(ctx);
     atomic_fetch_add(&fake_gpu.kernels_run, 1);
     if (fake_gpu.fail_op != NULL && strcmp(op->name, fake_gpu.fail_op) == 0)
         return tact__fail(st, TACT_CODE_INTERNAL, "fake GPU: kernel of %s failed", op->name);
@@ -183,17 +230,20 @@ static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor
     tact_tensor_t views[TACT_MAX_OUTPUTS + 1];
     const tact_tensor_t *args[TACT_MAX_OUTPUTS + 1];
     TACT_ASSERT(op->n_inputs <= TACT_MAX_OUTPUTS + 1);
+    const fake_ctx_t *c = ctx;
     for (int i = 0; i < op->n_inputs; i++) {
         views[i] = fake_view(in[i]);
         args[i] = &views[i];
+        fake_queue(c->id, in[i]->data, in[i]->nbytes);
     }
+    fake_queue(c->id, out->data, out->nbytes);
     tact_tensor_t o = fake_view(out);
     return fn(op, args, &o, st);
 }
 
 static tact_code_t fake_sync(void *ctx, tact_status_t *st)
 {
-    TACT_UNUSED(ctx);
+    fake_drain(((const fake_ctx_t *) ctx)->id);
     return tact__failed(st) ? st->code : TACT_CODE_OK;
 }
 
@@ -225,6 +275,8 @@ void fake_gpu_install(int count)
     atomic_store(&fake_gpu.kernels_run, 0);
     atomic_store(&fake_gpu.copies_in_after_work, 0);
     atomic_store(&fake_gpu.copies_in_free, 0);
+    atomic_store(&fake_gpu.unordered_copies, 0);
+    TACT_ASSERT(count <= FAKE_MAX_GPUS);
     atomic_store(&fake_gpu.open_contexts, 0);
     tact__gpu_set_backend(&fake_gpu_backend);  /* frees the regions of the previous install */
     atomic_store(&fake_gpu.region_bytes, 0);
@@ -233,4 +285,9 @@ void fake_gpu_install(int count)
 void fake_gpu_uninstall(void)
 {
     tact__gpu_set_backend(NULL);
+    for (int i = 0; i < FAKE_MAX_GPUS; i++) {
+        free(fake_queued[i].ranges);
+        fake_queued[i].ranges = NULL;
+        fake_queued[i].n = fake_queued[i].cap = 0;
+    }
 }

@@ -25,6 +25,8 @@ typedef struct fake_gpu_state {
     _Atomic int kernels_run;
     _Atomic int copies_in_after_work; /* copy_in told to wait for earlier work */
     _Atomic int copies_in_free;       /* copy_in into a block nothing queued uses */
+    _Atomic int unordered_copies;     /* of those, ones into a block that work queued since
+                                       * the GPU's last sync uses: a missing wait */
     _Atomic int64_t region_bytes; /* device memory the allocators' regions hold now */
 } fake_gpu_state_t;
 

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Test helpers: tensor makers, one-fetch runs and value comparisons. */
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h> /* after the four it needs */
 
 #include "tests/helpers.h"
 
@@ -68,6 +74,16 @@ tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t
     tact_tensor_t *r = NULL;
     tact_session_run(s, &fetch, 1, &r, feeds, n_feeds, NULL, 0, st);
     return r;
+}
+
+void tu_run_fails(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds, int n_feeds,
+                  tact_code_t code, const char *msg)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *r = tu_run1(s, fetch, feeds, n_feeds, &st);
+    assert_null(r);
+    assert_int_equal(st.code, code);
+    assert_string_equal(st.msg, msg);
 }
 
 bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const float *want)

@@ -26,6 +26,10 @@ tact_session_t *tu_session(tact_graph_t *g, const tact_config_t *config);
 tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds,
                        int n_feeds, tact_status_t *st);
 
+/* Run one fetch that must fail with `code` and exactly `msg`. */
+void tu_run_fails(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds, int n_feeds,
+                  tact_code_t code, const char *msg);
+
 /* True when `t` is float32 of shape dims[0..ndims) holding `want` within 1e-5 relative. */
 bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const float *want);
 

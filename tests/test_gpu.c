@@ -53,7 +53,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void) state;
+    /* No copy into GPU memory went ahead of work queued on that memory. */
+    int unordered = atomic_load(&fake_gpu.unordered_copies);
     fake_gpu_uninstall();
+    assert_int_equal(unordered, 0);
     return 0;
 }
 
@@ -320,6 +323,46 @@ static void test_copy_in_waits_only_for_reused_blocks(void **state)
     tact_session_destroy(&s);
     tact_tensor_destroy(&ta);
     tact_tensor_destroy(&tb);
+    tact_graph_destroy(&g);
+}
+
+/* The errors of variables on the GPU read as on the CPU: an uninitialised value fetched (no
+ * node named) or read by an op (that op named), an update of another shape, and a variable
+ * fed where an op on the run would update it. */
+static void test_variable_errors_on_gpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tact_variable(g, tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 2 },
+                                                    "v0", &st), "v", &st);
+    tact_output_t y = tact_multiply(g, v, v, "y", &st);
+    tact_output_t d = tact_placeholder(g, TACT_DTYPE_F32, NULL, -1, "d", &st);
+    tact_output_t add = tact_assign_add(g, v, d, "add", &st);
+    tact_output_t set = tact_assign(g, v, d, "set", &st);
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tu_run_fails(s, v, NULL, 0, TACT_CODE_FAILED_PRECONDITION,
+                 "Attempting to use uninitialized value v");
+    tu_run_fails(s, y, NULL, 0, TACT_CODE_FAILED_PRECONDITION,
+                 "Attempting to use uninitialized value v\n\t [[{{node y}}]]");
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    tact_tensor_t *scalar = tu_scalar_f32(3);
+    tact_feed_t feed = { d, scalar };
+    tu_run_fails(s, add, &feed, 1, TACT_CODE_INVALID_ARGUMENT,
+                 "Cannot update variable with shape [2] using a Tensor with shape "
+                 "[], shapes must be equal.\n\t [[{{node add}}]]");
+    tact_tensor_t *pair = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 5, 6 });
+    tact_feed_t feeds[2] = { { v, pair }, { d, pair } };
+    tu_run_fails(s, set, feeds, 2, TACT_CODE_INVALID_ARGUMENT,
+                 "Input 0 of node set was passed float from v:0 incompatible with "
+                 "expected float_ref.");
+    check_value(s, v, "[1. 2.]");
+    assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
+    tact_tensor_destroy(&scalar);
+    tact_tensor_destroy(&pair);
+    tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
 
@@ -1347,6 +1390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mixed_graph_with_variable_and_feeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_variable_on_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_variable_keeps_first_placement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_variable_errors_on_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_in_waits_only_for_reused_blocks, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_soft_placement_cases, setup, teardown),

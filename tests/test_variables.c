@@ -138,6 +138,46 @@ static void test_assign_family(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Run errors of updates, as TensorFlow gives them: an update (fed, so its shape is known only
+ * at run time) of another shape than the value's, and a variable fed in a run that assigns to
+ * it (the op would update the variable the feed stands for). Reading a fed variable is fine. */
+static void test_update_run_errors(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tact_variable(g, tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 2 },
+                                                    NULL, &st), "v", &st);
+    tact_output_t d = tact_placeholder(g, TACT_DTYPE_F32, NULL, -1, "d", &st);
+    tact_output_t add = tact_assign_add(g, v, d, "add", &st);
+    tact_output_t set = tact_assign(g, v, tu_const_f32(g, (int64_t[]) { 2 }, 1,
+                                                       (float[]) { 7, 8 }, NULL, &st), "set", &st);
+    tact_output_t twice = tact_add(g, v, v, "twice", &st);
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    assert_int_equal(tact_op_run(init, NULL, 0, s, &st), TACT_CODE_OK);
+    tact_tensor_t *scalar = tu_scalar_f32(3), *pair = tu_f32((int64_t[]) { 2 }, 1,
+                                                               (float[]) { 10, 20 });
+    tact_feed_t feed = { d, scalar };
+    tu_run_fails(s, add, &feed, 1, TACT_CODE_INVALID_ARGUMENT,
+                 "Cannot update variable with shape [2] using a Tensor with shape "
+                 "[], shapes must be equal.\n\t [[{{node add}}]]");
+    expect_eval(s, v, "[1. 2.]");  /* unchanged */
+    feed = (tact_feed_t) { v, pair };
+    tu_run_fails(s, set, &feed, 1, TACT_CODE_INVALID_ARGUMENT,
+                 "Input 0 of node set was passed float from v:0 incompatible with "
+                 "expected float_ref.");
+    tact_tensor_t *r = tu_run1(s, twice, &feed, 1, &st);
+    assert_string_equal(tu_str(r), "[20. 40.]");
+    tact_tensor_destroy(&r);
+    expect_eval(s, v, "[1. 2.]");
+    tact_tensor_destroy(&scalar);
+    tact_tensor_destroy(&pair);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 static void test_variable_build_errors(void **state)
 {
     (void) state;
@@ -370,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_values_are_per_session_and_uninitialized_reads_fail),
         cmocka_unit_test(test_assign_family),
         cmocka_unit_test(test_variable_build_errors),
+        cmocka_unit_test(test_update_run_errors),
         cmocka_unit_test(test_concurrent_updates_are_atomic),
         cmocka_unit_test(test_close_releases_values),
         cmocka_unit_test(test_timeouts),

@@ -146,7 +146,7 @@ static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *cons
         tact__resources_write(step->resources, var, tact__tensor_ref(value));
     } else {
         tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
-        if (old != NULL) {
+        if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
             const tact_tensor_t *args[2] = { old, in[1] };
             value = cpu_compute(op, op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB,
                                 args, 2, st);

@@ -94,7 +94,8 @@ tact_code_t tact__gpu_select(const tact_config_t *c, int *ids, int *n_gpus, tact
             tact__fail(st, TACT_CODE_ALREADY_EXISTS,
                        "TensorFlow device (GPU:%d) is being mapped to multiple CUDA devices (%d "
                        "now, and %d previously), which is not supported. The sessions of a "
-                       "process must map GPUs alike (gpu_options.visible_device_list).", i, ids[i], was);
+                       "process must map GPUs alike (gpu_options.visible_device_list).", i,
+                       ids[i], was);
             *n_gpus = 0;
             return st->code;
         }
@@ -361,8 +362,7 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
     const tact_op_t *op = node->op;
     if (src == NULL) {
         if (op->kind == TACT_OP_VARIABLE)
-            return tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
-                              "Attempting to use uninitialized value %s", op->name);
+            return TACT_CODE_OK;  /* no value yet: its reader says so, naming itself */
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "%s: the %s '%s' has no value to copy to %s",
                           tact__op_kind_type(op->kind), tact__op_kind_type(op->kind), op->name,
@@ -449,8 +449,8 @@ static tact_code_t gpu_assign(gpu_ctx_t *ctx, const tact_node_t *node,
         /* The update is enqueued with the table locked, so concurrent updates of one value
          * chain on the GPU's stream in the order they took it. */
         tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
-        if (old != NULL) {
-            tact_op_t as_kind = *op;  /* the backend's Add or Sub kernel, with broadcasting */
+        if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
+            tact_op_t as_kind = *op;  /* the backend's Add or Sub kernel */
             as_kind.kind = op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB;
             const tact_tensor_t *args[2] = { old, in[1] };
             tact_shape_t shape = tact__tensor_shape(old), delta = tact__tensor_shape(in[1]);
