@@ -193,6 +193,20 @@ static tact_code_t sched_unplaceable(const tact_op_t *op, const char *request,
                       "specification refers to a valid device.", op->name, request, list);
 }
 
+/* Where group i must go because an earlier placement pinned its resource, or one of its
+ * members that is itself stateful (a queue joined to a reader's group by a read); -1 when
+ * none is pinned. Called with pins->lock. */
+static int sched_group_pinned(const tact_sched_pins_t *pins, const tact_op_t *const *ops, int n,
+                              int i, const sched_groups_t *g)
+{
+    int d = sched_pinned(pins, ops[i]);
+    for (int m = i + 1; d < 0 && g->has[i] && m < n; m++) {
+        if (g->group[m] == i && sched_stateful(ops[m]))
+            d = sched_pinned(pins, ops[m]);
+    }
+    return d;
+}
+
 /* A group whose resource an earlier run placed on devs[d]: every member needs a kernel
  * there. */
 static tact_code_t sched_check_pinned(const tact_op_t *const *ops, int n, int i,
@@ -232,9 +246,19 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
         out[i] = -1;
         if (g.group[i] != i) {
             out[i] = out[g.group[i]];
+            int own = sched_stateful(op) ? sched_pinned(pins, op) : -1;
+            if (own >= 0 && own != out[i]) {  /* two resources pinned apart, now joined */
+                char here[96], there[96];
+                rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                "Cannot colocate %s (kept on %s by an earlier run) with %s "
+                                "(on %s)", op->name,
+                                tact__sched_device_name(&devs[own], there, sizeof there),
+                                ops[g.group[i]]->name,
+                                tact__sched_device_name(&devs[out[i]], here, sizeof here));
+            }
             continue;
         }
-        int pinned = sched_pinned(pins, op);
+        int pinned = sched_group_pinned(pins, ops, n, i, &g);
         if (pinned >= 0 && pinned < n_devs) {
             out[i] = pinned;
             rc = sched_check_pinned(ops, n, i, &g, devs, pinned, st);

@@ -76,6 +76,20 @@ tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t
     return r;
 }
 
+tact_output_t tu_variable_f32(tact_graph_t *g, float init, const char *name, tact_status_t *st)
+{
+    char init_name[128];
+    snprintf(init_name, sizeof init_name, "%s0", name);
+    return tact_variable(g, tu_const_f32(g, NULL, 0, &init, init_name, st), name, st);
+}
+
+void tu_run_op(tact_session_t *s, tact_op_t *op)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    if (tact_session_run(s, NULL, 0, NULL, NULL, 0, &op, 1, &st) != TACT_CODE_OK)
+        fail_msg("running %s: %s: %s", tact_op_name(op), tact_code_name(st.code), st.msg);
+}
+
 void tu_run_fails(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds, int n_feeds,
                   tact_code_t code, const char *msg)
 {

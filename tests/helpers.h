@@ -26,6 +26,12 @@ tact_session_t *tu_session(tact_graph_t *g, const tact_config_t *config);
 tact_tensor_t *tu_run1(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds,
                        int n_feeds, tact_status_t *st);
 
+/* A float32 scalar variable `name` whose initial value is the constant `init` ("<name>0"). */
+tact_output_t tu_variable_f32(tact_graph_t *g, float init, const char *name, tact_status_t *st);
+
+/* Run `op` as the only target; it must succeed. */
+void tu_run_op(tact_session_t *s, tact_op_t *op);
+
 /* Run one fetch that must fail with `code` and exactly `msg`. */
 void tu_run_fails(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds, int n_feeds,
                   tact_code_t code, const char *msg);

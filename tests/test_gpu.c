@@ -179,7 +179,7 @@ static void test_mixed_graph_with_variable_and_feeds(void **state)
     assert_true(tu_contains(st.msg, "Attempting to use uninitialized value v"));
     st = (tact_status_t) TACT_STATUS_INIT;
     tact_op_t *init = tact_global_variables_initializer(g, &st);
-    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    tu_run_op(s, init);
     tact_output_t fetches[3] = { y, q, bump };
     tact_tensor_t *rs[3] = { NULL };
     assert_int_equal(tact_session_run(s, fetches, 3, rs, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
@@ -262,9 +262,8 @@ static void test_variable_on_gpu(void **state)
     assert_int_equal(st.code, TACT_CODE_FAILED_PRECONDITION);
     assert_true(tu_contains(st.msg, "Attempting to use uninitialized value v"));
     st = (tact_status_t) TACT_STATUS_INIT;
-    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
-    assert_int_equal(tact_session_run(other, NULL, 0, NULL, NULL, 0, &init, 1, &st),
-                     TACT_CODE_OK);
+    tu_run_op(s, init);
+    tu_run_op(other, init);
     check_value(s, set, "[10. 20. 30.]");
     check_value(s, dec, "[ 9. 18. 27.]");
     /* 4 threads x 25 increments, each atomic */
@@ -347,7 +346,7 @@ static void test_variable_errors_on_gpu(void **state)
                  "Attempting to use uninitialized value v");
     tu_run_fails(s, y, NULL, 0, TACT_CODE_FAILED_PRECONDITION,
                  "Attempting to use uninitialized value v\n\t [[{{node y}}]]");
-    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    tu_run_op(s, init);
     tact_tensor_t *scalar = tu_scalar_f32(3);
     tact_feed_t feed = { d, scalar };
     tu_run_fails(s, add, &feed, 1, TACT_CODE_INVALID_ARGUMENT,
@@ -375,11 +374,10 @@ static void test_variable_keeps_first_placement(void **state)
     (void) state;
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
-    tact_output_t v = tact_variable(g, tu_const_f32(g, NULL, 0, (float[]) { 5 }, "v0", &st),
-                                    "v", &st);
+    tact_output_t v = tu_variable_f32(g, 5, "v", &st);
     tact_op_t *init = tact_global_variables_initializer(g, &st);
     tact_session_t *s = tu_session(g, NULL);
-    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    tu_run_op(s, init);
     assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
     tact_output_t set;
     {
@@ -391,8 +389,7 @@ static void test_variable_keeps_first_placement(void **state)
     assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
     assert_string_equal(tact_session_op_device(s, set.op), GPU(0));
     tact_session_t *fresh = tu_session(g, NULL);  /* places the grown graph from scratch */
-    assert_int_equal(tact_session_run(fresh, NULL, 0, NULL, NULL, 0, &init, 1, &st),
-                     TACT_CODE_OK);
+    tu_run_op(fresh, init);
     assert_string_equal(tact_session_op_device(fresh, v.op), CPU(0));
     tact_session_destroy(&fresh);
     fake_gpu.no_kernel_op = "bump";

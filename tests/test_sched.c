@@ -388,7 +388,7 @@ static void test_colocation_groups(void **state)
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_config_t two = { .device_count.cpu = 2, .log_device_placement = true };
     tact_session_t *s = tu_session(g, &two);
-    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, &init, 1, &st), TACT_CODE_OK);
+    tu_run_op(s, init);
     log_capture_t cap = { .n = 0 };
     tact_log_set_callback(capture, &cap);
     tact_output_t fetches[2] = { inc, setw };
@@ -417,6 +417,65 @@ static void test_colocation_groups(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Stateful ops keep their first placement in a session (spec §3.3): an unconstrained variable
+ * first placed on CPU:0 stays there when an update asking for CPU:1 joins the graph (a fresh
+ * session follows the request); a reader and a queue kept on different devices by earlier
+ * runs cannot be joined by a read. */
+static void test_stateful_ops_keep_first_placement(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tu_variable_f32(g, 5, "v", &st);
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_session_t *s = tu_session(g, &two);
+    tu_run_op(s, init);
+    assert_string_equal(tact_session_op_device(s, v.op), CPU(0));
+    tact_output_t inc;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        inc = tact_assign_add(g, v, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st), "inc",
+                              &st);
+    }
+    tact_tensor_t *r = tu_run1(s, inc, NULL, 0, &st);
+    assert_string_equal(tu_str(r), "6.0");
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, inc.op), CPU(0));
+    tact_session_t *fresh = tu_session(g, &two);
+    tu_run_op(fresh, init);
+    assert_string_equal(tact_session_op_device(fresh, v.op), CPU(1));
+    tact_session_destroy(&fresh);
+
+    tact_op_t *q, *reader, *enq;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        q = tact_fifo_queue(g, 4, (tact_dtype_t[]) { TACT_DTYPE_STRING }, 1, NULL, NULL, "files",
+                            &st);
+        tact_tensor_t *name = tact_tensor_new_strings(NULL, 0, (const char *[]) { "a.txt" },
+                                                      NULL, &st);
+        tact_output_t file = tact_constant(g, name, "file", &st);
+        tact_tensor_destroy(&name);
+        enq = tact_queue_enqueue(g, q, &file, 1, "enq", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        reader = tact_text_line_reader(g, 0, "lines", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_op_t *targets[2] = { enq, reader };  /* the queue goes to CPU:1, the reader to CPU:0 */
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, targets, 2, &st), TACT_CODE_OK);
+    tact_output_t key, value;
+    tact_op_t *read = tact_reader_read(g, reader, q, &key, &value, "read", &st);
+    assert_non_null(read);
+    /* the queue, made first, leads the group: the reader is the one that cannot follow */
+    tu_run_fails(s, value, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                 "Cannot colocate lines (kept on " CPU(0) " by an earlier run) with files (on "
+                 CPU(1) ")");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_failing_fragment_stops_the_others),
         cmocka_unit_test(test_concurrent_fragments_on_actors),
         cmocka_unit_test(test_colocation_groups),
+        cmocka_unit_test(test_stateful_ops_keep_first_placement),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
 }
