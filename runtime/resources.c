@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* The resource table: op id -> value, a growable array under one mutex. Reads and writes
- * only swap references, so the lock is held for a few instructions. */
+ * only swap references, so that lock is held for a few instructions. An update (AssignAdd)
+ * computes its new value between reading and storing, so it holds one of a few striped update
+ * locks instead, by variable: updates of one variable, and Assigns to it, take turns, while
+ * reads and other variables' updates go on. */
 #include "runtime/resources.h"
 
 #include "runtime/philox.h"
 
+#define RESOURCES_UPDATE_LOCKS 16
+
 struct tact_resources {
     pthread_mutex_t lock;
+    pthread_mutex_t update_locks[RESOURCES_UPDATE_LOCKS]; /* by op id modulo; before `lock` */
     tact_tensor_t **values;       /* by op id; NULL = uninitialised */
     int cap;
     uint64_t *positions;          /* by op id: random ops' stream positions */
@@ -36,6 +42,8 @@ tact_resources_t *tact__resources_new(void)
 {
     tact_resources_t *r = tact__malloc(sizeof *r);
     TACT_ASSERT(pthread_mutex_init(&r->lock, NULL) == 0);
+    for (int i = 0; i < RESOURCES_UPDATE_LOCKS; i++)
+        TACT_ASSERT(pthread_mutex_init(&r->update_locks[i], NULL) == 0);
     /* Unpredictable enough to tell sessions apart (TensorFlow draws from its process RNG). */
     static _Atomic uint64_t made;
     uint64_t mix = (uint64_t) tact__now_ns() ^ (uint64_t) (uintptr_t) r ^
@@ -59,6 +67,8 @@ void tact__resources_destroy(tact_resources_t **r_p)
     for (int i = 0; i < r->cap_readers; i++)
         tact__reader_destroy(&r->readers[i]);
     free(r->readers);
+    for (int i = 0; i < RESOURCES_UPDATE_LOCKS; i++)
+        pthread_mutex_destroy(&r->update_locks[i]);
     pthread_mutex_destroy(&r->lock);
     free(r);
     *r_p = NULL;
@@ -84,24 +94,40 @@ static tact_tensor_t *resources_swap(tact_resources_t *r, const tact_op_t *op,
     return old;
 }
 
+static pthread_mutex_t *resources_update_lock(tact_resources_t *r, const tact_op_t *op)
+{
+    return &r->update_locks[(unsigned) op->id % RESOURCES_UPDATE_LOCKS];
+}
+
 void tact__resources_write(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value)
 {
+    pthread_mutex_t *update = resources_update_lock(r, op);  /* not in an update's middle */
+    pthread_mutex_lock(update);
     pthread_mutex_lock(&r->lock);
     tact_tensor_t *old = resources_swap(r, op, value);
     pthread_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(update);
     tact_tensor_destroy(&old);  /* steps may still hold references to it */
 }
 
 tact_tensor_t *tact__resources_begin_update(tact_resources_t *r, const tact_op_t *op)
 {
+    pthread_mutex_lock(resources_update_lock(r, op));
     pthread_mutex_lock(&r->lock);
-    return op->id < r->cap ? r->values[op->id] : NULL;
+    tact_tensor_t *v = op->id < r->cap ? r->values[op->id] : NULL;
+    pthread_mutex_unlock(&r->lock);
+    return v;  /* borrowed: only a write, which waits for the update lock, would drop it */
 }
 
 void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value)
 {
-    tact_tensor_t *old = value ? resources_swap(r, op, value) : NULL;
-    pthread_mutex_unlock(&r->lock);
+    tact_tensor_t *old = NULL;
+    if (value != NULL) {
+        pthread_mutex_lock(&r->lock);
+        old = resources_swap(r, op, value);
+        pthread_mutex_unlock(&r->lock);
+    }
+    pthread_mutex_unlock(resources_update_lock(r, op));
     tact_tensor_destroy(&old);
 }
 

@@ -35,8 +35,9 @@ tact_reader_t *tact__resources_reader(tact_resources_t *r, const tact_op_t *op);
 void tact__resources_wake(tact_resources_t *r);
 
 /* Read-modify-write of one value (AssignAdd): begin returns the current value (borrowed, or
- * NULL when uninitialised) with the table locked; end stores `value` (taking the reference;
- * NULL keeps the old one) and unlocks. Keep the work in between short. */
+ * NULL when uninitialised) with the variable's update lock held; end stores `value` (taking
+ * the reference; NULL keeps the old one) and releases it. Reads of any value, and updates of
+ * variables under another lock, go on meanwhile. */
 tact_tensor_t *tact__resources_begin_update(tact_resources_t *r, const tact_op_t *op);
 void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
 

@@ -254,6 +254,60 @@ static void test_concurrent_updates_are_atomic(void **state)
     tact_graph_destroy(&g);
 }
 
+typedef struct resource_user {
+    tact_resources_t *r;
+    const tact_op_t *busy, *other;
+    tact_tensor_t *read_busy, *read_other;
+} resource_user_t;
+
+static void *resource_user_main(void *p)
+{
+    resource_user_t *u = p;
+    u->read_busy = tact__resources_read(u->r, u->busy);
+    u->read_other = tact__resources_read(u->r, u->other);
+    tact__resources_write(u->r, u->other, tu_scalar_f32(9));  /* another variable's stripe */
+    tact_tensor_t *old = tact__resources_begin_update(u->r, u->other);
+    tact__resources_end_update(u->r, u->other, tact__tensor_ref(old));
+    return NULL;
+}
+
+/* While an update of one variable is between its read and its store, other threads still
+ * read it and any variable, and assign and update variables of other update locks. */
+static void test_update_does_not_block_the_table(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t a = tu_variable_f32(g, 1, "a", &st), b = tu_variable_f32(g, 2, "b", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_int_not_equal(a.op->id % 16, b.op->id % 16);  /* different update locks */
+    tact_resources_t *r = tact__resources_new();
+    tact__resources_write(r, a.op, tu_scalar_f32(1));
+    tact__resources_write(r, b.op, tu_scalar_f32(2));
+    tact_tensor_t *old = tact__resources_begin_update(r, a.op);  /* a's update is "running" */
+    assert_string_equal(tu_str(old), "1.0");
+    resource_user_t u = { r, a.op, b.op, NULL, NULL };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, resource_user_main, &u), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;  /* generous: the other thread only takes short locks */
+    assert_int_equal(pthread_timedjoin_np(th, NULL, &until), 0);
+    assert_string_equal(tu_str(u.read_busy), "1.0");
+    assert_string_equal(tu_str(u.read_other), "2.0");
+    tact__resources_end_update(r, a.op, tu_scalar_f32(5));
+    tact_tensor_t *now = tact__resources_read(r, a.op);
+    assert_string_equal(tu_str(now), "5.0");
+    tact_tensor_t *bv = tact__resources_read(r, b.op);
+    assert_string_equal(tu_str(bv), "9.0");
+    tact_tensor_destroy(&now);
+    tact_tensor_destroy(&bv);
+    tact_tensor_destroy(&u.read_busy);
+    tact_tensor_destroy(&u.read_other);
+    tact__resources_destroy(&r);
+    tact_graph_destroy(&g);
+}
+
 static void test_close_releases_values(void **state)
 {
     (void) state;
@@ -411,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_assign_family),
         cmocka_unit_test(test_variable_build_errors),
         cmocka_unit_test(test_update_run_errors),
+        cmocka_unit_test(test_update_does_not_block_the_table),
         cmocka_unit_test(test_concurrent_updates_are_atomic),
         cmocka_unit_test(test_close_releases_values),
         cmocka_unit_test(test_timeouts),

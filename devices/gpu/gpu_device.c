@@ -446,8 +446,8 @@ static tact_code_t gpu_assign(gpu_ctx_t *ctx, const tact_node_t *node,
         value = tact__tensor_ref((tact_tensor_t *) in[1]);
         tact__resources_write(step->resources, var, tact__tensor_ref(value));
     } else {
-        /* The update is enqueued with the table locked, so concurrent updates of one value
-         * chain on the GPU's stream in the order they took it. */
+        /* The update is enqueued with the variable's update lock held, so concurrent updates
+         * of one value chain on the GPU's stream in the order they took it. */
         tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
         if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
             tact_op_t as_kind = *op;  /* the backend's Add or Sub kernel */
