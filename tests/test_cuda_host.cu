@@ -740,13 +740,51 @@ static void kt_reduce_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
     }
 }
 
+/* A split reduction as its two kernels make it: block (j, p) of KN_THREADS adds part p of
+ * output j; then a block of kn_reduce_threads(splits) adds output j's parts. */
+template <typename T>
+static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
+                                const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                                int64_t n_red, int splits)
+{
+    typedef typename kn_acc<T>::type Acc;
+    Acc lane[KN_THREADS];
+    Acc *part = (Acc *) calloc((size_t) splits, sizeof *part);
+    const T *px = (const T *) x->data;
+    const int join = kn_reduce_threads(splits);
+    for (int64_t j = 0; j < o->nelems; j++) {
+        for (int p = 0; p < splits; p++) {
+            int64_t k0;
+            int64_t k1;
+            kn_reduce_split_range(n_red, splits, p, &k0, &k1);
+            for (int t = 0; t < KN_THREADS; t++)
+                lane[t] = kn_reduce_range(px, keep, red, j, k0, k1, t, KN_THREADS);
+            part[p] = kt_block_fold(lane, KN_THREADS, (Acc) 0, kn_add_fn());
+        }
+        for (int t = 0; t < join; t++) {
+            lane[t] = 0;
+            for (int p = t; p < splits; p += join)
+                lane[t] += part[p];
+        }
+        ((T *) o->data)[j] =
+            kn_reduce_finish<T>(kt_block_fold(lane, join, (Acc) 0, kn_add_fn()), n_red, mean);
+    }
+    free(part);
+}
+
+/* The block-per-output and thread-per-output ways; the split way too where it applies. */
 template <typename T>
 static void kt_reduce_both(const tact_tensor_t *x, bool mean, const tact_cuda_walk_t &keep,
                            const tact_cuda_walk_t &red, int64_t n_red, tact_tensor_t *block,
-                           tact_tensor_t *serial)
+                           tact_tensor_t *serial, tact_tensor_t *split)
 {
     kt_reduce_run<T>(x, block, mean, keep, red, n_red, kn_reduce_threads(n_red));
     kt_reduce_run<T>(x, serial, mean, keep, red, n_red, 1);
+    const int splits = kn_reduce_splits(block->nelems, n_red);
+    if (splits > 1)
+        kt_reduce_split_run<T>(x, split, mean, keep, red, n_red, splits);
+    else
+        kt_reduce_run<T>(x, split, mean, keep, red, n_red, kn_reduce_threads(n_red));
 }
 
 typedef struct kt_red_case {
@@ -783,6 +821,10 @@ static const kt_red_case_t kt_red_cases[] = {
     {5, {3, 1, 4, 1, 5}, 2, {-1, 2}, true},
     {3, {300, 7, 3}, 2, {0, 2}, false},
     {2, {257, 33}, 1, {0}, false},
+    {2, {1, 300001}, 1, {1}, false},       /* split: one output of many elements */
+    {2, {3, 100003}, 1, {1}, true},        /* split: a few outputs */
+    {2, {1000, 500}, -1, {0}, false},      /* split: everything */
+    {2, {100000, 2}, 1, {0}, false},       /* split over an outer axis */
 };
 
 static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
@@ -802,6 +844,7 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
     kt_what(what, sizeof what, op, x, NULL);
     tact_tensor_t *block = kt_out(op);
     tact_tensor_t *serial = kt_out(op);
+    tact_tensor_t *split = kt_out(op);
     if (want->nelems > 0) { /* cuda_reduce launches nothing for an empty output */
         tact_cuda_walk_t keep;
         tact_cuda_walk_t red;
@@ -818,21 +861,23 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
 
         switch (dt) {
         case F32:
-            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial);
+            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial, split);
             break;
         case F64:
-            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial);
+            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial, split);
             break;
         case I32:
-            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial);
+            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial, split);
             break;
         default:
-            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial);
+            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial, split);
             break;
         }
     }
     kt_check(want, block, what);
     kt_check(want, serial, what);
+    kt_check(want, split, what);
+    tact_tensor_destroy(&split);
     tact_tensor_destroy(&serial);
     tact_tensor_destroy(&block);
     tact_tensor_destroy(&want);
@@ -881,6 +926,26 @@ static void test_reduce_strategy(void **state)
     assert_false(kt_per_thread(8192, 64, 1));   /* rows of 64 adjacent elements */
     assert_false(kt_per_thread(4096, 100, 0));  /* 100 outputs cannot fill a GPU */
     assert_false(kt_per_thread(1, 1 << 20, 1)); /* one long row */
+
+    /* Splits: only for few outputs of many elements, never past KN_REDUCE_SPLIT_BLOCKS blocks,
+     * each part of at least KN_REDUCE_SPLIT_MIN_CHUNK elements. */
+    assert_int_equal(kn_reduce_splits(1, 300001), 73);
+    assert_int_equal(kn_reduce_splits(3, 100003), 24);
+    assert_int_equal(kn_reduce_splits(1, 1 << 30), KN_REDUCE_SPLIT_BLOCKS);
+    assert_int_equal(kn_reduce_splits(2, 1 << 30), KN_REDUCE_SPLIT_BLOCKS / 2);
+    assert_int_equal(kn_reduce_splits(1, 8191), 1);
+    assert_int_equal(kn_reduce_splits(KN_REDUCE_SPLIT_BLOCKS / 2, 1 << 30), 1);
+    for (int64_t n_out = 1; n_out < 300; n_out += 7) {
+        int sp = kn_reduce_splits(n_out, 5000000);
+        assert_true(n_out * sp <= KN_REDUCE_SPLIT_BLOCKS);
+        int64_t k0, k1, covered = 0;
+        for (int p = 0; p < sp; p++) {  /* the parts tile [0, n_red) in order */
+            kn_reduce_split_range(5000000, sp, p, &k0, &k1);
+            assert_int_equal(k0, covered);
+            covered = k1;
+        }
+        assert_int_equal(covered, 5000000);
+    }
 }
 
 /* Exact results where the CPU's are known by hand: a float mean of nothing is NaN, an integer

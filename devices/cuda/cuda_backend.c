@@ -290,6 +290,7 @@ typedef struct cuda_ctx {
     void *stage[2];            /* pinned, CUDA_STAGE_BYTES each */
     cudaEvent_t stage_done[2]; /* recorded after the last transfer through stage[i] */
     cublasHandle_t blas;       /* bound to compute */
+    void *scratch;             /* TACT_CUDA_REDUCE_SCRATCH_BYTES for split reductions */
 } cuda_ctx_t;
 
 /* Free what c holds (some members may be unset after a failed open). Never fails. */
@@ -308,6 +309,8 @@ static void cuda_ctx_free(cuda_ctx_t *c)
         if (c->stage_done[i] != NULL)
             (void) cudaEventDestroy(c->stage_done[i]);
     }
+    if (c->scratch != NULL)
+        (void) cudaFree(c->scratch);
     if (c->compute_mark != NULL)
         (void) cudaEventDestroy(c->compute_mark);
     if (c->copy_mark != NULL)
@@ -344,6 +347,8 @@ static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
         CUDA_CALL(st, cudaEventCreateWithFlags, (&c->stage_done[i], cudaEventDisableTiming));
         CUDA_CALL(st, cudaHostAlloc, (&c->stage[i], CUDA_STAGE_BYTES, cudaHostAllocDefault));
     }
+    /* A few KiB outside the allocator: small enough not to count against its limit. */
+    CUDA_CALL(st, cudaMalloc, (&c->scratch, TACT_CUDA_REDUCE_SCRATCH_BYTES));
     cublasStatus_t s = cuda_blas.create(&c->blas);
     if (s != CUBLAS_STATUS_SUCCESS) {
         c->blas = NULL;
@@ -740,7 +745,7 @@ static tact_code_t cuda_reduce(cuda_ctx_t *c, const tact_op_t *op, const tact_te
     tact__cuda_reduce_walks(x, &op->attrs, &keep, &rw);
     int64_t n_red = x->nelems / out->nelems;
     return cuda_launched(tact__cuda_reduce(x->dtype, op->kind == TACT_OP_MEAN, x->data, out->data,
-                                           out->nelems, n_red, keep, rw, c->compute),
+                                           out->nelems, n_red, keep, rw, c->scratch, c->compute),
                          op, st);
 }
 

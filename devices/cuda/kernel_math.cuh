@@ -52,6 +52,26 @@ static inline int kn_reduce_threads(int64_t n_red)
 
 /* Outputs enough to fill a GPU with one thread each (an H100 holds 132 x 2048 threads). */
 #define KN_REDUCE_PER_THREAD_MIN_OUTPUTS 4096
+/* A split reduction aims at about this many blocks in its first pass (a few per SM), each
+ * adding at least KN_REDUCE_SPLIT_MIN_CHUNK elements; its partial sums fit the backend's
+ * scratch (TACT_CUDA_REDUCE_SCRATCH_BYTES). */
+#define KN_REDUCE_SPLIT_BLOCKS    512
+#define KN_REDUCE_SPLIT_MIN_CHUNK 4096
+static_assert(KN_REDUCE_SPLIT_BLOCKS * 8 <= TACT_CUDA_REDUCE_SCRATCH_BYTES,
+              "a split reduction's partial sums (8 bytes each) fit the scratch");
+
+/* How many parts each output of a block-per-output reduction is split into: 1 (no split)
+ * unless the outputs are too few to give every SM a block and each has elements enough for
+ * several blocks. At most KN_REDUCE_SPLIT_BLOCKS parts in all. */
+static inline int kn_reduce_splits(int64_t n_out, int64_t n_red)
+{
+    if (n_out <= 0 || n_out >= KN_REDUCE_SPLIT_BLOCKS / 2)
+        return 1;
+    int64_t by_blocks = KN_REDUCE_SPLIT_BLOCKS / n_out;
+    int64_t by_size = n_red / KN_REDUCE_SPLIT_MIN_CHUNK;
+    int64_t splits = by_blocks < by_size ? by_blocks : by_size;
+    return splits > 1 ? (int) splits : 1;
+}
 
 /* Whether a reduction runs one thread per output element (adding its elements in order, as
  * the CPU does) rather than one block per output: when there are few elements per output (a
@@ -297,19 +317,37 @@ template <> struct kn_acc<int64_t> {
     typedef unsigned long long type;
 };
 
-/* The sum of this thread's share of output j's elements: element k of the n_red reduced ones
- * is x[walk offset of j in keep + walk offset of k in red]. */
+/* The sum of this thread's share of output j's elements k0 <= k < k1: element k of the
+ * reduced ones is x[walk offset of j in keep + walk offset of k in red]. */
+template <typename T>
+KN_HD typename kn_acc<T>::type kn_reduce_range(const T *x, const tact_cuda_walk_t &keep,
+                                               const tact_cuda_walk_t &red, int64_t j, int64_t k0,
+                                               int64_t k1, int64_t first, int64_t step)
+{
+    typedef typename kn_acc<T>::type Acc;
+    const T *base = x + kn_walk_offset(keep, j);
+    Acc s = 0;
+    for (int64_t k = k0 + first; k < k1; k += step)
+        s += (Acc) base[kn_walk_offset(red, k)];
+    return s;
+}
+
+/* The same over all n_red elements. */
 template <typename T>
 KN_HD typename kn_acc<T>::type kn_reduce_partial(const T *x, const tact_cuda_walk_t &keep,
                                                  const tact_cuda_walk_t &red, int64_t j,
                                                  int64_t n_red, int64_t first, int64_t step)
 {
-    typedef typename kn_acc<T>::type Acc;
-    const T *base = x + kn_walk_offset(keep, j);
-    Acc s = 0;
-    for (int64_t k = first; k < n_red; k += step)
-        s += (Acc) base[kn_walk_offset(red, k)];
-    return s;
+    return kn_reduce_range(x, keep, red, j, 0, n_red, first, step);
+}
+
+/* Split reductions (few outputs, many elements each): part p of output j adds the elements
+ * [k0, k1) of kn_reduce_split_range; a second pass adds each output's parts in order. */
+KN_HD void kn_reduce_split_range(int64_t n_red, int splits, int p, int64_t *k0, int64_t *k1)
+{
+    const int64_t chunk = (n_red + splits - 1) / splits;
+    *k0 = (int64_t) p * chunk < n_red ? (int64_t) p * chunk : n_red;
+    *k1 = *k0 + chunk < n_red ? *k0 + chunk : n_red;
 }
 
 /* The output of a sum of `count` elements: a mean divides (integers truncate; a float mean of

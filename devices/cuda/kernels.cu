@@ -231,17 +231,59 @@ __global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int
         o[j] = kn_reduce_finish<T>(kn_reduce_partial(x, keep, red, j, n_red, 0, 1), n_red, mean);
 }
 
+/* Split reductions, first pass: block b adds part b % splits of output b / splits into
+ * part[b]. */
+template <typename T>
+__global__ void kn_reduce_parts(const T *__restrict__ x, typename kn_acc<T>::type *__restrict__ part,
+                                int64_t n_red, int splits, tact_cuda_walk_t keep,
+                                tact_cuda_walk_t red)
+{
+    typedef typename kn_acc<T>::type Acc;
+    __shared__ Acc sh[33];
+    int64_t k0;
+    int64_t k1;
+    kn_reduce_split_range(n_red, splits, (int) (blockIdx.x % splits), &k0, &k1);
+    Acc v = kn_reduce_range(x, keep, red, blockIdx.x / splits, k0, k1, threadIdx.x, blockDim.x);
+    v = kn_block_reduce(v, (Acc) 0, kn_add_fn(), sh);
+    if (threadIdx.x == 0)
+        part[blockIdx.x] = v;
+}
+
+/* Second pass: block i adds output i's parts, in order, and finishes it. */
+template <typename T>
+__global__ void kn_reduce_join(const typename kn_acc<T>::type *__restrict__ part,
+                               T *__restrict__ o, int64_t n_red, int splits, bool mean)
+{
+    typedef typename kn_acc<T>::type Acc;
+    __shared__ Acc sh[33];
+    Acc v = 0;
+    for (int p = threadIdx.x; p < splits; p += blockDim.x)
+        v += part[(int64_t) blockIdx.x * splits + p];
+    v = kn_block_reduce(v, (Acc) 0, kn_add_fn(), sh);
+    if (threadIdx.x == 0)
+        o[blockIdx.x] = kn_reduce_finish<T>(v, n_red, mean);
+}
+
 template <typename T>
 cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, int64_t n_red,
                              const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
-                             cudaStream_t s)
+                             void *scratch, cudaStream_t s)
 {
-    if (kn_reduce_per_thread(n_out, n_red, keep, red))
+    typedef typename kn_acc<T>::type Acc;
+    const int splits = kn_reduce_splits(n_out, n_red);
+    if (kn_reduce_per_thread(n_out, n_red, keep, red)) {
         kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
             static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
-    else
+    } else if (splits > 1 && scratch != NULL) {
+        Acc *part = static_cast<Acc *>(scratch);
+        kn_reduce_parts<T><<<(int) n_out * splits, KN_THREADS, 0, s>>>(
+            static_cast<const T *>(x), part, n_red, splits, keep, red);
+        kn_reduce_join<T><<<(int) n_out, kn_reduce_threads(splits), 0, s>>>(
+            part, static_cast<T *>(o), n_red, splits, mean);
+    } else {
         kn_reduce<T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
             static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+    }
     return cudaGetLastError();
 }
 
@@ -419,20 +461,20 @@ extern "C" int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, 
 
 extern "C" int tact__cuda_reduce(tact_dtype_t dtype, int mean, const void *x, void *out,
                                  int64_t n_out, int64_t n_red, tact_cuda_walk_t keep,
-                                 tact_cuda_walk_t red, void *stream)
+                                 tact_cuda_walk_t red, void *scratch, void *stream)
 {
     if (n_out <= 0)
         return cudaSuccess;
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
     case TACT_DTYPE_F32:
-        return kn_reduce_launch<float>(mean != 0, x, out, n_out, n_red, keep, red, s);
+        return kn_reduce_launch<float>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
     case TACT_DTYPE_F64:
-        return kn_reduce_launch<double>(mean != 0, x, out, n_out, n_red, keep, red, s);
+        return kn_reduce_launch<double>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
     case TACT_DTYPE_I32:
-        return kn_reduce_launch<int32_t>(mean != 0, x, out, n_out, n_red, keep, red, s);
+        return kn_reduce_launch<int32_t>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
     case TACT_DTYPE_I64:
-        return kn_reduce_launch<int64_t>(mean != 0, x, out, n_out, n_red, keep, red, s);
+        return kn_reduce_launch<int64_t>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
     default:
         return cudaErrorInvalidValue;
     }
