@@ -141,9 +141,22 @@ static void fake_region_free(int id, void *ptr)
     pthread_mutex_unlock(&fake_lock);
 }
 
+/* A copy in is done lazily, at the context's next call, as a GPU's DMA may still read the
+ * host block after copy_in returns: a caller that frees the block before sync() makes the
+ * later read a use after free, which the sanitizers and valgrind report. */
 typedef struct fake_ctx {
     int id;
+    void *pending_dst;            /* the backend's address; NULL: no copy pending */
+    const void *pending_src;
+    size_t pending_n;
 } fake_ctx_t;
+
+static void fake_flush(fake_ctx_t *c)
+{
+    if (c->pending_dst != NULL)
+        memcpy(c->pending_dst, c->pending_src, c->pending_n);
+    c->pending_dst = NULL;
+}
 
 static tact_code_t fake_open(int id, void **ctx, tact_status_t *st)
 {
@@ -158,6 +171,7 @@ static tact_code_t fake_open(int id, void **ctx, tact_status_t *st)
 
 static void fake_close(void *ctx)
 {
+    fake_flush(ctx);
     free(ctx);
     atomic_fetch_sub(&fake_gpu.open_contexts, 1);
 }
@@ -180,24 +194,34 @@ static tact_code_t fake_copy(void *dst, const void *src, size_t n, tact_status_t
 static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_t n,
                                 bool after_work, tact_status_t *st)
 {
-    const fake_ctx_t *c = ctx;
+    fake_ctx_t *c = ctx;
+    fake_flush(c);
     atomic_fetch_add(after_work ? &fake_gpu.copies_in_after_work : &fake_gpu.copies_in_free, 1);
     if (!after_work && fake_queued_overlaps(c->id, device, n))
         atomic_fetch_add(&fake_gpu.unordered_copies, 1);
-    return fake_copy(n ? fake_host(device) : NULL, host, n, st);
+    if (tact__failed(st) || n == 0)
+        return fake_copy(NULL, host, 0, st);
+    void *dst = fake_host(device);
+    if (dst == NULL || host == NULL)
+        return fake_copy(dst, host, n, st);  /* the error, now */
+    c->pending_dst = dst;
+    c->pending_src = host;
+    c->pending_n = n;
+    return TACT_CODE_OK;
 }
 
 static tact_code_t fake_copy_out(void *ctx, void *host, const void *device, size_t n,
                                  tact_status_t *st)
 {
-    TACT_UNUSED(ctx);
+    fake_flush(ctx);
     return fake_copy(host, n ? fake_host(device) : NULL, n, st);
 }
 
 static tact_code_t fake_copy_device(void *ctx, void *dst, const void *src, size_t n,
                                     tact_status_t *st)
 {
-    const fake_ctx_t *c = ctx;
+    fake_ctx_t *c = ctx;
+    fake_flush(c);
     fake_queue(c->id, dst, n);
     fake_queue(c->id, src, n);
     return fake_copy(n ? fake_host(dst) : NULL, n ? fake_host(src) : NULL, n, st);
@@ -230,7 +254,8 @@ static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor
     tact_tensor_t views[TACT_MAX_OUTPUTS + 1];
     const tact_tensor_t *args[TACT_MAX_OUTPUTS + 1];
     TACT_ASSERT(op->n_inputs <= TACT_MAX_OUTPUTS + 1);
-    const fake_ctx_t *c = ctx;
+    fake_ctx_t *c = ctx;
+    fake_flush(c);
     for (int i = 0; i < op->n_inputs; i++) {
         views[i] = fake_view(in[i]);
         args[i] = &views[i];
@@ -243,6 +268,7 @@ static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor
 
 static tact_code_t fake_sync(void *ctx, tact_status_t *st)
 {
+    fake_flush(ctx);
     fake_drain(((const fake_ctx_t *) ctx)->id);
     return tact__failed(st) ? st->code : TACT_CODE_OK;
 }

@@ -15,9 +15,9 @@
  * copy into a block freed since the GPU last drained first waits for an event recorded on the
  * compute stream (it must not overwrite a block that queued kernels still read; other copies
  * in overlap those kernels), copies out always do, and the compute stream waits for the
- * copy's completion event (later kernels read what it wrote). copy_in returns once `host` has been read
- * (pageable data sits in a staging buffer, a pinned source has been copied), since the caller
- * may free it then; copy_out returns when the bytes are in `host`. */
+ * copy's completion event (later kernels read what it wrote). copy_in from pinned memory
+ * returns at once (the caller keeps the source until sync), from pageable memory once its
+ * last chunk sits in a staging buffer; copy_out returns when the bytes are in `host`. */
 #include "devices/cuda/cuda_backend.h"
 #include "devices/cuda/cuda_kernels.h"
 #include "devices/cuda/walks.h"
@@ -474,9 +474,8 @@ static tact_code_t cuda_copy_in(void *ctx, void *device, const void *host, size_
     cuda_ctx_t *c = ctx;
     if (after_work && cuda_copy_after_compute(c, st) != TACT_CODE_OK)
         return st->code;  /* else the copy overlaps the kernels queued before it */
-    if (cuda_pinned(host)) {
+    if (cuda_pinned(host)) {  /* DMA from the caller's block, which lives until sync */
         CUDA_CALL(st, cudaMemcpyAsync, (device, host, n, cudaMemcpyHostToDevice, c->copy));
-        CUDA_CALL(st, cudaStreamSynchronize, (c->copy)); /* the caller may free host next */
     } else {
         /* Chunk i goes through stage[i % 2] once that buffer's previous transfer is done. */
         int b = 0;

@@ -374,6 +374,8 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
         dst = gpu_tensor(ctx, op, src->dtype, &shape, st);
         if (dst == NULL)
             return st->code;
+        /* src lives to the end of the run (plan.c keeps a slot read on another device than
+         * its producer's), past this segment's sync: the copy may read it until then. */
         if (gpu_copy_in(ctx, dst, src->data, st) != TACT_CODE_OK) {
             tact_tensor_destroy(&dst);
             return st->code;
