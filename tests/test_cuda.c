@@ -568,10 +568,17 @@ static void test_reduce(void **state)
 {
     (void) state;
     gt_gpu();
-    const tact_dtype_t dtypes[] = {F32, F64, I32};
+    const tact_dtype_t dtypes[] = {F32, F64, I32, I64};
     for (int mean = 0; mean < 2; mean++) {
-        for (size_t d = 0; d < 3; d++) {
+        for (size_t d = 0; d < 4; d++) {
             tact_dtype_t dt = dtypes[d];
+            /* split over blocks and joined (kn_reduce_splits), then a thread per output */
+            gt_reduce(mean, dt, SHP(2, 1, 300001), NULL, 0, false);
+            gt_reduce(mean, dt, SHP(2, 3, 100003), (int[]){1}, 1, false);
+            gt_reduce(mean, dt, SHP(1, 1 << 21), NULL, 0, false); /* 512 parts */
+            gt_reduce(mean, dt, SHP(2, 100000, 2), (int[]){0}, 1, false);
+            gt_reduce(mean, dt, SHP(2, 64, 8192), (int[]){0}, 1, false); /* a bias gradient */
+            gt_reduce(mean, dt, SHP(2, 100000, 4), (int[]){1}, 1, true);
             gt_reduce(mean, dt, SHP(1, 2049), NULL, 0, false);          /* every axis */
             gt_reduce(mean, dt, SHP(2, 3, 2049), (int[]){1}, 1, false); /* rows */
             gt_reduce(mean, dt, SHP(2, 2049, 3), (int[]){0}, 1, true);  /* columns */

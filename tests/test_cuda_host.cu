@@ -924,6 +924,7 @@ static void test_reduce_strategy(void **state)
     assert_true(kt_per_thread(100000, 4, 1));   /* 4 elements per output */
     assert_true(kt_per_thread(64, 8192, 0));    /* a bias gradient: columns of [64, 8192] */
     assert_false(kt_per_thread(8192, 64, 1));   /* rows of 64 adjacent elements */
+    assert_false(kt_per_thread(2048, 4096, 0)); /* a tall sum: 2048 elements per thread */
     assert_false(kt_per_thread(4096, 100, 0));  /* 100 outputs cannot fill a GPU */
     assert_false(kt_per_thread(1, 1 << 20, 1)); /* one long row */
 

@@ -50,15 +50,16 @@ static inline int kn_reduce_threads(int64_t n_red)
     return threads;
 }
 
-/* Outputs enough to fill a GPU with one thread each (an H100 holds 132 x 2048 threads). */
+/* An outer-axis sum runs a thread per output when it has outputs enough to keep a good share
+ * of the GPU busy and each thread few elements to add in sequence: a tall sum (many elements,
+ * few thousand outputs) is latency-bound that way and goes a block per output instead. */
 #define KN_REDUCE_PER_THREAD_MIN_OUTPUTS 4096
+#define KN_REDUCE_PER_THREAD_MAX_ELEMS   1024
 /* A split reduction aims at about this many blocks in its first pass (a few per SM), each
  * adding at least KN_REDUCE_SPLIT_MIN_CHUNK elements; its partial sums fit the backend's
  * scratch (TACT_CUDA_REDUCE_SCRATCH_BYTES). */
 #define KN_REDUCE_SPLIT_BLOCKS    512
 #define KN_REDUCE_SPLIT_MIN_CHUNK 4096
-static_assert(KN_REDUCE_SPLIT_BLOCKS * 8 <= TACT_CUDA_REDUCE_SCRATCH_BYTES,
-              "a split reduction's partial sums (8 bytes each) fit the scratch");
 
 /* How many parts each output of a block-per-output reduction is split into: 1 (no split)
  * unless the outputs are too few to give every SM a block and each has elements enough for
@@ -77,8 +78,8 @@ static inline int kn_reduce_splits(int64_t n_out, int64_t n_red)
  * the CPU does) rather than one block per output: when there are few elements per output (a
  * block would idle most of its threads), or when the reduced elements of an output lie far
  * apart while neighbouring outputs are adjacent (a sum over an outer axis, such as a bias's
- * gradient) and there are outputs enough, so that a warp reads consecutive addresses instead
- * of one element per 32-byte sector. */
+ * gradient) with outputs enough and elements few enough, so that a warp reads consecutive
+ * addresses instead of one element per 32-byte sector. */
 static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
                                         const tact_cuda_walk_t &red)
 {
@@ -86,7 +87,8 @@ static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact
         return true;
     bool outer = red.ndims > 0 && red.stride_a[red.ndims - 1] != 1 && keep.ndims > 0 &&
                  keep.stride_a[keep.ndims - 1] == 1;
-    return outer && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS;
+    return outer && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS &&
+           n_red <= KN_REDUCE_PER_THREAD_MAX_ELEMS;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -270,6 +270,8 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
                              void *scratch, cudaStream_t s)
 {
     typedef typename kn_acc<T>::type Acc;
+    static_assert(sizeof(Acc) * KN_REDUCE_SPLIT_BLOCKS <= TACT_CUDA_REDUCE_SCRATCH_BYTES,
+                  "a split reduction's partial sums fit the scratch");
     const int splits = kn_reduce_splits(n_out, n_red);
     if (kn_reduce_per_thread(n_out, n_red, keep, red)) {
         kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
