@@ -13,6 +13,7 @@ cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DTACT_WITH_CUDA=ON -DTACT_BU
 cmake --build build-gpu -j"$jobs" >/dev/null
 { nvidia-smi -L || echo "nvidia-smi: not available"; } | tee "$out/gpus.txt"
 TACT_REQUIRE_GPU=1 ./build-gpu/tests/test_cuda 2>&1 | tee "$out/test_cuda.txt"
+TACT_REQUIRE_GPU=1 ./build-gpu/tests/test_cuda_session 2>&1 | tee "$out/test_cuda_session.txt"
 ctest --test-dir build-gpu -L unit -j"$jobs" --output-on-failure 2>&1 | tail -n 4 \
   | tee "$out/ctest.txt"
 for b in run matmul copy; do

@@ -17,6 +17,8 @@
 
 #include <cuda_runtime_api.h> /* cudaHostAlloc: a pinned buffer for the direct copy path */
 
+#include "tests/helpers.h"
+
 #define F32  TACT_DTYPE_F32
 #define F64  TACT_DTYPE_F64
 #define I32  TACT_DTYPE_I32
@@ -732,15 +734,8 @@ static void test_unsupported(void **state)
 
 int main(void)
 {
-    if (BE->count() == 0) {
-        /* On a machine meant to have one, a missing GPU is a failure, not a skip. */
-        const char *required = getenv("TACT_REQUIRE_GPU");
-        if (required != NULL && strcmp(required, "1") == 0) {
-            fprintf(stderr, "test_cuda: TACT_REQUIRE_GPU=1 but no CUDA GPU is visible\n");
-            return 1;
-        }
-        printf("test_cuda: no CUDA GPU visible, skipping the GPU kernel tests\n");
-    }
+    if (tu_gpu_missing("test_cuda", BE->count()))
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backend_table),
         cmocka_unit_test(test_count_and_query),
