@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Plan building: pruning, slot numbering, lifetimes, fragments. Pure: it starts no threads and
- * touches no device, so it is tested without any. Ops are appended to graphs with increasing
+/* Plan building: pruning, slot numbering, lifetimes, fragments. Pure apart from the pins it
+ * passes to the placer: it starts no threads and touches no device, so it is tested without
+ * any. Ops are appended to graphs with increasing
  * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
  * topological order for free. */
 #include "runtime/plan.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The resource table: op id -> value, a growable array under one mutex. Reads and writes
+/* The resource table: op id -> value, a growable array under a table mutex. Reads and writes
  * only swap references, so that lock is held for a few instructions. An update (AssignAdd)
  * computes its new value between reading and storing, so it holds one of a few striped update
  * locks instead, by variable: updates of one variable, and Assigns to it, take turns, while
@@ -8,11 +8,9 @@
 
 #include "runtime/philox.h"
 
-#define RESOURCES_UPDATE_LOCKS 16
-
 struct tact_resources {
     pthread_mutex_t lock;
-    pthread_mutex_t update_locks[RESOURCES_UPDATE_LOCKS]; /* by op id modulo; before `lock` */
+    pthread_mutex_t update_locks[TACT_RESOURCES_UPDATE_LOCKS]; /* by op id modulo; before `lock` */
     tact_tensor_t **values;       /* by op id; NULL = uninitialised */
     int cap;
     uint64_t *positions;          /* by op id: random ops' stream positions */
@@ -24,25 +22,11 @@ struct tact_resources {
     int cap_readers;
 };
 
-/* The zero-filled array `arr` of *cap elements of `size` bytes, grown until index `id` fits. */
-static void *resources_grow(void *arr, int *cap, int id, size_t size)
-{
-    if (id < *cap)
-        return arr;
-    int n = *cap ? *cap : 16;
-    while (n <= id)
-        n *= 2;
-    arr = tact__realloc(arr, (size_t) n * size);
-    memset((char *) arr + (size_t) *cap * size, 0, (size_t) (n - *cap) * size);
-    *cap = n;
-    return arr;
-}
-
 tact_resources_t *tact__resources_new(void)
 {
     tact_resources_t *r = tact__malloc(sizeof *r);
     TACT_ASSERT(pthread_mutex_init(&r->lock, NULL) == 0);
-    for (int i = 0; i < RESOURCES_UPDATE_LOCKS; i++)
+    for (int i = 0; i < TACT_RESOURCES_UPDATE_LOCKS; i++)
         TACT_ASSERT(pthread_mutex_init(&r->update_locks[i], NULL) == 0);
     /* Unpredictable enough to tell sessions apart (TensorFlow draws from its process RNG). */
     static _Atomic uint64_t made;
@@ -67,7 +51,7 @@ void tact__resources_destroy(tact_resources_t **r_p)
     for (int i = 0; i < r->cap_readers; i++)
         tact__reader_destroy(&r->readers[i]);
     free(r->readers);
-    for (int i = 0; i < RESOURCES_UPDATE_LOCKS; i++)
+    for (int i = 0; i < TACT_RESOURCES_UPDATE_LOCKS; i++)
         pthread_mutex_destroy(&r->update_locks[i]);
     pthread_mutex_destroy(&r->lock);
     free(r);
@@ -88,7 +72,7 @@ tact_tensor_t *tact__resources_read(tact_resources_t *r, const tact_op_t *op)
 static tact_tensor_t *resources_swap(tact_resources_t *r, const tact_op_t *op,
                                      tact_tensor_t *value)
 {
-    r->values = resources_grow(r->values, &r->cap, op->id, sizeof *r->values);
+    r->values = tact__grow_zeroed(r->values, &r->cap, op->id, sizeof *r->values);
     tact_tensor_t *old = r->values[op->id];
     r->values[op->id] = value;
     return old;
@@ -96,7 +80,7 @@ static tact_tensor_t *resources_swap(tact_resources_t *r, const tact_op_t *op,
 
 static pthread_mutex_t *resources_update_lock(tact_resources_t *r, const tact_op_t *op)
 {
-    return &r->update_locks[(unsigned) op->id % RESOURCES_UPDATE_LOCKS];
+    return &r->update_locks[(unsigned) op->id % TACT_RESOURCES_UPDATE_LOCKS];
 }
 
 void tact__resources_write(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value)
@@ -135,7 +119,7 @@ uint64_t tact__resources_random_reserve(tact_resources_t *r, const tact_op_t *op
                                         uint64_t blocks)
 {
     pthread_mutex_lock(&r->lock);
-    r->positions = resources_grow(r->positions, &r->cap_positions, op->id, sizeof *r->positions);
+    r->positions = tact__grow_zeroed(r->positions, &r->cap_positions, op->id, sizeof *r->positions);
     uint64_t at = r->positions[op->id];
     r->positions[op->id] = at + blocks;  /* wraps after 2^64 blocks, as a counter would */
     pthread_mutex_unlock(&r->lock);
@@ -155,7 +139,7 @@ tact_queue_t *tact__resources_queue(tact_resources_t *r, const tact_op_t *op)
 {
     TACT_ASSERT(op->kind == TACT_OP_QUEUE);
     pthread_mutex_lock(&r->lock);
-    r->queues = resources_grow(r->queues, &r->cap_queues, op->id, sizeof *r->queues);
+    r->queues = tact__grow_zeroed(r->queues, &r->cap_queues, op->id, sizeof *r->queues);
     if (r->queues[op->id] == NULL) {
         const tact_op_attrs_t *at = &op->attrs;
         r->queues[op->id] = tact__queue_new(op->name, at->capacity, at->n_components,
@@ -180,7 +164,7 @@ void tact__resources_wake(tact_resources_t *r)
 tact_reader_t *tact__resources_reader(tact_resources_t *r, const tact_op_t *op)
 {
     pthread_mutex_lock(&r->lock);
-    r->readers = resources_grow(r->readers, &r->cap_readers, op->id, sizeof *r->readers);
+    r->readers = tact__grow_zeroed(r->readers, &r->cap_readers, op->id, sizeof *r->readers);
     if (r->readers[op->id] == NULL)
         r->readers[op->id] = tact__reader_new(op);
     tact_reader_t *reader = r->readers[op->id];
@@ -195,9 +179,6 @@ tact_code_t tact__resources_check_update(const tact_tensor_t *value, const tact_
     if (vs.ndims == us.ndims &&
         memcmp(vs.dims, us.dims, (size_t) vs.ndims * sizeof vs.dims[0]) == 0)
         return TACT_CODE_OK;
-    char a[160], b[160];
     return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                      "Cannot update variable with shape %s using a Tensor with shape %s, shapes "
-                      "must be equal.", tact__shape_str(&vs, a, sizeof a),
-                      tact__shape_str(&us, b, sizeof b));
+                      "Parameters and update must be the same size");
 }

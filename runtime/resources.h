@@ -41,8 +41,13 @@ void tact__resources_wake(tact_resources_t *r);
 tact_tensor_t *tact__resources_begin_update(tact_resources_t *r, const tact_op_t *op);
 void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_tensor_t *value);
 
-/* An update (AssignAdd, AssignSub) must have the value's shape: INVALID_ARGUMENT in
- * TensorFlow's words otherwise (a fed update can have any shape). */
+/* Updates take one of this many locks, by op id modulo: two variables whose ids differ modulo
+ * it never wait for each other's updates. */
+#define TACT_RESOURCES_UPDATE_LOCKS 16
+
+/* An update (AssignAdd, AssignSub) must have the value's shape: INVALID_ARGUMENT "Parameters
+ * and update must be the same size" otherwise, as TensorFlow's ref-variable updates say (a
+ * fed update can have any shape; the node follows in the caller's message). */
 tact_code_t tact__resources_check_update(const tact_tensor_t *value, const tact_tensor_t *update,
                                          tact_status_t *st);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The placer: explicit requests (with soft placement's relaxation), then the default device
- * for everything else, then generators beside their consumers. Not for cutting fragments or
+/* The placer: colocation groups kept where an earlier run placed their stateful ops, then
+ * explicit requests (with soft placement's relaxation), then the default device for
+ * everything else, then generators beside their consumers. Not for cutting fragments or
  * copies: plan.c does those from the placement. */
 #include "runtime/sched.h"
 #include "runtime/device_spec.h"
@@ -40,14 +41,7 @@ static int sched_pinned(const tact_sched_pins_t *pins, const tact_op_t *op)
 
 static void sched_pin(tact_sched_pins_t *pins, const tact_op_t *op, int d)
 {
-    if (op->id >= pins->n) {
-        int n = pins->n ? pins->n : 64;
-        while (n <= op->id)
-            n *= 2;
-        pins->device = tact__realloc(pins->device, (size_t) n * sizeof *pins->device);
-        memset(pins->device + pins->n, 0, (size_t) (n - pins->n) * sizeof *pins->device);
-        pins->n = n;
-    }
+    pins->device = tact__grow_zeroed(pins->device, &pins->n, op->id, sizeof *pins->device);
     pins->device[op->id] = d + 1;
 }
 
@@ -239,8 +233,9 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
     tact_code_t rc = TACT_CODE_OK;
     if (pins != NULL)  /* held throughout: two plans placing one variable agree */
         pthread_mutex_lock(&pins->lock);
-    /* 1 and 2: requests, then the default choice; a group's members follow its resource,
-     * which comes first (resources precede the ops on them). */
+    /* 0, 1 and 2: an earlier placement of the group's resource, requests, then the default
+     * choice; a group's members follow its resource, which comes first (resources precede
+     * the ops on them). */
     for (int i = 0; i < n && rc == TACT_CODE_OK; i++) {
         const tact_op_t *op = ops[i];
         out[i] = -1;
@@ -259,7 +254,8 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
             continue;
         }
         int pinned = sched_group_pinned(pins, ops, n, i, &g);
-        if (pinned >= 0 && pinned < n_devs) {
+        TACT_ASSERT(pinned < n_devs);  /* pins hold this session's device indices */
+        if (pinned >= 0) {
             out[i] = pinned;
             rc = sched_check_pinned(ops, n, i, &g, devs, pinned, st);
             continue;

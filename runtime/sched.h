@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Placement: which device runs each op of a plan. Pure: it reads ops and device descriptions
- * and starts nothing, so it is tested without any device running. */
+/* Placement: which device runs each op of a plan. Pure apart from the session's pins (where
+ * its stateful ops were first placed): it reads ops and device descriptions and starts
+ * nothing, so it is tested without any device running. */
 #ifndef TACT_RUNTIME_SCHED_H
 #define TACT_RUNTIME_SCHED_H
 

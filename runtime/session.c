@@ -502,7 +502,8 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
 
     tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
     if (plan == NULL) {
-        /* Built outside the lock: plans are pure, and a racing twin is simply dropped. */
+        /* Built outside the lock: plans are pure (the pins they record agree, under their own
+         * lock), and a racing twin is simply dropped. */
         tact_plan_t *fresh = tact__plan_build(sig, s->devices, s->n_devices,
                                               s->config.allow_soft_placement, &s->pins, st);
         if (fresh != NULL) {

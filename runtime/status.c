@@ -58,6 +58,19 @@ void *tact__realloc(void *p, size_t n)
     return q;
 }
 
+void *tact__grow_zeroed(void *arr, int *cap, int index, size_t size)
+{
+    if (index < *cap)
+        return arr;
+    int n = *cap ? *cap : 16;
+    while (n <= index)
+        n *= 2;
+    arr = tact__realloc(arr, (size_t) n * size);
+    memset((char *) arr + (size_t) *cap * size, 0, (size_t) (n - *cap) * size);
+    *cap = n;
+    return arr;
+}
+
 char *tact__strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The fake GPU backend (fake_gpu.h): regions are a memfd mapped twice, kernels are the CPU's. */
+/* The fake GPU backend (fake_gpu.h): regions are a memfd mapped twice, kernels are the CPU's,
+ * copies in happen lazily, and the work "queued" since each sync is recorded. */
 #include "tests/fake_gpu.h"
 #include "devices/cpu/kernels.h"
 

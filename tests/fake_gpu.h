@@ -3,7 +3,10 @@
  * memory options, errors) is tested on every machine. Its "device memory" is mapped twice:
  * the addresses the runtime sees are PROT_NONE, so host code that reads a value still in GPU
  * memory crashes the test instead of passing by luck; the backend works through a second,
- * writable mapping of the same pages. Kernels are the CPU's, run on that mapping.
+ * writable mapping of the same pages. Kernels are the CPU's, run on that mapping. As a real
+ * GPU may, it reads a copy's host source late (at the context's next call), and it records
+ * the memory that work "queued" since each sync touches, counting a copy told it need not
+ * wait that lands on such memory (unordered_copies: the GPU tests fail on any).
  *
  *     fake_gpu_install(2);                          // two GPUs of 4 GiB, 3.5 GiB free
  *     ... sessions with GPU:0 and GPU:1 ...

@@ -100,17 +100,17 @@ void tu_run_fails(tact_session_t *s, tact_output_t fetch, const tact_feed_t *fee
     assert_string_equal(st.msg, msg);
 }
 
-int tu_gpu_missing(const char *program, int n_gpus)
+bool tu_must_fail_without_gpu(const char *program, int n_gpus)
 {
     if (n_gpus > 0)
-        return 0;
+        return false;
     const char *required = getenv("TACT_REQUIRE_GPU");
     if (required != NULL && strcmp(required, "1") == 0) {
         fprintf(stderr, "%s: TACT_REQUIRE_GPU=1 but no CUDA GPU is visible\n", program);
-        return 1;
+        return true;
     }
     printf("%s: no CUDA GPU visible, skipping the tests that need one\n", program);
-    return 0;
+    return false;
 }
 
 bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const float *want)

@@ -36,10 +36,10 @@ void tu_run_op(tact_session_t *s, tact_op_t *op);
 void tu_run_fails(tact_session_t *s, tact_output_t fetch, const tact_feed_t *feeds, int n_feeds,
                   tact_code_t code, const char *msg);
 
-/* For programs whose tests need a GPU, before they run: with `n_gpus` 0, prints that the
- * program skips them and returns 0, or, under TACT_REQUIRE_GPU=1 (a machine meant to have a
- * GPU), says that none is visible and returns 1: the program then fails. */
-int tu_gpu_missing(const char *program, int n_gpus);
+/* For programs whose tests need a GPU, before they run: true when the program must fail, as
+ * none is visible (`n_gpus` 0) under TACT_REQUIRE_GPU=1 (a machine meant to have one); false
+ * otherwise, after saying, when none is visible, that the tests needing one skip. */
+bool tu_must_fail_without_gpu(const char *program, int n_gpus);
 
 /* True when `t` is float32 of shape dims[0..ndims) holding `want` within 1e-5 relative. */
 bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const float *want);

@@ -5,7 +5,7 @@
  * limit with the 90% back-off against a backend that refuses large regions, the OOM status and
  * message, the allocator staying usable after OOM, the stats, four threads allocating and
  * freeing at random with the invariants checked at the end, destroy handing every region back,
- * and the spec §4 limit formula.
+ * the free stamps, and the spec §4 limit formula.
  *
  * The fake backend is malloc underneath and counts and records every call. */
 #include "devices/bfc_allocator.h" /* first: the prelude sets _GNU_SOURCE */

@@ -3,8 +3,10 @@
  * op kind and dtype runs on GPU 0 through the backend's own calls (region_alloc, copy_in,
  * kernel, sync, copy_out) and must give what the CPU kernel (tact__cpu_kernel) gives on the
  * same inputs: floats within 1e-5 relative, everything else exactly. The ops are real ones,
- * built on a graph over placeholders of the inputs' shapes. Where no GPU is visible (no
- * driver, CUDA_VISIBLE_DEVICES="") only the tests of that path run; the others skip. */
+ * built on a graph over placeholders of the inputs' shapes. Copies, their order behind queued
+ * kernels, and two contexts sharing one GPU's ordering are checked too. Where no GPU is
+ * visible (no driver, CUDA_VISIBLE_DEVICES="") only the tests of that path run and the
+ * others skip, unless TACT_REQUIRE_GPU=1 makes the missing GPU a failure. */
 #include "devices/cpu/kernels.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 #include "devices/cuda/cuda_backend.h"
 
@@ -188,7 +190,8 @@ static void gt_compare(const tact_op_t *op, const tact_tensor_t *const *in, int 
     const tact_tensor_t *din[2] = {NULL, NULL};
     for (int i = 0; i < n_in; i++) {
         dev[i] = gt_region(in[i]->nbytes);
-        assert_int_equal(BE->copy_in(ctx, dev[i], in[i]->data, in[i]->nbytes, true, &st), TACT_CODE_OK);
+        assert_int_equal(BE->copy_in(ctx, dev[i], in[i]->data, in[i]->nbytes, true, &st),
+                         TACT_CODE_OK);
         dev_in[i] = gt_on_gpu(in[i], dev[i]);
         din[i] = &dev_in[i];
     }
@@ -734,7 +737,7 @@ static void test_unsupported(void **state)
 
 int main(void)
 {
-    if (tu_gpu_missing("test_cuda", BE->count()))
+    if (tu_must_fail_without_gpu("test_cuda", BE->count()))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backend_table),

@@ -71,7 +71,7 @@ static void mlp_free(mlp_t *m)
     tact_graph_destroy(&m->g);
 }
 
-/* The seed matmul and an MLP on GPU:0, its values those of a CPU-only session. */
+/* An MLP on GPU:0, its values those of a CPU-only session over the same graph. */
 static void test_values_match_the_cpu(void **state)
 {
     (void) state;
@@ -150,6 +150,7 @@ static void test_variable_updates_on_the_gpu(void **state)
         w[i] = (worker_t) { .s = s, .fetch = inc, .runs = 50 };
     run_workers(w, 4);
     tact_tensor_t *r = tu_run1(s, v, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
     const float *d = tact_tensor_data(r);
     for (int i = 0; i < 1000; i++)
         assert_true(d[i] == 200.0f);
@@ -220,7 +221,7 @@ static void test_oom_and_memory_stats(void **state)
 int main(void)
 {
     const tact_gpu_backend_t *b = tact__gpu_backend();
-    if (tu_gpu_missing("test_cuda_session", b != NULL ? b->count() : 0))
+    if (tu_must_fail_without_gpu("test_cuda_session", b != NULL ? b->count() : 0))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_match_the_cpu),

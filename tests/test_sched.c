@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Placement and cross-device runs on several CPU devices (device_count.cpu): device scopes,
  * generators beside their consumers, soft placement and its errors, the placement log and
- * report, values across 2 and 3 devices, and a failing fragment stopping the others.
+ * report, values across 2 and 3 devices, a failing fragment stopping the others, colocation
+ * groups, and stateful ops kept where a session first placed them.
  *
  * The simplest use:
  *     tact_config_t c = { .device_count.cpu = 2 };

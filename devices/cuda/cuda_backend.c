@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The CUDA backend of the GPU device: counting and describing GPUs, their memory, and per actor
- * a context of two streams, a cuBLAS handle and two pinned staging buffers; then copies and
- * kernels on those streams. The CUDA runtime is linked statically (cudart_static), so libtact
- * loads without any CUDA library installed; with no driver, count() is 0 and nothing else is
- * called. cuBLAS is opened at run time (cuda_blas_load). Every CUDA or cuBLAS failure becomes
- * a status naming the call: "CUDA: cudaMemcpyAsync: out of memory".
+/* The CUDA backend of the GPU device: counting and describing GPUs, their memory, and per actor a
+ * context of a cuBLAS handle, two pinned staging buffers and a reduction scratch over its GPU's two
+ * streams; then copies and kernels on those streams. The CUDA runtime is linked statically
+ * (cudart_static), so libtact loads without any CUDA library installed; with no driver, count() is
+ * 0 and nothing else is called. cuBLAS is opened at run time (cuda_blas_load). Every CUDA or cuBLAS
+ * failure becomes a status naming the call: "CUDA: cudaMemcpyAsync: out of memory".
  *
  * Streams. Kernels, cuBLAS and device-to-device copies go on the compute stream; copies
  * between host and device on the copy stream. A GPU has one pair of them for the whole
@@ -315,7 +315,8 @@ static void cuda_ctx_free(cuda_ctx_t *c)
         (void) cudaEventDestroy(c->compute_mark);
     if (c->copy_mark != NULL)
         (void) cudaEventDestroy(c->copy_mark);
-    (void) cudaGetLastError(); /* the streams are the process's: they stay */
+    /* The streams are the process's: they stay. */
+    (void) cudaGetLastError();
     free(c);
 }
 
@@ -370,27 +371,41 @@ static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
  * process that uses only another. -1 until a GPU is open. */
 static atomic_int cuda_pinned_gpu = -1;
 
-static void cuda_host_thread(void)
+/* On a thread tact never bound, switch to that GPU for a pinned-memory call; returns the
+ * device to switch back to afterwards (the thread's own choice, which a program using CUDA
+ * itself keeps), or -1 when nothing was switched. */
+static int cuda_host_enter(void)
 {
-    if (cuda_bound < 0)
-        (void) cudaSetDevice(atomic_load(&cuda_pinned_gpu));
+    int was = -1;
+    int gpu = atomic_load(&cuda_pinned_gpu);
+    if (cuda_bound >= 0 || cudaGetDevice(&was) != cudaSuccess || was == gpu)
+        return -1;
+    (void) cudaSetDevice(gpu);
+    return was;
+}
+
+static void cuda_host_leave(int was)
+{
+    if (was >= 0)
+        (void) cudaSetDevice(was);
+    (void) cudaGetLastError(); /* a later launch must not report these calls' failures */
 }
 
 static void *cuda_host_alloc(size_t n)
 {
     void *p = NULL;
-    cuda_host_thread();
+    int was = cuda_host_enter();
     if (cudaHostAlloc(&p, n, cudaHostAllocPortable) != cudaSuccess)
         p = NULL;
-    (void) cudaGetLastError();
+    cuda_host_leave(was);
     return p;
 }
 
 static void cuda_host_free(void *p)
 {
-    cuda_host_thread();
+    int was = cuda_host_enter();
     (void) cudaFreeHost(p);
-    (void) cudaGetLastError();
+    cuda_host_leave(was);
 }
 
 static const tact_host_pinned_t cuda_host_pinned = { cuda_host_alloc, cuda_host_free };

@@ -65,6 +65,9 @@ int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const void *x, vo
 int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t rows, int64_t cols,
                        void *stream);
 
+/* Bytes of the scratch tact__cuda_reduce joins a split reduction's parts through. */
+#define TACT_CUDA_REDUCE_SCRATCH_BYTES 4096
+
 /* Sum (or mean) of n_red elements for each of n_out outputs (float32, float64, int32, int64):
  * output i reads x at offset keep(i) + red(r) for r in [0, n_red), where keep walks the kept
  * axes (dims and stride_a) and red the reduced ones. A thread per output, a block per output,
@@ -72,8 +75,6 @@ int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t row
  * joins the parts through `scratch` (TACT_CUDA_REDUCE_SCRATCH_BYTES of device memory, used in
  * stream order; NULL: no split). A float mean of nothing is NaN, an integer one 0; an
  * integer mean truncates. */
-#define TACT_CUDA_REDUCE_SCRATCH_BYTES 4096
-
 int tact__cuda_reduce(tact_dtype_t dtype, int mean, const void *x, void *out, int64_t n_out,
                       int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red, void *scratch,
                       void *stream);

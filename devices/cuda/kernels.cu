@@ -234,9 +234,9 @@ __global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int
 /* Split reductions, first pass: block b adds part b % splits of output b / splits into
  * part[b]. */
 template <typename T>
-__global__ void kn_reduce_parts(const T *__restrict__ x, typename kn_acc<T>::type *__restrict__ part,
-                                int64_t n_red, int splits, tact_cuda_walk_t keep,
-                                tact_cuda_walk_t red)
+__global__ void kn_reduce_parts(const T *__restrict__ x,
+                                typename kn_acc<T>::type *__restrict__ part, int64_t n_red,
+                                int splits, tact_cuda_walk_t keep, tact_cuda_walk_t red)
 {
     typedef typename kn_acc<T>::type Acc;
     __shared__ Acc sh[33];

@@ -43,8 +43,9 @@ typedef struct tact_gpu_backend {
     void *(*region_alloc)(int id, size_t bytes);
     void (*region_free)(int id, void *ptr);
 
-    /* The per-actor state of GPU `id` (streams, BLAS handle, staging buffers). open() runs
-     * on the actor thread that will use it; close() on that thread too. */
+    /* The per-actor state of GPU `id` (BLAS handle, staging buffers; the GPU's streams are
+     * shared by every context, see sync()). open() runs on the actor thread that will use
+     * it; close() on that thread too. */
     tact_code_t (*open)(int id, void **ctx, tact_status_t *st);
     void (*close)(void *ctx);
     /* Make the calling thread use GPU `id` (cudaSetDevice). */
@@ -55,12 +56,13 @@ typedef struct tact_gpu_backend {
     bool (*supports)(const tact_op_t *op);
 
     /* Copy n bytes from host memory into device memory (host -> GPU) and back (GPU -> host).
-     * copy_in may go on reading `host` until the next sync() on ctx returns (the caller
-     * keeps it alive and unchanged until then), ordered before later work on the GPU; copy_out
-     * returns when the bytes are in `host`. n may be 0. A large host block may be pinned (tact__host_alloc_use_pinned):
-     * copy it by DMA directly. `after_work`: work queued earlier on this GPU may still use
-     * `device` (the block was freed since the GPU last drained), so the copy must wait for
-     * it; false lets the copy overlap that work. copy_out always follows earlier work. */
+     * copy_in may go on reading `host` until the next sync() on ctx returns (the caller keeps it
+     * alive and unchanged until then), ordered before later work on the GPU; copy_out returns when
+     * the bytes are in `host`. n may be 0. A large host block may be pinned
+     * (tact__host_alloc_use_pinned): copy it by DMA directly. `after_work`: work queued earlier on
+     * this GPU may still use `device` (the block was freed since the GPU last drained), so the copy
+     * must wait for it; false lets the copy overlap that work. copy_out always follows earlier
+     * work. */
     tact_code_t (*copy_in)(void *ctx, void *device, const void *host, size_t n,
                            bool after_work, tact_status_t *st);
     tact_code_t (*copy_out)(void *ctx, void *host, const void *device, size_t n,

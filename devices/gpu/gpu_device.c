@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The GPU device: what every GPU backend shares. Per process (spec §4): one allocator per GPU,
- * sized and set to grow by the first session that opens it, never given back; the mapping of
- * tact ids to visible ids. Per session: one actor thread per GPU owning the backend's context
- * (streams, BLAS handle), which runs the GPU's fragment: copies in and out of device memory,
- * the device's own Const/Identity/Reshape, and the backend's kernels. Not for the hardware
- * calls (the backend's) nor placement (the scheduler's, from supports()). */
+ * sized and set to grow by the first session that opens it, never given back, with the free
+ * stamp up to which the GPU has drained; the mapping of tact ids to visible ids. Per session:
+ * one actor thread per GPU owning the backend's context (BLAS handle, staging), which runs
+ * the GPU's fragment: copies in and out of device memory, the device's own Const, Identity,
+ * Reshape, Variable, Assign, AssignAdd and AssignSub, and the backend's kernels. Not for the
+ * hardware calls (the backend's) nor placement (the scheduler's, from supports()). */
 #include "devices/gpu/gpu_device.h"
 #include "devices/bfc_allocator.h"
 #include "devices/visible_devices.h"
@@ -374,8 +375,9 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
         dst = gpu_tensor(ctx, op, src->dtype, &shape, st);
         if (dst == NULL)
             return st->code;
-        /* src lives to the end of the run (plan.c keeps a slot read on another device than
-         * its producer's), past this segment's sync: the copy may read it until then. */
+        /* src lives to the end of the run, past this segment's sync, so the copy may read it
+         * until then: a feed is the caller's until the run returns, and plan.c keeps a slot
+         * read on another device than its producer's. */
         if (gpu_copy_in(ctx, dst, src->data, st) != TACT_CODE_OK) {
             tact_tensor_destroy(&dst);
             return st->code;
@@ -397,14 +399,7 @@ static tact_code_t gpu_const_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_
                                   tact_status_t *st)
 {
     const tact_op_t *op = node->op;
-    if (op->id >= ctx->n_consts) {
-        int n = ctx->n_consts ? ctx->n_consts : 16;
-        while (n <= op->id)
-            n *= 2;
-        ctx->consts = tact__realloc(ctx->consts, (size_t) n * sizeof *ctx->consts);
-        memset(ctx->consts + ctx->n_consts, 0, (size_t) (n - ctx->n_consts) * sizeof *ctx->consts);
-        ctx->n_consts = n;
-    }
+    ctx->consts = tact__grow_zeroed(ctx->consts, &ctx->n_consts, op->id, sizeof *ctx->consts);
     if (ctx->consts[op->id] == NULL) {
         const tact_tensor_t *value = op->attrs.value;
         tact_shape_t shape = tact__tensor_shape(value);
@@ -496,8 +491,8 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
         if (in[i] == NULL) {
-            /* Only a variable of this GPU without a value yet (a copy in reports any other
-             * missing value); Assign does not read it. */
+            /* Only a variable without a value yet, here or copied in (a copy in reports any
+             * other missing value); Assign does not read it. */
             const tact_op_t *var = op->inputs[i].op;
             TACT_ASSERT(var->kind == TACT_OP_VARIABLE);
             if (op->kind == TACT_OP_ASSIGN && i == 0)
