@@ -514,8 +514,10 @@ static void test_softmax(void **state)
 {
     (void) state;
     gt_gpu();
-    const tact_shape_t shapes[] = {SHP(1, 5), SHP(2, 3, 17), SHP(2, 2, 1025), SHP(3, 2, 3, 300),
-                                   SHP(2, 700, 1)};
+    /* short rows go a warp per row (many of them: SHP(2, 100001, 10)), long ones a block */
+    const tact_shape_t shapes[] = {SHP(1, 5),      SHP(2, 3, 17),         SHP(2, 2, 1025),
+                                   SHP(3, 2, 3, 300), SHP(2, 700, 1), SHP(2, 100001, 10),
+                                   SHP(2, 9, 256),   SHP(2, 9, 257)};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         gt_unary(tact_softmax, F32, shapes[s]);
         gt_unary(tact_softmax, F64, shapes[s]);

@@ -322,6 +322,22 @@ static void test_launch_sizes(void **state)
     assert_int_equal(kn_t2d_tiles(1, 1), 1);
     assert_int_equal(kn_t2d_tiles(33, 32), 2);
     assert_int_equal(kn_t2d_tiles(64, 65), 6);
+
+    /* Softmax: a warp per row up to KN_SOFTMAX_WARP_COLS columns, a block per row beyond; a
+     * grid-stride loop of warps reaches every row once. */
+    assert_true(kn_softmax_per_warp(1) && kn_softmax_per_warp(KN_SOFTMAX_WARP_COLS));
+    assert_false(kn_softmax_per_warp(KN_SOFTMAX_WARP_COLS + 1));
+    const int64_t row_counts[] = {1, 7, 8, 9, 100001};
+    for (size_t k = 0; k < sizeof row_counts / sizeof row_counts[0]; k++) {
+        const int64_t rows = row_counts[k], per_block = KN_THREADS / 32;
+        const int g = kn_blocks(rows, (int) per_block);
+        kt_hits_t h = kt_hits_new(rows);
+        for (int64_t b = 0; b < g; b++)
+            for (int64_t w = 0; w < per_block; w++)
+                for (int64_t r = b * per_block + w; r < rows; r += (int64_t) g * per_block)
+                    h.n[r]++;
+        kt_hits_done(&h, "softmax rows");
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -623,23 +639,28 @@ static void test_unary(void **state)
 
 /* Each row as the kernel's block of `threads` does it: every thread's max, the block's max,
  * every thread's exponentials and their sum, the block's sum, every thread's scaling. With
- * threads 1, one thread does all of it and no block reduction is modelled. */
+ * threads 1, one thread does all of it and no block reduction is modelled; with `warp`, the
+ * 32 threads are kn_softmax_warp's warp, reduced by shuffles alone. */
 template <typename T>
 static void kt_softmax_run(const tact_tensor_t *x, tact_tensor_t *o, int64_t rows, int64_t cols,
-                           int threads)
+                           int threads, bool warp)
 {
     T part[KN_THREADS];
     double sums[KN_THREADS];
-    assert_true(threads >= 1 && threads <= KN_THREADS);
+    assert_true(threads >= 1 && threads <= KN_THREADS && (!warp || threads == 32));
     for (int64_t r = 0; r < rows; r++) {
         const T *xr = (const T *) x->data + r * cols;
         T *orow = (T *) o->data + r * cols;
         for (int t = 0; t < threads; t++)
             part[t] = kn_softmax_max(xr, cols, t, threads);
-        const T m = threads == 1 ? part[0] : kt_block_fold(part, threads, (T) -INFINITY, kn_max_fn());
+        const T m = threads == 1 ? part[0]
+                    : warp       ? kt_warp_fold(part, kn_max_fn())
+                                 : kt_block_fold(part, threads, (T) -INFINITY, kn_max_fn());
         for (int t = 0; t < threads; t++)
             sums[t] = kn_softmax_exp(xr, orow, cols, m, t, threads);
-        const double sum = threads == 1 ? sums[0] : kt_block_fold(sums, threads, 0.0, kn_add_fn());
+        const double sum = threads == 1 ? sums[0]
+                           : warp       ? kt_warp_fold(sums, kn_add_fn())
+                                        : kt_block_fold(sums, threads, 0.0, kn_add_fn());
         const T inv = kn_softmax_inv<T>(sum);
         for (int t = 0; t < threads; t++)
             kn_softmax_scale(orow, cols, inv, t, threads);
@@ -678,13 +699,13 @@ static void kt_softmax_case(tact_dtype_t dt, int ndims, const int64_t *dims, dou
     tact_tensor_t *want = kt_cpu(op, in);
     char what[160];
     kt_what(what, sizeof what, op, x, NULL);
-    const int threads[] = {KN_THREADS, 1};
-    for (int k = 0; k < 2; k++) {
+    const int threads[] = {KN_THREADS, 1, 32}; /* a block, one thread, a warp */
+    for (int k = 0; k < 3; k++) {
         tact_tensor_t *got = kt_out(op);
         if (dt == F32)
-            kt_softmax_run<float>(x, got, rows, cols, threads[k]);
+            kt_softmax_run<float>(x, got, rows, cols, threads[k], k == 2);
         else
-            kt_softmax_run<double>(x, got, rows, cols, threads[k]);
+            kt_softmax_run<double>(x, got, rows, cols, threads[k], k == 2);
         kt_check(want, got, what);
         tact_tensor_destroy(&got);
     }

@@ -50,6 +50,15 @@ static inline int kn_reduce_threads(int64_t n_red)
     return threads;
 }
 
+/* Softmax rows of at most this many columns go a warp per row (KN_THREADS / 32 rows per
+ * block), longer ones a block per row: a block of 256 threads would idle on a short row. */
+#define KN_SOFTMAX_WARP_COLS 256
+
+static inline bool kn_softmax_per_warp(int64_t cols)
+{
+    return cols <= KN_SOFTMAX_WARP_COLS;
+}
+
 /* An outer-axis sum runs a thread per output when it has outputs enough to keep a good share
  * of the GPU busy and each thread few elements to add in sequence: a tall sum (many elements,
  * few thousand outputs) is latency-bound that way and goes a block per output instead. */

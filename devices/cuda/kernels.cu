@@ -193,11 +193,36 @@ __global__ void kn_softmax(const T *__restrict__ x, T *__restrict__ o, int64_t r
     }
 }
 
+/* Short rows (kn_softmax_per_warp): a warp per row, the same steps with warp reductions, whose
+ * results lane 0 hands to the others. Every lane of a warp has the same row, so the loop and
+ * the full-warp shuffles stay uniform. */
+template <typename T>
+__global__ void kn_softmax_warp(const T *__restrict__ x, T *__restrict__ o, int64_t rows,
+                                int64_t cols)
+{
+    const int lane = threadIdx.x & 31;
+    const int64_t per_block = blockDim.x >> 5;
+    const int64_t step = (int64_t) gridDim.x * per_block;
+    for (int64_t r = blockIdx.x * per_block + (threadIdx.x >> 5); r < rows; r += step) {
+        const T *xr = x + r * cols;
+        T *orow = o + r * cols;
+        T m = kn_warp_reduce(kn_softmax_max(xr, cols, lane, 32), kn_max_fn());
+        m = __shfl_sync(0xffffffffu, m, 0);
+        double sum = kn_warp_reduce(kn_softmax_exp(xr, orow, cols, m, lane, 32), kn_add_fn());
+        sum = __shfl_sync(0xffffffffu, sum, 0);
+        kn_softmax_scale(orow, cols, kn_softmax_inv<T>(sum), lane, 32);
+    }
+}
+
 template <typename T>
 cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols, cudaStream_t s)
 {
-    kn_softmax<T><<<kn_grid(rows), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
-                                                         static_cast<T *>(o), rows, cols);
+    if (kn_softmax_per_warp(cols))
+        kn_softmax_warp<T><<<kn_blocks(rows, KN_THREADS / 32), KN_THREADS, 0, s>>>(
+            static_cast<const T *>(x), static_cast<T *>(o), rows, cols);
+    else
+        kn_softmax<T><<<kn_grid(rows), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
+                                                             static_cast<T *>(o), rows, cols);
     return cudaGetLastError();
 }
 
