@@ -280,18 +280,19 @@ template <typename T, typename F> static T kt_block_fold(const T *v, int threads
 /* Launch sizes                                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
-/* A grid-stride loop of kn_blocks(n) blocks of KN_THREADS reaches every index once. */
-static void kt_grid_stride(int64_t n)
+/* A grid-stride loop of kn_blocks(n, per_block) blocks, each taking `per_block` units (threads,
+ * or the warps of a warp-per-row kernel), reaches every index once. */
+static void kt_grid_stride(int64_t n, int per_block, const char *what)
 {
-    const int g = kn_blocks(n, KN_THREADS);
+    const int g = kn_blocks(n, per_block);
     assert_true(g >= 1 && g <= KN_MAX_BLOCKS);
-    assert_true((int64_t) g * KN_THREADS >= n || g == KN_MAX_BLOCKS);
+    assert_true((int64_t) g * per_block >= n || g == KN_MAX_BLOCKS);
     kt_hits_t h = kt_hits_new(n);
     for (int64_t b = 0; b < g; b++)
-        for (int64_t t = 0; t < KN_THREADS; t++)
-            for (int64_t i = b * KN_THREADS + t; i < n; i += (int64_t) KN_THREADS * g)
+        for (int64_t t = 0; t < per_block; t++)
+            for (int64_t i = b * per_block + t; i < n; i += (int64_t) per_block * g)
                 h.n[i]++;
-    kt_hits_done(&h, "grid-stride loop");
+    kt_hits_done(&h, what);
 }
 
 static void test_launch_sizes(void **state)
@@ -300,7 +301,7 @@ static void test_launch_sizes(void **state)
     const int64_t ns[] = {1, 255, 256, 257, 1000, 65535, (int64_t) KN_MAX_BLOCKS * KN_THREADS,
                           (int64_t) KN_MAX_BLOCKS * KN_THREADS + 4097};
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++)
-        kt_grid_stride(ns[k]);
+        kt_grid_stride(ns[k], KN_THREADS, "grid-stride loop");
     assert_int_equal(kn_blocks((int64_t) 1 << 40, KN_THREADS), KN_MAX_BLOCKS);
 
     /* One block per unit (rows, outputs, tiles), looped over past KN_MAX_BLOCKS. */
@@ -327,17 +328,9 @@ static void test_launch_sizes(void **state)
      * grid-stride loop of warps reaches every row once. */
     assert_true(kn_softmax_per_warp(1) && kn_softmax_per_warp(KN_SOFTMAX_WARP_COLS));
     assert_false(kn_softmax_per_warp(KN_SOFTMAX_WARP_COLS + 1));
-    const int64_t row_counts[] = {1, 7, 8, 9, 100001};
-    for (size_t k = 0; k < sizeof row_counts / sizeof row_counts[0]; k++) {
-        const int64_t rows = row_counts[k], per_block = KN_THREADS / 32;
-        const int g = kn_blocks(rows, (int) per_block);
-        kt_hits_t h = kt_hits_new(rows);
-        for (int64_t b = 0; b < g; b++)
-            for (int64_t w = 0; w < per_block; w++)
-                for (int64_t r = b * per_block + w; r < rows; r += (int64_t) g * per_block)
-                    h.n[r]++;
-        kt_hits_done(&h, "softmax rows");
-    }
+    const int64_t row_counts[] = {1, 7, 8, 9, 100001, (int64_t) KN_MAX_BLOCKS * 8 + 13};
+    for (size_t k = 0; k < sizeof row_counts / sizeof row_counts[0]; k++)
+        kt_grid_stride(row_counts[k], KN_THREADS / 32, "softmax rows");
 }
 
 /* ------------------------------------------------------------------------------------------ */
