@@ -450,14 +450,8 @@ static tact_code_t gpu_assign(gpu_ctx_t *ctx, const tact_node_t *node,
             tact_op_t as_kind = *op;  /* the backend's Add or Sub kernel */
             as_kind.kind = op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB;
             const tact_tensor_t *args[2] = { old, in[1] };
-            tact_shape_t shape = tact__tensor_shape(old), delta = tact__tensor_shape(in[1]);
-            tact_dtype_t dtype;
-            tact_shape_t out_shape;
-            if (tact__op_infer(as_kind.kind, &as_kind.attrs, op->name, 2,
-                               (tact_dtype_t[]) { old->dtype, in[1]->dtype },
-                               (tact_shape_t[]) { shape, delta }, TACT_INFER_RUN, &dtype,
-                               &out_shape, st) == TACT_CODE_OK)
-                value = gpu_tensor(ctx, op, dtype, &out_shape, st);
+            tact_shape_t shape = tact__tensor_shape(old);  /* the update's too, checked above */
+            value = gpu_tensor(ctx, op, old->dtype, &shape, st);
             if (value != NULL &&
                 ctx->backend->kernel(ctx->bctx, &as_kind, args, value, st) != TACT_CODE_OK)
                 tact_tensor_destroy(&value);
