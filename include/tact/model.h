@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Models made by TensorFlow: GraphDef import and export (tf.import_graph_def,
+ * tf.io.write_graph), V2 checkpoints (tf.train.Saver) and TF1 SavedModels
+ * (TF_LoadSessionFromSavedModel).
+ *
+ * Names in an imported GraphDef are kept as they are (prefix NULL or "") or put under
+ * "prefix/"; look them up with tact_graph_op / tact_graph_output("name:0"). The file functions
+ * tell the binary format from the text format by the content.
+ *
+ *     tact_graph_t *g = tact_graph_new();
+ *     tact_graph_import_file(g, "frozen.pb", NULL, &st);
+ *     tact_output_t x = tact_graph_output(g, "input:0", &st);
+ *     tact_output_t y = tact_graph_output(g, "softmax:0", &st);
+ */
+#ifndef TACT_MODEL_H
+#define TACT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <tact/config.h>
+#include <tact/export.h>
+#include <tact/graph.h>
+#include <tact/session.h>
+#include <tact/status.h>
+
+TACT_BEGIN_DECLS
+
+/* input_map: a tensor of the GraphDef being imported ("x:0") replaced by an output already in
+ * the destination graph. */
+typedef struct tact_input_mapping {
+    const char *name;
+    tact_output_t value;
+} tact_input_mapping_t;
+
+/* import_graph_def's options; the zero value is the default. */
+typedef struct tact_import_options {
+    const char *prefix;                    /* NULL or "": the names as they are */
+    const tact_input_mapping_t *input_map;
+    int n_input_map;
+    const char *default_device;            /* NULL: none */
+} tact_import_options_t;
+
+/* Import a serialized GraphDef (binary). g NULL = the default graph; opts NULL = defaults.
+ * All or nothing: on error the graph is unchanged. */
+TACT_API tact_code_t tact_graph_import(tact_graph_t *g, const void *data, size_t len,
+                                       const tact_import_options_t *opts, tact_status_t *st);
+/* The same from a file, binary or text format. A missing file is NOT_FOUND. */
+TACT_API tact_code_t tact_graph_import_file(tact_graph_t *g, const char *path,
+                                            const tact_import_options_t *opts,
+                                            tact_status_t *st);
+/* The graph as a binary GraphDef that TensorFlow's import_graph_def accepts; *data from
+ * malloc, the caller frees it. */
+TACT_API tact_code_t tact_graph_export(tact_graph_t *g, void **data, size_t *len,
+                                       tact_status_t *st);
+TACT_API tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, bool as_text,
+                                            tact_status_t *st);
+
+/* tf.train.Saver in TensorFlow's V2 checkpoint format (prefix.index, prefix.data-*): every
+ * variable of the session's graph, by name. Checkpoints written by TensorFlow restore here and
+ * the other way round. */
+TACT_API tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix,
+                                          tact_status_t *st);
+TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *prefix,
+                                             tact_status_t *st);
+
+/* TF_LoadSessionFromSavedModel: import the MetaGraphDef whose tags match into `graph` (empty,
+ * or NULL for a new one owned by the session), make a session, restore its variables. */
+TACT_API tact_session_t *tact_saved_model_load(const char *export_dir, const char *const *tags,
+                                               int n_tags, tact_graph_t *graph,
+                                               const tact_config_t *config, tact_status_t *st);
+/* The tensor a signature (NULL key: "serving_default") maps `name` to, among its inputs or
+ * outputs. NOT_FOUND naming the key or the name when there is none. */
+TACT_API tact_output_t tact_saved_model_signature(tact_session_t *s, const char *signature_key,
+                                                  const char *name, bool input,
+                                                  tact_status_t *st);
+
+TACT_END_DECLS
+
+#endif
