@@ -54,6 +54,8 @@ typedef struct tact_step {
     tact_stop_t stop;             /* deadline, cancellation, the session's close */
     _Atomic uint32_t *done;       /* by node index, for plans over several devices, else NULL */
     atomic_bool failed;           /* a fragment failed: the others stop waiting */
+    struct tact_host_limit *host_limit; /* the session's host memory limit, or NULL: charge
+                                         * every host tensor made from data to it */
 } tact_step_t;
 
 /* Wait until every node `node` waits for has finished (another device's fragment runs it).

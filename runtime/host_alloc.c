@@ -9,6 +9,8 @@
  * block is always given back to its own source. */
 #include "runtime/host_alloc.h"
 
+#include <sys/sysinfo.h>
+
 #define HOST_CACHE_MIN   (1u << 20)          /* below this, glibc's heap does well */
 #define HOST_CACHE_BYTES ((size_t) 256 << 20) /* most memory kept for reuse */
 #define HOST_CACHE_SLOTS 16
@@ -53,9 +55,32 @@ bool tact__host_is_pinned(const void *p, size_t n)
     return p != NULL && n >= HOST_CACHE_MIN && host_header_of(p)->pinned;
 }
 
-/* A new large block: pinned while the pinned allocator has room, else the C allocator's. */
+/* From the C allocator, 64-byte aligned; NULL when it refuses. */
+static void *host_aligned(size_t n)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 64, n ? n : 1) == 0 ? p : NULL;
+}
+
+/* Whether n bytes could ever be had: no more than the machine's memory and swap together,
+ * which is also what Linux's default overcommit lets one request have. Asked before the
+ * allocator, so that a request sized by data (4 TiB from a broadcast) is refused without
+ * touching it: sanitizer allocators abort on such sizes instead of returning NULL. */
+static bool host_fits_machine(size_t n)
+{
+    struct sysinfo si;
+    if (sysinfo(&si) != 0)
+        return true;  /* no figures: let the allocator decide */
+    unsigned long long total = ((unsigned long long) si.totalram + si.totalswap) * si.mem_unit;
+    return n <= total;
+}
+
+/* A new large block: pinned while the pinned allocator has room, else the C allocator's.
+ * NULL when neither can give it. */
 static void *host_new_large(size_t n)
 {
+    if (n > SIZE_MAX - HOST_HEADER || !host_fits_machine(n))
+        return NULL;
     char *raw = NULL;
     bool pinned = false;
     pthread_mutex_lock(&host_lock);
@@ -68,7 +93,9 @@ static void *host_new_large(size_t n)
     }
     pthread_mutex_unlock(&host_lock);
     if (raw == NULL)
-        raw = tact__aligned_alloc(n + HOST_HEADER);
+        raw = host_aligned(n + HOST_HEADER);
+    if (raw == NULL)
+        return NULL;
     TACT_ASSERT(((uintptr_t) raw & 63) == 0);  /* cudaHostAlloc gives page-aligned memory */
     *(host_header_t *) raw = (host_header_t) { HOST_MAGIC, pinned };
     return raw + HOST_HEADER;
@@ -89,8 +116,15 @@ static void host_release_large_locked(void *p, size_t n)
 
 void *tact__host_alloc(size_t n)
 {
+    void *p = tact__host_try_alloc(n);
+    TACT_ASSERT(p != NULL);
+    return p;
+}
+
+void *tact__host_try_alloc(size_t n)
+{
     if (n < HOST_CACHE_MIN)
-        return tact__aligned_alloc(n);
+        return host_aligned(n);
     pthread_mutex_lock(&host_lock);
     for (int i = 0; i < HOST_CACHE_SLOTS; i++) {
         /* The same size only: repeated steps ask for the same sizes again. */

@@ -9,8 +9,14 @@
 
 #include "runtime/prelude.h"
 
-/* n bytes, 64-byte aligned, not zeroed. Aborts on host OOM. Thread-safe. */
+/* n bytes, 64-byte aligned, not zeroed. Aborts on host OOM: for tact's own bookkeeping only;
+ * sizes that come from data go through tact__host_try_alloc (tensors through
+ * tact__tensor_try_alloc). Thread-safe. */
 void *tact__host_alloc(size_t n);
+/* As tact__host_alloc, but NULL when the memory is refused. A request larger than the
+ * machine's memory and swap together is refused without asking the C allocator. Free with
+ * tact__host_free. Thread-safe. */
+void *tact__host_try_alloc(size_t n);
 /* Release a block of n bytes from tact__host_alloc (n as allocated). Thread-safe. */
 void tact__host_free(void *p, size_t n);
 

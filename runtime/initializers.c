@@ -337,7 +337,11 @@ static tact_output_t init_constant(tact_graph_t *g, tact_dtype_t dtype, const ta
                          "Const: shape %s has too many elements",
                          tact__shape_str(shape, text, sizeof text));
     }
-    tact_tensor_t *t = tact__tensor_alloc(dtype, shape->dims, shape->ndims);
+    tact_tensor_t *t = tact__tensor_try_alloc(dtype, shape->dims, shape->ndims, NULL, NULL, &err);
+    if (t == NULL) {
+        tact__graph_record_error(g, &err, st);
+        return init_out(NULL);
+    }
     for (int64_t i = 0; i < n; i++)
         memcpy((char *) t->data + (size_t) i * esz, bytes, esz);
     tact_output_t out = tact_constant(g, t, name, st);

@@ -56,7 +56,13 @@ tact_output_t tact_constant(tact_graph_t *g, const tact_tensor_t *value, const c
         return ops_out(NULL);
     }
     TACT_ASSERT(value->tag == TACT_TAG_TENSOR);
-    tact_op_attrs_t attrs = { .value = tact_tensor_clone(value) };
+    /* The graph's own copy: sized by the caller's data, so refused memory is a status. */
+    tact_status_t err = TACT_STATUS_INIT;
+    tact_op_attrs_t attrs = { .value = tact__tensor_try_clone(value, NULL, NULL, &err) };
+    if (attrs.value == NULL) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
     tact_op_t *op = tact__graph_add_op(g, TACT_OP_CONST, name, NULL, 0, NULL, 0, &attrs, st);
     if (op == NULL)
         tact_tensor_destroy(&attrs.value);

@@ -147,8 +147,16 @@ static void queue_push(tact_queue_t *q, tact_tensor_t *const *element)
     q->len++;
 }
 
+/* Free element[0..n). */
+static void queue_free_element(tact_tensor_t **element, int n)
+{
+    for (int c = 0; c < n; c++)
+        tact_tensor_destroy(&element[c]);
+}
+
 tact_code_t tact__queue_enqueue(tact_queue_t *q, const tact_tensor_t *const *components,
-                                const tact_stop_t *stop, tact_status_t *st)
+                                const tact_stop_t *stop, struct tact_host_limit *limit,
+                                tact_status_t *st)
 {
     for (int c = 0; c < q->n_components; c++) {
         if (queue_check(q, c, components[c], false, st) != TACT_CODE_OK)
@@ -158,18 +166,26 @@ tact_code_t tact__queue_enqueue(tact_queue_t *q, const tact_tensor_t *const *com
     tact_code_t rc = queue_wait_room(q, 1, stop, st);
     if (rc == TACT_CODE_OK) {
         tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
-        for (int c = 0; c < q->n_components; c++)
-            element[c] = tact_tensor_clone(components[c]);
-        queue_reserve(q, 1);
-        queue_push(q, element);
-        pthread_cond_broadcast(&q->changed);
+        for (int c = 0; c < q->n_components && rc == TACT_CODE_OK; c++) {
+            element[c] = tact__tensor_try_clone(components[c], limit, NULL, st);
+            if (element[c] == NULL) {
+                queue_free_element(element, c);
+                rc = st->code;
+            }
+        }
+        if (rc == TACT_CODE_OK) {
+            queue_reserve(q, 1);
+            queue_push(q, element);
+            pthread_cond_broadcast(&q->changed);
+        }
     }
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
 
 tact_code_t tact__queue_enqueue_many(tact_queue_t *q, const tact_tensor_t *const *components,
-                                     const tact_stop_t *stop, tact_status_t *st)
+                                     const tact_stop_t *stop, struct tact_host_limit *limit,
+                                     tact_status_t *st)
 {
     int64_t n = -1;
     for (int c = 0; c < q->n_components; c++) {
@@ -194,12 +210,20 @@ tact_code_t tact__queue_enqueue_many(tact_queue_t *q, const tact_tensor_t *const
         if (rc != TACT_CODE_OK)
             break;
         tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
-        for (int c = 0; c < q->n_components; c++) {
+        for (int c = 0; c < q->n_components && rc == TACT_CODE_OK; c++) {
             const tact_tensor_t *t = components[c];
-            element[c] = tact__tensor_alloc(t->dtype, t->dims + 1, t->ndims - 1);
+            element[c] = tact__tensor_try_alloc(t->dtype, t->dims + 1, t->ndims - 1, limit, NULL,
+                                                st);
+            if (element[c] == NULL) {
+                queue_free_element(element, c);
+                rc = st->code;
+                break;
+            }
             int64_t row = element[c]->nelems;  /* strings: copied one by one */
             tact__tensor_copy_elements(element[c], 0, t, i * row, row);
         }
+        if (rc != TACT_CODE_OK)
+            break;
         queue_reserve(q, 1);
         queue_push(q, element);
         pthread_cond_broadcast(&q->changed);
@@ -246,7 +270,8 @@ tact_code_t tact__queue_dequeue(tact_queue_t *q, tact_tensor_t **out, const tact
 }
 
 tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t **out,
-                                     const tact_stop_t *stop, tact_status_t *st)
+                                     const tact_stop_t *stop, struct tact_host_limit *limit,
+                                     tact_status_t *st)
 {
     if (n < 0)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
@@ -265,32 +290,29 @@ tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t *
                           "shapes.", q->name);
     pthread_mutex_lock(&q->lock);
     tact_code_t rc = queue_wait_elements(q, n, stop, st);
+    /* The stacked outputs first, from the queue's shapes (every element has them): when they
+     * are refused, nothing has left the queue. */
+    for (int c = 0; c < q->n_components && rc == TACT_CODE_OK; c++) {
+        int64_t dims[TACT_MAX_DIMS] = { n };
+        TACT_ASSERT(q->shapes[c].ndims < TACT_MAX_DIMS);
+        memcpy(dims + 1, q->shapes[c].dims, (size_t) q->shapes[c].ndims * sizeof *dims);
+        out[c] = tact__tensor_try_alloc(q->dtypes[c], dims, q->shapes[c].ndims + 1, limit, NULL,
+                                        st);
+        if (out[c] == NULL) {
+            queue_free_element(out, c);
+            rc = st->code;
+        }
+    }
     if (rc == TACT_CODE_OK) {
-        tact_tensor_t *first[TACT_QUEUE_MAX_COMPONENTS];
         for (int64_t i = 0; i < n; i++) {
             tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
             queue_pop(q, element);
             for (int c = 0; c < q->n_components; c++) {
                 const tact_tensor_t *t = element[c];
-                if (i == 0) {  /* the stacked output takes the first element's shape */
-                    int64_t dims[TACT_MAX_DIMS];
-                    dims[0] = n;
-                    memcpy(dims + 1, t->dims, (size_t) t->ndims * sizeof *dims);
-                    TACT_ASSERT(t->ndims < TACT_MAX_DIMS);
-                    out[c] = tact__tensor_alloc(t->dtype, dims, t->ndims + 1);
-                    first[c] = out[c];
-                }
-                int64_t row = first[c]->nelems / n;
+                int64_t row = out[c]->nelems / n;
                 TACT_ASSERT(t->nelems == row);  /* elements of one component share a shape */
-                tact__tensor_copy_elements(first[c], i * row, t, 0, row);
+                tact__tensor_copy_elements(out[c], i * row, t, 0, row);
                 tact_tensor_destroy(&element[c]);
-            }
-        }
-        if (n == 0) {
-            for (int c = 0; c < q->n_components; c++) {
-                int64_t dims[TACT_MAX_DIMS] = { 0 };
-                memcpy(dims + 1, q->shapes[c].dims, (size_t) q->shapes[c].ndims * sizeof *dims);
-                out[c] = tact__tensor_alloc(q->dtypes[c], dims, q->shapes[c].ndims + 1);
             }
         }
         pthread_cond_broadcast(&q->changed);

@@ -7,6 +7,7 @@
 #include "devices/cpu/topology.h"
 #include "devices/gpu/gpu_device.h"
 #include "runtime/device_spec.h"
+#include "runtime/host_limit.h"
 #include "runtime/log.h"
 #include "runtime/registry.h"
 #include "runtime/sched.h"
@@ -42,6 +43,10 @@ static tact_code_t session_check_config(const tact_config_t *c, tact_status_t *s
                           c->device_count.cpu, c->device_count.gpu);
     if (c->device_count.cpu == TACT_DEVICE_COUNT_NONE)
         return tact__fail(st, TACT_CODE_NOT_FOUND, "No CPU devices are available in this process");
+    if (c->host_memory_limit_bytes < 0)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "host_memory_limit_bytes must be >= 0, got %" PRId64,
+                          c->host_memory_limit_bytes);
     if ((unsigned) c->executor > TACT_EXECUTOR_ACTORS)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "executor: unknown value %d",
                           (int) c->executor);
@@ -79,6 +84,7 @@ static void session_free(tact_session_t *s)
     pthread_mutex_destroy(&s->close_lock);
     pthread_cond_destroy(&s->close_cond);
     tact__graph_unref(s->graph);
+    tact__host_limit_unref(&s->host_limit);  /* results the caller keeps hold it further */
     s->tag = TACT_TAG_DEAD;
     free(s);
 }
@@ -155,6 +161,9 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     TACT_ASSERT(pthread_mutex_init(&s->close_lock, NULL) == 0);
     TACT_ASSERT(pthread_cond_init(&s->close_cond, NULL) == 0);
     s->resources = tact__resources_new();
+    if (c->host_memory_limit_bytes > 0)
+        s->host_limit = tact__host_limit_new((uint64_t) c->host_memory_limit_bytes > SIZE_MAX
+                                                 ? SIZE_MAX : (size_t) c->host_memory_limit_bytes);
     tact__sched_pins_init(&s->pins);
 
     if (c->intra_op_parallelism_threads > 0)
@@ -916,6 +925,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         tact_step_t step = {
             .values = values,
             .resources = s->resources,
+            .host_limit = s->host_limit,
             .stop = {
                 .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
                 .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
@@ -933,7 +943,9 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         int64_t k = run_key(fetches[i]);
         int f = run_find(ef, n_feeds, k);
         if (f >= 0) {
-            results[i] = tact_tensor_clone(feeds[ef[f].pos].value);
+            results[i] = tact__tensor_try_clone(feeds[ef[f].pos].value, s->host_limit, NULL, st);
+            if (results[i] == NULL)
+                rc = st->code;
             continue;
         }
         int slot = plan->fetch_slots[run_find(eo, n_fu, k)];
@@ -953,7 +965,9 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             results[i] = v->tensor;
             v->owned = false;  /* the caller's now; a repeat fetch copies it */
         } else {
-            results[i] = tact_tensor_clone(v->tensor);
+            results[i] = tact__tensor_try_clone(v->tensor, s->host_limit, NULL, st);
+            if (results[i] == NULL)
+                rc = st->code;
         }
     }
     for (int i = 0; i < n_slots; i++)

@@ -24,6 +24,7 @@ struct tact_session {
     tact_device_t *devices;       /* CPU:0 first: the client device */
     tact_device_pool_t **pools;   /* one actor pool per device */
     tact_resources_t *resources;  /* variable values; released by close */
+    struct tact_host_limit *host_limit; /* config.host_memory_limit_bytes, or NULL for none */
     tact_sched_pins_t pins;       /* where stateful ops live: their values stay there */
     char (*device_names)[96];     /* full names, by device index */
     tact_device_info_t *device_info; /* list_devices' answer, taken at creation */

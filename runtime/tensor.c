@@ -5,6 +5,7 @@
  * (what `print(sess.run(t))` shows in TensorFlow 1.x). Not for device memory (devices own
  * their buffers) nor for arithmetic (kernels live in devices/). */
 #include "runtime/host_alloc.h"
+#include "runtime/host_limit.h"
 #include "runtime/tensor_impl.h"
 
 #define XX(name, ctype, size, text)                                                                \
@@ -76,10 +77,17 @@ static size_t tensor_elem_size(tact_dtype_t dtype)
     return dtype == TACT_DTYPE_STRING ? sizeof(tact_string_t) : tact_dtype_size(dtype);
 }
 
-/* Element count and byte size of a shape whose dimensions are all >= 0. False when either
- * overflows; the byte limit is PTRDIFF_MAX because no C object may be larger. */
-static bool tensor_sizes(tact_dtype_t dtype, const int64_t *dims, int ndims, int64_t *nelems,
-                         size_t *nbytes)
+/* What tensor_count found: sizes, or which of them overflows. */
+typedef enum {
+    TENSOR_SIZES_OK = 0,
+    TENSOR_SIZES_TOO_MANY_ELEMENTS,  /* more than INT64_MAX: the shape itself is invalid */
+    TENSOR_SIZES_TOO_MANY_BYTES,     /* a valid shape whose bytes no C object can hold */
+} tensor_sizes_t;
+
+/* Element count and byte size of a shape whose dimensions are all >= 0. The byte limit is
+ * PTRDIFF_MAX because no C object may be larger. */
+static tensor_sizes_t tensor_count(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                   int64_t *nelems, size_t *nbytes)
 {
     int64_t n = 1;
     bool empty = false;
@@ -97,14 +105,22 @@ static bool tensor_sizes(tact_dtype_t dtype, const int64_t *dims, int ndims, int
     if (empty) {
         *nelems = 0;
         *nbytes = 0;
-        return true;
+        return TENSOR_SIZES_OK;
     }
+    if (overflow)
+        return TENSOR_SIZES_TOO_MANY_ELEMENTS;
     size_t size = tensor_elem_size(dtype);
-    if (overflow || (uint64_t) n > (uint64_t) PTRDIFF_MAX / size)
-        return false;
+    if ((uint64_t) n > (uint64_t) PTRDIFF_MAX / size)
+        return TENSOR_SIZES_TOO_MANY_BYTES;
     *nelems = n;
     *nbytes = (size_t) n * size;
-    return true;
+    return TENSOR_SIZES_OK;
+}
+
+static bool tensor_sizes(tact_dtype_t dtype, const int64_t *dims, int ndims, int64_t *nelems,
+                         size_t *nbytes)
+{
+    return tensor_count(dtype, dims, ndims, nelems, nbytes) == TENSOR_SIZES_OK;
 }
 
 static void tensor_assert_live(const tact_tensor_t *t)
@@ -149,6 +165,91 @@ tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int n
             e[i] = (tact_string_t) {tensor_empty_string, 0};
     }
     return t;
+}
+
+static tact_tensor_t *tensor_oom(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                 const char *device, tact_status_t *st)
+{
+    tact_shape_t shape = {.ndims = ndims};
+    char text[8 * 24];
+    memcpy(shape.dims, dims, (size_t) ndims * sizeof *dims);
+    /* TensorFlow's words; every host device allocates through its "cpu" allocator. */
+    tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED,
+               "OOM when allocating tensor with shape%s and type %s on "
+               "/job:localhost/replica:0/task:0/device:%s by allocator cpu",
+               tact__shape_str(&shape, text, sizeof text), tact__dtype_tf_name(dtype),
+               device != NULL ? device : "CPU:0");
+    return NULL;
+}
+
+tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                      tact_host_limit_t *limit, const char *device,
+                                      tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    if (!tact__dtype_valid(dtype)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: invalid dtype %d", (int) dtype);
+        return NULL;
+    }
+    if (ndims < 0 || ndims > TACT_MAX_DIMS || (dims == NULL && ndims > 0)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "tensor: %d dimensions is out of range (0 to %d)", ndims, TACT_MAX_DIMS);
+        return NULL;
+    }
+    tact_shape_t shape = {.ndims = ndims};
+    for (int i = 0; i < ndims; i++) {
+        shape.dims[i] = dims[i];
+        if (dims[i] < 0) {
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                       "tensor: negative dimension %" PRId64 " at index %d", dims[i], i);
+            return NULL;
+        }
+    }
+    int64_t nelems;
+    size_t nbytes;
+    tensor_sizes_t sizes = tensor_count(dtype, dims, ndims, &nelems, &nbytes);
+    if (sizes == TENSOR_SIZES_TOO_MANY_ELEMENTS) {
+        char text[8 * 24];
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Shape %s would have more than 2**63 - 1 elements",
+                   tact__shape_str(&shape, text, sizeof text));
+        return NULL;
+    }
+    /* Too many bytes for the address space is memory refused, as TensorFlow reports it. */
+    if (sizes == TENSOR_SIZES_TOO_MANY_BYTES)
+        return tensor_oom(dtype, dims, ndims, device, st);
+    /* The limit first: past it, the allocator is never asked. */
+    if (limit != NULL && nbytes > 0 && !tact__host_limit_charge(limit, nbytes))
+        return tensor_oom(dtype, dims, ndims, device, st);
+    void *data = NULL;
+    if (nbytes > sizeof ((tact_tensor_t *) NULL)->inline_data) {
+        data = tact__host_try_alloc(nbytes);
+        if (data == NULL) {
+            if (limit != NULL)
+                tact__host_limit_release(limit, nbytes);
+            return tensor_oom(dtype, dims, ndims, device, st);
+        }
+    }
+    tact_tensor_t *t = tensor_header(dtype, dims, ndims);
+    t->data = nbytes == 0 ? NULL : data != NULL ? data : t->inline_data;
+    if (limit != NULL && nbytes > 0)
+        t->limit = tact__host_limit_ref(limit);
+    if (dtype == TACT_DTYPE_STRING) {
+        tact_string_t *e = t->data;
+        for (int64_t i = 0; i < nelems; i++)
+            e[i] = (tact_string_t) {tensor_empty_string, 0};
+    }
+    return t;
+}
+
+tact_tensor_t *tact__tensor_try_clone(const tact_tensor_t *t, tact_host_limit_t *limit,
+                                      const char *device, tact_status_t *st)
+{
+    tensor_assert_live(t);
+    tact_tensor_t *c = tact__tensor_try_alloc(t->dtype, t->dims, t->ndims, limit, device, st);
+    if (c != NULL)
+        tact__tensor_copy_elements(c, 0, t, 0, t->nelems);
+    return c;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -262,7 +363,9 @@ static bool tensor_check_new(tact_dtype_t dtype, const int64_t *dims, int ndims,
 static tact_tensor_t *tensor_new_strings(const int64_t *dims, int ndims, const char *const *bytes,
                                          const size_t *lens, tact_status_t *st)
 {
-    tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_STRING, dims, ndims);
+    tact_tensor_t *t = tact__tensor_try_alloc(TACT_DTYPE_STRING, dims, ndims, NULL, NULL, st);
+    if (t == NULL)
+        return NULL;
     for (int64_t i = 0; bytes != NULL && i < t->nelems; i++) {
         const char *b = bytes[i];
         if (b == NULL && (lens == NULL || lens[i] > 0)) {
@@ -299,7 +402,9 @@ tact_tensor_t *tact_tensor_new(tact_dtype_t dtype, const int64_t *dims, int ndim
     if (dtype == TACT_DTYPE_STRING)
         return tensor_new_strings(dims, ndims, data, NULL, st);
 
-    tact_tensor_t *t = tact__tensor_alloc(dtype, dims, ndims);
+    tact_tensor_t *t = tact__tensor_try_alloc(dtype, dims, ndims, NULL, NULL, st);
+    if (t == NULL)
+        return NULL;
     if (t->nbytes > 0) {
         if (data != NULL)
             memcpy(t->data, data, t->nbytes);
@@ -387,6 +492,10 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
         t->free_data(t->free_ctx, t->data);
     else if (t->data != t->inline_data)
         tact__host_free(t->data, t->nbytes);
+    if (t->limit != NULL) {
+        tact__host_limit_release(t->limit, t->nbytes);
+        tact__host_limit_unref(&t->limit);
+    }
     free(t);
 }
 

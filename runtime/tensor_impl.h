@@ -39,6 +39,9 @@ struct tact_tensor {
      * before any host code reads them. */
     void (*free_data)(void *ctx, void *data);
     void *free_ctx;
+    /* The session's host memory limit that `nbytes` is charged to (a reference), given back
+     * by the last destroy; NULL when none is. */
+    struct tact_host_limit *limit;
     /* Small tensors (scalars, short vectors) keep their data here: one allocation instead of
      * two on the hot path of small runs. */
     alignas(16) unsigned char inline_data[64];
@@ -55,9 +58,30 @@ tact_tensor_t *tact__tensor_wrap_device(tact_dtype_t dtype, const int64_t *dims,
  * invalid. */
 bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, size_t *nbytes);
 
-/* A tensor whose data is left uninitialised, for kernels that write every element; a string
- * tensor comes with empty strings instead. REQUIRES: a valid dtype and shape (checked by the
- * caller). Aborts on host OOM. */
+/* THE checked entry point for every tensor whose size comes from data (kernel outputs, feeds,
+ * user dims, constants, queue elements, imported constants, checkpoint tensors): a tensor of
+ * this dtype and shape whose data is left uninitialised (a string tensor comes with empty
+ * strings). Never aborts on bad sizes or refused memory; returns NULL and fills `st`:
+ * - INVALID_ARGUMENT for an invalid dtype, rank or dimension, and for a shape of more than
+ *   2^63 - 1 elements ("Shape [..] would have more than 2**63 - 1 elements", as TensorFlow);
+ * - RESOURCE_EXHAUSTED "OOM when allocating tensor with shape[..] and type float on
+ *   /job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu" (TensorFlow's words) when
+ *   the bytes pass what a C object may hold, pass `limit`, or the memory is refused.
+ * `limit` (may be NULL) is the session's host memory limit the bytes are charged to until the
+ * tensor is freed; `device` ("CPU:1"; NULL: "CPU:0") is the device the message names. Callers
+ * inside a kernel append the node, as TensorFlow does. Thread-safe. */
+struct tact_host_limit;
+tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                      struct tact_host_limit *limit, const char *device,
+                                      tact_status_t *st);
+
+/* A deep copy of `t` through tact__tensor_try_alloc: NULL with `st` filled when refused. */
+tact_tensor_t *tact__tensor_try_clone(const tact_tensor_t *t, struct tact_host_limit *limit,
+                                      const char *device, tact_status_t *st);
+
+/* As tact__tensor_try_alloc, but aborts on host OOM: only for tact's own bookkeeping-sized
+ * tensors (scalars, a queue's size), never for a size that comes from data. REQUIRES: a valid
+ * dtype and shape (checked by the caller). */
 tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims);
 
 /* Element i of a string tensor becomes a copy of bytes[0..len) (bytes may be NULL when len is

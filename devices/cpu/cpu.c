@@ -95,8 +95,10 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
     return cpu_fail_node(st, op);
 }
 
-/* Allocate the output of `op` for these inputs and run `kind`'s kernel into it. */
-static tact_tensor_t *cpu_compute(const tact_op_t *op, tact_op_kind_t kind,
+/* Allocate the output of `op` for these inputs on `dev` (charged to the step's host memory
+ * limit) and run `kind`'s kernel into it. */
+static tact_tensor_t *cpu_compute(const tact_device_t *dev, const tact_step_t *step,
+                                  const tact_op_t *op, tact_op_kind_t kind,
                                   const tact_tensor_t *const *in, int n_in, tact_status_t *st)
 {
     tact_cpu_kernel_fn kernel = tact__cpu_kernel(kind);
@@ -113,7 +115,10 @@ static tact_tensor_t *cpu_compute(const tact_op_t *op, tact_op_kind_t kind,
     if (tact__op_infer(kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes, TACT_INFER_RUN,
                        &dtype, &shape, st) != TACT_CODE_OK)
         return NULL;
-    tact_tensor_t *out = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
+    tact_tensor_t *out = tact__tensor_try_alloc(dtype, shape.dims, shape.ndims, step->host_limit,
+                                                dev->name, st);
+    if (out == NULL)
+        return NULL;
     const tact_op_t *kop = op;
     tact_op_t as_kind;
     if (kind != op->kind) {  /* AssignAdd runs Add's kernel */
@@ -128,8 +133,9 @@ static tact_tensor_t *cpu_compute(const tact_op_t *op, tact_op_kind_t kind,
 
 /* Assign, AssignAdd, AssignSub: a new value replaces the variable's (copy on write), and is
  * the node's output too. */
-static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *const *in,
-                              tact_step_t *step, tact_status_t *st)
+static tact_code_t cpu_assign(const tact_device_t *dev, const tact_node_t *node,
+                              const tact_tensor_t *const *in, tact_step_t *step,
+                              tact_status_t *st)
 {
     const tact_op_t *op = node->op, *var = op->inputs[0].op;
     tact_tensor_t *value = NULL;
@@ -142,13 +148,15 @@ static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *cons
                            (tact_shape_t[]) { var->attrs.shape, vs }, TACT_INFER_RUN, &dtype,
                            &shape, st) != TACT_CODE_OK)
             return cpu_fail_node(st, op);
-        value = tact_tensor_clone(in[1]);
+        value = tact__tensor_try_clone(in[1], step->host_limit, dev->name, st);
+        if (value == NULL)
+            return cpu_fail_node(st, op);
         tact__resources_write(step->resources, var, tact__tensor_ref(value));
     } else {
         tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
         if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
             const tact_tensor_t *args[2] = { old, in[1] };
-            value = cpu_compute(op, op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB,
+            value = cpu_compute(dev, step, op, op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB,
                                 args, 2, st);
         }
         tact__resources_end_update(step->resources, var, value ? tact__tensor_ref(value) : NULL);
@@ -164,16 +172,20 @@ static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *cons
 /* A random op: this session's position in the op's stream moves on by what TensorFlow reserves
  * per run (256 blocks per output element), and the kernel runs on a copy of the op that carries
  * the position and, for an op built without any seed, this session's seeds. */
-static tact_code_t cpu_random_node(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
+static tact_code_t cpu_random_node(const tact_device_t *dev, const tact_node_t *node,
+                                   tact_step_t *step, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
+    /* -1 for a shape whose count overflows: the allocation below reports it. */
     int64_t n = tact__shape_nelems(&op->out_shape[0]);
-    TACT_ASSERT(n >= 0 && node->out_slot >= 0);
+    TACT_ASSERT(node->out_slot >= 0);
+    if (n < 0)
+        n = 0;
     tact_op_t local = *op;
     local.attrs.rng_skip = tact__resources_random_reserve(step->resources, op, (uint64_t) n * 256u);
     if (op->attrs.seed == 0 && op->attrs.seed2 == 0)
         tact__resources_random_seeds(step->resources, op, &local.attrs.seed, &local.attrs.seed2);
-    tact_tensor_t *out = cpu_compute(&local, op->kind, NULL, 0, st);
+    tact_tensor_t *out = cpu_compute(dev, step, &local, op->kind, NULL, 0, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     step->values[node->out_slot] = (tact_value_t) { out, true };
@@ -191,16 +203,16 @@ static tact_code_t cpu_queue_op(const tact_node_t *node, const tact_tensor_t *co
     tact_code_t rc = TACT_CODE_OK;
     switch (op->kind) {
     case TACT_OP_QUEUE_ENQUEUE:
-        rc = tact__queue_enqueue(q, in + 1, &step->stop, st);
+        rc = tact__queue_enqueue(q, in + 1, &step->stop, step->host_limit, st);
         break;
     case TACT_OP_QUEUE_ENQUEUE_MANY:
-        rc = tact__queue_enqueue_many(q, in + 1, &step->stop, st);
+        rc = tact__queue_enqueue_many(q, in + 1, &step->stop, step->host_limit, st);
         break;
     case TACT_OP_QUEUE_DEQUEUE:
         rc = tact__queue_dequeue(q, out, &step->stop, st);
         break;
     case TACT_OP_QUEUE_DEQUEUE_MANY:
-        rc = tact__queue_dequeue_many(q, op->attrs.n, out, &step->stop, st);
+        rc = tact__queue_dequeue_many(q, op->attrs.n, out, &step->stop, step->host_limit, st);
         break;
     case TACT_OP_QUEUE_SIZE:
         out[0] = tact__tensor_alloc(TACT_DTYPE_I32, NULL, 0);
@@ -233,7 +245,8 @@ static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, t
     return TACT_CODE_OK;
 }
 
-static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact_status_t *st)
+static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *node,
+                                tact_step_t *step, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
     tact_value_t *values = step->values;
@@ -273,16 +286,16 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
         }
     }
     if (tact__op_kind_assigns(op->kind))
-        return cpu_assign(node, in, step, st);
+        return cpu_assign(dev, node, in, step, st);
     if (tact__op_kind_uses_queue(op->kind))
         return cpu_queue_op(node, in, step, st);
     if (op->kind == TACT_OP_READER_READ)
         return cpu_reader_read(node, step, st);
     if (tact__op_kind_random(op->kind))
-        return cpu_random_node(node, step, st);
+        return cpu_random_node(dev, node, step, st);
 
     TACT_ASSERT(node->out_slot >= 0);
-    tact_tensor_t *out = cpu_compute(op, op->kind, in, node->n_in, st);
+    tact_tensor_t *out = cpu_compute(dev, step, op, op->kind, in, node->n_in, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     values[node->out_slot] = (tact_value_t) { out, true };
@@ -292,13 +305,12 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
 static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
                            tact_status_t *st)
 {
-    TACT_UNUSED(dev);
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
         if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
             (step->done != NULL && node->n_wait > 0 &&
              tact__step_wait(step, node, st) != TACT_CODE_OK) ||
-            cpu_run_node(node, step, st) != TACT_CODE_OK) {
+            cpu_run_node(dev, node, step, st) != TACT_CODE_OK) {
             if (step->done != NULL)
                 tact__step_fail(step);  /* the other devices' fragments stop waiting */
             return st->code;

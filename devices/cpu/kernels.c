@@ -9,6 +9,7 @@
  * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
 #include "devices/cpu/kernels.h"
 #include "devices/layout.h"
+#include "runtime/host_alloc.h"
 #include "runtime/philox.h"
 
 #include <cblas.h>
@@ -42,6 +43,22 @@ static tact_code_t cpu_fail_dtype(const tact_op_t *op, tact_dtype_t dtype, tact_
     return tact__fail(st, TACT_CODE_UNIMPLEMENTED,
                       "No registered '%s' OpKernel for CPU devices compatible with dtype %s",
                       tact__op_kind_type(op->kind), tact_dtype_name(dtype));
+}
+
+/* Scratch memory of n elements of `dtype` for a kernel, sized by its data: RESOURCE_EXHAUSTED
+ * in TensorFlow's words for the temporary tensor of shape [n] when refused, never an abort.
+ * Free with tact__host_free(p, n * size). */
+static void *cpu_scratch(int64_t n, tact_dtype_t dtype, tact_status_t *st)
+{
+    size_t esz = tact_dtype_size(dtype);
+    void *p = n >= 0 && (uint64_t) n <= (uint64_t) PTRDIFF_MAX / esz
+                  ? tact__host_try_alloc((size_t) n * esz) : NULL;
+    if (p == NULL)
+        tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED,
+                   "OOM when allocating tensor with shape[%" PRId64 "] and type %s on "
+                   "/job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu",
+                   n, tact__dtype_tf_name(dtype));
+    return p;
 }
 
 static bool cpu_numeric(tact_dtype_t dtype)
@@ -536,8 +553,12 @@ static tact_code_t cpu_reduce(const tact_op_t *op, const tact_tensor_t *const *i
     bool red[TACT_MAX_DIMS];
     int n = tact__reduce_groups(x, &op->attrs, dims, red);
 
-    /* Both accumulator types are 8 bytes. */
-    char *acc = tact__malloc((size_t) out->nelems * 8);
+    /* Both accumulator types (double, int64) are 8 bytes. */
+    bool floats = x->dtype == TACT_DTYPE_F32 || x->dtype == TACT_DTYPE_F64;
+    char *acc = cpu_scratch(out->nelems, floats ? TACT_DTYPE_F64 : TACT_DTYPE_I64, st);
+    if (acc == NULL)
+        return st->code;
+    memset(acc, 0, (size_t) out->nelems * 8);  /* add_row adds into it */
     const char *px = x->data;
     size_t esz = tact_dtype_size(x->dtype);
     if (x->nelems > 0 && n == 0) {
@@ -571,7 +592,7 @@ static tact_code_t cpu_reduce(const tact_op_t *op, const tact_tensor_t *const *i
     }
     cpu_reduce_finish(x->dtype, acc, out->nelems, x->nelems / out->nelems, op->kind == TACT_OP_MEAN,
                       out->data);
-    free(acc);
+    tact__host_free(acc, (size_t) out->nelems * 8);
     return TACT_CODE_OK;
 }
 
@@ -649,7 +670,9 @@ static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const
     void *dst = out->data;
     int64_t *idx = NULL;
     if (strings) {
-        idx = tact__malloc((size_t) x->nelems * 2 * sizeof *idx);
+        idx = cpu_scratch(x->nelems <= INT64_MAX / 2 ? x->nelems * 2 : -1, TACT_DTYPE_I64, st);
+        if (idx == NULL)
+            return st->code;
         for (int64_t i = 0; i < x->nelems; i++)
             idx[i] = i;
         src = idx;
@@ -686,7 +709,7 @@ static tact_code_t cpu_transpose(const tact_op_t *op, const tact_tensor_t *const
         const int64_t *from = idx + x->nelems;
         for (int64_t i = 0; i < x->nelems; i++)
             tact__tensor_copy_elements(out, i, x, from[i], 1);
-        free(idx);
+        tact__host_free(idx, (size_t) x->nelems * 2 * sizeof *idx);
     }
     return TACT_CODE_OK;
 }

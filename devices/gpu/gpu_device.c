@@ -321,17 +321,27 @@ static tact_code_t gpu_fail_node(tact_status_t *st, const tact_op_t *op)
 static tact_tensor_t *gpu_tensor(gpu_ctx_t *ctx, const tact_op_t *op, tact_dtype_t dtype,
                                  const tact_shape_t *shape, tact_status_t *st)
 {
-    size_t nbytes;
-    if (tact_dtype_size(dtype) == 0 ||
-        !tact__tensor_nbytes_of(dtype, shape->dims, shape->ndims, &nbytes)) {
+    size_t nbytes = 0;
+    if (tact_dtype_size(dtype) == 0) {
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: a %s tensor cannot live in GPU memory",
                    op->name, tact_dtype_name(dtype));
         return NULL;
     }
+    /* A size from data: a count past 2^63 - 1 is an invalid shape, and bytes past what the
+     * address space holds are memory refused, both in TensorFlow's words. */
+    int64_t nelems = tact__shape_nelems(shape);
+    if (nelems < 0) {
+        char dims[160];
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "Shape %s would have more than 2**63 - 1 elements",
+                   tact__shape_str(shape, dims, sizeof dims));
+        return NULL;
+    }
+    bool fits = tact__tensor_nbytes_of(dtype, shape->dims, shape->ndims, &nbytes);
     /* The allocator's own message gives bytes and figures; TensorFlow's names the shape, and
      * the node follows, which together fit a status. The stats call has the figures. */
     tact_status_t as = TACT_STATUS_INIT;
-    void *data = tact__bfc_allocator_alloc(ctx->alloc, nbytes, &as);
+    void *data = fits ? tact__bfc_allocator_alloc(ctx->alloc, nbytes, &as) : NULL;
     if (data == NULL) {
         char dims[160];
         tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED,
@@ -383,7 +393,10 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
             return st->code;
         }
     } else {
-        dst = tact__tensor_alloc(src->dtype, shape.dims, shape.ndims);
+        dst = tact__tensor_try_alloc(src->dtype, shape.dims, shape.ndims, step->host_limit,
+                                     NULL, st);
+        if (dst == NULL)
+            return st->code;
         if (ctx->backend->copy_out(ctx->bctx, dst->data, src->data, src->nbytes, st) !=
             TACT_CODE_OK) {
             tact_tensor_destroy(&dst);

@@ -46,6 +46,14 @@ typedef struct tact_config {
         int gpu;
     } device_count;
     tact_executor_t executor;          /* tact's own knob; see tact_executor_t */
+    /* tact's own knob: the most bytes of host tensor data this session's runs may hold at
+     * once (kernel outputs, variable values, queue elements, results until the caller frees
+     * them); 0 = no limit but the machine's. A run whose allocation would pass it fails with
+     * RESOURCE_EXHAUSTED "OOM when allocating tensor with shape[..] and type .. on
+     * /job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu" (TensorFlow's words for
+     * refused memory), frees what it made and leaves the session usable. Negative:
+     * INVALID_ARGUMENT. */
+    int64_t host_memory_limit_bytes;
 } tact_config_t;
 
 TACT_END_DECLS

@@ -11,6 +11,11 @@
  *   variable to NULL. Pointer parameters borrow; returned const char * and const T * are
  *   borrowed and stay valid until their owner is destroyed.
  * - Sizes in bytes are size_t, dimensions int64_t, row-major.
+ * - Memory: an allocation whose size comes from data (tensors, constants, feeds, kernel
+ *   outputs, queue elements) never aborts: an overflowing size is INVALID_ARGUMENT, refused
+ *   memory RESOURCE_EXHAUSTED (TensorFlow's "OOM when allocating tensor with shape[..]"), and
+ *   the session stays usable. Only tact's own bookkeeping (small internal structures) aborts
+ *   when the host is out of memory, as czmq's zmalloc does.
  * - Threads: sessions may be run from many threads at once; graphs may be built from many
  *   threads; a graph may grow while sessions run it.
  */

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Host tensors: a dtype, a shape and row-major data. */
+/* Host tensors: a dtype, a shape and row-major data.
+ *
+ * Memory: every allocation whose size comes from data (a tensor made here from user dims, a
+ * constant's copy, a feed's copy, a kernel's output, a queue element) is checked: a size that
+ * overflows is INVALID_ARGUMENT, memory refused is RESOURCE_EXHAUSTED ("OOM when allocating
+ * tensor with shape[..] and type .. on /job:localhost/replica:0/task:0/device:CPU:0 by
+ * allocator cpu"), and the process lives on. Only tact's own bookkeeping (small internal
+ * structures whose size does not come from data) aborts when the host has no memory left. */
 #ifndef TACT_TENSOR_H
 #define TACT_TENSOR_H
 
@@ -50,12 +57,14 @@ typedef struct tact_tensor tact_tensor_t;
 /* A new tensor of `dtype` and shape dims[0..ndims) (ndims 0: a scalar, dims may then be NULL).
  * `data` holds nelems elements, row-major, and is copied; NULL means zeros (for
  * TACT_DTYPE_STRING: `const char *const *` C strings, NULL meaning empty strings). Caller owns
- * the result. On failure (invalid dtype, negative dimension, too many dimensions, a size that
- * overflows, a NULL string element) returns NULL and fills `st`. Thread-safe. */
+ * the result. On failure returns NULL and fills `st`: INVALID_ARGUMENT for an invalid dtype, a
+ * negative dimension, too many dimensions, a size that overflows or a NULL string element;
+ * RESOURCE_EXHAUSTED when the host refuses the memory (never an abort). Thread-safe. */
 TACT_API tact_tensor_t *tact_tensor_new(tact_dtype_t dtype, const int64_t *dims, int ndims,
                                         const void *data, tact_status_t *st);
 
-/* A deep copy of `t`. Caller owns the result. REQUIRES: t is a live tensor. */
+/* A deep copy of `t`. Caller owns the result. Aborts on host OOM (`t` already holds as much):
+ * make a tensor with tact_tensor_new to get a status instead. REQUIRES: t is a live tensor. */
 TACT_API tact_tensor_t *tact_tensor_clone(const tact_tensor_t *t);
 
 TACT_API tact_dtype_t tact_tensor_dtype(const tact_tensor_t *t);
