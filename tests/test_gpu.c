@@ -512,6 +512,61 @@ static void test_memory_fraction_growth_and_stats(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Sizes from data on the GPU: a shape past 2^63 - 1 elements is INVALID_ARGUMENT, bytes past
+ * the address space (2^64 of them) and 4 TiB from a broadcast are the allocator's OOM; the
+ * session runs on. */
+static void test_input_sized_outputs_on_gpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t a = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1, -1 }, 2, "a", &st);
+    tact_output_t b = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1, -1 }, 2, "b", &st);
+    tact_output_t mm = tact_matmul(g, a, b, false, false, NULL, &st);
+    tact_output_t add = tact_add(g, a, b, "add", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    const int64_t p31 = (int64_t) 1 << 31, p40 = (int64_t) 1 << 40, n = (int64_t) 1 << 20;
+    tact_tensor_t *va = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { p31, 0 }, 2, NULL, &st);
+    tact_tensor_t *vb = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 0, p31 }, 2, NULL, &st);
+    tact_feed_t feeds[] = { { a, va }, { b, vb } };
+    tu_run_fails(s, mm, feeds, 2, TACT_CODE_RESOURCE_EXHAUSTED,
+                 "OOM when allocating tensor with shape[2147483648,2147483648] and type float "
+                 "on " GPU(0) " by allocator GPU_0_bfc\n\t [[{{node MatMul}}]]");
+    tact_tensor_destroy(&va);
+    tact_tensor_destroy(&vb);
+    va = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { p40, 0 }, 2, NULL, &st);
+    vb = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 0, p40 }, 2, NULL, &st);
+    feeds[0].value = va;
+    feeds[1].value = vb;
+    tu_run_fails(s, mm, feeds, 2, TACT_CODE_INVALID_ARGUMENT,
+                 "Shape [1099511627776,1099511627776] would have more than 2**63 - 1 elements"
+                 "\n\t [[{{node MatMul}}]]");
+    tact_tensor_destroy(&va);
+    tact_tensor_destroy(&vb);
+    va = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { n, 1 }, 2, NULL, &st);
+    vb = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 1, n }, 2, NULL, &st);
+    feeds[0].value = va;
+    feeds[1].value = vb;
+    tu_run_fails(s, add, feeds, 2, TACT_CODE_RESOURCE_EXHAUSTED,
+                 "OOM when allocating tensor with shape[1048576,1048576] and type float on "
+                 GPU(0) " by allocator GPU_0_bfc\n\t [[{{node add}}]]");
+    tact_tensor_destroy(&va);
+    tact_tensor_destroy(&vb);
+    va = tu_f32((int64_t[]) { 1, 2 }, 2, (float[]) { 1, 2 });
+    vb = tu_f32((int64_t[]) { 2, 1 }, 2, (float[]) { 3, 4 });
+    feeds[0].value = va;
+    feeds[1].value = vb;
+    tact_tensor_t *r = tu_run1(s, mm, feeds, 2, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_true(tu_f32_equal(r, (int64_t[]) { 1, 1 }, 2, (float[]) { 11 }));
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&va);
+    tact_tensor_destroy(&vb);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Visible devices, device_count and the process-wide mapping (spec §3.6, §3.7)               */
 /* ------------------------------------------------------------------------------------------ */
@@ -1381,6 +1436,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_gpu_first_placement_and_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_input_sized_outputs_on_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manual_placement_copies_and_partitions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mixed_graph_with_variable_and_feeds, setup, teardown),

@@ -194,8 +194,9 @@ static tact_code_t cpu_random_node(const tact_device_t *dev, const tact_node_t *
 
 /* Ops on a queue (input 0, whose handle is never a value): the queue lives in the session's
  * resources and its waits end when the step must stop. Dequeued tensors are the step's. */
-static tact_code_t cpu_queue_op(const tact_node_t *node, const tact_tensor_t *const *in,
-                                tact_step_t *step, tact_status_t *st)
+static tact_code_t cpu_queue_op(const tact_device_t *dev, const tact_node_t *node,
+                                const tact_tensor_t *const *in, tact_step_t *step,
+                                tact_status_t *st)
 {
     const tact_op_t *op = node->op;
     tact_queue_t *q = tact__resources_queue(step->resources, op->inputs[0].op);
@@ -215,8 +216,12 @@ static tact_code_t cpu_queue_op(const tact_node_t *node, const tact_tensor_t *co
         rc = tact__queue_dequeue_many(q, op->attrs.n, out, &step->stop, step->host_limit, st);
         break;
     case TACT_OP_QUEUE_SIZE:
-        out[0] = tact__tensor_alloc(TACT_DTYPE_I32, NULL, 0);
-        *(int32_t *) out[0]->data = (int32_t) tact__queue_size(q);
+        /* Charged like any output, so a session at its limit refuses every op alike. */
+        out[0] = tact__tensor_try_alloc(TACT_DTYPE_I32, NULL, 0, step->host_limit, dev->name, st);
+        if (out[0] == NULL)
+            rc = st->code;
+        else
+            *(int32_t *) out[0]->data = (int32_t) tact__queue_size(q);
         break;
     default:
         TACT_ASSERT(op->kind == TACT_OP_QUEUE_CLOSE);
@@ -288,7 +293,7 @@ static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *nod
     if (tact__op_kind_assigns(op->kind))
         return cpu_assign(dev, node, in, step, st);
     if (tact__op_kind_uses_queue(op->kind))
-        return cpu_queue_op(node, in, step, st);
+        return cpu_queue_op(dev, node, in, step, st);
     if (op->kind == TACT_OP_READER_READ)
         return cpu_reader_read(node, step, st);
     if (tact__op_kind_random(op->kind))
