@@ -381,7 +381,22 @@ static tact_tensor_t *tensor_new_strings(const int64_t *dims, int ndims, const c
             tact_tensor_destroy(&t);
             return NULL;
         }
-        tact__tensor_set_string(t, i, b, len);
+        if (len == 0) {
+            tact__tensor_set_string(t, i, b, 0);
+            continue;
+        }
+        /* The caller's lengths size this copy: refused memory is a status, not an abort. */
+        char *copy = malloc(len + 1);
+        if (copy == NULL) {
+            tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED,
+                       "tensor: out of memory copying string element %" PRId64 " (%zu bytes)", i,
+                       len);
+            tact_tensor_destroy(&t);
+            return NULL;
+        }
+        memcpy(copy, b, len);
+        copy[len] = '\0';
+        tact__tensor_take_string(t, i, copy, len);
     }
     return t;
 }

@@ -460,6 +460,39 @@ static void test_results_count_while_held(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A random op whose output is refused leaves its stream where it was, as in TensorFlow
+ * (which allocates before it reserves): the next run gives a fresh session's first values. */
+static void test_refused_random_op_keeps_its_stream(void **state)
+{
+    TACT_UNUSED(state);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    const int64_t dims[] = { 256, 512 };  /* 512 KiB */
+    tact_output_t z = tact_zeros(g, TACT_DTYPE_F32, dims, 2, NULL, &st);
+    tact_output_t rnd = tact_random_uniform(g, TACT_DTYPE_F32, dims, 2, 0, 1, 7, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *fresh = tu_session(g, NULL);
+    tact_tensor_t *want = tu_run1(fresh, rnd, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_destroy(&fresh);
+
+    tact_session_t *s = limited_session(g, LIMIT);
+    tact_tensor_t *h1 = tu_run1(s, z, NULL, 0, &st);
+    tact_tensor_t *h2 = tu_run1(s, z, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tu_run_fails(s, rnd, NULL, 0, TACT_CODE_RESOURCE_EXHAUSTED,
+                 OOM("[256,512]", "float") NODE("random_uniform"));
+    tact_tensor_destroy(&h1);
+    tact_tensor_t *got = tu_run1(s, rnd, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_memory_equal(tact_tensor_data(got), tact_tensor_data(want), tact_tensor_nbytes(want));
+    tact_tensor_destroy(&got);
+    tact_tensor_destroy(&h2);
+    tact_tensor_destroy(&want);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 static void test_negative_limit_is_rejected(void **state)
 {
     TACT_UNUSED(state);
@@ -550,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_op_outputs_past_the_limit),
         cmocka_unit_test(test_fill_and_random_past_the_machine),
         cmocka_unit_test(test_results_count_while_held),
+        cmocka_unit_test(test_refused_random_op_keeps_its_stream),
         cmocka_unit_test(test_negative_limit_is_rejected),
         cmocka_unit_test(test_queue_copies_under_the_limit),
     };

@@ -95,14 +95,14 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
     return cpu_fail_node(st, op);
 }
 
-/* Allocate the output of `op` for these inputs on `dev` (charged to the step's host memory
- * limit) and run `kind`'s kernel into it. */
-static tact_tensor_t *cpu_compute(const tact_device_t *dev, const tact_step_t *step,
-                                  const tact_op_t *op, tact_op_kind_t kind,
-                                  const tact_tensor_t *const *in, int n_in, tact_status_t *st)
+/* The output of `op` (run as `kind`'s kernel) for these inputs, on `dev`, charged to the
+ * step's host memory limit; NULL with `st` filled when there is no kernel, the inputs do not
+ * fit, or the memory is refused. */
+static tact_tensor_t *cpu_output(const tact_device_t *dev, const tact_step_t *step,
+                                 const tact_op_t *op, tact_op_kind_t kind,
+                                 const tact_tensor_t *const *in, int n_in, tact_status_t *st)
 {
-    tact_cpu_kernel_fn kernel = tact__cpu_kernel(kind);
-    if (kernel == NULL) {
+    if (tact__cpu_kernel(kind) == NULL) {
         tact__fail(st, TACT_CODE_UNIMPLEMENTED, "CPU: no kernel for %s", tact__op_kind_type(kind));
         return NULL;
     }
@@ -115,10 +115,14 @@ static tact_tensor_t *cpu_compute(const tact_device_t *dev, const tact_step_t *s
     if (tact__op_infer(kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes, TACT_INFER_RUN,
                        &dtype, &shape, st) != TACT_CODE_OK)
         return NULL;
-    tact_tensor_t *out = tact__tensor_try_alloc(dtype, shape.dims, shape.ndims, step->host_limit,
-                                                dev->name, st);
-    if (out == NULL)
-        return NULL;
+    return tact__tensor_try_alloc(dtype, shape.dims, shape.ndims, step->host_limit, dev->name, st);
+}
+
+/* Run `kind`'s kernel for `op` into `out`; frees it and returns NULL when the kernel fails. */
+static tact_tensor_t *cpu_kernel_into(const tact_op_t *op, tact_op_kind_t kind,
+                                      const tact_tensor_t *const *in, tact_tensor_t *out,
+                                      tact_status_t *st)
+{
     const tact_op_t *kop = op;
     tact_op_t as_kind;
     if (kind != op->kind) {  /* AssignAdd runs Add's kernel */
@@ -126,9 +130,18 @@ static tact_tensor_t *cpu_compute(const tact_device_t *dev, const tact_step_t *s
         as_kind.kind = kind;
         kop = &as_kind;
     }
-    if (kernel(kop, in, out, st) != TACT_CODE_OK)
+    if (tact__cpu_kernel(kind)(kop, in, out, st) != TACT_CODE_OK)
         tact_tensor_destroy(&out);
     return out;
+}
+
+/* Allocate the output of `op` for these inputs and run `kind`'s kernel into it. */
+static tact_tensor_t *cpu_compute(const tact_device_t *dev, const tact_step_t *step,
+                                  const tact_op_t *op, tact_op_kind_t kind,
+                                  const tact_tensor_t *const *in, int n_in, tact_status_t *st)
+{
+    tact_tensor_t *out = cpu_output(dev, step, op, kind, in, n_in, st);
+    return out != NULL ? cpu_kernel_into(op, kind, in, out, st) : NULL;
 }
 
 /* Assign, AssignAdd, AssignSub: a new value replaces the variable's (copy on write), and is
@@ -156,8 +169,8 @@ static tact_code_t cpu_assign(const tact_device_t *dev, const tact_node_t *node,
         tact_tensor_t *old = tact__resources_begin_update(step->resources, var);
         if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
             const tact_tensor_t *args[2] = { old, in[1] };
-            value = cpu_compute(dev, step, op, op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB,
-                                args, 2, st);
+            tact_op_kind_t kind = op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB;
+            value = cpu_compute(dev, step, op, kind, args, 2, st);
         }
         tact__resources_end_update(step->resources, var, value ? tact__tensor_ref(value) : NULL);
         if (old == NULL)
@@ -171,21 +184,22 @@ static tact_code_t cpu_assign(const tact_device_t *dev, const tact_node_t *node,
 
 /* A random op: this session's position in the op's stream moves on by what TensorFlow reserves
  * per run (256 blocks per output element), and the kernel runs on a copy of the op that carries
- * the position and, for an op built without any seed, this session's seeds. */
+ * the position and, for an op built without any seed, this session's seeds. As in TensorFlow,
+ * the output is allocated first: a refused one leaves the stream where it was. */
 static tact_code_t cpu_random_node(const tact_device_t *dev, const tact_node_t *node,
                                    tact_step_t *step, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
-    /* -1 for a shape whose count overflows: the allocation below reports it. */
-    int64_t n = tact__shape_nelems(&op->out_shape[0]);
     TACT_ASSERT(node->out_slot >= 0);
-    if (n < 0)
-        n = 0;
+    tact_tensor_t *out = cpu_output(dev, step, op, op->kind, NULL, 0, st);
+    if (out == NULL)
+        return cpu_fail_node(st, op);
     tact_op_t local = *op;
-    local.attrs.rng_skip = tact__resources_random_reserve(step->resources, op, (uint64_t) n * 256u);
+    local.attrs.rng_skip =
+        tact__resources_random_reserve(step->resources, op, (uint64_t) out->nelems * 256u);
     if (op->attrs.seed == 0 && op->attrs.seed2 == 0)
         tact__resources_random_seeds(step->resources, op, &local.attrs.seed, &local.attrs.seed2);
-    tact_tensor_t *out = cpu_compute(dev, step, &local, op->kind, NULL, 0, st);
+    out = cpu_kernel_into(&local, op->kind, NULL, out, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     step->values[node->out_slot] = (tact_value_t) { out, true };
