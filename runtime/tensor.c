@@ -192,9 +192,13 @@ tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, i
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: invalid dtype %d", (int) dtype);
         return NULL;
     }
-    if (ndims < 0 || ndims > TACT_MAX_DIMS || (dims == NULL && ndims > 0)) {
+    if (ndims < 0 || ndims > TACT_MAX_DIMS) {
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                    "tensor: %d dimensions is out of range (0 to %d)", ndims, TACT_MAX_DIMS);
+        return NULL;
+    }
+    if (dims == NULL && ndims > 0) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: dims is NULL but ndims is %d", ndims);
         return NULL;
     }
     tact_shape_t shape = {.ndims = ndims};

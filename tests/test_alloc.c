@@ -218,6 +218,13 @@ static void test_try_alloc_checks_everything(void **state)
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_null(tact__tensor_try_alloc(TACT_DTYPE_COUNT, NULL, 0, NULL, NULL, &st));
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "tensor: invalid dtype 6");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tact__tensor_try_alloc(TACT_DTYPE_F32, big, TACT_MAX_DIMS + 1, NULL, NULL, &st));
+    assert_string_equal(st.msg, "tensor: 9 dimensions is out of range (0 to 8)");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tact__tensor_try_alloc(TACT_DTYPE_F32, NULL, 2, NULL, NULL, &st));
+    assert_string_equal(st.msg, "tensor: dims is NULL but ndims is 2");
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_null(tact__tensor_try_alloc(TACT_DTYPE_I64, (int64_t[]) { (int64_t) 1 << 61 }, 1, NULL,
                                        "CPU:1", &st));
