@@ -148,25 +148,6 @@ static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int
     return t;
 }
 
-tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
-{
-    tact_tensor_t *t = tensor_header(dtype, dims, ndims);
-    size_t nbytes = t->nbytes;
-    int64_t nelems = t->nelems;
-    if (nbytes == 0)
-        t->data = NULL;
-    else if (nbytes <= sizeof t->inline_data)
-        t->data = t->inline_data;
-    else
-        t->data = tact__host_alloc(nbytes);
-    if (dtype == TACT_DTYPE_STRING) {
-        tact_string_t *e = t->data;
-        for (int64_t i = 0; i < nelems; i++)
-            e[i] = (tact_string_t) {tensor_empty_string, 0};
-    }
-    return t;
-}
-
 static tact_tensor_t *tensor_oom(tact_dtype_t dtype, const int64_t *dims, int ndims,
                                  const char *device, tact_status_t *st)
 {
@@ -215,7 +196,8 @@ tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, i
     tensor_sizes_t sizes = tensor_count(dtype, dims, ndims, &nelems, &nbytes);
     if (sizes == TENSOR_SIZES_TOO_MANY_ELEMENTS) {
         char text[8 * 24];
-        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Shape %s would have more than 2**63 - 1 elements",
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "Shape %s would have more than 2**63 - 1 elements",
                    tact__shape_str(&shape, text, sizeof text));
         return NULL;
     }
@@ -254,6 +236,14 @@ tact_tensor_t *tact__tensor_try_clone(const tact_tensor_t *t, tact_host_limit_t 
     if (c != NULL)
         tact__tensor_copy_elements(c, 0, t, 0, t->nelems);
     return c;
+}
+
+tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *t = tact__tensor_try_alloc(dtype, dims, ndims, NULL, NULL, &st);
+    TACT_ASSERT(t != NULL);  /* bookkeeping sizes only: see tensor_impl.h */
+    return t;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -15,7 +15,8 @@
 #include "tests/helpers.h"
 
 #define TF_CPU "/job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu"
-#define OOM(shape, type) "OOM when allocating tensor with shape" shape " and type " type " on " TF_CPU
+#define OOM(shape, type)                                                                    \
+    "OOM when allocating tensor with shape" shape " and type " type " on " TF_CPU
 #define NODE(name) "\n\t [[{{node " name "}}]]"
 
 /* The limit most tests run under: 1 MiB of host tensors. */
