@@ -6,10 +6,12 @@
  * The huge requests are refused before any allocator is asked, so these tests also pass under
  * ASan without allocator_may_return_null. */
 #include "runtime/host_limit.h"
+#include "runtime/session_impl.h"
 #include "runtime/tensor_impl.h"
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "tests/helpers.h"
@@ -501,6 +503,61 @@ static void test_refused_random_op_keeps_its_stream(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Threads running one session share its limit: four threads, each holding at most one
+ * 256 KiB result, fit 1 MiB exactly, so no run is refused, and every byte comes back. */
+typedef struct limit_worker {
+    tact_session_t *s;
+    tact_output_t z;
+    int failures;
+} limit_worker_t;
+
+static void *limit_worker_main(void *arg)
+{
+    limit_worker_t *w = arg;
+    for (int i = 0; i < 50; i++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_tensor_t *r = tu_run1(w->s, w->z, NULL, 0, &st);
+        w->failures += r == NULL;
+        tact_tensor_destroy(&r);
+    }
+    return NULL;
+}
+
+static void test_threads_share_the_limit(void **state)
+{
+    TACT_UNUSED(state);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t z = tact_zeros(g, TACT_DTYPE_F32, (int64_t[]) { 64, 1024 }, 2, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = limited_session(g, LIMIT);
+    limit_worker_t w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (limit_worker_t) { s, z, 0 };
+        assert_int_equal(pthread_create(&th[i], NULL, limit_worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_int_equal(tact__host_limit_in_use(s->host_limit), 0);
+    /* Five at once do not fit. */
+    tact_tensor_t *held[4];
+    for (int i = 0; i < 4; i++) {
+        held[i] = tu_run1(s, z, NULL, 0, &st);
+        assert_non_null(held[i]);
+    }
+    assert_int_equal(tact__host_limit_in_use(s->host_limit), LIMIT);
+    tu_run_fails(s, z, NULL, 0, TACT_CODE_RESOURCE_EXHAUSTED,
+                 OOM("[64,1024]", "float") NODE("zeros"));
+    for (int i = 0; i < 4; i++)
+        tact_tensor_destroy(&held[i]);
+    assert_int_equal(tact__host_limit_in_use(s->host_limit), 0);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 static void test_negative_limit_is_rejected(void **state)
 {
     TACT_UNUSED(state);
@@ -592,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_fill_and_random_past_the_machine),
         cmocka_unit_test(test_results_count_while_held),
         cmocka_unit_test(test_refused_random_op_keeps_its_stream),
+        cmocka_unit_test(test_threads_share_the_limit),
         cmocka_unit_test(test_negative_limit_is_rejected),
         cmocka_unit_test(test_queue_copies_under_the_limit),
     };
