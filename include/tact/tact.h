@@ -17,10 +17,6 @@
 #ifndef TACT_H
 #define TACT_H
 
-#define TACT_VERSION_MAJOR 0
-#define TACT_VERSION_MINOR 1
-#define TACT_VERSION_PATCH 0
-
 #include <tact/config.h>
 #include <tact/graph.h>
 #include <tact/log.h>
@@ -31,5 +27,6 @@
 #include <tact/session.h>
 #include <tact/status.h>
 #include <tact/tensor.h>
+#include <tact/version.h>
 
 #endif
