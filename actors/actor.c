@@ -84,7 +84,15 @@ tact_actor_t *tact__actor_new(const tact_actor_ops_t *ops, void *arg, tact_statu
              atomic_fetch_add(&actor_counter, 1));
     TACT_ASSERT(pthread_mutex_init(&a->push_lock, NULL) == 0);
     tact__completion_init(&a->ready, 1);
-    TACT_ASSERT(pthread_create(&a->thread, NULL, actor_main, a) == 0);
+    /* The thread starts with every signal blocked (it inherits the mask in force here), so a
+     * process-directed signal goes to one of the program's own threads: a server that blocks
+     * SIGTERM and waits for it with sigwait gets it. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&a->thread, NULL, actor_main, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    TACT_ASSERT(rc == 0);
     tact__completion_wait(&a->ready, 0);
     if (a->ready_status.code != TACT_CODE_OK) {
         pthread_join(a->thread, NULL);

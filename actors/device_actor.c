@@ -47,6 +47,13 @@ static tact_code_t device_actor_open(void *arg, tact_status_t *st)
 {
     device_actor_t *self = arg;
     const tact_device_iface_t *iface = self->dev->iface;
+    /* "tact:CPU:0" in top, gdb and perf (at most 15 characters: the kernel's limit). */
+    char name[16] = "tact:";
+    size_t prefix = strlen(name);
+    size_t n = strnlen(self->dev->name, sizeof name - prefix - 1);
+    memcpy(name + prefix, self->dev->name, n);
+    name[prefix + n] = '\0';
+    pthread_setname_np(pthread_self(), name);
     if (self->owns_device && iface->open(self->dev, st) != TACT_CODE_OK)
         return st->code;
     return iface->bind_thread ? iface->bind_thread(self->dev, st) : TACT_CODE_OK;

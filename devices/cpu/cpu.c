@@ -10,15 +10,52 @@
 #include "runtime/resources.h"
 
 #include <cblas.h>
+/* OpenBLAS' pthreads build (Debian's libopenblas0-pthread) starts its worker threads when it
+ * is loaded, before main, with no signal blocked; a process-directed SIGTERM can then land on
+ * one of them and kill a server that blocks it and waits in sigwait. Its server's own entry
+ * points restart them: weak, so another BLAS build (OpenMP) simply lacks them. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+extern int blas_thread_init(void) __attribute__((weak));
+
+/* Run `fn` with every signal blocked on this thread, so threads it starts inherit that mask. */
+static void cpu_with_signals_blocked(void (*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    fn(arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void cpu_blas_restart(void *arg)
+{
+    TACT_UNUSED(arg);
+    blas_thread_shutdown_();
+    blas_thread_init();
+}
+
+static pthread_once_t cpu_blas_once = PTHREAD_ONCE_INIT;
+
+static void cpu_blas_block_signals(void)
+{
+    if (blas_thread_shutdown_ != NULL && blas_thread_init != NULL)
+        cpu_with_signals_blocked(cpu_blas_restart, NULL);
+}
 
 int tact__cpu_core_count(void)
 {
     return tact__topology_cores();
 }
 
+static void cpu_blas_set_threads(void *arg)
+{
+    openblas_set_num_threads(*(const int *) arg);
+}
+
 void tact__cpu_set_blas_threads(int n)
 {
-    openblas_set_num_threads(n);
+    pthread_once(&cpu_blas_once, cpu_blas_block_signals);
+    cpu_with_signals_blocked(cpu_blas_set_threads, &n);  /* new workers block signals too */
 }
 
 static int cpu_count(void)
@@ -36,6 +73,9 @@ static tact_code_t cpu_open(tact_device_t *dev, tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
+    /* The first CPU device restarts OpenBLAS' workers with every signal blocked, before any
+     * tact run can be using them. */
+    pthread_once(&cpu_blas_once, cpu_blas_block_signals);
     cpu_ctx_t *ctx = tact__malloc(sizeof *ctx);
     int n = dev->kind_count > 0 ? dev->kind_count : 1;
     ctx->cores = tact__topology_device_cores(dev->ordinal < n ? dev->ordinal : 0, n);

@@ -32,7 +32,11 @@ typedef void (*tact_log_fn)(tact_log_level_t level, const char *msg, void *user)
  * program, in practice). */
 TACT_API void tact_log_set_callback(tact_log_fn fn, void *user);
 
-/* Drop messages below `level` (default TACT_LOG_INFO). Thread-safe. */
+/* Drop messages below `level`. Thread-safe. The default is TACT_LOG_INFO, or what the
+ * environment asks for when the first message is logged: TACT_LOG_LEVEL (DEBUG, INFO, WARNING,
+ * ERROR, or 0-3), else TensorFlow's TF_CPP_MIN_LOG_LEVEL (0: everything from INFO up, 1: from
+ * WARNING, 2: ERROR only, 3: nothing). A call here overrides the environment. tact_log_level()
+ * reports TACT_LOG_LEVEL_COUNT when everything is dropped. */
 TACT_API void tact_log_set_level(tact_log_level_t level);
 TACT_API tact_log_level_t tact_log_level(void);
 

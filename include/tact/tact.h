@@ -22,10 +22,6 @@
 #ifndef TACT_H
 #define TACT_H
 
-#define TACT_VERSION_MAJOR 0
-#define TACT_VERSION_MINOR 1
-#define TACT_VERSION_PATCH 0
-
 #include <tact/config.h>
 #include <tact/graph.h>
 #include <tact/log.h>
@@ -36,5 +32,6 @@
 #include <tact/session.h>
 #include <tact/status.h>
 #include <tact/tensor.h>
+#include <tact/version.h>
 
 #endif
