@@ -15,6 +15,10 @@
 #include "runtime/model/table.h"
 #include "tensor_bundle.pb-c.h"
 
+/* Tensors are written and read as the host's bytes: TensorFlow's little-endian layout. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "checkpoints assume a little-endian host");
+
 #define BUNDLE_PATH_MAX 4096
 #define BUNDLE_MAX_SHARDS 4096
 
@@ -271,9 +275,10 @@ tact_code_t tact__bundle_write(const char *prefix, const char *const *names,
     pthread_mutex_unlock(&bundle_sort_lock);
     for (int k = 1; k < n; k++)
         if (strcmp(names[order[k - 1]], names[order[k]]) == 0) {
+            const char *twice = names[order[k]];
             free(order);
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "checkpoint: the name %.160s is given twice", names[order[k]]);
+                              "checkpoint: the name %.160s is given twice", twice);
         }
 
     bundle_buf_t data = { 0 };
@@ -649,6 +654,9 @@ tact_tensor_t *tact__bundle_read(tact_bundle_t *b, const char *name, tact_status
             t = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
             if (size > 0)
                 memcpy(t->data, buf, size);
+            if (dtype == TACT_DTYPE_BOOL)  /* any byte but 0 or 1 would be an invalid bool */
+                for (size_t i = 0; i < size; i++)
+                    ((unsigned char *) t->data)[i] = buf[i] != 0;
         }
     }
     if (t != NULL && crc != tact__crc32c_unmask(entry->crc32c)) {
