@@ -73,7 +73,8 @@ TACT_API tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, b
  * a valid checkpoint: prefix"; a variable missing from it NOT_FOUND "Key v not found in
  * checkpoint"; another dtype or shape INVALID_ARGUMENT, in TensorFlow's words; a corrupt or
  * truncated file DATA_LOSS. Both are safe to call while other threads run the session (the
- * values a concurrent run sees are each variable's old or new one). */
+ * values a concurrent run sees are each variable's old or new one), and saves to different
+ * prefixes may run at once; two saves to one prefix must not. */
 TACT_API tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix,
                                           tact_status_t *st);
 TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *prefix,

@@ -18,7 +18,8 @@
  * "<prefix>.index.pending" until then), then the directory is fsynced. A crash leaves the old
  * bundle, or the new one, or the old index over the new data with the new index pending; the
  * reader (tact__bundle_open) and the next write take the pending index then. A parent
- * directory that does not exist is NOT_FOUND; other I/O failures are their errno's code. */
+ * directory that does not exist is NOT_FOUND; other I/O failures are their errno's code.
+ * Writes to different prefixes may run at once; two writes to one prefix must not. */
 tact_code_t tact__bundle_write(const char *prefix, const char *const *names,
                                const tact_tensor_t *const *values, int n, tact_status_t *st);
 

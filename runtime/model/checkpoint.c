@@ -85,7 +85,9 @@ static tact_code_t ckpt_write_state(const char *prefix, tact_status_t *st)
         snprintf(dir, sizeof dir, "%.*s", slash == prefix ? 1 : (int) (slash - prefix), prefix);
     const char *recorded = prefix[0] == '/' ? prefix : (slash ? slash + 1 : prefix);
     snprintf(path, sizeof path, "%s/checkpoint", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long) getpid());
+    static _Atomic unsigned ckpt_counter;  /* two threads saving into one directory */
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld_%u", path, (long) getpid(),
+             atomic_fetch_add(&ckpt_counter, 1u));
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return tact__fail(st, TACT_CODE_UNKNOWN, "cannot create %.160s: %s", tmp,
