@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -796,9 +797,10 @@ static tact_graph_t *crash_graph(tact_op_t **bump)
     return g;
 }
 
-/* Every variable restored from `prefix` holds the same count everywhere: one save's values,
- * whole. Returns that count. */
-static float restored_count(const char *prefix)
+/* Every variable restored from `prefix` holds one count in every element (one assignment's
+ * value, whole) and, with `same`, all hold the same count (one save's values, whole). Returns
+ * the count of v0. */
+static float restored_counts(const char *prefix, bool same)
 {
     tact_graph_t *g = crash_graph(NULL);
     tact_session_t *s = tu_session(g, NULL);
@@ -814,14 +816,20 @@ static float restored_count(const char *prefix)
         const float *p = tact_tensor_data(t);
         if (count < 0)
             count = p[0];
+        float want = same ? count : p[0];
         for (int i = 0; i < CRASH_LEN; i++)
-            if (p[i] != count)
-                fail_msg("%s[%d] = %g, not %g: a torn checkpoint", name, i, p[i], count);
+            if (p[i] != want)
+                fail_msg("%s[%d] = %g, not %g: a torn checkpoint", name, i, p[i], want);
         tact_tensor_destroy(&t);
     }
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
     return count;
+}
+
+static float restored_count(const char *prefix)
+{
+    return restored_counts(prefix, true);
 }
 
 /* The child: its own graph and session (none is alive at the fork, so it holds no other
@@ -947,6 +955,71 @@ static void test_pending_index_recovered(void **state)
     rm_dir(dir);
 }
 
+/* ---- saves beside runs ---- */
+
+typedef struct saver_arg {
+    tact_session_t *s;
+    char prefix[320];
+    tact_code_t rc;
+} saver_arg_t;
+
+static void *saver_main(void *p)
+{
+    saver_arg_t *a = p;
+    for (int k = 0; k < 8 && a->rc == TACT_CODE_OK; k++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        a->rc = tact_checkpoint_save(a->s, a->prefix, &st);
+    }
+    return NULL;
+}
+
+/* Four threads save one session to four prefixes of one directory while the main thread
+ * updates every variable: each variable in each checkpoint is one of its values, whole. (Not
+ * one step's values across variables: as SaveV2's reads, a save's may fall between a step's
+ * updates of two variables.) */
+static void test_concurrent_saves(void **state)
+{
+    (void) state;
+    char dir[256];
+    make_dir(dir, sizeof dir);
+    tact_op_t *ops[5];
+    tact_graph_t *g = crash_graph(ops);
+    tact_session_t *s = tu_session(g, NULL);
+    tu_run_op(s, ops[4]);
+    saver_arg_t args[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (saver_arg_t) { .s = s, .rc = TACT_CODE_OK };
+        snprintf(args[i].prefix, sizeof args[i].prefix, "%s/model%d", dir, i);
+        assert_int_equal(pthread_create(&threads[i], NULL, saver_main, &args[i]), 0);
+    }
+    for (int k = 0; k < 50; k++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        assert_int_equal(tact_session_run(s, NULL, 0, NULL, NULL, 0, ops, 4, &st),
+                         TACT_CODE_OK);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(threads[i], NULL), 0);
+        assert_int_equal(args[i].rc, TACT_CODE_OK);
+    }
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    for (int i = 0; i < 4; i++) {
+        float count = restored_counts(args[i].prefix, false);
+        assert_true(count >= 0 && count <= 50);
+    }
+    /* The state file names one of them, whole. */
+    char path[320];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    size_t n;
+    char *text = read_file(path, &n);
+    text[n] = '\0';
+    assert_true(tu_contains(text, "model_checkpoint_path: \""));
+    assert_true(tu_contains(text, "\nall_model_checkpoint_paths: \""));
+    free(text);
+    rm_dir(dir);
+}
+
 /* ---- variables on a GPU (the fake one: its memory is unreadable from the host) ---- */
 
 static void test_gpu_variables(void **state)
@@ -1005,6 +1078,7 @@ int main(void)
         cmocka_unit_test(test_hostile_sizes),
         cmocka_unit_test(test_pending_index_recovered),
         cmocka_unit_test(test_killed_saves_leave_whole_checkpoints),
+        cmocka_unit_test(test_concurrent_saves),
         cmocka_unit_test(test_gpu_variables),
     };
     return cmocka_run_group_tests_name("checkpoint", tests, NULL, NULL);

@@ -60,7 +60,8 @@ TACT_API tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, b
  * variable of the session's graph, by name. Checkpoints written by TensorFlow restore here and
  * the other way round.
  *
- * Save takes one snapshot of every variable (wherever it lives), writes both files under
+ * Save reads every variable in one run (wherever it lives; as with SaveV2, a step running
+ * meanwhile may have updated some variables and not yet others), writes both files under
  * temporary names, fsyncs them and renames them into place, so a crash never leaves a torn
  * checkpoint at `prefix`; it also writes the directory's "checkpoint" file, as Saver.save, for
  * tf.train.latest_checkpoint. An uninitialised variable is FAILED_PRECONDITION "Attempting to

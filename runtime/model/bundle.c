@@ -136,16 +136,11 @@ static void bundle_buf_put(bundle_buf_t *b, const void *p, size_t n)
     b->len += n;
 }
 
-/* A tensor's bytes as TensorFlow's BundleWriter lays them out; returns their CRC-32C. A string
- * tensor's CRC covers each length as 4 little-endian bytes (8 above 4 GiB), the masked CRC of
- * those lengths as written, then the bytes (tensor_bundle.cc's WriteStringTensor). */
-static uint32_t bundle_append_tensor(bundle_buf_t *out, const tact_tensor_t *t)
+/* A string tensor's bytes as TensorFlow's BundleWriter lays them out; returns their CRC-32C,
+ * which covers each length as 4 little-endian bytes (8 above 4 GiB), the masked CRC of those
+ * lengths as written, then the bytes (tensor_bundle.cc's WriteStringTensor). */
+static uint32_t bundle_put_strings(bundle_buf_t *out, const tact_tensor_t *t)
 {
-    if (t->dtype != TACT_DTYPE_STRING) {
-        size_t n = (size_t) t->nelems * tact_dtype_size(t->dtype);
-        bundle_buf_put(out, t->data, n);
-        return tact__crc32c(t->data, n);
-    }
     uint32_t crc = 0;
     for (int64_t i = 0; i < t->nelems; i++) {
         size_t len;
@@ -164,11 +159,49 @@ static uint32_t bundle_append_tensor(bundle_buf_t *out, const tact_tensor_t *t)
     crc = tact__crc32c_extend(crc, masked, 4);
     for (int64_t i = 0; i < t->nelems; i++) {
         size_t len;
-        const char *s = tact_tensor_string(t, i, &len);
-        bundle_buf_put(out, s, len);
-        crc = tact__crc32c_extend(crc, s, len);
+        const char *str = tact_tensor_string(t, i, &len);
+        bundle_buf_put(out, str, len);
+        crc = tact__crc32c_extend(crc, str, len);
     }
     return crc;
+}
+
+/* The data file at `path`: the tensors in `order`, one after another, written straight from
+ * their memory (strings through a buffer), then fsynced. Fills offsets[0..n] and crcs. */
+static tact_code_t bundle_write_data(const char *path, const tact_tensor_t *const *values,
+                                     const int *order, int n, int64_t *offsets, uint32_t *crcs,
+                                     tact_status_t *st)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return bundle_io_fail(st, "cannot create", path);
+    tact_code_t rc = TACT_CODE_OK;
+    bundle_buf_t strings = { 0 };
+    uint64_t at = 0;
+    for (int k = 0; k < n && rc == TACT_CODE_OK; k++) {
+        const tact_tensor_t *t = values[order[k]];
+        offsets[k] = (int64_t) at;
+        const void *bytes = t->data;
+        size_t nbytes;
+        if (t->dtype == TACT_DTYPE_STRING) {
+            strings.len = 0;
+            crcs[k] = bundle_put_strings(&strings, t);
+            bytes = strings.data;
+            nbytes = strings.len;
+        } else {
+            nbytes = (size_t) t->nelems * tact_dtype_size(t->dtype);
+            crcs[k] = tact__crc32c(bytes, nbytes);
+        }
+        rc = bundle_write_all(fd, bytes, nbytes, path, st);
+        at += nbytes;
+    }
+    offsets[n] = (int64_t) at;
+    free(strings.data);
+    if (rc == TACT_CODE_OK && fsync(fd) != 0)
+        rc = bundle_io_fail(st, "fsync", path);
+    if (close(fd) != 0 && rc == TACT_CODE_OK)
+        rc = bundle_io_fail(st, "close", path);
+    return rc;
 }
 
 static void bundle_add_message(tact_table_builder_t *tb, const char *key,
@@ -281,23 +314,17 @@ tact_code_t tact__bundle_write(const char *prefix, const char *const *names,
                               "checkpoint: the name %.160s is given twice", twice);
         }
 
-    bundle_buf_t data = { 0 };
     int64_t *offsets = tact__malloc((size_t) (n + 1) * sizeof *offsets);
     uint32_t *crcs = tact__malloc((size_t) (n > 0 ? n : 1) * sizeof *crcs);
-    for (int k = 0; k < n; k++) {
-        offsets[k] = (int64_t) data.len;
-        crcs[k] = bundle_append_tensor(&data, values[order[k]]);
-    }
-    offsets[n] = (int64_t) data.len;
+    bundle_roll_forward(prefix, index_path, pending);
+    tact_code_t rc = bundle_write_data(data_tmp, values, order, n, offsets, crcs, st);
     void *index = NULL;
     size_t index_len = 0;
-    bundle_build_index(names, values, order, n, offsets, crcs, &index, &index_len);
+    if (rc == TACT_CODE_OK)
+        bundle_build_index(names, values, order, n, offsets, crcs, &index, &index_len);
     free(order);
     free(offsets);
     free(crcs);
-
-    bundle_roll_forward(prefix, index_path, pending);
-    tact_code_t rc = bundle_write_file(data_tmp, data.data, data.len, st);
     if (rc == TACT_CODE_OK)
         rc = bundle_write_file(pending, index, index_len, st);
     if (rc == TACT_CODE_OK)
@@ -313,7 +340,6 @@ tact_code_t tact__bundle_write(const char *prefix, const char *const *names,
         unlink(data_tmp);
         unlink(pending);
     }
-    free(data.data);
     free(index);
     return rc;
 }
@@ -640,30 +666,33 @@ tact_tensor_t *tact__bundle_read(tact_bundle_t *b, const char *name, tact_status
         tensorflow__bundle_entry_proto__free_unpacked(entry, NULL);
         return NULL;
     }
-    /* Bounded by the data file's size, checked above. */
+    /* Bounded by the data file's size, checked above. Numbers go straight into the tensor. */
     size_t size = (size_t) entry->size;
-    unsigned char *buf = tact__malloc(size ? size : 1);
     tact_tensor_t *t = NULL;
     uint32_t crc = 0;
-    if (bundle_pread(b, entry->shard_id, buf, size, (uint64_t) entry->offset, name, st) ==
-        TACT_CODE_OK) {
-        if (dtype == TACT_DTYPE_STRING) {
+    if (dtype == TACT_DTYPE_STRING) {
+        unsigned char *buf = tact__malloc(size ? size : 1);
+        if (bundle_pread(b, entry->shard_id, buf, size, (uint64_t) entry->offset, name, st) ==
+            TACT_CODE_OK)
             t = bundle_strings(b, name, &shape, buf, size, &crc, st);
+        free(buf);
+    } else {
+        t = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
+        unsigned char *p = t->data;
+        if (bundle_pread(b, entry->shard_id, p, size, (uint64_t) entry->offset, name, st) !=
+            TACT_CODE_OK) {
+            tact_tensor_destroy(&t);
         } else {
-            crc = tact__crc32c(buf, size);
-            t = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
-            if (size > 0)
-                memcpy(t->data, buf, size);
+            crc = tact__crc32c(p, size);
             if (dtype == TACT_DTYPE_BOOL)  /* any byte but 0 or 1 would be an invalid bool */
                 for (size_t i = 0; i < size; i++)
-                    ((unsigned char *) t->data)[i] = buf[i] != 0;
+                    p[i] = p[i] != 0;
         }
     }
     if (t != NULL && crc != tact__crc32c_unmask(entry->crc32c)) {
         tact_tensor_destroy(&t);
         bundle_corrupt(st, b, name, "checksum mismatch (the data file does not match the index)");
     }
-    free(buf);
     tensorflow__bundle_entry_proto__free_unpacked(entry, NULL);
     return t;
 }
