@@ -498,6 +498,11 @@ static void test_save_errors(void **state)
     st = (tact_status_t) TACT_STATUS_INIT;
     expect_fail(tact_checkpoint_save(s, "", &st), &st, TACT_CODE_INVALID_ARGUMENT,
                 "Saver.save: the checkpoint prefix is empty");
+    /* No status: the codes alone. */
+    assert_int_equal(tact_checkpoint_save(s, path, NULL), TACT_CODE_NOT_FOUND);
+    assert_int_equal(tact_checkpoint_save(s, prefix, NULL), TACT_CODE_OK);
+    assert_int_equal(tact_checkpoint_restore(s, prefix, NULL), TACT_CODE_OK);
+    assert_int_equal(tact_checkpoint_restore(s, path, NULL), TACT_CODE_NOT_FOUND);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 

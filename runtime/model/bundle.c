@@ -250,14 +250,16 @@ static void bundle_build_index(const char *const *names, const tact_tensor_t *co
     tact__table_builder_destroy(&tb);
 }
 
-static const char *const *bundle_sort_names;
+/* A tensor's place in the arguments, sorted by its name (the table's key order). */
+typedef struct bundle_key {
+    const char *name;
+    int index;
+} bundle_key_t;
 
-static int bundle_cmp(const void *a, const void *b)
+static int bundle_key_cmp(const void *a, const void *b)
 {
-    return strcmp(bundle_sort_names[*(const int *) a], bundle_sort_names[*(const int *) b]);
+    return strcmp(((const bundle_key_t *) a)->name, ((const bundle_key_t *) b)->name);
 }
-
-static pthread_mutex_t bundle_sort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static tact_bundle_t *bundle_open_at(const char *prefix, const char *index_path,
                                      tact_status_t *st);
@@ -279,6 +281,7 @@ static void bundle_roll_forward(const char *prefix, const char *index_path, cons
 tact_code_t tact__bundle_write(const char *prefix, const char *const *names,
                                const tact_tensor_t *const *values, int n, tact_status_t *st)
 {
+    TACT_ASSERT(st != NULL);
     if (tact__failed(st))
         return st->code;
     char dir[BUNDLE_PATH_MAX], data_path[BUNDLE_PATH_MAX], index_path[BUNDLE_PATH_MAX];
@@ -298,21 +301,22 @@ tact_code_t tact__bundle_write(const char *prefix, const char *const *names,
     snprintf(data_tmp, sizeof data_tmp, "%s.tempstate%ld_%u", data_path, (long) getpid(),
              atomic_fetch_add(&bundle_counter, 1u));
 
+    bundle_key_t *keys = tact__malloc((size_t) (n > 0 ? n : 1) * sizeof *keys);
     int *order = tact__malloc((size_t) (n > 0 ? n : 1) * sizeof *order);
     for (int i = 0; i < n; i++)
-        order[i] = i;
-    pthread_mutex_lock(&bundle_sort_lock);  /* qsort has no context argument in C11 */
-    bundle_sort_names = names;
-    qsort(order, (size_t) n, sizeof *order, bundle_cmp);
-    bundle_sort_names = NULL;
-    pthread_mutex_unlock(&bundle_sort_lock);
+        keys[i] = (bundle_key_t) { names[i], i };
+    qsort(keys, (size_t) n, sizeof *keys, bundle_key_cmp);
+    for (int k = 0; k < n; k++)
+        order[k] = keys[k].index;
     for (int k = 1; k < n; k++)
-        if (strcmp(names[order[k - 1]], names[order[k]]) == 0) {
-            const char *twice = names[order[k]];
+        if (strcmp(keys[k - 1].name, keys[k].name) == 0) {
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                       "checkpoint: the name %.160s is given twice", keys[k].name);
+            free(keys);
             free(order);
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "checkpoint: the name %.160s is given twice", twice);
+            return st->code;
         }
+    free(keys);
 
     int64_t *offsets = tact__malloc((size_t) (n + 1) * sizeof *offsets);
     uint32_t *crcs = tact__malloc((size_t) (n > 0 ? n : 1) * sizeof *crcs);
@@ -426,6 +430,7 @@ static tact_code_t bundle_read_header(tact_bundle_t *b, const char *index_path,
 static tact_bundle_t *bundle_open_at(const char *prefix, const char *index_path,
                                      tact_status_t *st)
 {
+    TACT_ASSERT(st != NULL);
     if (tact__failed(st))
         return NULL;
     void *data = NULL;
@@ -550,6 +555,7 @@ static Tensorflow__BundleEntryProto *bundle_entry(tact_bundle_t *b, const char *
 tact_code_t tact__bundle_info(tact_bundle_t *b, const char *name, tact_bundle_info_t *info,
                               tact_status_t *st)
 {
+    TACT_ASSERT(st != NULL);
     if (tact__failed(st))
         return st->code;
     Tensorflow__BundleEntryProto *entry = bundle_entry(b, name, &info->shape, st);
@@ -635,6 +641,7 @@ static tact_tensor_t *bundle_strings(tact_bundle_t *b, const char *name,
 
 tact_tensor_t *tact__bundle_read(tact_bundle_t *b, const char *name, tact_status_t *st)
 {
+    TACT_ASSERT(st != NULL);
     if (tact__failed(st))
         return NULL;
     tact_shape_t shape;
@@ -699,6 +706,7 @@ tact_tensor_t *tact__bundle_read(tact_bundle_t *b, const char *name, tact_status
 
 tact_code_t tact__bundle_verify(tact_bundle_t *b, tact_status_t *st)
 {
+    TACT_ASSERT(st != NULL);
     if (tact__failed(st))
         return st->code;
     for (int i = 0; i < tact__table_count(b->table); i++) {

@@ -4,7 +4,7 @@
  * with the BundleHeaderProto under the empty key, and prefix.data-SSSSS-of-NNNNN, the tensors'
  * little-endian bytes one after another (a string tensor: its lengths as varint64s, the masked
  * CRC-32C of the lengths, then the bytes). Host tensors only; sessions and variables are
- * checkpoint.c's. */
+ * checkpoint.c's. Every `st` here is required (not NULL). */
 #ifndef TACT_RUNTIME_MODEL_BUNDLE_H
 #define TACT_RUNTIME_MODEL_BUNDLE_H
 

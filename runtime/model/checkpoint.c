@@ -8,7 +8,6 @@
  * object: no max_to_keep, no var_list, no sharding. */
 #include "runtime/prelude.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "runtime/graph_impl.h"
@@ -111,6 +110,9 @@ static tact_code_t ckpt_write_state(const char *prefix, tact_status_t *st)
 
 tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix, tact_status_t *st)
 {
+    tact_status_t local = TACT_STATUS_INIT;  /* st may be NULL: the internals need one */
+    if (st == NULL)
+        st = &local;
     if (ckpt_check_args(s, prefix, "Saver.save", st) != TACT_CODE_OK)
         return st->code;
     int n;
@@ -243,6 +245,9 @@ static tact_code_t ckpt_restore_from(tact_session_t *s, const char *prefix, bool
 
 tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *prefix, tact_status_t *st)
 {
+    tact_status_t local = TACT_STATUS_INIT;  /* st may be NULL: the internals need one */
+    if (st == NULL)
+        st = &local;
     if (ckpt_check_args(s, prefix, "Saver.restore", st) != TACT_CODE_OK)
         return st->code;
     int n;

@@ -347,6 +347,7 @@ static tact_code_t table_index_entry(tact_table_t *t, const unsigned char *key, 
 
 tact_table_t *tact__table_open(void *data, size_t len, const char *what, tact_status_t *st)
 {
+    TACT_ASSERT(st != NULL);
     tact_table_t *t = tact__malloc(sizeof *t);
     t->file = data;
     t->len = len;

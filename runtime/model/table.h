@@ -43,7 +43,8 @@ typedef struct tact_table tact_table_t;
 /* Parse a whole table: the footer and its magic, every block's checksum and compression byte,
  * every entry's bounds, keys strictly increasing. Takes `data` (malloc'd; freed here on
  * failure). `what` names the file in messages. A malformed table is DATA_LOSS, a Snappy block
- * UNIMPLEMENTED (TensorFlow writes checkpoint indexes uncompressed). NULL on failure. */
+ * UNIMPLEMENTED (TensorFlow writes checkpoint indexes uncompressed). NULL on failure.
+ * REQUIRES: st not NULL. */
 tact_table_t *tact__table_open(void *data, size_t len, const char *what, tact_status_t *st);
 void tact__table_destroy(tact_table_t **t_p);
 
