@@ -435,6 +435,40 @@ static void test_tact_fixture_is_current(void **state)
     rm_dir(dir);
 }
 
+/* TensorFlow's index of 40 keys sharing prefixes (restart points every 16): restored into
+ * zeros, and tact's save of the same values is TensorFlow's data file. */
+static void test_many_keys(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    char name[32];
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "layer%02d/w", i);
+        tu_variable_f32(g, 0.0f, name, &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    assert_int_equal(tact_checkpoint_restore(s, TACT_TEST_DATA_DIR "/ckpt_many/model", &st),
+                     TACT_CODE_OK);
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "layer%02d/w", i);
+        tact_tensor_t *t = fetch_var(s, g, name, &st);
+        assert_non_null(t);
+        assert_true(*(const float *) tact_tensor_data(t) == 0.5f * (float) i);
+        tact_tensor_destroy(&t);
+    }
+    char dir[256], prefix[300], path[320];
+    make_dir(dir, sizeof dir);
+    snprintf(prefix, sizeof prefix, "%s/model", dir);
+    assert_int_equal(tact_checkpoint_save(s, prefix, &st), TACT_CODE_OK);
+    snprintf(path, sizeof path, "%s" DATA_SUFFIX, prefix);
+    assert_true(files_equal(path, TACT_TEST_DATA_DIR "/ckpt_many/model" DATA_SUFFIX));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    rm_dir(dir);
+}
+
 /* ---- round trips ---- */
 
 static void test_round_trip_overwrites_values(void **state)
@@ -1076,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_restore_tensorflow_checkpoint),
         cmocka_unit_test(test_save_matches_tensorflow),
         cmocka_unit_test(test_tact_fixture_is_current),
+        cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_round_trip_overwrites_values),
         cmocka_unit_test(test_save_errors),
         cmocka_unit_test(test_restore_errors),

@@ -128,7 +128,7 @@ tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix, tact_sta
         fetches[i] = (tact_output_t) { vars[i], 0 };
         names[i] = vars[i]->name;
     }
-    /* One run: a consistent snapshot, copied to the host wherever the variables live. An
+    /* One run reads them all, copied to the host by the plan wherever they live. An
      * uninitialised one is "Attempting to use uninitialized value v", as SaveV2 says. */
     tact_code_t rc = tact_session_run(s, fetches, n, values, NULL, 0, NULL, 0, st);
     if (rc == TACT_CODE_OK)

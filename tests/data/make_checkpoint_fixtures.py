@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: MIT
 """Checkpoint fixtures for tests/test_checkpoint.c, made by TensorFlow (tf.compat.v1).
 
-    python3 make_checkpoint_fixtures.py            # writes ckpt_saver/ beside this script
+    python3 make_checkpoint_fixtures.py            # writes ckpt_saver/, ckpt_many/ here
     python3 make_checkpoint_fixtures.py --verify   # TensorFlow reads ckpt_tact/ (written by tact)
 
-ckpt_saver/: tf.compat.v1.train.Saver().save of the VARIABLES below (reference variables, as
+ckpt_saver/ (and ckpt_many/): tf.compat.v1.train.Saver().save of the VARIABLES (MANY) below (reference variables, as
 TensorFlow 1.x makes them), saved with a relative prefix so that its "checkpoint" state file
 holds the relative path. ckpt_tact/: written by test_checkpoint's test_write_tact_fixture
 (TACT_WRITE_FIXTURES=<dir>) from a graph with the same variables, then checked here with
@@ -31,19 +31,24 @@ VARIABLES = {
 }
 
 
-def build_graph():
+# ckpt_many/: 40 float32 scalars "layer00/w" ... "layer39/w" = 0.5 * i: more keys than one
+# restart interval (16), so TensorFlow's prefix compression and restart points get read.
+MANY = {"layer%02d/w" % i: np.float32(0.5 * i) for i in range(40)}
+
+
+def build_graph(values=None):
     variables = {}
-    for name, value in VARIABLES.items():
+    for name, value in (values or VARIABLES).items():
         dtype = tf.string if value.dtype == object else None
         variables[name] = tf1.Variable(value, name=name, dtype=dtype)
     return variables
 
 
-def make_saver_fixture():
-    out = os.path.join(HERE, "ckpt_saver")
+def make_saver_fixture(directory, values):
+    out = os.path.join(HERE, directory)
     os.makedirs(out, exist_ok=True)
     with tf1.Graph().as_default():
-        build_graph()
+        build_graph(values)
         saver = tf1.train.Saver()
         with tf1.Session() as sess:
             sess.run(tf1.global_variables_initializer())
@@ -91,4 +96,5 @@ if __name__ == "__main__":
     tf1.disable_v2_behavior()
     if "--verify" in sys.argv[1:]:
         sys.exit(0 if verify_tact_fixture() else 1)
-    make_saver_fixture()
+    make_saver_fixture("ckpt_saver", VARIABLES)
+    make_saver_fixture("ckpt_many", MANY)
