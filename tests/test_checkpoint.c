@@ -4,7 +4,8 @@
  * restored value for value, tact's own writes byte for byte against TensorFlow's data file and
  * the committed data/ckpt_tact (which TensorFlow reads: the script's --verify), save/restore
  * round trips on the CPU and on the fake GPU, TensorFlow's errors, corrupt and hostile files
- * (truncations, seeded bit flips, huge claimed shapes), and saves killed at random points. */
+ * (truncations, seeded bit flips, huge claimed shapes), two shards, saves killed at random
+ * points, and saves from four threads beside updates. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -705,14 +706,14 @@ static void test_corrupt_files(void **state)
 }
 
 /* An index of one entry `name` -> entry, beside `data_path`'s copy of TensorFlow's data. */
-static void write_index(const char *path, const char *name,
-                        const Tensorflow__BundleEntryProto *entry)
+static void write_index_shards(const char *path, const char *name,
+                               const Tensorflow__BundleEntryProto *entry, int shards)
 {
     tact_table_builder_t *b = tact__table_builder_new(0);
     Tensorflow__VersionDef version = TENSORFLOW__VERSION_DEF__INIT;
     version.producer = 1;
     Tensorflow__BundleHeaderProto header = TENSORFLOW__BUNDLE_HEADER_PROTO__INIT;
-    header.num_shards = 1;
+    header.num_shards = shards;
     header.version = &version;
     unsigned char buf[512];
     size_t n = tensorflow__bundle_header_proto__pack(&header, buf);
@@ -725,6 +726,12 @@ static void write_index(const char *path, const char *name,
     tact__table_builder_destroy(&b);
     write_file(path, data, len);
     free(data);
+}
+
+static void write_index(const char *path, const char *name,
+                        const Tensorflow__BundleEntryProto *entry)
+{
+    write_index_shards(path, name, entry, 1);
 }
 
 /* Entries claiming more than the data file holds are refused before anything is allocated
@@ -796,6 +803,55 @@ static void test_hostile_sizes(void **state)
              "not match the index)", prefix);
     restore_fails(one_var_graph("v", TACT_DTYPE_F32, (int64_t[]) { 2, 3 }, 2), prefix,
                   TACT_CODE_DATA_LOSS, want);
+    rm_dir(dir);
+}
+
+/* A bundle of two shards (Saver(sharded=True) over two devices): the tensor read from the
+ * second data file. */
+static void test_two_shards(void **state)
+{
+    (void) state;
+    char dir[256], prefix[300], path[340];
+    make_dir(dir, sizeof dir);
+    snprintf(prefix, sizeof prefix, "%s/model", dir);
+    snprintf(path, sizeof path, "%s.data-00000-of-00002", prefix);
+    write_file(path, "", 0);
+    snprintf(path, sizeof path, "%s.data-00001-of-00002", prefix);
+    write_file(path, want_a, sizeof want_a);
+    Tensorflow__TensorShapeProto__Dim dims[2] = { TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT,
+                                                  TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT };
+    Tensorflow__TensorShapeProto__Dim *dim_ptrs[2] = { &dims[0], &dims[1] };
+    dims[0].size = 2;
+    dims[1].size = 3;
+    Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
+    shape.n_dim = 2;
+    shape.dim = dim_ptrs;
+    Tensorflow__BundleEntryProto entry = TENSORFLOW__BUNDLE_ENTRY_PROTO__INIT;
+    entry.dtype = TENSORFLOW__DATA_TYPE__DT_FLOAT;
+    entry.shape = &shape;
+    entry.shard_id = 1;
+    entry.size = sizeof want_a;
+    entry.crc32c = tact__crc32c_mask(tact__crc32c(want_a, sizeof want_a));
+    snprintf(path, sizeof path, "%s.index", prefix);
+    write_index_shards(path, "a", &entry, 2);
+    tact_graph_t *g = one_var_graph("a", TACT_DTYPE_F32, (int64_t[]) { 2, 3 }, 2);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_status_t st = TACT_STATUS_INIT;
+    assert_int_equal(tact_checkpoint_restore(s, prefix, &st), TACT_CODE_OK);
+    tact_tensor_t *got = fetch_var(s, g, "a", &st), *want = var_value(0, false);
+    assert_true(tensors_equal(got, want));
+    tact_tensor_destroy(&got);
+    tact_tensor_destroy(&want);
+    /* A shard past the header's count is corrupt. */
+    entry.shard_id = 2;
+    snprintf(path, sizeof path, "%s.index", prefix);
+    write_index_shards(path, "a", &entry, 2);
+    char msg[600];
+    snprintf(msg, sizeof msg, "checkpoint %s: tensor a: its shard does not exist", prefix);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    expect_fail(tact_checkpoint_restore(s, prefix, &st), &st, TACT_CODE_DATA_LOSS, msg);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
     rm_dir(dir);
 }
 
@@ -1116,6 +1172,7 @@ int main(void)
         cmocka_unit_test(test_restore_errors),
         cmocka_unit_test(test_corrupt_files),
         cmocka_unit_test(test_hostile_sizes),
+        cmocka_unit_test(test_two_shards),
         cmocka_unit_test(test_pending_index_recovered),
         cmocka_unit_test(test_killed_saves_leave_whole_checkpoints),
         cmocka_unit_test(test_concurrent_saves),
