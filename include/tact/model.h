@@ -58,7 +58,24 @@ TACT_API tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, b
 
 /* tf.train.Saver in TensorFlow's V2 checkpoint format (prefix.index, prefix.data-*): every
  * variable of the session's graph, by name. Checkpoints written by TensorFlow restore here and
- * the other way round. */
+ * the other way round.
+ *
+ * Save reads every variable in one run (wherever it lives; as with SaveV2, a step running
+ * meanwhile may have updated some variables and not yet others), writes both files under
+ * temporary names, fsyncs them and renames them into place, so a crash never leaves a torn
+ * checkpoint at `prefix`; it also writes the directory's "checkpoint" file, as Saver.save, for
+ * tf.train.latest_checkpoint. An uninitialised variable is FAILED_PRECONDITION "Attempting to
+ * use uninitialized value v"; a missing directory NOT_FOUND; a graph without variables
+ * INVALID_ARGUMENT "No variables to save".
+ *
+ * Restore checks every variable against the checkpoint and reads every value before it assigns
+ * any (all or nothing), then assigns each through its initializer on the variable's device; the
+ * variables are initialised afterwards. No checkpoint is NOT_FOUND "The passed save_path is not
+ * a valid checkpoint: prefix"; a variable missing from it NOT_FOUND "Key v not found in
+ * checkpoint"; another dtype or shape INVALID_ARGUMENT, in TensorFlow's words; a corrupt or
+ * truncated file DATA_LOSS. Both are safe to call while other threads run the session (the
+ * values a concurrent run sees are each variable's old or new one), and saves to different
+ * prefixes may run at once; two saves to one prefix must not. */
 TACT_API tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix,
                                           tact_status_t *st);
 TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *prefix,
