@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtime/host_alloc.h"
 #include "runtime/model/bundle.h"
 #include "runtime/model/crc32c.h"
 #include "runtime/model/dtypes.h"
@@ -21,6 +22,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 #define BUNDLE_PATH_MAX 4096
 #define BUNDLE_MAX_SHARDS 4096
+/* Restored values are read into host memory; an OOM names it as TensorFlow names the host. */
+#define BUNDLE_HOST_DEVICE "CPU:0"
 
 static tact_code_t bundle_errno_code(int err)
 {
@@ -629,7 +632,12 @@ static tact_tensor_t *bundle_strings(tact_bundle_t *b, const char *name,
         return NULL;
     }
     c = tact__crc32c_extend(c, p, (size_t) total);
-    tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_STRING, shape->dims, shape->ndims);
+    tact_tensor_t *t = tact__tensor_try_alloc(TACT_DTYPE_STRING, shape->dims, shape->ndims, NULL,
+                                              BUNDLE_HOST_DEVICE, st);
+    if (t == NULL) {
+        free(lens);
+        return NULL;
+    }
     for (int64_t i = 0; i < nelems; i++) {
         tact__tensor_set_string(t, i, (const char *) p, (size_t) lens[i]);
         p += lens[i];
@@ -678,13 +686,18 @@ tact_tensor_t *tact__bundle_read(tact_bundle_t *b, const char *name, tact_status
     tact_tensor_t *t = NULL;
     uint32_t crc = 0;
     if (dtype == TACT_DTYPE_STRING) {
-        unsigned char *buf = tact__malloc(size ? size : 1);
-        if (bundle_pread(b, entry->shard_id, buf, size, (uint64_t) entry->offset, name, st) ==
+        unsigned char *buf = tact__host_try_alloc(size ? size : 1);
+        if (buf == NULL) {
+            tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED,
+                       "OOM when reading %zu bytes of tensor %.60s from checkpoint %.100s",
+                       size, name, b->prefix);
+        } else if (bundle_pread(b, entry->shard_id, buf, size, (uint64_t) entry->offset, name, st) ==
             TACT_CODE_OK)
             t = bundle_strings(b, name, &shape, buf, size, &crc, st);
-        free(buf);
-    } else {
-        t = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
+        if (buf != NULL)
+            tact__host_free(buf, size ? size : 1);
+    } else if ((t = tact__tensor_try_alloc(dtype, shape.dims, shape.ndims, NULL,
+                                           BUNDLE_HOST_DEVICE, st)) != NULL) {
         unsigned char *p = t->data;
         if (bundle_pread(b, entry->shard_id, p, size, (uint64_t) entry->offset, name, st) !=
             TACT_CODE_OK) {
