@@ -30,7 +30,7 @@ static tact_output_t init_fail(tact_graph_t *g, tact_status_t *st, tact_code_t c
     err.code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err.msg, sizeof err.msg, fmt, ap);
+    tact__msg_vformat(err.msg, sizeof err.msg, fmt, ap);
     va_end(ap);
     tact__graph_record_error(g, &err, st);
     return init_out(NULL);

@@ -221,7 +221,7 @@ typedef struct peek {
     tact_session_t *seen_session;  /* get_default on entry */
     tact_graph_t *seen_graph;
     tact_code_t eval_code;         /* tact_eval(c) with no session of its own */
-    char eval_msg[240];
+    char eval_msg[sizeof ((tact_status_t *) 0)->msg];
     tact_session_t *seen_after_push;
     tact_code_t pop_code;
     tact_session_t *seen_after_pop;
@@ -289,7 +289,7 @@ typedef struct eval_worker {
     tact_output_t x, y;
     pthread_barrier_t *barrier;
     tact_code_t code;            /* first failure */
-    char msg[240];
+    char msg[sizeof ((tact_status_t *) 0)->msg];
     int good, bad;
     bool default_stayed;         /* get_default was this thread's session on every iteration */
     tact_code_t pop_code;

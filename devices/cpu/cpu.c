@@ -82,8 +82,7 @@ static bool cpu_supports(const tact_device_t *dev, const tact_op_t *op)
 /* TensorFlow ends a kernel's message with the node it ran. */
 static tact_code_t cpu_fail_node(tact_status_t *st, const tact_op_t *op)
 {
-    size_t n = strlen(st->msg);
-    snprintf(st->msg + n, sizeof st->msg - n, "\n\t [[{{node %s}}]]", op->name);
+    tact__status_append(st, "\n\t [[{{node %s}}]]", op->name);
     return st->code;
 }
 

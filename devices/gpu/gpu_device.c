@@ -311,8 +311,7 @@ static bool gpu_memory_stats(const tact_device_t *dev, tact_memory_stats_t *out)
 /* TensorFlow ends a kernel's message with the node it ran. */
 static tact_code_t gpu_fail_node(tact_status_t *st, const tact_op_t *op)
 {
-    size_t n = strlen(st->msg);
-    snprintf(st->msg + n, sizeof st->msg - n, "\n\t [[{{node %s}}]]", op->name);
+    tact__status_append(st, "\n\t [[{{node %s}}]]", op->name);
     return st->code;
 }
 
