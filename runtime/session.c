@@ -316,7 +316,7 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_session_close: session is NULL");
     TACT_ASSERT(s->tag == TACT_TAG_SESSION);
     if (atomic_exchange(&s->closed, true))
-        return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+        return TACT_CODE_OK;  /* TensorFlow's close is idempotent */
     if (s->interactive) {
         /* Leave the closing thread's default stacks, whatever the order (TF's close()). */
         tact__session_remove_default(s);
