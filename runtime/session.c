@@ -593,6 +593,22 @@ static bool run_graph_empty(tact_session_t *s, tact_status_t *st)
     return true;
 }
 
+
+/* The number TensorFlow gives feed i in "Expects arg[n]": DirectSession orders its call
+ * frame's arguments by feed name ("a:0" < "z:0"), whatever order the caller gave. Only called
+ * on an error, after every feed before i was checked. */
+static int run_feed_arg_index(const tact_feed_t *feeds, int n_feeds, int i)
+{
+    char mine[300], other[300];
+    tact__output_name(feeds[i].tensor, mine, sizeof mine);
+    int rank = 0;
+    for (int j = 0; j < n_feeds; j++) {
+        if (j != i && feeds[j].tensor.op != NULL &&
+            strcmp(tact__output_name(feeds[j].tensor, other, sizeof other), mine) < 0)
+            rank++;
+    }
+    return rank;
+}
 static tact_code_t run_check_feeds(tact_session_t *s, const tact_feed_t *feeds, int n_feeds,
                                    tact_status_t *st)
 {
@@ -623,8 +639,8 @@ static tact_code_t run_check_feeds(tact_session_t *s, const tact_feed_t *feeds, 
                               "Cannot feed value of dtype %s for Tensor '%s', which has dtype %s "
                               "(Expects arg[%d] to be %s but %s is provided)",
                               tact_dtype_name(v->dtype), tact__output_name(t, name, sizeof name),
-                              tact_dtype_name(want), i, tact__dtype_tf_name(want),
-                              tact__dtype_tf_name(v->dtype));
+                              tact_dtype_name(want), run_feed_arg_index(feeds, n_feeds, i),
+                              tact__dtype_tf_name(want), tact__dtype_tf_name(v->dtype));
         tact_shape_t have = tact__tensor_shape(v);
         if (!tact__shape_compatible(&t.op->out_shape[t.index], &have))
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,

@@ -307,7 +307,24 @@ static void test_error_bad_feeds(void **state)
 
     tact_feed_t wrong_dtype = { fx->x, i2 };
     expect_run_error(fx->s, &fx->y, 1, &wrong_dtype, 1, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
-                     "Cannot feed value of dtype int32 for Tensor 'x:0', which has dtype float32");
+                     "Cannot feed value of dtype int32 for Tensor 'x:0', which has dtype float32 "
+                     "(Expects arg[0] to be float but int32 is provided)");
+    /* TensorFlow numbers the arguments by feed name, not by their order in the call:
+     * "Const_1:0" sorts before "x:0", so x is arg[1] whichever comes first. */
+    tact_tensor_t *f4 = tu_f32((int64_t[]) { 4 }, 1, (float[]) { 1, 2, 3, 4 });
+    tact_feed_t x_first[2] = { { fx->x, i2 }, { fx->c, f4 } };
+    expect_run_error(fx->s, &fx->y, 1, x_first, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                     "(Expects arg[1] to be float but int32 is provided)");
+    tact_feed_t x_last[2] = { { fx->c, f4 }, { fx->x, i2 } };
+    expect_run_error(fx->s, &fx->y, 1, x_last, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                     "(Expects arg[1] to be float but int32 is provided)");
+    tact_tensor_t *i4 = tu_i32((int64_t[]) { 4 }, 1, (int32_t[]) { 1, 2, 3, 4 });
+    tact_feed_t c_wrong[2] = { { fx->x, f2 }, { fx->c, i4 } };
+    expect_run_error(fx->s, &fx->y, 1, c_wrong, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                     "Cannot feed value of dtype int32 for Tensor 'Const_1:0', which has dtype "
+                     "float32 (Expects arg[0] to be float but int32 is provided)");
+    tact_tensor_destroy(&f4);
+    tact_tensor_destroy(&i4);
     tact_feed_t wrong_shape = { fx->c, f3 };
     expect_run_error(fx->s, &fx->c, 1, &wrong_shape, 1, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
                      "Cannot feed value of shape (3,) for Tensor 'Const_1:0', which has shape "
