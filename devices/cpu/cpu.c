@@ -207,7 +207,7 @@ static tact_code_t cpu_queue_op(const tact_node_t *node, const tact_tensor_t *co
         break;
     default:
         TACT_ASSERT(op->kind == TACT_OP_QUEUE_CLOSE);
-        tact__queue_close(q, op->attrs.cancel_pending);
+        rc = tact__queue_close(q, op->attrs.cancel_pending, st);
         break;
     }
     if (rc != TACT_CODE_OK)

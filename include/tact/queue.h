@@ -3,7 +3,9 @@
  * session (two sessions over one graph have two queues). Enqueue blocks while the queue is
  * full, dequeue while it is empty; a blocked run still ends on its timeout, its cancellation
  * handle or the session's close (CANCELLED). After tact_queue_close, enqueues fail with
- * ABORTED and dequeues drain what is left, then fail with OUT_OF_RANGE.
+ * CANCELLED "FIFOQueue '<name>' is closed." and dequeues drain what is left, then fail with
+ * OUT_OF_RANGE. Closing a closed queue again is CANCELLED "Queue '<name>' is already closed."
+ * unless the close cancels pending enqueues (TensorFlow's codes and messages).
  *
  *     tact_op_t *q = tact_fifo_queue(g, 10, (tact_dtype_t[]){TACT_DTYPE_F32}, 1, NULL, NULL,
  *                                    NULL, &st);
