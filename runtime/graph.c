@@ -218,10 +218,16 @@ size_t tact_output_format(tact_output_t out, char *buf, size_t len)
     if (out.op == NULL)
         return (size_t) snprintf(buf, len, "Tensor(<empty>)");
     const tact_op_t *op = output_checked(out);
-    char shape[160];
-    tact__shape_tuple_str(&op->out_shape[out.index], shape, sizeof shape);
-    return (size_t) snprintf(buf, len, "Tensor(\"%s:%d\", shape=%s, dtype=%s)", op->name,
-                             out.index, shape, tact_dtype_name(op->out_dtype[out.index]));
+    /* Python's Tensor.__repr__: no shape for an unknown rank, the device when there is one. */
+    char shape[180] = "";
+    if (op->out_shape[out.index].ndims >= 0) {
+        memcpy(shape, " shape=", 8);
+        tact__shape_tuple_str(&op->out_shape[out.index], shape + 7, sizeof shape - 7);
+        strcat(shape, ",");
+    }
+    return (size_t) snprintf(buf, len, "Tensor(\"%s:%d\",%s dtype=%s%s%s)", op->name, out.index,
+                             shape, tact_dtype_name(op->out_dtype[out.index]),
+                             op->device ? ", device=" : "", op->device ? op->device : "");
 }
 
 /* ------------------------------------------------------------------------------------------ */

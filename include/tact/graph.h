@@ -77,7 +77,9 @@ static inline bool tact_output_is_empty(tact_output_t out)
 }
 
 /* Print the output as TensorFlow prints a Tensor: `Tensor("Add:0", shape=(2,), dtype=float32)`,
- * `shape=()` for scalars, `?` for unknown sizes, `<unknown>` for unknown rank. Returns the full
+ * `shape=()` for scalars, `?` for unknown sizes, no shape for an unknown rank
+ * (`Tensor("P:0", dtype=int32)`) and, when the op has a device, `, device=/device:CPU:0` last,
+ * as tact_op_device gives it. Returns the full
  * length, like snprintf. An empty output prints `Tensor(<empty>)`. */
 TACT_API size_t tact_output_format(tact_output_t out, char *buf, size_t len);
 
