@@ -163,6 +163,8 @@ static void test_unique_names_tensorflow_rules(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The names are op.name of the same builders in tf.compat.v1 with v2 behaviour off
+ * (scripts/tf_reference/default_names.py prints them). */
 static void test_default_names_of_every_builder(void **state)
 {
     (void) state;
@@ -198,7 +200,7 @@ static void test_default_names_of_every_builder(void **state)
     CASE(tact_reduce_sum(g, k, NULL, 0, false, NULL, &st), "Sum", "Sum");
     CASE(tact_reduce_mean(g, k, NULL, 0, false, NULL, &st), "Mean", "Mean");
     CASE(tact_reshape(g, k, (int64_t[]) { 4 }, 1, NULL, &st), "Reshape", "Reshape");
-    CASE(tact_transpose(g, k, NULL, 0, NULL, &st), "Transpose", "Transpose");
+    CASE(tact_transpose(g, k, NULL, 0, NULL, &st), "transpose", "Transpose");
     CASE(tact_cast(g, k, TACT_DTYPE_I32, NULL, &st), "Cast", "Cast");
     /* Second uses get the suffix. */
     CASE(tact_divide(g, k, p, NULL, &st), "truediv_1", "RealDiv");
