@@ -364,6 +364,14 @@ static tact_output_t init_value(tact_graph_t *g, const tact_initializer_t *init,
     switch (init->kind) {
     case TACT_INITIALIZER_ZEROS:
         init_name(name, scope, "zeros");
+        if (dtype == TACT_DTYPE_STRING) {
+            /* TensorFlow's zeros_initializer makes a Const of empty strings (Fill has no
+             * string kernel here). */
+            tact_tensor_t *t = tact__tensor_alloc(dtype, dims, nd);
+            tact_output_t out = tact_constant(g, t, name, st);
+            tact_tensor_destroy(&t);
+            return out;
+        }
         return tact_fill(g, dtype, dims, nd, 0.0, name, st);
     case TACT_INITIALIZER_ONES:
         init_name(name, scope, "ones");
@@ -624,6 +632,9 @@ static bool var_check_init(const tact_initializer_t *init, tact_dtype_t dtype, c
     tact_op_kind_t random = TACT_OP_COUNT;
     switch (init->kind) {
     case TACT_INITIALIZER_ZEROS:
+        if (dtype == TACT_DTYPE_STRING)
+            return true;  /* empty strings */
+        return init_convert(0.0, dtype, bytes, "Fill", err);
     case TACT_INITIALIZER_ONES:
         return init_convert(0.0, dtype, bytes, "Fill", err);
     case TACT_INITIALIZER_CONSTANT:
@@ -671,8 +682,9 @@ static tact_output_t var_create(tact_graph_t *g, const char *full, tact_dtype_t 
     if (init == NULL) {
         if (dtype == TACT_DTYPE_F32 || dtype == TACT_DTYPE_F64)
             fallback = tact_glorot_uniform_initializer(TACT_SEED_NONE);
-        else if (dtype == TACT_DTYPE_I32 || dtype == TACT_DTYPE_I64 || dtype == TACT_DTYPE_BOOL)
-            fallback = tact_zeros_initializer();
+        else if (dtype == TACT_DTYPE_I32 || dtype == TACT_DTYPE_I64 || dtype == TACT_DTYPE_BOOL ||
+                 dtype == TACT_DTYPE_STRING)
+            fallback = tact_zeros_initializer();  /* strings: empty ones, as TensorFlow's */
         else
             return init_fail(g, st, TACT_CODE_INVALID_ARGUMENT,
                              "An initializer for variable %s of %s is required", full,
