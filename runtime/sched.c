@@ -169,14 +169,15 @@ static tact_code_t sched_unplaceable(const tact_op_t *op, const char *request,
                                      int n_devs, tact_status_t *st)
 {
     for (int d = 0; d < n_devs; d++) {
-        if (tact__device_spec_matches(spec, devs[d].iface->kind, devs[d].ordinal))
+        if (tact__device_spec_is_local(spec) &&
+            tact__device_spec_matches(spec, devs[d].iface->kind, devs[d].ordinal))
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                               "Cannot assign a device for operation %s: Could not satisfy "
                               "explicit device specification '%s' because no supported kernel "
                               "for %s devices is available.", op->name, request,
                               devs[d].iface->kind);
     }
-    char list[160] = "", name[96];
+    char list[sizeof st->msg] = "", name[96];  /* every device; the message cuts what is over */
     size_t used = 0;
     for (int d = 0; d < n_devs && used < sizeof list; d++)
         used += (size_t) snprintf(list + used, sizeof list - used, "%s%s", d ? ", " : "",
@@ -269,10 +270,9 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 break;
             }
             if (!tact__device_spec_is_local(&spec)) {
-                rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                                "Cannot assign a device for operation %s: %s names no device "
-                                "of this process (/job:localhost/replica:0/task:0)",
-                                op->name, request);
+                /* Another job, replica or task: TensorFlow refuses it even with soft
+                 * placement, listing the devices this process has. */
+                rc = sched_unplaceable(op, request, &spec, devs, n_devs, st);
                 break;
             }
             out[i] = sched_first(&spec, ops, n, i, &g, devs, n_devs);
