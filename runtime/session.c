@@ -24,18 +24,8 @@ static const char session_closed_msg[] = "Session has been closed.";
 
 static tact_code_t session_check_config(const tact_config_t *c, tact_status_t *st)
 {
-    if (c->intra_op_parallelism_threads < 0)
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "intra_op_parallelism_threads must be >= 0, got %d",
-                          c->intra_op_parallelism_threads);
-    if (c->inter_op_parallelism_threads < 0)
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "inter_op_parallelism_threads must be >= 0, got %d",
-                          c->inter_op_parallelism_threads);
-    if (!(c->gpu_options.per_process_gpu_memory_fraction >= 0.0))
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "per_process_gpu_memory_fraction must be >= 0, got %g",
-                          c->gpu_options.per_process_gpu_memory_fraction);
+    /* TensorFlow accepts any thread count (negative ones mean its defaults here) and checks
+     * the memory fraction only when it makes a GPU device (gpu_device.c does the same). */
     if (c->device_count.cpu < TACT_DEVICE_COUNT_NONE || c->device_count.gpu < TACT_DEVICE_COUNT_NONE)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "device_count: %d CPU, %d GPU is not a device count",

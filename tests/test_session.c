@@ -480,11 +480,28 @@ static void test_error_session_creation(void **state)
     assert_int_equal(st.code, TACT_CODE_NOT_FOUND);
     assert_string_equal(st.msg, "No CPU devices are available in this process");
 
-    tact_config_t bad_threads = { .inter_op_parallelism_threads = -2 };
+    tact_config_t bad_executor = { .executor = (tact_executor_t) 7 };
     st = (tact_status_t) TACT_STATUS_INIT;
-    assert_null(tact_session_new(NULL, g, &bad_threads, &st));
+    assert_null(tact_session_new(NULL, g, &bad_executor, &st));
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
-    assert_true(tu_contains(st.msg, "inter_op_parallelism_threads"));
+    assert_string_equal(st.msg, "executor: unknown value 7");
+
+    /* What TensorFlow accepts: negative thread counts (its defaults), and a negative memory
+     * fraction when no GPU device is made. The session runs. */
+    tact_config_t negative = { .intra_op_parallelism_threads = -1,
+                               .inter_op_parallelism_threads = -2,
+                               .gpu_options.per_process_gpu_memory_fraction = -0.5,
+                               .device_count.gpu = TACT_DEVICE_COUNT_NONE };
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_session_t *ns = tact_session_new(NULL, g, &negative, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_non_null(ns);
+    tact_output_t k = tu_const_f32(g, NULL, 0, (float[]) { 41 }, NULL, &st);
+    tact_tensor_t *r = tu_run1(ns, k, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "41.0");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&ns);
 
     /* Accepted fields, and a session over the default graph. */
     tact_config_t accepted = { .allow_soft_placement = true, .operation_timeout_in_ms = 1000,

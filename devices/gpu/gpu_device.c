@@ -164,7 +164,10 @@ static tact_bfc_allocator_t *gpu_process_allocator(int tf_id, const tact_gpu_bac
     double fraction = c->gpu_options.per_process_gpu_memory_fraction;
     tact_gpu_info_t info;
     tact_status_t qs = TACT_STATUS_INIT;
-    if (fraction > 1.0) {
+    if (!(fraction >= 0.0)) {
+        tact__fail(&qs, TACT_CODE_INVALID_ARGUMENT,
+                   "per_process_gpu_memory_fraction must be >= 0, got %g", fraction);
+    } else if (fraction > 1.0) {
         tact__fail(&qs, TACT_CODE_INVALID_ARGUMENT,
                    "per_process_gpu_memory_fraction %g > 1 asks for unified memory "
                    "oversubscription, which tact does not support", fraction);
