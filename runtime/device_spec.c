@@ -136,7 +136,10 @@ static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsig
         if (c->n_fields != 2 || (*seen & bit))
             return spec_malformed(text, st);
         *seen |= bit;
-        if (bit == SEEN_JOB)
+        if (bit == SEEN_JOB && spec_field_is(c->field[1], c->len[1], "*")) {
+            memcpy(s->job, "*", 2);  /* kept, as Python keeps it: "/job:*" */
+            ok = true;
+        } else if (bit == SEEN_JOB)
             ok = spec_parse_name(c->field[1], c->len[1], false, s->job);
         else
             ok = spec_parse_int(c->field[1], c->len[1],
@@ -144,7 +147,11 @@ static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsig
         return ok ? TACT_CODE_OK : spec_malformed(text, st);
     }
 
-    bool legacy = spec_word_is(name, n, "cpu") || spec_word_is(name, n, "gpu");
+    /* Python's DeviceSpec takes "/<type>:<n>" for the device types TensorFlow registers, known
+     * here or not: "/tpu:0" is "/device:TPU:0", which placement then refuses. */
+    bool legacy = spec_word_is(name, n, "cpu") || spec_word_is(name, n, "gpu") ||
+                  spec_word_is(name, n, "tpu") || spec_word_is(name, n, "custom") ||
+                  spec_word_is(name, n, "epu");
     if (!legacy && !spec_field_is(name, n, "device"))
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Unknown attribute: '%.*s' in '%.160s'",
                           (int) (n < 60 ? n : 60), name, text);
@@ -183,12 +190,12 @@ tact_code_t tact__device_spec_parse(const char *text, tact_device_spec_t *out, t
         return TACT_CODE_OK;  /* "" and "/" constrain nothing */
     unsigned seen = 0;
     for (;;) {
-        /* Empty components ("//", a trailing '/') are malformed: spec_apply sees n == 0. */
         const char *end = strchr(p, '/');
         if (end == NULL)
             end = p + strlen(p);
         spec_component_t c = spec_split(p, end);
-        tact_code_t rc = spec_apply(text, &c, &seen, &s, st);
+        /* Python's parser skips a component with an empty name: "//cpu:0", "/cpu:0/", "/:0". */
+        tact_code_t rc = c.len[0] == 0 ? TACT_CODE_OK : spec_apply(text, &c, &seen, &s, st);
         if (rc != TACT_CODE_OK)
             return rc;
         if (*end == '\0')
@@ -263,7 +270,7 @@ tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
 
 bool tact__device_spec_is_local(const tact_device_spec_t *s)
 {
-    return (s->job[0] == '\0' || strcmp(s->job, "localhost") == 0) &&
+    return (s->job[0] == '\0' || strcmp(s->job, "*") == 0 || strcmp(s->job, "localhost") == 0) &&
            (s->replica == TACT_DEVICE_UNSET || s->replica == 0) &&
            (s->task == TACT_DEVICE_UNSET || s->task == 0);
 }

@@ -11,7 +11,9 @@
 #include "runtime/prelude.h"
 
 /* A replica, task or index that the spec leaves open. "*" parses to this as well: TensorFlow
- * (Python's DeviceSpec and C++'s DeviceNameUtils alike) treats "any" and "not given" the same. */
+ * (Python's DeviceSpec and C++'s DeviceNameUtils alike) treats "any" and "not given" the same.
+ * A job of "*" is kept as the name "*", as Python keeps it in op.device (the job part of the
+ * canonical string is then "/job:*"): it is set, so it wins a merge, and it matches any job. */
 #define TACT_DEVICE_UNSET (-1)
 
 /* Room for a job or type name, terminator included. Longer names are malformed. */
@@ -39,9 +41,11 @@ typedef struct tact_device_spec {
 /* Parse `text` into *out. Accepted, components in any order, each at most once, the leading
  * '/' optional:
  *   ""  or "/"                          no constraint
- *   /job:<name>  /replica:<n>  /task:<n>  ("*" for any)
+ *   /job:<name>  /replica:<n>  /task:<n>  ("*" for any; "/job:*" is kept)
  *   /device:<TYPE>:<n>  /device:<TYPE>:*  /device:<TYPE>  /device:*:<n>
- *   /cpu:<n>  /CPU:<n>  /gpu:<n>  /GPU:<n>  /gpu  (legacy; any case; <n> may be "*")
+ *   /cpu:<n>  /gpu:<n>  /tpu:<n>  /custom:<n>  /epu:<n>  /gpu  (legacy, for the types Python's
+ *   DeviceSpec knows; any case; <n> may be "*")
+ * Components with an empty name are skipped, as Python skips them ("//cpu:0", "/cpu:0/").
  * Type names are upper-cased. On failure returns INVALID_ARGUMENT, leaves *out as the empty
  * spec and fills `st` with a message naming the whole string: "Unknown attribute: 'foo' in
  * '/foo:0'", "Cannot specify multiple device types: /cpu:0/gpu:0", or "Malformed device
@@ -68,7 +72,7 @@ bool tact__device_spec_is_empty(const tact_device_spec_t *s);
 tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
                                            const tact_device_spec_t *outer);
 
-/* True when job, replica and task admit this process: job unset or "localhost", replica and
+/* True when job, replica and task admit this process: job unset, "*" or "localhost", replica and
  * task unset or 0. A spec failing this names a device that no local session has. */
 bool tact__device_spec_is_local(const tact_device_spec_t *s);
 

@@ -246,6 +246,36 @@ static void test_soft_placement_and_errors(void **state)
                                    "the device specification refers to a valid device.");
         tact_session_destroy(&s);
     }
+
+    /* A device type tact has no device for ("/tpu:0") builds, then fails placement with the
+     * same error; soft placement takes the CPU. "/job:*" matches this process. */
+    tact_graph_t *g4 = tact_graph_new();
+    tact_output_t tpu = seed_matmul(g4, NULL, "/tpu:0", &st);
+    tact_output_t any_job = seed_matmul(g4, NULL, "/job:*/cpu:0", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_device(tpu.op), "/device:TPU:0");
+    assert_string_equal(tact_op_device(any_job.op), "/job:*/device:CPU:0");
+    s = tu_session(g4, &cpus_hard);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tu_run1(s, tpu, NULL, 0, &e));
+    assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(e.msg, "Cannot assign a device for operation MatMul: Operation was "
+                               "explicitly assigned to /device:TPU:0 but available devices are "
+                               "[ " CPU(0) ", " CPU(1) " ]. Make sure the device specification "
+                               "refers to a valid device.");
+    r = tu_run1(s, any_job, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    s = tu_session(g4, &cpus_soft);
+    r = tu_run1(s, tpu, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, tpu.op), CPU(0));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g4);
     tact_graph_destroy(&g);
     tact_graph_destroy(&g2);
     tact_graph_destroy(&g3);
