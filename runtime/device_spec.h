@@ -3,8 +3,8 @@
  * GPU:1", "/cpu:0", "/gpu", "") parsed into a value struct, printed in the canonical form Python
  * stores as op.device, merged as nested device scopes merge (spec §3.1, §3.2), and matched
  * against a device of this process. The parser, printer, merge and match are pure functions.
- * The per-graph, per-thread device-scope stacks behind tact_graph_push_device live in
- * device_spec.c too; graph.c calls the two hooks at the end of this header. */
+ * The levels of tact_graph_push_device live in device_spec.c too, on graph_scopes.c's stacks;
+ * graph.c calls the hook at the end of this header. */
 #ifndef TACT_RUNTIME_DEVICE_SPEC_H
 #define TACT_RUNTIME_DEVICE_SPEC_H
 
@@ -86,14 +86,8 @@ bool tact__device_spec_matches(const tact_device_spec_t *s, const char *kind, in
 /* Hooks for graph.c                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Every thread's device-scope stack on one graph (defined in device_spec.c). */
-struct tact_device_scopes;
-
 /* The merged device of the calling thread's innermost device scope on `g`, as a new canonical
  * string (caller frees), or NULL when it leaves the op unconstrained. REQUIRES: g->lock held. */
 char *tact__device_scope_current(tact_graph_t *g);
-
-/* Free the scope stacks of every thread (graph_free). Accepts NULL. */
-void tact__device_scopes_free(struct tact_device_scopes *scopes);
 
 #endif
