@@ -6,6 +6,7 @@
  * the kernels (devices/cpu/kernels.c, runtime/philox.h) compute them, and the session's
  * resources keep each random op's stream position. */
 #include "runtime/graph_impl.h"
+#include "runtime/graph_scopes.h"
 
 /* TensorFlow's DEFAULT_GRAPH_SEED, used when only an op seed is given. */
 #define INIT_DEFAULT_GRAPH_SEED 87654321
@@ -535,6 +536,13 @@ tact_code_t tact_variable_scope_push(tact_graph_t *g, const char *name, bool reu
     stack->levels[stack->depth++] = level;
     pthread_mutex_unlock(&g->lock);
 
+    /* TensorFlow's variable_scope opens a name scope of the same name (made unique, so that a
+     * second entry names its other ops "vs_1/..."); a refused name re-enters the current one,
+     * so that the pop always has a name scope to close. */
+    if (ok)
+        tact_graph_push_name_scope(g, name, NULL);
+    else
+        tact__name_scope_push_same(g);
     if (err.code != TACT_CODE_OK)
         tact__graph_record_error(g, &err, st);
     return st ? st->code : err.code;
@@ -557,6 +565,7 @@ tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st)
         *stack = vs->stacks[--vs->n];  /* order among threads does not matter */
     }
     pthread_mutex_unlock(&g->lock);
+    tact_graph_pop_name_scope(g);  /* the one the push opened */
     return TACT_CODE_OK;
 }
 
@@ -719,13 +728,10 @@ static tact_output_t var_create(tact_graph_t *g, const char *full, tact_dtype_t 
     return init_out(var);
 }
 
-tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t dtype,
-                                const int64_t *dims, int ndims, const tact_initializer_t *init,
-                                tact_status_t *st)
+static tact_output_t var_get(tact_graph_t *g, const char *name, tact_dtype_t dtype,
+                             const int64_t *dims, int ndims, const tact_initializer_t *init,
+                             tact_status_t *st)
 {
-    if (tact__failed(st))
-        return init_out(NULL);
-    g = tact__graph_or_default(g);
     if (!var_valid_name(name))
         return init_fail(g, st, TACT_CODE_INVALID_ARGUMENT,
                          "get_variable: '%.200s' is not a valid variable name",
@@ -768,5 +774,20 @@ tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t 
     else
         out = var_create(g, full, dtype, &shape, init, st);
     pthread_mutex_unlock(&vs->store_lock);
+    return out;
+}
+
+tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t dtype,
+                                const int64_t *dims, int ndims, const tact_initializer_t *init,
+                                tact_status_t *st)
+{
+    if (tact__failed(st))
+        return init_out(NULL);
+    g = tact__graph_or_default(g);
+    /* TensorFlow builds it under name_scope(None): its ops are named from the variable scopes
+     * alone, whatever name scopes are open. */
+    tact_graph_push_name_scope(g, NULL, NULL);
+    tact_output_t out = var_get(g, name, dtype, dims, ndims, init, st);
+    tact_graph_pop_name_scope(g);
     return out;
 }

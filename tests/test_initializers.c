@@ -902,7 +902,7 @@ static void test_scopes_name_variables(void **state)
     assert_string_equal(name, "");
     assert_int_equal(tact_variable_scope_push(g, "layer1", false, &st), TACT_CODE_OK);
     tact_output_t w = tact_get_variable(g, "w", F32, DIMS(2, 2), 2, NULL, &st);
-    /* Other ops keep their names: tact opens no name scope. */
+    /* A variable scope opens a name scope too, as TensorFlow's does: other ops get its name. */
     tact_output_t sum = tact_add(g, w, w, NULL, &st);
     assert_int_equal(tact_variable_scope_push(g, "inner", false, &st), TACT_CODE_OK);
     assert_int_equal(tact_variable_scope_name(g, name, sizeof name), strlen("layer1/inner"));
@@ -916,7 +916,7 @@ static void test_scopes_name_variables(void **state)
     assert_string_equal(tact_op_name(w.op), "layer1/w");
     assert_non_null(tact_graph_op(g, "layer1/w/Assign"));
     assert_non_null(tact_graph_op(g, "layer1/w/Initializer/random_uniform"));
-    assert_string_equal(tact_op_name(sum.op), "Add");
+    assert_string_equal(tact_op_name(sum.op), "layer1/Add");
     assert_string_equal(tact_op_name(b.op), "layer1/inner/b");
     assert_string_equal(tact_op_name(w2.op), "layer1/sub/w2");
     assert_string_equal(tact_op_name(top.op), "w");

@@ -319,11 +319,11 @@ TACT_API tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact
  * default graph, resolved now; pass the same graph to the pop). Names given to
  * tact_get_variable inside get the prefix "<outer scopes>/<name>/". `reuse` true turns reuse
  * on for this scope and every scope inside it; false inherits the enclosing scope's (as
- * TensorFlow's reuse=None: reuse cannot be turned off inside a reusing scope). Scopes only
- * affect tact_get_variable: other ops keep the names they are given (TensorFlow also opens
- * a name scope; tact does not, so the same scope opened twice names variables the same, as in
- * TensorFlow, and other ops are not prefixed). Scopes belong to one (graph, thread) pair, as
- * device scopes do.
+ * TensorFlow's reuse=None: reuse cannot be turned off inside a reusing scope). Like
+ * TensorFlow's, a variable scope also opens a name scope of its name (tact_graph_push_name_scope),
+ * made unique: other ops built inside are named "layer1/Add", and a second entry of "layer1"
+ * names them "layer1_1/Add" while its variables are still "layer1/w". Scopes belong to one
+ * (graph, thread) pair, as device scopes do.
  *
  * A push always opens a scope, even when `st` already holds an error or `name` is NULL, empty
  * or not a valid op name (INVALID_ARGUMENT; the scope then repeats the enclosing one), so

@@ -38,7 +38,9 @@ TACT_API tact_op_t *tact_fifo_queue(tact_graph_t *g, int capacity, const tact_dt
                                     const int *ranks, const char *name, tact_status_t *st);
 
 /* queue.enqueue(components) and queue.enqueue_many(components) (the latter splits each
- * component along dimension 0). Default names "<queue>_enqueue", "<queue>_EnqueueMany". */
+ * component along dimension 0). Default names "<queue>_enqueue", "<queue>_EnqueueMany", where
+ * <queue> is the last component of the queue's name ("ns/q" gives "q_enqueue"), under the name
+ * scopes open when the op is built, as in TensorFlow; likewise for the ops below. */
 TACT_API tact_op_t *tact_queue_enqueue(tact_graph_t *g, tact_op_t *queue,
                                        const tact_output_t *components, int n_components,
                                        const char *name, tact_status_t *st);
