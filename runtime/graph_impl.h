@@ -41,10 +41,10 @@ struct tact_graph {
     tact_op_t **variables;        /* TensorFlow's GLOBAL_VARIABLES collection, in order */
     int n_variables;
     int cap_variables;
-    struct tact_graph_scopes *scopes;  /* per-thread device, name, control-dependency and
-                                        * colocation scopes (graph_scopes.c) */
-    struct tact_var_scopes *var_scopes;  /* get_variable's store and per-thread variable scopes
-                                          * (initializers.c); NULL until first used */
+    struct tact_graph_scopes *scopes;  /* per-thread device, name, control-dependency,
+                                        * colocation and variable scopes (graph_scopes.c) */
+    struct tact_var_scopes *var_scopes;  /* get_variable's store (initializers.c); NULL until
+                                          * first used */
     bool has_random_seed;         /* tf.set_random_seed was given a seed: */
     int64_t random_seed;          /* the graph-level seed */
 };

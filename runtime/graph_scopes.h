@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The `with` blocks of graph building: per (graph, thread) stacks of device scopes, name
- * scopes, control dependencies and colocation, kept in the graph under its lock as TensorFlow
+ * scopes, control dependencies, colocation and variable scopes, kept in the graph under its lock as TensorFlow
  * keeps them in the Graph's thread-local state. The container is generic (graph_scopes.c);
  * each kind of level belongs to the file that gives it meaning: device levels to
- * device_spec.c, the other three to graph_scopes.c. graph.c asks the hooks below when it adds
+ * device_spec.c, variable scopes to initializers.c, the other three to graph_scopes.c. graph.c asks the hooks below when it adds
  * an op. */
 #ifndef TACT_RUNTIME_GRAPH_SCOPES_H
 #define TACT_RUNTIME_GRAPH_SCOPES_H
@@ -15,6 +15,7 @@ typedef enum {
     TACT_SCOPE_NAME,
     TACT_SCOPE_CONTROL,
     TACT_SCOPE_COLOCATE,
+    TACT_SCOPE_VARIABLE,          /* tact_variable_scope_push's levels (initializers.c) */
     TACT_SCOPE_KINDS
 } tact_scope_kind_t;
 
