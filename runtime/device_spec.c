@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Device specifications and device scopes. The first half is pure: TensorFlow's device strings
  * parsed into tact_device_spec_t, printed in canonical form, merged as nested scopes merge and
- * matched against a local device. The second half keeps the device-scope stacks of
- * tact_graph_push_device: one stack per (graph, thread), as TensorFlow keeps its device stack
- * in the Graph's thread-local state, stored in the graph under its lock so that the graph frees
- * them. Not for placement: the placer reads op->device and decides. */
+ * matched against a local device. The second half is tact_graph_push_device's levels, kept in
+ * the graph's per-(graph, thread) scope stacks (graph_scopes.c), as TensorFlow keeps its device
+ * stack in the Graph's thread-local state. Not for placement: the placer reads op->device and decides. */
 #include "runtime/device_spec.h"
 #include "runtime/graph_impl.h"
+#include "runtime/graph_scopes.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Parsing                                                                                    */
@@ -136,7 +136,10 @@ static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsig
         if (c->n_fields != 2 || (*seen & bit))
             return spec_malformed(text, st);
         *seen |= bit;
-        if (bit == SEEN_JOB)
+        if (bit == SEEN_JOB && spec_field_is(c->field[1], c->len[1], "*")) {
+            memcpy(s->job, "*", 2);  /* kept, as Python keeps it: "/job:*" */
+            ok = true;
+        } else if (bit == SEEN_JOB)
             ok = spec_parse_name(c->field[1], c->len[1], false, s->job);
         else
             ok = spec_parse_int(c->field[1], c->len[1],
@@ -144,7 +147,11 @@ static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsig
         return ok ? TACT_CODE_OK : spec_malformed(text, st);
     }
 
-    bool legacy = spec_word_is(name, n, "cpu") || spec_word_is(name, n, "gpu");
+    /* Python's DeviceSpec takes "/<type>:<n>" for the device types TensorFlow registers, known
+     * here or not: "/tpu:0" is "/device:TPU:0", which placement then refuses. */
+    bool legacy = spec_word_is(name, n, "cpu") || spec_word_is(name, n, "gpu") ||
+                  spec_word_is(name, n, "tpu") || spec_word_is(name, n, "custom") ||
+                  spec_word_is(name, n, "epu");
     if (!legacy && !spec_field_is(name, n, "device"))
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Unknown attribute: '%.*s' in '%.160s'",
                           (int) (n < 60 ? n : 60), name, text);
@@ -183,12 +190,12 @@ tact_code_t tact__device_spec_parse(const char *text, tact_device_spec_t *out, t
         return TACT_CODE_OK;  /* "" and "/" constrain nothing */
     unsigned seen = 0;
     for (;;) {
-        /* Empty components ("//", a trailing '/') are malformed: spec_apply sees n == 0. */
         const char *end = strchr(p, '/');
         if (end == NULL)
             end = p + strlen(p);
         spec_component_t c = spec_split(p, end);
-        tact_code_t rc = spec_apply(text, &c, &seen, &s, st);
+        /* Python's parser skips a component with an empty name: "//cpu:0", "/cpu:0/", "/:0". */
+        tact_code_t rc = c.len[0] == 0 ? TACT_CODE_OK : spec_apply(text, &c, &seen, &s, st);
         if (rc != TACT_CODE_OK)
             return rc;
         if (*end == '\0')
@@ -263,7 +270,7 @@ tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
 
 bool tact__device_spec_is_local(const tact_device_spec_t *s)
 {
-    return (s->job[0] == '\0' || strcmp(s->job, "localhost") == 0) &&
+    return (s->job[0] == '\0' || strcmp(s->job, "*") == 0 || strcmp(s->job, "localhost") == 0) &&
            (s->replica == TACT_DEVICE_UNSET || s->replica == 0) &&
            (s->task == TACT_DEVICE_UNSET || s->task == 0);
 }
@@ -289,65 +296,16 @@ bool tact__device_spec_matches(const tact_device_spec_t *s, const char *kind, in
 
 /* One `with tf.device(...)` level, already merged with every level below it: scopes only
  * count at op creation, so merging at push time gives what TensorFlow's walk from the
- * innermost scope outwards gives, and a new op just copies the top string. */
+ * innermost scope outwards gives, and a new op just copies the top string. The levels live in
+ * the graph's per-thread scope stacks (graph_scopes.c). */
 typedef struct device_level {
     tact_device_spec_t merged;
     char *str;                    /* merged's canonical string; NULL when it is empty */
 } device_level_t;
 
-/* One thread's stack on one graph. */
-typedef struct device_stack {
-    uint64_t thread;              /* device_thread_id() of its thread */
-    int depth;
-    int cap;
-    device_level_t *levels;
-} device_stack_t;
-
-/* The threads with pushes outstanding on one graph, under the graph's lock. A stack leaves
- * when its depth returns to 0, so the array stays as short as the number of threads building
- * inside device scopes at once. */
-struct tact_device_scopes {
-    int n;
-    int cap;
-    device_stack_t *stacks;
-};
-
-/* A process-unique id for the calling thread. Not pthread_self(): the id of a thread that has
- * exited may be reused, and a new thread must not inherit scopes a dead one left pushed. */
-static _Atomic uint64_t device_next_thread = 1;
-static _Thread_local uint64_t device_thread;
-
-static uint64_t device_thread_id(void)
+static void device_level_fini(void *level)
 {
-    if (device_thread == 0)
-        device_thread = atomic_fetch_add_explicit(&device_next_thread, 1, memory_order_relaxed);
-    return device_thread;
-}
-
-/* The calling thread's stack on `g`, or NULL (made when `create`). Called with g->lock held. */
-static device_stack_t *device_stack_find(tact_graph_t *g, bool create)
-{
-    struct tact_device_scopes *sc = g->device_scopes;
-    if (!create && (sc == NULL || sc->n == 0))
-        return NULL;  /* the common case, no thread inside a scope: skip the thread id */
-    uint64_t me = device_thread_id();
-    if (sc != NULL) {
-        for (int i = 0; i < sc->n; i++) {
-            if (sc->stacks[i].thread == me)
-                return &sc->stacks[i];
-        }
-    }
-    if (!create)
-        return NULL;
-    if (sc == NULL)
-        sc = g->device_scopes = tact__malloc(sizeof *sc);
-    if (sc->n == sc->cap) {
-        sc->cap = sc->cap ? 2 * sc->cap : 4;
-        sc->stacks = tact__realloc(sc->stacks, (size_t) sc->cap * sizeof *sc->stacks);
-    }
-    device_stack_t *stack = &sc->stacks[sc->n++];
-    *stack = (device_stack_t) { .thread = me };
-    return stack;
+    free(((device_level_t *) level)->str);
 }
 
 tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_status_t *st)
@@ -367,20 +325,17 @@ tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_statu
     }
 
     pthread_mutex_lock(&g->lock);
-    device_stack_t *stack = device_stack_find(g, true);
+    const device_level_t *outer = tact__scope_top(g, TACT_SCOPE_DEVICE);
     device_level_t level = { .merged = parsed };
-    if (spec != NULL && stack->depth > 0)
-        level.merged = tact__device_spec_merge(&parsed, &stack->levels[stack->depth - 1].merged);
+    if (spec != NULL && outer != NULL)
+        level.merged = tact__device_spec_merge(&parsed, &outer->merged);
     if (!tact__device_spec_is_empty(&level.merged)) {
         char buf[TACT_DEVICE_STR_MAX];
         tact__device_spec_format(&level.merged, buf, sizeof buf);
         level.str = tact__strdup(buf);
     }
-    if (stack->depth == stack->cap) {
-        stack->cap = stack->cap ? 2 * stack->cap : 4;
-        stack->levels = tact__realloc(stack->levels, (size_t) stack->cap * sizeof *stack->levels);
-    }
-    stack->levels[stack->depth++] = level;
+    *(device_level_t *) tact__scope_push(g, TACT_SCOPE_DEVICE, sizeof level,
+                                         device_level_fini) = level;
     pthread_mutex_unlock(&g->lock);
     return TACT_CODE_OK;
 }
@@ -389,19 +344,9 @@ tact_code_t tact_graph_pop_device(tact_graph_t *g)
 {
     g = tact__graph_or_default(g);
     pthread_mutex_lock(&g->lock);
-    device_stack_t *stack = device_stack_find(g, false);
-    if (stack == NULL) {
-        pthread_mutex_unlock(&g->lock);
-        return TACT_CODE_FAILED_PRECONDITION;
-    }
-    free(stack->levels[--stack->depth].str);
-    if (stack->depth == 0) {
-        struct tact_device_scopes *sc = g->device_scopes;
-        free(stack->levels);
-        *stack = sc->stacks[--sc->n];  /* order among threads does not matter */
-    }
+    tact_code_t rc = tact__scope_pop(g, TACT_SCOPE_DEVICE);
     pthread_mutex_unlock(&g->lock);
-    return TACT_CODE_OK;
+    return rc;
 }
 
 const char *tact_op_device(const tact_op_t *op)
@@ -412,23 +357,6 @@ const char *tact_op_device(const tact_op_t *op)
 
 char *tact__device_scope_current(tact_graph_t *g)
 {
-    device_stack_t *stack = device_stack_find(g, false);
-    if (stack == NULL)
-        return NULL;
-    const char *top = stack->levels[stack->depth - 1].str;
-    return top != NULL ? tact__strdup(top) : NULL;
-}
-
-void tact__device_scopes_free(struct tact_device_scopes *scopes)
-{
-    if (scopes == NULL)
-        return;
-    for (int i = 0; i < scopes->n; i++) {
-        device_stack_t *stack = &scopes->stacks[i];
-        for (int j = 0; j < stack->depth; j++)
-            free(stack->levels[j].str);
-        free(stack->levels);
-    }
-    free(scopes->stacks);
-    free(scopes);
+    const device_level_t *top = tact__scope_top(g, TACT_SCOPE_DEVICE);
+    return top != NULL && top->str != NULL ? tact__strdup(top->str) : NULL;
 }

@@ -3,15 +3,17 @@
  * GPU:1", "/cpu:0", "/gpu", "") parsed into a value struct, printed in the canonical form Python
  * stores as op.device, merged as nested device scopes merge (spec §3.1, §3.2), and matched
  * against a device of this process. The parser, printer, merge and match are pure functions.
- * The per-graph, per-thread device-scope stacks behind tact_graph_push_device live in
- * device_spec.c too; graph.c calls the two hooks at the end of this header. */
+ * The levels of tact_graph_push_device live in device_spec.c too, on graph_scopes.c's stacks;
+ * graph.c calls the hook at the end of this header. */
 #ifndef TACT_RUNTIME_DEVICE_SPEC_H
 #define TACT_RUNTIME_DEVICE_SPEC_H
 
 #include "runtime/prelude.h"
 
 /* A replica, task or index that the spec leaves open. "*" parses to this as well: TensorFlow
- * (Python's DeviceSpec and C++'s DeviceNameUtils alike) treats "any" and "not given" the same. */
+ * (Python's DeviceSpec and C++'s DeviceNameUtils alike) treats "any" and "not given" the same.
+ * A job of "*" is kept as the name "*", as Python keeps it in op.device (the job part of the
+ * canonical string is then "/job:*"): it is set, so it wins a merge, and it matches any job. */
 #define TACT_DEVICE_UNSET (-1)
 
 /* Room for a job or type name, terminator included. Longer names are malformed. */
@@ -39,9 +41,11 @@ typedef struct tact_device_spec {
 /* Parse `text` into *out. Accepted, components in any order, each at most once, the leading
  * '/' optional:
  *   ""  or "/"                          no constraint
- *   /job:<name>  /replica:<n>  /task:<n>  ("*" for any)
+ *   /job:<name>  /replica:<n>  /task:<n>  ("*" for any; "/job:*" is kept)
  *   /device:<TYPE>:<n>  /device:<TYPE>:*  /device:<TYPE>  /device:*:<n>
- *   /cpu:<n>  /CPU:<n>  /gpu:<n>  /GPU:<n>  /gpu  (legacy; any case; <n> may be "*")
+ *   /cpu:<n>  /gpu:<n>  /tpu:<n>  /custom:<n>  /epu:<n>  /gpu  (legacy, for the types Python's
+ *   DeviceSpec knows; any case; <n> may be "*")
+ * Components with an empty name are skipped, as Python skips them ("//cpu:0", "/cpu:0/").
  * Type names are upper-cased. On failure returns INVALID_ARGUMENT, leaves *out as the empty
  * spec and fills `st` with a message naming the whole string: "Unknown attribute: 'foo' in
  * '/foo:0'", "Cannot specify multiple device types: /cpu:0/gpu:0", or "Malformed device
@@ -68,7 +72,7 @@ bool tact__device_spec_is_empty(const tact_device_spec_t *s);
 tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
                                            const tact_device_spec_t *outer);
 
-/* True when job, replica and task admit this process: job unset or "localhost", replica and
+/* True when job, replica and task admit this process: job unset, "*" or "localhost", replica and
  * task unset or 0. A spec failing this names a device that no local session has. */
 bool tact__device_spec_is_local(const tact_device_spec_t *s);
 
@@ -82,14 +86,8 @@ bool tact__device_spec_matches(const tact_device_spec_t *s, const char *kind, in
 /* Hooks for graph.c                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Every thread's device-scope stack on one graph (defined in device_spec.c). */
-struct tact_device_scopes;
-
 /* The merged device of the calling thread's innermost device scope on `g`, as a new canonical
  * string (caller frees), or NULL when it leaves the op unconstrained. REQUIRES: g->lock held. */
 char *tact__device_scope_current(tact_graph_t *g);
-
-/* Free the scope stacks of every thread (graph_free). Accepts NULL. */
-void tact__device_scopes_free(struct tact_device_scopes *scopes);
 
 #endif

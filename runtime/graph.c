@@ -4,6 +4,7 @@
  * semantics (shapes, dtypes) live in opdefs.c; the public builders in ops.c. */
 #include "runtime/device_spec.h"
 #include "runtime/graph_impl.h"
+#include "runtime/graph_scopes.h"
 
 tact_graph_t *tact_graph_new(void)
 {
@@ -24,12 +25,13 @@ static void graph_free(tact_graph_t *g)
         free(op->inputs);
         free(op->controls);
         free(op->device);
+        free(op->colocate);
         op->tag = TACT_TAG_DEAD;
         free(op);
     }
     free(g->ops);
     free(g->variables);
-    tact__device_scopes_free(g->device_scopes);
+    tact__graph_scopes_free(g->scopes);
     tact__var_scopes_free(g->var_scopes);
     tact__strmap_fini(&g->by_name);
     tact__strmap_fini(&g->names_in_use);
@@ -218,10 +220,16 @@ size_t tact_output_format(tact_output_t out, char *buf, size_t len)
     if (out.op == NULL)
         return (size_t) snprintf(buf, len, "Tensor(<empty>)");
     const tact_op_t *op = output_checked(out);
-    char shape[160];
-    tact__shape_tuple_str(&op->out_shape[out.index], shape, sizeof shape);
-    return (size_t) snprintf(buf, len, "Tensor(\"%s:%d\", shape=%s, dtype=%s)", op->name,
-                             out.index, shape, tact_dtype_name(op->out_dtype[out.index]));
+    /* Python's Tensor.__repr__: no shape for an unknown rank, the device when there is one. */
+    char shape[180] = "";
+    if (op->out_shape[out.index].ndims >= 0) {
+        memcpy(shape, " shape=", 8);
+        tact__shape_tuple_str(&op->out_shape[out.index], shape + 7, sizeof shape - 7);
+        strcat(shape, ",");
+    }
+    return (size_t) snprintf(buf, len, "Tensor(\"%s:%d\",%s dtype=%s%s%s)", op->name, out.index,
+                             shape, tact_dtype_name(op->out_dtype[out.index]),
+                             op->device ? ", device=" : "", op->device ? op->device : "");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -229,7 +237,7 @@ size_t tact_output_format(tact_output_t out, char *buf, size_t len)
 /* ------------------------------------------------------------------------------------------ */
 
 /* TensorFlow's op-name rule: [A-Za-z0-9.][A-Za-z0-9_.\-/>]* */
-static bool graph_valid_name(const char *name)
+bool tact__graph_valid_name(const char *name)
 {
     static const char more[] = "_.-/>";
     if (name[0] == '\0' || !(isalnum((unsigned char) name[0]) || name[0] == '.'))
@@ -251,7 +259,7 @@ static void graph_lower(const char *s, char *out, size_t len)
 
 /* Graph.unique_name: "N" first, then "N_1", "N_2"... skipping keys already taken,
  * case-insensitively; the caller's capitalisation is kept. Called with the lock held. */
-static char *graph_unique_name(tact_graph_t *g, const char *name)
+char *tact__graph_unique_name(tact_graph_t *g, const char *name)
 {
     char key[300], base[300];
     graph_lower(name, key, sizeof key);
@@ -344,11 +352,34 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     }
     if (name == NULL)
         name = tact__op_kind_default_name(kind);
-    if (strlen(name) > 255 || !graph_valid_name(name)) {
+    if (strlen(name) > 255 || !tact__graph_valid_name(name)) {
         tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "'%.200s' is not a valid node name", name);
         tact_op_t *r = graph_fail(g, st, &err);
         pthread_mutex_unlock(&g->lock);
         return r;
+    }
+    char *op_name;
+    if (name[strlen(name) - 1] == '/') {
+        /* A scope's name ("v/"): the op takes it as it is, outside the name scopes and without
+         * uniquing, as TensorFlow's create_op does (tf.Variable names its op so). */
+        op_name = tact__strdup(name);
+        op_name[strlen(op_name) - 1] = '\0';
+        if (tact__strmap_contains(&g->by_name, op_name)) {
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Duplicate node name in graph: '%s'",
+                       op_name);
+            free(op_name);
+            tact_op_t *r = graph_fail(g, st, &err);
+            pthread_mutex_unlock(&g->lock);
+            return r;
+        }
+        char key[300];
+        graph_lower(op_name, key, sizeof key);
+        if (!tact__strmap_contains(&g->names_in_use, key))  /* later ops uniquify against it */
+            tact__strmap_put(&g->names_in_use, key, (void *) 1);
+    } else {
+        char *full = tact__name_scope_apply(g, name);  /* "scope/name" inside name scopes */
+        op_name = tact__graph_unique_name(g, full);
+        free(full);
     }
 
     tact_op_t *op = tact__malloc(sizeof *op);
@@ -356,7 +387,7 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     op->kind = kind;
     op->graph = g;
     op->attrs = *attrs;
-    op->name = graph_unique_name(g, name);
+    op->name = op_name;
 
     tact_dtype_t in_dtypes[TACT_MAX_OUTPUTS + 1];
     tact_shape_t in_shapes[TACT_MAX_OUTPUTS + 1];
@@ -380,11 +411,21 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     op->inputs = tact__malloc((size_t) n_inputs * sizeof *op->inputs);
     if (n_inputs > 0)
         memcpy(op->inputs, inputs, (size_t) n_inputs * sizeof *op->inputs);
+    /* The given control inputs, then those of the calling thread's control_dependencies. */
+    int cap_controls = n_controls;
     op->n_controls = n_controls;
-    op->controls = tact__malloc((size_t) n_controls * sizeof *op->controls);
+    op->controls = tact__malloc((size_t) (n_controls ? n_controls : 1) * sizeof *op->controls);
     if (n_controls > 0)
         memcpy(op->controls, controls, (size_t) n_controls * sizeof *op->controls);
+    tact__control_scope_collect(g, inputs, n_inputs, &op->controls, &op->n_controls,
+                                &cap_controls);
     op->device = tact__device_scope_current(g);  /* the calling thread's device scopes */
+    const char *colocated_device;
+    op->colocate = tact__colocate_scope_groups(g, &op->n_colocate, &colocated_device);
+    if (colocated_device != NULL) {  /* colocate_with: the op goes where its group's op is */
+        free(op->device);
+        op->device = tact__strdup(colocated_device);
+    }
 
     if (g->n_ops == g->cap_ops) {
         g->cap_ops = g->cap_ops ? g->cap_ops * 2 : 16;
@@ -393,6 +434,7 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     op->id = g->n_ops;
     g->ops[g->n_ops++] = op;
     tact__strmap_put(&g->by_name, op->name, op);
+    tact__control_scope_seen(g, op);
     pthread_mutex_unlock(&g->lock);
     return op;
 }

@@ -22,6 +22,10 @@ struct tact_op {
     tact_shape_t out_shape[TACT_MAX_OUTPUTS];
     tact_op_attrs_t attrs;
     char *device;                 /* requested device, canonical; NULL: unconstrained */
+    int n_colocate;
+    tact_op_t **colocate;         /* colocation groups from colocate_with scopes, each named
+                                   * by its first op (TensorFlow's "loc:@op"); placement keeps
+                                   * the op with every other member of each */
 };
 
 struct tact_graph {
@@ -37,9 +41,10 @@ struct tact_graph {
     tact_op_t **variables;        /* TensorFlow's GLOBAL_VARIABLES collection, in order */
     int n_variables;
     int cap_variables;
-    struct tact_device_scopes *device_scopes;  /* per-thread device scopes (device_spec.c) */
-    struct tact_var_scopes *var_scopes;  /* get_variable's store and per-thread variable scopes
-                                          * (initializers.c); NULL until first used */
+    struct tact_graph_scopes *scopes;  /* per-thread device, name, control-dependency,
+                                        * colocation and variable scopes (graph_scopes.c) */
+    struct tact_var_scopes *var_scopes;  /* get_variable's store (initializers.c); NULL until
+                                          * first used */
     bool has_random_seed;         /* tf.set_random_seed was given a seed: */
     int64_t random_seed;          /* the graph-level seed */
 };
@@ -58,6 +63,14 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
                               const tact_output_t *inputs, int n_inputs,
                               tact_op_t *const *controls, int n_controls,
                               const tact_op_attrs_t *attrs, tact_status_t *st);
+
+/* True when `name` matches TensorFlow's op-name rule, [A-Za-z0-9.][A-Za-z0-9_.\-/>]*. */
+bool tact__graph_valid_name(const char *name);
+
+/* TensorFlow's Graph.unique_name: `name` if no op or scope used it yet (compared without
+ * regard to case), else "name_1", "name_2"...; marks the result used. Caller frees.
+ * REQUIRES: g->lock held. */
+char *tact__graph_unique_name(tact_graph_t *g, const char *name);
 
 /* Keep `err` as the graph's first error (if it has none yet) and in `st`, for builders that
  * fail before tact__graph_add_op. */

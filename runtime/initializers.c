@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Initial values and get_variable: the builders of <tact/ops.h> for fills and random ops
  * (with tf.get_seed's seed rules and the graph seed), the initializer values, tf.get_variable's
- * variable store and the variable scopes. A graph's store and its per-(graph, thread) scope
- * stacks hang off g->var_scopes, made on first use and freed with the graph. Not for values:
+ * variable store and the variable scopes. A graph's store hangs off g->var_scopes, made on first
+ * use and freed with the graph; the scope levels live on the graph's per-(graph, thread) scope
+ * stacks (graph_scopes.c). Not for values:
  * the kernels (devices/cpu/kernels.c, runtime/philox.h) compute them, and the session's
  * resources keep each random op's stream position. */
 #include "runtime/graph_impl.h"
+#include "runtime/graph_scopes.h"
 
 /* TensorFlow's DEFAULT_GRAPH_SEED, used when only an op seed is given. */
 #define INIT_DEFAULT_GRAPH_SEED 87654321
@@ -30,7 +32,7 @@ static tact_output_t init_fail(tact_graph_t *g, tact_status_t *st, tact_code_t c
     err.code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err.msg, sizeof err.msg, fmt, ap);
+    tact__msg_vformat(err.msg, sizeof err.msg, fmt, ap);
     va_end(ap);
     tact__graph_record_error(g, &err, st);
     return init_out(NULL);
@@ -368,6 +370,14 @@ static tact_output_t init_value(tact_graph_t *g, const tact_initializer_t *init,
     switch (init->kind) {
     case TACT_INITIALIZER_ZEROS:
         init_name(name, scope, "zeros");
+        if (dtype == TACT_DTYPE_STRING) {
+            /* TensorFlow's zeros_initializer makes a Const of empty strings (Fill has no
+             * string kernel here). */
+            tact_tensor_t *t = tact__tensor_alloc(dtype, dims, nd);
+            tact_output_t out = tact_constant(g, t, name, st);
+            tact_tensor_destroy(&t);
+            return out;
+        }
         return tact_fill(g, dtype, dims, nd, 0.0, name, st);
     case TACT_INITIALIZER_ONES:
         init_name(name, scope, "ones");
@@ -421,34 +431,17 @@ typedef struct var_level {
     bool reuse;
 } var_level_t;
 
-/* One thread's stack on one graph. */
-typedef struct var_stack {
-    uint64_t thread;              /* var_thread_id() of its thread */
-    int depth;
-    int cap;
-    var_level_t *levels;
-} var_stack_t;
+static void var_level_fini(void *level)
+{
+    free(((var_level_t *) level)->prefix);
+}
 
+/* The variable store; the scope levels live on the graph's per-thread scope stacks
+ * (graph_scopes.c). */
 struct tact_var_scopes {
     pthread_mutex_t store_lock;   /* serialises tact_get_variable; taken before g->lock */
     tact_strmap_t store;          /* full name -> VARIABLE op made by tact_get_variable */
-    /* Under g->lock: the threads with scopes open. A stack leaves when its depth is 0. */
-    int n;
-    int cap;
-    var_stack_t *stacks;
 };
-
-/* A process-unique id for the calling thread (a dead thread's pthread_t may be reused, and a
- * new thread must not inherit the scopes a dead one left open). */
-static _Atomic uint64_t var_next_thread = 1;
-static _Thread_local uint64_t var_thread;
-
-static uint64_t var_thread_id(void)
-{
-    if (var_thread == 0)
-        var_thread = atomic_fetch_add_explicit(&var_next_thread, 1, memory_order_relaxed);
-    return var_thread;
-}
 
 /* The graph's store, made on first use. Called with g->lock held. */
 static struct tact_var_scopes *var_scopes(tact_graph_t *g)
@@ -459,31 +452,6 @@ static struct tact_var_scopes *var_scopes(tact_graph_t *g)
         g->var_scopes = vs;
     }
     return g->var_scopes;
-}
-
-/* The calling thread's stack on `g`, or NULL (made when `create`). Called with g->lock held. */
-static var_stack_t *var_stack_find(tact_graph_t *g, bool create)
-{
-    struct tact_var_scopes *vs = g->var_scopes;
-    if (!create && (vs == NULL || vs->n == 0))
-        return NULL;
-    uint64_t me = var_thread_id();
-    if (vs != NULL) {
-        for (int i = 0; i < vs->n; i++) {
-            if (vs->stacks[i].thread == me)
-                return &vs->stacks[i];
-        }
-    }
-    if (!create)
-        return NULL;
-    vs = var_scopes(g);
-    if (vs->n == vs->cap) {
-        vs->cap = vs->cap ? 2 * vs->cap : 4;
-        vs->stacks = tact__realloc(vs->stacks, (size_t) vs->cap * sizeof *vs->stacks);
-    }
-    var_stack_t *stack = &vs->stacks[vs->n++];
-    *stack = (var_stack_t) { .thread = me };
-    return stack;
 }
 
 /* TensorFlow's op-name rule: [A-Za-z0-9.][A-Za-z0-9_.\-/]* */
@@ -513,8 +481,7 @@ tact_code_t tact_variable_scope_push(tact_graph_t *g, const char *name, bool reu
     }
 
     pthread_mutex_lock(&g->lock);
-    var_stack_t *stack = var_stack_find(g, true);
-    const var_level_t *outer = stack->depth > 0 ? &stack->levels[stack->depth - 1] : NULL;
+    const var_level_t *outer = tact__scope_top(g, TACT_SCOPE_VARIABLE);
     var_level_t level = { .reuse = reuse || (outer && outer->reuse) };
     if (ok) {
         char full[INIT_NAME_LEN];
@@ -524,13 +491,17 @@ tact_code_t tact_variable_scope_push(tact_graph_t *g, const char *name, bool reu
     } else if (outer != NULL && outer->prefix != NULL) {
         level.prefix = tact__strdup(outer->prefix);
     }
-    if (stack->depth == stack->cap) {
-        stack->cap = stack->cap ? 2 * stack->cap : 4;
-        stack->levels = tact__realloc(stack->levels, (size_t) stack->cap * sizeof *stack->levels);
-    }
-    stack->levels[stack->depth++] = level;
+    *(var_level_t *) tact__scope_push(g, TACT_SCOPE_VARIABLE, sizeof level, var_level_fini) =
+        level;
     pthread_mutex_unlock(&g->lock);
 
+    /* TensorFlow's variable_scope opens a name scope of the same name (made unique, so that a
+     * second entry names its other ops "vs_1/..."); a refused name re-enters the current one,
+     * so that the pop always has a name scope to close. */
+    if (ok)
+        tact_graph_push_name_scope(g, name, NULL);
+    else
+        tact__name_scope_push_same(g);
     if (err.code != TACT_CODE_OK)
         tact__graph_record_error(g, &err, st);
     return st ? st->code : err.code;
@@ -540,19 +511,11 @@ tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st)
 {
     g = tact__graph_or_default(g);
     pthread_mutex_lock(&g->lock);
-    var_stack_t *stack = var_stack_find(g, false);
-    if (stack == NULL) {
-        pthread_mutex_unlock(&g->lock);
-        return tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
-                          "variable_scope: pop without an open variable scope");
-    }
-    free(stack->levels[--stack->depth].prefix);
-    if (stack->depth == 0) {
-        struct tact_var_scopes *vs = g->var_scopes;
-        free(stack->levels);
-        *stack = vs->stacks[--vs->n];  /* order among threads does not matter */
-    }
+    tact_code_t rc = tact__scope_pop(g, TACT_SCOPE_VARIABLE);
     pthread_mutex_unlock(&g->lock);
+    if (rc != TACT_CODE_OK)
+        return tact__fail(st, rc, "variable_scope: pop without an open variable scope");
+    tact_graph_pop_name_scope(g);  /* the one the push opened */
     return TACT_CODE_OK;
 }
 
@@ -560,8 +523,7 @@ tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st)
  * flag. Called with g->lock held. */
 static const char *var_current(tact_graph_t *g, bool *reuse)
 {
-    var_stack_t *stack = var_stack_find(g, false);
-    const var_level_t *top = stack ? &stack->levels[stack->depth - 1] : NULL;
+    const var_level_t *top = tact__scope_top(g, TACT_SCOPE_VARIABLE);
     *reuse = top != NULL && top->reuse;
     return top != NULL && top->prefix != NULL ? top->prefix : "";
 }
@@ -581,13 +543,6 @@ void tact__var_scopes_free(struct tact_var_scopes *vs)
 {
     if (vs == NULL)
         return;
-    for (int i = 0; i < vs->n; i++) {
-        var_stack_t *stack = &vs->stacks[i];
-        for (int j = 0; j < stack->depth; j++)
-            free(stack->levels[j].prefix);
-        free(stack->levels);
-    }
-    free(vs->stacks);
     tact__strmap_fini(&vs->store);
     pthread_mutex_destroy(&vs->store_lock);
     free(vs);
@@ -628,6 +583,9 @@ static bool var_check_init(const tact_initializer_t *init, tact_dtype_t dtype, c
     tact_op_kind_t random = TACT_OP_COUNT;
     switch (init->kind) {
     case TACT_INITIALIZER_ZEROS:
+        if (dtype == TACT_DTYPE_STRING)
+            return true;  /* empty strings */
+        return init_convert(0.0, dtype, bytes, "Fill", err);
     case TACT_INITIALIZER_ONES:
         return init_convert(0.0, dtype, bytes, "Fill", err);
     case TACT_INITIALIZER_CONSTANT:
@@ -675,8 +633,9 @@ static tact_output_t var_create(tact_graph_t *g, const char *full, tact_dtype_t 
     if (init == NULL) {
         if (dtype == TACT_DTYPE_F32 || dtype == TACT_DTYPE_F64)
             fallback = tact_glorot_uniform_initializer(TACT_SEED_NONE);
-        else if (dtype == TACT_DTYPE_I32 || dtype == TACT_DTYPE_I64 || dtype == TACT_DTYPE_BOOL)
-            fallback = tact_zeros_initializer();
+        else if (dtype == TACT_DTYPE_I32 || dtype == TACT_DTYPE_I64 || dtype == TACT_DTYPE_BOOL ||
+                 dtype == TACT_DTYPE_STRING)
+            fallback = tact_zeros_initializer();  /* strings: empty ones, as TensorFlow's */
         else
             return init_fail(g, st, TACT_CODE_INVALID_ARGUMENT,
                              "An initializer for variable %s of %s is required", full,
@@ -711,13 +670,10 @@ static tact_output_t var_create(tact_graph_t *g, const char *full, tact_dtype_t 
     return init_out(var);
 }
 
-tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t dtype,
-                                const int64_t *dims, int ndims, const tact_initializer_t *init,
-                                tact_status_t *st)
+static tact_output_t var_get(tact_graph_t *g, const char *name, tact_dtype_t dtype,
+                             const int64_t *dims, int ndims, const tact_initializer_t *init,
+                             tact_status_t *st)
 {
-    if (tact__failed(st))
-        return init_out(NULL);
-    g = tact__graph_or_default(g);
     if (!var_valid_name(name))
         return init_fail(g, st, TACT_CODE_INVALID_ARGUMENT,
                          "get_variable: '%.200s' is not a valid variable name",
@@ -760,5 +716,20 @@ tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t 
     else
         out = var_create(g, full, dtype, &shape, init, st);
     pthread_mutex_unlock(&vs->store_lock);
+    return out;
+}
+
+tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact_dtype_t dtype,
+                                const int64_t *dims, int ndims, const tact_initializer_t *init,
+                                tact_status_t *st)
+{
+    if (tact__failed(st))
+        return init_out(NULL);
+    g = tact__graph_or_default(g);
+    /* TensorFlow builds it under name_scope(None): its ops are named from the variable scopes
+     * alone, whatever name scopes are open. */
+    tact_graph_push_name_scope(g, NULL, NULL);
+    tact_output_t out = var_get(g, name, dtype, dims, ndims, init, st);
+    tact_graph_pop_name_scope(g);
     return out;
 }

@@ -26,7 +26,7 @@
     XX(SUM,         "Sum",         "Sum")           \
     XX(MEAN,        "Mean",        "Mean")          \
     XX(RESHAPE,     "Reshape",     "Reshape")       \
-    XX(TRANSPOSE,   "Transpose",   "Transpose")     \
+    XX(TRANSPOSE,   "Transpose",   "transpose")     \
     XX(CAST,        "Cast",        "Cast")          \
     XX(NOOP,        "NoOp",        "NoOp")          \
     XX(QUEUE,         "FIFOQueueV2",        "fifo_queue")             \

@@ -2,6 +2,7 @@
 /* The public op builders of <tact/ops.h>: each packs its attributes and calls
  * tact__graph_add_op, which checks, names, infers and appends. */
 #include "runtime/graph_impl.h"
+#include "runtime/graph_scopes.h"
 
 static tact_output_t ops_out(tact_op_t *op)
 {
@@ -310,16 +311,24 @@ tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value, const 
         return ops_out(tact__graph_add_op(g, TACT_OP_IDENTITY, name, &initial_value, 1, NULL, 0,
                                           &none, st));
     }
-    tact_op_t *var = tact__graph_add_op(g, TACT_OP_VARIABLE, name ? name : "Variable", NULL, 0,
-                                        NULL, 0, &attrs, st);
-    if (var == NULL)
-        return ops_out(NULL);
-    char assign_name[300];
-    snprintf(assign_name, sizeof assign_name, "%.280s/Assign", var->name);
+    /* As tf.Variable: a name scope "v" (made unique), the VariableV2 named by the scope itself
+     * ("v/": absolute) and "v/Assign" inside it. A name no scope takes is left to
+     * tact__graph_add_op to refuse. */
+    if (name != NULL && (strlen(name) > 255 || !tact__graph_valid_name(name)))
+        return ops_out(tact__graph_add_op(g, TACT_OP_VARIABLE, name, NULL, 0, NULL, 0, &attrs,
+                                          st));
+    tact_graph_push_name_scope(g, name ? name : "Variable", NULL);
+    pthread_mutex_lock(&g->lock);
+    char *scope = tact__name_scope_apply(g, "");  /* "ns/v/" */
+    pthread_mutex_unlock(&g->lock);
+    tact_op_t *var = tact__graph_add_op(g, TACT_OP_VARIABLE, scope, NULL, 0, NULL, 0, &attrs, st);
+    free(scope);
     tact_output_t in[2] = { { var, 0 }, initial_value };
     tact_op_attrs_t none = { 0 };
-    tact_op_t *init = tact__graph_add_op(g, TACT_OP_ASSIGN, assign_name, in, 2, NULL, 0, &none,
-                                         st);
+    tact_op_t *init = var == NULL ? NULL
+                                  : tact__graph_add_op(g, TACT_OP_ASSIGN, "Assign", in, 2, NULL, 0,
+                                                       &none, st);
+    tact_graph_pop_name_scope(g);
     if (init == NULL)
         return ops_out(NULL);
     var->attrs.initializer = init;  /* set before the variable is published below */

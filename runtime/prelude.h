@@ -81,6 +81,13 @@ static inline bool tact__failed(const tact_status_t *st)
 tact_code_t tact__fail(tact_status_t *st, tact_code_t code, const char *fmt, ...)
     TACT__PRINTF(3, 4);
 
+/* vsnprintf into buf[len], except that a message too long for it is cut after its last whole
+ * word and ends with "…" (UTF-8). Returns buf. */
+char *tact__msg_vformat(char *buf, size_t len, const char *fmt, va_list ap) TACT__PRINTF(3, 0);
+
+/* Append to the message of a status that holds an error, cut as tact__msg_vformat cuts. */
+void tact__status_append(tact_status_t *st, const char *fmt, ...) TACT__PRINTF(2, 3);
+
 /* Copy `from` into `to` when `to` is still OK and `from` is an error. Returns to's code. */
 tact_code_t tact__status_merge(tact_status_t *to, const tact_status_t *from);
 

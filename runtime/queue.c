@@ -128,7 +128,7 @@ static tact_code_t queue_wait_room(tact_queue_t *q, int64_t more, const tact_sto
 {
     uint64_t epoch = q->cancel_epoch;
     if (q->closed)
-        return tact__fail(st, TACT_CODE_ABORTED, "FIFOQueue '%s' is closed.", q->name);
+        return tact__fail(st, TACT_CODE_CANCELLED, "FIFOQueue '%s' is closed.", q->name);
     for (;;) {
         if (q->cancel_epoch != epoch)
             return tact__fail(st, TACT_CODE_CANCELLED, "Enqueue operation was cancelled");
@@ -329,14 +329,18 @@ int64_t tact__queue_size(tact_queue_t *q)
     return n;
 }
 
-void tact__queue_close(tact_queue_t *q, bool cancel_pending_enqueues)
+tact_code_t tact__queue_close(tact_queue_t *q, bool cancel_pending_enqueues, tact_status_t *st)
 {
     pthread_mutex_lock(&q->lock);
+    bool again = q->closed && !cancel_pending_enqueues;
     q->closed = true;
     if (cancel_pending_enqueues)
         q->cancel_epoch++;
     pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->lock);
+    if (again)
+        return tact__fail(st, TACT_CODE_CANCELLED, "Queue '%s' is already closed.", q->name);
+    return TACT_CODE_OK;
 }
 
 void tact__queue_wake(tact_queue_t *q)

@@ -42,9 +42,11 @@ tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t *
                                      const tact_stop_t *stop, struct tact_host_limit *limit,
                                      tact_status_t *st);
 int64_t tact__queue_size(tact_queue_t *q);
-/* Close: later enqueues fail; dequeues drain what is left. cancel_pending_enqueues also fails
- * the enqueues waiting now. Closing twice is harmless. */
-void tact__queue_close(tact_queue_t *q, bool cancel_pending_enqueues);
+/* Close: later enqueues fail (CANCELLED); dequeues drain what is left. cancel_pending_enqueues
+ * also fails the enqueues waiting now. As in TensorFlow, a plain close of a closed queue is
+ * CANCELLED "Queue '<name>' is already closed." and changes nothing; a cancelling close is
+ * always OK. */
+tact_code_t tact__queue_close(tact_queue_t *q, bool cancel_pending_enqueues, tact_status_t *st);
 /* Wake every waiter so it re-checks its stop conditions (the session is closing). */
 void tact__queue_wake(tact_queue_t *q);
 

@@ -56,7 +56,10 @@ static bool queue_prepare(tact_graph_t *g, tact_op_t *queue, const char *suffix,
     *attrs = queue->attrs;
     attrs->n = 0;
     attrs->cancel_pending = false;
-    snprintf(name, len, "%.250s%s", queue->name, suffix);
+    /* TensorFlow names them after the queue's last name component ("fifo_queue_enqueue" for
+     * "ns/fifo_queue"), under the name scopes open now. */
+    const char *base = strrchr(queue->name, '/');
+    snprintf(name, len, "%.250s%s", base ? base + 1 : queue->name, suffix);
     return true;
 }
 

@@ -52,7 +52,7 @@ static bool sched_generator(const tact_op_t *op)
 
 /* Colocation groups (spec §3.3): an op that takes a resource by reference (an Assign its
  * variable, queue ops their queue, a read its reader and queue) lives on the resource's
- * device. group[i] is the group's first op (its resource), or i for an op alone; has[i] says
+ * device, and so do the ops built inside colocate_with scopes (tact_op_t.colocate). group[i] is the group's first op (its resource), or i for an op alone; has[i] says
  * that op i leads a group with other members. */
 typedef struct sched_groups {
     int *group;
@@ -75,6 +75,32 @@ static int sched_index_of(const tact_op_t *const *ops, int n, int id)
     return -1;
 }
 
+/* Put op i into the group of op j < i (groups led by their first op). */
+static void sched_join(sched_groups_t *g, int i, int j)
+{
+    int to = g->group[j], from = g->group[i];
+    if (from == i) {
+        g->group[i] = to;
+    } else if (from != to) {  /* a read of a reader and a queue: two groups merge */
+        int keep = from < to ? from : to, gone = from < to ? to : from;
+        for (int m = 0; m <= i; m++)
+            g->group[m] = g->group[m] == gone ? keep : g->group[m];
+    }
+    g->has[g->group[i]] = true;
+}
+
+/* The op among ops[0..i) that shares colocation group `root` with op i: root itself, else
+ * an earlier member (the root may be outside the plan). -1 when none. */
+static int sched_colocated(const tact_op_t *const *ops, int i, const tact_op_t *root)
+{
+    int j = sched_index_of(ops, i, root->id);
+    for (int m = 0; j < 0 && m < i; m++) {
+        for (int k = 0; k < ops[m]->n_colocate && j < 0; k++)
+            j = ops[m]->colocate[k] == root ? m : -1;
+    }
+    return j;
+}
+
 static sched_groups_t sched_groups(const tact_op_t *const *ops, int n)
 {
     sched_groups_t g = { tact__malloc((size_t) (n ? n : 1) * sizeof *g.group),
@@ -85,17 +111,14 @@ static sched_groups_t sched_groups(const tact_op_t *const *ops, int n)
             if (!tact__op_input_is_handle(ops[i]->kind, k))
                 continue;
             int j = sched_index_of(ops, i, ops[i]->inputs[k].op->id);
-            if (j < 0)
-                continue;  /* the resource is not in this plan */
-            int to = g.group[j], from = g.group[i];
-            if (from == i) {
-                g.group[i] = to;
-            } else if (from != to) {  /* a read of a reader and a queue: two groups merge */
-                int keep = from < to ? from : to, gone = from < to ? to : from;
-                for (int m = 0; m <= i; m++)
-                    g.group[m] = g.group[m] == gone ? keep : g.group[m];
-            }
-            g.has[g.group[i]] = true;
+            if (j >= 0)  /* else the resource is not in this plan */
+                sched_join(&g, i, j);
+        }
+        /* colocate_with groups (TensorFlow's "loc:@op"), for the members in this plan */
+        for (int k = 0; k < ops[i]->n_colocate; k++) {
+            int j = sched_colocated(ops, i, ops[i]->colocate[k]);
+            if (j >= 0)
+                sched_join(&g, i, j);
         }
     }
     return g;
@@ -169,14 +192,15 @@ static tact_code_t sched_unplaceable(const tact_op_t *op, const char *request,
                                      int n_devs, tact_status_t *st)
 {
     for (int d = 0; d < n_devs; d++) {
-        if (tact__device_spec_matches(spec, devs[d].iface->kind, devs[d].ordinal))
+        if (tact__device_spec_is_local(spec) &&
+            tact__device_spec_matches(spec, devs[d].iface->kind, devs[d].ordinal))
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                               "Cannot assign a device for operation %s: Could not satisfy "
                               "explicit device specification '%s' because no supported kernel "
                               "for %s devices is available.", op->name, request,
                               devs[d].iface->kind);
     }
-    char list[160] = "", name[96];
+    char list[sizeof st->msg] = "", name[96];  /* every device; the message cuts what is over */
     size_t used = 0;
     for (int d = 0; d < n_devs && used < sizeof list; d++)
         used += (size_t) snprintf(list + used, sizeof list - used, "%s%s", d ? ", " : "",
@@ -269,10 +293,9 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 break;
             }
             if (!tact__device_spec_is_local(&spec)) {
-                rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                                "Cannot assign a device for operation %s: %s names no device "
-                                "of this process (/job:localhost/replica:0/task:0)",
-                                op->name, request);
+                /* Another job, replica or task: TensorFlow refuses it even with soft
+                 * placement, listing the devices this process has. */
+                rc = sched_unplaceable(op, request, &spec, devs, n_devs, st);
                 break;
             }
             out[i] = sched_first(&spec, ops, n, i, &g, devs, n_devs);
@@ -281,9 +304,12 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 break;
             }
         }
-        if (out[i] < 0 && !(sched_generator(op) && request == NULL))
+        /* A generator waits to go beside its consumers (3.), unless it leads a group that
+         * places its members now. */
+        bool wait = sched_generator(op) && !g.has[i];
+        if (out[i] < 0 && !(wait && request == NULL))
             out[i] = sched_first(NULL, ops, n, i, &g, devs, n_devs);
-        if (out[i] < 0 && !sched_generator(op))
+        if (out[i] < 0 && !wait)
             rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                             "Cannot assign a device for operation %s: No OpKernel was "
                             "registered to support Op '%s' on any device of this session",

@@ -25,18 +25,8 @@ static const char session_closed_msg[] = "Session has been closed.";
 
 static tact_code_t session_check_config(const tact_config_t *c, tact_status_t *st)
 {
-    if (c->intra_op_parallelism_threads < 0)
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "intra_op_parallelism_threads must be >= 0, got %d",
-                          c->intra_op_parallelism_threads);
-    if (c->inter_op_parallelism_threads < 0)
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "inter_op_parallelism_threads must be >= 0, got %d",
-                          c->inter_op_parallelism_threads);
-    if (!(c->gpu_options.per_process_gpu_memory_fraction >= 0.0))
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "per_process_gpu_memory_fraction must be >= 0, got %g",
-                          c->gpu_options.per_process_gpu_memory_fraction);
+    /* TensorFlow accepts any thread count (negative ones mean its defaults here) and checks
+     * the memory fraction only when it makes a GPU device (gpu_device.c does the same). */
     if (c->device_count.cpu < TACT_DEVICE_COUNT_NONE || c->device_count.gpu < TACT_DEVICE_COUNT_NONE)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "device_count: %d CPU, %d GPU is not a device count",
@@ -325,7 +315,7 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_session_close: session is NULL");
     TACT_ASSERT(s->tag == TACT_TAG_SESSION);
     if (atomic_exchange(&s->closed, true))
-        return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+        return TACT_CODE_OK;  /* TensorFlow's close is idempotent */
     if (s->interactive) {
         /* Leave the closing thread's default stacks, whatever the order (TF's close()). */
         tact__session_remove_default(s);
@@ -602,6 +592,22 @@ static bool run_graph_empty(tact_session_t *s, tact_status_t *st)
     return true;
 }
 
+
+/* The number TensorFlow gives feed i in "Expects arg[n]": DirectSession orders its call
+ * frame's arguments by feed name ("a:0" < "z:0"), whatever order the caller gave. Only called
+ * on an error, after every feed before i was checked. */
+static int run_feed_arg_index(const tact_feed_t *feeds, int n_feeds, int i)
+{
+    char mine[300], other[300];
+    tact__output_name(feeds[i].tensor, mine, sizeof mine);
+    int rank = 0;
+    for (int j = 0; j < n_feeds; j++) {
+        if (j != i && feeds[j].tensor.op != NULL &&
+            strcmp(tact__output_name(feeds[j].tensor, other, sizeof other), mine) < 0)
+            rank++;
+    }
+    return rank;
+}
 static tact_code_t run_check_feeds(tact_session_t *s, const tact_feed_t *feeds, int n_feeds,
                                    tact_status_t *st)
 {
@@ -632,8 +638,8 @@ static tact_code_t run_check_feeds(tact_session_t *s, const tact_feed_t *feeds, 
                               "Cannot feed value of dtype %s for Tensor '%s', which has dtype %s "
                               "(Expects arg[%d] to be %s but %s is provided)",
                               tact_dtype_name(v->dtype), tact__output_name(t, name, sizeof name),
-                              tact_dtype_name(want), i, tact__dtype_tf_name(want),
-                              tact__dtype_tf_name(v->dtype));
+                              tact_dtype_name(want), run_feed_arg_index(feeds, n_feeds, i),
+                              tact__dtype_tf_name(want), tact__dtype_tf_name(v->dtype));
         tact_shape_t have = tact__tensor_shape(v);
         if (!tact__shape_compatible(&t.op->out_shape[t.index], &have))
             return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,

@@ -23,16 +23,56 @@ void tact__assert_fail(const char *file, int line, const char *expr)
     abort();
 }
 
+/* "…" in UTF-8, and how far back from the cut a word boundary is looked for: a message whose
+ * tail is one long token (a path, a list without spaces) is cut at the byte limit instead. */
+static const char status_ellipsis[] = "\xe2\x80\xa6";
+#define STATUS_WORD_LOOKBACK 80
+
+char *tact__msg_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+    TACT_ASSERT(buf != NULL && len > sizeof status_ellipsis);
+    int full = vsnprintf(buf, len, fmt, ap);
+    if (full < 0 || (size_t) full < len)
+        return buf;
+    /* Too long: keep what fits with the ellipsis after it, then back up to a space. */
+    size_t cut = len - sizeof status_ellipsis;
+    size_t at = cut;
+    while (at > 0 && cut - at < STATUS_WORD_LOOKBACK && buf[at] != ' ')
+        at--;
+    if (buf[at] == ' ' && at > 0) {
+        while (at > 0 && buf[at - 1] == ' ')
+            at--;
+        cut = at;
+    } else {
+        while (cut > 0 && ((unsigned char) buf[cut] & 0xC0) == 0x80)
+            cut--;  /* never split a UTF-8 sequence */
+    }
+    memcpy(buf + cut, status_ellipsis, sizeof status_ellipsis);
+    return buf;
+}
+
 tact_code_t tact__fail(tact_status_t *st, tact_code_t code, const char *fmt, ...)
 {
     if (st != NULL && st->code == TACT_CODE_OK) {
         st->code = code;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+        tact__msg_vformat(st->msg, sizeof st->msg, fmt, ap);
         va_end(ap);
     }
     return code;
+}
+
+void tact__status_append(tact_status_t *st, const char *fmt, ...)
+{
+    TACT_ASSERT(st != NULL);
+    size_t n = strlen(st->msg);
+    if (n + sizeof status_ellipsis >= sizeof st->msg)
+        return;  /* already full (and already cut) */
+    va_list ap;
+    va_start(ap, fmt);
+    tact__msg_vformat(st->msg + n, sizeof st->msg - n, fmt, ap);
+    va_end(ap);
 }
 
 tact_code_t tact__status_merge(tact_status_t *to, const tact_status_t *from)

@@ -163,6 +163,8 @@ static void test_unique_names_tensorflow_rules(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The names are op.name of the same builders in tf.compat.v1 with v2 behaviour off
+ * (scripts/tf_reference/default_names.py prints them). */
 static void test_default_names_of_every_builder(void **state)
 {
     (void) state;
@@ -198,7 +200,7 @@ static void test_default_names_of_every_builder(void **state)
     CASE(tact_reduce_sum(g, k, NULL, 0, false, NULL, &st), "Sum", "Sum");
     CASE(tact_reduce_mean(g, k, NULL, 0, false, NULL, &st), "Mean", "Mean");
     CASE(tact_reshape(g, k, (int64_t[]) { 4 }, 1, NULL, &st), "Reshape", "Reshape");
-    CASE(tact_transpose(g, k, NULL, 0, NULL, &st), "Transpose", "Transpose");
+    CASE(tact_transpose(g, k, NULL, 0, NULL, &st), "transpose", "Transpose");
     CASE(tact_cast(g, k, TACT_DTYPE_I32, NULL, &st), "Cast", "Cast");
     /* Second uses get the suffix. */
     CASE(tact_divide(g, k, p, NULL, &st), "truediv_1", "RealDiv");
@@ -428,12 +430,32 @@ static void test_output_format(void **state)
                         "Tensor(\"u:0\", shape=(?, 3), dtype=float32)");
     assert_string_equal(fmt_out(ph(g, TACT_DTYPE_F64, (int64_t[]) { -1, -1, 1 }, 3, "d")),
                         "Tensor(\"d:0\", shape=(?, ?, 1), dtype=float64)");
+    /* Python prints no shape for an unknown rank. */
     assert_string_equal(fmt_out(ph(g, TACT_DTYPE_I64, NULL, -1, "r")),
-                        "Tensor(\"r:0\", shape=<unknown>, dtype=int64)");
+                        "Tensor(\"r:0\", dtype=int64)");
+    assert_string_equal(fmt_out(ph(g, TACT_DTYPE_I32, NULL, -1, "P")),
+                        "Tensor(\"P:0\", dtype=int32)");
+    assert_string_equal(fmt_out(ph(g, TACT_DTYPE_I32, NULL, -1, "P")),
+                        "Tensor(\"P_1:0\", dtype=int32)");
     assert_string_equal(fmt_out(ph(g, TACT_DTYPE_BOOL, (int64_t[]) { 0 }, 1, "b")),
                         "Tensor(\"b:0\", shape=(0,), dtype=bool)");
     assert_string_equal(fmt_out(ph(g, TACT_DTYPE_I32, (int64_t[]) { -1 }, 1, NULL)),
                         "Tensor(\"Placeholder:0\", shape=(?,), dtype=int32)");
+
+    /* An op with a device prints it last, in its canonical form. */
+    assert_int_equal(tact_graph_push_device(g, "/cpu:0", &st), TACT_CODE_OK);
+    tact_output_t dc = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 2 }, "c", &st);
+    tact_output_t du = ph(g, TACT_DTYPE_F32, NULL, -1, "du");
+    assert_int_equal(tact_graph_pop_device(g), TACT_CODE_OK);
+    assert_int_equal(tact_graph_push_device(g, "/job:worker/gpu:1", &st), TACT_CODE_OK);
+    tact_output_t dg = tu_const_f32(g, NULL, 0, (float[]) { 1 }, NULL, &st);
+    assert_int_equal(tact_graph_pop_device(g), TACT_CODE_OK);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(fmt_out(dc),
+                        "Tensor(\"c:0\", shape=(2,), dtype=float32, device=/device:CPU:0)");
+    assert_string_equal(fmt_out(du), "Tensor(\"du:0\", dtype=float32, device=/device:CPU:0)");
+    assert_string_equal(fmt_out(dg), "Tensor(\"Const_1:0\", shape=(), dtype=float32, "
+                                     "device=/job:worker/device:GPU:1)");
 
     /* Empty outputs. */
     tact_output_t empty = { NULL, -1 };
@@ -922,7 +944,7 @@ static void test_build_errors(void **state)
             "input shapes: [2,3], [0]." } } },
         { bad_perm_length, { __LINE__, TACT_CODE_INVALID_ARGUMENT,
           { "Dimension must be 2 but is 1",
-            "for 'Transpose' (op: 'Transpose') with input shapes: [2,3], [1]." } } },
+            "for 'transpose' (op: 'Transpose') with input shapes: [2,3], [1]." } } },
         { bad_perm_range, { __LINE__, TACT_CODE_INVALID_ARGUMENT,
           { "perm dim 2 is out of range of input rank 2" } } },
         { bad_perm_negative, { __LINE__, TACT_CODE_INVALID_ARGUMENT,

@@ -902,7 +902,7 @@ static void test_scopes_name_variables(void **state)
     assert_string_equal(name, "");
     assert_int_equal(tact_variable_scope_push(g, "layer1", false, &st), TACT_CODE_OK);
     tact_output_t w = tact_get_variable(g, "w", F32, DIMS(2, 2), 2, NULL, &st);
-    /* Other ops keep their names: tact opens no name scope. */
+    /* A variable scope opens a name scope too, as TensorFlow's does: other ops get its name. */
     tact_output_t sum = tact_add(g, w, w, NULL, &st);
     assert_int_equal(tact_variable_scope_push(g, "inner", false, &st), TACT_CODE_OK);
     assert_int_equal(tact_variable_scope_name(g, name, sizeof name), strlen("layer1/inner"));
@@ -916,7 +916,7 @@ static void test_scopes_name_variables(void **state)
     assert_string_equal(tact_op_name(w.op), "layer1/w");
     assert_non_null(tact_graph_op(g, "layer1/w/Assign"));
     assert_non_null(tact_graph_op(g, "layer1/w/Initializer/random_uniform"));
-    assert_string_equal(tact_op_name(sum.op), "Add");
+    assert_string_equal(tact_op_name(sum.op), "layer1/Add");
     assert_string_equal(tact_op_name(b.op), "layer1/inner/b");
     assert_string_equal(tact_op_name(w2.op), "layer1/sub/w2");
     assert_string_equal(tact_op_name(top.op), "w");
@@ -1029,6 +1029,34 @@ static void test_reuse_rules_and_messages(void **state)
     tact_graph_destroy(&g);
 }
 
+/* TensorFlow: get_variable('s', [2], dtype=tf.string) makes s/Initializer/zeros (a Const of
+ * empty strings), s and s/Assign, and its value is [b'' b'']. */
+static void test_get_variable_string_defaults_to_empty_strings(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_output_t v = tact_get_variable(g, "s", TACT_DTYPE_STRING, DIMS(2), 1, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_name(v.op), "s");
+    assert_string_equal(tact_op_type(v.op), "VariableV2");
+    assert_int_equal(tact_output_dtype(v), TACT_DTYPE_STRING);
+    tact_op_t *zeros = tact_graph_op(g, "s/Initializer/zeros");
+    assert_non_null(zeros);
+    assert_string_equal(tact_op_type(zeros), "Const");
+    assert_non_null(tact_graph_op(g, "s/Assign"));
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    run_ok(s, init);
+    tact_tensor_t *r = eval_ok(s, v);
+    assert_int_equal(tact_tensor_nelems(r), 2);
+    assert_string_equal(tu_str(r), "[b'' b'']");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 static void test_get_variable_errors(void **state)
 {
     (void) state;
@@ -1047,10 +1075,6 @@ static void test_get_variable_errors(void **state)
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_null(tact_get_variable(g, "v", (tact_dtype_t) 77, DIMS(2), 1, NULL, &st).op);
     expect_error(&st, TACT_CODE_INVALID_ARGUMENT, "invalid dtype 77 for variable v");
-    st = (tact_status_t) TACT_STATUS_INIT;
-    assert_null(tact_get_variable(g, "s", TACT_DTYPE_STRING, DIMS(2), 1, NULL, &st).op);
-    expect_error(&st, TACT_CODE_INVALID_ARGUMENT,
-                 "An initializer for variable s of string is required");
     st = (tact_status_t) TACT_STATUS_INIT;
     tact_initializer_t gu = tact_glorot_uniform_initializer(1);
     assert_null(tact_get_variable(g, "i", I32, DIMS(2), 1, &gu, &st).op);
@@ -1162,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_glorot_limits_and_default_initializer),
         cmocka_unit_test(test_scopes_name_variables),
         cmocka_unit_test(test_reuse_rules_and_messages),
+        cmocka_unit_test(test_get_variable_string_defaults_to_empty_strings),
         cmocka_unit_test(test_get_variable_errors),
         cmocka_unit_test(test_scopes_are_per_thread_and_use_the_default_graph),
     };

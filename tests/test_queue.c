@@ -233,9 +233,18 @@ static void test_close_semantics_and_per_session_queues(void **state)
     assert_int_equal(enqueue(a, f, 1, 1, &st), TACT_CODE_OK);
     assert_int_equal(queue_size(b, f), 0);  /* b has a queue of its own */
     assert_int_equal(tact_op_run(f->close, NULL, 0, a, &st), TACT_CODE_OK);
-    assert_int_equal(tact_op_run(f->close, NULL, 0, a, &st), TACT_CODE_OK);  /* harmless */
+    /* TensorFlow: a second plain close is CANCELLED and changes nothing; a cancelling close of
+     * a closed queue is OK. */
     tact_status_t e = TACT_STATUS_INIT;
-    assert_int_equal(enqueue(a, f, 2, 2, &e), TACT_CODE_ABORTED);
+    assert_int_equal(tact_op_run(f->close, NULL, 0, a, &e), TACT_CODE_CANCELLED);
+    assert_true(tu_contains(e.msg, "Queue 'fifo_queue' is already closed."));
+    assert_true(tu_contains(e.msg, "[[{{node fifo_queue_Close}}]]"));
+    assert_int_equal(tact_op_run(f->close_cancel, NULL, 0, a, &st), TACT_CODE_OK);
+    assert_int_equal(tact_op_run(f->close_cancel, NULL, 0, a, &st), TACT_CODE_OK);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_op_run(f->close, NULL, 0, a, &e), TACT_CODE_CANCELLED);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(enqueue(a, f, 2, 2, &e), TACT_CODE_CANCELLED);
     assert_true(tu_contains(e.msg, "FIFOQueue 'fifo_queue' is closed."));
     char text[64];
     int32_t label;

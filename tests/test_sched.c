@@ -220,15 +220,62 @@ static void test_soft_placement_and_errors(void **state)
     assert_string_equal(tact_session_op_device(s, far.op), CPU(0));
     tact_session_destroy(&s);
 
-    /* Another job is never local, soft placement or not. */
+    /* Another job, replica or task is never local, soft placement or not: TensorFlow's message
+     * lists every device of the session. */
     tact_graph_t *g3 = tact_graph_new();
-    tact_output_t remote = seed_matmul(g3, NULL, "/job:worker/task:1", &st);
-    s = tu_session(g3, &soft);
+    tact_output_t remote = seed_matmul(g3, NULL, "/job:worker/task:0", &st);
+    tact_output_t replica = seed_matmul(g3, NULL, "/job:localhost/replica:1", &st);
+    tact_config_t cpus_soft = { .device_count = { .cpu = 2, .gpu = TACT_DEVICE_COUNT_NONE },
+                                .allow_soft_placement = true };
+    tact_config_t cpus_hard = { .device_count = { .cpu = 2, .gpu = TACT_DEVICE_COUNT_NONE } };
+    for (int soft_on = 0; soft_on < 2; soft_on++) {
+        s = tu_session(g3, soft_on ? &cpus_soft : &cpus_hard);
+        e = (tact_status_t) TACT_STATUS_INIT;
+        assert_null(tu_run1(s, remote, NULL, 0, &e));
+        assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+        assert_string_equal(e.msg, "Cannot assign a device for operation MatMul: Operation was "
+                                   "explicitly assigned to /job:worker/task:0 but available "
+                                   "devices are [ " CPU(0) ", " CPU(1) " ]. Make sure the "
+                                   "device specification refers to a valid device.");
+        e = (tact_status_t) TACT_STATUS_INIT;
+        assert_null(tu_run1(s, replica, NULL, 0, &e));
+        assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+        assert_string_equal(e.msg, "Cannot assign a device for operation MatMul_1: Operation "
+                                   "was explicitly assigned to /job:localhost/replica:1 but "
+                                   "available devices are [ " CPU(0) ", " CPU(1) " ]. Make sure "
+                                   "the device specification refers to a valid device.");
+        tact_session_destroy(&s);
+    }
+
+    /* A device type tact has no device for ("/tpu:0") builds, then fails placement with the
+     * same error; soft placement takes the CPU. "/job:*" matches this process. */
+    tact_graph_t *g4 = tact_graph_new();
+    tact_output_t tpu = seed_matmul(g4, NULL, "/tpu:0", &st);
+    tact_output_t any_job = seed_matmul(g4, NULL, "/job:*/cpu:0", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_device(tpu.op), "/device:TPU:0");
+    assert_string_equal(tact_op_device(any_job.op), "/job:*/device:CPU:0");
+    s = tu_session(g4, &cpus_hard);
     e = (tact_status_t) TACT_STATUS_INIT;
-    assert_null(tu_run1(s, remote, NULL, 0, &e));
+    assert_null(tu_run1(s, tpu, NULL, 0, &e));
     assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
-    assert_true(tu_contains(e.msg, "names no device of this process"));
+    assert_string_equal(e.msg, "Cannot assign a device for operation MatMul: Operation was "
+                               "explicitly assigned to /device:TPU:0 but available devices are "
+                               "[ " CPU(0) ", " CPU(1) " ]. Make sure the device specification "
+                               "refers to a valid device.");
+    r = tu_run1(s, any_job, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
     tact_session_destroy(&s);
+    s = tu_session(g4, &cpus_soft);
+    r = tu_run1(s, tpu, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
+    tact_tensor_destroy(&r);
+    assert_string_equal(tact_session_op_device(s, tpu.op), CPU(0));
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g4);
     tact_graph_destroy(&g);
     tact_graph_destroy(&g2);
     tact_graph_destroy(&g3);

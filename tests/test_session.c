@@ -307,7 +307,24 @@ static void test_error_bad_feeds(void **state)
 
     tact_feed_t wrong_dtype = { fx->x, i2 };
     expect_run_error(fx->s, &fx->y, 1, &wrong_dtype, 1, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
-                     "Cannot feed value of dtype int32 for Tensor 'x:0', which has dtype float32");
+                     "Cannot feed value of dtype int32 for Tensor 'x:0', which has dtype float32 "
+                     "(Expects arg[0] to be float but int32 is provided)");
+    /* TensorFlow numbers the arguments by feed name, not by their order in the call:
+     * "Const_1:0" sorts before "x:0", so x is arg[1] whichever comes first. */
+    tact_tensor_t *f4 = tu_f32((int64_t[]) { 4 }, 1, (float[]) { 1, 2, 3, 4 });
+    tact_feed_t x_first[2] = { { fx->x, i2 }, { fx->c, f4 } };
+    expect_run_error(fx->s, &fx->y, 1, x_first, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                     "(Expects arg[1] to be float but int32 is provided)");
+    tact_feed_t x_last[2] = { { fx->c, f4 }, { fx->x, i2 } };
+    expect_run_error(fx->s, &fx->y, 1, x_last, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                     "(Expects arg[1] to be float but int32 is provided)");
+    tact_tensor_t *i4 = tu_i32((int64_t[]) { 4 }, 1, (int32_t[]) { 1, 2, 3, 4 });
+    tact_feed_t c_wrong[2] = { { fx->x, f2 }, { fx->c, i4 } };
+    expect_run_error(fx->s, &fx->y, 1, c_wrong, 2, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
+                     "Cannot feed value of dtype int32 for Tensor 'Const_1:0', which has dtype "
+                     "float32 (Expects arg[0] to be float but int32 is provided)");
+    tact_tensor_destroy(&f4);
+    tact_tensor_destroy(&i4);
     tact_feed_t wrong_shape = { fx->c, f3 };
     expect_run_error(fx->s, &fx->c, 1, &wrong_shape, 1, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
                      "Cannot feed value of shape (3,) for Tensor 'Const_1:0', which has shape "
@@ -437,9 +454,13 @@ static void test_error_empty_graph_and_closed_session(void **state)
 
     assert_int_equal(tact_session_close(s, &st), TACT_CODE_OK);
     expect_run_error(s, &c, 1, NULL, 0, NULL, 0, TACT_CODE_CANCELLED, "Session has been closed.");
+    /* A second close is OK and changes nothing (TensorFlow's close is idempotent): runs are
+     * still refused. */
     tact_status_t again = TACT_STATUS_INIT;
-    assert_int_equal(tact_session_close(s, &again), TACT_CODE_CANCELLED);
-    assert_string_equal(again.msg, "Session has been closed.");
+    assert_int_equal(tact_session_close(s, &again), TACT_CODE_OK);
+    assert_int_equal(again.code, TACT_CODE_OK);
+    assert_string_equal(again.msg, "");
+    expect_run_error(s, &c, 1, NULL, 0, NULL, 0, TACT_CODE_CANCELLED, "Session has been closed.");
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
@@ -459,11 +480,28 @@ static void test_error_session_creation(void **state)
     assert_int_equal(st.code, TACT_CODE_NOT_FOUND);
     assert_string_equal(st.msg, "No CPU devices are available in this process");
 
-    tact_config_t bad_threads = { .inter_op_parallelism_threads = -2 };
+    tact_config_t bad_executor = { .executor = (tact_executor_t) 7 };
     st = (tact_status_t) TACT_STATUS_INIT;
-    assert_null(tact_session_new(NULL, g, &bad_threads, &st));
+    assert_null(tact_session_new(NULL, g, &bad_executor, &st));
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
-    assert_true(tu_contains(st.msg, "inter_op_parallelism_threads"));
+    assert_string_equal(st.msg, "executor: unknown value 7");
+
+    /* What TensorFlow accepts: negative thread counts (its defaults), and a negative memory
+     * fraction when no GPU device is made. The session runs. */
+    tact_config_t negative = { .intra_op_parallelism_threads = -1,
+                               .inter_op_parallelism_threads = -2,
+                               .gpu_options.per_process_gpu_memory_fraction = -0.5,
+                               .device_count.gpu = TACT_DEVICE_COUNT_NONE };
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_session_t *ns = tact_session_new(NULL, g, &negative, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_non_null(ns);
+    tact_output_t k = tu_const_f32(g, NULL, 0, (float[]) { 41 }, NULL, &st);
+    tact_tensor_t *r = tu_run1(ns, k, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "41.0");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&ns);
 
     /* Accepted fields, and a session over the default graph. */
     tact_config_t accepted = { .allow_soft_placement = true, .operation_timeout_in_ms = 1000,

@@ -134,15 +134,66 @@ static void test_fail_with_null_status(void **state)
 static void test_fail_truncates_long_messages(void **state)
 {
     (void) state;
-    char long_text[400];
+    /* One token longer than the message: cut at the last byte that leaves room for "…". */
+    char long_text[2000];
     memset(long_text, 'a', sizeof long_text - 1);
     long_text[sizeof long_text - 1] = '\0';
 
     tact_status_t st = TACT_STATUS_INIT;
+    assert_int_equal(sizeof st.msg, 1024);  /* the API contract */
     tact__fail(&st, TACT_CODE_OUT_OF_RANGE, "%s", long_text);
     assert_int_equal(st.code, TACT_CODE_OUT_OF_RANGE);
     assert_int_equal(strlen(st.msg), sizeof st.msg - 1);
-    assert_memory_equal(st.msg, long_text, sizeof st.msg - 1);
+    assert_memory_equal(st.msg, long_text, sizeof st.msg - 4);
+    assert_string_equal(st.msg + sizeof st.msg - 4, "\xe2\x80\xa6");
+}
+
+static void test_fail_cuts_long_messages_at_a_word(void **state)
+{
+    (void) state;
+    /* "device0 device1 ... device199": the cut falls after a whole word, never inside one. */
+    char list[2400];
+    size_t at = 0;
+    for (int i = 0; i < 200; i++)
+        at += (size_t) snprintf(list + at, sizeof list - at, "%sdevice%d", i ? " " : "", i);
+
+    tact_status_t st = TACT_STATUS_INIT;
+    tact__fail(&st, TACT_CODE_INVALID_ARGUMENT, "available devices are [ %s ].", list);
+    size_t n = strlen(st.msg);
+    assert_true(n < sizeof st.msg);
+    assert_true(n > sizeof st.msg - 20);  /* only the last partial word is dropped */
+    assert_string_equal(st.msg + n - 3, "\xe2\x80\xa6");
+    /* What precedes the ellipsis is a prefix of the full text ending at a word's end. */
+    char full[2600];
+    snprintf(full, sizeof full, "available devices are [ %s ].", list);
+    assert_memory_equal(st.msg, full, n - 3);
+    assert_int_equal(full[n - 3], ' ');
+    assert_true(st.msg[n - 4] != ' ');
+
+    /* A message that fits is left alone: no ellipsis. */
+    tact_status_t ok = TACT_STATUS_INIT;
+    tact__fail(&ok, TACT_CODE_INVALID_ARGUMENT, "%.*s", (int) sizeof ok.msg - 1, full);
+    assert_int_equal(strlen(ok.msg), sizeof ok.msg - 1);
+    assert_memory_equal(ok.msg, full, sizeof ok.msg - 1);
+}
+
+static void test_status_append_is_cut_too(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact__fail(&st, TACT_CODE_INTERNAL, "kernel failed");
+    tact__status_append(&st, "\n\t [[{{node %s}}]]", "y");
+    assert_string_equal(st.msg, "kernel failed\n\t [[{{node y}}]]");
+
+    char words[1500];
+    size_t at = 0;
+    while (at < sizeof words - 8)
+        at += (size_t) snprintf(words + at, sizeof words - at, "word ");
+    tact__status_append(&st, " %s", words);
+    size_t n = strlen(st.msg);
+    assert_true(n < sizeof st.msg);
+    assert_string_equal(st.msg + n - 7, "word\xe2\x80\xa6");
+    assert_int_equal(st.code, TACT_CODE_INTERNAL);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -212,6 +263,8 @@ int main(void)
         cmocka_unit_test(test_fail_first_error_wins),
         cmocka_unit_test(test_fail_with_null_status),
         cmocka_unit_test(test_fail_truncates_long_messages),
+        cmocka_unit_test(test_fail_cuts_long_messages_at_a_word),
+        cmocka_unit_test(test_status_append_is_cut_too),
         cmocka_unit_test(test_merge_copies_an_error_into_ok),
         cmocka_unit_test(test_merge_keeps_the_first_error),
         cmocka_unit_test(test_merge_ok_changes_nothing),

@@ -231,9 +231,9 @@ static void test_null_status_still_reports_the_code(void **state)
 static void test_long_list_message_is_truncated_safely(void **state)
 {
     (void) state;
-    char list[1024];
+    char list[4096];
     size_t at = 0;
-    for (int i = 0; i < 200; i++)
+    for (int i = 0; i < 1000; i++)  /* longer than any message: no spaces, so cut at the end */
         at += (size_t) snprintf(list + at, sizeof list - at, "%s0", i ? "," : "");
     tact_status_t st = TACT_STATUS_INIT;
     int ids[2];
@@ -241,6 +241,7 @@ static void test_long_list_message_is_truncated_safely(void **state)
     assert_int_equal(tact__visible_devices_parse(list, 2, ids, &n, &st),
                      TACT_CODE_INVALID_ARGUMENT);
     assert_int_equal(strlen(st.msg), sizeof st.msg - 1);
+    assert_string_equal(st.msg + sizeof st.msg - 4, "\xe2\x80\xa6");
     assert_memory_equal(st.msg, "visible_device_list contained a duplicate entry: 0,0,0",
                         strlen("visible_device_list contained a duplicate entry: 0,0,0"));
 }

@@ -122,8 +122,7 @@ static bool cpu_supports(const tact_device_t *dev, const tact_op_t *op)
 /* TensorFlow ends a kernel's message with the node it ran. */
 static tact_code_t cpu_fail_node(tact_status_t *st, const tact_op_t *op)
 {
-    size_t n = strlen(st->msg);
-    snprintf(st->msg + n, sizeof st->msg - n, "\n\t [[{{node %s}}]]", op->name);
+    tact__status_append(st, "\n\t [[{{node %s}}]]", op->name);
     return st->code;
 }
 
@@ -279,7 +278,7 @@ static tact_code_t cpu_queue_op(const tact_device_t *dev, const tact_node_t *nod
         break;
     default:
         TACT_ASSERT(op->kind == TACT_OP_QUEUE_CLOSE);
-        tact__queue_close(q, op->attrs.cancel_pending);
+        rc = tact__queue_close(q, op->attrs.cancel_pending, st);
         break;
     }
     if (rc != TACT_CODE_OK)

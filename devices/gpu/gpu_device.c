@@ -164,7 +164,10 @@ static tact_bfc_allocator_t *gpu_process_allocator(int tf_id, const tact_gpu_bac
     double fraction = c->gpu_options.per_process_gpu_memory_fraction;
     tact_gpu_info_t info;
     tact_status_t qs = TACT_STATUS_INIT;
-    if (fraction > 1.0) {
+    if (!(fraction >= 0.0)) {
+        tact__fail(&qs, TACT_CODE_INVALID_ARGUMENT,
+                   "per_process_gpu_memory_fraction must be >= 0, got %g", fraction);
+    } else if (fraction > 1.0) {
         tact__fail(&qs, TACT_CODE_INVALID_ARGUMENT,
                    "per_process_gpu_memory_fraction %g > 1 asks for unified memory "
                    "oversubscription, which tact does not support", fraction);
@@ -311,8 +314,7 @@ static bool gpu_memory_stats(const tact_device_t *dev, tact_memory_stats_t *out)
 /* TensorFlow ends a kernel's message with the node it ran. */
 static tact_code_t gpu_fail_node(tact_status_t *st, const tact_op_t *op)
 {
-    size_t n = strlen(st->msg);
-    snprintf(st->msg + n, sizeof st->msg - n, "\n\t [[{{node %s}}]]", op->name);
+    tact__status_append(st, "\n\t [[{{node %s}}]]", op->name);
     return st->code;
 }
 

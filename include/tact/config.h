@@ -28,8 +28,9 @@ typedef enum {
 typedef struct tact_config {
     bool allow_soft_placement;         /* a request no device meets is relaxed (spec §3.4) */
     bool log_device_placement;         /* "Device mapping:" and one line per op, at INFO */
-    int intra_op_parallelism_threads;  /* OpenBLAS threads; 0 = OpenBLAS' own choice */
-    int inter_op_parallelism_threads;  /* CPU actor threads per session; 0 = the core count */
+    int intra_op_parallelism_threads;  /* OpenBLAS threads; <= 0 = OpenBLAS' own choice */
+    int inter_op_parallelism_threads;  /* CPU actor threads per session; <= 0 = the core count
+                                        * (TensorFlow accepts negative counts too) */
     int64_t operation_timeout_in_ms;   /* every run's timeout; <= 0 = none */
     /* GPU memory and visibility (spec §3.7, §4). The allocator of a GPU belongs to the process:
      * the first session that opens the GPU sets its limit and growth, as in TensorFlow. */
@@ -37,7 +38,9 @@ typedef struct tact_config {
         bool allow_growth;                      /* start at 2 MiB and grow; else reserve the
                                                  * whole limit when the device is made */
         double per_process_gpu_memory_fraction; /* 0: most of the free memory; (0, 1]: a hard
-                                                 * cap of that fraction of total memory */
+                                                 * cap of that fraction of total memory; < 0:
+                                                 * INVALID_ARGUMENT when a GPU device is made
+                                                 * (ignored without one, as in TensorFlow) */
         const char *visible_device_list;        /* "1,0": GPU:i is visible GPU list[i]; copied */
     } gpu_options;
     /* Devices per kind: 0 = default, TACT_DEVICE_COUNT_NONE = none. */

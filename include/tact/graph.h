@@ -77,7 +77,9 @@ static inline bool tact_output_is_empty(tact_output_t out)
 }
 
 /* Print the output as TensorFlow prints a Tensor: `Tensor("Add:0", shape=(2,), dtype=float32)`,
- * `shape=()` for scalars, `?` for unknown sizes, `<unknown>` for unknown rank. Returns the full
+ * `shape=()` for scalars, `?` for unknown sizes, no shape for an unknown rank
+ * (`Tensor("P:0", dtype=int32)`) and, when the op has a device, `, device=/device:CPU:0` last,
+ * as tact_op_device gives it. Returns the full
  * length, like snprintf. An empty output prints `Tensor(<empty>)`. */
 TACT_API size_t tact_output_format(tact_output_t out, char *buf, size_t len);
 
@@ -144,6 +146,53 @@ TACT_API tact_code_t tact_graph_pop_device(tact_graph_t *g);
  * ("/gpu:1" is "/device:GPU:1", "/gpu" is "/device:GPU:*"), or "" when unconstrained. This
  * is the request, not the placement. Borrowed; valid while the graph lives. */
 TACT_API const char *tact_op_device(const tact_op_t *op);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Name scopes, control dependencies, colocation                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* These are `with` blocks as device scopes are: each push opens a scope of the calling thread
+ * on `g` (NULL: the default graph, resolved now; pass the same graph to the pop) until the
+ * matching pop; only ops created meanwhile are affected; threads see only their own scopes.
+ * A push that fails (INVALID_ARGUMENT, also kept as the graph's first error) opens nothing;
+ * a pop with nothing open returns FAILED_PRECONDITION. Thread-safe. */
+
+/* `with tf.name_scope(name):` every op created inside is named "<scope>/<its name>", where
+ * <scope> is the enclosing scope's joined with `name` and made unique among op and scope names
+ * as TensorFlow does ("scope", then "scope_1"; an op already called "scope" also counts).
+ * A name ending in '/' re-enters that scope exactly ("scope/" after "scope_1" was opened puts
+ * ops under "scope/"), and NULL or "" goes back to the root. Names must match TensorFlow's
+ * pattern ([A-Za-z0-9.][A-Za-z0-9_.\-/>]* at the root, any of [A-Za-z0-9_.\-/>] below):
+ * else INVALID_ARGUMENT "'bad name' is not a valid scope name". An op name given to a builder
+ * that ends in '/' is taken as it is, outside the scopes (TensorFlow's absolute names).
+ * tact_variable_scope_push opens a name scope too, as TensorFlow's variable_scope does, while
+ * tact_get_variable names its ops from the variable scopes alone. */
+TACT_API tact_code_t tact_graph_push_name_scope(tact_graph_t *g, const char *name,
+                                                tact_status_t *st);
+TACT_API tact_code_t tact_graph_pop_name_scope(tact_graph_t *g);
+
+/* `with g.control_dependencies(ops[0..n)):` every op created inside runs after those ops
+ * (control inputs), with TensorFlow's exceptions: an op whose data input was itself created
+ * inside the block gets none from it (it depends on them already), and an op is never a
+ * control input of an op that takes its output. Nested blocks accumulate; n 0 is
+ * control_dependencies(None), which clears them until its pop. INVALID_ARGUMENT when an op
+ * is from another graph. REQUIRES: ops non-NULL when n > 0. */
+TACT_API tact_code_t tact_graph_push_control_dependencies(tact_graph_t *g, tact_op_t *const *ops,
+                                                          int n, tact_status_t *st);
+TACT_API tact_code_t tact_graph_pop_control_dependencies(tact_graph_t *g);
+
+/* `with g.colocate_with(op, ignore_existing):` every op created inside joins op's colocation
+ * group (the groups op itself was built with, else op's own), and the groups of enclosing
+ * colocate_with blocks unless `ignore_existing`; a session places every member of a group on
+ * one device (the group's requested device, else the first one that has kernels for all).
+ * An op created inside takes the device of the innermost colocation op that has one, and the
+ * enclosing device scopes do not apply inside (device scopes pushed inside do), as in
+ * TensorFlow. op NULL with ignore_existing clears colocation; op NULL without it is
+ * INVALID_ARGUMENT "Trying to reset colocation (op is None) but ignore_existing is not True".
+ * REQUIRES: pops nest with the device scopes pushed inside. */
+TACT_API tact_code_t tact_graph_push_colocate_with(tact_graph_t *g, tact_op_t *op,
+                                                   bool ignore_existing, tact_status_t *st);
+TACT_API tact_code_t tact_graph_pop_colocate_with(tact_graph_t *g);
 
 TACT_END_DECLS
 

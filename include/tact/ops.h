@@ -44,7 +44,8 @@ TACT_API tact_output_t tact_identity(tact_graph_t *g, tact_output_t x, const cha
                                      tact_status_t *st);
 
 /* Binary ops broadcast like numpy; both inputs must have the same dtype. Default names follow
- * TensorFlow: "Add", "Sub", "mul", and "truediv" (type RealDiv) for floats or "div" (type Div,
+ * TensorFlow: "Add", "Sub" (tf.add, tf.subtract), "mul" (Python's `a * b`, as the seed
+ * example S1 pins it; tf.multiply itself says "Mul"), and "truediv" (type RealDiv) for floats or "div" (type Div,
  * truncating; INVALID_ARGUMENT "Integer division by zero" at run time) for integers. */
 TACT_API tact_output_t tact_add(tact_graph_t *g, tact_output_t a, tact_output_t b,
                                 const char *name, tact_status_t *st);
@@ -100,7 +101,8 @@ TACT_API tact_output_t tact_reduce_mean(tact_graph_t *g, tact_output_t x, const 
 TACT_API tact_output_t tact_reshape(tact_graph_t *g, tact_output_t x, const int64_t *dims,
                                     int ndims, const char *name, tact_status_t *st);
 
-/* tf.transpose by perm[0..n_perm); perm NULL reverses the axes. "Transpose". */
+/* tf.transpose by perm[0..n_perm); perm NULL reverses the axes. Default name "transpose"
+ * (Python's, lower case), type "Transpose". */
 TACT_API tact_output_t tact_transpose(tact_graph_t *g, tact_output_t x, const int *perm,
                                       int n_perm, const char *name, tact_status_t *st);
 
@@ -242,7 +244,8 @@ typedef enum {
  * objects as a plain value. Each kind reads the fields its comment names; the constructors
  * below fill them with TensorFlow's defaults. The initial value is built under
  * "<variable>/Initializer/" with TensorFlow's names:
- *   ZEROS, ONES          Fill "zeros" / "ones" (any dtype but string)
+ *   ZEROS, ONES          Fill "zeros" / "ones" (any dtype but string; ZEROS of string is a
+ *                        Const "zeros" of empty strings, as in TensorFlow)
  *   CONSTANT             Const "Const" of `value` in every element (converted as tact_fill
  *                        converts)
  *   RANDOM_UNIFORM       "random_uniform" in [minval, maxval)            (float dtypes)
@@ -292,8 +295,8 @@ TACT_API tact_initializer_t tact_glorot_normal_initializer(int64_t seed);
  *     dims[0..ndims) (every size known: else INVALID_ARGUMENT "Shape of a new variable
  *     (scope/v) must be fully defined, but instead was (?, 3)."), initialised by `init`, or
  *     when `init` is NULL by TensorFlow's default: glorot_uniform for float dtypes, zeros for
- *     integers and bool (string: INVALID_ARGUMENT "An initializer for variable scope/v of
- *     string is required"). Its ops are "scope/v" (VariableV2), "scope/v/Initializer/..."
+ *     integers and bool, empty strings for string (a Const "scope/v/Initializer/zeros", as
+ *     TensorFlow's zeros_initializer makes for strings). Its ops are "scope/v" (VariableV2), "scope/v/Initializer/..."
  *     (see tact_initializer_t) and "scope/v/Assign"; it joins the global variables, so
  *     tact_global_variables_initializer covers it. An op of another kind already named
  *     "scope/v" makes the variable "scope/v_1", as in TensorFlow.
@@ -316,11 +319,11 @@ TACT_API tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact
  * default graph, resolved now; pass the same graph to the pop). Names given to
  * tact_get_variable inside get the prefix "<outer scopes>/<name>/". `reuse` true turns reuse
  * on for this scope and every scope inside it; false inherits the enclosing scope's (as
- * TensorFlow's reuse=None: reuse cannot be turned off inside a reusing scope). Scopes only
- * affect tact_get_variable: other ops keep the names they are given (TensorFlow also opens
- * a name scope; tact does not, so the same scope opened twice names variables the same, as in
- * TensorFlow, and other ops are not prefixed). Scopes belong to one (graph, thread) pair, as
- * device scopes do.
+ * TensorFlow's reuse=None: reuse cannot be turned off inside a reusing scope). Like
+ * TensorFlow's, a variable scope also opens a name scope of its name (tact_graph_push_name_scope),
+ * made unique: other ops built inside are named "layer1/Add", and a second entry of "layer1"
+ * names them "layer1_1/Add" while its variables are still "layer1/w". Scopes belong to one
+ * (graph, thread) pair, as device scopes do.
  *
  * A push always opens a scope, even when `st` already holds an error or `name` is NULL, empty
  * or not a valid op name (INVALID_ARGUMENT; the scope then repeats the enclosing one), so

@@ -3,7 +3,9 @@
  * session (two sessions over one graph have two queues). Enqueue blocks while the queue is
  * full, dequeue while it is empty; a blocked run still ends on its timeout, its cancellation
  * handle or the session's close (CANCELLED). After tact_queue_close, enqueues fail with
- * ABORTED and dequeues drain what is left, then fail with OUT_OF_RANGE.
+ * CANCELLED "FIFOQueue '<name>' is closed." and dequeues drain what is left, then fail with
+ * OUT_OF_RANGE. Closing a closed queue again is CANCELLED "Queue '<name>' is already closed."
+ * unless the close cancels pending enqueues (TensorFlow's codes and messages).
  *
  *     tact_op_t *q = tact_fifo_queue(g, 10, (tact_dtype_t[]){TACT_DTYPE_F32}, 1, NULL, NULL,
  *                                    NULL, &st);
@@ -36,7 +38,9 @@ TACT_API tact_op_t *tact_fifo_queue(tact_graph_t *g, int capacity, const tact_dt
                                     const int *ranks, const char *name, tact_status_t *st);
 
 /* queue.enqueue(components) and queue.enqueue_many(components) (the latter splits each
- * component along dimension 0). Default names "<queue>_enqueue", "<queue>_EnqueueMany". */
+ * component along dimension 0). Default names "<queue>_enqueue", "<queue>_EnqueueMany", where
+ * <queue> is the last component of the queue's name ("ns/q" gives "q_enqueue"), under the name
+ * scopes open when the op is built, as in TensorFlow; likewise for the ops below. */
 TACT_API tact_op_t *tact_queue_enqueue(tact_graph_t *g, tact_op_t *queue,
                                        const tact_output_t *components, int n_components,
                                        const char *name, tact_status_t *st);

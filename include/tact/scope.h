@@ -82,6 +82,66 @@ static inline void tact__scope_pop_device(tact_graph_t **g)
         __attribute__((cleanup(tact__scope_pop_device), unused)) =                       \
             tact__scope_push_device((g), TACT__DEVICE_SCOPE_ARGS(__VA_ARGS__, NULL, 0))
 
+/* The graph-scope macros below share TACT_DEVICE_SCOPE's shape: a guard holding the graph
+ * (NULL when the push failed, so nothing is popped) whose cleanup pops. g NULL is the
+ * default graph as it is at the push. */
+#define TACT__GRAPH_GUARD(kind, push)                                                   \
+    tact_graph_t *TACT__CAT(tact__##kind##_scope_, __LINE__)                           \
+        __attribute__((cleanup(tact__scope_pop_##kind), unused)) = (push)
+
+static inline tact_graph_t *tact__scope_push_name(tact_graph_t *g, const char *name,
+                                                  tact_status_t *st)
+{
+    g = g != NULL ? g : tact_graph_get_default();
+    return tact_graph_push_name_scope(g, name, st) == TACT_CODE_OK ? g : NULL;
+}
+
+static inline void tact__scope_pop_name(tact_graph_t **g)
+{
+    if (*g != NULL)
+        tact_graph_pop_name_scope(*g);
+}
+
+static inline tact_graph_t *tact__scope_push_control(tact_graph_t *g, tact_op_t *const *ops,
+                                                     int n, tact_status_t *st)
+{
+    g = g != NULL ? g : tact_graph_get_default();
+    return tact_graph_push_control_dependencies(g, ops, n, st) == TACT_CODE_OK ? g : NULL;
+}
+
+static inline void tact__scope_pop_control(tact_graph_t **g)
+{
+    if (*g != NULL)
+        tact_graph_pop_control_dependencies(*g);
+}
+
+static inline tact_graph_t *tact__scope_push_colocate(tact_graph_t *g, tact_op_t *op,
+                                                      bool ignore_existing, tact_status_t *st)
+{
+    g = g != NULL ? g : tact_graph_get_default();
+    return tact_graph_push_colocate_with(g, op, ignore_existing, st) == TACT_CODE_OK ? g : NULL;
+}
+
+static inline void tact__scope_pop_colocate(tact_graph_t **g)
+{
+    if (*g != NULL)
+        tact_graph_pop_colocate_with(*g);
+}
+
+/* `with tf.name_scope(name):` on `g` to the end of the block; `st` may be NULL. See
+ * tact_graph_push_name_scope. */
+#define TACT_NAME_SCOPE(g, scope_name, st) \
+    TACT__GRAPH_GUARD(name, tact__scope_push_name((g), (scope_name), (st)))
+
+/* `with g.control_dependencies(ops[0..n)):` to the end of the block (n 0: None). A compound
+ * literal needs parentheses: TACT_CONTROL_DEPENDENCIES(g, ((tact_op_t *[]){ a, b }), 2, &st). */
+#define TACT_CONTROL_DEPENDENCIES(g, ops, n, st) \
+    TACT__GRAPH_GUARD(control, tact__scope_push_control((g), (ops), (n), (st)))
+
+/* `with g.colocate_with(op, ignore_existing):` to the end of the block. */
+#define TACT_COLOCATE_WITH(g, op, ignore_existing, st) \
+    TACT__GRAPH_GUARD(colocate, tact__scope_push_colocate((g), (op), (ignore_existing), (st)))
+
 /* `with tf.Session(target, graph, config) as var:`. Declares `var`, a new session over
  * `graph` (NULL: the default graph); while the block runs, its graph is the default graph and
  * it is the default session; leaving the block pops both and closes and destroys it. When

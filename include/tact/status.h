@@ -48,7 +48,8 @@ typedef enum {
  * error returns at once. */
 typedef struct tact_status {
     tact_code_t code;
-    char msg[240];
+    char msg[1024];  /* room for TensorFlow's placement errors, which list devices; a longer
+                      * message is cut at a word and ends with "…" */
 } tact_status_t;
 
 #define TACT_STATUS_INIT { TACT_CODE_OK, "" }
