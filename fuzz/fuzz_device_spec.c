@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target: device strings (op device requests, config device lists). Any input gets a
+ * parse or an INVALID_ARGUMENT; a parse formats back to a string that parses to the same. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/device_spec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_device_spec_t spec;
+    if (tact__device_spec_parse(text, &spec, &st) == TACT_CODE_OK) {
+        char canon[TACT_DEVICE_STR_MAX];
+        tact__device_spec_format(&spec, canon, sizeof canon);
+        tact_device_spec_t again;
+        tact_status_t st2 = TACT_STATUS_INIT;
+        char canon2[TACT_DEVICE_STR_MAX];
+        if (tact__device_spec_parse(canon, &again, &st2) != TACT_CODE_OK)
+            abort();  /* the canonical form must parse */
+        tact__device_spec_format(&again, canon2, sizeof canon2);
+        if (strcmp(canon, canon2) != 0)
+            abort();  /* and be a fixed point */
+    } else if (st.code != TACT_CODE_INVALID_ARGUMENT || st.msg[0] == '\0') {
+        abort();
+    }
+    free(text);
+    return 0;
+}
