@@ -88,6 +88,11 @@ char *tact__msg_vformat(char *buf, size_t len, const char *fmt, va_list ap) TACT
 /* Append to the message of a status that holds an error, cut as tact__msg_vformat cuts. */
 void tact__status_append(tact_status_t *st, const char *fmt, ...) TACT__PRINTF(2, 3);
 
+/* TensorFlow's code for a failed file operation's errno (as its IOError mapping): NOT_FOUND
+ * for a missing file or folder, PERMISSION_DENIED, RESOURCE_EXHAUSTED for a full disk, else
+ * UNKNOWN. */
+tact_code_t tact__code_from_errno(int err);
+
 /* Copy `from` into `to` when `to` is still OK and `from` is an error. Returns to's code. */
 tact_code_t tact__status_merge(tact_status_t *to, const tact_status_t *from);
 

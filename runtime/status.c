@@ -125,3 +125,21 @@ void *tact__aligned_alloc(size_t n)
     TACT_ASSERT(posix_memalign(&p, 64, n ? n : 1) == 0);
     return p;
 }
+
+tact_code_t tact__code_from_errno(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+        return TACT_CODE_NOT_FOUND;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return TACT_CODE_PERMISSION_DENIED;
+    case ENOSPC:
+    case EDQUOT:
+        return TACT_CODE_RESOURCE_EXHAUSTED;
+    default:
+        return TACT_CODE_UNKNOWN;
+    }
+}

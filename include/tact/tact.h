@@ -24,6 +24,7 @@
 
 #include <tact/config.h>
 #include <tact/graph.h>
+#include <tact/inspect.h>
 #include <tact/log.h>
 #include <tact/model.h>
 #include <tact/ops.h>

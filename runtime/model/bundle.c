@@ -25,28 +25,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 /* Restored values are read into host memory; an OOM names it as TensorFlow names the host. */
 #define BUNDLE_HOST_DEVICE "CPU:0"
 
-static tact_code_t bundle_errno_code(int err)
-{
-    switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-        return TACT_CODE_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return TACT_CODE_PERMISSION_DENIED;
-    case ENOSPC:
-    case EDQUOT:
-        return TACT_CODE_RESOURCE_EXHAUSTED;
-    default:
-        return TACT_CODE_UNKNOWN;
-    }
-}
-
 static tact_code_t bundle_io_fail(tact_status_t *st, const char *what, const char *path)
 {
     int err = errno;
-    return tact__fail(st, bundle_errno_code(err), "%s %.160s: %s", what, path, strerror(err));
+    return tact__fail(st, tact__code_from_errno(err), "%s %.160s: %s", what, path, strerror(err));
 }
 
 static void bundle_data_path(char *buf, size_t len, const char *prefix, int shard, int n_shards)
