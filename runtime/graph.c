@@ -229,7 +229,7 @@ size_t tact_output_format(tact_output_t out, char *buf, size_t len)
 /* ------------------------------------------------------------------------------------------ */
 
 /* TensorFlow's op-name rule: [A-Za-z0-9.][A-Za-z0-9_.\-/>]* */
-static bool graph_valid_name(const char *name)
+bool tact__graph_valid_name(const char *name)
 {
     static const char more[] = "_.-/>";
     if (name[0] == '\0' || !(isalnum((unsigned char) name[0]) || name[0] == '.'))
@@ -344,7 +344,7 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     }
     if (name == NULL)
         name = tact__op_kind_default_name(kind);
-    if (strlen(name) > 255 || !graph_valid_name(name)) {
+    if (strlen(name) > 255 || !tact__graph_valid_name(name)) {
         tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "'%.200s' is not a valid node name", name);
         tact_op_t *r = graph_fail(g, st, &err);
         pthread_mutex_unlock(&g->lock);
