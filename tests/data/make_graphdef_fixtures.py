@@ -16,6 +16,10 @@ Writes:
                                     RealDiv, Neg, Sigmoid, Tanh with their Const inputs
   mlp_input.bin, mlp_expected.bin    float32 little-endian: input [5, 4], softmax [5, 3]
   ops_<name>.bin                     float32 little-endian values of ops.pbtxt's outputs
+
+Committed beside them, written by tact (test_graphdef's round-trip test) and checked here with
+--check: tact_exported.pb / .pbtxt (an MLP built in C with Reshape, Transpose, Sum, Mean, Cast,
+Fill), and tact_exported_expected.bin (tact's answers for y:0 given mlp_input.bin as x:0).
 """
 import os
 import sys
@@ -26,7 +30,7 @@ import tensorflow.compat.v1 as tf
 tf.disable_eager_execution()
 tf.disable_resource_variables()
 HERE = os.path.dirname(os.path.abspath(__file__))
-OPS_OUTPUTS = ["sum", "mean_all", "reshaped", "transposed", "cast", "filled", "combo"]
+OPS_OUTPUTS = ["sum", "mean_all", "reshaped", "transposed", "recast", "filled", "combo"]
 
 
 def write(name, data, mode="wb"):
@@ -67,7 +71,7 @@ def make_ops():
             "mean_all": tf.reduce_mean(x, name="mean_all"),
             "reshaped": tf.reshape(x, [2, -1], name="reshaped"),
             "transposed": tf.transpose(x, name="transposed"),
-            "cast": tf.cast(tf.cast(x, tf.int32), tf.float32, name="cast"),
+            "recast": tf.cast(tf.cast(x, tf.int32), tf.float32, name="recast"),
             "filled": tf.fill([2, 2], 1.5, name="filled"),
         }
         combo = tf.negative(tf.sigmoid(x) * 2.0 - tf.tanh(x) / 3.0)
