@@ -556,6 +556,60 @@ static void test_truncated_and_flipped(void **state)
     free(pb);
 }
 
+/* Prepend a length-delimited field `tag` around buf[*pos..end). */
+static void wrap(uint8_t *buf, size_t *pos, size_t end, uint8_t tag)
+{
+    size_t n = end - *pos;
+    uint8_t v[10];
+    int k = 0;
+    do {
+        v[k++] = (uint8_t) ((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+        n >>= 7;
+    } while (n);
+    for (int i = k - 1; i >= 0; i--)
+        buf[--*pos] = v[i];
+    buf[--*pos] = tag;
+}
+
+/* Messages nested without end (AttrValue.func -> NameAttrList.attr -> AttrValue ...): refused
+ * before protobuf-c's recursive unpack could overflow the stack. */
+static void test_deep_nesting_refused(void **state)
+{
+    (void) state;
+    size_t cap = 1 << 20, end = cap, pos = cap;
+    uint8_t *buf = malloc(cap);
+    for (int i = 0; i < 50000; i++) {
+        wrap(buf, &pos, end, 0x12);  /* AttrEntry.value */
+        wrap(buf, &pos, end, 0x12);  /* NameAttrList.attr */
+        wrap(buf, &pos, end, 0x52);  /* AttrValue.func */
+    }
+    wrap(buf, &pos, end, 0x12);      /* AttrEntry.value */
+    wrap(buf, &pos, end, 0x2a);      /* NodeDef.attr */
+    wrap(buf, &pos, end, 0x0a);      /* GraphDef.node */
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    assert_int_equal(tact_graph_import(g, buf + pos, end - pos, NULL, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Invalid GraphDef: messages nested deeper than 100");
+    /* 30 levels are fine for the parser (the node then lacks a name). */
+    pos = end;
+    for (int i = 0; i < 10; i++) {
+        wrap(buf, &pos, end, 0x12);
+        wrap(buf, &pos, end, 0x12);
+        wrap(buf, &pos, end, 0x52);
+    }
+    wrap(buf, &pos, end, 0x12);
+    wrap(buf, &pos, end, 0x2a);
+    wrap(buf, &pos, end, 0x0a);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_graph_import(g, buf + pos, end - pos, NULL, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Node '': '' is not a valid node name");
+    assert_int_equal(tact_graph_num_ops(g), 0);
+    tact_graph_destroy(&g);
+    free(buf);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Export                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
@@ -726,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_and_buffer_errors),
         cmocka_unit_test(test_truncated_and_flipped),
+        cmocka_unit_test(test_deep_nesting_refused),
         cmocka_unit_test(test_export_import_round_trip),
         cmocka_unit_test(test_export_text),
         cmocka_unit_test(test_committed_tact_export),

@@ -2,10 +2,17 @@
 /* The public GraphDef calls: bytes and files in either format, to and from the parsed messages
  * that graphdef_import.c and graphdef_export.c work on. */
 #include "runtime/model/graphdef.h"
+#include "runtime/model/proto_depth.h"
 #include "runtime/model/text_format.h"
 
 static Tensorflow__GraphDef *io_unpack(const void *data, size_t len, tact_status_t *st)
 {
+    if (!tact__proto_depth_ok(&tensorflow__graph_def__descriptor, data, len,
+                              TACT_PROTO_MAX_DEPTH)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "Invalid GraphDef: messages nested deeper than %d", TACT_PROTO_MAX_DEPTH);
+        return NULL;
+    }
     Tensorflow__GraphDef *gd = tensorflow__graph_def__unpack(NULL, len, data);
     if (gd == NULL)
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
@@ -95,7 +102,8 @@ tact_code_t tact_graph_import_file(tact_graph_t *g, const char *path,
         gd = (Tensorflow__GraphDef *) tact__text_format_parse(&tensorflow__graph_def__descriptor,
                                                               data, len, &text_err);
         if (gd == NULL) {
-            gd = tensorflow__graph_def__unpack(NULL, len, (const uint8_t *) data);
+            tact_status_t bin_err = TACT_STATUS_INIT;
+            gd = io_unpack(data, len, &bin_err);
             if (gd == NULL)
                 tact__fail(st, text_err.code, "%s: %s", path, text_err.msg);
         }
