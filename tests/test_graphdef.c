@@ -390,6 +390,101 @@ static void test_variables(void **state)
     assert_true(tu_f32_equal(r, DIMS(2), 1, (const float[]) { 6, 8 }));
     tact_tensor_destroy(&r);
     tact_session_destroy(&s);
+
+    /* Exported and imported again (TensorFlow's VariableV2 and Assign attrs), it still runs. */
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    tact_graph_t *g2 = tact_graph_new();
+    assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
+    free(data);
+    tact_op_t *init2 = tact_global_variables_initializer(g2, &st);
+    assert_non_null(init2);
+    s = tu_session(g2, NULL);
+    tu_run_op(s, init2);
+    r = tu_run1(s, tact_graph_output(g2, "bump:0", &st), NULL, 0, &st);
+    assert_true(tu_f32_equal(r, DIMS(2), 1, (const float[]) { 6, 8 }));
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g2);
+    tact_graph_destroy(&g);
+}
+
+/* TensorFlow's queues and readers: FIFOQueueV2 with its ops (dequeue_many's n a Const input),
+ * a TextLineReaderV2 reading a file named through a fed queue of file names; then exported and
+ * imported again. The values are those TensorFlow gives for the same graph. */
+static void run_queue_graph(tact_graph_t *g)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tu_session(g, NULL);
+    tu_run_op(s, tact_graph_op(g, "enq"));
+    tact_tensor_t *a = tu_run1(s, tact_graph_output(g, "deq:0", &st), NULL, 0, &st);
+    assert_true(tu_f32_equal(a, DIMS(2, 2), 2, (const float[]) { 1, 2, 3, 4 }));
+    tact_tensor_destroy(&a);
+    tact_tensor_t *size = tu_run1(s, tact_graph_output(g, "size:0", &st), NULL, 0, &st);
+    assert_int_equal(*(const int32_t *) tact_tensor_data(size), 1);
+    tact_tensor_destroy(&size);
+
+    char path[512];
+    data_path(path, sizeof path, "lines.txt");
+    const char *paths[] = { path };
+    tact_tensor_t *pt = tact_tensor_new_strings(DIMS(1), 1, paths, NULL, &st);
+    tact_feed_t feed = { tact_graph_output(g, "paths:0", &st), pt };
+    tact_op_t *enq = tact_graph_op(g, "files_enq");
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, &feed, 1, &enq, 1, &st), TACT_CODE_OK);
+    tu_run_op(s, tact_graph_op(g, "files_close"));
+    tact_output_t kv[2] = { tact_graph_output(g, "read:0", &st),
+                            tact_graph_output(g, "read:1", &st) };
+    tact_tensor_t *r[2] = { NULL, NULL };
+    assert_int_equal(tact_session_run(s, kv, 2, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    char want[600];
+    snprintf(want, sizeof want, "%s:2", path);  /* the header line skipped */
+    assert_string_equal(tact_tensor_string(r[0], 0, NULL), want);
+    assert_string_equal(tact_tensor_string(r[1], 0, NULL), "first");
+    tact_tensor_destroy(&r[0]);
+    tact_tensor_destroy(&r[1]);
+    tact_tensor_destroy(&pt);
+    tact_session_destroy(&s);
+}
+
+static void test_queues_and_readers(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    import_ok(g, "queue.pbtxt", NULL);
+    tact_op_t *deq = tact_graph_op(g, "deq");
+    assert_int_equal(deq->attrs.n, 2);
+    assert_ptr_equal(deq->attrs.const_inputs[0], tact_graph_op(g, "deq/n"));
+    assert_int_equal(tact_op_num_outputs(deq), 2);
+    run_queue_graph(g);
+
+    tact_status_t st = TACT_STATUS_INIT;
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    tact_graph_t *g2 = tact_graph_new();
+    assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
+    assert_int_equal(tact_graph_num_ops(g2), tact_graph_num_ops(g));
+    run_queue_graph(g2);
+    free(data);
+
+    /* An enqueue with the wrong number of components, and a dequeue of something else. */
+    import_text_fails(g2, "node { name: 'e2' op: 'QueueEnqueueV2' input: 'q' }", NULL,
+                      TACT_CODE_INVALID_ARGUMENT,
+                      "Node 'e2': Unknown input node 'q'");
+    tact_import_options_t o = { .input_map = (tact_input_mapping_t[]) {
+                                    { "q:0", tact_graph_output(g2, "q:0", &st) } },
+                                .n_input_map = 1 };
+    import_text_fails(g2, "node { name: 'q' op: 'NoOp' }\n"
+                      "node { name: 'e2' op: 'QueueEnqueueV2' input: 'q' input: 'q' }", &o,
+                      TACT_CODE_INVALID_ARGUMENT,
+                      "Node 'e2': QueueEnqueueV2 of a queue of 2 components takes 3 inputs, but "
+                      "the NodeDef has 2");
+    import_text_fails(g2, "node { name: 'n' op: 'NoOp' }\n"
+                      "node { name: 'd' op: 'QueueDequeueV2' input: 'n' }", NULL,
+                      TACT_CODE_INVALID_ARGUMENT,
+                      "Node 'd': input 0 of QueueDequeueV2 must be a queue (FIFOQueueV2)");
+    tact_graph_destroy(&g2);
     tact_graph_destroy(&g);
 }
 
@@ -777,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_default_device),
         cmocka_unit_test(test_control_inputs_any_order),
         cmocka_unit_test(test_variables),
+        cmocka_unit_test(test_queues_and_readers),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_and_buffer_errors),
         cmocka_unit_test(test_truncated_and_flipped),

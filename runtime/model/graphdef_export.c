@@ -110,6 +110,32 @@ static void exp_attr_tensor(Tensorflow__NodeDef *nd, const char *key, const tact
     a->tensor = tact__tensor_to_proto(t);
 }
 
+/* A queue's component dtypes (and shapes when it fixes them) as list attrs. */
+static void exp_attr_components(Tensorflow__NodeDef *nd, const char *key,
+                                const tact_op_attrs_t *at, bool with_shapes)
+{
+    Tensorflow__AttrValue *a = exp_attr(nd, key);
+    a->value_case = TENSORFLOW__ATTR_VALUE__VALUE_LIST;
+    a->list = tact__malloc(sizeof *a->list);
+    tensorflow__attr_value__list_value__init(a->list);
+    a->list->n_type = (size_t) at->n_components;
+    a->list->type = tact__malloc((size_t) at->n_components * sizeof *a->list->type + 1);
+    for (int i = 0; i < at->n_components; i++)
+        a->list->type[i] = tact__dtype_to_proto(at->component_dtypes[i]);
+    if (!with_shapes)
+        return;
+    Tensorflow__AttrValue *sa = exp_attr(nd, "shapes");
+    sa->value_case = TENSORFLOW__ATTR_VALUE__VALUE_LIST;
+    sa->list = tact__malloc(sizeof *sa->list);
+    tensorflow__attr_value__list_value__init(sa->list);
+    if (!at->has_shapes)
+        return;
+    sa->list->n_shape = (size_t) at->n_components;
+    sa->list->shape = tact__malloc((size_t) at->n_components * sizeof *sa->list->shape);
+    for (int i = 0; i < at->n_components; i++)
+        sa->list->shape[i] = tact__shape_to_proto(&at->component_shapes[i]);
+}
+
 /* A Const node named after `base`, made unique among the GraphDef's names. */
 static const char *exp_const(exp_t *ex, const char *base, const tact_tensor_t *value,
                              const char *device)
@@ -169,6 +195,11 @@ static tact_tensor_t *exp_folded_value(exp_t *ex, const tact_op_t *op, int i)
         for (int k = 0; k < n; k++)
             v[k] = src[k];
         return exp_ints(v, n);
+    }
+    case TACT_OP_QUEUE_DEQUEUE_MANY: {
+        tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_I32, NULL, 0);
+        *(int32_t *) t->data = (int32_t) at->n;
+        return t;
     }
     case TACT_OP_FILL:
         if (i == 1)
@@ -240,6 +271,32 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
     case TACT_OP_FILL:
         exp_attr_type(nd, "T", at->value->dtype);
         exp_attr_type(nd, "index_type", folded[0]);
+        break;
+    case TACT_OP_QUEUE:
+        exp_attr_components(nd, "component_types", at, true);
+        exp_attr_int(nd, "capacity", at->capacity > 0 ? at->capacity : -1);
+        exp_attr_str(nd, "container", "");
+        exp_attr_str(nd, "shared_name", "");
+        break;
+    case TACT_OP_QUEUE_ENQUEUE:
+    case TACT_OP_QUEUE_ENQUEUE_MANY:
+        exp_attr_components(nd, "Tcomponents", at, false);
+        exp_attr_int(nd, "timeout_ms", -1);
+        break;
+    case TACT_OP_QUEUE_DEQUEUE:
+    case TACT_OP_QUEUE_DEQUEUE_MANY:
+        exp_attr_components(nd, "component_types", at, false);
+        exp_attr_int(nd, "timeout_ms", -1);
+        break;
+    case TACT_OP_QUEUE_CLOSE:
+        exp_attr_bool(nd, "cancel_pending_enqueues", at->cancel_pending);
+        break;
+    case TACT_OP_TEXT_LINE_READER:
+        exp_attr_int(nd, "skip_header_lines", at->skip_header_lines);
+        /* fall through */
+    case TACT_OP_WHOLE_FILE_READER:
+        exp_attr_str(nd, "container", "");
+        exp_attr_str(nd, "shared_name", "");
         break;
     case TACT_OP_RANDOM_UNIFORM:
     case TACT_OP_RANDOM_NORMAL:

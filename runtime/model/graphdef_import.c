@@ -8,7 +8,8 @@
 #include "runtime/model/tensor_proto.h"
 #include "runtime/model/tf_ops.h"
 
-#define IMP_MAX_INPUTS 2 /* the most TensorFlow inputs of an op tact imports */
+/* The most data inputs of an op tact imports: an enqueue's queue and its components. */
+#define IMP_MAX_INPUTS (TACT_MAX_OUTPUTS + 1)
 
 typedef struct imp_input {
     int node;              /* the imported node it comes from, or -1 when input_map gives it */
@@ -23,6 +24,7 @@ typedef struct imp_node {
     tact_op_attrs_t attrs;            /* attrs.value owned here until the op is added */
     tact_dtype_t type_attr;           /* tf->type_attr's value */
     imp_input_t in[IMP_MAX_INPUTS];
+    int n_in;                         /* TensorFlow's data inputs */
     int *controls;                    /* imported nodes */
     int n_controls;
     tact_device_spec_t device;
@@ -135,6 +137,56 @@ static tact_code_t imp_attr_shape(imp_t *im, const imp_node_t *n, const char *ke
     return tact__shape_from_proto(a->shape, what, out, im->st);
 }
 
+/* FIFOQueueV2's element type: component_types, shapes (none: any), capacity (-1: none). */
+static tact_code_t imp_queue_attrs(imp_t *im, imp_node_t *n)
+{
+    tact_op_attrs_t *at = &n->attrs;
+    const Tensorflow__AttrValue *types = imp_attr(n->nd, "component_types");
+    if (types == NULL)
+        return imp_missing(im, n, "component_types");
+    if (types->value_case != TENSORFLOW__ATTR_VALUE__VALUE_LIST)
+        return imp_wrong_kind(im, n, "component_types", "list(type)");
+    const Tensorflow__AttrValue__ListValue *l = types->list;
+    if (l->n_type < 1 || l->n_type > TACT_MAX_OUTPUTS)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Node '%s': %zu queue components; tact supports 1 to %d",
+                          imp_nd_name(n->nd), l->n_type, TACT_MAX_OUTPUTS);
+    at->n_components = (int) l->n_type;
+    for (size_t i = 0; i < l->n_type; i++)
+        if (!tact__dtype_from_proto(l->type[i], &at->component_dtypes[i]))
+            return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                              "Node '%s': queue component %zu is %s, a dtype tact does not "
+                              "support", imp_nd_name(n->nd), i,
+                              tact__dtype_proto_name(l->type[i]));
+    const Tensorflow__AttrValue *shapes = imp_attr(n->nd, "shapes");
+    if (shapes != NULL && shapes->value_case == TENSORFLOW__ATTR_VALUE__VALUE_LIST &&
+        shapes->list->n_shape > 0) {
+        const Tensorflow__AttrValue__ListValue *sl = shapes->list;
+        if (sl->n_shape != l->n_type)
+            return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Node '%s': %zu shapes for %zu queue components",
+                              imp_nd_name(n->nd), sl->n_shape, l->n_type);
+        at->has_shapes = true;
+        for (size_t i = 0; i < sl->n_shape; i++) {
+            char what[300];
+            snprintf(what, sizeof what, "Node '%.200s': queue component %zu", imp_nd_name(n->nd),
+                     i);
+            if (tact__shape_from_proto(sl->shape[i], what, &at->component_shapes[i], im->st))
+                return im->st->code;
+            if (at->component_shapes[i].ndims < 0 ||
+                at->component_shapes[i].ndims > TACT_MAX_DIMS - 1)
+                return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                                  "%s: tact takes queue shapes of known rank up to %d", what,
+                                  TACT_MAX_DIMS - 1);
+        }
+    }
+    int64_t capacity = -1;
+    if (imp_attr_int(im, n, "capacity", &capacity))
+        return im->st->code;
+    at->capacity = capacity <= 0 || capacity > INT_MAX ? -1 : (int) capacity;
+    return TACT_CODE_OK;
+}
+
 /* The node's own attributes (not those that come from Const inputs). */
 static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
 {
@@ -200,6 +252,17 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
             imp_attr_int(im, n, "seed", &at->seed))
             return im->st->code;
         return imp_attr_int(im, n, "seed2", &at->seed2);
+    case TACT_OP_QUEUE:
+        return imp_queue_attrs(im, n);
+    case TACT_OP_QUEUE_CLOSE:
+        return imp_attr_bool(im, n, "cancel_pending_enqueues", &at->cancel_pending);
+    case TACT_OP_TEXT_LINE_READER: {
+        int64_t skip = 0;
+        if (imp_attr_int(im, n, "skip_header_lines", &skip))
+            return im->st->code;
+        at->skip_header_lines = skip < INT_MIN ? INT_MIN : skip > INT_MAX ? INT_MAX : (int) skip;
+        return TACT_CODE_OK;
+    }
     case TACT_OP_ADD:
         if (strcmp(n->tf->type, "BiasAdd") == 0) {
             const Tensorflow__AttrValue *f = imp_attr(n->nd, "data_format");
@@ -284,10 +347,10 @@ static tact_code_t imp_node_inputs(imp_t *im, int self)
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': Control dependencies must come after regular "
                               "dependencies: input '%s'", imp_nd_name(nd), s);
-        if (n_data == n->tf->n_inputs)
+        if (n_data == (n->tf->n_inputs >= 0 ? n->tf->n_inputs : IMP_MAX_INPUTS))
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': %s takes %d inputs, but the NodeDef has more",
-                              imp_nd_name(nd), n->tf->type, n->tf->n_inputs);
+                              imp_nd_name(nd), n->tf->type, n_data);
         if (!imp_split(s, name, sizeof name, &index))
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': Unknown input node '%s'", imp_nd_name(nd), s);
@@ -310,7 +373,8 @@ static tact_code_t imp_node_inputs(imp_t *im, int self)
                               "Node '%s': Unknown input node '%s'", imp_nd_name(nd), s);
         *in = (imp_input_t) { .node = k, .index = index };
     }
-    if (n_data != n->tf->n_inputs)
+    n->n_in = n_data;
+    if (n->tf->n_inputs >= 0 && n_data != n->tf->n_inputs)
         return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                           "Node '%s': %s takes %d inputs, but the NodeDef has %d",
                           imp_nd_name(nd), n->tf->type, n->tf->n_inputs, n_data);
@@ -346,7 +410,6 @@ static const tact_tensor_t *imp_folded(imp_t *im, imp_node_t *n, int i, const ch
                    imp_nd_name(n->nd), what, tact__dtype_tf_name(t->dtype), t->ndims);
         return NULL;
     }
-    n->attrs.const_inputs[i - (n->tf->n_inputs - n->tf->n_folded)] = NULL; /* set when added */
     return t;
 }
 
@@ -376,11 +439,69 @@ static tact_code_t imp_folded_dims(imp_t *im, imp_node_t *n, const tact_tensor_t
     return TACT_CODE_OK;
 }
 
+/* The kind of the op behind input i (imported or mapped), and its attributes. */
+static const tact_op_attrs_t *imp_input_attrs(const imp_t *im, const imp_node_t *n, int i,
+                                              tact_op_kind_t *kind)
+{
+    const imp_input_t *in = &n->in[i];
+    if (in->node < 0) {
+        *kind = in->mapped.op->kind;
+        return &in->mapped.op->attrs;
+    }
+    *kind = im->nodes[in->node].tf->kind;
+    return &im->nodes[in->node].attrs;
+}
+
+/* Ops on a queue carry its element type; an enqueue has one input per component. */
+static tact_code_t imp_fold_queue_user(imp_t *im, imp_node_t *n)
+{
+    tact_op_kind_t kind;
+    const tact_op_attrs_t *q = imp_input_attrs(im, n, 0, &kind);
+    if (n->n_in < 1 || kind != TACT_OP_QUEUE)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Node '%s': input 0 of %s must be a queue (FIFOQueueV2)",
+                          imp_nd_name(n->nd), n->tf->type);
+    tact_op_attrs_t *at = &n->attrs;
+    at->capacity = q->capacity;
+    at->n_components = q->n_components;
+    memcpy(at->component_dtypes, q->component_dtypes, sizeof at->component_dtypes);
+    at->has_shapes = q->has_shapes;
+    memcpy(at->component_shapes, q->component_shapes, sizeof at->component_shapes);
+    if ((n->tf->kind == TACT_OP_QUEUE_ENQUEUE || n->tf->kind == TACT_OP_QUEUE_ENQUEUE_MANY) &&
+        n->n_in != 1 + q->n_components)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Node '%s': %s of a queue of %d components takes %d inputs, but the "
+                          "NodeDef has %d", imp_nd_name(n->nd), n->tf->type, q->n_components,
+                          1 + q->n_components, n->n_in);
+    if (n->tf->kind == TACT_OP_QUEUE_DEQUEUE_MANY) {
+        const tact_tensor_t *t = imp_folded(im, n, 1, "n", true);
+        if (t == NULL)
+            return im->st->code;
+        if (t->ndims != 0 || imp_int_at(t, 0) < 0)
+            return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Node '%s': n must be a scalar >= 0", imp_nd_name(n->nd));
+        at->n = imp_int_at(t, 0);
+    }
+    return TACT_CODE_OK;
+}
+
 static tact_code_t imp_fold(imp_t *im, imp_node_t *n)
 {
     tact_op_attrs_t *at = &n->attrs;
     const tact_tensor_t *t;
+    if (tact__op_kind_uses_queue(n->tf->kind))
+        return imp_fold_queue_user(im, n);
     switch (n->tf->kind) {
+    case TACT_OP_READER_READ: {
+        tact_op_kind_t k0, k1;
+        imp_input_attrs(im, n, 0, &k0);
+        imp_input_attrs(im, n, 1, &k1);
+        if (!tact__op_kind_is_reader(k0) || k1 != TACT_OP_QUEUE)
+            return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Node '%s': ReaderReadV2 reads from a reader (input 0) and a queue "
+                              "of file names (input 1)", imp_nd_name(n->nd));
+        return TACT_CODE_OK;
+    }
     case TACT_OP_SUM:
     case TACT_OP_MEAN:
         if ((t = imp_folded(im, n, 1, "reduction_indices", true)) == NULL)
@@ -461,12 +582,12 @@ static tact_code_t imp_sort(imp_t *im)
     int *first = tact__malloc(((size_t) n + 1) * sizeof *first);
     int n_edges = 0;
     for (int i = 0; i < n; i++)
-        n_edges += im->nodes[i].tf->n_inputs + im->nodes[i].n_controls;
+        n_edges += im->nodes[i].n_in + im->nodes[i].n_controls;
     int *users = tact__malloc((size_t) n_edges * sizeof *users + 1);
     /* CSR of users: count, prefix-sum, fill. */
     for (int i = 0; i < n; i++) {
         imp_node_t *nd = &im->nodes[i];
-        for (int j = 0; j < nd->tf->n_inputs; j++)
+        for (int j = 0; j < nd->n_in; j++)
             if (nd->in[j].node >= 0)
                 first[nd->in[j].node + 1]++, pending[i]++;
         for (int j = 0; j < nd->n_controls; j++)
@@ -477,7 +598,7 @@ static tact_code_t imp_sort(imp_t *im)
     int *fill = tact__malloc((size_t) n * sizeof *fill + 1);
     for (int i = 0; i < n; i++) {
         imp_node_t *nd = &im->nodes[i];
-        for (int j = 0; j < nd->tf->n_inputs; j++)
+        for (int j = 0; j < nd->n_in; j++)
             if (nd->in[j].node >= 0)
                 users[first[nd->in[j].node] + fill[nd->in[j].node]++] = i;
         for (int j = 0; j < nd->n_controls; j++)
@@ -524,10 +645,10 @@ static void imp_source(const imp_t *im, const imp_input_t *in, tact_op_kind_t *k
 
 static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
 {
-    int n_data = n->tf->n_inputs - n->tf->n_folded;
+    int n_data = n->n_in - n->tf->n_folded;
     tact_dtype_t dtypes[IMP_MAX_INPUTS];
     tact_shape_t shapes[IMP_MAX_INPUTS];
-    for (int i = 0; i < n->tf->n_inputs; i++) {
+    for (int i = 0; i < n->n_in; i++) {
         const imp_input_t *in = &n->in[i];
         tact_op_kind_t kind;
         int n_out;
@@ -729,9 +850,9 @@ static tact_code_t imp_add(imp_t *im)
     imp_reserve_prefix(im);
     for (int k = 0; k < im->n; k++) {
         imp_node_t *n = &im->nodes[im->order[k]];
-        int n_data = n->tf->n_inputs - n->tf->n_folded;
+        int n_data = n->n_in - n->tf->n_folded;
         tact_output_t inputs[IMP_MAX_INPUTS];
-        for (int i = 0; i < n->tf->n_inputs; i++) {
+        for (int i = 0; i < n->n_in; i++) {
             const imp_input_t *in = &n->in[i];
             tact_output_t out = in->node >= 0
                                     ? (tact_output_t) { im->nodes[in->node].op, in->index }

@@ -34,6 +34,16 @@ static const tact_tf_op_t tf_ops[] = {
     { "RandomUniform",        TACT_OP_RANDOM_UNIFORM,   1, 1, { "shape" }, NULL },
     { "RandomStandardNormal", TACT_OP_RANDOM_NORMAL,    1, 1, { "shape" }, NULL },
     { "TruncatedNormal",      TACT_OP_TRUNCATED_NORMAL, 1, 1, { "shape" }, NULL },
+    { "FIFOQueueV2",          TACT_OP_QUEUE,            0, 0, { NULL }, NULL },
+    { "QueueEnqueueV2",       TACT_OP_QUEUE_ENQUEUE,   -1, 0, { NULL }, NULL },
+    { "QueueEnqueueManyV2",   TACT_OP_QUEUE_ENQUEUE_MANY, -1, 0, { NULL }, NULL },
+    { "QueueDequeueV2",       TACT_OP_QUEUE_DEQUEUE,    1, 0, { NULL }, NULL },
+    { "QueueDequeueManyV2",   TACT_OP_QUEUE_DEQUEUE_MANY, 2, 1, { "n" }, NULL },
+    { "QueueSizeV2",          TACT_OP_QUEUE_SIZE,       1, 0, { NULL }, NULL },
+    { "QueueCloseV2",         TACT_OP_QUEUE_CLOSE,      1, 0, { NULL }, NULL },
+    { "TextLineReaderV2",     TACT_OP_TEXT_LINE_READER, 0, 0, { NULL }, NULL },
+    { "WholeFileReaderV2",    TACT_OP_WHOLE_FILE_READER, 0, 0, { NULL }, NULL },
+    { "ReaderReadV2",         TACT_OP_READER_READ,      2, 0, { NULL }, NULL },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

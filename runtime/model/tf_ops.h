@@ -10,7 +10,7 @@
 typedef struct tact_tf_op {
     const char *type;           /* TensorFlow's op type */
     tact_op_kind_t kind;
-    int n_inputs;               /* TensorFlow's data inputs */
+    int n_inputs;               /* TensorFlow's data inputs; -1: a queue and its components */
     int n_folded;               /* the last n_folded of them are Consts held as attributes */
     const char *folded[2];      /* their names below the op, as Python names the Consts */
     const char *type_attr;      /* the attr holding the data inputs' dtype ("T"), or NULL */

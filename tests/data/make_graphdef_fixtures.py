@@ -16,6 +16,9 @@ Writes:
                                     RealDiv, Neg, Sigmoid, Tanh with their Const inputs
   mlp_input.bin, mlp_expected.bin    float32 little-endian: input [5, 4], softmax [5, 3]
   ops_<name>.bin                     float32 little-endian values of ops.pbtxt's outputs
+  queue.pbtxt                        FIFOQueueV2 with enqueue_many, dequeue_many, size, close, and
+                                    a TextLineReaderV2 reading files named by a fed placeholder
+                                    ("paths") through a queue of file names
 
 Committed beside them, written by tact (test_graphdef's round-trip test) and checked here with
 --check: tact_exported.pb / .pbtxt (an MLP built in C with Reshape, Transpose, Sum, Mean, Cast,
@@ -83,6 +86,22 @@ def make_ops():
         write("ops_%s.bin" % name, np.asarray(vals[name], "<f4").tobytes())
 
 
+def make_queue():
+    g = tf.Graph()
+    with g.as_default():
+        q = tf.FIFOQueue(10, [tf.float32, tf.int32], shapes=[[2], []], name="q")
+        q.enqueue_many([tf.constant([[1, 2], [3, 4], [5, 6]], tf.float32),
+                        tf.constant([7, 8, 9])], name="enq")
+        q.dequeue_many(2, name="deq")
+        q.size(name="size")
+        q.close(name="close")
+        files = tf.FIFOQueue(4, [tf.string], shapes=[[]], name="files")
+        files.enqueue_many([tf.placeholder(tf.string, [None], name="paths")], name="files_enq")
+        files.close(name="files_close")
+        tf.TextLineReader(skip_header_lines=1, name="reader").read(files, name="read")
+    tf.io.write_graph(g.as_graph_def(), HERE, "queue.pbtxt", as_text=True)
+
+
 def check_tact_exports():
     """TensorFlow imports what tact exported and gives tact's answers."""
     for name in ["tact_exported.pb", "tact_exported.pbtxt"]:
@@ -111,3 +130,4 @@ if __name__ == "__main__":
     else:
         make_mlp()
         make_ops()
+        make_queue()
