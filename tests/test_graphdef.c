@@ -398,6 +398,11 @@ static void test_variables(void **state)
     tact_graph_t *g2 = tact_graph_new();
     assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
     free(data);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_graphdef_fixtures.py --check */
+        char path[512];
+        data_path(path, sizeof path, "tact_exported_vars.pbtxt");
+        assert_int_equal(tact_graph_export_file(g2, path, true, &st), TACT_CODE_OK);
+    }
     tact_op_t *init2 = tact_global_variables_initializer(g2, &st);
     assert_non_null(init2);
     s = tu_session(g2, NULL);
@@ -467,6 +472,11 @@ static void test_queues_and_readers(void **state)
     assert_int_equal(tact_graph_num_ops(g2), tact_graph_num_ops(g));
     run_queue_graph(g2);
     free(data);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_graphdef_fixtures.py --check */
+        char path[512];
+        data_path(path, sizeof path, "tact_exported_queue.pbtxt");
+        assert_int_equal(tact_graph_export_file(g2, path, true, &st), TACT_CODE_OK);
+    }
 
     /* An enqueue with the wrong number of components, and a dequeue of something else. */
     import_text_fails(g2, "node { name: 'e2' op: 'QueueEnqueueV2' input: 'q' }", NULL,

@@ -22,7 +22,9 @@ Writes:
 
 Committed beside them, written by tact (test_graphdef's round-trip test) and checked here with
 --check: tact_exported.pb / .pbtxt (an MLP built in C with Reshape, Transpose, Sum, Mean, Cast,
-Fill), and tact_exported_expected.bin (tact's answers for y:0 given mlp_input.bin as x:0).
+Fill), and tact_exported_expected.bin (tact's answers for y:0 given mlp_input.bin as x:0);
+tact_exported_vars.pbtxt and tact_exported_queue.pbtxt (test_graphdef's variable and queue
+graphs after a tact import and export).
 """
 import os
 import sys
@@ -122,6 +124,35 @@ def check_tact_exports():
                                                         "<f4").reshape(5, 4)})
         np.testing.assert_allclose(got.ravel(), expected, rtol=1e-5, atol=1e-6)
         print("%s: TensorFlow's answers match tact's (%d values)" % (name, expected.size))
+    # test_graphdef's variables and queue graphs, imported by tact and exported again: the
+    # values test_graphdef asserts for them in tact.
+    with tf.Graph().as_default():
+        tf.import_graph_def(read_text("tact_exported_vars.pbtxt"), name="")
+        with tf.Session() as s:
+            s.run("v/Assign")
+            np.testing.assert_array_equal(s.run("bump:0"), [6, 8])
+            np.testing.assert_array_equal(s.run("v/read:0"), [6, 8])
+    print("tact_exported_vars.pbtxt: VariableV2, Assign, AssignAdd run in TensorFlow")
+    with tf.Graph().as_default():
+        tf.import_graph_def(read_text("tact_exported_queue.pbtxt"), name="")
+        with tf.Session() as s:
+            s.run("enq")
+            np.testing.assert_array_equal(s.run("deq:0"), [[1, 2], [3, 4]])
+            np.testing.assert_array_equal(s.run("size:0"), 1)
+            path = os.path.join(HERE, "lines.txt")
+            s.run("files_enq", {"paths:0": [path]})
+            s.run("files_close")
+            key, value = s.run(["read:0", "read:1"])
+            assert key == (path + ":2").encode() and value == b"first", (key, value)
+    print("tact_exported_queue.pbtxt: FIFOQueueV2 and TextLineReaderV2 run in TensorFlow")
+
+
+def read_text(name):
+    from google.protobuf import text_format
+    gd = tf.GraphDef()
+    with open(os.path.join(HERE, name)) as f:
+        text_format.Parse(f.read(), gd)
+    return gd
 
 
 if __name__ == "__main__":
