@@ -747,6 +747,14 @@ static tact_graph_t *build_c_graph(void)
                                                   tu_const_f32(g, DIMS(4, 6), 2, w2, "w2", &st),
                                                   false, false, NULL, &st), "y", &st);
     tact_output_t f = tact_fill(g, TACT_DTYPE_F32, DIMS(2, 2), 2, 0.25, "f", &st);
+    /* Random ops with a range or a mean and stddev: TensorFlow writes these as the standard
+     * distribution and a Sub, Mul, Add (uniform) or a Mul, Add (normals). */
+    tact_set_random_seed(g, 7);
+    tact_output_t ru = tact_random_uniform(g, TACT_DTYPE_F32, DIMS(3, 4), 2, 2.0, 5.0, 11, "ru",
+                                           &st);
+    tact_output_t rn = tact_truncated_normal(g, TACT_DTYPE_F32, DIMS(3, 4), 2, 1.0, 3.0, 12,
+                                             "rn", &st);
+    tact_add(g, ru, rn, "r", &st);
     tact_no_op(g, "done", &st);
     if (st.code != TACT_CODE_OK)
         fail_msg("build: %s", st.msg);
@@ -774,7 +782,12 @@ static void test_export_import_round_trip(void **state)
             fail_msg("no %s", consts[i]);
         assert_string_equal(tact_op_type(c), "Const");
     }
-    assert_int_equal(tact_graph_num_ops(g2), tact_graph_num_ops(g) + 6);
+    /* 6 Consts; ru: + RandomUniform, shape, min, max, sub, mul; rn: + TruncatedNormal, shape,
+     * stddev, mean, mul. */
+    assert_int_equal(tact_graph_num_ops(g2), tact_graph_num_ops(g) + 6 + 6 + 5);
+    assert_string_equal(tact_op_type(tact_graph_op(g2, "ru/RandomUniform")), "RandomUniform");
+    assert_string_equal(tact_op_type(tact_graph_op(g2, "ru")), "Add");
+    assert_string_equal(tact_op_type(tact_graph_op(g2, "rn/mul")), "Mul");
     tact_tensor_t *mean_axes = tact_graph_op(g2, "Mean/reduction_indices")->attrs.value;
     assert_int_equal(tact_tensor_nelems(mean_axes), 2);  /* every axis of a rank-2 input */
 
@@ -786,7 +799,14 @@ static void test_export_import_round_trip(void **state)
     tact_tensor_t *fv = tu_run1(s, tact_graph_output(g2, "f:0", &st), NULL, 0, &st);
     assert_true(tu_f32_equal(fv, DIMS(2, 2), 2, (const float[]) { 0.25, 0.25, 0.25, 0.25 }));
     tact_tensor_destroy(&fv);
+    tact_tensor_t *r2 = tu_run1(s, tact_graph_output(g2, "r:0", &st), NULL, 0, &st);
     tact_session_destroy(&s);
+    s = tu_session(g, NULL);
+    tact_tensor_t *r1 = tu_run1(s, tact_graph_output(g, "r:0", &st), NULL, 0, &st);
+    tact_session_destroy(&s);
+    assert_non_null(r1);
+    assert_non_null(r2);
+    assert_close(r2, r1, 1e-6f);  /* the same seeds draw the same values */
 
     /* Exported again, the imported graph writes the same GraphDef: no Const is duplicated. */
     void *data2 = NULL;
@@ -813,7 +833,14 @@ static void test_export_import_round_trip(void **state)
         assert_non_null(f);
         fwrite(tact_tensor_data(a), 1, tact_tensor_nbytes(a), f);
         fclose(f);
+        data_path(path, sizeof path, "tact_exported_random.bin");
+        f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(tact_tensor_data(r1), 1, tact_tensor_nbytes(r1), f);
+        fclose(f);
     }
+    tact_tensor_destroy(&r1);
+    tact_tensor_destroy(&r2);
     tact_tensor_destroy(&a);
     tact_tensor_destroy(&b);
     free(data);

@@ -136,14 +136,23 @@ static void exp_attr_components(Tensorflow__NodeDef *nd, const char *key,
         sa->list->shape[i] = tact__shape_to_proto(&at->component_shapes[i]);
 }
 
-/* A Const node named after `base`, made unique among the GraphDef's names. */
-static const char *exp_const(exp_t *ex, const char *base, const tact_tensor_t *value,
-                             const char *device)
+/* `base`, or "base_1", "base_2"... whichever the GraphDef does not have yet, into buf. */
+static const char *exp_unique(exp_t *ex, const char *base, char *buf, size_t cap)
 {
     char name[320];
     snprintf(name, sizeof name, "%.300s", base);
     for (int k = 1; tact__strmap_contains(&ex->names, name); k++)
         snprintf(name, sizeof name, "%.300s_%d", base, k);
+    snprintf(buf, cap, "%s", name);
+    return buf;
+}
+
+/* A Const node named after `base`, made unique among the GraphDef's names. */
+static const char *exp_const(exp_t *ex, const char *base, const tact_tensor_t *value,
+                             const char *device)
+{
+    char name[320];
+    exp_unique(ex, base, name, sizeof name);
     Tensorflow__NodeDef *nd = exp_node(ex, name, "Const", device);
     exp_attr_tensor(nd, "value", value);
     exp_attr_type(nd, "dtype", value->dtype);
@@ -165,6 +174,59 @@ static tact_tensor_t *exp_ints(const int64_t *v, int n)
             ((int32_t *) t->data)[i] = (int32_t) v[i];
     }
     return t;
+}
+
+/* A binary op of TensorFlow's type `type` and dtype T named `name`. */
+static void exp_binary(exp_t *ex, const char *name, const char *type, const char *a,
+                       const char *b, tact_dtype_t dtype, const char *device)
+{
+    Tensorflow__NodeDef *nd = exp_node(ex, name, type, device);
+    exp_input(nd, a);
+    exp_input(nd, b);
+    exp_attr_type(nd, "T", dtype);
+}
+
+/* A scalar Const of `dtype` holding v, named after "<op>/<what>"; returns its name. */
+static const char *exp_scalar(exp_t *ex, const tact_op_t *op, const char *what, double v)
+{
+    tact_tensor_t *t = tact__tensor_alloc(op->attrs.dtype, NULL, 0);
+    if (op->attrs.dtype == TACT_DTYPE_F64)
+        *(double *) t->data = v;
+    else
+        *(float *) t->data = (float) v;
+    char base[300];
+    snprintf(base, sizeof base, "%.250s/%s", op->name, what);
+    const char *name = exp_const(ex, base, t, op->device);
+    tact_tensor_destroy(&t);
+    return name;
+}
+
+/* A random op with a range or a mean and stddev of its own: TensorFlow draws the standard
+ * distribution ("<op>/RandomUniform") and scales it with ops of its own, the last of which is
+ * named after the op, as tf.random_uniform and tf.random_normal build them. */
+static void exp_random_scale(exp_t *ex, const tact_op_t *op, const char *raw)
+{
+    char mul[300], sub[300];
+    const char *dev = op->device;
+    tact_dtype_t dt = op->attrs.dtype;
+    snprintf(mul, sizeof mul, "%.250s/mul", op->name);
+    exp_unique(ex, mul, mul, sizeof mul);
+    if (op->kind == TACT_OP_RANDOM_UNIFORM) {
+        char lo[300], hi[300];
+        snprintf(lo, sizeof lo, "%s", exp_scalar(ex, op, "min", op->attrs.rand_a));
+        snprintf(hi, sizeof hi, "%s", exp_scalar(ex, op, "max", op->attrs.rand_b));
+        snprintf(sub, sizeof sub, "%.250s/sub", op->name);
+        exp_unique(ex, sub, sub, sizeof sub);
+        exp_binary(ex, sub, "Sub", hi, lo, dt, dev);
+        exp_binary(ex, mul, "Mul", raw, sub, dt, dev);
+        exp_binary(ex, op->name, "AddV2", mul, lo, dt, dev);
+        return;
+    }
+    char mean[300], stddev[300];
+    snprintf(stddev, sizeof stddev, "%s", exp_scalar(ex, op, "stddev", op->attrs.rand_b));
+    snprintf(mean, sizeof mean, "%s", exp_scalar(ex, op, "mean", op->attrs.rand_a));
+    exp_binary(ex, mul, "Mul", raw, stddev, dt, dev);
+    exp_binary(ex, op->name, "AddV2", mul, mean, dt, dev);
 }
 
 /* The value a C-built op's attribute stands for, as TensorFlow's Const input `i`. NULL with
@@ -311,6 +373,14 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
     }
 }
 
+/* Attrs by key, as TensorFlow writes its map fields: the output is the same on every run. */
+static int exp_attr_cmp(const void *a, const void *b)
+{
+    const Tensorflow__NodeDef__AttrEntry *x = *(Tensorflow__NodeDef__AttrEntry *const *) a;
+    const Tensorflow__NodeDef__AttrEntry *y = *(Tensorflow__NodeDef__AttrEntry *const *) b;
+    return strcmp(x->key, y->key);
+}
+
 static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
 {
     const tact_tf_op_t *tf = tact__tf_op_of_kind(op->kind);
@@ -318,11 +388,8 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
         return tact__fail(ex->st, TACT_CODE_UNIMPLEMENTED,
                           "export: '%s' is a %s, which tact cannot write to a GraphDef yet",
                           op->name, tact__op_kind_type(op->kind));
-    if (tact__op_kind_random(op->kind) && (op->attrs.rand_a != 0.0 || op->attrs.rand_b != 1.0))
-        return tact__fail(ex->st, TACT_CODE_UNIMPLEMENTED,
-                          "export: '%s' (%s) scales or shifts its values (%g, %g); tact writes "
-                          "only the standard range yet", op->name, tf->type, op->attrs.rand_a,
-                          op->attrs.rand_b);
+    bool scaled = tact__op_kind_random(op->kind) &&
+                  (op->attrs.rand_a != 0.0 || op->attrs.rand_b != 1.0);
     /* The Const inputs first, so that the GraphDef lists them before their user. */
     const char *folded_names[2] = { NULL, NULL };
     tact_dtype_t folded_dtypes[2] = { TACT_DTYPE_I32, TACT_DTYPE_I32 };
@@ -342,7 +409,11 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
         folded_dtypes[i] = v->dtype;
         tact_tensor_destroy(&v);
     }
-    Tensorflow__NodeDef *nd = exp_node(ex, op->name, tf->type, op->device);
+    char raw_name[300];
+    snprintf(raw_name, sizeof raw_name, "%.250s/%s", op->name, tf->type);
+    Tensorflow__NodeDef *nd = exp_node(ex, scaled ? exp_unique(ex, raw_name, raw_name,
+                                                               sizeof raw_name)
+                                                  : op->name, tf->type, op->device);
     for (int i = 0; i < op->n_inputs; i++)
         exp_data_input(nd, op->inputs[i]);
     for (int i = 0; i < tf->n_folded; i++)
@@ -353,6 +424,9 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
         exp_input(nd, buf);
     }
     exp_attrs(op, tf, nd, folded_dtypes);
+    qsort(nd->attr, nd->n_attr, sizeof *nd->attr, exp_attr_cmp);
+    if (scaled)
+        exp_random_scale(ex, op, nd->name);
     return TACT_CODE_OK;
 }
 

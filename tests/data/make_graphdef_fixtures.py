@@ -22,7 +22,8 @@ Writes:
 
 Committed beside them, written by tact (test_graphdef's round-trip test) and checked here with
 --check: tact_exported.pb / .pbtxt (an MLP built in C with Reshape, Transpose, Sum, Mean, Cast,
-Fill), and tact_exported_expected.bin (tact's answers for y:0 given mlp_input.bin as x:0);
+Fill, and seeded random ops with a range), tact_exported_expected.bin (tact's answers for y:0
+given mlp_input.bin as x:0) and tact_exported_random.bin (tact's values of r:0);
 tact_exported_vars.pbtxt and tact_exported_queue.pbtxt (test_graphdef's variable and queue
 graphs after a tact import and export).
 """
@@ -122,8 +123,13 @@ def check_tact_exports():
             with tf.Session() as s:
                 got = s.run("y:0", {"x:0": np.fromfile(os.path.join(HERE, "mlp_input.bin"),
                                                         "<f4").reshape(5, 4)})
+            with tf.Session() as s:
+                rnd = s.run("r:0")
         np.testing.assert_allclose(got.ravel(), expected, rtol=1e-5, atol=1e-6)
         print("%s: TensorFlow's answers match tact's (%d values)" % (name, expected.size))
+        want = np.fromfile(os.path.join(HERE, "tact_exported_random.bin"), "<f4")
+        np.testing.assert_allclose(rnd.ravel(), want, rtol=1e-5, atol=1e-6)
+        print("%s: TensorFlow draws tact's random values (%d)" % (name, want.size))
     # test_graphdef's variables and queue graphs, imported by tact and exported again: the
     # values test_graphdef asserts for them in tact.
     with tf.Graph().as_default():
