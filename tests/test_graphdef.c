@@ -415,6 +415,58 @@ static void test_variables(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Const values of every dtype tact has, from the typed fields (the last value repeated) and
+ * from tensor_content; exported and imported again, the same tensors. */
+static void test_const_dtypes(void **state)
+{
+    (void) state;
+#define CONST_T(name, dt, shape, vals)                                                       \
+    "node { name: '" name "' op: 'Const' attr { key: 'dtype' value { type: " dt " } } "      \
+    "attr { key: 'value' value { tensor { dtype: " dt " tensor_shape { " shape " } " vals    \
+    " } } } }\n"
+    const char *text =
+        CONST_T("d", "DT_DOUBLE", "dim { size: 3 }", "double_val: [0.5, -1e300]")
+        CONST_T("i64", "DT_INT64", "dim { size: 2 }", "int64_val: -9000000000")
+        CONST_T("b", "DT_BOOL", "dim { size: 3 }", "bool_val: [true, false]")
+        CONST_T("s", "DT_STRING", "dim { size: 3 }", "string_val: ['a\\000b', 'cd']")
+        CONST_T("i32", "DT_INT32", "dim { size: 2 }",
+                "tensor_content: '\\001\\000\\000\\000\\377\\377\\377\\377'")
+        CONST_T("z", "DT_FLOAT", "dim { size: 2 } dim { size: 0 }", "");
+#undef CONST_T
+    tact_graph_t *g = tact_graph_new();
+    import_text_ok(g, text, NULL);
+    for (int round = 0; round < 2; round++) {
+        const tact_tensor_t *d = tact_graph_op(g, "d")->attrs.value;
+        assert_int_equal(tact_tensor_dtype(d), TACT_DTYPE_F64);
+        const double *dv = tact_tensor_data(d);
+        assert_true(dv[0] == 0.5 && dv[1] == -1e300 && dv[2] == -1e300);
+        const int64_t *iv = tact_tensor_data(tact_graph_op(g, "i64")->attrs.value);
+        assert_true(iv[0] == -9000000000LL && iv[1] == -9000000000LL);
+        const bool *bv = tact_tensor_data(tact_graph_op(g, "b")->attrs.value);
+        assert_true(bv[0] && !bv[1] && !bv[2]);
+        const tact_tensor_t *sv = tact_graph_op(g, "s")->attrs.value;
+        size_t len = 0;
+        assert_memory_equal(tact_tensor_string(sv, 0, &len), "a\0b", 3);
+        assert_int_equal(len, 3);
+        assert_string_equal(tact_tensor_string(sv, 2, NULL), "cd");
+        const int32_t *i32 = tact_tensor_data(tact_graph_op(g, "i32")->attrs.value);
+        assert_true(i32[0] == 1 && i32[1] == -1);
+        const tact_tensor_t *z = tact_graph_op(g, "z")->attrs.value;
+        assert_int_equal(tact_tensor_nelems(z), 0);
+        assert_int_equal(tact_tensor_dim(z, 0), 2);
+        /* Round two: the same after an export and an import. */
+        void *data = NULL;
+        size_t n = 0;
+        tact_status_t st = TACT_STATUS_INIT;
+        assert_int_equal(tact_graph_export(g, &data, &n, &st), TACT_CODE_OK);
+        tact_graph_destroy(&g);
+        g = tact_graph_new();
+        assert_int_equal(tact_graph_import(g, data, n, NULL, &st), TACT_CODE_OK);
+        free(data);
+    }
+    tact_graph_destroy(&g);
+}
+
 /* TensorFlow's queues and readers: FIFOQueueV2 with its ops (dequeue_many's n a Const input),
  * a TextLineReaderV2 reading a file named through a fed queue of file names; then exported and
  * imported again. The values are those TensorFlow gives for the same graph. */
@@ -910,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_control_inputs_any_order),
         cmocka_unit_test(test_variables),
         cmocka_unit_test(test_queues_and_readers),
+        cmocka_unit_test(test_const_dtypes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_and_buffer_errors),
         cmocka_unit_test(test_truncated_and_flipped),
