@@ -580,7 +580,8 @@ static void test_errors(void **state)
     snprintf(text, sizeof text, "%s%snode { name: 'c' op: 'Add' input: 'k1' input: 'i' attr { "
              "key: 'T' value { type: DT_FLOAT } } }", ok_nodes,
              "node { name: 'i' op: 'Const' attr { key: 'dtype' value { type: DT_INT32 } } attr "
-             "{ key: 'value' value { tensor { dtype: DT_INT32 tensor_shape {} int_val: 1 } } } }\n");
+             "{ key: 'value' value { tensor { dtype: DT_INT32 tensor_shape {} int_val: 1 } } } "
+             "}\n");
     import_text_fails(g, text, NULL, TACT_CODE_INVALID_ARGUMENT,
                       "Input 1 of node c was passed int32 from i:0 incompatible with expected "
                       "float.");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The protobuf text format over protobuf-c descriptors: TensorFlow's own .pbtxt files read and
  * printed back byte for byte, escapes, lists, comments, oneofs, and errors with their line. */
-#include "runtime/model/text_format.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+/* first: the prelude's _GNU_SOURCE precedes the system headers */
+#include "runtime/model/text_format.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -41,10 +41,9 @@ bool tact__proto_depth_ok(const ProtobufCMessageDescriptor *desc, const uint8_t 
         case 2: {
             if (!depth_varint(data, len, &at, &n) || n > len - at)
                 return true;
+            unsigned field = tag >> 3 <= UINT32_MAX ? (unsigned) (tag >> 3) : 0;
             const ProtobufCFieldDescriptor *f =
-                tag >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(desc,
-                                                                               (unsigned) (tag >> 3))
-                                       : NULL;
+                field ? protobuf_c_message_descriptor_get_field(desc, field) : NULL;
             if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
                 !tact__proto_depth_ok(f->descriptor, data + at, (size_t) n, max_depth - 1))
                 return false;
