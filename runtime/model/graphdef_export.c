@@ -424,7 +424,8 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
         exp_input(nd, buf);
     }
     exp_attrs(op, tf, nd, folded_dtypes);
-    qsort(nd->attr, nd->n_attr, sizeof *nd->attr, exp_attr_cmp);
+    if (nd->n_attr > 1)
+        qsort(nd->attr, nd->n_attr, sizeof *nd->attr, exp_attr_cmp);
     if (scaled)
         exp_random_scale(ex, op, nd->name);
     return TACT_CODE_OK;
