@@ -650,6 +650,10 @@ static void test_file_and_buffer_errors(void **state)
                      TACT_CODE_NOT_FOUND);
     assert_string_equal(st.msg, "/nonexistent/model.pb; No such file or directory");
     st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_graph_import_file(g, TACT_TEST_DATA_DIR, NULL, &st),
+                     TACT_CODE_FAILED_PRECONDITION);
+    assert_string_equal(st.msg, TACT_TEST_DATA_DIR "; Is a directory");
+    st = (tact_status_t) TACT_STATUS_INIT;
     assert_int_equal(tact_graph_import(g, "\xff\xff\xff", 3, NULL, &st),
                      TACT_CODE_INVALID_ARGUMENT);
     assert_string_equal(st.msg, "Invalid GraphDef: 3 bytes are not a serialized "

@@ -62,6 +62,7 @@ static char *io_read_file(const char *path, size_t *len, tact_status_t *st)
     size_t cap = 1 << 16, n = 0;
     char *buf = tact__malloc(cap);
     size_t got;
+    errno = 0;
     while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
         if (n == cap) {
@@ -69,11 +70,12 @@ static char *io_read_file(const char *path, size_t *len, tact_status_t *st)
             buf = tact__realloc(buf, cap);
         }
     }
-    bool failed = ferror(f) != 0;
+    int err = ferror(f) ? errno : 0;
     fclose(f);
-    if (failed) {
+    if (err != 0) {  /* TensorFlow's words: "/tmp; Is a directory" is FAILED_PRECONDITION */
         free(buf);
-        tact__fail(st, TACT_CODE_DATA_LOSS, "%s: read error", path);
+        tact__fail(st, err == EISDIR ? TACT_CODE_FAILED_PRECONDITION : TACT_CODE_DATA_LOSS,
+                   "%s; %s", path, strerror(err));
         return NULL;
     }
     *len = n;
