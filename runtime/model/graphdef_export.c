@@ -9,7 +9,9 @@
 #include "runtime/model/tensor_proto.h"
 #include "runtime/model/tf_ops.h"
 
-/* TensorFlow's producer version of the GraphDefs tact writes (TensorFlow 1.15's). */
+/* The producer version tact's GraphDefs declare: one of the TensorFlow 1.15 era, so that 1.x
+ * binaries do not see a GraphDef from their future (TensorFlow 2.21 writes 2474 and imports any
+ * producer >= 0; tested against 2.21 only). */
 #define EXPORT_PRODUCER 134
 
 typedef struct exp {
