@@ -129,6 +129,11 @@ typedef struct tact_op_attrs {
     int64_t n;                   /* QUEUE_DEQUEUE_MANY: elements per dequeue */
     bool cancel_pending;         /* QUEUE_CLOSE: cancel_pending_enqueues */
     int skip_header_lines;       /* TEXT_LINE_READER */
+    /* SUM, MEAN (axes), RESHAPE (shape), TRANSPOSE (perm), FILL (dims, value), random ops
+     * (shape): in an imported GraphDef these attributes come from Const ops that TensorFlow
+     * wires in as inputs. Those ops, kept so that export writes the same edges back; NULL for
+     * ops built in C (export then writes the Const that TensorFlow would have). */
+    struct tact_op *const_inputs[2];
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running

@@ -42,7 +42,18 @@ typedef struct tact_import_options {
 } tact_import_options_t;
 
 /* Import a serialized GraphDef (binary). g NULL = the default graph; opts NULL = defaults.
- * All or nothing: on error the graph is unchanged. */
+ * All or nothing: on error the graph is unchanged.
+ *
+ * The op types tact imports are those it has (Const, Placeholder, Identity, Add, Sub, Mul,
+ * RealDiv, Div, Neg, Relu, Sigmoid, Tanh, Softmax, MatMul, Sum, Mean, Reshape, Transpose,
+ * Cast, NoOp, VariableV2, Assign, AssignAdd, AssignSub, Fill, the random ops, FIFOQueueV2 and
+ * its ops, the V2 readers), plus AddV2 and BiasAdd (NHWC), which run (and export) as Add. The
+ * axes of Sum and Mean, the shape of Reshape, Fill and the random ops, Transpose's perm and
+ * dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
+ * those Consts stay in the graph. Errors follow TensorFlow's words: NOT_FOUND "Op type not
+ * registered 'Foo' ...", INVALID_ARGUMENT for a malformed buffer, a missing input, a cycle, or
+ * a dtype or shape conflict (naming the node). A VariableV2 whose initializer is the Assign
+ * named "<variable>/Assign" joins the graph's variables (tact_global_variables_initializer). */
 TACT_API tact_code_t tact_graph_import(tact_graph_t *g, const void *data, size_t len,
                                        const tact_import_options_t *opts, tact_status_t *st);
 /* The same from a file, binary or text format. A missing file is NOT_FOUND. */
@@ -50,7 +61,14 @@ TACT_API tact_code_t tact_graph_import_file(tact_graph_t *g, const char *path,
                                             const tact_import_options_t *opts,
                                             tact_status_t *st);
 /* The graph as a binary GraphDef that TensorFlow's import_graph_def accepts; *data from
- * malloc, the caller frees it. */
+ * malloc, the caller frees it. Where tact holds axes, a shape or a permutation as attributes
+ * (ops built in C), the Const input TensorFlow wants is written as "<op>/reduction_indices",
+ * "<op>/shape", "<op>/perm", "<op>/dims" and "<op>/value", "<op>/n"; an imported op writes its
+ * original Const back. A random op with a range (or mean and stddev) of its own is written as
+ * TensorFlow builds it: the standard distribution ("<op>/RandomUniform"), then Sub, Mul and an
+ * AddV2 named after the op. UNIMPLEMENTED for a reduction or transpose over every axis of an
+ * input of unknown rank. tact_graph_export_file with as_text writes
+ * tf.io.write_graph(as_text=True)'s format. */
 TACT_API tact_code_t tact_graph_export(tact_graph_t *g, void **data, size_t *len,
                                        tact_status_t *st);
 TACT_API tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, bool as_text,

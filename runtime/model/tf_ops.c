@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* The table of TensorFlow op types tact imports and exports. */
+#include "runtime/model/tf_ops.h"
+
+/* The first entry of a kind is what export writes. */
+static const tact_tf_op_t tf_ops[] = {
+    { "Const",                TACT_OP_CONST,            0, 0, { NULL }, NULL },
+    { "Placeholder",          TACT_OP_PLACEHOLDER,      0, 0, { NULL }, NULL },
+    { "Identity",             TACT_OP_IDENTITY,         1, 0, { NULL }, "T" },
+    { "Add",                  TACT_OP_ADD,              2, 0, { NULL }, "T" },
+    { "AddV2",                TACT_OP_ADD,              2, 0, { NULL }, "T" },
+    { "BiasAdd",              TACT_OP_ADD,              2, 0, { NULL }, "T" },
+    { "Sub",                  TACT_OP_SUB,              2, 0, { NULL }, "T" },
+    { "Mul",                  TACT_OP_MUL,              2, 0, { NULL }, "T" },
+    { "RealDiv",              TACT_OP_REALDIV,          2, 0, { NULL }, "T" },
+    { "Div",                  TACT_OP_DIV,              2, 0, { NULL }, "T" },
+    { "Neg",                  TACT_OP_NEG,              1, 0, { NULL }, "T" },
+    { "Relu",                 TACT_OP_RELU,             1, 0, { NULL }, "T" },
+    { "Sigmoid",              TACT_OP_SIGMOID,          1, 0, { NULL }, "T" },
+    { "Tanh",                 TACT_OP_TANH,             1, 0, { NULL }, "T" },
+    { "Softmax",              TACT_OP_SOFTMAX,          1, 0, { NULL }, "T" },
+    { "MatMul",               TACT_OP_MATMUL,           2, 0, { NULL }, "T" },
+    { "Sum",                  TACT_OP_SUM,              2, 1, { "reduction_indices" }, "T" },
+    { "Mean",                 TACT_OP_MEAN,             2, 1, { "reduction_indices" }, "T" },
+    { "Reshape",              TACT_OP_RESHAPE,          2, 1, { "shape" }, "T" },
+    { "Transpose",            TACT_OP_TRANSPOSE,        2, 1, { "perm" }, "T" },
+    { "Cast",                 TACT_OP_CAST,             1, 0, { NULL }, "SrcT" },
+    { "NoOp",                 TACT_OP_NOOP,             0, 0, { NULL }, NULL },
+    { "VariableV2",           TACT_OP_VARIABLE,         0, 0, { NULL }, NULL },
+    { "Assign",               TACT_OP_ASSIGN,           2, 0, { NULL }, "T" },
+    { "AssignAdd",            TACT_OP_ASSIGN_ADD,       2, 0, { NULL }, "T" },
+    { "AssignSub",            TACT_OP_ASSIGN_SUB,       2, 0, { NULL }, "T" },
+    { "Fill",                 TACT_OP_FILL,             2, 2, { "dims", "value" }, NULL },
+    { "RandomUniform",        TACT_OP_RANDOM_UNIFORM,   1, 1, { "shape" }, NULL },
+    { "RandomStandardNormal", TACT_OP_RANDOM_NORMAL,    1, 1, { "shape" }, NULL },
+    { "TruncatedNormal",      TACT_OP_TRUNCATED_NORMAL, 1, 1, { "shape" }, NULL },
+    { "FIFOQueueV2",          TACT_OP_QUEUE,            0, 0, { NULL }, NULL },
+    { "QueueEnqueueV2",       TACT_OP_QUEUE_ENQUEUE,   -1, 0, { NULL }, NULL },
+    { "QueueEnqueueManyV2",   TACT_OP_QUEUE_ENQUEUE_MANY, -1, 0, { NULL }, NULL },
+    { "QueueDequeueV2",       TACT_OP_QUEUE_DEQUEUE,    1, 0, { NULL }, NULL },
+    { "QueueDequeueManyV2",   TACT_OP_QUEUE_DEQUEUE_MANY, 2, 1, { "n" }, NULL },
+    { "QueueSizeV2",          TACT_OP_QUEUE_SIZE,       1, 0, { NULL }, NULL },
+    { "QueueCloseV2",         TACT_OP_QUEUE_CLOSE,      1, 0, { NULL }, NULL },
+    { "TextLineReaderV2",     TACT_OP_TEXT_LINE_READER, 0, 0, { NULL }, NULL },
+    { "WholeFileReaderV2",    TACT_OP_WHOLE_FILE_READER, 0, 0, { NULL }, NULL },
+    { "ReaderReadV2",         TACT_OP_READER_READ,      2, 0, { NULL }, NULL },
+};
+#define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
+
+const tact_tf_op_t *tact__tf_op_find(const char *type)
+{
+    for (int i = 0; i < TF_OPS_N; i++)
+        if (strcmp(tf_ops[i].type, type) == 0)
+            return &tf_ops[i];
+    return NULL;
+}
+
+const tact_tf_op_t *tact__tf_op_of_kind(tact_op_kind_t kind)
+{
+    for (int i = 0; i < TF_OPS_N; i++)
+        if (tf_ops[i].kind == kind)
+            return &tf_ops[i];
+    return NULL;
+}
