@@ -882,7 +882,7 @@ static void test_export_import_round_trip(void **state)
     /* TensorFlow's structure: the Const inputs it would have made, named as Python names them. */
     tact_graph_t *g2 = tact_graph_new();
     assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
-    const char *consts[] = { "Reshape/shape", "Transpose/perm", "Sum/reduction_indices",
+    const char *consts[] = { "Reshape/shape", "transpose/perm", "Sum/reduction_indices",
                              "Mean/reduction_indices", "f/dims", "f/value" };
     for (int i = 0; i < 6; i++) {
         tact_op_t *c = tact_graph_op(g2, consts[i]);
