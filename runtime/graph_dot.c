@@ -87,7 +87,8 @@ tact_code_t tact_graph_write_dot(tact_graph_t *g, tact_session_t *s, const char 
     pthread_mutex_lock(&g->lock);
     int n = g->n_ops;
     tact_op_t **ops = tact__malloc((size_t) (n > 0 ? n : 1) * sizeof *ops);
-    memcpy(ops, g->ops, (size_t) n * sizeof *ops);
+    if (n > 0)  /* an empty graph has no ops array yet */
+        memcpy(ops, g->ops, (size_t) n * sizeof *ops);
     pthread_mutex_unlock(&g->lock);
 
     const char **placed = tact__malloc((size_t) (n > 0 ? n : 1) * sizeof *placed);

@@ -960,6 +960,26 @@ static void test_export_import_round_trip(void **state)
 }
 
 /* The text export reads back as the same graph as the binary one. */
+/* An empty graph exports as a GraphDef with its versions only, and imports back empty. */
+static void test_export_empty_graph(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    /* versions { producer: 134 } and nothing else: field 4, length 3, producer = 134. */
+    assert_int_equal(len, 5);
+    assert_memory_equal(data, ((const unsigned char[]){ 0x22, 0x03, 0x08, 0x86, 0x01 }), 5);
+    tact_graph_t *g2 = tact_graph_new();
+    assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
+    assert_int_equal(tact_graph_num_ops(g2), 0);
+    free(data);
+    tact_graph_destroy(&g2);
+    tact_graph_destroy(&g);
+}
+
 static void test_export_text(void **state)
 {
     (void) state;
@@ -1025,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_refused),
         cmocka_unit_test(test_mutated_text),
         cmocka_unit_test(test_export_import_round_trip),
+        cmocka_unit_test(test_export_empty_graph),
         cmocka_unit_test(test_export_text),
         cmocka_unit_test(test_committed_tact_export),
     };

@@ -114,6 +114,24 @@ static void test_dot_requests_only(void **state)
     tact_graph_destroy(&g);
 }
 
+static void test_dot_empty_graph(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    char path[] = "/tmp/tact-dot-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(tact_graph_write_dot(g, NULL, path, &st), TACT_CODE_OK);
+    char *dot = read_all(path);
+    assert_true(tu_contains(dot, "digraph tact {"));
+    assert_false(tu_contains(dot, "op0"));
+    free(dot);
+    unlink(path);
+    tact_graph_destroy(&g);
+}
+
 static void test_dot_errors(void **state)
 {
     (void) state;
@@ -139,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dot_with_placement),
         cmocka_unit_test(test_dot_requests_only),
+        cmocka_unit_test(test_dot_empty_graph),
         cmocka_unit_test(test_dot_errors),
     };
     return cmocka_run_group_tests_name("inspect", tests, NULL, NULL);

@@ -193,6 +193,18 @@ static void test_errors_name_the_line(void **state)
     parse_fails("versions { producer: 12abc }",
                 "tensorflow.GraphDef text format, line 1 column 27: expected an integer, not "
                 "'12abc'");
+    /* A word longer than the parser's room for one, then a sign (found by fuzz_graphdef_text:
+     * the sign's check read before the word's buffer under ASan). */
+    char longword[700];
+    memset(longword, 0, sizeof longword);
+    memcpy(longword, "node { ", 7);
+    memset(longword + 7, 'e', 600);
+    memcpy(longword + 607, "-1: 2 }", 7);
+    tact_status_t lst = TACT_STATUS_INIT;
+    assert_null(tact__text_format_parse(&tensorflow__graph_def__descriptor, longword,
+                                        strlen(longword), &lst));
+    assert_int_equal(lst.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(lst.msg, "line 1"));
     /* Deep nesting is refused, not a stack overflow. */
     size_t depth = 5000;
     char *deep = malloc(depth * 32 + 32);

@@ -448,7 +448,8 @@ Tensorflow__GraphDef *tact__graphdef_export(tact_graph_t *g, tact_status_t *st)
     pthread_mutex_lock(&g->lock);
     int n = g->n_ops;
     tact_op_t **ops = tact__malloc((size_t) n * sizeof *ops + 1);
-    memcpy(ops, g->ops, (size_t) n * sizeof *ops);
+    if (n > 0)  /* an empty graph has no ops array yet */
+        memcpy(ops, g->ops, (size_t) n * sizeof *ops);
     for (int i = 0; i < n; i++)  /* the graph's names first: new Consts avoid them all */
         tact__strmap_put(&ex.names, ops[i]->name, NULL);
     pthread_mutex_unlock(&g->lock);

@@ -330,10 +330,12 @@ static size_t read_word(text_parser_t *p, char *out, size_t cap)
 {
     skip_space(p);
     size_t n = 0;
+    char last = '\0';  /* the word's previous character (it may be past `out`'s room) */
     while (is_ident_char(p->s[p->pos]) || ((p->s[p->pos] == '-' || p->s[p->pos] == '+') &&
-                                           (n == 0 || out[n - 1] == 'e' || out[n - 1] == 'E'))) {
+                                           (n == 0 || last == 'e' || last == 'E'))) {
+        last = p->s[p->pos];
         if (n + 1 < cap)
-            out[n] = p->s[p->pos];
+            out[n] = last;
         n++;
         p->pos++;
     }
