@@ -308,12 +308,12 @@ tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value, const 
                                         NULL, 0, &attrs, st);
     if (var == NULL)
         return ops_out(NULL);
-    char assign_name[300];
-    snprintf(assign_name, sizeof assign_name, "%.280s/Assign", var->name);
+    char *assign_name = tact__asprintf("%s/Assign", var->name);
     tact_output_t in[2] = { { var, 0 }, initial_value };
     tact_op_attrs_t none = { 0 };
     tact_op_t *init = tact__graph_add_op(g, TACT_OP_ASSIGN, assign_name, in, 2, NULL, 0, &none,
                                          st);
+    free(assign_name);
     if (init == NULL)
         return ops_out(NULL);
     var->attrs.initializer = init;  /* set before the variable is published below */

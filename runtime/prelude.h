@@ -64,6 +64,8 @@ TACT__NORETURN void tact__assert_fail(const char *file, int line, const char *ex
 void *tact__malloc(size_t n);
 void *tact__realloc(void *p, size_t n);
 char *tact__strdup(const char *s);
+/* A new string formatted as by printf, of whatever length (names have no size limit). */
+char *tact__asprintf(const char *fmt, ...) TACT__PRINTF(1, 2);
 /* The array `arr` of *cap elements of `size` bytes, grown (doubling) and zero-filled until
  * `index` fits; *cap updated. Returns the array, perhaps moved. */
 void *tact__grow_zeroed(void *arr, int *cap, int index, size_t size);
