@@ -198,9 +198,11 @@ static tact_code_t reader_line(tact_reader_t *r, tact_tensor_t **key, tact_tenso
             len = r->len - r->pos;  /* a last line without a newline */
             r->pos = r->len;
         } else {
-            memmove(r->buf, start, r->len - r->pos);  /* keep the partial line, then read on */
-            r->len -= r->pos;
-            r->pos = 0;
+            if (r->pos > 0) {  /* keep the partial line, then read on */
+                memmove(r->buf, start, r->len - r->pos);
+                r->len -= r->pos;
+                r->pos = 0;
+            }
             if (reader_fill(r, stop, st) != TACT_CODE_OK)
                 return st->code;
             continue;
