@@ -1485,7 +1485,7 @@ static void test_concurrent_building(void **state)
 static void test_long_names(void **state)
 {
     (void) state;
-    const size_t lens[] = { 255, 256, 300, 1000 };
+    const size_t lens[] = { 255, 256, 300, 3000 };
     for (int k = 0; k < 4; k++) {
         tact_status_t st = TACT_STATUS_INIT;
         tact_graph_t *g = tact_graph_new();
@@ -1557,6 +1557,16 @@ static void test_long_names(void **state)
         assert_string_equal(tu_str(r[1]), "1.0");
         tact_tensor_destroy(&r[0]);
         tact_tensor_destroy(&r[1]);
+        /* The run's partition graph names the op in full. */
+        tact_run_metadata_t md = { 0 };
+        tact_run_options_t opts = { .metadata = &md };
+        assert_int_equal(tact_session_run_ex(s, &opts, fetch, 1, r, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        snprintf(want, n + 64, "%s_2 = Const()", name);
+        assert_int_equal(md.n_partitions, 1);
+        assert_true(strstr(md.partitions[0].graph, want) != NULL);
+        tact_tensor_destroy(&r[0]);
+        tact_run_metadata_clear(&md);
         tact_session_destroy(&s);
         free(name);
         free(want);
