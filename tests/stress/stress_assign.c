@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* Variable updates from many threads: 32 threads run v.assign_add(1) on one int32 variable of
  * one session, each fetching the new value. No update may be lost: every returned value is
- * distinct, and the final value equals the number of updates made. */
+ * distinct, and the final value equals the number of updates made. Rounds of at most
+ * MAX_UPDATES updates each, the variable re-initialised to 0 in between, fill the run time. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/stress/stress.h"
 
-enum { N_THREADS = 32, MAX_UPDATES = 1 << 24 };
+enum { N_THREADS = 32, MAX_UPDATES = 1 << 22 };
 
 typedef struct shared {
     stress_t *t;
     tact_session_t *s;
     tact_output_t inc, v;
-    atomic_long updates;
+    atomic_long updates;          /* this round's */
     _Atomic unsigned char *seen;  /* by new value */
 } shared_t;
 
@@ -61,22 +63,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "stress_assign: setup failed: %s\n", st.msg);
         return 1;
     }
-    pthread_t th[N_THREADS];
-    for (int i = 0; i < N_THREADS; i++)
-        pthread_create(&th[i], NULL, worker_main, &sh);
-    for (int i = 0; i < N_THREADS; i++)
-        pthread_join(th[i], NULL);
-    tact_tensor_t *r = NULL;
-    tact_session_run(sh.s, &sh.v, 1, &r, NULL, 0, NULL, 0, &st);
-    STRESS_CHECK(&t, st.code == TACT_CODE_OK, "read v: %s", st.msg);
-    long final = st.code == TACT_CODE_OK ? *(int32_t *) tact_tensor_data(r) : -1;
-    STRESS_CHECK(&t, final == atomic_load(&sh.updates), "v = %ld after %ld updates", final,
-                 atomic_load(&sh.updates));
-    tact_tensor_destroy(&r);
+    long total = 0;
+    int rounds = 0;
+    do {
+        pthread_t th[N_THREADS];
+        for (int i = 0; i < N_THREADS; i++)
+            pthread_create(&th[i], NULL, worker_main, &sh);
+        for (int i = 0; i < N_THREADS; i++)
+            pthread_join(th[i], NULL);
+        tact_tensor_t *r = NULL;
+        tact_session_run(sh.s, &sh.v, 1, &r, NULL, 0, NULL, 0, &st);
+        STRESS_CHECK(&t, st.code == TACT_CODE_OK, "read v: %s", st.msg);
+        long final = st.code == TACT_CODE_OK ? *(int32_t *) tact_tensor_data(r) : -1;
+        STRESS_CHECK(&t, final == atomic_load(&sh.updates), "round %d: v = %ld after %ld updates",
+                     rounds, final, atomic_load(&sh.updates));
+        tact_tensor_destroy(&r);
+        total += atomic_load(&sh.updates);
+        rounds++;
+        /* The next round from 0. */
+        atomic_store(&sh.updates, 0);
+        memset((void *) sh.seen, 0, MAX_UPDATES);
+        tact_session_run(sh.s, NULL, 0, NULL, NULL, 0, &init, 1, &st);
+    } while (stress_running(&t));
     tact_session_destroy(&sh.s);
     tact_graph_destroy(&g);
     free((void *) sh.seen);
     char extra[64];
-    snprintf(extra, sizeof extra, "updates %ld, final value %ld", atomic_load(&sh.updates), final);
+    snprintf(extra, sizeof extra, "rounds %d, updates %ld", rounds, total);
     return stress_finish(&t, N_THREADS, extra);
 }
