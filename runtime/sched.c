@@ -269,6 +269,7 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 break;
             }
             if (!tact__device_spec_is_local(&spec)) {
+                tact__device_spec_fini(&spec);
                 rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                                 "Cannot assign a device for operation %s: %s names no device "
                                 "of this process (/job:localhost/replica:0/task:0)",
@@ -276,10 +277,11 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 break;
             }
             out[i] = sched_first(&spec, ops, n, i, &g, devs, n_devs);
-            if (out[i] < 0 && !allow_soft_placement) {
+            if (out[i] < 0 && !allow_soft_placement)
                 rc = sched_unplaceable(op, request, &spec, devs, n_devs, st);
+            tact__device_spec_fini(&spec);
+            if (rc != TACT_CODE_OK)
                 break;
-            }
         }
         if (out[i] < 0 && !(sched_generator(op) && request == NULL))
             out[i] = sched_first(NULL, ops, n, i, &g, devs, n_devs);

@@ -389,8 +389,10 @@ tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
     if (tact__device_spec_parse(device, &spec, &ps) != TACT_CODE_OK)
         return tact__status_merge(st, &ps);
     tact_run_counter_t *counter = session_counter(s);
-    if (!session_enter(s, counter))  /* the devices are gone once the session closes */
+    if (!session_enter(s, counter)) {  /* the devices are gone once the session closes */
+        tact__device_spec_fini(&spec);
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    }
     int found = -1, n_found = 0;
     for (int i = 0; i < s->n_devices; i++) {
         if (tact__device_spec_is_local(&spec) &&
@@ -412,6 +414,7 @@ tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
                             "process's memory", s->device_names[found]);
     }
     session_leave(s, counter);
+    tact__device_spec_fini(&spec);
     return rc;
 }
 
@@ -457,13 +460,15 @@ static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
     /* Ops that follow a resource against their own request (colocation, spec §3.3). */
     for (int n = 0; n < plan->n_ops; n++) {
         const tact_op_t *op = plan->order[n];
-        tact_device_spec_t spec;
+        tact_device_spec_t spec = TACT_DEVICE_SPEC_INIT;
         tact_status_t ps = TACT_STATUS_INIT;
         const tact_device_t *dev = &s->devices[plan->placement[n]];
-        if (op->device == NULL || op->device[0] == '\0' || op->n_inputs == 0 ||
-            !tact__op_input_is_handle(op->kind, 0) ||
-            tact__device_spec_parse(op->device, &spec, &ps) != TACT_CODE_OK ||
-            tact__device_spec_matches(&spec, dev->iface->kind, dev->ordinal))
+        bool follows = op->device != NULL && op->device[0] != '\0' && op->n_inputs > 0 &&
+                       tact__op_input_is_handle(op->kind, 0) &&
+                       tact__device_spec_parse(op->device, &spec, &ps) == TACT_CODE_OK &&
+                       !tact__device_spec_matches(&spec, dev->iface->kind, dev->ordinal);
+        tact__device_spec_fini(&spec);
+        if (!follows)
             continue;
         tact__log(TACT_LOG_INFO, "Ignoring device specification %s for node '%s' because the "
                   "input edge from '%s' is a reference connection and already has a device "
