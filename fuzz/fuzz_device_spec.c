@@ -17,16 +17,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tact_status_t st = TACT_STATUS_INIT;
     tact_device_spec_t spec;
     if (tact__device_spec_parse(text, &spec, &st) == TACT_CODE_OK) {
-        char canon[TACT_DEVICE_STR_MAX];
-        tact__device_spec_format(&spec, canon, sizeof canon);
+        char *canon = tact__device_spec_string(&spec);
         tact_device_spec_t again;
         tact_status_t st2 = TACT_STATUS_INIT;
-        char canon2[TACT_DEVICE_STR_MAX];
         if (tact__device_spec_parse(canon, &again, &st2) != TACT_CODE_OK)
             abort();  /* the canonical form must parse */
-        tact__device_spec_format(&again, canon2, sizeof canon2);
+        char *canon2 = tact__device_spec_string(&again);
         if (strcmp(canon, canon2) != 0)
             abort();  /* and be a fixed point */
+        free(canon);
+        free(canon2);
+        tact__device_spec_fini(&again);
+        tact__device_spec_fini(&spec);
     } else if (st.code != TACT_CODE_INVALID_ARGUMENT || st.msg[0] == '\0') {
         abort();
     }

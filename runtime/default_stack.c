@@ -26,6 +26,44 @@ static _Thread_local default_stack_t session_stack;
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static tact_graph_t *global_graph;
 
+/* A thread that exits with entries still pushed gives them back (a session's push count, a
+ * graph's reference): else its sessions could never be destroyed. The key's value is set on a
+ * thread's first push; its destructor runs at that thread's exit, while its thread-local
+ * stacks are still in place. */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+static _Thread_local bool exit_key_set;
+
+static void default_stack_release(void *unused)
+{
+    TACT_UNUSED(unused);
+    while (session_stack.depth > 0) {
+        tact_session_t *s = session_stack.entries[--session_stack.depth].obj;
+        session_stack.entries[session_stack.depth] = (default_entry_t) { 0 };
+        atomic_fetch_sub(&s->default_pushes, 1);
+    }
+    while (graph_stack.depth > 0) {
+        tact_graph_t *g = graph_stack.entries[--graph_stack.depth].obj;
+        graph_stack.entries[graph_stack.depth] = (default_entry_t) { 0 };
+        tact__graph_unref(g);
+    }
+}
+
+static void default_stack_make_exit_key(void)
+{
+    TACT_ASSERT(pthread_key_create(&exit_key, default_stack_release) == 0);
+}
+
+/* Arm the calling thread's exit release (once per thread). */
+static void default_stack_arm_exit(void)
+{
+    if (TACT_LIKELY(exit_key_set))
+        return;
+    pthread_once(&exit_key_once, default_stack_make_exit_key);
+    TACT_ASSERT(pthread_setspecific(exit_key, &exit_key_set) == 0);  /* any non-NULL value */
+    exit_key_set = true;
+}
+
 static void default_stack_make_global(void)
 {
     global_graph = tact_graph_new();  /* lives as long as the process */
@@ -34,6 +72,7 @@ static void default_stack_make_global(void)
 static void default_stack_push(default_stack_t *stack, void *obj, bool removable)
 {
     TACT_ASSERT(stack->depth < DEFAULT_STACK_DEPTH);
+    default_stack_arm_exit();
     stack->entries[stack->depth++] = (default_entry_t) { obj, removable };
 }
 

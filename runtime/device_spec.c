@@ -65,22 +65,23 @@ static bool spec_parse_int(const char *p, size_t n, int *out)
     return true;
 }
 
-/* A job or type name: [A-Za-z][A-Za-z0-9_]*, or "*" (unset, written as ""). Types are
- * upper-cased. */
-static bool spec_parse_name(const char *p, size_t n, bool upper, char out[TACT_DEVICE_NAME_MAX])
+/* A job or type name of any length: [A-Za-z][A-Za-z0-9_]*, or "*" (unset, written as "").
+ * Types are upper-cased. A name is stored as a new heap string. */
+static bool spec_parse_name(const char *p, size_t n, bool upper, const char **out)
 {
-    if (n == 1 && p[0] == '*') {
-        out[0] = '\0';
-        return true;
-    }
-    if (n == 0 || n >= TACT_DEVICE_NAME_MAX || !spec_is_alpha(p[0]))
+    if (n == 1 && p[0] == '*')
+        return true;  /* *out stays "" */
+    if (n == 0 || !spec_is_alpha(p[0]))
         return false;
     for (size_t i = 0; i < n; i++) {
         if (!spec_is_alpha(p[i]) && !spec_is_digit(p[i]) && p[i] != '_')
             return false;
-        out[i] = upper ? spec_upper(p[i]) : p[i];
     }
-    out[n] = '\0';
+    char *name = tact__malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        name[i] = upper ? spec_upper(p[i]) : p[i];
+    name[n] = '\0';
+    *out = name;
     return true;
 }
 
@@ -137,10 +138,10 @@ static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsig
             return spec_malformed(text, st);
         *seen |= bit;
         if (bit == SEEN_JOB && spec_field_is(c->field[1], c->len[1], "*")) {
-            memcpy(s->job, "*", 2);  /* kept, as Python keeps it: "/job:*" */
+            s->job = tact__strdup("*");  /* kept, as Python keeps it: "/job:*" */
             ok = true;
         } else if (bit == SEEN_JOB)
-            ok = spec_parse_name(c->field[1], c->len[1], false, s->job);
+            ok = spec_parse_name(c->field[1], c->len[1], false, &s->job);
         else
             ok = spec_parse_int(c->field[1], c->len[1],
                                 bit == SEEN_REPLICA ? &s->replica : &s->task);
@@ -163,14 +164,14 @@ static tact_code_t spec_apply(const char *text, const spec_component_t *c, unsig
         /* /cpu, /cpu:N, /GPU:* ... */
         if (c->n_fields > 2)
             return spec_malformed(text, st);
-        ok = spec_parse_name(name, n, true, s->type);
+        ok = spec_parse_name(name, n, true, &s->type);
         if (ok && c->n_fields == 2)
             ok = spec_parse_int(c->field[1], c->len[1], &s->index);
     } else {
         /* /device:TYPE, /device:TYPE:N, with "*" for either */
         if (c->n_fields < 2 || c->n_fields > 3)
             return spec_malformed(text, st);
-        ok = spec_parse_name(c->field[1], c->len[1], true, s->type);
+        ok = spec_parse_name(c->field[1], c->len[1], true, &s->type);
         if (ok && c->n_fields == 3)
             ok = spec_parse_int(c->field[2], c->len[2], &s->index);
     }
@@ -196,8 +197,10 @@ tact_code_t tact__device_spec_parse(const char *text, tact_device_spec_t *out, t
         spec_component_t c = spec_split(p, end);
         /* Python's parser skips a component with an empty name: "//cpu:0", "/cpu:0/", "/:0". */
         tact_code_t rc = c.len[0] == 0 ? TACT_CODE_OK : spec_apply(text, &c, &seen, &s, st);
-        if (rc != TACT_CODE_OK)
+        if (rc != TACT_CODE_OK) {
+            tact__device_spec_fini(&s);
             return rc;
+        }
         if (*end == '\0')
             break;
         p = end + 1;
@@ -210,26 +213,39 @@ tact_code_t tact__device_spec_parse(const char *text, tact_device_spec_t *out, t
 /* Printing, merging, matching                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
+void tact__device_spec_fini(tact_device_spec_t *s)
+{
+    if (s->job[0] != '\0')  /* a set name is always a heap string; "" is the literal */
+        free((char *) s->job);
+    if (s->type[0] != '\0')
+        free((char *) s->type);
+    *s = (tact_device_spec_t) TACT_DEVICE_SPEC_INIT;
+}
+
+char *tact__device_spec_string(const tact_device_spec_t *s)
+{
+    char rep[32] = "", task[32] = "", dev[32] = "";
+    if (s->replica != TACT_DEVICE_UNSET)
+        snprintf(rep, sizeof rep, "/replica:%d", s->replica);
+    if (s->task != TACT_DEVICE_UNSET)
+        snprintf(task, sizeof task, "/task:%d", s->task);
+    if (s->index != TACT_DEVICE_UNSET)
+        snprintf(dev, sizeof dev, ":%d", s->index);
+    else if (s->type[0] != '\0')
+        snprintf(dev, sizeof dev, ":*");
+    bool has_device = s->type[0] != '\0' || s->index != TACT_DEVICE_UNSET;
+    return tact__asprintf("%s%s%s%s%s%s%s", s->job[0] ? "/job:" : "", s->job, rep, task,
+                          has_device ? "/device:" : "", has_device && !s->type[0] ? "*" : s->type,
+                          has_device ? dev : "");
+}
+
 size_t tact__device_spec_format(const tact_device_spec_t *s, char *buf, size_t len)
 {
-    char tmp[TACT_DEVICE_STR_MAX + 64];
-    size_t n = 0;
-    tmp[0] = '\0';
-    if (s->job[0] != '\0')
-        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/job:%s", s->job);
-    if (s->replica != TACT_DEVICE_UNSET)
-        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/replica:%d", s->replica);
-    if (s->task != TACT_DEVICE_UNSET)
-        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/task:%d", s->task);
-    if (s->type[0] != '\0' && s->index != TACT_DEVICE_UNSET)
-        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/device:%s:%d", s->type, s->index);
-    else if (s->type[0] != '\0')
-        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/device:%s:*", s->type);
-    else if (s->index != TACT_DEVICE_UNSET)
-        n += (size_t) snprintf(tmp + n, sizeof tmp - n, "/device:*:%d", s->index);
-    TACT_ASSERT(n < TACT_DEVICE_STR_MAX);
+    char *text = tact__device_spec_string(s);
+    size_t n = strlen(text);
     if (len > 0)
-        snprintf(buf, len, "%s", tmp);
+        snprintf(buf, len, "%s", text);
+    free(text);
     return n;
 }
 
@@ -238,9 +254,10 @@ tact_code_t tact__device_spec_canonical(const char *text, char *buf, size_t len,
 {
     tact_device_spec_t s;
     tact_code_t rc = tact__device_spec_parse(text, &s, st);
-    if (rc == TACT_CODE_OK)
+    if (rc == TACT_CODE_OK) {
         tact__device_spec_format(&s, buf, len);
-    else if (len > 0)
+        tact__device_spec_fini(&s);
+    } else if (len > 0)
         buf[0] = '\0';
     return rc;
 }
@@ -256,15 +273,19 @@ tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
 {
     tact_device_spec_t m = *inner;
     if (m.job[0] == '\0')
-        memcpy(m.job, outer->job, sizeof m.job);
+        m.job = outer->job;
     if (m.replica == TACT_DEVICE_UNSET)
         m.replica = outer->replica;
     if (m.task == TACT_DEVICE_UNSET)
         m.task = outer->task;
     if (m.type[0] == '\0')
-        memcpy(m.type, outer->type, sizeof m.type);
+        m.type = outer->type;
     if (m.index == TACT_DEVICE_UNSET)
         m.index = outer->index;
+    if (m.job[0] != '\0')  /* copies: the result owns its names */
+        m.job = tact__strdup(m.job);
+    if (m.type[0] != '\0')
+        m.type = tact__strdup(m.type);
     return m;
 }
 
@@ -299,13 +320,15 @@ bool tact__device_spec_matches(const tact_device_spec_t *s, const char *kind, in
  * innermost scope outwards gives, and a new op just copies the top string. The levels live in
  * the graph's per-thread scope stacks (graph_scopes.c). */
 typedef struct device_level {
-    tact_device_spec_t merged;
+    tact_device_spec_t merged;    /* owns its names */
     char *str;                    /* merged's canonical string; NULL when it is empty */
 } device_level_t;
 
 static void device_level_fini(void *level)
 {
-    free(((device_level_t *) level)->str);
+    device_level_t *l = level;
+    free(l->str);
+    tact__device_spec_fini(&l->merged);
 }
 
 tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_status_t *st)
@@ -326,14 +349,13 @@ tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_statu
 
     pthread_mutex_lock(&g->lock);
     const device_level_t *outer = tact__scope_top(g, TACT_SCOPE_DEVICE);
-    device_level_t level = { .merged = parsed };
-    if (spec != NULL && outer != NULL)
+    device_level_t level = { .merged = parsed };  /* parsed's names move here... */
+    if (spec != NULL && outer != NULL) {
         level.merged = tact__device_spec_merge(&parsed, &outer->merged);
-    if (!tact__device_spec_is_empty(&level.merged)) {
-        char buf[TACT_DEVICE_STR_MAX];
-        tact__device_spec_format(&level.merged, buf, sizeof buf);
-        level.str = tact__strdup(buf);
+        tact__device_spec_fini(&parsed);          /* ...unless merged copied them */
     }
+    if (!tact__device_spec_is_empty(&level.merged))
+        level.str = tact__device_spec_string(&level.merged);
     *(device_level_t *) tact__scope_push(g, TACT_SCOPE_DEVICE, sizeof level,
                                          device_level_fini) = level;
     pthread_mutex_unlock(&g->lock);

@@ -16,19 +16,15 @@
  * canonical string is then "/job:*"): it is set, so it wins a merge, and it matches any job. */
 #define TACT_DEVICE_UNSET (-1)
 
-/* Room for a job or type name, terminator included. Longer names are malformed. */
-#define TACT_DEVICE_NAME_MAX 64
-
-/* Room for any canonical string that tact__device_spec_format can produce. */
-#define TACT_DEVICE_STR_MAX 200
-
 /* One parsed spec. A field is unset when its string is "" or its int is TACT_DEVICE_UNSET.
- * The zero value is NOT the empty spec (replica 0...): start from TACT_DEVICE_SPEC_INIT. */
+ * Names have no length limit: a set job or type is a heap string the spec owns, so a spec
+ * from parse or merge ends with tact__device_spec_fini. The zero value is NOT the empty spec
+ * (replica 0...): start from TACT_DEVICE_SPEC_INIT. */
 typedef struct tact_device_spec {
-    char job[TACT_DEVICE_NAME_MAX];   /* [A-Za-z][A-Za-z0-9_]*, as written */
+    const char *job;                  /* [A-Za-z][A-Za-z0-9_]*, as written; "" when unset */
     int replica;                      /* >= 0 or TACT_DEVICE_UNSET */
     int task;                         /* >= 0 or TACT_DEVICE_UNSET */
-    char type[TACT_DEVICE_NAME_MAX];  /* upper case: "CPU", "GPU", "XLA_CPU" */
+    const char *type;                 /* upper case: "CPU", "GPU", "XLA_CPU"; "" when unset */
     int index;                        /* >= 0 or TACT_DEVICE_UNSET */
 } tact_device_spec_t;
 
@@ -53,11 +49,16 @@ typedef struct tact_device_spec {
  * REQUIRES: text and out are not NULL. */
 tact_code_t tact__device_spec_parse(const char *text, tact_device_spec_t *out, tact_status_t *st);
 
+/* Free the names of `s` and make it the empty spec. Accepts the empty spec. */
+void tact__device_spec_fini(tact_device_spec_t *s);
+
 /* The canonical string, as Python stores op.device: /job:J/replica:R/task:T/device:TYPE:N with
  * unset parts left out, "*" for an unset index after a type ("/device:GPU:*"), "/device:*:N"
  * for an index without a type (as C++ prints it), "" for the empty spec. Returns the full
- * length, like snprintf; TACT_DEVICE_STR_MAX bytes always suffice. */
+ * length, like snprintf. */
 size_t tact__device_spec_format(const tact_device_spec_t *s, char *buf, size_t len);
+/* The same as a new string. Caller frees. */
+char *tact__device_spec_string(const tact_device_spec_t *s);
 
 /* Parse `text` and write its canonical string into buf. Same failures as parse. */
 tact_code_t tact__device_spec_canonical(const char *text, char *buf, size_t len,
@@ -67,7 +68,7 @@ tact_code_t tact__device_spec_canonical(const char *text, char *buf, size_t len,
 bool tact__device_spec_is_empty(const tact_device_spec_t *s);
 
 /* Nested scopes (spec §3.2): every field `inner` sets is kept, and `outer` fills the fields
- * `inner` leaves unset. Type and index are separate fields, as in TensorFlow, so an inner
+ * `inner` leaves unset; the result owns copies of its names (tact__device_spec_fini). Type and index are separate fields, as in TensorFlow, so an inner
  * "/device:CPU:*" under an outer "/gpu:1" gives "/device:CPU:1". */
 tact_device_spec_t tact__device_spec_merge(const tact_device_spec_t *inner,
                                            const tact_device_spec_t *outer);

@@ -94,7 +94,6 @@ tact_output_t tact_graph_output(tact_graph_t *g, const char *name, tact_status_t
     g = tact__graph_or_default(g);
     TACT_ASSERT(name != NULL);
 
-    char op_name[256];
     long index = 0;
     const char *colon = strrchr(name, ':');
     size_t n = colon ? (size_t) (colon - name) : strlen(name);
@@ -109,11 +108,7 @@ tact_output_t tact_graph_output(tact_graph_t *g, const char *name, tact_status_t
             return none;
         }
     }
-    if (n >= sizeof op_name) {
-        tact__fail(st, TACT_CODE_NOT_FOUND, "The operation '%.*s...' does not exist in the graph.",
-                   64, name);
-        return none;
-    }
+    char *op_name = tact__malloc(n + 1);  /* names have no length limit */
     memcpy(op_name, name, n);
     op_name[n] = '\0';
     tact_op_t *op = tact_graph_op(g, op_name);
@@ -121,16 +116,15 @@ tact_output_t tact_graph_output(tact_graph_t *g, const char *name, tact_status_t
         tact__fail(st, TACT_CODE_NOT_FOUND,
                    "The name '%s' refers to a Tensor which does not exist. "
                    "The operation, '%s', does not exist in the graph.", name, op_name);
-        return none;
-    }
-    if (index >= op->n_outputs) {
+    } else if (index >= op->n_outputs) {
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                    "The name '%s' refers to a Tensor which does not exist. "
                    "The operation, '%s', exists but only has %d outputs.", name, op_name,
                    op->n_outputs);
-        return none;
+        op = NULL;
     }
-    return (tact_output_t) { op, (int) index };
+    free(op_name);
+    return op ? (tact_output_t) { op, (int) index } : none;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -249,33 +243,35 @@ bool tact__graph_valid_name(const char *name)
     return true;
 }
 
-static void graph_lower(const char *s, char *out, size_t len)
+/* A lower-case copy of `s`. Caller frees. */
+static char *graph_lower(const char *s)
 {
-    size_t i = 0;
-    for (; s[i] && i + 1 < len; i++)
-        out[i] = (char) tolower((unsigned char) s[i]);
-    out[i] = '\0';
+    char *out = tact__strdup(s);
+    for (char *p = out; *p; p++)
+        *p = (char) tolower((unsigned char) *p);
+    return out;
 }
 
 /* Graph.unique_name: "N" first, then "N_1", "N_2"... skipping keys already taken,
  * case-insensitively; the caller's capitalisation is kept. Called with the lock held. */
 char *tact__graph_unique_name(tact_graph_t *g, const char *name)
 {
-    char key[300], base[300];
-    graph_lower(name, key, sizeof key);
-    intptr_t i = (intptr_t) tact__strmap_get(&g->names_in_use, key);
-    tact__strmap_put(&g->names_in_use, key, (void *) (i + 1));
-    if (i == 0)
+    char *base = graph_lower(name);
+    intptr_t i = (intptr_t) tact__strmap_get(&g->names_in_use, base);
+    tact__strmap_put(&g->names_in_use, base, (void *) (i + 1));
+    if (i == 0) {
+        free(base);
         return tact__strdup(name);
-    snprintf(base, sizeof base, "%s", key);
-    while (tact__strmap_contains(&g->names_in_use, key)) {
-        snprintf(key, sizeof key, "%.256s_%" PRIdPTR, base, i);
-        i++;
     }
+    char *key = NULL;
+    do {
+        free(key);
+        key = tact__asprintf("%s_%" PRIdPTR, base, i++);
+    } while (tact__strmap_contains(&g->names_in_use, key));
     tact__strmap_put(&g->names_in_use, key, (void *) 1);
-    char out[320];
-    snprintf(out, sizeof out, "%.256s_%" PRIdPTR, name, i - 1);
-    return tact__strdup(out);
+    free(key);
+    free(base);
+    return tact__asprintf("%s_%" PRIdPTR, name, i - 1);
 }
 
 void tact__graph_record_error(tact_graph_t *g, const tact_status_t *err, tact_status_t *st)
@@ -352,7 +348,7 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     }
     if (name == NULL)
         name = tact__op_kind_default_name(kind);
-    if (strlen(name) > 255 || !tact__graph_valid_name(name)) {
+    if (!tact__graph_valid_name(name)) {
         tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "'%.200s' is not a valid node name", name);
         tact_op_t *r = graph_fail(g, st, &err);
         pthread_mutex_unlock(&g->lock);

@@ -83,9 +83,6 @@ void tact__graph_add_variable(tact_graph_t *g, tact_op_t *var);
  * initializers.c). Accepts NULL. */
 void tact__var_scopes_free(struct tact_var_scopes *vs);
 
-/* TensorFlow's op-name rule: [A-Za-z0-9.][A-Za-z0-9_.\-/>]* */
-bool tact__graph_valid_name(const char *name);
-
 /* "Add:0" into buf. Returns buf. */
 char *tact__output_name(tact_output_t out, char *buf, size_t len);
 

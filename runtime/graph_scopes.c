@@ -214,7 +214,7 @@ tact_code_t tact_graph_push_name_scope(tact_graph_t *g, const char *name, tact_s
     char *prefix;
     if (name == NULL || name[0] == '\0') {
         prefix = tact__strdup("");  /* name_scope(None): back to the root */
-    } else if (strlen(name) > 255 || !name_scope_valid(name, current[0] == '\0')) {
+    } else if (!name_scope_valid(name, current[0] == '\0')) {
         pthread_mutex_unlock(&g->lock);
         return scope_fail(g, st, "'%.255s' is not a valid scope name", name);
     } else if (name[strlen(name) - 1] == '/') {

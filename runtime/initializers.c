@@ -13,9 +13,6 @@
 #define INIT_DEFAULT_GRAPH_SEED 87654321
 #define INIT_MAXINT32           2147483647
 
-/* Room for an op name: tact__graph_add_op refuses names over 255 characters. */
-#define INIT_NAME_LEN 320
-
 static tact_output_t init_out(tact_op_t *op)
 {
     return (tact_output_t) { op, op ? 0 : -1 };
@@ -351,19 +348,20 @@ static tact_output_t init_constant(tact_graph_t *g, tact_dtype_t dtype, const ta
     return out;
 }
 
-/* "<scope>/<op>" into name[INIT_NAME_LEN]; scope is at most 255 characters plus a suffix. */
+/* "<scope>/<op>" into name, which holds strlen(scope) + INIT_OP_NAME_MAX bytes. */
+#define INIT_OP_NAME_MAX 32
 static void init_name(char *name, const char *scope, const char *op)
 {
-    snprintf(name, INIT_NAME_LEN, "%.280s/%s", scope, op);
+    sprintf(name, "%s/%s", scope, op);
 }
 
 /* The initial value `init` gives a variable of `dtype` and (fully known) `shape`, its ops
  * named under `scope` ("v/Initializer"). */
-static tact_output_t init_value(tact_graph_t *g, const tact_initializer_t *init,
-                                tact_dtype_t dtype, const tact_shape_t *shape, const char *scope,
-                                tact_status_t *st)
+static tact_output_t init_value_named(tact_graph_t *g, char *name,
+                                      const tact_initializer_t *init, tact_dtype_t dtype,
+                                      const tact_shape_t *shape, const char *scope,
+                                      tact_status_t *st)
 {
-    char name[INIT_NAME_LEN];
     const int64_t *dims = shape->dims;
     int nd = shape->ndims;
     bool is_float = dtype == TACT_DTYPE_F32 || dtype == TACT_DTYPE_F64;
@@ -420,6 +418,16 @@ static tact_output_t init_value(tact_graph_t *g, const tact_initializer_t *init,
     }
 }
 
+static tact_output_t init_value(tact_graph_t *g, const tact_initializer_t *init,
+                                tact_dtype_t dtype, const tact_shape_t *shape, const char *scope,
+                                tact_status_t *st)
+{
+    char *name = tact__malloc(strlen(scope) + INIT_OP_NAME_MAX);  /* no limit on names */
+    tact_output_t out = init_value_named(g, name, init, dtype, shape, scope, st);
+    free(name);
+    return out;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Variable scopes and the variable store                                                     */
 /* ------------------------------------------------------------------------------------------ */
@@ -458,7 +466,7 @@ static struct tact_var_scopes *var_scopes(tact_graph_t *g)
 static bool var_valid_name(const char *name)
 {
     static const char more[] = "_.-/";
-    if (name == NULL || name[0] == '\0' || strlen(name) > 255 ||
+    if (name == NULL || name[0] == '\0' ||
         !(isalnum((unsigned char) name[0]) || name[0] == '.'))
         return false;
     for (const char *p = name + 1; *p; p++) {
@@ -484,10 +492,8 @@ tact_code_t tact_variable_scope_push(tact_graph_t *g, const char *name, bool reu
     const var_level_t *outer = tact__scope_top(g, TACT_SCOPE_VARIABLE);
     var_level_t level = { .reuse = reuse || (outer && outer->reuse) };
     if (ok) {
-        char full[INIT_NAME_LEN];
-        snprintf(full, sizeof full, "%s%s%s", outer && outer->prefix ? outer->prefix : "",
-                 outer && outer->prefix ? "/" : "", name);
-        level.prefix = tact__strdup(full);
+        level.prefix = tact__asprintf("%s%s%s", outer && outer->prefix ? outer->prefix : "",
+                                      outer && outer->prefix ? "/" : "", name);
     } else if (outer != NULL && outer->prefix != NULL) {
         level.prefix = tact__strdup(outer->prefix);
     }
@@ -651,17 +657,17 @@ static tact_output_t var_create(tact_graph_t *g, const char *full, tact_dtype_t 
     tact_op_t *var = tact__graph_add_op(g, TACT_OP_VARIABLE, full, NULL, 0, NULL, 0, &attrs, st);
     if (var == NULL)
         return init_out(NULL);
-    char scope[INIT_NAME_LEN];
-    snprintf(scope, sizeof scope, "%s/Initializer", var->name);
+    char *scope = tact__asprintf("%s/Initializer", var->name);
     tact_output_t value = init_value(g, init, dtype, shape, scope, st);
+    free(scope);
     if (value.op == NULL)
         return init_out(NULL);
-    char assign_name[INIT_NAME_LEN];
-    snprintf(assign_name, sizeof assign_name, "%s/Assign", var->name);
+    char *assign_name = tact__asprintf("%s/Assign", var->name);
     tact_output_t in[2] = { { var, 0 }, value };
     tact_op_attrs_t none = { 0 };
     tact_op_t *assign = tact__graph_add_op(g, TACT_OP_ASSIGN, assign_name, in, 2, NULL, 0, &none,
                                            st);
+    free(assign_name);
     if (assign == NULL)
         return init_out(NULL);
     var->attrs.initializer = assign;  /* set before the variable is published below */
@@ -693,16 +699,12 @@ static tact_output_t var_get(tact_graph_t *g, const char *name, tact_dtype_t dty
         shape.dims[i] = dims[i];
     }
 
-    char full[INIT_NAME_LEN];
     bool reuse;
     pthread_mutex_lock(&g->lock);
     const char *prefix = var_current(g, &reuse);
-    snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+    char *full = tact__asprintf("%s%s%s", prefix, prefix[0] ? "/" : "", name);
     struct tact_var_scopes *vs = var_scopes(g);
     pthread_mutex_unlock(&g->lock);
-    if (strlen(full) > 255)
-        return init_fail(g, st, TACT_CODE_INVALID_ARGUMENT, "'%.200s...' is not a valid node "
-                         "name", full);
 
     pthread_mutex_lock(&vs->store_lock);
     tact_op_t *found = tact__strmap_get(&vs->store, full);
@@ -716,6 +718,7 @@ static tact_output_t var_get(tact_graph_t *g, const char *name, tact_dtype_t dty
     else
         out = var_create(g, full, dtype, &shape, init, st);
     pthread_mutex_unlock(&vs->store_lock);
+    free(full);
     return out;
 }
 

@@ -314,7 +314,7 @@ tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value, const 
     /* As tf.Variable: a name scope "v" (made unique), the VariableV2 named by the scope itself
      * ("v/": absolute) and "v/Assign" inside it. A name no scope takes is left to
      * tact__graph_add_op to refuse. */
-    if (name != NULL && (strlen(name) > 255 || !tact__graph_valid_name(name)))
+    if (name != NULL && !tact__graph_valid_name(name))
         return ops_out(tact__graph_add_op(g, TACT_OP_VARIABLE, name, NULL, 0, NULL, 0, &attrs,
                                           st));
     tact_graph_push_name_scope(g, name ? name : "Variable", NULL);

@@ -608,16 +608,15 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     *plan_p = NULL;
 }
 
-/* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name. */
-static void plan_slot_name(const tact_plan_t *plan, int slot, char *buf, size_t len)
+/* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name.
+ * Caller frees (names have no length limit). */
+static char *plan_slot_name(const tact_plan_t *plan, int slot)
 {
-    if (slot >= plan->n_sig_slots) {  /* copy c writes slot n_sig_slots + c (plan_copy) */
-        snprintf(buf, len, "%s/_%d", plan->slot_op[slot]->name, slot - plan->n_sig_slots);
-    } else if (plan->slot_index[slot] == 0) {
-        snprintf(buf, len, "%s", plan->slot_op[slot]->name);
-    } else {
-        snprintf(buf, len, "%s:%d", plan->slot_op[slot]->name, plan->slot_index[slot]);
-    }
+    if (slot >= plan->n_sig_slots)  /* copy c writes slot n_sig_slots + c (plan_copy) */
+        return tact__asprintf("%s/_%d", plan->slot_op[slot]->name, slot - plan->n_sig_slots);
+    if (plan->slot_index[slot] == 0)
+        return tact__strdup(plan->slot_op[slot]->name);
+    return tact__asprintf("%s:%d", plan->slot_op[slot]->name, plan->slot_index[slot]);
 }
 
 char *tact__plan_partition_text(const tact_plan_t *plan, int f)
@@ -628,24 +627,28 @@ char *tact__plan_partition_text(const tact_plan_t *plan, int f)
     text[0] = '\0';
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
-        char line[1024], name[300], arg[300], peer[96];
-        int m;
+        char *line;
         if (node->kind == TACT_NODE_OP) {
-            m = snprintf(line, sizeof line, "%s = %s(", node->op->name,
-                         tact__op_kind_type(node->op->kind));
-            for (int k = 0; k < node->n_in && m < (int) sizeof line; k++) {
-                plan_slot_name(plan, node->in_slots[k], arg, sizeof arg);
-                m += snprintf(line + m, sizeof line - (size_t) m, "%s%s", k ? ", " : "", arg);
+            line = tact__asprintf("%s = %s(", node->op->name, tact__op_kind_type(node->op->kind));
+            for (int k = 0; k < node->n_in; k++) {
+                char *arg = plan_slot_name(plan, node->in_slots[k]);
+                char *longer = tact__asprintf("%s%s%s", line, k ? ", " : "", arg);
+                free(arg);
+                free(line);
+                line = longer;
             }
-            if (m < (int) sizeof line)
-                snprintf(line + m, sizeof line - (size_t) m, ")\n");
+            char *closed = tact__asprintf("%s)\n", line);
+            free(line);
+            line = closed;
         } else {
-            plan_slot_name(plan, node->out_slot, name, sizeof name);
-            snprintf(arg, sizeof arg, "%s:%d", node->op->name, plan->slot_index[node->out_slot]);
+            char peer[96];
+            char *name = plan_slot_name(plan, node->out_slot);
             tact__sched_device_name(plan->copy_peer[node->index], peer, sizeof peer);
-            snprintf(line, sizeof line, "%s = %s(%s %s %s)\n", name,
-                     node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send", arg,
-                     node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
+            line = tact__asprintf("%s = %s(%s:%d %s %s)\n", name,
+                                  node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send",
+                                  node->op->name, plan->slot_index[node->out_slot],
+                                  node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
+            free(name);
         }
         size_t add = strlen(line);
         if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
@@ -655,6 +658,7 @@ char *tact__plan_partition_text(const tact_plan_t *plan, int f)
         }
         memcpy(text + used, line, add + 1);
         used += add;
+        free(line);
     }
     return text;
 }

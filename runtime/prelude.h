@@ -10,9 +10,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdalign.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tact/tact.h>
 
@@ -65,6 +68,8 @@ TACT__NORETURN void tact__assert_fail(const char *file, int line, const char *ex
 void *tact__malloc(size_t n);
 void *tact__realloc(void *p, size_t n);
 char *tact__strdup(const char *s);
+/* A new string formatted as by printf, of whatever length (names have no size limit). */
+char *tact__asprintf(const char *fmt, ...) TACT__PRINTF(1, 2);
 /* The array `arr` of *cap elements of `size` bytes, grown (doubling) and zero-filled until
  * `index` fits; *cap updated. Returns the array, perhaps moved. */
 void *tact__grow_zeroed(void *arr, int *cap, int index, size_t size);

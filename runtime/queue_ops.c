@@ -42,9 +42,10 @@ tact_op_t *tact_fifo_queue(tact_graph_t *g, int capacity, const tact_dtype_t *dt
     return tact__graph_add_op(g, TACT_OP_QUEUE, name, NULL, 0, NULL, 0, &attrs, st);
 }
 
-/* The attributes every op on `queue` carries, and its default name "<queue><suffix>". */
+/* The attributes every op on `queue` carries, and its default name "<queue's last name
+ * component><suffix>" in *name (caller frees; NULL on failure). */
 static bool queue_prepare(tact_graph_t *g, tact_op_t *queue, const char *suffix,
-                          tact_op_attrs_t *attrs, char *name, size_t len, tact_status_t *st)
+                          tact_op_attrs_t *attrs, char **name, tact_status_t *st)
 {
     if (tact__failed(st))
         return false;
@@ -59,7 +60,7 @@ static bool queue_prepare(tact_graph_t *g, tact_op_t *queue, const char *suffix,
     /* TensorFlow names them after the queue's last name component ("fifo_queue_enqueue" for
      * "ns/fifo_queue"), under the name scopes open now. */
     const char *base = strrchr(queue->name, '/');
-    snprintf(name, len, "%.250s%s", base ? base + 1 : queue->name, suffix);
+    *name = tact__asprintf("%s%s", base ? base + 1 : queue->name, suffix);
     return true;
 }
 
@@ -68,8 +69,8 @@ static tact_op_t *queue_enqueue(tact_graph_t *g, tact_op_kind_t kind, tact_op_t 
                                 const char *name, const char *suffix, tact_status_t *st)
 {
     tact_op_attrs_t attrs;
-    char def[300];
-    if (!queue_prepare(g, queue, suffix, &attrs, def, sizeof def, st))
+    char *def = NULL;
+    if (!queue_prepare(g, queue, suffix, &attrs, &def, st))
         return NULL;
     if (n_components != attrs.n_components || components == NULL) {
         tact_status_t err = TACT_STATUS_INIT;
@@ -77,12 +78,15 @@ static tact_op_t *queue_enqueue(tact_graph_t *g, tact_op_kind_t kind, tact_op_t 
                    "%s: expected %d components for queue '%s', got %d", tact__op_kind_type(kind),
                    attrs.n_components, queue->name, n_components);
         tact__graph_record_error(g, &err, st);
+        free(def);
         return NULL;
     }
     tact_output_t in[TACT_QUEUE_MAX_COMPONENTS + 1] = { { queue, 0 } };
     memcpy(in + 1, components, (size_t) n_components * sizeof *components);
-    return tact__graph_add_op(g, kind, name ? name : def, in, 1 + n_components, NULL, 0, &attrs,
-                              st);
+    tact_op_t *op = tact__graph_add_op(g, kind, name ? name : def, in, 1 + n_components, NULL, 0,
+                                       &attrs, st);
+    free(def);
+    return op;
 }
 
 tact_op_t *tact_queue_enqueue(tact_graph_t *g, tact_op_t *queue, const tact_output_t *components,
@@ -105,14 +109,17 @@ static tact_op_t *queue_dequeue(tact_graph_t *g, tact_op_kind_t kind, tact_op_t 
                                 const char *suffix, tact_status_t *st)
 {
     tact_op_attrs_t attrs;
-    char def[300];
-    if (!queue_prepare(g, queue, suffix, &attrs, def, sizeof def, st))
+    char *def = NULL;
+    if (!queue_prepare(g, queue, suffix, &attrs, &def, st))
         return NULL;
-    if (n < 0)
+    if (n < 0) {
+        free(def);
         return queue_fail(g, st, "%s: negative number of elements", "QueueDequeueManyV2");
+    }
     attrs.n = n;
     tact_output_t in = { queue, 0 };
     tact_op_t *op = tact__graph_add_op(g, kind, name ? name : def, &in, 1, NULL, 0, &attrs, st);
+    free(def);
     for (int i = 0; op != NULL && i < op->n_outputs; i++)
         outputs[i] = (tact_output_t) { op, i };
     return op;
@@ -135,12 +142,13 @@ tact_output_t tact_queue_size(tact_graph_t *g, tact_op_t *queue, const char *nam
                               tact_status_t *st)
 {
     tact_op_attrs_t attrs;
-    char def[300];
-    if (!queue_prepare(g, queue, "_Size", &attrs, def, sizeof def, st))
+    char *def = NULL;
+    if (!queue_prepare(g, queue, "_Size", &attrs, &def, st))
         return (tact_output_t) { NULL, -1 };
     tact_output_t in = { queue, 0 };
     tact_op_t *op = tact__graph_add_op(g, TACT_OP_QUEUE_SIZE, name ? name : def, &in, 1, NULL, 0,
                                        &attrs, st);
+    free(def);
     return (tact_output_t) { op, op ? 0 : -1 };
 }
 
@@ -148,11 +156,13 @@ tact_op_t *tact_queue_close(tact_graph_t *g, tact_op_t *queue, bool cancel_pendi
                             const char *name, tact_status_t *st)
 {
     tact_op_attrs_t attrs;
-    char def[300];
-    if (!queue_prepare(g, queue, "_Close", &attrs, def, sizeof def, st))
+    char *def = NULL;
+    if (!queue_prepare(g, queue, "_Close", &attrs, &def, st))
         return NULL;
     attrs.cancel_pending = cancel_pending_enqueues;
     tact_output_t in = { queue, 0 };
-    return tact__graph_add_op(g, TACT_OP_QUEUE_CLOSE, name ? name : def, &in, 1, NULL, 0, &attrs,
-                              st);
+    tact_op_t *op = tact__graph_add_op(g, TACT_OP_QUEUE_CLOSE, name ? name : def, &in, 1, NULL, 0,
+                                       &attrs, st);
+    free(def);
+    return op;
 }

@@ -296,13 +296,15 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 /* Another job, replica or task: TensorFlow refuses it even with soft
                  * placement, listing the devices this process has. */
                 rc = sched_unplaceable(op, request, &spec, devs, n_devs, st);
+                tact__device_spec_fini(&spec);
                 break;
             }
             out[i] = sched_first(&spec, ops, n, i, &g, devs, n_devs);
-            if (out[i] < 0 && !allow_soft_placement) {
+            if (out[i] < 0 && !allow_soft_placement)
                 rc = sched_unplaceable(op, request, &spec, devs, n_devs, st);
+            tact__device_spec_fini(&spec);
+            if (rc != TACT_CODE_OK)
                 break;
-            }
         }
         /* A generator waits to go beside its consumers (3.), unless it leads a group that
          * places its members now. */

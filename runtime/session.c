@@ -272,39 +272,50 @@ static tact_run_counter_t *session_counter(tact_session_t *s)
     return &s->active[slot];
 }
 
-static int session_active_runs(tact_session_t *s)
+/* Set in every run counter by close. A run that finds it set leaves under close_lock (and
+ * wakes the closer); one that finds it clear leaves with a single atomic step and then never
+ * touches the session again, since destroy may free it from that moment. */
+#define SESSION_CLOSING 0x40000000
+
+int tact__session_active_runs(tact_session_t *s)
 {
     int n = 0;
     for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++)
-        n += atomic_load(&s->active[i].n);
+        n += atomic_load(&s->active[i].n) & ~SESSION_CLOSING;
     return n;
 }
 
-static void session_wake_closer(tact_session_t *s)
+/* Leave with the closer's lock held: the decrement and the wake-up are one step for whoever
+ * waits on close_cond, and that waiter cannot free the session before the lock is released. */
+static void session_leave_closing(tact_session_t *s, tact_run_counter_t *c)
 {
     pthread_mutex_lock(&s->close_lock);
+    atomic_fetch_sub(&c->n, 1);
     pthread_cond_broadcast(&s->close_cond);
     pthread_mutex_unlock(&s->close_lock);
 }
 
 /* Enter a run: false when the session is closed. Pairs with session_leave. The counter is
- * raised before `closed` is read and close sets `closed` before it sums the counters (both
- * sequentially consistent), so either the run sees the close or the close sees the run. */
+ * raised before `closed` is read and close sets `closed` before it marks and sums the
+ * counters (all sequentially consistent), so either the run sees the close or the close
+ * sees the run. */
 static bool session_enter(tact_session_t *s, tact_run_counter_t *c)
 {
-    atomic_fetch_add(&c->n, 1);
-    if (!atomic_load(&s->closed))
+    int old = atomic_fetch_add(&c->n, 1);
+    if (!(old & SESSION_CLOSING) && !atomic_load(&s->closed))
         return true;
-    atomic_fetch_sub(&c->n, 1);
-    session_wake_closer(s);
+    session_leave_closing(s, c);
     return false;
 }
 
 static void session_leave(tact_session_t *s, tact_run_counter_t *c)
 {
-    atomic_fetch_sub(&c->n, 1);
-    if (atomic_load(&s->closed))
-        session_wake_closer(s);
+    int n = atomic_load(&c->n);
+    while (!(n & SESSION_CLOSING)) {
+        if (atomic_compare_exchange_weak(&c->n, &n, n - 1))
+            return;  /* before close marked this counter: its sum sees the decrement */
+    }
+    session_leave_closing(s, c);
 }
 
 tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
@@ -323,12 +334,16 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
             tact__graph_remove_default(s->pushed_graph);
         atomic_fetch_sub(&interactive_open, 1);
     }
+    /* From here every run leaves under close_lock (session_leave), so none is missed. */
+    for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++)
+        atomic_fetch_or(&s->active[i].n, SESSION_CLOSING);
     tact__resources_wake(s->resources);  /* blocked queue ops see `closed` now */
     pthread_mutex_lock(&s->close_lock);
-    while (session_active_runs(s) > 0)
+    while (tact__session_active_runs(s) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
     session_teardown(s);
     s->torn_down = true;
+    pthread_cond_broadcast(&s->close_cond);  /* a destroy in another thread waits for this */
     pthread_mutex_unlock(&s->close_lock);
     return TACT_CODE_OK;
 }
@@ -343,7 +358,7 @@ void tact_session_destroy(tact_session_t **s_p)
         tact_session_close(s, NULL);
     TACT_ASSERT(atomic_load(&s->default_pushes) == 0);  /* still some thread's default */
     pthread_mutex_lock(&s->close_lock);  /* a concurrent close may still be tearing down */
-    while (!s->torn_down || session_active_runs(s) > 0)
+    while (!s->torn_down || tact__session_active_runs(s) > 0)
         pthread_cond_wait(&s->close_cond, &s->close_lock);
     pthread_mutex_unlock(&s->close_lock);
     session_free(s);
@@ -373,8 +388,10 @@ tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
     if (tact__device_spec_parse(device, &spec, &ps) != TACT_CODE_OK)
         return tact__status_merge(st, &ps);
     tact_run_counter_t *counter = session_counter(s);
-    if (!session_enter(s, counter))  /* the devices are gone once the session closes */
+    if (!session_enter(s, counter)) {  /* the devices are gone once the session closes */
+        tact__device_spec_fini(&spec);
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    }
     int found = -1, n_found = 0;
     for (int i = 0; i < s->n_devices; i++) {
         if (tact__device_spec_is_local(&spec) &&
@@ -396,6 +413,7 @@ tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
                             "process's memory", s->device_names[found]);
     }
     session_leave(s, counter);
+    tact__device_spec_fini(&spec);
     return rc;
 }
 
@@ -441,13 +459,15 @@ static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
     /* Ops that follow a resource against their own request (colocation, spec §3.3). */
     for (int n = 0; n < plan->n_ops; n++) {
         const tact_op_t *op = plan->order[n];
-        tact_device_spec_t spec;
+        tact_device_spec_t spec = TACT_DEVICE_SPEC_INIT;
         tact_status_t ps = TACT_STATUS_INIT;
         const tact_device_t *dev = &s->devices[plan->placement[n]];
-        if (op->device == NULL || op->device[0] == '\0' || op->n_inputs == 0 ||
-            !tact__op_input_is_handle(op->kind, 0) ||
-            tact__device_spec_parse(op->device, &spec, &ps) != TACT_CODE_OK ||
-            tact__device_spec_matches(&spec, dev->iface->kind, dev->ordinal))
+        bool follows = op->device != NULL && op->device[0] != '\0' && op->n_inputs > 0 &&
+                       tact__op_input_is_handle(op->kind, 0) &&
+                       tact__device_spec_parse(op->device, &spec, &ps) == TACT_CODE_OK &&
+                       !tact__device_spec_matches(&spec, dev->iface->kind, dev->ordinal);
+        tact__device_spec_fini(&spec);
+        if (!follows)
             continue;
         tact__log(TACT_LOG_INFO, "Ignoring device specification %s for node '%s' because the "
                   "input edge from '%s' is a reference connection and already has a device "

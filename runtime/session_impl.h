@@ -61,6 +61,9 @@ bool tact__session_remove_default(tact_session_t *s);
 void tact__graph_push_default_removable(tact_graph_t *g);
 bool tact__graph_remove_default(tact_graph_t *g);
 
+/* Runs inside the session right now (tests wait for blocked runs with it). Thread-safe. */
+int tact__session_active_runs(tact_session_t *s);
+
 /* Number of cached plans (one per distinct run signature). Thread-safe. */
 int tact__session_num_plans(tact_session_t *s);
 

@@ -119,6 +119,20 @@ char *tact__strdup(const char *s)
     return d;
 }
 
+char *tact__asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    TACT_ASSERT(n >= 0);
+    char *d = tact__malloc((size_t) n + 1);
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t) n + 1, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
 void *tact__aligned_alloc(size_t n)
 {
     void *p = NULL;

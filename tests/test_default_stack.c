@@ -1309,6 +1309,64 @@ static void test_stack_overflow_aborts(void **state)
     assert_child_aborts("push-33", "DEFAULT_STACK_DEPTH");
 }
 
+/* A thread that exits with defaults still pushed: its session and graph entries leave with it
+ * (TensorFlow's stacks are thread-local and die with their thread), so the session can be
+ * destroyed and the graph's reference is returned. */
+typedef struct exiting_thread {
+    tact_session_t *s, *inter;
+    tact_graph_t *g, *g2;
+} exiting_thread_t;
+
+static void *exit_with_defaults_main(void *p)
+{
+    exiting_thread_t *t = p;
+    tact_graph_push_default(t->g);
+    tact_session_push_default(t->s);
+    tact_session_push_default(t->s);
+    t->inter = new_interactive(t->g2);  /* pushes itself and g2, removable entries */
+    tact_graph_push_default(t->g2);     /* pushed and popped: not released twice */
+    assert_int_equal(tact_graph_pop_default(t->g2), TACT_CODE_OK);
+    return NULL;                        /* no pops: the thread's exit releases them */
+}
+
+static void test_thread_exit_releases_defaults(void **state)
+{
+    (void) state;
+    exiting_thread_t t = { .g = tact_graph_new(), .g2 = tact_graph_new() };
+    t.s = tu_session(t.g, NULL);
+    int g_refs = atomic_load(&t.g->refs), g2_refs = atomic_load(&t.g2->refs);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, exit_with_defaults_main, &t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(atomic_load(&t.s->default_pushes), 0);
+    assert_int_equal(atomic_load(&t.inter->default_pushes), 0);
+    assert_int_equal(atomic_load(&t.g->refs), g_refs);
+    assert_int_equal(atomic_load(&t.g2->refs), g2_refs + 1);  /* the interactive session's */
+    assert_null(tact_session_get_default());  /* this thread's stacks never saw them */
+    tact_session_destroy(&t.s);
+    assert_null(t.s);
+    assert_int_equal(tact_session_close(t.inter, NULL), TACT_CODE_OK);
+    tact_session_destroy(&t.inter);
+    assert_int_equal(atomic_load(&t.g2->refs), g2_refs);
+    tact_graph_destroy(&t.g);
+    tact_graph_destroy(&t.g2);
+
+    /* Many short-lived threads, each leaving a push behind, then one destroy. */
+    tact_graph_t *g = tact_graph_new();
+    tact_session_t *s = tu_session(g, NULL);
+    for (int i = 0; i < 16; i++) {
+        exiting_thread_t u = { .s = s, .g = g, .g2 = g };
+        assert_int_equal(pthread_create(&th, NULL, exit_with_defaults_main, &u), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(tact_session_close(u.inter, NULL), TACT_CODE_OK);
+        tact_session_destroy(&u.inter);
+    }
+    assert_int_equal(atomic_load(&s->default_pushes), 0);
+    assert_int_equal(atomic_load(&g->refs), 2);  /* the handle and the session */
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* A strictly nested pop is not blocked by an interactive session opened above it: those
  * leave whenever they close, so they do not count as being on top. */
 static void test_strict_pop_skips_interactive_entries(void **state)
@@ -1398,6 +1456,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_auto_handles),
         cmocka_unit_test(test_strict_pop_skips_interactive_entries),
         cmocka_unit_test(test_reset_default_graph),
+        cmocka_unit_test(test_thread_exit_releases_defaults),
         cmocka_unit_test(test_destroy_default_session_aborts),
         cmocka_unit_test(test_stack_overflow_aborts),
     };

@@ -274,7 +274,7 @@ static void test_invalid_names(void **state)
     assert_int_equal(tact_graph_num_ops(g), 1);
     tact_graph_destroy(&g);
 
-    /* TensorFlow's rule [A-Za-z0-9.][A-Za-z0-9_.\-/>]*, at most 255 characters here. */
+    /* TensorFlow's rule [A-Za-z0-9.][A-Za-z0-9_.\-/>]*, of any length. */
     static const char *const good[] = { ".a", "0", "a/b", "a-b>c", "A.b_c", "scope/sub/op_1",
                                         "x_", "..", "9-9" };
     g = tact_graph_new();
@@ -290,11 +290,13 @@ static void test_invalid_names(void **state)
     tact_output_t ok = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, long_name, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     assert_string_equal(tact_op_name(ok.op), long_name);
+    /* No length limit, as in TensorFlow (test_long_names). */
     long_name[255] = 'n';
     long_name[256] = '\0';
-    tact_output_t too_long = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, long_name, &st);
-    expect_build_error(g, too_long, &st, TACT_CODE_INVALID_ARGUMENT, "is not a valid node name");
-    assert_int_equal(tact_graph_num_ops(g), (int) (sizeof good / sizeof good[0]) + 1);
+    tact_output_t longer = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, long_name, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_name(longer.op), long_name);
+    assert_int_equal(tact_graph_num_ops(g), (int) (sizeof good / sizeof good[0]) + 2);
     tact_graph_destroy(&g);
 }
 
@@ -1498,12 +1500,110 @@ static void test_concurrent_building(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Names have no length limit (TensorFlow has none): uniquing, lookup by op and by tensor
+ * name, derived default names and variable scopes all keep every byte. A 255-character name
+ * used twice once gave "<name>_1", which tact_graph_output could not find (a 256-byte
+ * buffer). */
+static void test_long_names(void **state)
+{
+    (void) state;
+    const size_t lens[] = { 255, 256, 300, 3000 };
+    for (int k = 0; k < 4; k++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_graph_t *g = tact_graph_new();
+        size_t n = lens[k];
+        char *name = malloc(n + 64), *want = malloc(n + 64), *lookup = malloc(n + 64);
+        memset(name, 'a' + k, n);
+        name[n] = '\0';
+        tact_output_t c0 = tu_const_f32(g, NULL, 0, (float[]) { 1 }, name, &st);
+        tact_output_t c1 = tu_const_f32(g, NULL, 0, (float[]) { 2 }, name, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_string_equal(tact_op_name(c0.op), name);
+        snprintf(want, n + 64, "%s_1", name);
+        assert_string_equal(tact_op_name(c1.op), want);
+        assert_ptr_equal(tact_graph_op(g, want), c1.op);
+        snprintf(lookup, n + 64, "%s_1:0", name);
+        tact_output_t o = tact_graph_output(g, lookup, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_ptr_equal(o.op, c1.op);
+        assert_int_equal(o.index, 0);
+        /* Case-insensitive uniquing goes on past the suffix. */
+        for (char *p = name; *p; p++)
+            *p = (char) toupper((unsigned char) *p);
+        tact_output_t c2 = tu_const_f32(g, NULL, 0, (float[]) { 3 }, name, &st);
+        snprintf(want, n + 64, "%s_2", name);
+        assert_string_equal(tact_op_name(c2.op), want);
+        snprintf(lookup, n + 64, "%s_2:1", name);
+        tact_status_t bad = TACT_STATUS_INIT;
+        assert_null(tact_graph_output(g, lookup, &bad).op);
+        assert_int_equal(bad.code, TACT_CODE_INVALID_ARGUMENT);
+        assert_true(strncmp(bad.msg, "The name '", 10) == 0);  /* the rest is cut at 240 bytes */
+
+        /* Default names derived from a long name: a queue's ops, a variable's Assign. */
+        tact_op_t *q = tact_fifo_queue(g, 0, (tact_dtype_t[]) { TACT_DTYPE_F32 }, 1, NULL, NULL,
+                                       name, &st);
+        tact_output_t y;
+        tact_op_t *dq = tact_queue_dequeue(g, q, &y, NULL, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        snprintf(want, n + 64, "%s_3_Dequeue", name);
+        assert_string_equal(tact_op_name(dq), want);
+        tact_output_t v = tact_variable(g, c0, name, &st);
+        snprintf(want, n + 64, "%s_4/Assign", name);
+        assert_non_null(tact_graph_op(g, want));
+
+        /* A variable scope as long as the name: the full name is kept and found again. */
+        tact_variable_scope_push(g, name, false, &st);
+        tact_initializer_t zeros = { .kind = TACT_INITIALIZER_ZEROS };
+        tact_output_t gv = tact_get_variable(g, "w", TACT_DTYPE_F32, NULL, 0, &zeros, &st);
+        tact_variable_scope_pop(g, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        snprintf(want, n + 64, "%s/w", name);
+        assert_string_equal(tact_op_name(gv.op), want);
+        snprintf(want, n + 64, "%s/w/Initializer/zeros", name);
+        assert_non_null(tact_graph_op(g, want));
+        tact_variable_scope_push(g, name, true, &st);
+        tact_output_t again = tact_get_variable(g, "w", TACT_DTYPE_F32, NULL, 0, &zeros, &st);
+        tact_variable_scope_pop(g, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_ptr_equal(again.op, gv.op);
+
+        /* And a session runs them by those names. */
+        tact_session_t *s = tu_session(g, NULL);
+        snprintf(lookup, n + 64, "%s_2:0", name);
+        tact_output_t fetch[2] = { tact_graph_output(g, lookup, &st), v };
+        tact_op_t *init = tact_global_variables_initializer(g, &st);
+        tu_run_op(s, init);
+        tact_tensor_t *r[2] = { NULL, NULL };
+        assert_int_equal(tact_session_run(s, fetch, 2, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+        assert_string_equal(tu_str(r[0]), "3.0");
+        assert_string_equal(tu_str(r[1]), "1.0");
+        tact_tensor_destroy(&r[0]);
+        tact_tensor_destroy(&r[1]);
+        /* The run's partition graph names the op in full. */
+        tact_run_metadata_t md = { 0 };
+        tact_run_options_t opts = { .metadata = &md };
+        assert_int_equal(tact_session_run_ex(s, &opts, fetch, 1, r, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        snprintf(want, n + 64, "%s_2 = Const()", name);
+        assert_int_equal(md.n_partitions, 1);
+        assert_true(strstr(md.partitions[0].graph, want) != NULL);
+        tact_tensor_destroy(&r[0]);
+        tact_run_metadata_clear(&md);
+        tact_session_destroy(&s);
+        free(name);
+        free(want);
+        free(lookup);
+        tact_graph_destroy(&g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unique_names_tensorflow_rules),
         cmocka_unit_test(test_default_names_of_every_builder),
         cmocka_unit_test(test_invalid_names),
+        cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_op_lookup_and_accessors),
         cmocka_unit_test(test_graph_output_parsing),
         cmocka_unit_test(test_output_format),

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sys/stat.h>
 
 #include "tests/helpers.h"
 
@@ -239,6 +241,159 @@ static void test_missing_file_and_sessions(void **state)
     tact_session_destroy(&b);
 }
 
+/* A read running on its own thread, so that a read that never returns fails the test. */
+typedef struct bg_read {
+    tact_session_t *s;
+    fixture_t *f;
+    tact_output_t key, value;
+    tact_run_options_t opts;
+    tact_status_t st;
+    char k[200], v[200];
+    atomic_bool done;
+} bg_read_t;
+
+static void *bg_read_main(void *p)
+{
+    bg_read_t *b = p;
+    tact_output_t fetch[2] = { b->key, b->value };
+    tact_tensor_t *r[2] = { NULL, NULL };
+    if (tact_session_run_ex(b->s, &b->opts, fetch, 2, r, NULL, 0, NULL, 0, &b->st) ==
+        TACT_CODE_OK) {
+        size_t klen, vlen;
+        const char *kb = tact_tensor_string(r[0], 0, &klen), *vb = tact_tensor_string(r[1], 0, &vlen);
+        snprintf(b->k, sizeof b->k, "%.*s", (int) klen, kb);
+        snprintf(b->v, sizeof b->v, "%.*s", (int) vlen, vb);
+    }
+    tact_tensor_destroy(&r[0]);
+    tact_tensor_destroy(&r[1]);
+    atomic_store(&b->done, true);
+    return NULL;
+}
+
+/* Wait for `b` to end; a read still blocked after 20 s is the bug itself: fail at once
+ * (the blocked thread could not be joined). */
+static void bg_read_join(pthread_t th, bg_read_t *b)
+{
+    for (int i = 0; i < 2000 && !atomic_load(&b->done); i++)
+        usleep(10000);
+    if (!atomic_load(&b->done)) {
+        fprintf(stderr, "test_reader: a read on a FIFO without a writer is still blocked\n");
+        _exit(1);
+    }
+    pthread_join(th, NULL);
+}
+
+/* Wait until a run is inside `s`, then a little more, so that it is blocked in the read. */
+static void wait_blocked(tact_session_t *s)
+{
+    while (tact__session_active_runs(s) == 0)
+        usleep(1000);
+    usleep(30000);
+}
+
+/* A FIFO without a writer: opening it would block (TensorFlow's reader would wait forever).
+ * Here the read ends on its timeout (run options or the config), its cancellation handle
+ * and the session's close, and a writer that comes later is read in full. */
+static void test_fifo_without_writer(void **state)
+{
+    fixture_t *f = *state;
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/fifo", f->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    const char *names[] = { "fifo" };
+    for (int kind = 0; kind < 2; kind++) {  /* WholeFileReader, TextLineReader */
+        tact_output_t key = kind ? f->key : f->wkey, value = kind ? f->value : f->wvalue;
+        const char *what = kind ? "fifo:1" : "fifo";
+
+        /* 1. The run's timeout, then the config's. */
+        for (int c = 0; c < 2; c++) {
+            tact_config_t timeout = { .operation_timeout_in_ms = 50 };
+            tact_session_t *s = tu_session(f->g, c ? &timeout : NULL);
+            enqueue_files(s, f, names, 1, false);
+            pthread_t th;
+            bg_read_t b = { .s = s, .f = f, .key = key, .value = value,
+                            .opts = { .timeout_in_ms = c ? 0 : 50 }, .st = TACT_STATUS_INIT };
+            int64_t t0 = tact__now_ns();
+            assert_int_equal(pthread_create(&th, NULL, bg_read_main, &b), 0);
+            bg_read_join(th, &b);
+            assert_true(tact__now_ns() - t0 >= 50 * 1000000LL);
+            assert_int_equal(b.st.code, TACT_CODE_DEADLINE_EXCEEDED);
+            assert_true(tu_contains(b.st.msg, "Timed out waiting for notification"));
+            tact_session_destroy(&s);
+        }
+
+        /* 2. A cancellation from another thread. */
+        tact_session_t *s = tu_session(f->g, NULL);
+        enqueue_files(s, f, names, 1, false);
+        tact_cancel_t *cancel = tact_cancel_new();
+        pthread_t th;
+        bg_read_t b = { .s = s, .f = f, .key = key, .value = value, .opts = { .cancel = cancel },
+                        .st = TACT_STATUS_INIT };
+        assert_int_equal(pthread_create(&th, NULL, bg_read_main, &b), 0);
+        wait_blocked(s);
+        assert_false(atomic_load(&b.done));
+        tact_cancel_request(cancel);
+        bg_read_join(th, &b);
+        assert_int_equal(b.st.code, TACT_CODE_CANCELLED);
+        assert_true(tu_contains(b.st.msg, "ReaderRead operation was cancelled"));
+
+        /* 3. The reader kept its file: a writer now delivers it to the next read. */
+        bg_read_t b2 = { .s = s, .f = f, .key = key, .value = value, .st = TACT_STATUS_INIT };
+        assert_int_equal(pthread_create(&th, NULL, bg_read_main, &b2), 0);
+        wait_blocked(s);
+        FILE *w = fopen(fifo, "wb");
+        assert_non_null(w);
+        fputs("one\ntwo", w);
+        fclose(w);
+        bg_read_join(th, &b2);
+        assert_int_equal(b2.st.code, TACT_CODE_OK);
+        assert_true(tu_contains(b2.k, what));
+        assert_string_equal(b2.v, kind ? "one" : "one\ntwo");
+        tact_session_destroy(&s);
+        tact_cancel_destroy(&cancel);
+
+        /* 4. The session's close (then destroy) while the read waits. */
+        s = tu_session(f->g, NULL);
+        enqueue_files(s, f, names, 1, false);
+        bg_read_t b3 = { .s = s, .f = f, .key = key, .value = value, .st = TACT_STATUS_INIT };
+        assert_int_equal(pthread_create(&th, NULL, bg_read_main, &b3), 0);
+        wait_blocked(s);
+        tact_status_t st = TACT_STATUS_INIT;
+        assert_int_equal(tact_session_close(s, &st), TACT_CODE_OK);
+        bg_read_join(th, &b3);
+        assert_int_equal(b3.st.code, TACT_CODE_CANCELLED);
+        assert_true(tu_contains(b3.st.msg, "ReaderRead operation was cancelled"));
+        tact_session_destroy(&s);
+    }
+    unlink(fifo);
+}
+
+/* Two runs on one reader: the second waits for the reader while the first waits on the FIFO,
+ * and both end on their own timeouts. */
+static void test_fifo_two_runs_one_reader(void **state)
+{
+    fixture_t *f = *state;
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/fifo", f->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    tact_session_t *s = tu_session(f->g, NULL);
+    enqueue_files(s, f, (const char *[]) { "fifo" }, 1, false);
+    pthread_t th[2];
+    bg_read_t b[2];
+    for (int i = 0; i < 2; i++) {
+        b[i] = (bg_read_t) { .s = s, .f = f, .key = f->wkey, .value = f->wvalue,
+                             .opts = { .timeout_in_ms = 100 + 100 * i },
+                             .st = TACT_STATUS_INIT };
+        assert_int_equal(pthread_create(&th[i], NULL, bg_read_main, &b[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        bg_read_join(th[i], &b[i]);
+        assert_int_equal(b[i].st.code, TACT_CODE_DEADLINE_EXCEEDED);
+    }
+    tact_session_destroy(&s);
+    unlink(fifo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +402,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_skip_header_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_whole_files_keep_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file_and_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_without_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_two_runs_one_reader, setup, teardown),
     };
     return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
 }

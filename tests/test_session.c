@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/session_impl.h"
 #include "tests/helpers.h"
@@ -665,6 +666,61 @@ static void test_close_while_running(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A run blocked in a dequeue on an empty queue, for the destroy-under-load test. */
+typedef struct blocked_run {
+    tact_session_t *s;
+    tact_output_t y;
+    tact_status_t st;
+} blocked_run_t;
+
+static void *blocked_run_main(void *p)
+{
+    blocked_run_t *b = p;
+    tact_tensor_t *r = NULL;
+    tact_session_run(b->s, &b->y, 1, &r, NULL, 0, NULL, 0, &b->st);
+    tact_tensor_destroy(&r);
+    return NULL;
+}
+
+/* Destroy (or close, then destroy) while 48 runs wait in a dequeue: every run ends CANCELLED
+ * and none touches the session after it has left it (ThreadSanitizer and AddressSanitizer
+ * saw the last run lock the session's mutex after destroy had freed it, and hang there). */
+static void test_destroy_while_runs_blocked(void **state)
+{
+    (void) state;
+    enum { N = 48 };
+    for (int round = 0; round < 4; round++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_graph_t *g = tact_graph_new();
+        tact_op_t *q = tact_fifo_queue(g, 0, (tact_dtype_t[]) { TACT_DTYPE_F32 }, 1, NULL, NULL,
+                                       "q", &st);
+        tact_output_t y;
+        tact_queue_dequeue(g, q, &y, NULL, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_session_t *s = tu_session(g, executors[round % 2]);
+        pthread_t th[N];
+        blocked_run_t b[N];
+        for (int i = 0; i < N; i++) {
+            b[i] = (blocked_run_t) { .s = s, .y = y, .st = TACT_STATUS_INIT };
+            assert_int_equal(pthread_create(&th[i], NULL, blocked_run_main, &b[i]), 0);
+        }
+        /* Every run inside the session (none can refer to it after the destroy), then 20 ms. */
+        while (tact__session_active_runs(s) < N)
+            usleep(1000);
+        usleep(20000);
+        if (round >= 2)
+            assert_int_equal(tact_session_close(s, &st), TACT_CODE_OK);
+        tact_session_destroy(&s);
+        assert_null(s);
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+            assert_int_equal(b[i].st.code, TACT_CODE_CANCELLED);
+            assert_true(tu_contains(b[i].st.msg, "Dequeue operation was cancelled"));
+        }
+        tact_graph_destroy(&g);
+    }
+}
+
 static void test_create_close_loop(void **state)
 {
     (void) state;
@@ -757,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_runs_from_8_threads),
         cmocka_unit_test(test_close_while_running),
         cmocka_unit_test(test_create_close_loop),
+        cmocka_unit_test(test_destroy_while_runs_blocked),
         cmocka_unit_test(test_several_sessions_per_graph),
         cmocka_unit_test(test_list_devices),
     };

@@ -764,13 +764,14 @@ static tact_code_t imp_prepare(imp_t *im)
     im->nodes = tact__malloc((size_t) im->n * sizeof *im->nodes + 1);
     im->order = tact__malloc((size_t) im->n * sizeof *im->order + 1);
     im->map_used = tact__malloc((size_t) o->n_input_map * sizeof *im->map_used + 1);
+    for (int i = 0; i < im->n; i++)  /* every node's spec finis on any way out */
+        im->nodes[i].device = (tact_device_spec_t) TACT_DEVICE_SPEC_INIT;
 
     /* Names, op types, own attributes, devices. */
     for (int i = 0; i < im->n; i++) {
         imp_node_t *n = &im->nodes[i];
         const Tensorflow__NodeDef *nd = gd->node[i];
         n->nd = nd;
-        n->device = (tact_device_spec_t) TACT_DEVICE_SPEC_INIT;
         const char *name = imp_nd_name(nd);
         if (tact__strmap_contains(&im->by_name, name))
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT, "Node '%s' is not unique",
@@ -779,7 +780,7 @@ static tact_code_t imp_prepare(imp_t *im)
         size_t len = strlen(im->prefix) + strlen(name) + 1;
         n->name = tact__malloc(len);
         snprintf(n->name, len, "%s%s", im->prefix, name);
-        if (strlen(n->name) > 255 || !tact__graph_valid_name(n->name))
+        if (!tact__graph_valid_name(n->name))
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%.200s': '%.200s' is not a valid node name", name, n->name);
         const char *type = nd->op != NULL ? nd->op : "";
@@ -833,16 +834,18 @@ static void imp_set_device(imp_t *im, imp_node_t *n)
     if (op->device != NULL) {
         tact_device_spec_t scope = TACT_DEVICE_SPEC_INIT;
         tact_status_t ignore = TACT_STATUS_INIT;
-        if (tact__device_spec_parse(op->device, &scope, &ignore) == TACT_CODE_OK)
-            spec = tact__device_spec_merge(&spec, &scope);
+        if (tact__device_spec_parse(op->device, &scope, &ignore) == TACT_CODE_OK) {
+            tact_device_spec_t both = tact__device_spec_merge(&spec, &scope);
+            tact__device_spec_fini(&spec);
+            spec = both;
+        }
+        tact__device_spec_fini(&scope);
     }
     free(op->device);
     op->device = NULL;
-    if (!tact__device_spec_is_empty(&spec)) {
-        char buf[TACT_DEVICE_STR_MAX];
-        tact__device_spec_format(&spec, buf, sizeof buf);
-        op->device = tact__strdup(buf);
-    }
+    if (!tact__device_spec_is_empty(&spec))
+        op->device = tact__device_spec_string(&spec);
+    tact__device_spec_fini(&spec);
 }
 
 static tact_code_t imp_add(imp_t *im)
@@ -912,10 +915,12 @@ tact_code_t tact__graphdef_import(tact_graph_t *g, const Tensorflow__GraphDef *g
     if (imp_prepare(&im) == TACT_CODE_OK)
         imp_add(&im);
     for (int i = 0; i < im.n; i++) {
+        tact__device_spec_fini(&im.nodes[i].device);
         tact_tensor_destroy(&im.nodes[i].attrs.value);
         free(im.nodes[i].name);
         free(im.nodes[i].controls);
     }
+    tact__device_spec_fini(&im.default_device);
     free(im.nodes);
     free(im.order);
     free(im.map_used);
