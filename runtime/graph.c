@@ -368,10 +368,10 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
             pthread_mutex_unlock(&g->lock);
             return r;
         }
-        char key[300];
-        graph_lower(op_name, key, sizeof key);
+        char *key = graph_lower(op_name);
         if (!tact__strmap_contains(&g->names_in_use, key))  /* later ops uniquify against it */
             tact__strmap_put(&g->names_in_use, key, (void *) 1);
+        free(key);
     } else {
         char *full = tact__name_scope_apply(g, name);  /* "scope/name" inside name scopes */
         op_name = tact__graph_unique_name(g, full);

@@ -93,9 +93,10 @@ char *tact__msg_vformat(char *buf, size_t len, const char *fmt, va_list ap) TACT
 /* Append to the message of a status that holds an error, cut as tact__msg_vformat cuts. */
 void tact__status_append(tact_status_t *st, const char *fmt, ...) TACT__PRINTF(2, 3);
 
-/* TensorFlow's code for a failed file operation's errno (as its IOError mapping): NOT_FOUND
- * for a missing file or folder, PERMISSION_DENIED, RESOURCE_EXHAUSTED for a full disk, else
- * UNKNOWN. */
+/* TensorFlow's code for a failed file operation's errno (its ErrnoToCode): NOT_FOUND for a
+ * missing file or folder, PERMISSION_DENIED, FAILED_PRECONDITION for a directory where a file
+ * was expected, ALREADY_EXISTS, INVALID_ARGUMENT, RESOURCE_EXHAUSTED for a full disk or no
+ * descriptors, OUT_OF_RANGE for a file too large; else UNKNOWN. */
 tact_code_t tact__code_from_errno(int err);
 
 /* Copy `from` into `to` when `to` is still OK and `from` is an error. Returns to's code. */

@@ -109,9 +109,7 @@ static tact_code_t reader_next_file(tact_reader_t *r, tact_queue_t *files,
     r->fd = open(r->file_name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (r->fd < 0) {
         int err = errno;
-        tact_code_t code = err == ENOENT || err == ENOTDIR ? TACT_CODE_NOT_FOUND
-                           : err == EACCES             ? TACT_CODE_PERMISSION_DENIED
-                                                       : TACT_CODE_UNKNOWN;
+        tact_code_t code = tact__code_from_errno(err);
         tact__fail(st, code, "%s; %s", r->file_name, strerror(err));
         reader_close_file(r);
         return code;

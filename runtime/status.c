@@ -150,9 +150,24 @@ tact_code_t tact__code_from_errno(int err)
     case EPERM:
     case EROFS:
         return TACT_CODE_PERMISSION_DENIED;
+    case EISDIR:
+    case ENOTEMPTY:
+    case EBUSY:
+        return TACT_CODE_FAILED_PRECONDITION;
+    case EEXIST:
+        return TACT_CODE_ALREADY_EXISTS;
+    case EINVAL:
+    case ENAMETOOLONG:
+        return TACT_CODE_INVALID_ARGUMENT;
     case ENOSPC:
     case EDQUOT:
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE:
         return TACT_CODE_RESOURCE_EXHAUSTED;
+    case EFBIG:
+    case EOVERFLOW:
+        return TACT_CODE_OUT_OF_RANGE;
     default:
         return TACT_CODE_UNKNOWN;
     }

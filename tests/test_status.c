@@ -251,6 +251,23 @@ static void test_merge_into_null(void **state)
     assert_int_equal(tact__status_merge(NULL, &from), TACT_CODE_UNAVAILABLE);
 }
 
+/* File errors get TensorFlow's codes (its ErrnoToCode). */
+static void test_code_from_errno(void **state)
+{
+    (void) state;
+    assert_int_equal(tact__code_from_errno(ENOENT), TACT_CODE_NOT_FOUND);
+    assert_int_equal(tact__code_from_errno(ENOTDIR), TACT_CODE_NOT_FOUND);
+    assert_int_equal(tact__code_from_errno(EACCES), TACT_CODE_PERMISSION_DENIED);
+    assert_int_equal(tact__code_from_errno(EROFS), TACT_CODE_PERMISSION_DENIED);
+    assert_int_equal(tact__code_from_errno(EISDIR), TACT_CODE_FAILED_PRECONDITION);
+    assert_int_equal(tact__code_from_errno(EEXIST), TACT_CODE_ALREADY_EXISTS);
+    assert_int_equal(tact__code_from_errno(ENAMETOOLONG), TACT_CODE_INVALID_ARGUMENT);
+    assert_int_equal(tact__code_from_errno(ENOSPC), TACT_CODE_RESOURCE_EXHAUSTED);
+    assert_int_equal(tact__code_from_errno(EMFILE), TACT_CODE_RESOURCE_EXHAUSTED);
+    assert_int_equal(tact__code_from_errno(EFBIG), TACT_CODE_OUT_OF_RANGE);
+    assert_int_equal(tact__code_from_errno(EIO), TACT_CODE_UNKNOWN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_merge_keeps_the_first_error),
         cmocka_unit_test(test_merge_ok_changes_nothing),
         cmocka_unit_test(test_merge_into_null),
+        cmocka_unit_test(test_code_from_errno),
     };
     return cmocka_run_group_tests_name("status", tests, NULL, NULL);
 }

@@ -55,8 +55,8 @@ static char *io_read_file(const char *path, size_t *len, tact_status_t *st)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        tact__fail(st, errno == ENOENT ? TACT_CODE_NOT_FOUND : TACT_CODE_PERMISSION_DENIED,
-                   "%s; %s", path, strerror(errno));
+        int err = errno;
+        tact__fail(st, tact__code_from_errno(err), "%s; %s", path, strerror(err));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -167,9 +167,8 @@ tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, bool as_te
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
         free(data);
-        return tact__fail(st, errno == ENOENT ? TACT_CODE_NOT_FOUND
-                                              : TACT_CODE_PERMISSION_DENIED,
-                          "%s; %s", path, strerror(errno));
+        int err = errno;
+        return tact__fail(st, tact__code_from_errno(err), "%s; %s", path, strerror(err));
     }
     bool ok = fwrite(data, 1, len, f) == len;
     ok = fclose(f) == 0 && ok;
