@@ -236,6 +236,13 @@ static tact_session_t *default_session_for(tact_graph_t *g, tact_session_t *sess
 tact_tensor_t *tact_eval(tact_output_t t, const tact_feed_t *feeds, int n_feeds,
                          tact_session_t *session, tact_status_t *st)
 {
+    return tact_eval_ex(t, NULL, feeds, n_feeds, session, st);
+}
+
+tact_tensor_t *tact_eval_ex(tact_output_t t, const tact_run_options_t *options,
+                            const tact_feed_t *feeds, int n_feeds, tact_session_t *session,
+                            tact_status_t *st)
+{
     if (tact__failed(st))
         return NULL;
     if (t.op == NULL) {
@@ -247,12 +254,19 @@ tact_tensor_t *tact_eval(tact_output_t t, const tact_feed_t *feeds, int n_feeds,
     if (s == NULL)
         return NULL;
     tact_tensor_t *r = NULL;
-    tact_session_run(s, &t, 1, &r, feeds, n_feeds, NULL, 0, st);
+    tact_session_run_ex(s, options, &t, 1, &r, feeds, n_feeds, NULL, 0, st);
     return r;
 }
 
 tact_code_t tact_op_run(tact_op_t *op, const tact_feed_t *feeds, int n_feeds,
                         tact_session_t *session, tact_status_t *st)
+{
+    return tact_op_run_ex(op, NULL, feeds, n_feeds, session, st);
+}
+
+tact_code_t tact_op_run_ex(tact_op_t *op, const tact_run_options_t *options,
+                           const tact_feed_t *feeds, int n_feeds, tact_session_t *session,
+                           tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
@@ -264,7 +278,7 @@ tact_code_t tact_op_run(tact_op_t *op, const tact_feed_t *feeds, int n_feeds,
         tact_session_t *s = default_session_for(op->graph, session, "execute operation", "run",
                                                 &err);
         if (s != NULL)
-            tact_session_run(s, NULL, 0, NULL, feeds, n_feeds, &op, 1, &err);
+            tact_session_run_ex(s, options, NULL, 0, NULL, feeds, n_feeds, &op, 1, &err);
     }
     return tact__status_merge(st, &err);
 }

@@ -601,6 +601,53 @@ static void test_eval_feeds(void **state)
     assert_int_equal(tact_session_pop_default(s), TACT_CODE_OK);
 }
 
+/* eval(options=...) and run(options=...) keep the run options: a deadline, a cancellation
+ * handle and the metadata reach the default session's run. */
+static void test_eval_ex_and_op_run_ex_take_options(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_auto(graph) g = tact_graph_new();
+    tact_op_t *q = tact_fifo_queue(g, 1, (tact_dtype_t[]) { TACT_DTYPE_F32 }, 1, NULL, NULL, "q",
+                                   &st);
+    tact_output_t x;
+    tact_op_t *deq = tact_queue_dequeue(g, q, &x, NULL, &st);
+    tact_output_t one = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st);
+    tact_op_t *enq = tact_queue_enqueue(g, q, &one, 1, NULL, &st);
+    assert_non_null(deq);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_auto(session) s = tu_session(g, NULL);
+    tact_session_push_default(s);
+
+    /* An empty queue: the dequeue waits until the run's own deadline. */
+    tact_run_options_t opts = { .timeout_in_ms = 30 };
+    assert_null(tact_eval_ex(x, &opts, NULL, 0, NULL, &st));
+    assert_int_equal(st.code, TACT_CODE_DEADLINE_EXCEEDED);
+    assert_string_equal(st.msg, "Timed out waiting for notification\n\t [[{{node q_Dequeue}}]]");
+
+    /* A full queue: the enqueue waits until the handle is cancelled (already, here). */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_op_run(enq, NULL, 0, NULL, &st), TACT_CODE_OK);
+    tact_cancel_t *cancel = tact_cancel_new();
+    tact_cancel_request(cancel);
+    tact_run_options_t copts = { .cancel = cancel };
+    assert_int_equal(tact_op_run_ex(enq, &copts, NULL, 0, NULL, &st), TACT_CODE_CANCELLED);
+    assert_string_equal(st.msg, "Run call was cancelled");
+    tact_cancel_destroy(&cancel);
+
+    /* Metadata comes back through eval_ex; NULL options are the plain call. */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t mopts = { .metadata = &md };
+    tact_auto(tensor) v = tact_eval_ex(x, &mopts, NULL, 0, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(v), "1.0");
+    assert_int_equal(md.n_partitions, 1);
+    tact_run_metadata_clear(&md);
+    assert_int_equal(tact_op_run_ex(enq, NULL, NULL, 0, NULL, &st), TACT_CODE_OK);
+    assert_int_equal(tact_session_pop_default(s), TACT_CODE_OK);
+}
+
 static void test_op_run_null_status(void **state)
 {
     (void) state;
@@ -1436,6 +1483,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sixteen_threads_default_sessions),
         cmocka_unit_test(test_session_binds_default_graph_at_creation),
         cmocka_unit_test(test_eval_explicit_and_default),
+        cmocka_unit_test(test_eval_ex_and_op_run_ex_take_options),
         cmocka_unit_test(test_eval_without_session),
         cmocka_unit_test(test_eval_session_of_another_graph),
         cmocka_unit_test(test_eval_empty_and_sticky),

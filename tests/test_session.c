@@ -466,6 +466,34 @@ static void test_error_empty_graph_and_closed_session(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A server's error path closes with the status of its failure: close still closes (and the
+ * variable scope pops still pop), keeping the first error. */
+static void test_close_whatever_the_status_holds(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = tu_const_f32(g, NULL, 0, (float[]) { 5 }, "c", &st);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_status_t failed = TACT_STATUS_INIT;
+    tact_output_t missing = tact_graph_output(g, "nope:0", &failed);
+    assert_null(missing.op);
+    assert_int_equal(failed.code, TACT_CODE_NOT_FOUND);
+    char first[sizeof failed.msg];
+    strcpy(first, failed.msg);
+    assert_int_equal(tact_session_close(s, &failed), TACT_CODE_NOT_FOUND);
+    assert_string_equal(failed.msg, first);  /* the first error kept */
+    /* ... and the session is closed all the same. */
+    expect_run_error(s, &c, 1, NULL, 0, NULL, 0, TACT_CODE_CANCELLED, "Session has been closed.");
+    assert_int_equal(tact_session_close(s, &failed), TACT_CODE_NOT_FOUND);
+    tact_variable_scope_push(g, "vs", false, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_int_equal(tact_variable_scope_pop(g, &failed), TACT_CODE_NOT_FOUND);
+    assert_int_equal(tact_variable_scope_pop(g, &st), TACT_CODE_FAILED_PRECONDITION);  /* popped */
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 static void test_error_session_creation(void **state)
 {
     (void) state;
@@ -816,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_destroy_while_runs_blocked),
         cmocka_unit_test(test_several_sessions_per_graph),
         cmocka_unit_test(test_list_devices),
+        cmocka_unit_test(test_close_whatever_the_status_holds),
     };
     return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

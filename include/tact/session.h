@@ -109,7 +109,8 @@ TACT_API tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_optio
 /* Mark the session closed, stop the runs in flight (they return CANCELLED "Run call was
  * cancelled"), stop its actors and free its resources (variable values). Later runs fail with
  * CANCELLED "Session has been closed.". A second close returns OK and changes nothing, as
- * TensorFlow's does. Thread-safe. */
+ * TensorFlow's does. Closes whatever `st` holds (cleanup on an error path); an error already
+ * in `st` is kept and returned. Thread-safe. */
 TACT_API tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st);
 
 /* Close if still open, then free. Accepts NULL and *s_p == NULL; sets *s_p to NULL.
@@ -190,6 +191,15 @@ TACT_API tact_tensor_t *tact_eval(tact_output_t t, const tact_feed_t *feeds, int
 /* TensorFlow's Operation.run: run `op` for its effects, as tact_eval does for tensors. */
 TACT_API tact_code_t tact_op_run(tact_op_t *op, const tact_feed_t *feeds, int n_feeds,
                                  tact_session_t *session, tact_status_t *st);
+
+/* tact_eval and tact_op_run with run options (timeout, cancellation handle, metadata), as
+ * Tensor.eval(options=...) and Operation.run(options=...): `options` NULL is the plain call. */
+TACT_API tact_tensor_t *tact_eval_ex(tact_output_t t, const tact_run_options_t *options,
+                                     const tact_feed_t *feeds, int n_feeds,
+                                     tact_session_t *session, tact_status_t *st);
+TACT_API tact_code_t tact_op_run_ex(tact_op_t *op, const tact_run_options_t *options,
+                                    const tact_feed_t *feeds, int n_feeds,
+                                    tact_session_t *session, tact_status_t *st);
 
 /* TensorFlow's InteractiveSession: a session that makes itself the calling thread's default
  * session when created (and `graph`, when given, its default graph) and leaves those stacks

@@ -5,8 +5,10 @@
  * - Every public name starts with tact_ / TACT_. Objects are opaque handles; only small value
  *   types (tact_status_t, tact_output_t, tact_feed_t, tact_config_t) have public layouts.
  * - Fallible calls take `tact_status_t *st` last (may be NULL) and return tact_code_t (0 = OK)
- *   or an object (NULL on failure). The first error sticks: a call handed a status that already
- *   holds an error returns at once.
+ *   or an object (NULL on failure). The first error sticks: a building or running call handed
+ *   a status that already holds an error returns at once. Cleanup is the exception: close,
+ *   the destroy functions and the scope pops always do their work, whatever the status holds
+ *   (a server's error path closes with the status of its failure), and keep its first error.
  * - tact_X_new returns an object the caller owns; tact_X_destroy(&x) accepts NULL and sets the
  *   variable to NULL. Pointer parameters borrow; returned const char * and const T * are
  *   borrowed and stay valid until their owner is destroyed.
