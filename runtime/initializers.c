@@ -522,7 +522,7 @@ tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st)
     if (rc != TACT_CODE_OK)
         return tact__fail(st, rc, "variable_scope: pop without an open variable scope");
     tact_graph_pop_name_scope(g);  /* the one the push opened */
-    return st != NULL ? st->code : TACT_CODE_OK;  /* pops whatever `st` holds; keeps its error */
+    return TACT_CODE_OK;
 }
 
 /* The calling thread's current scope name (borrowed: valid while g->lock is held) and reuse

@@ -321,12 +321,12 @@ static void session_leave(tact_session_t *s, tact_run_counter_t *c)
 tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
 {
     /* Cleanup acts whatever `st` holds (a server's error path closes with the status of the
-     * failure); an error here is kept only when `st` has none yet. */
+     * failure) and reports only its own failure; an error already in `st` stays there. */
     if (s == NULL)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_session_close: session is NULL");
     TACT_ASSERT(s->tag == TACT_TAG_SESSION);
     if (atomic_exchange(&s->closed, true))
-        return st != NULL ? st->code : TACT_CODE_OK;  /* TensorFlow's close is idempotent */
+        return TACT_CODE_OK;  /* TensorFlow's close is idempotent */
     if (s->interactive) {
         /* Leave the closing thread's default stacks, whatever the order (TF's close()). */
         tact__session_remove_default(s);
@@ -345,7 +345,7 @@ tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st)
     s->torn_down = true;
     pthread_cond_broadcast(&s->close_cond);  /* a destroy in another thread waits for this */
     pthread_mutex_unlock(&s->close_lock);
-    return st != NULL ? st->code : TACT_CODE_OK;
+    return TACT_CODE_OK;
 }
 
 void tact_session_destroy(tact_session_t **s_p)

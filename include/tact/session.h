@@ -109,8 +109,8 @@ TACT_API tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_optio
 /* Mark the session closed, stop the runs in flight (they return CANCELLED "Run call was
  * cancelled"), stop its actors and free its resources (variable values). Later runs fail with
  * CANCELLED "Session has been closed.". A second close returns OK and changes nothing, as
- * TensorFlow's does. Closes whatever `st` holds (cleanup on an error path); an error already
- * in `st` is kept and returned. Thread-safe. */
+ * TensorFlow's does. Closes whatever `st` holds (cleanup on an error path) and returns its own
+ * result; an error already in `st` stays there. Thread-safe. */
 TACT_API tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st);
 
 /* Close if still open, then free. Accepts NULL and *s_p == NULL; sets *s_p to NULL.

@@ -8,7 +8,8 @@
  *   or an object (NULL on failure). The first error sticks: a building or running call handed
  *   a status that already holds an error returns at once. Cleanup is the exception: close,
  *   the destroy functions and the scope pops always do their work, whatever the status holds
- *   (a server's error path closes with the status of its failure), and keep its first error.
+ *   (a server's error path closes with the status of its failure): they return their own
+ *   result and leave the status's first error in place.
  * - tact_X_new returns an object the caller owns; tact_X_destroy(&x) accepts NULL and sets the
  *   variable to NULL. Pointer parameters borrow; returned const char * and const T * are
  *   borrowed and stay valid until their owner is destroyed.
