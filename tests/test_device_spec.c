@@ -254,6 +254,7 @@ static void test_parse_fields(void **state)
     assert_false(tact__device_spec_is_empty(&s));
     assert_true(tact__device_spec_is_local(&s));
     assert_true(tact__device_spec_matches(&s, "CPU", 0));
+    tact__device_spec_fini(&s);
 }
 
 static void test_parse_errors_leave_empty_spec_and_stick(void **state)
