@@ -180,10 +180,12 @@ static saver_t build_saver(tact_graph_t *g, tact_op_t **vars, int n, bool sharde
 {
     tact_status_t st = TACT_STATUS_INIT;
     saver_t s;
-    const char *names[8], *empties[8];
-    tact_dtype_t dtypes[8];
-    tact_output_t save_in[3 + 8];
-    assert_true(n <= 8);
+    const char **names = calloc((size_t) n, sizeof *names);
+    const char **empties = calloc((size_t) n, sizeof *empties);
+    tact_dtype_t *dtypes = calloc((size_t) n, sizeof *dtypes);
+    tact_output_t *save_in = calloc((size_t) n + 3, sizeof *save_in);
+    tact_op_t **assigns = calloc((size_t) n, sizeof *assigns);
+    assert_true(names && empties && dtypes && save_in && assigns);
     for (int i = 0; i < n; i++) {
         names[i] = vars[i]->name;
         empties[i] = "";
@@ -245,7 +247,6 @@ static saver_t build_saver(tact_graph_t *g, tact_op_t **vars, int n, bool sharde
     };
     tact_op_t *restore = add_op(g, TACT_OP_RESTORE_V2, "save/RestoreV2", restore_in, 3, NULL, 0,
                                 &list, &st);
-    tact_op_t *assigns[8];
     for (int i = 0; i < n; i++) {
         tact_output_t a = tact_assign(g, out0(vars[i]), (tact_output_t) { restore, i },
                                       "save/Assign", &st);
@@ -260,6 +261,11 @@ static saver_t build_saver(tact_graph_t *g, tact_op_t **vars, int n, bool sharde
     assert_int_equal(st.code, TACT_CODE_OK);
     if (n > 1)
         assert_string_equal(assigns[1]->name, "save/Assign_1");
+    free(names);
+    free(empties);
+    free(dtypes);
+    free(save_in);
+    free(assigns);
     return s;
 }
 
@@ -337,6 +343,49 @@ static void test_restore_tensorflow_checkpoint(void **state)
         tact_tensor_destroy(&r[i]);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
+}
+
+/* TensorFlow's checkpoint of 40 variables (data/ckpt_many): one RestoreV2 of 40 outputs and one
+ * SaveV2 of 43 inputs, past any fixed per-op limit; saved again by tact and restored. */
+static void test_many_variables(void **state)
+{
+    TACT_UNUSED(state);
+    enum { N = 40 };
+    char dir[256], prefix[300];
+    temp_dir(dir, sizeof dir);
+    snprintf(prefix, sizeof prefix, "%s/model", dir);
+    tact_graph_t *g = tact_graph_new();
+    tact_op_t *vars[N];
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "layer%02d/w", i);
+        vars[i] = zeros_variable(g, TACT_DTYPE_F32, NULL, 0, name);
+    }
+    saver_t sv = build_saver(g, vars, N, false);
+    assert_int_equal(tact_op_num_outputs(tact_graph_op(g, "save/RestoreV2")), N);
+    assert_int_equal(tact_op_num_inputs(tact_graph_op(g, "save/SaveV2")), N + 3);
+    for (int round = 0; round < 2; round++) {
+        tact_session_t *s = tu_session(g, NULL);
+        run_restore(s, &sv, round == 0 ? TACT_TEST_DATA_DIR "/ckpt_many/model" : prefix);
+        tact_output_t fetches[N];
+        tact_tensor_t *r[N];
+        for (int i = 0; i < N; i++)
+            fetches[i] = out0(vars[i]);
+        tact_status_t st = TACT_STATUS_INIT;
+        assert_int_equal(tact_session_run(s, fetches, N, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+        for (int i = 0; i < N; i++) {
+            assert_true(*(float *) tact_tensor_data(r[i]) == 0.5f * (float) i);
+            tact_tensor_destroy(&r[i]);
+        }
+        if (round == 0) {
+            tact_tensor_t *p = run_save(s, &sv, prefix, &st);
+            assert_int_equal(st.code, TACT_CODE_OK);
+            tact_tensor_destroy(&p);
+        }
+        tact_session_destroy(&s);
+    }
+    tact_graph_destroy(&g);
+    rm_tree(dir);
 }
 
 /* Two variables as in TensorFlow's example graph: a = [[1, 2]], b = 3. */
@@ -1057,6 +1106,47 @@ static void test_pack_and_identity_n(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The public builders of <tact/ops.h>: tf.placeholder_with_default, tf.compat.v1.where,
+ * tf.where (v2) and tf.strings.join, with TensorFlow's default names. */
+static void test_public_builders(void **state)
+{
+    TACT_UNUSED(state);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t d = tu_const_i32(g, (int64_t[]) { 2 }, 1, (int32_t[]) { 1, 2 }, NULL, &st);
+    tact_output_t p = tact_placeholder_with_default(g, d, (int64_t[]) { -1 }, 1, NULL, &st);
+    tact_output_t c = bool_const(g, NULL, (int64_t[]) { 2 }, 1, (bool[]) { false, true });
+    tact_output_t nine = i32_scalar(g, NULL, 9);
+    tact_output_t w = tact_where(g, c, p, d, NULL, &st);
+    tact_output_t w2 = tact_where_v2(g, c, p, nine, NULL, &st);
+    tact_output_t parts[2] = { str_scalar(g, NULL, "dir"), str_scalar(g, NULL, "model") };
+    tact_output_t j = tact_string_join(g, parts, 2, "/", NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_type(p.op), "PlaceholderWithDefault");
+    assert_string_equal(tact_op_name(p.op), "PlaceholderWithDefault");
+    assert_string_equal(tact_op_name(w.op), "Select");
+    assert_string_equal(tact_op_name(w2.op), "SelectV2");
+    assert_string_equal(tact_op_name(j.op), "StringJoin");
+    assert_int_equal(tact_output_dtype(p), TACT_DTYPE_I32);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *v = tu_i32((int64_t[]) { 2 }, 1, (int32_t[]) { 5, 6 });
+    tact_feed_t feed = { p, v };
+    tact_tensor_t *r = tu_run1(s, w, &feed, 1, &st);
+    assert_i32(r, 2, (int32_t[]) { 1, 6 });
+    tact_tensor_destroy(&r);
+    r = tu_run1(s, w2, NULL, 0, &st);
+    assert_i32(r, 2, (int32_t[]) { 9, 2 });
+    tact_tensor_destroy(&r);
+    r = tu_run1(s, j, NULL, 0, &st);
+    assert_strings(r, 1, (const char *[]) { "dir/model" }, NULL);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&v);
+    assert_null(tact_string_join(g, parts, 0, NULL, NULL, &st).op);
+    assert_string_equal(st.msg, "StringJoin: 0 inputs; at least 1 is needed");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* The I/O ops are stateful (never cached or folded); the others are not. */
 static void test_stateful_flags(void **state)
 {
@@ -1074,6 +1164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restore_tensorflow_checkpoint),
+        cmocka_unit_test(test_many_variables),
         cmocka_unit_test(test_save_then_restore),
         cmocka_unit_test(test_sharded_save_then_restore),
         cmocka_unit_test(test_save_directories),
@@ -1090,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_select_v2),
         cmocka_unit_test(test_placeholder_with_default),
         cmocka_unit_test(test_pack_and_identity_n),
+        cmocka_unit_test(test_public_builders),
         cmocka_unit_test(test_stateful_flags),
     };
     return cmocka_run_group_tests_name("saver_ops", tests, NULL, NULL);
