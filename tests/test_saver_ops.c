@@ -819,14 +819,16 @@ static void test_string_join(void **state)
 
     /* Build time, then run time (an unknown shape) and a wrong dtype. */
     at = (tact_op_attrs_t) { .n_list = 2 };
-    tact_output_t ab_c = str_const(g, "Const", 1, 2, ab), cde_c = str_const(g, "Const_1", 1, 3, cde);
+    tact_output_t ab_c = str_const(g, "Const", 1, 2, ab);
+    tact_output_t cde_c = str_const(g, "Const_1", 1, 3, cde);
     assert_null(add_op(g, TACT_OP_STRING_JOIN, NULL, (tact_output_t[]) { ab_c, cde_c }, 2, NULL, 0,
                        &at, &st));
     assert_string_equal(st.msg, "Dimension 0 in both shapes must be equal, but are 2 and 3. "
                                 "Shapes are [2] and [3]. for 'StringJoin_1' (op: 'StringJoin') "
                                 "with input shapes: [2], [3].");
     st = (tact_status_t) TACT_STATUS_INIT;
-    tact_output_t any = pwd(g, "PlaceholderWithDefault", ab_c, (tact_shape_t) { .ndims = 1, .dims = { -1 } }, &st);
+    tact_output_t any = pwd(g, "PlaceholderWithDefault", ab_c,
+                            (tact_shape_t) { .ndims = 1, .dims = { -1 } }, &st);
     tact_op_t *bad = add_op(g, TACT_OP_STRING_JOIN, "StringJoin_2",
                             (tact_output_t[]) { any, cde_c }, 2, NULL, 0, &at, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
@@ -1078,8 +1080,9 @@ static void test_pack_and_identity_n(void **state)
     tact_output_t x = tu_const_i32(g, (int64_t[]) { 2 }, 1, (int32_t[]) { 1, 2 }, NULL, &st);
     tact_output_t y = tu_const_i32(g, (int64_t[]) { 2 }, 1, (int32_t[]) { 3, 4 }, NULL, &st);
     tact_op_attrs_t at0 = { .n_list = 2, .axis = 0 }, at1 = { .n_list = 2, .axis = -1 };
-    tact_op_t *p0 = add_op(g, TACT_OP_PACK, NULL, (tact_output_t[]) { x, y }, 2, NULL, 0, &at0, &st);
-    tact_op_t *p1 = add_op(g, TACT_OP_PACK, NULL, (tact_output_t[]) { x, y }, 2, NULL, 0, &at1, &st);
+    tact_output_t xy[2] = { x, y };
+    tact_op_t *p0 = add_op(g, TACT_OP_PACK, NULL, xy, 2, NULL, 0, &at0, &st);
+    tact_op_t *p1 = add_op(g, TACT_OP_PACK, NULL, xy, 2, NULL, 0, &at1, &st);
     tact_output_t s1 = str_scalar(g, NULL, "s");
     tact_op_attrs_t idn = { .n_list = 2 };
     tact_op_t *ids = add_op(g, TACT_OP_IDENTITY_N, NULL, (tact_output_t[]) { x, s1 }, 2, NULL, 0,

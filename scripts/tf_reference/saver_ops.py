@@ -75,12 +75,14 @@ def E():
 
 run("Select rows", lambda: raw.Select(condition=C([True, False]), x=T(), y=E()))
 run("Select scalar", lambda: raw.Select(condition=C(False), x=T(), y=E()))
-run("Select elements", lambda: raw.Select(condition=C([[True, False], [False, True]]), x=T(), y=E()))
+run("Select elements", lambda: raw.Select(condition=C([[True, False], [False, True]]), x=T(),
+                                          y=E()))
 run("Select build rows", lambda: raw.Select(condition=C([True, False, True]), x=T(), y=E()))
 run("Select build shape", lambda: raw.Select(condition=C([[True, False]]), x=T(), y=E()))
 run("Select dtype", lambda: raw.Select(condition=C([True, False]), x=T(), y=C([[5.0, 6], [7, 8]])))
 run("Select condition dtype", lambda: raw.Select(condition=T(), x=T(), y=E()))
-run("Select run rows", lambda: raw.Select(condition=pwd(C([True, False, True]), None), x=T(), y=E()))
+run("Select run rows", lambda: raw.Select(condition=pwd(C([True, False, True]), None), x=T(),
+                                          y=E()))
 run("Select run shape", lambda: raw.Select(condition=pwd(C([[True, False]]), None), x=T(), y=E()))
 run("SelectV2 columns", lambda: raw.SelectV2(condition=C([True, False]), t=T(), e=C(9)))
 run("SelectV2 rows", lambda: raw.SelectV2(condition=C([[False], [True]]), t=C(9), e=T()))
