@@ -21,6 +21,10 @@ static void graph_free(tact_graph_t *g)
     for (int i = 0; i < g->n_ops; i++) {
         tact_op_t *op = g->ops[i];
         tact_tensor_destroy(&op->attrs.value);
+        free(op->attrs.dtypes);
+        free(op->attrs.text);
+        free(op->out_dtype);
+        free(op->out_shape);
         free(op->name);
         free(op->inputs);
         free(op->controls);
@@ -385,23 +389,48 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     op->attrs = *attrs;
     op->name = op_name;
 
-    tact_dtype_t in_dtypes[TACT_MAX_OUTPUTS + 1];
-    tact_shape_t in_shapes[TACT_MAX_OUTPUTS + 1];
-    TACT_ASSERT(n_inputs <= TACT_MAX_OUTPUTS + 1);  /* an enqueue: the queue and 8 components */
+    /* Scratch for the inputs' dtypes and shapes: on the stack for most ops, on the heap for a
+     * SaveV2 of many tensors. */
+    tact_dtype_t in_dtypes_local[TACT_MAX_OUTPUTS + 1];
+    tact_shape_t in_shapes_local[TACT_MAX_OUTPUTS + 1];
+    bool big = n_inputs > TACT_MAX_OUTPUTS + 1;
+    tact_dtype_t *in_dtypes = big ? tact__malloc((size_t) n_inputs * sizeof *in_dtypes)
+                                  : in_dtypes_local;
+    tact_shape_t *in_shapes = big ? tact__malloc((size_t) n_inputs * sizeof *in_shapes)
+                                  : in_shapes_local;
     for (int i = 0; i < n_inputs; i++) {
         in_dtypes[i] = inputs[i].op->out_dtype[inputs[i].index];
         in_shapes[i] = inputs[i].op->out_shape[inputs[i].index];
     }
     op->n_outputs = tact__op_num_outputs(kind, attrs);
-    if (tact__op_infer(kind, attrs, op->name, n_inputs, in_dtypes, in_shapes, TACT_INFER_BUILD,
-                       &op->out_dtype[0], &op->out_shape[0], &err) != TACT_CODE_OK) {
+    TACT_ASSERT(op->n_outputs >= 0);
+    size_t n_out = op->n_outputs > 0 ? (size_t) op->n_outputs : 1;
+    op->out_dtype = tact__malloc(n_out * sizeof *op->out_dtype);
+    op->out_shape = tact__malloc(n_out * sizeof *op->out_shape);
+    tact_code_t rc = tact__op_infer(kind, attrs, op->name, n_inputs, in_dtypes, in_shapes,
+                                    TACT_INFER_BUILD, &op->out_dtype[0], &op->out_shape[0], &err);
+    if (big) {
+        free(in_dtypes);
+        free(in_shapes);
+    }
+    if (rc != TACT_CODE_OK) {
         op->attrs.value = NULL;  /* stays with the caller on failure */
+        free(op->out_dtype);
+        free(op->out_shape);
         free(op->name);
         free(op);
         tact_op_t *r = graph_fail(g, st, &err);
         pthread_mutex_unlock(&g->lock);
         return r;
     }
+    /* The op's own copies of its list and string attributes. */
+    if (attrs->dtypes != NULL && attrs->n_list > 0) {
+        op->attrs.dtypes = tact__malloc((size_t) attrs->n_list * sizeof *attrs->dtypes);
+        memcpy(op->attrs.dtypes, attrs->dtypes, (size_t) attrs->n_list * sizeof *attrs->dtypes);
+    } else {
+        op->attrs.dtypes = NULL;
+    }
+    op->attrs.text = attrs->text != NULL ? tact__strdup(attrs->text) : NULL;
 
     op->n_inputs = n_inputs;
     op->inputs = tact__malloc((size_t) n_inputs * sizeof *op->inputs);

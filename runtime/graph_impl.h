@@ -18,8 +18,8 @@ struct tact_op {
     int n_controls;
     tact_op_t **controls;         /* control inputs: run before this op */
     int n_outputs;
-    tact_dtype_t out_dtype[TACT_MAX_OUTPUTS];
-    tact_shape_t out_shape[TACT_MAX_OUTPUTS];
+    tact_dtype_t *out_dtype;      /* n_outputs entries (at least one allocated): RestoreV2 */
+    tact_shape_t *out_shape;      /* has one output per tensor it restores */
     tact_op_attrs_t attrs;
     char *device;                 /* requested device, canonical; NULL: unconstrained */
     int n_colocate;

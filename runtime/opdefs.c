@@ -46,17 +46,7 @@ const char *tact__op_kind_default_name(tact_op_kind_t kind)
 /* Messages                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-/* One inference call: its arguments, so that helpers can name the op and print its inputs. */
-typedef struct opdefs_ctx {
-    tact_op_kind_t kind;
-    const tact_op_attrs_t *attrs;
-    const char *name;
-    int n_in;
-    const tact_dtype_t *dtypes;
-    const tact_shape_t *shapes;
-    tact_infer_phase_t phase;
-    tact_status_t *st;
-} opdefs_ctx_t;
+typedef tact_op_ctx_t opdefs_ctx_t;  /* opdefs.h: one inference call */
 
 static const char *opdefs_shape_str(const tact_shape_t *s, char *buf)
 {
@@ -151,6 +141,99 @@ static tact_code_t opdefs_check_same(const opdefs_ctx_t *c, int i, const char *p
                       "argument '%s'.",
                       param, opdefs_types[c->kind], tact_dtype_name(c->dtypes[i]),
                       tact_dtype_name(c->dtypes[j]), param_j);
+}
+
+/* ---- helpers for the family files (opdefs.h) ---- */
+
+tact_code_t tact__op_fail_shape(const tact_op_ctx_t *c, const char *fmt, ...)
+{
+    char msg[sizeof c->st->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->phase == TACT_INFER_BUILD)
+        return opdefs_fail_build(c, "%s", msg);
+    return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "%s", msg);
+}
+
+tact_code_t tact__op_check_dtype(const tact_op_ctx_t *c, int i, const char *param,
+                                 unsigned allowed)
+{
+    return opdefs_check_dtype(c, i, param, allowed);
+}
+
+tact_code_t tact__op_check_same(const tact_op_ctx_t *c, int i, const char *param, int j,
+                                const char *param_j)
+{
+    return opdefs_check_same(c, i, param, j, param_j);
+}
+
+tact_code_t tact__op_check_exact(const tact_op_ctx_t *c, int i, const char *param,
+                                 tact_dtype_t want)
+{
+    TACT_ASSERT(tact__dtype_valid(c->dtypes[i]));
+    if (c->dtypes[i] == want)
+        return TACT_CODE_OK;
+    return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                      "Input '%s' of '%s' Op has type %s that does not match expected type of "
+                      "%s.", param, opdefs_types[c->kind], tact_dtype_name(c->dtypes[i]),
+                      tact_dtype_name(want));
+}
+
+tact_code_t tact__op_check_rank(const tact_op_ctx_t *c, int i, int rank)
+{
+    int have = c->shapes[i].ndims;
+    if (have < 0 || have == rank)
+        return TACT_CODE_OK;
+    return tact__op_fail_shape(c, "Shape must be rank %d but is rank %d", rank, have);
+}
+
+tact_code_t tact__op_merge_shapes(const tact_op_ctx_t *c, const tact_shape_t *a,
+                                  const tact_shape_t *b, tact_shape_t *out)
+{
+    char sa[OPDEFS_SHAPE_LEN], sb[OPDEFS_SHAPE_LEN];
+    if (a->ndims < 0 || b->ndims < 0) {
+        *out = a->ndims < 0 ? *b : *a;
+        return TACT_CODE_OK;
+    }
+    if (a->ndims != b->ndims)
+        return tact__op_fail_shape(c, "Shapes must be equal rank, but are %d and %d", a->ndims,
+                                   b->ndims);
+    tact_shape_t m = *a;
+    for (int d = 0; d < a->ndims; d++) {
+        if (a->dims[d] >= 0 && b->dims[d] >= 0 && a->dims[d] != b->dims[d])
+            return tact__op_fail_shape(c, "Dimension %d in both shapes must be equal, but are %"
+                                       PRId64 " and %" PRId64 ". Shapes are %s and %s.", d,
+                                       a->dims[d], b->dims[d], opdefs_shape_str(a, sa),
+                                       opdefs_shape_str(b, sb));
+        m.dims[d] = a->dims[d] >= 0 ? a->dims[d] : b->dims[d];
+    }
+    *out = m;
+    return TACT_CODE_OK;
+}
+
+/* The family tables, searched in this order (a kind is in exactly one). */
+static const tact_op_def_t *const opdefs_families[] = {
+    tact__array_op_defs,
+    tact__string_op_defs,
+    tact__io_op_defs,
+};
+
+const tact_op_def_t *tact__op_def(tact_op_kind_t kind)
+{
+    TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
+    for (size_t f = 0; f < sizeof opdefs_families / sizeof opdefs_families[0]; f++) {
+        if (opdefs_families[f][kind].infer != NULL)
+            return &opdefs_families[f][kind];
+    }
+    return NULL;
+}
+
+bool tact__op_kind_stateful(tact_op_kind_t kind)
+{
+    const tact_op_def_t *def = tact__op_def(kind);
+    return def != NULL && def->stateful;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -775,6 +858,9 @@ static tact_code_t opdefs_infer_queue(const opdefs_ctx_t *c, tact_dtype_t *out_d
 
 int tact__op_num_outputs(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
 {
+    const tact_op_def_t *def = tact__op_def(kind);
+    if (def != NULL)
+        return def->num_outputs != NULL ? def->num_outputs(attrs) : 1;
     switch (kind) {
     case TACT_OP_READER_READ:
         return 2;
@@ -809,6 +895,9 @@ static tact_code_t opdefs_infer_reader(const opdefs_ctx_t *c, tact_dtype_t *out_
 
 static int opdefs_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
 {
+    const tact_op_def_t *def = tact__op_def(kind);
+    if (def != NULL)
+        return def->arity != NULL ? def->arity(attrs) : def->n_inputs;
     switch (kind) {
     case TACT_OP_TEXT_LINE_READER:
     case TACT_OP_WHOLE_FILE_READER:
@@ -873,6 +962,11 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
         .phase = phase,
         .st = st,
     };
+    const tact_op_def_t *def = tact__op_def(kind);
+    if (def != NULL) {
+        TACT_ASSERT(attrs != NULL);
+        return def->infer(&c, out_dtype, out_shape);
+    }
     switch (kind) {
     case TACT_OP_CONST:
         TACT_ASSERT(attrs != NULL && attrs->value != NULL);
@@ -944,7 +1038,7 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
     case TACT_OP_TRUNCATED_NORMAL:
         TACT_ASSERT(attrs != NULL);
         return opdefs_infer_random(&c, out_dtype, out_shape);
-    case TACT_OP_COUNT:
+    default:  /* the family kinds, handled above */
         break;
     }
     TACT_ASSERT(!"unreachable op kind");

@@ -84,6 +84,63 @@ tact_output_t tact_placeholder(tact_graph_t *g, tact_dtype_t dtype, const int64_
     return ops_out(tact__graph_add_op(g, TACT_OP_PLACEHOLDER, name, NULL, 0, NULL, 0, &attrs, st));
 }
 
+tact_output_t tact_placeholder_with_default(tact_graph_t *g, tact_output_t input,
+                                           const int64_t *dims, int ndims, const char *name,
+                                           tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { 0 };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (!ops_copy_dims(&attrs.shape, dims, ndims, "PlaceholderWithDefault", &err)) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    /* The dtype is the input's; a bad input is tact__graph_add_op's to report. */
+    bool valid = input.op != NULL && input.index >= 0 && input.index < input.op->n_outputs;
+    attrs.dtype = valid ? input.op->out_dtype[input.index] : TACT_DTYPE_F32;
+    return ops_out(tact__graph_add_op(g, TACT_OP_PLACEHOLDER_WITH_DEFAULT, name, &input, 1, NULL,
+                                      0, &attrs, st));
+}
+
+static tact_output_t ops_ternary(tact_graph_t *g, tact_op_kind_t kind, tact_output_t a,
+                                 tact_output_t b, tact_output_t c, const char *name,
+                                 tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    tact_output_t in[3] = { a, b, c };
+    return ops_out(tact__graph_add_op(g, kind, name, in, 3, NULL, 0, &none, st));
+}
+
+tact_output_t tact_where(tact_graph_t *g, tact_output_t condition, tact_output_t x,
+                         tact_output_t y, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_SELECT, condition, x, y, name, st);
+}
+
+tact_output_t tact_where_v2(tact_graph_t *g, tact_output_t condition, tact_output_t x,
+                            tact_output_t y, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_SELECT_V2, condition, x, y, name, st);
+}
+
+tact_output_t tact_string_join(tact_graph_t *g, const tact_output_t *inputs, int n,
+                               const char *separator, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (n < 1 || inputs == NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "StringJoin: %d inputs; at least 1 is "
+                   "needed", n);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    tact_op_attrs_t attrs = { .n_list = n, .text = (char *) (separator ? separator : "") };
+    return ops_out(tact__graph_add_op(g, TACT_OP_STRING_JOIN, name, inputs, n, NULL, 0, &attrs,
+                                      st));
+}
+
 tact_output_t tact_identity(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
 {
     return ops_unary(g, TACT_OP_IDENTITY, x, name, NULL, st);

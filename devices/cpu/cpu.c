@@ -5,6 +5,7 @@
  * scheduler and the device actors do those. */
 #include "devices/cpu/cpu.h"
 #include "devices/cpu/kernels.h"
+#include "devices/cpu/kernels/family.h"
 #include "devices/cpu/topology.h"
 #include "runtime/log.h"
 #include "runtime/resources.h"
@@ -115,6 +116,9 @@ static tact_code_t cpu_bind_thread(tact_device_t *dev, tact_status_t *st)
 static bool cpu_supports(const tact_device_t *dev, const tact_op_t *op)
 {
     TACT_UNUSED(dev);
+    const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
+    if (fk != NULL)  /* a family op's (kernels/family.h) */
+        return fk->supports == NULL || fk->supports(op);
     return op->kind == TACT_OP_CONST || op->kind == TACT_OP_PLACEHOLDER ||
            tact__cpu_kernel_supports(op);
 }
@@ -303,8 +307,73 @@ static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, t
     return TACT_CODE_OK;
 }
 
+/* A family op's kernel (kernels/family.h): outputs inferred on the concrete inputs and
+ * allocated where their shapes are known, the rest made by the kernel. */
+static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *node,
+                                   const tact_cpu_op_kernel_t *fk, const tact_tensor_t *const *in,
+                                   tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    int n_in = node->n_in, n_out = op->n_outputs;
+    size_t n_in_1 = n_in > 0 ? (size_t) n_in : 1, n_out_1 = n_out > 0 ? (size_t) n_out : 1;
+    tact_dtype_t *in_dtypes = tact__malloc(n_in_1 * sizeof *in_dtypes);
+    tact_shape_t *in_shapes = tact__malloc(n_in_1 * sizeof *in_shapes);
+    tact_dtype_t *out_dtypes = tact__malloc(n_out_1 * sizeof *out_dtypes);
+    tact_shape_t *out_shapes = tact__malloc(n_out_1 * sizeof *out_shapes);
+    tact_tensor_t **out = tact__malloc(n_out_1 * sizeof *out);
+    for (int i = 0; i < n_in; i++) {
+        in_dtypes[i] = in[i]->dtype;
+        in_shapes[i] = tact__tensor_shape(in[i]);
+    }
+    tact_code_t rc = tact__op_infer(op->kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes,
+                                    TACT_INFER_RUN, out_dtypes, out_shapes, st);
+    for (int k = 0; rc == TACT_CODE_OK && k < n_out; k++) {
+        if (tact__shape_nelems(&out_shapes[k]) < 0)
+            continue;  /* the kernel knows it */
+        out[k] = tact__tensor_try_alloc(out_dtypes[k], out_shapes[k].dims, out_shapes[k].ndims,
+                                        step->host_limit, dev->name, st);
+        rc = out[k] != NULL ? TACT_CODE_OK : st->code;
+    }
+    if (rc == TACT_CODE_OK) {
+        tact_kernel_ctx_t k = { .op = op, .n_in = n_in, .in = in, .out = out,
+                                .limit = step->host_limit, .device = dev->name };
+        rc = fk->run(&k, st);
+    }
+    for (int k = 0; k < n_out; k++) {
+        TACT_ASSERT(rc != TACT_CODE_OK || out[k] != NULL);  /* a kernel fills every output */
+        if (rc == TACT_CODE_OK)
+            step->values[node->out_slot + k] = (tact_value_t) { out[k], true };
+        else
+            tact_tensor_destroy(&out[k]);
+    }
+    free(in_dtypes);
+    free(in_shapes);
+    free(out_dtypes);
+    free(out_shapes);
+    free(out);
+    return rc == TACT_CODE_OK ? rc : cpu_fail_node(st, op);
+}
+
+static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
+                                   tact_step_t *step, const tact_tensor_t **in,
+                                   tact_status_t *st);
+
+/* The node's inputs gathered on the stack, or on the heap for a SaveV2 of many tensors. */
 static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *node,
                                 tact_step_t *step, tact_status_t *st)
+{
+    const tact_tensor_t *local[TACT_MAX_OUTPUTS + 1];
+    if (node->n_in <= TACT_MAX_OUTPUTS + 1)
+        return cpu_run_node_in(dev, node, step, local, st);
+    const tact_tensor_t **in = tact__malloc((size_t) node->n_in * sizeof *in);
+    tact_code_t rc = cpu_run_node_in(dev, node, step, in, st);
+    free(in);
+    return rc;
+}
+
+static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
+                                   tact_step_t *step, const tact_tensor_t **in,
+                                   tact_status_t *st)
 {
     const tact_op_t *op = node->op;
     tact_value_t *values = step->values;
@@ -324,7 +393,6 @@ static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *nod
     default:
         break;
     }
-    const tact_tensor_t *in[TACT_MAX_OUTPUTS + 1];
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
         if (in[i] == NULL) {
@@ -343,6 +411,9 @@ static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *nod
             return cpu_fail_node(st, op);
         }
     }
+    const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
+    if (fk != NULL)
+        return cpu_family_node(dev, node, fk, in, step, st);
     if (tact__op_kind_assigns(op->kind))
         return cpu_assign(dev, node, in, step, st);
     if (tact__op_kind_uses_queue(op->kind))

@@ -106,6 +106,35 @@ TACT_API tact_output_t tact_reshape(tact_graph_t *g, tact_output_t x, const int6
 TACT_API tact_output_t tact_transpose(tact_graph_t *g, tact_output_t x, const int *perm,
                                       int n_perm, const char *name, tact_status_t *st);
 
+/* tf.placeholder_with_default: `input` unless the tensor is fed; a feed must fit dims[0..ndims)
+ * (ndims -1 for unknown rank, a dimension -1 for an unknown size), which `input` must fit too.
+ * The dtype is input's. Default name "PlaceholderWithDefault". */
+TACT_API tact_output_t tact_placeholder_with_default(tact_graph_t *g, tact_output_t input,
+                                                     const int64_t *dims, int ndims,
+                                                     const char *name, tact_status_t *st);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Selection and strings                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* tf.compat.v1.where(condition, x, y) (TensorFlow's Select): x where the bool condition holds,
+ * else y; x and y have one dtype and shape, and the condition is a scalar (picks x or y whole),
+ * a vector of x's first dimension (picks rows), or of x's shape. Default name "Select". */
+TACT_API tact_output_t tact_where(tact_graph_t *g, tact_output_t condition, tact_output_t x,
+                                  tact_output_t y, const char *name, tact_status_t *st);
+
+/* tf.where (v2, TensorFlow's SelectV2): as tact_where, with condition, x and y broadcast
+ * against each other as numpy does. Default name "SelectV2". */
+TACT_API tact_output_t tact_where_v2(tact_graph_t *g, tact_output_t condition, tact_output_t x,
+                                     tact_output_t y, const char *name, tact_status_t *st);
+
+/* tf.strings.join: element-wise concatenation of the string tensors inputs[0..n) with
+ * `separator` (NULL: "") between them; scalars are repeated over the others' common shape.
+ * Default name "StringJoin". */
+TACT_API tact_output_t tact_string_join(tact_graph_t *g, const tact_output_t *inputs, int n,
+                                        const char *separator, const char *name,
+                                        tact_status_t *st);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Control                                                                                    */
 /* ------------------------------------------------------------------------------------------ */

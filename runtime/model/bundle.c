@@ -469,6 +469,23 @@ bool tact__bundle_has_pending(const char *prefix)
     return access(pending, F_OK) == 0;
 }
 
+char **tact__bundle_names(const tact_bundle_t *b, int *n)
+{
+    int count = tact__table_count(b->table);
+    char **names = tact__malloc((size_t) (count > 0 ? count : 1) * sizeof *names);
+    *n = 0;
+    for (int i = 0; i < count; i++) {
+        const tact_table_entry_t *e = tact__table_entry(b->table, i);
+        if (e->klen == 0)
+            continue;  /* the header */
+        char *name = tact__malloc(e->klen + 1);
+        memcpy(name, e->key, e->klen);
+        name[e->klen] = '\0';
+        names[(*n)++] = name;
+    }
+    return names;
+}
+
 /* The index at index_path opens and every tensor matches its entry. */
 static bool bundle_consistent(const char *prefix, const char *index_path)
 {

@@ -54,6 +54,10 @@ tact_code_t tact__bundle_info(tact_bundle_t *b, const char *name, tact_bundle_in
  * tact has none for is UNIMPLEMENTED. Caller owns the result; NULL on failure. */
 tact_tensor_t *tact__bundle_read(tact_bundle_t *b, const char *name, tact_status_t *st);
 
+/* The names of the bundle's tensors, in key order (the header's empty key left out): *n of them,
+ * each and the array malloc'd, for the caller to free. */
+char **tact__bundle_names(const tact_bundle_t *b, int *n);
+
 /* Read and check every tensor of the bundle (DATA_LOSS on the first that fails). */
 tact_code_t tact__bundle_verify(tact_bundle_t *b, tact_status_t *st);
 
