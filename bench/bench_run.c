@@ -365,6 +365,12 @@ int main(int argc, char **argv)
     if (prc != 0)
         return prc > 0 ? 0 : 2;
     bench_load_t load0 = bench_load_now();
+    if (opt.gpu_only) {  /* scripts/gpu_check.sh: the GPU cases alone */
+        bench_header("bench_run", "GPU cases only (--gpu-only)");
+        int grc = gpu_cases(opt.quick);
+        bench_note_load(&load0);
+        return grc == 0 ? 0 : 1;
+    }
 
     int rc = 1;
     tact_status_t st = TACT_STATUS_INIT;
