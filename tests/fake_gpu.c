@@ -159,9 +159,19 @@ static void fake_flush(fake_ctx_t *c)
     c->pending_dst = NULL;
 }
 
+/* What every call on a GPU whose context is lost reports, as CUDA's sticky errors do. */
+#define FAKE_FATAL "fake GPU: an illegal memory access was encountered"
+
+static tact_code_t fake_fatal(int id, tact_status_t *st)
+{
+    if (!atomic_load(&fake_gpu.lost[id]))
+        return TACT_CODE_OK;
+    return tact__fail(st, TACT_CODE_INTERNAL, FAKE_FATAL);
+}
+
 static tact_code_t fake_open(int id, void **ctx, tact_status_t *st)
 {
-    if (tact__failed(st))
+    if (tact__failed(st) || fake_fatal(id, st) != TACT_CODE_OK)
         return st->code;
     fake_ctx_t *c = tact__malloc(sizeof *c);
     c->id = id;
@@ -197,6 +207,8 @@ static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_
 {
     fake_ctx_t *c = ctx;
     fake_flush(c);
+    if (fake_fatal(c->id, st) != TACT_CODE_OK)
+        return st->code;
     atomic_fetch_add(after_work ? &fake_gpu.copies_in_after_work : &fake_gpu.copies_in_free, 1);
     if (!after_work && fake_queued_overlaps(c->id, device, n))
         atomic_fetch_add(&fake_gpu.unordered_copies, 1);
@@ -215,6 +227,8 @@ static tact_code_t fake_copy_out(void *ctx, void *host, const void *device, size
                                  tact_status_t *st)
 {
     fake_flush(ctx);
+    if (fake_fatal(((const fake_ctx_t *) ctx)->id, st) != TACT_CODE_OK)
+        return st->code;
     return fake_copy(host, n ? fake_host(device) : NULL, n, st);
 }
 
@@ -223,6 +237,8 @@ static tact_code_t fake_copy_device(void *ctx, void *dst, const void *src, size_
 {
     fake_ctx_t *c = ctx;
     fake_flush(c);
+    if (fake_fatal(c->id, st) != TACT_CODE_OK)
+        return st->code;
     fake_queue(c->id, dst, n);
     fake_queue(c->id, src, n);
     return fake_copy(n ? fake_host(dst) : NULL, n ? fake_host(src) : NULL, n, st);
@@ -248,8 +264,14 @@ static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor
                                tact_tensor_t *out, tact_status_t *st)
 {
     atomic_fetch_add(&fake_gpu.kernels_run, 1);
+    if (fake_fatal(((const fake_ctx_t *) ctx)->id, st) != TACT_CODE_OK)
+        return st->code;
     if (fake_gpu.fail_op != NULL && strcmp(op->name, fake_gpu.fail_op) == 0)
         return tact__fail(st, TACT_CODE_INTERNAL, "fake GPU: kernel of %s failed", op->name);
+    if (fake_gpu.fatal_op != NULL && strcmp(op->name, fake_gpu.fatal_op) == 0) {
+        atomic_store(&fake_gpu.lost[((const fake_ctx_t *) ctx)->id], true);
+        return TACT_CODE_OK;  /* as on a GPU, the launch succeeds and the fault shows later */
+    }
     tact_cpu_kernel_fn fn = tact__cpu_kernel(op->kind);
     TACT_ASSERT(fn != NULL);
     tact_tensor_t views[TACT_MAX_OUTPUTS + 1];
@@ -271,7 +293,14 @@ static tact_code_t fake_sync(void *ctx, tact_status_t *st)
 {
     fake_flush(ctx);
     fake_drain(((const fake_ctx_t *) ctx)->id);
-    return tact__failed(st) ? st->code : TACT_CODE_OK;
+    if (tact__failed(st))
+        return st->code;
+    return fake_fatal(((const fake_ctx_t *) ctx)->id, st);
+}
+
+static bool fake_lost(int id)
+{
+    return atomic_load(&fake_gpu.lost[id]);
 }
 
 const tact_gpu_backend_t fake_gpu_backend = {
@@ -289,6 +318,7 @@ const tact_gpu_backend_t fake_gpu_backend = {
     .copy_device = fake_copy_device,
     .kernel = fake_kernel,
     .sync = fake_sync,
+    .lost = fake_lost,
 };
 
 void fake_gpu_install(int count)
@@ -298,6 +328,9 @@ void fake_gpu_install(int count)
     fake_gpu.free_bytes = (size_t) 7 << 29;
     fake_gpu.fail_op = NULL;
     fake_gpu.no_kernel_op = NULL;
+    fake_gpu.fatal_op = NULL;
+    for (int i = 0; i < FAKE_MAX_GPUS; i++)
+        atomic_store(&fake_gpu.lost[i], false);
     atomic_store(&fake_gpu.count_calls, 0);
     atomic_store(&fake_gpu.kernels_run, 0);
     atomic_store(&fake_gpu.copies_in_after_work, 0);

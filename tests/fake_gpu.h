@@ -23,6 +23,10 @@ typedef struct fake_gpu_state {
     size_t free_bytes;
     const char *fail_op;          /* a kernel of the op with this name fails (INTERNAL) */
     const char *no_kernel_op;     /* the op with this name has no GPU kernel */
+    const char *fatal_op;         /* a kernel of the op with this name faults fatally, as an
+                                   * illegal address does on CUDA: the GPU's context is lost
+                                   * and every later call on that GPU fails (lost[id]) */
+    _Atomic bool lost[8];         /* by visible id: a fatal fault happened there */
     _Atomic int count_calls;      /* how often count() was asked */
     _Atomic int open_contexts;    /* open() minus close() */
     _Atomic int kernels_run;

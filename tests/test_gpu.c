@@ -926,6 +926,78 @@ static void test_failing_gpu_kernel_stops_the_run(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A fatal fault (CUDA's sticky errors: an illegal address, a failed launch) loses the GPU's
+ * context: the run that hit it and every later run or session needing that GPU fail with one
+ * INTERNAL message saying the process must restart; CPU work and the other GPU go on. */
+static void test_fatal_gpu_fault_fails_that_gpu_only(void **state)
+{
+    (void) state;
+    const char *lost_msg = "GPU:0 is unusable until the process restarts: a fatal GPU error "
+                           "lost its context (fake GPU: an illegal memory access was "
+                           "encountered)";
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, bad, later, other, cpu;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, -2 }, "x", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        bad = tact_negative(g, x, "bad", &st);
+        later = tact_relu(g, x, "later", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:1");
+        other = tact_negative(g, x, "other", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        cpu = tact_add(g, x, x, "cpu", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *r = NULL;
+    fake_gpu.fatal_op = "bad";
+    assert_int_equal(tact_session_run(s, &bad, 1, &r, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_INTERNAL);
+    assert_string_equal(st.msg, lost_msg);  /* the fault's own run already says so */
+    assert_null(r);
+    fake_gpu.fatal_op = NULL;
+    for (int round = 0; round < 2; round++) {  /* every later GPU:0 run, without a launch */
+        int kernels = atomic_load(&fake_gpu.kernels_run);
+        st = (tact_status_t) TACT_STATUS_INIT;
+        assert_int_equal(tact_session_run(s, &later, 1, &r, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_INTERNAL);
+        assert_string_equal(st.msg, lost_msg);
+        assert_int_equal(atomic_load(&fake_gpu.kernels_run), kernels);
+    }
+    /* the CPU and GPU:1 in the same session go on */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_output_t fine[2] = { cpu, other };
+    tact_tensor_t *rs[2] = { NULL };
+    assert_int_equal(tact_session_run(s, fine, 2, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[ 2. -4.]");
+    assert_string_equal(tu_str(rs[1]), "[-1.  2.]");
+    tact_tensor_destroy(&rs[0]);
+    tact_tensor_destroy(&rs[1]);
+    tact_session_destroy(&s);
+    /* a new session that would open GPU:0 is refused with the same words; a CPU one works */
+    st = session_error(g, NULL);
+    assert_int_equal(st.code, TACT_CODE_INTERNAL);
+    assert_string_equal(st.msg, lost_msg);
+    tact_config_t cpu_only = { .device_count.gpu = TACT_DEVICE_COUNT_NONE,
+                               .allow_soft_placement = true };
+    s = tu_session(g, &cpu_only);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(s, &later, 1, &r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tact_session_op_device(s, later.op), CPU(0));
+    assert_string_equal(tu_str(r), "[1. 0.]");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Two GPUs: concurrency and partitions                                                       */
 /* ------------------------------------------------------------------------------------------ */
@@ -1396,6 +1468,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_default_memory_reservation_and_growth_overrides,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_gpu_kernel_stops_the_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fatal_gpu_fault_fails_that_gpu_only, setup2,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_two_gpus_concurrent_cross_device_chain, setup2,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_two_gpu_partition_metadata, setup2, teardown),

@@ -81,6 +81,12 @@ typedef struct tact_gpu_backend {
      * session's (the GPU device's free stamps rely on it: tact__bfc_allocator_freed_at);
      * reports an error the GPU raised meanwhile. */
     tact_code_t (*sync)(void *ctx, tact_status_t *st);
+
+    /* [optional] Whether GPU `id`'s context is lost: a fatal fault (an illegal address, a
+     * failed launch) poisoned it, every later call on it fails, and only a new process can use
+     * the GPU again. Asked after a failed run; the GPU device then marks the GPU failed for
+     * the process and refuses its work with one message. NULL: never lost. Thread-safe. */
+    bool (*lost)(int id);
 } tact_gpu_backend_t;
 
 /* The op kinds and dtypes that tact's GPU kernels cover, the same for every backend so that
