@@ -421,9 +421,32 @@ tact_tensor_t *tact__tensor_ref(tact_tensor_t *t)
     return t;
 }
 
+/* A view's release (tact__tensor_reshaped): drop its reference to the tensor it shows. */
+static void tensor_view_release(void *ctx, void *data)
+{
+    TACT_UNUSED(data);
+    tact_tensor_t *src = ctx;
+    tact_tensor_destroy(&src);
+}
+
+tact_tensor_t *tact__tensor_reshaped(tact_tensor_t *src, const int64_t *dims, int ndims)
+{
+    tensor_assert_live(src);
+    TACT_ASSERT(tact_dtype_size(src->dtype) > 0);  /* strings own their elements: no view */
+    tact_tensor_t *t = tensor_header(src->dtype, dims, ndims);
+    TACT_ASSERT(t->nelems == src->nelems && t->nbytes == src->nbytes);
+    t->data = src->data;
+    t->free_data = tensor_view_release;
+    t->free_ctx = tact__tensor_ref(src);
+    return t;
+}
+
 int tact__tensor_refs(const tact_tensor_t *t)
 {
-    return atomic_load_explicit(&((tact_tensor_t *) t)->refs, memory_order_acquire);
+    int refs = atomic_load_explicit(&((tact_tensor_t *) t)->refs, memory_order_acquire);
+    if (t->free_data == tensor_view_release)  /* a view: src's holders but itself see the bytes */
+        refs += tact__tensor_refs(t->free_ctx) - 1;
+    return refs;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -51,6 +51,13 @@ tact_tensor_t *tact__tensor_wrap_device(tact_dtype_t dtype, const int64_t *dims,
                                         void *data, void (*free_data)(void *ctx, void *data),
                                         void *free_ctx);
 
+/* Reshape without a copy, as TensorFlow's Reshape aliases its input's buffer: a new tensor of
+ * `dims` over src's bytes (host or device memory), holding a reference to src until its last
+ * reference goes. tact__tensor_refs counts src's other holders too, so such a view is never
+ * taken for the only owner of its bytes while another tensor still shows them. REQUIRES: a
+ * fixed-size dtype; dims hold src's element count. */
+tact_tensor_t *tact__tensor_reshaped(tact_tensor_t *src, const int64_t *dims, int ndims);
+
 /* The bytes of a tensor of this dtype and shape; false when they overflow or the shape is
  * invalid. */
 bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, size_t *nbytes);

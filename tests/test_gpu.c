@@ -1251,6 +1251,69 @@ static const char *const value_texts[VALUE_FETCHES] = {
     NULL,  /* tanh */
 };
 
+/* Reshape is a view on both devices, as TensorFlow aliases the buffer: on the GPU it takes no
+ * device memory (the run of y = 2x, r = reshape(y), z = r + 1 allocates what the same graph
+ * without r does), and the values, fetched from either device, are right. */
+static void test_reshape_aliases_on_gpu_and_cpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, y, r, z, y2, z2, rc, zc;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tu_const_f32(g, (int64_t[]) { 2, 3 }, 2, (float[]) { 1, 2, 3, 4, 5, 6 }, "x", &st);
+        rc = tact_reshape(g, x, (int64_t[]) { 3, -1 }, 2, "rc", &st);
+        zc = tact_add(g, rc, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one_c", &st), "zc",
+                      &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        tact_output_t two = tu_const_f32(g, NULL, 0, (float[]) { 2 }, "two", &st);
+        tact_output_t one = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st);
+        y = tact_multiply(g, x, two, "y", &st);
+        r = tact_reshape(g, y, (int64_t[]) { 3, 2 }, 2, "r", &st);
+        z = tact_add(g, r, one, "z", &st);
+        y2 = tact_multiply(g, x, two, "y2", &st);
+        z2 = tact_add(g, y2, one, "z2", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *rs[4] = { NULL };
+    int64_t allocs[2];
+    tact_output_t with[2] = { z, z2 };
+    for (int k = 0; k < 2; k++) {  /* each once to warm up (constants kept), then counted */
+        assert_int_equal(tact_session_run(s, &with[k], 1, rs, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        tact_tensor_destroy(&rs[0]);
+        int64_t before = gpu0_stats(s).num_allocs;
+        assert_int_equal(tact_session_run(s, &with[k], 1, rs, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        allocs[k] = gpu0_stats(s).num_allocs - before;
+        tact_tensor_destroy(&rs[0]);
+    }
+    assert_true(allocs[1] > 0);
+    assert_int_equal(allocs[0], allocs[1]);  /* r took no block of its own */
+    tact_output_t fetches[4] = { r, z, rc, zc };
+    assert_int_equal(tact_session_run(s, fetches, 4, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tact_session_op_device(s, r.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, rc.op), CPU(0));
+    assert_string_equal(tu_str(rs[0]), "[[ 2.  4.]\n [ 6.  8.]\n [10. 12.]]");
+    assert_string_equal(tu_str(rs[1]), "[[ 3.  5.]\n [ 7.  9.]\n [11. 13.]]");
+    assert_string_equal(tu_str(rs[2]), "[[1. 2.]\n [3. 4.]\n [5. 6.]]");
+    assert_string_equal(tu_str(rs[3]), "[[2. 3.]\n [4. 5.]\n [6. 7.]]");
+    /* a fetched view of a constant is the caller's own copy: writing it leaves x alone */
+    ((float *) tact_tensor_data(rs[2]))[0] = 100;
+    for (int i = 0; i < 4; i++)
+        tact_tensor_destroy(&rs[i]);
+    assert_int_equal(tact_session_run(s, &rc, 1, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[[1. 2.]\n [3. 4.]\n [5. 6.]]");
+    tact_tensor_destroy(&rs[0]);
+    tact_session_destroy(&s);
+    assert_int_equal(in_use_after_close(g, "/gpu:0"), 0);
+    tact_graph_destroy(&g);
+}
+
 /* The device's own ops (Const, Identity, Reshape, NoOp) and the kernels the backend runs give
  * the CPU's values, element for element. */
 static void test_gpu_values_match_cpu(void **state)
@@ -1473,6 +1536,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_gpus_concurrent_cross_device_chain, setup2,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_two_gpu_partition_metadata, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_reshape_aliases_on_gpu_and_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_values_match_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_waits_on_blocked_host_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_devices_after_close, setup2, teardown),

@@ -1300,6 +1300,36 @@ static void pinned_free(void *p)
     free(p);
 }
 
+/* Reshape's view (TensorFlow aliases the buffer): the same bytes under another shape, the
+ * source kept alive by the view, and both counted as holders of the bytes while both live. */
+static void test_reshaped_view_aliases_its_source(void **state)
+{
+    (void) state;
+    for (int big = 0; big < 2; big++) {  /* inline bytes, then a separate block */
+        int64_t n = big ? 4096 : 6;
+        tact_tensor_t *src = tact__tensor_alloc(TACT_DTYPE_F32, (int64_t[]) { 2, n / 2 }, 2);
+        float *d = tact_tensor_data(src);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (float) i;
+        tact_tensor_t *v = tact__tensor_reshaped(src, (int64_t[]) { n / 2, 1, 2 }, 3);
+        assert_ptr_equal(tact_tensor_data(v), d);
+        assert_int_equal(tact_tensor_ndims(v), 3);
+        assert_int_equal(tact_tensor_dim(v, 0), n / 2);
+        assert_int_equal(tact_tensor_nbytes(v), n * 4);
+        assert_int_equal(tact__tensor_refs(src), 2);  /* the caller's and the view's */
+        assert_int_equal(tact__tensor_refs(v), 2);    /* the view, and src held elsewhere */
+        tact_tensor_t *vv = tact__tensor_reshaped(v, (int64_t[]) { n }, 1);  /* of a view */
+        assert_ptr_equal(tact_tensor_data(vv), d);
+        assert_int_equal(tact__tensor_refs(vv), 3);
+        tact_tensor_destroy(&src);                    /* the views keep the bytes */
+        assert_int_equal(tact__tensor_refs(v), 2);    /* v, and vv holding it */
+        tact_tensor_destroy(&v);
+        assert_int_equal(tact__tensor_refs(vv), 1);   /* the last holder: its bytes alone */
+        assert_true(((const float *) tact_tensor_data(vv))[n - 1] == (float) (n - 1));
+        tact_tensor_destroy(&vv);                     /* frees src's block: ASan, valgrind */
+    }
+}
+
 /* Once a GPU backend installs a pinned allocator, large blocks come from it up to its cap and
  * from the C allocator beyond; each goes back to its own source, cached or not. Runs last:
  * the first installation holds for the process. */
@@ -1380,6 +1410,7 @@ int main(void)
         cmocka_unit_test(test_format_strings_match_numpy),
         cmocka_unit_test(test_format_strings_wrap_and_summarise),
         cmocka_unit_test(test_format_strings_long_element),
+        cmocka_unit_test(test_reshaped_view_aliases_its_source),
         cmocka_unit_test(test_large_blocks_pinned_up_to_a_cap),
     };
     return cmocka_run_group_tests_name("tensor", tests, NULL, NULL);

@@ -161,6 +161,27 @@ static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *cons
     return TACT_CODE_OK;
 }
 
+/* Reshape of a fixed-size dtype: a view of its input's bytes, no copy (TensorFlow aliases
+ * the buffer too); the shape is checked as the kernel would. */
+static tact_code_t cpu_reshape(const tact_node_t *node, const tact_tensor_t *const *in,
+                               tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_dtype_t in_dtypes[2], dtype;
+    tact_shape_t in_shapes[2], shape;
+    TACT_ASSERT(node->n_in <= 2);
+    for (int i = 0; i < node->n_in; i++) {
+        in_dtypes[i] = in[i]->dtype;
+        in_shapes[i] = tact__tensor_shape(in[i]);
+    }
+    if (tact__op_infer(op->kind, &op->attrs, op->name, node->n_in, in_dtypes, in_shapes,
+                       TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK)
+        return cpu_fail_node(st, op);
+    step->values[node->out_slot] = (tact_value_t) {
+        tact__tensor_reshaped((tact_tensor_t *) in[0], shape.dims, shape.ndims), true };
+    return TACT_CODE_OK;
+}
+
 /* A random op: this session's position in the op's stream moves on by what TensorFlow reserves
  * per run (256 blocks per output element), and the kernel runs on a copy of the op that carries
  * the position and, for an op built without any seed, this session's seeds. */
@@ -282,6 +303,8 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
         return cpu_random_node(node, step, st);
 
     TACT_ASSERT(node->out_slot >= 0);
+    if (op->kind == TACT_OP_RESHAPE && tact_dtype_size(in[0]->dtype) > 0)
+        return cpu_reshape(node, in, step, st);
     tact_tensor_t *out = cpu_compute(op, op->kind, in, node->n_in, st);
     if (out == NULL)
         return cpu_fail_node(st, op);

@@ -559,14 +559,15 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
                               TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK) {
         return st->code;
     }
+    if (op->kind == TACT_OP_RESHAPE) {  /* a view of the input's device bytes, as in TF */
+        values[node->out_slot] = (tact_value_t) {
+            tact__tensor_reshaped((tact_tensor_t *) in[0], shape.dims, shape.ndims), true };
+        return TACT_CODE_OK;
+    }
     tact_tensor_t *out = gpu_tensor(ctx, op, dtype, &shape, st);
     if (out == NULL)
         return st->code;
-    tact_code_t rc;
-    if (op->kind == TACT_OP_RESHAPE)
-        rc = ctx->backend->copy_device(ctx->bctx, out->data, in[0]->data, out->nbytes, st);
-    else
-        rc = ctx->backend->kernel(ctx->bctx, op, in, out, st);
+    tact_code_t rc = ctx->backend->kernel(ctx->bctx, op, in, out, st);
     if (rc != TACT_CODE_OK) {
         tact_tensor_destroy(&out);
         return st->code;
