@@ -132,7 +132,8 @@ static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int
     return t;
 }
 
-tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
+static tact_tensor_t *tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                   bool pinned)
 {
     tact_tensor_t *t = tensor_header(dtype, dims, ndims);
     size_t nbytes = t->nbytes;
@@ -142,13 +143,24 @@ tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int n
     else if (nbytes <= sizeof t->inline_data)
         t->data = t->inline_data;
     else
-        t->data = tact__host_alloc(nbytes);
+        t->data = pinned ? tact__host_alloc_pinned(nbytes) : tact__host_alloc(nbytes);
     if (dtype == TACT_DTYPE_STRING) {
         tact_string_t *e = t->data;
         for (int64_t i = 0; i < nelems; i++)
             e[i] = (tact_string_t) {tensor_empty_string, 0};
     }
     return t;
+}
+
+tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims)
+{
+    return tensor_alloc(dtype, dims, ndims, false);
+}
+
+tact_tensor_t *tact__tensor_alloc_pinned(tact_dtype_t dtype, const int64_t *dims, int ndims)
+{
+    TACT_ASSERT(tact_dtype_size(dtype) > 0);
+    return tensor_alloc(dtype, dims, ndims, true);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -66,6 +66,9 @@ bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, 
  * tensor comes with empty strings instead. REQUIRES: a valid dtype and shape (checked by the
  * caller). Aborts on host OOM. */
 tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims);
+/* The same for a tensor that crosses to or from a GPU: a large one takes a pinned block from
+ * the pool (tact__host_alloc_pinned), so its copy goes by DMA. REQUIRES: a fixed-size dtype. */
+tact_tensor_t *tact__tensor_alloc_pinned(tact_dtype_t dtype, const int64_t *dims, int ndims);
 
 /* Element i of a string tensor becomes a copy of bytes[0..len) (bytes may be NULL when len is
  * 0); the old element is freed. REQUIRES: dtype TACT_DTYPE_STRING, 0 <= i < nelems. */

@@ -2,6 +2,7 @@
 /* The fake GPU backend (fake_gpu.h): regions are a memfd mapped twice, kernels are the CPU's,
  * copies in happen lazily, and the work "queued" since each sync is recorded. */
 #include "tests/fake_gpu.h"
+#include "runtime/host_alloc.h"
 #include "devices/cpu/kernels.h"
 
 #include <sys/mman.h>
@@ -169,10 +170,19 @@ static tact_code_t fake_fatal(int id, tact_status_t *st)
     return tact__fail(st, TACT_CODE_INTERNAL, FAKE_FATAL);
 }
 
+static void *fake_pinned_alloc(size_t n)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 4096, n) == 0 ? p : NULL;
+}
+
+static const tact_host_pinned_t fake_pinned = { fake_pinned_alloc, free };
+
 static tact_code_t fake_open(int id, void **ctx, tact_status_t *st)
 {
     if (tact__failed(st) || fake_fatal(id, st) != TACT_CODE_OK)
         return st->code;
+    tact__host_alloc_use_pinned(&fake_pinned, (size_t) 256 << 20);
     fake_ctx_t *c = tact__malloc(sizeof *c);
     c->id = id;
     *ctx = c;
@@ -210,6 +220,9 @@ static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_
     if (fake_fatal(c->id, st) != TACT_CODE_OK)
         return st->code;
     atomic_fetch_add(after_work ? &fake_gpu.copies_in_after_work : &fake_gpu.copies_in_free, 1);
+    if (n >= (1u << 20))
+        atomic_fetch_add(tact__host_is_pinned(host, n) ? &fake_gpu.copies_in_pinned
+                                                       : &fake_gpu.copies_in_pageable, 1);
     if (!after_work && fake_queued_overlaps(c->id, device, n))
         atomic_fetch_add(&fake_gpu.unordered_copies, 1);
     if (tact__failed(st) || n == 0)
@@ -335,6 +348,8 @@ void fake_gpu_install(int count)
     atomic_store(&fake_gpu.kernels_run, 0);
     atomic_store(&fake_gpu.copies_in_after_work, 0);
     atomic_store(&fake_gpu.copies_in_free, 0);
+    atomic_store(&fake_gpu.copies_in_pinned, 0);
+    atomic_store(&fake_gpu.copies_in_pageable, 0);
     atomic_store(&fake_gpu.unordered_copies, 0);
     TACT_ASSERT(count <= FAKE_MAX_GPUS);
     atomic_store(&fake_gpu.open_contexts, 0);

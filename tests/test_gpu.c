@@ -14,6 +14,7 @@
  */
 #include "runtime/session_impl.h"
 #include "tests/fake_gpu.h"
+#include "runtime/host_alloc.h"
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -1314,6 +1315,69 @@ static void test_reshape_aliases_on_gpu_and_cpu(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Pinned host memory only for what crosses to or from a GPU, from the pool: a CPU op's output
+ * that is copied to the GPU is pinned (so is what comes back from the GPU), a CPU result that
+ * stays on the host is not, a fed tensor stays the caller's (pageable), and a repeated step
+ * makes no new pinned block. */
+static void test_only_gpu_bound_tensors_pinned(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    int64_t n = (int64_t) (2u << 20) / 4;  /* 2 MiB of float32 */
+    tact_output_t x, a, b, y, w;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tact_placeholder(g, TACT_DTYPE_F32, &n, 1, "x", &st);
+        tact_output_t one = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st);
+        a = tact_add(g, x, one, "a", &st);       /* copied to the GPU */
+        b = tact_multiply(g, x, x, "b", &st);    /* stays on the host */
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        y = tact_multiply(g, a, tu_const_f32(g, NULL, 0, (float[]) { 3 }, "three", &st), "y",
+                          &st);
+        w = tact_add(g, x, x, "w", &st);         /* the fed x, copied in as it is */
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xv = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, &st);
+    float *xd = tact_tensor_data(xv);
+    for (int64_t i = 0; i < n; i++)
+        xd[i] = (float) (i % 7);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_feed_t feed = { x, xv };
+    tact_output_t fetches[3] = { b, y, w };
+    tact_tensor_t *rs[3] = { NULL };
+    uint64_t made = 0;
+    for (int step = 0; step < 4; step++) {
+        atomic_store(&fake_gpu.copies_in_pinned, 0);
+        atomic_store(&fake_gpu.copies_in_pageable, 0);
+        assert_int_equal(tact_session_run(s, fetches, 3, rs, &feed, 1, NULL, 0, &st),
+                         TACT_CODE_OK);
+        assert_int_equal(atomic_load(&fake_gpu.copies_in_pinned), 1);    /* a */
+        assert_int_equal(atomic_load(&fake_gpu.copies_in_pageable), 1);  /* the feed */
+        assert_false(tact__host_is_pinned(tact_tensor_data(rs[0]), tact_tensor_nbytes(rs[0])));
+        assert_true(tact__host_is_pinned(tact_tensor_data(rs[1]), tact_tensor_nbytes(rs[1])));
+        const float *yd = tact_tensor_data(rs[1]), *wd = tact_tensor_data(rs[2]);
+        const float *bd = tact_tensor_data(rs[0]);
+        for (int64_t i = 0; i < n; i += 4099) {
+            assert_true(yd[i] == 3.0f * (xd[i] + 1.0f));
+            assert_true(wd[i] == 2.0f * xd[i]);
+            assert_true(bd[i] == xd[i] * xd[i]);
+        }
+        for (int i = 0; i < 3; i++)
+            tact_tensor_destroy(&rs[i]);
+        tact_host_pinned_stats_t ps = tact__host_pinned_stats();
+        if (step == 0)
+            made = ps.made;
+        assert_int_equal(ps.made, made);  /* the pool's blocks again, none made or freed */
+        assert_int_equal(ps.released, 0);
+    }
+    tact_session_destroy(&s);
+    tact_tensor_destroy(&xv);
+    tact_graph_destroy(&g);
+}
+
 /* The device's own ops (Const, Identity, Reshape, NoOp) and the kernels the backend runs give
  * the CPU's values, element for element. */
 static void test_gpu_values_match_cpu(void **state)
@@ -1537,6 +1601,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_two_gpu_partition_metadata, setup2, teardown),
         cmocka_unit_test_setup_teardown(test_reshape_aliases_on_gpu_and_cpu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_only_gpu_bound_tensors_pinned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_values_match_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_waits_on_blocked_host_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_devices_after_close, setup2, teardown),

@@ -95,9 +95,11 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
     return cpu_fail_node(st, op);
 }
 
-/* Allocate the output of `op` for these inputs and run `kind`'s kernel into it. */
+/* Allocate the output of `op` for these inputs (from the pinned pool when `pinned`: a GPU
+ * copies it in) and run `kind`'s kernel into it. */
 static tact_tensor_t *cpu_compute(const tact_op_t *op, tact_op_kind_t kind,
-                                  const tact_tensor_t *const *in, int n_in, tact_status_t *st)
+                                  const tact_tensor_t *const *in, int n_in, bool pinned,
+                                  tact_status_t *st)
 {
     tact_cpu_kernel_fn kernel = tact__cpu_kernel(kind);
     if (kernel == NULL) {
@@ -113,7 +115,9 @@ static tact_tensor_t *cpu_compute(const tact_op_t *op, tact_op_kind_t kind,
     if (tact__op_infer(kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes, TACT_INFER_RUN,
                        &dtype, &shape, st) != TACT_CODE_OK)
         return NULL;
-    tact_tensor_t *out = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
+    tact_tensor_t *out = pinned && tact_dtype_size(dtype) > 0
+                             ? tact__tensor_alloc_pinned(dtype, shape.dims, shape.ndims)
+                             : tact__tensor_alloc(dtype, shape.dims, shape.ndims);
     const tact_op_t *kop = op;
     tact_op_t as_kind;
     if (kind != op->kind) {  /* AssignAdd runs Add's kernel */
@@ -149,7 +153,7 @@ static tact_code_t cpu_assign(const tact_node_t *node, const tact_tensor_t *cons
         if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
             const tact_tensor_t *args[2] = { old, in[1] };
             value = cpu_compute(op, op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB,
-                                args, 2, st);
+                                args, 2, false, st);
         }
         tact__resources_end_update(step->resources, var, value ? tact__tensor_ref(value) : NULL);
         if (old == NULL)
@@ -194,7 +198,7 @@ static tact_code_t cpu_random_node(const tact_node_t *node, tact_step_t *step, t
     local.attrs.rng_skip = tact__resources_random_reserve(step->resources, op, (uint64_t) n * 256u);
     if (op->attrs.seed == 0 && op->attrs.seed2 == 0)
         tact__resources_random_seeds(step->resources, op, &local.attrs.seed, &local.attrs.seed2);
-    tact_tensor_t *out = cpu_compute(&local, op->kind, NULL, 0, st);
+    tact_tensor_t *out = cpu_compute(&local, op->kind, NULL, 0, node->pin_out, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     step->values[node->out_slot] = (tact_value_t) { out, true };
@@ -305,7 +309,7 @@ static tact_code_t cpu_run_node(const tact_node_t *node, tact_step_t *step, tact
     TACT_ASSERT(node->out_slot >= 0);
     if (op->kind == TACT_OP_RESHAPE && tact_dtype_size(in[0]->dtype) > 0)
         return cpu_reshape(node, in, step, st);
-    tact_tensor_t *out = cpu_compute(op, op->kind, in, node->n_in, st);
+    tact_tensor_t *out = cpu_compute(op, op->kind, in, node->n_in, node->pin_out, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     values[node->out_slot] = (tact_value_t) { out, true };

@@ -409,9 +409,9 @@ static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
     return TACT_CODE_OK;
 }
 
-/* Large host tensors come from pinned memory once a GPU is open, so copies to and from the
- * GPU go by DMA straight from them (no staging copy): at most this much of it, since pinned
- * pages cannot be swapped. */
+/* Host tensors that cross to or from a GPU come from a pool of pinned blocks once a GPU is
+ * open (tact__host_alloc_pinned), so their copies go by DMA straight from them (no staging
+ * copy): at most this much of it, since pinned pages cannot be swapped. */
 #define CUDA_PINNED_MAX ((size_t) 4 << 30)
 
 /* The GPU whose context pinned host memory is made in, on threads tact never bound (a

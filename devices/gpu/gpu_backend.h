@@ -58,8 +58,8 @@ typedef struct tact_gpu_backend {
     /* Copy n bytes from host memory into device memory (host -> GPU) and back (GPU -> host).
      * copy_in may go on reading `host` until the next sync() on ctx returns (the caller keeps it
      * alive and unchanged until then), ordered before later work on the GPU; copy_out returns when
-     * the bytes are in `host`. n may be 0. A large host block may be pinned
-     * (tact__host_alloc_use_pinned): copy it by DMA directly. `after_work`: work queued earlier on
+     * the bytes are in `host`. n may be 0. A large host block may be pinned (a tensor
+     * that crosses to or from a GPU: tact__host_alloc_pinned): copy it by DMA directly. `after_work`: work queued earlier on
      * this GPU may still use `device` (the block was freed since the GPU last drained), so the copy
      * must wait for it; false lets the copy overlap that work. copy_out always follows earlier
      * work. */

@@ -431,7 +431,8 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
             return st->code;
         }
     } else {
-        dst = tact__tensor_alloc(src->dtype, shape.dims, shape.ndims);
+        /* from the pinned pool: the copy is a DMA straight into it */
+        dst = tact__tensor_alloc_pinned(src->dtype, shape.dims, shape.ndims);
         if (ctx->backend->copy_out(ctx->bctx, dst->data, src->data, src->nbytes, st) !=
             TACT_CODE_OK) {
             tact_tensor_destroy(&dst);
