@@ -83,13 +83,15 @@ unpack() {
   # Our own .pc files: Debian's name private dependencies (krb5, libsodium, ...) whose -dev
   # packages are not carried, and their prefix is /usr.
   local v
-  pc() {  # name libdir includedir lib
+  pc() {  # name libdir includedir lib package
     v=$(awk -v p="$5" '$1 == p { print $2 }' "$deps/manifest.txt")
     printf 'Name: %s\nDescription: unpacked from .gpu-deps\nVersion: %s\nLibs: -L%s -l%s\nCflags: -I%s\n' \
       "$1" "${v%%-*}" "$2" "$4" "$3" >"$root/pc/$1.pc"
   }
   pc libzmq "$lib" "$root/usr/include" zmq libzmq5
-  pc hwloc "$lib" "$root/usr/include" hwloc libhwloc15
+  # hwloc's generated config.h sits in the multiarch folder, which the compiler searches only
+  # under /usr
+  pc hwloc "$lib" "$root/usr/include -I$root/usr/include/$arch" hwloc libhwloc15
   pc openblas "$lib/openblas-pthread" "$root/usr/include/$arch/openblas-pthread" openblas \
      libopenblas0-pthread
   pc cmocka "$lib" "$root/usr/include" cmocka libcmocka0
