@@ -359,7 +359,7 @@ static void kt_plain_walk(const tact_tensor_t *a, const tact_tensor_t *b, const 
 }
 
 template <int OP, typename T, int MODE>
-static void kt_binary_run(const tact_cuda_walk_t &w, const tact_tensor_t *a, const tact_tensor_t *b,
+static void kt_binary_run(const kn_bwalk &w, const tact_tensor_t *a, const tact_tensor_t *b,
                           tact_tensor_t *o)
 {
     const T *pa = (const T *) a->data;
@@ -376,8 +376,8 @@ static void kt_binary_run(const tact_cuda_walk_t &w, const tact_tensor_t *a, con
 }
 
 template <int OP, typename T>
-static void kt_binary_mode(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
-                           const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
+static void kt_binary_mode(int mode, const kn_bwalk &w, const tact_tensor_t *a,
+                           const tact_tensor_t *b, tact_tensor_t *o)
 {
     switch (mode) {
     case TACT_CUDA_SAME:
@@ -389,14 +389,25 @@ static void kt_binary_mode(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
     case TACT_CUDA_SCALAR_B:
         kt_binary_run<OP, T, TACT_CUDA_SCALAR_B>(w, a, b, o);
         break;
-    default:
+    case TACT_CUDA_STRIDED:
         kt_binary_run<OP, T, TACT_CUDA_STRIDED>(w, a, b, o);
         break;
+    case KN_B_STRIDED32:
+        kt_binary_run<OP, T, KN_B_STRIDED32>(w, a, b, o);
+        break;
+    case KN_B_ROW_A32:
+        kt_binary_run<OP, T, KN_B_ROW_A32>(w, a, b, o);
+        break;
+    case KN_B_ROW_B32:
+        kt_binary_run<OP, T, KN_B_ROW_B32>(w, a, b, o);
+        break;
+    default:
+        fail_msg("binary launch mode %d", mode);
     }
 }
 
 template <typename T>
-static void kt_binary_t(tact_cuda_binary_t op, tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
+static void kt_binary_t(tact_cuda_binary_t op, int mode, const kn_bwalk &w,
                         const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
 {
     switch (op) {
@@ -418,7 +429,7 @@ static void kt_binary_t(tact_cuda_binary_t op, tact_cuda_bcast_t mode, const tac
     }
 }
 
-static void kt_binary_emu(tact_cuda_binary_t op, tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
+static void kt_binary_emu(tact_cuda_binary_t op, int mode, const kn_bwalk &w,
                           const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
 {
     switch (a->dtype) {
@@ -487,26 +498,133 @@ static void kt_binary_case(kt_binary_fn build, tact_cuda_binary_t bop, tact_dtyp
     char what[160];
     kt_what(what, sizeof what, op, a, b);
 
-    /* The mode and walk that cuda_binary picks. */
+    /* The mode and walk that cuda_binary picks, launched as the launcher plans it (32-bit
+     * indices here: every case is small). */
     tact_tensor_t *got = kt_out(op);
     tact_cuda_walk_t w;
     tact_cuda_bcast_t mode = tact__cuda_binary_walk(a, b, got, &w);
-    kt_binary_emu(bop, mode, w, a, b, got);
+    kn_bwalk bw;
+    int lmode = kn_binary_plan(mode, w, got->nelems, &bw);
+    if (mode == TACT_CUDA_STRIDED)
+        assert_true(lmode >= KN_B_STRIDED32);
+    kt_binary_emu(bop, lmode, bw, a, b, got);
     kt_check(want, got, what);
 
-    /* Strided through the unmerged walk. */
+    /* The same walk through 64-bit indices, the path of tensors past 2^31 elements. */
+    if (mode == TACT_CUDA_STRIDED) {
+        tact_tensor_t *wide = kt_out(op);
+        kt_binary_emu(bop, TACT_CUDA_STRIDED, bw, a, b, wide);
+        kt_check(want, wide, what);
+        tact_tensor_destroy(&wide);
+    }
+
+    /* Strided through the unmerged walk, 64-bit and 32-bit. */
     tact_tensor_t *plain = kt_out(op);
     memset(&w, 0, sizeof w);
     kt_plain_walk(a, b, plain, &w);
-    kt_binary_emu(bop, TACT_CUDA_STRIDED, w, a, b, plain);
+    kn_binary_plan(TACT_CUDA_STRIDED, w, plain->nelems, &bw);
+    kt_binary_emu(bop, TACT_CUDA_STRIDED, bw, a, b, plain);
     kt_check(want, plain, what);
+    tact_tensor_t *plain32 = kt_out(op);
+    kt_binary_emu(bop, KN_B_STRIDED32, bw, a, b, plain32);
+    kt_check(want, plain32, what);
 
+    tact_tensor_destroy(&plain32);
     tact_tensor_destroy(&plain);
     tact_tensor_destroy(&got);
     tact_tensor_destroy(&want);
     tact_tensor_destroy(&a);
     tact_tensor_destroy(&b);
     tact_graph_destroy(&g);
+}
+
+/* The precomputed divisors against the division they replace: every divisor up to 4096, the
+ * powers of two and their neighbours, and large ones up to INT32_MAX, each over small
+ * numerators, multiples of the divisor and their neighbours, pseudo-random ones and the
+ * largest (2^31 - 1). */
+static void test_fastdiv(void **state)
+{
+    (void) state;
+    int64_t ds[4096 + 3 * 31 + 6];
+    int nd = 0;
+    for (int64_t d = 1; d <= 4096; d++)
+        ds[nd++] = d;
+    for (int k = 1; k <= 31; k++) {
+        int64_t p = (int64_t) 1 << k;
+        ds[nd++] = p - 1;
+        ds[nd++] = p < INT32_MAX ? p : INT32_MAX;
+        ds[nd++] = p + 1 < INT32_MAX ? p + 1 : INT32_MAX - 1;
+    }
+    const int64_t big[] = {65537, 1000003, 46341, 2147483629, INT32_MAX - 1, INT32_MAX};
+    for (size_t k = 0; k < sizeof big / sizeof big[0]; k++)
+        ds[nd++] = big[k];
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    for (int k = 0; k < nd; k++) {
+        const int64_t d = ds[k];
+        const kn_fastdiv f = kn_fastdiv_make(d);
+        uint32_t ns[64];
+        int nn = 0;
+        for (uint32_t n = 0; n < 8; n++)
+            ns[nn++] = n;
+        for (int64_t m = 1; m <= 4 && d * m + 1 <= INT32_MAX; m++) {
+            ns[nn++] = (uint32_t) (d * m - 1);
+            ns[nn++] = (uint32_t) (d * m);
+            ns[nn++] = (uint32_t) (d * m + 1);
+        }
+        for (int r = 0; r < 24; r++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            ns[nn++] = (uint32_t) (rng >> 33);  /* below 2^31 */
+        }
+        ns[nn++] = INT32_MAX;
+        for (int t = 0; t < nn; t++) {
+            if (kn_div(f, ns[t]) != ns[t] / (uint32_t) d)
+                fail_msg("%u / %" PRId64 ": fast %u, exact %u", ns[t], d, kn_div(f, ns[t]),
+                         ns[t] / (uint32_t) d);
+        }
+    }
+}
+
+/* The binary launch plan: a bias add (either side) takes the row path, other broadcasts the
+ * 32-bit walk, and an output or an input offset past 2^31 the 64-bit walk. */
+static void test_binary_plan(void **state)
+{
+    (void) state;
+    kn_bwalk bw;
+    tact_cuda_walk_t w;
+    memset(&w, 0, sizeof w);
+    w.ndims = 2;
+    w.dims[0] = 64;
+    w.dims[1] = 512;
+    w.stride_a[0] = 512;
+    w.stride_a[1] = 1;
+    w.stride_b[1] = 1;  /* [64, 512] + [512] */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, w, 64 * 512, &bw), KN_B_ROW_B32);
+    assert_int_equal(bw.div[1].d, 512);
+    tact_cuda_walk_t wa = w;
+    wa.stride_a[0] = 0;
+    wa.stride_b[0] = 512;  /* [512] + [64, 512] */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, wa, 64 * 512, &bw), KN_B_ROW_A32);
+    tact_cuda_walk_t wc = w;
+    wc.stride_b[0] = 1;
+    wc.stride_b[1] = 0;  /* [64, 512] + [64, 1]: a column, the general 32-bit walk */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, wc, 64 * 512, &bw), KN_B_STRIDED32);
+    tact_cuda_walk_t wide = w;
+    wide.dims[0] = ((int64_t) 1 << 31) / 512;  /* 2^31 outputs */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, wide, wide.dims[0] * 512, &bw),
+                     TACT_CUDA_STRIDED);
+    assert_int_equal(kn_binary_plan(TACT_CUDA_SAME, w, 64 * 512, &bw), TACT_CUDA_SAME);
+    assert_int_equal(kn_binary_plan(TACT_CUDA_SCALAR_B, w, 64 * 512, &bw), TACT_CUDA_SCALAR_B);
+    /* the row path's element pairs against the 64-bit walk's, across the whole output */
+    int lmode = kn_binary_plan(TACT_CUDA_STRIDED, w, 64 * 512, &bw);
+    assert_int_equal(lmode, KN_B_ROW_B32);
+    for (int64_t i = 0; i < 64 * 512; i++) {
+        int64_t ia, ib, wa_, wb_;
+        kn_binary_index<KN_B_ROW_B32>(bw, i, &ia, &ib);
+        kn_binary_index<TACT_CUDA_STRIDED>(bw, i, &wa_, &wb_);
+        if (ia != wa_ || ib != wb_)
+            fail_msg("row path at %" PRId64 ": (%" PRId64 ", %" PRId64 ") vs (%" PRId64
+                     ", %" PRId64 ")", i, ia, ib, wa_, wb_);
+    }
 }
 
 static void test_binary(void **state)
@@ -1040,8 +1158,15 @@ static void kt_gather_run(const tact_tensor_t *x, tact_tensor_t *o, const tact_c
                           const char *what)
 {
     kt_hits_t h = kt_hits_new(x->nelems);
+    kn_bwalk bw;
+    bool i32 = kn_binary_plan(TACT_CUDA_STRIDED, w, o->nelems, &bw) == KN_B_STRIDED32;
+    if (!i32)
+        fail_msg("%s: a small transpose must take 32-bit indices", what);
     for (int64_t i = 0; i < o->nelems; i++) {
-        int64_t off = kn_walk_offset(w, i);
+        int64_t off = kn_gather_offset<true>(bw, i);
+        if (off != kn_gather_offset<false>(bw, i))
+            fail_msg("%s: 32-bit offset %" PRId64 " of element %" PRId64 " is not %" PRId64,
+                     what, off, i, kn_gather_offset<false>(bw, i));
         kt_hit(&h, off, what);
         ((T *) o->data)[i] = ((const T *) x->data)[off];
     }
@@ -1339,7 +1464,8 @@ static void test_fill(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_fastdiv),
+        cmocka_unit_test(test_binary_plan),  cmocka_unit_test(test_binary),
         cmocka_unit_test(test_unary),        cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_reduce),       cmocka_unit_test(test_reduce_finish),
         cmocka_unit_test(test_reduce_strategy),

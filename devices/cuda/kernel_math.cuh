@@ -135,6 +135,125 @@ KN_HD void kn_walk_offsets(const tact_cuda_walk_t &w, int64_t i, int64_t *oa, in
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* 32-bit walks with precomputed divisors                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Division by a fixed d without a divide instruction (Granlund and Montgomery, as PyTorch's
+ * IntDivider): q = (umulhi(n, m) + n) >> s for every 0 <= n < 2^31, with s = ceil(log2 d) and
+ * m = floor(2^32 (2^s - d) / d) + 1 (which fits 32 bits). A 64-bit division costs dozens of
+ * instructions per element and axis on a GPU; this is a multiply, an add and a shift. */
+struct kn_fastdiv {
+    uint32_t d;
+    uint32_t m;
+    uint32_t s;
+};
+
+/* REQUIRES: 1 <= d <= INT32_MAX. */
+static inline kn_fastdiv kn_fastdiv_make(int64_t d)
+{
+    uint32_t s = 0;
+    while (((uint64_t) 1 << s) < (uint64_t) d)
+        s++;
+    uint64_t m = (((uint64_t) 1 << 32) * (((uint64_t) 1 << s) - (uint64_t) d)) / (uint64_t) d + 1;
+    kn_fastdiv f = {(uint32_t) d, (uint32_t) m, s};
+    return f;
+}
+
+KN_HD uint32_t kn_umulhi(uint32_t a, uint32_t b)
+{
+#ifdef __CUDA_ARCH__
+    return __umulhi(a, b);
+#else
+    return (uint32_t) (((uint64_t) a * b) >> 32);
+#endif
+}
+
+/* n / f.d for 0 <= n < 2^31. */
+KN_HD uint32_t kn_div(const kn_fastdiv &f, uint32_t n)
+{
+    return (kn_umulhi(n, f.m) + n) >> f.s;
+}
+
+/* How a binary op is launched: the bcast mode, and for STRIDED the 64-bit walk or, when the
+ * output and every input offset stay below 2^31, 32-bit indices with precomputed divisors; a
+ * row broadcast over rows (a bias add: [rows, cols] op [cols], either side) then needs one
+ * division per element instead of two. */
+enum {
+    KN_B_STRIDED32 = TACT_CUDA_STRIDED + 1, /* walk32 */
+    KN_B_ROW_A32,                            /* a is a [cols] row: ia = i % cols, ib = i */
+    KN_B_ROW_B32,                            /* b is a [cols] row: ia = i, ib = i % cols */
+};
+
+struct kn_bwalk {
+    tact_cuda_walk_t w; /* TACT_CUDA_STRIDED */
+    int ndims;          /* the 32-bit modes: w's axes with their divisors */
+    kn_fastdiv div[TACT_MAX_DIMS];
+    uint32_t stride_a[TACT_MAX_DIMS];
+    uint32_t stride_b[TACT_MAX_DIMS];
+};
+
+/* The launch mode for `mode` and `w` (tact__cuda_binary_walk's) over n outputs; fills *bw. */
+static inline int kn_binary_plan(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w, int64_t n,
+                                 kn_bwalk *bw)
+{
+    memset(bw, 0, sizeof *bw);
+    bw->w = w;
+    if (mode != TACT_CUDA_STRIDED)
+        return mode;
+    int64_t last_a = 0;
+    int64_t last_b = 0;
+    for (int d = 0; d < w.ndims; d++) {
+        last_a += (w.dims[d] - 1) * w.stride_a[d];
+        last_b += (w.dims[d] - 1) * w.stride_b[d];
+    }
+    if (n > INT32_MAX || last_a > INT32_MAX || last_b > INT32_MAX)
+        return TACT_CUDA_STRIDED;
+    bw->ndims = w.ndims;
+    for (int d = 0; d < w.ndims; d++) {
+        bw->div[d] = kn_fastdiv_make(w.dims[d]);
+        bw->stride_a[d] = (uint32_t) w.stride_a[d];
+        bw->stride_b[d] = (uint32_t) w.stride_b[d];
+    }
+    if (w.ndims == 2 && w.stride_a[1] == 1 && w.stride_b[1] == 1) {
+        if (w.stride_b[0] == 0 && w.stride_a[0] == w.dims[1])
+            return KN_B_ROW_B32;
+        if (w.stride_a[0] == 0 && w.stride_b[0] == w.dims[1])
+            return KN_B_ROW_A32;
+    }
+    return KN_B_STRIDED32;
+}
+
+/* The offsets of walk element i (< 2^31) in both inputs, by the 32-bit walk. */
+KN_HD void kn_walk32_offsets(const kn_bwalk &bw, uint32_t i, uint32_t *oa, uint32_t *ob)
+{
+    uint32_t a = 0;
+    uint32_t b = 0;
+    for (int d = bw.ndims - 1; d >= 0; d--) {
+        uint32_t q = kn_div(bw.div[d], i);
+        uint32_t idx = i - q * bw.div[d].d;
+        a += idx * bw.stride_a[d];
+        b += idx * bw.stride_b[d];
+        i = q;
+    }
+    *oa = a;
+    *ob = b;
+}
+
+/* A gather's (Transpose's) input offset of output i: the 32-bit walk when kn_binary_plan gave
+ * KN_B_STRIDED32 for it (stride_b all 0), else the 64-bit one. */
+template <bool I32> KN_HD int64_t kn_gather_offset(const kn_bwalk &bw, int64_t i)
+{
+    if constexpr (I32) {
+        uint32_t a;
+        uint32_t unused;
+        kn_walk32_offsets(bw, (uint32_t) i, &a, &unused);
+        return a;
+    } else {
+        return kn_walk_offset(bw.w, i);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Types                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -179,9 +298,10 @@ struct kn_max_fn {
 /* Binary ops                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The elements of a and b that output element i combines, for each tact_cuda_bcast_t. */
+/* The elements of a and b that output element i combines, for each launch mode
+ * (kn_binary_plan). */
 template <int MODE>
-KN_HD void kn_binary_index(const tact_cuda_walk_t &w, int64_t i, int64_t *ia, int64_t *ib)
+KN_HD void kn_binary_index(const kn_bwalk &bw, int64_t i, int64_t *ia, int64_t *ib)
 {
     if constexpr (MODE == TACT_CUDA_SAME) {
         *ia = i;
@@ -192,8 +312,19 @@ KN_HD void kn_binary_index(const tact_cuda_walk_t &w, int64_t i, int64_t *ia, in
     } else if constexpr (MODE == TACT_CUDA_SCALAR_B) {
         *ia = i;
         *ib = 0;
+    } else if constexpr (MODE == TACT_CUDA_STRIDED) {
+        kn_walk_offsets(bw.w, i, ia, ib);
+    } else if constexpr (MODE == KN_B_STRIDED32) {
+        uint32_t a;
+        uint32_t b;
+        kn_walk32_offsets(bw, (uint32_t) i, &a, &b);
+        *ia = a;
+        *ib = b;
     } else {
-        kn_walk_offsets(w, i, ia, ib);
+        const uint32_t u = (uint32_t) i;
+        const uint32_t col = u - kn_div(bw.div[1], u) * bw.div[1].d;
+        *ia = MODE == KN_B_ROW_A32 ? col : u;
+        *ib = MODE == KN_B_ROW_A32 ? u : col;
     }
 }
 

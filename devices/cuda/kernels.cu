@@ -75,12 +75,12 @@ __device__ __forceinline__ T kn_block_reduce(T v, T ident, F f, T *sh)
 
 template <int OP, typename T, int MODE>
 __global__ void kn_binary(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ o,
-                          int64_t n, tact_cuda_walk_t w)
+                          int64_t n, kn_bwalk bw)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step()) {
         int64_t ia;
         int64_t ib;
-        kn_binary_index<MODE>(w, i, &ia, &ib);
+        kn_binary_index<MODE>(bw, i, &ia, &ib);
         o[i] = kn_binop<OP>(a[ia], b[ib]);
     }
 }
@@ -93,18 +93,28 @@ cudaError_t kn_binary_launch(const void *a, const void *b, void *o, int64_t n,
     const T *pb = static_cast<const T *>(b);
     T *po = static_cast<T *>(o);
     const int g = kn_blocks(n, KN_THREADS);
-    switch (mode) {
+    kn_bwalk bw;
+    switch (kn_binary_plan(mode, w, n, &bw)) {
     case TACT_CUDA_SAME:
-        kn_binary<OP, T, TACT_CUDA_SAME><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_SAME><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     case TACT_CUDA_SCALAR_A:
-        kn_binary<OP, T, TACT_CUDA_SCALAR_A><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_SCALAR_A><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     case TACT_CUDA_SCALAR_B:
-        kn_binary<OP, T, TACT_CUDA_SCALAR_B><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_SCALAR_B><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     case TACT_CUDA_STRIDED:
-        kn_binary<OP, T, TACT_CUDA_STRIDED><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_STRIDED><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
+        break;
+    case KN_B_STRIDED32:
+        kn_binary<OP, T, KN_B_STRIDED32><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
+        break;
+    case KN_B_ROW_A32:
+        kn_binary<OP, T, KN_B_ROW_A32><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
+        break;
+    case KN_B_ROW_B32:
+        kn_binary<OP, T, KN_B_ROW_B32><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     default:
         return cudaErrorInvalidValue;
@@ -356,19 +366,25 @@ cudaError_t kn_transpose2d_launch(const void *x, void *o, int64_t rows, int64_t 
     return cudaGetLastError();
 }
 
-template <typename T>
-__global__ void kn_gather(const T *__restrict__ x, T *__restrict__ o, int64_t n, tact_cuda_walk_t w)
+template <typename T, bool I32>
+__global__ void kn_gather(const T *__restrict__ x, T *__restrict__ o, int64_t n, kn_bwalk bw)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step())
-        o[i] = x[kn_walk_offset(w, i)];
+        o[i] = x[kn_gather_offset<I32>(bw, i)];
 }
 
 template <typename T>
 cudaError_t kn_gather_launch(const void *x, void *o, int64_t n, const tact_cuda_walk_t &w,
                              cudaStream_t s)
 {
-    kn_gather<T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
-                                                                 static_cast<T *>(o), n, w);
+    kn_bwalk bw;
+    const bool i32 = kn_binary_plan(TACT_CUDA_STRIDED, w, n, &bw) == KN_B_STRIDED32;
+    const int g = kn_blocks(n, KN_THREADS);
+    const T *px = static_cast<const T *>(x);
+    if (i32)
+        kn_gather<T, true><<<g, KN_THREADS, 0, s>>>(px, static_cast<T *>(o), n, bw);
+    else
+        kn_gather<T, false><<<g, KN_THREADS, 0, s>>>(px, static_cast<T *>(o), n, bw);
     return cudaGetLastError();
 }
 
