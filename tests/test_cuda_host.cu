@@ -904,12 +904,32 @@ static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool m
     free(part);
 }
 
-/* The block-per-output and thread-per-output ways; the split way too where it applies. */
+/* The column kernel: KN_COL_Y threads per output, each adding every KN_COL_Y-th element from
+ * its ty, their sums then added in ty order. */
+template <typename T>
+static void kt_reduce_cols_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
+                               const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                               int64_t n_red)
+{
+    typedef typename kn_acc<T>::type Acc;
+    const T *px = (const T *) x->data;
+    for (int64_t j = 0; j < o->nelems; j++) {
+        Acc t = 0;
+        for (int ty = 0; ty < KN_COL_Y; ty++)
+            t += kn_reduce_range(px, keep, red, j, 0, n_red, ty, KN_COL_Y);
+        ((T *) o->data)[j] = kn_reduce_finish<T>(t, n_red, mean);
+    }
+}
+
+/* The block-per-output and thread-per-output ways; the split way too where it applies; the
+ * column way always (any reduction can be walked so; the launcher takes it for tall outer
+ * ones). */
 template <typename T>
 static void kt_reduce_both(const tact_tensor_t *x, bool mean, const tact_cuda_walk_t &keep,
                            const tact_cuda_walk_t &red, int64_t n_red, tact_tensor_t *block,
-                           tact_tensor_t *serial, tact_tensor_t *split)
+                           tact_tensor_t *serial, tact_tensor_t *split, tact_tensor_t *cols)
 {
+    kt_reduce_cols_run<T>(x, cols, mean, keep, red, n_red);
     kt_reduce_run<T>(x, block, mean, keep, red, n_red, kn_reduce_threads(n_red));
     kt_reduce_run<T>(x, serial, mean, keep, red, n_red, 1);
     const int splits = kn_reduce_splits(block->nelems, n_red);
@@ -957,6 +977,8 @@ static const kt_red_case_t kt_red_cases[] = {
     {2, {3, 100003}, 1, {1}, true},        /* split: a few outputs */
     {2, {1000, 500}, -1, {0}, false},      /* split: everything */
     {2, {100000, 2}, 1, {0}, false},       /* split over an outer axis */
+    {2, {1100, 1030}, 1, {0}, false},      /* columns: a tall outer sum, a partial group */
+    {3, {1030, 2, 520}, 1, {0}, true},     /* columns over a kept pair of axes */
 };
 
 static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
@@ -977,6 +999,7 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
     tact_tensor_t *block = kt_out(op);
     tact_tensor_t *serial = kt_out(op);
     tact_tensor_t *split = kt_out(op);
+    tact_tensor_t *cols = kt_out(op);
     if (want->nelems > 0) { /* cuda_reduce launches nothing for an empty output */
         tact_cuda_walk_t keep;
         tact_cuda_walk_t red;
@@ -993,22 +1016,24 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
 
         switch (dt) {
         case F32:
-            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         case F64:
-            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         case I32:
-            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         default:
-            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         }
     }
     kt_check(want, block, what);
     kt_check(want, serial, what);
     kt_check(want, split, what);
+    kt_check(want, cols, what);
+    tact_tensor_destroy(&cols);
     tact_tensor_destroy(&split);
     tact_tensor_destroy(&serial);
     tact_tensor_destroy(&block);
@@ -1029,7 +1054,7 @@ static void test_reduce(void **state)
 
 /* Whether kn_reduce_per_thread picks a thread per output for a float sum of `dims` over one
  * axis, with the walks cuda_reduce makes. */
-static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
+static bool kt_strategy(int64_t rows, int64_t cols, int axis, bool columns)
 {
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
@@ -1041,10 +1066,16 @@ static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
     tact_cuda_walk_t red;
     tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
     const int64_t n_out = axis == 0 ? cols : rows;
-    bool per_thread = kn_reduce_per_thread(n_out, x->nelems / n_out, keep, red);
+    bool per_thread = columns ? kn_reduce_columns(n_out, x->nelems / n_out, keep, red)
+                              : kn_reduce_per_thread(n_out, x->nelems / n_out, keep, red);
     tact_tensor_destroy(&x);
     tact_graph_destroy(&g);
     return per_thread;
+}
+
+static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
+{
+    return kt_strategy(rows, cols, axis, false);
 }
 
 /* A thread per output for short reductions and for outer-axis sums with outputs enough;
@@ -1059,6 +1090,13 @@ static void test_reduce_strategy(void **state)
     assert_false(kt_per_thread(2048, 4096, 0)); /* a tall sum: 2048 elements per thread */
     assert_false(kt_per_thread(4096, 100, 0));  /* 100 outputs cannot fill a GPU */
     assert_false(kt_per_thread(1, 1 << 20, 1)); /* one long row */
+
+    /* Columns: tall outer-axis sums with outputs enough, nothing else. */
+    assert_true(kt_strategy(2048, 4096, 0, true));   /* the tall sum above */
+    assert_true(kt_strategy(100000, 1024, 0, true)); /* few outputs for a thread each */
+    assert_false(kt_strategy(64, 8192, 0, true));    /* a thread per output does it */
+    assert_false(kt_strategy(4096, 100, 0, true));   /* too few outputs: 4 blocks */
+    assert_false(kt_strategy(8192, 4096, 1, true));  /* rows: adjacent already */
 
     /* Splits: only for few outputs of many elements, never past KN_REDUCE_SPLIT_BLOCKS blocks,
      * each part of at least KN_REDUCE_SPLIT_MIN_CHUNK elements. */

@@ -89,15 +89,36 @@ static inline int kn_reduce_splits(int64_t n_out, int64_t n_red)
  * apart while neighbouring outputs are adjacent (a sum over an outer axis, such as a bias's
  * gradient) with outputs enough and elements few enough, so that a warp reads consecutive
  * addresses instead of one element per 32-byte sector. */
+static inline bool kn_reduce_outer(const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red)
+{
+    return red.ndims > 0 && red.stride_a[red.ndims - 1] != 1 && keep.ndims > 0 &&
+           keep.stride_a[keep.ndims - 1] == 1;
+}
+
 static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
                                         const tact_cuda_walk_t &red)
 {
     if (n_red <= 32)
         return true;
-    bool outer = red.ndims > 0 && red.stride_a[red.ndims - 1] != 1 && keep.ndims > 0 &&
-                 keep.stride_a[keep.ndims - 1] == 1;
-    return outer && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS &&
+    return kn_reduce_outer(keep, red) && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS &&
            n_red <= KN_REDUCE_PER_THREAD_MAX_ELEMS;
+}
+
+/* Column reductions: an outer-axis sum that is not run a thread per output (a tall one: more
+ * than KN_REDUCE_PER_THREAD_MAX_ELEMS rows, or fewer outputs) with KN_REDUCE_COL_MIN_OUTPUTS
+ * outputs or more. A block takes KN_COL_X adjacent outputs with KN_COL_Y threads each: thread
+ * (tx, ty) adds rows ty, ty + KN_COL_Y, ... of output j0 + tx, so each warp reads 32 adjacent
+ * elements (a block per output would read one element per 32-byte sector), and the KN_COL_Y
+ * partial sums of an output are then added in ty order. */
+#define KN_COL_X                  32
+#define KN_COL_Y                  8
+#define KN_REDUCE_COL_MIN_OUTPUTS 1024
+
+static inline bool kn_reduce_columns(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
+                                     const tact_cuda_walk_t &red)
+{
+    return kn_reduce_outer(keep, red) && !kn_reduce_per_thread(n_out, n_red, keep, red) &&
+           n_out >= KN_REDUCE_COL_MIN_OUTPUTS;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -266,6 +266,32 @@ __global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int
         o[j] = kn_reduce_finish<T>(kn_reduce_partial(x, keep, red, j, n_red, 0, 1), n_red, mean);
 }
 
+/* Columns (kn_reduce_columns): a block of KN_COL_X x KN_COL_Y threads per KN_COL_X adjacent
+ * outputs, looped over beyond the grid. */
+template <typename T>
+__global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
+                               int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
+                               bool mean)
+{
+    typedef typename kn_acc<T>::type Acc;
+    __shared__ Acc sh[KN_COL_Y][KN_COL_X];
+    const int64_t groups = (n_out + KN_COL_X - 1) / KN_COL_X;
+    for (int64_t grp = blockIdx.x; grp < groups; grp += gridDim.x) {  /* uniform per block */
+        const int64_t j = grp * KN_COL_X + threadIdx.x;
+        sh[threadIdx.y][threadIdx.x] =
+            j < n_out ? kn_reduce_range(x, keep, red, j, 0, n_red, threadIdx.y, KN_COL_Y)
+                      : (Acc) 0;
+        __syncthreads();
+        if (threadIdx.y == 0 && j < n_out) {
+            Acc t = 0;
+            for (int y = 0; y < KN_COL_Y; y++)
+                t += sh[y][threadIdx.x];
+            o[j] = kn_reduce_finish<T>(t, n_red, mean);
+        }
+        __syncthreads();
+    }
+}
+
 /* Split reductions, first pass: block b adds part b % splits of output b / splits into
  * part[b]. */
 template <typename T>
@@ -311,6 +337,10 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
     if (kn_reduce_per_thread(n_out, n_red, keep, red)) {
         kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
             static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+    } else if (kn_reduce_columns(n_out, n_red, keep, red)) {
+        kn_reduce_cols<T><<<kn_grid((n_out + KN_COL_X - 1) / KN_COL_X), dim3(KN_COL_X, KN_COL_Y),
+                            0, s>>>(static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red,
+                                    keep, red, mean);
     } else if (splits > 1 && scratch != NULL) {
         Acc *part = static_cast<Acc *>(scratch);
         kn_reduce_parts<T><<<(int) n_out * splits, KN_THREADS, 0, s>>>(
