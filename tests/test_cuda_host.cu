@@ -778,6 +778,46 @@ static void kt_softmax_run(const tact_tensor_t *x, tact_tensor_t *o, int64_t row
     }
 }
 
+/* Split rows as kn_softmax_launch runs them over `parts` blocks of KN_THREADS each: the parts'
+ * maxima, the row's from them; the parts' exponentials and sums, the row's from them; each
+ * part's scaling. */
+template <typename T>
+static void kt_softmax_split_run(const tact_tensor_t *x, tact_tensor_t *o, int64_t rows,
+                                 int64_t cols, int parts)
+{
+    T part[KN_THREADS];
+    double sums[KN_THREADS];
+    double *scratch = (double *) calloc((size_t) (2 * rows * parts), sizeof *scratch);
+    for (int64_t b = 0; b < rows * parts; b++) {  /* pass 1 */
+        int64_t c0, c1;
+        kn_reduce_split_range(cols, parts, (int) (b % parts), &c0, &c1);
+        const T *xr = (const T *) x->data + (b / parts) * cols;
+        for (int t = 0; t < KN_THREADS; t++)
+            part[t] = kn_softmax_max_range(xr, c0, c1, t, KN_THREADS);
+        scratch[b] = (double) kt_block_fold(part, KN_THREADS, (T) -INFINITY, kn_max_fn());
+    }
+    for (int64_t b = 0; b < rows * parts; b++) {  /* pass 2 */
+        const int64_t r = b / parts;
+        int64_t c0, c1;
+        kn_reduce_split_range(cols, parts, (int) (b % parts), &c0, &c1);
+        const T m = kn_softmax_join_max<T>(scratch + r * parts, parts);
+        for (int t = 0; t < KN_THREADS; t++)
+            sums[t] = kn_softmax_exp_range((const T *) x->data + r * cols,
+                                           (T *) o->data + r * cols, c0, c1, m, t, KN_THREADS);
+        scratch[rows * parts + b] = kt_block_fold(sums, KN_THREADS, 0.0, kn_add_fn());
+    }
+    for (int64_t b = 0; b < rows * parts; b++) {  /* pass 3 */
+        const int64_t r = b / parts;
+        int64_t c0, c1;
+        kn_reduce_split_range(cols, parts, (int) (b % parts), &c0, &c1);
+        const T inv = kn_softmax_inv<T>(kn_softmax_join_sum(scratch + rows * parts + r * parts,
+                                                            parts));
+        for (int t = 0; t < KN_THREADS; t++)
+            kn_softmax_scale_range((T *) o->data + r * cols, c0, c1, inv, t, KN_THREADS);
+    }
+    free(scratch);
+}
+
 /* Softmax inputs: `scale` times the usual values plus `shift`; with `special`, row 0 starts
  * with NaN, row 1 has a NaN inside, row 2 an infinity, row 3 is all -inf. */
 static void kt_softmax_case(tact_dtype_t dt, int ndims, const int64_t *dims, double scale,
@@ -820,6 +860,19 @@ static void kt_softmax_case(tact_dtype_t dt, int ndims, const int64_t *dims, dou
         kt_check(want, got, what);
         tact_tensor_destroy(&got);
     }
+    /* Split rows: the parts the launcher picks, and 3 parts for any row long enough. */
+    const int split_parts[2] = {kn_softmax_splits(rows, cols), 3};
+    for (int k = 0; k < 2; k++) {
+        if (split_parts[k] < 2 || cols < split_parts[k])
+            continue;
+        tact_tensor_t *got = kt_out(op);
+        if (dt == F32)
+            kt_softmax_split_run<float>(x, got, rows, cols, split_parts[k]);
+        else
+            kt_softmax_split_run<double>(x, got, rows, cols, split_parts[k]);
+        kt_check(want, got, what);
+        tact_tensor_destroy(&got);
+    }
     tact_tensor_destroy(&want);
     tact_tensor_destroy(&x);
     tact_graph_destroy(&g);
@@ -848,7 +901,21 @@ static void test_softmax(void **state)
         kt_softmax_case(dtypes[d], 2, odd, 1.0, 0.0, true);
         const int64_t wide[2] = {4, 600};
         kt_softmax_case(dtypes[d], 2, wide, 10.0, 0.0, true);
+        /* Long rows, few of them: split over blocks (NaN first, NaN inside, inf, all -inf) */
+        const int64_t longr[2] = {4, 40000};
+        assert_int_equal(kn_softmax_splits(4, 40000), 4);
+        kt_softmax_case(dtypes[d], 2, longr, 10.0, 0.0, true);
+        kt_softmax_case(dtypes[d], 2, longr, 80.0, 1000.0, false);
+        const int64_t one_long[2] = {1, 70001};
+        kt_softmax_case(dtypes[d], 2, one_long, 1.0, 0.0, false);
     }
+    /* The split: few rows of many columns only, within the scratch's parts. */
+    assert_int_equal(kn_softmax_splits(4, 1 << 20), KN_SOFTMAX_SPLIT_PARTS / 4);
+    assert_int_equal(kn_softmax_splits(1, 1 << 20), 128);
+    assert_int_equal(kn_softmax_splits(65, 1 << 20), 1);
+    assert_int_equal(kn_softmax_splits(4, 8191), 1);
+    for (int64_t rows = 1; rows <= KN_SOFTMAX_SPLIT_MAX_ROWS; rows++)
+        assert_true(rows * kn_softmax_splits(rows, (int64_t) 1 << 30) <= KN_SOFTMAX_SPLIT_PARTS);
 }
 
 /* ------------------------------------------------------------------------------------------ */

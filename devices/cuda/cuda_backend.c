@@ -742,7 +742,9 @@ static tact_code_t cuda_softmax(cuda_ctx_t *c, const tact_op_t *op, const tact_t
     if (x->nelems == 0)
         return TACT_CODE_OK;
     return cuda_launched(
-        tact__cuda_softmax(x->dtype, x->data, out->data, x->nelems / cols, cols, c->compute), op,
+        tact__cuda_softmax(x->dtype, x->data, out->data, x->nelems / cols, cols, c->scratch,
+                           c->compute),
+        op,
         st);
 }
 

@@ -424,29 +424,82 @@ template <int OP, typename T> KN_HD T kn_unop(T x)
 /* between them: the max, the exponentials and their sum, the scaling.                        */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The max over this thread's elements, starting from xr[0] as the CPU does: then a NaN first
- * element is the max (in every thread) and a NaN elsewhere is passed over. */
+/* The max over this thread's elements among columns [c0, c1), starting from xr[0] as the CPU
+ * does: then a NaN first element is the max (in every thread, of every part of a split row)
+ * and a NaN elsewhere is passed over. */
 template <typename T>
-KN_HD T kn_softmax_max(const T *xr, int64_t cols, int64_t first, int64_t step)
+KN_HD T kn_softmax_max_range(const T *xr, int64_t c0, int64_t c1, int64_t first, int64_t step)
 {
     T m = xr[0];
-    for (int64_t j = first; j < cols; j += step)
+    for (int64_t j = c0 + first; j < c1; j += step)
         m = kn_max_fn()(m, xr[j]);
     return m;
 }
 
-/* orow[j] = exp(xr[j] - m) for this thread's elements; returns their sum, in double. */
 template <typename T>
-KN_HD double kn_softmax_exp(const T *xr, T *orow, int64_t cols, T m, int64_t first,
-                            int64_t step)
+KN_HD T kn_softmax_max(const T *xr, int64_t cols, int64_t first, int64_t step)
+{
+    return kn_softmax_max_range(xr, 0, cols, first, step);
+}
+
+/* orow[j] = exp(xr[j] - m) for this thread's elements among [c0, c1); returns their sum, in
+ * double. */
+template <typename T>
+KN_HD double kn_softmax_exp_range(const T *xr, T *orow, int64_t c0, int64_t c1, T m,
+                                  int64_t first, int64_t step)
 {
     double sum = 0.0;
-    for (int64_t j = first; j < cols; j += step) {
+    for (int64_t j = c0 + first; j < c1; j += step) {
         T e = kn_exp(xr[j] - m);
         orow[j] = e;
         sum += e;
     }
     return sum;
+}
+
+template <typename T>
+KN_HD double kn_softmax_exp(const T *xr, T *orow, int64_t cols, T m, int64_t first,
+                            int64_t step)
+{
+    return kn_softmax_exp_range(xr, orow, 0, cols, m, first, step);
+}
+
+/* Split rows: fewer rows than KN_SOFTMAX_SPLIT_MAX_ROWS (a block each would leave most SMs
+ * idle: a [4, 1M] softmax used 4 of 132) go over `parts` blocks each, part p taking the
+ * columns kn_reduce_split_range gives it, in three passes joined through the scratch: each
+ * part's max; the row's max from its parts', each part's exponentials and their sum; the
+ * row's sum from its parts', in order, and the scaling. The scratch holds 2 doubles per
+ * part. */
+#define KN_SOFTMAX_SPLIT_MAX_ROWS 64
+#define KN_SOFTMAX_SPLIT_PARTS    (TACT_CUDA_REDUCE_SCRATCH_BYTES / (2 * 8))
+#define KN_SOFTMAX_SPLIT_MIN_COLS 8192
+
+static inline int kn_softmax_splits(int64_t rows, int64_t cols)
+{
+    if (rows <= 0 || rows > KN_SOFTMAX_SPLIT_MAX_ROWS)
+        return 1;
+    int64_t by_parts = KN_SOFTMAX_SPLIT_PARTS / rows;
+    int64_t by_size = cols / KN_SOFTMAX_SPLIT_MIN_COLS;
+    int64_t p = by_parts < by_size ? by_parts : by_size;
+    return p > 1 ? (int) p : 1;
+}
+
+/* The row's max from its parts' maxima (each started from xr[0], so NaN rules hold). */
+template <typename T> KN_HD T kn_softmax_join_max(const double *part_max, int parts)
+{
+    T m = (T) part_max[0];
+    for (int p = 1; p < parts; p++)
+        m = kn_max_fn()(m, (T) part_max[p]);
+    return m;
+}
+
+/* The row's sum of exponentials from its parts' sums, in part order. */
+KN_HD double kn_softmax_join_sum(const double *part_sum, int parts)
+{
+    double s = 0.0;
+    for (int p = 0; p < parts; p++)
+        s += part_sum[p];
+    return s;
 }
 
 /* The scale of every element, from the row's sum of exponentials. */
@@ -455,13 +508,20 @@ template <typename T> KN_HD T kn_softmax_inv(double sum)
     return (T) (1.0 / sum);
 }
 
-/* orow[j] *= inv for this thread's elements (those that kn_softmax_exp wrote with the same
- * first and step). */
+/* orow[j] *= inv for this thread's elements among [c0, c1) (those that kn_softmax_exp_range
+ * wrote with the same first and step). */
+template <typename T>
+KN_HD void kn_softmax_scale_range(T *orow, int64_t c0, int64_t c1, T inv, int64_t first,
+                                  int64_t step)
+{
+    for (int64_t j = c0 + first; j < c1; j += step)
+        orow[j] *= inv;
+}
+
 template <typename T>
 KN_HD void kn_softmax_scale(T *orow, int64_t cols, T inv, int64_t first, int64_t step)
 {
-    for (int64_t j = first; j < cols; j += step)
-        orow[j] *= inv;
+    kn_softmax_scale_range(orow, 0, cols, inv, first, step);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -224,10 +224,68 @@ __global__ void kn_softmax_warp(const T *__restrict__ x, T *__restrict__ o, int6
     }
 }
 
+/* Split rows (kn_softmax_splits): block b is part b % parts of row b / parts. part holds
+ * each part's max (first rows * parts doubles), then each part's sum. */
 template <typename T>
-cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols, cudaStream_t s)
+__global__ void kn_softmax_part_max(const T *__restrict__ x, double *__restrict__ part,
+                                    int64_t cols, int parts)
 {
-    if (kn_softmax_per_warp(cols))
+    __shared__ T sh[33];
+    int64_t c0;
+    int64_t c1;
+    kn_reduce_split_range(cols, parts, (int) (blockIdx.x % parts), &c0, &c1);
+    const T *xr = x + (int64_t) (blockIdx.x / parts) * cols;
+    T m = kn_softmax_max_range(xr, c0, c1, threadIdx.x, blockDim.x);
+    m = kn_block_reduce(m, (T) -INFINITY, kn_max_fn(), sh);
+    if (threadIdx.x == 0)
+        part[blockIdx.x] = (double) m;
+}
+
+template <typename T>
+__global__ void kn_softmax_part_exp(const T *__restrict__ x, T *__restrict__ o,
+                                    double *__restrict__ part, int64_t rows, int64_t cols,
+                                    int parts)
+{
+    __shared__ double sh[33];
+    const int64_t r = blockIdx.x / parts;
+    int64_t c0;
+    int64_t c1;
+    kn_reduce_split_range(cols, parts, (int) (blockIdx.x % parts), &c0, &c1);
+    const T m = kn_softmax_join_max<T>(part + r * parts, parts);
+    double sum = kn_softmax_exp_range(x + r * cols, o + r * cols, c0, c1, m, threadIdx.x,
+                                      blockDim.x);
+    sum = kn_block_reduce(sum, 0.0, kn_add_fn(), sh);
+    if (threadIdx.x == 0)
+        part[rows * parts + blockIdx.x] = sum;
+}
+
+template <typename T>
+__global__ void kn_softmax_part_scale(T *__restrict__ o, const double *__restrict__ part,
+                                      int64_t rows, int64_t cols, int parts)
+{
+    const int64_t r = blockIdx.x / parts;
+    int64_t c0;
+    int64_t c1;
+    kn_reduce_split_range(cols, parts, (int) (blockIdx.x % parts), &c0, &c1);
+    const double sum = kn_softmax_join_sum(part + rows * parts + r * parts, parts);
+    kn_softmax_scale_range(o + r * cols, c0, c1, kn_softmax_inv<T>(sum), threadIdx.x,
+                           blockDim.x);
+}
+
+template <typename T>
+cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols, void *scratch,
+                              cudaStream_t s)
+{
+    const int parts = scratch != NULL ? kn_softmax_splits(rows, cols) : 1;
+    if (parts > 1) {
+        const T *px = static_cast<const T *>(x);
+        T *po = static_cast<T *>(o);
+        double *part = static_cast<double *>(scratch);
+        const int blocks = (int) rows * parts;
+        kn_softmax_part_max<T><<<blocks, KN_THREADS, 0, s>>>(px, part, cols, parts);
+        kn_softmax_part_exp<T><<<blocks, KN_THREADS, 0, s>>>(px, po, part, rows, cols, parts);
+        kn_softmax_part_scale<T><<<blocks, KN_THREADS, 0, s>>>(po, part, rows, cols, parts);
+    } else if (kn_softmax_per_warp(cols))
         kn_softmax_warp<T><<<kn_blocks(rows, KN_THREADS / 32), KN_THREADS, 0, s>>>(
             static_cast<const T *>(x), static_cast<T *>(o), rows, cols);
     else
@@ -517,16 +575,16 @@ extern "C" int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const 
 }
 
 extern "C" int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t rows,
-                                  int64_t cols, void *stream)
+                                  int64_t cols, void *scratch, void *stream)
 {
     if (rows <= 0 || cols <= 0)
         return cudaSuccess;
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
     case TACT_DTYPE_F32:
-        return kn_softmax_launch<float>(x, out, rows, cols, s);
+        return kn_softmax_launch<float>(x, out, rows, cols, scratch, s);
     case TACT_DTYPE_F64:
-        return kn_softmax_launch<double>(x, out, rows, cols, s);
+        return kn_softmax_launch<double>(x, out, rows, cols, scratch, s);
     default:
         return cudaErrorInvalidValue;
     }
