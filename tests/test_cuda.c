@@ -546,7 +546,9 @@ static void test_binary(void **state)
         {SHP(3, 4, 1, 3), SHP(2, 5, 1)},       /* both broadcast: [4, 5, 3] */
         {SHP(4, 2, 3, 1, 5), SHP(3, 3, 4, 1)}, /* [2, 3, 4, 5] */
         {SHP(2, 1, 9), SHP(2, 6, 1)},          /* an outer product */
-        {SHP(2, 6, 9), SHP(1, 9)},             /* a bias row */
+        {SHP(2, 6, 9), SHP(1, 9)},             /* a bias row: the row path */
+        {SHP(1, 9), SHP(2, 6, 9)},             /* the row on the left */
+        {SHP(2, 300, 513), SHP(1, 513)},       /* a larger bias add */
         {SHP(3, 3, 1, 257), SHP(3, 1, 5, 1)},  /* odd sizes */
     };
     for (size_t f = 0; f < 4; f++) {
@@ -580,10 +582,12 @@ static void test_softmax(void **state)
 {
     (void) state;
     gt_gpu();
-    /* short rows go a warp per row (many of them: SHP(2, 100001, 10)), long ones a block */
+    /* short rows go a warp per row (many of them: SHP(2, 100001, 10)), long ones a block, a
+     * few very long ones several blocks each (SHP(2, 4, 1 << 20): 64 parts a row) */
     const tact_shape_t shapes[] = {SHP(1, 5),      SHP(2, 3, 17),         SHP(2, 2, 1025),
                                    SHP(3, 2, 3, 300), SHP(2, 700, 1), SHP(2, 100001, 10),
-                                   SHP(2, 9, 256),   SHP(2, 9, 257)};
+                                   SHP(2, 9, 256),   SHP(2, 9, 257),  SHP(2, 4, 1 << 20),
+                                   SHP(1, 70001)};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         gt_unary(tact_softmax, F32, shapes[s]);
         gt_unary(tact_softmax, F64, shapes[s]);
@@ -651,6 +655,7 @@ static void test_reduce(void **state)
             gt_reduce(mean, dt, SHP(1, 1 << 21), NULL, 0, false); /* 512 parts */
             gt_reduce(mean, dt, SHP(2, 100000, 2), (int[]){0}, 1, false);
             gt_reduce(mean, dt, SHP(2, 64, 8192), (int[]){0}, 1, false); /* a bias gradient */
+            gt_reduce(mean, dt, SHP(2, 3000, 1030), (int[]){0}, 1, false); /* column kernel */
             gt_reduce(mean, dt, SHP(2, 100000, 4), (int[]){1}, 1, true);
             gt_reduce(mean, dt, SHP(1, 2049), NULL, 0, false);          /* every axis */
             gt_reduce(mean, dt, SHP(2, 3, 2049), (int[]){1}, 1, false); /* rows */
