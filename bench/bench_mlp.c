@@ -15,7 +15,11 @@
  *
  * Weights and x are uniform random with a fixed seed. Both outputs must agree within 1e-4
  * (checked before and after timing). The two are timed in alternating blocks. value = runs/s
- * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Target: >= 1.10. */
+ * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Target: >= 1.10.
+ *
+ * --gpu-only: the same network at batch 256 on GPU:0 alone (mlp_tact GPU), checked against the
+ * raw version; its peer is PyTorch's eager forward (bench_mlp_torch.py), put beside it by
+ * scripts/gpu_check.sh (target: >= 1.0 x). */
 #include "bench_gpu.h"
 
 #include <cblas.h>
