@@ -8,10 +8,10 @@
 # It unpacks .gpu-deps/ (dpkg -x) into build-gpu/deps, configures with CUDA required (or, where
 # there is no nvcc, as a rehearsal without it), builds with every core, then runs each step
 # under its own timeout, so one failure or hang does not hide the rest: nvidia-smi and nvcc;
-# the GPU tests with TACT_REQUIRE_GPU=1; the unit suite; compute-sanitizer memcheck and
-# racecheck on the GPU tests; the GPU benchmarks (tact against cuBLAS, pinned cudaMemcpy and
-# PyTorch on the same GPU); the seed examples with CUDA_VISIBLE_DEVICES 0 and empty;
-# example_gpu_memory. Everything ends within TACT_CHECK_BUDGET seconds (default 530) and writes
+# the GPU tests with TACT_REQUIRE_GPU=1; the unit suite; the GPU benchmarks (tact against
+# cuBLAS, pinned cudaMemcpy and PyTorch on the same GPU); the seed examples with
+# CUDA_VISIBLE_DEVICES 0 and empty; example_gpu_memory; compute-sanitizer memcheck and
+# racecheck on the GPU tests (last: the slowest, so the budget cuts them first). Everything ends within TACT_CHECK_BUDGET seconds (default 530) and writes
 # seven files to $OUT (default build-gpu/out), summary.txt first: every step's PASS, FAIL,
 # TIMEOUT or SKIP and every figure. Exit status: 0 when no step failed.
 set -uo pipefail
@@ -164,26 +164,12 @@ elif [ $have_cuda = yes ]; then  # the rehearsal: they must skip cleanly
 else
   skip "GPU tests (test_cuda, test_cuda_session)" "built without CUDA"
 fi
-# The unit suite (the GPU tests above excluded) hides the GPUs, so it runs on the CPUs while
-# the sanitizers take the GPU, one program at a time.
+# The unit suite (the GPU tests above excluded; it hides the GPUs): on 16 cores, seconds.
 step "unit suite (ctest -L unit)" 200 "$out/tests.txt" "${tenv[@]}" \
-  ctest --test-dir "$build" -L unit -E '^(cuda|cuda_session)$' -j"$jobs" --output-on-failure &
-unit=$!
-if [ "$gpus" -gt 0 ] && [ $have_cuda = yes ] && command -v compute-sanitizer >/dev/null; then
-  for tool in memcheck racecheck; do
-    for t in "${gpu_tests[@]}"; do
-      step "compute-sanitizer --tool $tool test_$t" 75 "$out/sanitizer.txt" "${tenv[@]}" \
-        TACT_REQUIRE_GPU=1 compute-sanitizer --tool "$tool" --error-exitcode 1 \
-        "$build/tests/test_$t"
-    done
-  done
-else
-  skip "compute-sanitizer memcheck, racecheck" "no GPU, no CUDA build or no compute-sanitizer"
-fi
-wait $unit || failed=1
+  ctest --test-dir "$build" -L unit -E '^(cuda|cuda_session)$' -j"$jobs" --output-on-failure
 grep -E 'tests passed|tests failed' "$out/tests.txt" | tail -n 1 | sed 's/^/# ctest: /' | tee -a "$summary"
 
-# ---- benchmarks (the machine otherwise idle) ------------------------------------------------
+# ---- benchmarks (the machine otherwise idle), before the slow sanitizers --------------------
 if [ "$gpus" -gt 0 ] && [ $have_cuda = yes ]; then
   for b in matmul copy run mlp; do
     step "bench_$b --gpu-only" 120 "$out/bench.txt" "${tenv[@]}" "$build/bench/bench_$b" --gpu-only
@@ -208,6 +194,19 @@ for visible in 0 ""; do
   done
 done
 step "example_gpu_memory" 60 "$out/examples.txt" "${tenv[@]}" "$build/examples/example_gpu_memory"
+
+# ---- compute-sanitizer, one GPU program at a time, last: the slowest ------------------------
+if [ "$gpus" -gt 0 ] && [ $have_cuda = yes ] && command -v compute-sanitizer >/dev/null; then
+  for tool in memcheck racecheck; do
+    for t in "${gpu_tests[@]}"; do
+      step "compute-sanitizer --tool $tool test_$t" 75 "$out/sanitizer.txt" "${tenv[@]}" \
+        TACT_REQUIRE_GPU=1 compute-sanitizer --tool "$tool" --error-exitcode 1 \
+        "$build/tests/test_$t"
+    done
+  done
+else
+  skip "compute-sanitizer memcheck, racecheck" "no GPU, no CUDA build or no compute-sanitizer"
+fi
 
 # ---- figures --------------------------------------------------------------------------------
 say "# figures (bench.h's columns: name device size iters median_us p99_us value unit ratio baseline)"
