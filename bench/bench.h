@@ -54,7 +54,8 @@
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct bench_opts {
-    bool quick;  /* --quick: tiny iteration counts, for ctest */
+    bool quick;     /* --quick: tiny iteration counts, for ctest */
+    bool gpu_only;  /* --gpu-only: only the GPU cases (scripts/gpu_check.sh's time is short) */
 } bench_opts_t;
 
 /* Parse argv: `--quick` and `--help`. Returns 0 to go on, 1 after --help (exit 0), -1 on a bad
@@ -65,9 +66,12 @@ static inline int bench_parse_args(int argc, char **argv, bench_opts_t *o)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             o->quick = true;
+        } else if (strcmp(argv[i], "--gpu-only") == 0) {
+            o->gpu_only = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s [--quick]\n  --quick  tiny iteration counts (ctest: checks that "
-                   "the benchmark runs; the figures mean nothing)\n", argv[0]);
+            printf("usage: %s [--quick] [--gpu-only]\n  --quick     tiny iteration counts "
+                   "(ctest: checks that the benchmark runs; the figures mean nothing)\n"
+                   "  --gpu-only  only the GPU cases (none without CUDA or a GPU)\n", argv[0]);
             return 1;
         } else {
             fprintf(stderr, "%s: unknown argument '%s' (try --help)\n", argv[0], argv[i]);

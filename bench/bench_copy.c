@@ -228,6 +228,12 @@ int main(int argc, char **argv)
     if (prc != 0)
         return prc > 0 ? 0 : 2;
     bench_load_t load0 = bench_load_now();
+    if (opt.gpu_only) {  /* scripts/gpu_check.sh: the GPU cases alone */
+        bench_header("bench_copy", "GPU cases only (--gpu-only)");
+        int grc = gpu_cases(opt.quick);
+        bench_note_load(&load0);
+        return grc == 0 ? 0 : 1;
+    }
     bench_header("bench_copy", "a tensor crossing CPU:1 -> CPU:0; ratio = median / memcpy_warm "
                                "median (lower is better)");
     static const size_t full[] = { 1 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20 };

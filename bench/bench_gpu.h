@@ -32,8 +32,13 @@ static inline bool bench_gpu_begin(void)
     cudaError_t err = cudaGetDeviceCount(&n);
     if (err != cudaSuccess || n == 0) {
         (void) cudaGetLastError();
+        int driver = 0;
+        if (cudaDriverGetVersion(&driver) != cudaSuccess)
+            driver = 0;
+        /* without a driver CUDA says "driver version is insufficient": say what it means */
         bench_note("GPU cases skipped: no CUDA GPU visible (%s)",
-                   err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+                   driver == 0 ? "no CUDA driver installed"
+                   : err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
         return false;
     }
     struct cudaDeviceProp prop;

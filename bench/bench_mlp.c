@@ -15,26 +15,32 @@
  *
  * Weights and x are uniform random with a fixed seed. Both outputs must agree within 1e-4
  * (checked before and after timing). The two are timed in alternating blocks. value = runs/s
- * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Target: >= 1.10. */
-#include "bench.h"
+ * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Target: >= 1.10.
+ *
+ * --gpu-only: the same network at batch 256 on GPU:0 alone (mlp_tact GPU), checked against the
+ * raw version; its peer is PyTorch's eager forward (bench_mlp_torch.py), put beside it by
+ * scripts/gpu_check.sh (target: >= 1.0 x). */
+#include "bench_gpu.h"
 
 #include <cblas.h>
 
-#define MLP_BATCH 64
+#define MLP_BATCH_CPU 64
+#define MLP_BATCH_GPU 256
 #define MLP_IN    784
 #define MLP_H     512
 #define MLP_OUT   10
 #define MLP_N_LAYERS 3
 #define MLP_BLOCK 50  /* runs per side before switching */
 
+static int mlp_batch = MLP_BATCH_CPU;  /* --gpu-only: MLP_BATCH_GPU */
 static const int mlp_in[MLP_N_LAYERS] = { MLP_IN, MLP_H, MLP_H };
 static const int mlp_out[MLP_N_LAYERS] = { MLP_H, MLP_H, MLP_OUT };
 
 typedef struct mlp {
-    float *x;                  /* [64, 784] */
+    float *x;                  /* [batch, 784] */
     float *w[MLP_N_LAYERS];    /* [in, out] */
     float *b[MLP_N_LAYERS];    /* [out] */
-    float *h[MLP_N_LAYERS];    /* raw activations [64, out]; h[2] is the softmax output */
+    float *h[MLP_N_LAYERS];    /* raw activations [batch, out]; h[2] is the softmax output */
 } mlp_t;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -47,20 +53,20 @@ static void mlp_raw(mlp_t *m)
     for (int l = 0; l < MLP_N_LAYERS; l++) {
         int k = mlp_in[l], n = mlp_out[l];
         float *h = m->h[l];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, MLP_BATCH, n, k, 1.0f, in, k,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mlp_batch, n, k, 1.0f, in, k,
                     m->w[l], n, 0.0f, h, n);
-        for (int i = 0; i < MLP_BATCH; i++) {  /* bias */
+        for (int i = 0; i < mlp_batch; i++) {  /* bias */
             for (int j = 0; j < n; j++)
                 h[i * n + j] += m->b[l][j];
         }
         if (l < MLP_N_LAYERS - 1) {
-            for (int i = 0; i < MLP_BATCH * n; i++)  /* relu */
+            for (int i = 0; i < mlp_batch * n; i++)  /* relu */
                 h[i] = h[i] > 0.0f ? h[i] : 0.0f;
         }
         in = h;
     }
     float *y = m->h[MLP_N_LAYERS - 1];
-    for (int i = 0; i < MLP_BATCH; i++) {  /* softmax, max-shifted */
+    for (int i = 0; i < mlp_batch; i++) {  /* softmax, max-shifted */
         float *row = y + i * MLP_OUT;
         float mx = row[0], sum = 0.0f;
         for (int j = 1; j < MLP_OUT; j++)
@@ -88,7 +94,7 @@ typedef struct mlp_tact {
 /* Build the graph into `g`; weights are copied into constants. */
 static tact_code_t mlp_build(tact_graph_t *g, const mlp_t *m, mlp_tact_t *t, tact_status_t *st)
 {
-    int64_t xdims[2] = { MLP_BATCH, MLP_IN };
+    int64_t xdims[2] = { mlp_batch, MLP_IN };
     t->x = tact_placeholder(g, TACT_DTYPE_F32, xdims, 2, "x", st);
     tact_output_t h = t->x;
     for (int l = 0; l < MLP_N_LAYERS && st->code == TACT_CODE_OK; l++) {
@@ -133,18 +139,18 @@ static int mlp_check(mlp_tact_t *t, mlp_t *m, const char *when)
     mlp_raw(m);
     int rc = 0;
     if (tact_tensor_dtype(out) != TACT_DTYPE_F32 || tact_tensor_ndims(out) != 2 ||
-        tact_tensor_dim(out, 0) != MLP_BATCH || tact_tensor_dim(out, 1) != MLP_OUT) {
+        tact_tensor_dim(out, 0) != mlp_batch || tact_tensor_dim(out, 1) != MLP_OUT) {
         fprintf(stderr, "bench: mlp (%s): tact's output has the wrong dtype or shape\n", when);
         rc = -1;
     } else {
         const float *got = tact_tensor_data(out), *want = m->h[MLP_N_LAYERS - 1];
         double max_diff = 0, row_sum = 0;
-        for (int i = 0; i < MLP_BATCH * MLP_OUT; i++) {
+        for (int i = 0; i < mlp_batch * MLP_OUT; i++) {
             max_diff = fmax(max_diff, fabs((double) got[i] - (double) want[i]));
             row_sum += got[i];
         }
         bench_note("check (%s): max |tact - raw| = %.3g over %d outputs, mean row sum %.6f",
-                   when, max_diff, MLP_BATCH * MLP_OUT, row_sum / MLP_BATCH);
+                   when, max_diff, mlp_batch * MLP_OUT, row_sum / mlp_batch);
         if (!(max_diff < 1e-4)) {
             fprintf(stderr, "bench: mlp (%s): tact and raw differ by %g (limit 1e-4)\n", when,
                     max_diff);
@@ -171,19 +177,19 @@ static int mlp_init(mlp_t *m)
 {
     memset(m, 0, sizeof *m);
     bench_rng_t rng = { 0x6d6c70u };
-    m->x = malloc((size_t) MLP_BATCH * MLP_IN * sizeof *m->x);
+    m->x = malloc((size_t) mlp_batch * MLP_IN * sizeof *m->x);
     bool ok = m->x != NULL;
     for (int l = 0; l < MLP_N_LAYERS; l++) {
         m->w[l] = malloc((size_t) mlp_in[l] * (size_t) mlp_out[l] * sizeof *m->w[l]);
         m->b[l] = malloc((size_t) mlp_out[l] * sizeof *m->b[l]);
-        m->h[l] = malloc((size_t) MLP_BATCH * (size_t) mlp_out[l] * sizeof *m->h[l]);
+        m->h[l] = malloc((size_t) mlp_batch * (size_t) mlp_out[l] * sizeof *m->h[l]);
         ok = ok && m->w[l] && m->b[l] && m->h[l];
     }
     if (!ok) {
         fprintf(stderr, "bench: out of memory\n");
         return -1;
     }
-    for (int i = 0; i < MLP_BATCH * MLP_IN; i++)
+    for (int i = 0; i < mlp_batch * MLP_IN; i++)
         m->x[i] = bench_rng_uniform(&rng, 0.0f, 1.0f);
     for (int l = 0; l < MLP_N_LAYERS; l++) {
         float r = 1.0f / sqrtf((float) mlp_in[l]);  /* LeCun-uniform-like scale */
@@ -195,6 +201,50 @@ static int mlp_init(mlp_t *m)
     return 0;
 }
 
+/* --gpu-only: the same network at batch 256 on GPU:0 (the default config places it there),
+ * x fed from host memory and y fetched back on every run, as sess.run(y, {x: X}) does;
+ * bench/bench_mlp_torch.py times PyTorch's eager forward the same way on the same GPU, and
+ * scripts/gpu_check.sh puts the two side by side. 0, or 1 on an error. */
+static int mlp_gpu(mlp_t *m, const bench_opts_t *opt)
+{
+    if (!bench_gpu_begin())
+        return 0;
+    int rc = 1, runs = opt->quick ? 3 : 2000;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    mlp_tact_t t = { .st = TACT_STATUS_INIT };
+    bench_samples_t s_tact = { 0 };
+    if (mlp_build(g, m, &t, &st) != TACT_CODE_OK)
+        bench_failed(&st, "building the graph");
+    t.s = tact_session_new(NULL, g, NULL, &st);
+    if (bench_failed(&st, "tact_session_new") || mlp_check(&t, m, "GPU, before") != 0 ||
+        bench_on_gpu(t.s, t.y.op) != 0 || bench_samples_reserve(&s_tact, (size_t) runs) != 0)
+        goto done;
+    for (int i = 0; i < (opt->quick ? 1 : 50); i++) {
+        if (mlp_tact_run(&t, NULL) != 0)
+            goto done;
+    }
+    while (s_tact.n < (size_t) runs) {
+        int64_t t0 = bench_now_ns();
+        if (mlp_tact_run(&t, NULL) != 0)
+            goto done;
+        s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
+    }
+    if (mlp_check(&t, m, "GPU, after") != 0)
+        goto done;
+    bench_stats_t stt = bench_stats(&s_tact);
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", mlp_batch, MLP_IN);
+    bench_line("mlp_tact", "GPU", size, &stt, 1e6 / stt.median_us, "runs/s", NAN, NULL);
+    rc = 0;
+done:
+    bench_samples_free(&s_tact);
+    tact_session_destroy(&t.s);
+    tact_tensor_destroy(&t.xv);
+    tact_graph_destroy(&g);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts_t opt;
@@ -202,6 +252,16 @@ int main(int argc, char **argv)
     if (prc != 0)
         return prc > 0 ? 0 : 2;
     bench_load_t load0 = bench_load_now();
+    if (opt.gpu_only) {
+        mlp_t gm;
+        mlp_batch = MLP_BATCH_GPU;
+        bench_header("bench_mlp", "GPU cases only (--gpu-only): x[256,784] -> dense 512 relu -> "
+                                  "dense 512 relu -> dense 10 -> softmax, float32, on GPU:0");
+        int grc = mlp_init(&gm) != 0 ? 1 : mlp_gpu(&gm, &opt);
+        mlp_free(&gm);
+        bench_note_load(&load0);
+        return grc;
+    }
 
     int rc = 1;
     mlp_t m;

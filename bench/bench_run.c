@@ -300,6 +300,23 @@ typedef struct gpu_run_ctx {
     float host;
 } gpu_run_ctx_t;
 
+/* A NoOp on GPU:0 as the target: the session's path and the GPU actor's hand-off and sync,
+ * without a kernel or a copy. */
+typedef struct gpu_noop_ctx {
+    tact_session_t *s;
+    tact_op_t *noop;
+    tact_status_t st;
+} gpu_noop_ctx_t;
+
+static int gpu_noop_once(void *p)
+{
+    gpu_noop_ctx_t *c = p;
+    if (tact_session_run(c->s, NULL, 0, NULL, NULL, 0, &c->noop, 1, &c->st) == TACT_CODE_OK)
+        return 0;
+    bench_failed(&c->st, "tact_session_run (NoOp on GPU:0)");
+    return -1;
+}
+
 static int gpu_memcpy_4b(void *p)
 {
     gpu_run_ctx_t *c = p;
@@ -322,30 +339,44 @@ static int gpu_cases(bool quick)
     tact_graph_push_device(g, "/gpu:0", &st);
     tact_output_t c = tact_multiply(g, tact_constant(g, five, NULL, &st),
                                     tact_constant(g, six, NULL, &st), NULL, &st);
+    tact_op_t *noop = tact_no_op(g, "noop", &st);
     tact_graph_pop_device(g);
     run_ctx_t gpu_ctx = { .s = tact_session_new(NULL, g, NULL, &st), .c = c,
                           .st = TACT_STATUS_INIT };
+    gpu_noop_ctx_t noop_ctx = { .s = gpu_ctx.s, .noop = noop, .st = TACT_STATUS_INIT };
     gpu_run_ctx_t raw = { 0 };
-    bench_samples_t sr = { 0 }, st_run = { 0 };
+    bench_samples_t sr = { 0 }, st_run = { 0 }, s_noop = { 0 };
     int iters = quick ? 20 : 20000;
     if (bench_failed(&st, "building the GPU graph") ||
         bench_cuda_failed(cudaMalloc(&raw.device, 4), "cudaMalloc") ||
         bench_warmup(tact_run_once, &gpu_ctx, quick ? 2 : 200) != 0 ||
-        bench_on_gpu(gpu_ctx.s, c.op) != 0)
+        bench_warmup(gpu_noop_once, &noop_ctx, quick ? 2 : 200) != 0 ||
+        bench_on_gpu(gpu_ctx.s, c.op) != 0 || bench_on_gpu(gpu_ctx.s, noop) != 0)
         goto done;
     for (int round = 0; round < RUN_ROUNDS; round++) {
         if (bench_collect(gpu_memcpy_4b, &raw, iters / RUN_ROUNDS, 1, &sr) != 0 ||
+            bench_collect(gpu_noop_once, &noop_ctx, iters / RUN_ROUNDS, 1, &s_noop) != 0 ||
             bench_collect(tact_run_once, &gpu_ctx, iters / RUN_ROUNDS, 1, &st_run) != 0)
             goto done;
     }
-    bench_stats_t a = bench_stats(&sr), b = bench_stats(&st_run);
+    bench_stats_t a = bench_stats(&sr), b = bench_stats(&st_run), n = bench_stats(&s_noop);
     bench_line("gpu_memcpy_4b", "GPU", "scalar", &a, 1e6 / a.median_us, "runs/s", NAN, NULL);
+    bench_line("gpu_run_noop", "GPU", "-", &n, 1e6 / n.median_us, "runs/s",
+               n.median_us / a.median_us, "gpu_memcpy_4b");
     bench_line("gpu_run", "GPU", "scalar", &b, 1e6 / b.median_us, "runs/s",
                b.median_us / a.median_us, "gpu_memcpy_4b");
+    /* Medians, so the parts are estimates: the NoOp run is the session's path, the actor's
+     * hand-off and the GPU's sync; the 4-byte copy is what fetching costs at the least; the
+     * rest is the Mul's launch and its constants' lookup. */
+    bench_note("run breakdown: gpu_run %.1f us = session + GPU actor hand-off + sync %.1f us "
+               "(gpu_run_noop) + 4-byte copy back %.1f us (gpu_memcpy_4b) + kernel launch and "
+               "the rest %.1f us", b.median_us, n.median_us, a.median_us,
+               b.median_us - n.median_us - a.median_us);
     rc = 0;
 done:
     bench_samples_free(&sr);
     bench_samples_free(&st_run);
+    bench_samples_free(&s_noop);
     tact_session_destroy(&gpu_ctx.s);
     tact_tensor_destroy(&five);
     tact_tensor_destroy(&six);
@@ -365,6 +396,12 @@ int main(int argc, char **argv)
     if (prc != 0)
         return prc > 0 ? 0 : 2;
     bench_load_t load0 = bench_load_now();
+    if (opt.gpu_only) {  /* scripts/gpu_check.sh: the GPU cases alone */
+        bench_header("bench_run", "GPU cases only (--gpu-only)");
+        int grc = gpu_cases(opt.quick);
+        bench_note_load(&load0);
+        return grc == 0 ? 0 : 1;
+    }
 
     int rc = 1;
     tact_status_t st = TACT_STATUS_INIT;

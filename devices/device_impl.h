@@ -42,6 +42,8 @@ typedef struct tact_node {
     int n_wait;
     const int *wait_nodes;        /* nodes on other devices that must finish first */
     bool signal;                  /* nodes on other devices wait for this one */
+    bool pin_out;                 /* an output is copied into a GPU's memory: host tensors
+                                   * for it come from the pinned pool */
 } tact_node_t;
 
 struct tact_resources;

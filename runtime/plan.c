@@ -524,6 +524,13 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             node->release_slots = rel + rel_start[p];
             node->n_release = rel_start[p + 1] - rel_start[p];
             node->signal = signals[p];
+            for (int c = 0; c < q.n_copies && node->kind == TACT_NODE_OP; c++) {
+                /* a value of this node that a copy takes into device memory */
+                int src = q.cp_src[c];
+                if (src >= first && src < first + n_out &&
+                    q.kind[q.slot_prod[q.cp_out[c]]] == TACT_NODE_COPY_IN)
+                    node->pin_out = true;
+            }
             node->wait_nodes = waits;
             waits += plan_waits(&q, p, NULL, waits);
             node->n_wait = (int) (waits - node->wait_nodes);

@@ -163,9 +163,10 @@ static tact_tensor_t *tensor_oom(tact_dtype_t dtype, const int64_t *dims, int nd
     return NULL;
 }
 
-tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
-                                      tact_host_limit_t *limit, const char *device,
-                                      tact_status_t *st)
+/* tact__tensor_try_alloc, its data from the pinned pool when `pinned`. */
+static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                       tact_host_limit_t *limit, const char *device,
+                                       bool pinned, tact_status_t *st)
 {
     if (tact__failed(st))
         return NULL;
@@ -209,7 +210,7 @@ tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, i
         return tensor_oom(dtype, dims, ndims, device, st);
     void *data = NULL;
     if (nbytes > sizeof ((tact_tensor_t *) NULL)->inline_data) {
-        data = tact__host_try_alloc(nbytes);
+        data = pinned ? tact__host_try_alloc_pinned(nbytes) : tact__host_try_alloc(nbytes);
         if (data == NULL) {
             if (limit != NULL)
                 tact__host_limit_release(limit, nbytes);
@@ -226,6 +227,21 @@ tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, i
             e[i] = (tact_string_t) {tensor_empty_string, 0};
     }
     return t;
+}
+
+tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                      tact_host_limit_t *limit, const char *device,
+                                      tact_status_t *st)
+{
+    return tensor_try_alloc(dtype, dims, ndims, limit, device, false, st);
+}
+
+tact_tensor_t *tact__tensor_try_alloc_pinned(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                             tact_host_limit_t *limit, const char *device,
+                                             tact_status_t *st)
+{
+    TACT_ASSERT(tact_dtype_size(dtype) > 0);
+    return tensor_try_alloc(dtype, dims, ndims, limit, device, true, st);
 }
 
 tact_tensor_t *tact__tensor_try_clone(const tact_tensor_t *t, tact_host_limit_t *limit,
@@ -539,9 +555,32 @@ tact_tensor_t *tact__tensor_ref(tact_tensor_t *t)
     return t;
 }
 
+/* A view's release (tact__tensor_reshaped): drop its reference to the tensor it shows. */
+static void tensor_view_release(void *ctx, void *data)
+{
+    TACT_UNUSED(data);
+    tact_tensor_t *src = ctx;
+    tact_tensor_destroy(&src);
+}
+
+tact_tensor_t *tact__tensor_reshaped(tact_tensor_t *src, const int64_t *dims, int ndims)
+{
+    tensor_assert_live(src);
+    TACT_ASSERT(tact_dtype_size(src->dtype) > 0);  /* strings own their elements: no view */
+    tact_tensor_t *t = tensor_header(src->dtype, dims, ndims);
+    TACT_ASSERT(t->nelems == src->nelems && t->nbytes == src->nbytes);
+    t->data = src->data;
+    t->free_data = tensor_view_release;
+    t->free_ctx = tact__tensor_ref(src);
+    return t;
+}
+
 int tact__tensor_refs(const tact_tensor_t *t)
 {
-    return atomic_load_explicit(&((tact_tensor_t *) t)->refs, memory_order_acquire);
+    int refs = atomic_load_explicit(&((tact_tensor_t *) t)->refs, memory_order_acquire);
+    if (t->free_data == tensor_view_release)  /* a view: src's holders but itself see the bytes */
+        refs += tact__tensor_refs(t->free_ctx) - 1;
+    return refs;
 }
 
 /* ------------------------------------------------------------------------------------------ */

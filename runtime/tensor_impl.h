@@ -54,6 +54,13 @@ tact_tensor_t *tact__tensor_wrap_device(tact_dtype_t dtype, const int64_t *dims,
                                         void *data, void (*free_data)(void *ctx, void *data),
                                         void *free_ctx);
 
+/* Reshape without a copy, as TensorFlow's Reshape aliases its input's buffer: a new tensor of
+ * `dims` over src's bytes (host or device memory), holding a reference to src until its last
+ * reference goes. tact__tensor_refs counts src's other holders too, so such a view is never
+ * taken for the only owner of its bytes while another tensor still shows them. REQUIRES: a
+ * fixed-size dtype; dims hold src's element count. */
+tact_tensor_t *tact__tensor_reshaped(tact_tensor_t *src, const int64_t *dims, int ndims);
+
 /* The bytes of a tensor of this dtype and shape; false when they overflow or the shape is
  * invalid. */
 bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, size_t *nbytes);
@@ -83,6 +90,12 @@ tact_tensor_t *tact__tensor_try_clone(const tact_tensor_t *t, struct tact_host_l
  * tensors (scalars, a queue's size), never for a size that comes from data. REQUIRES: a valid
  * dtype and shape (checked by the caller). */
 tact_tensor_t *tact__tensor_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims);
+/* tact__tensor_try_alloc for a tensor that crosses to or from a GPU: a large one takes a
+ * pinned block from the pool (tact__host_try_alloc_pinned), so its copy goes by DMA.
+ * REQUIRES: a fixed-size dtype. */
+tact_tensor_t *tact__tensor_try_alloc_pinned(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                             struct tact_host_limit *limit, const char *device,
+                                             tact_status_t *st);
 
 /* Element i of a string tensor becomes a copy of bytes[0..len) (bytes may be NULL when len is
  * 0); the old element is freed. REQUIRES: dtype TACT_DTYPE_STRING, 0 <= i < nelems. */

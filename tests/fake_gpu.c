@@ -2,6 +2,7 @@
 /* The fake GPU backend (fake_gpu.h): regions are a memfd mapped twice, kernels are the CPU's,
  * copies in happen lazily, and the work "queued" since each sync is recorded. */
 #include "tests/fake_gpu.h"
+#include "runtime/host_alloc.h"
 #include "devices/cpu/kernels.h"
 
 #include <sys/mman.h>
@@ -159,10 +160,29 @@ static void fake_flush(fake_ctx_t *c)
     c->pending_dst = NULL;
 }
 
+/* What every call on a GPU whose context is lost reports, as CUDA's sticky errors do. */
+#define FAKE_FATAL "fake GPU: an illegal memory access was encountered"
+
+static tact_code_t fake_fatal(int id, tact_status_t *st)
+{
+    if (!atomic_load(&fake_gpu.lost[id]))
+        return TACT_CODE_OK;
+    return tact__fail(st, TACT_CODE_INTERNAL, FAKE_FATAL);
+}
+
+static void *fake_pinned_alloc(size_t n)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 4096, n) == 0 ? p : NULL;
+}
+
+static const tact_host_pinned_t fake_pinned = { fake_pinned_alloc, free };
+
 static tact_code_t fake_open(int id, void **ctx, tact_status_t *st)
 {
-    if (tact__failed(st))
+    if (tact__failed(st) || fake_fatal(id, st) != TACT_CODE_OK)
         return st->code;
+    tact__host_alloc_use_pinned(&fake_pinned, (size_t) 256 << 20);
     fake_ctx_t *c = tact__malloc(sizeof *c);
     c->id = id;
     *ctx = c;
@@ -197,7 +217,12 @@ static tact_code_t fake_copy_in(void *ctx, void *device, const void *host, size_
 {
     fake_ctx_t *c = ctx;
     fake_flush(c);
+    if (fake_fatal(c->id, st) != TACT_CODE_OK)
+        return st->code;
     atomic_fetch_add(after_work ? &fake_gpu.copies_in_after_work : &fake_gpu.copies_in_free, 1);
+    if (n >= (1u << 20))
+        atomic_fetch_add(tact__host_is_pinned(host, n) ? &fake_gpu.copies_in_pinned
+                                                       : &fake_gpu.copies_in_pageable, 1);
     if (!after_work && fake_queued_overlaps(c->id, device, n))
         atomic_fetch_add(&fake_gpu.unordered_copies, 1);
     if (tact__failed(st) || n == 0)
@@ -215,6 +240,8 @@ static tact_code_t fake_copy_out(void *ctx, void *host, const void *device, size
                                  tact_status_t *st)
 {
     fake_flush(ctx);
+    if (fake_fatal(((const fake_ctx_t *) ctx)->id, st) != TACT_CODE_OK)
+        return st->code;
     return fake_copy(host, n ? fake_host(device) : NULL, n, st);
 }
 
@@ -223,6 +250,8 @@ static tact_code_t fake_copy_device(void *ctx, void *dst, const void *src, size_
 {
     fake_ctx_t *c = ctx;
     fake_flush(c);
+    if (fake_fatal(c->id, st) != TACT_CODE_OK)
+        return st->code;
     fake_queue(c->id, dst, n);
     fake_queue(c->id, src, n);
     return fake_copy(n ? fake_host(dst) : NULL, n ? fake_host(src) : NULL, n, st);
@@ -248,8 +277,14 @@ static tact_code_t fake_kernel(void *ctx, const tact_op_t *op, const tact_tensor
                                tact_tensor_t *out, tact_status_t *st)
 {
     atomic_fetch_add(&fake_gpu.kernels_run, 1);
+    if (fake_fatal(((const fake_ctx_t *) ctx)->id, st) != TACT_CODE_OK)
+        return st->code;
     if (fake_gpu.fail_op != NULL && strcmp(op->name, fake_gpu.fail_op) == 0)
         return tact__fail(st, TACT_CODE_INTERNAL, "fake GPU: kernel of %s failed", op->name);
+    if (fake_gpu.fatal_op != NULL && strcmp(op->name, fake_gpu.fatal_op) == 0) {
+        atomic_store(&fake_gpu.lost[((const fake_ctx_t *) ctx)->id], true);
+        return TACT_CODE_OK;  /* as on a GPU, the launch succeeds and the fault shows later */
+    }
     tact_cpu_kernel_fn fn = tact__cpu_kernel(op->kind);
     TACT_ASSERT(fn != NULL);
     tact_tensor_t views[TACT_MAX_OUTPUTS + 1];
@@ -271,7 +306,14 @@ static tact_code_t fake_sync(void *ctx, tact_status_t *st)
 {
     fake_flush(ctx);
     fake_drain(((const fake_ctx_t *) ctx)->id);
-    return tact__failed(st) ? st->code : TACT_CODE_OK;
+    if (tact__failed(st))
+        return st->code;
+    return fake_fatal(((const fake_ctx_t *) ctx)->id, st);
+}
+
+static bool fake_lost(int id)
+{
+    return atomic_load(&fake_gpu.lost[id]);
 }
 
 const tact_gpu_backend_t fake_gpu_backend = {
@@ -289,6 +331,7 @@ const tact_gpu_backend_t fake_gpu_backend = {
     .copy_device = fake_copy_device,
     .kernel = fake_kernel,
     .sync = fake_sync,
+    .lost = fake_lost,
 };
 
 void fake_gpu_install(int count)
@@ -298,10 +341,15 @@ void fake_gpu_install(int count)
     fake_gpu.free_bytes = (size_t) 7 << 29;
     fake_gpu.fail_op = NULL;
     fake_gpu.no_kernel_op = NULL;
+    fake_gpu.fatal_op = NULL;
+    for (int i = 0; i < FAKE_MAX_GPUS; i++)
+        atomic_store(&fake_gpu.lost[i], false);
     atomic_store(&fake_gpu.count_calls, 0);
     atomic_store(&fake_gpu.kernels_run, 0);
     atomic_store(&fake_gpu.copies_in_after_work, 0);
     atomic_store(&fake_gpu.copies_in_free, 0);
+    atomic_store(&fake_gpu.copies_in_pinned, 0);
+    atomic_store(&fake_gpu.copies_in_pageable, 0);
     atomic_store(&fake_gpu.unordered_copies, 0);
     TACT_ASSERT(count <= FAKE_MAX_GPUS);
     atomic_store(&fake_gpu.open_contexts, 0);

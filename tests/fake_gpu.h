@@ -8,6 +8,9 @@
  * the memory that work "queued" since each sync touches, counting a copy told it need not
  * wait that lands on such memory (unordered_copies: the GPU tests fail on any).
  *
+ * Like the CUDA backend, its first open() installs a pinned allocator for the host pool
+ * (tact__host_alloc_use_pinned; plain aligned blocks here, 256 MiB at most).
+ *
  *     fake_gpu_install(2);                          // two GPUs of 4 GiB, 3.5 GiB free
  *     ... sessions with GPU:0 and GPU:1 ...
  *     fake_gpu_uninstall();                         // after every session is destroyed
@@ -23,11 +26,17 @@ typedef struct fake_gpu_state {
     size_t free_bytes;
     const char *fail_op;          /* a kernel of the op with this name fails (INTERNAL) */
     const char *no_kernel_op;     /* the op with this name has no GPU kernel */
+    const char *fatal_op;         /* a kernel of the op with this name faults fatally, as an
+                                   * illegal address does on CUDA: the GPU's context is lost
+                                   * and every later call on that GPU fails (lost[id]) */
+    _Atomic bool lost[8];         /* by visible id: a fatal fault happened there */
     _Atomic int count_calls;      /* how often count() was asked */
     _Atomic int open_contexts;    /* open() minus close() */
     _Atomic int kernels_run;
     _Atomic int copies_in_after_work; /* copy_in told to wait for earlier work */
     _Atomic int copies_in_free;       /* copy_in into a block nothing queued uses */
+    _Atomic int copies_in_pinned;     /* copy_in of at least 1 MiB from a pinned block */
+    _Atomic int copies_in_pageable;   /* copy_in of at least 1 MiB from any other memory */
     _Atomic int unordered_copies;     /* of those, ones into a block that work queued since
                                        * the GPU's last sync uses: a missing wait */
     _Atomic int64_t region_bytes; /* device memory the allocators' regions hold now */

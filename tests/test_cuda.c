@@ -263,6 +263,45 @@ static void test_backend_table(void **state)
     assert_non_null(BE->copy_device);
     assert_non_null(BE->kernel);
     assert_non_null(BE->sync);
+    assert_non_null(BE->lost);
+    assert_false(BE->lost(0));  /* nothing has faulted in this process */
+}
+
+/* CUDA's sticky errors (the context is lost; the process must restart) against the others. */
+static void test_fatal_errors(void **state)
+{
+    (void) state;
+    const cudaError_t fatal[] = {cudaErrorIllegalAddress, cudaErrorLaunchFailure,
+                                 cudaErrorIllegalInstruction, cudaErrorMisalignedAddress,
+                                 cudaErrorAssert, cudaErrorHardwareStackError,
+                                 cudaErrorInvalidAddressSpace, cudaErrorInvalidPc,
+                                 cudaErrorLaunchTimeout, cudaErrorECCUncorrectable};
+    const cudaError_t other[] = {cudaSuccess, cudaErrorMemoryAllocation, cudaErrorInvalidValue,
+                                 cudaErrorNoDevice, cudaErrorInsufficientDriver,
+                                 cudaErrorLaunchOutOfResources, cudaErrorNotReady};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        assert_true(tact__cuda_error_fatal((int) fatal[i]));
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        assert_false(tact__cuda_error_fatal((int) other[i]));
+}
+
+/* Why no GPU: no driver at all (cudaDriverGetVersion gives 0, though CUDA says "driver version
+ * is insufficient"), a driver older than the runtime, anything else by CUDA's words. */
+static void test_no_gpu_reason(void **state)
+{
+    (void) state;
+    char buf[200];
+    tact__cuda_no_gpu_reason(cudaErrorInsufficientDriver, 0, 13000, buf, sizeof buf);
+    assert_string_equal(buf, "CUDA: no GPU visible: no CUDA driver is installed (CPU only)");
+    tact__cuda_no_gpu_reason(cudaErrorInsufficientDriver, 12040, 13000, buf, sizeof buf);
+    assert_string_equal(buf, "CUDA: no GPU visible: the CUDA driver supports CUDA 12.4, older "
+                             "than the CUDA 13.0 runtime tact was built with (update the "
+                             "driver)");
+    tact__cuda_no_gpu_reason(cudaErrorNoDevice, 13000, 13000, buf, sizeof buf);
+    char want[200];
+    snprintf(want, sizeof want, "CUDA: no GPU visible: cudaGetDeviceCount: %s",
+             cudaGetErrorString(cudaErrorNoDevice));
+    assert_string_equal(buf, want);
 }
 
 /* count() never fails and is the same every time; query() answers for visible ids only. */
@@ -380,6 +419,33 @@ static void test_copies(void **state)
     assert_int_equal(BE->copy_device(ctx, NULL, NULL, 0, &st), TACT_CODE_OK);
 }
 
+/* Back-to-back small copies from one pageable buffer, rewritten after each call returns (the
+ * bytes are then in a staging buffer), with no sync between: they alternate the staging
+ * buffers, and each block must still get its own bytes. */
+static void test_copies_back_to_back(void **state)
+{
+    (void) state;
+    void *ctx = gt_gpu();
+    enum { N = 16, BYTES = 1000 };
+    void *dev[N];
+    unsigned char host[BYTES], back[BYTES];
+    tact_status_t st = TACT_STATUS_INIT;
+    for (int i = 0; i < N; i++) {
+        dev[i] = BE->region_alloc(0, BYTES);
+        assert_non_null(dev[i]);
+        memset(host, 'a' + i, sizeof host);
+        assert_int_equal(BE->copy_in(ctx, dev[i], host, BYTES, false, &st), TACT_CODE_OK);
+    }
+    memset(host, 0, sizeof host);
+    assert_int_equal(BE->sync(ctx, &st), TACT_CODE_OK);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(BE->copy_out(ctx, back, dev[i], BYTES, &st), TACT_CODE_OK);
+        for (int k = 0; k < BYTES; k++)
+            assert_int_equal(back[k], 'a' + i);
+        BE->region_free(0, dev[i]);
+    }
+}
+
 /* A copy into a block must not overtake a kernel still reading it: y = -x, then x is
  * overwritten at once; y must hold the old x negated. Repeated with a large x so that the
  * kernel is still running when the copy is enqueued. */
@@ -480,7 +546,9 @@ static void test_binary(void **state)
         {SHP(3, 4, 1, 3), SHP(2, 5, 1)},       /* both broadcast: [4, 5, 3] */
         {SHP(4, 2, 3, 1, 5), SHP(3, 3, 4, 1)}, /* [2, 3, 4, 5] */
         {SHP(2, 1, 9), SHP(2, 6, 1)},          /* an outer product */
-        {SHP(2, 6, 9), SHP(1, 9)},             /* a bias row */
+        {SHP(2, 6, 9), SHP(1, 9)},             /* a bias row: the row path */
+        {SHP(1, 9), SHP(2, 6, 9)},             /* the row on the left */
+        {SHP(2, 300, 513), SHP(1, 513)},       /* a larger bias add */
         {SHP(3, 3, 1, 257), SHP(3, 1, 5, 1)},  /* odd sizes */
     };
     for (size_t f = 0; f < 4; f++) {
@@ -514,10 +582,12 @@ static void test_softmax(void **state)
 {
     (void) state;
     gt_gpu();
-    /* short rows go a warp per row (many of them: SHP(2, 100001, 10)), long ones a block */
+    /* short rows go a warp per row (many of them: SHP(2, 100001, 10)), long ones a block, a
+     * few very long ones several blocks each (SHP(2, 4, 1 << 20): 64 parts a row) */
     const tact_shape_t shapes[] = {SHP(1, 5),      SHP(2, 3, 17),         SHP(2, 2, 1025),
                                    SHP(3, 2, 3, 300), SHP(2, 700, 1), SHP(2, 100001, 10),
-                                   SHP(2, 9, 256),   SHP(2, 9, 257)};
+                                   SHP(2, 9, 256),   SHP(2, 9, 257),  SHP(2, 4, 1 << 20),
+                                   SHP(1, 70001)};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         gt_unary(tact_softmax, F32, shapes[s]);
         gt_unary(tact_softmax, F64, shapes[s]);
@@ -585,6 +655,7 @@ static void test_reduce(void **state)
             gt_reduce(mean, dt, SHP(1, 1 << 21), NULL, 0, false); /* 512 parts */
             gt_reduce(mean, dt, SHP(2, 100000, 2), (int[]){0}, 1, false);
             gt_reduce(mean, dt, SHP(2, 64, 8192), (int[]){0}, 1, false); /* a bias gradient */
+            gt_reduce(mean, dt, SHP(2, 3000, 1030), (int[]){0}, 1, false); /* column kernel */
             gt_reduce(mean, dt, SHP(2, 100000, 4), (int[]){1}, 1, true);
             gt_reduce(mean, dt, SHP(1, 2049), NULL, 0, false);          /* every axis */
             gt_reduce(mean, dt, SHP(2, 3, 2049), (int[]){1}, 1, false); /* rows */
@@ -745,7 +816,10 @@ int main(void)
         cmocka_unit_test(test_backend_table),
         cmocka_unit_test(test_count_and_query),
         cmocka_unit_test(test_open_bind_close),
+        cmocka_unit_test(test_fatal_errors),
+        cmocka_unit_test(test_no_gpu_reason),
         cmocka_unit_test(test_copies),
+        cmocka_unit_test(test_copies_back_to_back),
         cmocka_unit_test(test_copy_waits_for_kernels),
         cmocka_unit_test(test_contexts_share_ordering),
         cmocka_unit_test(test_binary),

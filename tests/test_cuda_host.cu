@@ -359,7 +359,7 @@ static void kt_plain_walk(const tact_tensor_t *a, const tact_tensor_t *b, const 
 }
 
 template <int OP, typename T, int MODE>
-static void kt_binary_run(const tact_cuda_walk_t &w, const tact_tensor_t *a, const tact_tensor_t *b,
+static void kt_binary_run(const kn_bwalk &w, const tact_tensor_t *a, const tact_tensor_t *b,
                           tact_tensor_t *o)
 {
     const T *pa = (const T *) a->data;
@@ -376,8 +376,8 @@ static void kt_binary_run(const tact_cuda_walk_t &w, const tact_tensor_t *a, con
 }
 
 template <int OP, typename T>
-static void kt_binary_mode(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
-                           const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
+static void kt_binary_mode(int mode, const kn_bwalk &w, const tact_tensor_t *a,
+                           const tact_tensor_t *b, tact_tensor_t *o)
 {
     switch (mode) {
     case TACT_CUDA_SAME:
@@ -389,14 +389,25 @@ static void kt_binary_mode(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
     case TACT_CUDA_SCALAR_B:
         kt_binary_run<OP, T, TACT_CUDA_SCALAR_B>(w, a, b, o);
         break;
-    default:
+    case TACT_CUDA_STRIDED:
         kt_binary_run<OP, T, TACT_CUDA_STRIDED>(w, a, b, o);
         break;
+    case KN_B_STRIDED32:
+        kt_binary_run<OP, T, KN_B_STRIDED32>(w, a, b, o);
+        break;
+    case KN_B_ROW_A32:
+        kt_binary_run<OP, T, KN_B_ROW_A32>(w, a, b, o);
+        break;
+    case KN_B_ROW_B32:
+        kt_binary_run<OP, T, KN_B_ROW_B32>(w, a, b, o);
+        break;
+    default:
+        fail_msg("binary launch mode %d", mode);
     }
 }
 
 template <typename T>
-static void kt_binary_t(tact_cuda_binary_t op, tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
+static void kt_binary_t(tact_cuda_binary_t op, int mode, const kn_bwalk &w,
                         const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
 {
     switch (op) {
@@ -418,7 +429,7 @@ static void kt_binary_t(tact_cuda_binary_t op, tact_cuda_bcast_t mode, const tac
     }
 }
 
-static void kt_binary_emu(tact_cuda_binary_t op, tact_cuda_bcast_t mode, const tact_cuda_walk_t &w,
+static void kt_binary_emu(tact_cuda_binary_t op, int mode, const kn_bwalk &w,
                           const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
 {
     switch (a->dtype) {
@@ -487,26 +498,133 @@ static void kt_binary_case(kt_binary_fn build, tact_cuda_binary_t bop, tact_dtyp
     char what[160];
     kt_what(what, sizeof what, op, a, b);
 
-    /* The mode and walk that cuda_binary picks. */
+    /* The mode and walk that cuda_binary picks, launched as the launcher plans it (32-bit
+     * indices here: every case is small). */
     tact_tensor_t *got = kt_out(op);
     tact_cuda_walk_t w;
     tact_cuda_bcast_t mode = tact__cuda_binary_walk(a, b, got, &w);
-    kt_binary_emu(bop, mode, w, a, b, got);
+    kn_bwalk bw;
+    int lmode = kn_binary_plan(mode, w, got->nelems, &bw);
+    if (mode == TACT_CUDA_STRIDED)
+        assert_true(lmode >= KN_B_STRIDED32);
+    kt_binary_emu(bop, lmode, bw, a, b, got);
     kt_check(want, got, what);
 
-    /* Strided through the unmerged walk. */
+    /* The same walk through 64-bit indices, the path of tensors past 2^31 elements. */
+    if (mode == TACT_CUDA_STRIDED) {
+        tact_tensor_t *wide = kt_out(op);
+        kt_binary_emu(bop, TACT_CUDA_STRIDED, bw, a, b, wide);
+        kt_check(want, wide, what);
+        tact_tensor_destroy(&wide);
+    }
+
+    /* Strided through the unmerged walk, 64-bit and 32-bit. */
     tact_tensor_t *plain = kt_out(op);
     memset(&w, 0, sizeof w);
     kt_plain_walk(a, b, plain, &w);
-    kt_binary_emu(bop, TACT_CUDA_STRIDED, w, a, b, plain);
+    kn_binary_plan(TACT_CUDA_STRIDED, w, plain->nelems, &bw);
+    kt_binary_emu(bop, TACT_CUDA_STRIDED, bw, a, b, plain);
     kt_check(want, plain, what);
+    tact_tensor_t *plain32 = kt_out(op);
+    kt_binary_emu(bop, KN_B_STRIDED32, bw, a, b, plain32);
+    kt_check(want, plain32, what);
 
+    tact_tensor_destroy(&plain32);
     tact_tensor_destroy(&plain);
     tact_tensor_destroy(&got);
     tact_tensor_destroy(&want);
     tact_tensor_destroy(&a);
     tact_tensor_destroy(&b);
     tact_graph_destroy(&g);
+}
+
+/* The precomputed divisors against the division they replace: every divisor up to 4096, the
+ * powers of two and their neighbours, and large ones up to INT32_MAX, each over small
+ * numerators, multiples of the divisor and their neighbours, pseudo-random ones and the
+ * largest (2^31 - 1). */
+static void test_fastdiv(void **state)
+{
+    (void) state;
+    int64_t ds[4096 + 3 * 31 + 6];
+    int nd = 0;
+    for (int64_t d = 1; d <= 4096; d++)
+        ds[nd++] = d;
+    for (int k = 1; k <= 31; k++) {
+        int64_t p = (int64_t) 1 << k;
+        ds[nd++] = p - 1;
+        ds[nd++] = p < INT32_MAX ? p : INT32_MAX;
+        ds[nd++] = p + 1 < INT32_MAX ? p + 1 : INT32_MAX - 1;
+    }
+    const int64_t big[] = {65537, 1000003, 46341, 2147483629, INT32_MAX - 1, INT32_MAX};
+    for (size_t k = 0; k < sizeof big / sizeof big[0]; k++)
+        ds[nd++] = big[k];
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    for (int k = 0; k < nd; k++) {
+        const int64_t d = ds[k];
+        const kn_fastdiv f = kn_fastdiv_make(d);
+        uint32_t ns[64];
+        int nn = 0;
+        for (uint32_t n = 0; n < 8; n++)
+            ns[nn++] = n;
+        for (int64_t m = 1; m <= 4 && d * m + 1 <= INT32_MAX; m++) {
+            ns[nn++] = (uint32_t) (d * m - 1);
+            ns[nn++] = (uint32_t) (d * m);
+            ns[nn++] = (uint32_t) (d * m + 1);
+        }
+        for (int r = 0; r < 24; r++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            ns[nn++] = (uint32_t) (rng >> 33);  /* below 2^31 */
+        }
+        ns[nn++] = INT32_MAX;
+        for (int t = 0; t < nn; t++) {
+            if (kn_div(f, ns[t]) != ns[t] / (uint32_t) d)
+                fail_msg("%u / %" PRId64 ": fast %u, exact %u", ns[t], d, kn_div(f, ns[t]),
+                         ns[t] / (uint32_t) d);
+        }
+    }
+}
+
+/* The binary launch plan: a bias add (either side) takes the row path, other broadcasts the
+ * 32-bit walk, and an output or an input offset past 2^31 the 64-bit walk. */
+static void test_binary_plan(void **state)
+{
+    (void) state;
+    kn_bwalk bw;
+    tact_cuda_walk_t w;
+    memset(&w, 0, sizeof w);
+    w.ndims = 2;
+    w.dims[0] = 64;
+    w.dims[1] = 512;
+    w.stride_a[0] = 512;
+    w.stride_a[1] = 1;
+    w.stride_b[1] = 1;  /* [64, 512] + [512] */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, w, 64 * 512, &bw), KN_B_ROW_B32);
+    assert_int_equal(bw.div[1].d, 512);
+    tact_cuda_walk_t wa = w;
+    wa.stride_a[0] = 0;
+    wa.stride_b[0] = 512;  /* [512] + [64, 512] */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, wa, 64 * 512, &bw), KN_B_ROW_A32);
+    tact_cuda_walk_t wc = w;
+    wc.stride_b[0] = 1;
+    wc.stride_b[1] = 0;  /* [64, 512] + [64, 1]: a column, the general 32-bit walk */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, wc, 64 * 512, &bw), KN_B_STRIDED32);
+    tact_cuda_walk_t wide = w;
+    wide.dims[0] = ((int64_t) 1 << 31) / 512;  /* 2^31 outputs */
+    assert_int_equal(kn_binary_plan(TACT_CUDA_STRIDED, wide, wide.dims[0] * 512, &bw),
+                     TACT_CUDA_STRIDED);
+    assert_int_equal(kn_binary_plan(TACT_CUDA_SAME, w, 64 * 512, &bw), TACT_CUDA_SAME);
+    assert_int_equal(kn_binary_plan(TACT_CUDA_SCALAR_B, w, 64 * 512, &bw), TACT_CUDA_SCALAR_B);
+    /* the row path's element pairs against the 64-bit walk's, across the whole output */
+    int lmode = kn_binary_plan(TACT_CUDA_STRIDED, w, 64 * 512, &bw);
+    assert_int_equal(lmode, KN_B_ROW_B32);
+    for (int64_t i = 0; i < 64 * 512; i++) {
+        int64_t ia, ib, wa_, wb_;
+        kn_binary_index<KN_B_ROW_B32>(bw, i, &ia, &ib);
+        kn_binary_index<TACT_CUDA_STRIDED>(bw, i, &wa_, &wb_);
+        if (ia != wa_ || ib != wb_)
+            fail_msg("row path at %" PRId64 ": (%" PRId64 ", %" PRId64 ") vs (%" PRId64
+                     ", %" PRId64 ")", i, ia, ib, wa_, wb_);
+    }
 }
 
 static void test_binary(void **state)
@@ -660,6 +778,46 @@ static void kt_softmax_run(const tact_tensor_t *x, tact_tensor_t *o, int64_t row
     }
 }
 
+/* Split rows as kn_softmax_launch runs them over `parts` blocks of KN_THREADS each: the parts'
+ * maxima, the row's from them; the parts' exponentials and sums, the row's from them; each
+ * part's scaling. */
+template <typename T>
+static void kt_softmax_split_run(const tact_tensor_t *x, tact_tensor_t *o, int64_t rows,
+                                 int64_t cols, int parts)
+{
+    T part[KN_THREADS];
+    double sums[KN_THREADS];
+    double *scratch = (double *) calloc((size_t) (2 * rows * parts), sizeof *scratch);
+    for (int64_t b = 0; b < rows * parts; b++) {  /* pass 1 */
+        int64_t c0, c1;
+        kn_reduce_split_range(cols, parts, (int) (b % parts), &c0, &c1);
+        const T *xr = (const T *) x->data + (b / parts) * cols;
+        for (int t = 0; t < KN_THREADS; t++)
+            part[t] = kn_softmax_max_range(xr, c0, c1, t, KN_THREADS);
+        scratch[b] = (double) kt_block_fold(part, KN_THREADS, (T) -INFINITY, kn_max_fn());
+    }
+    for (int64_t b = 0; b < rows * parts; b++) {  /* pass 2 */
+        const int64_t r = b / parts;
+        int64_t c0, c1;
+        kn_reduce_split_range(cols, parts, (int) (b % parts), &c0, &c1);
+        const T m = kn_softmax_join_max<T>(scratch + r * parts, parts);
+        for (int t = 0; t < KN_THREADS; t++)
+            sums[t] = kn_softmax_exp_range((const T *) x->data + r * cols,
+                                           (T *) o->data + r * cols, c0, c1, m, t, KN_THREADS);
+        scratch[rows * parts + b] = kt_block_fold(sums, KN_THREADS, 0.0, kn_add_fn());
+    }
+    for (int64_t b = 0; b < rows * parts; b++) {  /* pass 3 */
+        const int64_t r = b / parts;
+        int64_t c0, c1;
+        kn_reduce_split_range(cols, parts, (int) (b % parts), &c0, &c1);
+        const T inv = kn_softmax_inv<T>(kn_softmax_join_sum(scratch + rows * parts + r * parts,
+                                                            parts));
+        for (int t = 0; t < KN_THREADS; t++)
+            kn_softmax_scale_range((T *) o->data + r * cols, c0, c1, inv, t, KN_THREADS);
+    }
+    free(scratch);
+}
+
 /* Softmax inputs: `scale` times the usual values plus `shift`; with `special`, row 0 starts
  * with NaN, row 1 has a NaN inside, row 2 an infinity, row 3 is all -inf. */
 static void kt_softmax_case(tact_dtype_t dt, int ndims, const int64_t *dims, double scale,
@@ -702,6 +860,19 @@ static void kt_softmax_case(tact_dtype_t dt, int ndims, const int64_t *dims, dou
         kt_check(want, got, what);
         tact_tensor_destroy(&got);
     }
+    /* Split rows: the parts the launcher picks, and 3 parts for any row long enough. */
+    const int split_parts[2] = {kn_softmax_splits(rows, cols), 3};
+    for (int k = 0; k < 2; k++) {
+        if (split_parts[k] < 2 || cols < split_parts[k])
+            continue;
+        tact_tensor_t *got = kt_out(op);
+        if (dt == F32)
+            kt_softmax_split_run<float>(x, got, rows, cols, split_parts[k]);
+        else
+            kt_softmax_split_run<double>(x, got, rows, cols, split_parts[k]);
+        kt_check(want, got, what);
+        tact_tensor_destroy(&got);
+    }
     tact_tensor_destroy(&want);
     tact_tensor_destroy(&x);
     tact_graph_destroy(&g);
@@ -730,7 +901,21 @@ static void test_softmax(void **state)
         kt_softmax_case(dtypes[d], 2, odd, 1.0, 0.0, true);
         const int64_t wide[2] = {4, 600};
         kt_softmax_case(dtypes[d], 2, wide, 10.0, 0.0, true);
+        /* Long rows, few of them: split over blocks (NaN first, NaN inside, inf, all -inf) */
+        const int64_t longr[2] = {4, 40000};
+        assert_int_equal(kn_softmax_splits(4, 40000), 4);
+        kt_softmax_case(dtypes[d], 2, longr, 10.0, 0.0, true);
+        kt_softmax_case(dtypes[d], 2, longr, 80.0, 1000.0, false);
+        const int64_t one_long[2] = {1, 70001};
+        kt_softmax_case(dtypes[d], 2, one_long, 1.0, 0.0, false);
     }
+    /* The split: few rows of many columns only, within the scratch's parts. */
+    assert_int_equal(kn_softmax_splits(4, 1 << 20), KN_SOFTMAX_SPLIT_PARTS / 4);
+    assert_int_equal(kn_softmax_splits(1, 1 << 20), 128);
+    assert_int_equal(kn_softmax_splits(65, 1 << 20), 1);
+    assert_int_equal(kn_softmax_splits(4, 8191), 1);
+    for (int64_t rows = 1; rows <= KN_SOFTMAX_SPLIT_MAX_ROWS; rows++)
+        assert_true(rows * kn_softmax_splits(rows, (int64_t) 1 << 30) <= KN_SOFTMAX_SPLIT_PARTS);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -786,12 +971,32 @@ static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool m
     free(part);
 }
 
-/* The block-per-output and thread-per-output ways; the split way too where it applies. */
+/* The column kernel: KN_COL_Y threads per output, each adding every KN_COL_Y-th element from
+ * its ty, their sums then added in ty order. */
+template <typename T>
+static void kt_reduce_cols_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
+                               const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                               int64_t n_red)
+{
+    typedef typename kn_acc<T>::type Acc;
+    const T *px = (const T *) x->data;
+    for (int64_t j = 0; j < o->nelems; j++) {
+        Acc t = 0;
+        for (int ty = 0; ty < KN_COL_Y; ty++)
+            t += kn_reduce_range(px, keep, red, j, 0, n_red, ty, KN_COL_Y);
+        ((T *) o->data)[j] = kn_reduce_finish<T>(t, n_red, mean);
+    }
+}
+
+/* The block-per-output and thread-per-output ways; the split way too where it applies; the
+ * column way always (any reduction can be walked so; the launcher takes it for tall outer
+ * ones). */
 template <typename T>
 static void kt_reduce_both(const tact_tensor_t *x, bool mean, const tact_cuda_walk_t &keep,
                            const tact_cuda_walk_t &red, int64_t n_red, tact_tensor_t *block,
-                           tact_tensor_t *serial, tact_tensor_t *split)
+                           tact_tensor_t *serial, tact_tensor_t *split, tact_tensor_t *cols)
 {
+    kt_reduce_cols_run<T>(x, cols, mean, keep, red, n_red);
     kt_reduce_run<T>(x, block, mean, keep, red, n_red, kn_reduce_threads(n_red));
     kt_reduce_run<T>(x, serial, mean, keep, red, n_red, 1);
     const int splits = kn_reduce_splits(block->nelems, n_red);
@@ -839,6 +1044,8 @@ static const kt_red_case_t kt_red_cases[] = {
     {2, {3, 100003}, 1, {1}, true},        /* split: a few outputs */
     {2, {1000, 500}, -1, {0}, false},      /* split: everything */
     {2, {100000, 2}, 1, {0}, false},       /* split over an outer axis */
+    {2, {1100, 1030}, 1, {0}, false},      /* columns: a tall outer sum, a partial group */
+    {3, {1030, 2, 520}, 1, {0}, true},     /* columns over a kept pair of axes */
 };
 
 static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
@@ -859,6 +1066,7 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
     tact_tensor_t *block = kt_out(op);
     tact_tensor_t *serial = kt_out(op);
     tact_tensor_t *split = kt_out(op);
+    tact_tensor_t *cols = kt_out(op);
     if (want->nelems > 0) { /* cuda_reduce launches nothing for an empty output */
         tact_cuda_walk_t keep;
         tact_cuda_walk_t red;
@@ -875,22 +1083,24 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
 
         switch (dt) {
         case F32:
-            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         case F64:
-            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         case I32:
-            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         default:
-            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial, split);
+            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial, split, cols);
             break;
         }
     }
     kt_check(want, block, what);
     kt_check(want, serial, what);
     kt_check(want, split, what);
+    kt_check(want, cols, what);
+    tact_tensor_destroy(&cols);
     tact_tensor_destroy(&split);
     tact_tensor_destroy(&serial);
     tact_tensor_destroy(&block);
@@ -911,7 +1121,7 @@ static void test_reduce(void **state)
 
 /* Whether kn_reduce_per_thread picks a thread per output for a float sum of `dims` over one
  * axis, with the walks cuda_reduce makes. */
-static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
+static bool kt_strategy(int64_t rows, int64_t cols, int axis, bool columns)
 {
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
@@ -923,10 +1133,16 @@ static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
     tact_cuda_walk_t red;
     tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
     const int64_t n_out = axis == 0 ? cols : rows;
-    bool per_thread = kn_reduce_per_thread(n_out, x->nelems / n_out, keep, red);
+    bool per_thread = columns ? kn_reduce_columns(n_out, x->nelems / n_out, keep, red)
+                              : kn_reduce_per_thread(n_out, x->nelems / n_out, keep, red);
     tact_tensor_destroy(&x);
     tact_graph_destroy(&g);
     return per_thread;
+}
+
+static bool kt_per_thread(int64_t rows, int64_t cols, int axis)
+{
+    return kt_strategy(rows, cols, axis, false);
 }
 
 /* A thread per output for short reductions and for outer-axis sums with outputs enough;
@@ -941,6 +1157,13 @@ static void test_reduce_strategy(void **state)
     assert_false(kt_per_thread(2048, 4096, 0)); /* a tall sum: 2048 elements per thread */
     assert_false(kt_per_thread(4096, 100, 0));  /* 100 outputs cannot fill a GPU */
     assert_false(kt_per_thread(1, 1 << 20, 1)); /* one long row */
+
+    /* Columns: tall outer-axis sums with outputs enough, nothing else. */
+    assert_true(kt_strategy(2048, 4096, 0, true));   /* the tall sum above */
+    assert_true(kt_strategy(100000, 1024, 0, true)); /* few outputs for a thread each */
+    assert_false(kt_strategy(64, 8192, 0, true));    /* a thread per output does it */
+    assert_false(kt_strategy(4096, 100, 0, true));   /* too few outputs: 4 blocks */
+    assert_false(kt_strategy(8192, 4096, 1, true));  /* rows: adjacent already */
 
     /* Splits: only for few outputs of many elements, never past KN_REDUCE_SPLIT_BLOCKS blocks,
      * each part of at least KN_REDUCE_SPLIT_MIN_CHUNK elements. */
@@ -1040,8 +1263,15 @@ static void kt_gather_run(const tact_tensor_t *x, tact_tensor_t *o, const tact_c
                           const char *what)
 {
     kt_hits_t h = kt_hits_new(x->nelems);
+    kn_bwalk bw;
+    bool i32 = kn_binary_plan(TACT_CUDA_STRIDED, w, o->nelems, &bw) == KN_B_STRIDED32;
+    if (!i32)
+        fail_msg("%s: a small transpose must take 32-bit indices", what);
     for (int64_t i = 0; i < o->nelems; i++) {
-        int64_t off = kn_walk_offset(w, i);
+        int64_t off = kn_gather_offset<true>(bw, i);
+        if (off != kn_gather_offset<false>(bw, i))
+            fail_msg("%s: 32-bit offset %" PRId64 " of element %" PRId64 " is not %" PRId64,
+                     what, off, i, kn_gather_offset<false>(bw, i));
         kt_hit(&h, off, what);
         ((T *) o->data)[i] = ((const T *) x->data)[off];
     }
@@ -1339,7 +1569,8 @@ static void test_fill(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_fastdiv),
+        cmocka_unit_test(test_binary_plan),  cmocka_unit_test(test_binary),
         cmocka_unit_test(test_unary),        cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_reduce),       cmocka_unit_test(test_reduce_finish),
         cmocka_unit_test(test_reduce_strategy),

@@ -14,6 +14,7 @@
  */
 #include "runtime/session_impl.h"
 #include "tests/fake_gpu.h"
+#include "runtime/host_alloc.h"
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -981,6 +982,78 @@ static void test_failing_gpu_kernel_stops_the_run(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A fatal fault (CUDA's sticky errors: an illegal address, a failed launch) loses the GPU's
+ * context: the run that hit it and every later run or session needing that GPU fail with one
+ * INTERNAL message saying the process must restart; CPU work and the other GPU go on. */
+static void test_fatal_gpu_fault_fails_that_gpu_only(void **state)
+{
+    (void) state;
+    const char *lost_msg = "GPU:0 is unusable until the process restarts: a fatal GPU error "
+                           "lost its context (fake GPU: an illegal memory access was "
+                           "encountered)";
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, bad, later, other, cpu;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, -2 }, "x", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        bad = tact_negative(g, x, "bad", &st);
+        later = tact_relu(g, x, "later", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:1");
+        other = tact_negative(g, x, "other", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        cpu = tact_add(g, x, x, "cpu", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *r = NULL;
+    fake_gpu.fatal_op = "bad";
+    assert_int_equal(tact_session_run(s, &bad, 1, &r, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_INTERNAL);
+    assert_string_equal(st.msg, lost_msg);  /* the fault's own run already says so */
+    assert_null(r);
+    fake_gpu.fatal_op = NULL;
+    for (int round = 0; round < 2; round++) {  /* every later GPU:0 run, without a launch */
+        int kernels = atomic_load(&fake_gpu.kernels_run);
+        st = (tact_status_t) TACT_STATUS_INIT;
+        assert_int_equal(tact_session_run(s, &later, 1, &r, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_INTERNAL);
+        assert_string_equal(st.msg, lost_msg);
+        assert_int_equal(atomic_load(&fake_gpu.kernels_run), kernels);
+    }
+    /* the CPU and GPU:1 in the same session go on */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_output_t fine[2] = { cpu, other };
+    tact_tensor_t *rs[2] = { NULL };
+    assert_int_equal(tact_session_run(s, fine, 2, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[ 2. -4.]");
+    assert_string_equal(tu_str(rs[1]), "[-1.  2.]");
+    tact_tensor_destroy(&rs[0]);
+    tact_tensor_destroy(&rs[1]);
+    tact_session_destroy(&s);
+    /* a new session that would open GPU:0 is refused with the same words; a CPU one works */
+    st = session_error(g, NULL);
+    assert_int_equal(st.code, TACT_CODE_INTERNAL);
+    assert_string_equal(st.msg, lost_msg);
+    tact_config_t cpu_only = { .device_count.gpu = TACT_DEVICE_COUNT_NONE,
+                               .allow_soft_placement = true };
+    s = tu_session(g, &cpu_only);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_session_run(s, &later, 1, &r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tact_session_op_device(s, later.op), CPU(0));
+    assert_string_equal(tu_str(r), "[1. 0.]");
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Two GPUs: concurrency and partitions                                                       */
 /* ------------------------------------------------------------------------------------------ */
@@ -1234,6 +1307,132 @@ static const char *const value_texts[VALUE_FETCHES] = {
     NULL,  /* tanh */
 };
 
+/* Reshape is a view on both devices, as TensorFlow aliases the buffer: on the GPU it takes no
+ * device memory (the run of y = 2x, r = reshape(y), z = r + 1 allocates what the same graph
+ * without r does), and the values, fetched from either device, are right. */
+static void test_reshape_aliases_on_gpu_and_cpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, y, r, z, y2, z2, rc, zc;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tu_const_f32(g, (int64_t[]) { 2, 3 }, 2, (float[]) { 1, 2, 3, 4, 5, 6 }, "x", &st);
+        rc = tact_reshape(g, x, (int64_t[]) { 3, -1 }, 2, "rc", &st);
+        zc = tact_add(g, rc, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one_c", &st), "zc",
+                      &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        tact_output_t two = tu_const_f32(g, NULL, 0, (float[]) { 2 }, "two", &st);
+        tact_output_t one = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st);
+        y = tact_multiply(g, x, two, "y", &st);
+        r = tact_reshape(g, y, (int64_t[]) { 3, 2 }, 2, "r", &st);
+        z = tact_add(g, r, one, "z", &st);
+        y2 = tact_multiply(g, x, two, "y2", &st);
+        z2 = tact_add(g, y2, one, "z2", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *rs[4] = { NULL };
+    int64_t allocs[2];
+    tact_output_t with[2] = { z, z2 };
+    for (int k = 0; k < 2; k++) {  /* each once to warm up (constants kept), then counted */
+        assert_int_equal(tact_session_run(s, &with[k], 1, rs, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        tact_tensor_destroy(&rs[0]);
+        int64_t before = gpu0_stats(s).num_allocs;
+        assert_int_equal(tact_session_run(s, &with[k], 1, rs, NULL, 0, NULL, 0, &st),
+                         TACT_CODE_OK);
+        allocs[k] = gpu0_stats(s).num_allocs - before;
+        tact_tensor_destroy(&rs[0]);
+    }
+    assert_true(allocs[1] > 0);
+    assert_int_equal(allocs[0], allocs[1]);  /* r took no block of its own */
+    tact_output_t fetches[4] = { r, z, rc, zc };
+    assert_int_equal(tact_session_run(s, fetches, 4, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tact_session_op_device(s, r.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, rc.op), CPU(0));
+    assert_string_equal(tu_str(rs[0]), "[[ 2.  4.]\n [ 6.  8.]\n [10. 12.]]");
+    assert_string_equal(tu_str(rs[1]), "[[ 3.  5.]\n [ 7.  9.]\n [11. 13.]]");
+    assert_string_equal(tu_str(rs[2]), "[[1. 2.]\n [3. 4.]\n [5. 6.]]");
+    assert_string_equal(tu_str(rs[3]), "[[2. 3.]\n [4. 5.]\n [6. 7.]]");
+    /* a fetched view of a constant is the caller's own copy: writing it leaves x alone */
+    ((float *) tact_tensor_data(rs[2]))[0] = 100;
+    for (int i = 0; i < 4; i++)
+        tact_tensor_destroy(&rs[i]);
+    assert_int_equal(tact_session_run(s, &rc, 1, rs, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(rs[0]), "[[1. 2.]\n [3. 4.]\n [5. 6.]]");
+    tact_tensor_destroy(&rs[0]);
+    tact_session_destroy(&s);
+    assert_int_equal(in_use_after_close(g, "/gpu:0"), 0);
+    tact_graph_destroy(&g);
+}
+
+/* Pinned host memory only for what crosses to or from a GPU, from the pool: a CPU op's output
+ * that is copied to the GPU is pinned (so is what comes back from the GPU), a CPU result that
+ * stays on the host is not, a fed tensor stays the caller's (pageable), and a repeated step
+ * makes no new pinned block. */
+static void test_only_gpu_bound_tensors_pinned(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    int64_t n = (int64_t) (2u << 20) / 4;  /* 2 MiB of float32 */
+    tact_output_t x, a, b, y, w;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        x = tact_placeholder(g, TACT_DTYPE_F32, &n, 1, "x", &st);
+        tact_output_t one = tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st);
+        a = tact_add(g, x, one, "a", &st);       /* copied to the GPU */
+        b = tact_multiply(g, x, x, "b", &st);    /* stays on the host */
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/gpu:0");
+        y = tact_multiply(g, a, tu_const_f32(g, NULL, 0, (float[]) { 3 }, "three", &st), "y",
+                          &st);
+        w = tact_add(g, x, x, "w", &st);         /* the fed x, copied in as it is */
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xv = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, &st);
+    float *xd = tact_tensor_data(xv);
+    for (int64_t i = 0; i < n; i++)
+        xd[i] = (float) (i % 7);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_feed_t feed = { x, xv };
+    tact_output_t fetches[3] = { b, y, w };
+    tact_tensor_t *rs[3] = { NULL };
+    uint64_t made = 0;
+    for (int step = 0; step < 4; step++) {
+        atomic_store(&fake_gpu.copies_in_pinned, 0);
+        atomic_store(&fake_gpu.copies_in_pageable, 0);
+        assert_int_equal(tact_session_run(s, fetches, 3, rs, &feed, 1, NULL, 0, &st),
+                         TACT_CODE_OK);
+        assert_int_equal(atomic_load(&fake_gpu.copies_in_pinned), 1);    /* a */
+        assert_int_equal(atomic_load(&fake_gpu.copies_in_pageable), 1);  /* the feed */
+        assert_false(tact__host_is_pinned(tact_tensor_data(rs[0]), tact_tensor_nbytes(rs[0])));
+        assert_true(tact__host_is_pinned(tact_tensor_data(rs[1]), tact_tensor_nbytes(rs[1])));
+        const float *yd = tact_tensor_data(rs[1]), *wd = tact_tensor_data(rs[2]);
+        const float *bd = tact_tensor_data(rs[0]);
+        for (int64_t i = 0; i < n; i += 4099) {
+            assert_true(yd[i] == 3.0f * (xd[i] + 1.0f));
+            assert_true(wd[i] == 2.0f * xd[i]);
+            assert_true(bd[i] == xd[i] * xd[i]);
+        }
+        for (int i = 0; i < 3; i++)
+            tact_tensor_destroy(&rs[i]);
+        tact_host_pinned_stats_t ps = tact__host_pinned_stats();
+        if (step == 0)
+            made = ps.made;
+        assert_int_equal(ps.made, made);  /* the pool's blocks again, none made or freed */
+        assert_int_equal(ps.released, 0);
+    }
+    tact_session_destroy(&s);
+    tact_tensor_destroy(&xv);
+    tact_graph_destroy(&g);
+}
+
 /* The device's own ops (Const, Identity, Reshape, NoOp) and the kernels the backend runs give
  * the CPU's values, element for element. */
 static void test_gpu_values_match_cpu(void **state)
@@ -1452,9 +1651,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_default_memory_reservation_and_growth_overrides,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_gpu_kernel_stops_the_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fatal_gpu_fault_fails_that_gpu_only, setup2,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_two_gpus_concurrent_cross_device_chain, setup2,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_two_gpu_partition_metadata, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_reshape_aliases_on_gpu_and_cpu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_only_gpu_bound_tensors_pinned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_values_match_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_waits_on_blocked_host_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_devices_after_close, setup2, teardown),

@@ -1300,41 +1300,112 @@ static void pinned_free(void *p)
     free(p);
 }
 
-/* Once a GPU backend installs a pinned allocator, large blocks come from it up to its cap and
- * from the C allocator beyond; each goes back to its own source, cached or not. Runs last:
- * the first installation holds for the process. */
-static void test_large_blocks_pinned_up_to_a_cap(void **state)
+/* Reshape's view (TensorFlow aliases the buffer): the same bytes under another shape, the
+ * source kept alive by the view, and both counted as holders of the bytes while both live. */
+static void test_reshaped_view_aliases_its_source(void **state)
+{
+    (void) state;
+    for (int big = 0; big < 2; big++) {  /* inline bytes, then a separate block */
+        int64_t n = big ? 4096 : 6;
+        tact_tensor_t *src = tact__tensor_alloc(TACT_DTYPE_F32, (int64_t[]) { 2, n / 2 }, 2);
+        float *d = tact_tensor_data(src);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (float) i;
+        tact_tensor_t *v = tact__tensor_reshaped(src, (int64_t[]) { n / 2, 1, 2 }, 3);
+        assert_ptr_equal(tact_tensor_data(v), d);
+        assert_int_equal(tact_tensor_ndims(v), 3);
+        assert_int_equal(tact_tensor_dim(v, 0), n / 2);
+        assert_int_equal(tact_tensor_nbytes(v), n * 4);
+        assert_int_equal(tact__tensor_refs(src), 2);  /* the caller's and the view's */
+        assert_int_equal(tact__tensor_refs(v), 2);    /* the view, and src held elsewhere */
+        tact_tensor_t *vv = tact__tensor_reshaped(v, (int64_t[]) { n }, 1);  /* of a view */
+        assert_ptr_equal(tact_tensor_data(vv), d);
+        assert_int_equal(tact__tensor_refs(vv), 3);
+        tact_tensor_destroy(&src);                    /* the views keep the bytes */
+        assert_int_equal(tact__tensor_refs(v), 2);    /* v, and vv holding it */
+        tact_tensor_destroy(&v);
+        assert_int_equal(tact__tensor_refs(vv), 1);   /* the last holder: its bytes alone */
+        assert_true(((const float *) tact_tensor_data(vv))[n - 1] == (float) (n - 1));
+        tact_tensor_destroy(&vv);                     /* frees src's block: ASan, valgrind */
+    }
+}
+
+static bool pinned_at(const tact_tensor_t *t)
+{
+    return tact__host_is_pinned(tact_tensor_data(t), tact_tensor_nbytes(t));
+}
+
+/* A float tensor from the pinned pool (it must be had). */
+static tact_tensor_t *pinned_f32(const int64_t *n)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *t = tact__tensor_try_alloc_pinned(TACT_DTYPE_F32, n, 1, NULL, NULL, &st);
+    assert_non_null(t);
+    return t;
+}
+
+/* The pinned pool: only tensors that cross to a GPU (tact__tensor_try_alloc_pinned) are pinned,
+ * and only once a GPU backend installed its allocator; a freed pinned block is pooled, not
+ * given back, and serves the next request it fits, so a repeated step makes no new one; past
+ * the cap requests get pageable memory; a size the pool lacks gives pooled blocks back to make
+ * room. Runs last: the first installation holds for the process. */
+static void test_pinned_pool(void **state)
 {
     (void) state;
     static const tact_host_pinned_t pinned = { pinned_alloc, pinned_free };
-    int64_t n = (int64_t) (3u << 20) / 4, m = n + 1;  /* 3 MiB; a size nothing cached has */
-    tact_tensor_t *before = tact_tensor_new(TACT_DTYPE_F32, &m, 1, NULL, NULL);
-    tact__host_alloc_use_pinned(&pinned, (size_t) 5 << 20);
-    tact_tensor_t *a = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
-    tact_tensor_t *b = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);  /* over 5 MiB */
-    assert_false(tact__host_is_pinned(tact_tensor_data(before), tact_tensor_nbytes(before)));
-    assert_true(tact__host_is_pinned(tact_tensor_data(a), tact_tensor_nbytes(a)));
-    assert_false(tact__host_is_pinned(tact_tensor_data(b), tact_tensor_nbytes(b)));
-    assert_int_equal(pinned_live, 1);
+    int64_t n = (int64_t) (3u << 20) / 4, half = n / 2 + 1, big = (int64_t) (7u << 20) / 4;
+    tact_tensor_t *a = pinned_f32(&n);
+    assert_false(pinned_at(a));  /* no GPU yet */
+    tact_tensor_destroy(&a);
+    tact__host_alloc_use_pinned(&pinned, (size_t) 8 << 20);
+    tact_tensor_t *cpu = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
+    tact_tensor_t *cpu2 = tact__tensor_alloc(TACT_DTYPE_F32, &n, 1);
+    assert_false(pinned_at(cpu));  /* CPU tensors, however large, never are */
+    assert_false(pinned_at(cpu2));
+    a = pinned_f32(&n);
+    assert_true(pinned_at(a));
     assert_int_equal((uintptr_t) tact_tensor_data(a) % 64, 0);
     void *pa = tact_tensor_data(a);
-    tact_tensor_destroy(&a);  /* cached, still pinned */
-    tact_tensor_t *c = tact_tensor_new(TACT_DTYPE_F32, &n, 1, NULL, NULL);
-    assert_ptr_equal(tact_tensor_data(c), pa);
-    assert_true(tact__host_is_pinned(tact_tensor_data(c), tact_tensor_nbytes(c)));
-    tact_tensor_destroy(&c);
+    tact_host_pinned_stats_t ps = tact__host_pinned_stats();
+    assert_int_equal(ps.made, 1);
+    assert_int_equal(ps.bytes, 3u << 20);
+    assert_int_equal(ps.pooled_bytes, 0);
+    tact_tensor_destroy(&a);
+    ps = tact__host_pinned_stats();
+    assert_int_equal(ps.pooled_bytes, 3u << 20);  /* pooled, not given back */
+    assert_int_equal(pinned_live, 1);
+    for (int step = 0; step < 100; step++) {  /* steady state: the same block every time */
+        a = pinned_f32(step % 2 ? &n : &half);
+        assert_ptr_equal(tact_tensor_data(a), pa);
+        tact_tensor_destroy(&a);
+    }
+    ps = tact__host_pinned_stats();
+    assert_int_equal(ps.made, 1);
+    assert_int_equal(ps.released, 0);
+    a = pinned_f32(&n);
+    tact_tensor_t *b = pinned_f32(&n);  /* a second block */
+    tact_tensor_t *c = pinned_f32(&n);  /* 9 MiB > 8: cap */
+    assert_true(pinned_at(a) && pinned_at(b));
+    assert_false(pinned_at(c));
+    assert_int_equal(pinned_live, 2);
+    tact_tensor_destroy(&a);
     tact_tensor_destroy(&b);
-    tact_tensor_destroy(&before);
-    /* 300 MiB: more than the cache keeps, so freeing it releases the cached blocks first */
-    int64_t big = (int64_t) (300u << 20) / 4;
-    tact_tensor_t *d = tact_tensor_new(TACT_DTYPE_F32, &big, 1, NULL, NULL);
+    tact_tensor_destroy(&c);
+    ps = tact__host_pinned_stats();
+    assert_int_equal(ps.made, 2);
+    assert_int_equal(ps.pooled_bytes, 6u << 20);
+    /* 7 MiB: no pooled block holds it and 6 + 7 > 8, so the pooled ones go back first */
+    tact_tensor_t *d = pinned_f32(&big);
+    assert_true(pinned_at(d));
+    ps = tact__host_pinned_stats();
+    assert_int_equal(ps.made, 3);
+    assert_int_equal(ps.released, 2);
+    assert_int_equal(ps.bytes, 7u << 20);
+    assert_int_equal(pinned_live, 1);
     tact_tensor_destroy(&d);
-    int64_t fill = (int64_t) (200u << 20) / 4;  /* evicts the 3 MiB blocks from the cache */
-    tact_tensor_t *e = tact_tensor_new(TACT_DTYPE_F32, &fill, 1, NULL, NULL);
-    tact_tensor_t *f = tact_tensor_new(TACT_DTYPE_F32, &fill, 1, NULL, NULL);
-    tact_tensor_destroy(&e);
-    tact_tensor_destroy(&f);
-    assert_int_equal(pinned_live, 0);  /* the pinned block went back to its allocator */
+    tact_tensor_destroy(&cpu);
+    tact_tensor_destroy(&cpu2);
+    assert_int_equal(tact__host_pinned_stats().pooled_bytes, 7u << 20);
 }
 
 int main(void)
@@ -1380,7 +1451,8 @@ int main(void)
         cmocka_unit_test(test_format_strings_match_numpy),
         cmocka_unit_test(test_format_strings_wrap_and_summarise),
         cmocka_unit_test(test_format_strings_long_element),
-        cmocka_unit_test(test_large_blocks_pinned_up_to_a_cap),
+        cmocka_unit_test(test_reshaped_view_aliases_its_source),
+        cmocka_unit_test(test_pinned_pool),
     };
     return cmocka_run_group_tests_name("tensor", tests, NULL, NULL);
 }

@@ -139,11 +139,12 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
 }
 
 /* The output of `op` (run as `kind`'s kernel) for these inputs, on `dev`, charged to the
- * step's host memory limit; NULL with `st` filled when there is no kernel, the inputs do not
- * fit, or the memory is refused. */
+ * step's host memory limit, from the pinned pool when `pinned` (a GPU copies it in); NULL with
+ * `st` filled when there is no kernel, the inputs do not fit, or the memory is refused. */
 static tact_tensor_t *cpu_output(const tact_device_t *dev, const tact_step_t *step,
                                  const tact_op_t *op, tact_op_kind_t kind,
-                                 const tact_tensor_t *const *in, int n_in, tact_status_t *st)
+                                 const tact_tensor_t *const *in, int n_in, bool pinned,
+                                 tact_status_t *st)
 {
     if (tact__cpu_kernel(kind) == NULL) {
         tact__fail(st, TACT_CODE_UNIMPLEMENTED, "CPU: no kernel for %s", tact__op_kind_type(kind));
@@ -158,6 +159,9 @@ static tact_tensor_t *cpu_output(const tact_device_t *dev, const tact_step_t *st
     if (tact__op_infer(kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes, TACT_INFER_RUN,
                        &dtype, &shape, st) != TACT_CODE_OK)
         return NULL;
+    if (pinned && tact_dtype_size(dtype) > 0)
+        return tact__tensor_try_alloc_pinned(dtype, shape.dims, shape.ndims, step->host_limit,
+                                             dev->name, st);
     return tact__tensor_try_alloc(dtype, shape.dims, shape.ndims, step->host_limit, dev->name, st);
 }
 
@@ -178,12 +182,14 @@ static tact_tensor_t *cpu_kernel_into(const tact_op_t *op, tact_op_kind_t kind,
     return out;
 }
 
-/* Allocate the output of `op` for these inputs and run `kind`'s kernel into it. */
+/* Allocate the output of `op` for these inputs (pinned: see cpu_output) and run `kind`'s
+ * kernel into it. */
 static tact_tensor_t *cpu_compute(const tact_device_t *dev, const tact_step_t *step,
                                   const tact_op_t *op, tact_op_kind_t kind,
-                                  const tact_tensor_t *const *in, int n_in, tact_status_t *st)
+                                  const tact_tensor_t *const *in, int n_in, bool pinned,
+                                  tact_status_t *st)
 {
-    tact_tensor_t *out = cpu_output(dev, step, op, kind, in, n_in, st);
+    tact_tensor_t *out = cpu_output(dev, step, op, kind, in, n_in, pinned, st);
     return out != NULL ? cpu_kernel_into(op, kind, in, out, st) : NULL;
 }
 
@@ -213,7 +219,7 @@ static tact_code_t cpu_assign(const tact_device_t *dev, const tact_node_t *node,
         if (old != NULL && tact__resources_check_update(old, in[1], st) == TACT_CODE_OK) {
             const tact_tensor_t *args[2] = { old, in[1] };
             tact_op_kind_t kind = op->kind == TACT_OP_ASSIGN_ADD ? TACT_OP_ADD : TACT_OP_SUB;
-            value = cpu_compute(dev, step, op, kind, args, 2, st);
+            value = cpu_compute(dev, step, op, kind, args, 2, false, st);
         }
         tact__resources_end_update(step->resources, var, value ? tact__tensor_ref(value) : NULL);
         if (old == NULL)
@@ -222,6 +228,27 @@ static tact_code_t cpu_assign(const tact_device_t *dev, const tact_node_t *node,
             return cpu_fail_node(st, op);
     }
     step->values[node->out_slot] = (tact_value_t) { value, true };
+    return TACT_CODE_OK;
+}
+
+/* Reshape of a fixed-size dtype: a view of its input's bytes, no copy (TensorFlow aliases
+ * the buffer too); the shape is checked as the kernel would. */
+static tact_code_t cpu_reshape(const tact_node_t *node, const tact_tensor_t *const *in,
+                               tact_step_t *step, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_dtype_t in_dtypes[2], dtype;
+    tact_shape_t in_shapes[2], shape;
+    TACT_ASSERT(node->n_in <= 2);
+    for (int i = 0; i < node->n_in; i++) {
+        in_dtypes[i] = in[i]->dtype;
+        in_shapes[i] = tact__tensor_shape(in[i]);
+    }
+    if (tact__op_infer(op->kind, &op->attrs, op->name, node->n_in, in_dtypes, in_shapes,
+                       TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK)
+        return cpu_fail_node(st, op);
+    step->values[node->out_slot] = (tact_value_t) {
+        tact__tensor_reshaped((tact_tensor_t *) in[0], shape.dims, shape.ndims), true };
     return TACT_CODE_OK;
 }
 
@@ -234,7 +261,7 @@ static tact_code_t cpu_random_node(const tact_device_t *dev, const tact_node_t *
 {
     const tact_op_t *op = node->op;
     TACT_ASSERT(node->out_slot >= 0);
-    tact_tensor_t *out = cpu_output(dev, step, op, op->kind, NULL, 0, st);
+    tact_tensor_t *out = cpu_output(dev, step, op, op->kind, NULL, 0, node->pin_out, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     tact_op_t local = *op;
@@ -424,7 +451,9 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
         return cpu_random_node(dev, node, step, st);
 
     TACT_ASSERT(node->out_slot >= 0);
-    tact_tensor_t *out = cpu_compute(dev, step, op, op->kind, in, node->n_in, st);
+    if (op->kind == TACT_OP_RESHAPE && tact_dtype_size(in[0]->dtype) > 0)
+        return cpu_reshape(node, in, step, st);
+    tact_tensor_t *out = cpu_compute(dev, step, op, op->kind, in, node->n_in, node->pin_out, st);
     if (out == NULL)
         return cpu_fail_node(st, op);
     values[node->out_slot] = (tact_value_t) { out, true };

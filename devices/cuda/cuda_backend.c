@@ -40,11 +40,45 @@
 /* Errors                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* The most GPUs this backend tracks a lost context for (the GPU device's TACT_GPU_MAX). */
+#define CUDA_MAX_GPUS 64
+
+/* By visible id: a sticky error lost that GPU's context (see lost() in gpu_backend.h). */
+static _Atomic bool cuda_lost[CUDA_MAX_GPUS];
+
+/* The GPU this thread was bound to by open() or bind_thread(); -1 when none. Calls that may
+ * run on any thread (query, region_alloc, region_free) switch to their GPU and then back to
+ * this one, so an actor's binding survives them, and a thread tact never bound is not moved
+ * back to GPU 0 (which would create a context there). */
+static _Thread_local int cuda_bound = -1;
+
+bool tact__cuda_error_fatal(int err)
+{
+    switch ((cudaError_t) err) {
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorAssert:
+    case cudaErrorHardwareStackError:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorLaunchFailure:
+    case cudaErrorECCUncorrectable:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A failed CUDA call as a status: RESOURCE_EXHAUSTED when memory ran out, else INTERNAL. The
- * thread's last error is cleared, so a non-sticky error does not surface again later. */
+ * thread's last error is cleared, so a non-sticky error does not surface again later; a
+ * sticky one marks the thread's GPU lost. */
 static tact_code_t cuda_fail(tact_status_t *st, cudaError_t err, const char *what)
 {
     (void) cudaGetLastError();
+    if (tact__cuda_error_fatal(err) && cuda_bound >= 0 && cuda_bound < CUDA_MAX_GPUS)
+        atomic_store(&cuda_lost[cuda_bound], true);
     tact_code_t code =
         err == cudaErrorMemoryAllocation ? TACT_CODE_RESOURCE_EXHAUSTED : TACT_CODE_INTERNAL;
     return tact__fail(st, code, CUDA_NAME ": %s: %s", what, cudaGetErrorString(err));
@@ -187,17 +221,24 @@ typedef struct cuda_streams {
 static pthread_mutex_t cuda_streams_lock = PTHREAD_MUTEX_INITIALIZER;
 static cuda_streams_t *cuda_streams; /* cuda_visible of them */
 
-/* The GPU this thread was bound to by open() or bind_thread(); -1 when none. Calls that may
- * run on any thread (query, region_alloc, region_free) switch to their GPU and then back to
- * this one, so an actor's binding survives them, and a thread tact never bound is not moved
- * back to GPU 0 (which would create a context there). */
-static _Thread_local int cuda_bound = -1;
-
 static void cuda_rebind(int id)
 {
     if (cuda_bound >= 0 && cuda_bound != id)
         (void) cudaSetDevice(cuda_bound);
     (void) cudaGetLastError(); /* a launch must not report a failure that is not its own */
+}
+
+void tact__cuda_no_gpu_reason(int err, int driver, int runtime, char *buf, size_t len)
+{
+    if (driver == 0)  /* libcuda is absent: CUDA then says "driver version is insufficient" */
+        snprintf(buf, len, CUDA_NAME ": no GPU visible: no CUDA driver is installed (CPU only)");
+    else if ((cudaError_t) err == cudaErrorInsufficientDriver)
+        snprintf(buf, len, CUDA_NAME ": no GPU visible: the CUDA driver supports CUDA %d.%d, "
+                 "older than the CUDA %d.%d runtime tact was built with (update the driver)",
+                 driver / 1000, driver % 1000 / 10, runtime / 1000, runtime % 1000 / 10);
+    else
+        snprintf(buf, len, CUDA_NAME ": no GPU visible: cudaGetDeviceCount: %s",
+                 cudaGetErrorString((cudaError_t) err));
 }
 
 /* CUDA applies CUDA_VISIBLE_DEVICES itself: the count is of the GPUs it leaves visible. */
@@ -207,8 +248,13 @@ static void cuda_count_init(void)
     cudaError_t err = cudaGetDeviceCount(&n);
     if (err != cudaSuccess) {
         (void) cudaGetLastError();
-        tact__log(TACT_LOG_INFO, CUDA_NAME ": no GPU visible: cudaGetDeviceCount: %s",
-                  cudaGetErrorString(err));
+        int driver = 0;
+        if (cudaDriverGetVersion(&driver) != cudaSuccess)
+            driver = 0;
+        (void) cudaGetLastError();
+        char why[200];
+        tact__cuda_no_gpu_reason(err, driver, CUDART_VERSION, why, sizeof why);
+        tact__log(TACT_LOG_INFO, "%s", why);
         n = 0;
     }
     cuda_visible = n;
@@ -289,6 +335,8 @@ typedef struct cuda_ctx {
     cudaEvent_t copy_mark;     /* recorded on copy after a copy in; compute waits for it */
     void *stage[2];            /* pinned, CUDA_STAGE_BYTES each */
     cudaEvent_t stage_done[2]; /* recorded after the last transfer through stage[i] */
+    int next_stage;            /* where the next copy in starts: the buffer the last one
+                                * did not end in, so back-to-back small copies alternate */
     cublasHandle_t blas;       /* bound to compute */
     void *scratch;             /* TACT_CUDA_REDUCE_SCRATCH_BYTES for split reductions */
 } cuda_ctx_t;
@@ -361,9 +409,9 @@ static tact_code_t cuda_ctx_init(cuda_ctx_t *c, tact_status_t *st)
     return TACT_CODE_OK;
 }
 
-/* Large host tensors come from pinned memory once a GPU is open, so copies to and from the
- * GPU go by DMA straight from them (no staging copy): at most this much of it, since pinned
- * pages cannot be swapped. */
+/* Host tensors that cross to or from a GPU come from a pool of pinned blocks once a GPU is
+ * open (tact__host_alloc_pinned), so their copies go by DMA straight from them (no staging
+ * copy): at most this much of it, since pinned pages cannot be swapped. */
 #define CUDA_PINNED_MAX ((size_t) 4 << 30)
 
 /* The GPU whose context pinned host memory is made in, on threads tact never bound (a
@@ -492,9 +540,10 @@ static tact_code_t cuda_copy_in(void *ctx, void *device, const void *host, size_
     if (cuda_pinned(host)) {  /* DMA from the caller's block, which lives until sync */
         CUDA_CALL(st, cudaMemcpyAsync, (device, host, n, cudaMemcpyHostToDevice, c->copy));
     } else {
-        /* Chunk i goes through stage[i % 2] once that buffer's previous transfer is done. */
-        int b = 0;
-        for (size_t off = 0; off < n; off += CUDA_STAGE_BYTES, b ^= 1) {
+        /* Each chunk goes through the buffer after the last one used (this call's or an
+         * earlier call's), once that buffer's previous transfer is done. */
+        int b = c->next_stage;
+        for (size_t off = 0; off < n; off += CUDA_STAGE_BYTES, b ^= 1, c->next_stage = b) {
             size_t len = n - off < CUDA_STAGE_BYTES ? n - off : CUDA_STAGE_BYTES;
             CUDA_CALL(st, cudaEventSynchronize, (c->stage_done[b]));
             memcpy(c->stage[b], (const char *) host + off, len);
@@ -564,6 +613,11 @@ static tact_code_t cuda_copy_device(void *ctx, void *dst, const void *src, size_
     cuda_ctx_t *c = ctx;
     CUDA_CALL(st, cudaMemcpyAsync, (dst, src, n, cudaMemcpyDeviceToDevice, c->compute));
     return TACT_CODE_OK;
+}
+
+static bool cuda_lost_get(int id)
+{
+    return id >= 0 && id < CUDA_MAX_GPUS && atomic_load(&cuda_lost[id]);
 }
 
 static tact_code_t cuda_sync(void *ctx, tact_status_t *st)
@@ -688,7 +742,9 @@ static tact_code_t cuda_softmax(cuda_ctx_t *c, const tact_op_t *op, const tact_t
     if (x->nelems == 0)
         return TACT_CODE_OK;
     return cuda_launched(
-        tact__cuda_softmax(x->dtype, x->data, out->data, x->nelems / cols, cols, c->compute), op,
+        tact__cuda_softmax(x->dtype, x->data, out->data, x->nelems / cols, cols, c->scratch,
+                           c->compute),
+        op,
         st);
 }
 
@@ -871,4 +927,5 @@ const tact_gpu_backend_t tact__cuda_backend = {
     .copy_device = cuda_copy_device,
     .kernel = cuda_kernel,
     .sync = cuda_sync,
+    .lost = cuda_lost_get,
 };

@@ -9,4 +9,13 @@
 
 extern const tact_gpu_backend_t tact__cuda_backend;
 
+/* Whether CUDA error `err` (a cudaError_t) is one of the sticky ones that lose the context
+ * (an illegal address, a failed launch, a device assert...): every later call fails alike and
+ * only a new process can use the GPU again. */
+bool tact__cuda_error_fatal(int err);
+
+/* Why no GPU is visible, for the log: `err` from cudaGetDeviceCount, `driver` from
+ * cudaDriverGetVersion (0: no driver installed), `runtime` the runtime's CUDART_VERSION. */
+void tact__cuda_no_gpu_reason(int err, int driver, int runtime, char *buf, size_t len);
+
 #endif

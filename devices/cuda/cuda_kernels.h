@@ -61,12 +61,15 @@ int tact__cuda_binary(tact_cuda_binary_t op, tact_dtype_t dtype, const void *a, 
 int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const void *x, void *out, int64_t n,
                      void *stream);
 
-/* Softmax of each of `rows` rows of `cols` elements (float32, float64): one block per row. */
-int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t rows, int64_t cols,
-                       void *stream);
-
-/* Bytes of the scratch tact__cuda_reduce joins a split reduction's parts through. */
+/* Bytes of the scratch tact__cuda_reduce joins a split reduction's parts through (and
+ * tact__cuda_softmax a split row's). */
 #define TACT_CUDA_REDUCE_SCRATCH_BYTES 4096
+
+/* Softmax of each of `rows` rows of `cols` elements (float32, float64): a warp per short row,
+ * a block per longer one, and a few long rows split over several blocks each, joined through
+ * `scratch` (TACT_CUDA_REDUCE_SCRATCH_BYTES of device memory; NULL: no split). */
+int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t rows, int64_t cols,
+                       void *scratch, void *stream);
 
 /* Sum (or mean) of n_red elements for each of n_out outputs (float32, float64, int32, int64):
  * output i reads x at offset keep(i) + red(r) for r in [0, n_red), where keep walks the kept

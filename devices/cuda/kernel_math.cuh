@@ -89,15 +89,36 @@ static inline int kn_reduce_splits(int64_t n_out, int64_t n_red)
  * apart while neighbouring outputs are adjacent (a sum over an outer axis, such as a bias's
  * gradient) with outputs enough and elements few enough, so that a warp reads consecutive
  * addresses instead of one element per 32-byte sector. */
+static inline bool kn_reduce_outer(const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red)
+{
+    return red.ndims > 0 && red.stride_a[red.ndims - 1] != 1 && keep.ndims > 0 &&
+           keep.stride_a[keep.ndims - 1] == 1;
+}
+
 static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
                                         const tact_cuda_walk_t &red)
 {
     if (n_red <= 32)
         return true;
-    bool outer = red.ndims > 0 && red.stride_a[red.ndims - 1] != 1 && keep.ndims > 0 &&
-                 keep.stride_a[keep.ndims - 1] == 1;
-    return outer && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS &&
+    return kn_reduce_outer(keep, red) && n_out >= KN_REDUCE_PER_THREAD_MIN_OUTPUTS &&
            n_red <= KN_REDUCE_PER_THREAD_MAX_ELEMS;
+}
+
+/* Column reductions: an outer-axis sum that is not run a thread per output (a tall one: more
+ * than KN_REDUCE_PER_THREAD_MAX_ELEMS rows, or fewer outputs) with KN_REDUCE_COL_MIN_OUTPUTS
+ * outputs or more. A block takes KN_COL_X adjacent outputs with KN_COL_Y threads each: thread
+ * (tx, ty) adds rows ty, ty + KN_COL_Y, ... of output j0 + tx, so each warp reads 32 adjacent
+ * elements (a block per output would read one element per 32-byte sector), and the KN_COL_Y
+ * partial sums of an output are then added in ty order. */
+#define KN_COL_X                  32
+#define KN_COL_Y                  8
+#define KN_REDUCE_COL_MIN_OUTPUTS 1024
+
+static inline bool kn_reduce_columns(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
+                                     const tact_cuda_walk_t &red)
+{
+    return kn_reduce_outer(keep, red) && !kn_reduce_per_thread(n_out, n_red, keep, red) &&
+           n_out >= KN_REDUCE_COL_MIN_OUTPUTS;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -132,6 +153,125 @@ KN_HD void kn_walk_offsets(const tact_cuda_walk_t &w, int64_t i, int64_t *oa, in
     }
     *oa = a;
     *ob = b;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 32-bit walks with precomputed divisors                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Division by a fixed d without a divide instruction (Granlund and Montgomery, as PyTorch's
+ * IntDivider): q = (umulhi(n, m) + n) >> s for every 0 <= n < 2^31, with s = ceil(log2 d) and
+ * m = floor(2^32 (2^s - d) / d) + 1 (which fits 32 bits). A 64-bit division costs dozens of
+ * instructions per element and axis on a GPU; this is a multiply, an add and a shift. */
+struct kn_fastdiv {
+    uint32_t d;
+    uint32_t m;
+    uint32_t s;
+};
+
+/* REQUIRES: 1 <= d <= INT32_MAX. */
+static inline kn_fastdiv kn_fastdiv_make(int64_t d)
+{
+    uint32_t s = 0;
+    while (((uint64_t) 1 << s) < (uint64_t) d)
+        s++;
+    uint64_t m = (((uint64_t) 1 << 32) * (((uint64_t) 1 << s) - (uint64_t) d)) / (uint64_t) d + 1;
+    kn_fastdiv f = {(uint32_t) d, (uint32_t) m, s};
+    return f;
+}
+
+KN_HD uint32_t kn_umulhi(uint32_t a, uint32_t b)
+{
+#ifdef __CUDA_ARCH__
+    return __umulhi(a, b);
+#else
+    return (uint32_t) (((uint64_t) a * b) >> 32);
+#endif
+}
+
+/* n / f.d for 0 <= n < 2^31. */
+KN_HD uint32_t kn_div(const kn_fastdiv &f, uint32_t n)
+{
+    return (kn_umulhi(n, f.m) + n) >> f.s;
+}
+
+/* How a binary op is launched: the bcast mode, and for STRIDED the 64-bit walk or, when the
+ * output and every input offset stay below 2^31, 32-bit indices with precomputed divisors; a
+ * row broadcast over rows (a bias add: [rows, cols] op [cols], either side) then needs one
+ * division per element instead of two. */
+enum {
+    KN_B_STRIDED32 = TACT_CUDA_STRIDED + 1, /* walk32 */
+    KN_B_ROW_A32,                            /* a is a [cols] row: ia = i % cols, ib = i */
+    KN_B_ROW_B32,                            /* b is a [cols] row: ia = i, ib = i % cols */
+};
+
+struct kn_bwalk {
+    tact_cuda_walk_t w; /* TACT_CUDA_STRIDED */
+    int ndims;          /* the 32-bit modes: w's axes with their divisors */
+    kn_fastdiv div[TACT_MAX_DIMS];
+    uint32_t stride_a[TACT_MAX_DIMS];
+    uint32_t stride_b[TACT_MAX_DIMS];
+};
+
+/* The launch mode for `mode` and `w` (tact__cuda_binary_walk's) over n outputs; fills *bw. */
+static inline int kn_binary_plan(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w, int64_t n,
+                                 kn_bwalk *bw)
+{
+    memset(bw, 0, sizeof *bw);
+    bw->w = w;
+    if (mode != TACT_CUDA_STRIDED)
+        return mode;
+    int64_t last_a = 0;
+    int64_t last_b = 0;
+    for (int d = 0; d < w.ndims; d++) {
+        last_a += (w.dims[d] - 1) * w.stride_a[d];
+        last_b += (w.dims[d] - 1) * w.stride_b[d];
+    }
+    if (n > INT32_MAX || last_a > INT32_MAX || last_b > INT32_MAX)
+        return TACT_CUDA_STRIDED;
+    bw->ndims = w.ndims;
+    for (int d = 0; d < w.ndims; d++) {
+        bw->div[d] = kn_fastdiv_make(w.dims[d]);
+        bw->stride_a[d] = (uint32_t) w.stride_a[d];
+        bw->stride_b[d] = (uint32_t) w.stride_b[d];
+    }
+    if (w.ndims == 2 && w.stride_a[1] == 1 && w.stride_b[1] == 1) {
+        if (w.stride_b[0] == 0 && w.stride_a[0] == w.dims[1])
+            return KN_B_ROW_B32;
+        if (w.stride_a[0] == 0 && w.stride_b[0] == w.dims[1])
+            return KN_B_ROW_A32;
+    }
+    return KN_B_STRIDED32;
+}
+
+/* The offsets of walk element i (< 2^31) in both inputs, by the 32-bit walk. */
+KN_HD void kn_walk32_offsets(const kn_bwalk &bw, uint32_t i, uint32_t *oa, uint32_t *ob)
+{
+    uint32_t a = 0;
+    uint32_t b = 0;
+    for (int d = bw.ndims - 1; d >= 0; d--) {
+        uint32_t q = kn_div(bw.div[d], i);
+        uint32_t idx = i - q * bw.div[d].d;
+        a += idx * bw.stride_a[d];
+        b += idx * bw.stride_b[d];
+        i = q;
+    }
+    *oa = a;
+    *ob = b;
+}
+
+/* A gather's (Transpose's) input offset of output i: the 32-bit walk when kn_binary_plan gave
+ * KN_B_STRIDED32 for it (stride_b all 0), else the 64-bit one. */
+template <bool I32> KN_HD int64_t kn_gather_offset(const kn_bwalk &bw, int64_t i)
+{
+    if constexpr (I32) {
+        uint32_t a;
+        uint32_t unused;
+        kn_walk32_offsets(bw, (uint32_t) i, &a, &unused);
+        return a;
+    } else {
+        return kn_walk_offset(bw.w, i);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -179,9 +319,10 @@ struct kn_max_fn {
 /* Binary ops                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The elements of a and b that output element i combines, for each tact_cuda_bcast_t. */
+/* The elements of a and b that output element i combines, for each launch mode
+ * (kn_binary_plan). */
 template <int MODE>
-KN_HD void kn_binary_index(const tact_cuda_walk_t &w, int64_t i, int64_t *ia, int64_t *ib)
+KN_HD void kn_binary_index(const kn_bwalk &bw, int64_t i, int64_t *ia, int64_t *ib)
 {
     if constexpr (MODE == TACT_CUDA_SAME) {
         *ia = i;
@@ -192,8 +333,19 @@ KN_HD void kn_binary_index(const tact_cuda_walk_t &w, int64_t i, int64_t *ia, in
     } else if constexpr (MODE == TACT_CUDA_SCALAR_B) {
         *ia = i;
         *ib = 0;
+    } else if constexpr (MODE == TACT_CUDA_STRIDED) {
+        kn_walk_offsets(bw.w, i, ia, ib);
+    } else if constexpr (MODE == KN_B_STRIDED32) {
+        uint32_t a;
+        uint32_t b;
+        kn_walk32_offsets(bw, (uint32_t) i, &a, &b);
+        *ia = a;
+        *ib = b;
     } else {
-        kn_walk_offsets(w, i, ia, ib);
+        const uint32_t u = (uint32_t) i;
+        const uint32_t col = u - kn_div(bw.div[1], u) * bw.div[1].d;
+        *ia = MODE == KN_B_ROW_A32 ? col : u;
+        *ib = MODE == KN_B_ROW_A32 ? u : col;
     }
 }
 
@@ -272,29 +424,82 @@ template <int OP, typename T> KN_HD T kn_unop(T x)
 /* between them: the max, the exponentials and their sum, the scaling.                        */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The max over this thread's elements, starting from xr[0] as the CPU does: then a NaN first
- * element is the max (in every thread) and a NaN elsewhere is passed over. */
+/* The max over this thread's elements among columns [c0, c1), starting from xr[0] as the CPU
+ * does: then a NaN first element is the max (in every thread, of every part of a split row)
+ * and a NaN elsewhere is passed over. */
 template <typename T>
-KN_HD T kn_softmax_max(const T *xr, int64_t cols, int64_t first, int64_t step)
+KN_HD T kn_softmax_max_range(const T *xr, int64_t c0, int64_t c1, int64_t first, int64_t step)
 {
     T m = xr[0];
-    for (int64_t j = first; j < cols; j += step)
+    for (int64_t j = c0 + first; j < c1; j += step)
         m = kn_max_fn()(m, xr[j]);
     return m;
 }
 
-/* orow[j] = exp(xr[j] - m) for this thread's elements; returns their sum, in double. */
 template <typename T>
-KN_HD double kn_softmax_exp(const T *xr, T *orow, int64_t cols, T m, int64_t first,
-                            int64_t step)
+KN_HD T kn_softmax_max(const T *xr, int64_t cols, int64_t first, int64_t step)
+{
+    return kn_softmax_max_range(xr, 0, cols, first, step);
+}
+
+/* orow[j] = exp(xr[j] - m) for this thread's elements among [c0, c1); returns their sum, in
+ * double. */
+template <typename T>
+KN_HD double kn_softmax_exp_range(const T *xr, T *orow, int64_t c0, int64_t c1, T m,
+                                  int64_t first, int64_t step)
 {
     double sum = 0.0;
-    for (int64_t j = first; j < cols; j += step) {
+    for (int64_t j = c0 + first; j < c1; j += step) {
         T e = kn_exp(xr[j] - m);
         orow[j] = e;
         sum += e;
     }
     return sum;
+}
+
+template <typename T>
+KN_HD double kn_softmax_exp(const T *xr, T *orow, int64_t cols, T m, int64_t first,
+                            int64_t step)
+{
+    return kn_softmax_exp_range(xr, orow, 0, cols, m, first, step);
+}
+
+/* Split rows: fewer rows than KN_SOFTMAX_SPLIT_MAX_ROWS (a block each would leave most SMs
+ * idle: a [4, 1M] softmax used 4 of 132) go over `parts` blocks each, part p taking the
+ * columns kn_reduce_split_range gives it, in three passes joined through the scratch: each
+ * part's max; the row's max from its parts', each part's exponentials and their sum; the
+ * row's sum from its parts', in order, and the scaling. The scratch holds 2 doubles per
+ * part. */
+#define KN_SOFTMAX_SPLIT_MAX_ROWS 64
+#define KN_SOFTMAX_SPLIT_PARTS    (TACT_CUDA_REDUCE_SCRATCH_BYTES / (2 * 8))
+#define KN_SOFTMAX_SPLIT_MIN_COLS 8192
+
+static inline int kn_softmax_splits(int64_t rows, int64_t cols)
+{
+    if (rows <= 0 || rows > KN_SOFTMAX_SPLIT_MAX_ROWS)
+        return 1;
+    int64_t by_parts = KN_SOFTMAX_SPLIT_PARTS / rows;
+    int64_t by_size = cols / KN_SOFTMAX_SPLIT_MIN_COLS;
+    int64_t p = by_parts < by_size ? by_parts : by_size;
+    return p > 1 ? (int) p : 1;
+}
+
+/* The row's max from its parts' maxima (each started from xr[0], so NaN rules hold). */
+template <typename T> KN_HD T kn_softmax_join_max(const double *part_max, int parts)
+{
+    T m = (T) part_max[0];
+    for (int p = 1; p < parts; p++)
+        m = kn_max_fn()(m, (T) part_max[p]);
+    return m;
+}
+
+/* The row's sum of exponentials from its parts' sums, in part order. */
+KN_HD double kn_softmax_join_sum(const double *part_sum, int parts)
+{
+    double s = 0.0;
+    for (int p = 0; p < parts; p++)
+        s += part_sum[p];
+    return s;
 }
 
 /* The scale of every element, from the row's sum of exponentials. */
@@ -303,13 +508,20 @@ template <typename T> KN_HD T kn_softmax_inv(double sum)
     return (T) (1.0 / sum);
 }
 
-/* orow[j] *= inv for this thread's elements (those that kn_softmax_exp wrote with the same
- * first and step). */
+/* orow[j] *= inv for this thread's elements among [c0, c1) (those that kn_softmax_exp_range
+ * wrote with the same first and step). */
+template <typename T>
+KN_HD void kn_softmax_scale_range(T *orow, int64_t c0, int64_t c1, T inv, int64_t first,
+                                  int64_t step)
+{
+    for (int64_t j = c0 + first; j < c1; j += step)
+        orow[j] *= inv;
+}
+
 template <typename T>
 KN_HD void kn_softmax_scale(T *orow, int64_t cols, T inv, int64_t first, int64_t step)
 {
-    for (int64_t j = first; j < cols; j += step)
-        orow[j] *= inv;
+    kn_softmax_scale_range(orow, 0, cols, inv, first, step);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -75,12 +75,12 @@ __device__ __forceinline__ T kn_block_reduce(T v, T ident, F f, T *sh)
 
 template <int OP, typename T, int MODE>
 __global__ void kn_binary(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ o,
-                          int64_t n, tact_cuda_walk_t w)
+                          int64_t n, kn_bwalk bw)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step()) {
         int64_t ia;
         int64_t ib;
-        kn_binary_index<MODE>(w, i, &ia, &ib);
+        kn_binary_index<MODE>(bw, i, &ia, &ib);
         o[i] = kn_binop<OP>(a[ia], b[ib]);
     }
 }
@@ -93,18 +93,28 @@ cudaError_t kn_binary_launch(const void *a, const void *b, void *o, int64_t n,
     const T *pb = static_cast<const T *>(b);
     T *po = static_cast<T *>(o);
     const int g = kn_blocks(n, KN_THREADS);
-    switch (mode) {
+    kn_bwalk bw;
+    switch (kn_binary_plan(mode, w, n, &bw)) {
     case TACT_CUDA_SAME:
-        kn_binary<OP, T, TACT_CUDA_SAME><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_SAME><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     case TACT_CUDA_SCALAR_A:
-        kn_binary<OP, T, TACT_CUDA_SCALAR_A><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_SCALAR_A><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     case TACT_CUDA_SCALAR_B:
-        kn_binary<OP, T, TACT_CUDA_SCALAR_B><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_SCALAR_B><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     case TACT_CUDA_STRIDED:
-        kn_binary<OP, T, TACT_CUDA_STRIDED><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, w);
+        kn_binary<OP, T, TACT_CUDA_STRIDED><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
+        break;
+    case KN_B_STRIDED32:
+        kn_binary<OP, T, KN_B_STRIDED32><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
+        break;
+    case KN_B_ROW_A32:
+        kn_binary<OP, T, KN_B_ROW_A32><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
+        break;
+    case KN_B_ROW_B32:
+        kn_binary<OP, T, KN_B_ROW_B32><<<g, KN_THREADS, 0, s>>>(pa, pb, po, n, bw);
         break;
     default:
         return cudaErrorInvalidValue;
@@ -214,10 +224,68 @@ __global__ void kn_softmax_warp(const T *__restrict__ x, T *__restrict__ o, int6
     }
 }
 
+/* Split rows (kn_softmax_splits): block b is part b % parts of row b / parts. part holds
+ * each part's max (first rows * parts doubles), then each part's sum. */
 template <typename T>
-cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols, cudaStream_t s)
+__global__ void kn_softmax_part_max(const T *__restrict__ x, double *__restrict__ part,
+                                    int64_t cols, int parts)
 {
-    if (kn_softmax_per_warp(cols))
+    __shared__ T sh[33];
+    int64_t c0;
+    int64_t c1;
+    kn_reduce_split_range(cols, parts, (int) (blockIdx.x % parts), &c0, &c1);
+    const T *xr = x + (int64_t) (blockIdx.x / parts) * cols;
+    T m = kn_softmax_max_range(xr, c0, c1, threadIdx.x, blockDim.x);
+    m = kn_block_reduce(m, (T) -INFINITY, kn_max_fn(), sh);
+    if (threadIdx.x == 0)
+        part[blockIdx.x] = (double) m;
+}
+
+template <typename T>
+__global__ void kn_softmax_part_exp(const T *__restrict__ x, T *__restrict__ o,
+                                    double *__restrict__ part, int64_t rows, int64_t cols,
+                                    int parts)
+{
+    __shared__ double sh[33];
+    const int64_t r = blockIdx.x / parts;
+    int64_t c0;
+    int64_t c1;
+    kn_reduce_split_range(cols, parts, (int) (blockIdx.x % parts), &c0, &c1);
+    const T m = kn_softmax_join_max<T>(part + r * parts, parts);
+    double sum = kn_softmax_exp_range(x + r * cols, o + r * cols, c0, c1, m, threadIdx.x,
+                                      blockDim.x);
+    sum = kn_block_reduce(sum, 0.0, kn_add_fn(), sh);
+    if (threadIdx.x == 0)
+        part[rows * parts + blockIdx.x] = sum;
+}
+
+template <typename T>
+__global__ void kn_softmax_part_scale(T *__restrict__ o, const double *__restrict__ part,
+                                      int64_t rows, int64_t cols, int parts)
+{
+    const int64_t r = blockIdx.x / parts;
+    int64_t c0;
+    int64_t c1;
+    kn_reduce_split_range(cols, parts, (int) (blockIdx.x % parts), &c0, &c1);
+    const double sum = kn_softmax_join_sum(part + rows * parts + r * parts, parts);
+    kn_softmax_scale_range(o + r * cols, c0, c1, kn_softmax_inv<T>(sum), threadIdx.x,
+                           blockDim.x);
+}
+
+template <typename T>
+cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols, void *scratch,
+                              cudaStream_t s)
+{
+    const int parts = scratch != NULL ? kn_softmax_splits(rows, cols) : 1;
+    if (parts > 1) {
+        const T *px = static_cast<const T *>(x);
+        T *po = static_cast<T *>(o);
+        double *part = static_cast<double *>(scratch);
+        const int blocks = (int) rows * parts;
+        kn_softmax_part_max<T><<<blocks, KN_THREADS, 0, s>>>(px, part, cols, parts);
+        kn_softmax_part_exp<T><<<blocks, KN_THREADS, 0, s>>>(px, po, part, rows, cols, parts);
+        kn_softmax_part_scale<T><<<blocks, KN_THREADS, 0, s>>>(po, part, rows, cols, parts);
+    } else if (kn_softmax_per_warp(cols))
         kn_softmax_warp<T><<<kn_blocks(rows, KN_THREADS / 32), KN_THREADS, 0, s>>>(
             static_cast<const T *>(x), static_cast<T *>(o), rows, cols);
     else
@@ -254,6 +322,32 @@ __global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int
 {
     for (int64_t j = kn_first(); j < n_out; j += kn_step())
         o[j] = kn_reduce_finish<T>(kn_reduce_partial(x, keep, red, j, n_red, 0, 1), n_red, mean);
+}
+
+/* Columns (kn_reduce_columns): a block of KN_COL_X x KN_COL_Y threads per KN_COL_X adjacent
+ * outputs, looped over beyond the grid. */
+template <typename T>
+__global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
+                               int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
+                               bool mean)
+{
+    typedef typename kn_acc<T>::type Acc;
+    __shared__ Acc sh[KN_COL_Y][KN_COL_X];
+    const int64_t groups = (n_out + KN_COL_X - 1) / KN_COL_X;
+    for (int64_t grp = blockIdx.x; grp < groups; grp += gridDim.x) {  /* uniform per block */
+        const int64_t j = grp * KN_COL_X + threadIdx.x;
+        sh[threadIdx.y][threadIdx.x] =
+            j < n_out ? kn_reduce_range(x, keep, red, j, 0, n_red, threadIdx.y, KN_COL_Y)
+                      : (Acc) 0;
+        __syncthreads();
+        if (threadIdx.y == 0 && j < n_out) {
+            Acc t = 0;
+            for (int y = 0; y < KN_COL_Y; y++)
+                t += sh[y][threadIdx.x];
+            o[j] = kn_reduce_finish<T>(t, n_red, mean);
+        }
+        __syncthreads();
+    }
 }
 
 /* Split reductions, first pass: block b adds part b % splits of output b / splits into
@@ -301,6 +395,10 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
     if (kn_reduce_per_thread(n_out, n_red, keep, red)) {
         kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
             static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+    } else if (kn_reduce_columns(n_out, n_red, keep, red)) {
+        kn_reduce_cols<T><<<kn_grid((n_out + KN_COL_X - 1) / KN_COL_X), dim3(KN_COL_X, KN_COL_Y),
+                            0, s>>>(static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red,
+                                    keep, red, mean);
     } else if (splits > 1 && scratch != NULL) {
         Acc *part = static_cast<Acc *>(scratch);
         kn_reduce_parts<T><<<(int) n_out * splits, KN_THREADS, 0, s>>>(
@@ -356,19 +454,25 @@ cudaError_t kn_transpose2d_launch(const void *x, void *o, int64_t rows, int64_t 
     return cudaGetLastError();
 }
 
-template <typename T>
-__global__ void kn_gather(const T *__restrict__ x, T *__restrict__ o, int64_t n, tact_cuda_walk_t w)
+template <typename T, bool I32>
+__global__ void kn_gather(const T *__restrict__ x, T *__restrict__ o, int64_t n, kn_bwalk bw)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step())
-        o[i] = x[kn_walk_offset(w, i)];
+        o[i] = x[kn_gather_offset<I32>(bw, i)];
 }
 
 template <typename T>
 cudaError_t kn_gather_launch(const void *x, void *o, int64_t n, const tact_cuda_walk_t &w,
                              cudaStream_t s)
 {
-    kn_gather<T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
-                                                                 static_cast<T *>(o), n, w);
+    kn_bwalk bw;
+    const bool i32 = kn_binary_plan(TACT_CUDA_STRIDED, w, n, &bw) == KN_B_STRIDED32;
+    const int g = kn_blocks(n, KN_THREADS);
+    const T *px = static_cast<const T *>(x);
+    if (i32)
+        kn_gather<T, true><<<g, KN_THREADS, 0, s>>>(px, static_cast<T *>(o), n, bw);
+    else
+        kn_gather<T, false><<<g, KN_THREADS, 0, s>>>(px, static_cast<T *>(o), n, bw);
     return cudaGetLastError();
 }
 
@@ -471,16 +575,16 @@ extern "C" int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const 
 }
 
 extern "C" int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t rows,
-                                  int64_t cols, void *stream)
+                                  int64_t cols, void *scratch, void *stream)
 {
     if (rows <= 0 || cols <= 0)
         return cudaSuccess;
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
     case TACT_DTYPE_F32:
-        return kn_softmax_launch<float>(x, out, rows, cols, s);
+        return kn_softmax_launch<float>(x, out, rows, cols, scratch, s);
     case TACT_DTYPE_F64:
-        return kn_softmax_launch<double>(x, out, rows, cols, s);
+        return kn_softmax_launch<double>(x, out, rows, cols, scratch, s);
     default:
         return cudaErrorInvalidValue;
     }

@@ -52,17 +52,17 @@ typedef struct tact_gpu_backend {
     tact_code_t (*bind_thread)(void *ctx, tact_status_t *st);
 
     /* Whether the backend has a kernel for `op` with its input and output dtypes. CONST,
-     * IDENTITY and RESHAPE are the GPU device's own (copies) and need no kernel. */
+     * IDENTITY and RESHAPE are the GPU device's own (a reference, a view) and need no kernel. */
     bool (*supports)(const tact_op_t *op);
 
     /* Copy n bytes from host memory into device memory (host -> GPU) and back (GPU -> host).
      * copy_in may go on reading `host` until the next sync() on ctx returns (the caller keeps it
      * alive and unchanged until then), ordered before later work on the GPU; copy_out returns when
-     * the bytes are in `host`. n may be 0. A large host block may be pinned
-     * (tact__host_alloc_use_pinned): copy it by DMA directly. `after_work`: work queued earlier on
-     * this GPU may still use `device` (the block was freed since the GPU last drained), so the copy
-     * must wait for it; false lets the copy overlap that work. copy_out always follows earlier
-     * work. */
+     * the bytes are in `host`. n may be 0. A large host block may be pinned (a tensor that crosses
+     * to or from a GPU: tact__host_alloc_pinned): copy it by DMA directly. `after_work`: work
+     * queued earlier on this GPU may still use `device` (the block was freed since the GPU last
+     * drained), so the copy must wait for it; false lets the copy overlap that work. copy_out
+     * always follows earlier work. */
     tact_code_t (*copy_in)(void *ctx, void *device, const void *host, size_t n,
                            bool after_work, tact_status_t *st);
     tact_code_t (*copy_out)(void *ctx, void *host, const void *device, size_t n,
@@ -81,6 +81,12 @@ typedef struct tact_gpu_backend {
      * session's (the GPU device's free stamps rely on it: tact__bfc_allocator_freed_at);
      * reports an error the GPU raised meanwhile. */
     tact_code_t (*sync)(void *ctx, tact_status_t *st);
+
+    /* [optional] Whether GPU `id`'s context is lost: a fatal fault (an illegal address, a
+     * failed launch) poisoned it, every later call on it fails, and only a new process can use
+     * the GPU again. Asked after a failed run; the GPU device then marks the GPU failed for
+     * the process and refuses its work with one message. NULL: never lost. Thread-safe. */
+    bool (*lost)(int id);
 } tact_gpu_backend_t;
 
 /* The op kinds and dtypes that tact's GPU kernels cover, the same for every backend so that

@@ -32,6 +32,10 @@ typedef struct gpu_process_entry {
     _Atomic uint64_t drained;
     tact_gpu_info_t info;
     char description[224];        /* "device: 0, name: ..., compute capability: 9.0" */
+    /* Set once a fatal fault lost the GPU's context (the backend's lost()): its work is
+     * refused for the rest of the process; `failure` (under the lock) says what it was. */
+    _Atomic bool failed;
+    char failure[160];
 } gpu_process_entry_t;
 
 static struct {
@@ -215,6 +219,9 @@ typedef struct gpu_ctx {
     void *bctx;                   /* the backend's per-actor context */
     tact_bfc_allocator_t *alloc;  /* the process's, for this GPU */
     _Atomic uint64_t *drained;    /* the process's, for this GPU (gpu_process_entry_t) */
+    gpu_process_entry_t *entry;   /* the process's, for this GPU */
+    int tf_id;                    /* the 0 in GPU:0 */
+    int visible_id;
     char full_name[96];           /* "/job:localhost/replica:0/task:0/device:GPU:0" */
     char description[224];
     /* Constants copied in once and kept for the session, by op id (the session has one graph),
@@ -230,12 +237,50 @@ static int gpu_count(void)
     return b != NULL ? b->count() : 0;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* A GPU lost to a fatal fault                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Refuse work on a GPU marked failed: INTERNAL, saying why and that only a restart helps. */
+static tact_code_t gpu_refuse(gpu_process_entry_t *e, int tf_id, tact_status_t *st)
+{
+    char why[sizeof e->failure];
+    pthread_mutex_lock(&gpu_process.lock);
+    snprintf(why, sizeof why, "%s", e->failure);
+    pthread_mutex_unlock(&gpu_process.lock);
+    return tact__fail(st, TACT_CODE_INTERNAL,
+                      "GPU:%d is unusable until the process restarts: a fatal GPU error lost "
+                      "its context (%s)", tf_id, why);
+}
+
+/* After a failed run: when the backend says the fault was fatal, mark the GPU failed for the
+ * process (CPU work goes on) and give the run the one clear message, its cause inside. */
+static tact_code_t gpu_check_lost(gpu_ctx_t *ctx, tact_status_t *st)
+{
+    if (ctx->backend->lost == NULL || !ctx->backend->lost(ctx->visible_id))
+        return st->code;
+    gpu_process_entry_t *e = ctx->entry;
+    pthread_mutex_lock(&gpu_process.lock);
+    if (!atomic_load(&e->failed)) {
+        size_t n = strcspn(st->msg, "\n");  /* the cause, without the node line */
+        snprintf(e->failure, sizeof e->failure, "%.*s", (int) n, st->msg);
+        atomic_store(&e->failed, true);
+        tact__log(TACT_LOG_ERROR, "GPU:%d: fatal GPU error, the GPU is unusable until the "
+                  "process restarts: %s", ctx->tf_id, e->failure);
+    }
+    pthread_mutex_unlock(&gpu_process.lock);
+    *st = (tact_status_t) TACT_STATUS_INIT;
+    return gpu_refuse(e, ctx->tf_id, st);
+}
+
 static tact_code_t gpu_open(tact_device_t *dev, tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
     const tact_gpu_backend_t *b = tact__gpu_backend();
     TACT_ASSERT(b != NULL && dev->config != NULL && dev->ordinal < TACT_GPU_MAX);
+    if (atomic_load(&gpu_process.gpus[dev->ordinal].failed))
+        return gpu_refuse(&gpu_process.gpus[dev->ordinal], dev->ordinal, st);
     gpu_ctx_t *ctx = tact__malloc(sizeof *ctx);
     ctx->backend = b;
     tact__sched_device_name(dev, ctx->full_name, sizeof ctx->full_name);
@@ -248,7 +293,10 @@ static tact_code_t gpu_open(tact_device_t *dev, tact_status_t *st)
     snprintf(ctx->description, sizeof ctx->description, "%s",
              gpu_process.gpus[dev->ordinal].description);
     ctx->drained = &gpu_process.gpus[dev->ordinal].drained;
+    ctx->entry = &gpu_process.gpus[dev->ordinal];
     pthread_mutex_unlock(&gpu_process.lock);
+    ctx->tf_id = dev->ordinal;
+    ctx->visible_id = dev->physical_id;
     dev->ctx = ctx;
     tact_bfc_stats_t s;
     tact__bfc_allocator_stats(ctx->alloc, &s);
@@ -395,8 +443,9 @@ static tact_code_t gpu_copy_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_s
             return st->code;
         }
     } else {
-        dst = tact__tensor_try_alloc(src->dtype, shape.dims, shape.ndims, step->host_limit,
-                                     NULL, st);
+        /* from the pinned pool: the copy is a DMA straight into it */
+        dst = tact__tensor_try_alloc_pinned(src->dtype, shape.dims, shape.ndims,
+                                            step->host_limit, NULL, st);
         if (dst == NULL)
             return st->code;
         if (ctx->backend->copy_out(ctx->bctx, dst->data, src->data, src->nbytes, st) !=
@@ -526,14 +575,15 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
                               TACT_INFER_RUN, &dtype, &shape, st) != TACT_CODE_OK) {
         return st->code;
     }
+    if (op->kind == TACT_OP_RESHAPE) {  /* a view of the input's device bytes, as in TF */
+        values[node->out_slot] = (tact_value_t) {
+            tact__tensor_reshaped((tact_tensor_t *) in[0], shape.dims, shape.ndims), true };
+        return TACT_CODE_OK;
+    }
     tact_tensor_t *out = gpu_tensor(ctx, op, dtype, &shape, st);
     if (out == NULL)
         return st->code;
-    tact_code_t rc;
-    if (op->kind == TACT_OP_RESHAPE)
-        rc = ctx->backend->copy_device(ctx->bctx, out->data, in[0]->data, out->nbytes, st);
-    else
-        rc = ctx->backend->kernel(ctx->bctx, op, in, out, st);
+    tact_code_t rc = ctx->backend->kernel(ctx->bctx, op, in, out, st);
     if (rc != TACT_CODE_OK) {
         tact_tensor_destroy(&out);
         return st->code;
@@ -547,6 +597,12 @@ static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
 {
     gpu_ctx_t *ctx = dev->ctx;
     tact_code_t rc = TACT_CODE_OK;
+    if (atomic_load(&ctx->entry->failed)) {  /* its context is gone: nothing can run there */
+        rc = gpu_refuse(ctx->entry, ctx->tf_id, st);
+        if (step->done != NULL)
+            tact__step_fail(step);
+        return rc;
+    }
     for (int i = 0; i < frag->n_nodes && rc == TACT_CODE_OK; i++) {
         const tact_node_t *node = &frag->nodes[i];
         if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
@@ -577,6 +633,8 @@ static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
     } else if (rc == TACT_CODE_OK) {
         rc = tact__status_merge(st, &ss);
     }
+    if (rc != TACT_CODE_OK)
+        rc = gpu_check_lost(ctx, st);
     if (rc != TACT_CODE_OK && step->done != NULL)
         tact__step_fail(step);  /* the other devices' fragments stop waiting */
     return rc;
