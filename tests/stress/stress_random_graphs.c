@@ -154,7 +154,7 @@ static rnode_t *unary(rgraph_t *rg, rkind_t kind, rnode_t *a)
     for (int64_t k = 0; k < o->n; k++) {
         double x = a->ref[k];
         o->ref[k] = kind == R_NEG    ? -x
-                    : kind == R_RELU ? (x > 0 ? x : 0)
+                    : kind == R_RELU ? (x > 0 || isnan(x) ? x : 0)  /* NaN stays, as TF's */
                     : kind == R_SIGMOID ? sigmoid(x)
                                         : tanh(x);
     }
