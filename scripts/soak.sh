@@ -8,13 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 build=${2:-build}
-if [ ! -x "$build/tests/stress/stress_threads" ]; then
-  cmake -S . -B "$build" -DTACT_WERROR=ON -DTACT_BUILD_TESTS=ON >/dev/null
-  cmake --build "$build" -j2 --target stress_threads stress_close stress_cancel stress_assign \
-        stress_lifecycle >/dev/null
-fi
+programs=(threads close cancel assign lifecycle random_graphs)
+cmake -S . -B "$build" -DTACT_WERROR=ON -DTACT_BUILD_TESTS=ON >/dev/null
+cmake --build "$build" -j2 --target "${programs[@]/#/stress_}" >/dev/null
 failed=0
-for p in threads close cancel assign lifecycle; do
+for p in "${programs[@]}"; do
   # The program bounds itself by the time given; the timeout only catches a hang.
   if ! CUDA_VISIBLE_DEVICES= TACT_STRESS_SECONDS="$seconds" \
        timeout $((seconds * 2 + 120)) "$build/tests/stress/stress_$p" 2>&1 | grep -v '^I tact'; then
