@@ -11,6 +11,7 @@
 
 #include "runtime/host_alloc.h"
 #include "runtime/model/bundle.h"
+#include "runtime/model/byte_buf.h"
 #include "runtime/model/crc32c.h"
 #include "runtime/model/dtypes.h"
 #include "runtime/model/table.h"
@@ -101,37 +102,17 @@ static void bundle_dirname(const char *prefix, char *dir, size_t len)
         snprintf(dir, len, "%.*s", (int) (slash - prefix), prefix);
 }
 
-/* Growable bytes for the data file (written at once: a checkpoint is the variables' size). */
-typedef struct bundle_buf {
-    unsigned char *data;
-    size_t len, cap;
-} bundle_buf_t;
-
-static void bundle_buf_put(bundle_buf_t *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->data = tact__realloc(b->data, cap);
-        b->cap = cap;
-    }
-    if (n > 0)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
 /* A string tensor's bytes as TensorFlow's BundleWriter lays them out; returns their CRC-32C,
  * which covers each length as 4 little-endian bytes (8 above 4 GiB), the masked CRC of those
  * lengths as written, then the bytes (tensor_bundle.cc's WriteStringTensor). */
-static uint32_t bundle_put_strings(bundle_buf_t *out, const tact_tensor_t *t)
+static uint32_t bundle_put_strings(tact_byte_buf_t *out, const tact_tensor_t *t)
 {
     uint32_t crc = 0;
     for (int64_t i = 0; i < t->nelems; i++) {
         size_t len;
         tact_tensor_string(t, i, &len);
         unsigned char tmp[10];
-        bundle_buf_put(out, tmp, tact__varint64_put(tmp, len));
+        tact__byte_buf_put(out, tmp, tact__varint64_put(tmp, len));
         unsigned char le[8];
         uint64_t v = len;
         for (int k = 0; k < 8; k++)
@@ -140,12 +121,12 @@ static uint32_t bundle_put_strings(bundle_buf_t *out, const tact_tensor_t *t)
     }
     unsigned char masked[4];
     bundle_store32(masked, tact__crc32c_mask(crc));
-    bundle_buf_put(out, masked, 4);
+    tact__byte_buf_put(out, masked, 4);
     crc = tact__crc32c_extend(crc, masked, 4);
     for (int64_t i = 0; i < t->nelems; i++) {
         size_t len;
         const char *str = tact_tensor_string(t, i, &len);
-        bundle_buf_put(out, str, len);
+        tact__byte_buf_put(out, str, len);
         crc = tact__crc32c_extend(crc, str, len);
     }
     return crc;
@@ -161,7 +142,7 @@ static tact_code_t bundle_write_data(const char *path, const tact_tensor_t *cons
     if (fd < 0)
         return bundle_io_fail(st, "cannot create", path);
     tact_code_t rc = TACT_CODE_OK;
-    bundle_buf_t strings = { 0 };
+    tact_byte_buf_t strings = { 0 };
     uint64_t at = 0;
     for (int k = 0; k < n && rc == TACT_CODE_OK; k++) {
         const tact_tensor_t *t = values[order[k]];

@@ -2,6 +2,7 @@
 /* LevelDB tables (SSTables) in memory: the builder TensorFlow's BundleWriter amounts to, without
  * compression, and a reader that checks every byte it relies on, for indexes from anywhere.
  * Not a LevelDB: no iterators over files, no filters, no caches. */
+#include "runtime/model/byte_buf.h"
 #include "runtime/model/table.h"
 
 #include "runtime/model/crc32c.h"
@@ -14,36 +15,17 @@
 
 /* ---- byte buffers ---- */
 
-typedef struct table_buf {
-    unsigned char *data;
-    size_t len, cap;
-} table_buf_t;
-
-static void table_buf_put(table_buf_t *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->data = tact__realloc(b->data, cap);
-        b->cap = cap;
-    }
-    if (n > 0)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void table_buf_varint(table_buf_t *b, uint64_t v)
+static void table_buf_varint(tact_byte_buf_t *b, uint64_t v)
 {
     unsigned char tmp[10];
-    table_buf_put(b, tmp, tact__varint64_put(tmp, v));
+    tact__byte_buf_put(b, tmp, tact__varint64_put(tmp, v));
 }
 
-static void table_buf_fixed32(table_buf_t *b, uint32_t v)
+static void table_buf_fixed32(tact_byte_buf_t *b, uint32_t v)
 {
     unsigned char tmp[4] = { (unsigned char) v, (unsigned char) (v >> 8),
                              (unsigned char) (v >> 16), (unsigned char) (v >> 24) };
-    table_buf_put(b, tmp, 4);
+    tact__byte_buf_put(b, tmp, 4);
 }
 
 static uint32_t table_load32(const unsigned char *p)
@@ -83,20 +65,20 @@ bool tact__varint64_get(const unsigned char **p, const unsigned char *end, uint6
 
 /* One block under construction: LevelDB's BlockBuilder. */
 typedef struct table_block {
-    table_buf_t buf;
+    tact_byte_buf_t buf;
     uint32_t *restarts;
     int n_restarts, cap_restarts;
     int counter;                  /* entries since the last restart */
-    table_buf_t last_key;
+    tact_byte_buf_t last_key;
     int n_entries;
     int restart_interval;         /* 16 for data blocks, 1 for the index (as LevelDB) */
 } table_block_t;
 
 struct tact_table_builder {
     size_t block_size;
-    table_buf_t out;              /* the file so far */
+    tact_byte_buf_t out;              /* the file so far */
     table_block_t data, index;
-    table_buf_t last_key;         /* of the whole table: order check and the index key */
+    tact_byte_buf_t last_key;         /* of the whole table: order check and the index key */
     bool any;
 };
 
@@ -128,10 +110,10 @@ static void table_block_add(table_block_t *blk, const void *key, size_t klen, co
     table_buf_varint(&blk->buf, shared);
     table_buf_varint(&blk->buf, klen - shared);
     table_buf_varint(&blk->buf, vlen);
-    table_buf_put(&blk->buf, (const unsigned char *) key + shared, klen - shared);
-    table_buf_put(&blk->buf, value, vlen);
+    tact__byte_buf_put(&blk->buf, (const unsigned char *) key + shared, klen - shared);
+    tact__byte_buf_put(&blk->buf, value, vlen);
     blk->last_key.len = 0;
-    table_buf_put(&blk->last_key, key, klen);
+    tact__byte_buf_put(&blk->last_key, key, klen);
     blk->counter++;
     blk->n_entries++;
 }
@@ -146,9 +128,9 @@ static void table_block_flush(tact_table_builder_t *b, table_block_t *blk, uint6
     table_buf_fixed32(&blk->buf, (uint32_t) blk->n_restarts);
     *offset = b->out.len;
     *size = blk->buf.len;
-    table_buf_put(&b->out, blk->buf.data, blk->buf.len);
+    tact__byte_buf_put(&b->out, blk->buf.data, blk->buf.len);
     unsigned char type = TABLE_NO_COMPRESSION;
-    table_buf_put(&b->out, &type, 1);
+    tact__byte_buf_put(&b->out, &type, 1);
     uint32_t crc = tact__crc32c_extend(tact__crc32c(blk->buf.data, blk->buf.len), &type, 1);
     table_buf_fixed32(&b->out, tact__crc32c_mask(crc));
     table_block_reset(blk);
@@ -161,10 +143,10 @@ static void table_flush_data(tact_table_builder_t *b)
     if (b->data.n_entries == 0)
         return;
     uint64_t offset, size;
-    table_buf_t key = { 0 };
-    table_buf_put(&key, b->data.last_key.data, b->data.last_key.len);
+    tact_byte_buf_t key = { 0 };
+    tact__byte_buf_put(&key, b->data.last_key.data, b->data.last_key.len);
     table_block_flush(b, &b->data, &offset, &size);
-    table_buf_t handle = { 0 };
+    tact_byte_buf_t handle = { 0 };
     table_buf_varint(&handle, offset);
     table_buf_varint(&handle, size);
     table_block_add(&b->index, key.data, key.len, handle.data, handle.len);
@@ -210,7 +192,7 @@ void tact__table_builder_add(tact_table_builder_t *b, const void *key, size_t kl
     }
     b->any = true;
     b->last_key.len = 0;
-    table_buf_put(&b->last_key, key, klen);
+    tact__byte_buf_put(&b->last_key, key, klen);
     table_block_add(&b->data, key, klen, value, vlen);
     if (b->data.buf.len >= b->block_size)
         table_flush_data(b);
@@ -222,20 +204,20 @@ void tact__table_builder_finish(tact_table_builder_t *b, void **data, size_t *le
     uint64_t meta_off, meta_size, index_off, index_size;
     table_block_flush(b, &b->data, &meta_off, &meta_size);  /* an empty metaindex block */
     table_block_flush(b, &b->index, &index_off, &index_size);
-    table_buf_t footer = { 0 };
+    tact_byte_buf_t footer = { 0 };
     table_buf_varint(&footer, meta_off);
     table_buf_varint(&footer, meta_size);
     table_buf_varint(&footer, index_off);
     table_buf_varint(&footer, index_size);
     unsigned char zeros[TACT_TABLE_FOOTER_SIZE] = { 0 };
-    table_buf_put(&footer, zeros, TACT_TABLE_FOOTER_SIZE - 8 - footer.len);
+    tact__byte_buf_put(&footer, zeros, TACT_TABLE_FOOTER_SIZE - 8 - footer.len);
     table_buf_fixed32(&footer, (uint32_t) TACT_TABLE_MAGIC);
     table_buf_fixed32(&footer, (uint32_t) (TACT_TABLE_MAGIC >> 32));
-    table_buf_put(&b->out, footer.data, footer.len);
+    tact__byte_buf_put(&b->out, footer.data, footer.len);
     free(footer.data);
     *data = b->out.data;
     *len = b->out.len;
-    b->out = (table_buf_t) { 0 };
+    b->out = (tact_byte_buf_t) { 0 };
 }
 
 /* ---- reading ---- */
@@ -295,7 +277,7 @@ static tact_code_t table_block_entries(tact_table_t *t, const unsigned char *b, 
     if (n_restarts > (n - 4) / 4)
         return table_corrupt(t, st, "bad restart array");
     const unsigned char *p = b, *end = b + n - 4 - 4 * n_restarts;
-    table_buf_t key = { 0 };
+    tact_byte_buf_t key = { 0 };
     tact_code_t rc = TACT_CODE_OK;
     while (p < end && rc == TACT_CODE_OK) {
         uint64_t shared, non_shared, vlen;
@@ -306,7 +288,7 @@ static tact_code_t table_block_entries(tact_table_t *t, const unsigned char *b, 
             break;
         }
         key.len = (size_t) shared;
-        table_buf_put(&key, p, (size_t) non_shared);
+        tact__byte_buf_put(&key, p, (size_t) non_shared);
         p += non_shared;
         rc = on_entry(t, key.data ? key.data : (const unsigned char *) "", key.len, p,
                       (size_t) vlen, st);
