@@ -230,37 +230,6 @@ tact_session_t *tact_interactive_session_new(const char *target, tact_graph_t *g
     return s;
 }
 
-struct tact_cancel {
-    atomic_bool requested;
-};
-
-tact_cancel_t *tact_cancel_new(void)
-{
-    tact_cancel_t *c = tact__malloc(sizeof *c);
-    atomic_init(&c->requested, false);
-    return c;
-}
-
-void tact_cancel_request(tact_cancel_t *c)
-{
-    TACT_ASSERT(c != NULL);
-    atomic_store(&c->requested, true);
-}
-
-bool tact_cancel_requested(const tact_cancel_t *c)
-{
-    TACT_ASSERT(c != NULL);
-    return atomic_load(&((tact_cancel_t *) c)->requested);
-}
-
-void tact_cancel_destroy(tact_cancel_t **c_p)
-{
-    if (c_p == NULL || *c_p == NULL)
-        return;
-    free(*c_p);
-    *c_p = NULL;
-}
-
 /* The run counter of the calling thread: threads are spread over the counters round-robin. */
 static tact_run_counter_t *session_counter(tact_session_t *s)
 {
@@ -954,7 +923,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             .host_limit = s->host_limit,
             .stop = {
                 .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
-                .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
+                .cancel = options != NULL ? options->cancel : NULL,
                 .closed = &s->closed,
             },
         };
