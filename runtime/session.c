@@ -156,8 +156,14 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
                                                  ? SIZE_MAX : (size_t) c->host_memory_limit_bytes);
     tact__sched_pins_init(&s->pins);
 
-    if (c->intra_op_parallelism_threads > 0)
-        tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
+    if (c->intra_op_parallelism_threads > 0) {
+        int in_force = tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
+        if (in_force != c->intra_op_parallelism_threads)
+            tact__log(TACT_LOG_WARNING,
+                      "intra_op_parallelism_threads = %d ignored: OpenBLAS' thread count is "
+                      "process-wide and an earlier session set it to %d",
+                      c->intra_op_parallelism_threads, in_force);
+    }
     /* Devices: CPU:0 (the client device) and the other CPUs, then the GPUs, each with its
      * actor pool: one actor per core of a CPU device's set, one per GPU. */
     int n_cpu = c->device_count.cpu > 0 ? c->device_count.cpu : 1;
