@@ -36,7 +36,17 @@
  *   gpu_memcpy_4b  cudaMemcpy of 4 bytes, device to host
  *   gpu_run        tact_session_run of the graph on GPU:0, fetching c
  *
- * ratio = median / gpu_memcpy_4b median (lower is better); per-run latency, no target. */
+ * ratio = median / gpu_memcpy_4b median (lower is better); per-run latency, no target.
+ *
+ * Feed cases (the server issue): y = matmul(reshape(x, [512, 512]), ones[512, 1]) with x a
+ * float32 [262144] placeholder fed 1 MiB from a buffer the caller owns (sgemm reads the feed
+ * once at memory speed; a serial reduce_sum would hide the copy behind its adds); one run
+ * makes the feed tensor, runs, checks and destroys both:
+ *
+ *   feed_copy      the feed made with tact_tensor_new (copies the 1 MiB)
+ *   feed_borrowed  the feed made with tact_tensor_new_borrowed (no copy)
+ *
+ * ratio = median / feed_copy median (lower is better), interleaved rounds; no target. */
 #include "bench_gpu.h"
 
 #include <pthread.h>
@@ -294,6 +304,90 @@ static int run_case_round(const run_case_t *c, int warmup, int samples, bench_sa
     return rc;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Feeds: a 1 MiB feed copied (tact_tensor_new) or borrowed (tact_tensor_new_borrowed)          */
+/* ------------------------------------------------------------------------------------------ */
+
+#define FEED_SIDE 512
+#define FEED_N (FEED_SIDE * FEED_SIDE)  /* floats: 1 MiB */
+
+typedef struct feed_ctx {
+    tact_session_t *s;
+    tact_output_t x, y;
+    float *buf;                   /* the caller's data: all ones */
+    bool borrowed;
+    tact_status_t st;
+} feed_ctx_t;
+
+static int feed_run_once(void *p)
+{
+    feed_ctx_t *f = p;
+    const int64_t dims[] = { FEED_N };
+    tact_tensor_t *t = f->borrowed
+                           ? tact_tensor_new_borrowed(TACT_DTYPE_F32, dims, 1, f->buf,
+                                                      FEED_N * sizeof(float), NULL, NULL, &f->st)
+                           : tact_tensor_new(TACT_DTYPE_F32, dims, 1, f->buf, &f->st);
+    tact_feed_t feed = { f->x, t };
+    tact_tensor_t *out = NULL;
+    tact_session_run(f->s, &f->y, 1, &out, &feed, 1, NULL, 0, &f->st);
+    tact_tensor_destroy(&t);
+    if (bench_failed(&f->st, f->borrowed ? "feed_borrowed" : "feed_copy"))
+        return -1;
+    const float *y = tact_tensor_data(out);
+    bool ok = tact_tensor_nelems(out) == FEED_SIDE && y[0] == (float) FEED_SIDE &&
+              y[FEED_SIDE - 1] == (float) FEED_SIDE;
+    if (!ok)
+        fprintf(stderr, "bench: y[0] of the fed run = %g, expected %d\n", (double) y[0],
+                FEED_SIDE);
+    tact_tensor_destroy(&out);
+    if (!ok)
+        return -1;
+    return 0;
+}
+
+/* feed_copy against feed_borrowed, interleaved: 0, or 1 on an error. */
+static int feed_cases(bool quick)
+{
+    int rc = 1;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { FEED_N }, 1, "x", &st);
+    tact_output_t xm = tact_reshape(g, x, (int64_t[]) { FEED_SIDE, FEED_SIDE }, 2, "xm", &st);
+    tact_output_t ones = tact_ones(g, TACT_DTYPE_F32, (int64_t[]) { FEED_SIDE, 1 }, 2, "w", &st);
+    tact_output_t y = tact_matmul(g, xm, ones, false, false, "y", &st);
+    tact_config_t cfg = bench_cpu_config();
+    tact_session_t *s = tact_session_new(NULL, g, &cfg, &st);
+    float *buf = aligned_alloc(64, FEED_N * sizeof(float));
+    bench_samples_t sc = { 0 }, sb = { 0 };
+    if (bench_failed(&st, "building the feed graph") || buf == NULL)
+        goto done;
+    for (int i = 0; i < FEED_N; i++)
+        buf[i] = 1.0f;
+    feed_ctx_t copy = { s, x, y, buf, false, TACT_STATUS_INIT };
+    feed_ctx_t borrowed = { s, x, y, buf, true, TACT_STATUS_INIT };
+    int iters = quick ? 10 : 4000;
+    if (bench_warmup(feed_run_once, &copy, quick ? 2 : 200) != 0 ||
+        bench_warmup(feed_run_once, &borrowed, quick ? 2 : 200) != 0)
+        goto done;
+    for (int round = 0; round < RUN_ROUNDS; round++) {
+        if (bench_collect(feed_run_once, &copy, iters / RUN_ROUNDS, 1, &sc) != 0 ||
+            bench_collect(feed_run_once, &borrowed, iters / RUN_ROUNDS, 1, &sb) != 0)
+            goto done;
+    }
+    bench_stats_t a = bench_stats(&sc), b = bench_stats(&sb);
+    bench_line("feed_copy", "CPU", "1024KB", &a, 1e6 / a.median_us, "runs/s", NAN, NULL);
+    bench_line("feed_borrowed", "CPU", "1024KB", &b, 1e6 / b.median_us, "runs/s",
+               b.median_us / a.median_us, "feed_copy");
+    rc = 0;
+done:
+    bench_samples_free(&sc);
+    bench_samples_free(&sb);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    free(buf);
+    return rc;
+}
+
 #ifdef TACT_BENCH_CUDA
 typedef struct gpu_run_ctx {
     void *device;
@@ -503,7 +597,9 @@ int main(int argc, char **argv)
              cases[base].name);
     if (full)
         bench_target(what, stats[CASE_AUTO].median_us <= 0.12 * base_us);
-    rc = gpu_cases(!full);
+    rc = feed_cases(!full);
+    if (rc == 0)
+        rc = gpu_cases(!full);
     bench_note_load(&load0);
 
 done:

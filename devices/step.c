@@ -21,7 +21,10 @@ tact_code_t tact__step_wait(tact_step_t *step, const tact_node_t *node, tact_sta
                 return tact__fail(st, TACT_CODE_CANCELLED, "Run call was cancelled");
             if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK)
                 return st->code;
-            struct timespec slice = { 0, STEP_WAIT_SLICE_NS };
+            int64_t ns = STEP_WAIT_SLICE_NS;  /* never past the deadline */
+            if (step->stop.deadline_ns > 0 && step->stop.deadline_ns - tact__now_ns() < ns)
+                ns = step->stop.deadline_ns - tact__now_ns() + 1;
+            struct timespec slice = { 0, ns > 0 ? (long) ns : 1 };
             syscall(SYS_futex, (uint32_t *) word, FUTEX_WAIT_PRIVATE, 0, &slice, NULL, 0);
         }
     }

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* FIFOQueue: a ring of elements under one mutex, with one condition variable for "something
- * changed". Waiters sleep in short slices and re-check their step's stop conditions, and the
- * session's close wakes them at once, so a blocked op always returns. Not for scheduling:
- * the executor decides who waits where. */
+ * changed". Waiters sleep until their step's deadline, no longer: a change, the session's close
+ * (tact__queue_wake) and their run's cancellation (through the cancel watcher) wake them, so a
+ * blocked op returns as soon as it must. Not for scheduling: the executor decides who waits
+ * where. */
 #include "runtime/queue.h"
-
-/* The longest a waiter sleeps before it re-checks its deadline and cancellation. */
-#define QUEUE_WAIT_SLICE_NS 5000000
 
 struct tact_queue {
     char *name;
@@ -63,15 +61,31 @@ void tact__queue_destroy(tact_queue_t **q_p)
     *q_p = NULL;
 }
 
-/* Sleep one slice or until woken. Called with the lock held. */
-static void queue_wait(tact_queue_t *q)
+static void queue_wake_cb(void *q)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t ns = (int64_t) ts.tv_nsec + QUEUE_WAIT_SLICE_NS;
-    ts.tv_sec += (time_t) (ns / 1000000000);
-    ts.tv_nsec = (long) (ns % 1000000000);
-    pthread_cond_timedwait(&q->changed, &q->lock, &ts);
+    tact__queue_wake(q);
+}
+
+/* Sleep until woken or the step's deadline. Called with the lock held; the caller re-checks
+ * every condition afterwards. The first wait of a call with a cancellation handle registers
+ * `w` instead of sleeping, outside the lock (the watcher takes this lock after its own); the
+ * caller unregisters it after unlocking. */
+static void queue_wait(tact_queue_t *q, const tact_stop_t *stop, tact_cancel_waiter_t *w)
+{
+    if (stop != NULL && stop->cancel != NULL && w->cancel == NULL) {
+        *w = (tact_cancel_waiter_t) { .cancel = stop->cancel, .wake = queue_wake_cb, .arg = q };
+        pthread_mutex_unlock(&q->lock);
+        tact__cancel_watch(w);
+        pthread_mutex_lock(&q->lock);
+        return;
+    }
+    if (stop == NULL || stop->deadline_ns <= 0) {
+        pthread_cond_wait(&q->changed, &q->lock);
+        return;
+    }
+    struct timespec ts = { .tv_sec = (time_t) (stop->deadline_ns / 1000000000),
+                           .tv_nsec = (long) (stop->deadline_ns % 1000000000) };
+    pthread_cond_timedwait(&q->changed, &q->lock, &ts);  /* CLOCK_MONOTONIC, as tact__now_ns */
 }
 
 static bool queue_full(const tact_queue_t *q, int64_t more)
@@ -124,7 +138,7 @@ static tact_code_t queue_check(const tact_queue_t *q, int c, const tact_tensor_t
  * enqueue that finds the queue closed fails; one already waiting when a plain close comes
  * keeps waiting for room, as TensorFlow's pending enqueues do. Called with the lock held. */
 static tact_code_t queue_wait_room(tact_queue_t *q, int64_t more, const tact_stop_t *stop,
-                                   tact_status_t *st)
+                                   tact_cancel_waiter_t *w, tact_status_t *st)
 {
     uint64_t epoch = q->cancel_epoch;
     if (q->closed)
@@ -136,7 +150,7 @@ static tact_code_t queue_wait_room(tact_queue_t *q, int64_t more, const tact_sto
             return TACT_CODE_OK;
         if (tact__stop_check(stop, "Enqueue operation", st) != TACT_CODE_OK)
             return st->code;
-        queue_wait(q);
+        queue_wait(q, stop, w);
     }
 }
 
@@ -162,8 +176,9 @@ tact_code_t tact__queue_enqueue(tact_queue_t *q, const tact_tensor_t *const *com
         if (queue_check(q, c, components[c], false, st) != TACT_CODE_OK)
             return st->code;
     }
+    tact_cancel_waiter_t w = { 0 };
     pthread_mutex_lock(&q->lock);
-    tact_code_t rc = queue_wait_room(q, 1, stop, st);
+    tact_code_t rc = queue_wait_room(q, 1, stop, &w, st);
     if (rc == TACT_CODE_OK) {
         tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
         for (int c = 0; c < q->n_components && rc == TACT_CODE_OK; c++) {
@@ -180,6 +195,7 @@ tact_code_t tact__queue_enqueue(tact_queue_t *q, const tact_tensor_t *const *com
         }
     }
     pthread_mutex_unlock(&q->lock);
+    tact__cancel_unwatch(&w);
     return rc;
 }
 
@@ -202,11 +218,12 @@ tact_code_t tact__queue_enqueue_many(tact_queue_t *q, const tact_tensor_t *const
         if (queue_check(q, c, t, true, st) != TACT_CODE_OK)
             return st->code;
     }
+    tact_cancel_waiter_t w = { 0 };
     pthread_mutex_lock(&q->lock);
     tact_code_t rc = TACT_CODE_OK;
     /* Element by element, as TensorFlow does: a small queue fills, drains, fills again. */
     for (int64_t i = 0; i < n && rc == TACT_CODE_OK; i++) {
-        rc = queue_wait_room(q, 1, stop, st);
+        rc = queue_wait_room(q, 1, stop, &w, st);
         if (rc != TACT_CODE_OK)
             break;
         tact_tensor_t *element[TACT_QUEUE_MAX_COMPONENTS];
@@ -229,12 +246,13 @@ tact_code_t tact__queue_enqueue_many(tact_queue_t *q, const tact_tensor_t *const
         pthread_cond_broadcast(&q->changed);
     }
     pthread_mutex_unlock(&q->lock);
+    tact__cancel_unwatch(&w);
     return rc;
 }
 
 /* Wait until n elements are queued; OUT_OF_RANGE once closed with fewer. Lock held. */
 static tact_code_t queue_wait_elements(tact_queue_t *q, int64_t n, const tact_stop_t *stop,
-                                       tact_status_t *st)
+                                       tact_cancel_waiter_t *w, tact_status_t *st)
 {
     for (;;) {
         if (q->len >= n)
@@ -245,7 +263,7 @@ static tact_code_t queue_wait_elements(tact_queue_t *q, int64_t n, const tact_st
                               "%" PRId64 ", current size %" PRId64 ")", q->name, n, q->len);
         if (tact__stop_check(stop, "Dequeue operation", st) != TACT_CODE_OK)
             return st->code;
-        queue_wait(q);
+        queue_wait(q, stop, w);
     }
 }
 
@@ -259,13 +277,15 @@ static void queue_pop(tact_queue_t *q, tact_tensor_t **element)
 tact_code_t tact__queue_dequeue(tact_queue_t *q, tact_tensor_t **out, const tact_stop_t *stop,
                                 tact_status_t *st)
 {
+    tact_cancel_waiter_t w = { 0 };
     pthread_mutex_lock(&q->lock);
-    tact_code_t rc = queue_wait_elements(q, 1, stop, st);
+    tact_code_t rc = queue_wait_elements(q, 1, stop, &w, st);
     if (rc == TACT_CODE_OK) {
         queue_pop(q, out);
         pthread_cond_broadcast(&q->changed);
     }
     pthread_mutex_unlock(&q->lock);
+    tact__cancel_unwatch(&w);
     return rc;
 }
 
@@ -288,8 +308,9 @@ tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t *
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "FIFOQueue '%s' DequeueMany requires the components to have specified "
                           "shapes.", q->name);
+    tact_cancel_waiter_t w = { 0 };
     pthread_mutex_lock(&q->lock);
-    tact_code_t rc = queue_wait_elements(q, n, stop, st);
+    tact_code_t rc = queue_wait_elements(q, n, stop, &w, st);
     /* The stacked outputs first, from the queue's shapes (every element has them): when they
      * are refused, nothing has left the queue. */
     for (int c = 0; c < q->n_components && rc == TACT_CODE_OK; c++) {
@@ -318,6 +339,7 @@ tact_code_t tact__queue_dequeue_many(tact_queue_t *q, int64_t n, tact_tensor_t *
         pthread_cond_broadcast(&q->changed);
     }
     pthread_mutex_unlock(&q->lock);
+    tact__cancel_unwatch(&w);
     return rc;
 }
 

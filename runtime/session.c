@@ -156,8 +156,14 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
                                                  ? SIZE_MAX : (size_t) c->host_memory_limit_bytes);
     tact__sched_pins_init(&s->pins);
 
-    if (c->intra_op_parallelism_threads > 0)
-        tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
+    if (c->intra_op_parallelism_threads > 0) {
+        int in_force = tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
+        if (in_force != c->intra_op_parallelism_threads)
+            tact__log(TACT_LOG_WARNING,
+                      "intra_op_parallelism_threads = %d ignored: OpenBLAS' thread count is "
+                      "process-wide and an earlier session set it to %d",
+                      c->intra_op_parallelism_threads, in_force);
+    }
     /* Devices: CPU:0 (the client device) and the other CPUs, then the GPUs, each with its
      * actor pool: one actor per core of a CPU device's set, one per GPU. */
     int n_cpu = c->device_count.cpu > 0 ? c->device_count.cpu : 1;
@@ -228,37 +234,6 @@ tact_session_t *tact_interactive_session_new(const char *target, tact_graph_t *g
     }
     tact__session_push_default_removable(s);
     return s;
-}
-
-struct tact_cancel {
-    atomic_bool requested;
-};
-
-tact_cancel_t *tact_cancel_new(void)
-{
-    tact_cancel_t *c = tact__malloc(sizeof *c);
-    atomic_init(&c->requested, false);
-    return c;
-}
-
-void tact_cancel_request(tact_cancel_t *c)
-{
-    TACT_ASSERT(c != NULL);
-    atomic_store(&c->requested, true);
-}
-
-bool tact_cancel_requested(const tact_cancel_t *c)
-{
-    TACT_ASSERT(c != NULL);
-    return atomic_load(&((tact_cancel_t *) c)->requested);
-}
-
-void tact_cancel_destroy(tact_cancel_t **c_p)
-{
-    if (c_p == NULL || *c_p == NULL)
-        return;
-    free(*c_p);
-    *c_p = NULL;
 }
 
 /* The run counter of the calling thread: threads are spread over the counters round-robin. */
@@ -954,7 +929,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             .host_limit = s->host_limit,
             .stop = {
                 .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
-                .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
+                .cancel = options != NULL ? options->cancel : NULL,
                 .closed = &s->closed,
             },
         };

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Why a step must stop: its deadline, its run's cancellation handle, its session's close.
- * Kernels that wait (queues) check it between short sleeps; executors between nodes. */
+ * Kernels that wait (queues) sleep until the deadline and are woken by a cancel (runtime/cancel.h)
+ * or the close; executors check it between nodes. */
 #ifndef TACT_RUNTIME_STOP_H
 #define TACT_RUNTIME_STOP_H
 
-#include "runtime/prelude.h"
+#include "runtime/cancel.h"
 
 typedef struct tact_stop {
     int64_t deadline_ns;          /* tact__now_ns() past this: DEADLINE_EXCEEDED; 0 = none */
-    const atomic_bool *cancelled; /* the run's cancellation flag (or NULL) */
+    const tact_cancel_t *cancel;  /* the run's cancellation handle (or NULL) */
     const atomic_bool *closed;    /* the session's: closing cancels steps in flight */
 } tact_stop_t;
 
@@ -19,7 +20,7 @@ static inline tact_code_t tact__stop_check(const tact_stop_t *stop, const char *
 {
     if (stop == NULL)
         return TACT_CODE_OK;
-    if ((stop->cancelled && atomic_load_explicit(stop->cancelled, memory_order_relaxed)) ||
+    if ((stop->cancel && atomic_load_explicit(&stop->cancel->requested, memory_order_relaxed)) ||
         (stop->closed && atomic_load_explicit(stop->closed, memory_order_relaxed)))
         return tact__fail(st, TACT_CODE_CANCELLED, "%s was cancelled", what);
     if (stop->deadline_ns > 0 && tact__now_ns() > stop->deadline_ns)

@@ -439,6 +439,89 @@ tact_tensor_t *tact_tensor_new(tact_dtype_t dtype, const int64_t *dims, int ndim
     return t;
 }
 
+/* The caller's buffer and how to give it back: the free_ctx of a borrowed tensor. */
+typedef struct tensor_borrowed {
+    void (*deallocator)(void *data, size_t len, void *arg);
+    void *data;
+    size_t len;
+    void *arg;
+} tensor_borrowed_t;
+
+static void tensor_borrowed_free(void *ctx, void *data)
+{
+    TACT_UNUSED(data);  /* NULL for an empty tensor: the caller's pointer is in ctx */
+    tensor_borrowed_t *b = ctx;
+    if (b->deallocator != NULL)
+        b->deallocator(b->data, b->len, b->arg);
+    free(b);
+}
+
+tact_tensor_t *tact_tensor_new_borrowed(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                        void *data, size_t len,
+                                        void (*deallocator)(void *data, size_t len, void *arg),
+                                        void *arg, tact_status_t *st)
+{
+    if (tact__failed(st) || !tensor_check_new(dtype, dims, ndims, st))
+        return NULL;
+    if (dtype == TACT_DTYPE_STRING) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "tensor: a borrowed buffer cannot hold a string tensor (its elements are "
+                   "owned by the tensor); use tact_tensor_new_strings");
+        return NULL;
+    }
+    int64_t nelems;
+    size_t nbytes;
+    TACT_ASSERT(tensor_sizes(dtype, dims, ndims, &nelems, &nbytes));
+    if (len < nbytes) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "tensor: borrowed buffer of %zu bytes is too small for %" PRId64
+                   " elements of %s (%zu bytes)", len, nelems, tact_dtype_name(dtype), nbytes);
+        return NULL;
+    }
+    if (nbytes > 0 && data == NULL) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "tensor: borrowed buffer is NULL but the tensor holds %zu bytes", nbytes);
+        return NULL;
+    }
+    size_t align = tact_dtype_size(dtype);
+    if ((uintptr_t) data % align != 0) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "tensor: borrowed buffer %p is not aligned to %zu bytes, as %s elements "
+                   "must be", data, align, tact_dtype_name(dtype));
+        return NULL;
+    }
+    tensor_borrowed_t *b = tact__malloc(sizeof *b);
+    *b = (tensor_borrowed_t) { deallocator, data, len, arg };
+    tact_tensor_t *t = tensor_header(dtype, dims, ndims);
+    t->data = nbytes > 0 ? data : NULL;
+    t->free_data = tensor_borrowed_free;
+    t->free_ctx = b;
+    return t;
+}
+
+tact_code_t tact_tensor_copy_to(const tact_tensor_t *t, void *buf, size_t len, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    tensor_assert_live(t);
+    if (t->dtype == TACT_DTYPE_STRING)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tensor: tact_tensor_copy_to cannot copy a string tensor (its elements "
+                          "are separate buffers); read them with tact_tensor_string");
+    if (len < t->nbytes)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tensor: buffer of %zu bytes is too small for %" PRId64
+                          " elements of %s (%zu bytes)", len, t->nelems,
+                          tact_dtype_name(t->dtype), t->nbytes);
+    if (t->nbytes == 0)
+        return TACT_CODE_OK;
+    if (buf == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tensor: tact_tensor_copy_to into a NULL buffer of %zu bytes", len);
+    memcpy(buf, t->data, t->nbytes);
+    return TACT_CODE_OK;
+}
+
 tact_tensor_t *tact_tensor_clone(const tact_tensor_t *t)
 {
     tensor_assert_live(t);

@@ -33,10 +33,11 @@ struct tact_tensor {
                                 tact_tensor_nbytes reports, the total length of the strings) */
     void *data;              /* inline_data, or 64-byte aligned; NULL when nbytes is 0. For
                                 strings an array of nelems tact_string_t */
-    /* Data in a device's own memory (a GPU's): released through free_data(free_ctx, data)
-     * by the last destroy. NULL for host data, which the tensor frees itself. Such tensors
-     * live only in a step's value slots on their device; the plan copies them to the host
-     * before any host code reads them. */
+    /* Data the tensor does not own, released through free_data(free_ctx, data) by the last
+     * destroy: a device's own memory (a GPU's; such tensors live only in a step's value slots
+     * on their device, and the plan copies them to the host before any host code reads them),
+     * or a caller's host buffer (tact_tensor_new_borrowed). NULL for host data the tensor
+     * allocated and frees itself. */
     void (*free_data)(void *ctx, void *data);
     void *free_ctx;
     /* The session's host memory limit that `nbytes` is charged to (a reference), given back

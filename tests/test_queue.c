@@ -15,6 +15,12 @@
 #include <pthread.h>
 #include <string.h>
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "tests/helpers.h"
 
 typedef struct fixture {
@@ -378,6 +384,114 @@ static void test_blocked_ops_end_on_timeout_cancel_and_close(void **state)
     }
 }
 
+/* How late a blocked op may return after its deadline, or after a cancel, in nanoseconds:
+ * tight natively, loose where instrumentation slows every wake-up (or TACT_TEST_SLOW is set,
+ * for other slow runners). */
+static int64_t wake_bound_ns(void)
+{
+    bool slow = RUNNING_ON_VALGRIND || getenv("TACT_TEST_SLOW") != NULL;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    slow = true;
+#endif
+    return slow ? 200000000 : 4000000;
+}
+
+/* A dequeue from an empty queue with a 5, 7, 10 or 20 ms timeout returns DEADLINE_EXCEEDED at
+ * its deadline: no earlier, and no later than a wake-up's latency (a 5 ms poll would return
+ * the 7 ms one after 10 ms). The best of a few tries, so that a busy machine's scheduling
+ * hiccup is not taken for a late wake-up. On the calling thread and with the actors. */
+static void test_deadline_is_honoured_promptly(void **state)
+{
+    fixture_t *f = *state;
+    const int64_t bound = wake_bound_ns();
+    tact_config_t actors = { .executor = TACT_EXECUTOR_ACTORS };
+    for (int e = 0; e < 2; e++) {
+        tact_session_t *s = tu_session(f->g, e ? &actors : NULL);
+        char text[64];
+        int32_t label;
+        const int timeouts_ms[] = { 5, 7, 10, 20 };
+        for (int i = 0; i < 4; i++) {
+            tact_run_options_t opts = { .timeout_in_ms = timeouts_ms[i] };
+            int64_t best = INT64_MAX;
+            for (int k = 0; k < 5 && best - timeouts_ms[i] * 1000000 >= bound; k++) {
+                tact_status_t st = TACT_STATUS_INIT;
+                int64_t t0 = tact__now_ns();
+                assert_int_equal(dequeue(s, f, &opts, text, &label, &st),
+                                 TACT_CODE_DEADLINE_EXCEEDED);
+                int64_t took = tact__now_ns() - t0;
+                assert_true(tu_contains(st.msg, "Timed out waiting for notification"));
+                assert_true(took >= timeouts_ms[i] * 1000000);
+                best = took < best ? took : best;
+            }
+            if (best - timeouts_ms[i] * 1000000 >= bound)
+                fail_msg("a %d ms timeout returned after %.2f ms", timeouts_ms[i], best / 1e6);
+        }
+        tact_session_destroy(&s);
+    }
+}
+
+typedef struct canceller {
+    tact_cancel_t *cancel;
+    int64_t at_ns;                /* when the request was made */
+} canceller_t;
+
+static void *canceller_main(void *p)
+{
+    canceller_t *c = p;
+    struct timespec ts = { 0, 20000000 };
+    nanosleep(&ts, NULL);
+    c->at_ns = tact__now_ns();
+    tact_cancel_request(c->cancel);
+    return NULL;
+}
+
+/* A cancel from another thread wakes a blocked dequeue (with or without a deadline, and a
+ * blocked enqueue on a full queue) within a wake-up's latency, not at its deadline. */
+static void test_cancel_wakes_a_blocked_op_promptly(void **state)
+{
+    fixture_t *f = *state;
+    const int64_t bound = wake_bound_ns();
+    tact_session_t *s = tu_session(f->g, NULL);
+    for (int c = 0; c < 3; c++) {
+        int64_t best = INT64_MAX;
+        if (c == 2) {  /* fill the queue: the enqueue blocks */
+            tact_status_t st = TACT_STATUS_INIT;
+            for (int i = 0; i < 3; i++)
+                assert_int_equal(enqueue(s, f, (float) i, i, &st), TACT_CODE_OK);
+        }
+        for (int k = 0; k < 3 && best >= bound; k++) {
+            canceller_t cr = { .cancel = tact_cancel_new() };
+            tact_run_options_t opts = { .cancel = cr.cancel, .timeout_in_ms = c == 1 ? 5000 : 0 };
+            pthread_t th;
+            pthread_create(&th, NULL, canceller_main, &cr);
+            tact_status_t st = TACT_STATUS_INIT;
+            char text[64];
+            int32_t label;
+            if (c == 2) {
+                tact_tensor_t *x = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 1, 2 });
+                tact_tensor_t *y = tu_i32(NULL, 0, (int32_t[]) { 1 });
+                tact_feed_t feeds[] = { { f->x, x }, { f->label, y } };
+                assert_int_equal(tact_session_run_ex(s, &opts, NULL, 0, NULL, feeds, 2, &f->enq,
+                                                     1, &st), TACT_CODE_CANCELLED);
+                assert_true(tu_contains(st.msg, "Enqueue operation was cancelled"));
+                tact_tensor_destroy(&x);
+                tact_tensor_destroy(&y);
+            } else {
+                assert_int_equal(dequeue(s, f, &opts, text, &label, &st), TACT_CODE_CANCELLED);
+                assert_true(tu_contains(st.msg, "Dequeue operation was cancelled"));
+            }
+            int64_t done = tact__now_ns();
+            pthread_join(th, NULL);
+            int64_t late = done - cr.at_ns;
+            best = late < best ? late : best;
+            tact_cancel_destroy(&cr.cancel);
+        }
+        if (best >= bound)
+            fail_msg("case %d: the cancel took %.2f ms to wake the op", c, best / 1e6);
+    }
+    tact_session_destroy(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +503,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_blocked_dequeue_is_woken_by_an_enqueue, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_is_honoured_promptly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_wakes_a_blocked_op_promptly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blocked_ops_end_on_timeout_cancel_and_close, setup,
                                         teardown),
     };

@@ -53,10 +53,24 @@ static void cpu_blas_set_threads(void *arg)
     openblas_set_num_threads(*(const int *) arg);
 }
 
-void tact__cpu_set_blas_threads(int n)
+int tact__cpu_set_blas_threads(int n)
 {
+    TACT_ASSERT(n > 0);
+    /* The first request wins, as TensorFlow 1.x's process-wide intra-op pool does: changing
+     * OpenBLAS' count under another session's running sgemm is not safe, and its
+     * openblas_set_num_threads_local is process-wide in pthreads builds (absent in 0.3.21). */
+    static atomic_int fixed;
+    int in_force = 0;
+    if (!atomic_compare_exchange_strong(&fixed, &in_force, n))
+        return in_force;
     pthread_once(&cpu_blas_once, cpu_blas_block_signals);
     cpu_with_signals_blocked(cpu_blas_set_threads, &n);  /* new workers block signals too */
+    return n;
+}
+
+int tact__cpu_blas_threads(void)
+{
+    return openblas_get_num_threads();
 }
 
 static int cpu_count(void)

@@ -28,7 +28,16 @@ typedef enum {
 typedef struct tact_config {
     bool allow_soft_placement;         /* a request no device meets is relaxed (spec §3.4) */
     bool log_device_placement;         /* "Device mapping:" and one line per op, at INFO */
-    int intra_op_parallelism_threads;  /* OpenBLAS threads; <= 0 = OpenBLAS' own choice */
+    /* Threads inside one op: OpenBLAS' thread count, the only intra-op parallelism tact has
+     * (its own CPU kernels run each node on one thread). PROCESS-WIDE, as TensorFlow 1.x's
+     * global intra-op pool is: the first session created with a value > 0 sets it for every
+     * session of the process; a later session asking for another value logs a WARNING and
+     * runs with the count in force (TensorFlow ignores it silently). Nothing of it is per
+     * session: OpenBLAS keeps one count per process (its openblas_set_num_threads_local is
+     * process-wide too in pthreads builds), and changing it under another session's running
+     * matmul is not safe. <= 0 = leave OpenBLAS' own choice (OPENBLAS_NUM_THREADS, else the
+     * cores). Per session are inter_op_parallelism_threads and executor. */
+    int intra_op_parallelism_threads;
     int inter_op_parallelism_threads;  /* CPU actor threads per session; <= 0 = the core count
                                         * (TensorFlow accepts negative counts too) */
     int64_t operation_timeout_in_ms;   /* every run's timeout; <= 0 = none */

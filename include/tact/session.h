@@ -90,7 +90,9 @@ TACT_API void tact_run_metadata_clear(tact_run_metadata_t *md);
 typedef struct tact_run_options {
     /* > 0: this run's timeout, overriding config.operation_timeout_in_ms (<= 0: none). A run
      * past it is stopped and returns DEADLINE_EXCEEDED "Timed out waiting for notification";
-     * the session stays usable. */
+     * the session stays usable. A blocked op (a dequeue from an empty queue) wakes at the
+     * deadline itself; a running kernel finishes first, so a run returns within the timeout
+     * plus one kernel. A cancel wakes a blocked op at once, too. */
     int64_t timeout_in_ms;
     tact_cancel_t *cancel;        /* [optional] borrowed; must outlive the run */
     /* [optional] TensorFlow's output_partition_graphs: filled with the run's partitions when

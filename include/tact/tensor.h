@@ -80,6 +80,42 @@ TACT_API size_t tact_tensor_nbytes(const tact_tensor_t *t);
 TACT_API void *tact_tensor_data(const tact_tensor_t *t);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Zero-copy: tensors over the caller's memory, results into the caller's memory               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A tensor over the caller's buffer data[0..len), without a copy (TensorFlow's TF_NewTensor).
+ * When the last reference goes (tact_tensor_destroy, and the runtime's own references: a
+ * variable assigned from a feed keeps its value), deallocator(data, len, arg) is called once,
+ * from whichever thread drops it; deallocator may be NULL (the caller frees the buffer after
+ * the tensor is gone). Fed to tact_session_run, the buffer is read in place: no kernel ever
+ * writes into a fed tensor, so a read-only mapping is a valid feed. The caller must not change
+ * the buffer while the tensor lives.
+ * Requirements, each an INVALID_ARGUMENT naming the problem when not met: a fixed-size dtype
+ * (not TACT_DTYPE_STRING), a valid shape, len >= nelems * tact_dtype_size(dtype) (a larger len
+ * is allowed and passed back to the deallocator, as in TensorFlow), data not NULL unless the
+ * tensor is empty, and data aligned to tact_dtype_size(dtype) (tact's kernels need no more;
+ * TACT_TENSOR_ALIGNMENT, the alignment of tact's own large tensors, suits vector code best).
+ * Unlike TensorFlow, which copies an unaligned buffer, tact refuses it: a silent copy
+ * would defeat the call's purpose. On failure the buffer stays the caller's and the
+ * deallocator is not called (tact's "ownership moves only on success").
+ * Caller owns the result. Thread-safe. */
+TACT_API tact_tensor_t *tact_tensor_new_borrowed(tact_dtype_t dtype, const int64_t *dims,
+                                                 int ndims, void *data, size_t len,
+                                                 void (*deallocator)(void *data, size_t len,
+                                                                     void *arg),
+                                                 void *arg, tact_status_t *st);
+
+/* The alignment of tact's own tensor data above 64 bytes, in bytes. */
+#define TACT_TENSOR_ALIGNMENT 64
+
+/* Copy the elements of `t` (row-major, tact_tensor_nbytes bytes) into buf[0..len): a server
+ * writes a result straight into its reply buffer. INVALID_ARGUMENT when len is smaller than
+ * the tensor's bytes, buf is NULL with bytes to copy, or t is a string tensor. REQUIRES: t is a
+ * live tensor. Thread-safe. */
+TACT_API tact_code_t tact_tensor_copy_to(const tact_tensor_t *t, void *buf, size_t len,
+                                         tact_status_t *st);
+
+/* ------------------------------------------------------------------------------------------ */
 /* String tensors (TACT_DTYPE_STRING): each element is a byte string of any length, NUL bytes  */
 /* included, as TensorFlow's tf.string.                                                       */
 /* ------------------------------------------------------------------------------------------ */
