@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/* Float32 GEMM with an epilogue for the CPU device: oneDNN with weights packed once, or
+ * OpenBLAS. OpenBLAS repacks both operands on every call (sgemm_itcopy: a quarter of an MLP's
+ * time); oneDNN's matmul takes weights reordered once into its blocked layout, and runs the
+ * bias and activation as post-ops on rows still in cache.
+ *
+ * oneDNN is opened at run time (dlopen, like cuBLAS in devices/cuda), for one reason above the
+ * others: Debian's build runs on OpenMP, whose threads keep spinning after each parallel
+ * region by default and then fight OpenBLAS' workers over the same cores. libgomp reads its
+ * wait policy once, when it is loaded, so tact sets OMP_WAIT_POLICY=passive (unless the user
+ * set it) just before loading oneDNN, and its threads sleep as soon as a GEMM ends. A
+ * ThreadSanitizer build sets OMP_NUM_THREADS=1 too: OpenMP's barriers are invisible to TSan,
+ * and on one thread there are none. Without oneDNN everything runs on OpenBLAS. */
+#include "devices/cpu/gemm.h"
+#include "devices/cpu/kernels.h"
+#include "runtime/log.h"
+
+#include <cblas.h>
+#include <dlfcn.h>
+
+#ifdef TACT_WITH_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+static atomic_uint_fast64_t gemm_packs;
+static _Atomic int gemm_lib = -1;  /* tact_cpu_gemm_lib_t once chosen */
+
+uint64_t tact__cpu_gemm_packs(void)
+{
+    return atomic_load(&gemm_packs);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* OpenBLAS                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* MatMul's own kernel (sgemm, or loops past int sizes), then the epilogue in one pass. */
+static tact_code_t gemm_openblas(const tact_op_t *mm, const tact_tensor_t *a,
+                                 const tact_tensor_t *b, const tact_tensor_t *bias,
+                                 tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st)
+{
+    const tact_tensor_t *in[2] = { a, b };
+    if (tact__cpu_kernel(TACT_OP_MATMUL)(mm, in, out, st) != TACT_CODE_OK)
+        return st->code;
+    if (bias != NULL || act != TACT_OP_NOOP)
+        tact__cpu_bias_act_f32(out->data, out->dims[0], out->dims[1],
+                               bias != NULL ? (const float *) bias->data : NULL, act);
+    return TACT_CODE_OK;
+}
+
+#ifdef TACT_WITH_ONEDNN
+/* ------------------------------------------------------------------------------------------ */
+/* oneDNN, opened at run time                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+#define GEMM_DNNL_MAP(XX)                                                                          \
+    XX(dnnl_engine_create) XX(dnnl_stream_create) XX(dnnl_stream_destroy)                          \
+    XX(dnnl_stream_wait) XX(dnnl_memory_desc_init_by_strides) XX(dnnl_matmul_desc_init)           \
+    XX(dnnl_primitive_attr_create) XX(dnnl_primitive_attr_destroy) XX(dnnl_post_ops_create)       \
+    XX(dnnl_post_ops_destroy) XX(dnnl_post_ops_append_eltwise) XX(dnnl_primitive_attr_set_post_ops) \
+    XX(dnnl_primitive_desc_create) XX(dnnl_primitive_desc_destroy) XX(dnnl_primitive_desc_query_md) \
+    XX(dnnl_primitive_create) XX(dnnl_primitive_destroy) XX(dnnl_primitive_execute)               \
+    XX(dnnl_memory_create) XX(dnnl_memory_destroy) XX(dnnl_memory_desc_equal)                     \
+    XX(dnnl_reorder_primitive_desc_create) XX(dnnl_memory_desc_get_size)                         \
+    XX(dnnl_memory_desc_init_by_tag)
+
+static struct {
+#define XX(name) __typeof__(&name) name;
+    GEMM_DNNL_MAP(XX)
+#undef XX
+    dnnl_engine_t engine;         /* one CPU engine for the process, never destroyed */
+} dnnl;
+
+#define DNNL(name) (dnnl.name)
+
+static pthread_once_t gemm_dnnl_once = PTHREAD_ONCE_INIT;
+static bool gemm_dnnl_ok;
+
+static void gemm_dnnl_load(void)
+{
+    setenv("OMP_WAIT_POLICY", "passive", 0);  /* 0: a user's setting stays */
+#if defined(__SANITIZE_THREAD__)
+    setenv("OMP_NUM_THREADS", "1", 0);
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    setenv("OMP_NUM_THREADS", "1", 0);
+#endif
+#endif
+    void *lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        tact__log(TACT_LOG_INFO, "CPU: oneDNN not loaded (%s); float32 GEMMs run on OpenBLAS",
+                  dlerror());
+        return;
+    }
+    _Static_assert(sizeof(void *) == sizeof dnnl.dnnl_engine_create, "function pointers");
+#define XX(name)                                                                                   \
+    {                                                                                              \
+        void *p = dlsym(lib, #name);                                                               \
+        if (p == NULL) {                                                                           \
+            tact__log(TACT_LOG_WARNING, "CPU: oneDNN lacks %s; float32 GEMMs run on OpenBLAS",     \
+                      #name);                                                                      \
+            return;                                                                                \
+        }                                                                                          \
+        memcpy(&dnnl.name, &p, sizeof p);                                                          \
+    }
+    GEMM_DNNL_MAP(XX)
+#undef XX
+    if (DNNL(dnnl_engine_create)(&dnnl.engine, dnnl_cpu, 0) != dnnl_success)
+        return;
+    gemm_dnnl_ok = true;
+}
+
+/* A primitive for one problem: shapes, transposes, packed weights or not, epilogue. */
+typedef struct gemm_prim {
+    struct gemm_prim *next;
+    int64_t m, k, n;
+    bool ta, tb, packed, bias;
+    tact_op_kind_t act;
+    dnnl_primitive_t prim;
+    dnnl_memory_desc_t src_md, wei_md, bias_md, dst_md;  /* wei_md: packed layout if packed */
+    dnnl_memory_desc_t user_wei_md;                       /* b as stored */
+    bool blocked;                 /* packed weights differ from b's own layout */
+} gemm_prim_t;
+
+/* One packed copy of a MatMul's weights: b's value (referenced, so its address stays its
+ * own) reordered into a primitive's layout. Shared by the runs that use it: refcounted. */
+typedef struct gemm_packed {
+    struct gemm_packed *next;
+    _Atomic int refs;
+    const tact_op_t *mm;
+    tact_tensor_t *src;
+    dnnl_memory_desc_t md;
+    void *data;
+} gemm_packed_t;
+
+#define GEMM_MAX_PRIMS 64  /* past this, a problem gets a primitive for the call only */
+
+struct tact_cpu_gemm {
+    pthread_mutex_t lock;
+    gemm_prim_t *prims;
+    int n_prims;
+    gemm_packed_t *packed;
+};
+
+static void gemm_packed_unref(gemm_packed_t *p)
+{
+    if (p == NULL || atomic_fetch_sub(&p->refs, 1) != 1)
+        return;
+    tact_tensor_destroy(&p->src);
+    free(p->data);
+    free(p);
+}
+
+static void gemm_prim_free(gemm_prim_t *p)
+{
+    if (p->prim != NULL)
+        DNNL(dnnl_primitive_destroy)(p->prim);
+    free(p);
+}
+
+/* A plain row-major [rows, cols] f32 descriptor of a matrix stored transposed or not. */
+static bool gemm_md(dnnl_memory_desc_t *md, int64_t rows, int64_t cols, bool transposed)
+{
+    dnnl_dims_t dims = { rows, cols };
+    dnnl_dims_t strides = { transposed ? 1 : cols, transposed ? rows : 1 };
+    return DNNL(dnnl_memory_desc_init_by_strides)(md, 2, dims, dnnl_f32, strides) == dnnl_success;
+}
+
+static gemm_prim_t *gemm_prim_create(int64_t m, int64_t k, int64_t n, bool ta, bool tb,
+                                     bool packed, bool bias, tact_op_kind_t act)
+{
+    gemm_prim_t *p = tact__malloc(sizeof *p);
+    *p = (gemm_prim_t) { .m = m, .k = k, .n = n, .ta = ta, .tb = tb, .packed = packed,
+                         .bias = bias, .act = act };
+    dnnl_memory_desc_t wany;
+    dnnl_dims_t wdims = { k, n };
+    bool ok = gemm_md(&p->src_md, m, k, ta) && gemm_md(&p->user_wei_md, k, n, tb) &&
+              gemm_md(&p->bias_md, 1, n, false) && gemm_md(&p->dst_md, m, n, false);
+    if (ok && packed)  /* format "any": the primitive picks its packed layout */
+        ok = DNNL(dnnl_memory_desc_init_by_tag)(&wany, 2, wdims, dnnl_f32,
+                                                dnnl_format_tag_any) == dnnl_success;
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    ok = ok && DNNL(dnnl_matmul_desc_init)(&desc, &p->src_md, packed ? &wany : &p->user_wei_md,
+                                           bias ? &p->bias_md : NULL, &p->dst_md) == dnnl_success;
+    ok = ok && DNNL(dnnl_primitive_attr_create)(&attr) == dnnl_success;
+    if (ok && act != TACT_OP_NOOP) {
+        dnnl_alg_kind_t alg = act == TACT_OP_RELU      ? dnnl_eltwise_relu
+                              : act == TACT_OP_SIGMOID ? dnnl_eltwise_logistic
+                                                       : dnnl_eltwise_tanh;
+        ok = DNNL(dnnl_post_ops_create)(&po) == dnnl_success &&
+             DNNL(dnnl_post_ops_append_eltwise)(po, 1.0f, alg, 0.0f, 0.0f) == dnnl_success &&
+             DNNL(dnnl_primitive_attr_set_post_ops)(attr, po) == dnnl_success;
+    }
+    ok = ok && DNNL(dnnl_primitive_desc_create)(&pd, &desc, attr, dnnl.engine, NULL) ==
+                   dnnl_success;
+    if (ok) {
+        const dnnl_memory_desc_t *w = DNNL(dnnl_primitive_desc_query_md)(pd, dnnl_query_weights_md,
+                                                                         0);
+        ok = w != NULL;
+        if (ok) {
+            p->wei_md = *w;
+            p->blocked = !DNNL(dnnl_memory_desc_equal)(w, &p->user_wei_md);
+        }
+    }
+    ok = ok && DNNL(dnnl_primitive_create)(&p->prim, pd) == dnnl_success;
+    if (pd != NULL)
+        DNNL(dnnl_primitive_desc_destroy)(pd);
+    if (po != NULL)
+        DNNL(dnnl_post_ops_destroy)(po);
+    if (attr != NULL)
+        DNNL(dnnl_primitive_attr_destroy)(attr);
+    if (!ok) {
+        gemm_prim_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The cached primitive for this problem, made on first use; *owned is set when it could not be
+ * cached (the caller frees it). NULL when oneDNN refuses the problem. Under g->lock. */
+static gemm_prim_t *gemm_prim_get(tact_cpu_gemm_t *g, int64_t m, int64_t k, int64_t n, bool ta,
+                                  bool tb, bool packed, bool bias, tact_op_kind_t act,
+                                  bool *owned)
+{
+    *owned = false;
+    for (gemm_prim_t *p = g->prims; p != NULL; p = p->next) {
+        if (p->m == m && p->k == k && p->n == n && p->ta == ta && p->tb == tb &&
+            p->packed == packed && p->bias == bias && p->act == act)
+            return p;
+    }
+    gemm_prim_t *p = gemm_prim_create(m, k, n, ta, tb, packed, bias, act);
+    if (p == NULL)
+        return NULL;
+    if (g->n_prims >= GEMM_MAX_PRIMS) {
+        *owned = true;
+        return p;
+    }
+    p->next = g->prims;
+    g->prims = p;
+    g->n_prims++;
+    return p;
+}
+
+/* Run a reorder of `src` (described by from) into `dst` (described by to). */
+static bool gemm_reorder(const dnnl_memory_desc_t *from, const void *src,
+                         const dnnl_memory_desc_t *to, void *dst)
+{
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t r = NULL;
+    dnnl_memory_t ms = NULL, md = NULL;
+    dnnl_stream_t s = NULL;
+    bool ok = DNNL(dnnl_reorder_primitive_desc_create)(&pd, from, dnnl.engine, to, dnnl.engine,
+                                                       NULL) == dnnl_success &&
+              DNNL(dnnl_primitive_create)(&r, pd) == dnnl_success &&
+              DNNL(dnnl_memory_create)(&ms, from, dnnl.engine, (void *) src) == dnnl_success &&
+              DNNL(dnnl_memory_create)(&md, to, dnnl.engine, dst) == dnnl_success &&
+              DNNL(dnnl_stream_create)(&s, dnnl.engine, dnnl_stream_default_flags) ==
+                  dnnl_success;
+    if (ok) {
+        dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, ms }, { DNNL_ARG_TO, md } };
+        ok = DNNL(dnnl_primitive_execute)(r, s, 2, args) == dnnl_success &&
+             DNNL(dnnl_stream_wait)(s) == dnnl_success;
+    }
+    if (s != NULL)
+        DNNL(dnnl_stream_destroy)(s);
+    if (md != NULL)
+        DNNL(dnnl_memory_destroy)(md);
+    if (ms != NULL)
+        DNNL(dnnl_memory_destroy)(ms);
+    if (r != NULL)
+        DNNL(dnnl_primitive_destroy)(r);
+    if (pd != NULL)
+        DNNL(dnnl_primitive_desc_destroy)(pd);
+    return ok;
+}
+
+/* mm's weights `b` in prim's packed layout, with a reference for the caller: the cached copy
+ * when mm last packed this very tensor into this layout, else a new one that replaces mm's
+ * copies of other values (a variable assigned since). NULL when the reorder fails. Under
+ * g->lock. */
+static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
+                                      const tact_tensor_t *b, const gemm_prim_t *prim)
+{
+    gemm_packed_t **pp = &g->packed;
+    while (*pp != NULL) {
+        gemm_packed_t *p = *pp;
+        if (p->mm == mm && p->src == b &&
+            DNNL(dnnl_memory_desc_equal)(&p->md, &prim->wei_md)) {
+            atomic_fetch_add(&p->refs, 1);
+            return p;
+        }
+        if (p->mm == mm && p->src != b) {  /* an older value: never read again */
+            *pp = p->next;
+            gemm_packed_unref(p);
+            continue;
+        }
+        pp = &p->next;
+    }
+    size_t size = DNNL(dnnl_memory_desc_get_size)(&prim->wei_md);
+    void *data = NULL;
+    if (posix_memalign(&data, 64, size ? size : 64) != 0)
+        return NULL;
+    if (!gemm_reorder(&prim->user_wei_md, b->data, &prim->wei_md, data)) {
+        free(data);
+        return NULL;
+    }
+    atomic_fetch_add(&gemm_packs, 1);
+    gemm_packed_t *p = tact__malloc(sizeof *p);
+    p->mm = mm;
+    p->src = tact__tensor_ref((tact_tensor_t *) b);
+    p->md = prim->wei_md;
+    p->data = data;
+    atomic_store(&p->refs, 2);  /* the cache's and the caller's */
+    p->next = g->packed;
+    g->packed = p;
+    return p;
+}
+
+/* false: oneDNN did not take this problem; the caller runs OpenBLAS instead. Unless `always`
+ * (tests), oneDNN takes only what it wins: weights that stay (b_stable) and that its
+ * primitive packs into a blocked layout (its brgemm kernels, AVX-512 and up). Where the
+ * primitive keeps b's plain layout (its gemm:jit, AVX2), it repacks b on every call as
+ * OpenBLAS does, measured 0.72 x OpenBLAS at the MLP's batch 64 (bench/README.md); one row or
+ * column is gemv's (kernels.c). */
+static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
+                        const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
+                        tact_op_kind_t act, tact_tensor_t *out, bool always)
+{
+    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
+    int64_t m = out->dims[0], n = out->dims[1], k = ta ? a->dims[0] : a->dims[1];
+    if (m == 0 || n == 0 || k == 0)
+        return false;  /* OpenBLAS' path handles empty shapes */
+    if (!always && (!b_stable || m == 1 || n == 1))
+        return false;
+    bool owned;
+    gemm_packed_t *packed = NULL;
+    pthread_mutex_lock(&g->lock);
+    gemm_prim_t *prim = gemm_prim_get(g, m, k, n, ta, tb, b_stable, bias != NULL, act, &owned);
+    if (prim != NULL && !always && !prim->blocked) {
+        if (owned)
+            gemm_prim_free(prim);
+        prim = NULL;
+        owned = false;
+    }
+    if (prim != NULL && b_stable)
+        packed = gemm_packed_get(g, mm, b, prim);
+    pthread_mutex_unlock(&g->lock);
+    if (prim == NULL || (b_stable && packed == NULL)) {
+        if (prim != NULL && owned)
+            gemm_prim_free(prim);
+        return false;
+    }
+    dnnl_memory_t ms = NULL, mw = NULL, mb = NULL, md = NULL;
+    dnnl_stream_t s = NULL;
+    bool ok =
+        DNNL(dnnl_memory_create)(&ms, &prim->src_md, dnnl.engine, a->data) == dnnl_success &&
+        DNNL(dnnl_memory_create)(&mw, &prim->wei_md, dnnl.engine,
+                                 packed != NULL ? packed->data : b->data) == dnnl_success &&
+        (bias == NULL || DNNL(dnnl_memory_create)(&mb, &prim->bias_md, dnnl.engine,
+                                                  bias->data) == dnnl_success) &&
+        DNNL(dnnl_memory_create)(&md, &prim->dst_md, dnnl.engine, out->data) == dnnl_success &&
+        DNNL(dnnl_stream_create)(&s, dnnl.engine, dnnl_stream_default_flags) == dnnl_success;
+    if (ok) {
+        dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, ms }, { DNNL_ARG_WEIGHTS, mw },
+                                    { DNNL_ARG_DST, md }, { DNNL_ARG_BIAS, mb } };
+        ok = DNNL(dnnl_primitive_execute)(prim->prim, s, bias != NULL ? 4 : 3, args) ==
+                 dnnl_success &&
+             DNNL(dnnl_stream_wait)(s) == dnnl_success;
+    }
+    if (s != NULL)
+        DNNL(dnnl_stream_destroy)(s);
+    dnnl_memory_t mems[4] = { ms, mw, mb, md };
+    for (int i = 0; i < 4; i++) {
+        if (mems[i] != NULL)
+            DNNL(dnnl_memory_destroy)(mems[i]);
+    }
+    gemm_packed_unref(packed);
+    if (owned)
+        gemm_prim_free(prim);
+    return ok;
+}
+#else  /* no oneDNN at build time */
+struct tact_cpu_gemm {
+    int unused;
+};
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+
+tact_cpu_gemm_lib_t tact__cpu_gemm_lib(void)
+{
+    int lib = atomic_load(&gemm_lib);
+    if (lib >= 0)
+        return (tact_cpu_gemm_lib_t) lib;
+    lib = TACT_CPU_GEMM_OPENBLAS;
+#ifdef TACT_WITH_ONEDNN
+    const char *env = getenv("TACT_CPU_GEMM");
+    if (env == NULL || strcmp(env, "openblas") != 0) {
+        pthread_once(&gemm_dnnl_once, gemm_dnnl_load);
+        if (gemm_dnnl_ok)
+            lib = env != NULL && strcmp(env, "onednn") == 0 ? TACT_CPU_GEMM_ONEDNN
+                                                           : TACT_CPU_GEMM_AUTO;
+    }
+#endif
+    int expected = -1;
+    atomic_compare_exchange_strong(&gemm_lib, &expected, lib);
+    return (tact_cpu_gemm_lib_t) atomic_load(&gemm_lib);
+}
+
+tact_cpu_gemm_lib_t tact__cpu_gemm_set_lib(tact_cpu_gemm_lib_t lib)
+{
+    tact_cpu_gemm_lib_t old = tact__cpu_gemm_lib();
+#ifdef TACT_WITH_ONEDNN
+    if (lib != TACT_CPU_GEMM_OPENBLAS) {
+        pthread_once(&gemm_dnnl_once, gemm_dnnl_load);
+        if (!gemm_dnnl_ok)
+            lib = TACT_CPU_GEMM_OPENBLAS;
+    }
+#else
+    lib = TACT_CPU_GEMM_OPENBLAS;
+#endif
+    atomic_store(&gemm_lib, (int) lib);
+    return old;
+}
+
+tact_cpu_gemm_t *tact__cpu_gemm_new(void)
+{
+    tact_cpu_gemm_t *g = tact__malloc(sizeof *g);
+#ifdef TACT_WITH_ONEDNN
+    pthread_mutex_init(&g->lock, NULL);
+#endif
+    return g;
+}
+
+void tact__cpu_gemm_destroy(tact_cpu_gemm_t **g_p)
+{
+    if (g_p == NULL || *g_p == NULL)
+        return;
+    tact_cpu_gemm_t *g = *g_p;
+#ifdef TACT_WITH_ONEDNN
+    while (g->prims != NULL) {
+        gemm_prim_t *p = g->prims;
+        g->prims = p->next;
+        gemm_prim_free(p);
+    }
+    while (g->packed != NULL) {
+        gemm_packed_t *p = g->packed;
+        g->packed = p->next;
+        gemm_packed_unref(p);
+    }
+    pthread_mutex_destroy(&g->lock);
+#endif
+    free(g);
+    *g_p = NULL;
+}
+
+tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
+                           const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
+                           tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st)
+{
+    TACT_ASSERT(a->dtype == TACT_DTYPE_F32 && b->dtype == TACT_DTYPE_F32 &&
+                out->dtype == TACT_DTYPE_F32 && out->ndims == 2);
+#ifdef TACT_WITH_ONEDNN
+    tact_cpu_gemm_lib_t lib = tact__cpu_gemm_lib();
+    if (lib != TACT_CPU_GEMM_OPENBLAS &&
+        gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib == TACT_CPU_GEMM_ONEDNN))
+        return TACT_CODE_OK;
+#else
+    TACT_UNUSED(g);
+    TACT_UNUSED(b_stable);
+#endif
+    return gemm_openblas(mm, a, b, bias, act, out, st);
+}
