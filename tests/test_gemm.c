@@ -15,17 +15,30 @@
 
 #include "tests/helpers.h"
 
-static bool have_onednn;
+/* The ways a float32 GEMM can run: OpenBLAS, then the two packed ones, each forced. */
+static const tact_cpu_gemm_lib_t libs[3] = { TACT_CPU_GEMM_OPENBLAS, TACT_CPU_GEMM_ONEDNN,
+                                             TACT_CPU_GEMM_ONEDNN_SGEMM };
+static const char *const lib_names[3] = { "OpenBLAS", "oneDNN matmul", "oneDNN packed sgemm" };
+static bool have[3];  /* whether forcing libs[i] takes effect here */
 
 static int group_setup(void **state)
 {
     (void) state;
-    tact_cpu_gemm_lib_t old = tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN);
-    have_onednn = tact__cpu_gemm_lib() == TACT_CPU_GEMM_ONEDNN;
+    tact_cpu_gemm_lib_t old = tact__cpu_gemm_lib();
+    for (int i = 0; i < 3; i++) {
+        tact__cpu_gemm_set_lib(libs[i]);
+        have[i] = tact__cpu_gemm_lib() == libs[i];
+        if (!have[i])
+            print_message("%s not available: its cases run OpenBLAS\n", lib_names[i]);
+    }
     tact__cpu_gemm_set_lib(old);
-    if (!have_onednn)
-        print_message("oneDNN not available: the packed cases run OpenBLAS\n");
     return 0;
+}
+
+/* Packs expected from `n` packings under libs[lib]: none on OpenBLAS. */
+static uint64_t packs_for(int lib, uint64_t n)
+{
+    return lib > 0 && have[lib] ? n : 0;
 }
 
 /* Deterministic values in [-1, 1). */
@@ -159,24 +172,23 @@ static void test_packed_equals_unpacked(void **state)
             assert_int_equal(st.code, TACT_CODE_OK);
             tact_tensor_t *xv = tu_f32(adims, 2, a);
             tact_feed_t feed = { x, xv };
-            char what[160];
-            snprintf(what, sizeof what, "[%lld,%lld,%lld] ta=%d tb=%d act=%d bias=%d",
-                     (long long) m, (long long) k, (long long) n, ta, tb, act, with_bias);
+            char what[200];
 
-            for (int lib = 0; lib < 2; lib++) {
-                tact__cpu_gemm_set_lib(lib ? TACT_CPU_GEMM_ONEDNN : TACT_CPU_GEMM_OPENBLAS);
+            for (int lib = 0; lib < 3; lib++) {
+                tact__cpu_gemm_set_lib(libs[lib]);
                 tact_session_t *s = tu_session(g, NULL);
                 uint64_t packs0 = tact__cpu_gemm_packs();
+                snprintf(what, sizeof what, "%s [%lld,%lld,%lld] ta=%d tb=%d act=%d bias=%d",
+                         lib_names[lib], (long long) m, (long long) k, (long long) n, ta, tb,
+                         act, with_bias);
                 for (int run = 0; run < 2; run++) {
                     tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
                     assert_int_equal(st.code, TACT_CODE_OK);
                     expect_close(r, ref, m, n, k, what);
                     tact_tensor_destroy(&r);
-                    if (lib && have_onednn)  /* packed on the first run, reused on the second */
-                        assert_int_equal(tact__cpu_gemm_packs() - packs0, 1);
+                    /* packed on the first run, reused on the second */
+                    assert_int_equal(tact__cpu_gemm_packs() - packs0, packs_for(lib, 1));
                 }
-                if (!lib || !have_onednn)
-                    assert_int_equal(tact__cpu_gemm_packs(), packs0);
                 /* Unfused: the MatMul is fetched too, so it and y each get their value. */
                 tact_output_t both[2] = { mm, y };
                 tact_tensor_t *r2[2] = { NULL };
@@ -201,7 +213,7 @@ static void test_packed_equals_unpacked(void **state)
             free(ref);
         }
     }
-    assert_int_equal(cases, 6 * 4 * 2);
+    assert_int_equal(cases, 6 * 4 * 3);
 }
 
 /* A fused chain is one node of the partition; fetching its MatMul, or giving the MatMul
@@ -237,8 +249,8 @@ static void test_fetched_intermediate_has_its_own_value(void **state)
             want_y[i * 2 + j] = s + bv[j] < 0 ? 0 : s + bv[j];
         }
     }
-    for (int lib = 0; lib < 2; lib++) {
-        tact__cpu_gemm_set_lib(lib ? TACT_CPU_GEMM_ONEDNN : TACT_CPU_GEMM_OPENBLAS);
+    for (int lib = 0; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
         tact_session_t *s = tu_session(g, NULL);
         char *text = partition_of(s, &y, 1, &feed, 1);
         assert_true(tu_contains(text, "y = _FusedMatMul(x, w, b)"));
@@ -362,30 +374,33 @@ static void expect_y(tact_session_t *s, const var_graph_t *v, const float *w)
     tact_tensor_destroy(&r);
 }
 
-/* Assign and AssignAdd between runs: the next run reads the new value (packed anew, once). */
+/* Assign and AssignAdd between runs: the next run reads the new value (packed anew, once),
+ * through either packed way. */
 static void test_assign_invalidates_packed_weights(void **state)
 {
     (void) state;
     var_graph_t v;
     var_graph_init(&v);
-    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN);
-    tact_session_t *s = tu_session(v.g, NULL);
-    tu_run_op(s, v.init);
-    uint64_t p0 = tact__cpu_gemm_packs();
-    expect_y(s, &v, v.w0);
-    expect_y(s, &v, v.w0);
-    assert_int_equal(tact__cpu_gemm_packs() - p0, have_onednn ? 1 : 0);
-    tu_run_op(s, v.set.op);
-    expect_y(s, &v, v.w1);
-    expect_y(s, &v, v.w1);
-    assert_int_equal(tact__cpu_gemm_packs() - p0, have_onednn ? 2 : 0);
-    tu_run_op(s, v.bump.op);
-    float sum[VK * VN];
-    for (int i = 0; i < VK * VN; i++)
-        sum[i] = v.w1[i] + v.d[i];
-    expect_y(s, &v, sum);
-    assert_int_equal(tact__cpu_gemm_packs() - p0, have_onednn ? 3 : 0);
-    tact_session_destroy(&s);
+    for (int lib = 1; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_session_t *s = tu_session(v.g, NULL);
+        tu_run_op(s, v.init);
+        uint64_t p0 = tact__cpu_gemm_packs();
+        expect_y(s, &v, v.w0);
+        expect_y(s, &v, v.w0);
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 1));
+        tu_run_op(s, v.set.op);
+        expect_y(s, &v, v.w1);
+        expect_y(s, &v, v.w1);
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 2));
+        tu_run_op(s, v.bump.op);
+        float sum[VK * VN];
+        for (int i = 0; i < VK * VN; i++)
+            sum[i] = v.w1[i] + v.d[i];
+        expect_y(s, &v, sum);
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 3));
+        tact_session_destroy(&s);
+    }
     tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
     tact_graph_destroy(&v.g);
 }
@@ -397,18 +412,22 @@ static void test_two_sessions_never_share_packed_weights(void **state)
     (void) state;
     var_graph_t v;
     var_graph_init(&v);
-    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN);
-    tact_session_t *a = tu_session(v.g, NULL), *b = tu_session(v.g, NULL);
-    tu_run_op(a, v.init);
-    tu_run_op(b, v.init);
-    tu_run_op(b, v.set.op);
-    for (int i = 0; i < 3; i++) {
-        expect_y(a, &v, v.w0);
-        expect_y(b, &v, v.w1);
+    for (int lib = 1; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_session_t *a = tu_session(v.g, NULL), *b = tu_session(v.g, NULL);
+        tu_run_op(a, v.init);
+        tu_run_op(b, v.init);
+        tu_run_op(b, v.set.op);
+        uint64_t p0 = tact__cpu_gemm_packs();
+        for (int i = 0; i < 3; i++) {
+            expect_y(a, &v, v.w0);
+            expect_y(b, &v, v.w1);
+        }
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 2));  /* one each */
+        tact_session_destroy(&a);
+        expect_y(b, &v, v.w1);  /* a's packed copies went with it, b's stay */
+        tact_session_destroy(&b);
     }
-    tact_session_destroy(&a);
-    expect_y(b, &v, v.w1);  /* a's packed copies went with it, b's stay */
-    tact_session_destroy(&b);
     tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
     tact_graph_destroy(&v.g);
 }
@@ -450,7 +469,7 @@ static void test_concurrent_runs_and_assigns(void **state)
     (void) state;
     var_graph_t v;
     var_graph_init(&v);
-    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN);
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN_SGEMM);
     race_t r = { .s = tu_session(v.g, NULL), .v = &v };
     reference(v.x0, v.w0, v.bias, ACT_RELU, false, false, 2, VK, VN, r.ref0);
     reference(v.x0, v.w1, v.bias, ACT_RELU, false, false, 2, VK, VN, r.ref1);

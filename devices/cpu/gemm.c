@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Float32 GEMM with an epilogue for the CPU device: oneDNN with weights packed once, or
  * OpenBLAS. OpenBLAS repacks both operands on every call (sgemm_itcopy: a quarter of an MLP's
- * time); oneDNN's matmul takes weights reordered once into its blocked layout, and runs the
- * bias and activation as post-ops on rows still in cache.
+ * time); oneDNN takes weights packed once (its matmul primitive's blocked layout where it has
+ * one, else its packed sgemm), and the bias and activation run on rows still in cache.
  *
- * oneDNN is opened at run time (dlopen, like cuBLAS in devices/cuda), for one reason above the
- * others: Debian's build runs on OpenMP, whose threads keep spinning after each parallel
- * region by default and then fight OpenBLAS' workers over the same cores. libgomp reads its
- * wait policy once, when it is loaded, so tact sets OMP_WAIT_POLICY=passive (unless the user
- * set it) just before loading oneDNN, and its threads sleep as soon as a GEMM ends. A
- * ThreadSanitizer build sets OMP_NUM_THREADS=1 too: OpenMP's barriers are invisible to TSan,
- * and on one thread there are none. Without oneDNN everything runs on OpenBLAS. */
+ * One thread pool owns the cores: OpenBLAS' (intra-op) and the CPU device's actors
+ * (inter-op). oneDNN (Debian's build runs on OpenMP) runs on the calling thread alone: each
+ * call sets that thread's OpenMP thread count to 1 and restores it after, so no OpenMP team
+ * is ever started. With OpenMP's own 2 threads beside OpenBLAS' the two pools fought: raw
+ * OpenBLAS in the same process ran 15 % slower and the packed GEMM no faster on this 2-core
+ * machine (bench/README.md); TSan and valgrind also see no uninstrumented OpenMP threads.
+ * oneDNN is opened at run time (dlopen, like cuBLAS in devices/cuda): without it, everything
+ * runs on OpenBLAS. */
 #include "devices/cpu/gemm.h"
 #include "devices/cpu/kernels.h"
 #include "runtime/log.h"
@@ -73,19 +74,62 @@ static struct {
 
 #define DNNL(name) (dnnl.name)
 
+/* oneDNN's packed sgemm (dnnl::impl::cpu::sgemm_pack / sgemm_compute, the MKL-style pack API
+ * its RNN primitives use): not in its C API, so looked up by the C++ names of the 2.x ABI and
+ * used only when all three are there. Column-major, as BLAS. */
+typedef int64_t gemm_dim_t;
+static struct {
+    int (*get_size)(const char *id, const char *ta, const char *tb, const gemm_dim_t *m,
+                    const gemm_dim_t *n, const gemm_dim_t *k, const gemm_dim_t *lda,
+                    const gemm_dim_t *ldb, size_t *size, bool *pack);
+    int (*pack)(const char *id, const char *ta, const char *tb, const gemm_dim_t *m,
+                const gemm_dim_t *n, const gemm_dim_t *k, const gemm_dim_t *lda,
+                const gemm_dim_t *ldb, const float *src, float *dst);
+    int (*compute)(const char *ta, const char *tb, const gemm_dim_t *m, const gemm_dim_t *n,
+                   const gemm_dim_t *k, const float *a, const gemm_dim_t *lda, const float *b,
+                   const gemm_dim_t *ldb, const float *beta, float *c, const gemm_dim_t *ldc);
+} sgemm_api;
+
+static void gemm_sgemm_load(void *lib)
+{
+    void *p[3] = {
+        dlsym(lib, "_ZN4dnnl4impl3cpu19sgemm_pack_get_sizeEPKcS3_S3_PKlS5_S5_S5_S5_PmPb"),
+        dlsym(lib, "_ZN4dnnl4impl3cpu10sgemm_packEPKcS3_S3_PKlS5_S5_S5_S5_PKfPf"),
+        dlsym(lib, "_ZN4dnnl4impl3cpu13sgemm_computeEPKcS3_PKlS5_S5_PKfS5_S7_S5_S7_PfS5_"),
+    };
+    if (p[0] == NULL || p[1] == NULL || p[2] == NULL)
+        return;
+    memcpy(&sgemm_api.get_size, &p[0], sizeof p[0]);
+    memcpy(&sgemm_api.pack, &p[1], sizeof p[1]);
+    memcpy(&sgemm_api.compute, &p[2], sizeof p[2]);
+}
+
+/* OpenMP's per-thread team size (libgomp, loaded with oneDNN). */
+static struct {
+    void (*set_num_threads)(int n);
+    int (*get_max_threads)(void);
+} omp_api;
+
+/* Run oneDNN on the calling thread only, until gemm_omp_leave(the result). */
+static int gemm_omp_enter(void)
+{
+    int old = omp_api.get_max_threads();
+    if (old != 1)
+        omp_api.set_num_threads(1);
+    return old;
+}
+
+static void gemm_omp_leave(int old)
+{
+    if (old != 1)
+        omp_api.set_num_threads(old);
+}
+
 static pthread_once_t gemm_dnnl_once = PTHREAD_ONCE_INIT;
 static bool gemm_dnnl_ok;
 
 static void gemm_dnnl_load(void)
 {
-    setenv("OMP_WAIT_POLICY", "passive", 0);  /* 0: a user's setting stays */
-#if defined(__SANITIZE_THREAD__)
-    setenv("OMP_NUM_THREADS", "1", 0);
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-    setenv("OMP_NUM_THREADS", "1", 0);
-#endif
-#endif
     void *lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         tact__log(TACT_LOG_INFO, "CPU: oneDNN not loaded (%s); float32 GEMMs run on OpenBLAS",
@@ -107,6 +151,15 @@ static void gemm_dnnl_load(void)
 #undef XX
     if (DNNL(dnnl_engine_create)(&dnnl.engine, dnnl_cpu, 0) != dnnl_success)
         return;
+    void *set = dlsym(lib, "omp_set_num_threads"), *get = dlsym(lib, "omp_get_max_threads");
+    if (set == NULL || get == NULL) {
+        tact__log(TACT_LOG_WARNING, "CPU: oneDNN without OpenMP's thread count calls; float32 "
+                  "GEMMs run on OpenBLAS");
+        return;
+    }
+    memcpy(&omp_api.set_num_threads, &set, sizeof set);
+    memcpy(&omp_api.get_max_threads, &get, sizeof get);
+    gemm_sgemm_load(lib);
     gemm_dnnl_ok = true;
 }
 
@@ -123,12 +176,15 @@ typedef struct gemm_prim {
 } gemm_prim_t;
 
 /* One packed copy of a MatMul's weights: b's value (referenced, so its address stays its
- * own) reordered into a primitive's layout. Shared by the runs that use it: refcounted. */
+ * own) reordered into a primitive's layout, or packed by sgemm_pack for problems of m rows.
+ * Shared by the runs that use it: refcounted. */
 typedef struct gemm_packed {
     struct gemm_packed *next;
     _Atomic int refs;
     const tact_op_t *mm;
     tact_tensor_t *src;
+    bool sgemm;                   /* sgemm_pack's, for m rows; else a reorder into md */
+    int64_t m;
     dnnl_memory_desc_t md;
     void *data;
 } gemm_packed_t;
@@ -277,28 +333,60 @@ static bool gemm_reorder(const dnnl_memory_desc_t *from, const void *src,
     return ok;
 }
 
-/* mm's weights `b` in prim's packed layout, with a reference for the caller: the cached copy
- * when mm last packed this very tensor into this layout, else a new one that replaces mm's
- * copies of other values (a variable assigned since). NULL when the reorder fails. Under
- * g->lock. */
-static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
-                                      const tact_tensor_t *b, const gemm_prim_t *prim)
+/* mm's packed copy of `b` for this use (sgemm for m rows, or a reorder into md), with a
+ * reference for the caller; NULL when there is none yet. Copies of mm's other values (a
+ * variable assigned since) are dropped on the way: they are never read again. Under g->lock. */
+static gemm_packed_t *gemm_packed_find(tact_cpu_gemm_t *g, const tact_op_t *mm,
+                                       const tact_tensor_t *b, bool sgemm, int64_t m,
+                                       const dnnl_memory_desc_t *md)
 {
     gemm_packed_t **pp = &g->packed;
     while (*pp != NULL) {
         gemm_packed_t *p = *pp;
-        if (p->mm == mm && p->src == b &&
-            DNNL(dnnl_memory_desc_equal)(&p->md, &prim->wei_md)) {
-            atomic_fetch_add(&p->refs, 1);
-            return p;
-        }
-        if (p->mm == mm && p->src != b) {  /* an older value: never read again */
+        if (p->mm == mm && p->src != b) {
             *pp = p->next;
             gemm_packed_unref(p);
             continue;
         }
+        if (p->mm == mm && p->sgemm == sgemm &&
+            (sgemm ? p->m == m : DNNL(dnnl_memory_desc_equal)(&p->md, md))) {
+            atomic_fetch_add(&p->refs, 1);
+            return p;
+        }
         pp = &p->next;
     }
+    return NULL;
+}
+
+/* Keep `data` (packed from b, malloc'ed) as mm's copy; returns it with the caller's reference.
+ * Under g->lock. */
+static gemm_packed_t *gemm_packed_add(tact_cpu_gemm_t *g, const tact_op_t *mm,
+                                      const tact_tensor_t *b, bool sgemm, int64_t m,
+                                      const dnnl_memory_desc_t *md, void *data)
+{
+    atomic_fetch_add(&gemm_packs, 1);
+    gemm_packed_t *p = tact__malloc(sizeof *p);
+    p->mm = mm;
+    p->src = tact__tensor_ref((tact_tensor_t *) b);
+    p->sgemm = sgemm;
+    p->m = m;
+    if (md != NULL)
+        p->md = *md;
+    p->data = data;
+    atomic_store(&p->refs, 2);  /* the cache's and the caller's */
+    p->next = g->packed;
+    g->packed = p;
+    return p;
+}
+
+/* mm's weights `b` in prim's packed layout (gemm_packed_find, else reordered now), with a
+ * reference for the caller. NULL when the reorder fails. Under g->lock. */
+static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
+                                      const tact_tensor_t *b, const gemm_prim_t *prim)
+{
+    gemm_packed_t *p = gemm_packed_find(g, mm, b, false, 0, &prim->wei_md);
+    if (p != NULL)
+        return p;
     size_t size = DNNL(dnnl_memory_desc_get_size)(&prim->wei_md);
     void *data = NULL;
     if (posix_memalign(&data, 64, size ? size : 64) != 0)
@@ -307,47 +395,84 @@ static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
         free(data);
         return NULL;
     }
-    atomic_fetch_add(&gemm_packs, 1);
-    gemm_packed_t *p = tact__malloc(sizeof *p);
-    p->mm = mm;
-    p->src = tact__tensor_ref((tact_tensor_t *) b);
-    p->md = prim->wei_md;
-    p->data = data;
-    atomic_store(&p->refs, 2);  /* the cache's and the caller's */
-    p->next = g->packed;
-    g->packed = p;
-    return p;
+    return gemm_packed_add(g, mm, b, false, 0, &prim->wei_md, data);
 }
 
-/* false: oneDNN did not take this problem; the caller runs OpenBLAS instead. Unless `always`
- * (tests), oneDNN takes only what it wins: weights that stay (b_stable) and that its
- * primitive packs into a blocked layout (its brgemm kernels, AVX-512 and up). Where the
- * primitive keeps b's plain layout (its gemm:jit, AVX2), it repacks b on every call as
- * OpenBLAS does, measured 0.72 x OpenBLAS at the MLP's batch 64 (bench/README.md); one row or
- * column is gemv's (kernels.c). */
+/* Row-major out[m, n] = op(a) op(b) as column-major out^T = op(b)^T op(a)^T, b packed once
+ * per (mm, value, m). false when the API is missing or refuses. */
+static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
+                              const tact_tensor_t *b, const tact_tensor_t *bias,
+                              tact_op_kind_t act, tact_tensor_t *out)
+{
+    if (sgemm_api.compute == NULL)
+        return false;
+    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
+    gemm_dim_t m = out->dims[1], n = out->dims[0], k = ta ? a->dims[0] : a->dims[1];
+    gemm_dim_t lda = b->dims[1], ldb = a->dims[1], ldc = m;
+    const char *tra = tb ? "T" : "N", *trb = ta ? "T" : "N";
+    pthread_mutex_lock(&g->lock);
+    gemm_packed_t *p = gemm_packed_find(g, mm, b, true, n, NULL);
+    if (p == NULL) {
+        size_t size = 0;
+        bool pack = false;
+        void *data = NULL;
+        if (sgemm_api.get_size("A", tra, trb, &m, &n, &k, &lda, &ldb, &size, &pack) == 0 &&
+            posix_memalign(&data, 64, size ? size : 64) == 0) {
+            if (sgemm_api.pack("A", tra, trb, &m, &n, &k, &lda, &ldb, b->data, data) == 0)
+                p = gemm_packed_add(g, mm, b, true, n, NULL, data);
+            else
+                free(data);
+        }
+    }
+    pthread_mutex_unlock(&g->lock);
+    if (p == NULL)
+        return false;
+    const float beta = 0.0f;
+    int rc = sgemm_api.compute("P", trb, &m, &n, &k, p->data, &lda, a->data, &ldb, &beta,
+                               out->data, &ldc);
+    gemm_packed_unref(p);
+    if (rc != 0)
+        return false;
+    if (bias != NULL || act != TACT_OP_NOOP)
+        tact__cpu_bias_act_f32(out->data, out->dims[0], out->dims[1],
+                               bias != NULL ? (const float *) bias->data : NULL, act);
+    return true;
+}
+
+/* false: oneDNN did not take this problem; the caller runs OpenBLAS instead. AUTO takes only
+ * what oneDNN wins: weights that stay (b_stable), more than one row and column (one is gemv's,
+ * kernels.c), through the matmul primitive where it packs them into a blocked layout (its
+ * brgemm kernels, AVX-512 and up), else through the packed sgemm. Where the primitive keeps
+ * b's plain layout (gemm:jit, AVX2) it repacks b on every call as OpenBLAS does: 0.72 x
+ * OpenBLAS at the MLP's batch 64 (bench/README.md). ONEDNN and ONEDNN_SGEMM (tests) force
+ * one way for every problem it can take. */
 static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
                         const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
-                        tact_op_kind_t act, tact_tensor_t *out, bool always)
+                        tact_op_kind_t act, tact_tensor_t *out, tact_cpu_gemm_lib_t mode)
 {
     bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
     int64_t m = out->dims[0], n = out->dims[1], k = ta ? a->dims[0] : a->dims[1];
     if (m == 0 || n == 0 || k == 0)
         return false;  /* OpenBLAS' path handles empty shapes */
+    if (mode == TACT_CPU_GEMM_ONEDNN_SGEMM)
+        return b_stable && gemm_sgemm_packed(g, mm, a, b, bias, act, out);
+    bool always = mode == TACT_CPU_GEMM_ONEDNN;
     if (!always && (!b_stable || m == 1 || n == 1))
         return false;
     bool owned;
     gemm_packed_t *packed = NULL;
     pthread_mutex_lock(&g->lock);
     gemm_prim_t *prim = gemm_prim_get(g, m, k, n, ta, tb, b_stable, bias != NULL, act, &owned);
-    if (prim != NULL && !always && !prim->blocked) {
-        if (owned)
-            gemm_prim_free(prim);
+    bool plain = prim != NULL && !always && !prim->blocked;
+    if (plain && owned)
+        gemm_prim_free(prim);
+    if (plain)
         prim = NULL;
-        owned = false;
-    }
     if (prim != NULL && b_stable)
         packed = gemm_packed_get(g, mm, b, prim);
     pthread_mutex_unlock(&g->lock);
+    if (plain)
+        return gemm_sgemm_packed(g, mm, a, b, bias, act, out);
     if (prim == NULL || (b_stable && packed == NULL)) {
         if (prim != NULL && owned)
             gemm_prim_free(prim);
@@ -401,8 +526,10 @@ tact_cpu_gemm_lib_t tact__cpu_gemm_lib(void)
     if (env == NULL || strcmp(env, "openblas") != 0) {
         pthread_once(&gemm_dnnl_once, gemm_dnnl_load);
         if (gemm_dnnl_ok)
-            lib = env != NULL && strcmp(env, "onednn") == 0 ? TACT_CPU_GEMM_ONEDNN
-                                                           : TACT_CPU_GEMM_AUTO;
+            lib = env == NULL                      ? TACT_CPU_GEMM_AUTO
+                  : strcmp(env, "onednn") == 0       ? TACT_CPU_GEMM_ONEDNN
+                  : strcmp(env, "onednn_sgemm") == 0 ? TACT_CPU_GEMM_ONEDNN_SGEMM
+                                                     : TACT_CPU_GEMM_AUTO;
     }
 #endif
     int expected = -1;
@@ -416,7 +543,7 @@ tact_cpu_gemm_lib_t tact__cpu_gemm_set_lib(tact_cpu_gemm_lib_t lib)
 #ifdef TACT_WITH_ONEDNN
     if (lib != TACT_CPU_GEMM_OPENBLAS) {
         pthread_once(&gemm_dnnl_once, gemm_dnnl_load);
-        if (!gemm_dnnl_ok)
+        if (!gemm_dnnl_ok || (lib == TACT_CPU_GEMM_ONEDNN_SGEMM && sgemm_api.compute == NULL))
             lib = TACT_CPU_GEMM_OPENBLAS;
     }
 #else
@@ -465,9 +592,13 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
                 out->dtype == TACT_DTYPE_F32 && out->ndims == 2);
 #ifdef TACT_WITH_ONEDNN
     tact_cpu_gemm_lib_t lib = tact__cpu_gemm_lib();
-    if (lib != TACT_CPU_GEMM_OPENBLAS &&
-        gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib == TACT_CPU_GEMM_ONEDNN))
-        return TACT_CODE_OK;
+    if (lib != TACT_CPU_GEMM_OPENBLAS) {
+        int omp = gemm_omp_enter();
+        bool done = gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib);
+        gemm_omp_leave(omp);
+        if (done)
+            return TACT_CODE_OK;
+    }
 #else
     TACT_UNUSED(g);
     TACT_UNUSED(b_stable);

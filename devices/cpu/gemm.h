@@ -27,17 +27,21 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
                            tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st);
 
 /* Which library runs float32 GEMMs. AUTO (the default where libdnnl.so.2 loads): oneDNN for
- * constant or variable weights it packs into a blocked layout, OpenBLAS for the rest. ONEDNN:
- * oneDNN for every non-empty problem (tests, TACT_CPU_GEMM=onednn). OPENBLAS: OpenBLAS only
+ * constant or variable weights of problems with more than one row and column, packed once
+ * (by its matmul primitive where that packs them, else by its packed sgemm), OpenBLAS for the
+ * rest. ONEDNN: the matmul primitive for every non-empty problem (TACT_CPU_GEMM=onednn);
+ * ONEDNN_SGEMM: the packed sgemm for every non-empty problem with stable weights
+ * (TACT_CPU_GEMM=onednn_sgemm); both for tests. OPENBLAS: OpenBLAS only
  * (TACT_CPU_GEMM=openblas, or no oneDNN). The environment is read once. */
 typedef enum {
     TACT_CPU_GEMM_OPENBLAS = 0,
     TACT_CPU_GEMM_AUTO,
     TACT_CPU_GEMM_ONEDNN,
+    TACT_CPU_GEMM_ONEDNN_SGEMM,
 } tact_cpu_gemm_lib_t;
 tact_cpu_gemm_lib_t tact__cpu_gemm_lib(void);
-/* Choose the library (AUTO and ONEDNN fall back to OPENBLAS where oneDNN did not load);
- * returns the previous choice. */
+/* Choose the library (the oneDNN ones fall back to OPENBLAS where oneDNN, or its packed
+ * sgemm, did not load); returns the previous choice. */
 tact_cpu_gemm_lib_t tact__cpu_gemm_set_lib(tact_cpu_gemm_lib_t lib);
 
 /* Process-wide count of weight packings (reorders) so far, for tests. */
