@@ -216,6 +216,44 @@ static void test_packed_equals_unpacked(void **state)
     assert_int_equal(cases, 6 * 4 * 3);
 }
 
+/* AUTO, the default: the first runs of a shape time both ways, then the faster one keeps it;
+ * every run, whichever way it took, gives the reference's values. */
+static void test_auto_choice_keeps_values(void **state)
+{
+    (void) state;
+    int64_t m = 17, k = 513, n = 3;
+    float *a = malloc((size_t) (m * k) * sizeof *a), *b = malloc((size_t) (k * n) * sizeof *b);
+    float bias[3] = { 0.5f, -0.25f, 0 };
+    double *ref = malloc((size_t) (m * n) * sizeof *ref);
+    fill(a, m * k, 11);
+    fill(b, k * n, 12);
+    reference(a, b, bias, ACT_TANH, false, false, m, k, n, ref);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tu_const_f32(g, (int64_t[]) { m, k }, 2, a, "x", &st);
+    tact_output_t w = tu_const_f32(g, (int64_t[]) { k, n }, 2, b, "w", &st);
+    tact_output_t bc = tu_const_f32(g, (int64_t[]) { n }, 1, bias, "b", &st);
+    tact_output_t y = tact_tanh(g, tact_add(g, tact_matmul(g, x, w, false, false, "mm", &st), bc,
+                                            "add", &st), "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    tact_session_t *s = tu_session(g, NULL);
+    uint64_t p0 = tact__cpu_gemm_packs();
+    for (int run = 0; run < 12; run++) {
+        tact_tensor_t *r = tu_run1(s, y, NULL, 0, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        expect_close(r, ref, m, n, k, "auto");
+        tact_tensor_destroy(&r);
+    }
+    /* oneDNN was tried (and packed once) where it is present */
+    assert_int_equal(tact__cpu_gemm_packs() - p0, have[1] ? 1 : 0);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    free(a);
+    free(b);
+    free(ref);
+}
+
 /* A fused chain is one node of the partition; fetching its MatMul, or giving the MatMul
  * another consumer, keeps the ops apart and every value its own. */
 static void test_fetched_intermediate_has_its_own_value(void **state)
@@ -493,6 +531,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_packed_equals_unpacked),
+        cmocka_unit_test(test_auto_choice_keeps_values),
         cmocka_unit_test(test_fetched_intermediate_has_its_own_value),
         cmocka_unit_test(test_bad_bias_fails_as_the_add),
         cmocka_unit_test(test_assign_invalidates_packed_weights),

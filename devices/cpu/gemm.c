@@ -191,11 +191,28 @@ typedef struct gemm_packed {
 
 #define GEMM_MAX_PRIMS 64  /* past this, a problem gets a primitive for the call only */
 
+/* AUTO's choice for one problem shape: which way won, timed on this machine. oneDNN runs on
+ * one thread and OpenBLAS on its pool, so which is faster depends on the shape, the cores
+ * and what else keeps them busy: the first GEMM_TRIALS calls of each way are timed (their
+ * best, so the first packing does not count) and the faster one keeps the shape. */
+typedef struct gemm_choice {
+    struct gemm_choice *next;
+    int64_t m, k, n;
+    bool ta, tb;
+    int trials[2];                /* [0] OpenBLAS, [1] oneDNN */
+    int64_t best_ns[2];
+    int pick;                     /* -1 while timing, else the index that won */
+} gemm_choice_t;
+
+#define GEMM_TRIALS 3
+
 struct tact_cpu_gemm {
     pthread_mutex_t lock;
     gemm_prim_t *prims;
     int n_prims;
     gemm_packed_t *packed;
+    gemm_choice_t *choices;
+    int n_choices;
 };
 
 static void gemm_packed_unref(gemm_packed_t *p)
@@ -507,6 +524,54 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tens
         gemm_prim_free(prim);
     return ok;
 }
+static int64_t gemm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* AUTO: which way runs this call (0 OpenBLAS, 1 oneDNN), and the shape's record while it is
+ * still being timed (NULL once decided, or when no record could be kept). */
+static int gemm_choose(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
+                       const tact_tensor_t *out, gemm_choice_t **timing)
+{
+    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
+    int64_t m = out->dims[0], n = out->dims[1], k = ta ? a->dims[0] : a->dims[1];
+    *timing = NULL;
+    pthread_mutex_lock(&g->lock);
+    gemm_choice_t *c = g->choices;
+    while (c != NULL && !(c->m == m && c->k == k && c->n == n && c->ta == ta && c->tb == tb))
+        c = c->next;
+    if (c == NULL && g->n_choices < GEMM_MAX_PRIMS) {
+        c = tact__malloc(sizeof *c);
+        *c = (gemm_choice_t) { .m = m, .k = k, .n = n, .ta = ta, .tb = tb, .pick = -1,
+                               .best_ns = { INT64_MAX, INT64_MAX }, .next = g->choices };
+        g->choices = c;
+        g->n_choices++;
+    }
+    int way = 0;
+    if (c != NULL && c->pick >= 0) {
+        way = c->pick;
+    } else if (c != NULL) {
+        way = c->trials[1] < c->trials[0];  /* alternate, oneDNN second */
+        *timing = c;
+    }
+    pthread_mutex_unlock(&g->lock);
+    return way;
+}
+
+static void gemm_record(tact_cpu_gemm_t *g, gemm_choice_t *c, int way, int64_t ns)
+{
+    pthread_mutex_lock(&g->lock);
+    if (c->pick < 0) {
+        c->trials[way]++;
+        c->best_ns[way] = ns < c->best_ns[way] ? ns : c->best_ns[way];
+        if (c->trials[0] >= GEMM_TRIALS && c->trials[1] >= GEMM_TRIALS)
+            c->pick = c->best_ns[1] < c->best_ns[0];
+    }
+    pthread_mutex_unlock(&g->lock);
+}
 #else  /* no oneDNN at build time */
 struct tact_cpu_gemm {
     int unused;
@@ -573,6 +638,11 @@ void tact__cpu_gemm_destroy(tact_cpu_gemm_t **g_p)
         g->prims = p->next;
         gemm_prim_free(p);
     }
+    while (g->choices != NULL) {
+        gemm_choice_t *c = g->choices;
+        g->choices = c->next;
+        free(c);
+    }
     while (g->packed != NULL) {
         gemm_packed_t *p = g->packed;
         g->packed = p->next;
@@ -592,12 +662,29 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
                 out->dtype == TACT_DTYPE_F32 && out->ndims == 2);
 #ifdef TACT_WITH_ONEDNN
     tact_cpu_gemm_lib_t lib = tact__cpu_gemm_lib();
-    if (lib != TACT_CPU_GEMM_OPENBLAS) {
+    gemm_choice_t *timing = NULL;
+    int way = 1;
+    if (lib == TACT_CPU_GEMM_AUTO && b_stable && out->dims[0] > 1 && out->dims[1] > 1)
+        way = gemm_choose(g, mm, a, out, &timing);
+    int64_t t0 = timing != NULL ? gemm_now_ns() : 0;
+    if (lib != TACT_CPU_GEMM_OPENBLAS && way == 1) {
         int omp = gemm_omp_enter();
         bool done = gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib);
         gemm_omp_leave(omp);
-        if (done)
+        if (done) {
+            if (timing != NULL)
+                gemm_record(g, timing, 1, gemm_now_ns() - t0);
             return TACT_CODE_OK;
+        }
+        if (timing != NULL)  /* oneDNN did not take it: a trial that never wins */
+            gemm_record(g, timing, 1, INT64_MAX);
+        way = 0;
+        t0 = timing != NULL ? gemm_now_ns() : 0;
+    }
+    if (timing != NULL) {
+        tact_code_t rc = gemm_openblas(mm, a, b, bias, act, out, st);
+        gemm_record(g, timing, way, gemm_now_ns() - t0);
+        return rc;
     }
 #else
     TACT_UNUSED(g);
