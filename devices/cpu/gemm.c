@@ -456,13 +456,12 @@ static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tac
     return true;
 }
 
-/* false: oneDNN did not take this problem; the caller runs OpenBLAS instead. AUTO takes only
- * what oneDNN wins: weights that stay (b_stable), more than one row and column (one is gemv's,
- * kernels.c), through the matmul primitive where it packs them into a blocked layout (its
- * brgemm kernels, AVX-512 and up), else through the packed sgemm. Where the primitive keeps
- * b's plain layout (gemm:jit, AVX2) it repacks b on every call as OpenBLAS does: 0.72 x
- * OpenBLAS at the MLP's batch 64 (bench/README.md). ONEDNN and ONEDNN_SGEMM (tests) force
- * one way for every problem it can take. */
+/* false: oneDNN did not take this problem; the caller runs OpenBLAS instead. AUTO offers it
+ * weights that stay (b_stable) only, through the matmul primitive where that packs them into a
+ * blocked layout (its brgemm kernels, AVX-512 and up), else through the packed sgemm: where
+ * the primitive keeps b's plain layout (gemm:jit, AVX2) it repacks b on every call as OpenBLAS
+ * does, 0.72 x OpenBLAS at the MLP's batch 64 (bench/README.md). ONEDNN and ONEDNN_SGEMM
+ * (tests) force one way for every problem it can take. */
 static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
                         const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
                         tact_op_kind_t act, tact_tensor_t *out, tact_cpu_gemm_lib_t mode)
@@ -474,7 +473,7 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tens
     if (mode == TACT_CPU_GEMM_ONEDNN_SGEMM)
         return b_stable && gemm_sgemm_packed(g, mm, a, b, bias, act, out);
     bool always = mode == TACT_CPU_GEMM_ONEDNN;
-    if (!always && (!b_stable || m == 1 || n == 1))
+    if (!always && !b_stable)
         return false;
     bool owned;
     gemm_packed_t *packed = NULL;
@@ -664,7 +663,7 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
     tact_cpu_gemm_lib_t lib = tact__cpu_gemm_lib();
     gemm_choice_t *timing = NULL;
     int way = 1;
-    if (lib == TACT_CPU_GEMM_AUTO && b_stable && out->dims[0] > 1 && out->dims[1] > 1)
+    if (lib == TACT_CPU_GEMM_AUTO && b_stable)
         way = gemm_choose(g, mm, a, out, &timing);
     int64_t t0 = timing != NULL ? gemm_now_ns() : 0;
     if (lib != TACT_CPU_GEMM_OPENBLAS && way == 1) {
