@@ -58,8 +58,9 @@ static tact_code_t gemm_openblas(const tact_op_t *mm, const tact_tensor_t *a,
     XX(dnnl_engine_create) XX(dnnl_stream_create) XX(dnnl_stream_destroy)                          \
     XX(dnnl_stream_wait) XX(dnnl_memory_desc_init_by_strides) XX(dnnl_matmul_desc_init)           \
     XX(dnnl_primitive_attr_create) XX(dnnl_primitive_attr_destroy) XX(dnnl_post_ops_create)       \
-    XX(dnnl_post_ops_destroy) XX(dnnl_post_ops_append_eltwise) XX(dnnl_primitive_attr_set_post_ops) \
-    XX(dnnl_primitive_desc_create) XX(dnnl_primitive_desc_destroy) XX(dnnl_primitive_desc_query_md) \
+    XX(dnnl_post_ops_destroy) XX(dnnl_post_ops_append_eltwise)                                     \
+    XX(dnnl_primitive_attr_set_post_ops) XX(dnnl_primitive_desc_create)                            \
+    XX(dnnl_primitive_desc_destroy) XX(dnnl_primitive_desc_query_md)                               \
     XX(dnnl_primitive_create) XX(dnnl_primitive_destroy) XX(dnnl_primitive_execute)               \
     XX(dnnl_memory_create) XX(dnnl_memory_destroy) XX(dnnl_memory_desc_equal)                     \
     XX(dnnl_reorder_primitive_desc_create) XX(dnnl_memory_desc_get_size)                         \
