@@ -83,6 +83,7 @@ static tact_code_t cpu_open(tact_device_t *dev, tact_status_t *st)
     ctx->cores = tact__topology_device_cores(dev->ordinal < n ? dev->ordinal : 0, n);
     ctx->cpuset = tact__topology_cpuset(ctx->cores);
     ctx->gemm = tact__cpu_gemm_new();
+    tact__cpu_gemm_lib();  /* loads oneDNN now, not inside a first step's deadline */
     dev->ctx = ctx;
     return TACT_CODE_OK;
 }

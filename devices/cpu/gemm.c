@@ -64,13 +64,14 @@ static tact_code_t gemm_openblas(const tact_op_t *mm, const tact_tensor_t *a,
     XX(dnnl_primitive_create) XX(dnnl_primitive_destroy) XX(dnnl_primitive_execute)               \
     XX(dnnl_memory_create) XX(dnnl_memory_destroy) XX(dnnl_memory_desc_equal)                     \
     XX(dnnl_reorder_primitive_desc_create) XX(dnnl_memory_desc_get_size)                         \
-    XX(dnnl_memory_desc_init_by_tag)
+    XX(dnnl_memory_desc_init_by_tag) XX(dnnl_get_effective_cpu_isa)
 
 static struct {
 #define XX(name) __typeof__(&name) name;
     GEMM_DNNL_MAP(XX)
 #undef XX
     dnnl_engine_t engine;         /* one CPU engine for the process, never destroyed */
+    bool blocking_isa;            /* AVX-512: the matmul primitive may pack into blocks */
 } dnnl;
 
 #define DNNL(name) (dnnl.name)
@@ -103,6 +104,31 @@ static void gemm_sgemm_load(void *lib)
     memcpy(&sgemm_api.get_size, &p[0], sizeof p[0]);
     memcpy(&sgemm_api.pack, &p[1], sizeof p[1]);
     memcpy(&sgemm_api.compute, &p[2], sizeof p[2]);
+}
+
+/* One tiny packed product now: oneDNN generates its sgemm kernels (JIT) on first use,
+ * which takes seconds under valgrind; here that happens while a device opens, not inside a
+ * step and its deadline. */
+static void gemm_sgemm_warm(void)
+{
+    if (sgemm_api.compute == NULL)
+        return;
+    gemm_dim_t two = 2;
+    float a[4] = { 1, 2, 3, 4 }, c[4] = { 0 }, beta = 0.0f;
+    size_t size = 0;
+    bool pack = false;
+    void *packed = NULL;
+    bool ok = sgemm_api.get_size("A", "N", "N", &two, &two, &two, &two, &two, &size, &pack) == 0 &&
+              posix_memalign(&packed, 64, size ? size : 64) == 0 &&
+              sgemm_api.pack("A", "N", "N", &two, &two, &two, &two, &two, a, packed) == 0 &&
+              sgemm_api.compute("P", "N", &two, &two, &two, packed, &two, a, &two, &beta, c,
+                                &two) == 0;
+    free(packed);
+    /* column-major [1 3; 2 4] squared is [7 15; 10 22] */
+    if (!ok || c[0] != 7 || c[1] != 10 || c[2] != 15 || c[3] != 22) {
+        tact__log(TACT_LOG_WARNING, "CPU: oneDNN's packed sgemm failed its check; not used");
+        memset(&sgemm_api, 0, sizeof sgemm_api);
+    }
 }
 
 /* OpenMP's per-thread team size (libgomp, loaded with oneDNN). */
@@ -161,6 +187,11 @@ static void gemm_dnnl_load(void)
     memcpy(&omp_api.set_num_threads, &set, sizeof set);
     memcpy(&omp_api.get_max_threads, &get, sizeof get);
     gemm_sgemm_load(lib);
+    int omp = gemm_omp_enter();
+    gemm_sgemm_warm();
+    gemm_omp_leave(omp);
+    dnnl.blocking_isa = (DNNL(dnnl_get_effective_cpu_isa)() & dnnl_cpu_isa_avx512_core) ==
+                        dnnl_cpu_isa_avx512_core;
     gemm_dnnl_ok = true;
 }
 
@@ -476,6 +507,9 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tens
     bool always = mode == TACT_CPU_GEMM_ONEDNN;
     if (!always && !b_stable)
         return false;
+    /* Below AVX-512 its matmul never packs into blocks: no primitive (its JIT costs) to ask. */
+    if (!always && !dnnl.blocking_isa)
+        return gemm_sgemm_packed(g, mm, a, b, bias, act, out);
     bool owned;
     gemm_packed_t *packed = NULL;
     pthread_mutex_lock(&g->lock);
