@@ -10,7 +10,8 @@
  * Both use the same OpenBLAS with the same thread count (tact's session does not change it
  * when intra_op_parallelism_threads is 0). The two are timed alternately, run by run, so that
  * frequency or neighbour noise hits both alike. value = 2 N^3 / median time in GFLOP/s;
- * ratio = tact GFLOP/s / sgemm GFLOP/s (higher is better). Target: >= 0.95 at N = 1024, 2048.
+ * ratio = tact GFLOP/s / sgemm GFLOP/s (higher is better). Target: >= 1.05 at N = 256, 1024,
+ * 2048.
  * The first tact result is compared with sgemm's.
  *
  * GPU cases (a CUDA build on a machine with a GPU), N = 1024, 4096, 8192:
@@ -317,8 +318,10 @@ int main(int argc, char **argv)
             return 1;
     }
     if (!opt.quick) {
-        bench_target("matmul_tact >= 0.95 x matmul_sgemm at N = 1024", ratio[1] >= 0.95);
-        bench_target("matmul_tact >= 0.95 x matmul_sgemm at N = 2048", ratio[2] >= 0.95);
+        /* The CPU performance issue's targets: ahead of raw sgemm, not only level with it. */
+        bench_target("matmul_tact >= 1.05 x matmul_sgemm at N = 256", ratio[0] >= 1.05);
+        bench_target("matmul_tact >= 1.05 x matmul_sgemm at N = 1024", ratio[1] >= 1.05);
+        bench_target("matmul_tact >= 1.05 x matmul_sgemm at N = 2048", ratio[2] >= 1.05);
     }
     if (gpu_cases(opt.quick) != 0)
         return 1;

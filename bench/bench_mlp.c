@@ -2,7 +2,7 @@
 /* A small MLP forward pass through tact against the same computation written by hand with
  * OpenBLAS, same process:
  *
- *     x = tf.placeholder(tf.float32, [64, 784])
+ *     x = tf.placeholder(tf.float32, [B, 784])      # B = 64, then 1
  *     h1 = tf.nn.relu(tf.matmul(x, W1) + b1)        # 512
  *     h2 = tf.nn.relu(tf.matmul(h1, W2) + b2)       # 512
  *     y = tf.nn.softmax(tf.matmul(h2, W3) + b3)     # 10
@@ -15,7 +15,8 @@
  *
  * Weights and x are uniform random with a fixed seed. Both outputs must agree within 1e-4
  * (checked before and after timing). The two are timed in alternating blocks. value = runs/s
- * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Target: >= 1.10.
+ * from the median run; ratio = tact runs/s / raw runs/s (higher is better). Targets: >= 1.45
+ * at batch 64 and >= 1.20 at batch 1 (mlp_*_b1, one request at a time).
  *
  * --gpu-only: the same network at batch 256 on GPU:0 alone (mlp_tact GPU), checked against the
  * raw version; its peer is PyTorch's eager forward (bench_mlp_torch.py), put beside it by
@@ -24,19 +25,18 @@
 
 #include <cblas.h>
 
-#define MLP_BATCH_CPU 64
-#define MLP_BATCH_GPU 256
 #define MLP_IN    784
 #define MLP_H     512
 #define MLP_OUT   10
 #define MLP_N_LAYERS 3
 #define MLP_BLOCK 50  /* runs per side before switching */
+#define MLP_BATCH_GPU 256
 
-static int mlp_batch = MLP_BATCH_CPU;  /* --gpu-only: MLP_BATCH_GPU */
 static const int mlp_in[MLP_N_LAYERS] = { MLP_IN, MLP_H, MLP_H };
 static const int mlp_out[MLP_N_LAYERS] = { MLP_H, MLP_H, MLP_OUT };
 
 typedef struct mlp {
+    int batch;                 /* rows of x: 64, or 1 (one request at a time) */
     float *x;                  /* [batch, 784] */
     float *w[MLP_N_LAYERS];    /* [in, out] */
     float *b[MLP_N_LAYERS];    /* [out] */
@@ -53,20 +53,20 @@ static void mlp_raw(mlp_t *m)
     for (int l = 0; l < MLP_N_LAYERS; l++) {
         int k = mlp_in[l], n = mlp_out[l];
         float *h = m->h[l];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mlp_batch, n, k, 1.0f, in, k,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m->batch, n, k, 1.0f, in, k,
                     m->w[l], n, 0.0f, h, n);
-        for (int i = 0; i < mlp_batch; i++) {  /* bias */
+        for (int i = 0; i < m->batch; i++) {  /* bias */
             for (int j = 0; j < n; j++)
                 h[i * n + j] += m->b[l][j];
         }
         if (l < MLP_N_LAYERS - 1) {
-            for (int i = 0; i < mlp_batch * n; i++)  /* relu */
+            for (int i = 0; i < m->batch * n; i++)  /* relu */
                 h[i] = h[i] > 0.0f ? h[i] : 0.0f;
         }
         in = h;
     }
     float *y = m->h[MLP_N_LAYERS - 1];
-    for (int i = 0; i < mlp_batch; i++) {  /* softmax, max-shifted */
+    for (int i = 0; i < m->batch; i++) {  /* softmax, max-shifted */
         float *row = y + i * MLP_OUT;
         float mx = row[0], sum = 0.0f;
         for (int j = 1; j < MLP_OUT; j++)
@@ -94,7 +94,7 @@ typedef struct mlp_tact {
 /* Build the graph into `g`; weights are copied into constants. */
 static tact_code_t mlp_build(tact_graph_t *g, const mlp_t *m, mlp_tact_t *t, tact_status_t *st)
 {
-    int64_t xdims[2] = { mlp_batch, MLP_IN };
+    int64_t xdims[2] = { m->batch, MLP_IN };
     t->x = tact_placeholder(g, TACT_DTYPE_F32, xdims, 2, "x", st);
     tact_output_t h = t->x;
     for (int l = 0; l < MLP_N_LAYERS && st->code == TACT_CODE_OK; l++) {
@@ -139,18 +139,18 @@ static int mlp_check(mlp_tact_t *t, mlp_t *m, const char *when)
     mlp_raw(m);
     int rc = 0;
     if (tact_tensor_dtype(out) != TACT_DTYPE_F32 || tact_tensor_ndims(out) != 2 ||
-        tact_tensor_dim(out, 0) != mlp_batch || tact_tensor_dim(out, 1) != MLP_OUT) {
+        tact_tensor_dim(out, 0) != m->batch || tact_tensor_dim(out, 1) != MLP_OUT) {
         fprintf(stderr, "bench: mlp (%s): tact's output has the wrong dtype or shape\n", when);
         rc = -1;
     } else {
         const float *got = tact_tensor_data(out), *want = m->h[MLP_N_LAYERS - 1];
         double max_diff = 0, row_sum = 0;
-        for (int i = 0; i < mlp_batch * MLP_OUT; i++) {
+        for (int i = 0; i < m->batch * MLP_OUT; i++) {
             max_diff = fmax(max_diff, fabs((double) got[i] - (double) want[i]));
             row_sum += got[i];
         }
         bench_note("check (%s): max |tact - raw| = %.3g over %d outputs, mean row sum %.6f",
-                   when, max_diff, mlp_batch * MLP_OUT, row_sum / mlp_batch);
+                   when, max_diff, m->batch * MLP_OUT, row_sum / m->batch);
         if (!(max_diff < 1e-4)) {
             fprintf(stderr, "bench: mlp (%s): tact and raw differ by %g (limit 1e-4)\n", when,
                     max_diff);
@@ -173,23 +173,24 @@ static void mlp_free(mlp_t *m)
     }
 }
 
-static int mlp_init(mlp_t *m)
+static int mlp_init(mlp_t *m, int batch)
 {
     memset(m, 0, sizeof *m);
+    m->batch = batch;
     bench_rng_t rng = { 0x6d6c70u };
-    m->x = malloc((size_t) mlp_batch * MLP_IN * sizeof *m->x);
+    m->x = malloc((size_t) batch * MLP_IN * sizeof *m->x);
     bool ok = m->x != NULL;
     for (int l = 0; l < MLP_N_LAYERS; l++) {
         m->w[l] = malloc((size_t) mlp_in[l] * (size_t) mlp_out[l] * sizeof *m->w[l]);
         m->b[l] = malloc((size_t) mlp_out[l] * sizeof *m->b[l]);
-        m->h[l] = malloc((size_t) mlp_batch * (size_t) mlp_out[l] * sizeof *m->h[l]);
+        m->h[l] = malloc((size_t) batch * (size_t) mlp_out[l] * sizeof *m->h[l]);
         ok = ok && m->w[l] && m->b[l] && m->h[l];
     }
     if (!ok) {
         fprintf(stderr, "bench: out of memory\n");
         return -1;
     }
-    for (int i = 0; i < mlp_batch * MLP_IN; i++)
+    for (int i = 0; i < batch * MLP_IN; i++)
         m->x[i] = bench_rng_uniform(&rng, 0.0f, 1.0f);
     for (int l = 0; l < MLP_N_LAYERS; l++) {
         float r = 1.0f / sqrtf((float) mlp_in[l]);  /* LeCun-uniform-like scale */
@@ -199,6 +200,86 @@ static int mlp_init(mlp_t *m)
             m->b[l][j] = bench_rng_uniform(&rng, -0.1f, 0.1f);
     }
     return 0;
+}
+
+/* One batch size: build, check, time alternately, print the line and the target. */
+static int mlp_case(const bench_opts_t *opt, int batch, double target)
+{
+    int rc = 1;
+    mlp_t m;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    mlp_tact_t t = { .st = TACT_STATUS_INIT };
+    bench_samples_t s_tact = { 0 }, s_raw = { 0 };
+    char size[32], name_raw[32], name_tact[32], goal[96];
+    snprintf(size, sizeof size, "%dx%d", batch, MLP_IN);
+    snprintf(name_raw, sizeof name_raw, batch == 64 ? "mlp_raw" : "mlp_raw_b%d", batch);
+    snprintf(name_tact, sizeof name_tact, batch == 64 ? "mlp_tact" : "mlp_tact_b%d", batch);
+    if (mlp_init(&m, batch) != 0)
+        goto done;
+    if (mlp_build(g, &m, &t, &st) != TACT_CODE_OK)
+        bench_failed(&st, "building the graph");
+    tact_config_t cpu = bench_cpu_config();
+    t.s = tact_session_new(NULL, g, &cpu, &st);
+    if (bench_failed(&st, "tact_session_new"))
+        goto done;
+
+    int runs = opt->quick ? 3 : (batch == 1 ? 10000 : 2000);  /* per side */
+    int block = opt->quick ? 1 : MLP_BLOCK;
+    int warmup = opt->quick ? 1 : 50;
+    if (mlp_check(&t, &m, "before") != 0)
+        goto done;
+    if (bench_samples_reserve(&s_tact, (size_t) runs) != 0 ||
+        bench_samples_reserve(&s_raw, (size_t) runs) != 0)
+        goto done;
+    for (int i = 0; i < warmup; i++) {
+        if (mlp_tact_run(&t, NULL) != 0)
+            goto done;
+        mlp_raw(&m);
+    }
+    while (s_tact.n < (size_t) runs) {
+        int k = block;
+        if ((size_t) k > (size_t) runs - s_tact.n)
+            k = (int) ((size_t) runs - s_tact.n);
+        for (int i = 0; i < k; i++) {
+            int64_t t0 = bench_now_ns();
+            if (mlp_tact_run(&t, NULL) != 0)
+                goto done;
+            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
+        }
+        for (int i = 0; i < k; i++) {
+            int64_t t0 = bench_now_ns();
+            mlp_raw(&m);
+            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
+        }
+    }
+    if (mlp_check(&t, &m, "after") != 0)
+        goto done;
+
+    bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
+    double vr = 1e6 / sr.median_us, vt = 1e6 / stt.median_us;
+    bench_line(name_raw, "CPU", size, &sr, vr, "runs/s", NAN, NULL);
+    bench_line(name_tact, "CPU", size, &stt, vt, "runs/s", vt / vr, name_raw);
+    snprintf(goal, sizeof goal, "%s >= %.2f x %s (runs/s)", name_tact, target, name_raw);
+    if (!opt->quick)
+        bench_target(goal, vt / vr >= target);
+    rc = 0;
+
+done:
+    bench_samples_free(&s_tact);
+    bench_samples_free(&s_raw);
+    if (t.s != NULL) {
+        tact_status_t cst = TACT_STATUS_INIT;
+        if (tact_session_close(t.s, &cst) != TACT_CODE_OK) {
+            bench_failed(&cst, "tact_session_close");
+            rc = 1;
+        }
+    }
+    tact_session_destroy(&t.s);
+    tact_tensor_destroy(&t.xv);
+    tact_graph_destroy(&g);
+    mlp_free(&m);
+    return rc;
 }
 
 /* --gpu-only: the same network at batch 256 on GPU:0 (the default config places it there),
@@ -234,7 +315,7 @@ static int mlp_gpu(mlp_t *m, const bench_opts_t *opt)
         goto done;
     bench_stats_t stt = bench_stats(&s_tact);
     char size[32];
-    snprintf(size, sizeof size, "%dx%d", mlp_batch, MLP_IN);
+    snprintf(size, sizeof size, "%dx%d", m->batch, MLP_IN);
     bench_line("mlp_tact", "GPU", size, &stt, 1e6 / stt.median_us, "runs/s", NAN, NULL);
     rc = 0;
 done:
@@ -254,90 +335,22 @@ int main(int argc, char **argv)
     bench_load_t load0 = bench_load_now();
     if (opt.gpu_only) {
         mlp_t gm;
-        mlp_batch = MLP_BATCH_GPU;
         bench_header("bench_mlp", "GPU cases only (--gpu-only): x[256,784] -> dense 512 relu -> "
                                   "dense 512 relu -> dense 10 -> softmax, float32, on GPU:0");
-        int grc = mlp_init(&gm) != 0 ? 1 : mlp_gpu(&gm, &opt);
+        int grc = mlp_init(&gm, MLP_BATCH_GPU) != 0 ? 1 : mlp_gpu(&gm, &opt);
         mlp_free(&gm);
         bench_note_load(&load0);
         return grc;
     }
-
-    int rc = 1;
-    mlp_t m;
-    tact_status_t st = TACT_STATUS_INIT;
-    tact_graph_t *g = tact_graph_new();
-    mlp_tact_t t = { .st = TACT_STATUS_INIT };
-    bench_samples_t s_tact = { 0 }, s_raw = { 0 };
-    if (mlp_init(&m) != 0)
-        goto done;
-    if (mlp_build(g, &m, &t, &st) != TACT_CODE_OK)
-        bench_failed(&st, "building the graph");
-    tact_config_t cpu = bench_cpu_config();
-    t.s = tact_session_new(NULL, g, &cpu, &st);
-    if (bench_failed(&st, "tact_session_new"))
-        goto done;
-
-    int runs = opt.quick ? 3 : 2000;  /* per side */
-    int block = opt.quick ? 1 : MLP_BLOCK;
-    int warmup = opt.quick ? 1 : 50;
-    bench_header("bench_mlp", "x[64,784] -> dense 512 relu -> dense 512 relu -> dense 10 -> "
-                              "softmax, float32; ratio = tact runs/s / raw runs/s "
+    bench_header("bench_mlp", "x[B,784] -> dense 512 relu -> dense 512 relu -> dense 10 -> "
+                              "softmax, float32, B = 64 and 1; ratio = tact runs/s / raw runs/s "
                               "(higher is better)");
-    bench_note("OpenBLAS %s, %d threads; %d runs per side in alternating blocks of %d%s",
-               openblas_get_config(), openblas_get_num_threads(), runs, block,
+    bench_note("OpenBLAS %s, %d threads; alternating blocks of %d%s", openblas_get_config(),
+               openblas_get_num_threads(), MLP_BLOCK,
                opt.quick ? "; --quick: figures mean nothing" : "");
-    if (mlp_check(&t, &m, "before") != 0)
-        goto done;
-    if (bench_samples_reserve(&s_tact, (size_t) runs) != 0 ||
-        bench_samples_reserve(&s_raw, (size_t) runs) != 0)
-        goto done;
-    for (int i = 0; i < warmup; i++) {
-        if (mlp_tact_run(&t, NULL) != 0)
-            goto done;
-        mlp_raw(&m);
-    }
-    while (s_tact.n < (size_t) runs) {
-        int k = block;
-        if ((size_t) k > (size_t) runs - s_tact.n)
-            k = (int) ((size_t) runs - s_tact.n);
-        for (int i = 0; i < k; i++) {
-            int64_t t0 = bench_now_ns();
-            if (mlp_tact_run(&t, NULL) != 0)
-                goto done;
-            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
-        }
-        for (int i = 0; i < k; i++) {
-            int64_t t0 = bench_now_ns();
-            mlp_raw(&m);
-            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
-        }
-    }
-    if (mlp_check(&t, &m, "after") != 0)
-        goto done;
-
-    bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
-    double vr = 1e6 / sr.median_us, vt = 1e6 / stt.median_us;
-    bench_line("mlp_raw", "CPU", "64x784", &sr, vr, "runs/s", NAN, NULL);
-    bench_line("mlp_tact", "CPU", "64x784", &stt, vt, "runs/s", vt / vr, "mlp_raw");
-    if (!opt.quick)
-        bench_target("mlp_tact >= 1.10 x mlp_raw (runs/s)", vt / vr >= 1.10);
+    int rc = mlp_case(&opt, 64, 1.45);
+    if (rc == 0)
+        rc = mlp_case(&opt, 1, 1.20);
     bench_note_load(&load0);
-    rc = 0;
-
-done:
-    bench_samples_free(&s_tact);
-    bench_samples_free(&s_raw);
-    if (t.s != NULL) {
-        tact_status_t cst = TACT_STATUS_INIT;
-        if (tact_session_close(t.s, &cst) != TACT_CODE_OK) {
-            bench_failed(&cst, "tact_session_close");
-            rc = 1;
-        }
-    }
-    tact_session_destroy(&t.s);
-    tact_tensor_destroy(&t.xv);
-    tact_graph_destroy(&g);
-    mlp_free(&m);
     return rc;
 }

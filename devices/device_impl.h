@@ -29,6 +29,16 @@ typedef enum {
     TACT_NODE_COPY_OUT,           /* this device's memory -> host memory */
 } tact_node_kind_t;
 
+/* A chain the plan fused into one node (TensorFlow's remapper, _FusedMatMul): the node runs
+ * act(MatMul(in[0], in[1]) + in[2]) and writes the output of the chain's last op, node->op.
+ * bias_add and act are NULL when the chain has none. Only CPU devices get fused nodes. */
+typedef struct tact_fusion {
+    const tact_op_t *matmul;
+    const tact_op_t *bias_add;    /* Add(MatMul, bias) or Add(bias, MatMul), bias a row [N] */
+    int bias_side;                /* the bias' input index in bias_add */
+    const tact_op_t *act;         /* Relu, Sigmoid or Tanh */
+} tact_fusion_t;
+
 /* One node of a fragment, its inputs and output resolved to value slots. */
 typedef struct tact_node {
     tact_node_kind_t kind;
@@ -44,6 +54,7 @@ typedef struct tact_node {
     bool signal;                  /* nodes on other devices wait for this one */
     bool pin_out;                 /* an output is copied into a GPU's memory: host tensors
                                    * for it come from the pinned pool */
+    const tact_fusion_t *fusion;  /* NULL, or the chain this op node runs in one go */
 } tact_node_t;
 
 struct tact_resources;

@@ -161,6 +161,8 @@ typedef struct plan_seq {
     int *ref;                     /* by position: the op, or the copy */
     int *in_of;                   /* the ops' input slots, after copies */
     int *in_off;                  /* by op: where its inputs start in in_of */
+    int *n_in_of;                 /* by op: its input count (a fused chain's end: 2 or 3, ops
+                                   * fused away: 0) */
     const int *node_of;           /* by op id: the op's index in order */
     int *op_pos;                  /* by op: its position */
     int n_slots;
@@ -174,12 +176,13 @@ typedef struct plan_seq {
 } plan_seq_t;
 
 static void plan_seq_init(plan_seq_t *q, const plan_builder_t *b, const tact_op_t **order,
-                          int n_ops, const int *dev_of, tact_device_t *devs, int n_in_total)
+                          int n_ops, const int *dev_of, tact_device_t *devs, int n_in_total,
+                          int *n_in_of)
 {
     int most_copies = 2 * (n_in_total + b->sig->n_fetches);
     int cap_seq = n_ops + most_copies + 1, cap_slots = b->n_slots + most_copies + 1;
     *q = (plan_seq_t) { .b = b, .order = order, .dev_of = dev_of, .devs = devs,
-                        .n_slots = b->n_slots };
+                        .n_slots = b->n_slots, .n_in_of = n_in_of };
     q->kind = tact__malloc((size_t) cap_seq * sizeof *q->kind);
     q->ref = tact__malloc((size_t) cap_seq * sizeof *q->ref);
     q->in_of = tact__malloc((size_t) (n_in_total + 1) * sizeof *q->in_of);
@@ -207,7 +210,7 @@ static void plan_seq_init(plan_seq_t *q, const plan_builder_t *b, const tact_op_
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *op = order[n];
         q->in_off[n] = off;
-        off += op->n_inputs;
+        off += n_in_of[n];
         for (int k = 0; k < op->n_outputs; k++) {
             int slot = b->base[op->id] + k;
             q->slot_op[slot] = op;
@@ -260,7 +263,7 @@ static const int *plan_seq_inputs(const plan_seq_t *q, int p, int *n_in)
         *n_in = 1;
         return &q->cp_src[q->ref[p]];
     }
-    *n_in = q->order[q->ref[p]]->n_inputs;
+    *n_in = q->n_in_of[q->ref[p]];
     return q->in_of + q->in_off[q->ref[p]];
 }
 
@@ -342,6 +345,99 @@ static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
     return n;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Remapper: MatMul chains fused into one node                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* TensorFlow's grappler remapper runs MatMul + BiasAdd (+ Relu, ...) as one _FusedMatMul on
+ * the CPU. Here: a float32 MatMul -> Add of a row vector [N] -> Relu, Sigmoid or Tanh (the Add
+ * and the activation each optional, at least one present), all on one CPU device, where each
+ * intermediate has no other reader in this plan (consumer, fetch, target or control edge)
+ * and no control inputs. The fused node runs at the chain's last op and reads the MatMul's
+ * inputs and the bias; the ops before it do not run and their slots stay empty. */
+static bool plan_fusable_act(const tact_op_t *op)
+{
+    return op->kind == TACT_OP_RELU || op->kind == TACT_OP_SIGMOID || op->kind == TACT_OP_TANH;
+}
+
+/* The only reader of op id `id` in the plan (as order index), or -1 when it has none or more
+ * than one, or something else holds on to it. */
+static int plan_sole_user(const int *uses, const int *user, int id)
+{
+    return uses[id] == 1 ? user[id] : -1;
+}
+
+/* Finds the chains; marks fused_away[] and fuse[] by op and sets n_in_of[] of chain ends.
+ * Returns how many fusions it wrote to `fusions` (room for n_ops). */
+static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                     const int *dev_of, const tact_device_t *devs, const int *node_of,
+                     tact_fusion_t *fusions, const tact_fusion_t **fuse, bool *fused_away,
+                     int *n_in_of)
+{
+    int *uses = tact__malloc((size_t) b->n_ids * sizeof *uses);
+    int *user = tact__malloc((size_t) b->n_ids * sizeof *user);
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        for (int i = 0; i < op->n_inputs; i++) {
+            uses[op->inputs[i].op->id]++;
+            user[op->inputs[i].op->id] = n;
+        }
+        for (int c = 0; c < op->n_controls; c++)
+            uses[op->controls[c]->id] += 2;  /* never fused away */
+    }
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        uses[b->sig->fetches[i].op->id] += 2;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        uses[b->sig->targets[i]->id] += 2;
+    int n_fusions = 0;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *mm = order[n];
+        const tact_shape_t *ms = &mm->out_shape[0];
+        if (mm->kind != TACT_OP_MATMUL || mm->out_dtype[0] != TACT_DTYPE_F32 ||
+            mm->n_controls > 0 || strcmp(devs[dev_of[n]].iface->kind, "CPU") != 0 ||
+            ms->ndims != 2 || ms->dims[1] < 0)
+            continue;
+        tact_fusion_t f = { .matmul = mm };
+        int end = n;
+        int u = plan_sole_user(uses, user, mm->id);
+        if (u >= 0 && order[u]->kind == TACT_OP_ADD && order[u]->n_controls == 0 &&
+            dev_of[u] == dev_of[n]) {
+            const tact_op_t *add = order[u];
+            int side = add->inputs[0].op == mm ? 1 : 0;
+            const tact_output_t *bias = &add->inputs[side];
+            const tact_shape_t *bs = &bias->op->out_shape[bias->index];
+            if (bias->op->out_dtype[bias->index] == TACT_DTYPE_F32 && bs->ndims == 1 &&
+                bs->dims[0] == ms->dims[1]) {
+                f.bias_add = add;
+                f.bias_side = side;
+                end = u;
+                u = plan_sole_user(uses, user, add->id);
+            } else {
+                u = -1;
+            }
+        }
+        if (u >= 0 && plan_fusable_act(order[u]) && order[u]->n_controls == 0 &&
+            dev_of[u] == dev_of[n]) {
+            f.act = order[u];
+            end = u;
+        }
+        if (end == n)
+            continue;  /* nothing to fuse with */
+        fusions[n_fusions] = f;
+        fuse[end] = &fusions[n_fusions++];
+        n_in_of[end] = f.bias_add != NULL ? 3 : 2;
+        fused_away[n] = true;
+        n_in_of[n] = 0;
+        if (f.bias_add != NULL && f.act != NULL) {
+            fused_away[node_of[f.bias_add->id]] = true;
+            n_in_of[node_of[f.bias_add->id]] = 0;
+        }
+    }
+    free(uses);
+    free(user);
+    return n_fusions;
+}
+
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
                              bool allow_soft_placement, tact_sched_pins_t *pins,
                              tact_status_t *st)
@@ -408,18 +504,36 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int n = 0; n < n_nodes; n++)
         node_of[order[n]->id] = n;
 
+    /* 3b. Fusion (plan_fuse). */
+    int *n_in_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *n_in_of);
+    const tact_fusion_t **fuse = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fuse);
+    bool *fused_away = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fused_away);
+    tact_fusion_t *fusions = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fusions);
+    for (int n = 0; n < n_nodes; n++)
+        n_in_of[n] = order[n]->n_inputs;
+    plan_fuse(&b, order, n_nodes, dev_of, devs, node_of, fusions, fuse, fused_away, n_in_of);
+    n_in_total = 0;
+    for (int n = 0; n < n_nodes; n++)
+        n_in_total += n_in_of[n];
+
     /* 4. Copies where an edge leaves or enters a device's own memory (plan_seq_t). */
     plan_seq_t q;
-    plan_seq_init(&q, &b, order, n_nodes, dev_of, devs, n_in_total);
+    plan_seq_init(&q, &b, order, n_nodes, dev_of, devs, n_in_total, n_in_of);
     q.node_of = node_of;
     for (int n = 0; n < n_nodes; n++) {
         const tact_op_t *op = order[n];
         int d = dev_of[n];
         int want = devs[d].iface->device_memory ? d : PLAN_HOST;
-        for (int i = 0; i < op->n_inputs; i++)
+        if (fused_away[n])
+            continue;
+        const tact_fusion_t *f = fuse[n];
+        for (int i = 0; i < n_in_of[n]; i++) {
+            const tact_output_t *in = &op->inputs[i];
+            if (f != NULL)  /* the MatMul's operands, then the bias */
+                in = i < 2 ? &f->matmul->inputs[i] : &f->bias_add->inputs[f->bias_side];
             q.in_of[q.in_off[n] + i] =
-                plan_value_in(&q, plan_endpoint_slot(&b, op->inputs[i].op, op->inputs[i].index),
-                              want, d);
+                plan_value_in(&q, plan_endpoint_slot(&b, in->op, in->index), want, d);
+        }
         plan_seq_push(&q, TACT_NODE_OP, n);
         for (int k = 0; k < op->n_outputs; k++)
             q.slot_prod[b.base[op->id] + k] = q.n_seq - 1;
@@ -515,6 +629,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             int n_out = plan_seq_outputs(&q, p, &first);
             node->kind = q.kind[p];
             node->op = plan_seq_op(&q, p);
+            node->fusion = node->kind == TACT_NODE_OP ? fuse[q.ref[p]] : NULL;
             node->index = p;
             node->n_in = n_in;
             node->in_slots = ints;
@@ -572,6 +687,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             plan->copy_peer[p] = &devs[q.cp_peer[q.ref[p]]];
     }
     plan->order = order;
+    plan->fusions = fusions;
     plan->n_feeds = sig->n_feeds;
     plan->feed_slots = tact__malloc((size_t) (sig->n_feeds ? sig->n_feeds : 1) * sizeof(int));
     for (int i = 0; i < sig->n_feeds; i++)
@@ -583,6 +699,9 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     plan->hash = tact__signature_keys(sig, plan->keys);
 
     plan_seq_fini(&q);
+    free(n_in_of);
+    free(fuse);
+    free(fused_away);
     free(signals);
     free(node_of);
     free(rel_start);
@@ -610,6 +729,7 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     free(plan->slot_op);
     free(plan->slot_index);
     free(plan->copy_peer);
+    free(plan->fusions);
     free(plan->fragments);
     free(plan);
     *plan_p = NULL;
@@ -636,7 +756,9 @@ char *tact__plan_partition_text(const tact_plan_t *plan, int f)
         const tact_node_t *node = &frag->nodes[i];
         char *line;
         if (node->kind == TACT_NODE_OP) {
-            line = tact__asprintf("%s = %s(", node->op->name, tact__op_kind_type(node->op->kind));
+            line = tact__asprintf("%s = %s(", node->op->name,
+                                  node->fusion != NULL ? "_FusedMatMul"
+                                                       : tact__op_kind_type(node->op->kind));
             for (int k = 0; k < node->n_in; k++) {
                 char *arg = plan_slot_name(plan, node->in_slots[k]);
                 char *longer = tact__asprintf("%s%s%s", line, k ? ", " : "", arg);

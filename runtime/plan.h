@@ -36,6 +36,7 @@ typedef struct tact_plan {
     int n_ops;                    /* the ops among them */
     int *ints;                    /* storage behind the nodes' slot and wait lists */
     const tact_op_t **order;      /* the ops, n_ops of them, in topological order */
+    tact_fusion_t *fusions;       /* storage behind the nodes' fusions (plan_fuse) */
     int *placement;               /* by op (as in order): the index of its device */
     const tact_node_t **by_index; /* the nodes by node index (run order: every node after
                                    * the nodes it reads) */

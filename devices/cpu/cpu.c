@@ -4,6 +4,7 @@
  * itself as a temporary member of the device's pool. Not for placement or threads: the
  * scheduler and the device actors do those. */
 #include "devices/cpu/cpu.h"
+#include "devices/cpu/gemm.h"
 #include "devices/cpu/kernels.h"
 #include "devices/cpu/kernels/family.h"
 #include "devices/cpu/topology.h"
@@ -82,6 +83,7 @@ static int cpu_count(void)
 typedef struct cpu_ctx {
     tact_core_range_t cores;
     hwloc_bitmap_t cpuset;
+    tact_cpu_gemm_t *gemm;        /* the session's packed weights on this device (gemm.c) */
 } cpu_ctx_t;
 
 static tact_code_t cpu_open(tact_device_t *dev, tact_status_t *st)
@@ -95,6 +97,8 @@ static tact_code_t cpu_open(tact_device_t *dev, tact_status_t *st)
     int n = dev->kind_count > 0 ? dev->kind_count : 1;
     ctx->cores = tact__topology_device_cores(dev->ordinal < n ? dev->ordinal : 0, n);
     ctx->cpuset = tact__topology_cpuset(ctx->cores);
+    ctx->gemm = tact__cpu_gemm_new();
+    tact__cpu_gemm_lib();  /* loads oneDNN now, not inside a first step's deadline */
     dev->ctx = ctx;
     return TACT_CODE_OK;
 }
@@ -106,6 +110,7 @@ static void cpu_close(tact_device_t *dev)
         return;
     if (ctx->cpuset != NULL)
         hwloc_bitmap_free(ctx->cpuset);
+    tact__cpu_gemm_destroy(&ctx->gemm);
     free(ctx);
     dev->ctx = NULL;
 }
@@ -400,6 +405,104 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
                                    tact_status_t *st);
 
 /* The node's inputs gathered on the stack, or on the heap for a SaveV2 of many tensors. */
+
+/* The op whose output feeds node input i: a fused node reads the MatMul's operands and then
+ * the bias. */
+static const tact_op_t *cpu_input_op(const tact_node_t *node, int i)
+{
+    const tact_fusion_t *f = node->fusion;
+    if (f == NULL)
+        return node->op->inputs[i].op;
+    return i < 2 ? f->matmul->inputs[i].op : f->bias_add->inputs[f->bias_side].op;
+}
+
+/* The op that reads node input i, for messages: a fused node's MatMul or its Add. */
+static const tact_op_t *cpu_reader_op(const tact_node_t *node, int i)
+{
+    const tact_fusion_t *f = node->fusion;
+    if (f == NULL)
+        return node->op;
+    return i < 2 ? f->matmul : f->bias_add;
+}
+
+/* Whether node input i is a value that cannot change while referenced: a constant's own
+ * tensor (not a feed in its place), or a variable's value as the executor read it (values
+ * are replaced whole, never written; a fed one is a borrowed user tensor). */
+static bool cpu_stable(const tact_node_t *node, int i, const tact_tensor_t *const *in,
+                       const tact_step_t *step)
+{
+    const tact_op_t *src = cpu_input_op(node, i);
+    if (src->kind == TACT_OP_CONST)
+        return in[i] == src->attrs.value;
+    return src->kind == TACT_OP_VARIABLE && step->values[node->in_slots[i]].owned;
+}
+
+/* A float32 MatMul node: the GEMM library's path (tact__cpu_gemm). */
+static tact_code_t cpu_gemm_node(const tact_device_t *dev, const tact_node_t *node,
+                                 const tact_tensor_t *const *in, tact_step_t *step,
+                                 tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_tensor_t *out = cpu_output(dev, step, op, TACT_OP_MATMUL, in, 2, node->pin_out, st);
+    if (out == NULL)
+        return cpu_fail_node(st, op);
+    const cpu_ctx_t *ctx = dev->ctx;
+    if (tact__cpu_gemm(ctx->gemm, op, in[0], in[1], cpu_stable(node, 1, in, step), NULL,
+                       TACT_OP_NOOP, out, st) != TACT_CODE_OK) {
+        tact_tensor_destroy(&out);
+        return cpu_fail_node(st, op);
+    }
+    step->values[node->out_slot] = (tact_value_t) { out, true };
+    return TACT_CODE_OK;
+}
+
+/* A fused chain (plan.c): act(MatMul(a, b) + bias) in one output, the epilogue applied to the
+ * GEMM's rows in one pass. A bias that is not a float row [N] at run time (a fed tensor of
+ * another shape) takes the unfused path, so its errors read as the Add's. */
+static tact_code_t cpu_fused(const tact_device_t *dev, const tact_node_t *node,
+                             const tact_tensor_t *const *in, tact_step_t *step, tact_status_t *st)
+{
+    const tact_fusion_t *f = node->fusion;
+    tact_tensor_t *out = cpu_output(dev, step, f->matmul, TACT_OP_MATMUL, in, 2, node->pin_out,
+                                    st);
+    if (out == NULL)
+        return cpu_fail_node(st, f->matmul);
+    const tact_tensor_t *bias = f->bias_add != NULL ? in[2] : NULL;
+    tact_op_kind_t act = f->act != NULL ? f->act->kind : TACT_OP_NOOP;
+    if (bias == NULL || (bias->dtype == TACT_DTYPE_F32 && bias->ndims == 1 &&
+                         bias->dims[0] == out->dims[1])) {
+        const cpu_ctx_t *ctx = dev->ctx;
+        if (tact__cpu_gemm(ctx->gemm, f->matmul, in[0], in[1], cpu_stable(node, 1, in, step),
+                           bias, act, out, st) != TACT_CODE_OK) {
+            tact_tensor_destroy(&out);
+            return cpu_fail_node(st, f->matmul);
+        }
+        step->values[node->out_slot] = (tact_value_t) { out, true };
+        return TACT_CODE_OK;
+    }
+    out = cpu_kernel_into(f->matmul, TACT_OP_MATMUL, in, out, st);
+    if (out == NULL)
+        return cpu_fail_node(st, f->matmul);
+    const tact_tensor_t *args[2];
+    args[f->bias_side] = bias;
+    args[1 - f->bias_side] = out;
+    tact_tensor_t *sum = cpu_compute(dev, step, f->bias_add, TACT_OP_ADD, args, 2,
+                                     f->act == NULL && node->pin_out, st);
+    tact_tensor_destroy(&out);
+    if (sum == NULL)
+        return cpu_fail_node(st, f->bias_add);
+    if (f->act != NULL) {
+        const tact_tensor_t *x = sum;
+        out = cpu_compute(dev, step, f->act, f->act->kind, &x, 1, node->pin_out, st);
+        tact_tensor_destroy(&sum);
+        if (out == NULL)
+            return cpu_fail_node(st, f->act);
+        sum = out;
+    }
+    step->values[node->out_slot] = (tact_value_t) { sum, true };
+    return TACT_CODE_OK;
+}
+
 static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *node,
                                 tact_step_t *step, tact_status_t *st)
 {
@@ -440,21 +543,26 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
             /* An empty slot is a resource's handle (a queue, a reader: never a value) or a
              * variable without a value yet. Ops that take the resource by reference (Assign,
              * queue and reader ops) do not read it. */
-            const tact_op_t *src = op->inputs[i].op;
-            if (tact__op_input_is_handle(op->kind, i) &&
-                (src->kind != TACT_OP_VARIABLE || op->kind == TACT_OP_ASSIGN))
+            const tact_op_t *src = cpu_input_op(node, i), *rop = cpu_reader_op(node, i);
+            if (tact__op_input_is_handle(rop->kind, i) &&
+                (src->kind != TACT_OP_VARIABLE || rop->kind == TACT_OP_ASSIGN))
                 continue;
             if (src->kind == TACT_OP_VARIABLE)
-                return cpu_uninitialized(src, op, st);
+                return cpu_uninitialized(src, rop, st);
             tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: input %d is the %s '%s', which has "
-                       "no value", tact__op_kind_type(op->kind), i,
+                       "no value", tact__op_kind_type(rop->kind), i,
                        tact__op_kind_type(src->kind), src->name);
-            return cpu_fail_node(st, op);
+            return cpu_fail_node(st, rop);
         }
     }
     const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
     if (fk != NULL)
         return cpu_family_node(dev, node, fk, in, step, st);
+    if (node->fusion != NULL)
+        return cpu_fused(dev, node, in, step, st);
+    if (op->kind == TACT_OP_MATMUL && in[0]->dtype == TACT_DTYPE_F32 &&
+        in[1]->dtype == TACT_DTYPE_F32)
+        return cpu_gemm_node(dev, node, in, step, st);
     if (tact__op_kind_assigns(op->kind))
         return cpu_assign(dev, node, in, step, st);
     if (tact__op_kind_uses_queue(op->kind))

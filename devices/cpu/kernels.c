@@ -308,6 +308,31 @@ static tact_code_t cpu_unary(const tact_op_t *op, const tact_tensor_t *const *in
     return TACT_CODE_OK;
 }
 
+/* The fused MatMul's epilogue (gemm.c): the same element functions as the unfused ops, so a
+ * fused chain gives the bits the separate Add and activation give. In place: no restrict. */
+void tact__cpu_bias_act_f32(float *y, int64_t rows, int64_t n, const float *bias,
+                            tact_op_kind_t act)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = y + r * n;
+        if (bias != NULL)
+            CPU_LOOP(j, n, { row[j] = row[j] + bias[j]; });
+        switch (act) {
+        case TACT_OP_RELU:
+            CPU_LOOP(j, n, { row[j] = row[j] < 0.0f ? 0.0f : row[j]; });
+            break;
+        case TACT_OP_SIGMOID:
+            CPU_LOOP(j, n, { row[j] = cpu_sigmoidf(row[j]); });
+            break;
+        case TACT_OP_TANH:
+            CPU_LOOP(j, n, { row[j] = tanhf(row[j]); });
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* Softmax over rows of n: subtract the row's max (so exp never overflows), sum in double,
  * scale by the inverse as TensorFlow's Eigen kernel does. */
 #define CPU_SOFTMAX(name, T, EXP)                                                                  \
@@ -798,6 +823,24 @@ static tact_code_t cpu_matmul(const tact_op_t *op, const tact_tensor_t *const *i
     bool blas = m <= INT_MAX && n <= INT_MAX && k <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX;
     enum CBLAS_TRANSPOSE cta = ta ? CblasTrans : CblasNoTrans;
     enum CBLAS_TRANSPOSE ctb = tb ? CblasTrans : CblasNoTrans;
+    /* One row or one column: a matrix-vector product. sgemm would pack the whole matrix for
+     * it (three times slower at batch 1); gemv streams it once. Both vectors are contiguous
+     * whatever the transposes. */
+    if (blas && (m == 1 || n == 1) && (a->dtype == TACT_DTYPE_F32 || a->dtype == TACT_DTYPE_F64)) {
+        bool f32 = a->dtype == TACT_DTYPE_F32;
+        const void *mat = m == 1 ? b->data : a->data, *vec = m == 1 ? a->data : b->data;
+        /* m == 1: y[n] = op(B)^T-wise; B is stored [k, n] (or [n, k] when transposed). */
+        bool trans = m == 1 ? !tb : ta;
+        int rows = (int) (m == 1 ? (tb ? n : k) : (ta ? k : m));
+        int cols = (int) (m == 1 ? (tb ? k : n) : (ta ? m : k));
+        if (f32)
+            cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, 1.0f, mat,
+                        cols, vec, 1, 0.0f, out->data, 1);
+        else
+            cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, 1.0, mat,
+                        cols, vec, 1, 0.0, out->data, 1);
+        return TACT_CODE_OK;
+    }
     switch (a->dtype) {
     case TACT_DTYPE_F32:
         if (blas)

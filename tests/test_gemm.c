@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: MIT */
+/* The CPU device's float32 GEMM path (devices/cpu/gemm.c) and the MatMul chains the plan fuses
+ * (runtime/plan.c): oneDNN with packed weights against OpenBLAS and against a double-precision
+ * reference, for every transpose and odd shapes; packed weights dropped when a variable
+ * changes, and never shared between sessions; a fetched intermediate keeps its own value.
+ * Where oneDNN is not installed the packed cases run OpenBLAS twice and say so. */
+#include "devices/cpu/gemm.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/helpers.h"
+
+/* The ways a float32 GEMM can run: OpenBLAS, then the two packed ones, each forced. */
+static const tact_cpu_gemm_lib_t libs[3] = { TACT_CPU_GEMM_OPENBLAS, TACT_CPU_GEMM_ONEDNN,
+                                             TACT_CPU_GEMM_ONEDNN_SGEMM };
+static const char *const lib_names[3] = { "OpenBLAS", "oneDNN matmul", "oneDNN packed sgemm" };
+static bool have[3];  /* whether forcing libs[i] takes effect here */
+
+static int group_setup(void **state)
+{
+    (void) state;
+    tact_cpu_gemm_lib_t old = tact__cpu_gemm_lib();
+    for (int i = 0; i < 3; i++) {
+        tact__cpu_gemm_set_lib(libs[i]);
+        have[i] = tact__cpu_gemm_lib() == libs[i];
+        if (!have[i])
+            print_message("%s not available: its cases run OpenBLAS\n", lib_names[i]);
+    }
+    tact__cpu_gemm_set_lib(old);
+    return 0;
+}
+
+/* Packs expected from `n` packings under libs[lib]: none on OpenBLAS. */
+static uint64_t packs_for(int lib, uint64_t n)
+{
+    return lib > 0 && have[lib] ? n : 0;
+}
+
+/* Deterministic values in [-1, 1). */
+static void fill(float *x, int64_t n, uint32_t seed)
+{
+    for (int64_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float) ((double) (seed >> 8) / (double) (1u << 24) * 2.0 - 1.0);
+    }
+}
+
+typedef enum { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH } act_t;
+
+static double act_apply(act_t act, double v)
+{
+    switch (act) {
+    case ACT_RELU:
+        return v < 0 ? 0 : v;
+    case ACT_SIGMOID:
+        return 1.0 / (1.0 + exp(-v));
+    case ACT_TANH:
+        return tanh(v);
+    default:
+        return v;
+    }
+}
+
+/* ref[m, n] = act(op(a) op(b) + bias), a stored [k, m] when ta, b stored [n, k] when tb. */
+static void reference(const float *a, const float *b, const float *bias, act_t act, bool ta,
+                      bool tb, int64_t m, int64_t k, int64_t n, double *ref)
+{
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t p = 0; p < k; p++)
+                s += (double) (ta ? a[p * m + i] : a[i * k + p]) *
+                     (double) (tb ? b[j * k + p] : b[p * n + j]);
+            ref[i * n + j] = act_apply(act, s + (bias != NULL ? bias[j] : 0.0));
+        }
+    }
+}
+
+/* `t` is float32 [m, n] and within float tolerance of ref. */
+static void expect_close(const tact_tensor_t *t, const double *ref, int64_t m, int64_t n,
+                         int64_t k, const char *what)
+{
+    assert_non_null(t);
+    assert_int_equal(tact_tensor_dtype(t), TACT_DTYPE_F32);
+    assert_int_equal(tact_tensor_ndims(t), 2);
+    assert_int_equal(tact_tensor_dim(t, 0), m);
+    assert_int_equal(tact_tensor_dim(t, 1), n);
+    const float *got = tact_tensor_data(t);
+    double tol = 1e-5 * (double) (k + 1);
+    for (int64_t i = 0; i < m * n; i++) {
+        if (fabs((double) got[i] - ref[i]) > tol * (1.0 + fabs(ref[i])))
+            fail_msg("%s: element %lld is %.9g, want %.9g", what, (long long) i, got[i], ref[i]);
+    }
+}
+
+static tact_output_t act_op(tact_graph_t *g, act_t act, tact_output_t x, tact_status_t *st)
+{
+    switch (act) {
+    case ACT_RELU:
+        return tact_relu(g, x, "y", st);
+    case ACT_SIGMOID:
+        return tact_sigmoid(g, x, "y", st);
+    case ACT_TANH:
+        return tact_tanh(g, x, "y", st);
+    default:
+        return x;
+    }
+}
+
+/* The partition text of one run of `fetches` (a single CPU partition). Caller frees. */
+static char *partition_of(tact_session_t *s, const tact_output_t *fetches, int n_fetches,
+                          const tact_feed_t *feeds, int n_feeds)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md };
+    tact_tensor_t *r[4] = { NULL };
+    assert_int_equal(tact_session_run_ex(s, &opts, fetches, n_fetches, r, feeds, n_feeds, NULL,
+                                         0, &st), TACT_CODE_OK);
+    for (int i = 0; i < n_fetches; i++)
+        tact_tensor_destroy(&r[i]);
+    assert_int_equal(md.n_partitions, 1);
+    char *text = strdup(md.partitions[0].graph);
+    tact_run_metadata_clear(&md);
+    return text;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/* Every transpose combination and odd shapes, with and without bias and each activation:
+ * packed (oneDNN), OpenBLAS and the unfused path (the MatMul fetched too) all agree with the
+ * reference; a second run packs nothing more. */
+static void test_packed_equals_unpacked(void **state)
+{
+    (void) state;
+    static const int64_t shapes[][3] = { { 1, 1, 1 }, { 1, 3, 17 }, { 3, 17, 1 },
+                                         { 17, 513, 3 }, { 64, 17, 513 }, { 5, 1, 7 } };
+    int cases = 0;
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+        int64_t m = shapes[sh][0], k = shapes[sh][1], n = shapes[sh][2];
+        for (int tr = 0; tr < 4; tr++) {
+            bool ta = tr & 1, tb = tr & 2;
+            act_t act = (act_t) ((sh + (size_t) tr) % 4);
+            bool with_bias = (sh + (size_t) tr) % 3 != 0 || act == ACT_NONE;
+            bool bias_first = tr == 1;
+            float *a = malloc((size_t) (m * k) * sizeof *a);
+            float *b = malloc((size_t) (k * n) * sizeof *b);
+            float *bias = malloc((size_t) n * sizeof *bias);
+            double *ref = malloc((size_t) (m * n) * sizeof *ref);
+            fill(a, m * k, 1u + (uint32_t) tr);
+            fill(b, k * n, 7u + (uint32_t) sh);
+            fill(bias, n, 99u);
+            reference(a, b, with_bias ? bias : NULL, act, ta, tb, m, k, n, ref);
+
+            tact_status_t st = TACT_STATUS_INIT;
+            tact_graph_t *g = tact_graph_new();
+            int64_t adims[2] = { ta ? k : m, ta ? m : k }, bdims[2] = { tb ? n : k, tb ? k : n };
+            tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, adims, 2, "x", &st);
+            tact_output_t w = tu_const_f32(g, bdims, 2, b, "w", &st);
+            tact_output_t mm = tact_matmul(g, x, w, ta, tb, "mm", &st);
+            tact_output_t y = mm;
+            if (with_bias) {
+                tact_output_t bc = tu_const_f32(g, (int64_t[]) { n }, 1, bias, "b", &st);
+                y = bias_first ? tact_add(g, bc, mm, "add", &st) : tact_add(g, mm, bc, "add", &st);
+            }
+            y = act_op(g, act, y, &st);
+            assert_int_equal(st.code, TACT_CODE_OK);
+            tact_tensor_t *xv = tu_f32(adims, 2, a);
+            tact_feed_t feed = { x, xv };
+            char what[200];
+
+            for (int lib = 0; lib < 3; lib++) {
+                tact__cpu_gemm_set_lib(libs[lib]);
+                tact_session_t *s = tu_session(g, NULL);
+                uint64_t packs0 = tact__cpu_gemm_packs();
+                snprintf(what, sizeof what, "%s [%lld,%lld,%lld] ta=%d tb=%d act=%d bias=%d",
+                         lib_names[lib], (long long) m, (long long) k, (long long) n, ta, tb,
+                         act, with_bias);
+                for (int run = 0; run < 2; run++) {
+                    tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
+                    assert_int_equal(st.code, TACT_CODE_OK);
+                    expect_close(r, ref, m, n, k, what);
+                    tact_tensor_destroy(&r);
+                    /* packed on the first run, reused on the second */
+                    assert_int_equal(tact__cpu_gemm_packs() - packs0, packs_for(lib, 1));
+                }
+                /* Unfused: the MatMul is fetched too, so it and y each get their value. */
+                tact_output_t both[2] = { mm, y };
+                tact_tensor_t *r2[2] = { NULL };
+                assert_int_equal(tact_session_run(s, both, 2, r2, &feed, 1, NULL, 0, &st),
+                                 TACT_CODE_OK);
+                expect_close(r2[1], ref, m, n, k, what);
+                double *plain = malloc((size_t) (m * n) * sizeof *plain);
+                reference(a, b, NULL, ACT_NONE, ta, tb, m, k, n, plain);
+                expect_close(r2[0], plain, m, n, k, what);
+                free(plain);
+                tact_tensor_destroy(&r2[0]);
+                tact_tensor_destroy(&r2[1]);
+                tact_session_destroy(&s);
+                cases++;
+            }
+            tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+            tact_tensor_destroy(&xv);
+            tact_graph_destroy(&g);
+            free(a);
+            free(b);
+            free(bias);
+            free(ref);
+        }
+    }
+    assert_int_equal(cases, 6 * 4 * 3);
+}
+
+/* AUTO, the default: the first runs of a shape time both ways, then the faster one keeps it;
+ * every run, whichever way it took, gives the reference's values. */
+static void test_auto_choice_keeps_values(void **state)
+{
+    (void) state;
+    int64_t m = 17, k = 513, n = 3;
+    float *a = malloc((size_t) (m * k) * sizeof *a), *b = malloc((size_t) (k * n) * sizeof *b);
+    float bias[3] = { 0.5f, -0.25f, 0 };
+    double *ref = malloc((size_t) (m * n) * sizeof *ref);
+    fill(a, m * k, 11);
+    fill(b, k * n, 12);
+    reference(a, b, bias, ACT_TANH, false, false, m, k, n, ref);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tu_const_f32(g, (int64_t[]) { m, k }, 2, a, "x", &st);
+    tact_output_t w = tu_const_f32(g, (int64_t[]) { k, n }, 2, b, "w", &st);
+    tact_output_t bc = tu_const_f32(g, (int64_t[]) { n }, 1, bias, "b", &st);
+    tact_output_t y = tact_tanh(g, tact_add(g, tact_matmul(g, x, w, false, false, "mm", &st), bc,
+                                            "add", &st), "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    tact_session_t *s = tu_session(g, NULL);
+    uint64_t p0 = tact__cpu_gemm_packs();
+    for (int run = 0; run < 12; run++) {
+        tact_tensor_t *r = tu_run1(s, y, NULL, 0, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        expect_close(r, ref, m, n, k, "auto");
+        tact_tensor_destroy(&r);
+    }
+    /* oneDNN was tried (and packed once) where it is present */
+    assert_int_equal(tact__cpu_gemm_packs() - p0, have[1] ? 1 : 0);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    free(a);
+    free(b);
+    free(ref);
+}
+
+/* A fused chain is one node of the partition; fetching its MatMul, or giving the MatMul
+ * another consumer, keeps the ops apart and every value its own. */
+static void test_fetched_intermediate_has_its_own_value(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    float av[6] = { 1, -2, 3, -4, 5, -6 }, wv[6] = { 1, 0.5f, -1, 2, 0, -3 };
+    float bv[2] = { 0.25f, -10 };
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 2, 3 }, 2, "x", &st);
+    tact_output_t w = tu_const_f32(g, (int64_t[]) { 3, 2 }, 2, wv, "w", &st);
+    tact_output_t bc = tu_const_f32(g, (int64_t[]) { 2 }, 1, bv, "b", &st);
+    tact_output_t mm = tact_matmul(g, x, w, false, false, "mm", &st);
+    tact_output_t add = tact_add(g, mm, bc, "add", &st);
+    tact_output_t y = tact_relu(g, add, "y", &st);
+    /* A second chain whose MatMul has another consumer (a Neg). */
+    tact_output_t mm2 = tact_matmul(g, x, w, false, false, "mm2", &st);
+    tact_output_t y2 = tact_relu(g, tact_add(g, mm2, bc, "add2", &st), "y2", &st);
+    tact_output_t neg = tact_negative(g, mm2, "neg", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xv = tu_f32((int64_t[]) { 2, 3 }, 2, av);
+    tact_feed_t feed = { x, xv };
+    float want_mm[4], want_add[4], want_y[4];
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+            float s = 0;
+            for (int p = 0; p < 3; p++)
+                s += av[i * 3 + p] * wv[p * 2 + j];
+            want_mm[i * 2 + j] = s;
+            want_add[i * 2 + j] = s + bv[j];
+            want_y[i * 2 + j] = s + bv[j] < 0 ? 0 : s + bv[j];
+        }
+    }
+    for (int lib = 0; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_session_t *s = tu_session(g, NULL);
+        char *text = partition_of(s, &y, 1, &feed, 1);
+        assert_true(tu_contains(text, "y = _FusedMatMul(x, w, b)"));
+        assert_null(strstr(text, "mm = MatMul"));
+        assert_null(strstr(text, "add = Add"));
+        free(text);
+        tact_output_t three[3] = { mm, add, y };
+        text = partition_of(s, three, 3, &feed, 1);
+        assert_null(strstr(text, "_FusedMatMul"));
+        assert_true(tu_contains(text, "mm = MatMul(x, w)"));
+        free(text);
+        tact_tensor_t *r[3] = { NULL };
+        assert_int_equal(tact_session_run(s, three, 3, r, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
+        assert_true(tu_f32_equal(r[0], (int64_t[]) { 2, 2 }, 2, want_mm));
+        assert_true(tu_f32_equal(r[1], (int64_t[]) { 2, 2 }, 2, want_add));
+        assert_true(tu_f32_equal(r[2], (int64_t[]) { 2, 2 }, 2, want_y));
+        for (int i = 0; i < 3; i++)
+            tact_tensor_destroy(&r[i]);
+        /* Only the Add fetched: MatMul + Add fuse without an activation. */
+        text = partition_of(s, &add, 1, &feed, 1);
+        assert_true(tu_contains(text, "add = _FusedMatMul(x, w, b)"));
+        free(text);
+        tact_tensor_t *ra = tu_run1(s, add, &feed, 1, &st);
+        assert_true(tu_f32_equal(ra, (int64_t[]) { 2, 2 }, 2, want_add));
+        tact_tensor_destroy(&ra);
+        /* mm2 has two consumers: not fused, both right. */
+        tact_output_t two[2] = { y2, neg };
+        text = partition_of(s, two, 2, &feed, 1);
+        assert_null(strstr(text, "_FusedMatMul"));
+        free(text);
+        tact_tensor_t *r2[2] = { NULL };
+        assert_int_equal(tact_session_run(s, two, 2, r2, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
+        float want_neg[4];
+        for (int i = 0; i < 4; i++)
+            want_neg[i] = -want_mm[i];
+        assert_true(tu_f32_equal(r2[0], (int64_t[]) { 2, 2 }, 2, want_y));
+        assert_true(tu_f32_equal(r2[1], (int64_t[]) { 2, 2 }, 2, want_neg));
+        tact_tensor_destroy(&r2[0]);
+        tact_tensor_destroy(&r2[1]);
+        tact_session_destroy(&s);
+    }
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    tact_tensor_destroy(&xv);
+    tact_graph_destroy(&g);
+}
+
+/* A bias of unknown static shape is not fused (the plan cannot tell it is a row [N]): a fed
+ * row of the right size works, a wrong one fails as the Add, naming it. */
+static void test_bad_bias_fails_as_the_add(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tu_const_f32(g, (int64_t[]) { 2, 2 }, 2, (float[]) { 1, 2, 3, 4 }, "x", &st);
+    tact_output_t bias = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1 }, 1, "bias", &st);
+    tact_output_t y = tact_relu(g, tact_add(g, tact_matmul(g, x, x, false, false, "mm", &st),
+                                            bias, "add", &st), "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *good = tu_f32((int64_t[]) { 2 }, 1, (float[]) { -100, 1 });
+    tact_feed_t feed = { bias, good };
+    tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_true(tu_f32_equal(r, (int64_t[]) { 2, 2 }, 2, (float[]) { 0, 11, 0, 23 }));
+    tact_tensor_destroy(&r);
+    tact_tensor_t *bad = tu_f32((int64_t[]) { 3 }, 1, (float[]) { 1, 2, 3 });
+    feed.value = bad;
+    r = tu_run1(s, y, &feed, 1, &st);
+    assert_null(r);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(st.msg, "Incompatible shapes: [2,2] vs. [3]"));
+    assert_true(tu_contains(st.msg, "[[{{node add}}]]"));
+    tact_tensor_destroy(&bad);
+    tact_tensor_destroy(&good);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+#define VK 5
+#define VN 3
+
+typedef struct var_graph {
+    tact_graph_t *g;
+    tact_output_t x, w, y, set, bump;
+    tact_op_t *init;
+    float x0[2 * VK], w0[VK * VN], w1[VK * VN], d[VK * VN], bias[VN];
+} var_graph_t;
+
+/* y = relu(x W + b) with W a variable: init to w0, `set` assigns w1, `bump` adds d. */
+static void var_graph_init(var_graph_t *v)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    fill(v->x0, 2 * VK, 3);
+    fill(v->w0, VK * VN, 4);
+    fill(v->w1, VK * VN, 5);
+    fill(v->d, VK * VN, 6);
+    fill(v->bias, VN, 8);
+    v->g = tact_graph_new();
+    int64_t wd[2] = { VK, VN };
+    v->x = tu_const_f32(v->g, (int64_t[]) { 2, VK }, 2, v->x0, "x", &st);
+    v->w = tact_variable(v->g, tu_const_f32(v->g, wd, 2, v->w0, "w0", &st), "w", &st);
+    tact_output_t b = tu_const_f32(v->g, (int64_t[]) { VN }, 1, v->bias, "b", &st);
+    v->y = tact_relu(v->g, tact_add(v->g, tact_matmul(v->g, v->x, v->w, false, false, "mm", &st),
+                                    b, "add", &st), "y", &st);
+    v->set = tact_assign(v->g, v->w, tu_const_f32(v->g, wd, 2, v->w1, "w1", &st), "set", &st);
+    v->bump = tact_assign_add(v->g, v->w, tu_const_f32(v->g, wd, 2, v->d, "d", &st), "bump", &st);
+    v->init = tact_global_variables_initializer(v->g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+}
+
+static void expect_y(tact_session_t *s, const var_graph_t *v, const float *w)
+{
+    double ref[2 * VN];
+    reference(v->x0, w, v->bias, ACT_RELU, false, false, 2, VK, VN, ref);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *r = tu_run1(s, v->y, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    expect_close(r, ref, 2, VN, VK, "y");
+    tact_tensor_destroy(&r);
+}
+
+/* Assign and AssignAdd between runs: the next run reads the new value (packed anew, once),
+ * through either packed way. */
+static void test_assign_invalidates_packed_weights(void **state)
+{
+    (void) state;
+    var_graph_t v;
+    var_graph_init(&v);
+    for (int lib = 1; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_session_t *s = tu_session(v.g, NULL);
+        tu_run_op(s, v.init);
+        uint64_t p0 = tact__cpu_gemm_packs();
+        expect_y(s, &v, v.w0);
+        expect_y(s, &v, v.w0);
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 1));
+        tu_run_op(s, v.set.op);
+        expect_y(s, &v, v.w1);
+        expect_y(s, &v, v.w1);
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 2));
+        tu_run_op(s, v.bump.op);
+        float sum[VK * VN];
+        for (int i = 0; i < VK * VN; i++)
+            sum[i] = v.w1[i] + v.d[i];
+        expect_y(s, &v, sum);
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 3));
+        tact_session_destroy(&s);
+    }
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    tact_graph_destroy(&v.g);
+}
+
+/* Two sessions over one graph, their variable at different values, runs interleaved: each
+ * reads its own weights. */
+static void test_two_sessions_never_share_packed_weights(void **state)
+{
+    (void) state;
+    var_graph_t v;
+    var_graph_init(&v);
+    for (int lib = 1; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_session_t *a = tu_session(v.g, NULL), *b = tu_session(v.g, NULL);
+        tu_run_op(a, v.init);
+        tu_run_op(b, v.init);
+        tu_run_op(b, v.set.op);
+        uint64_t p0 = tact__cpu_gemm_packs();
+        for (int i = 0; i < 3; i++) {
+            expect_y(a, &v, v.w0);
+            expect_y(b, &v, v.w1);
+        }
+        assert_int_equal(tact__cpu_gemm_packs() - p0, packs_for(lib, 2));  /* one each */
+        tact_session_destroy(&a);
+        expect_y(b, &v, v.w1);  /* a's packed copies went with it, b's stay */
+        tact_session_destroy(&b);
+    }
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    tact_graph_destroy(&v.g);
+}
+
+/* Many threads on one session share its packed weights while another assigns: every result is
+ * one of the two values' (ThreadSanitizer checks the cache's locking). */
+typedef struct race {
+    tact_session_t *s;
+    var_graph_t *v;
+    double ref0[2 * VN], ref1[2 * VN];
+    int bad;
+} race_t;
+
+static void *race_runs(void *arg)
+{
+    race_t *r = arg;
+    for (int i = 0; i < 40; i++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_tensor_t *t = tu_run1(r->s, r->v->y, NULL, 0, &st);
+        if (t == NULL) {
+            __atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        const float *got = tact_tensor_data(t);
+        bool is0 = true, is1 = true;
+        for (int j = 0; j < 2 * VN; j++) {
+            is0 = is0 && fabs(got[j] - r->ref0[j]) < 1e-4;
+            is1 = is1 && fabs(got[j] - r->ref1[j]) < 1e-4;
+        }
+        if (!is0 && !is1)
+            __atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+        tact_tensor_destroy(&t);
+    }
+    return NULL;
+}
+
+static void test_concurrent_runs_and_assigns(void **state)
+{
+    (void) state;
+    var_graph_t v;
+    var_graph_init(&v);
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN_SGEMM);
+    race_t r = { .s = tu_session(v.g, NULL), .v = &v };
+    reference(v.x0, v.w0, v.bias, ACT_RELU, false, false, 2, VK, VN, r.ref0);
+    reference(v.x0, v.w1, v.bias, ACT_RELU, false, false, 2, VK, VN, r.ref1);
+    tu_run_op(r.s, v.init);
+    tact_output_t back = tact_assign(v.g, v.w, tu_const_f32(v.g, (int64_t[]) { VK, VN }, 2, v.w0,
+                                                            "w0b", NULL), "back", NULL);
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race_runs, &r), 0);
+    for (int i = 0; i < 20; i++)
+        tu_run_op(r.s, i % 2 ? back.op : v.set.op);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(r.bad, 0);
+    tact_session_destroy(&r.s);
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    tact_graph_destroy(&v.g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_packed_equals_unpacked),
+        cmocka_unit_test(test_auto_choice_keeps_values),
+        cmocka_unit_test(test_fetched_intermediate_has_its_own_value),
+        cmocka_unit_test(test_bad_bias_fails_as_the_add),
+        cmocka_unit_test(test_assign_invalidates_packed_weights),
+        cmocka_unit_test(test_two_sessions_never_share_packed_weights),
+        cmocka_unit_test(test_concurrent_runs_and_assigns),
+    };
+    return cmocka_run_group_tests_name("gemm", tests, group_setup, NULL);
+}
