@@ -11,6 +11,7 @@
 #include "runtime/log.h"
 #include "runtime/registry.h"
 #include "runtime/sched.h"
+#include "runtime/trace.h"
 
 /* How long a client spins for the actors' replies before it sleeps. */
 #define SESSION_REPLY_SPIN_NS 50000
@@ -417,12 +418,50 @@ tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
     return rc;
 }
 
+tact_code_t tact_session_stats(tact_session_t *s, tact_session_stats_t *out, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    if (s == NULL || out == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_stats: session and out must not be NULL");
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++) {
+        const tact_run_counter_t *c = &s->active[i];
+        out->runs += atomic_load_explicit(&c->runs, memory_order_relaxed);
+        out->plan_cache_hits += atomic_load_explicit(&c->cache_hits, memory_order_relaxed);
+        out->plan_cache_misses += atomic_load_explicit(&c->cache_misses, memory_order_relaxed);
+        out->bytes_copied += atomic_load_explicit(&c->bytes_copied, memory_order_relaxed);
+        for (int k = 0; k < TACT_CODE_COUNT; k++)
+            out->errors[k] += atomic_load_explicit(&c->errors[k], memory_order_relaxed);
+    }
+    out->peak_host_bytes = s->host_limit ? (int64_t) tact__host_limit_peak(s->host_limit) : -1;
+    /* Device figures need the devices, which close takes away. */
+    tact_run_counter_t *counter = session_counter(s);
+    bool open = session_enter(s, counter);
+    out->n_devices = s->n_devices < TACT_MAX_PARTITIONS ? s->n_devices : TACT_MAX_PARTITIONS;
+    for (int i = 0; i < out->n_devices; i++) {
+        snprintf(out->devices[i].device, sizeof out->devices[i].device, "%s",
+                 s->device_names[i]);
+        tact_memory_stats_t ms;
+        const tact_device_t *dev = &s->devices[i];
+        out->devices[i].peak_bytes_in_use =
+            open && dev->iface->memory_stats != NULL && dev->iface->memory_stats(dev, &ms)
+                ? ms.peak_bytes_in_use : -1;
+    }
+    if (open)
+        session_leave(s, counter);
+    return TACT_CODE_OK;
+}
+
 void tact_run_metadata_clear(tact_run_metadata_t *md)
 {
     if (md == NULL)
         return;
     for (int f = 0; f < TACT_MAX_PARTITIONS; f++)
         free(md->partitions[f].graph);
+    tact__step_stats_clear(md);
     memset(md, 0, sizeof *md);
 }
 
@@ -520,6 +559,9 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
     uint64_t hash = tact__signature_keys(sig, keys);
 
     tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
+    tact_run_counter_t *counter = session_counter(s);
+    atomic_fetch_add_explicit(plan ? &counter->cache_hits : &counter->cache_misses, 1,
+                              memory_order_relaxed);
     if (plan == NULL) {
         /* Built outside the lock: plans are pure (the pins they record agree, under their own
          * lock), and a racing twin is simply dropped. */
@@ -738,6 +780,8 @@ static void run_send(tact_session_t *s, const tact_fragment_t *frag, tact_step_t
 {
     tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = fst, .done = done,
                      .u.run = { .frag = frag, .step = step } };
+    if (TACT_UNLIKELY(step->trace != NULL))
+        tact__trace_mailbox_sent(step, frag);
     if (tact__device_pool_send(s->pools[frag->dev - s->devices], &m) != 0) {
         tact__fail(fst, TACT_CODE_INTERNAL, "%s: mailbox send failed", frag->dev->name);
         tact__step_fail(step);
@@ -837,8 +881,10 @@ static TACT__NOINLINE tact_code_t run_across_devices(tact_session_t *s, const ta
     return rc;
 }
 
-/* TensorFlow's partition graphs: each fragment's device, op count, copies and text. */
-static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan)
+/* TensorFlow's partition graphs: each fragment's device, op count, copies and text; and the
+ * step stats of a traced step. */
+static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
+                              const tact_trace_t *trace)
 {
     tact_run_metadata_clear(md);
     for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
@@ -854,6 +900,8 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan)
         md->partitions[f].graph = tact__plan_partition_text(plan, f);
         md->n_partitions = f + 1;
     }
+    if (trace != NULL && plan != NULL)
+        tact__trace_fill(md, trace, plan);
 }
 
 static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *options,
@@ -936,6 +984,13 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         rc = plan ? TACT_CODE_OK : st->code;
     }
 
+    /* A trace only when someone will read it. */
+    tact_trace_t *trace = NULL;
+    if (TACT_UNLIKELY(options != NULL && options->trace_level != TACT_TRACE_NO_TRACE &&
+                      options->metadata != NULL && plan != NULL))
+        trace = tact__trace_new(plan->n_nodes);
+    int64_t bytes_copied = 0;
+
     tact_value_t stack_values[SESSION_STACK_SLOTS];
     int n_slots = plan ? plan->n_slots : 0;
     tact_value_t *values = n_slots <= SESSION_STACK_SLOTS
@@ -952,6 +1007,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             .values = values,
             .resources = s->resources,
             .host_limit = s->host_limit,
+            .trace = trace,
             .stop = {
                 .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
                 .cancelled = options && options->cancel ? &options->cancel->requested : NULL,
@@ -959,9 +1015,14 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             },
         };
         rc = run_execute(s, plan, &step, st);
+        bytes_copied = atomic_load_explicit(&step.bytes_copied, memory_order_relaxed);
     }
     if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL)
-        run_fill_metadata(options->metadata, plan);
+        run_fill_metadata(options->metadata, plan, trace);
+    tact__trace_destroy(&trace);
+    if (bytes_copied != 0)
+        atomic_fetch_add_explicit(&session_counter(s)->bytes_copied, bytes_copied,
+                                  memory_order_relaxed);
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
      * once, any other use (constants, repeats) copies. */
@@ -1045,10 +1106,17 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
 
     tact_status_t err = TACT_STATUS_INIT;
     tact_run_counter_t *counter = session_counter(s);
-    if (!session_enter(s, counter))
+    atomic_fetch_add_explicit(&counter->runs, 1, memory_order_relaxed);
+    if (!session_enter(s, counter)) {
+        atomic_fetch_add_explicit(&counter->errors[TACT_CODE_CANCELLED], 1,
+                                  memory_order_relaxed);
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    }
+    /* Counted before leaving: once left, a closing thread may free the session. */
     run_entered(s, options, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets,
                 &err);
+    if (err.code != TACT_CODE_OK)
+        atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);
     return tact__status_merge(st, &err);
 }

@@ -8,6 +8,7 @@
 #include "devices/cpu/topology.h"
 #include "runtime/log.h"
 #include "runtime/resources.h"
+#include "runtime/trace.h"
 
 #include <cblas.h>
 /* OpenBLAS' pthreads build (Debian's libopenblas0-pthread) starts its worker threads when it
@@ -360,25 +361,46 @@ static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *nod
     return TACT_CODE_OK;
 }
 
-static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
-                           tact_status_t *st)
+/* The node loop, instantiated twice: `traced` is a constant in each copy, so the untraced
+ * one carries no trace code at all and the choice costs one branch per fragment. */
+static inline __attribute__((always_inline)) tact_code_t
+cpu_run_nodes(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
+              tact_status_t *st, bool traced)
 {
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
-        if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
-            (step->done != NULL && node->n_wait > 0 &&
-             tact__step_wait(step, node, st) != TACT_CODE_OK) ||
-            cpu_run_node(dev, node, step, st) != TACT_CODE_OK) {
+        bool ready = tact__stop_check(&step->stop, "Run call", st) == TACT_CODE_OK &&
+                     (step->done == NULL || node->n_wait == 0 ||
+                      tact__step_wait(step, node, st) == TACT_CODE_OK);
+        if (traced && ready)
+            tact__trace_node_begin(step, node);
+        if (!ready || cpu_run_node(dev, node, step, st) != TACT_CODE_OK) {
             if (step->done != NULL)
                 tact__step_fail(step);  /* the other devices' fragments stop waiting */
             return st->code;
         }
+        if (traced)
+            tact__trace_node_end(step, node);
         if (step->done != NULL && node->signal)
             tact__step_signal(step, node);
         for (int r = 0; r < node->n_release; r++)
             tact__value_release(step->values, node->release_slots[r]);
     }
     return TACT_CODE_OK;
+}
+
+static TACT__NOINLINE tact_code_t cpu_run_traced(tact_device_t *dev, const tact_fragment_t *frag,
+                                                 tact_step_t *step, tact_status_t *st)
+{
+    return cpu_run_nodes(dev, frag, step, st, true);
+}
+
+static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
+                           tact_status_t *st)
+{
+    if (TACT_UNLIKELY(step->trace != NULL))
+        return cpu_run_traced(dev, frag, step, st);
+    return cpu_run_nodes(dev, frag, step, st, false);
 }
 
 const tact_device_iface_t tact__cpu_iface = {

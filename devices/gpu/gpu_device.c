@@ -12,6 +12,7 @@
 #include "runtime/log.h"
 #include "runtime/resources.h"
 #include "runtime/sched.h"
+#include "runtime/trace.h"
 
 #ifdef TACT_HAVE_CUDA
 #include "devices/cuda/cuda_backend.h"
@@ -555,12 +556,21 @@ static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
             rc = st->code;
             break;
         }
+        /* Traced: the host's enqueue times (HARDWARE_TRACE's cheap part), no device timers. */
+        if (TACT_UNLIKELY(step->trace != NULL))
+            tact__trace_node_begin(step, node);
         rc = node->kind == TACT_NODE_OP ? gpu_op_node(ctx, node, step, st)
                                         : gpu_copy_node(ctx, node, step, st);
         if (rc != TACT_CODE_OK) {
             gpu_fail_node(st, node->op);
             break;
         }
+        if (TACT_UNLIKELY(step->trace != NULL))
+            tact__trace_node_end(step, node);
+        if (node->kind != TACT_NODE_OP)  /* a copy between device and host memory */
+            atomic_fetch_add_explicit(&step->bytes_copied,
+                                      (int64_t) step->values[node->out_slot].tensor->nbytes,
+                                      memory_order_relaxed);
         if (step->done != NULL && node->signal)
             tact__step_signal(step, node);
         for (int r = 0; r < node->n_release; r++)
