@@ -429,7 +429,11 @@ tact_code_t tact_session_stats(tact_session_t *s, tact_session_stats_t *out, tac
     memset(out, 0, sizeof *out);
     for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++) {
         const tact_run_counter_t *c = &s->active[i];
-        out->runs += atomic_load_explicit(&c->runs, memory_order_relaxed);
+        /* Every run either looks its plan up (a hit or a miss) or is counted unplanned: the
+         * common run pays one atomic addition for all three figures. */
+        out->runs += atomic_load_explicit(&c->unplanned, memory_order_relaxed) +
+                     atomic_load_explicit(&c->cache_hits, memory_order_relaxed) +
+                     atomic_load_explicit(&c->cache_misses, memory_order_relaxed);
         out->plan_cache_hits += atomic_load_explicit(&c->cache_hits, memory_order_relaxed);
         out->plan_cache_misses += atomic_load_explicit(&c->cache_misses, memory_order_relaxed);
         out->bytes_copied += atomic_load_explicit(&c->bytes_copied, memory_order_relaxed);
@@ -549,8 +553,8 @@ static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, i
 }
 
 /* The cached plan of `sig`, building and caching it on first use. */
-static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
-                                 tact_status_t *st)
+static tact_plan_t *session_plan(tact_session_t *s, tact_run_counter_t *counter,
+                                 const tact_signature_t *sig, tact_status_t *st)
 {
     int n_keys = tact__signature_n_keys(sig);
     int64_t stack_keys[SESSION_STACK_SLOTS];
@@ -559,7 +563,6 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
     uint64_t hash = tact__signature_keys(sig, keys);
 
     tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
-    tact_run_counter_t *counter = session_counter(s);
     atomic_fetch_add_explicit(plan ? &counter->cache_hits : &counter->cache_misses, 1,
                               memory_order_relaxed);
     if (plan == NULL) {
@@ -904,7 +907,8 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
         tact__trace_fill(md, trace, plan);
 }
 
-static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *options,
+static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
+                               const tact_run_options_t *options,
                                const tact_output_t *fetches, int n_fetches,
                                tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                                tact_op_t *const *targets, int n_targets, tact_status_t *st)
@@ -915,6 +919,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
         run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
         run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
         tact_status_t empty = TACT_STATUS_INIT;
         if (run_graph_empty(s, &empty))
             *st = empty;
@@ -980,8 +985,10 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
 
     const tact_plan_t *plan = NULL;
     if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
-        plan = session_plan(s, &sig, st);
+        plan = session_plan(s, counter, &sig, st);  /* counts a cache hit or miss */
         rc = plan ? TACT_CODE_OK : st->code;
+    } else {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
     }
 
     /* A trace only when someone will read it. */
@@ -1019,9 +1026,10 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
     }
     if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL)
         run_fill_metadata(options->metadata, plan, trace);
-    tact__trace_destroy(&trace);
+    if (TACT_UNLIKELY(trace != NULL))
+        tact__trace_destroy(&trace);
     if (bytes_copied != 0)
-        atomic_fetch_add_explicit(&session_counter(s)->bytes_copied, bytes_copied,
+        atomic_fetch_add_explicit(&counter->bytes_copied, bytes_copied,
                                   memory_order_relaxed);
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
@@ -1106,15 +1114,15 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
 
     tact_status_t err = TACT_STATUS_INIT;
     tact_run_counter_t *counter = session_counter(s);
-    atomic_fetch_add_explicit(&counter->runs, 1, memory_order_relaxed);
     if (!session_enter(s, counter)) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&counter->errors[TACT_CODE_CANCELLED], 1,
                                   memory_order_relaxed);
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
     }
     /* Counted before leaving: once left, a closing thread may free the session. */
-    run_entered(s, options, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets,
-                &err);
+    run_entered(s, counter, options, fetches, n_fetches, results, feeds, n_feeds, targets,
+                n_targets, &err);
     if (err.code != TACT_CODE_OK)
         atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);

@@ -16,7 +16,7 @@
  * Counted with relaxed atomics (threads may share a shard); readers sum the shards. */
 typedef struct tact_run_counter {
     alignas(64) _Atomic int n;    /* runs inside now, and SESSION_CLOSING */
-    _Atomic int64_t runs;
+    _Atomic int64_t unplanned;    /* runs that looked up no plan (bad arguments, all fed) */
     _Atomic int64_t cache_hits;
     _Atomic int64_t cache_misses;
     _Atomic int64_t bytes_copied;

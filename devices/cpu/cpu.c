@@ -361,26 +361,21 @@ static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *nod
     return TACT_CODE_OK;
 }
 
-/* The node loop, instantiated twice: `traced` is a constant in each copy, so the untraced
- * one carries no trace code at all and the choice costs one branch per fragment. */
-static inline __attribute__((always_inline)) tact_code_t
-cpu_run_nodes(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
-              tact_status_t *st, bool traced)
+/* The node loop. Kept apart from the trace check in cpu_run so that it compiles exactly as it
+ * did before traces existed: a traced step runs it one node at a time. */
+static TACT__NOINLINE tact_code_t cpu_run_nodes(tact_device_t *dev, const tact_fragment_t *frag,
+                                                tact_step_t *step, tact_status_t *st)
 {
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
-        bool ready = tact__stop_check(&step->stop, "Run call", st) == TACT_CODE_OK &&
-                     (step->done == NULL || node->n_wait == 0 ||
-                      tact__step_wait(step, node, st) == TACT_CODE_OK);
-        if (traced && ready)
-            tact__trace_node_begin(step, node);
-        if (!ready || cpu_run_node(dev, node, step, st) != TACT_CODE_OK) {
+        if (tact__stop_check(&step->stop, "Run call", st) != TACT_CODE_OK ||
+            (step->done != NULL && node->n_wait > 0 &&
+             tact__step_wait(step, node, st) != TACT_CODE_OK) ||
+            cpu_run_node(dev, node, step, st) != TACT_CODE_OK) {
             if (step->done != NULL)
                 tact__step_fail(step);  /* the other devices' fragments stop waiting */
             return st->code;
         }
-        if (traced)
-            tact__trace_node_end(step, node);
         if (step->done != NULL && node->signal)
             tact__step_signal(step, node);
         for (int r = 0; r < node->n_release; r++)
@@ -389,10 +384,26 @@ cpu_run_nodes(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step
     return TACT_CODE_OK;
 }
 
+/* A traced step: each node's wait first (not part of its time), then the node alone, stamped
+ * around it. */
 static TACT__NOINLINE tact_code_t cpu_run_traced(tact_device_t *dev, const tact_fragment_t *frag,
                                                  tact_step_t *step, tact_status_t *st)
 {
-    return cpu_run_nodes(dev, frag, step, st, true);
+    for (int i = 0; i < frag->n_nodes; i++) {
+        const tact_node_t *node = &frag->nodes[i];
+        if (step->done != NULL && node->n_wait > 0 &&
+            tact__step_wait(step, node, st) != TACT_CODE_OK) {
+            tact__step_fail(step);
+            return st->code;
+        }
+        tact_fragment_t one = { .dev = frag->dev, .n_nodes = 1, .nodes = node,
+                                .blocking = frag->blocking };
+        tact__trace_node_begin(step, node);
+        if (cpu_run_nodes(dev, &one, step, st) != TACT_CODE_OK)
+            return st->code;
+        tact__trace_node_end(step, node);
+    }
+    return TACT_CODE_OK;
 }
 
 static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
@@ -400,7 +411,7 @@ static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
 {
     if (TACT_UNLIKELY(step->trace != NULL))
         return cpu_run_traced(dev, frag, step, st);
-    return cpu_run_nodes(dev, frag, step, st, false);
+    return cpu_run_nodes(dev, frag, step, st);
 }
 
 const tact_device_iface_t tact__cpu_iface = {
