@@ -230,7 +230,11 @@ void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
             continue;
         tact_node_stats_t *e = trace_push(&devs[node_dev[n]], -1);
         e->kind = TACT_NODE_STATS_MAILBOX;
-        e->node_name = tact__asprintf("RUN %s", plan->by_index[n]->op->name);
+        const tact_node_t *first = plan->by_index[n];
+        char *what = first->kind == TACT_NODE_OP ? tact__strdup(first->op->name)
+                                                 : tact__plan_slot_name(plan, first->out_slot);
+        e->node_name = tact__asprintf("RUN %s", what);
+        free(what);
         e->op_type = "_Mailbox";
         trace_thread_of(e, rec);
         trace_times(e, rec->start_ns, rec->end_ns);

@@ -19,7 +19,11 @@
 
 #include <tact/inspect.h>
 
+#include "tests/fake_gpu.h"
 #include "tests/helpers.h"
+
+#define CPU0 "/job:localhost/replica:0/task:0/device:CPU:0"
+#define GPU0 "/job:localhost/replica:0/task:0/device:GPU:0"
 
 static const tact_config_t actors_config = { .executor = TACT_EXECUTOR_ACTORS };
 
@@ -81,8 +85,12 @@ static const tact_node_stats_t *find_entry(const tact_device_step_stats_t *d, co
             n++;
         }
     }
-    if (n != 1)
+    if (n != 1) {
+        for (int i = 0; i < d->n_nodes; i++)
+            print_message("  %d %s (%s)\n", d->nodes[i].kind, d->nodes[i].node_name,
+                          d->nodes[i].op_type);
         fail_msg("%s: %d entries named '%s'", d->device, n, name);
+    }
     return found;
 }
 
@@ -105,8 +113,8 @@ static void assert_output(const tact_node_stats_t *e, int64_t d0, int64_t d1, in
     assert_int_equal(e->outputs[0].bytes, 4 * d0 * (ndims > 1 ? d1 : 1));
 }
 
-/* Every op of the partition graph ("name = Type(...)" lines) is an OP entry exactly once,
- * with that type, and nothing else is. */
+/* Every node of the partition graph ("name = Type(...)" lines) is an entry exactly once, with
+ * that type: ops as OP entries, _Recv and _Send copies as RECV and SEND entries. */
 static void assert_matches_partition(const tact_run_metadata_t *md, int f)
 {
     const tact_device_step_stats_t *d = &md->step_stats.devices[f];
@@ -121,11 +129,17 @@ static void assert_matches_partition(const tact_run_metadata_t *md, int f)
         assert_non_null(paren);
         *eq = '\0';
         *paren = '\0';
-        const tact_node_stats_t *e = find_entry(d, line, TACT_NODE_STATS_OP);
-        assert_string_equal(e->op_type, eq + 3);
+        const char *type = eq + 3;
+        tact_node_stats_kind_t kind = strcmp(type, "_Recv") == 0   ? TACT_NODE_STATS_RECV
+                                      : strcmp(type, "_Send") == 0 ? TACT_NODE_STATS_SEND
+                                                                   : TACT_NODE_STATS_OP;
+        const tact_node_stats_t *e = find_entry(d, line, kind);
+        assert_string_equal(e->op_type, type);
         lines++;
     }
-    assert_int_equal(lines, md->partitions[f].n_nodes);
+    assert_int_equal(lines, md->partitions[f].n_nodes + md->partitions[f].n_sends +
+                                md->partitions[f].n_recvs);
+    assert_int_equal(count_kind(d, TACT_NODE_STATS_SEND), md->partitions[f].n_sends);
     free(text);
 }
 
@@ -432,6 +446,89 @@ static void test_chrome_trace_json(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A GPU (tests/fake_gpu.c, over host memory): the copies in and out are the GPU's entries,
+ * each copy in pointing at its producer on the CPU; the request waited in the GPU actor's
+ * mailbox; the session counts the bytes copied and reads the GPU allocator's peak. */
+static int gpu_setup(void **state)
+{
+    (void) state;
+    fake_gpu_install(1);
+    return 0;
+}
+
+static int gpu_teardown(void **state)
+{
+    (void) state;
+    int unordered = atomic_load(&fake_gpu.unordered_copies);
+    fake_gpu_uninstall();
+    return unordered == 0 ? 0 : -1;  /* no copy into GPU memory overtook work queued there */
+}
+
+static void test_gpu_copies_and_counters(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_graph_push_device(g, "/cpu:0", &st);
+    float v6[6] = { 1, 2, 3, 4, 5, 6 };
+    tact_output_t a = tu_const_f32(g, (int64_t[]){ 2, 3 }, 2, v6, "a", &st);
+    tact_output_t b = tu_const_f32(g, (int64_t[]){ 3, 2 }, 2, v6, "b", &st);
+    tact_graph_pop_device(g);
+    tact_output_t c = tact_matmul(g, a, b, false, false, NULL, &st);  /* GPU:0 */
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_run_metadata_t md = { 0 };
+    tact_tensor_t *r = run_traced(s, c, NULL, 0, &md, TACT_TRACE_HARDWARE_TRACE);
+    assert_true(tu_f32_equal(r, (int64_t[]){ 2, 2 }, 2, (float[]){ 22, 28, 49, 64 }));
+    tact_tensor_destroy(&r);
+
+    assert_int_equal(md.step_stats.n_devices, 2);
+    const tact_device_step_stats_t *cpu = &md.step_stats.devices[0];
+    const tact_device_step_stats_t *gpu = &md.step_stats.devices[1];
+    assert_string_equal(cpu->device, CPU0);
+    assert_string_equal(gpu->device, GPU0);
+    assert_matches_partition(&md, 0);
+    assert_matches_partition(&md, 1);
+    assert_int_equal(cpu->n_nodes, 2);
+    assert_int_equal(gpu->n_nodes, 5);  /* 2 copies in, MatMul, 1 copy out, the mailbox */
+    const char *ins[2] = { "a/_0", "b/_1" }, *producers[2] = { "a", "b" };
+    const tact_node_stats_t *mm = find_entry(gpu, "MatMul", TACT_NODE_STATS_OP);
+    assert_output(mm, 2, 2, 2);
+    for (int k = 0; k < 2; k++) {
+        const tact_node_stats_t *in = find_entry(gpu, ins[k], TACT_NODE_STATS_RECV);
+        assert_string_equal(in->op_type, "_Recv");
+        assert_int_equal(in->peer_device, 0);
+        assert_string_equal(cpu->nodes[in->peer_node].node_name, producers[k]);
+        assert_true(cpu->nodes[in->peer_node].end_ns <= in->start_ns);
+        assert_true(in->end_ns <= mm->start_ns);
+        assert_output(in, k ? 3 : 2, k ? 2 : 3, 2);
+        assert_string_equal(in->thread_name, "tact:GPU:0");
+    }
+    const tact_node_stats_t *out = find_entry(gpu, "MatMul/_2", TACT_NODE_STATS_SEND);
+    assert_string_equal(out->op_type, "_Send");
+    assert_int_equal(out->peer_device, 0);
+    assert_true(mm->end_ns <= out->start_ns);
+    assert_output(out, 2, 2, 2);
+    const tact_node_stats_t *mb = find_entry(gpu, "RUN a/_0", TACT_NODE_STATS_MAILBOX);
+    assert_true(mb->end_ns <= find_entry(gpu, "a/_0", TACT_NODE_STATS_RECV)->start_ns);
+    assert_int_equal(mb->thread_id, mm->thread_id);
+
+    tact_session_stats_t stats;
+    assert_int_equal(tact_session_stats(s, &stats, &st), TACT_CODE_OK);
+    assert_int_equal(stats.bytes_copied, 24 + 24 + 16);
+    assert_int_equal(stats.n_devices, 2);
+    assert_string_equal(stats.devices[1].device, GPU0);
+    tact_memory_stats_t ms;
+    assert_int_equal(tact_session_memory_stats(s, "/gpu:0", &ms, &st), TACT_CODE_OK);
+    assert_int_equal(stats.devices[1].peak_bytes_in_use, ms.peak_bytes_in_use);
+    assert_true(stats.devices[1].peak_bytes_in_use >= 24 + 24 + 16);
+    assert_int_equal(stats.devices[0].peak_bytes_in_use, -1);
+
+    tact_run_metadata_clear(&md);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Session counters                                                                           */
 /* ------------------------------------------------------------------------------------------ */
@@ -571,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_two_cpus_hand_offs),
         cmocka_unit_test(test_no_trace_leaves_step_stats_empty),
         cmocka_unit_test(test_chrome_trace_json),
+        cmocka_unit_test_setup_teardown(test_gpu_copies_and_counters, gpu_setup, gpu_teardown),
         cmocka_unit_test(test_stats_count_exactly),
         cmocka_unit_test(test_stats_sum_over_threads),
     };
