@@ -567,9 +567,10 @@ static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
         }
         if (TACT_UNLIKELY(step->trace != NULL))
             tact__trace_node_end(step, node);
-        if (node->kind != TACT_NODE_OP)  /* a copy between device and host memory */
-            atomic_fetch_add_explicit(&step->bytes_copied,
-                                      (int64_t) step->values[node->out_slot].tensor->nbytes,
+        const tact_tensor_t *copied = node->kind != TACT_NODE_OP
+                                          ? step->values[node->out_slot].tensor : NULL;
+        if (copied != NULL)  /* a copy between device and host memory (none for no value) */
+            atomic_fetch_add_explicit(&step->bytes_copied, (int64_t) copied->nbytes,
                                       memory_order_relaxed);
         if (step->done != NULL && node->signal)
             tact__step_signal(step, node);
