@@ -1111,6 +1111,10 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
         (n_feeds > 0 && feeds == NULL) || (n_targets > 0 && targets == NULL))
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "tact_session_run: an array is NULL but its count is not zero");
+    if (options != NULL && (unsigned) options->trace_level > TACT_TRACE_FULL_TRACE)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_run: trace_level: unknown value %d",
+                          (int) options->trace_level);
 
     tact_status_t err = TACT_STATUS_INIT;
     tact_run_counter_t *counter = session_counter(s);

@@ -309,7 +309,14 @@ static void test_no_trace_leaves_step_stats_empty(void **state)
     assert_int_equal(md.n_partitions, 2);  /* partition graphs still come */
     assert_int_equal(md.step_stats.n_devices, 0);
     assert_null(md.step_stats.devices);
+    /* A trace level TensorFlow does not have. */
     tact_status_t st = TACT_STATUS_INIT;
+    tact_run_options_t bad = { .metadata = &md, .trace_level = (tact_trace_level_t) 4 };
+    assert_int_equal(tact_session_run_ex(s, &bad, &c, 1, &r, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_null(r);
+    assert_string_equal(st.msg, "tact_session_run: trace_level: unknown value 4");
+    st = (tact_status_t) TACT_STATUS_INIT;
     assert_int_equal(tact_trace_write_chrome(&md, "/tmp/unused.json", &st),
                      TACT_CODE_INVALID_ARGUMENT);
     assert_true(tu_contains(st.msg, "tact_trace_write_chrome: the metadata holds no step stats"));
