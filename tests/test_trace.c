@@ -536,6 +536,56 @@ static void test_gpu_copies_and_counters(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Traced runs from several threads at once over two devices: each run's stats are its own. */
+typedef struct trace_job {
+    tact_session_t *s;
+    tact_output_t c;
+    int bad;
+} trace_job_t;
+
+static void *trace_worker(void *arg)
+{
+    trace_job_t *job = arg;
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md, .trace_level = TACT_TRACE_FULL_TRACE };
+    for (int i = 0; i < 50; i++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_tensor_t *r = NULL;
+        tact_session_run_ex(job->s, &opts, &job->c, 1, &r, NULL, 0, NULL, 0, &st);
+        tact_tensor_destroy(&r);
+        const tact_device_step_stats_t *d = md.step_stats.devices;
+        job->bad += st.code != TACT_CODE_OK || md.step_stats.n_devices != 2 ||
+                    d[0].n_nodes != 3 || d[1].n_nodes != 3;
+        for (int f = 0; f < md.step_stats.n_devices; f++)
+            for (int k = 0; k < d[f].n_nodes; k++)
+                job->bad += d[f].nodes[k].start_ns <= 0 ||
+                            d[f].nodes[k].end_ns < d[f].nodes[k].start_ns;
+    }
+    tact_run_metadata_clear(&md);
+    return NULL;
+}
+
+static void test_concurrent_traced_runs(void **state)
+{
+    (void) state;
+    tact_output_t c;
+    tact_graph_t *g = two_cpu_graph(&c);
+    tact_config_t config = { .device_count.cpu = 2 };
+    tact_session_t *s = tu_session(g, &config);
+    pthread_t t[4];
+    trace_job_t jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (trace_job_t) { s, c, 0 };
+        assert_int_equal(pthread_create(&t[i], NULL, trace_worker, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(jobs[i].bad, 0);
+    }
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Session counters                                                                           */
 /* ------------------------------------------------------------------------------------------ */
@@ -676,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_no_trace_leaves_step_stats_empty),
         cmocka_unit_test(test_chrome_trace_json),
         cmocka_unit_test_setup_teardown(test_gpu_copies_and_counters, gpu_setup, gpu_teardown),
+        cmocka_unit_test(test_concurrent_traced_runs),
         cmocka_unit_test(test_stats_count_exactly),
         cmocka_unit_test(test_stats_sum_over_threads),
     };
