@@ -92,7 +92,8 @@ typedef struct tact_output_stats {
  * and runs compare directly. */
 typedef struct tact_node_stats {
     tact_node_stats_kind_t kind;
-    char *node_name;              /* owned: "MatMul", a copy's "x/_0", "a/_recv" */
+    char *node_name;              /* owned: the op's name ("MatMul"), a copy's ("x/_0"), the
+                                   * tensor a hand-off brings ("a:0"), "RUN <first node>" */
     const char *op_type;          /* static: "MatMul", "_Send", "_Recv", "_Mailbox" */
     int64_t thread_id;            /* the OS thread id (gettid) that ran it */
     char thread_name[16];         /* that thread's name: "tact:CPU:1" for an actor */
