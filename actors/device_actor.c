@@ -2,6 +2,7 @@
 /* Device actors: the dispatch table of the mailbox protocol for a device, generated from
  * TACT_CMD_MAP (a command without a handler fails the build), and the per-device pool. */
 #include "actors/device_actor.h"
+#include "runtime/trace.h"
 
 typedef struct device_actor {
     tact_device_t *dev;
@@ -28,6 +29,8 @@ static void (*const dispatch[TACT_CMD_COUNT])(device_actor_t *, tact_msg_t *) = 
 
 static void on_run(device_actor_t *self, tact_msg_t *m)
 {
+    if (m->u.run.step->trace != NULL)
+        tact__trace_mailbox_taken(m->u.run.step, m->u.run.frag);
     self->dev->iface->run(self->dev, m->u.run.frag, m->u.run.step, m->status);
 }
 

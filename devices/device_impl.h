@@ -58,6 +58,7 @@ typedef struct tact_node {
 } tact_node_t;
 
 struct tact_resources;
+typedef struct tact_trace tact_trace_t;
 
 /* What one run (a step) gives the fragments it runs: the value slots, the session's resources
  * and when to stop. */
@@ -69,6 +70,8 @@ typedef struct tact_step {
     atomic_bool failed;           /* a fragment failed: the others stop waiting */
     struct tact_host_limit *host_limit; /* the session's host memory limit, or NULL: charge
                                          * every host tensor made from data to it */
+    tact_trace_t *trace;          /* a traced step's records (runtime/trace.h), else NULL */
+    _Atomic int64_t bytes_copied; /* between device memories, for the session's stats */
 } tact_step_t;
 
 /* Wait until every node `node` waits for has finished (another device's fragment runs it).

@@ -5,6 +5,7 @@
 
 struct tact_host_limit {
     _Atomic size_t in_use;
+    _Atomic size_t peak;          /* the most in_use has been */
     size_t limit;
     _Atomic int refs;
 };
@@ -46,6 +47,11 @@ bool tact__host_limit_charge(tact_host_limit_t *self, size_t n)
     } while (!atomic_compare_exchange_weak_explicit(&self->in_use, &used, used + n,
                                                     memory_order_relaxed,
                                                     memory_order_relaxed));
+    size_t peak = atomic_load_explicit(&self->peak, memory_order_relaxed);
+    while (used + n > peak &&
+           !atomic_compare_exchange_weak_explicit(&self->peak, &peak, used + n,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
     return true;
 }
 
@@ -58,4 +64,9 @@ void tact__host_limit_release(tact_host_limit_t *self, size_t n)
 size_t tact__host_limit_in_use(const tact_host_limit_t *self)
 {
     return atomic_load_explicit(&((tact_host_limit_t *) self)->in_use, memory_order_relaxed);
+}
+
+size_t tact__host_limit_peak(const tact_host_limit_t *self)
+{
+    return atomic_load_explicit(&((tact_host_limit_t *) self)->peak, memory_order_relaxed);
 }

@@ -25,5 +25,7 @@ bool tact__host_limit_charge(tact_host_limit_t *self, size_t n);
 void tact__host_limit_release(tact_host_limit_t *self, size_t n);
 /* Bytes counted now (tests). */
 size_t tact__host_limit_in_use(const tact_host_limit_t *self);
+/* The most bytes counted at once so far. Thread-safe. */
+size_t tact__host_limit_peak(const tact_host_limit_t *self);
 
 #endif

@@ -737,7 +737,7 @@ void tact__plan_destroy(tact_plan_t **plan_p)
 
 /* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name.
  * Caller frees (names have no length limit). */
-static char *plan_slot_name(const tact_plan_t *plan, int slot)
+char *tact__plan_slot_name(const tact_plan_t *plan, int slot)
 {
     if (slot >= plan->n_sig_slots)  /* copy c writes slot n_sig_slots + c (plan_copy) */
         return tact__asprintf("%s/_%d", plan->slot_op[slot]->name, slot - plan->n_sig_slots);
@@ -760,7 +760,7 @@ char *tact__plan_partition_text(const tact_plan_t *plan, int f)
                                   node->fusion != NULL ? "_FusedMatMul"
                                                        : tact__op_kind_type(node->op->kind));
             for (int k = 0; k < node->n_in; k++) {
-                char *arg = plan_slot_name(plan, node->in_slots[k]);
+                char *arg = tact__plan_slot_name(plan, node->in_slots[k]);
                 char *longer = tact__asprintf("%s%s%s", line, k ? ", " : "", arg);
                 free(arg);
                 free(line);
@@ -771,7 +771,7 @@ char *tact__plan_partition_text(const tact_plan_t *plan, int f)
             line = closed;
         } else {
             char peer[96];
-            char *name = plan_slot_name(plan, node->out_slot);
+            char *name = tact__plan_slot_name(plan, node->out_slot);
             tact__sched_device_name(plan->copy_peer[node->index], peer, sizeof peer);
             line = tact__asprintf("%s = %s(%s:%d %s %s)\n", name,
                                   node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send",

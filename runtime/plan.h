@@ -75,6 +75,10 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
  * ("y = Mul(x/_0, two)", "x/_0 = _Recv(x:0 from <device>)"), one line per node. Caller frees. */
 char *tact__plan_partition_text(const tact_plan_t *plan, int f);
 
+/* The name of the value in `slot` as TensorFlow writes a node's input ("a", "a:1"), or a
+ * copy's node name ("a/_0") for the slots copies write. Caller frees. */
+char *tact__plan_slot_name(const tact_plan_t *plan, int slot);
+
 void tact__plan_destroy(tact_plan_t **plan_p);
 
 #endif

@@ -11,6 +11,7 @@
 #include "runtime/log.h"
 #include "runtime/registry.h"
 #include "runtime/sched.h"
+#include "runtime/trace.h"
 
 /* How long a client spins for the actors' replies before it sleeps. */
 #define SESSION_REPLY_SPIN_NS 50000
@@ -392,12 +393,54 @@ tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
     return rc;
 }
 
+tact_code_t tact_session_stats(tact_session_t *s, tact_session_stats_t *out, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    if (s == NULL || out == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_stats: session and out must not be NULL");
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < TACT_SESSION_RUN_COUNTERS; i++) {
+        const tact_run_counter_t *c = &s->active[i];
+        /* Every run either looks its plan up (a hit or a miss) or is counted unplanned: the
+         * common run pays one atomic addition for all three figures. */
+        out->runs += atomic_load_explicit(&c->unplanned, memory_order_relaxed) +
+                     atomic_load_explicit(&c->cache_hits, memory_order_relaxed) +
+                     atomic_load_explicit(&c->cache_misses, memory_order_relaxed);
+        out->plan_cache_hits += atomic_load_explicit(&c->cache_hits, memory_order_relaxed);
+        out->plan_cache_misses += atomic_load_explicit(&c->cache_misses, memory_order_relaxed);
+        out->bytes_copied += atomic_load_explicit(&c->bytes_copied, memory_order_relaxed);
+        for (int k = 0; k < TACT_CODE_COUNT; k++)
+            out->errors[k] += atomic_load_explicit(&c->errors[k], memory_order_relaxed);
+    }
+    out->peak_host_bytes = s->host_limit ? (int64_t) tact__host_limit_peak(s->host_limit) : -1;
+    /* Device figures need the devices, which close takes away. */
+    tact_run_counter_t *counter = session_counter(s);
+    bool open = session_enter(s, counter);
+    out->n_devices = s->n_devices < TACT_MAX_PARTITIONS ? s->n_devices : TACT_MAX_PARTITIONS;
+    for (int i = 0; i < out->n_devices; i++) {
+        snprintf(out->devices[i].device, sizeof out->devices[i].device, "%s",
+                 s->device_names[i]);
+        tact_memory_stats_t ms;
+        const tact_device_t *dev = &s->devices[i];
+        out->devices[i].peak_bytes_in_use =
+            open && dev->iface->memory_stats != NULL && dev->iface->memory_stats(dev, &ms)
+                ? ms.peak_bytes_in_use : -1;
+    }
+    if (open)
+        session_leave(s, counter);
+    return TACT_CODE_OK;
+}
+
 void tact_run_metadata_clear(tact_run_metadata_t *md)
 {
     if (md == NULL)
         return;
     for (int f = 0; f < TACT_MAX_PARTITIONS; f++)
         free(md->partitions[f].graph);
+    tact__step_stats_clear(md);
     memset(md, 0, sizeof *md);
 }
 
@@ -485,8 +528,8 @@ static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, i
 }
 
 /* The cached plan of `sig`, building and caching it on first use. */
-static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
-                                 tact_status_t *st)
+static tact_plan_t *session_plan(tact_session_t *s, tact_run_counter_t *counter,
+                                 const tact_signature_t *sig, tact_status_t *st)
 {
     int n_keys = tact__signature_n_keys(sig);
     int64_t stack_keys[SESSION_STACK_SLOTS];
@@ -495,6 +538,8 @@ static tact_plan_t *session_plan(tact_session_t *s, const tact_signature_t *sig,
     uint64_t hash = tact__signature_keys(sig, keys);
 
     tact_plan_t *plan = session_cache_find(s, keys, n_keys, hash);
+    atomic_fetch_add_explicit(plan ? &counter->cache_hits : &counter->cache_misses, 1,
+                              memory_order_relaxed);
     if (plan == NULL) {
         /* Built outside the lock: plans are pure (the pins they record agree, under their own
          * lock), and a racing twin is simply dropped. */
@@ -713,6 +758,8 @@ static void run_send(tact_session_t *s, const tact_fragment_t *frag, tact_step_t
 {
     tact_msg_t m = { .cmd = TACT_CMD_RUN, .status = fst, .done = done,
                      .u.run = { .frag = frag, .step = step } };
+    if (TACT_UNLIKELY(step->trace != NULL))
+        tact__trace_mailbox_sent(step, frag);
     if (tact__device_pool_send(s->pools[frag->dev - s->devices], &m) != 0) {
         tact__fail(fst, TACT_CODE_INTERNAL, "%s: mailbox send failed", frag->dev->name);
         tact__step_fail(step);
@@ -812,8 +859,10 @@ static TACT__NOINLINE tact_code_t run_across_devices(tact_session_t *s, const ta
     return rc;
 }
 
-/* TensorFlow's partition graphs: each fragment's device, op count, copies and text. */
-static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan)
+/* TensorFlow's partition graphs: each fragment's device, op count, copies and text; and the
+ * step stats of a traced step. */
+static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
+                              const tact_trace_t *trace)
 {
     tact_run_metadata_clear(md);
     for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
@@ -829,9 +878,12 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan)
         md->partitions[f].graph = tact__plan_partition_text(plan, f);
         md->n_partitions = f + 1;
     }
+    if (trace != NULL && plan != NULL)
+        tact__trace_fill(md, trace, plan);
 }
 
-static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *options,
+static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
+                               const tact_run_options_t *options,
                                const tact_output_t *fetches, int n_fetches,
                                tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                                tact_op_t *const *targets, int n_targets, tact_status_t *st)
@@ -842,6 +894,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
         run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
         run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
         run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
         tact_status_t empty = TACT_STATUS_INIT;
         if (run_graph_empty(s, &empty))
             *st = empty;
@@ -907,9 +960,18 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
 
     const tact_plan_t *plan = NULL;
     if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
-        plan = session_plan(s, &sig, st);
+        plan = session_plan(s, counter, &sig, st);  /* counts a cache hit or miss */
         rc = plan ? TACT_CODE_OK : st->code;
+    } else {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
     }
+
+    /* A trace only when someone will read it. */
+    tact_trace_t *trace = NULL;
+    if (TACT_UNLIKELY(options != NULL && options->trace_level != TACT_TRACE_NO_TRACE &&
+                      options->metadata != NULL && plan != NULL))
+        trace = tact__trace_new(plan->n_nodes);
+    int64_t bytes_copied = 0;
 
     tact_value_t stack_values[SESSION_STACK_SLOTS];
     int n_slots = plan ? plan->n_slots : 0;
@@ -927,6 +989,7 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             .values = values,
             .resources = s->resources,
             .host_limit = s->host_limit,
+            .trace = trace,
             .stop = {
                 .deadline_ns = timeout_ms > 0 ? tact__now_ns() + timeout_ms * 1000000 : 0,
                 .cancel = options != NULL ? options->cancel : NULL,
@@ -934,9 +997,15 @@ static tact_code_t run_entered(tact_session_t *s, const tact_run_options_t *opti
             },
         };
         rc = run_execute(s, plan, &step, st);
+        bytes_copied = atomic_load_explicit(&step.bytes_copied, memory_order_relaxed);
     }
     if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL)
-        run_fill_metadata(options->metadata, plan);
+        run_fill_metadata(options->metadata, plan, trace);
+    if (TACT_UNLIKELY(trace != NULL))
+        tact__trace_destroy(&trace);
+    if (bytes_copied != 0)
+        atomic_fetch_add_explicit(&counter->bytes_copied, bytes_copied,
+                                  memory_order_relaxed);
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
      * once, any other use (constants, repeats) copies. */
@@ -1017,13 +1086,24 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
         (n_feeds > 0 && feeds == NULL) || (n_targets > 0 && targets == NULL))
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "tact_session_run: an array is NULL but its count is not zero");
+    if (options != NULL && (unsigned) options->trace_level > TACT_TRACE_FULL_TRACE)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_session_run: trace_level: unknown value %d",
+                          (int) options->trace_level);
 
     tact_status_t err = TACT_STATUS_INIT;
     tact_run_counter_t *counter = session_counter(s);
-    if (!session_enter(s, counter))
+    if (!session_enter(s, counter)) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&counter->errors[TACT_CODE_CANCELLED], 1,
+                                  memory_order_relaxed);
         return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
-    run_entered(s, options, fetches, n_fetches, results, feeds, n_feeds, targets, n_targets,
-                &err);
+    }
+    /* Counted before leaving: once left, a closing thread may free the session. */
+    run_entered(s, counter, options, fetches, n_fetches, results, feeds, n_feeds, targets,
+                n_targets, &err);
+    if (err.code != TACT_CODE_OK)
+        atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);
     return tact__status_merge(st, &err);
 }

@@ -11,8 +11,16 @@
 #define TACT_SESSION_CACHE_BUCKETS 256  /* fixed: chains never move under readers */
 #define TACT_SESSION_RUN_COUNTERS  16
 
+/* One shard of the session's per-thread counters: the runs inside now (close waits for
+ * them) and tact_session_stats' figures, all on the lines this thread's runs touch anyway.
+ * Counted with relaxed atomics (threads may share a shard); readers sum the shards. */
 typedef struct tact_run_counter {
-    alignas(64) _Atomic int n;    /* one cache line each */
+    alignas(64) _Atomic int n;    /* runs inside now, and SESSION_CLOSING */
+    _Atomic int64_t unplanned;    /* runs that looked up no plan (bad arguments, all fed) */
+    _Atomic int64_t cache_hits;
+    _Atomic int64_t cache_misses;
+    _Atomic int64_t bytes_copied;
+    _Atomic int64_t errors[TACT_CODE_COUNT];
 } tact_run_counter_t;
 
 struct tact_session {

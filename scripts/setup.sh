@@ -3,7 +3,8 @@
 # it installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 packages=(build-essential cmake pkg-config libzmq3-dev libopenblas-dev libhwloc-dev
-          libcmocka-dev valgrind libprotobuf-c-dev protobuf-c-compiler libdnnl-dev)
+          libcmocka-dev valgrind libprotobuf-c-dev protobuf-c-compiler libdnnl-dev
+          libjansson-dev)  # libjansson: the tests read trace JSON back; the library needs none
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

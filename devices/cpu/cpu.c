@@ -10,6 +10,7 @@
 #include "devices/cpu/topology.h"
 #include "runtime/log.h"
 #include "runtime/resources.h"
+#include "runtime/trace.h"
 
 #include <cblas.h>
 /* OpenBLAS' pthreads build (Debian's libopenblas0-pthread) starts its worker threads when it
@@ -582,8 +583,10 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
     return TACT_CODE_OK;
 }
 
-static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
-                           tact_status_t *st)
+/* The node loop. Kept apart from the trace check in cpu_run so that it compiles exactly as it
+ * did before traces existed: a traced step runs it one node at a time. */
+static TACT__NOINLINE tact_code_t cpu_run_nodes(tact_device_t *dev, const tact_fragment_t *frag,
+                                                tact_step_t *step, tact_status_t *st)
 {
     for (int i = 0; i < frag->n_nodes; i++) {
         const tact_node_t *node = &frag->nodes[i];
@@ -601,6 +604,36 @@ static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
             tact__value_release(step->values, node->release_slots[r]);
     }
     return TACT_CODE_OK;
+}
+
+/* A traced step: each node's wait first (not part of its time), then the node alone, stamped
+ * around it. */
+static TACT__NOINLINE tact_code_t cpu_run_traced(tact_device_t *dev, const tact_fragment_t *frag,
+                                                 tact_step_t *step, tact_status_t *st)
+{
+    for (int i = 0; i < frag->n_nodes; i++) {
+        const tact_node_t *node = &frag->nodes[i];
+        if (step->done != NULL && node->n_wait > 0 &&
+            tact__step_wait(step, node, st) != TACT_CODE_OK) {
+            tact__step_fail(step);
+            return st->code;
+        }
+        tact_fragment_t one = { .dev = frag->dev, .n_nodes = 1, .nodes = node,
+                                .blocking = frag->blocking };
+        tact__trace_node_begin(step, node);
+        if (cpu_run_nodes(dev, &one, step, st) != TACT_CODE_OK)
+            return st->code;
+        tact__trace_node_end(step, node);
+    }
+    return TACT_CODE_OK;
+}
+
+static tact_code_t cpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
+                           tact_status_t *st)
+{
+    if (TACT_UNLIKELY(step->trace != NULL))
+        return cpu_run_traced(dev, frag, step, st);
+    return cpu_run_nodes(dev, frag, step, st);
 }
 
 const tact_device_iface_t tact__cpu_iface = {

@@ -12,6 +12,7 @@
 #include "runtime/log.h"
 #include "runtime/resources.h"
 #include "runtime/sched.h"
+#include "runtime/trace.h"
 
 #ifdef TACT_HAVE_CUDA
 #include "devices/cuda/cuda_backend.h"
@@ -592,6 +593,23 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
     return TACT_CODE_OK;
 }
 
+static tact_code_t gpu_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
+                            tact_status_t *st)
+{
+    return node->kind == TACT_NODE_OP ? gpu_op_node(ctx, node, step, st)
+                                      : gpu_copy_node(ctx, node, step, st);
+}
+
+static TACT__NOINLINE tact_code_t gpu_node_traced(gpu_ctx_t *ctx, const tact_node_t *node,
+                                                  tact_step_t *step, tact_status_t *st)
+{
+    tact__trace_node_begin(step, node);
+    tact_code_t rc = gpu_node(ctx, node, step, st);
+    if (rc == TACT_CODE_OK)
+        tact__trace_node_end(step, node);
+    return rc;
+}
+
 static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact_step_t *step,
                            tact_status_t *st)
 {
@@ -611,12 +629,20 @@ static tact_code_t gpu_run(tact_device_t *dev, const tact_fragment_t *frag, tact
             rc = st->code;
             break;
         }
-        rc = node->kind == TACT_NODE_OP ? gpu_op_node(ctx, node, step, st)
-                                        : gpu_copy_node(ctx, node, step, st);
+        /* Traced: the host's enqueue times (HARDWARE_TRACE's cheap part), no device timers. */
+        if (TACT_UNLIKELY(step->trace != NULL))
+            rc = gpu_node_traced(ctx, node, step, st);
+        else
+            rc = gpu_node(ctx, node, step, st);
         if (rc != TACT_CODE_OK) {
             gpu_fail_node(st, node->op);
             break;
         }
+        const tact_tensor_t *copied = node->kind != TACT_NODE_OP
+                                          ? step->values[node->out_slot].tensor : NULL;
+        if (copied != NULL)  /* a copy between device and host memory (none for no value) */
+            atomic_fetch_add_explicit(&step->bytes_copied, (int64_t) copied->nbytes,
+                                      memory_order_relaxed);
         if (step->done != NULL && node->signal)
             tact__step_signal(step, node);
         for (int r = 0; r < node->n_release; r++)

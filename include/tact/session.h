@@ -62,6 +62,58 @@ TACT_API bool tact_cancel_requested(const tact_cancel_t *c);
 /* Accepts NULL; sets *c_p to NULL. REQUIRES: no run uses it any more. */
 TACT_API void tact_cancel_destroy(tact_cancel_t **c_p);
 
+/* TensorFlow's RunOptions.TraceLevel, with its numbers. */
+typedef enum tact_trace_level {
+    TACT_TRACE_NO_TRACE = 0,
+    TACT_TRACE_SOFTWARE_TRACE = 1,
+    TACT_TRACE_HARDWARE_TRACE = 2,
+    TACT_TRACE_FULL_TRACE = 3,
+} tact_trace_level_t;
+
+/* What one entry of a device's step stats stands for. */
+typedef enum tact_node_stats_kind {
+    TACT_NODE_STATS_OP = 0,       /* an op's kernel ("MatMul") */
+    TACT_NODE_STATS_SEND,         /* a copy out of this device's memory ("_Send") */
+    TACT_NODE_STATS_RECV,         /* a copy into this device's memory, or a value another host
+                                   * device produced, handed over without a copy ("_Recv") */
+    TACT_NODE_STATS_MAILBOX,      /* a request waiting in a device actor's mailbox ("_Mailbox") */
+} tact_node_stats_kind_t;
+
+/* One output of a traced node (TensorFlow's NodeOutput). */
+typedef struct tact_output_stats {
+    tact_dtype_t dtype;
+    int ndims;                    /* -1: the output holds no tensor (a queue's handle) */
+    int64_t dims[TACT_MAX_DIMS];
+    int64_t bytes;                /* tact_tensor_nbytes of the value */
+} tact_output_stats_t;
+
+/* One entry of a device's step stats (TensorFlow's NodeExecStats). Times come from one
+ * monotonic clock for the whole process (CLOCK_MONOTONIC), so entries of different devices
+ * and runs compare directly. */
+typedef struct tact_node_stats {
+    tact_node_stats_kind_t kind;
+    char *node_name;              /* owned: the op's name ("MatMul"), a copy's ("x/_0"), the
+                                   * tensor a hand-off brings ("a:0"), "RUN <first node>" */
+    const char *op_type;          /* static: "MatMul", "_Send", "_Recv", "_Mailbox" */
+    int64_t thread_id;            /* the OS thread id (gettid) that ran it */
+    char thread_name[16];         /* that thread's name: "tact:CPU:1" for an actor */
+    int64_t start_us, end_us;     /* start <= end, microseconds */
+    int64_t start_ns, end_ns;     /* the same times in nanoseconds */
+    /* SEND/RECV: where the value comes from or goes: the index of the peer device in the
+     * step stats and of its entry there (the producer for a RECV); -1 when not traced. */
+    int peer_device, peer_node;
+    int n_outputs;
+    tact_output_stats_t *outputs; /* owned; n_outputs of them */
+} tact_node_stats_t;
+
+/* One device's part of the step (TensorFlow's DeviceStepStats). */
+typedef struct tact_device_step_stats {
+    char device[96];              /* "/job:localhost/replica:0/task:0/device:CPU:0" */
+    int n_nodes;
+    tact_node_stats_t *nodes;     /* owned; every node the device ran, in its run order, then
+                                   * its hand-offs and mailbox waits */
+} tact_device_step_stats_t;
+
 /* TensorFlow's RunMetadata.partition_graphs: how a run was cut across devices. */
 #define TACT_MAX_PARTITIONS 8
 typedef struct tact_run_metadata {
@@ -80,10 +132,16 @@ typedef struct tact_run_metadata {
          * tact_run_metadata_clear. NULL when the run did not fill it. */
         char *graph;
     } partitions[TACT_MAX_PARTITIONS];
+    /* TensorFlow's RunMetadata.step_stats: filled when the run's trace_level is not
+     * NO_TRACE, one entry per device that ran part of the step (in partition order). */
+    struct {
+        int n_devices;
+        tact_device_step_stats_t *devices; /* owned */
+    } step_stats;
 } tact_run_metadata_t;
 
-/* Free what a run wrote into `md` (the partition graphs) and zero it, ready for another run.
- * Accepts NULL. */
+/* Free what a run wrote into `md` (the partition graphs, the step stats) and zero it, ready
+ * for another run. Accepts NULL. */
 TACT_API void tact_run_metadata_clear(tact_run_metadata_t *md);
 
 /* Zero-initialise: the zero value means no timeout beyond the config's and no handle. */
@@ -99,6 +157,12 @@ typedef struct tact_run_options {
      * the run succeeds. Zero-initialise it before its first use; a later run frees what the
      * previous one wrote; tact_run_metadata_clear frees the last. */
     tact_run_metadata_t *metadata;
+    /* With a trace level other than NO_TRACE and `metadata`, a successful run fills
+     * metadata->step_stats: every node with its device, thread, times and outputs, the copies
+     * and hand-offs between devices and the time requests waited in actors' mailboxes.
+     * SOFTWARE, HARDWARE and FULL record the same on host devices; on a GPU a node's times are
+     * those of its kernel's enqueue on the stream, not of the kernel itself. */
+    tact_trace_level_t trace_level;
 } tact_run_options_t;
 
 /* tact_session_run with options (`options` NULL: as tact_session_run). */
@@ -154,6 +218,32 @@ typedef struct tact_memory_stats {
  * an allocator of its own (CPU devices). Thread-safe. */
 TACT_API tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
                                                tact_memory_stats_t *out, tact_status_t *st);
+
+/* A session's counters since it was made (ONNX Runtime's and TensorFlow's run statistics).
+ * Runs are counted by tact_session_run and its variants once the session is known valid. */
+typedef struct tact_session_stats {
+    int64_t runs;                 /* calls, successful or not */
+    int64_t errors[TACT_CODE_COUNT]; /* failed calls by their code; errors[TACT_CODE_OK] is 0 */
+    int64_t plan_cache_hits;      /* runs whose signature had a cached plan */
+    int64_t plan_cache_misses;    /* runs that built one */
+    int64_t bytes_copied;         /* copied between device memories (host <-> GPU); host
+                                   * devices hand values over by pointer and copy nothing */
+    /* The most bytes of host tensors the session's runs held at once, counted where the
+     * session counts them: with config.host_memory_limit_bytes; -1 without. */
+    int64_t peak_host_bytes;
+    int n_devices;                /* the session's devices, at most TACT_MAX_PARTITIONS here */
+    struct {
+        char device[96];          /* full name */
+        int64_t peak_bytes_in_use; /* its allocator's (GPUs); -1 for host devices */
+    } devices[TACT_MAX_PARTITIONS];
+} tact_session_stats_t;
+
+/* Fill `out` with the session's counters: exact once the runs they count have returned, a
+ * consistent-enough snapshot while runs go on. The counting costs a run a few relaxed atomic
+ * additions on a cache line its thread already holds, never a lock. Also after close.
+ * Thread-safe. */
+TACT_API tact_code_t tact_session_stats(tact_session_t *s, tact_session_stats_t *out,
+                                        tact_status_t *st);
 
 /* Where `op` ran: the full name of the device the session placed it on for its most recent
  * new run signature ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when no run of
