@@ -80,6 +80,8 @@ static void check_probs(const tact_tensor_t *probs)
     free(want);
 }
 
+static void run_probs(tact_session_t *s, tact_output_t x, tact_output_t probs);
+
 /* Runs the "serving_default" signature's probs for the fixed input and checks them. */
 static void run_signature(tact_session_t *s)
 {
@@ -89,6 +91,13 @@ static void run_signature(tact_session_t *s)
     assert_int_equal(st.code, TACT_CODE_OK);
     assert_string_equal(tact_op_name(x.op), "x");
     assert_string_equal(tact_op_name(probs.op), "probs");
+    run_probs(s, x, probs);
+}
+
+/* Runs probs for the fixed input fed to x and checks them. */
+static void run_probs(tact_session_t *s, tact_output_t x, tact_output_t probs)
+{
+    tact_status_t st = TACT_STATUS_INIT;
     tact_tensor_t *in = input_tensor();
     tact_feed_t feed = {x, in};
     tact_tensor_t *out = tu_run1(s, probs, &feed, 1, &st);
@@ -222,6 +231,70 @@ static void test_two_meta_graphs(void **state)
     assert_int_equal(st.code, TACT_CODE_OK);
     run_signature(s);
     tact_session_destroy(&s);
+}
+
+/* The loaded graph (the Builder's saver included) exported and imported again: the saver's
+ * ops keep their attrs, restore_all restores with the filename fed, and the sharded save
+ * (ShardedFilename, SaveV2, MergeV2Checkpoints) writes a checkpoint that restores. */
+static void test_export_round_trip(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tact_saved_model_load(MLP_DIR, SERVE, 1, NULL, NULL, &st);
+    assert_non_null(s);
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(tact_session_graph(s), &data, &len, &st), TACT_CODE_OK);
+    int n_ops = tact_graph_num_ops(tact_session_graph(s));
+    tact_session_destroy(&s);
+
+    tact_graph_t *g = tact_graph_new();
+    assert_int_equal(tact_graph_import(g, data, len, NULL, &st), TACT_CODE_OK);
+    free(data);
+    assert_int_equal(tact_graph_num_ops(g), n_ops);
+    const char *types[][2] = {
+        {"save/SaveV2", "SaveV2"}, {"save/RestoreV2", "RestoreV2"},
+        {"save/MergeV2Checkpoints", "MergeV2Checkpoints"}, {"save/StringJoin", "StringJoin"},
+        {"save/StaticRegexFullMatch", "StaticRegexFullMatch"}, {"save/Select", "Select"},
+        {"save/ShardedFilename", "ShardedFilename"}, {"save/Const", "PlaceholderWithDefault"},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        tact_op_t *op = tact_graph_op(g, types[i][0]);
+        assert_non_null(op);
+        assert_string_equal(tact_op_type(op), types[i][1]);
+    }
+    s = tact_session_new(NULL, g, NULL, &st);
+    tact_output_t filename = tact_graph_output(g, "save/Const:0", &st);
+    tact_op_t *restore = tact_graph_op(g, "save/restore_all");
+    const char *prefix = MLP_DIR "/variables/variables";
+    tact_tensor_t *name = tact_tensor_new_strings(NULL, 0, &prefix, NULL, &st);
+    tact_feed_t feed = {filename, name};
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, &feed, 1, &restore, 1, &st),
+                     TACT_CODE_OK);
+    tact_tensor_destroy(&name);
+    tact_output_t x = tact_graph_output(g, "x:0", &st);
+    tact_output_t probs = tact_graph_output(g, "probs:0", &st);
+    run_probs(s, x, probs);
+
+    char dir[64], ckpt[300], cmd[400];
+    temp_dir(dir, sizeof dir, false);
+    snprintf(ckpt, sizeof ckpt, "%s/ckpt", dir);
+    const char *ckpt_p = ckpt;
+    name = tact_tensor_new_strings(NULL, 0, &ckpt_p, NULL, &st);
+    feed.value = name;
+    tact_tensor_t *saved = tu_run1(s, tact_graph_output(g, "save/Identity:0", &st), &feed, 1,
+                                   &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_tensor_string(saved, 0, NULL), ckpt);
+    tact_tensor_destroy(&saved);
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, &feed, 1, &restore, 1, &st),
+                     TACT_CODE_OK);
+    tact_tensor_destroy(&name);
+    run_probs(s, x, probs);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    snprintf(cmd, sizeof cmd, "rm -r '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* ---- errors ---- */
@@ -480,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_load_given_graph),
         cmocka_unit_test(test_restored_variables),
         cmocka_unit_test(test_two_meta_graphs),
+        cmocka_unit_test(test_export_round_trip),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_unknown_tags),
         cmocka_unit_test(test_signature_errors),
