@@ -247,6 +247,14 @@ static void test_export_round_trip(void **state)
     assert_int_equal(tact_graph_export(tact_session_graph(s), &data, &len, &st), TACT_CODE_OK);
     int n_ops = tact_graph_num_ops(tact_session_graph(s));
     tact_session_destroy(&s);
+    /* TACT_WRITE_FIXTURES=<dir>: the export for make_saved_model_fixtures.py --verify, which
+     * imports it into TensorFlow, restores and runs it. */
+    const char *fixtures = getenv("TACT_WRITE_FIXTURES");
+    if (fixtures != NULL) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/saved_mlp_tact_export.pb", fixtures);
+        write_all(path, data, len);
+    }
 
     tact_graph_t *g = tact_graph_new();
     assert_int_equal(tact_graph_import(g, data, len, NULL, &st), TACT_CODE_OK);

@@ -113,7 +113,8 @@ TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *pref
  * signature_def map stays with the session for tact_saved_model_signature. Caller owns the
  * result; a graph given stays the caller's (the session holds its own reference).
  *
- * On failure returns NULL, fills `st` and leaves `graph` empty: NOT_FOUND "SavedModel file does
+ * On failure returns NULL and fills `st` (a failure after the import leaves the imported ops in
+ * a graph given, as TensorFlow's loader leaves them in its session's graph): NOT_FOUND "SavedModel file does
  * not exist at: <dir>/{saved_model.pbtxt|saved_model.pb}"; NOT_FOUND "MetaGraphDef associated
  * with tags 'gpu' could not be found in SavedModel, with available tags '[{'serve'}]'. ..." (TF
  * 2.21's words); DATA_LOSS "Can't parse <path> as binary proto"; an op type tact lacks

@@ -231,7 +231,7 @@ static tact_code_t sm_init(tact_session_t *s, const Tensorflow__MetaGraphDef *mg
         if (c->kind_case != TENSORFLOW__COLLECTION_DEF__KIND_NODE_LIST ||
             c->node_list->n_value != 1)
             return tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
-                              "Expected exactly one %s: found %zu", keys[k] + 0,
+                              "Expected exactly one %s: found %zu", keys[k],
                               c->kind_case == TENSORFLOW__COLLECTION_DEF__KIND_NODE_LIST
                                   ? c->node_list->n_value : (size_t) 0);
         tact_op_t *op = sm_op(s->graph, c->node_list->value[0] ? c->node_list->value[0] : "",

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """TF1 SavedModel fixtures for tests/test_saved_model.c, made by TensorFlow (tf.compat.v1).
 
-    python3 make_saved_model_fixtures.py     # writes saved_mlp/, saved_two/ and the .bin files
+    python3 make_saved_model_fixtures.py            # writes saved_mlp/, saved_two/, the .bin files
+    python3 make_saved_model_fixtures.py --verify   # TensorFlow runs saved_mlp_tact_export.pb
 
 saved_mlp/: tf.compat.v1.saved_model.Builder of a small MLP with reference variables (TF1's
 VariableV2), tags {"serve"}, signature "serving_default" mapping input "x" to "x:0" and output
@@ -13,6 +14,7 @@ tags {"serve"} and {"train"} (the "train" one with a signature "train_sig").
 """
 import os
 import shutil
+import sys
 
 import numpy as np
 import tensorflow as tf
@@ -69,6 +71,25 @@ def save(directory, tag_sets):
             return inp, sess.run(probs, {x: inp}), sess.run(w1)
 
 
+def verify():
+    """tact's export of the loaded SavedModel (test_saved_model with TACT_WRITE_FIXTURES=<dir>):
+    TensorFlow imports it, restores saved_mlp's variables through its saver and gives the same
+    probs."""
+    gd = tf1.GraphDef()
+    with open(os.path.join(HERE, "saved_mlp_tact_export.pb"), "rb") as f:
+        gd.ParseFromString(f.read())
+    with tf1.Graph().as_default():
+        tf1.import_graph_def(gd, name="")
+        with tf1.Session() as sess:
+            sess.run("save/restore_all",
+                     {"save/Const:0": os.path.join(HERE, "saved_mlp", "variables", "variables")})
+            inp = np.fromfile(os.path.join(HERE, "saved_mlp_input.bin"), np.float32).reshape(4, 3)
+            want = np.fromfile(os.path.join(HERE, "saved_mlp_expected.bin"), np.float32)
+            got = sess.run("probs:0", {"x:0": inp})
+            np.testing.assert_allclose(got.ravel(), want, rtol=1e-6)
+            print("TensorFlow ran tact's export:", got.tolist())
+
+
 def main():
     inp, expected, w1 = save("saved_mlp", [["serve"]])
     save("saved_two", [["serve"], ["train"]])
@@ -86,4 +107,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if "--verify" in sys.argv:
+        verify()
+    else:
+        main()
