@@ -113,13 +113,14 @@ TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *pref
  * signature_def map stays with the session for tact_saved_model_signature. Caller owns the
  * result; a graph given stays the caller's (the session holds its own reference).
  *
- * On failure returns NULL and fills `st` (a failure after the import leaves the imported ops in
- * a graph given, as TensorFlow's loader leaves them in its session's graph): NOT_FOUND "SavedModel file does
- * not exist at: <dir>/{saved_model.pbtxt|saved_model.pb}"; NOT_FOUND "MetaGraphDef associated
- * with tags 'gpu' could not be found in SavedModel, with available tags '[{'serve'}]'. ..." (TF
- * 2.21's words); DATA_LOSS "Can't parse <path> as binary proto"; an op type tact lacks
- * NOT_FOUND from the import, naming it; INVALID_ARGUMENT for a graph that is not empty; a
- * failed restore or main op with its run's status. Thread-safe for different graphs. */
+ * On failure returns NULL and fills `st` (a failure after the import leaves the imported ops
+ * in a graph given, as TensorFlow's loader leaves them in its session's graph):
+ * NOT_FOUND "SavedModel file does not exist at: <dir>/{saved_model.pbtxt|saved_model.pb}";
+ * NOT_FOUND "MetaGraphDef associated with tags 'gpu' could not be found in SavedModel, with
+ * available tags '[{'serve'}]'. ..." (TF 2.21's words); DATA_LOSS "Can't parse <path> as binary
+ * proto"; an op type tact lacks NOT_FOUND from the import, naming it; INVALID_ARGUMENT for a
+ * graph that is not empty; a failed restore or main op with its run's status. Thread-safe for
+ * different graphs. */
 TACT_API tact_session_t *tact_saved_model_load(const char *export_dir, const char *const *tags,
                                                int n_tags, tact_graph_t *graph,
                                                const tact_config_t *config, tact_status_t *st);
