@@ -9,6 +9,7 @@
 #include "runtime/device_spec.h"
 #include "runtime/host_limit.h"
 #include "runtime/log.h"
+#include "runtime/model/saved_model.h"
 #include "runtime/registry.h"
 #include "runtime/sched.h"
 #include "runtime/trace.h"
@@ -74,7 +75,8 @@ static void session_free(tact_session_t *s)
     pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->close_lock);
     pthread_cond_destroy(&s->close_cond);
-    tact__graph_unref(s->graph);
+    tact__saved_model_free(s->saved_model);
+    tact__graph_unref(s->graph);  /* a graph tact_saved_model_load made goes with it */
     tact__host_limit_unref(&s->host_limit);  /* results the caller keeps hold it further */
     s->tag = TACT_TAG_DEAD;
     free(s);

@@ -57,6 +57,7 @@ struct tact_session {
     _Atomic int default_pushes;   /* entries on default-session stacks */
     bool interactive;             /* an InteractiveSession: see tact_interactive_session_new */
     tact_graph_t *pushed_graph;   /* the default graph an interactive session pushed, or NULL */
+    struct tact_saved_model *saved_model; /* tact_saved_model_load's signatures, or NULL */
 };
 
 /* Push `s` onto the calling thread's default-session stack as an entry that may leave out of

@@ -507,6 +507,84 @@ static void run_queue_graph(tact_graph_t *g)
     tact_session_destroy(&s);
 }
 
+/* The saver's ops: attrs in and out (a round trip keeps them), and NodeDefs whose attrs
+ * disagree with their inputs refused by name. */
+static void test_saver_op_attrs(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    import_text_ok(g,
+                   "node { name: 'p' op: 'Const' attr { key: 'dtype' value { type: DT_STRING } }"
+                   "  attr { key: 'value' value { tensor { dtype: DT_STRING tensor_shape {}"
+                   "  string_val: 'model' } } } }\n"
+                   "node { name: 'f' op: 'PlaceholderWithDefault' input: 'p'"
+                   "  attr { key: 'dtype' value { type: DT_STRING } }"
+                   "  attr { key: 'shape' value { shape {} } } }\n"
+                   "node { name: 'm' op: 'StaticRegexFullMatch' input: 'f'"
+                   "  attr { key: 'pattern' value { s: '^s3://.*' } } }\n"
+                   "node { name: 'j' op: 'StringJoin' input: 'f' input: 'p'"
+                   "  attr { key: 'N' value { i: 2 } }"
+                   "  attr { key: 'separator' value { s: '/' } } }\n"
+                   "node { name: 's' op: 'Select' input: 'm' input: 'f' input: 'j'"
+                   "  attr { key: 'T' value { type: DT_STRING } } }\n"
+                   "node { name: 'k' op: 'Pack' input: 's' input: 'j'"
+                   "  attr { key: 'N' value { i: 2 } } attr { key: 'axis' value { i: 0 } }"
+                   "  attr { key: 'T' value { type: DT_STRING } } }\n"
+                   "node { name: 'g' op: 'MergeV2Checkpoints' input: 'k' input: 'p'"
+                   "  attr { key: 'delete_old_dirs' value { b: false } } }\n",
+                   NULL);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *v = tu_run1(s, tact_graph_output(g, "s:0", &st), NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_tensor_string(v, 0, NULL), "model/model");  /* no s3:// match */
+    tact_tensor_destroy(&v);
+    tact_session_destroy(&s);
+    tact_op_t *merge = tact_graph_op(g, "g");
+    assert_false(merge->attrs.delete_old_dirs);
+    assert_false(merge->attrs.allow_missing_files);
+    assert_string_equal(tact_graph_op(g, "j")->attrs.text, "/");
+    assert_int_equal(tact_graph_op(g, "k")->attrs.n_list, 2);
+
+    /* Export and import again: the same attrs. */
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    tact_graph_t *g2 = tact_graph_new();
+    assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
+    free(data);
+    assert_false(tact_graph_op(g2, "g")->attrs.delete_old_dirs);
+    assert_string_equal(tact_graph_op(g2, "j")->attrs.text, "/");
+    assert_string_equal(tact_graph_op(g2, "m")->attrs.text, "^s3://.*");
+    assert_int_equal(tact_graph_op(g2, "k")->attrs.n_list, 2);
+    assert_int_equal(tact_graph_op(g2, "f")->attrs.dtype, TACT_DTYPE_STRING);
+    tact_graph_destroy(&g2);
+
+    /* Attrs that disagree with the inputs. */
+#define P_NODE "node { name: 'p' op: 'Const' attr { key: 'dtype' value { type: DT_STRING } }" \
+               "  attr { key: 'value' value { tensor { dtype: DT_STRING tensor_shape {}" \
+               "  string_val: 'model' } } } }\n"
+    import_text_fails(g,
+                      "node { name: 'r' op: 'RestoreV2' input: 'p' input: 'p' input: 'p' }",
+                      NULL, TACT_CODE_INVALID_ARGUMENT,
+                      "NodeDef missing attr 'dtypes' from Op<name=RestoreV2>; NodeDef: {{node "
+                      "r}}");
+    import_text_fails(g, P_NODE
+                      "node { name: 'sv' op: 'SaveV2' input: 'p' input: 'p' input: 'p' "
+                      "input: 'p' attr { key: 'dtypes' value { list { type: DT_FLOAT "
+                      "type: DT_FLOAT } } } }",
+                      NULL, TACT_CODE_INVALID_ARGUMENT,
+                      "Node 'sv': SaveV2 takes 5 inputs (by its attributes), but the NodeDef "
+                      "has 4");
+    import_text_fails(g, P_NODE
+                      "node { name: 'j2' op: 'StringJoin' input: 'p' "
+                      "attr { key: 'N' value { i: 3 } } }",
+                      NULL, TACT_CODE_INVALID_ARGUMENT,
+                      "Node 'j2': StringJoin takes 3 inputs (by its attributes), but the "
+                      "NodeDef has 1");
+    tact_graph_destroy(&g);
+}
+
 static void test_queues_and_readers(void **state)
 {
     (void) state;
@@ -1038,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_control_inputs_any_order),
         cmocka_unit_test(test_variables),
         cmocka_unit_test(test_queues_and_readers),
+        cmocka_unit_test(test_saver_op_attrs),
         cmocka_unit_test(test_const_dtypes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_and_buffer_errors),

@@ -47,7 +47,10 @@ typedef struct tact_import_options {
  * The op types tact imports are those it has (Const, Placeholder, Identity, Add, Sub, Mul,
  * RealDiv, Div, Neg, Relu, Sigmoid, Tanh, Softmax, MatMul, Sum, Mean, Reshape, Transpose,
  * Cast, NoOp, VariableV2, Assign, AssignAdd, AssignSub, Fill, the random ops, FIFOQueueV2 and
- * its ops, the V2 readers), plus AddV2 and BiasAdd (NHWC), which run (and export) as Add. The
+ * its ops, the V2 readers, and the ops tf.compat.v1.train.Saver adds: PlaceholderWithDefault,
+ * Select, SelectV2, Pack, IdentityN, StringJoin, StaticRegexFullMatch, SaveV2, RestoreV2,
+ * MergeV2Checkpoints, ShardedFilename), plus AddV2 and BiasAdd (NHWC), which run (and export) as
+ * Add. The
  * axes of Sum and Mean, the shape of Reshape, Fill and the random ops, Transpose's perm and
  * dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
  * those Consts stay in the graph. Errors follow TensorFlow's words: NOT_FOUND "Op type not
@@ -100,12 +103,32 @@ TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *pref
                                              tact_status_t *st);
 
 /* TF_LoadSessionFromSavedModel: import the MetaGraphDef whose tags match into `graph` (empty,
- * or NULL for a new one owned by the session), make a session, restore its variables. */
+ * or NULL for a new one owned by the session), make a session, restore its variables.
+ *
+ * Reads <export_dir>/saved_model.pb (else saved_model.pbtxt), picks the MetaGraphDef whose tag
+ * set is tags[0..n_tags) (a set: order and repeats do not count), imports its graph, starts a
+ * session with `config` (NULL: defaults), feeds the saver's filename tensor with
+ * "<export_dir>/variables/variables" and runs its restore op (no variables/variables.index or
+ * no saver: nothing to restore), then runs the main op or legacy init op if there is one. The
+ * signature_def map stays with the session for tact_saved_model_signature. Caller owns the
+ * result; a graph given stays the caller's (the session holds its own reference).
+ *
+ * On failure returns NULL and fills `st` (a failure after the import leaves the imported ops
+ * in a graph given, as TensorFlow's loader leaves them in its session's graph):
+ * NOT_FOUND "SavedModel file does not exist at: <dir>/{saved_model.pbtxt|saved_model.pb}";
+ * NOT_FOUND "MetaGraphDef associated with tags 'gpu' could not be found in SavedModel, with
+ * available tags '[{'serve'}]'. ..." (TF 2.21's words); DATA_LOSS "Can't parse <path> as binary
+ * proto"; an op type tact lacks NOT_FOUND from the import, naming it; INVALID_ARGUMENT for a
+ * graph that is not empty; a failed restore or main op with its run's status. Thread-safe for
+ * different graphs. */
 TACT_API tact_session_t *tact_saved_model_load(const char *export_dir, const char *const *tags,
                                                int n_tags, tact_graph_t *graph,
                                                const tact_config_t *config, tact_status_t *st);
 /* The tensor a signature (NULL key: "serving_default") maps `name` to, among its inputs or
- * outputs. NOT_FOUND naming the key or the name when there is none. */
+ * outputs. NOT_FOUND naming the key or the name when there is none, listing those there are
+ * ("Signature 'serving_default' has no input 'y'; its inputs: {x}"); INVALID_ARGUMENT for a
+ * session tact_saved_model_load did not make, and for a COO sparse tensor ("sparse signatures
+ * are not supported yet"). On failure returns {NULL, -1}. Thread-safe. */
 TACT_API tact_output_t tact_saved_model_signature(tact_session_t *s, const char *signature_key,
                                                   const char *name, bool input,
                                                   tact_status_t *st);

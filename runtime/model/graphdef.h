@@ -20,4 +20,8 @@ tact_code_t tact__graphdef_import(tact_graph_t *g, const Tensorflow__GraphDef *g
  * an op tact cannot write yet. */
 Tensorflow__GraphDef *tact__graphdef_export(tact_graph_t *g, tact_status_t *st);
 
+/* A whole file from malloc (*len its size), or NULL with `st` holding TensorFlow's code for the
+ * errno ("path; No such file or directory"). */
+char *tact__graphdef_read_file(const char *path, size_t *len, tact_status_t *st);
+
 #endif

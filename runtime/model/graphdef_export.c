@@ -112,6 +112,20 @@ static void exp_attr_tensor(Tensorflow__NodeDef *nd, const char *key, const tact
     a->tensor = tact__tensor_to_proto(t);
 }
 
+/* A list(type) attr (SaveV2's dtypes, IdentityN's T). */
+static void exp_attr_types(Tensorflow__NodeDef *nd, const char *key, const tact_dtype_t *dtypes,
+                           int n)
+{
+    Tensorflow__AttrValue *a = exp_attr(nd, key);
+    a->value_case = TENSORFLOW__ATTR_VALUE__VALUE_LIST;
+    a->list = tact__malloc(sizeof *a->list);
+    tensorflow__attr_value__list_value__init(a->list);
+    a->list->n_type = (size_t) (n > 0 ? n : 0);
+    a->list->type = tact__malloc(a->list->n_type * sizeof *a->list->type + 1);
+    for (int i = 0; i < n; i++)
+        a->list->type[i] = tact__dtype_to_proto(dtypes[i]);
+}
+
 /* A queue's component dtypes (and shapes when it fixes them) as list attrs. */
 static void exp_attr_components(Tensorflow__NodeDef *nd, const char *key,
                                 const tact_op_attrs_t *at, bool with_shapes)
@@ -369,6 +383,35 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
         exp_attr_type(nd, "T", folded[0]);
         exp_attr_int(nd, "seed", at->seed);
         exp_attr_int(nd, "seed2", at->seed2);
+        break;
+    case TACT_OP_PLACEHOLDER_WITH_DEFAULT:  /* dtype: the type attr */
+        exp_attr_shape(nd, "shape", &at->shape);
+        break;
+    case TACT_OP_SELECT:
+    case TACT_OP_SELECT_V2:
+        exp_attr_type(nd, "T", op->inputs[1].op->out_dtype[op->inputs[1].index]);
+        break;
+    case TACT_OP_PACK:
+        exp_attr_int(nd, "N", at->n_list);
+        exp_attr_int(nd, "axis", at->axis);
+        break;
+    case TACT_OP_STRING_JOIN:
+        exp_attr_int(nd, "N", at->n_list);
+        exp_attr_str(nd, "separator", at->text != NULL ? at->text : "");
+        break;
+    case TACT_OP_STATIC_REGEX_FULL_MATCH:
+        exp_attr_str(nd, "pattern", at->text != NULL ? at->text : "");
+        break;
+    case TACT_OP_IDENTITY_N:
+        exp_attr_types(nd, "T", at->dtypes, at->n_list);
+        break;
+    case TACT_OP_SAVE_V2:
+    case TACT_OP_RESTORE_V2:
+        exp_attr_types(nd, "dtypes", at->dtypes, at->n_list);
+        break;
+    case TACT_OP_MERGE_V2_CHECKPOINTS:
+        exp_attr_bool(nd, "allow_missing_files", at->allow_missing_files);
+        exp_attr_bool(nd, "delete_old_dirs", at->delete_old_dirs);
         break;
     default:
         break;

@@ -8,9 +8,6 @@
 #include "runtime/model/tensor_proto.h"
 #include "runtime/model/tf_ops.h"
 
-/* The most data inputs of an op tact imports: an enqueue's queue and its components. */
-#define IMP_MAX_INPUTS (TACT_MAX_OUTPUTS + 1)
-
 typedef struct imp_input {
     int node;              /* the imported node it comes from, or -1 when input_map gives it */
     int index;             /* that node's output */
@@ -23,14 +20,14 @@ typedef struct imp_node {
     char *name;                       /* with the prefix */
     tact_op_attrs_t attrs;            /* attrs.value owned here until the op is added */
     tact_dtype_t type_attr;           /* tf->type_attr's value */
-    imp_input_t in[IMP_MAX_INPUTS];
+    imp_input_t *in;                  /* one per NodeDef input at most */
     int n_in;                         /* TensorFlow's data inputs */
     int *controls;                    /* imported nodes */
     int n_controls;
     tact_device_spec_t device;
     int n_outputs;
-    tact_dtype_t out_dtype[TACT_MAX_OUTPUTS];
-    tact_shape_t out_shape[TACT_MAX_OUTPUTS];
+    tact_dtype_t *out_dtype;          /* n_outputs of each, once inferred */
+    tact_shape_t *out_shape;
     tact_op_t *op;                    /* once added */
 } imp_node_t;
 
@@ -135,6 +132,72 @@ static tact_code_t imp_attr_shape(imp_t *im, const imp_node_t *n, const char *ke
     char what[300];
     snprintf(what, sizeof what, "Node '%.200s': attr '%s'", imp_nd_name(n->nd), key);
     return tact__shape_from_proto(a->shape, what, out, im->st);
+}
+
+/* A list(type) attr into a malloc'd array (the node owns it until the op copies it). */
+static tact_code_t imp_attr_types(imp_t *im, imp_node_t *n, const char *key, int *n_out,
+                                  tact_dtype_t **out)
+{
+    const Tensorflow__AttrValue *a = imp_attr(n->nd, key);
+    if (a == NULL)
+        return imp_missing(im, n, key);
+    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_LIST)
+        return imp_wrong_kind(im, n, key, "list(type)");
+    const Tensorflow__AttrValue__ListValue *l = a->list;
+    if (l->n_type > (size_t) INT_MAX / 4)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT, "Node '%s': attr '%s' is too long",
+                          imp_nd_name(n->nd), key);
+    *n_out = (int) l->n_type;
+    *out = tact__malloc((l->n_type + 1) * sizeof **out);
+    for (size_t i = 0; i < l->n_type; i++)
+        if (!tact__dtype_from_proto(l->type[i], &(*out)[i]))
+            return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                              "Node '%s': attr '%s' entry %zu is %s, a dtype tact does not "
+                              "support", imp_nd_name(n->nd), key, i,
+                              tact__dtype_proto_name(l->type[i]));
+    return TACT_CODE_OK;
+}
+
+/* A string attr into a malloc'd C string; absent: `dflt`. Bytes with a NUL are refused (tact
+ * keeps separators and patterns as C strings). */
+static tact_code_t imp_attr_text(imp_t *im, imp_node_t *n, const char *key, bool required,
+                                 const char *dflt, char **out)
+{
+    const Tensorflow__AttrValue *a = imp_attr(n->nd, key);
+    if (a == NULL) {
+        if (required)
+            return imp_missing(im, n, key);
+        *out = tact__strdup(dflt);
+        return TACT_CODE_OK;
+    }
+    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_S)
+        return imp_wrong_kind(im, n, key, "string");
+    if (a->s.len > 0 && memchr(a->s.data, '\0', a->s.len) != NULL)
+        return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                          "Node '%s': attr '%s' holds a NUL byte, which tact does not support",
+                          imp_nd_name(n->nd), key);
+    *out = tact__malloc(a->s.len + 1);
+    if (a->s.len > 0)
+        memcpy(*out, a->s.data, a->s.len);
+    (*out)[a->s.len] = '\0';
+    return TACT_CODE_OK;
+}
+
+/* An int attr that must be present and fit an int (N, axis). */
+static tact_code_t imp_attr_small_int(imp_t *im, imp_node_t *n, const char *key, bool required,
+                                      int *out)
+{
+    if (required && imp_attr(n->nd, key) == NULL)
+        return imp_missing(im, n, key);
+    int64_t v = *out;
+    if (imp_attr_int(im, n, key, &v))
+        return im->st->code;
+    if (v < INT_MIN / 4 || v > INT_MAX / 4)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Node '%s': attr '%s' = %" PRId64 " is out of range",
+                          imp_nd_name(n->nd), key, v);
+    *out = (int) v;
+    return TACT_CODE_OK;
 }
 
 /* FIFOQueueV2's element type: component_types, shapes (none: any), capacity (-1: none). */
@@ -254,6 +317,30 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
         return imp_attr_int(im, n, "seed2", &at->seed2);
     case TACT_OP_QUEUE:
         return imp_queue_attrs(im, n);
+    case TACT_OP_PLACEHOLDER_WITH_DEFAULT:
+        at->dtype = n->type_attr;  /* attr dtype, read as the type attr above */
+        return imp_attr_shape(im, n, "shape", true, &at->shape);
+    case TACT_OP_PACK:
+        if (imp_attr_small_int(im, n, "N", true, &at->n_list))
+            return im->st->code;
+        return imp_attr_small_int(im, n, "axis", false, &at->axis);
+    case TACT_OP_STRING_JOIN:
+        if (imp_attr_small_int(im, n, "N", true, &at->n_list))
+            return im->st->code;
+        return imp_attr_text(im, n, "separator", false, "", &at->text);
+    case TACT_OP_STATIC_REGEX_FULL_MATCH:
+        return imp_attr_text(im, n, "pattern", true, "", &at->text);
+    case TACT_OP_IDENTITY_N:
+        return imp_attr_types(im, n, "T", &at->n_list, &at->dtypes);
+    case TACT_OP_SAVE_V2:
+    case TACT_OP_RESTORE_V2:
+        return imp_attr_types(im, n, "dtypes", &at->n_list, &at->dtypes);
+    case TACT_OP_MERGE_V2_CHECKPOINTS:
+        at->delete_old_dirs = true;  /* TensorFlow's defaults */
+        at->allow_missing_files = false;
+        if (imp_attr_bool(im, n, "delete_old_dirs", &at->delete_old_dirs))
+            return im->st->code;
+        return imp_attr_bool(im, n, "allow_missing_files", &at->allow_missing_files);
     case TACT_OP_QUEUE_CLOSE:
         return imp_attr_bool(im, n, "cancel_pending_enqueues", &at->cancel_pending);
     case TACT_OP_TEXT_LINE_READER: {
@@ -331,6 +418,7 @@ static tact_code_t imp_node_inputs(imp_t *im, int self)
     const Tensorflow__NodeDef *nd = n->nd;
     int n_data = 0;
     n->controls = tact__malloc((nd->n_input + 1) * sizeof *n->controls);
+    n->in = tact__malloc((nd->n_input + 1) * sizeof *n->in);
     for (size_t i = 0; i < nd->n_input; i++) {
         const char *s = nd->input[i] != NULL ? nd->input[i] : "";
         char name[300];
@@ -347,7 +435,7 @@ static tact_code_t imp_node_inputs(imp_t *im, int self)
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': Control dependencies must come after regular "
                               "dependencies: input '%s'", imp_nd_name(nd), s);
-        if (n_data == (n->tf->n_inputs >= 0 ? n->tf->n_inputs : IMP_MAX_INPUTS))
+        if (n->tf->n_inputs >= 0 && n_data == n->tf->n_inputs)
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': %s takes %d inputs, but the NodeDef has more",
                               imp_nd_name(nd), n->tf->type, n_data);
@@ -643,12 +731,12 @@ static void imp_source(const imp_t *im, const imp_input_t *in, tact_op_kind_t *k
     }
 }
 
-static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
+/* The inputs' dtypes and shapes, checked against the node's type attribute. */
+static tact_code_t imp_infer_inputs(imp_t *im, imp_node_t *n, int n_data, tact_dtype_t *dtypes,
+                                    tact_shape_t *shapes)
 {
-    int n_data = n->n_in - n->tf->n_folded;
-    tact_dtype_t dtypes[IMP_MAX_INPUTS];
-    tact_shape_t shapes[IMP_MAX_INPUTS];
     for (int i = 0; i < n->n_in; i++) {
+
         const imp_input_t *in = &n->in[i];
         tact_op_kind_t kind;
         int n_out;
@@ -683,11 +771,37 @@ static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
         dtypes[i] = dt;
         shapes[i] = sh;
     }
-    n->n_outputs = tact__op_num_outputs(n->tf->kind, &n->attrs);
-    return tact__op_infer(n->tf->kind, &n->attrs, n->name, n_data, dtypes, shapes,
-                          TACT_INFER_BUILD, n->out_dtype, n->out_shape, im->st);
+    return TACT_CODE_OK;
 }
 
+
+static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
+{
+    int n_data = n->n_in - n->tf->n_folded;
+    /* The family ops' input lists (SaveV2's tensors, Pack's values) follow their attributes:
+     * tact__op_infer asserts the count, so a NodeDef that disagrees is refused here. */
+    const tact_op_def_t *def = tact__op_def(n->tf->kind);
+    if (def != NULL) {
+        int want = def->arity != NULL ? def->arity(&n->attrs) : def->n_inputs;
+        if (n_data != want)
+            return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Node '%s': %s takes %d inputs (by its attributes), but the "
+                              "NodeDef has %d", imp_nd_name(n->nd), n->tf->type, want, n_data);
+    }
+    tact_dtype_t *dtypes = tact__malloc(((size_t) n->n_in + 1) * sizeof *dtypes);
+    tact_shape_t *shapes = tact__malloc(((size_t) n->n_in + 1) * sizeof *shapes);
+    tact_code_t rc = imp_infer_inputs(im, n, n_data, dtypes, shapes);
+    if (rc == TACT_CODE_OK) {
+        n->n_outputs = tact__op_num_outputs(n->tf->kind, &n->attrs);
+        n->out_dtype = tact__malloc(((size_t) n->n_outputs + 1) * sizeof *n->out_dtype);
+        n->out_shape = tact__malloc(((size_t) n->n_outputs + 1) * sizeof *n->out_shape);
+        rc = tact__op_infer(n->tf->kind, &n->attrs, n->name, n_data, dtypes, shapes,
+                            TACT_INFER_BUILD, n->out_dtype, n->out_shape, im->st);
+    }
+    free(dtypes);
+    free(shapes);
+    return rc;
+}
 /* ------------------------------------------------------------------------------------------ */
 /* The import                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
@@ -854,7 +968,7 @@ static tact_code_t imp_add(imp_t *im)
     for (int k = 0; k < im->n; k++) {
         imp_node_t *n = &im->nodes[im->order[k]];
         int n_data = n->n_in - n->tf->n_folded;
-        tact_output_t inputs[IMP_MAX_INPUTS];
+        tact_output_t *inputs = tact__malloc(((size_t) n->n_in + 1) * sizeof *inputs);
         for (int i = 0; i < n->n_in; i++) {
             const imp_input_t *in = &n->in[i];
             tact_output_t out = in->node >= 0
@@ -872,6 +986,7 @@ static tact_code_t imp_add(imp_t *im)
         n->op = tact__graph_add_op(im->g, n->tf->kind, n->name, inputs, n_data, controls,
                                    n->n_controls, &n->attrs, &err);
         free(controls);
+        free(inputs);
         if (n->op == NULL)  /* checked above: a bug if it happens */
             return tact__fail(im->st, TACT_CODE_INTERNAL, "import: adding '%s' failed after it "
                               "was checked: %s", n->name, err.msg);
@@ -919,6 +1034,11 @@ tact_code_t tact__graphdef_import(tact_graph_t *g, const Tensorflow__GraphDef *g
         tact_tensor_destroy(&im.nodes[i].attrs.value);
         free(im.nodes[i].name);
         free(im.nodes[i].controls);
+        free(im.nodes[i].in);
+        free(im.nodes[i].out_dtype);
+        free(im.nodes[i].out_shape);
+        free(im.nodes[i].attrs.dtypes);
+        free(im.nodes[i].attrs.text);
     }
     tact__device_spec_fini(&im.default_device);
     free(im.nodes);

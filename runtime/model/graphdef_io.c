@@ -51,7 +51,7 @@ static bool io_looks_like_text(const unsigned char *s, size_t len)
     return i == len || isalpha(s[i]) || s[i] == '#';
 }
 
-static char *io_read_file(const char *path, size_t *len, tact_status_t *st)
+char *tact__graphdef_read_file(const char *path, size_t *len, tact_status_t *st)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -93,7 +93,7 @@ tact_code_t tact_graph_import_file(tact_graph_t *g, const char *path,
     g = tact__graph_or_default(g);
     TACT_ASSERT(path != NULL);
     size_t len = 0;
-    char *data = io_read_file(path, &len, st);
+    char *data = tact__graphdef_read_file(path, &len, st);
     if (data == NULL)
         return st->code;
     Tensorflow__GraphDef *gd = NULL;

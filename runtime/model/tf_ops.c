@@ -44,6 +44,19 @@ static const tact_tf_op_t tf_ops[] = {
     { "TextLineReaderV2",     TACT_OP_TEXT_LINE_READER, 0, 0, { NULL }, NULL },
     { "WholeFileReaderV2",    TACT_OP_WHOLE_FILE_READER, 0, 0, { NULL }, NULL },
     { "ReaderReadV2",         TACT_OP_READER_READ,      2, 0, { NULL }, NULL },
+    /* The ops tf.compat.v1.train.Saver adds (Select's T and IdentityN's list T are written by
+     * export; their inputs' dtypes are checked by the ops' own shape functions). */
+    { "PlaceholderWithDefault", TACT_OP_PLACEHOLDER_WITH_DEFAULT, 1, 0, { NULL }, "dtype" },
+    { "Select",               TACT_OP_SELECT,           3, 0, { NULL }, NULL },
+    { "SelectV2",             TACT_OP_SELECT_V2,        3, 0, { NULL }, NULL },
+    { "Pack",                 TACT_OP_PACK,            -1, 0, { NULL }, "T" },
+    { "IdentityN",            TACT_OP_IDENTITY_N,      -1, 0, { NULL }, NULL },
+    { "StringJoin",           TACT_OP_STRING_JOIN,     -1, 0, { NULL }, NULL },
+    { "StaticRegexFullMatch", TACT_OP_STATIC_REGEX_FULL_MATCH, 1, 0, { NULL }, NULL },
+    { "SaveV2",               TACT_OP_SAVE_V2,         -1, 0, { NULL }, NULL },
+    { "RestoreV2",            TACT_OP_RESTORE_V2,       3, 0, { NULL }, NULL },
+    { "MergeV2Checkpoints",   TACT_OP_MERGE_V2_CHECKPOINTS, 2, 0, { NULL }, NULL },
+    { "ShardedFilename",      TACT_OP_SHARDED_FILENAME, 3, 0, { NULL }, NULL },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 
