@@ -392,6 +392,78 @@ static void test_add(void **state)
     tact_graph_destroy(&g);
 }
 
+/* ---- validation of fed sparse tensors, each op in TensorFlow's words ---- */
+
+static void test_fed_validation(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_sparse_output_t p = tact_sparse_placeholder(g, F32, NULL, -1, "p", &st);
+    tact_sparse_output_t x = const_sparse(g, (int64_t[]){0, 0}, (float[]){1}, 1, a_shape, 2, &st);
+    tact_output_t ones42 = tu_const_f32(g, (int64_t[]){4, 2}, 2,
+                                        (float[]){1, 1, 1, 1, 1, 1, 1, 1}, "ones42", &st);
+    tact_output_t ones34 = tu_const_f32(g, (int64_t[]){3, 4}, 2,
+                                        (float[]){1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "ones34",
+                                        &st);
+    tact_output_t fetch[4] = {
+        tact_sparse_reduce_sum(g, p, (int[]){1}, 1, false, NULL, &st),
+        tact_sparse_tensor_dense_matmul(g, p, ones42, false, false, NULL, &st),
+        tact_sparse_add(g, p, x, 0, NULL, &st).values,
+        tact_sparse_add_dense(g, p, ones34, NULL, &st),
+    };
+    const char *node[4] = {"SparseReduceSum", "SparseTensorDenseMatMul/SparseTensorDenseMatMul",
+                           "SparseAdd", "SparseTensorDenseAdd"};
+    assert_int_equal(st.code, TACT_CODE_OK);
+    const char *values_length[4] = {
+        "indices and values rows (indexing dimension) must match. (indices = 2, values = 3)",
+        "Number of rows of a_indices does not match number of entries in a_values",
+        "Expected 2 and 1 non-empty input values, got 3 and 1",
+        "Dimensions 2 and 3 are not compatible",
+    };
+    const char *shape_rank[4] = {
+        "Order length must be SparseTensor rank.",
+        "Tensor 'a_shape' must have 2 elements",
+        "Second dimension of a_indices and length of a_shape must match, got 2 and 3",
+        "Dimensions 2 and 3 are not compatible",
+    };
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *ind = i64_tensor((int64_t[]){2, 2}, 2, (int64_t[]){0, 0, 1, 1});
+    tact_tensor_t *far = i64_tensor((int64_t[]){2, 2}, 2, (int64_t[]){0, 0, 5, 1});
+    tact_tensor_t *val3 = tu_f32((int64_t[]){3}, 1, (float[]){1, 2, 3});
+    tact_tensor_t *val2 = tu_f32((int64_t[]){2}, 1, (float[]){1, 2});
+    tact_tensor_t *shp2 = i64_tensor((int64_t[]){2}, 1, (int64_t[]){3, 4});
+    tact_tensor_t *shp3 = i64_tensor((int64_t[]){3}, 1, (int64_t[]){3, 4, 5});
+    tact_feed_t f[3];
+    for (int i = 0; i < 4; i++) {
+        tact_sparse_feed(p, ind, val3, shp2, f);
+        run_fails(s, fetch[i], f, 3, TACT_CODE_INVALID_ARGUMENT, values_length[i], node[i]);
+        tact_sparse_feed(p, ind, val2, shp3, f);
+        run_fails(s, fetch[i], f, 3, TACT_CODE_INVALID_ARGUMENT, shape_rank[i], node[i]);
+    }
+    tact_sparse_feed(p, far, val2, shp2, f);
+    run_fails(s, fetch[0], f, 3, TACT_CODE_INVALID_ARGUMENT,
+              "Obtained a write index of 5 which is outside of bounds of [0, 3)", node[0]);
+    /* a coordinate out of bounds on a reduced axis is not checked, as in TensorFlow */
+    tact_tensor_t *wide = i64_tensor((int64_t[]){2, 2}, 2, (int64_t[]){0, 0, 1, 7});
+    tact_sparse_feed(p, wide, val2, shp2, f);
+    run_f32(s, fetch[0], f, 3, (int64_t[]){3}, 1, (float[]){1, 2, 0});
+    tact_tensor_t *r[1] = {NULL};
+    tact_sparse_feed(p, ind, val2, shp2, f);
+    assert_int_equal(tact_session_run(s, &fetch[2], 1, r, f, 3, NULL, 0, &st), TACT_CODE_OK);
+    assert_true(tu_f32_equal(r[0], (int64_t[]){2}, 1, (float[]){2, 2}));
+    tact_tensor_destroy(&r[0]);
+    tact_tensor_destroy(&wide);
+    tact_tensor_destroy(&ind);
+    tact_tensor_destroy(&far);
+    tact_tensor_destroy(&val3);
+    tact_tensor_destroy(&val2);
+    tact_tensor_destroy(&shp2);
+    tact_tensor_destroy(&shp3);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ---- feeding through tact_sparse_feed and tact_eval ---- */
 
 static void test_feed_eval(void **state)
@@ -497,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_reduce_sum),
         cmocka_unit_test(test_matmul),
         cmocka_unit_test(test_add),
+        cmocka_unit_test(test_fed_validation),
         cmocka_unit_test(test_feed_eval),
         cmocka_unit_test(test_format),
     };

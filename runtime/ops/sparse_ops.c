@@ -50,32 +50,64 @@ static tact_code_t sparse_check_triple(const tact_op_ctx_t *c, int at, const cha
     return TACT_CODE_OK;
 }
 
-/* The kernels' checks of a SparseTensor at run time (sparse_tensor.h's ValidateSparseTensor
- * words, shared by SparseReduceSum, SparseAdd and SparseTensorDenseAdd). */
-static tact_code_t sparse_run_triple(const tact_op_ctx_t *c, int at, const char *prefix)
+/* SparseReduceSum's checks at run time: its input_shape, then SparseTensor::Create's
+ * (core/util/sparse/sparse_tensor.h), in their words. */
+static tact_code_t sparse_run_reduce_input(const tact_op_ctx_t *c)
 {
-    const tact_shape_t *ind = &c->shapes[at], *val = &c->shapes[at + 1], *shp = &c->shapes[at + 2];
+    const tact_shape_t *ind = &c->shapes[0], *val = &c->shapes[1], *shp = &c->shapes[2];
     char a[SPARSE_SHAPE_LEN];
-    if (ind->ndims != 2)
-        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input %sindices should be a "
-                          "matrix but received shape: %s", prefix,
-                          tact__shape_str(ind, a, sizeof a));
-    if (val->ndims != 1)
-        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input %svalues should be a "
-                          "vector but received shape: %s", prefix,
-                          tact__shape_str(val, a, sizeof a));
     if (shp->ndims != 1)
-        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input %sshape should be a "
-                          "vector but received shape: %s", prefix,
-                          tact__shape_str(shp, a, sizeof a));
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Expected input_shape to be a "
+                          "vector; got shape: %s", tact__shape_str(shp, a, sizeof a));
+    if (ind->ndims != 2)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input indices should be a "
+                          "matrix but received shape %s", tact__shape_str(ind, a, sizeof a));
+    if (val->ndims != 1)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input values should be a "
+                          "vector but received shape %s", tact__shape_str(val, a, sizeof a));
     if (ind->dims[0] != val->dims[0])
-        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Number of elements in %sindices "
-                          "(%" PRId64 ") and %svalues (%" PRId64 ") do not match", prefix,
-                          ind->dims[0], prefix, val->dims[0]);
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "indices and values rows "
+                          "(indexing dimension) must match. (indices = %" PRId64 ", values = %"
+                          PRId64 ")", ind->dims[0], val->dims[0]);
     if (ind->dims[1] != shp->dims[0])
-        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Index rank (%" PRId64 ") and "
-                          "%sshape rank (%" PRId64 ") do not match", ind->dims[1], prefix,
-                          shp->dims[0]);
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Order length must be "
+                          "SparseTensor rank.");
+    return TACT_CODE_OK;
+}
+
+/* SparseAdd's checks at run time (core/kernels/sparse_add_op.cc, in its order); the values
+ * of the shapes are the kernel's to compare. */
+static tact_code_t sparse_run_add_inputs(const tact_op_ctx_t *c)
+{
+    const tact_shape_t *ai = &c->shapes[0], *av = &c->shapes[1], *as = &c->shapes[2];
+    const tact_shape_t *bi = &c->shapes[3], *bv = &c->shapes[4], *bs = &c->shapes[5];
+    char a[SPARSE_SHAPE_LEN], b[SPARSE_SHAPE_LEN];
+    if (ai->ndims != 2 || bi->ndims != 2)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input indices should be "
+                          "matrices but received shapes: %s and %s",
+                          tact__shape_str(ai, a, sizeof a), tact__shape_str(bi, b, sizeof b));
+    if (av->ndims != 1 || bv->ndims != 1)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input values should be vectors "
+                          "but received shapes: %s and %s", tact__shape_str(av, a, sizeof a),
+                          tact__shape_str(bv, b, sizeof b));
+    if (av->dims[0] != ai->dims[0] || bv->dims[0] != bi->dims[0])
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Expected %" PRId64 " and %"
+                          PRId64 " non-empty input values, got %" PRId64 " and %" PRId64,
+                          ai->dims[0], bi->dims[0], av->dims[0], bv->dims[0]);
+    if (as->ndims != 1 || bs->ndims != 1)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input shapes should be a vector "
+                          "but received shapes %s and %s", tact__shape_str(as, a, sizeof a),
+                          tact__shape_str(bs, b, sizeof b));
+    if (as->dims[0] != ai->dims[1])
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Second dimension of a_indices "
+                          "and length of a_shape must match, got %" PRId64 " and %" PRId64,
+                          ai->dims[1], as->dims[0]);
+    if (bs->dims[0] != bi->dims[1])  /* tact's own: b is indexed with its own rank */
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Second dimension of b_indices "
+                          "and length of b_shape must match, got %" PRId64 " and %" PRId64,
+                          bi->dims[1], bs->dims[0]);
+    if (ai->dims[1] <= 0)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Tesors must not be empty");
     return TACT_CODE_OK;
 }
 
@@ -169,7 +201,7 @@ static tact_code_t sparse_infer_reduce_sum(const tact_op_ctx_t *c, tact_dtype_t 
                           "in the list of allowed values for '%s' (op: 'SparseReduceSum')",
                           tact__dtype_tf_name(c->dtypes[1]), c->name);
     if (c->phase == TACT_INFER_RUN) {
-        if (sparse_run_triple(c, 0, "") != TACT_CODE_OK)
+        if (sparse_run_reduce_input(c) != TACT_CODE_OK)
             return c->st->code;
         *out_dtype = c->dtypes[1];
         *out_shape = (tact_shape_t) {.ndims = -1};  /* from input_shape's values */
@@ -205,9 +237,12 @@ static tact_code_t sparse_infer_matmul(const tact_op_ctx_t *c, tact_dtype_t *out
     char a[SPARSE_SHAPE_LEN];
     if (c->phase == TACT_INFER_RUN) {
         /* core/kernels/sparse_tensor_dense_matmul_op.cc, in its order */
-        if (shp->ndims != 1 || shp->dims[0] != 2)
+        if (shp->ndims != 1)
             return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Tensor 'a_shape' is not a "
                               "vector");
+        if (shp->dims[0] != 2)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Tensor 'a_shape' must have 2 "
+                              "elements");
         if (b->ndims != 2)
             return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Tensor 'b' is not a matrix");
         if (val->ndims != 1)
@@ -258,8 +293,7 @@ static tact_code_t sparse_infer_add(const tact_op_ctx_t *c, tact_dtype_t *out_dt
         return c->st->code;
     int64_t rank = -1;
     if (c->phase == TACT_INFER_RUN) {
-        if (sparse_run_triple(c, 0, "a_") != TACT_CODE_OK ||
-            sparse_run_triple(c, 3, "b_") != TACT_CODE_OK)
+        if (sparse_run_add_inputs(c) != TACT_CODE_OK)
             return c->st->code;
         if (c->shapes[6].ndims != 0) {
             char a[SPARSE_SHAPE_LEN];
@@ -302,19 +336,24 @@ static tact_code_t sparse_infer_dense_add(const tact_op_ctx_t *c, tact_dtype_t *
     const tact_shape_t *b = &c->shapes[3];
     if (c->phase == TACT_INFER_RUN) {
         /* core/kernels/sparse_tensor_dense_add_op.cc's ValidateInputs */
-        char a[SPARSE_SHAPE_LEN], v[SPARSE_SHAPE_LEN], s[SPARSE_SHAPE_LEN], d[SPARSE_SHAPE_LEN];
-        bool ok = ind->ndims == 2 && val->ndims == 1 && shp->ndims == 1 &&
-                  ind->dims[0] == val->dims[0] && ind->dims[1] == shp->dims[0];
-        if (!ok)
-            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Inputs a_indices, a_values "
-                              "and a_shape must be a matrix, a vector and a vector of matching "
-                              "sizes; got shapes %s, %s, %s", tact__shape_str(ind, a, sizeof a),
-                              tact__shape_str(val, v, sizeof v),
-                              tact__shape_str(shp, s, sizeof s));
+        char a[SPARSE_SHAPE_LEN], v[SPARSE_SHAPE_LEN];
+        if (ind->ndims != 2)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input a_indices should be a "
+                              "matrix but received shape: %s",
+                              tact__shape_str(ind, a, sizeof a));
+        if (val->ndims != 1 || shp->ndims != 1)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Inputs a_values and a_shape "
+                              "should be vectors but received shapes: %s and %s",
+                              tact__shape_str(val, a, sizeof a), tact__shape_str(shp, v, sizeof v));
+        if (val->dims[0] != ind->dims[0])
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Dimensions %" PRId64 " and %"
+                              PRId64 " are not compatible", ind->dims[0], val->dims[0]);
+        if (shp->dims[0] != ind->dims[1])
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Dimensions %" PRId64 " and %"
+                              PRId64 " are not compatible", ind->dims[1], shp->dims[0]);
         if (shp->dims[0] != b->ndims)
             return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Two operands have different "
                               "ranks; received: %" PRId64 " and %d", shp->dims[0], b->ndims);
-        TACT_UNUSED(d);
     } else if (sparse_check_triple(c, 0, "a_") != TACT_CODE_OK) {
         return c->st->code;
     }

@@ -142,3 +142,20 @@ v = tf1.SparseTensorValue(np.array([[0, 0], [1, 2]]), np.array([1., 2.], np.floa
 print("repr:", repr(v))
 print("repr empty:", repr(tf1.SparseTensorValue(np.zeros([0, 2], np.int64), np.zeros([0], np.float32), np.array([3, 4]))))
 print("numpy", np.__version__)
+
+
+def fed(op_builder, ind, val, shape):
+    def build():
+        i = tf1.placeholder(tf.int64, [None, None]); v = tf1.placeholder(tf.float32, [None]); s = tf1.placeholder(tf.int64, [None])
+        return op_builder(tf1.SparseTensor(i, v, s)), {i: ind, v: val, s: shape}
+    return run(build)
+
+
+print("validation of fed sparse tensors (values length; dense_shape rank):")
+for what, ind, val, shape in [("values length", [[0, 0], [1, 1]], [1., 2., 3.], [3, 4]),
+                              ("shape rank", [[0, 0], [1, 1]], [1., 2.], [3, 4, 5])]:
+    print(" reduce_sum", what, fed(lambda t: tf.sparse.reduce_sum(t, axis=1), ind, val, shape))
+    print(" matmul", what, fed(lambda t: tf.sparse.sparse_dense_matmul(t, tf.ones([4, 2])), ind, val, shape))
+    print(" add", what, fed(lambda t: tf.sparse.add(t, sp([[0, 0]], [1.], [3, 4])), ind, val, shape))
+    print(" dense add", what, fed(lambda t: tf.sparse.add(t, tf.ones([3, 4])), ind, val, shape))
+print(" reduce_sum oob", fed(lambda t: tf.sparse.reduce_sum(t, axis=1), [[0, 0], [5, 1]], [1., 2.], [3, 4]))
