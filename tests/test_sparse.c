@@ -392,6 +392,67 @@ static void test_add(void **state)
     tact_graph_destroy(&g);
 }
 
+/* ---- other dtypes: int64 and int32 sums exact, float64 products, strings, a scalar value ---- */
+
+static void test_dtypes(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    int64_t n = 2, big = (INT64_C(1) << 53) + 1;
+    tact_sparse_output_t l;  /* int64 values past a double's precision */
+    l.indices = const_i64(g, (int64_t[]){2, 2}, 2, (int64_t[]){0, 0, 1, 0}, &st);
+    l.values = const_i64(g, &n, 1, (int64_t[]){big, 2}, &st);
+    l.dense_shape = const_i64(g, &n, 1, (int64_t[]){2, 2}, &st);
+    tact_output_t lsum = tact_sparse_reduce_sum(g, l, NULL, 0, false, NULL, &st);
+    tact_sparse_output_t ls = tact_sparse_add(g, l, l, 0, NULL, &st);
+    tact_sparse_output_t d = l;  /* float64 values times a float64 dense matrix */
+    tact_tensor_t *dv = tact_tensor_new(TACT_DTYPE_F64, &n, 1, (double[]){0.5, 0.25}, &st);
+    d.values = tact_constant(g, dv, "dv", &st);
+    tact_tensor_t *db = tact_tensor_new(TACT_DTYPE_F64, (int64_t[]){2, 1}, 2, (double[]){2, 4},
+                                        &st);
+    tact_output_t dm = tact_sparse_tensor_dense_matmul(g, d, tact_constant(g, db, "db", &st),
+                                                       false, false, NULL, &st);
+    tact_sparse_output_t sc = l;  /* a scalar value fills every index */
+    sc.values = tu_const_f32(g, NULL, 0, (float[]){9}, "nine", &st);
+    tact_output_t scd = tact_sparse_to_dense(g, sc, (tact_output_t){NULL, -1}, NULL, &st);
+    tact_sparse_output_t str = l;
+    tact_tensor_t *sv = tact_tensor_new_strings(&n, 1, (const char *const[]){"a", "b"}, NULL,
+                                                &st);
+    str.values = tact_constant(g, sv, "sv", &st);
+    tact_output_t strd = tact_sparse_to_dense(g, str, (tact_output_t){NULL, -1}, NULL, &st);
+    tact_output_t bad = tact_sparse_reduce_sum(g, str, NULL, 0, false, "bad", &st);
+    assert_null(bad.op);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Value for attr 'T' of string is not in the list of allowed "
+                        "values for 'bad' (op: 'SparseReduceSum')");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *r = tu_run1(s, lsum, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_int_equal(tact_tensor_dtype(r), I64);
+    assert_int_equal(*(int64_t *) tact_tensor_data(r), big + 2);
+    tact_tensor_destroy(&r);
+    r = tu_run1(s, ls.values, NULL, 0, &st);
+    assert_int_equal(((int64_t *) tact_tensor_data(r))[0], 2 * big);
+    assert_int_equal(((int64_t *) tact_tensor_data(r))[1], 4);
+    tact_tensor_destroy(&r);
+    r = tu_run1(s, dm, NULL, 0, &st);
+    assert_int_equal(tact_tensor_dtype(r), TACT_DTYPE_F64);
+    assert_string_equal(tu_str(r), "[[1. ]\n [0.5]]");
+    tact_tensor_destroy(&r);
+    run_f32(s, scd, NULL, 0, (int64_t[]){2, 2}, 2, (float[]){9, 0, 9, 0});
+    r = tu_run1(s, strd, NULL, 0, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[[b'a' b'']\n [b'b' b'']]");
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&dv);
+    tact_tensor_destroy(&db);
+    tact_tensor_destroy(&sv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ---- validation of fed sparse tensors, each op in TensorFlow's words ---- */
 
 static void test_fed_validation(void **state)
@@ -569,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_reduce_sum),
         cmocka_unit_test(test_matmul),
         cmocka_unit_test(test_add),
+        cmocka_unit_test(test_dtypes),
         cmocka_unit_test(test_fed_validation),
         cmocka_unit_test(test_feed_eval),
         cmocka_unit_test(test_format),
