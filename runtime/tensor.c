@@ -1202,6 +1202,7 @@ typedef struct {
     size_t pos;        /* characters emitted so far, stored or not */
     size_t pending;    /* spaces not emitted yet */
     size_t line_start; /* pos + pending where the current line's words begin */
+    size_t line_begin; /* pos just after the last newline (0 on the first line) */
 } fmt_out_t;
 
 static void fmt_put(fmt_out_t *o, char ch)
@@ -1209,6 +1210,8 @@ static void fmt_put(fmt_out_t *o, char ch)
     if (o->pos + 1 < o->cap)
         o->buf[o->pos] = ch;
     o->pos++;
+    if (ch == '\n')
+        o->line_begin = o->pos;
 }
 
 static void fmt_char(fmt_out_t *o, char ch)
@@ -1352,11 +1355,21 @@ size_t tact__tensor_format_repr(const tact_tensor_t *t, char *buf, size_t len)
         fmt_ctx_t c;
         fmt_prepare(&c, t);
         c.repr = true;
-        fmt_array(&o, &c, 0, 0, 7, FMT_LINE_WIDTH);  /* hanging indent: "array([" */
+        /* hanging indent: "array(["; numpy takes the suffix ("," or ")") off the width */
+        fmt_array(&o, &c, 0, 0, 7, FMT_LINE_WIDTH - 1);
     }
     if (show_dtype) {
         const char *name = t->dtype == TACT_DTYPE_STRING ? "object" : tact_dtype_name(t->dtype);
-        fmt_text(&o, ", dtype=", 8);
+        /* "dtype=float32)" goes on a line of its own when it would pass the width */
+        fmt_char(&o, ',');
+        size_t last = o.pos - o.line_begin, need = 6 + strlen(name) + 1;
+        if (last + need + 1 > FMT_LINE_WIDTH) {
+            fmt_char(&o, '\n');
+            fmt_spaces(&o, 6);
+        } else {
+            fmt_char(&o, ' ');
+        }
+        fmt_text(&o, "dtype=", 6);
         fmt_text(&o, name, strlen(name));
     }
     fmt_char(&o, ')');

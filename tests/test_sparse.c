@@ -612,6 +612,14 @@ static void test_format(void **state)
                         "1009, 1010,\n       1011, 1012, 1013, 1014, 1015, 1016, 1017, 1018, "
                         "1019, 1020, 1021,\n       1022, 1023, 1024, 1025, 1026, 1027, 1028, "
                         "1029])");
+    /* np.arange(5, dtype=np.float32) / 3: the dtype would pass the width, so it goes on a line
+     * of its own */
+    tact_tensor_t *thirds = tu_f32((int64_t[]){5}, 1,
+                                   (float[]){0, 1 / 3.0f, 2 / 3.0f, 1, 4 / 3.0f});
+    tact__tensor_format_repr(thirds, big, sizeof big);
+    assert_string_equal(big, "array([0.        , 0.33333334, 0.6666667 , 1.        , 1.3333334 ],"
+                        "\n      dtype=float32)");
+    tact_tensor_destroy(&thirds);
     tact_tensor_destroy(&wide);
     tact_tensor_destroy(&vi);
     tact_tensor_destroy(&vd);
