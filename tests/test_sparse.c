@@ -198,6 +198,13 @@ static void test_to_dense_errors(void **state)
               "output_shape has incorrect number of elements: 3 should be: 2", "dp");
     tact_sparse_feed(p, ind, val2, shp2, f);
     run_f32(s, d_p, f, 3, (int64_t[]){3, 4}, 2, (float[]){1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0});
+    /* a dense shape too large to hold: a status, never an abort */
+    tact_tensor_t *huge = i64_tensor((int64_t[]){2}, 1,
+                                     (int64_t[]){INT64_C(1) << 40, INT64_C(1) << 40});
+    tact_sparse_feed(p, ind, val2, huge, f);
+    run_fails(s, d_p, f, 3, TACT_CODE_INVALID_ARGUMENT, "Shape [1099511627776,1099511627776] "
+              "would have more than 2**63 - 1 elements", "dp");
+    tact_tensor_destroy(&huge);
     tact_tensor_destroy(&ind);
     tact_tensor_destroy(&val3);
     tact_tensor_destroy(&val2);

@@ -88,16 +88,16 @@ static char *sparse_shape_str(const int64_t *shape, int64_t rank, char *buf, siz
 static int64_t sparse_offset(const int64_t *ind, int64_t rank, int64_t i, const int64_t *shape,
                              int *bad_d)
 {
-    int64_t off = 0;
+    uint64_t off = 0;  /* unsigned: a shape too large to allocate may wrap, never trap */
     for (int64_t d = 0; d < rank; d++) {
         int64_t x = ind[i * rank + d];
         if (x < 0 || x >= shape[d]) {
             *bad_d = (int) d;
             return -1;
         }
-        off = off * shape[d] + x;
+        off = off * (uint64_t) shape[d] + (uint64_t) x;
     }
-    return off;
+    return (int64_t) (off & (uint64_t) INT64_MAX);
 }
 
 /* A dense shape read from an int64 vector: negative sizes are refused. */
@@ -240,10 +240,10 @@ static tact_code_t sparse_reduce_sum(tact_kernel_ctx_t *k, tact_status_t *st)
         else if (at->keep_dims)
             out_shape.dims[out_shape.ndims++] = 1;
     }
-    int64_t stride = 1;
+    uint64_t stride = 1;
     for (int d = (int) rank - 1; d >= 0; d--) {
-        kept_size[d] = reduced[d] ? 0 : stride;
-        stride *= reduced[d] ? 1 : in_shape.dims[d];
+        kept_size[d] = reduced[d] ? 0 : (int64_t) stride;
+        stride *= reduced[d] ? 1 : (uint64_t) in_shape.dims[d];
     }
     /* As TensorFlow, only where an entry lands in the output is checked (a coordinate on a
      * reduced axis is not). */
