@@ -169,6 +169,13 @@ static void test_to_dense_errors(void **state)
     tact_output_t d_oob = tact_sparse_to_dense(g, oob, none, "oob", &st);
     tact_output_t d_unord = tact_sparse_to_dense(g, unord, none, "unord", &st);
     tact_output_t d_rep = tact_sparse_to_dense(g, rep, none, "rep", &st);
+    /* validate_indices false (the attr; the public builder always validates): unordered
+     * indices are written as they come */
+    tact_op_attrs_t novalid = {.validate_indices = false};
+    tact_output_t zero = tu_const_f32(g, NULL, 0, (float[]){0}, "zero", &st);
+    tact_output_t nv_in[4] = {unord.indices, unord.dense_shape, unord.values, zero};
+    tact_output_t d_nv = {tact__graph_add_op(g, TACT_OP_SPARSE_TO_DENSE, "nv", nv_in, 4, NULL, 0,
+                                             &novalid, &st), 0};
     /* fed: the lengths are known only when it runs */
     tact_sparse_output_t p = tact_sparse_placeholder(g, F32, NULL, -1, "p", &st);
     tact_output_t d_p = tact_sparse_to_dense(g, p, none, "dp", &st);
@@ -181,6 +188,8 @@ static void test_to_dense_errors(void **state)
               "    Use `tf.sparse.reorder` to create a correctly ordered copy.\n\n", "unord");
     run_fails(s, d_rep, NULL, 0, TACT_CODE_INVALID_ARGUMENT, "indices[1] = [1,0] is repeated",
               "rep");
+    run_f32(s, d_nv, NULL, 0, (int64_t[]){3, 4}, 2,
+            (float[]){2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0});
 
     tact_tensor_t *ind = i64_tensor((int64_t[]){2, 2}, 2, (int64_t[]){0, 0, 1, 1});
     tact_tensor_t *val3 = tu_f32((int64_t[]){3}, 1, (float[]){1, 2, 3});
