@@ -72,7 +72,14 @@
     XX(SAVE_V2,     "SaveV2",      "SaveV2")        \
     XX(RESTORE_V2,  "RestoreV2",   "RestoreV2")     \
     XX(MERGE_V2_CHECKPOINTS, "MergeV2Checkpoints", "MergeV2Checkpoints") \
-    XX(SHARDED_FILENAME, "ShardedFilename", "ShardedFilename")
+    XX(SHARDED_FILENAME, "ShardedFilename", "ShardedFilename") \
+    /* runtime/ops/sparse_ops.c */                                  \
+    XX(SPARSE_TO_DENSE, "SparseToDense", "SparseToDense")           \
+    XX(SPARSE_FROM_DENSE, "TactSparseFromDense", "SparseFromDense") \
+    XX(SPARSE_REDUCE_SUM, "SparseReduceSum", "SparseReduceSum")     \
+    XX(SPARSE_DENSE_MATMUL, "SparseTensorDenseMatMul", "SparseTensorDenseMatMul") \
+    XX(SPARSE_ADD,  "SparseAdd",   "SparseAdd")     \
+    XX(SPARSE_DENSE_ADD, "SparseTensorDenseAdd", "SparseTensorDenseAdd")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -170,6 +177,8 @@ typedef struct tact_op_attrs {
     int axis;                    /* PACK */
     bool delete_old_dirs;        /* MERGE_V2_CHECKPOINTS */
     bool allow_missing_files;    /* MERGE_V2_CHECKPOINTS */
+    bool validate_indices;       /* SPARSE_TO_DENSE (SPARSE_REDUCE_SUM: axes, keep_dims;
+                                  * SPARSE_DENSE_MATMUL: transpose_a/_b are the adjoints) */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -205,6 +214,7 @@ typedef struct tact_op_def {
 extern const tact_op_def_t tact__array_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__string_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__io_op_defs[TACT_OP_COUNT];
+extern const tact_op_def_t tact__sparse_op_defs[TACT_OP_COUNT];
 
 /* The family definition of `kind`, or NULL for the older ops of opdefs.c's switch. */
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind);

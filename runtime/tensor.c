@@ -1020,6 +1020,7 @@ typedef struct {
     int precision;  /* floats, scientific: digits after the point */
     int exp_digits; /* floats, scientific: exponent width */
     int width;      /* integers: field width */
+    bool repr;      /* numpy's repr: ", " between elements, "," ending rows */
 } fmt_ctx_t;
 
 /* Walks the elements numpy shows (all of them, or the edges when summarising) in order. */
@@ -1284,6 +1285,7 @@ typedef struct {
     size_t pos;        /* characters emitted so far, stored or not */
     size_t pending;    /* spaces not emitted yet */
     size_t line_start; /* pos + pending where the current line's words begin */
+    size_t line_begin; /* pos just after the last newline (0 on the first line) */
 } fmt_out_t;
 
 static void fmt_put(fmt_out_t *o, char ch)
@@ -1291,6 +1293,8 @@ static void fmt_put(fmt_out_t *o, char ch)
     if (o->pos + 1 < o->cap)
         o->buf[o->pos] = ch;
     o->pos++;
+    if (ch == '\n')
+        o->line_begin = o->pos;
 }
 
 static void fmt_char(fmt_out_t *o, char ch)
@@ -1329,6 +1333,15 @@ static void fmt_word(fmt_out_t *o, const char *word, size_t n, int width, int in
     fmt_text(o, word, n);
 }
 
+/* The separator after an element: numpy's " " (str) or ", " (repr); a line break drops the
+ * pending space, as numpy strips the separator's end. */
+static void fmt_sep(fmt_out_t *o, const fmt_ctx_t *c)
+{
+    if (c->repr)
+        fmt_char(o, ',');
+    fmt_char(o, ' ');
+}
+
 /* numpy's _formatArray recursion: the sub-array at `axis` starting at element `offset`.
  * `indent` is the hanging indent (columns taken by the brackets to the left) and `width` the
  * line width left for this level. */
@@ -1349,7 +1362,7 @@ static void fmt_array(fmt_out_t *o, const fmt_ctx_t *c, int axis, int64_t offset
         while (i < n) {
             if (summary && i == FMT_EDGE_ITEMS) {
                 fmt_word(o, "...", 3, elem_width, indent);
-                fmt_char(o, ' ');
+                fmt_sep(o, c);
                 i = n - FMT_EDGE_ITEMS;
             }
             char word[96];
@@ -1363,7 +1376,7 @@ static void fmt_array(fmt_out_t *o, const fmt_ctx_t *c, int axis, int64_t offset
             if (text != word)
                 free(text);
             if (++i < n)
-                fmt_char(o, ' ');
+                fmt_sep(o, c);
         }
     } else {
         /* Outer axes: one sub-array per line, with axes_left - 1 newlines between them, so
@@ -1373,6 +1386,8 @@ static void fmt_array(fmt_out_t *o, const fmt_ctx_t *c, int axis, int64_t offset
                 fmt_spaces(o, indent);
             if (summary && i == FMT_EDGE_ITEMS) {
                 fmt_text(o, "...", 3);
+                if (c->repr)
+                    fmt_char(o, ',');
                 for (int k = 0; k < axes_left - 1; k++)
                     fmt_char(o, '\n');
                 fmt_spaces(o, indent);
@@ -1380,12 +1395,70 @@ static void fmt_array(fmt_out_t *o, const fmt_ctx_t *c, int axis, int64_t offset
             }
             fmt_array(o, c, axis + 1, offset + i * c->strides[axis], indent + 1, width - 1);
             if (++i < n) {
+                if (c->repr)
+                    fmt_char(o, ',');
                 for (int k = 0; k < axes_left - 1; k++)
                     fmt_char(o, '\n');
             }
         }
     }
     fmt_char(o, ']');
+}
+
+/* numpy's dtype_is_implied: the dtypes whose repr leaves out ", dtype=..." when non-empty. */
+static bool fmt_dtype_implied(tact_dtype_t dtype)
+{
+    return dtype == TACT_DTYPE_F64 || dtype == TACT_DTYPE_I64 || dtype == TACT_DTYPE_BOOL;
+}
+
+size_t tact__tensor_format_repr(const tact_tensor_t *t, char *buf, size_t len)
+{
+    tensor_assert_live(t);
+    TACT_ASSERT(buf != NULL || len == 0);
+
+    fmt_out_t o = {.buf = buf, .cap = len};
+    fmt_text(&o, "array(", 6);
+    bool show_dtype = t->nelems == 0 || !fmt_dtype_implied(t->dtype);
+    if (t->ndims == 0) {
+        size_t n = tact_tensor_format(t, NULL, 0);
+        char *text = tact__malloc(n + 1);
+        tact_tensor_format(t, text, n + 1);
+        fmt_text(&o, text, n);
+        free(text);
+    } else if (t->nelems == 0) {
+        fmt_text(&o, "[]", 2);
+        if (t->ndims != 1) {
+            char shape[TACT_MAX_DIMS * 24 + 8];
+            tact_shape_t s = tact__tensor_shape(t);
+            fmt_text(&o, ", shape=", 8);
+            tact__shape_tuple_str(&s, shape, sizeof shape);
+            fmt_text(&o, shape, strlen(shape));
+        }
+    } else {
+        fmt_ctx_t c;
+        fmt_prepare(&c, t);
+        c.repr = true;
+        /* hanging indent: "array(["; numpy takes the suffix ("," or ")") off the width */
+        fmt_array(&o, &c, 0, 0, 7, FMT_LINE_WIDTH - 1);
+    }
+    if (show_dtype) {
+        const char *name = t->dtype == TACT_DTYPE_STRING ? "object" : tact_dtype_name(t->dtype);
+        /* "dtype=float32)" goes on a line of its own when it would pass the width */
+        fmt_char(&o, ',');
+        size_t last = o.pos - o.line_begin, need = 6 + strlen(name) + 1;
+        if (last + need + 1 > FMT_LINE_WIDTH) {
+            fmt_char(&o, '\n');
+            fmt_spaces(&o, 6);
+        } else {
+            fmt_char(&o, ' ');
+        }
+        fmt_text(&o, "dtype=", 6);
+        fmt_text(&o, name, strlen(name));
+    }
+    fmt_char(&o, ')');
+    if (len > 0)
+        buf[o.pos < len ? o.pos : len - 1] = '\0';
+    return o.pos;
 }
 
 size_t tact_tensor_format(const tact_tensor_t *t, char *buf, size_t len)

@@ -119,6 +119,10 @@ void tact__tensor_copy_elements(tact_tensor_t *dst, int64_t dst_at, const tact_t
 tact_tensor_t *tact__tensor_ref(tact_tensor_t *t);
 int tact__tensor_refs(const tact_tensor_t *t);
 
+/* numpy's repr of the tensor as an array, "array([[0, 0],\n       [1, 2]])" or "array([1., 2.],
+ * dtype=float32)", as tact_tensor_format prints its str; same return and buffer rules. */
+size_t tact__tensor_format_repr(const tact_tensor_t *t, char *buf, size_t len);
+
 /* The tensor's shape as a tact_shape_t. */
 tact_shape_t tact__tensor_shape(const tact_tensor_t *t);
 

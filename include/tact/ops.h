@@ -370,6 +370,65 @@ TACT_API tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st)
  * snprintf. */
 TACT_API size_t tact_variable_scope_name(tact_graph_t *g, char *buf, size_t len);
 
+/* ---- Sparse tensors (TensorFlow's SparseTensor as its three outputs) ----------------------
+ * indices int64 [N, rank] (rows in row-major order for the ops that need it), values [N],
+ * dense_shape int64 [rank]. The sparse ops run on the CPU (they have no GPU kernel, as in
+ * TensorFlow). Bad values are the kernels' INVALID_ARGUMENT, in TensorFlow's words. */
+typedef struct tact_sparse_output {
+    tact_output_t indices;       /* int64 [N, rank] */
+    tact_output_t values;        /* dtype [N] */
+    tact_output_t dense_shape;   /* int64 [rank] */
+} tact_sparse_output_t;
+
+/* tf.compat.v1.sparse_placeholder: three placeholders named "<name>/indices", "<name>/values"
+ * and "<name>/shape" (name NULL: default names). dims[0..ndims) with -1 for unknown sizes;
+ * ndims -1 for an unknown rank. With a known rank "<name>/shape" is a PlaceholderWithDefault
+ * of those dims, so it need not be fed. Feed with tact_sparse_feed. On failure every output
+ * is invalid and `st` is filled. */
+TACT_API tact_sparse_output_t tact_sparse_placeholder(tact_graph_t *g, tact_dtype_t dtype,
+                                                      const int64_t *dims,
+                                                      int ndims /* -1 unknown */,
+                                                      const char *name, tact_status_t *st);
+
+/* tf.sparse.to_dense ("SparseToDense", validate_indices): default_value a scalar of the values'
+ * dtype, or an empty output ({NULL, -1}) for zero. Unordered or repeated indices fail. */
+TACT_API tact_output_t tact_sparse_to_dense(tact_graph_t *g, tact_sparse_output_t sp,
+                                            tact_output_t default_value /* empty: zero */,
+                                            const char *name, tact_status_t *st);
+
+/* tf.sparse.from_dense: the non-zero elements of `dense` in row-major order. One op of tact's
+ * own, "TactSparseFromDense" (default name "SparseFromDense"), where TensorFlow builds
+ * NotEqual, Where and GatherNd. */
+TACT_API tact_sparse_output_t tact_sparse_from_dense(tact_graph_t *g, tact_output_t dense,
+                                                     const char *name, tact_status_t *st);
+
+/* tf.sparse.reduce_sum ("SparseReduceSum") over axes[0..n_axes) (negative count from the end;
+ * n_axes 0: every axis), a dense result; keep_dims keeps reduced axes with size 1. */
+TACT_API tact_output_t tact_sparse_reduce_sum(tact_graph_t *g, tact_sparse_output_t sp,
+                                              const int *axes, int n_axes /* 0: all */,
+                                              bool keep_dims, const char *name,
+                                              tact_status_t *st);
+
+/* tf.sparse.sparse_dense_matmul: the op "SparseTensorDenseMatMul" inside a name scope `name`
+ * (default "SparseTensorDenseMatMul"). a is a sparse matrix; the adjoints transpose. */
+TACT_API tact_output_t tact_sparse_tensor_dense_matmul(tact_graph_t *g, tact_sparse_output_t a,
+                                                       tact_output_t b, bool adjoint_a,
+                                                       bool adjoint_b, const char *name,
+                                                       tact_status_t *st);
+
+/* tf.sparse.add of two sparse tensors of one dense shape ("SparseAdd"): the union of their
+ * indices (both sorted), values added where they meet; a sum whose magnitude is below
+ * `thresh` is left out (a Const "threshold" of the values' dtype). */
+TACT_API tact_sparse_output_t tact_sparse_add(tact_graph_t *g, tact_sparse_output_t a,
+                                              tact_sparse_output_t b, double thresh,
+                                              const char *name, tact_status_t *st);
+
+/* tf.sparse.add(sparse, dense) ("SparseTensorDenseAdd"): b plus a's values at a's indices, of
+ * b's shape (no broadcasting). */
+TACT_API tact_output_t tact_sparse_add_dense(tact_graph_t *g, tact_sparse_output_t a,
+                                             tact_output_t b, const char *name,
+                                             tact_status_t *st);
+
 TACT_END_DECLS
 
 #endif

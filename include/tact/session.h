@@ -9,6 +9,7 @@
 #include <tact/config.h>
 #include <tact/export.h>
 #include <tact/graph.h>
+#include <tact/ops.h>
 #include <tact/status.h>
 #include <tact/tensor.h>
 
@@ -301,6 +302,19 @@ TACT_API tact_code_t tact_op_run_ex(tact_op_t *op, const tact_run_options_t *opt
 TACT_API tact_session_t *tact_interactive_session_new(const char *target, tact_graph_t *graph,
                                                       const tact_config_t *config,
                                                       tact_status_t *st);
+
+/* A SparseTensorValue fed as three feeds: out[0..3) feed indices, values and dense_shape into
+ * sp's three tensors (borrowed, as every feed). A sparse result is fetched as three fetches. */
+TACT_API void tact_sparse_feed(tact_sparse_output_t sp, const tact_tensor_t *indices,
+                               const tact_tensor_t *values, const tact_tensor_t *dense_shape,
+                               tact_feed_t out[3]);
+
+/* Python's repr of a SparseTensorValue, "SparseTensorValue(indices=array([[0, 0],\n       [1,
+ * 2]]), values=array([1., 2.], dtype=float32), dense_shape=array([3, 4]))", each field numpy's
+ * repr of an array, into buf[0..len), NUL-terminated when len > 0. Returns the full length,
+ * like snprintf. */
+TACT_API size_t tact_sparse_format(const tact_tensor_t *indices, const tact_tensor_t *values,
+                                   const tact_tensor_t *dense_shape, char *buf, size_t len);
 
 TACT_END_DECLS
 
