@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Session configuration: TensorFlow's ConfigProto as a plain struct. */
+/** @file
+ * Session configuration: TensorFlow's ConfigProto as a plain struct. */
 #ifndef TACT_CONFIG_H
 #define TACT_CONFIG_H
 
@@ -10,11 +11,11 @@
 
 TACT_BEGIN_DECLS
 
-/* A device count that means "none of this kind" (TensorFlow's device_count {"GPU": 0}); the
+/** A device count that means "none of this kind" (TensorFlow's device_count {"GPU": 0}); the
  * zero value means the default (1 CPU device, every visible GPU). */
 #define TACT_DEVICE_COUNT_NONE (-1)
 
-/* Where a run's fragments execute. */
+/** Where a run's fragments execute. */
 typedef enum {
     /* A plan that is one CPU fragment runs on the calling thread, as a temporary member of the
      * CPU device's pool (no thread hand-off); anything else goes to the device actors. */
@@ -23,7 +24,7 @@ typedef enum {
     TACT_EXECUTOR_ACTORS = 1,
 } tact_executor_t;
 
-/* Zero-initialise (`tact_config_t c = {0};`): the zero value is TensorFlow's default for every
+/** Zero-initialise (`tact_config_t c = {0};`): the zero value is TensorFlow's default for every
  * field. */
 typedef struct tact_config {
     bool allow_soft_placement;         /* a request no device meets is relaxed (spec §3.4) */

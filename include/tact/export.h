@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Symbol visibility and C++ linkage for tact's public headers. */
+/** @file
+ * Symbol visibility and C++ linkage for tact's public headers. */
 #ifndef TACT_EXPORT_H
 #define TACT_EXPORT_H
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Graphs of ops, their outputs, names and the default graph. Builders are in <tact/ops.h>. */
+/** @file
+ * Graphs of ops, their outputs, names and the default graph. Builders are in <tact/ops.h>. */
 #ifndef TACT_GRAPH_H
 #define TACT_GRAPH_H
 
@@ -16,99 +17,103 @@ TACT_BEGIN_DECLS
 typedef struct tact_graph tact_graph_t;
 typedef struct tact_op tact_op_t;
 
-/* Output `index` of `op`: what TensorFlow calls a Tensor ("Add:0"). A plain value; op NULL
+/** Output `index` of `op`: what TensorFlow calls a Tensor ("Add:0"). A plain value; op NULL
  * means "empty", the result of a builder that failed. */
 typedef struct tact_output {
     tact_op_t *op;
     int index;
 } tact_output_t;
 
-/* ------------------------------------------------------------------------------------------ */
-/* Graphs                                                                                     */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Graphs                                                                                     */
+/** ------------------------------------------------------------------------------------------ */
 
-/* A new, empty graph. Caller owns the result. Aborts only when host memory runs out. */
+/** A new, empty graph. Caller owns the result. Aborts only when host memory runs out. */
 TACT_API tact_graph_t *tact_graph_new(void);
 
-/* Drop the caller's reference. Sessions keep their own, so the graph lives on while a session
+/** Drop the caller's reference. Sessions keep their own, so the graph lives on while a session
  * uses it. Accepts NULL and *g_p == NULL; sets *g_p to NULL.
  * REQUIRES: g is not on any thread's default-graph stack. */
 TACT_API void tact_graph_destroy(tact_graph_t **g_p);
 
-/* The first error any builder hit on this graph (sticky), or OK. Borrowed; valid until the
+/** The first error any builder hit on this graph (sticky), or OK. Borrowed; valid until the
  * graph is destroyed. Thread-safe. */
 TACT_API const tact_status_t *tact_graph_status(tact_graph_t *g);
 
-/* Number of ops in the graph. Thread-safe. */
+/** Number of ops in the graph. Thread-safe. */
 TACT_API int tact_graph_num_ops(tact_graph_t *g);
 
-/* The op called `name`, or NULL. Borrowed; valid while the graph lives. Thread-safe. */
+/** The op called `name`, or NULL. Borrowed; valid while the graph lives. Thread-safe. */
 TACT_API tact_op_t *tact_graph_op(tact_graph_t *g, const char *name);
 
-/* The output named "op:index" (or "op", meaning index 0). On failure returns an empty output
+/** The output named "op:index" (or "op", meaning index 0). On failure returns an empty output
  * and fills `st`: NOT_FOUND for an unknown op, INVALID_ARGUMENT for a malformed name or an
  * index out of range. Thread-safe. */
 TACT_API tact_output_t tact_graph_output(tact_graph_t *g, const char *name, tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Ops and outputs                                                                            */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Ops and outputs                                                                            */
+/** ------------------------------------------------------------------------------------------ */
 
-/* The op's unique name in its graph ("Add_1"). Borrowed; valid while the graph lives. */
+/** The op's unique name in its graph ("Add_1"). Borrowed; valid while the graph lives. */
 TACT_API const char *tact_op_name(const tact_op_t *op);
-/* The op's type ("Add", "MatMul"). Static string. */
+/** @{ */
+/** The op's type ("Add", "MatMul"). Static string. */
 TACT_API const char *tact_op_type(const tact_op_t *op);
 TACT_API tact_graph_t *tact_op_graph(const tact_op_t *op);
 TACT_API int tact_op_num_outputs(const tact_op_t *op);
 TACT_API int tact_op_num_inputs(const tact_op_t *op);
-/* Data input i. REQUIRES: 0 <= i < tact_op_num_inputs(op). */
+/** @} */
+/** Data input i. REQUIRES: 0 <= i < tact_op_num_inputs(op). */
 TACT_API tact_output_t tact_op_input(const tact_op_t *op, int i);
 
-/* The output's dtype, and its static shape as known when the op was built: ndims -1 means
+/** @{ */
+/** The output's dtype, and its static shape as known when the op was built: ndims -1 means
  * unknown rank and a dimension of -1 an unknown size. REQUIRES: out is not empty. */
 TACT_API tact_dtype_t tact_output_dtype(tact_output_t out);
 TACT_API int tact_output_ndims(tact_output_t out);
 TACT_API int64_t tact_output_dim(tact_output_t out, int i);
+/** @} */
 
-/* True when out.op is NULL (a builder failed). */
+/** True when out.op is NULL (a builder failed). */
 static inline bool tact_output_is_empty(tact_output_t out)
 {
     return out.op == NULL;
 }
 
-/* Print the output as TensorFlow prints a Tensor: `Tensor("Add:0", shape=(2,), dtype=float32)`,
+/** Print the output as TensorFlow prints a Tensor: `Tensor("Add:0", shape=(2,), dtype=float32)`,
  * `shape=()` for scalars, `?` for unknown sizes, no shape for an unknown rank
  * (`Tensor("P:0", dtype=int32)`) and, when the op has a device, `, device=/device:CPU:0` last,
  * as tact_op_device gives it. Returns the full
  * length, like snprintf. An empty output prints `Tensor(<empty>)`. */
 TACT_API size_t tact_output_format(tact_output_t out, char *buf, size_t len);
 
-/* ------------------------------------------------------------------------------------------ */
-/* The default graph                                                                          */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** The default graph                                                                          */
+/** ------------------------------------------------------------------------------------------ */
 
-/* Builders given g == NULL, and sessions made with graph == NULL, use the calling thread's
+/** Builders given g == NULL, and sessions made with graph == NULL, use the calling thread's
  * default graph: the top of its push/pop stack, else one process-wide global graph that is
  * created on first use. Unlike TensorFlow, a new thread sees that same global graph. */
 
-/* Make `g` the calling thread's default graph until the matching pop. Takes a reference. */
+/** Make `g` the calling thread's default graph until the matching pop. Takes a reference. */
 TACT_API void tact_graph_push_default(tact_graph_t *g);
-/* Undo the innermost push. FAILED_PRECONDITION when `g` is not the top of the stack. */
+/** Undo the innermost push. FAILED_PRECONDITION when `g` is not the top of the stack. */
 TACT_API tact_code_t tact_graph_pop_default(tact_graph_t *g);
-/* The calling thread's default graph. Borrowed; never NULL. */
+/** The calling thread's default graph. Borrowed; never NULL. */
 TACT_API tact_graph_t *tact_graph_get_default(void);
 
-/* TensorFlow's reset_default_graph: replace the process-wide global default graph with a new,
+/** TensorFlow's reset_default_graph: replace the process-wide global default graph with a new,
  * empty one. Sessions over the old graph keep it alive. FAILED_PRECONDITION (nothing changes)
  * when the calling thread has graphs pushed: do not use it to leave nested scopes.
  * REQUIRES: no other thread is using the global default graph meanwhile. */
 TACT_API tact_code_t tact_graph_reset_default(void);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Device scopes                                                                              */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Device scopes                                                                              */
+/** ------------------------------------------------------------------------------------------ */
 
-/* TensorFlow's `with tf.device(spec):`. Every op the calling thread adds to `g` between a push
+/** TensorFlow's `with tf.device(spec):`. Every op the calling thread adds to `g` between a push
  * and its pop records the merged spec of the thread's open scopes as its requested device
  * (tact_op_device); placement honours it when a session first runs the op. Only creation time
  * counts: later scopes never move existing ops.
@@ -128,7 +133,7 @@ TACT_API tact_code_t tact_graph_reset_default(void);
  * a new thread starts with none. Scopes a thread leaves pushed when it ends stay inert until
  * the graph is destroyed. */
 
-/* Open a device scope on `g` (NULL: the calling thread's default graph, resolved now; pass the
+/** Open a device scope on `g` (NULL: the calling thread's default graph, resolved now; pass the
  * same graph to the pop). `spec` NULL is TensorFlow's device(None): ops created directly under
  * it get no device, whatever the enclosing scopes say, while scopes pushed inside it merge as
  * usual. `spec` "" constrains nothing: the enclosing scopes apply unchanged (TensorFlow's
@@ -138,26 +143,27 @@ TACT_API tact_code_t tact_graph_reset_default(void);
  * error (tact_graph_status), as a builder's error is. Thread-safe. */
 TACT_API tact_code_t tact_graph_push_device(tact_graph_t *g, const char *spec, tact_status_t *st);
 
-/* Close the calling thread's innermost device scope on `g` (NULL: the default graph).
+/** Close the calling thread's innermost device scope on `g` (NULL: the default graph).
  * FAILED_PRECONDITION when the thread has no scope open on `g`. Thread-safe. */
 TACT_API tact_code_t tact_graph_pop_device(tact_graph_t *g);
 
-/* The device `op` was created under, in the canonical form Python stores as op.device
+/** The device `op` was created under, in the canonical form Python stores as op.device
  * ("/gpu:1" is "/device:GPU:1", "/gpu" is "/device:GPU:*"), or "" when unconstrained. This
  * is the request, not the placement. Borrowed; valid while the graph lives. */
 TACT_API const char *tact_op_device(const tact_op_t *op);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Name scopes, control dependencies, colocation                                              */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Name scopes, control dependencies, colocation                                              */
+/** ------------------------------------------------------------------------------------------ */
 
-/* These are `with` blocks as device scopes are: each push opens a scope of the calling thread
+/** These are `with` blocks as device scopes are: each push opens a scope of the calling thread
  * on `g` (NULL: the default graph, resolved now; pass the same graph to the pop) until the
  * matching pop; only ops created meanwhile are affected; threads see only their own scopes.
  * A push that fails (INVALID_ARGUMENT, also kept as the graph's first error) opens nothing;
  * a pop with nothing open returns FAILED_PRECONDITION. Thread-safe. */
 
-/* `with tf.name_scope(name):` every op created inside is named "<scope>/<its name>", where
+/** @{ */
+/** `with tf.name_scope(name):` every op created inside is named "<scope>/<its name>", where
  * <scope> is the enclosing scope's joined with `name` and made unique among op and scope names
  * as TensorFlow does ("scope", then "scope_1"; an op already called "scope" also counts).
  * A name ending in '/' re-enters that scope exactly ("scope/" after "scope_1" was opened puts
@@ -170,8 +176,10 @@ TACT_API const char *tact_op_device(const tact_op_t *op);
 TACT_API tact_code_t tact_graph_push_name_scope(tact_graph_t *g, const char *name,
                                                 tact_status_t *st);
 TACT_API tact_code_t tact_graph_pop_name_scope(tact_graph_t *g);
+/** @} */
 
-/* `with g.control_dependencies(ops[0..n)):` every op created inside runs after those ops
+/** @{ */
+/** `with g.control_dependencies(ops[0..n)):` every op created inside runs after those ops
  * (control inputs), with TensorFlow's exceptions: an op whose data input was itself created
  * inside the block gets none from it (it depends on them already), and an op is never a
  * control input of an op that takes its output. Nested blocks accumulate; n 0 is
@@ -180,8 +188,10 @@ TACT_API tact_code_t tact_graph_pop_name_scope(tact_graph_t *g);
 TACT_API tact_code_t tact_graph_push_control_dependencies(tact_graph_t *g, tact_op_t *const *ops,
                                                           int n, tact_status_t *st);
 TACT_API tact_code_t tact_graph_pop_control_dependencies(tact_graph_t *g);
+/** @} */
 
-/* `with g.colocate_with(op, ignore_existing):` every op created inside joins op's colocation
+/** @{ */
+/** `with g.colocate_with(op, ignore_existing):` every op created inside joins op's colocation
  * group (the groups op itself was built with, else op's own), and the groups of enclosing
  * colocate_with blocks unless `ignore_existing`; a session places every member of a group on
  * one device (the group's requested device, else the first one that has kernels for all).
@@ -193,6 +203,7 @@ TACT_API tact_code_t tact_graph_pop_control_dependencies(tact_graph_t *g);
 TACT_API tact_code_t tact_graph_push_colocate_with(tact_graph_t *g, tact_op_t *op,
                                                    bool ignore_existing, tact_status_t *st);
 TACT_API tact_code_t tact_graph_pop_colocate_with(tact_graph_t *g);
+/** @} */
 
 TACT_END_DECLS
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Seeing inside: a picture of a graph and where a session placed it (Graphviz DOT), and a
+/** @file
+ * Seeing inside: a picture of a graph and where a session placed it (Graphviz DOT), and a
  * run's timeline (Chrome trace events).
  *
  *     tact_graph_write_dot(g, s, "mlp.dot", &st);     then: dot -Tsvg mlp.dot -o mlp.svg
@@ -16,7 +17,7 @@
 
 TACT_BEGIN_DECLS
 
-/* Write the graph `g` (NULL: the default graph) as a Graphviz DOT file at `path`: one box per
+/** Write the graph `g` (NULL: the default graph) as a Graphviz DOT file at `path`: one box per
  * op with its name, type and output shapes; data edges labelled with the tensor they carry
  * ("MatMul:0"), control edges dashed. With a session `s` (NULL: requests only) each op is
  * coloured by the device the session placed it on (ops no run has placed yet stay white and
@@ -26,7 +27,7 @@ TACT_BEGIN_DECLS
 TACT_API tact_code_t tact_graph_write_dot(tact_graph_t *g, tact_session_t *s, const char *path,
                                           tact_status_t *st);
 
-/* Write the step stats of a traced run (tact_run_options_t.trace_level FULL_TRACE with
+/** Write the step stats of a traced run (tact_run_options_t.trace_level FULL_TRACE with
  * `metadata`) at `path` as Chrome's trace event JSON, as TensorFlow's
  * timeline.Timeline(step_stats).generate_chrome_trace_format() does: one process row per
  * device (pid = its index in md->step_stats + 1, named by "process_name" metadata), one thread

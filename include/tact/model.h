@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Models made by TensorFlow: GraphDef import and export (tf.import_graph_def,
+/** @file
+ * Models made by TensorFlow: GraphDef import and export (tf.import_graph_def,
  * tf.io.write_graph), V2 checkpoints (tf.train.Saver) and TF1 SavedModels
  * (TF_LoadSessionFromSavedModel).
  *
@@ -26,14 +27,14 @@
 
 TACT_BEGIN_DECLS
 
-/* input_map: a tensor of the GraphDef being imported ("x:0") replaced by an output already in
+/** input_map: a tensor of the GraphDef being imported ("x:0") replaced by an output already in
  * the destination graph. */
 typedef struct tact_input_mapping {
     const char *name;
     tact_output_t value;
 } tact_input_mapping_t;
 
-/* import_graph_def's options; the zero value is the default. */
+/** import_graph_def's options; the zero value is the default. */
 typedef struct tact_import_options {
     const char *prefix;                    /* NULL or "": the names as they are */
     const tact_input_mapping_t *input_map;
@@ -41,7 +42,7 @@ typedef struct tact_import_options {
     const char *default_device;            /* NULL: none */
 } tact_import_options_t;
 
-/* Import a serialized GraphDef (binary). g NULL = the default graph; opts NULL = defaults.
+/** Import a serialized GraphDef (binary). g NULL = the default graph; opts NULL = defaults.
  * All or nothing: on error the graph is unchanged.
  *
  * The op types tact imports are those it has (Const, Placeholder, Identity, Add, Sub, Mul,
@@ -59,11 +60,12 @@ typedef struct tact_import_options {
  * named "<variable>/Assign" joins the graph's variables (tact_global_variables_initializer). */
 TACT_API tact_code_t tact_graph_import(tact_graph_t *g, const void *data, size_t len,
                                        const tact_import_options_t *opts, tact_status_t *st);
-/* The same from a file, binary or text format. A missing file is NOT_FOUND. */
+/** The same from a file, binary or text format. A missing file is NOT_FOUND. */
 TACT_API tact_code_t tact_graph_import_file(tact_graph_t *g, const char *path,
                                             const tact_import_options_t *opts,
                                             tact_status_t *st);
-/* The graph as a binary GraphDef that TensorFlow's import_graph_def accepts; *data from
+/** @{ */
+/** The graph as a binary GraphDef that TensorFlow's import_graph_def accepts; *data from
  * malloc, the caller frees it. Where tact holds axes, a shape or a permutation as attributes
  * (ops built in C), the Const input TensorFlow wants is written as "<op>/reduction_indices",
  * "<op>/shape", "<op>/perm", "<op>/dims" and "<op>/value", "<op>/n"; an imported op writes its
@@ -76,8 +78,10 @@ TACT_API tact_code_t tact_graph_export(tact_graph_t *g, void **data, size_t *len
                                        tact_status_t *st);
 TACT_API tact_code_t tact_graph_export_file(tact_graph_t *g, const char *path, bool as_text,
                                             tact_status_t *st);
+/** @} */
 
-/* tf.train.Saver in TensorFlow's V2 checkpoint format (prefix.index, prefix.data-*): every
+/** @{ */
+/** tf.train.Saver in TensorFlow's V2 checkpoint format (prefix.index, prefix.data-*): every
  * variable of the session's graph, by name. Checkpoints written by TensorFlow restore here and
  * the other way round.
  *
@@ -101,8 +105,9 @@ TACT_API tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix,
                                           tact_status_t *st);
 TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *prefix,
                                              tact_status_t *st);
+/** @} */
 
-/* TF_LoadSessionFromSavedModel: import the MetaGraphDef whose tags match into `graph` (empty,
+/** TF_LoadSessionFromSavedModel: import the MetaGraphDef whose tags match into `graph` (empty,
  * or NULL for a new one owned by the session), make a session, restore its variables.
  *
  * Reads <export_dir>/saved_model.pb (else saved_model.pbtxt), picks the MetaGraphDef whose tag
@@ -124,7 +129,7 @@ TACT_API tact_code_t tact_checkpoint_restore(tact_session_t *s, const char *pref
 TACT_API tact_session_t *tact_saved_model_load(const char *export_dir, const char *const *tags,
                                                int n_tags, tact_graph_t *graph,
                                                const tact_config_t *config, tact_status_t *st);
-/* The tensor a signature (NULL key: "serving_default") maps `name` to, among its inputs or
+/** The tensor a signature (NULL key: "serving_default") maps `name` to, among its inputs or
  * outputs. NOT_FOUND naming the key or the name when there is none, listing those there are
  * ("Signature 'serving_default' has no input 'y'; its inputs: {x}"); INVALID_ARGUMENT for a
  * session tact_saved_model_load did not make, and for a COO sparse tensor ("sparse signatures

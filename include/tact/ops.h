@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Op builders, named like TensorFlow's Python functions.
+/** @file
+ * Op builders, named like TensorFlow's Python functions.
  *
  * Every builder takes the graph first (NULL: the calling thread's default graph), then its
  * inputs and attributes, then `name` (NULL: TensorFlow's default name, such as "Add"; any name
@@ -22,28 +23,29 @@
 
 TACT_BEGIN_DECLS
 
-/* ------------------------------------------------------------------------------------------ */
-/* Sources                                                                                    */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Sources                                                                                    */
+/** ------------------------------------------------------------------------------------------ */
 
-/* tf.constant: `value` is copied. Default name "Const". */
+/** tf.constant: `value` is copied. Default name "Const". */
 TACT_API tact_output_t tact_constant(tact_graph_t *g, const tact_tensor_t *value,
                                      const char *name, tact_status_t *st);
 
-/* tf.placeholder: dims[0..ndims), ndims -1 for unknown rank, a dimension -1 for an unknown
+/** tf.placeholder: dims[0..ndims), ndims -1 for unknown rank, a dimension -1 for an unknown
  * size. Must be fed when a run needs it. Default name "Placeholder". */
 TACT_API tact_output_t tact_placeholder(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
                                         int ndims, const char *name, tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Element-wise                                                                               */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Element-wise                                                                               */
+/** ------------------------------------------------------------------------------------------ */
 
-/* tf.identity. Default name "Identity". */
+/** tf.identity. Default name "Identity". */
 TACT_API tact_output_t tact_identity(tact_graph_t *g, tact_output_t x, const char *name,
                                      tact_status_t *st);
 
-/* Binary ops broadcast like numpy; both inputs must have the same dtype. Default names follow
+/** @{ */
+/** Binary ops broadcast like numpy; both inputs must have the same dtype. Default names follow
  * TensorFlow: "Add", "Sub" (tf.add, tf.subtract), "mul" (Python's `a * b`, as the seed
  * example S1 pins it; tf.multiply itself says "Mul"), and "truediv" (type RealDiv) for floats or "div" (type Div,
  * truncating; INVALID_ARGUMENT "Integer division by zero" at run time) for integers. */
@@ -55,8 +57,10 @@ TACT_API tact_output_t tact_multiply(tact_graph_t *g, tact_output_t a, tact_outp
                                      const char *name, tact_status_t *st);
 TACT_API tact_output_t tact_divide(tact_graph_t *g, tact_output_t a, tact_output_t b,
                                    const char *name, tact_status_t *st);
+/** @} */
 
-/* tf.negative ("Neg"), tf.nn.relu ("Relu"), tf.sigmoid ("Sigmoid"), tf.tanh ("Tanh"). Relu and
+/** @{ */
+/** tf.negative ("Neg"), tf.nn.relu ("Relu"), tf.sigmoid ("Sigmoid"), tf.tanh ("Tanh"). Relu and
  * Neg take any numeric dtype; Sigmoid and Tanh take float32 or float64. */
 TACT_API tact_output_t tact_negative(tact_graph_t *g, tact_output_t x, const char *name,
                                      tact_status_t *st);
@@ -66,29 +70,31 @@ TACT_API tact_output_t tact_sigmoid(tact_graph_t *g, tact_output_t x, const char
                                     tact_status_t *st);
 TACT_API tact_output_t tact_tanh(tact_graph_t *g, tact_output_t x, const char *name,
                                  tact_status_t *st);
+/** @} */
 
-/* tf.nn.softmax over the last axis; float32 or float64, rank >= 1. Default name "Softmax". */
+/** tf.nn.softmax over the last axis; float32 or float64, rank >= 1. Default name "Softmax". */
 TACT_API tact_output_t tact_softmax(tact_graph_t *g, tact_output_t x, const char *name,
                                     tact_status_t *st);
 
-/* tf.cast. Float to integer truncates toward zero; to bool is "!= 0"; strings cast only to
+/** tf.cast. Float to integer truncates toward zero; to bool is "!= 0"; strings cast only to
  * strings (other casts from or to them are UNIMPLEMENTED, as in TensorFlow). Default name
  * "Cast". */
 TACT_API tact_output_t tact_cast(tact_graph_t *g, tact_output_t x, tact_dtype_t dtype,
                                  const char *name, tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Linear algebra, reductions, shapes                                                         */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Linear algebra, reductions, shapes                                                         */
+/** ------------------------------------------------------------------------------------------ */
 
-/* tf.matmul of two rank-2 tensors of the same dtype (float32 through OpenBLAS, float64,
+/** tf.matmul of two rank-2 tensors of the same dtype (float32 through OpenBLAS, float64,
  * int32, int64). Inner dimensions must agree: checked at build time when known, else at run
  * time. Default name "MatMul". */
 TACT_API tact_output_t tact_matmul(tact_graph_t *g, tact_output_t a, tact_output_t b,
                                    bool transpose_a, bool transpose_b, const char *name,
                                    tact_status_t *st);
 
-/* tf.reduce_sum ("Sum") and tf.reduce_mean ("Mean") over axes[0..n_axes) (negative axes count
+/** @{ */
+/** tf.reduce_sum ("Sum") and tf.reduce_mean ("Mean") over axes[0..n_axes) (negative axes count
  * from the end); axes NULL means every axis. keep_dims keeps reduced axes with size 1. */
 TACT_API tact_output_t tact_reduce_sum(tact_graph_t *g, tact_output_t x, const int *axes,
                                        int n_axes, bool keep_dims, const char *name,
@@ -96,67 +102,68 @@ TACT_API tact_output_t tact_reduce_sum(tact_graph_t *g, tact_output_t x, const i
 TACT_API tact_output_t tact_reduce_mean(tact_graph_t *g, tact_output_t x, const int *axes,
                                         int n_axes, bool keep_dims, const char *name,
                                         tact_status_t *st);
+/** @} */
 
-/* tf.reshape to dims[0..ndims); at most one dimension may be -1 (inferred). "Reshape". */
+/** tf.reshape to dims[0..ndims); at most one dimension may be -1 (inferred). "Reshape". */
 TACT_API tact_output_t tact_reshape(tact_graph_t *g, tact_output_t x, const int64_t *dims,
                                     int ndims, const char *name, tact_status_t *st);
 
-/* tf.transpose by perm[0..n_perm); perm NULL reverses the axes. Default name "transpose"
+/** tf.transpose by perm[0..n_perm); perm NULL reverses the axes. Default name "transpose"
  * (Python's, lower case), type "Transpose". */
 TACT_API tact_output_t tact_transpose(tact_graph_t *g, tact_output_t x, const int *perm,
                                       int n_perm, const char *name, tact_status_t *st);
 
-/* tf.placeholder_with_default: `input` unless the tensor is fed; a feed must fit dims[0..ndims)
+/** tf.placeholder_with_default: `input` unless the tensor is fed; a feed must fit dims[0..ndims)
  * (ndims -1 for unknown rank, a dimension -1 for an unknown size), which `input` must fit too.
  * The dtype is input's. Default name "PlaceholderWithDefault". */
 TACT_API tact_output_t tact_placeholder_with_default(tact_graph_t *g, tact_output_t input,
                                                      const int64_t *dims, int ndims,
                                                      const char *name, tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Selection and strings                                                                      */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Selection and strings                                                                      */
+/** ------------------------------------------------------------------------------------------ */
 
-/* tf.compat.v1.where(condition, x, y) (TensorFlow's Select): x where the bool condition holds,
+/** tf.compat.v1.where(condition, x, y) (TensorFlow's Select): x where the bool condition holds,
  * else y; x and y have one dtype and shape, and the condition is a scalar (picks x or y whole),
  * a vector of x's first dimension (picks rows), or of x's shape. Default name "Select". */
 TACT_API tact_output_t tact_where(tact_graph_t *g, tact_output_t condition, tact_output_t x,
                                   tact_output_t y, const char *name, tact_status_t *st);
 
-/* tf.where (v2, TensorFlow's SelectV2): as tact_where, with condition, x and y broadcast
+/** tf.where (v2, TensorFlow's SelectV2): as tact_where, with condition, x and y broadcast
  * against each other as numpy does. Default name "SelectV2". */
 TACT_API tact_output_t tact_where_v2(tact_graph_t *g, tact_output_t condition, tact_output_t x,
                                      tact_output_t y, const char *name, tact_status_t *st);
 
-/* tf.strings.join: element-wise concatenation of the string tensors inputs[0..n) with
+/** tf.strings.join: element-wise concatenation of the string tensors inputs[0..n) with
  * `separator` (NULL: "") between them; scalars are repeated over the others' common shape.
  * Default name "StringJoin". */
 TACT_API tact_output_t tact_string_join(tact_graph_t *g, const tact_output_t *inputs, int n,
                                         const char *separator, const char *name,
                                         tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Control                                                                                    */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Control                                                                                    */
+/** ------------------------------------------------------------------------------------------ */
 
-/* tf.no_op: an op with no inputs and no outputs, for use as a target. Default name "NoOp".
+/** tf.no_op: an op with no inputs and no outputs, for use as a target. Default name "NoOp".
  * Returns NULL on failure. Borrowed; valid while the graph lives. */
 TACT_API tact_op_t *tact_no_op(tact_graph_t *g, const char *name, tact_status_t *st);
 
-/* tf.group: a NoOp that runs after every op in ops[0..n_ops) (control dependencies). Default
+/** tf.group: a NoOp that runs after every op in ops[0..n_ops) (control dependencies). Default
  * name "group_deps". Returns NULL on failure. */
 TACT_API tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops,
                                const char *name, tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Fills and random values                                                                    */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Fills and random values                                                                    */
+/** ------------------------------------------------------------------------------------------ */
 
-/* These builders take the output's shape as dims[0..ndims), every size known and >= 0 (a
+/** These builders take the output's shape as dims[0..ndims), every size known and >= 0 (a
  * negative size is INVALID_ARGUMENT "Dimension -1 must be >= 0", or "Fill dimensions must be
  * >= 0"); ndims 0 is a scalar and dims may then be NULL. */
 
-/* tf.fill: `value` converted to `dtype` (float32, float64, int32, int64 or bool; to an integer
+/** tf.fill: `value` converted to `dtype` (float32, float64, int32, int64 or bool; to an integer
  * dtype only when it is a whole number in range, else INVALID_ARGUMENT; to bool as
  * "value != 0") in every element. One op of type Fill holding the value (TensorFlow feeds it a
  * dims and a value tensor). Integers beyond 2^53 are not exact in a double: use tact_constant
@@ -164,14 +171,16 @@ TACT_API tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops
 TACT_API tact_output_t tact_fill(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
                                  int ndims, double value, const char *name, tact_status_t *st);
 
-/* tf.zeros and tf.ones: a Fill of 0 or 1 named "zeros" or "ones" by default. (TensorFlow
+/** @{ */
+/** tf.zeros and tf.ones: a Fill of 0 or 1 named "zeros" or "ones" by default. (TensorFlow
  * makes small ones a Const instead; the values are the same.) */
 TACT_API tact_output_t tact_zeros(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
                                   int ndims, const char *name, tact_status_t *st);
 TACT_API tact_output_t tact_ones(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
                                  int ndims, const char *name, tact_status_t *st);
+/** @} */
 
-/* Seeds. A random op draws from the Philox4x32-10 stream of two seeds, TensorFlow's
+/** Seeds. A random op draws from the Philox4x32-10 stream of two seeds, TensorFlow's
  * (seed, seed2), fixed when the op is built from the graph's seed and the op's `seed` as
  * tf.get_seed fixes them (each taken modulo 2^31):
  *   graph seed and op seed:   (graph seed, op seed)
@@ -188,11 +197,11 @@ TACT_API tact_output_t tact_ones(tact_graph_t *g, tact_dtype_t dtype, const int6
  * ops its Python builders add. */
 #define TACT_SEED_NONE (-1)  /* any negative seed: none given (Python's seed=None) */
 
-/* tf.set_random_seed: the graph-level seed for random ops built from now on (negative: none).
+/** tf.set_random_seed: the graph-level seed for random ops built from now on (negative: none).
  * Ops already built keep their seeds. Thread-safe. */
 TACT_API void tact_set_random_seed(tact_graph_t *g, int64_t seed);
 
-/* tf.random_uniform for float32 or float64 (other dtypes: INVALID_ARGUMENT "Value for attr
+/** tf.random_uniform for float32 or float64 (other dtypes: INVALID_ARGUMENT "Value for attr
  * 'dtype' of int32 is not in the list of allowed values: float, double ..."): values in
  * [minval, maxval), computed as u * (maxval - minval) + minval in `dtype` from u in [0, 1).
  * TensorFlow's defaults are minval 0, maxval 1. One op of type RandomUniform that applies the
@@ -202,7 +211,7 @@ TACT_API tact_output_t tact_random_uniform(tact_graph_t *g, tact_dtype_t dtype,
                                            double maxval, int64_t seed, const char *name,
                                            tact_status_t *st);
 
-/* tf.random_normal: x * stddev + mean from standard normal x (Box-Muller). One op of type
+/** tf.random_normal: x * stddev + mean from standard normal x (Box-Muller). One op of type
  * RandomStandardNormal. TensorFlow's defaults are mean 0, stddev 1. Default name
  * "random_normal". */
 TACT_API tact_output_t tact_random_normal(tact_graph_t *g, tact_dtype_t dtype,
@@ -210,7 +219,7 @@ TACT_API tact_output_t tact_random_normal(tact_graph_t *g, tact_dtype_t dtype,
                                           double stddev, int64_t seed, const char *name,
                                           tact_status_t *st);
 
-/* tf.truncated_normal: as tact_random_normal, but a sample more than 2 standard deviations
+/** tf.truncated_normal: as tact_random_normal, but a sample more than 2 standard deviations
  * from the mean is drawn again, so every value lies in (mean - 2 stddev, mean + 2 stddev).
  * One op of type TruncatedNormal. Default name "truncated_normal". */
 TACT_API tact_output_t tact_truncated_normal(tact_graph_t *g, tact_dtype_t dtype,
@@ -218,26 +227,27 @@ TACT_API tact_output_t tact_truncated_normal(tact_graph_t *g, tact_dtype_t dtype
                                              double stddev, int64_t seed, const char *name,
                                              tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Variables                                                                                  */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Variables                                                                                  */
+/** ------------------------------------------------------------------------------------------ */
 
-/* Variable values live in sessions: two sessions over one graph never see each other's
+/** Variable values live in sessions: two sessions over one graph never see each other's
  * values, and each must run the initializer. Reading a variable before it is initialised is
  * FAILED_PRECONDITION "Attempting to use uninitialized value <name>". */
 
-/* tf.Variable(initial_value): a variable of initial_value's dtype and (fully known) shape,
+/** tf.Variable(initial_value): a variable of initial_value's dtype and (fully known) shape,
  * added to the graph's global variables, with an initializer op "<name>/Assign" that assigns
  * initial_value. Returns the variable's value (fetch it, or feed it to other ops). Default
  * name "Variable". */
 TACT_API tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value,
                                      const char *name, tact_status_t *st);
 
-/* tf.global_variables_initializer: a NoOp named "init" that runs the initializer of every
+/** tf.global_variables_initializer: a NoOp named "init" that runs the initializer of every
  * variable the graph holds now. Returns NULL on failure. */
 TACT_API tact_op_t *tact_global_variables_initializer(tact_graph_t *g, tact_status_t *st);
 
-/* tf.assign, tf.assign_add, tf.assign_sub: give variable `var` (the output of tact_variable)
+/** @{ */
+/** tf.assign, tf.assign_add, tf.assign_sub: give variable `var` (the output of tact_variable)
  * a new value of its dtype and shape; the result is the new value. The update of one variable
  * is atomic with respect to other runs. Default names "Assign", "AssignAdd", "AssignSub". */
 TACT_API tact_output_t tact_assign(tact_graph_t *g, tact_output_t var, tact_output_t value,
@@ -246,12 +256,13 @@ TACT_API tact_output_t tact_assign_add(tact_graph_t *g, tact_output_t var, tact_
                                        const char *name, tact_status_t *st);
 TACT_API tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t value,
                                        const char *name, tact_status_t *st);
+/** @} */
 
-/* ------------------------------------------------------------------------------------------ */
-/* Initializers, tf.get_variable and variable scopes                                          */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Initializers, tf.get_variable and variable scopes                                          */
+/** ------------------------------------------------------------------------------------------ */
 
-/* XX(KIND, TensorFlow's name) */
+/** XX(KIND, TensorFlow's name) */
 #define TACT_INITIALIZER_MAP(XX)                              \
     XX(ZEROS,            "zeros_initializer")                 \
     XX(ONES,             "ones_initializer")                  \
@@ -269,7 +280,7 @@ typedef enum {
     TACT_INITIALIZER_COUNT
 } tact_initializer_kind_t;
 
-/* How tact_get_variable makes a new variable's initial value: TensorFlow's initializer
+/** How tact_get_variable makes a new variable's initial value: TensorFlow's initializer
  * objects as a plain value. Each kind reads the fields its comment names; the constructors
  * below fill them with TensorFlow's defaults. The initial value is built under
  * "<variable>/Initializer/" with TensorFlow's names:
@@ -299,10 +310,11 @@ typedef struct tact_initializer {
     int64_t seed;                 /* the random and Glorot kinds: op seed, or TACT_SEED_NONE */
 } tact_initializer_t;
 
-/* "zeros_initializer" and so on; "unknown" outside the map. Never NULL. */
+/** "zeros_initializer" and so on; "unknown" outside the map. Never NULL. */
 TACT_API const char *tact_initializer_kind_name(tact_initializer_kind_t kind);
 
-/* tf.zeros_initializer(), tf.ones_initializer(), tf.constant_initializer(value),
+/** @{ */
+/** tf.zeros_initializer(), tf.ones_initializer(), tf.constant_initializer(value),
  * tf.random_uniform_initializer(minval, maxval, seed), tf.random_normal_initializer(mean,
  * stddev, seed), tf.truncated_normal_initializer(mean, stddev, seed),
  * tf.glorot_uniform_initializer(seed), tf.glorot_normal_initializer(seed). */
@@ -317,8 +329,9 @@ TACT_API tact_initializer_t tact_truncated_normal_initializer(double mean, doubl
                                                               int64_t seed);
 TACT_API tact_initializer_t tact_glorot_uniform_initializer(int64_t seed);
 TACT_API tact_initializer_t tact_glorot_normal_initializer(int64_t seed);
+/** @} */
 
-/* tf.get_variable: the variable "<scope>/<name>" (the calling thread's open variable scopes
+/** tf.get_variable: the variable "<scope>/<name>" (the calling thread's open variable scopes
  * on `g`, joined with '/'), as TensorFlow's variable store gives it:
  *   - not yet made by tact_get_variable, outside reuse: a new variable of `dtype` and shape
  *     dims[0..ndims) (every size known: else INVALID_ARGUMENT "Shape of a new variable
@@ -344,7 +357,7 @@ TACT_API tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact
                                          const int64_t *dims, int ndims,
                                          const tact_initializer_t *init, tact_status_t *st);
 
-/* `with tf.variable_scope(name, reuse=reuse):` for the calling thread on `g` (NULL: the
+/** `with tf.variable_scope(name, reuse=reuse):` for the calling thread on `g` (NULL: the
  * default graph, resolved now; pass the same graph to the pop). Names given to
  * tact_get_variable inside get the prefix "<outer scopes>/<name>/". `reuse` true turns reuse
  * on for this scope and every scope inside it; false inherits the enclosing scope's (as
@@ -360,17 +373,17 @@ TACT_API tact_output_t tact_get_variable(tact_graph_t *g, const char *name, tact
 TACT_API tact_code_t tact_variable_scope_push(tact_graph_t *g, const char *name, bool reuse,
                                               tact_status_t *st);
 
-/* Close the calling thread's innermost variable scope on `g` (NULL: the default graph). It
+/** Close the calling thread's innermost variable scope on `g` (NULL: the default graph). It
  * pops even when `st` already holds an error (a pop is cleanup). FAILED_PRECONDITION when the
  * thread has no variable scope open on `g`. */
 TACT_API tact_code_t tact_variable_scope_pop(tact_graph_t *g, tact_status_t *st);
 
-/* tf.get_variable_scope().name: the calling thread's current scope on `g`, "a/b", or "" at
+/** tf.get_variable_scope().name: the calling thread's current scope on `g`, "a/b", or "" at
  * the top, into buf[0..len) (NUL-terminated when len > 0). Returns the full length, like
  * snprintf. */
 TACT_API size_t tact_variable_scope_name(tact_graph_t *g, char *buf, size_t len);
 
-/* ---- Sparse tensors (TensorFlow's SparseTensor as its three outputs) ----------------------
+/** ---- Sparse tensors (TensorFlow's SparseTensor as its three outputs) ----------------------
  * indices int64 [N, rank] (rows in row-major order for the ops that need it), values [N],
  * dense_shape int64 [rank]. The sparse ops run on the CPU (they have no GPU kernel, as in
  * TensorFlow). Bad values are the kernels' INVALID_ARGUMENT, in TensorFlow's words. */
@@ -380,7 +393,7 @@ typedef struct tact_sparse_output {
     tact_output_t dense_shape;   /* int64 [rank] */
 } tact_sparse_output_t;
 
-/* tf.compat.v1.sparse_placeholder: three placeholders named "<name>/indices", "<name>/values"
+/** tf.compat.v1.sparse_placeholder: three placeholders named "<name>/indices", "<name>/values"
  * and "<name>/shape" (name NULL: default names). dims[0..ndims) with -1 for unknown sizes;
  * ndims -1 for an unknown rank. With a known rank "<name>/shape" is a PlaceholderWithDefault
  * of those dims, so it need not be fed. Feed with tact_sparse_feed. On failure every output
@@ -390,40 +403,40 @@ TACT_API tact_sparse_output_t tact_sparse_placeholder(tact_graph_t *g, tact_dtyp
                                                       int ndims /* -1 unknown */,
                                                       const char *name, tact_status_t *st);
 
-/* tf.sparse.to_dense ("SparseToDense", validate_indices): default_value a scalar of the values'
+/** tf.sparse.to_dense ("SparseToDense", validate_indices): default_value a scalar of the values'
  * dtype, or an empty output ({NULL, -1}) for zero. Unordered or repeated indices fail. */
 TACT_API tact_output_t tact_sparse_to_dense(tact_graph_t *g, tact_sparse_output_t sp,
                                             tact_output_t default_value /* empty: zero */,
                                             const char *name, tact_status_t *st);
 
-/* tf.sparse.from_dense: the non-zero elements of `dense` in row-major order. One op of tact's
+/** tf.sparse.from_dense: the non-zero elements of `dense` in row-major order. One op of tact's
  * own, "TactSparseFromDense" (default name "SparseFromDense"), where TensorFlow builds
  * NotEqual, Where and GatherNd. */
 TACT_API tact_sparse_output_t tact_sparse_from_dense(tact_graph_t *g, tact_output_t dense,
                                                      const char *name, tact_status_t *st);
 
-/* tf.sparse.reduce_sum ("SparseReduceSum") over axes[0..n_axes) (negative count from the end;
+/** tf.sparse.reduce_sum ("SparseReduceSum") over axes[0..n_axes) (negative count from the end;
  * n_axes 0: every axis), a dense result; keep_dims keeps reduced axes with size 1. */
 TACT_API tact_output_t tact_sparse_reduce_sum(tact_graph_t *g, tact_sparse_output_t sp,
                                               const int *axes, int n_axes /* 0: all */,
                                               bool keep_dims, const char *name,
                                               tact_status_t *st);
 
-/* tf.sparse.sparse_dense_matmul: the op "SparseTensorDenseMatMul" inside a name scope `name`
+/** tf.sparse.sparse_dense_matmul: the op "SparseTensorDenseMatMul" inside a name scope `name`
  * (default "SparseTensorDenseMatMul"). a is a sparse matrix; the adjoints transpose. */
 TACT_API tact_output_t tact_sparse_tensor_dense_matmul(tact_graph_t *g, tact_sparse_output_t a,
                                                        tact_output_t b, bool adjoint_a,
                                                        bool adjoint_b, const char *name,
                                                        tact_status_t *st);
 
-/* tf.sparse.add of two sparse tensors of one dense shape ("SparseAdd"): the union of their
+/** tf.sparse.add of two sparse tensors of one dense shape ("SparseAdd"): the union of their
  * indices (both sorted), values added where they meet; a sum whose magnitude is below
  * `thresh` is left out (a Const "threshold" of the values' dtype). */
 TACT_API tact_sparse_output_t tact_sparse_add(tact_graph_t *g, tact_sparse_output_t a,
                                               tact_sparse_output_t b, double thresh,
                                               const char *name, tact_status_t *st);
 
-/* tf.sparse.add(sparse, dense) ("SparseTensorDenseAdd"): b plus a's values at a's indices, of
+/** tf.sparse.add(sparse, dense) ("SparseTensorDenseAdd"): b plus a's values at a's indices, of
  * b's shape (no broadcasting). */
 TACT_API tact_output_t tact_sparse_add_dense(tact_graph_t *g, tact_sparse_output_t a,
                                              tact_output_t b, const char *name,

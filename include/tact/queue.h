@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Queues: TensorFlow's tf.FIFOQueue. A queue is an op in the graph; its contents live in each
+/** @file
+ * Queues: TensorFlow's tf.FIFOQueue. A queue is an op in the graph; its contents live in each
  * session (two sessions over one graph have two queues). Enqueue blocks while the queue is
  * full, dequeue while it is empty; a blocked run still ends on its timeout, its cancellation
  * handle or the session's close (CANCELLED). After tact_queue_close, enqueues fail with
@@ -26,10 +27,10 @@
 
 TACT_BEGIN_DECLS
 
-/* The most components an element may have. */
+/** The most components an element may have. */
 #define TACT_QUEUE_MAX_COMPONENTS 8
 
-/* tf.FIFOQueue(capacity, dtypes, shapes): elements of n_components tensors of dtypes[i].
+/** tf.FIFOQueue(capacity, dtypes, shapes): elements of n_components tensors of dtypes[i].
  * `shapes` NULL: any shapes; else shapes[i] points to ranks[i] dimensions (-1: unknown) and
  * every element must match. capacity <= 0: unbounded. Default name "fifo_queue". Returns the
  * queue op (use it as the `queue` argument below) or NULL on failure. */
@@ -37,7 +38,8 @@ TACT_API tact_op_t *tact_fifo_queue(tact_graph_t *g, int capacity, const tact_dt
                                     int n_components, const int64_t *const *shapes,
                                     const int *ranks, const char *name, tact_status_t *st);
 
-/* queue.enqueue(components) and queue.enqueue_many(components) (the latter splits each
+/** @{ */
+/** queue.enqueue(components) and queue.enqueue_many(components) (the latter splits each
  * component along dimension 0). Default names "<queue>_enqueue", "<queue>_EnqueueMany", where
  * <queue> is the last component of the queue's name ("ns/q" gives "q_enqueue"), under the name
  * scopes open when the op is built, as in TensorFlow; likewise for the ops below. */
@@ -47,8 +49,10 @@ TACT_API tact_op_t *tact_queue_enqueue(tact_graph_t *g, tact_op_t *queue,
 TACT_API tact_op_t *tact_queue_enqueue_many(tact_graph_t *g, tact_op_t *queue,
                                             const tact_output_t *components, int n_components,
                                             const char *name, tact_status_t *st);
+/** @} */
 
-/* queue.dequeue(): fills outputs[0..n_components) with the element's tensors. queue
+/** @{ */
+/** queue.dequeue(): fills outputs[0..n_components) with the element's tensors. queue
  * .dequeue_many(n): the same with n elements stacked along a new dimension 0. Default names
  * "<queue>_Dequeue", "<queue>_DequeueMany". Return the op, or NULL on failure. */
 TACT_API tact_op_t *tact_queue_dequeue(tact_graph_t *g, tact_op_t *queue, tact_output_t *outputs,
@@ -56,12 +60,13 @@ TACT_API tact_op_t *tact_queue_dequeue(tact_graph_t *g, tact_op_t *queue, tact_o
 TACT_API tact_op_t *tact_queue_dequeue_many(tact_graph_t *g, tact_op_t *queue, int64_t n,
                                             tact_output_t *outputs, const char *name,
                                             tact_status_t *st);
+/** @} */
 
-/* queue.size(): an int32 scalar. Default name "<queue>_Size". */
+/** queue.size(): an int32 scalar. Default name "<queue>_Size". */
 TACT_API tact_output_t tact_queue_size(tact_graph_t *g, tact_op_t *queue, const char *name,
                                        tact_status_t *st);
 
-/* queue.close(cancel_pending_enqueues). Default name "<queue>_Close". */
+/** queue.close(cancel_pending_enqueues). Default name "<queue>_Close". */
 TACT_API tact_op_t *tact_queue_close(tact_graph_t *g, tact_op_t *queue,
                                      bool cancel_pending_enqueues, const char *name,
                                      tact_status_t *st);

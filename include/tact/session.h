@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Sessions: run pieces of a graph on the devices of this process. */
+/** @file
+ * Sessions: run pieces of a graph on the devices of this process. */
 #ifndef TACT_SESSION_H
 #define TACT_SESSION_H
 
@@ -17,20 +18,20 @@ TACT_BEGIN_DECLS
 
 typedef struct tact_session tact_session_t;
 
-/* Feed `value` into `tensor` for one run. Any output may be fed, not only placeholders. */
+/** Feed `value` into `tensor` for one run. Any output may be fed, not only placeholders. */
 typedef struct tact_feed {
     tact_output_t tensor;
     const tact_tensor_t *value;
 } tact_feed_t;
 
-/* Start a session over `graph` (NULL: the calling thread's default graph, bound now). `target`
+/** Start a session over `graph` (NULL: the calling thread's default graph, bound now). `target`
  * NULL or "" means this process; any other target is NOT_FOUND. `config` NULL means defaults.
  * The session keeps its own reference to `graph` and starts its device actors. Caller owns the
  * result. On failure returns NULL and fills `st`. Thread-safe. */
 TACT_API tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
                                           const tact_config_t *config, tact_status_t *st);
 
-/* Evaluate fetches[0..n_fetches), feeding feeds[i].value into feeds[i].tensor, and run
+/** Evaluate fetches[0..n_fetches), feeding feeds[i].value into feeds[i].tensor, and run
  * targets[0..n_targets) for their effects. Feeds stay owned by the caller. On success
  * results[i] is a new tensor owned by the caller; on failure every results[i] is NULL and `st`
  * holds TensorFlow's code with a message naming the op or tensor. The plan for each distinct
@@ -46,24 +47,26 @@ TACT_API tact_code_t tact_session_run(tact_session_t *s, const tact_output_t *fe
                                       tact_op_t *const *targets, int n_targets,
                                       tact_status_t *st);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Run options: timeouts and cancellation (TensorFlow's RunOptions)                          */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Run options: timeouts and cancellation (TensorFlow's RunOptions)                          */
+/** ------------------------------------------------------------------------------------------ */
 
-/* A cancellation handle: give it to runs in tact_run_options_t, then tact_cancel_request from
+/** A cancellation handle: give it to runs in tact_run_options_t, then tact_cancel_request from
  * any thread stops them with CANCELLED "Run call was cancelled". One handle may serve many
  * runs; once requested it stays requested. */
 typedef struct tact_cancel tact_cancel_t;
 
-/* Caller owns the result. Aborts only when host memory runs out. */
+/** Caller owns the result. Aborts only when host memory runs out. */
 TACT_API tact_cancel_t *tact_cancel_new(void);
-/* Thread-safe; async-signal-safe. */
+/** @{ */
+/** Thread-safe; async-signal-safe. */
 TACT_API void tact_cancel_request(tact_cancel_t *c);
 TACT_API bool tact_cancel_requested(const tact_cancel_t *c);
-/* Accepts NULL; sets *c_p to NULL. REQUIRES: no run uses it any more. */
+/** @} */
+/** Accepts NULL; sets *c_p to NULL. REQUIRES: no run uses it any more. */
 TACT_API void tact_cancel_destroy(tact_cancel_t **c_p);
 
-/* TensorFlow's RunOptions.TraceLevel, with its numbers. */
+/** TensorFlow's RunOptions.TraceLevel, with its numbers. */
 typedef enum tact_trace_level {
     TACT_TRACE_NO_TRACE = 0,
     TACT_TRACE_SOFTWARE_TRACE = 1,
@@ -71,7 +74,7 @@ typedef enum tact_trace_level {
     TACT_TRACE_FULL_TRACE = 3,
 } tact_trace_level_t;
 
-/* What one entry of a device's step stats stands for. */
+/** What one entry of a device's step stats stands for. */
 typedef enum tact_node_stats_kind {
     TACT_NODE_STATS_OP = 0,       /* an op's kernel ("MatMul") */
     TACT_NODE_STATS_SEND,         /* a copy out of this device's memory ("_Send") */
@@ -80,7 +83,7 @@ typedef enum tact_node_stats_kind {
     TACT_NODE_STATS_MAILBOX,      /* a request waiting in a device actor's mailbox ("_Mailbox") */
 } tact_node_stats_kind_t;
 
-/* One output of a traced node (TensorFlow's NodeOutput). */
+/** One output of a traced node (TensorFlow's NodeOutput). */
 typedef struct tact_output_stats {
     tact_dtype_t dtype;
     int ndims;                    /* -1: the output holds no tensor (a queue's handle) */
@@ -88,7 +91,7 @@ typedef struct tact_output_stats {
     int64_t bytes;                /* tact_tensor_nbytes of the value */
 } tact_output_stats_t;
 
-/* One entry of a device's step stats (TensorFlow's NodeExecStats). Times come from one
+/** One entry of a device's step stats (TensorFlow's NodeExecStats). Times come from one
  * monotonic clock for the whole process (CLOCK_MONOTONIC), so entries of different devices
  * and runs compare directly. */
 typedef struct tact_node_stats {
@@ -107,7 +110,7 @@ typedef struct tact_node_stats {
     tact_output_stats_t *outputs; /* owned; n_outputs of them */
 } tact_node_stats_t;
 
-/* One device's part of the step (TensorFlow's DeviceStepStats). */
+/** One device's part of the step (TensorFlow's DeviceStepStats). */
 typedef struct tact_device_step_stats {
     char device[96];              /* "/job:localhost/replica:0/task:0/device:CPU:0" */
     int n_nodes;
@@ -115,7 +118,7 @@ typedef struct tact_device_step_stats {
                                    * its hand-offs and mailbox waits */
 } tact_device_step_stats_t;
 
-/* TensorFlow's RunMetadata.partition_graphs: how a run was cut across devices. */
+/** TensorFlow's RunMetadata.partition_graphs: how a run was cut across devices. */
 #define TACT_MAX_PARTITIONS 8
 typedef struct tact_run_metadata {
     int n_partitions;             /* devices that ran part of the step (0: nothing ran) */
@@ -141,11 +144,11 @@ typedef struct tact_run_metadata {
     } step_stats;
 } tact_run_metadata_t;
 
-/* Free what a run wrote into `md` (the partition graphs, the step stats) and zero it, ready
+/** Free what a run wrote into `md` (the partition graphs, the step stats) and zero it, ready
  * for another run. Accepts NULL. */
 TACT_API void tact_run_metadata_clear(tact_run_metadata_t *md);
 
-/* Zero-initialise: the zero value means no timeout beyond the config's and no handle. */
+/** Zero-initialise: the zero value means no timeout beyond the config's and no handle. */
 typedef struct tact_run_options {
     /* > 0: this run's timeout, overriding config.operation_timeout_in_ms (<= 0: none). A run
      * past it is stopped and returns DEADLINE_EXCEEDED "Timed out waiting for notification";
@@ -166,29 +169,29 @@ typedef struct tact_run_options {
     tact_trace_level_t trace_level;
 } tact_run_options_t;
 
-/* tact_session_run with options (`options` NULL: as tact_session_run). */
+/** tact_session_run with options (`options` NULL: as tact_session_run). */
 TACT_API tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *options,
                                          const tact_output_t *fetches, int n_fetches,
                                          tact_tensor_t **results, const tact_feed_t *feeds,
                                          int n_feeds, tact_op_t *const *targets, int n_targets,
                                          tact_status_t *st);
 
-/* Mark the session closed, stop the runs in flight (they return CANCELLED "Run call was
+/** Mark the session closed, stop the runs in flight (they return CANCELLED "Run call was
  * cancelled"), stop its actors and free its resources (variable values). Later runs fail with
  * CANCELLED "Session has been closed.". A second close returns OK and changes nothing, as
  * TensorFlow's does. Closes whatever `st` holds (cleanup on an error path) and returns its own
  * result; an error already in `st` stays there. Thread-safe. */
 TACT_API tact_code_t tact_session_close(tact_session_t *s, tact_status_t *st);
 
-/* Close if still open, then free. Accepts NULL and *s_p == NULL; sets *s_p to NULL.
+/** Close if still open, then free. Accepts NULL and *s_p == NULL; sets *s_p to NULL.
  * REQUIRES: the session is on no thread's default stack (an interactive session leaves its
  * creator's stack when closed). */
 TACT_API void tact_session_destroy(tact_session_t **s_p);
 
-/* The session's graph. Borrowed; valid until the session is destroyed. */
+/** The session's graph. Borrowed; valid until the session is destroyed. */
 TACT_API tact_graph_t *tact_session_graph(const tact_session_t *s);
 
-/* One device of a session, as TensorFlow's Session.list_devices() describes it. */
+/** One device of a session, as TensorFlow's Session.list_devices() describes it. */
 typedef struct tact_device_info {
     char name[96];                /* "/job:localhost/replica:0/task:0/device:CPU:0" */
     char kind[16];                /* "CPU" */
@@ -199,7 +202,7 @@ typedef struct tact_device_info {
     char description[192];
 } tact_device_info_t;
 
-/* A device allocator's figures, as TensorFlow's tf.config.experimental.get_memory_info and
+/** A device allocator's figures, as TensorFlow's tf.config.experimental.get_memory_info and
  * the BFC allocator's stats give them. Bytes unless said otherwise. */
 typedef struct tact_memory_stats {
     int64_t bytes_limit;          /* the hard cap (per_process_gpu_memory_fraction, or most of
@@ -212,7 +215,7 @@ typedef struct tact_memory_stats {
     int64_t num_ooms;             /* allocations refused (RESOURCE_EXHAUSTED) */
 } tact_memory_stats_t;
 
-/* The memory figures of the session's device `device` (any form of device name that names
+/** The memory figures of the session's device `device` (any form of device name that names
  * one device: "/gpu:0", "/device:GPU:0", the full name). GPU allocators belong to the
  * process, as in TensorFlow, so sessions on one GPU report the same figures. NOT_FOUND when
  * the session has no such device; INVALID_ARGUMENT for a malformed name or a device without
@@ -220,7 +223,7 @@ typedef struct tact_memory_stats {
 TACT_API tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
                                                tact_memory_stats_t *out, tact_status_t *st);
 
-/* A session's counters since it was made (ONNX Runtime's and TensorFlow's run statistics).
+/** A session's counters since it was made (ONNX Runtime's and TensorFlow's run statistics).
  * Runs are counted by tact_session_run and its variants once the session is known valid. */
 typedef struct tact_session_stats {
     int64_t runs;                 /* calls, successful or not */
@@ -239,53 +242,54 @@ typedef struct tact_session_stats {
     } devices[TACT_MAX_PARTITIONS];
 } tact_session_stats_t;
 
-/* Fill `out` with the session's counters: exact once the runs they count have returned, a
+/** Fill `out` with the session's counters: exact once the runs they count have returned, a
  * consistent-enough snapshot while runs go on. The counting costs a run a few relaxed atomic
  * additions on a cache line its thread already holds, never a lock. Also after close.
  * Thread-safe. */
 TACT_API tact_code_t tact_session_stats(tact_session_t *s, tact_session_stats_t *out,
                                         tact_status_t *st);
 
-/* Where `op` ran: the full name of the device the session placed it on for its most recent
+/** Where `op` ran: the full name of the device the session placed it on for its most recent
  * new run signature ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when no run of
  * this session has needed it yet. Borrowed; valid until the session is destroyed.
  * Thread-safe. The same placements are logged, with config.log_device_placement, as
  * TensorFlow prints them ("MatMul: (MatMul): /job:localhost/...") at INFO level. */
 TACT_API const char *tact_session_op_device(tact_session_t *s, const tact_op_t *op);
 
-/* Write up to `max` of the session's devices into out[] (CPU:0 first) and return how many
+/** Write up to `max` of the session's devices into out[] (CPU:0 first) and return how many
  * the session has (which may be more than max). Thread-safe. REQUIRES: s is open or closed
  * but not destroyed. */
 TACT_API int tact_session_list_devices(const tact_session_t *s, tact_device_info_t *out, int max);
 
-/* ------------------------------------------------------------------------------------------ */
-/* Default sessions (TensorFlow's `with sess.as_default():`)                                 */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Default sessions (TensorFlow's `with sess.as_default():`)                                 */
+/** ------------------------------------------------------------------------------------------ */
 
-/* Each thread has its own stack of default sessions; a new thread starts with none. */
+/** Each thread has its own stack of default sessions; a new thread starts with none. */
 
-/* Make `s` the calling thread's default session until the matching pop. The same session may
+/** Make `s` the calling thread's default session until the matching pop. The same session may
  * be pushed several times. REQUIRES: s is live; fewer than 32 sessions on the stack. */
 TACT_API void tact_session_push_default(tact_session_t *s);
 
-/* Undo the innermost push of `s`. FAILED_PRECONDITION (nothing popped) when `s` is not the top
+/** Undo the innermost push of `s`. FAILED_PRECONDITION (nothing popped) when `s` is not the top
  * of the calling thread's stack: nesting was violated. */
 TACT_API tact_code_t tact_session_pop_default(tact_session_t *s);
 
-/* The calling thread's default session, or NULL. Borrowed. */
+/** The calling thread's default session, or NULL. Borrowed. */
 TACT_API tact_session_t *tact_session_get_default(void);
 
-/* TensorFlow's Tensor.eval: run `t` in `session` (NULL: the default session) with the feeds
+/** TensorFlow's Tensor.eval: run `t` in `session` (NULL: the default session) with the feeds
  * and return its value. Caller owns the result. INVALID_ARGUMENT when there is no session to
  * use or the session runs another graph; otherwise tact_session_run's errors. */
 TACT_API tact_tensor_t *tact_eval(tact_output_t t, const tact_feed_t *feeds, int n_feeds,
                                   tact_session_t *session, tact_status_t *st);
 
-/* TensorFlow's Operation.run: run `op` for its effects, as tact_eval does for tensors. */
+/** TensorFlow's Operation.run: run `op` for its effects, as tact_eval does for tensors. */
 TACT_API tact_code_t tact_op_run(tact_op_t *op, const tact_feed_t *feeds, int n_feeds,
                                  tact_session_t *session, tact_status_t *st);
 
-/* tact_eval and tact_op_run with run options (timeout, cancellation handle, metadata), as
+/** @{ */
+/** tact_eval and tact_op_run with run options (timeout, cancellation handle, metadata), as
  * Tensor.eval(options=...) and Operation.run(options=...): `options` NULL is the plain call. */
 TACT_API tact_tensor_t *tact_eval_ex(tact_output_t t, const tact_run_options_t *options,
                                      const tact_feed_t *feeds, int n_feeds,
@@ -293,8 +297,9 @@ TACT_API tact_tensor_t *tact_eval_ex(tact_output_t t, const tact_run_options_t *
 TACT_API tact_code_t tact_op_run_ex(tact_op_t *op, const tact_run_options_t *options,
                                     const tact_feed_t *feeds, int n_feeds,
                                     tact_session_t *session, tact_status_t *st);
+/** @} */
 
-/* TensorFlow's InteractiveSession: a session that makes itself the calling thread's default
+/** TensorFlow's InteractiveSession: a session that makes itself the calling thread's default
  * session when created (and `graph`, when given, its default graph) and leaves those stacks
  * when closed, whatever the order. `config` NULL means defaults with
  * gpu_options.allow_growth on. Opening one while another is open logs a warning. Caller owns
@@ -303,13 +308,13 @@ TACT_API tact_session_t *tact_interactive_session_new(const char *target, tact_g
                                                       const tact_config_t *config,
                                                       tact_status_t *st);
 
-/* A SparseTensorValue fed as three feeds: out[0..3) feed indices, values and dense_shape into
+/** A SparseTensorValue fed as three feeds: out[0..3) feed indices, values and dense_shape into
  * sp's three tensors (borrowed, as every feed). A sparse result is fetched as three fetches. */
 TACT_API void tact_sparse_feed(tact_sparse_output_t sp, const tact_tensor_t *indices,
                                const tact_tensor_t *values, const tact_tensor_t *dense_shape,
                                tact_feed_t out[3]);
 
-/* Python's repr of a SparseTensorValue, "SparseTensorValue(indices=array([[0, 0],\n       [1,
+/** Python's repr of a SparseTensorValue, "SparseTensorValue(indices=array([[0, 0],\n       [1,
  * 2]]), values=array([1., 2.], dtype=float32), dense_shape=array([3, 4]))", each field numpy's
  * repr of an array, into buf[0..len), NUL-terminated when len > 0. Returns the full length,
  * like snprintf. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Status codes (TensorFlow's canonical set, same numbers) and the status value struct. */
+/** @file
+ * Status codes (TensorFlow's canonical set, same numbers) and the status value struct. */
 #ifndef TACT_STATUS_H
 #define TACT_STATUS_H
 
@@ -7,9 +8,9 @@
 
 TACT_BEGIN_DECLS
 
-/* ------------------------------------------------------------------------------------------ */
-/* Codes                                                                                      */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Codes                                                                                      */
+/** ------------------------------------------------------------------------------------------ */
 
 #define TACT_CODE_MAP(XX)                                  \
     XX(OK,                   0, "ok")                      \
@@ -30,7 +31,7 @@ TACT_BEGIN_DECLS
     XX(DATA_LOSS,           15, "data loss")               \
     XX(UNAUTHENTICATED,     16, "unauthenticated")
 
-/* The same numbers as TensorFlow's canonical error codes. */
+/** The same numbers as TensorFlow's canonical error codes. */
 typedef enum {
 #define XX(name, num, text) TACT_CODE_##name = num,
     TACT_CODE_MAP(XX)
@@ -38,11 +39,11 @@ typedef enum {
     TACT_CODE_COUNT
 } tact_code_t;
 
-/* ------------------------------------------------------------------------------------------ */
-/* Status                                                                                     */
-/* ------------------------------------------------------------------------------------------ */
+/** ------------------------------------------------------------------------------------------ */
+/** Status                                                                                     */
+/** ------------------------------------------------------------------------------------------ */
 
-/* Plain data. Put one on the stack, initialise it with TACT_STATUS_INIT and pass its address
+/** Plain data. Put one on the stack, initialise it with TACT_STATUS_INIT and pass its address
  * as the last argument of any call. tact fills it only while its code is still OK, so after a
  * chain of calls it holds the first failure; a call handed a status that already holds an
  * error returns at once. */
@@ -54,7 +55,7 @@ typedef struct tact_status {
 
 #define TACT_STATUS_INIT { TACT_CODE_OK, "" }
 
-/* Static string such as "invalid argument" ("unknown code" outside the map). Never NULL. */
+/** Static string such as "invalid argument" ("unknown code" outside the map). Never NULL. */
 TACT_API const char *tact_code_name(tact_code_t code);
 
 TACT_END_DECLS

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tact: tensor actors. Build a dataflow graph once, run pieces of it in sessions.
+/** @file
+ * tact: tensor actors. Build a dataflow graph once, run pieces of it in sessions.
  *
  * Conventions (as TensorFlow's C API):
  * - Every public name starts with tact_ / TACT_. Objects are opaque handles; only small value
