@@ -169,6 +169,9 @@ tact_partial_run_t *tact_session_partial_run_setup(tact_session_t *s,
                        "partial_run_setup: target %d is %s", i,
                        targets[i] == NULL ? "NULL" : "not an element of this graph");
     }
+    /* TensorFlow's PRunSetup places the graph: an op that cannot be placed fails it. */
+    if (err.code == TACT_CODE_OK)
+        tact__session_place_graph(s, &err);
     if (err.code != TACT_CODE_OK) {
         tact__status_merge(st, &err);
         return NULL;
