@@ -153,11 +153,15 @@ typedef struct tact_memory_stats {
 TACT_API tact_code_t tact_session_memory_stats(tact_session_t *s, const char *device,
                                                tact_memory_stats_t *out, tact_status_t *st);
 
-/* Where `op` ran: the full name of the device the session placed it on for its most recent
- * new run signature ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when no run of
- * this session has needed it yet. Borrowed; valid until the session is destroyed.
- * Thread-safe. The same placements are logged, with config.log_device_placement, as
- * TensorFlow prints them ("MatMul: (MatMul): /job:localhost/...") at INFO level. */
+/* Where `op` runs: the full name of the device the session placed it on
+ * ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when it is not placed yet. As
+ * TensorFlow's, a session places its whole graph on its first run and again on the first run
+ * after the graph has grown (stateful ops keep their first device), so every op of the graph
+ * has a device from then on, whether a run needed it or not; an interactive session
+ * (place_pruned_graph) places only what each new run signature needs. Borrowed; valid until
+ * the session is destroyed. Thread-safe. Each placement is logged, with
+ * config.log_device_placement, as TensorFlow prints it ("MatMul: (MatMul): /job:localhost/...",
+ * one line per op) at INFO level; a run that places nothing new logs nothing. */
 TACT_API const char *tact_session_op_device(tact_session_t *s, const tact_op_t *op);
 
 /* Write up to `max` of the session's devices into out[] (CPU:0 first) and return how many
