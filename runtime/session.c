@@ -156,7 +156,6 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
                                                  ? SIZE_MAX : (size_t) c->host_memory_limit_bytes);
     tact__sched_pins_init(&s->pins);
     atomic_init(&s->placed_n_ops, -1);
-    s->place_err_n_ops = -1;
 
     if (c->intra_op_parallelism_threads > 0)
         tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
@@ -521,6 +520,32 @@ static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, i
     return NULL;
 }
 
+/* TensorFlow's placer logs each op as it assigns it, so a placement that fails at op F has
+ * logged the ops of its first pass before F (non-generators and ops that keep an earlier
+ * placement, in creation order). F is the op the error names. */
+static void session_log_failed_placement(tact_session_t *s, const tact_op_t *const *ops,
+                                         const int *out, int n, const bool *kept,
+                                         const tact_status_t *err)
+{
+    static const char prefix[] = "Cannot assign a device for operation ";
+    if (strncmp(err->msg, prefix, sizeof prefix - 1) != 0)
+        return;
+    const char *name = err->msg + sizeof prefix - 1;
+    size_t len = strcspn(name, ":");  /* op names hold no ':' */
+    int fail = -1;
+    for (int i = 0; i < n && fail < 0; i++) {
+        if (strlen(ops[i]->name) == len && strncmp(ops[i]->name, name, len) == 0)
+            fail = i;
+    }
+    for (int i = 0; i < fail; i++) {
+        if (out[i] < 0 || (session_log_generator(ops[i]) && !kept[i]))
+            continue;
+        char dev[96];
+        tact__log(TACT_LOG_INFO, "%s: (%s): %s", ops[i]->name, tact__op_kind_type(ops[i]->kind),
+                  tact__sched_device_name(&s->devices[out[i]], dev, sizeof dev));
+    }
+}
+
 /* The slow half of tact__session_place_graph: place the first n ops of the graph. */
 static TACT__NOINLINE tact_code_t session_place_graph(tact_session_t *s, int n,
                                                      tact_status_t *st)
@@ -529,10 +554,6 @@ static TACT__NOINLINE tact_code_t session_place_graph(tact_session_t *s, int n,
     pthread_mutex_lock(&s->cache_lock);
     if (atomic_load(&s->placed_n_ops) >= n)  /* another run placed it meanwhile */
         goto out;
-    if (s->place_err_n_ops == n) {  /* TensorFlow fails every run alike until the graph grows */
-        rc = tact__status_merge(st, &s->place_err);
-        goto out;
-    }
     const tact_op_t **ops = tact__malloc((size_t) (n ? n : 1) * sizeof *ops);
     pthread_mutex_lock(&s->graph->lock);  /* the ops array may be growing */
     for (int id = 0; id < n; id++)
@@ -547,8 +568,10 @@ static TACT__NOINLINE tact_code_t session_place_graph(tact_session_t *s, int n,
     tact_status_t err = TACT_STATUS_INIT;
     if (tact__sched_place(ops, n, s->devices, s->n_devices, s->config.allow_soft_placement,
                           &s->pins, out, &err) != TACT_CODE_OK) {
-        s->place_err = err;
-        s->place_err_n_ops = n;
+        /* Not kept: as TensorFlow's, every run places again (and fails alike) until the graph
+         * changes, logging the ops placed before the failing one. */
+        if (s->config.log_device_placement)
+            session_log_failed_placement(s, ops, out, n, kept, &err);
         rc = tact__status_merge(st, &err);
     } else {
         pthread_mutex_lock(&s->pins.lock);

@@ -385,9 +385,11 @@ static void test_whole_graph_placement(void **state)
     tact_tensor_destroy(&r);
     assert_int_equal(cap.n, 9);
 
-    /* An op that cannot be placed: every run fails with TensorFlow's error, until the graph
-     * grows; nothing is logged for a placement that failed. */
-    cap.n = 0;
+    /* An op that cannot be placed: every run places again and fails with TensorFlow's error,
+     * having logged, as TensorFlow's placer does, the ops of its first pass before `bad`. */
+    const char *before_bad[] = { "v: (VariableV2): " CPU(0), "v/Assign: (Assign): " CPU(0),
+                                 "m: (Mul): " CPU(0), "n: (Add): " CPU(0),
+                                 "init: (NoOp): " CPU(0), "k: (Sub): " CPU(0) };
     {
         TACT_DEVICE_SCOPE(g, "/device:GPU:0");
         tact_identity(g, a, "bad", &st);
@@ -395,17 +397,22 @@ static void test_whole_graph_placement(void **state)
     assert_int_equal(st.code, TACT_CODE_OK);
     for (int i = 0; i < 2; i++) {
         tact_status_t e = TACT_STATUS_INIT;
+        cap.n = 0;
         assert_null(tu_run1(s, n, NULL, 0, &e));
+        assert_int_equal(cap.n, 6);
+        for (int j = 0; j < 6; j++)
+            assert_string_equal(cap.lines[j], before_bad[j]);
         assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
         assert_string_equal(e.msg, "Cannot assign a device for operation bad: Operation was "
                                    "explicitly assigned to /device:GPU:0 but available devices "
                                    "are [ " CPU(0) " ]. Make sure the device specification "
                                    "refers to a valid device.");
         e = (tact_status_t) TACT_STATUS_INIT;
+        cap.n = 0;
         assert_null(tact_session_partial_run_setup(s, &m, 1, &p, 1, NULL, 0, &e));
         assert_true(tu_contains(e.msg, "Cannot assign a device for operation bad: "));
+        assert_int_equal(cap.n, 6);
     }
-    assert_int_equal(cap.n, 0);
     tact_log_set_callback(NULL, NULL);
     tact_tensor_destroy(&three);
     tact_session_destroy(&s);
