@@ -1,5 +1,6 @@
 # Prints what TensorFlow 1.x (tf.compat.v1) answers for partial_run_setup / partial_run: the
-# values and error messages tests/test_partial_run.c pins. Run with any TensorFlow 2.x: python3 partial_run_tf.py
+# values and error messages tests/test_partial_run.c pins.
+# Run with any TensorFlow 2.x: python3 partial_run_tf.py
 import tensorflow.compat.v1 as tf
 tf.disable_eager_execution()
 a = tf.placeholder(tf.float32, shape=[], name='a')
@@ -12,8 +13,11 @@ inc = tf.assign_add(v, 1.0, name='inc')
 r3 = tf.add(inc, a, name='r3')
 r4 = tf.multiply(inc, c, name='r4')
 def t(name, f):
-    try: print(name, '->', repr(f()))
-    except Exception as e: print(name, '->', type(e).__name__, repr(e.message if hasattr(e,'message') else str(e)))
+    try:
+        print(name, '->', repr(f()))
+    except Exception as e:
+        msg = e.message if hasattr(e, 'message') else str(e)
+        print(name, '->', type(e).__name__, repr(msg))
 with tf.Session() as s:
     s.run(v.initializer)
     h = s.partial_run_setup([r1, r2], [a, b, c])
