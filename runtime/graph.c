@@ -458,6 +458,7 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
     }
     op->id = g->n_ops;
     g->ops[g->n_ops++] = op;
+    atomic_store_explicit(&g->n_ops_published, g->n_ops, memory_order_release);
     tact__strmap_put(&g->by_name, op->name, op);
     tact__control_scope_seen(g, op);
     pthread_mutex_unlock(&g->lock);

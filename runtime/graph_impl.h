@@ -34,6 +34,8 @@ struct tact_graph {
     pthread_mutex_t lock;         /* guards everything below */
     tact_op_t **ops;
     int n_ops;
+    atomic_int n_ops_published;   /* n_ops, readable without the lock: sessions compare it on
+                                   * every run to see whether the graph has grown */
     int cap_ops;
     tact_strmap_t by_name;        /* exact name -> op */
     tact_strmap_t names_in_use;   /* lower-case name -> next suffix (TensorFlow's uniquing) */

@@ -23,6 +23,8 @@ void tact__sched_pins_fini(tact_sched_pins_t *pins)
 {
     free(pins->device);
     pins->device = NULL;
+    free(pins->whole);
+    pins->whole = NULL;
     pthread_mutex_destroy(&pins->lock);
 }
 
@@ -253,6 +255,17 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
     if (tact__failed(st))
         return st->code;
     TACT_ASSERT(n_devs > 0);
+    if (pins != NULL && pins->whole != NULL) {  /* a plan within the placed whole graph */
+        pthread_mutex_lock(&pins->lock);
+        int i = 0;
+        while (i < n && ops[i]->id < pins->n_whole && pins->whole[ops[i]->id] > 0) {
+            out[i] = pins->whole[ops[i]->id] - 1;
+            i++;
+        }
+        pthread_mutex_unlock(&pins->lock);
+        if (i == n)
+            return TACT_CODE_OK;
+    }
     sched_groups_t g = sched_groups(ops, n);
     tact_code_t rc = TACT_CODE_OK;
     if (pins != NULL)  /* held throughout: two plans placing one variable agree */

@@ -12,6 +12,11 @@ typedef struct tact_sched_pins {
     pthread_mutex_t lock;
     int n;                        /* room, by op id */
     int *device;                  /* by op id: the device index + 1; 0 while not placed */
+    /* The session's last placement of its whole graph (TensorFlow places the whole graph and
+     * then prunes): by op id, the device index + 1, for the first n_whole ops. A placement
+     * whose ops it all covers takes their devices from it. */
+    int n_whole;
+    int *whole;
 } tact_sched_pins_t;
 
 void tact__sched_pins_init(tact_sched_pins_t *pins);
@@ -35,7 +40,9 @@ void tact__sched_pins_fini(tact_sched_pins_t *pins);
  * With `pins`, a stateful op (a variable, queue or reader) that an earlier call placed goes
  * where it went then, and its group with it, whatever the requests say now (spec §3.3, as
  * TensorFlow keeps a stateful node's placement when it places a grown graph again): its value
- * lives in that device's memory. A member without a kernel there is INVALID_ARGUMENT. */
+ * lives in that device's memory. A member without a kernel there is INVALID_ARGUMENT.
+ * With `pins` holding a whole-graph placement (tact_sched_pins_t.whole) that covers every op,
+ * each op goes where that placement put it: a run's plan agrees with the whole graph's. */
 tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t *devs,
                               int n_devs, bool allow_soft_placement, tact_sched_pins_t *pins,
                               int *out, tact_status_t *st);

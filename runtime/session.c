@@ -158,6 +158,7 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
         s->host_limit = tact__host_limit_new((uint64_t) c->host_memory_limit_bytes > SIZE_MAX
                                                  ? SIZE_MAX : (size_t) c->host_memory_limit_bytes);
     tact__sched_pins_init(&s->pins);
+    atomic_init(&s->placed_n_ops, -1);
 
     if (c->intra_op_parallelism_threads > 0) {
         int in_force = tact__cpu_set_blas_threads(c->intra_op_parallelism_threads);
@@ -456,13 +457,22 @@ tact_graph_t *tact_session_graph(const tact_session_t *s)
 /* The plan cache                                                                             */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Remember where each op of a new plan runs (tact_session_op_device) and, with
- * log_device_placement, log it in TensorFlow's form and order: other ops in creation order,
- * then generators (ops without inputs). Called with cache_lock held. */
-static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
+/* TensorFlow's generators, which its placer places and logs after the other ops: no data
+ * inputs and one output that is not a reference (so not a VariableV2). */
+static bool session_log_generator(const tact_op_t *op)
 {
-    for (int n = 0; n < plan->n_ops; n++) {
-        const tact_op_t *op = plan->order[n];
+    return op->n_inputs == 0 && op->n_outputs == 1 && op->kind != TACT_OP_VARIABLE;
+}
+
+/* Remember where ops[0..n) (in creation order) run (tact_session_op_device) and, with
+ * log_device_placement, log them in TensorFlow's form and order: ops that keep an earlier
+ * placement (`kept`, by position; may be NULL) and non-generators in creation order, then
+ * the generators. Called with cache_lock held. */
+static void session_record_placement(tact_session_t *s, const tact_op_t *const *ops,
+                                     const int *placement, int n_ops, const bool *kept)
+{
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = ops[n];
         if (op->id >= s->n_placed) {
             int cap = s->n_placed ? s->n_placed : 64;
             while (cap <= op->id)
@@ -472,16 +482,16 @@ static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
                 atomic_init(&s->placed[i], -1);
             s->n_placed = cap;
         }
-        atomic_store(&s->placed[op->id], plan->placement[n]);
+        atomic_store(&s->placed[op->id], placement[n]);
     }
     if (!s->config.log_device_placement)
         return;
     /* Ops that follow a resource against their own request (colocation, spec §3.3). */
-    for (int n = 0; n < plan->n_ops; n++) {
-        const tact_op_t *op = plan->order[n];
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = ops[n];
         tact_device_spec_t spec = TACT_DEVICE_SPEC_INIT;
         tact_status_t ps = TACT_STATUS_INIT;
-        const tact_device_t *dev = &s->devices[plan->placement[n]];
+        const tact_device_t *dev = &s->devices[placement[n]];
         bool follows = op->device != NULL && op->device[0] != '\0' && op->n_inputs > 0 &&
                        tact__op_input_is_handle(op->kind, 0) &&
                        tact__device_spec_parse(op->device, &spec, &ps) == TACT_CODE_OK &&
@@ -492,16 +502,17 @@ static void session_record_placement(tact_session_t *s, const tact_plan_t *plan)
         tact__log(TACT_LOG_INFO, "Ignoring device specification %s for node '%s' because the "
                   "input edge from '%s' is a reference connection and already has a device "
                   "field set to %s", op->device, op->name, op->inputs[0].op->name,
-                  s->device_names[plan->placement[n]]);
+                  s->device_names[placement[n]]);
     }
     for (int pass = 0; pass < 2; pass++) {
-        for (int n = 0; n < plan->n_ops; n++) {
-            const tact_op_t *op = plan->order[n];
-            if ((op->n_inputs == 0) != (pass == 1))
+        for (int n = 0; n < n_ops; n++) {
+            const tact_op_t *op = ops[n];
+            bool second = session_log_generator(op) && !(kept != NULL && kept[n]);
+            if (second != (pass == 1))
                 continue;
             char name[96];
             tact__log(TACT_LOG_INFO, "%s: (%s): %s", op->name, tact__op_kind_type(op->kind),
-                      tact__sched_device_name(&s->devices[plan->placement[n]], name,
+                      tact__sched_device_name(&s->devices[placement[n]], name,
                                               sizeof name));
         }
     }
@@ -529,10 +540,94 @@ static tact_plan_t *session_cache_find(tact_session_t *s, const int64_t *keys, i
     return NULL;
 }
 
+/* TensorFlow's placer logs each op as it assigns it, so a placement that fails at op F has
+ * logged the ops of its first pass before F (non-generators and ops that keep an earlier
+ * placement, in creation order). F is the op the error names. */
+static void session_log_failed_placement(tact_session_t *s, const tact_op_t *const *ops,
+                                         const int *out, int n, const bool *kept,
+                                         const tact_status_t *err)
+{
+    static const char prefix[] = "Cannot assign a device for operation ";
+    if (strncmp(err->msg, prefix, sizeof prefix - 1) != 0)
+        return;
+    const char *name = err->msg + sizeof prefix - 1;
+    size_t len = strcspn(name, ":");  /* op names hold no ':' */
+    int fail = -1;
+    for (int i = 0; i < n && fail < 0; i++) {
+        if (strlen(ops[i]->name) == len && strncmp(ops[i]->name, name, len) == 0)
+            fail = i;
+    }
+    for (int i = 0; i < fail; i++) {
+        if (out[i] < 0 || (session_log_generator(ops[i]) && !kept[i]))
+            continue;
+        char dev[96];
+        tact__log(TACT_LOG_INFO, "%s: (%s): %s", ops[i]->name, tact__op_kind_type(ops[i]->kind),
+                  tact__sched_device_name(&s->devices[out[i]], dev, sizeof dev));
+    }
+}
+
+/* The slow half of tact__session_place_graph: place the first n ops of the graph. */
+static TACT__NOINLINE tact_code_t session_place_graph(tact_session_t *s, int n,
+                                                     tact_status_t *st)
+{
+    tact_code_t rc = TACT_CODE_OK;
+    pthread_mutex_lock(&s->cache_lock);
+    if (atomic_load(&s->placed_n_ops) >= n)  /* another run placed it meanwhile */
+        goto out;
+    const tact_op_t **ops = tact__malloc((size_t) (n ? n : 1) * sizeof *ops);
+    pthread_mutex_lock(&s->graph->lock);  /* the ops array may be growing */
+    for (int id = 0; id < n; id++)
+        ops[id] = s->graph->ops[id];
+    pthread_mutex_unlock(&s->graph->lock);
+    int *out = tact__malloc((size_t) (n ? n : 1) * sizeof *out);
+    bool *kept = tact__malloc((size_t) (n ? n : 1) * sizeof *kept);
+    pthread_mutex_lock(&s->pins.lock);  /* stateful ops an earlier placement pinned */
+    for (int id = 0; id < n; id++)
+        kept[id] = id < s->pins.n && s->pins.device[id] > 0;
+    pthread_mutex_unlock(&s->pins.lock);
+    tact_status_t err = TACT_STATUS_INIT;
+    if (tact__sched_place(ops, n, s->devices, s->n_devices, s->config.allow_soft_placement,
+                          &s->pins, out, &err) != TACT_CODE_OK) {
+        /* Not kept: as TensorFlow's, every run places again (and fails alike) until the graph
+         * changes, logging the ops placed before the failing one. */
+        if (s->config.log_device_placement)
+            session_log_failed_placement(s, ops, out, n, kept, &err);
+        rc = tact__status_merge(st, &err);
+    } else {
+        pthread_mutex_lock(&s->pins.lock);
+        s->pins.whole = tact__realloc(s->pins.whole, (size_t) (n ? n : 1) *
+                                                         sizeof *s->pins.whole);
+        for (int id = 0; id < n; id++)
+            s->pins.whole[id] = out[id] + 1;
+        s->pins.n_whole = n;
+        pthread_mutex_unlock(&s->pins.lock);
+        session_record_placement(s, ops, out, n, kept);
+        atomic_store(&s->placed_n_ops, n);
+    }
+    free(kept);
+    free(out);
+    free(ops);
+out:
+    pthread_mutex_unlock(&s->cache_lock);
+    return rc;
+}
+
+tact_code_t tact__session_place_graph(tact_session_t *s, tact_status_t *st)
+{
+    if (s->interactive)  /* TensorFlow's place_pruned_graph: each plan places its own ops */
+        return TACT_CODE_OK;
+    int n = atomic_load_explicit(&s->graph->n_ops_published, memory_order_acquire);
+    if (TACT_LIKELY(atomic_load_explicit(&s->placed_n_ops, memory_order_acquire) >= n))
+        return TACT_CODE_OK;
+    return session_place_graph(s, n, st);
+}
+
 /* The cached plan of `sig`, building and caching it on first use. */
 static tact_plan_t *session_plan(tact_session_t *s, tact_run_counter_t *counter,
                                  const tact_signature_t *sig, tact_status_t *st)
 {
+    if (tact__session_place_graph(s, st) != TACT_CODE_OK)
+        return NULL;
     int n_keys = tact__signature_n_keys(sig);
     int64_t stack_keys[SESSION_STACK_SLOTS];
     int64_t *keys = n_keys <= SESSION_STACK_SLOTS ? stack_keys
@@ -555,7 +650,9 @@ static tact_plan_t *session_plan(tact_session_t *s, tact_run_counter_t *counter,
                 fresh->next = atomic_load_explicit(head, memory_order_relaxed);
                 atomic_store_explicit(head, fresh, memory_order_release);  /* publish */
                 atomic_fetch_add(&s->n_plans, 1);
-                session_record_placement(s, fresh);
+                if (s->interactive)  /* the others placed and logged the whole graph */
+                    session_record_placement(s, fresh->order, fresh->placement, fresh->n_ops,
+                                             NULL);
                 plan = fresh;
                 fresh = NULL;
             }

@@ -38,6 +38,11 @@ struct tact_session {
     tact_device_info_t *device_info; /* list_devices' answer, taken at creation */
     _Atomic int *placed;          /* by op id: the device index of its last placement, or -1 */
     int n_placed;                 /* guarded by cache_lock */
+    /* Whole-graph placement (TensorFlow's placer runs on the full graph, each run prunes):
+     * the graph's op count when it was last placed, -1 before the first run. A placement
+     * that failed leaves it as it was, so every run places again and fails alike until the
+     * graph grows. Not for interactive sessions, which place each pruned plan. */
+    _Atomic int placed_n_ops;
 
     /* The plan cache: readers (every run) take no lock; writers take cache_lock. Chains
      * only grow at their heads and plans live until close, so a reader that loaded a head
@@ -72,6 +77,12 @@ bool tact__graph_remove_default(tact_graph_t *g);
 
 /* Runs inside the session right now (tests wait for blocked runs with it). Thread-safe. */
 int tact__session_active_runs(tact_session_t *s);
+
+/* Place the session's whole graph if it has not been placed at its present size (its first run,
+ * or the graph has grown since), logging every op with log_device_placement. On an op that
+ * cannot be placed, TensorFlow's INVALID_ARGUMENT: the next call places again (and logs again).
+ * Cheap when nothing is to be done (one atomic compare). Thread-safe. */
+tact_code_t tact__session_place_graph(tact_session_t *s, tact_status_t *st);
 
 /* Number of cached plans (one per distinct run signature). Thread-safe. */
 int tact__session_num_plans(tact_session_t *s);

@@ -370,7 +370,9 @@ static void test_colocate_with_follows_tensorflow(void **state)
     assert_string_equal(groups_of(q0.op), "");
 
     /* Placement keeps a group together: w2 asks for CPU:1, so w (no request of its own) goes
-     * there too; alone, w goes to CPU:0 as any op does. */
+     * there too, even in a run without w2, since a session places its whole graph; where
+     * each run places only what it needs (an interactive session, TensorFlow's
+     * place_pruned_graph), w alone goes to CPU:0 as any op does. */
     tact_config_t two = { .device_count = { .cpu = 2, .gpu = TACT_DEVICE_COUNT_NONE } };
     tact_session_t *s = tu_session(g, &two);
     tact_tensor_t *two_f = tu_scalar_f32(2);
@@ -388,7 +390,15 @@ static void test_colocate_with_follows_tensorflow(void **state)
     tact_tensor_t *alone = tu_run1(s, w, &feed, 1, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_tensor_destroy(&alone);
+    assert_string_equal(tact_session_op_device(s, w.op), CPU(1));
+    tact_session_destroy(&s);
+    s = tact_interactive_session_new(NULL, g, &two, &st);
+    assert_non_null(s);
+    alone = tu_run1(s, w, &feed, 1, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_destroy(&alone);
     assert_string_equal(tact_session_op_device(s, w.op), CPU(0));
+    assert_int_equal(tact_session_close(s, &st), TACT_CODE_OK);
     tact_session_destroy(&s);
     tact_tensor_destroy(&two_f);
 

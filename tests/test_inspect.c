@@ -59,6 +59,9 @@ static void test_dot_with_placement(void **state)
     tact_tensor_t *v = tu_run1(s, c, NULL, 0, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_tensor_destroy(&v);
+    /* An op added after the run: the session placed the graph without it. */
+    tu_const_f32(g, (int64_t[]) { 1 }, 1, (float[]) { 1 }, "late", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
 
     char path[] = "/tmp/tact-dot-XXXXXX";
     int fd = mkstemp(path);
@@ -74,9 +77,11 @@ static void test_dot_with_placement(void **state)
     /* The edge between devices is the runtime's _Send/_Recv pair, bold; the others plain. */
     assert_true(tu_contains(dot, "[label=\"mul:0\\n_Send/_Recv\", style=bold"));
     assert_true(tu_contains(dot, "[label=\"a:0\"];"));
-    /* The control edge is dashed; the op no run placed is white with no device. */
+    /* The control edge is dashed; an op no run needed is placed all the same (the session
+     * places its whole graph); the op added since is white with no device. */
     assert_true(tu_contains(dot, "[style=dashed];"));
-    assert_true(tu_contains(dot, "label=\"after_a\\nConst\\n0: float32 [1]\", style=filled, "
+    assert_true(tu_contains(dot, "label=\"after_a\\nConst\\n0: float32 [1]\\n@ CPU:0\""));
+    assert_true(tu_contains(dot, "label=\"late\\nConst\\n0: float32 [1]\", style=filled, "
                                  "fillcolor=\"white\""));
     /* Each device in the legend with its colour. */
     assert_true(tu_contains(dot, "/job:localhost/replica:0/task:0/device:CPU:0"));

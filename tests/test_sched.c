@@ -225,6 +225,7 @@ static void test_soft_placement_and_errors(void **state)
     tact_graph_t *g3 = tact_graph_new();
     tact_output_t remote = seed_matmul(g3, NULL, "/job:worker/task:0", &st);
     tact_output_t replica = seed_matmul(g3, NULL, "/job:localhost/replica:1", &st);
+    tact_output_t fine = seed_matmul(g3, NULL, NULL, &st);
     tact_config_t cpus_soft = { .device_count = { .cpu = 2, .gpu = TACT_DEVICE_COUNT_NONE },
                                 .allow_soft_placement = true };
     tact_config_t cpus_hard = { .device_count = { .cpu = 2, .gpu = TACT_DEVICE_COUNT_NONE } };
@@ -237,15 +238,30 @@ static void test_soft_placement_and_errors(void **state)
                                    "explicitly assigned to /job:worker/task:0 but available "
                                    "devices are [ " CPU(0) ", " CPU(1) " ]. Make sure the "
                                    "device specification refers to a valid device.");
-        e = (tact_status_t) TACT_STATUS_INIT;
-        assert_null(tu_run1(s, replica, NULL, 0, &e));
-        assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
-        assert_string_equal(e.msg, "Cannot assign a device for operation MatMul_1: Operation "
-                                   "was explicitly assigned to /job:localhost/replica:1 but "
-                                   "available devices are [ " CPU(0) ", " CPU(1) " ]. Make sure "
-                                   "the device specification refers to a valid device.");
+        /* The whole graph is placed (TensorFlow's placer, then pruning): its first op that
+         * cannot be placed fails every run, even runs that do not need it. */
+        tact_output_t others[2] = { replica, fine };
+        for (int k = 0; k < 2; k++) {
+            e = (tact_status_t) TACT_STATUS_INIT;
+            assert_null(tu_run1(s, others[k], NULL, 0, &e));
+            assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+            assert_true(tu_contains(e.msg, "Cannot assign a device for operation MatMul: "));
+        }
         tact_session_destroy(&s);
     }
+    /* The replica's own message, in a graph of its own. */
+    tact_graph_t *g5 = tact_graph_new();
+    replica = seed_matmul(g5, NULL, "/job:localhost/replica:1", &st);
+    s = tu_session(g5, &cpus_hard);
+    e = (tact_status_t) TACT_STATUS_INIT;
+    assert_null(tu_run1(s, replica, NULL, 0, &e));
+    assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(e.msg, "Cannot assign a device for operation MatMul: Operation "
+                               "was explicitly assigned to /job:localhost/replica:1 but "
+                               "available devices are [ " CPU(0) ", " CPU(1) " ]. Make sure "
+                               "the device specification refers to a valid device.");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g5);
 
     /* A device type tact has no device for ("/tpu:0") builds, then fails placement with the
      * same error; soft placement takes the CPU. "/job:*" matches this process. */
@@ -263,12 +279,15 @@ static void test_soft_placement_and_errors(void **state)
                                "explicitly assigned to /device:TPU:0 but available devices are "
                                "[ " CPU(0) ", " CPU(1) " ]. Make sure the device specification "
                                "refers to a valid device.");
+    e = (tact_status_t) TACT_STATUS_INIT;  /* the whole graph fails: any_job's run too */
+    assert_null(tu_run1(s, any_job, NULL, 0, &e));
+    assert_true(tu_contains(e.msg, "explicitly assigned to /device:TPU:0"));
+    tact_session_destroy(&s);
+    s = tu_session(g4, &cpus_soft);
     r = tu_run1(s, any_job, NULL, 0, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
     tact_tensor_destroy(&r);
-    tact_session_destroy(&s);
-    s = tu_session(g4, &cpus_soft);
     r = tu_run1(s, tpu, NULL, 0, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
@@ -304,6 +323,98 @@ static void test_placement_log(void **state)
     tact_tensor_destroy(&r);
     assert_int_equal(cap.n, 4);
     tact_log_set_callback(NULL, NULL);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* Whole-graph placement (spec §3.3, §3.5): the first run places and logs every op of the graph
+ * (fed placeholders too; VariableV2 among the non-generators), whatever it runs; other
+ * signatures log nothing; a run after the graph grew places and logs all of it again; an op
+ * that cannot be placed fails every run, even runs that do not need it. The lines are
+ * TensorFlow's for the same graph (tests/data/placement_log_tf.py). */
+static void test_whole_graph_placement(void **state)
+{
+    (void) state;
+    log_capture_t cap = { .n = 0 };
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t a = tu_const_f32(g, NULL, 0, (float[]) { 2 }, "a", &st);
+    tact_output_t p = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, "p", &st);
+    tact_output_t v = tact_variable(g, tu_const_f32(g, NULL, 0, (float[]) { 1 },
+                                                    "v/initial_value", &st), "v", &st);
+    tact_output_t m = tact_multiply(g, a, p, "m", &st);
+    tact_output_t n = tact_add(g, v, a, "n", &st);
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_config_t logged = { .log_device_placement = true,
+                             .device_count.gpu = TACT_DEVICE_COUNT_NONE };
+    tact_session_t *s = tu_session(g, &logged);
+    tact_log_set_callback(capture, &cap);
+    tu_run_op(s, init);
+    const char *first[] = { "v: (VariableV2): " CPU(0), "v/Assign: (Assign): " CPU(0),
+                            "m: (Mul): " CPU(0), "n: (Add): " CPU(0), "init: (NoOp): " CPU(0),
+                            "a: (Const): " CPU(0), "p: (Placeholder): " CPU(0),
+                            "v/initial_value: (Const): " CPU(0) };
+    assert_int_equal(cap.n, 8);
+    for (int i = 0; i < 8; i++)
+        assert_string_equal(cap.lines[i], first[i]);
+    tact_tensor_t *three = tu_scalar_f32(3);
+    tact_feed_t fp = { p, three };
+    tact_tensor_t *r = tu_run1(s, m, &fp, 1, &st);  /* new signatures: nothing to place */
+    assert_string_equal(tu_str(r), "6.0");
+    tact_tensor_destroy(&r);
+    r = tu_run1(s, n, NULL, 0, &st);
+    assert_string_equal(tu_str(r), "3.0");
+    tact_tensor_destroy(&r);
+    assert_int_equal(cap.n, 8);
+
+    /* The graph grows: the next run, even of a cached signature, places all of it again. */
+    cap.n = 0;
+    tact_output_t k = tact_subtract(g, n, a, "k", &st);
+    r = tu_run1(s, n, NULL, 0, &st);
+    tact_tensor_destroy(&r);
+    assert_int_equal(cap.n, 9);
+    for (int i = 0, j = 0; i < 9; i++) {
+        if (i == 5)
+            assert_string_equal(cap.lines[i], "k: (Sub): " CPU(0));
+        else
+            assert_string_equal(cap.lines[i], first[j++]);
+    }
+    r = tu_run1(s, k, NULL, 0, &st);
+    assert_string_equal(tu_str(r), "1.0");
+    tact_tensor_destroy(&r);
+    assert_int_equal(cap.n, 9);
+
+    /* An op that cannot be placed: every run places again and fails with TensorFlow's error,
+     * having logged, as TensorFlow's placer does, the ops of its first pass before `bad`. */
+    const char *before_bad[] = { "v: (VariableV2): " CPU(0), "v/Assign: (Assign): " CPU(0),
+                                 "m: (Mul): " CPU(0), "n: (Add): " CPU(0),
+                                 "init: (NoOp): " CPU(0), "k: (Sub): " CPU(0) };
+    {
+        TACT_DEVICE_SCOPE(g, "/device:GPU:0");
+        tact_identity(g, a, "bad", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    for (int i = 0; i < 2; i++) {
+        tact_status_t e = TACT_STATUS_INIT;
+        cap.n = 0;
+        assert_null(tu_run1(s, n, NULL, 0, &e));
+        assert_int_equal(cap.n, 6);
+        for (int j = 0; j < 6; j++)
+            assert_string_equal(cap.lines[j], before_bad[j]);
+        assert_int_equal(e.code, TACT_CODE_INVALID_ARGUMENT);
+        assert_string_equal(e.msg, "Cannot assign a device for operation bad: Operation was "
+                                   "explicitly assigned to /device:GPU:0 but available devices "
+                                   "are [ " CPU(0) " ]. Make sure the device specification "
+                                   "refers to a valid device.");
+        e = (tact_status_t) TACT_STATUS_INIT;
+        cap.n = 0;
+        assert_null(tact_session_partial_run_setup(s, &m, 1, &p, 1, NULL, 0, &e));
+        assert_true(tu_contains(e.msg, "Cannot assign a device for operation bad: "));
+        assert_int_equal(cap.n, 6);
+    }
+    tact_log_set_callback(NULL, NULL);
+    tact_tensor_destroy(&three);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
@@ -436,19 +547,32 @@ static void test_colocation_groups(void **state)
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_config_t two = { .device_count.cpu = 2, .log_device_placement = true };
     tact_session_t *s = tu_session(g, &two);
-    tu_run_op(s, init);
+    /* The first run places (and logs) the whole graph, whatever it runs. */
     log_capture_t cap = { .n = 0 };
     tact_log_set_callback(capture, &cap);
+    tu_run_op(s, init);
     tact_output_t fetches[2] = { inc, setw };
     tact_tensor_t *r[2] = { NULL, NULL };
     assert_int_equal(tact_session_run(s, fetches, 2, r, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
     tact_log_set_callback(NULL, NULL);
-    /* inc asked for CPU:0 but follows v: TensorFlow's line says so, before the op lines */
+    /* inc asked for CPU:0 but follows v: TensorFlow's line says so, before the op lines;
+     * then every op, the variables (VariableV2) among the non-generators */
+    assert_int_equal(cap.n, 12);  /* and nothing for the second run: nothing new to place */
     assert_string_equal(cap.lines[0], "Ignoring device specification /device:CPU:0 for node "
                                       "'inc' because the input edge from 'v' is a reference "
                                       "connection and already has a device field set to "
                                       CPU(1));
-    assert_string_equal(cap.lines[1], "inc: (AssignAdd): " CPU(1));
+    assert_string_equal(cap.lines[1], "v: (VariableV2): " CPU(1));
+    assert_string_equal(cap.lines[2], "v/Assign: (Assign): " CPU(1));
+    assert_string_equal(cap.lines[3], "inc: (AssignAdd): " CPU(1));
+    assert_string_equal(cap.lines[4], "w: (VariableV2): " CPU(1));
+    assert_string_equal(cap.lines[5], "w/Assign: (Assign): " CPU(1));
+    assert_string_equal(cap.lines[6], "setw: (Assign): " CPU(1));
+    assert_string_equal(cap.lines[7], "init: (NoOp): " CPU(0));
+    assert_string_equal(cap.lines[8], "one: (Const): " CPU(1));
+    assert_string_equal(cap.lines[9], "v0: (Const): " CPU(1));
+    assert_string_equal(cap.lines[10], "w0: (Const): " CPU(1));
+    assert_string_equal(cap.lines[11], "three: (Const): " CPU(1));
     assert_string_equal(tu_str(r[0]), "6.0");
     assert_string_equal(tu_str(r[1]), "3.0");
     tact_tensor_destroy(&r[0]);
@@ -531,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_over_three_cpus),
         cmocka_unit_test(test_soft_placement_and_errors),
         cmocka_unit_test(test_placement_log),
+        cmocka_unit_test(test_whole_graph_placement),
         cmocka_unit_test(test_failing_fragment_stops_the_others),
         cmocka_unit_test(test_concurrent_fragments_on_actors),
         cmocka_unit_test(test_colocation_groups),

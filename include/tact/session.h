@@ -249,11 +249,15 @@ typedef struct tact_session_stats {
 TACT_API tact_code_t tact_session_stats(tact_session_t *s, tact_session_stats_t *out,
                                         tact_status_t *st);
 
-/** Where `op` ran: the full name of the device the session placed it on for its most recent
- * new run signature ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when no run of
- * this session has needed it yet. Borrowed; valid until the session is destroyed.
- * Thread-safe. The same placements are logged, with config.log_device_placement, as
- * TensorFlow prints them ("MatMul: (MatMul): /job:localhost/...") at INFO level. */
+/** Where `op` runs: the full name of the device the session placed it on
+ * ("/job:localhost/replica:0/task:0/device:CPU:1"), or NULL when it is not placed yet. As
+ * TensorFlow's, a session places its whole graph on its first run and again on the first run
+ * after the graph has grown (stateful ops keep their first device), so every op of the graph
+ * has a device from then on, whether a run needed it or not; an interactive session
+ * (place_pruned_graph) places only what each new run signature needs. Borrowed; valid until
+ * the session is destroyed. Thread-safe. Each placement is logged, with
+ * config.log_device_placement, as TensorFlow prints it ("MatMul: (MatMul): /job:localhost/...",
+ * one line per op) at INFO level; a run that places nothing new logs nothing. */
 TACT_API const char *tact_session_op_device(tact_session_t *s, const tact_op_t *op);
 
 /** Write up to `max` of the session's devices into out[] (CPU:0 first) and return how many
@@ -320,6 +324,58 @@ TACT_API void tact_sparse_feed(tact_sparse_output_t sp, const tact_tensor_t *ind
  * like snprintf. */
 TACT_API size_t tact_sparse_format(const tact_tensor_t *indices, const tact_tensor_t *values,
                                    const tact_tensor_t *dense_shape, char *buf, size_t len);
+
+/** ---------------------------------------------------------------------------------------- */
+/** Partial runs (TensorFlow's partial_run_setup / partial_run)                                  */
+/** ---------------------------------------------------------------------------------------- */
+
+/** A partial run's handle (TensorFlow's partial_run_setup handle). */
+typedef struct tact_partial_run tact_partial_run_t;
+
+/** One step fed and fetched in pieces. Setup names every tensor the step will be fed
+ * (`feeds`), every tensor it will hand back (`fetches`) and ops to run for their effects
+ * (`targets`). Each tact_session_partial_run then feeds some of the declared feeds and
+ * fetches some of the declared fetches: it runs what the fetches need, plus the targets that
+ * the feeds given so far make computable. Values computed by one call are kept in the handle
+ * and reused by later calls, so every op runs at most once per handle (an assign_add adds
+ * once). Once every fetch has been fetched and every target has run the handle is done and
+ * further calls fail with "Must run 'setup' before performing partial runs!".
+ *
+ *     tact_output_t f[2] = { r1, r2 }, in[3] = { a, b, c };
+ *     tact_partial_run_t *h = tact_session_partial_run_setup(s, f, 2, in, 3, NULL, 0, &st);
+ *     tact_feed_t ab[2] = { { a, a_val }, { b, b_val } }, cf = { c, c_val };
+ *     tact_session_partial_run(s, h, &r1, 1, &r1_val, ab, 2, &st);   // a + b
+ *     tact_session_partial_run(s, h, &r2, 1, &r2_val, &cf, 1, &st);  // (a + b) * c
+ *     tact_partial_run_destroy(&h);
+ *
+ * Setup: caller owns the result (destroy it with tact_partial_run_destroy, before or after the
+ * session). NULL on failure: INVALID_ARGUMENT for an endpoint or target not of the session's
+ * graph or out of range, or no fetch and no target; CANCELLED when the session is closed.
+ * Thread-safe as tact_session_run is. */
+TACT_API tact_partial_run_t *tact_session_partial_run_setup(tact_session_t *s,
+        const tact_output_t *fetches, int n_fetches, const tact_output_t *feeds, int n_feeds,
+        tact_op_t *const *targets, int n_targets, tact_status_t *st);
+
+/** Feed feeds[0..n_feeds) and fetch fetches[0..n_fetches) of the step `h` set up on `s`. On
+ * success each results[i] is a new tensor the caller owns; on failure every results[i] is NULL
+ * and the handle is as before the call (its feeds are not taken). Errors, INVALID_ARGUMENT as
+ * TensorFlow's: "The feed a:0 was not specified in partial_run_setup.", "The feed a:0 has
+ * already been fed.", "The fetch r:0 was not specified in partial_run_setup.", "The fetch r:0
+ * has already been fetched.", "Fetch c:0 can't be computed from the feeds that have been fed so
+ * far." (naming the declared feed still missing), "Must run 'setup' before performing partial
+ * runs!" (NULL or finished handle), a handle of another session; CANCELLED "Session has been
+ * closed." after close; and tact_session_run's errors. Threading: calls on one handle may come
+ * from different threads one after the other, not at the same time: a call that finds another
+ * in progress on the handle fails with FAILED_PRECONDITION and changes nothing. */
+TACT_API tact_code_t tact_session_partial_run(tact_session_t *s, tact_partial_run_t *h,
+        const tact_output_t *fetches, int n_fetches, tact_tensor_t **results,
+        const tact_feed_t *feeds, int n_feeds, tact_status_t *st);
+
+/** Destroy the handle and the values it keeps. Accepts NULL or *h_p == NULL and sets *h_p to
+ * NULL. A handle destroyed with fetches or targets still outstanding cancels them (TensorFlow's
+ * "PRun cancellation") and logs a warning naming how many; a call in progress on another thread
+ * is cancelled (it returns CANCELLED) and waited for. Never fails. */
+TACT_API void tact_partial_run_destroy(tact_partial_run_t **h_p);
 
 TACT_END_DECLS
 
