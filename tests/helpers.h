@@ -47,6 +47,12 @@ bool tu_f32_equal(const tact_tensor_t *t, const int64_t *dims, int ndims, const 
 /* The numpy-style text of `t` in a static buffer (valid until the next call). */
 const char *tu_str(const tact_tensor_t *t);
 
+/* The whole file at `path`, NUL-terminated (the NUL not counted), from malloc; its length in
+ * *len when len is not NULL. A file that cannot be read fails the test. */
+void *tu_read_file(const char *path, size_t *len);
+/* Write data[0..len) to `path` (created or truncated); a failure fails the test. */
+void tu_write_file(const char *path, const void *data, size_t len);
+
 /* True when `haystack` contains `needle`; prints both when not. */
 bool tu_contains(const char *haystack, const char *needle);
 

@@ -39,29 +39,6 @@
 
 /* ---- files ---- */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t) n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t) n, f), (size_t) n);
-    fclose(f);
-    *len = (size_t) n;
-    return buf;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 static bool file_exists(const char *path)
 {
     struct stat sb;
@@ -71,7 +48,7 @@ static bool file_exists(const char *path)
 static bool files_equal(const char *a, const char *b)
 {
     size_t na, nb;
-    char *da = read_file(a, &na), *db = read_file(b, &nb);
+    char *da = tu_read_file(a, &na), *db = tu_read_file(b, &nb);
     bool same = na == nb && memcmp(da, db, na) == 0;
     free(da);
     free(db);
@@ -105,8 +82,8 @@ static void rm_dir(const char *dir)
 static void copy_file(const char *from, const char *to)
 {
     size_t n;
-    char *data = read_file(from, &n);
-    write_file(to, data, n);
+    char *data = tu_read_file(from, &n);
+    tu_write_file(to, data, n);
     free(data);
 }
 
@@ -275,7 +252,7 @@ static void test_table_reads_tensorflow_index(void **state)
 {
     (void) state;
     size_t len;
-    char *data = read_file(SAVER_PREFIX ".index", &len);
+    char *data = tu_read_file(SAVER_PREFIX ".index", &len);
     tact_status_t st = TACT_STATUS_INIT;
     tact_table_t *t = tact__table_open(data, len, "model.index", &st);
     assert_non_null(t);
@@ -379,7 +356,7 @@ static void test_save_matches_tensorflow(void **state)
     /* The state file: an absolute prefix as it is. */
     snprintf(path, sizeof path, "%s/checkpoint", dir);
     size_t n;
-    char *text = read_file(path, &n);
+    char *text = tu_read_file(path, &n);
     char want[800];
     snprintf(want, sizeof want, "model_checkpoint_path: \"%s\"\nall_model_checkpoint_paths: "
              "\"%s\"\n", prefix, prefix);
@@ -646,30 +623,30 @@ static void test_corrupt_files(void **state)
     snprintf(index, sizeof index, "%s.index", prefix);
     snprintf(data, sizeof data, "%s" DATA_SUFFIX, prefix);
     size_t n_index, n_data;
-    char *good_index = read_file(SAVER_PREFIX ".index", &n_index);
-    char *good_data = read_file(SAVER_PREFIX DATA_SUFFIX, &n_data);
-    write_file(index, good_index, n_index);
-    write_file(data, good_data, n_data);
+    char *good_index = tu_read_file(SAVER_PREFIX ".index", &n_index);
+    char *good_data = tu_read_file(SAVER_PREFIX DATA_SUFFIX, &n_data);
+    tu_write_file(index, good_index, n_index);
+    tu_write_file(data, good_data, n_data);
 
     tact_graph_t *g = fixture_graph(true, NULL);
     tact_session_t *s = tu_session(g, NULL);
     tact_status_t st = TACT_STATUS_INIT;
     for (size_t len = 0; len < n_index; len++) {
-        write_file(index, good_index, len);
+        tu_write_file(index, good_index, len);
         st = (tact_status_t) TACT_STATUS_INIT;
         tact_code_t rc = tact_checkpoint_restore(s, prefix, &st);
         if (!acceptable_error(rc))
             fail_msg("index cut at %zu: %s (%s)", len, tact_code_name(rc), st.msg);
     }
-    write_file(index, good_index, n_index);
+    tu_write_file(index, good_index, n_index);
     for (size_t len = 0; len < n_data; len++) {
-        write_file(data, good_data, len);
+        tu_write_file(data, good_data, len);
         st = (tact_status_t) TACT_STATUS_INIT;
         tact_code_t rc = tact_checkpoint_restore(s, prefix, &st);
         if (rc != TACT_CODE_DATA_LOSS)
             fail_msg("data cut at %zu: %s (%s)", len, tact_code_name(rc), st.msg);
     }
-    write_file(data, good_data, n_data);
+    tu_write_file(data, good_data, n_data);
 
     uint64_t x = 0x9e3779b97f4a7c15ull;  /* seeded: the same flips every run */
     int ok = 0;
@@ -683,7 +660,7 @@ static void test_corrupt_files(void **state)
         size_t bit = (size_t) ((x >> 8) % (n * 8));
         memcpy(buf, in_index ? good_index : good_data, n);
         buf[bit / 8] ^= (char) (1 << (bit % 8));
-        write_file(in_index ? index : data, buf, n);
+        tu_write_file(in_index ? index : data, buf, n);
         st = (tact_status_t) TACT_STATUS_INIT;
         tact_code_t rc = tact_checkpoint_restore(s, prefix, &st);
         if (rc == TACT_CODE_OK) {
@@ -693,7 +670,7 @@ static void test_corrupt_files(void **state)
             fail_msg("bit %zu of the %s: %s (%s)", bit, in_index ? "index" : "data",
                      tact_code_name(rc), st.msg);
         }
-        write_file(in_index ? index : data, in_index ? good_index : good_data, n);
+        tu_write_file(in_index ? index : data, in_index ? good_index : good_data, n);
     }
     /* Flips land in the footer's 40 - 8 bytes of padding about 1 in 20 times. */
     assert_true(ok < 60);
@@ -724,7 +701,7 @@ static void write_index_shards(const char *path, const char *name,
     size_t len;
     tact__table_builder_finish(b, &data, &len);
     tact__table_builder_destroy(&b);
-    write_file(path, data, len);
+    tu_write_file(path, data, len);
     free(data);
 }
 
@@ -815,9 +792,9 @@ static void test_two_shards(void **state)
     make_dir(dir, sizeof dir);
     snprintf(prefix, sizeof prefix, "%s/model", dir);
     snprintf(path, sizeof path, "%s.data-00000-of-00002", prefix);
-    write_file(path, "", 0);
+    tu_write_file(path, "", 0);
     snprintf(path, sizeof path, "%s.data-00001-of-00002", prefix);
-    write_file(path, want_a, sizeof want_a);
+    tu_write_file(path, want_a, sizeof want_a);
     Tensorflow__TensorShapeProto__Dim dims[2] = { TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT,
                                                   TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT };
     Tensorflow__TensorShapeProto__Dim *dim_ptrs[2] = { &dims[0], &dims[1] };
@@ -1107,7 +1084,7 @@ static void test_concurrent_saves(void **state)
     char path[320];
     snprintf(path, sizeof path, "%s/checkpoint", dir);
     size_t n;
-    char *text = read_file(path, &n);
+    char *text = tu_read_file(path, &n);
     text[n] = '\0';
     assert_true(tu_contains(text, "model_checkpoint_path: \""));
     assert_true(tu_contains(text, "\nall_model_checkpoint_paths: \""));

@@ -21,22 +21,12 @@
 
 #define DIMS(...) ((const int64_t[]) { __VA_ARGS__ })
 
+/* A fixture of tests/data/ read whole. */
 static void *read_data(const char *name, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", TACT_TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t) n + 1);
-    assert_int_equal(fread(buf, 1, (size_t) n, f), (size_t) n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t) n;
-    return buf;
+    return tu_read_file(path, len);
 }
 
 static void data_path(char *buf, size_t cap, const char *name)

@@ -13,19 +13,6 @@
 
 #include "tests/helpers.h"
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t) n + 1);
-    assert_int_equal(fread(text, 1, (size_t) n, f), (size_t) n);
-    fclose(f);
-    return text;
-}
-
 /* a (CPU:1) * b (CPU:1) -> mul (CPU:1); c = mul + a on CPU:0: one edge crosses. */
 static tact_graph_t *two_device_graph(tact_output_t *fetch)
 {
@@ -68,7 +55,7 @@ static void test_dot_with_placement(void **state)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(tact_graph_write_dot(g, s, path, &st), TACT_CODE_OK);
-    char *dot = read_all(path);
+    char *dot = tu_read_file(path, NULL);
     assert_true(tu_contains(dot, "digraph tact {"));
     /* Nodes: name, type, output dtype and shape, placed device; a quote escaped. */
     assert_true(tu_contains(dot, "label=\"mul\\nMul\\n0: float32 [2]\\n@ CPU:1\""));
@@ -110,7 +97,7 @@ static void test_dot_requests_only(void **state)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(tact_graph_write_dot(g, NULL, path, &st), TACT_CODE_OK);
-    char *dot = read_all(path);
+    char *dot = tu_read_file(path, NULL);
     assert_true(tu_contains(dot, "label=\"mul\\nMul\\n0: float32 [2]\\nrequests /device:CPU:1\""));
     assert_false(tu_contains(dot, "_Send/_Recv"));
     assert_false(tu_contains(dot, "cluster_legend"));
@@ -129,7 +116,7 @@ static void test_dot_empty_graph(void **state)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(tact_graph_write_dot(g, NULL, path, &st), TACT_CODE_OK);
-    char *dot = read_all(path);
+    char *dot = tu_read_file(path, NULL);
     assert_true(tu_contains(dot, "digraph tact {"));
     assert_false(tu_contains(dot, "op0"));
     free(dot);

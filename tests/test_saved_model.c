@@ -33,32 +33,10 @@ static const char *const SERVE[] = {"serve"};
 
 /* ---- fixtures ---- */
 
-static void *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t) n + 1);
-    assert_int_equal(fread(buf, 1, (size_t) n, f), (size_t) n);
-    fclose(f);
-    *len = (size_t) n;
-    return buf;
-}
-
-static void write_all(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 static tact_tensor_t *input_tensor(void)
 {
     size_t len;
-    float *x = read_all(TACT_TEST_DATA_DIR "/saved_mlp_input.bin", &len);
+    float *x = tu_read_file(TACT_TEST_DATA_DIR "/saved_mlp_input.bin", &len);
     assert_int_equal(len, 12 * sizeof(float));
     tact_tensor_t *t = tu_f32((const int64_t[]) {4, 3}, 2, x);
     free(x);
@@ -68,7 +46,7 @@ static tact_tensor_t *input_tensor(void)
 static void check_probs(const tact_tensor_t *probs)
 {
     size_t len;
-    float *want = read_all(TACT_TEST_DATA_DIR "/saved_mlp_expected.bin", &len);
+    float *want = tu_read_file(TACT_TEST_DATA_DIR "/saved_mlp_expected.bin", &len);
     assert_int_equal(len, 8 * sizeof(float));
     assert_non_null(probs);
     assert_int_equal(tact_tensor_ndims(probs), 2);
@@ -133,7 +111,7 @@ static void remove_dir(const char *dir)
 static Tensorflow__SavedModel *parse_mlp(void)
 {
     size_t len;
-    void *data = read_all(MLP_DIR "/saved_model.pb", &len);
+    void *data = tu_read_file(MLP_DIR "/saved_model.pb", &len);
     Tensorflow__SavedModel *sm = tensorflow__saved_model__unpack(NULL, len, data);
     free(data);
     assert_non_null(sm);
@@ -148,7 +126,7 @@ static void write_binary(const char *dir, const Tensorflow__SavedModel *sm)
     assert_int_equal(tensorflow__saved_model__pack(sm, buf), n);
     char path[300];
     snprintf(path, sizeof path, "%s/saved_model.pb", dir);
-    write_all(path, buf, n);
+    tu_write_file(path, buf, n);
     free(buf);
 }
 
@@ -201,7 +179,7 @@ static void test_restored_variables(void **state)
     tact_tensor_t *v = tu_run1(s, w, NULL, 0, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     size_t len;
-    float *want = read_all(TACT_TEST_DATA_DIR "/saved_mlp_w1.bin", &len);
+    float *want = tu_read_file(TACT_TEST_DATA_DIR "/saved_mlp_w1.bin", &len);
     assert_int_equal(len, 12 * sizeof(float));
     assert_true(tu_f32_equal(v, (const int64_t[]) {3, 4}, 2, want));
     free(want);
@@ -253,7 +231,7 @@ static void test_export_round_trip(void **state)
     if (fixtures != NULL) {
         char path[300];
         snprintf(path, sizeof path, "%s/saved_mlp_tact_export.pb", fixtures);
-        write_all(path, data, len);
+        tu_write_file(path, data, len);
     }
 
     tact_graph_t *g = tact_graph_new();
@@ -443,7 +421,7 @@ static void test_text_format_and_main_op(void **state)
     char dir[64], path[300];
     temp_dir(dir, sizeof dir, false);
     snprintf(path, sizeof path, "%s/saved_model.pbtxt", dir);
-    write_all(path, text, len);
+    tu_write_file(path, text, len);
     free(text);
     tact_status_t st = TACT_STATUS_INIT;
     tact_session_t *s = tact_saved_model_load(dir, SERVE, 1, NULL, NULL, &st);
@@ -493,7 +471,7 @@ static void test_damaged_files(void **state)
 {
     (void) state;
     size_t len;
-    uint8_t *data = read_all(MLP_DIR "/saved_model.pb", &len);
+    uint8_t *data = tu_read_file(MLP_DIR "/saved_model.pb", &len);
     uint8_t *copy = malloc(len);
     char dir[64], path[300];
     temp_dir(dir, sizeof dir, true);
@@ -509,7 +487,7 @@ static void test_damaged_files(void **state)
             for (int b = 0; b < 4; b++, r = r * 1103515245u + 12345u)
                 copy[(r >> 8) % len] ^= (uint8_t) (1u << (r & 7));
         }
-        write_all(path, copy, n);
+        tu_write_file(path, copy, n);
         tact_status_t st = TACT_STATUS_INIT;
         tact_session_t *s = tact_saved_model_load(dir, SERVE, 1, NULL, NULL, &st);
         if (s == NULL) {
