@@ -4,7 +4,7 @@
  * allows a socket to move between threads with a full barrier between uses, which the mutex
  * gives). Not for deciding what a request means: that is the ops' handle(). */
 #include "actors/actor.h"
-#include "runtime/zctx.h"
+#include "runtime/base/zctx.h"
 
 #include <zmq.h>
 

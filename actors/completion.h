@@ -5,7 +5,7 @@
 #ifndef TACT_ACTORS_COMPLETION_H
 #define TACT_ACTORS_COMPLETION_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 typedef struct tact_completion {
     _Atomic uint32_t pending;

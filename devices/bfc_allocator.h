@@ -17,7 +17,7 @@
 #ifndef TACT_DEVICES_BFC_ALLOCATOR_H
 #define TACT_DEVICES_BFC_ALLOCATOR_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 /* Granularity and alignment of every chunk: sizes are rounded up to a multiple of it and
  * every pointer handed out is a multiple of it (TensorFlow's kMinAllocationSize). */

@@ -4,8 +4,8 @@
 #ifndef TACT_DEVICES_DEVICE_IMPL_H
 #define TACT_DEVICES_DEVICE_IMPL_H
 
-#include "runtime/graph_impl.h"
-#include "runtime/stop.h"
+#include "runtime/graph/graph_impl.h"
+#include "runtime/exec/stop.h"
 
 #define TACT_DEVICE_API_VERSION 2
 
@@ -70,7 +70,7 @@ typedef struct tact_step {
     atomic_bool failed;           /* a fragment failed: the others stop waiting */
     struct tact_host_limit *host_limit; /* the session's host memory limit, or NULL: charge
                                          * every host tensor made from data to it */
-    tact_trace_t *trace;          /* a traced step's records (runtime/trace.h), else NULL */
+    tact_trace_t *trace;          /* a traced step's records (runtime/exec/trace.h), else NULL */
     _Atomic int64_t bytes_copied; /* between device memories, for the session's stats */
 } tact_step_t;
 

@@ -5,7 +5,7 @@
 #ifndef TACT_DEVICES_LAYOUT_H
 #define TACT_DEVICES_LAYOUT_H
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 /* The groups of transposing `x` by `attrs` (n_perm -1: reverse, else perm): writes gdim[g],
  * the size of output group g (in output order), and gstride[g], its stride in the input, in

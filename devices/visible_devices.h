@@ -5,7 +5,7 @@
 #ifndef TACT_DEVICES_VISIBLE_DEVICES_H
 #define TACT_DEVICES_VISIBLE_DEVICES_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 /* TensorFlow's ParseVisibleDeviceList. `list` NULL or "" is the identity 0..n_visible-1.
  * Otherwise `list` is split at every ',' (empty entries kept) and each entry must be a

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/device_spec.h"
+#include "runtime/graph/device_spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 /* The fake GPU backend (fake_gpu.h): regions are a memfd mapped twice, kernels are the CPU's,
  * copies in happen lazily, and the work "queued" since each sync is recorded. */
 #include "tests/fake_gpu.h"
-#include "runtime/host_alloc.h"
+#include "runtime/base/host_alloc.h"
 #include "devices/cpu/kernels.h"
 
 #include <sys/mman.h>

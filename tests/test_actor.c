@@ -15,8 +15,8 @@
 
 #include "actors/device_actor.h"
 #include "devices/cpu/cpu.h"
-#include "runtime/plan.h"
-#include "runtime/resources.h"
+#include "runtime/exec/plan.h"
+#include "runtime/exec/resources.h"
 #include "tests/helpers.h"
 
 typedef struct echo {

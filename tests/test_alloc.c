@@ -5,9 +5,9 @@
  * TensorFlow 2.21 printed for the same graphs in tf.compat.v1 sessions (scripts/tf_oom.py).
  * The huge requests are refused before any allocator is asked, so these tests also pass under
  * ASan without allocator_may_return_null. */
-#include "runtime/host_limit.h"
-#include "runtime/session_impl.h"
-#include "runtime/tensor_impl.h"
+#include "runtime/base/host_limit.h"
+#include "runtime/exec/session_impl.h"
+#include "runtime/base/tensor_impl.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

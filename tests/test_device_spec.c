@@ -14,7 +14,7 @@
  *     tact_op_device(x.op);                                      // "/device:GPU:0"
  *     tact_graph_destroy(&g);
  */
-#include "runtime/device_spec.h"
+#include "runtime/graph/device_spec.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

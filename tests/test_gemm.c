@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The CPU device's float32 GEMM path (devices/cpu/gemm.c) and the MatMul chains the plan fuses
- * (runtime/plan.c): oneDNN with packed weights against OpenBLAS and against a double-precision
+ * (runtime/exec/plan.c): oneDNN with packed weights against OpenBLAS and against a double-precision
  * reference, for every transpose and odd shapes; packed weights dropped when a variable
  * changes, and never shared between sessions; a fetched intermediate keeps its own value.
  * Where oneDNN is not installed the packed cases run OpenBLAS twice and say so. */

@@ -12,9 +12,9 @@
  *     tu_run1(s, c, ...);                   // the result copied back to host memory
  *     fake_gpu_uninstall();
  */
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 #include "tests/fake_gpu.h"
-#include "runtime/host_alloc.h"
+#include "runtime/base/host_alloc.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 #include "tests/helpers.h"
 
 /* ------------------------------------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Name scopes, control dependencies and colocate_with (runtime/graph_scopes.c), against what
+/* Name scopes, control dependencies and colocate_with (runtime/graph/graph_scopes.c), against what
  * TensorFlow 2.21's tf.compat.v1 printed for the same programs
  * (scripts/tf_reference/graph_scopes.py): op names, control inputs, colocation groups, op
  * devices, placement and run values; and the `with` macros of <tact/scope.h>. */
@@ -14,7 +14,7 @@
 
 #include <tact/scope.h>
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 #include "tests/helpers.h"
 
 #define CPU(n) "/job:localhost/replica:0/task:0/device:CPU:" #n

@@ -3,7 +3,7 @@
  * answers (tests/data/make_graphdef_fixtures.py), import_graph_def's options and messages,
  * all-or-nothing imports, export -> import round trips, and hostile buffers. */
 /* first: the prelude's _GNU_SOURCE precedes the system headers */
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 #include "runtime/model/graphdef.h"
 #include "runtime/model/text_format.h"
 

@@ -2,8 +2,8 @@
 /* Initial values: fills, the random ops (Philox streams, seeds, per-session positions and the
  * distributions' statistics), initializers, tf.get_variable, variable scopes and the reuse
  * rules, with TensorFlow's messages word for word. */
-#include "runtime/philox.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
-#include "runtime/graph_impl.h"
+#include "runtime/base/philox.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "runtime/graph/graph_impl.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -8,7 +8,7 @@
  *     tact_log_set_callback(my_fn, my_user_data);    // messages go to my_fn, not stderr
  *     tact_log_set_callback(NULL, NULL);             // back to stderr
  */
-#include "runtime/log.h"
+#include "runtime/base/log.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

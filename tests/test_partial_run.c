@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Partial runs (runtime/partial_run.c): one step fed and fetched in pieces, TensorFlow's
+/* Partial runs (runtime/exec/partial_run.c): one step fed and fetched in pieces, TensorFlow's
  * partial_run_setup / partial_run, with its error messages (tests/data/partial_run_tf.py
  * printed them from TensorFlow).
  *
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 #include "tests/helpers.h"
 
 static const tact_config_t actors_config = { .executor = TACT_EXECUTOR_ACTORS };

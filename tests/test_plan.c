@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Plan building (runtime/plan.c), called directly: no session, no threads, no device code.
+/* Plan building (runtime/exec/plan.c), called directly: no session, no threads, no device code.
  * Covers pruning to what the fetches and targets need (a fed tensor cuts its producers),
  * topological node order, control inputs of groups, slot numbering (feed slots first), each
  * node's input and output slots, the release lists (each slot freed once, by its last reader,
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "devices/cpu/cpu.h"
-#include "runtime/plan.h"
+#include "runtime/exec/plan.h"
 #include "tests/helpers.h"
 
 /* ------------------------------------------------------------------------------------------ */

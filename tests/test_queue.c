@@ -8,7 +8,7 @@
  *     tact_op_t *enq = tact_queue_enqueue(g, q, &x, 1, NULL, &st);
  *     tact_queue_dequeue(g, q, &y, NULL, &st);
  */
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

@@ -7,7 +7,7 @@
  *     tact_op_t *reader = tact_text_line_reader(g, 0, NULL, &st);
  *     tact_reader_read(g, reader, files, &key, &value, NULL, &st);
  */
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

@@ -20,7 +20,7 @@
 
 #include <tact/tact.h>
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 #include "tests/fake_gpu.h"
 #include "tests/helpers.h"
 

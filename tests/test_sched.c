@@ -10,7 +10,7 @@
  *     tact_session_op_device(s, y.op);   // "/job:localhost/replica:0/task:0/device:CPU:1"
  */
 #include "devices/cpu/cpu.h"
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

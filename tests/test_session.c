@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 #include "tests/helpers.h"
 
 static const tact_config_t actors_config = { .executor = TACT_EXECUTOR_ACTORS };

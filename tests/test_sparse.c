@@ -4,7 +4,7 @@
  * SparseTensorDenseMatMul, SparseAdd and SparseTensorDenseAdd, each against the values and
  * messages TensorFlow printed (scripts/tf_reference/sparse.py), feeding through
  * tact_sparse_feed and tact_eval, and SparseTensorValue's repr (tact_sparse_format). */
-#include "runtime/graph_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "runtime/graph/graph_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 
 #include <setjmp.h>
 #include <stdarg.h>

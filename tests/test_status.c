@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of runtime/status.c: code names and TensorFlow's code numbers, the sticky
+/* Tests of runtime/base/status.c: code names and TensorFlow's code numbers, the sticky
  * first-error-wins helper tact__fail, tact__failed, and tact__status_merge, which carries an
  * error from one status (a device actor's reply) into another (the caller's). */
-#include "runtime/prelude.h" /* first: it sets _GNU_SOURCE before any system header */
+#include "runtime/base/prelude.h" /* first: it sets _GNU_SOURCE before any system header */
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * (string, int32) elements with enqueue_many and dequeue_many, and the ops that refuse
  * strings, each with TensorFlow's message. Every value keeps its NUL bytes; every result is a
  * deep copy the caller owns (ASan and valgrind check that no element is shared or leaked). */
-#include "runtime/graph_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "runtime/graph/graph_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of runtime/tensor.c: dtype names and sizes, tensor creation and its errors (sticky
+/* Tests of runtime/base/tensor.c: dtype names and sizes, tensor creation and its errors (sticky
  * status included), the accessors, clone and destroy, string tensors (creation, NUL bytes, deep
  * copies, the internal element helpers), the static shape helpers, and tact_tensor_format.
  * Every expected format string is what numpy 1.26's str() prints for the same array
  * (TensorFlow 1.x's `print(sess.run(t))`; string tensors as numpy object arrays of bytes),
  * checked with real numpy. */
-#include "runtime/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
-#include "runtime/host_alloc.h"
+#include "runtime/base/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "runtime/base/host_alloc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

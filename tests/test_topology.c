@@ -22,7 +22,7 @@
 
 #include "devices/cpu/cpu.h"
 #include "devices/cpu/topology.h"
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 #include "tests/helpers.h"
 
 /* ------------------------------------------------------------------------------------------ */

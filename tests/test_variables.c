@@ -8,7 +8,7 @@
  *     tact_op_run(init, NULL, 0, s, &st);
  *     tact_tensor_t *value = tact_eval(v, NULL, 0, s, &st);
  */
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

@@ -3,7 +3,7 @@
  * caller's buffer, its checks and its deallocator, feeds read in place (from a read-only page,
  * so that any write into a fed buffer would crash the test), and tact_tensor_copy_to into the
  * caller's buffer. */
-#include "runtime/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "runtime/base/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 
 #include <setjmp.h>
 #include <sys/mman.h>

@@ -8,9 +8,9 @@
 #include "devices/cpu/kernels.h"
 #include "devices/cpu/kernels/family.h"
 #include "devices/cpu/topology.h"
-#include "runtime/log.h"
-#include "runtime/resources.h"
-#include "runtime/trace.h"
+#include "runtime/base/log.h"
+#include "runtime/exec/resources.h"
+#include "runtime/exec/trace.h"
 
 #include <cblas.h>
 /* OpenBLAS' pthreads build (Debian's libopenblas0-pthread) starts its worker threads when it

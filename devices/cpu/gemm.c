@@ -14,7 +14,7 @@
  * runs on OpenBLAS. */
 #include "devices/cpu/gemm.h"
 #include "devices/cpu/kernels.h"
-#include "runtime/log.h"
+#include "runtime/base/log.h"
 
 #include <cblas.h>
 #include <dlfcn.h>

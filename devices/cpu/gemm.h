@@ -7,7 +7,7 @@
 #ifndef TACT_DEVICES_CPU_GEMM_H
 #define TACT_DEVICES_CPU_GEMM_H
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 /* One CPU device's primitives and packed weights (a session's: two sessions never share).
  * Thread-safe. */

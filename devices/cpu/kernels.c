@@ -9,8 +9,8 @@
  * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
 #include "devices/cpu/kernels.h"
 #include "devices/layout.h"
-#include "runtime/host_alloc.h"
-#include "runtime/philox.h"
+#include "runtime/base/host_alloc.h"
+#include "runtime/base/philox.h"
 
 #include <cblas.h>
 

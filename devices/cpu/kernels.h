@@ -5,7 +5,7 @@
 #ifndef TACT_DEVICES_CPU_KERNELS_H
 #define TACT_DEVICES_CPU_KERNELS_H
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 typedef tact_code_t (*tact_cpu_kernel_fn)(const tact_op_t *op, const tact_tensor_t *const *in,
                                           tact_tensor_t *out, tact_status_t *st);

@@ -4,7 +4,7 @@
 #ifndef TACT_DEVICES_CPU_TOPOLOGY_H
 #define TACT_DEVICES_CPU_TOPOLOGY_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #include <hwloc.h>
 

@@ -22,8 +22,8 @@
 #include "devices/cuda/cuda_kernels.h"
 #include "devices/cuda/walks.h"
 #include "devices/layout.h"
-#include "runtime/host_alloc.h"
-#include "runtime/log.h"
+#include "runtime/base/host_alloc.h"
+#include "runtime/base/log.h"
 
 /* The vendor headers stay in this folder; <dlfcn.h> opens cuBLAS. */
 #include <dlfcn.h>

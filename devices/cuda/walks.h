@@ -7,7 +7,7 @@
 #define TACT_DEVICES_CUDA_WALKS_H
 
 #include "devices/cuda/cuda_kernels.h"
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,7 +18,7 @@
 #ifndef TACT_DEVICES_GPU_GPU_BACKEND_H
 #define TACT_DEVICES_GPU_GPU_BACKEND_H
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 /* One visible GPU as the backend sees it. */
 typedef struct tact_gpu_info {

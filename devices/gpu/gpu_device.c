@@ -9,10 +9,10 @@
 #include "devices/gpu/gpu_device.h"
 #include "devices/bfc_allocator.h"
 #include "devices/visible_devices.h"
-#include "runtime/log.h"
-#include "runtime/resources.h"
-#include "runtime/sched.h"
-#include "runtime/trace.h"
+#include "runtime/base/log.h"
+#include "runtime/exec/resources.h"
+#include "runtime/exec/sched.h"
+#include "runtime/exec/trace.h"
 
 #ifdef TACT_HAVE_CUDA
 #include "devices/cuda/cuda_backend.h"

@@ -3,13 +3,13 @@
  * anywhere, trusting none of its bytes (every size is checked against the data file before it
  * is allocated, every tensor against its checksum). Not for variables or sessions
  * (checkpoint.c), nor for partitioned tensors (slices: UNIMPLEMENTED). */
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/host_alloc.h"
+#include "runtime/base/host_alloc.h"
 #include "runtime/model/bundle.h"
 #include "runtime/model/byte_buf.h"
 #include "runtime/model/crc32c.h"

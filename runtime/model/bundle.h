@@ -8,7 +8,7 @@
 #ifndef TACT_RUNTIME_MODEL_BUNDLE_H
 #define TACT_RUNTIME_MODEL_BUNDLE_H
 
-#include "runtime/tensor_impl.h"
+#include "runtime/base/tensor_impl.h"
 
 #include "types.pb-c.h"
 

@@ -5,7 +5,7 @@
 #ifndef TACT_RUNTIME_MODEL_BYTE_BUF_H
 #define TACT_RUNTIME_MODEL_BYTE_BUF_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 typedef struct tact_byte_buf {
     unsigned char *data;          /* from tact__realloc; the owner frees it */

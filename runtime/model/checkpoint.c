@@ -6,15 +6,15 @@
  * fetches the variables, a restore runs each variable's initializer Assign with its initial
  * value fed by the checkpoint's tensor, on whatever device the variable lives. Not a Saver
  * object: no max_to_keep, no var_list, no sharding. */
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #include <unistd.h>
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 #include "runtime/model/bundle.h"
 #include "runtime/model/dtypes.h"
-#include "runtime/session_impl.h"
-#include "runtime/tensor_impl.h"
+#include "runtime/exec/session_impl.h"
+#include "runtime/base/tensor_impl.h"
 
 #define CKPT_PATH_MAX 4096
 

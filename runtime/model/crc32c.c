@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* CRC-32C by slicing-by-8: eight 256-entry tables, built once, fold eight bytes per step
  * (about 1 byte per cycle, plenty beside the disk). Not for anything but CRC-32C. */
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #include "runtime/model/crc32c.h"
 

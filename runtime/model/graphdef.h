@@ -6,7 +6,7 @@
 
 #include <tact/model.h>
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 #include "graph.pb-c.h"
 

@@ -2,7 +2,7 @@
 /* tf.import_graph_def: a GraphDef's nodes become ops of a tact graph. All or nothing: every
  * node is mapped, wired, sorted and inferred before the first op is added, so a failed import
  * leaves the graph as it was. The file formats are told apart in graphdef_io.c. */
-#include "runtime/device_spec.h"
+#include "runtime/graph/device_spec.h"
 #include "runtime/model/dtypes.h"
 #include "runtime/model/graphdef.h"
 #include "runtime/model/tensor_proto.h"

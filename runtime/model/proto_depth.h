@@ -5,7 +5,7 @@
 #ifndef TACT_RUNTIME_MODEL_PROTO_DEPTH_H
 #define TACT_RUNTIME_MODEL_PROTO_DEPTH_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #include <protobuf-c/protobuf-c.h>
 

@@ -12,7 +12,7 @@
 #include "runtime/model/proto_depth.h"
 #include "runtime/model/saved_model.h"
 #include "runtime/model/text_format.h"
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 
 #include "saved_model.pb-c.h"
 

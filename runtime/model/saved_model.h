@@ -4,7 +4,7 @@
 #ifndef TACT_RUNTIME_MODEL_SAVED_MODEL_H
 #define TACT_RUNTIME_MODEL_SAVED_MODEL_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 typedef struct tact_saved_model tact_saved_model_t;
 

@@ -7,7 +7,7 @@
 #ifndef TACT_RUNTIME_MODEL_TABLE_H
 #define TACT_RUNTIME_MODEL_TABLE_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #define TACT_TABLE_MAGIC       0xdb4775248b80fb57ull
 #define TACT_TABLE_FOOTER_SIZE 48

@@ -4,7 +4,7 @@
 #ifndef TACT_RUNTIME_MODEL_TENSOR_PROTO_H
 #define TACT_RUNTIME_MODEL_TENSOR_PROTO_H
 
-#include "runtime/tensor_impl.h"
+#include "runtime/base/tensor_impl.h"
 
 #include "tensor.pb-c.h"
 #include "tensor_shape.pb-c.h"

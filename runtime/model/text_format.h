@@ -5,7 +5,7 @@
 #ifndef TACT_RUNTIME_MODEL_TEXT_FORMAT_H
 #define TACT_RUNTIME_MODEL_TEXT_FORMAT_H
 
-#include "runtime/prelude.h"
+#include "runtime/base/prelude.h"
 
 #include <protobuf-c/protobuf-c.h>
 

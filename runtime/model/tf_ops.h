@@ -5,7 +5,7 @@
 #ifndef TACT_RUNTIME_MODEL_TF_OPS_H
 #define TACT_RUNTIME_MODEL_TF_OPS_H
 
-#include "runtime/opdefs.h"
+#include "runtime/ops/opdefs.h"
 
 typedef struct tact_tf_op {
     const char *type;           /* TensorFlow's op type */

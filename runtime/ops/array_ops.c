@@ -2,7 +2,7 @@
 /* Array ops of the family layout (opdefs.h): PlaceholderWithDefault, Select, SelectV2, Pack and
  * IdentityN, with TensorFlow's shape functions (core/ops/array_ops.cc, math_ops.cc) and, at run
  * time, the checks and words of their kernels. Kernels: devices/cpu/kernels/array_kernels.c. */
-#include "runtime/opdefs.h"
+#include "runtime/ops/opdefs.h"
 
 #define ARRAY_SHAPE_LEN 192
 

@@ -5,7 +5,7 @@
  * kernels' input checks (core/kernels/save_restore_v2_ops.cc) at run time. SaveV2, RestoreV2
  * and MergeV2Checkpoints touch files: they are stateful. Kernels:
  * devices/cpu/kernels/io_kernels.c. */
-#include "runtime/opdefs.h"
+#include "runtime/ops/opdefs.h"
 
 #define IO_SHAPE_LEN 192
 

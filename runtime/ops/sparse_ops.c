@@ -7,7 +7,7 @@
  * the kernels (core/kernels/sparse_*.cc) with their words. Outputs whose size depends on the
  * values (N, or a shape read from dense_shape) are left unknown here and made by the kernels in
  * devices/cpu/kernels/sparse_kernels.c. */
-#include "runtime/opdefs.h"
+#include "runtime/ops/opdefs.h"
 
 #define SPARSE_SHAPE_LEN 192
 

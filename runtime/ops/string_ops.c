@@ -2,7 +2,7 @@
 /* String ops of the family layout (opdefs.h): StringJoin and StaticRegexFullMatch, with
  * TensorFlow's shape functions (core/ops/string_ops.cc). Kernels:
  * devices/cpu/kernels/string_kernels.c. */
-#include "runtime/opdefs.h"
+#include "runtime/ops/opdefs.h"
 
 static int string_n_list(const tact_op_attrs_t *attrs)
 {

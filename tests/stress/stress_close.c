@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/session_impl.h"
+#include "runtime/exec/session_impl.h"
 #include "tests/stress/stress.h"
 
 typedef struct round_ctx {

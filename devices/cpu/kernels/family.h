@@ -7,7 +7,7 @@
 #ifndef TACT_DEVICES_CPU_KERNELS_FAMILY_H
 #define TACT_DEVICES_CPU_KERNELS_FAMILY_H
 
-#include "runtime/graph_impl.h"
+#include "runtime/graph/graph_impl.h"
 
 struct tact_host_limit;
 

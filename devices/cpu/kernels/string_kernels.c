@@ -8,7 +8,7 @@
  * decides full matches exactly as RE2's FullMatch does. Strings may hold NUL bytes (glibc's
  * REG_STARTEND). */
 #include "devices/cpu/kernels/family.h"
-#include "runtime/host_alloc.h"
+#include "runtime/base/host_alloc.h"
 
 #include <regex.h>
 

@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: MIT */
+/* Plan building: pruning, slot numbering, lifetimes, fragments. Pure apart from the pins it
+ * passes to the placer: it starts no threads and touches no device, so it is tested without
+ * any. Ops are appended to graphs with increasing
+ * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
+ * topological order for free. */
+#include "runtime/exec/plan.h"
+#include "runtime/exec/sched.h"
+
+#define ENDPOINT_KEY(out) (((int64_t) (out).op->id << 8) | (int64_t) (out).index)
+
+uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys)
+{
+    int k = 0;
+    keys[k++] = sig->n_feeds;
+    for (int i = 0; i < sig->n_feeds; i++)
+        keys[k++] = ENDPOINT_KEY(sig->feeds[i]);
+    keys[k++] = sig->n_fetches;
+    for (int i = 0; i < sig->n_fetches; i++)
+        keys[k++] = ENDPOINT_KEY(sig->fetches[i]);
+    keys[k++] = sig->n_targets;
+    for (int i = 0; i < sig->n_targets; i++)
+        keys[k++] = sig->targets[i]->id;
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < k; i++)
+        h = (h ^ (uint64_t) keys[i]) * 1099511628211ull;
+    return h;
+}
+
+typedef struct plan_builder {
+    const tact_signature_t *sig;
+    int n_ids;
+    bool *needed;                 /* per op id: reached from a fetch or target */
+    int *base;                    /* per op id: the slot of its output 0 when it runs, or -1 */
+    int *n_fed;                   /* per op id: how many of its outputs are fed */
+    int n_slots;
+} plan_builder_t;
+
+/* The position of endpoint (op, index) among the (sorted) feeds, or -1. */
+static int plan_feed_index(const tact_signature_t *sig, const tact_op_t *op, int index)
+{
+    int lo = 0, hi = sig->n_feeds - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const tact_output_t *f = &sig->feeds[mid];
+        if (f->op->id == op->id && f->index == index)
+            return mid;
+        if (f->op->id < op->id || (f->op->id == op->id && f->index < index))
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+/* The slot holding endpoint (op, index): its feed's, else the producer's output slot. */
+static int plan_endpoint_slot(const plan_builder_t *b, const tact_op_t *op, int index)
+{
+    int f = plan_feed_index(b->sig, op, index);
+    return f >= 0 ? f : b->base[op->id] + index;
+}
+
+static void plan_mark(plan_builder_t *b, const tact_op_t *root)
+{
+    /* Iterative DFS: graphs can be deeper than the stack. */
+    int cap = 64, top = 0;
+    const tact_op_t **stack = tact__malloc((size_t) cap * sizeof *stack);
+    stack[top++] = root;
+    while (top > 0) {
+        const tact_op_t *op = stack[--top];
+        if (b->needed[op->id])
+            continue;
+        b->needed[op->id] = true;
+        for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
+            bool data = i < op->n_inputs;
+            const tact_op_t *in = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
+            if (b->needed[in->id] ||
+                (data && plan_feed_index(b->sig, in, op->inputs[i].index) >= 0))
+                continue;  /* a fed input cuts the graph there */
+            if (top == cap) {
+                cap *= 2;
+                stack = tact__realloc(stack, (size_t) cap * sizeof *stack);
+            }
+            stack[top++] = in;
+        }
+    }
+    free(stack);
+}
+
+static tact_code_t plan_unfed_placeholder(const tact_op_t *op, tact_status_t *st)
+{
+    const tact_shape_t *s = &op->attrs.shape;
+    char shape[160] = "";
+    if (s->ndims > 0) {  /* TensorFlow omits the clause for scalars and unknown ranks */
+        char dims[150];
+        snprintf(shape, sizeof shape, " and shape %s", tact__shape_str(s, dims, sizeof dims));
+    }
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "You must feed a value for placeholder tensor '%s' with dtype %s%s"
+                      "\n\t [[{{node %s}}]]",
+                      op->name, tact__dtype_tf_name(op->attrs.dtype), shape, op->name);
+}
+
+/* An op that takes a resource by reference (an Assign its variable, queue and reader ops their
+ * queue or reader) cannot take a fed value in its place: the feed is a plain tensor, and the
+ * op would update the resource the feed stands for (TensorFlow: a float where a float_ref is
+ * expected). */
+static tact_code_t plan_fed_handle(const tact_signature_t *sig, const tact_op_t *op,
+                                   tact_status_t *st)
+{
+    for (int i = 0; i < op->n_inputs; i++) {
+        const tact_output_t *in = &op->inputs[i];
+        if (tact__op_input_is_handle(op->kind, i) && plan_feed_index(sig, in->op, in->index) >= 0) {
+            const char *type = tact__dtype_tf_name(in->op->out_dtype[in->index]);
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "Input %d of node %s was passed %s from %s:%d incompatible with "
+                              "expected %s_ref.", i, op->name, type, in->op->name, in->index,
+                              type);
+        }
+    }
+    return TACT_CODE_OK;
+}
+
+static int plan_max_id(const tact_signature_t *sig)
+{
+    int m = -1;
+    for (int i = 0; i < sig->n_feeds; i++)
+        m = sig->feeds[i].op->id > m ? sig->feeds[i].op->id : m;
+    for (int i = 0; i < sig->n_fetches; i++)
+        m = sig->fetches[i].op->id > m ? sig->fetches[i].op->id : m;
+    for (int i = 0; i < sig->n_targets; i++)
+        m = sig->targets[i]->id > m ? sig->targets[i]->id : m;
+    return m;
+}
+
+static void plan_builder_fini(plan_builder_t *b)
+{
+    free(b->needed);
+    free(b->base);
+    free(b->n_fed);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The run sequence: ops and the copies between memories                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A value's memory: a device index for devices with their own memory, else the host. */
+#define PLAN_HOST (-1)
+
+/* The plan's nodes in run order while it is built: ops (in topological order) with copies
+ * emitted just before their first consumer. Copies go out of a GPU's memory after the
+ * producer and into it before the consumer, one per (value, destination); GPU to GPU passes
+ * through the host. Slots past the signature's are the copies' outputs. */
+typedef struct plan_seq {
+    const plan_builder_t *b;
+    const tact_op_t **order;      /* the ops */
+    const int *dev_of;            /* by op */
+    tact_device_t *devs;
+    int n_seq;
+    tact_node_kind_t *kind;       /* by position */
+    int *ref;                     /* by position: the op, or the copy */
+    int *in_of;                   /* the ops' input slots, after copies */
+    int *in_off;                  /* by op: where its inputs start in in_of */
+    int *n_in_of;                 /* by op: its input count (a fused chain's end: 2 or 3, ops
+                                   * fused away: 0) */
+    const int *node_of;           /* by op id: the op's index in order */
+    int *op_pos;                  /* by op: its position */
+    int n_slots;
+    int *slot_mem;                /* by slot: PLAN_HOST or the device holding it */
+    int *slot_prod;               /* by slot: the producer's position, -1 for feeds */
+    int *host_copy;               /* by slot in a device's memory: its copy out, or -1 */
+    const tact_op_t **slot_op;    /* by slot: the op whose value it holds (for names) */
+    int *slot_index;              /* by slot: the output index of that op */
+    int n_copies;
+    int *cp_dev, *cp_src, *cp_out, *cp_peer;  /* by copy: device, slots, the other end */
+} plan_seq_t;
+
+static void plan_seq_init(plan_seq_t *q, const plan_builder_t *b, const tact_op_t **order,
+                          int n_ops, const int *dev_of, tact_device_t *devs, int n_in_total,
+                          int *n_in_of)
+{
+    int most_copies = 2 * (n_in_total + b->sig->n_fetches);
+    int cap_seq = n_ops + most_copies + 1, cap_slots = b->n_slots + most_copies + 1;
+    *q = (plan_seq_t) { .b = b, .order = order, .dev_of = dev_of, .devs = devs,
+                        .n_slots = b->n_slots, .n_in_of = n_in_of };
+    q->kind = tact__malloc((size_t) cap_seq * sizeof *q->kind);
+    q->ref = tact__malloc((size_t) cap_seq * sizeof *q->ref);
+    q->in_of = tact__malloc((size_t) (n_in_total + 1) * sizeof *q->in_of);
+    q->in_off = tact__malloc((size_t) (n_ops + 1) * sizeof *q->in_off);
+    q->op_pos = tact__malloc((size_t) (n_ops + 1) * sizeof *q->op_pos);
+    q->slot_mem = tact__malloc((size_t) cap_slots * sizeof *q->slot_mem);
+    q->slot_prod = tact__malloc((size_t) cap_slots * sizeof *q->slot_prod);
+    q->host_copy = tact__malloc((size_t) cap_slots * sizeof *q->host_copy);
+    q->slot_op = tact__malloc((size_t) cap_slots * sizeof *q->slot_op);
+    q->slot_index = tact__malloc((size_t) cap_slots * sizeof *q->slot_index);
+    q->cp_dev = tact__malloc((size_t) (most_copies + 1) * 4 * sizeof(int));
+    q->cp_src = q->cp_dev + most_copies + 1;
+    q->cp_out = q->cp_src + most_copies + 1;
+    q->cp_peer = q->cp_out + most_copies + 1;
+    for (int s = 0; s < cap_slots; s++) {
+        q->slot_mem[s] = PLAN_HOST;
+        q->slot_prod[s] = -1;
+        q->host_copy[s] = -1;
+    }
+    for (int i = 0; i < b->sig->n_feeds; i++) {
+        q->slot_op[i] = b->sig->feeds[i].op;
+        q->slot_index[i] = b->sig->feeds[i].index;
+    }
+    int off = 0;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        q->in_off[n] = off;
+        off += n_in_of[n];
+        for (int k = 0; k < op->n_outputs; k++) {
+            int slot = b->base[op->id] + k;
+            q->slot_op[slot] = op;
+            q->slot_index[slot] = k;
+            if (devs[dev_of[n]].iface->device_memory)
+                q->slot_mem[slot] = dev_of[n];
+        }
+    }
+}
+
+static void plan_seq_fini(plan_seq_t *q)
+{
+    free(q->kind);
+    free(q->ref);
+    free(q->in_of);
+    free(q->in_off);
+    free(q->op_pos);
+    free(q->slot_mem);
+    free(q->slot_prod);
+    free(q->host_copy);
+    free(q->slot_op);
+    free(q->slot_index);
+    free(q->cp_dev);
+}
+
+static void plan_seq_push(plan_seq_t *q, tact_node_kind_t kind, int ref)
+{
+    q->kind[q->n_seq] = kind;
+    q->ref[q->n_seq] = ref;
+    if (kind == TACT_NODE_OP)
+        q->op_pos[ref] = q->n_seq;
+    q->n_seq++;
+}
+
+/* The device that runs position p. */
+static int plan_seq_dev(const plan_seq_t *q, int p)
+{
+    return q->kind[p] == TACT_NODE_OP ? q->dev_of[q->ref[p]] : q->cp_dev[q->ref[p]];
+}
+
+/* The op of position p: the op itself, or the op whose value a copy moves. */
+static const tact_op_t *plan_seq_op(const plan_seq_t *q, int p)
+{
+    return q->kind[p] == TACT_NODE_OP ? q->order[q->ref[p]] : q->slot_op[q->cp_src[q->ref[p]]];
+}
+
+static const int *plan_seq_inputs(const plan_seq_t *q, int p, int *n_in)
+{
+    if (q->kind[p] != TACT_NODE_OP) {
+        *n_in = 1;
+        return &q->cp_src[q->ref[p]];
+    }
+    *n_in = q->n_in_of[q->ref[p]];
+    return q->in_of + q->in_off[q->ref[p]];
+}
+
+/* The outputs of position p: consecutive slots from *first. */
+static int plan_seq_outputs(const plan_seq_t *q, int p, int *first)
+{
+    if (q->kind[p] != TACT_NODE_OP) {
+        *first = q->cp_out[q->ref[p]];
+        return 1;
+    }
+    const tact_op_t *op = q->order[q->ref[p]];
+    *first = q->b->base[op->id];
+    return op->n_outputs;
+}
+
+/* A copy of `src` run by device `dev`, appended to the run sequence; returns its slot. */
+static int plan_copy(plan_seq_t *q, tact_node_kind_t kind, int dev, int src, int mem, int peer)
+{
+    int c = q->n_copies++, out = q->n_slots++;
+    q->cp_dev[c] = dev;
+    q->cp_src[c] = src;
+    q->cp_out[c] = out;
+    q->cp_peer[c] = peer;
+    q->slot_mem[out] = mem;
+    q->slot_op[out] = q->slot_op[src];
+    q->slot_index[out] = q->slot_index[src];
+    plan_seq_push(q, kind, c);
+    q->slot_prod[out] = q->n_seq - 1;
+    return out;
+}
+
+/* The slot holding `slot`'s value in memory `want` for a consumer on device `to`, adding the
+ * copies that take it there. */
+static int plan_value_in(plan_seq_t *q, int slot, int want, int to)
+{
+    if (q->slot_mem[slot] == want)
+        return slot;
+    int host = slot, from = q->slot_prod[slot] >= 0 ? plan_seq_dev(q, q->slot_prod[slot]) : 0;
+    if (q->slot_mem[slot] != PLAN_HOST) {
+        if (q->host_copy[slot] < 0)
+            q->host_copy[slot] = plan_copy(q, TACT_NODE_COPY_OUT, q->slot_mem[slot], slot,
+                                           PLAN_HOST, to);
+        host = q->host_copy[slot];
+    }
+    if (want == PLAN_HOST)
+        return host;
+    for (int c = 0; c < q->n_copies; c++) {
+        if (q->kind[q->slot_prod[q->cp_out[c]]] == TACT_NODE_COPY_IN && q->cp_src[c] == host &&
+            q->cp_dev[c] == want)
+            return q->cp_out[c];
+    }
+    return plan_copy(q, TACT_NODE_COPY_IN, want, host, want, from);
+}
+
+/* The nodes position p waits for (producers of its inputs, and of its control inputs, on
+ * other devices): marks them in signals[] and writes them to out[] when given. Returns how
+ * many. */
+static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
+{
+    int n = 0, d = plan_seq_dev(q, p), n_in;
+    const int *in = plan_seq_inputs(q, p, &n_in);
+    for (int i = 0; i < n_in + (q->kind[p] == TACT_NODE_OP ? q->order[q->ref[p]]->n_controls : 0);
+         i++) {
+        int from;
+        if (i < n_in) {
+            from = q->slot_prod[in[i]];
+        } else {
+            const tact_op_t *c = q->order[q->ref[p]]->controls[i - n_in];
+            from = q->b->base[c->id] >= 0 ? q->op_pos[q->node_of[c->id]] : -1;
+        }
+        if (from < 0 || plan_seq_dev(q, from) == d)
+            continue;  /* a feed, an op that does not run, or this device's own */
+        if (signals != NULL)
+            signals[from] = true;
+        if (out != NULL)
+            out[n] = from;
+        n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Remapper: MatMul chains fused into one node                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* TensorFlow's grappler remapper runs MatMul + BiasAdd (+ Relu, ...) as one _FusedMatMul on
+ * the CPU. Here: a float32 MatMul -> Add of a row vector [N] -> Relu, Sigmoid or Tanh (the Add
+ * and the activation each optional, at least one present), all on one CPU device, where each
+ * intermediate has no other reader in this plan (consumer, fetch, target or control edge)
+ * and no control inputs. The fused node runs at the chain's last op and reads the MatMul's
+ * inputs and the bias; the ops before it do not run and their slots stay empty. */
+static bool plan_fusable_act(const tact_op_t *op)
+{
+    return op->kind == TACT_OP_RELU || op->kind == TACT_OP_SIGMOID || op->kind == TACT_OP_TANH;
+}
+
+/* The only reader of op id `id` in the plan (as order index), or -1 when it has none or more
+ * than one, or something else holds on to it. */
+static int plan_sole_user(const int *uses, const int *user, int id)
+{
+    return uses[id] == 1 ? user[id] : -1;
+}
+
+/* Finds the chains; marks fused_away[] and fuse[] by op and sets n_in_of[] of chain ends.
+ * Returns how many fusions it wrote to `fusions` (room for n_ops). */
+static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                     const int *dev_of, const tact_device_t *devs, const int *node_of,
+                     tact_fusion_t *fusions, const tact_fusion_t **fuse, bool *fused_away,
+                     int *n_in_of)
+{
+    int *uses = tact__malloc((size_t) b->n_ids * sizeof *uses);
+    int *user = tact__malloc((size_t) b->n_ids * sizeof *user);
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        for (int i = 0; i < op->n_inputs; i++) {
+            uses[op->inputs[i].op->id]++;
+            user[op->inputs[i].op->id] = n;
+        }
+        for (int c = 0; c < op->n_controls; c++)
+            uses[op->controls[c]->id] += 2;  /* never fused away */
+    }
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        uses[b->sig->fetches[i].op->id] += 2;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        uses[b->sig->targets[i]->id] += 2;
+    int n_fusions = 0;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *mm = order[n];
+        const tact_shape_t *ms = &mm->out_shape[0];
+        if (mm->kind != TACT_OP_MATMUL || mm->out_dtype[0] != TACT_DTYPE_F32 ||
+            mm->n_controls > 0 || strcmp(devs[dev_of[n]].iface->kind, "CPU") != 0 ||
+            ms->ndims != 2 || ms->dims[1] < 0)
+            continue;
+        tact_fusion_t f = { .matmul = mm };
+        int end = n;
+        int u = plan_sole_user(uses, user, mm->id);
+        if (u >= 0 && order[u]->kind == TACT_OP_ADD && order[u]->n_controls == 0 &&
+            dev_of[u] == dev_of[n]) {
+            const tact_op_t *add = order[u];
+            int side = add->inputs[0].op == mm ? 1 : 0;
+            const tact_output_t *bias = &add->inputs[side];
+            const tact_shape_t *bs = &bias->op->out_shape[bias->index];
+            if (bias->op->out_dtype[bias->index] == TACT_DTYPE_F32 && bs->ndims == 1 &&
+                bs->dims[0] == ms->dims[1]) {
+                f.bias_add = add;
+                f.bias_side = side;
+                end = u;
+                u = plan_sole_user(uses, user, add->id);
+            } else {
+                u = -1;
+            }
+        }
+        if (u >= 0 && plan_fusable_act(order[u]) && order[u]->n_controls == 0 &&
+            dev_of[u] == dev_of[n]) {
+            f.act = order[u];
+            end = u;
+        }
+        if (end == n)
+            continue;  /* nothing to fuse with */
+        fusions[n_fusions] = f;
+        fuse[end] = &fusions[n_fusions++];
+        n_in_of[end] = f.bias_add != NULL ? 3 : 2;
+        fused_away[n] = true;
+        n_in_of[n] = 0;
+        if (f.bias_add != NULL && f.act != NULL) {
+            fused_away[node_of[f.bias_add->id]] = true;
+            n_in_of[node_of[f.bias_add->id]] = 0;
+        }
+    }
+    free(uses);
+    free(user);
+    return n_fusions;
+}
+
+tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
+                             bool allow_soft_placement, tact_sched_pins_t *pins,
+                             tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    plan_builder_t b = { .sig = sig, .n_ids = plan_max_id(sig) + 1 };
+    b.needed = tact__malloc((size_t) b.n_ids * sizeof *b.needed);
+    b.n_fed = tact__malloc((size_t) b.n_ids * sizeof *b.n_fed);
+    b.base = tact__malloc((size_t) b.n_ids * sizeof *b.base);
+    for (int i = 0; i < b.n_ids; i++)
+        b.base[i] = -1;
+
+    /* 1. Prune: everything the fetches and targets reach, stopping at fed endpoints. */
+    for (int i = 0; i < sig->n_feeds; i++)
+        b.n_fed[sig->feeds[i].op->id]++;
+    for (int i = 0; i < sig->n_fetches; i++)
+        plan_mark(&b, sig->fetches[i].op);
+    for (int i = 0; i < sig->n_targets; i++)
+        plan_mark(&b, sig->targets[i]);
+
+    /* 2. Slots: the feeds' first (in signature order), then the outputs of each op that runs,
+     * consecutive. An op whose every output is fed does not run: the feeds replace it. */
+    int n_nodes = 0, n_in_total = 0;
+    b.n_slots = sig->n_feeds;
+    tact_graph_t *g = NULL;
+    const tact_op_t **order = tact__malloc((size_t) b.n_ids * sizeof *order);
+    for (int i = 0; i < sig->n_fetches + sig->n_targets && g == NULL; i++)
+        g = i < sig->n_fetches ? sig->fetches[i].op->graph
+                               : sig->targets[i - sig->n_fetches]->graph;
+    if (g != NULL) {
+        pthread_mutex_lock(&g->lock);  /* the ops array may be growing */
+        for (int id = 0; id < b.n_ids; id++)
+            order[id] = g->ops[id];
+        pthread_mutex_unlock(&g->lock);
+    }
+    for (int id = 0; id < b.n_ids; id++) {
+        const tact_op_t *op = order[id];
+        if (!b.needed[id] || (op->n_outputs > 0 && b.n_fed[id] == op->n_outputs))
+            continue;
+        if (op->kind == TACT_OP_PLACEHOLDER || plan_fed_handle(sig, op, st) != TACT_CODE_OK) {
+            free(order);
+            plan_builder_fini(&b);
+            if (op->kind == TACT_OP_PLACEHOLDER)
+                plan_unfed_placeholder(op, st);
+            return NULL;
+        }
+        order[n_nodes++] = op;
+        n_in_total += op->n_inputs;
+        b.base[id] = b.n_slots;
+        b.n_slots += op->n_outputs;
+    }
+
+    /* 3. Placement: a device per node. */
+    int *dev_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *dev_of);
+    if (tact__sched_place(order, n_nodes, devs, n_devs, allow_soft_placement, pins, dev_of,
+                          st) != TACT_CODE_OK) {
+        free(dev_of);
+        free(order);
+        plan_builder_fini(&b);
+        return NULL;
+    }
+    int *node_of = tact__malloc((size_t) b.n_ids * sizeof *node_of);  /* op id -> node */
+    for (int n = 0; n < n_nodes; n++)
+        node_of[order[n]->id] = n;
+
+    /* 3b. Fusion (plan_fuse). */
+    int *n_in_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *n_in_of);
+    const tact_fusion_t **fuse = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fuse);
+    bool *fused_away = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fused_away);
+    tact_fusion_t *fusions = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fusions);
+    for (int n = 0; n < n_nodes; n++)
+        n_in_of[n] = order[n]->n_inputs;
+    plan_fuse(&b, order, n_nodes, dev_of, devs, node_of, fusions, fuse, fused_away, n_in_of);
+    n_in_total = 0;
+    for (int n = 0; n < n_nodes; n++)
+        n_in_total += n_in_of[n];
+
+    /* 4. Copies where an edge leaves or enters a device's own memory (plan_seq_t). */
+    plan_seq_t q;
+    plan_seq_init(&q, &b, order, n_nodes, dev_of, devs, n_in_total, n_in_of);
+    q.node_of = node_of;
+    for (int n = 0; n < n_nodes; n++) {
+        const tact_op_t *op = order[n];
+        int d = dev_of[n];
+        int want = devs[d].iface->device_memory ? d : PLAN_HOST;
+        if (fused_away[n])
+            continue;
+        const tact_fusion_t *f = fuse[n];
+        for (int i = 0; i < n_in_of[n]; i++) {
+            const tact_output_t *in = &op->inputs[i];
+            if (f != NULL)  /* the MatMul's operands, then the bias */
+                in = i < 2 ? &f->matmul->inputs[i] : &f->bias_add->inputs[f->bias_side];
+            q.in_of[q.in_off[n] + i] =
+                plan_value_in(&q, plan_endpoint_slot(&b, in->op, in->index), want, d);
+        }
+        plan_seq_push(&q, TACT_NODE_OP, n);
+        for (int k = 0; k < op->n_outputs; k++)
+            q.slot_prod[b.base[op->id] + k] = q.n_seq - 1;
+    }
+    int *fetch_slots = tact__malloc((size_t) (sig->n_fetches ? sig->n_fetches : 1) * sizeof(int));
+    for (int i = 0; i < sig->n_fetches; i++)  /* results go to the caller in host memory */
+        fetch_slots[i] = plan_value_in(
+            &q, plan_endpoint_slot(&b, sig->fetches[i].op, sig->fetches[i].index), PLAN_HOST, 0);
+    int n_seq = q.n_seq, n_slots = q.n_slots;
+
+    /* 5. Lifetimes: a slot is freed after its last reader (or its producer, if none reads
+     * it); fetched slots, and slots read on another device than their producer's (or feeds
+     * read on several devices), live to the end of the run. */
+    int *last = tact__malloc((size_t) n_slots * sizeof *last);
+    bool *keep = tact__malloc((size_t) n_slots * sizeof *keep);
+    int *feed_dev = tact__malloc((size_t) n_slots * sizeof *feed_dev);
+    for (int s = 0; s < n_slots; s++) {
+        last[s] = -1;
+        feed_dev[s] = -1;
+    }
+    for (int i = 0; i < sig->n_fetches; i++)
+        keep[fetch_slots[i]] = true;
+    int n_in_nodes = 0;  /* input entries of every node, copies included */
+    for (int p = 0; p < n_seq; p++) {
+        int nd = plan_seq_dev(&q, p), n_in;
+        const int *in = plan_seq_inputs(&q, p, &n_in);
+        n_in_nodes += n_in;
+        for (int i = 0; i < n_in; i++) {
+            int slot = in[i];
+            last[slot] = p;
+            if (q.slot_prod[slot] >= 0) {
+                if (plan_seq_dev(&q, q.slot_prod[slot]) != nd)
+                    keep[slot] = true;
+            } else if (feed_dev[slot] < 0) {
+                feed_dev[slot] = nd;  /* a feed: first reader's device */
+            } else if (feed_dev[slot] != nd) {
+                keep[slot] = true;
+            }
+        }
+        int first, n_out = plan_seq_outputs(&q, p, &first);
+        for (int k = 0; k < n_out; k++)
+            last[first + k] = p;
+    }
+
+    /* 6. Cross-device order: a node waits for each producer (data or control) on another
+     * device; such producers signal when done. Between host devices the value itself moves by
+     * pointer through its slot; to and from a GPU the copy nodes moved it. */
+    bool *signals = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *signals);
+    int n_waits = 0;
+    for (int p = 0; p < n_seq; p++)
+        n_waits += plan_waits(&q, p, signals, NULL);
+    /* Releases grouped by node (a counting sort of the slots by last use). */
+    int *rel_start = tact__malloc((size_t) (n_seq + 1) * sizeof *rel_start);
+    int n_release = 0;
+    for (int s = 0; s < n_slots; s++) {
+        if (!keep[s] && last[s] >= 0) {
+            rel_start[last[s] + 1]++;
+            n_release++;
+        }
+    }
+    for (int p = 0; p < n_seq; p++)
+        rel_start[p + 1] += rel_start[p];
+
+    /* 7. Nodes, grouped into one fragment per device (each in run order). */
+    tact_plan_t *plan = tact__malloc(sizeof *plan);
+    plan->n_slots = n_slots;
+    plan->n_nodes = n_seq;
+    plan->n_ops = n_nodes;
+    plan->nodes = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->nodes);
+    plan->ints = tact__malloc((size_t) (n_in_nodes + n_release + n_waits + 1) * sizeof *plan->ints);
+    int *ints = plan->ints;
+    int *rel = ints + n_in_nodes;  /* release lists, after every input list */
+    int *waits = rel + n_release;  /* wait lists last */
+    for (int s = 0; s < n_slots; s++) {
+        if (!keep[s] && last[s] >= 0)
+            rel[rel_start[last[s]]++] = s;
+    }
+    for (int p = n_seq; p > 0; p--)  /* the fill advanced each start to the next one's */
+        rel_start[p] = rel_start[p - 1];
+    rel_start[0] = 0;
+    plan->fragments = tact__malloc((size_t) (n_devs ? n_devs : 1) * sizeof *plan->fragments);
+    plan->n_fragments = 0;
+    int placed = 0;
+    for (int d = 0; d < n_devs; d++) {
+        tact_fragment_t *frag = &plan->fragments[plan->n_fragments];
+        *frag = (tact_fragment_t) { .dev = &devs[d], .nodes = plan->nodes + placed };
+        for (int p = 0; p < n_seq; p++) {
+            if (plan_seq_dev(&q, p) != d)
+                continue;
+            tact_node_t *node = &plan->nodes[placed++];
+            int n_in, first;
+            const int *in = plan_seq_inputs(&q, p, &n_in);
+            int n_out = plan_seq_outputs(&q, p, &first);
+            node->kind = q.kind[p];
+            node->op = plan_seq_op(&q, p);
+            node->fusion = node->kind == TACT_NODE_OP ? fuse[q.ref[p]] : NULL;
+            node->index = p;
+            node->n_in = n_in;
+            node->in_slots = ints;
+            for (int i = 0; i < n_in; i++)
+                *ints++ = in[i];
+            node->out_slot = n_out > 0 ? first : -1;
+            node->release_slots = rel + rel_start[p];
+            node->n_release = rel_start[p + 1] - rel_start[p];
+            node->signal = signals[p];
+            for (int c = 0; c < q.n_copies && node->kind == TACT_NODE_OP; c++) {
+                /* a value of this node that a copy takes into device memory */
+                int src = q.cp_src[c];
+                if (src >= first && src < first + n_out &&
+                    q.kind[q.slot_prod[q.cp_out[c]]] == TACT_NODE_COPY_IN)
+                    node->pin_out = true;
+            }
+            node->wait_nodes = waits;
+            waits += plan_waits(&q, p, NULL, waits);
+            node->n_wait = (int) (waits - node->wait_nodes);
+            if (node->kind == TACT_NODE_OP && tact__op_kind_may_block(node->op->kind))
+                frag->blocking = true;
+            frag->n_nodes++;
+        }
+        if (frag->n_nodes > 0)
+            plan->n_fragments++;
+    }
+    plan->placement = dev_of;  /* by op, for the placement log and report */
+    plan->by_index = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->by_index);
+    for (int k = 0; k < n_seq; k++)
+        plan->by_index[plan->nodes[k].index] = &plan->nodes[k];
+    /* 8. Segments: consecutive nodes of one device in run order are consecutive in its
+     * fragment too, so each segment is a slice of a fragment. */
+    plan->segments = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->segments);
+    for (int p = 0; p < n_seq; p++) {
+        tact_device_t *dev = &devs[plan_seq_dev(&q, p)];
+        tact_fragment_t *cur = plan->n_segments ? &plan->segments[plan->n_segments - 1] : NULL;
+        if (cur != NULL && cur->dev == dev) {
+            TACT_ASSERT(cur->nodes + cur->n_nodes == plan->by_index[p]);
+            cur->n_nodes++;
+            continue;
+        }
+        plan->segments[plan->n_segments++] = (tact_fragment_t) { .dev = dev, .n_nodes = 1,
+                                                                 .nodes = plan->by_index[p] };
+        plan->n_remote_segments += !dev->iface->caller_may_run;
+    }
+    /* 9. Names for the partition text: the sequence's slot names and the copies' peers. */
+    plan->n_sig_slots = b.n_slots;
+    plan->slot_op = q.slot_op;
+    plan->slot_index = q.slot_index;
+    q.slot_op = NULL;
+    q.slot_index = NULL;
+    plan->copy_peer = tact__malloc((size_t) (n_seq ? n_seq : 1) * sizeof *plan->copy_peer);
+    for (int p = 0; p < n_seq; p++) {
+        if (q.kind[p] != TACT_NODE_OP)
+            plan->copy_peer[p] = &devs[q.cp_peer[q.ref[p]]];
+    }
+    plan->order = order;
+    plan->fusions = fusions;
+    plan->n_feeds = sig->n_feeds;
+    plan->feed_slots = tact__malloc((size_t) (sig->n_feeds ? sig->n_feeds : 1) * sizeof(int));
+    for (int i = 0; i < sig->n_feeds; i++)
+        plan->feed_slots[i] = i;
+    plan->n_fetches = sig->n_fetches;
+    plan->fetch_slots = fetch_slots;
+    plan->n_keys = tact__signature_n_keys(sig);
+    plan->keys = tact__malloc((size_t) plan->n_keys * sizeof *plan->keys);
+    plan->hash = tact__signature_keys(sig, plan->keys);
+
+    plan_seq_fini(&q);
+    free(n_in_of);
+    free(fuse);
+    free(fused_away);
+    free(signals);
+    free(node_of);
+    free(rel_start);
+    free(last);
+    free(keep);
+    free(feed_dev);
+    plan_builder_fini(&b);
+    return plan;
+}
+
+void tact__plan_destroy(tact_plan_t **plan_p)
+{
+    if (plan_p == NULL || *plan_p == NULL)
+        return;
+    tact_plan_t *plan = *plan_p;
+    free(plan->keys);
+    free(plan->feed_slots);
+    free(plan->fetch_slots);
+    free(plan->nodes);
+    free(plan->ints);
+    free(plan->placement);
+    free(plan->order);
+    free(plan->by_index);
+    free(plan->segments);
+    free(plan->slot_op);
+    free(plan->slot_index);
+    free(plan->copy_peer);
+    free(plan->fusions);
+    free(plan->fragments);
+    free(plan);
+    *plan_p = NULL;
+}
+
+/* "a:1", or "a" for output 0, as TensorFlow writes a node's inputs; a copy's node name.
+ * Caller frees (names have no length limit). */
+char *tact__plan_slot_name(const tact_plan_t *plan, int slot)
+{
+    if (slot >= plan->n_sig_slots)  /* copy c writes slot n_sig_slots + c (plan_copy) */
+        return tact__asprintf("%s/_%d", plan->slot_op[slot]->name, slot - plan->n_sig_slots);
+    if (plan->slot_index[slot] == 0)
+        return tact__strdup(plan->slot_op[slot]->name);
+    return tact__asprintf("%s:%d", plan->slot_op[slot]->name, plan->slot_index[slot]);
+}
+
+char *tact__plan_partition_text(const tact_plan_t *plan, int f)
+{
+    const tact_fragment_t *frag = &plan->fragments[f];
+    size_t cap = 256, used = 0;
+    char *text = tact__malloc(cap);
+    text[0] = '\0';
+    for (int i = 0; i < frag->n_nodes; i++) {
+        const tact_node_t *node = &frag->nodes[i];
+        char *line;
+        if (node->kind == TACT_NODE_OP) {
+            line = tact__asprintf("%s = %s(", node->op->name,
+                                  node->fusion != NULL ? "_FusedMatMul"
+                                                       : tact__op_kind_type(node->op->kind));
+            for (int k = 0; k < node->n_in; k++) {
+                char *arg = tact__plan_slot_name(plan, node->in_slots[k]);
+                char *longer = tact__asprintf("%s%s%s", line, k ? ", " : "", arg);
+                free(arg);
+                free(line);
+                line = longer;
+            }
+            char *closed = tact__asprintf("%s)\n", line);
+            free(line);
+            line = closed;
+        } else {
+            char peer[96];
+            char *name = tact__plan_slot_name(plan, node->out_slot);
+            tact__sched_device_name(plan->copy_peer[node->index], peer, sizeof peer);
+            line = tact__asprintf("%s = %s(%s:%d %s %s)\n", name,
+                                  node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send",
+                                  node->op->name, plan->slot_index[node->out_slot],
+                                  node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
+            free(name);
+        }
+        size_t add = strlen(line);
+        if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
+            while (used + add + 1 > cap)
+                cap *= 2;
+            text = tact__realloc(text, cap);
+        }
+        memcpy(text + used, line, add + 1);
+        used += add;
+        free(line);
+    }
+    return text;
+}

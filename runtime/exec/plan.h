@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Plans: what one run signature (feeds, fetches, targets) executes, built once and cached by
+ * the session. Building prunes the graph to what the fetches and targets need given the
+ * feeds, numbers the value slots, computes when each slot can be freed and cuts the nodes
+ * into per-device fragments. A plan is immutable once built, so many threads run it at once. */
+#ifndef TACT_RUNTIME_PLAN_H
+#define TACT_RUNTIME_PLAN_H
+
+#include "devices/device_impl.h"
+#include "runtime/exec/sched.h"
+
+/* A run signature: sorted, duplicate-free endpoints. Fed endpoints are not among fetches. */
+typedef struct tact_signature {
+    int n_feeds;
+    const tact_output_t *feeds;
+    int n_fetches;
+    const tact_output_t *fetches;
+    int n_targets;
+    tact_op_t *const *targets;
+} tact_signature_t;
+
+typedef struct tact_plan {
+    struct tact_plan *next;       /* the session cache's chain */
+    uint64_t hash;                /* of the signature */
+    int n_keys;
+    int64_t *keys;                /* the signature, packed (tact__signature_keys) */
+    int n_slots;
+    int n_feeds;
+    int *feed_slots;              /* per signature feed */
+    int n_fetches;
+    int *fetch_slots;             /* per signature fetch */
+    int n_fragments;
+    tact_fragment_t *fragments;   /* one per device that runs something, CPU:0 first */
+    int n_nodes;                  /* ops and copies */
+    tact_node_t *nodes;           /* storage behind the fragments */
+    int n_ops;                    /* the ops among them */
+    int *ints;                    /* storage behind the nodes' slot and wait lists */
+    const tact_op_t **order;      /* the ops, n_ops of them, in topological order */
+    tact_fusion_t *fusions;       /* storage behind the nodes' fusions (plan_fuse) */
+    int *placement;               /* by op (as in order): the index of its device */
+    const tact_node_t **by_index; /* the nodes by node index (run order: every node after
+                                   * the nodes it reads) */
+    /* The nodes in run order, cut where the device changes: each a run of consecutive nodes of
+     * one device (a slice of its fragment). A client runs the host ones itself and sends the
+     * others to their device's actor when it reaches them, so an actor never waits for a host
+     * node, only for other devices' segments sent before its own. */
+    int n_segments;
+    tact_fragment_t *segments;
+    int n_remote_segments;        /* on devices a client thread may not drive */
+    /* Names for the partition text, written only when run metadata asks for it. */
+    int n_sig_slots;              /* slots past these are the copies' outputs */
+    const tact_op_t **slot_op;    /* by slot: the op whose value it holds */
+    int *slot_index;              /* by slot: the output index of that op */
+    tact_device_t **copy_peer;    /* by node index: a copy's other end, NULL for ops */
+} tact_plan_t;
+
+/* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must
+ * have room) and return their hash. */
+uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys);
+
+static inline int tact__signature_n_keys(const tact_signature_t *sig)
+{
+    return sig->n_feeds + sig->n_fetches + sig->n_targets + 3;
+}
+
+/* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/exec/sched.h; `pins`, which
+ * may be NULL, keeps stateful ops where earlier plans put them). On failure (an unfed
+ * placeholder the fetches need, an op that cannot be placed) returns NULL with `st` filled.
+ * Caller owns the result. */
+tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
+                             bool allow_soft_placement, tact_sched_pins_t *pins,
+                             tact_status_t *st);
+
+/* The text of fragment f's partition graph, TensorFlow's partition GraphDef in short
+ * ("y = Mul(x/_0, two)", "x/_0 = _Recv(x:0 from <device>)"), one line per node. Caller frees. */
+char *tact__plan_partition_text(const tact_plan_t *plan, int f);
+
+/* The name of the value in `slot` as TensorFlow writes a node's input ("a", "a:1"), or a
+ * copy's node name ("a/_0") for the slots copies write. Caller frees. */
+char *tact__plan_slot_name(const tact_plan_t *plan, int slot);
+
+void tact__plan_destroy(tact_plan_t **plan_p);
+
+#endif

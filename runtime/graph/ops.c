@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/* The public op builders of <tact/ops.h>: each packs its attributes and calls
+ * tact__graph_add_op, which checks, names, infers and appends. */
+#include "runtime/graph/graph_impl.h"
+#include "runtime/graph/graph_scopes.h"
+
+static tact_output_t ops_out(tact_op_t *op)
+{
+    return (tact_output_t) { op, op ? 0 : -1 };
+}
+
+static tact_output_t ops_unary(tact_graph_t *g, tact_op_kind_t kind, tact_output_t x,
+                               const char *name, const tact_op_attrs_t *attrs, tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    return ops_out(tact__graph_add_op(g, kind, name, &x, 1, NULL, 0, attrs ? attrs : &none, st));
+}
+
+static tact_output_t ops_binary(tact_graph_t *g, tact_op_kind_t kind, tact_output_t a,
+                                tact_output_t b, const char *name, const tact_op_attrs_t *attrs,
+                                tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    tact_output_t in[2] = { a, b };
+    return ops_out(tact__graph_add_op(g, kind, name, in, 2, NULL, 0, attrs ? attrs : &none, st));
+}
+
+static bool ops_copy_dims(tact_shape_t *shape, const int64_t *dims, int ndims, const char *what,
+                          tact_status_t *st)
+{
+    if (ndims < -1 || ndims > TACT_MAX_DIMS || (ndims > 0 && dims == NULL)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: invalid rank %d (at most %d dims)", what,
+                   ndims, TACT_MAX_DIMS);
+        return false;
+    }
+    shape->ndims = ndims;
+    for (int i = 0; i < ndims; i++) {
+        if (dims[i] < -1) {
+            tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "%s: dimension %d is %" PRId64, what, i,
+                       dims[i]);
+            return false;
+        }
+        shape->dims[i] = dims[i];
+    }
+    return true;
+}
+
+tact_output_t tact_constant(tact_graph_t *g, const tact_tensor_t *value, const char *name,
+                            tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (value == NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Const: value is NULL");
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    TACT_ASSERT(value->tag == TACT_TAG_TENSOR);
+    /* The graph's own copy: sized by the caller's data, so refused memory is a status. */
+    tact_status_t err = TACT_STATUS_INIT;
+    tact_op_attrs_t attrs = { .value = tact__tensor_try_clone(value, NULL, NULL, &err) };
+    if (attrs.value == NULL) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    tact_op_t *op = tact__graph_add_op(g, TACT_OP_CONST, name, NULL, 0, NULL, 0, &attrs, st);
+    if (op == NULL)
+        tact_tensor_destroy(&attrs.value);
+    return ops_out(op);
+}
+
+tact_output_t tact_placeholder(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                               int ndims, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .dtype = dtype };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (!ops_copy_dims(&attrs.shape, dims, ndims, "Placeholder", &err)) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_out(tact__graph_add_op(g, TACT_OP_PLACEHOLDER, name, NULL, 0, NULL, 0, &attrs, st));
+}
+
+tact_output_t tact_placeholder_with_default(tact_graph_t *g, tact_output_t input,
+                                           const int64_t *dims, int ndims, const char *name,
+                                           tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { 0 };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (!ops_copy_dims(&attrs.shape, dims, ndims, "PlaceholderWithDefault", &err)) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    /* The dtype is the input's; a bad input is tact__graph_add_op's to report. */
+    bool valid = input.op != NULL && input.index >= 0 && input.index < input.op->n_outputs;
+    attrs.dtype = valid ? input.op->out_dtype[input.index] : TACT_DTYPE_F32;
+    return ops_out(tact__graph_add_op(g, TACT_OP_PLACEHOLDER_WITH_DEFAULT, name, &input, 1, NULL,
+                                      0, &attrs, st));
+}
+
+static tact_output_t ops_ternary(tact_graph_t *g, tact_op_kind_t kind, tact_output_t a,
+                                 tact_output_t b, tact_output_t c, const char *name,
+                                 tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    tact_output_t in[3] = { a, b, c };
+    return ops_out(tact__graph_add_op(g, kind, name, in, 3, NULL, 0, &none, st));
+}
+
+tact_output_t tact_where(tact_graph_t *g, tact_output_t condition, tact_output_t x,
+                         tact_output_t y, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_SELECT, condition, x, y, name, st);
+}
+
+tact_output_t tact_where_v2(tact_graph_t *g, tact_output_t condition, tact_output_t x,
+                            tact_output_t y, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_SELECT_V2, condition, x, y, name, st);
+}
+
+tact_output_t tact_string_join(tact_graph_t *g, const tact_output_t *inputs, int n,
+                               const char *separator, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (n < 1 || inputs == NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "StringJoin: %d inputs; at least 1 is "
+                   "needed", n);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    tact_op_attrs_t attrs = { .n_list = n, .text = (char *) (separator ? separator : "") };
+    return ops_out(tact__graph_add_op(g, TACT_OP_STRING_JOIN, name, inputs, n, NULL, 0, &attrs,
+                                      st));
+}
+
+tact_output_t tact_identity(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_IDENTITY, x, name, NULL, st);
+}
+
+tact_output_t tact_add(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                       tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_ADD, a, b, name, NULL, st);
+}
+
+tact_output_t tact_subtract(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                            tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_SUB, a, b, name, NULL, st);
+}
+
+tact_output_t tact_multiply(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                            tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_MUL, a, b, name, NULL, st);
+}
+
+tact_output_t tact_divide(tact_graph_t *g, tact_output_t a, tact_output_t b, const char *name,
+                          tact_status_t *st)
+{
+    /* Floats divide exactly (RealDiv); integers truncate (Div), as TensorFlow's kernels do. */
+    tact_op_kind_t kind = TACT_OP_REALDIV;
+    if (a.op != NULL && a.index >= 0 && a.index < a.op->n_outputs) {
+        tact_dtype_t dt = a.op->out_dtype[a.index];
+        if (dt == TACT_DTYPE_I32 || dt == TACT_DTYPE_I64)
+            kind = TACT_OP_DIV;
+    }
+    return ops_binary(g, kind, a, b, name, NULL, st);
+}
+
+tact_output_t tact_negative(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_NEG, x, name, NULL, st);
+}
+
+tact_output_t tact_relu(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_RELU, x, name, NULL, st);
+}
+
+tact_output_t tact_sigmoid(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_SIGMOID, x, name, NULL, st);
+}
+
+tact_output_t tact_tanh(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_TANH, x, name, NULL, st);
+}
+
+tact_output_t tact_softmax(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_SOFTMAX, x, name, NULL, st);
+}
+
+tact_output_t tact_cast(tact_graph_t *g, tact_output_t x, tact_dtype_t dtype, const char *name,
+                        tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .dtype = dtype };
+    return ops_unary(g, TACT_OP_CAST, x, name, &attrs, st);
+}
+
+tact_output_t tact_matmul(tact_graph_t *g, tact_output_t a, tact_output_t b, bool transpose_a,
+                          bool transpose_b, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .transpose_a = transpose_a, .transpose_b = transpose_b };
+    return ops_binary(g, TACT_OP_MATMUL, a, b, name, &attrs, st);
+}
+
+static tact_output_t ops_reduce(tact_graph_t *g, tact_op_kind_t kind, tact_output_t x,
+                                const int *axes, int n_axes, bool keep_dims, const char *name,
+                                tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .keep_dims = keep_dims, .n_axes = -1 };
+    if (axes != NULL) {
+        if (n_axes < 0) {
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "%s: negative axis count %d",
+                       tact__op_kind_type(kind), n_axes);
+            tact__graph_record_error(g, &err, st);
+            return ops_out(NULL);
+        }
+        /* Repeated axes reduce once, so only distinct values are kept; more distinct values
+         * than a tensor can have dimensions cannot all be valid. */
+        attrs.n_axes = 0;
+        for (int i = 0; i < n_axes; i++) {
+            bool seen = false;
+            for (int j = 0; j < attrs.n_axes && !seen; j++)
+                seen = attrs.axes[j] == axes[i];
+            if (seen)
+                continue;
+            if (attrs.n_axes == TACT_MAX_DIMS) {
+                tact_status_t err = TACT_STATUS_INIT;
+                tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                           "%s: Invalid reduction dimension %d: more distinct axes than a tensor "
+                           "can have dimensions (%d)", tact__op_kind_type(kind), axes[i],
+                           TACT_MAX_DIMS);
+                tact__graph_record_error(g, &err, st);
+                return ops_out(NULL);
+            }
+            attrs.axes[attrs.n_axes++] = axes[i];
+        }
+    }
+    return ops_unary(g, kind, x, name, &attrs, st);
+}
+
+tact_output_t tact_reduce_sum(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                              bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_SUM, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_reduce_mean(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                               bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_MEAN, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_reshape(tact_graph_t *g, tact_output_t x, const int64_t *dims, int ndims,
+                           const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { 0 };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (ndims < 0 || !ops_copy_dims(&attrs.shape, dims, ndims, "Reshape", &err)) {
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Reshape: invalid rank %d", ndims);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_unary(g, TACT_OP_RESHAPE, x, name, &attrs, st);
+}
+
+tact_output_t tact_transpose(tact_graph_t *g, tact_output_t x, const int *perm, int n_perm,
+                             const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .n_perm = -1 };
+    if (perm != NULL) {
+        if (n_perm < 0 || n_perm > TACT_MAX_DIMS) {
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Transpose: invalid perm length %d",
+                       n_perm);
+            tact__graph_record_error(g, &err, st);
+            return ops_out(NULL);
+        }
+        attrs.n_perm = n_perm;
+        memcpy(attrs.perm, perm, (size_t) n_perm * sizeof *perm);
+    }
+    return ops_unary(g, TACT_OP_TRANSPOSE, x, name, &attrs, st);
+}
+
+tact_op_t *tact_no_op(tact_graph_t *g, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    return tact__graph_add_op(g, TACT_OP_NOOP, name, NULL, 0, NULL, 0, &none, st);
+}
+
+tact_op_t *tact_group(tact_graph_t *g, tact_op_t *const *ops, int n_ops, const char *name,
+                      tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    if (tact__failed(st))
+        return NULL;
+    if (n_ops < 0 || (n_ops > 0 && ops == NULL)) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "group_deps: %d ops in a NULL array", n_ops);
+        tact__graph_record_error(g, &err, st);
+        return NULL;
+    }
+    for (int i = 0; i < n_ops; i++) {
+        if (ops[i] == NULL && !tact__failed(st)) {
+            /* An upstream builder failed: its error is the graph's first, and is passed on. */
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "group_deps: input %d is empty", i);
+            tact__graph_record_error(g, &err, NULL);
+            tact__status_merge(st, tact_graph_status(g));
+            return NULL;
+        }
+    }
+    return tact__graph_add_op(g, TACT_OP_NOOP, name ? name : "group_deps", NULL, 0, ops, n_ops,
+                              &none, st);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Variables                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+tact_output_t tact_variable(tact_graph_t *g, tact_output_t initial_value, const char *name,
+                            tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    g = tact__graph_or_default(g);
+    tact_status_t err = TACT_STATUS_INIT;
+    if (initial_value.op != NULL && initial_value.index >= 0 &&
+        initial_value.index < initial_value.op->n_outputs) {
+        const tact_shape_t *shape = &initial_value.op->out_shape[initial_value.index];
+        if (tact__shape_nelems(shape) < 0) {
+            char text[160];
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                       "Variable: initial value must have a fully known shape, not %s",
+                       tact__shape_str(shape, text, sizeof text));
+            tact__graph_record_error(g, &err, st);
+            return ops_out(NULL);
+        }
+    }
+    tact_op_attrs_t attrs = { 0 };
+    if (initial_value.op != NULL && initial_value.op->graph == g && initial_value.index >= 0 &&
+        initial_value.index < initial_value.op->n_outputs) {
+        attrs.dtype = initial_value.op->out_dtype[initial_value.index];
+        attrs.shape = initial_value.op->out_shape[initial_value.index];
+    } else {
+        /* Let tact__graph_add_op report the empty or foreign input. */
+        tact_op_attrs_t none = { 0 };
+        return ops_out(tact__graph_add_op(g, TACT_OP_IDENTITY, name, &initial_value, 1, NULL, 0,
+                                          &none, st));
+    }
+    /* As tf.Variable: a name scope "v" (made unique), the VariableV2 named by the scope itself
+     * ("v/": absolute) and "v/Assign" inside it. A name no scope takes is left to
+     * tact__graph_add_op to refuse. */
+    if (name != NULL && !tact__graph_valid_name(name))
+        return ops_out(tact__graph_add_op(g, TACT_OP_VARIABLE, name, NULL, 0, NULL, 0, &attrs,
+                                          st));
+    tact_graph_push_name_scope(g, name ? name : "Variable", NULL);
+    pthread_mutex_lock(&g->lock);
+    char *scope = tact__name_scope_apply(g, "");  /* "ns/v/" */
+    pthread_mutex_unlock(&g->lock);
+    tact_op_t *var = tact__graph_add_op(g, TACT_OP_VARIABLE, scope, NULL, 0, NULL, 0, &attrs, st);
+    free(scope);
+    tact_output_t in[2] = { { var, 0 }, initial_value };
+    tact_op_attrs_t none = { 0 };
+    tact_op_t *init = var == NULL ? NULL
+                                  : tact__graph_add_op(g, TACT_OP_ASSIGN, "Assign", in, 2, NULL, 0,
+                                                       &none, st);
+    tact_graph_pop_name_scope(g);
+    if (init == NULL)
+        return ops_out(NULL);
+    var->attrs.initializer = init;  /* set before the variable is published below */
+    tact__graph_add_variable(g, var);
+    return ops_out(var);
+}
+
+tact_op_t *tact_global_variables_initializer(tact_graph_t *g, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    g = tact__graph_or_default(g);
+    pthread_mutex_lock(&g->lock);
+    int n = g->n_variables;
+    tact_op_t **inits = tact__malloc((size_t) (n ? n : 1) * sizeof *inits);
+    for (int i = 0; i < n; i++)
+        inits[i] = g->variables[i]->attrs.initializer;
+    pthread_mutex_unlock(&g->lock);
+    tact_op_attrs_t none = { 0 };
+    tact_op_t *op = tact__graph_add_op(g, TACT_OP_NOOP, "init", NULL, 0, inits, n, &none, st);
+    free(inits);
+    return op;
+}
+
+static tact_output_t ops_assign(tact_graph_t *g, tact_op_kind_t kind, tact_output_t var,
+                                tact_output_t value, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (var.op != NULL && (var.op->kind != TACT_OP_VARIABLE || var.index != 0)) {
+        char text[300];
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                   "%s: input 'ref' must be a variable, but %s is a %s",
+                   tact__op_kind_type(kind), tact__output_name(var, text, sizeof text),
+                   tact__op_kind_type(var.op->kind));
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_binary(g, kind, var, value, name, NULL, st);
+}
+
+tact_output_t tact_assign(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                          const char *name, tact_status_t *st)
+{
+    return ops_assign(g, TACT_OP_ASSIGN, var, value, name, st);
+}
+
+tact_output_t tact_assign_add(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                              const char *name, tact_status_t *st)
+{
+    return ops_assign(g, TACT_OP_ASSIGN_ADD, var, value, name, st);
+}
+
+tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t value,
+                              const char *name, tact_status_t *st)
+{
+    return ops_assign(g, TACT_OP_ASSIGN_SUB, var, value, name, st);
+}
