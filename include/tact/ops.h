@@ -442,6 +442,150 @@ TACT_API tact_output_t tact_sparse_add_dense(tact_graph_t *g, tact_sparse_output
                                              tact_output_t b, const char *name,
                                              tact_status_t *st);
 
+/** ------------------------------------------------------------------------------------------ */
+/** Math (runtime/ops/math_ops.c)                                                               */
+/** ------------------------------------------------------------------------------------------ */
+
+/** @{ */
+/** Element-wise functions, named like TensorFlow's Python functions, with TensorFlow's type as
+ * the default name: tf.abs ("Abs"), tf.square ("Square"), tf.math.sign ("Sign"), tf.round
+ * ("Round", half to even) take float32, float64, int32 or int64; tf.sqrt ("Sqrt"),
+ * tf.math.rsqrt ("Rsqrt"), tf.exp ("Exp"), tf.math.log ("Log"), tf.floor ("Floor"),
+ * tf.math.ceil ("Ceil"), tf.math.reciprocal ("Reciprocal"), tf.nn.elu ("Elu") and
+ * tf.nn.softplus ("Softplus") take float32 or float64. A dtype outside the list is
+ * INVALID_ARGUMENT with TensorFlow's "Value passed to parameter 'x' has DataType ..." message. */
+TACT_API tact_output_t tact_abs(tact_graph_t *g, tact_output_t x, const char *name,
+                                tact_status_t *st);
+TACT_API tact_output_t tact_square(tact_graph_t *g, tact_output_t x, const char *name,
+                                   tact_status_t *st);
+TACT_API tact_output_t tact_sqrt(tact_graph_t *g, tact_output_t x, const char *name,
+                                 tact_status_t *st);
+TACT_API tact_output_t tact_rsqrt(tact_graph_t *g, tact_output_t x, const char *name,
+                                  tact_status_t *st);
+TACT_API tact_output_t tact_exp(tact_graph_t *g, tact_output_t x, const char *name,
+                                tact_status_t *st);
+TACT_API tact_output_t tact_log(tact_graph_t *g, tact_output_t x, const char *name,
+                                tact_status_t *st);
+TACT_API tact_output_t tact_sign(tact_graph_t *g, tact_output_t x, const char *name,
+                                 tact_status_t *st);
+TACT_API tact_output_t tact_floor(tact_graph_t *g, tact_output_t x, const char *name,
+                                  tact_status_t *st);
+TACT_API tact_output_t tact_ceil(tact_graph_t *g, tact_output_t x, const char *name,
+                                 tact_status_t *st);
+TACT_API tact_output_t tact_round(tact_graph_t *g, tact_output_t x, const char *name,
+                                  tact_status_t *st);
+TACT_API tact_output_t tact_reciprocal(tact_graph_t *g, tact_output_t x, const char *name,
+                                       tact_status_t *st);
+TACT_API tact_output_t tact_elu(tact_graph_t *g, tact_output_t x, const char *name,
+                                tact_status_t *st);
+TACT_API tact_output_t tact_softplus(tact_graph_t *g, tact_output_t x, const char *name,
+                                     tact_status_t *st);
+/** @} */
+
+/** tf.nn.relu6 ("Relu6"): min(max(x, 0), 6); float32, float64, int32 or int64. */
+TACT_API tact_output_t tact_relu6(tact_graph_t *g, tact_output_t x, const char *name,
+                                  tact_status_t *st);
+
+/** tf.nn.leaky_relu ("LeakyRelu"): x where x >= 0, alpha * x below (TensorFlow's default alpha
+ * is 0.2; like TensorFlow's attr, alpha is kept as a float32); float32 or float64. */
+TACT_API tact_output_t tact_leaky_relu(tact_graph_t *g, tact_output_t x, double alpha,
+                                       const char *name, tact_status_t *st);
+
+/** tf.nn.log_softmax over the last axis ("LogSoftmax"); float32 or float64, rank >= 1. */
+TACT_API tact_output_t tact_log_softmax(tact_graph_t *g, tact_output_t x, const char *name,
+                                        tact_status_t *st);
+
+/** tf.stop_gradient ("StopGradient"): the input's value, any dtype (tact computes no
+ * gradients; the op is kept so that graphs round-trip). */
+TACT_API tact_output_t tact_stop_gradient(tact_graph_t *g, tact_output_t x, const char *name,
+                                          tact_status_t *st);
+
+/** @{ */
+/** Binary ops that broadcast like numpy; both inputs of one dtype (float32, float64, int32,
+ * int64), the result of that dtype: tf.pow ("Pow"; an integer exponent below zero is
+ * INVALID_ARGUMENT "Integers to negative integer powers are not allowed" at run time),
+ * tf.maximum ("Maximum"), tf.minimum ("Minimum"), tf.math.floordiv ("floordiv", type FloorDiv)
+ * and tf.math.floormod ("FloorMod"), which round toward negative infinity (integer division by
+ * zero is INVALID_ARGUMENT "Integer division by zero" at run time), and
+ * tf.math.squared_difference ("SquaredDifference"). */
+TACT_API tact_output_t tact_pow(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_maximum(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                    const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_minimum(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                    const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_floordiv(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                     const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_floormod(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                     const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_squared_difference(tact_graph_t *g, tact_output_t x,
+                                               tact_output_t y, const char *name,
+                                               tact_status_t *st);
+/** @} */
+
+/** @{ */
+/** Comparisons that broadcast like numpy, giving bool: tf.equal ("Equal") and tf.not_equal
+ * ("NotEqual") on numbers or bools, tf.less ("Less"), tf.less_equal ("LessEqual"), tf.greater
+ * ("Greater") and tf.greater_equal ("GreaterEqual") on float32, float64, int32 or int64. */
+TACT_API tact_output_t tact_equal(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                  const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_not_equal(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                      const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_less(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                 const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_less_equal(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                       const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_greater(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                    const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_greater_equal(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                          const char *name, tact_status_t *st);
+/** @} */
+
+/** @{ */
+/** tf.logical_and ("LogicalAnd") and tf.logical_or ("LogicalOr") broadcast like numpy;
+ * tf.logical_not ("LogicalNot"). bool inputs only. */
+TACT_API tact_output_t tact_logical_and(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                        const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_logical_or(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                       const char *name, tact_status_t *st);
+TACT_API tact_output_t tact_logical_not(tact_graph_t *g, tact_output_t x, const char *name,
+                                        tact_status_t *st);
+/** @} */
+
+/** tf.math.add_n ("AddN"): the sum of inputs[0..n), n >= 1 tensors of one numeric dtype and
+ * one shape (no broadcasting). */
+TACT_API tact_output_t tact_add_n(tact_graph_t *g, const tact_output_t *inputs, int n,
+                                  const char *name, tact_status_t *st);
+
+/** @{ */
+/** tf.reduce_max ("Max"), tf.reduce_min ("Min") and tf.reduce_prod ("Prod"), with the axes of
+ * tact_reduce_sum: axes[0..n_axes) (negative count from the end), NULL for every axis;
+ * keep_dims keeps reduced axes with size 1. Over no elements Max gives the lowest value (-inf,
+ * INT_MIN), Min the highest, Prod 1, as in TensorFlow. */
+TACT_API tact_output_t tact_reduce_max(tact_graph_t *g, tact_output_t x, const int *axes,
+                                       int n_axes, bool keep_dims, const char *name,
+                                       tact_status_t *st);
+TACT_API tact_output_t tact_reduce_min(tact_graph_t *g, tact_output_t x, const int *axes,
+                                       int n_axes, bool keep_dims, const char *name,
+                                       tact_status_t *st);
+TACT_API tact_output_t tact_reduce_prod(tact_graph_t *g, tact_output_t x, const int *axes,
+                                        int n_axes, bool keep_dims, const char *name,
+                                        tact_status_t *st);
+/** @} */
+
+/** @{ */
+/** tf.argmax ("ArgMax") and tf.argmin ("ArgMin"): the index of the largest (smallest) element
+ * along `axis` (negative counts from the end), the first one on ties; the axis goes away.
+ * output_type is TACT_DTYPE_I64 (TensorFlow's default) or TACT_DTYPE_I32. An empty axis is
+ * INVALID_ARGUMENT "Reduction axis 0 is empty in shape [0,3]" at run time. */
+TACT_API tact_output_t tact_argmax(tact_graph_t *g, tact_output_t x, int axis,
+                                   tact_dtype_t output_type, const char *name,
+                                   tact_status_t *st);
+TACT_API tact_output_t tact_argmin(tact_graph_t *g, tact_output_t x, int axis,
+                                   tact_dtype_t output_type, const char *name,
+                                   tact_status_t *st);
+/** @} */
+
 TACT_END_DECLS
 
 #endif

@@ -445,3 +445,105 @@ tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t 
 {
     return ops_assign(g, TACT_OP_ASSIGN_SUB, var, value, name, st);
 }
+
+/* ---- Math (runtime/ops/math_ops.c) ---- */
+
+#define OPS_MATH_UNARY(fn, KIND)                                                                   \
+    tact_output_t fn(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)        \
+    {                                                                                              \
+        return ops_unary(g, TACT_OP_##KIND, x, name, NULL, st);                                    \
+    }
+
+#define OPS_MATH_BINARY(fn, KIND)                                                                  \
+    tact_output_t fn(tact_graph_t *g, tact_output_t x, tact_output_t y, const char *name,          \
+                     tact_status_t *st)                                                            \
+    {                                                                                              \
+        return ops_binary(g, TACT_OP_##KIND, x, y, name, NULL, st);                                \
+    }
+
+OPS_MATH_UNARY(tact_abs, ABS)
+OPS_MATH_UNARY(tact_square, SQUARE)
+OPS_MATH_UNARY(tact_sqrt, SQRT)
+OPS_MATH_UNARY(tact_rsqrt, RSQRT)
+OPS_MATH_UNARY(tact_exp, EXP)
+OPS_MATH_UNARY(tact_log, LOG)
+OPS_MATH_UNARY(tact_sign, SIGN)
+OPS_MATH_UNARY(tact_floor, FLOOR)
+OPS_MATH_UNARY(tact_ceil, CEIL)
+OPS_MATH_UNARY(tact_round, ROUND)
+OPS_MATH_UNARY(tact_reciprocal, RECIPROCAL)
+OPS_MATH_UNARY(tact_relu6, RELU6)
+OPS_MATH_UNARY(tact_elu, ELU)
+OPS_MATH_UNARY(tact_softplus, SOFTPLUS)
+OPS_MATH_UNARY(tact_log_softmax, LOG_SOFTMAX)
+OPS_MATH_UNARY(tact_stop_gradient, STOP_GRADIENT)
+OPS_MATH_UNARY(tact_logical_not, LOGICAL_NOT)
+OPS_MATH_BINARY(tact_pow, POW)
+OPS_MATH_BINARY(tact_maximum, MAXIMUM)
+OPS_MATH_BINARY(tact_minimum, MINIMUM)
+OPS_MATH_BINARY(tact_floordiv, FLOOR_DIV)
+OPS_MATH_BINARY(tact_floormod, FLOOR_MOD)
+OPS_MATH_BINARY(tact_squared_difference, SQUARED_DIFFERENCE)
+OPS_MATH_BINARY(tact_equal, EQUAL)
+OPS_MATH_BINARY(tact_not_equal, NOT_EQUAL)
+OPS_MATH_BINARY(tact_less, LESS)
+OPS_MATH_BINARY(tact_less_equal, LESS_EQUAL)
+OPS_MATH_BINARY(tact_greater, GREATER)
+OPS_MATH_BINARY(tact_greater_equal, GREATER_EQUAL)
+OPS_MATH_BINARY(tact_logical_and, LOGICAL_AND)
+OPS_MATH_BINARY(tact_logical_or, LOGICAL_OR)
+
+tact_output_t tact_leaky_relu(tact_graph_t *g, tact_output_t x, double alpha, const char *name,
+                              tact_status_t *st)
+{
+    /* TensorFlow's attr is a float: a float64 input is scaled by alpha rounded to float32 */
+    tact_op_attrs_t attrs = { .alpha = (float) alpha };
+    return ops_unary(g, TACT_OP_LEAKY_RELU, x, name, &attrs, st);
+}
+
+tact_output_t tact_add_n(tact_graph_t *g, const tact_output_t *inputs, int n, const char *name,
+                         tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (n < 1 || inputs == NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "AddN: %d inputs; at least 1 is needed", n);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    tact_op_attrs_t attrs = { .n_list = n };
+    return ops_out(tact__graph_add_op(g, TACT_OP_ADD_N, name, inputs, n, NULL, 0, &attrs, st));
+}
+
+tact_output_t tact_reduce_max(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                              bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_MAX, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_reduce_min(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                              bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_MIN, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_reduce_prod(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                               bool keep_dims, const char *name, tact_status_t *st)
+{
+    return ops_reduce(g, TACT_OP_PROD, x, axes, n_axes, keep_dims, name, st);
+}
+
+tact_output_t tact_argmax(tact_graph_t *g, tact_output_t x, int axis, tact_dtype_t output_type,
+                          const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .axis = axis, .dtype = output_type, .n_axes = -1 };
+    return ops_unary(g, TACT_OP_ARG_MAX, x, name, &attrs, st);
+}
+
+tact_output_t tact_argmin(tact_graph_t *g, tact_output_t x, int axis, tact_dtype_t output_type,
+                          const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .axis = axis, .dtype = output_type, .n_axes = -1 };
+    return ops_unary(g, TACT_OP_ARG_MIN, x, name, &attrs, st);
+}

@@ -90,6 +90,13 @@ static void exp_attr_int(Tensorflow__NodeDef *nd, const char *key, int64_t i)
     a->i = i;
 }
 
+static void exp_attr_float(Tensorflow__NodeDef *nd, const char *key, double f)
+{
+    Tensorflow__AttrValue *a = exp_attr(nd, key);
+    a->value_case = TENSORFLOW__ATTR_VALUE__VALUE_F;
+    a->f = (float) f;
+}
+
 static void exp_attr_str(Tensorflow__NodeDef *nd, const char *key, const char *s)
 {
     Tensorflow__AttrValue *a = exp_attr(nd, key);
@@ -255,6 +262,9 @@ static tact_tensor_t *exp_folded_value(exp_t *ex, const tact_op_t *op, int i)
     switch (op->kind) {
     case TACT_OP_SUM:
     case TACT_OP_MEAN:
+    case TACT_OP_MAX:
+    case TACT_OP_MIN:
+    case TACT_OP_PROD:
     case TACT_OP_TRANSPOSE: {
         int n = op->kind == TACT_OP_TRANSPOSE ? at->n_perm : at->n_axes;
         const int *src = op->kind == TACT_OP_TRANSPOSE ? at->perm : at->axes;
@@ -277,6 +287,12 @@ static tact_tensor_t *exp_folded_value(exp_t *ex, const tact_op_t *op, int i)
     case TACT_OP_QUEUE_DEQUEUE_MANY: {
         tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_I32, NULL, 0);
         *(int32_t *) t->data = (int32_t) at->n;
+        return t;
+    }
+    case TACT_OP_ARG_MAX:
+    case TACT_OP_ARG_MIN: {  /* "dimension", an int32 scalar as tf.argmax writes it */
+        tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_I32, NULL, 0);
+        *(int32_t *) t->data = at->axis;
         return t;
     }
     case TACT_OP_FILL:
@@ -319,8 +335,26 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
         break;
     case TACT_OP_SUM:
     case TACT_OP_MEAN:
+    case TACT_OP_MAX:
+    case TACT_OP_MIN:
+    case TACT_OP_PROD:
         exp_attr_bool(nd, "keep_dims", at->keep_dims);
         exp_attr_type(nd, "Tidx", folded[0]);
+        break;
+    case TACT_OP_ARG_MAX:
+    case TACT_OP_ARG_MIN:
+        exp_attr_type(nd, "Tidx", folded[0]);
+        exp_attr_type(nd, "output_type", at->dtype);
+        break;
+    case TACT_OP_LEAKY_RELU:
+        exp_attr_float(nd, "alpha", at->alpha);
+        break;
+    case TACT_OP_ADD_N:
+        exp_attr_int(nd, "N", at->n_list);
+        break;
+    case TACT_OP_EQUAL:
+    case TACT_OP_NOT_EQUAL:
+        exp_attr_bool(nd, "incompatible_shape_error", true);
         break;
     case TACT_OP_RESHAPE:
         exp_attr_type(nd, "Tshape", folded[0]);

@@ -118,6 +118,17 @@ static tact_code_t imp_attr_int(imp_t *im, const imp_node_t *n, const char *key,
     return TACT_CODE_OK;
 }
 
+static tact_code_t imp_attr_float(imp_t *im, const imp_node_t *n, const char *key, double *out)
+{
+    const Tensorflow__AttrValue *a = imp_attr(n->nd, key);
+    if (a == NULL)
+        return TACT_CODE_OK;
+    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_F)
+        return imp_wrong_kind(im, n, key, "float");
+    *out = a->f;
+    return TACT_CODE_OK;
+}
+
 /* A shape attr; absent: `dflt`. */
 static tact_code_t imp_attr_shape(imp_t *im, const imp_node_t *n, const char *key, bool required,
                                   tact_shape_t *out)
@@ -303,7 +314,18 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
         return imp_attr_bool(im, n, "transpose_b", &at->transpose_b);
     case TACT_OP_SUM:
     case TACT_OP_MEAN:
+    case TACT_OP_MAX:
+    case TACT_OP_MIN:
+    case TACT_OP_PROD:
         return imp_attr_bool(im, n, "keep_dims", &at->keep_dims);
+    case TACT_OP_LEAKY_RELU:
+        at->alpha = 0.2;  /* TensorFlow's default */
+        return imp_attr_float(im, n, "alpha", &at->alpha);
+    case TACT_OP_ADD_N:
+        return imp_attr_small_int(im, n, "N", true, &at->n_list);
+    case TACT_OP_ARG_MAX:
+    case TACT_OP_ARG_MIN:
+        return imp_attr_type(im, n, "output_type", false, TACT_DTYPE_I64, &at->dtype);
     case TACT_OP_CAST:
         return imp_attr_type(im, n, "DstT", true, TACT_DTYPE_F32, &at->dtype);
     case TACT_OP_RANDOM_UNIFORM:
@@ -592,6 +614,9 @@ static tact_code_t imp_fold(imp_t *im, imp_node_t *n)
     }
     case TACT_OP_SUM:
     case TACT_OP_MEAN:
+    case TACT_OP_MAX:
+    case TACT_OP_MIN:
+    case TACT_OP_PROD:
         if ((t = imp_folded(im, n, 1, "reduction_indices", true)) == NULL)
             return im->st->code;
         at->n_axes = 0;
@@ -609,6 +634,18 @@ static tact_code_t imp_fold(imp_t *im, imp_node_t *n)
             at->axes[at->n_axes++] = (int) a;
         }
         return TACT_CODE_OK;
+    case TACT_OP_ARG_MAX:
+    case TACT_OP_ARG_MIN: {
+        if ((t = imp_folded(im, n, 1, "dimension", true)) == NULL)
+            return im->st->code;
+        int64_t d = t->ndims == 0 ? imp_int_at(t, 0) : 0;
+        if (t->ndims != 0 || d < -TACT_MAX_DIMS || d >= TACT_MAX_DIMS)
+            return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Node '%s': dimension must be a scalar in [%d, %d)",
+                              imp_nd_name(n->nd), -TACT_MAX_DIMS, TACT_MAX_DIMS);
+        at->axis = (int) d;
+        return TACT_CODE_OK;
+    }
     case TACT_OP_RESHAPE:
         if ((t = imp_folded(im, n, 1, "shape", true)) == NULL)
             return im->st->code;

@@ -67,13 +67,15 @@ static void opdefs_input_shapes(const opdefs_ctx_t *c, char *buf, size_t len)
     }
     int vec = -2;
     int rank = c->n_in > 0 ? c->shapes[0].ndims : -1;
-    if (c->kind == TACT_OP_SUM || c->kind == TACT_OP_MEAN)
+    if (tact__op_kind_reduces(c->kind))
         vec = c->attrs->n_axes >= 0 ? c->attrs->n_axes : rank;
     else if (c->kind == TACT_OP_TRANSPOSE)
         vec = c->attrs->n_perm >= 0 ? c->attrs->n_perm : rank;
     else if (c->kind == TACT_OP_RESHAPE)
         vec = c->attrs->shape.ndims;
-    if (vec >= 0 && pos < len)
+    if ((c->kind == TACT_OP_ARG_MAX || c->kind == TACT_OP_ARG_MIN) && pos < len)
+        snprintf(buf + pos, len - pos, ", []");  /* the scalar "dimension" */
+    else if (vec >= 0 && pos < len)
         snprintf(buf + pos, len - pos, ", [%d]", vec);
     else if (vec == -1 && pos < len)
         snprintf(buf + pos, len - pos, ", [?]");
@@ -219,6 +221,7 @@ static const tact_op_def_t *const opdefs_families[] = {
     tact__string_op_defs,
     tact__io_op_defs,
     tact__sparse_op_defs,
+    tact__math_op_defs,
 };
 
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind)
@@ -256,6 +259,14 @@ static tact_code_t opdefs_infer_binary(const opdefs_ctx_t *c, tact_dtype_t *out_
     if (rc != TACT_CODE_OK)
         return rc;
 
+    if (tact__op_broadcast_shape(c, out_shape) != TACT_CODE_OK)
+        return c->st->code;
+    *out_dtype = c->dtypes[0];
+    return TACT_CODE_OK;
+}
+
+tact_code_t tact__op_broadcast_shape(const tact_op_ctx_t *c, tact_shape_t *out_shape)
+{
     const tact_shape_t *x = &c->shapes[0];
     const tact_shape_t *y = &c->shapes[1];
     tact_shape_t out = {.ndims = -1};
@@ -285,7 +296,6 @@ static tact_code_t opdefs_infer_binary(const opdefs_ctx_t *c, tact_dtype_t *out_
             out.dims[i] = d;
         }
     }
-    *out_dtype = c->dtypes[0];
     *out_shape = out;
     return TACT_CODE_OK;
 }
@@ -450,6 +460,12 @@ static tact_code_t opdefs_infer_reduce(const opdefs_ctx_t *c, tact_dtype_t *out_
     *out_dtype = c->dtypes[0];
     *out_shape = out;
     return TACT_CODE_OK;
+}
+
+tact_code_t tact__op_infer_reduce(const tact_op_ctx_t *c, tact_dtype_t *out_dtype,
+                                  tact_shape_t *out_shape)
+{
+    return opdefs_infer_reduce(c, out_dtype, out_shape);
 }
 
 /* ------------------------------------------------------------------------------------------ */

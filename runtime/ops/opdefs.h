@@ -79,7 +79,46 @@
     XX(SPARSE_REDUCE_SUM, "SparseReduceSum", "SparseReduceSum")     \
     XX(SPARSE_DENSE_MATMUL, "SparseTensorDenseMatMul", "SparseTensorDenseMatMul") \
     XX(SPARSE_ADD,  "SparseAdd",   "SparseAdd")     \
-    XX(SPARSE_DENSE_ADD, "SparseTensorDenseAdd", "SparseTensorDenseAdd")
+    XX(SPARSE_DENSE_ADD, "SparseTensorDenseAdd", "SparseTensorDenseAdd") \
+    /* runtime/ops/math_ops.c */                                    \
+    XX(ABS,         "Abs",         "Abs")           \
+    XX(SQUARE,      "Square",      "Square")        \
+    XX(SQRT,        "Sqrt",        "Sqrt")          \
+    XX(RSQRT,       "Rsqrt",       "Rsqrt")         \
+    XX(EXP,         "Exp",         "Exp")           \
+    XX(LOG,         "Log",         "Log")           \
+    XX(SIGN,        "Sign",        "Sign")          \
+    XX(FLOOR,       "Floor",       "Floor")         \
+    XX(CEIL,        "Ceil",        "Ceil")          \
+    XX(ROUND,       "Round",       "Round")         \
+    XX(RECIPROCAL,  "Reciprocal",  "Reciprocal")    \
+    XX(RELU6,       "Relu6",       "Relu6")         \
+    XX(LEAKY_RELU,  "LeakyRelu",   "LeakyRelu")     \
+    XX(ELU,         "Elu",         "Elu")           \
+    XX(SOFTPLUS,    "Softplus",    "Softplus")      \
+    XX(LOG_SOFTMAX, "LogSoftmax",  "LogSoftmax")    \
+    XX(STOP_GRADIENT, "StopGradient", "StopGradient") \
+    XX(POW,         "Pow",         "Pow")           \
+    XX(MAXIMUM,     "Maximum",     "Maximum")       \
+    XX(MINIMUM,     "Minimum",     "Minimum")       \
+    XX(FLOOR_DIV,   "FloorDiv",    "floordiv")      \
+    XX(FLOOR_MOD,   "FloorMod",    "FloorMod")      \
+    XX(SQUARED_DIFFERENCE, "SquaredDifference", "SquaredDifference") \
+    XX(EQUAL,       "Equal",       "Equal")         \
+    XX(NOT_EQUAL,   "NotEqual",    "NotEqual")      \
+    XX(LESS,        "Less",        "Less")          \
+    XX(LESS_EQUAL,  "LessEqual",   "LessEqual")     \
+    XX(GREATER,     "Greater",     "Greater")       \
+    XX(GREATER_EQUAL, "GreaterEqual", "GreaterEqual") \
+    XX(LOGICAL_AND, "LogicalAnd",  "LogicalAnd")    \
+    XX(LOGICAL_OR,  "LogicalOr",   "LogicalOr")     \
+    XX(LOGICAL_NOT, "LogicalNot",  "LogicalNot")    \
+    XX(ADD_N,       "AddN",        "AddN")          \
+    XX(MAX,         "Max",         "Max")           \
+    XX(MIN,         "Min",         "Min")           \
+    XX(PROD,        "Prod",        "Prod")          \
+    XX(ARG_MAX,     "ArgMax",      "ArgMax")        \
+    XX(ARG_MIN,     "ArgMin",      "ArgMin")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -87,6 +126,14 @@ typedef enum {
 #undef XX
     TACT_OP_COUNT
 } tact_op_kind_t;
+
+/* True for the reductions over attrs' axes (n_axes, axes, keep_dims), whose axes TensorFlow
+ * takes as a Const input "reduction_indices". */
+static inline bool tact__op_kind_reduces(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_SUM || kind == TACT_OP_MEAN || kind == TACT_OP_MAX ||
+           kind == TACT_OP_MIN || kind == TACT_OP_PROD;
+}
 
 /* True for the ops that update a variable in place of their first input. */
 static inline bool tact__op_kind_assigns(tact_op_kind_t kind)
@@ -179,6 +226,9 @@ typedef struct tact_op_attrs {
     bool allow_missing_files;    /* MERGE_V2_CHECKPOINTS */
     bool validate_indices;       /* SPARSE_TO_DENSE (SPARSE_REDUCE_SUM: axes, keep_dims;
                                   * SPARSE_DENSE_MATMUL: transpose_a/_b are the adjoints) */
+    double alpha;                /* LEAKY_RELU (MAX, MIN, PROD: n_axes, axes, keep_dims;
+                                  * ARG_MAX, ARG_MIN: axis, and dtype the output's; ADD_N:
+                                  * n_list) */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -215,6 +265,7 @@ extern const tact_op_def_t tact__array_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__string_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__io_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__sparse_op_defs[TACT_OP_COUNT];
+extern const tact_op_def_t tact__math_op_defs[TACT_OP_COUNT];
 
 /* The family definition of `kind`, or NULL for the older ops of opdefs.c's switch. */
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind);
@@ -242,6 +293,15 @@ tact_code_t tact__op_check_rank(const tact_op_ctx_t *c, int i, int rank);
  * and 3. Shapes are [2] and [3]." at build time; *out is the merged shape. */
 tact_code_t tact__op_merge_shapes(const tact_op_ctx_t *c, const tact_shape_t *a,
                                   const tact_shape_t *b, tact_shape_t *out);
+
+/* numpy broadcasting of inputs 0 and 1 into *out (unknown sizes as TensorFlow's
+ * BroadcastBinaryOpOutputShapeFnHelper), with the messages of Add's shape function (build) and
+ * kernel (run): "Dimensions must be equal, but are 3 and 4", "Incompatible shapes: [2] vs. [3]". */
+tact_code_t tact__op_broadcast_shape(const tact_op_ctx_t *c, tact_shape_t *out);
+/* Sum's and Mean's shape function (numeric input, attrs' axes and keep_dims), for the other
+ * reductions (tact__op_kind_reduces). */
+tact_code_t tact__op_infer_reduce(const tact_op_ctx_t *c, tact_dtype_t *out_dtype,
+                                  tact_shape_t *out_shape);
 
 const char *tact__op_kind_type(tact_op_kind_t kind);
 const char *tact__op_kind_default_name(tact_op_kind_t kind);
