@@ -37,6 +37,8 @@ BC = np.array([[2.0], [-3.0]], np.float32)
 X3 = (np.arange(24, dtype=np.float32).reshape(2, 3, 4) * 0.5 - 5.0) * \
     np.array([1, -1, 1, 1], np.float32)
 AM = np.array([[1, 5, 5, 2], [7, 0, 7, -1], [3, 3, 3, 3]], np.float32)
+NAN4 = np.array([np.nan, 1.0, np.nan, -2.0], np.float32)
+NAN23 = np.array([[np.nan, 1.0, 3.0], [2.0, np.nan, -3.0]], np.float32)
 T4 = np.array([True, False, True, False])
 U4 = np.array([True, True, False, False])
 
@@ -111,6 +113,9 @@ CASES = [
     case("SquaredDifference", [np.array([1, -4, 9], np.int32), np.array(3, np.int32)],
          binary(tf.math.squared_difference)),
     case("Maximum", [np.zeros([0, 3], np.float32), B], binary(tf.maximum)),
+    # NaN: Maximum, Minimum and the Max / Min reductions propagate it; ArgMax / ArgMin pass it by
+    case("Maximum", [NAN4, NAN4[::-1].copy()], binary(tf.maximum)),
+    case("Minimum", [NAN4, NAN4[::-1].copy()], binary(tf.minimum)),
     # comparisons
     case("Equal", [A, np.array([1.5, 4.5, -1.0], np.float32)], binary(tf.equal)),
     case("Equal", [T4, U4], binary(tf.equal)),
@@ -141,6 +146,8 @@ CASES = [
     case("Min", [X3], lambda xs: tf.reduce_min(xs[0], axis=[0, 2]), axes=[0, 2]),
     case("Min", [I], lambda xs: tf.reduce_min(xs[0])),
     case("Min", [np.zeros([0], np.float64)], lambda xs: tf.reduce_min(xs[0])),
+    case("Max", [NAN23], lambda xs: tf.reduce_max(xs[0], axis=[1]), axes=[1]),
+    case("Min", [NAN23], lambda xs: tf.reduce_min(xs[0], axis=[0]), axes=[0]),
     case("Prod", [X3], lambda xs: tf.reduce_prod(xs[0], axis=[-2], keepdims=True), axes=[-2],
          keep_dims=True),
     case("Prod", [np.array([[1, -2, 3], [4, 5, -6]], np.int64)],
@@ -156,6 +163,10 @@ CASES = [
     case("ArgMin", [np.array([[4, -2], [-9, 8], [3, 3]], np.int32)],
          lambda xs: tf.argmin(xs[0], axis=0), axis=0),
     case("ArgMin", [np.zeros([0, 3], np.float32)], lambda xs: tf.argmin(xs[0], axis=1), axis=1),
+    case("ArgMax", [NAN23], lambda xs: tf.argmax(xs[0], axis=1), axis=1),
+    case("ArgMin", [NAN23], lambda xs: tf.argmin(xs[0], axis=1), axis=1),
+    case("ArgMax", [np.array([[True, False, True], [False, False, False]])],
+         lambda xs: tf.argmax(xs[0], axis=1), axis=1),
 ]
 
 

@@ -265,8 +265,9 @@ MATH_BINARY(pow_f32, float, float, powf(x, y))
 MATH_BINARY(pow_f64, double, double, pow(x, y))
 MATH_BINARY(pow_i32, int32_t, int32_t, math_pow_int32_t(x, y))
 MATH_BINARY(pow_i64, int64_t, int64_t, math_pow_int64_t(x, y))
-MATH_ARITH(maximum, x > y ? x : y, x > y ? x : y, x > y ? x : y)
-MATH_ARITH(minimum, x < y ? x : y, x < y ? x : y, x < y ? x : y)
+/* Maximum and Minimum of floats propagate NaN, as TensorFlow's do (x != x: x is NaN). */
+MATH_ARITH(maximum, (x > y || x != x) ? x : y, x > y ? x : y, x > y ? x : y)
+MATH_ARITH(minimum, (x < y || x != x) ? x : y, x < y ? x : y, x < y ? x : y)
 MATH_BINARY(floordiv_f32, float, float, floorf(x / y))
 MATH_BINARY(floordiv_f64, double, double, floor(x / y))
 MATH_BINARY(floordiv_i32, int32_t, int32_t, math_floordiv_int32_t(x, y))
@@ -496,12 +497,13 @@ static tact_code_t math_add_n(tact_kernel_ctx_t *k, tact_status_t *st)
     }
 
 /* clang-format off */
-MATH_REDUCE(max_f32, float, -INFINITY, v > acc ? v : acc)
-MATH_REDUCE(max_f64, double, -INFINITY, v > acc ? v : acc)
+/* a NaN taken in stays (v != v: v is NaN), as in TensorFlow's Max and Min */
+MATH_REDUCE(max_f32, float, -INFINITY, (v > acc || v != v) ? v : acc)
+MATH_REDUCE(max_f64, double, -INFINITY, (v > acc || v != v) ? v : acc)
 MATH_REDUCE(max_i32, int32_t, INT32_MIN, v > acc ? v : acc)
 MATH_REDUCE(max_i64, int64_t, INT64_MIN, v > acc ? v : acc)
-MATH_REDUCE(min_f32, float, INFINITY, v < acc ? v : acc)
-MATH_REDUCE(min_f64, double, INFINITY, v < acc ? v : acc)
+MATH_REDUCE(min_f32, float, INFINITY, (v < acc || v != v) ? v : acc)
+MATH_REDUCE(min_f64, double, INFINITY, (v < acc || v != v) ? v : acc)
 MATH_REDUCE(min_i32, int32_t, INT32_MAX, v < acc ? v : acc)
 MATH_REDUCE(min_i64, int64_t, INT64_MAX, v < acc ? v : acc)
 MATH_REDUCE(prod_f32, float, 1.0f, acc * v)
@@ -539,8 +541,10 @@ static tact_code_t math_reduce(tact_kernel_ctx_t *k, tact_status_t *st)
 /* ------------------------------------------------------------------------------------------ */
 
 /* out[o * inner + i] = the first k with the best x[(o * len + k) * inner + i], as int64 or
- * int32. */
-#define MATH_ARG(name, T)                                                                          \
+ * int32. As in TensorFlow (Eigen's arg reducers), the search starts from the lowest value
+ * (highest for ArgMin) at index 0 and takes only a strictly better element, so NaN never
+ * wins. */
+#define MATH_ARG(name, T, LOWEST, HIGHEST)                                                         \
     static void math_arg_##name(const void *vx, bool max, int64_t outer, int64_t len,              \
                                 int64_t inner, tact_tensor_t *out)                                 \
     {                                                                                              \
@@ -549,9 +553,9 @@ static tact_code_t math_reduce(tact_kernel_ctx_t *k, tact_status_t *st)
         for (int64_t o = 0; o < outer; o++) {                                                      \
             for (int64_t i = 0; i < inner; i++) {                                                  \
                 const T *p = x + o * len * inner + i;                                              \
-                T best = p[0];                                                                     \
+                T best = max ? (LOWEST) : (HIGHEST);                                               \
                 int64_t at = 0;                                                                    \
-                for (int64_t k = 1; k < len; k++) {                                                \
+                for (int64_t k = 0; k < len; k++) {                                                \
                     T v = p[k * inner];                                                            \
                     if (max ? v > best : v < best) {                                               \
                         best = v;                                                                  \
@@ -566,11 +570,11 @@ static tact_code_t math_reduce(tact_kernel_ctx_t *k, tact_status_t *st)
         }                                                                                          \
     }
 
-MATH_ARG(f32, float)
-MATH_ARG(f64, double)
-MATH_ARG(i32, int32_t)
-MATH_ARG(i64, int64_t)
-MATH_ARG(b, bool)
+MATH_ARG(f32, float, -INFINITY, INFINITY)
+MATH_ARG(f64, double, -INFINITY, INFINITY)
+MATH_ARG(i32, int32_t, INT32_MIN, INT32_MAX)
+MATH_ARG(i64, int64_t, INT64_MIN, INT64_MAX)
+MATH_ARG(b, bool, false, true)
 
 typedef void (*math_arg_fn)(const void *x, bool max, int64_t outer, int64_t len, int64_t inner,
                             tact_tensor_t *out);
