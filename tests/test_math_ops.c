@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -515,6 +516,10 @@ static void test_graphdef_import_export(void **state)
     if (tact_graph_import(g2, data, len, NULL, &st) != TACT_CODE_OK)
         fail_msg("re-import: %s", st.msg);
     check_graph_answers(g2, "round trip");
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_math_fixtures.py --check */
+        data_path(path, sizeof path, "math_tact_roundtrip.pbtxt");
+        assert_int_equal(tact_graph_export_file(g2, path, true, &st), TACT_CODE_OK);
+    }
     free(data);
     tact_graph_destroy(&g2);
     tact_graph_destroy(&g);
@@ -541,6 +546,11 @@ static void test_export_built_in_c(void **state)
     void *data = NULL;
     size_t len = 0;
     assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_math_fixtures.py --check */
+        char path[512];
+        data_path(path, sizeof path, "math_tact_exported.pbtxt");
+        assert_int_equal(tact_graph_export_file(g, path, true, &st), TACT_CODE_OK);
+    }
     tact_graph_t *g2 = tact_graph_new();
     if (tact_graph_import(g2, data, len, NULL, &st) != TACT_CODE_OK)
         fail_msg("re-import: %s", st.msg);

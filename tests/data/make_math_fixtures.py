@@ -4,6 +4,9 @@
 
     python3 make_math_fixtures.py          # writes math_expected.h and math_ops.pbtxt here
     python3 make_math_fixtures.py --errors # prints TensorFlow's messages for the error cases
+    python3 make_math_fixtures.py --check  # imports what tact exported (test_math_ops run
+                                           # with TACT_WRITE_FIXTURES=1) into TensorFlow and
+                                           # compares the answers
 
 Writes:
   math_expected.h   the per-op cases: inputs (dtype, shape, values), attributes, and the output
@@ -12,6 +15,10 @@ Writes:
   math_ops.pbtxt    a small GraphDef using the math ops (Square, Maximum, Relu6, LeakyRelu,
                     LogSoftmax, Max, ArgMax, Greater, Less, LogicalAnd, AddN, FloorMod, Prod,
                     Rsqrt, Abs, Equal, Round, Min, ArgMin, StopGradient)
+
+Committed beside them, written by tact and checked here with --check:
+  math_tact_exported.pbtxt   ops built in C (LeakyRelu, AddN, Min, ArgMin, Prod over every axis)
+  math_tact_roundtrip.pbtxt  math_ops.pbtxt after a tact import and export
 """
 import math
 import os
@@ -312,7 +319,46 @@ def print_errors():
     attempt("names", names)
 
 
+def check_tact_exports():
+    """TensorFlow imports what tact exported and gives tact's (and its own) answers."""
+    from google.protobuf import text_format
+
+    def load(name):
+        gd = tf.GraphDef()
+        with open(os.path.join(HERE, name)) as f:
+            text_format.Parse(f.read(), gd)
+        return gd
+
+    with tf.Graph().as_default():
+        tf.import_graph_def(load("math_tact_exported.pbtxt"), name="")
+        with tf.Session() as s:
+            mn, amn, pr = s.run(["mn:0", "amn:0", "pr:0"])
+    # test_export_built_in_c's answers
+    assert np.allclose(mn, [[-1.5], [-7.5]]), mn
+    assert amn.dtype == np.int32 and list(amn) == [0, 1], amn
+    assert np.isclose(pr, 60.0), pr
+
+    x_val = None
+    answers = {}
+    for name in ["math_ops.pbtxt", "math_tact_roundtrip.pbtxt"]:
+        with tf.Graph().as_default():
+            tf.import_graph_def(load(name), name="")
+            g = tf.get_default_graph()
+            fetches = ["addn:0", "rmax:0", "am:0", "band:0", "fm:0", "rs:0", "eq:0", "rmin:0",
+                       "amin:0"]
+            x_val = np.array([[-1.5, 0.5, 2.0, 4.0], [3.0, -0.25, 1.0, 0.0],
+                              [0.5, 0.5, -3.0, 8.0]], np.float32)
+            with tf.Session(graph=g) as s:
+                answers[name] = s.run(fetches, {"x:0": x_val})
+    for a, b in zip(answers["math_ops.pbtxt"], answers["math_tact_roundtrip.pbtxt"]):
+        assert a.dtype == b.dtype and np.allclose(a, b), (a, b)
+    print("TensorFlow %s reads tact's exports and gives the same answers" % tf.__version__)
+
+
 def main():
+    if "--check" in sys.argv:
+        check_tact_exports()
+        return
     if "--errors" in sys.argv:
         print_errors()
         return
