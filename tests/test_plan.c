@@ -844,18 +844,19 @@ static void test_copies_between_memories(void **state)
     assert_int_equal(fh->n_nodes, 2);
     assert_int_equal(fg->n_nodes, 5 + 4);
     char *text = tact__plan_partition_text(plan, 1);
+    /* x is an _Arg of the client (CPU:0): the feeds sorted by name are n, x */
     assert_string_equal(text, "two = Const()\n"
-                              "x/_0 = _Recv(x:0 from /job:localhost/replica:0/task:0/"
+                              "_arg_x_0_1/_1 = _Recv(_arg_x_0_1:0 from /job:localhost/replica:0/"
+                              "task:0/device:CPU:0)\n"
+                              "y = Mul(_arg_x_0_1/_1, two)\n"
+                              "z = Add(y, _arg_x_0_1/_1)\n"
+                              "z/_4 = _Send(z:0 to /job:localhost/replica:0/task:0/"
                               "device:CPU:0)\n"
-                              "y = Mul(x/_0, two)\n"
-                              "z = Add(y, x/_0)\n"
-                              "q/_1 = _Recv(q:0 from /job:localhost/replica:0/task:0/"
+                              "q/_3 = _Recv(q:0 from /job:localhost/replica:0/task:0/"
                               "device:CPU:0)\n"
-                              "qf = Cast(q/_1)\n"
+                              "qf = Cast(q/_3)\n"
                               "w = Mul(qf, z)\n"
-                              "z/_2 = _Send(z:0 to /job:localhost/replica:0/task:0/"
-                              "device:CPU:0)\n"
-                              "w/_3 = _Send(w:0 to /job:localhost/replica:0/task:0/"
+                              "w/_6 = _Send(w:0 to /job:localhost/replica:0/task:0/"
                               "device:CPU:0)\n");
     free(text);
     /* segments in run order: the GPU's first four nodes, the host's two, the GPU's rest; the

@@ -686,6 +686,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         if (q.kind[p] != TACT_NODE_OP)
             plan->copy_peer[p] = &devs[q.cp_peer[q.ref[p]]];
     }
+    plan->client = &devs[0];
     plan->order = order;
     plan->fusions = fusions;
     plan->n_feeds = sig->n_feeds;
@@ -744,50 +745,4 @@ char *tact__plan_slot_name(const tact_plan_t *plan, int slot)
     if (plan->slot_index[slot] == 0)
         return tact__strdup(plan->slot_op[slot]->name);
     return tact__asprintf("%s:%d", plan->slot_op[slot]->name, plan->slot_index[slot]);
-}
-
-char *tact__plan_partition_text(const tact_plan_t *plan, int f)
-{
-    const tact_fragment_t *frag = &plan->fragments[f];
-    size_t cap = 256, used = 0;
-    char *text = tact__malloc(cap);
-    text[0] = '\0';
-    for (int i = 0; i < frag->n_nodes; i++) {
-        const tact_node_t *node = &frag->nodes[i];
-        char *line;
-        if (node->kind == TACT_NODE_OP) {
-            line = tact__asprintf("%s = %s(", node->op->name,
-                                  node->fusion != NULL ? "_FusedMatMul"
-                                                       : tact__op_kind_type(node->op->kind));
-            for (int k = 0; k < node->n_in; k++) {
-                char *arg = tact__plan_slot_name(plan, node->in_slots[k]);
-                char *longer = tact__asprintf("%s%s%s", line, k ? ", " : "", arg);
-                free(arg);
-                free(line);
-                line = longer;
-            }
-            char *closed = tact__asprintf("%s)\n", line);
-            free(line);
-            line = closed;
-        } else {
-            char peer[96];
-            char *name = tact__plan_slot_name(plan, node->out_slot);
-            tact__sched_device_name(plan->copy_peer[node->index], peer, sizeof peer);
-            line = tact__asprintf("%s = %s(%s:%d %s %s)\n", name,
-                                  node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send",
-                                  node->op->name, plan->slot_index[node->out_slot],
-                                  node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
-            free(name);
-        }
-        size_t add = strlen(line);
-        if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
-            while (used + add + 1 > cap)
-                cap *= 2;
-            text = tact__realloc(text, cap);
-        }
-        memcpy(text + used, line, add + 1);
-        used += add;
-        free(line);
-    }
-    return text;
 }

@@ -958,27 +958,28 @@ static TACT__NOINLINE tact_code_t run_across_devices(tact_session_t *s, const ta
     return rc;
 }
 
-/* TensorFlow's partition graphs: each fragment's device, op count, copies and text; and the
- * step stats of a traced step. */
+/* TensorFlow's partition graphs (tact__plan_describe): each partition's device, op count,
+ * _Send/_Recv counts and text; and the step stats of a traced step. */
 static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
                               const tact_trace_t *trace)
 {
     tact_run_metadata_clear(md);
-    for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
-        const tact_fragment_t *frag = &plan->fragments[f];
-        tact__sched_device_name(frag->dev, md->partitions[f].device,
-                                sizeof md->partitions[f].device);
-        for (int n = 0; n < frag->n_nodes; n++) {
-            tact_node_kind_t kind = frag->nodes[n].kind;
-            md->partitions[f].n_nodes += kind == TACT_NODE_OP;
-            md->partitions[f].n_sends += kind == TACT_NODE_COPY_OUT;
-            md->partitions[f].n_recvs += kind == TACT_NODE_COPY_IN;
-        }
-        md->partitions[f].graph = tact__plan_partition_text(plan, f);
-        md->n_partitions = f + 1;
+    if (plan == NULL)
+        return;
+    tact_plan_desc_t *desc = tact__plan_describe(plan);
+    for (int p = 0; p < desc->n_parts && p < TACT_MAX_PARTITIONS; p++) {
+        tact__sched_device_name(desc->parts[p].dev, md->partitions[p].device,
+                                sizeof md->partitions[p].device);
+        md->partitions[p].n_nodes = desc->parts[p].n_ops;
+        md->partitions[p].n_sends = desc->parts[p].n_sends;
+        md->partitions[p].n_recvs = desc->parts[p].n_recvs;
+        md->partitions[p].graph = desc->parts[p].text;
+        desc->parts[p].text = NULL;
+        md->n_partitions = p + 1;
     }
-    if (trace != NULL && plan != NULL)
-        tact__trace_fill(md, trace, plan);
+    if (trace != NULL)
+        tact__trace_fill(md, trace, plan, desc);
+    tact__plan_desc_destroy(&desc);
 }
 
 static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
