@@ -1669,6 +1669,37 @@ static void test_list_devices_after_close(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A read on the GPU under a control dependency on the variable's own assign sees the assigned
+ * value, as TensorFlow's ref variables do (tests/test_variables.c has TensorFlow's values). */
+static void test_variable_read_after_assign_on_gpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tact_variable(g, tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 1 },
+                                                    "one", &st), "v", &st);
+    tact_output_t a = tact_assign(g, v, tu_const_f32(g, (int64_t[]) { 2 }, 1,
+                                                     (float[]) { 5, 5 }, "five", &st), "a", &st);
+    tact_output_t r, p;
+    {
+        TACT_CONTROL_DEPENDENCIES(g, &a.op, 1, &st);
+        r = tact_identity(g, v, "r", &st);
+        p = tact_add(g, v, tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 1 }, "p_one",
+                                        &st), "p", &st);
+    }
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tu_run_op(s, init);
+    check_value(s, r, "[5. 5.]");
+    assert_string_equal(tact_session_op_device(s, r.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
+    tu_run_op(s, init);
+    check_value(s, p, "[6. 6.]");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1699,6 +1730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gpu_values_match_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_waits_on_blocked_host_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_devices_after_close, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_variable_read_after_assign_on_gpu, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -633,8 +633,14 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             node->index = p;
             node->n_in = n_in;
             node->in_slots = ints;
-            for (int i = 0; i < n_in; i++)
+            node->fresh_inputs = 0;
+            for (int i = 0; i < n_in; i++) {
                 *ints++ = in[i];
+                /* an op's own slot (not a feed, not a copy) holding a variable's value */
+                if (node->kind == TACT_NODE_OP && i < 64 && in[i] >= sig->n_feeds &&
+                    in[i] < b.n_slots && q.slot_op[in[i]]->kind == TACT_OP_VARIABLE)
+                    node->fresh_inputs |= (uint64_t) 1 << i;
+            }
             node->out_slot = n_out > 0 ? first : -1;
             node->release_slots = rel + rel_start[p];
             node->n_release = rel_start[p + 1] - rel_start[p];
