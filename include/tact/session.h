@@ -347,7 +347,7 @@ typedef struct tact_partial_run tact_partial_run_t;
  * fetches some of the declared fetches: it runs what the fetches need, plus the targets that
  * the feeds given so far make computable. Values computed by one call are kept in the handle
  * and reused by later calls, so every op runs at most once per handle (an assign_add adds
- * once). Once every fetch has been fetched and every target has run the handle is done and
+ * once), one reached only through control inputs (an enqueue, a group) included. Once every fetch has been fetched and every target has run the handle is done and
  * further calls fail with "Must run 'setup' before performing partial runs!".
  *
  *     tact_output_t f[2] = { r1, r2 }, in[3] = { a, b, c };

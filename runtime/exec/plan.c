@@ -21,6 +21,9 @@ uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys)
     keys[k++] = sig->n_targets;
     for (int i = 0; i < sig->n_targets; i++)
         keys[k++] = sig->targets[i]->id;
+    keys[k++] = sig->n_done;
+    for (int i = 0; i < sig->n_done; i++)
+        keys[k++] = sig->done[i]->id;
     uint64_t h = 1469598103934665603ull;
     for (int i = 0; i < k; i++)
         h = (h ^ (uint64_t) keys[i]) * 1099511628211ull;
@@ -60,6 +63,22 @@ static int plan_endpoint_slot(const plan_builder_t *b, const tact_op_t *op, int 
     return f >= 0 ? f : b->base[op->id] + index;
 }
 
+/* Whether `op` is among the signature's ops that already ran in this step. */
+static bool plan_done(const tact_signature_t *sig, const tact_op_t *op)
+{
+    int lo = 0, hi = sig->n_done - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (sig->done[mid]->id == op->id)
+            return true;
+        if (sig->done[mid]->id < op->id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return false;
+}
+
 static void plan_mark(plan_builder_t *b, const tact_op_t *root)
 {
     /* Iterative DFS: graphs can be deeper than the stack. */
@@ -75,8 +94,9 @@ static void plan_mark(plan_builder_t *b, const tact_op_t *root)
             bool data = i < op->n_inputs;
             const tact_op_t *in = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
             if (b->needed[in->id] ||
-                (data && plan_feed_index(b->sig, in, op->inputs[i].index) >= 0))
-                continue;  /* a fed input cuts the graph there */
+                (data && plan_feed_index(b->sig, in, op->inputs[i].index) >= 0) ||
+                (!data && plan_done(b->sig, in)))
+                continue;  /* a fed input, or a control input that ran, cuts the graph there */
             if (top == cap) {
                 cap *= 2;
                 stack = tact__realloc(stack, (size_t) cap * sizeof *stack);

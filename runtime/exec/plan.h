@@ -17,6 +17,11 @@ typedef struct tact_signature {
     const tact_output_t *fetches;
     int n_targets;
     tact_op_t *const *targets;
+    /* Ops that already ran in this step (earlier partial_run calls of one handle), sorted by
+     * id: a control edge to one is cut, as a fed endpoint cuts a data edge, so that no op runs
+     * twice in a step. */
+    int n_done;
+    tact_op_t *const *done;
 } tact_signature_t;
 
 typedef struct tact_plan {
@@ -55,13 +60,13 @@ typedef struct tact_plan {
     tact_device_t *client;        /* devs[0]: where feeds come from and fetches go */
 } tact_plan_t;
 
-/* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must
- * have room) and return their hash. */
+/* Pack a signature into keys (n_feeds + n_fetches + n_targets + n_done + 4 int64s in `keys`,
+ * which must have room) and return their hash. */
 uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys);
 
 static inline int tact__signature_n_keys(const tact_signature_t *sig)
 {
-    return sig->n_feeds + sig->n_fetches + sig->n_targets + 3;
+    return sig->n_feeds + sig->n_fetches + sig->n_targets + sig->n_done + 4;
 }
 
 /* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/exec/sched.h; `pins`, which

@@ -986,7 +986,8 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
                                const tact_run_options_t *options,
                                const tact_output_t *fetches, int n_fetches,
                                tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
-                               tact_op_t *const *targets, int n_targets, tact_status_t *st)
+                               tact_op_t *const *targets, int n_targets,
+                               tact_op_t *const *done, int n_done, tact_status_t *st)
 {
     /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. An empty graph can
      * only be the cause when a check fails, so it is looked at then (off the hot path). */
@@ -1056,7 +1057,9 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
         outs[n_feeds + i] = fetches[eo[i].pos];
     for (int i = 0; i < n_tu; i++)
         tops[i] = targets[et[i].pos];
-    tact_signature_t sig = { n_feeds, outs, n_fu, outs + n_feeds, n_tu, tops };
+    tact_signature_t sig = { .n_feeds = n_feeds, .feeds = outs, .n_fetches = n_fu,
+                             .fetches = outs + n_feeds, .n_targets = n_tu, .targets = tops,
+                             .n_done = n_done, .done = done };
 
     const tact_plan_t *plan = NULL;
     if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
@@ -1171,6 +1174,16 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
                                 tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                                 tact_op_t *const *targets, int n_targets, tact_status_t *st)
 {
+    return tact__session_run_step(s, options, fetches, n_fetches, results, feeds, n_feeds,
+                                  targets, n_targets, NULL, 0, st);
+}
+
+tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *options,
+                                   const tact_output_t *fetches, int n_fetches,
+                                   tact_tensor_t **results, const tact_feed_t *feeds,
+                                   int n_feeds, tact_op_t *const *targets, int n_targets,
+                                   tact_op_t *const *done, int n_done, tact_status_t *st)
+{
     for (int i = 0; i < n_fetches && results != NULL; i++)
         results[i] = NULL;
     if (tact__failed(st))
@@ -1201,7 +1214,7 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
     }
     /* Counted before leaving: once left, a closing thread may free the session. */
     run_entered(s, counter, options, fetches, n_fetches, results, feeds, n_feeds, targets,
-                n_targets, &err);
+                n_targets, done, n_done, &err);
     if (err.code != TACT_CODE_OK)
         atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);
