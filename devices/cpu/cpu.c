@@ -526,11 +526,14 @@ static tact_code_t cpu_run_node_fresh(const tact_device_t *dev, const tact_node_
                                       tact_step_t *step, tact_status_t *st)
 {
     tact_tensor_t *held[64] = { NULL };
-    const tact_tensor_t **in = tact__malloc((size_t) node->n_in * sizeof *in);
+    const tact_tensor_t *local[TACT_MAX_OUTPUTS + 1];
+    const tact_tensor_t **in = node->n_in <= TACT_MAX_OUTPUTS + 1
+                                   ? local : tact__malloc((size_t) node->n_in * sizeof *in);
     tact_code_t rc = cpu_run_node_in(dev, node, step, in, held, st);
-    for (int i = 0; i < 64; i++)
+    for (int i = 0; i < node->n_in && i < 64; i++)
         tact_tensor_destroy(&held[i]);
-    free(in);
+    if (in != local)
+        free(in);
     return rc;
 }
 

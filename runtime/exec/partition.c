@@ -122,8 +122,8 @@ static void desc_emit_recv(desc_t *d, desc_edge_t *e)
     if (e->recv_done)
         return;
     e->recv_done = true;
-    char *node = desc_node_name(d, e->origin), *from = desc_device(d->out,
-                                                                     desc_part_of_origin(d, e->origin));
+    char *node = desc_node_name(d, e->origin);
+    char *from = desc_device(d->out, desc_part_of_origin(d, e->origin));
     int index = e->origin < d->plan->n_feeds ? 0 : d->plan->slot_index[e->origin];
     desc_add(&d->texts[e->to], tact__asprintf("%s/_%d = _Recv(%s:%d from %s)\n", node, e->k + 1,
                                               node, index, from));
