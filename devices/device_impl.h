@@ -55,6 +55,11 @@ typedef struct tact_node {
     bool pin_out;                 /* an output is copied into a GPU's memory: host tensors
                                    * for it come from the pinned pool */
     const tact_fusion_t *fusion;  /* NULL, or the chain this op node runs in one go */
+    /* Bit i: data input i (i < 64) is a variable's own output in this node's memory. The node
+     * reads the variable's value when it runs, not the variable node's earlier read, so a
+     * read ordered after an assign (a control dependency) sees the assigned value, as with
+     * TensorFlow's ref variables. */
+    uint64_t fresh_inputs;
 } tact_node_t;
 
 struct tact_resources;

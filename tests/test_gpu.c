@@ -136,16 +136,25 @@ static void test_manual_placement_copies_and_partitions(void **state)
     assert_int_equal(md.n_partitions, 2);
     assert_string_equal(md.partitions[0].device, CPU(0));
     assert_int_equal(md.partitions[0].n_nodes, 2);
-    assert_string_equal(md.partitions[0].graph, "a = Const()\nb = Const()\n");
+    assert_int_equal(md.partitions[0].n_sends, 2);
+    assert_int_equal(md.partitions[0].n_recvs, 1);
+    /* Each edge's pair: the _Send on the maker's partition, the _Recv on the reader's. */
+    assert_string_equal(md.partitions[0].graph,
+                        "a = Const()\n"
+                        "a/_0 = _Send(a:0 to " GPU(0) ")\n"
+                        "b = Const()\n"
+                        "b/_2 = _Send(b:0 to " GPU(0) ")\n"
+                        "MatMul/_5 = _Recv(MatMul:0 from " GPU(0) ")\n"
+                        "_retval_MatMul_0_0 = _Retval(MatMul/_5)\n");
     assert_string_equal(md.partitions[1].device, GPU(0));
     assert_int_equal(md.partitions[1].n_nodes, 1);
     assert_int_equal(md.partitions[1].n_recvs, 2);
     assert_int_equal(md.partitions[1].n_sends, 1);
     assert_string_equal(md.partitions[1].graph,
-                        "a/_0 = _Recv(a:0 from " CPU(0) ")\n"
-                        "b/_1 = _Recv(b:0 from " CPU(0) ")\n"
-                        "MatMul = MatMul(a/_0, b/_1)\n"
-                        "MatMul/_2 = _Send(MatMul:0 to " CPU(0) ")\n");
+                        "a/_1 = _Recv(a:0 from " CPU(0) ")\n"
+                        "b/_3 = _Recv(b:0 from " CPU(0) ")\n"
+                        "MatMul = MatMul(a/_1, b/_3)\n"
+                        "MatMul/_4 = _Send(MatMul:0 to " CPU(0) ")\n");
     tact_run_metadata_clear(&md);
     assert_int_equal(md.n_partitions, 0);
     assert_null(md.partitions[1].graph);
@@ -1217,8 +1226,8 @@ static void test_two_gpus_concurrent_cross_device_chain(void **state)
     tact_graph_destroy(&g);
 }
 
-/* A GPU:0 -> GPU:1 edge passes through the host: a _Send to GPU:1 in GPU:0's partition, a
- * _Recv from GPU:0 in GPU:1's. */
+/* A GPU:0 -> GPU:1 edge passes through the host, but the partitions show it as TensorFlow
+ * does: a _Send to GPU:1 in GPU:0's partition, a _Recv from GPU:0 in GPU:1's. */
 static void test_two_gpu_partition_metadata(void **state)
 {
     (void) state;
@@ -1250,25 +1259,29 @@ static void test_two_gpu_partition_metadata(void **state)
         assert_int_equal(md.n_partitions, 3);
         assert_string_equal(md.partitions[0].device, CPU(0));
         assert_int_equal(md.partitions[0].n_nodes, 1);
-        assert_int_equal(md.partitions[0].n_sends, 0);
-        assert_int_equal(md.partitions[0].n_recvs, 0);
-        assert_string_equal(md.partitions[0].graph, "x = Const()\n");
+        assert_int_equal(md.partitions[0].n_sends, 1);
+        assert_int_equal(md.partitions[0].n_recvs, 1);
+        assert_string_equal(md.partitions[0].graph,
+                            "x = Const()\n"
+                            "x/_0 = _Send(x:0 to " GPU(0) ")\n"
+                            "z/_5 = _Recv(z:0 from " GPU(1) ")\n"
+                            "_retval_z_0_0 = _Retval(z/_5)\n");
         assert_string_equal(md.partitions[1].device, GPU(0));
         assert_int_equal(md.partitions[1].n_nodes, 1);
         assert_int_equal(md.partitions[1].n_sends, 1);
         assert_int_equal(md.partitions[1].n_recvs, 1);
         assert_string_equal(md.partitions[1].graph,
-                            "x/_0 = _Recv(x:0 from " CPU(0) ")\n"
-                            "y = Mul(x/_0, x/_0)\n"
-                            "y/_1 = _Send(y:0 to " GPU(1) ")\n");
+                            "x/_1 = _Recv(x:0 from " CPU(0) ")\n"
+                            "y = Mul(x/_1, x/_1)\n"
+                            "y/_2 = _Send(y:0 to " GPU(1) ")\n");
         assert_string_equal(md.partitions[2].device, GPU(1));
         assert_int_equal(md.partitions[2].n_nodes, 1);
         assert_int_equal(md.partitions[2].n_sends, 1);
         assert_int_equal(md.partitions[2].n_recvs, 1);
         assert_string_equal(md.partitions[2].graph,
-                            "y/_2 = _Recv(y:0 from " GPU(0) ")\n"
-                            "z = Add(y/_2, y/_2)\n"
-                            "z/_3 = _Send(z:0 to " CPU(0) ")\n");
+                            "y/_3 = _Recv(y:0 from " GPU(0) ")\n"
+                            "z = Add(y/_3, y/_3)\n"
+                            "z/_4 = _Send(z:0 to " CPU(0) ")\n");
         assert_null(md.partitions[3].graph);
     }
     tact_run_metadata_clear(&md);
@@ -1656,6 +1669,37 @@ static void test_list_devices_after_close(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A read on the GPU under a control dependency on the variable's own assign sees the assigned
+ * value, as TensorFlow's ref variables do (tests/test_variables.c has TensorFlow's values). */
+static void test_variable_read_after_assign_on_gpu(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v = tact_variable(g, tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 1 },
+                                                    "one", &st), "v", &st);
+    tact_output_t a = tact_assign(g, v, tu_const_f32(g, (int64_t[]) { 2 }, 1,
+                                                     (float[]) { 5, 5 }, "five", &st), "a", &st);
+    tact_output_t r, p;
+    {
+        TACT_CONTROL_DEPENDENCIES(g, &a.op, 1, &st);
+        r = tact_identity(g, v, "r", &st);
+        p = tact_add(g, v, tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 1 }, "p_one",
+                                        &st), "p", &st);
+    }
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = tu_session(g, NULL);
+    tu_run_op(s, init);
+    check_value(s, r, "[5. 5.]");
+    assert_string_equal(tact_session_op_device(s, r.op), GPU(0));
+    assert_string_equal(tact_session_op_device(s, v.op), GPU(0));
+    tu_run_op(s, init);
+    check_value(s, p, "[6. 6.]");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1686,6 +1730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gpu_values_match_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpu_waits_on_blocked_host_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_devices_after_close, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_variable_read_after_assign_on_gpu, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

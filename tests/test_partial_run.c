@@ -422,6 +422,57 @@ static void test_partial_run_concurrent_use(void **state)
     tact_graph_destroy(&g);
 }
 
+/* An op reached only through a control input runs once per handle: two calls fetch ops that
+ * depend on it. Variant 0: inc (an assign_add), 1: inc through the NoOp grp, 2: an enqueue (no
+ * outputs to keep). TensorFlow: 10.0, 20.0, then v 1.0 (the queue's size 1). */
+static void test_partial_run_control_input_once(void **state)
+{
+    (void) state;
+    for (int e = 0; e < 2; e++) {
+        for (int variant = 0; variant < 3; variant++) {
+            fixture_t f;
+            fx_init(&f);
+            tact_status_t st = TACT_STATUS_INIT;
+            tact_output_t v = tu_variable_f32(f.g, 0, "v", &st);
+            tact_output_t inc = tact_assign_add(f.g, v, tu_const_f32(f.g, NULL, 0,
+                                                                     (float[]) { 1 }, "one",
+                                                                     &st), "inc", &st);
+            tact_dtype_t f32 = TACT_DTYPE_F32;
+            tact_op_t *q = tact_fifo_queue(f.g, 10, &f32, 1, NULL, NULL, "q", &st);
+            tact_op_t *dep = variant == 0 ? inc.op
+                             : variant == 1 ? tact_group(f.g, &inc.op, 1, "grp", &st)
+                                            : tact_queue_enqueue(f.g, q, &f.a, 1, "enq", &st);
+            tact_output_t size = tact_queue_size(f.g, q, NULL, &st);
+            tact_output_t f1, f2;
+            assert_int_equal(tact_graph_push_control_dependencies(f.g, &dep, 1, &st),
+                             TACT_CODE_OK);
+            f1 = tact_identity(f.g, f.a, "f1", &st);
+            f2 = tact_identity(f.g, f.c, "f2", &st);
+            tact_graph_pop_control_dependencies(f.g);
+            tact_op_t *init = tact_global_variables_initializer(f.g, &st);
+            assert_int_equal(st.code, TACT_CODE_OK);
+            tact_session_t *s = tu_session(f.g, executors[e]);
+            tu_run_op(s, init);
+            tact_output_t fetches[2] = { f1, f2 }, feeds[2] = { f.a, f.c };
+            tact_partial_run_t *h = tact_session_partial_run_setup(s, fetches, 2, feeds, 2,
+                                                                   NULL, 0, &st);
+            assert_int_equal(st.code, TACT_CODE_OK);
+            tact_tensor_t *ten = tu_scalar_f32(10), *twenty = tu_scalar_f32(20);
+            tact_feed_t fa = { f.a, ten }, fc = { f.c, twenty };
+            pr_ok(s, h, f1, &fa, 1, 10);
+            pr_ok(s, h, f2, &fc, 1, 20);
+            tact_tensor_t *val = tu_run1(s, variant < 2 ? v : size, NULL, 0, &st);
+            assert_string_equal(tu_str(val), variant < 2 ? "1.0" : "1");
+            tact_tensor_destroy(&val);
+            tact_partial_run_destroy(&h);
+            tact_tensor_destroy(&ten);
+            tact_tensor_destroy(&twenty);
+            tact_session_destroy(&s);
+            fx_fini(&f);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_partial_run_closed_session),
         cmocka_unit_test(test_partial_run_destroy_outstanding),
         cmocka_unit_test(test_partial_run_concurrent_use),
+        cmocka_unit_test(test_partial_run_control_input_once),
     };
     return cmocka_run_group_tests_name("partial_run", tests, NULL, NULL);
 }

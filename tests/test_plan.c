@@ -8,7 +8,7 @@
  *
  * The simplest use of a plan (the session builds the signature from a run's sorted
  * endpoints; the device is only stored in the fragment, never called):
- *     tact_signature_t sig = { 0, NULL, 1, &c, 0, NULL };
+ *     tact_signature_t sig = { .n_fetches = 1, .fetches = &c };
  *     tact_device_t dev = { .iface = NULL, .name = "CPU:0" };
  *     tact_plan_t *plan = tact__plan_build(&sig, &dev, 1, false, NULL, &st);
  *     ... plan->fragments[0].nodes[0 .. n_nodes) ...
@@ -72,8 +72,9 @@ static void make_sig(test_sig_t *s, const tact_output_t *feeds, int n_feeds,
     qsort(s->feeds, (size_t) n_feeds, sizeof s->feeds[0], cmp_output);
     qsort(s->fetches, (size_t) n_fetches, sizeof s->fetches[0], cmp_output);
     qsort(s->targets, (size_t) n_targets, sizeof s->targets[0], cmp_op);
-    s->sig = (tact_signature_t) { n_feeds, s->feeds, n_fetches, s->fetches, n_targets,
-                                  s->targets };
+    s->sig = (tact_signature_t) { .n_feeds = n_feeds, .feeds = s->feeds,
+                                  .n_fetches = n_fetches, .fetches = s->fetches,
+                                  .n_targets = n_targets, .targets = s->targets };
 }
 
 /* The device is only recorded in the fragment: no interface at all. */
@@ -684,14 +685,14 @@ static void test_signature_keys(void **state)
     tact_op_t *nop = tact_no_op(g, "nop", &st);
     assert_int_equal(st.code, TACT_CODE_OK);
 
-    int64_t k1[3 * MAX_ENDPOINTS + 3], k2[3 * MAX_ENDPOINTS + 3];
+    int64_t k1[4 * MAX_ENDPOINTS + 4], k2[4 * MAX_ENDPOINTS + 4];
     test_sig_t s1, s2;
 
     /* Equal signatures (built from differently ordered arrays) pack equally. */
     tact_output_t f12[] = { r, q }, f21[] = { q, r };
     make_sig(&s1, &p, 1, f12, 2, &nop, 1);
     make_sig(&s2, &p, 1, f21, 2, &nop, 1);
-    assert_int_equal(tact__signature_n_keys(&s1.sig), 1 + 2 + 1 + 3);
+    assert_int_equal(tact__signature_n_keys(&s1.sig), 1 + 2 + 1 + 4);
     uint64_t h1 = tact__signature_keys(&s1.sig, k1);
     uint64_t h2 = tact__signature_keys(&s2.sig, k2);
     assert_int_equal(h1, h2);
@@ -701,6 +702,17 @@ static void test_signature_keys(void **state)
     assert_int_equal(k1[2], 2);
     assert_int_equal(k1[5], 1);
     assert_int_equal(k1[6], nop->id);
+    assert_int_equal(k1[7], 0);  /* no ops ran before (partial runs) */
+
+    /* Ops that ran earlier in the step are part of the signature. */
+    make_sig(&s2, &p, 1, f21, 2, &nop, 1);
+    s2.sig.n_done = 1;
+    s2.sig.done = &nop;
+    assert_int_equal(tact__signature_n_keys(&s2.sig), 1 + 2 + 1 + 1 + 4);
+    h2 = tact__signature_keys(&s2.sig, k2);
+    assert_int_not_equal(h1, h2);
+    assert_int_equal(k2[7], 1);
+    assert_int_equal(k2[8], nop->id);
 
     /* A different feed changes the keys and the hash. */
     make_sig(&s1, &q, 1, &r, 1, NULL, 0);
@@ -844,18 +856,19 @@ static void test_copies_between_memories(void **state)
     assert_int_equal(fh->n_nodes, 2);
     assert_int_equal(fg->n_nodes, 5 + 4);
     char *text = tact__plan_partition_text(plan, 1);
+    /* x is an _Arg of the client (CPU:0): the feeds sorted by name are n, x */
     assert_string_equal(text, "two = Const()\n"
-                              "x/_0 = _Recv(x:0 from /job:localhost/replica:0/task:0/"
+                              "_arg_x_0_1/_1 = _Recv(_arg_x_0_1:0 from /job:localhost/replica:0/"
+                              "task:0/device:CPU:0)\n"
+                              "y = Mul(_arg_x_0_1/_1, two)\n"
+                              "z = Add(y, _arg_x_0_1/_1)\n"
+                              "z/_4 = _Send(z:0 to /job:localhost/replica:0/task:0/"
                               "device:CPU:0)\n"
-                              "y = Mul(x/_0, two)\n"
-                              "z = Add(y, x/_0)\n"
-                              "q/_1 = _Recv(q:0 from /job:localhost/replica:0/task:0/"
+                              "q/_3 = _Recv(q:0 from /job:localhost/replica:0/task:0/"
                               "device:CPU:0)\n"
-                              "qf = Cast(q/_1)\n"
+                              "qf = Cast(q/_3)\n"
                               "w = Mul(qf, z)\n"
-                              "z/_2 = _Send(z:0 to /job:localhost/replica:0/task:0/"
-                              "device:CPU:0)\n"
-                              "w/_3 = _Send(w:0 to /job:localhost/replica:0/task:0/"
+                              "w/_6 = _Send(w:0 to /job:localhost/replica:0/task:0/"
                               "device:CPU:0)\n");
     free(text);
     /* segments in run order: the GPU's first four nodes, the host's two, the GPU's rest; the
@@ -886,6 +899,35 @@ static void test_copies_between_memories(void **state)
     tact_graph_destroy(&g);
 }
 
+/* An op that already ran in the step (partial runs: the signature's done) is not run again: a
+ * control edge to it is cut, as a feed cuts a data edge; without it, it runs. */
+static void test_done_control_input_cut(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t a = cf(g, 1, "a");
+    tact_op_t *side = tact_no_op(g, "side", &st);
+    tact_output_t b;
+    assert_int_equal(tact_graph_push_control_dependencies(g, &side, 1, &st), TACT_CODE_OK);
+    b = tact_identity(g, a, "b", &st);
+    tact_graph_pop_control_dependencies(g);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    test_sig_t s;
+    make_sig(&s, NULL, 0, &b, 1, NULL, 0);
+    tact_plan_t *plan = build_ok(&s);
+    assert_int_equal(n_nodes(plan), 3);  /* a, side, b */
+    tact__plan_destroy(&plan);
+    s.sig.n_done = 1;
+    s.sig.done = &side;
+    plan = build_ok(&s);
+    assert_int_equal(n_nodes(plan), 2);  /* a, b */
+    assert_ptr_equal(node_at(plan, 0)->op, a.op);
+    assert_ptr_equal(node_at(plan, 1)->op, b.op);
+    tact__plan_destroy(&plan);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_feed_slots_first),
         cmocka_unit_test(test_unfed_placeholder),
         cmocka_unit_test(test_signature_keys),
+        cmocka_unit_test(test_done_control_input_cut),
         cmocka_unit_test(test_copies_between_memories),
     };
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

@@ -79,9 +79,22 @@ static void test_manual_placement_across_two_cpus(void **state)
         assert_int_equal(md.partitions[0].n_nodes, 1);
         assert_string_equal(md.partitions[1].device, CPU(1));
         assert_int_equal(md.partitions[1].n_nodes, 2);
-        /* Host devices share memory: the constants cross to CPU:0 by pointer, no copies. */
-        assert_string_equal(md.partitions[0].graph, "MatMul = MatMul(a, b)\n");
-        assert_int_equal(md.partitions[0].n_recvs + md.partitions[1].n_sends, 0);
+        /* The constants cross to CPU:0 by pointer (host memory), but the partitions show
+         * TensorFlow's _Send/_Recv pair for each edge between the devices. */
+        assert_string_equal(md.partitions[0].graph,
+                            "a/_1 = _Recv(a:0 from " CPU(1) ")\n"
+                            "b/_3 = _Recv(b:0 from " CPU(1) ")\n"
+                            "MatMul = MatMul(a/_1, b/_3)\n"
+                            "_retval_MatMul_0_0 = _Retval(MatMul)\n");
+        assert_string_equal(md.partitions[1].graph,
+                            "a = Const()\n"
+                            "a/_0 = _Send(a:0 to " CPU(0) ")\n"
+                            "b = Const()\n"
+                            "b/_2 = _Send(b:0 to " CPU(0) ")\n");
+        assert_int_equal(md.partitions[0].n_recvs, 2);
+        assert_int_equal(md.partitions[0].n_sends, 0);
+        assert_int_equal(md.partitions[1].n_sends, 2);
+        assert_int_equal(md.partitions[1].n_recvs, 0);
         tact_run_metadata_clear(&md);
         assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
         tact_tensor_destroy(&r);
@@ -197,7 +210,8 @@ static void test_soft_placement_and_errors(void **state)
     assert_string_equal(tu_str(r), "[[22. 28.]\n [49. 64.]]");
     assert_int_equal(md.n_partitions, 1);  /* scenario S6: one CPU partition */
     assert_int_equal(md.partitions[0].n_nodes, 3);
-    assert_string_equal(md.partitions[0].graph, "a = Const()\nb = Const()\nMatMul = MatMul(a, b)\n");
+    assert_string_equal(md.partitions[0].graph, "a = Const()\nb = Const()\nMatMul = MatMul(a, b)\n"
+                                                "_retval_MatMul_0_0 = _Retval(MatMul)\n");
     tact_run_metadata_clear(&md);
     tact_tensor_destroy(&r);
     assert_string_equal(tact_session_op_device(s, gpu.op), CPU(0));
@@ -648,6 +662,143 @@ static void test_stateful_ops_keep_first_placement(void **state)
     tact_graph_destroy(&g);
 }
 
+/* TensorFlow's partition graphs for two CPU devices (tests/data/partition_graphs_tf.py printed
+ * TensorFlow's): a _Send/_Recv pair for every value that crosses between CPU:0 and CPU:1,
+ * although host devices share it by pointer; the feed is an _Arg on the client's device
+ * (CPU:0) even where its placeholder is on CPU:1, and each fetch a _Retval there, behind a
+ * pair when it was made on CPU:1. TensorFlow's "/_k" counter is the session's and its grappler
+ * put m's inputs the other way round; the nodes and their counts are the same. */
+static void test_partitions_two_cpus_feeds_fetches(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t a, one, x, m, y, z;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        a = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1, 2 }, "a", &st);
+        one = tu_const_f32(g, NULL, 0, (float[]) { 10 }, "one", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 2 }, 1, "x", &st);
+        m = tact_multiply(g, x, a, "m", &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        y = tact_multiply(g, m, one, "y", &st);
+        z = tact_identity(g, x, "z", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xv = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 3, 4 });
+    tact_feed_t feed = { x, xv };
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_config_t two_actors = { .device_count.cpu = 2, .executor = TACT_EXECUTOR_ACTORS };
+    const tact_config_t *configs[] = { &two, &two_actors };
+    for (int k = 0; k < 2; k++) {
+        tact_session_t *s = tu_session(g, configs[k]);
+        tact_run_metadata_t md = { 0 };
+        tact_run_options_t opts = { .metadata = &md };
+        tact_output_t fetches[3] = { y, m, z };
+        tact_tensor_t *r[3] = { NULL };
+        assert_int_equal(tact_session_run_ex(s, &opts, fetches, 3, r, &feed, 1, NULL, 0, &st),
+                         TACT_CODE_OK);
+        assert_string_equal(tu_str(r[0]), "[30. 80.]");
+        assert_string_equal(tu_str(r[1]), "[3. 8.]");
+        assert_string_equal(tu_str(r[2]), "[3. 4.]");
+        assert_int_equal(md.n_partitions, 2);
+        assert_string_equal(md.partitions[0].device, CPU(0));
+        assert_string_equal(md.partitions[0].graph,
+                            "_arg_x_0_0 = _Arg()\n"
+                            "_arg_x_0_0/_0 = _Send(_arg_x_0_0:0 to " CPU(1) ")\n"
+                            "a = Const()\n"
+                            "a/_2 = _Send(a:0 to " CPU(1) ")\n"
+                            "one = Const()\n"
+                            "m/_5 = _Recv(m:0 from " CPU(1) ")\n"
+                            "y = Mul(m/_5, one)\n"
+                            "z = Identity(_arg_x_0_0)\n"
+                            "_retval_m_0_0 = _Retval(m/_5)\n"
+                            "_retval_y_0_1 = _Retval(y)\n"
+                            "_retval_z_0_2 = _Retval(z)\n");
+        assert_int_equal(md.partitions[0].n_nodes, 4);
+        assert_int_equal(md.partitions[0].n_sends, 2);
+        assert_int_equal(md.partitions[0].n_recvs, 1);
+        assert_string_equal(md.partitions[1].device, CPU(1));
+        assert_string_equal(md.partitions[1].graph,
+                            "_arg_x_0_0/_1 = _Recv(_arg_x_0_0:0 from " CPU(0) ")\n"
+                            "a/_3 = _Recv(a:0 from " CPU(0) ")\n"
+                            "m = Mul(_arg_x_0_0/_1, a/_3)\n"
+                            "m/_4 = _Send(m:0 to " CPU(0) ")\n");
+        assert_int_equal(md.partitions[1].n_nodes, 1);
+        assert_int_equal(md.partitions[1].n_sends, 1);
+        assert_int_equal(md.partitions[1].n_recvs, 2);
+        assert_null(md.partitions[2].graph);
+        tact_run_metadata_clear(&md);
+        for (int i = 0; i < 3; i++)
+            tact_tensor_destroy(&r[i]);
+        tact_session_destroy(&s);
+    }
+    tact_tensor_destroy(&xv);
+    tact_graph_destroy(&g);
+}
+
+/* Every op on CPU:1: the client's device still has a partition, with the feed's _Arg and
+ * _Send and the fetch's _Recv and _Retval, as TensorFlow's (same numbers here). */
+static void test_partitions_client_holds_only_feeds_and_fetches(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, w;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 2 }, 1, "x", &st);
+        w = tact_multiply(g, x, tu_const_f32(g, NULL, 0, (float[]) { 2 }, "two", &st), "w",
+                          &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xv = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 3, 4 });
+    tact_feed_t feed = { x, xv };
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_session_t *s = tu_session(g, &two);
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md, .trace_level = TACT_TRACE_FULL_TRACE };
+    tact_tensor_t *r = NULL;
+    assert_int_equal(tact_session_run_ex(s, &opts, &w, 1, &r, &feed, 1, NULL, 0, &st),
+                     TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "[6. 8.]");
+    assert_int_equal(md.n_partitions, 2);
+    assert_string_equal(md.partitions[0].device, CPU(0));
+    assert_string_equal(md.partitions[0].graph,
+                        "_arg_x_0_0 = _Arg()\n"
+                        "_arg_x_0_0/_0 = _Send(_arg_x_0_0:0 to " CPU(1) ")\n"
+                        "w/_3 = _Recv(w:0 from " CPU(1) ")\n"
+                        "_retval_w_0_0 = _Retval(w/_3)\n");
+    assert_int_equal(md.partitions[0].n_nodes, 0);
+    assert_int_equal(md.partitions[0].n_sends, 1);
+    assert_int_equal(md.partitions[0].n_recvs, 1);
+    assert_string_equal(md.partitions[1].device, CPU(1));
+    assert_string_equal(md.partitions[1].graph,
+                        "two = Const()\n"
+                        "_arg_x_0_0/_1 = _Recv(_arg_x_0_0:0 from " CPU(0) ")\n"
+                        "w = Mul(_arg_x_0_0/_1, two)\n"
+                        "w/_2 = _Send(w:0 to " CPU(0) ")\n");
+    assert_int_equal(md.partitions[1].n_nodes, 2);
+    assert_int_equal(md.partitions[1].n_sends, 1);
+    assert_int_equal(md.partitions[1].n_recvs, 1);
+    /* The step stats keep the partitions' order: CPU:0 ran none of the step's nodes. */
+    assert_int_equal(md.step_stats.n_devices, 2);
+    assert_string_equal(md.step_stats.devices[0].device, CPU(0));
+    assert_int_equal(md.step_stats.devices[0].n_nodes, 0);
+    assert_string_equal(md.step_stats.devices[1].device, CPU(1));
+    assert_int_equal(md.step_stats.devices[1].n_nodes, 2);
+    tact_run_metadata_clear(&md);
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    tact_tensor_destroy(&xv);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_concurrent_fragments_on_actors),
         cmocka_unit_test(test_colocation_groups),
         cmocka_unit_test(test_stateful_ops_keep_first_placement),
+        cmocka_unit_test(test_partitions_two_cpus_feeds_fetches),
+        cmocka_unit_test(test_partitions_client_holds_only_feeds_and_fetches),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
 }

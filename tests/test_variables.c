@@ -457,6 +457,56 @@ static void test_cancellation(void **state)
     tact_graph_destroy(&g);
 }
 
+/* A read under a control dependency on the variable's own assign sees the assigned value
+ * (TensorFlow's ref variables: the read happens when the reading op runs, after the assign).
+ * tf.compat.v1 with v = Variable(1.0), a = assign(v, 5), r = identity(v) and p = v + 1 under
+ * control_dependencies([a]) printed: identity 5.0, v+1 6.0, both [5.0, 6.0]. */
+static void test_read_after_assign_under_control_dependency(void **state)
+{
+    (void) state;
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_config_t actors = { .executor = TACT_EXECUTOR_ACTORS };
+    const tact_config_t *configs[] = { NULL, &actors, &two };
+    for (int k = 0; k < 3; k++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_graph_t *g = tact_graph_new();
+        tact_output_t v = tact_variable(g, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st),
+                                        "v", &st);
+        tact_output_t a = tact_assign(g, v, tu_const_f32(g, NULL, 0, (float[]) { 5 }, "five", &st),
+                                      "a", &st);
+        tact_output_t r, p;
+        assert_int_equal(tact_graph_push_control_dependencies(g, &a.op, 1, &st), TACT_CODE_OK);
+        {
+            /* on CPU:1 with two devices: the read crosses from v's device */
+            if (k == 2)
+                tact_graph_push_device(g, "/cpu:1", &st);
+            r = tact_identity(g, v, "r", &st);
+            p = tact_add(g, v, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "p_one", &st), "p",
+                         &st);
+            if (k == 2)
+                tact_graph_pop_device(g);
+        }
+        tact_graph_pop_control_dependencies(g);
+        tact_op_t *init = tact_global_variables_initializer(g, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_session_t *s = tu_session(g, configs[k]);
+        tu_run_op(s, init);
+        expect_eval(s, r, "5.0");
+        tu_run_op(s, init);
+        expect_eval(s, p, "6.0");
+        tu_run_op(s, init);
+        tact_output_t both[2] = { r, p };
+        tact_tensor_t *out[2] = { NULL, NULL };
+        assert_int_equal(tact_session_run(s, both, 2, out, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+        assert_string_equal(tu_str(out[0]), "5.0");
+        assert_string_equal(tu_str(out[1]), "6.0");
+        tact_tensor_destroy(&out[0]);
+        tact_tensor_destroy(&out[1]);
+        tact_session_destroy(&s);
+        tact_graph_destroy(&g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_close_releases_values),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_cancellation),
+        cmocka_unit_test(test_read_after_assign_under_control_dependency),
     };
     return cmocka_run_group_tests_name("variables", tests, NULL, NULL);
 }

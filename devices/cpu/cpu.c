@@ -403,7 +403,9 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
 
 static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
                                    tact_step_t *step, const tact_tensor_t **in,
-                                   tact_status_t *st);
+                                   tact_tensor_t **held, tact_status_t *st);
+static tact_code_t cpu_run_node_fresh(const tact_device_t *dev, const tact_node_t *node,
+                                      tact_step_t *step, tact_status_t *st);
 
 /* The node's inputs gathered on the stack, or on the heap for a SaveV2 of many tensors. */
 
@@ -508,17 +510,36 @@ static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *nod
                                 tact_step_t *step, tact_status_t *st)
 {
     const tact_tensor_t *local[TACT_MAX_OUTPUTS + 1];
+    if (node->fresh_inputs != 0)
+        return cpu_run_node_fresh(dev, node, step, st);
     if (node->n_in <= TACT_MAX_OUTPUTS + 1)
-        return cpu_run_node_in(dev, node, step, local, st);
+        return cpu_run_node_in(dev, node, step, local, NULL, st);
     const tact_tensor_t **in = tact__malloc((size_t) node->n_in * sizeof *in);
-    tact_code_t rc = cpu_run_node_in(dev, node, step, in, st);
+    tact_code_t rc = cpu_run_node_in(dev, node, step, in, NULL, st);
     free(in);
+    return rc;
+}
+
+/* A node that reads variables (node->fresh_inputs): their values as they are now, held
+ * until the kernel is done with them. */
+static tact_code_t cpu_run_node_fresh(const tact_device_t *dev, const tact_node_t *node,
+                                      tact_step_t *step, tact_status_t *st)
+{
+    tact_tensor_t *held[64] = { NULL };
+    const tact_tensor_t *local[TACT_MAX_OUTPUTS + 1];
+    const tact_tensor_t **in = node->n_in <= TACT_MAX_OUTPUTS + 1
+                                   ? local : tact__malloc((size_t) node->n_in * sizeof *in);
+    tact_code_t rc = cpu_run_node_in(dev, node, step, in, held, st);
+    for (int i = 0; i < node->n_in && i < 64; i++)
+        tact_tensor_destroy(&held[i]);
+    if (in != local)
+        free(in);
     return rc;
 }
 
 static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
                                    tact_step_t *step, const tact_tensor_t **in,
-                                   tact_status_t *st)
+                                   tact_tensor_t **held, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
     tact_value_t *values = step->values;
@@ -540,6 +561,9 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
     }
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
+        if (held != NULL && i < 64 && (node->fresh_inputs >> i & 1) &&
+            !tact__op_input_is_handle(cpu_reader_op(node, i)->kind, i))
+            in[i] = held[i] = tact__resources_read(step->resources, cpu_input_op(node, i));
         if (in[i] == NULL) {
             /* An empty slot is a resource's handle (a queue, a reader: never a value) or a
              * variable without a value yet. Ops that take the resource by reference (Assign,

@@ -531,8 +531,8 @@ static tact_code_t gpu_assign(gpu_ctx_t *ctx, const tact_node_t *node,
     return TACT_CODE_OK;
 }
 
-static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
-                               tact_status_t *st)
+static tact_code_t gpu_op_node_in(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
+                                  tact_tensor_t **held, tact_status_t *st)
 {
     const tact_op_t *op = node->op;
     tact_value_t *values = step->values;
@@ -549,6 +549,9 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
     TACT_ASSERT(node->n_in <= TACT_MAX_OUTPUTS + 1 && node->out_slot >= 0);
     for (int i = 0; i < node->n_in; i++) {
         in[i] = values[node->in_slots[i]].tensor;
+        if (held != NULL && i < 64 && (node->fresh_inputs >> i & 1) &&
+            !tact__op_input_is_handle(op->kind, i))  /* the variable as it is now */
+            in[i] = held[i] = tact__resources_read(step->resources, op->inputs[i].op);
         if (in[i] == NULL) {
             /* Only a variable without a value yet, here or copied in (a copy in reports any
              * other missing value); Assign does not read it. */
@@ -591,6 +594,20 @@ static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_ste
     }
     values[node->out_slot] = (tact_value_t) { out, true };
     return TACT_CODE_OK;
+}
+
+/* An op node; one that reads variables (node->fresh_inputs) holds their values as they are
+ * when it runs until its kernel is enqueued. */
+static tact_code_t gpu_op_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,
+                               tact_status_t *st)
+{
+    if (node->fresh_inputs == 0)
+        return gpu_op_node_in(ctx, node, step, NULL, st);
+    tact_tensor_t *held[TACT_MAX_OUTPUTS + 1] = { NULL };
+    tact_code_t rc = gpu_op_node_in(ctx, node, step, held, st);
+    for (int i = 0; i < TACT_MAX_OUTPUTS + 1; i++)
+        tact_tensor_destroy(&held[i]);
+    return rc;
 }
 
 static tact_code_t gpu_node(gpu_ctx_t *ctx, const tact_node_t *node, tact_step_t *step,

@@ -96,8 +96,9 @@ typedef struct tact_output_stats {
  * and runs compare directly. */
 typedef struct tact_node_stats {
     tact_node_stats_kind_t kind;
-    char *node_name;              /* owned: the op's name ("MatMul"), a copy's ("x/_0"), the
-                                   * tensor a hand-off brings ("a:0"), "RUN <first node>" */
+    char *node_name;              /* owned: the op's name ("MatMul"), a copy's or a hand-off's
+                                   * as its partition graph names its _Send or _Recv ("x/_1"),
+                                   * "RUN <first node>" */
     const char *op_type;          /* static: "MatMul", "_Send", "_Recv", "_Mailbox" */
     int64_t thread_id;            /* the OS thread id (gettid) that ran it */
     char thread_name[16];         /* that thread's name: "tact:CPU:1" for an actor */
@@ -121,23 +122,31 @@ typedef struct tact_device_step_stats {
 /** TensorFlow's RunMetadata.partition_graphs: how a run was cut across devices. */
 #define TACT_MAX_PARTITIONS 8
 typedef struct tact_run_metadata {
-    int n_partitions;             /* devices that ran part of the step (0: nothing ran) */
+    int n_partitions;             /* devices with part of the step (0: nothing ran) */
     struct {
         char device[96];          /* "/job:localhost/replica:0/task:0/device:CPU:1" */
-        int n_nodes;              /* ops run there (copies not counted) */
-        int n_sends;              /* copies out of this device's memory (TF's _Send) */
-        int n_recvs;              /* copies into it (TF's _Recv) */
+        int n_nodes;              /* ops run there (_Send, _Recv, _Arg, _Retval not counted) */
+        int n_sends;              /* TF's _Send nodes: values made here, read elsewhere */
+        int n_recvs;              /* TF's _Recv nodes: values made elsewhere, read here */
         /* The partition's nodes, one line each in run order, as "name = Type(inputs)":
-         *     MatMul = MatMul(a/_0, b/_1)
-         *     a/_0 = _Recv(a:0 from /job:localhost/replica:0/task:0/device:CPU:0)
-         *     MatMul/_2 = _Send(MatMul:0 to /job:localhost/replica:0/task:0/device:CPU:0)
-         * Copies are named after the tensor they move with a "/_<k>" suffix, as TensorFlow
-         * names its send/recv nodes. Owned by the metadata: free with
-         * tact_run_metadata_clear. NULL when the run did not fill it. */
+         *     _arg_x_0_0 = _Arg()
+         *     a/_1 = _Recv(a:0 from /job:localhost/replica:0/task:0/device:CPU:1)
+         *     MatMul = MatMul(a/_1, _arg_x_0_0)
+         *     MatMul/_2 = _Send(MatMul:0 to /job:localhost/replica:0/task:0/device:CPU:1)
+         *     _retval_MatMul_0_0 = _Retval(MatMul)
+         * As in TensorFlow's, every value read on another device than the one that made it
+         * is a _Send there and a _Recv here (one per value and reading device), between host
+         * devices too, where the value itself moves by pointer; they are named after the
+         * value's node with a "/_<k>" suffix, numbered per run signature. Feeds are _Arg and
+         * fetches _Retval nodes of the client's device (CPU:0, listed first, even when none of
+         * the step's ops ran there), named "_arg_<node>_<output>_<i>", i the feed's (fetch's)
+         * position by name. Owned by the metadata: free with tact_run_metadata_clear. NULL
+         * when the run did not fill it. */
         char *graph;
     } partitions[TACT_MAX_PARTITIONS];
     /* TensorFlow's RunMetadata.step_stats: filled when the run's trace_level is not
-     * NO_TRACE, one entry per device that ran part of the step (in partition order). */
+     * NO_TRACE, one entry per partition, in their order (the client's without entries when
+     * none of the step's nodes ran there). */
     struct {
         int n_devices;
         tact_device_step_stats_t *devices; /* owned */
@@ -338,7 +347,7 @@ typedef struct tact_partial_run tact_partial_run_t;
  * fetches some of the declared fetches: it runs what the fetches need, plus the targets that
  * the feeds given so far make computable. Values computed by one call are kept in the handle
  * and reused by later calls, so every op runs at most once per handle (an assign_add adds
- * once). Once every fetch has been fetched and every target has run the handle is done and
+ * once), one reached only through control inputs (an enqueue, a group) included. Once every fetch has been fetched and every target has run the handle is done and
  * further calls fail with "Must run 'setup' before performing partial runs!".
  *
  *     tact_output_t f[2] = { r1, r2 }, in[3] = { a, b, c };

@@ -33,6 +33,9 @@ struct tact_partial_run {
     int n_targets;
     tact_op_t **targets;
     bool *target_ran;
+    int cap_ran;
+    bool *ran;                    /* by op id: ran in an earlier call (TensorFlow runs every
+                                   * node at most once per step) */
     bool finished;                /* every fetch fetched and every target run */
     atomic_bool busy;             /* a call is in progress (calls must not overlap) */
     tact_cancel_t *cancel;        /* destroy stops a call in progress with it */
@@ -92,6 +95,12 @@ static bool pr_op_is_resource(const tact_op_t *op)
            tact__op_kind_is_reader(op->kind);
 }
 
+/* Whether `op` ran in an earlier call of the handle. */
+static bool pr_ran(const tact_partial_run_t *h, const tact_op_t *op)
+{
+    return op->id < h->cap_ran && h->ran[op->id];
+}
+
 /* Op `id` of the graph: the ops array moves while other threads add ops, the ops do not. */
 static tact_op_t *pr_op_at(tact_graph_t *g, int id)
 {
@@ -127,6 +136,7 @@ void tact_partial_run_destroy(tact_partial_run_t **h_p)
     free(h->entries);
     free(h->targets);
     free(h->target_ran);
+    free(h->ran);
     tact_cancel_destroy(&h->cancel);
     h->tag = TACT_TAG_DEAD;
     free(h);
@@ -265,7 +275,8 @@ static bool pr_known(tact_partial_run_t *h, tact_output_t out, const tact_feed_t
 }
 
 /* Mark in `run` the ops this call computes toward `root`: as the plan prunes, a known value
- * cuts the graph at its edge. */
+ * cuts the graph at its edge, and so does a control input that ran in an earlier call (the
+ * run is told so: tact__session_run_step's `done`). */
 static void pr_mark(tact_partial_run_t *h, const tact_op_t *root, const tact_feed_t *feeds,
                     int n_feeds, bool *run)
 {
@@ -280,7 +291,8 @@ static void pr_mark(tact_partial_run_t *h, const tact_op_t *root, const tact_fee
         for (int i = 0; i < op->n_inputs + op->n_controls; i++) {
             bool data = i < op->n_inputs;
             const tact_op_t *in = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
-            if (run[in->id] || (data && pr_known(h, op->inputs[i], feeds, n_feeds)))
+            if (run[in->id] || (data && pr_known(h, op->inputs[i], feeds, n_feeds)) ||
+                (!data && pr_ran(h, in)))
                 continue;
             run[in->id] = true;
             if (top == cap) {
@@ -361,6 +373,7 @@ static tact_code_t pr_call(tact_session_t *s, tact_partial_run_t *h,
     tact_feed_t *all_feeds = NULL;
     tact_output_t *all_fetches = NULL;
     tact_tensor_t **values = NULL, **fed = NULL;
+    tact_op_t **ran_before = NULL;
     int n_all_feeds = 0, n_all_fetches = 0, n_run_targets = 0;
     tact_code_t rc = pr_check_call(s, h, fetches, n_fetches, feeds, n_feeds, seen, n_ids, st);
     if (rc != TACT_CODE_OK)
@@ -429,11 +442,29 @@ static tact_code_t pr_call(tact_session_t *s, tact_partial_run_t *h,
     }
     for (int i = 0; i < n_feeds; i++)
         all_feeds[n_all_feeds++] = (tact_feed_t) { feeds[i].tensor, fed[i] };
+    /* The control inputs of this call's ops that ran before, by id: the run cuts them. */
+    memset(seen, 0, (size_t) n_ids * sizeof *seen);
+    for (int id = 0; id < n_ids; id++) {
+        if (!run[id])
+            continue;
+        const tact_op_t *op = pr_op_at(s->graph, id);
+        for (int c = 0; c < op->n_controls; c++)
+            seen[op->controls[c]->id] |= pr_ran(h, op->controls[c]);
+    }
+    int n_done = 0;
+    for (int id = 0; id < n_ids; id++)
+        n_done += seen[id];
+    ran_before = tact__malloc((size_t) (n_done + 1) * sizeof *ran_before);
+    n_done = 0;
+    for (int id = 0; id < n_ids; id++) {
+        if (seen[id])
+            ran_before[n_done++] = pr_op_at(s->graph, id);
+    }
     values = tact__malloc((size_t) (n_all_fetches + 1) * sizeof *values);
     if (n_all_fetches > 0 || n_run_targets > 0) {
         tact_run_options_t opts = { .cancel = h->cancel };
-        rc = tact_session_run_ex(s, &opts, all_fetches, n_all_fetches, values, all_feeds,
-                                 n_all_feeds, targets, n_run_targets, st);
+        rc = tact__session_run_step(s, &opts, all_fetches, n_all_fetches, values, all_feeds,
+                                    n_all_feeds, targets, n_run_targets, ran_before, n_done, st);
     } else if (atomic_load(&s->closed)) {
         rc = tact__fail(st, TACT_CODE_CANCELLED, "Session has been closed.");
     }
@@ -474,6 +505,12 @@ static tact_code_t pr_call(tact_session_t *s, tact_partial_run_t *h,
     }
     for (int i = 0; i < n_run_targets; i++)
         h->target_ran[target_at[i]] = true;
+    for (int id = n_ids - 1; id >= 0; id--) {
+        if (run[id]) {
+            h->ran = tact__grow_zeroed(h->ran, &h->cap_ran, id, sizeof *h->ran);
+            h->ran[id] = true;
+        }
+    }
     bool done = true;
     for (int i = 0; i < h->n_entries && done; i++)
         done = (h->entries[i].flags & (PR_DECL_FETCH | PR_FETCHED)) != PR_DECL_FETCH;
@@ -482,6 +519,7 @@ static tact_code_t pr_call(tact_session_t *s, tact_partial_run_t *h,
     h->finished = done;
 
 out:
+    free(ran_before);
     free(values);
     free(fed);
     free(all_feeds);

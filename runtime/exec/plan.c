@@ -21,6 +21,9 @@ uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys)
     keys[k++] = sig->n_targets;
     for (int i = 0; i < sig->n_targets; i++)
         keys[k++] = sig->targets[i]->id;
+    keys[k++] = sig->n_done;
+    for (int i = 0; i < sig->n_done; i++)
+        keys[k++] = sig->done[i]->id;
     uint64_t h = 1469598103934665603ull;
     for (int i = 0; i < k; i++)
         h = (h ^ (uint64_t) keys[i]) * 1099511628211ull;
@@ -60,6 +63,22 @@ static int plan_endpoint_slot(const plan_builder_t *b, const tact_op_t *op, int 
     return f >= 0 ? f : b->base[op->id] + index;
 }
 
+/* Whether `op` is among the signature's ops that already ran in this step. */
+static bool plan_done(const tact_signature_t *sig, const tact_op_t *op)
+{
+    int lo = 0, hi = sig->n_done - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (sig->done[mid]->id == op->id)
+            return true;
+        if (sig->done[mid]->id < op->id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return false;
+}
+
 static void plan_mark(plan_builder_t *b, const tact_op_t *root)
 {
     /* Iterative DFS: graphs can be deeper than the stack. */
@@ -75,8 +94,9 @@ static void plan_mark(plan_builder_t *b, const tact_op_t *root)
             bool data = i < op->n_inputs;
             const tact_op_t *in = data ? op->inputs[i].op : op->controls[i - op->n_inputs];
             if (b->needed[in->id] ||
-                (data && plan_feed_index(b->sig, in, op->inputs[i].index) >= 0))
-                continue;  /* a fed input cuts the graph there */
+                (data && plan_feed_index(b->sig, in, op->inputs[i].index) >= 0) ||
+                (!data && plan_done(b->sig, in)))
+                continue;  /* a fed input, or a control input that ran, cuts the graph there */
             if (top == cap) {
                 cap *= 2;
                 stack = tact__realloc(stack, (size_t) cap * sizeof *stack);
@@ -633,8 +653,14 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             node->index = p;
             node->n_in = n_in;
             node->in_slots = ints;
-            for (int i = 0; i < n_in; i++)
+            node->fresh_inputs = 0;
+            for (int i = 0; i < n_in; i++) {
                 *ints++ = in[i];
+                /* an op's own slot (not a feed, not a copy) holding a variable's value */
+                if (node->kind == TACT_NODE_OP && i < 64 && in[i] >= sig->n_feeds &&
+                    in[i] < b.n_slots && q.slot_op[in[i]]->kind == TACT_OP_VARIABLE)
+                    node->fresh_inputs |= (uint64_t) 1 << i;
+            }
             node->out_slot = n_out > 0 ? first : -1;
             node->release_slots = rel + rel_start[p];
             node->n_release = rel_start[p + 1] - rel_start[p];
@@ -686,6 +712,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         if (q.kind[p] != TACT_NODE_OP)
             plan->copy_peer[p] = &devs[q.cp_peer[q.ref[p]]];
     }
+    plan->client = &devs[0];
     plan->order = order;
     plan->fusions = fusions;
     plan->n_feeds = sig->n_feeds;
@@ -744,50 +771,4 @@ char *tact__plan_slot_name(const tact_plan_t *plan, int slot)
     if (plan->slot_index[slot] == 0)
         return tact__strdup(plan->slot_op[slot]->name);
     return tact__asprintf("%s:%d", plan->slot_op[slot]->name, plan->slot_index[slot]);
-}
-
-char *tact__plan_partition_text(const tact_plan_t *plan, int f)
-{
-    const tact_fragment_t *frag = &plan->fragments[f];
-    size_t cap = 256, used = 0;
-    char *text = tact__malloc(cap);
-    text[0] = '\0';
-    for (int i = 0; i < frag->n_nodes; i++) {
-        const tact_node_t *node = &frag->nodes[i];
-        char *line;
-        if (node->kind == TACT_NODE_OP) {
-            line = tact__asprintf("%s = %s(", node->op->name,
-                                  node->fusion != NULL ? "_FusedMatMul"
-                                                       : tact__op_kind_type(node->op->kind));
-            for (int k = 0; k < node->n_in; k++) {
-                char *arg = tact__plan_slot_name(plan, node->in_slots[k]);
-                char *longer = tact__asprintf("%s%s%s", line, k ? ", " : "", arg);
-                free(arg);
-                free(line);
-                line = longer;
-            }
-            char *closed = tact__asprintf("%s)\n", line);
-            free(line);
-            line = closed;
-        } else {
-            char peer[96];
-            char *name = tact__plan_slot_name(plan, node->out_slot);
-            tact__sched_device_name(plan->copy_peer[node->index], peer, sizeof peer);
-            line = tact__asprintf("%s = %s(%s:%d %s %s)\n", name,
-                                  node->kind == TACT_NODE_COPY_IN ? "_Recv" : "_Send",
-                                  node->op->name, plan->slot_index[node->out_slot],
-                                  node->kind == TACT_NODE_COPY_IN ? "from" : "to", peer);
-            free(name);
-        }
-        size_t add = strlen(line);
-        if (used + add + 1 > cap) {  /* doubling: linear in the text however long it gets */
-            while (used + add + 1 > cap)
-                cap *= 2;
-            text = tact__realloc(text, cap);
-        }
-        memcpy(text + used, line, add + 1);
-        used += add;
-        free(line);
-    }
-    return text;
 }

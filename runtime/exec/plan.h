@@ -17,6 +17,11 @@ typedef struct tact_signature {
     const tact_output_t *fetches;
     int n_targets;
     tact_op_t *const *targets;
+    /* Ops that already ran in this step (earlier partial_run calls of one handle), sorted by
+     * id: a control edge to one is cut, as a fed endpoint cuts a data edge, so that no op runs
+     * twice in a step. */
+    int n_done;
+    tact_op_t *const *done;
 } tact_signature_t;
 
 typedef struct tact_plan {
@@ -52,15 +57,16 @@ typedef struct tact_plan {
     const tact_op_t **slot_op;    /* by slot: the op whose value it holds */
     int *slot_index;              /* by slot: the output index of that op */
     tact_device_t **copy_peer;    /* by node index: a copy's other end, NULL for ops */
+    tact_device_t *client;        /* devs[0]: where feeds come from and fetches go */
 } tact_plan_t;
 
-/* Pack a signature into keys (n_feeds + n_fetches + n_targets + 3 int64s in `keys`, which must
- * have room) and return their hash. */
+/* Pack a signature into keys (n_feeds + n_fetches + n_targets + n_done + 4 int64s in `keys`,
+ * which must have room) and return their hash. */
 uint64_t tact__signature_keys(const tact_signature_t *sig, int64_t *keys);
 
 static inline int tact__signature_n_keys(const tact_signature_t *sig)
 {
-    return sig->n_feeds + sig->n_fetches + sig->n_targets + 3;
+    return sig->n_feeds + sig->n_fetches + sig->n_targets + sig->n_done + 4;
 }
 
 /* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/exec/sched.h; `pins`, which
@@ -71,8 +77,42 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
                              bool allow_soft_placement, tact_sched_pins_t *pins,
                              tact_status_t *st);
 
-/* The text of fragment f's partition graph, TensorFlow's partition GraphDef in short
- * ("y = Mul(x/_0, two)", "x/_0 = _Recv(x:0 from <device>)"), one line per node. Caller frees. */
+/* TensorFlow's partition graphs of a plan (runtime/exec/partition.c): one per device that
+ * runs part of it, the client's first (devs[0], which holds the feeds' _Arg and the fetches'
+ * _Retval nodes even when none of the step's ops runs there), and a _Send/_Recv pair for
+ * every value that crosses between two devices, host devices included. */
+typedef struct tact_partition_desc {
+    tact_device_t *dev;
+    int fragment;                 /* the plan's fragment on dev, or -1 */
+    int n_ops, n_sends, n_recvs;
+    char *text;                   /* owned: "name = Type(inputs)\n" per node */
+} tact_partition_desc_t;
+
+typedef struct tact_plan_desc {
+    int n_parts;
+    tact_partition_desc_t *parts;
+    int n_nodes;
+    char **copy_name;             /* by node index: a copy's _Send or _Recv name, NULL for ops */
+    int n_edges;                  /* the pairs: the value's origin slot, its reading device and
+                                   * its _Recv's name */
+    int *edge_origin;
+    tact_device_t **edge_to;
+    char **edge_recv;
+    int *slot_origin;             /* by slot: the feed or op output it holds (copies followed) */
+} tact_plan_desc_t;
+
+/* Describe `plan`'s partitions. Caller owns the result (tact__plan_desc_destroy). */
+tact_plan_desc_t *tact__plan_describe(const tact_plan_t *plan);
+
+/* The name of the _Recv that brings the value in `slot` to `dev`, or NULL when none does.
+ * Borrowed from `desc`. */
+const char *tact__plan_desc_recv(const tact_plan_desc_t *desc, int slot,
+                                 const tact_device_t *dev);
+
+void tact__plan_desc_destroy(tact_plan_desc_t **desc_p);
+
+/* The text of fragment f's partition (tact__plan_describe), TensorFlow's partition GraphDef in
+ * short ("y = Mul(x/_1, two)", "x/_1 = _Recv(x:0 from <device>)"). Caller frees. */
 char *tact__plan_partition_text(const tact_plan_t *plan, int f);
 
 /* The name of the value in `slot` as TensorFlow writes a node's input ("a", "a:1"), or a

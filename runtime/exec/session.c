@@ -958,34 +958,36 @@ static TACT__NOINLINE tact_code_t run_across_devices(tact_session_t *s, const ta
     return rc;
 }
 
-/* TensorFlow's partition graphs: each fragment's device, op count, copies and text; and the
- * step stats of a traced step. */
+/* TensorFlow's partition graphs (tact__plan_describe): each partition's device, op count,
+ * _Send/_Recv counts and text; and the step stats of a traced step. */
 static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
                               const tact_trace_t *trace)
 {
     tact_run_metadata_clear(md);
-    for (int f = 0; plan != NULL && f < plan->n_fragments && f < TACT_MAX_PARTITIONS; f++) {
-        const tact_fragment_t *frag = &plan->fragments[f];
-        tact__sched_device_name(frag->dev, md->partitions[f].device,
-                                sizeof md->partitions[f].device);
-        for (int n = 0; n < frag->n_nodes; n++) {
-            tact_node_kind_t kind = frag->nodes[n].kind;
-            md->partitions[f].n_nodes += kind == TACT_NODE_OP;
-            md->partitions[f].n_sends += kind == TACT_NODE_COPY_OUT;
-            md->partitions[f].n_recvs += kind == TACT_NODE_COPY_IN;
-        }
-        md->partitions[f].graph = tact__plan_partition_text(plan, f);
-        md->n_partitions = f + 1;
+    if (plan == NULL)
+        return;
+    tact_plan_desc_t *desc = tact__plan_describe(plan);
+    for (int p = 0; p < desc->n_parts && p < TACT_MAX_PARTITIONS; p++) {
+        tact__sched_device_name(desc->parts[p].dev, md->partitions[p].device,
+                                sizeof md->partitions[p].device);
+        md->partitions[p].n_nodes = desc->parts[p].n_ops;
+        md->partitions[p].n_sends = desc->parts[p].n_sends;
+        md->partitions[p].n_recvs = desc->parts[p].n_recvs;
+        md->partitions[p].graph = desc->parts[p].text;
+        desc->parts[p].text = NULL;
+        md->n_partitions = p + 1;
     }
-    if (trace != NULL && plan != NULL)
-        tact__trace_fill(md, trace, plan);
+    if (trace != NULL)
+        tact__trace_fill(md, trace, plan, desc);
+    tact__plan_desc_destroy(&desc);
 }
 
 static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
                                const tact_run_options_t *options,
                                const tact_output_t *fetches, int n_fetches,
                                tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
-                               tact_op_t *const *targets, int n_targets, tact_status_t *st)
+                               tact_op_t *const *targets, int n_targets,
+                               tact_op_t *const *done, int n_done, tact_status_t *st)
 {
     /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. An empty graph can
      * only be the cause when a check fails, so it is looked at then (off the hot path). */
@@ -1055,7 +1057,9 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
         outs[n_feeds + i] = fetches[eo[i].pos];
     for (int i = 0; i < n_tu; i++)
         tops[i] = targets[et[i].pos];
-    tact_signature_t sig = { n_feeds, outs, n_fu, outs + n_feeds, n_tu, tops };
+    tact_signature_t sig = { .n_feeds = n_feeds, .feeds = outs, .n_fetches = n_fu,
+                             .fetches = outs + n_feeds, .n_targets = n_tu, .targets = tops,
+                             .n_done = n_done, .done = done };
 
     const tact_plan_t *plan = NULL;
     if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
@@ -1170,6 +1174,16 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
                                 tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                                 tact_op_t *const *targets, int n_targets, tact_status_t *st)
 {
+    return tact__session_run_step(s, options, fetches, n_fetches, results, feeds, n_feeds,
+                                  targets, n_targets, NULL, 0, st);
+}
+
+tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *options,
+                                   const tact_output_t *fetches, int n_fetches,
+                                   tact_tensor_t **results, const tact_feed_t *feeds,
+                                   int n_feeds, tact_op_t *const *targets, int n_targets,
+                                   tact_op_t *const *done, int n_done, tact_status_t *st)
+{
     for (int i = 0; i < n_fetches && results != NULL; i++)
         results[i] = NULL;
     if (tact__failed(st))
@@ -1200,7 +1214,7 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
     }
     /* Counted before leaving: once left, a closing thread may free the session. */
     run_entered(s, counter, options, fetches, n_fetches, results, feeds, n_feeds, targets,
-                n_targets, &err);
+                n_targets, done, n_done, &err);
     if (err.code != TACT_CODE_OK)
         atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);

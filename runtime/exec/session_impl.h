@@ -84,6 +84,15 @@ int tact__session_active_runs(tact_session_t *s);
  * Cheap when nothing is to be done (one atomic compare). Thread-safe. */
 tact_code_t tact__session_place_graph(tact_session_t *s, tact_status_t *st);
 
+/* tact_session_run_ex for one piece of a step that earlier runs began (partial runs):
+ * done[0..n_done), sorted by op id, already ran in the step, and a control edge to one of
+ * them is cut (tact_signature_t.done). */
+tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *options,
+                                   const tact_output_t *fetches, int n_fetches,
+                                   tact_tensor_t **results, const tact_feed_t *feeds,
+                                   int n_feeds, tact_op_t *const *targets, int n_targets,
+                                   tact_op_t *const *done, int n_done, tact_status_t *st);
+
 /* Number of cached plans (one per distinct run signature). Thread-safe. */
 int tact__session_num_plans(tact_session_t *s);
 

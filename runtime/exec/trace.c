@@ -136,9 +136,10 @@ static void trace_outputs(tact_node_stats_t *e, const tact_output_stats_t *o, in
 }
 
 void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
-                      const tact_plan_t *plan)
+                      const tact_plan_t *plan, const tact_plan_desc_t *desc)
 {
     int n_f = plan->n_fragments, n_nodes = plan->n_nodes;
+    int shift = desc->n_parts - n_f;  /* 1: the client's partition has no fragment */
     int *node_dev = tact__malloc((size_t) (n_nodes + 1) * sizeof *node_dev);
     int *node_entry = tact__malloc((size_t) (n_nodes + 1) * sizeof *node_entry);
     int *producer = tact__malloc((size_t) (plan->n_slots + 1) * sizeof *producer);
@@ -173,14 +174,14 @@ void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
             } else {
                 bool in = node->kind == TACT_NODE_COPY_IN;
                 e->kind = in ? TACT_NODE_STATS_RECV : TACT_NODE_STATS_SEND;
-                e->node_name = tact__plan_slot_name(plan, node->out_slot);
+                e->node_name = tact__strdup(desc->copy_name[node->index]);
                 e->op_type = in ? "_Recv" : "_Send";
-                for (int g = 0; g < n_f; g++)
-                    if (plan->fragments[g].dev == plan->copy_peer[node->index])
+                for (int g = 0; g < desc->n_parts; g++)
+                    if (desc->parts[g].dev == plan->copy_peer[node->index])
                         e->peer_device = g;
                 int p = in && node->n_in > 0 ? producer[node->in_slots[0]] : -1;
                 if (p >= 0) {
-                    e->peer_device = node_dev[p];
+                    e->peer_device = node_dev[p] + shift;
                     e->peer_node = node_entry[p];
                 }
             }
@@ -190,8 +191,9 @@ void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
         }
     }
     /* Hand-offs: a value another host device made, read here by pointer (TensorFlow's
-     * _Recv between CPU devices), one per value and reading device, from the producer's end
-     * to the first reader's start. Copies already stand for their edges. */
+     * _Recv between CPU devices, named as the partition graph names it), one per value and
+     * reading device, from the producer's end to the first reader's start. Copies already
+     * stand for their edges. */
     for (int f = 0; f < n_f; f++) {
         const tact_fragment_t *frag = &plan->fragments[f];
         for (int i = 0; i < frag->n_nodes; i++) {
@@ -212,10 +214,12 @@ void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
                 const tact_node_t *pn = plan->by_index[p];
                 tact_node_stats_t *e = trace_push(&devs[f], slot);
                 e->kind = TACT_NODE_STATS_RECV;
-                e->node_name = tact__asprintf("%s:%d", plan->slot_op[slot]->name,
-                                              plan->slot_index[slot]);
+                const char *recv = tact__plan_desc_recv(desc, slot, frag->dev);
+                e->node_name = recv != NULL ? tact__strdup(recv)
+                                            : tact__asprintf("%s:%d", plan->slot_op[slot]->name,
+                                                             plan->slot_index[slot]);
                 e->op_type = "_Recv";
-                e->peer_device = node_dev[p];
+                e->peer_device = node_dev[p] + shift;
                 e->peer_node = node_entry[p];
                 trace_thread_of(e, to);
                 trace_times(e, from->end_ns, to->start_ns);
@@ -232,24 +236,26 @@ void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
         tact_node_stats_t *e = trace_push(&devs[node_dev[n]], -1);
         e->kind = TACT_NODE_STATS_MAILBOX;
         const tact_node_t *first = plan->by_index[n];
-        char *what = first->kind == TACT_NODE_OP ? tact__strdup(first->op->name)
-                                                 : tact__plan_slot_name(plan, first->out_slot);
-        e->node_name = tact__asprintf("RUN %s", what);
-        free(what);
+        e->node_name = tact__asprintf("RUN %s", first->kind == TACT_NODE_OP
+                                                    ? first->op->name
+                                                    : desc->copy_name[first->index]);
         e->op_type = "_Mailbox";
         trace_thread_of(e, rec);
         trace_times(e, rec->start_ns, rec->end_ns);
     }
 
-    md->step_stats.n_devices = n_f;
-    md->step_stats.devices = tact__malloc((size_t) (n_f > 0 ? n_f : 1) *
+    /* One entry per partition: the client's, when none of the step's ops ran there, empty. */
+    md->step_stats.n_devices = desc->n_parts;
+    md->step_stats.devices = tact__malloc((size_t) (desc->n_parts > 0 ? desc->n_parts : 1) *
                                           sizeof *md->step_stats.devices);
-    for (int f = 0; f < n_f; f++) {
-        tact_device_step_stats_t *d = &md->step_stats.devices[f];
-        tact__sched_device_name(plan->fragments[f].dev, d->device, sizeof d->device);
-        d->n_nodes = devs[f].n;
-        d->nodes = devs[f].nodes;
-        free(devs[f].handoff_slot);
+    for (int p = 0; p < desc->n_parts; p++) {
+        tact_device_step_stats_t *d = &md->step_stats.devices[p];
+        tact__sched_device_name(desc->parts[p].dev, d->device, sizeof d->device);
+        if (p < shift)
+            continue;
+        d->n_nodes = devs[p - shift].n;
+        d->nodes = devs[p - shift].nodes;
+        free(devs[p - shift].handoff_slot);
     }
     free(devs);
     free(producer);

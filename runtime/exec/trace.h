@@ -39,9 +39,11 @@ void tact__trace_mailbox_sent(tact_step_t *step, const tact_fragment_t *frag);
 void tact__trace_mailbox_taken(tact_step_t *step, const tact_fragment_t *frag);
 
 struct tact_plan;
-/* Write the step stats of a finished step into md->step_stats (which must be empty). */
+struct tact_plan_desc;
+/* Write the step stats of a finished step into md->step_stats (which must be empty): one
+ * device per partition of `desc` (tact__plan_describe), copies and hand-offs named as there. */
 void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
-                      const struct tact_plan *plan);
+                      const struct tact_plan *plan, const struct tact_plan_desc *desc);
 /* Free md->step_stats and zero it. */
 void tact__step_stats_clear(tact_run_metadata_t *md);
 

@@ -46,3 +46,31 @@ with tf.Session() as s:
 h2 = None
 s = tf.Session(); s.run(v.initializer); h2 = s.partial_run_setup([r1],[a,b]); s.close()
 t('closed', lambda: s.partial_run(h2, r1, {a:1,b:2}))
+# An op reached only through control inputs (inc2, and through the NoOp grp) runs once per
+# handle, however many calls fetch ops that depend on it.
+inc2 = tf.assign_add(v, 1.0, name='inc2')
+with tf.control_dependencies([inc2]):
+    f1 = tf.identity(a, name='f1')
+    f2 = tf.identity(c, name='f2')
+grp = tf.group(inc2, name='grp')
+with tf.control_dependencies([grp]):
+    g1 = tf.identity(a, name='g1')
+    g2 = tf.identity(c, name='g2')
+with tf.Session() as s:
+    for name, (x1, x2) in (('control', (f1, f2)), ('group', (g1, g2))):
+        s.run(v.initializer)
+        h = s.partial_run_setup([x1, x2], [a, c])
+        t(name + '-1', lambda: s.partial_run(h, x1, {a: 10}))
+        t(name + '-2', lambda: s.partial_run(h, x2, {c: 20}))
+        t(name + '-v', lambda: s.run(v))
+# The same with an op of no outputs (an enqueue): the queue holds one element.
+q = tf.FIFOQueue(10, [tf.float32], shapes=[[]], name='q')
+enq = q.enqueue([a], name='enq')
+with tf.control_dependencies([enq]):
+    e1 = tf.identity(a, name='e1')
+    e2 = tf.identity(c, name='e2')
+with tf.Session() as s:
+    h = s.partial_run_setup([e1, e2], [a, c])
+    t('enqueue-1', lambda: s.partial_run(h, e1, {a: 10}))
+    t('enqueue-2', lambda: s.partial_run(h, e2, {c: 20}))
+    t('enqueue-size', lambda: s.run(q.size()))
