@@ -158,6 +158,41 @@ static void test_batch_norm_outputs(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Partly known shapes infer as TensorFlow's shape functions do (tf.compat.v1 printed
+ * (None, 3, 4, 2), (None, None, None, 2), (None, 3, 4, 6), (None, 2, None, 3), (2, None, 3, 5)
+ * and <unknown> for these). */
+static void assert_shape(tact_output_t y, int ndims, const int64_t *dims)
+{
+    assert_non_null(y.op);
+    assert_int_equal(tact_output_ndims(y), ndims);
+    for (int d = 0; d < ndims; d++)
+        assert_int_equal(tact_output_dim(y, d), dims[d]);
+}
+
+static void test_partial_shapes(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_output_t x = ph(g, DIMS(-1, 5, 7, 3), 4, "x"), f = ph(g, DIMS(-1, -1, 3, 2), 4, "f");
+    tact_conv_options_t same2 = {.strides = {1, 2, 2, 1}, .padding = TACT_PADDING_SAME};
+    tact_conv_options_t valid = {.padding = TACT_PADDING_VALID};
+    assert_shape(tact_conv2d(g, x, f, &same2, NULL, &st), 4, DIMS(-1, 3, 4, 2));
+    assert_shape(tact_conv2d(g, x, f, &valid, NULL, &st), 4, DIMS(-1, -1, -1, 2));
+    assert_shape(tact_depthwise_conv2d(g, x, f, &same2, NULL, &st), 4, DIMS(-1, 3, 4, 6));
+    tact_conv_options_t pool = {.ksize = {1, 2, 2, 1}, .strides = {1, 2, 2, 1},
+                                .padding = TACT_PADDING_VALID};
+    assert_shape(tact_max_pool(g, ph(g, DIMS(-1, 5, -1, 3), 4, NULL), &pool, NULL, &st), 4,
+                 DIMS(-1, 2, -1, 3));
+    assert_shape(tact_batch_matmul(g, ph(g, DIMS(-1, 3, 4), 3, NULL),
+                                   ph(g, DIMS(2, 1, 4, 5), 4, NULL), false, false, NULL, &st),
+                 4, DIMS(2, -1, 3, 5));
+    assert_shape(tact_batch_matmul(g, ph(g, NULL, -1, NULL), ph(g, DIMS(4, 5), 2, NULL), false,
+                                   false, NULL, &st), -1, NULL);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_graph_destroy(&g);
+}
+
 /* ---- build-time errors: TensorFlow's shape functions ---- */
 
 typedef struct build_err {
@@ -517,6 +552,11 @@ static void test_import_attrs(void **state)
     assert_int_equal(import_one(g, "Conv2D", wc,
                                 CONV_ATTRS("attr { key: \"data_format\" value { s: \"NCHW\" } }"),
                                 &st), TACT_CODE_OK);
+    /* TensorFlow's shape function in NCHW: the filter's output channels at dimension 1 */
+    tact_output_t conv = tact_graph_output(g, "op:0", &st);
+    assert_int_equal(tact_output_ndims(conv), 4);
+    assert_int_equal(tact_output_dim(conv, 1), 2);
+    assert_int_equal(tact_output_dim(conv, 3), -1);
     run_fails_on(g, DIMS(1, 3, 5, 5), TACT_CODE_UNIMPLEMENTED, "The Conv2D op currently only "
                  "supports the NHWC tensor format on the CPU. The op was given the format: NCHW");
     tact_graph_destroy(&g);
@@ -640,6 +680,10 @@ static void test_cnn_frozen_by_tensorflow(void **state)
     void *pb = NULL;
     size_t len = 0;
     assert_int_equal(tact_graph_export(g, &pb, &len, &st), TACT_CODE_OK);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_cnn_fixtures.py --check */
+        snprintf(path, sizeof path, "%s/cnn_tact_exported.pb", TACT_TEST_DATA_DIR);
+        tu_write_file(path, pb, len);
+    }
     tact_graph_t *g2 = tact_graph_new();
     if (tact_graph_import(g2, pb, len, NULL, &st) != TACT_CODE_OK)
         fail_msg("re-import failed: %s", st.msg);
@@ -683,6 +727,13 @@ static void test_builders_chain(void **state)
     tact_session_t *s = tu_session(g, NULL);
     tact_tensor_t *r = tu_run1(s, y, NULL, 0, &st);
     assert_close("chain", r, 4, DIMS(2, 1, 1, 4), want, 1e-4f);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_cnn_fixtures.py --check */
+        char path[512];
+        snprintf(path, sizeof path, "%s/nn_tact_exported.pbtxt", TACT_TEST_DATA_DIR);
+        assert_int_equal(tact_graph_export_file(g, path, true, &st), TACT_CODE_OK);
+        snprintf(path, sizeof path, "%s/nn_tact_exported_expected.bin", TACT_TEST_DATA_DIR);
+        tu_write_file(path, tact_tensor_data(r), 8 * sizeof(float));
+    }
     tact_tensor_destroy(&r);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
@@ -693,6 +744,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases_match_tensorflow),
         cmocka_unit_test(test_batch_norm_outputs),
+        cmocka_unit_test(test_partial_shapes),
         cmocka_unit_test(test_build_errors),
         cmocka_unit_test(test_batch_norm_build_errors),
         cmocka_unit_test(test_run_errors),

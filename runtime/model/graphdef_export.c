@@ -133,7 +133,9 @@ static void exp_attr_float(Tensorflow__NodeDef *nd, const char *key, float f)
 }
 
 /* The attrs of the ops of runtime/ops/nn_ops.c (lists keep at most 4 or 8 entries, the only
- * lengths their shape functions accept). */
+ * lengths their shape functions accept). Attrs newer than TensorFlow 1.15 (explicit_paddings
+ * of MaxPool and DepthwiseConv2dNative, exponential_avg_factor) are left to their defaults
+ * unless set, so that 1.x binaries read the GraphDef. */
 static void exp_nn_attrs(Tensorflow__NodeDef *nd, const tact_op_t *op)
 {
     static const char *const paddings[] = {"VALID", "SAME", "EXPLICIT"};  /* tact_padding_t */
@@ -146,7 +148,6 @@ static void exp_nn_attrs(Tensorflow__NodeDef *nd, const tact_op_t *op)
     case TACT_OP_FUSED_BATCH_NORM:
         exp_attr_float(nd, "epsilon", at->epsilon);
         exp_attr_bool(nd, "is_training", at->is_training);
-        exp_attr_float(nd, "exponential_avg_factor", 1.0f);
         return;
     case TACT_OP_CONV2D:
     case TACT_OP_DEPTHWISE_CONV2D:
@@ -158,7 +159,7 @@ static void exp_nn_attrs(Tensorflow__NodeDef *nd, const tact_op_t *op)
     }
     exp_attr_ints(nd, "strides", at->strides, at->n_strides < 4 ? at->n_strides : 4);
     exp_attr_str(nd, "padding", paddings[at->padding]);
-    if (op->kind != TACT_OP_AVG_POOL)
+    if (at->n_explicit_paddings > 0)
         exp_attr_ints(nd, "explicit_paddings", at->explicit_paddings,
                       at->n_explicit_paddings < 8 ? at->n_explicit_paddings : 8);
 }

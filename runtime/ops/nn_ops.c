@@ -9,6 +9,9 @@
 
 #define NN_SHAPE_LEN 192
 
+/* A window size the filter's shape does not tell yet (pools' ksize may be any int). */
+#define NN_UNKNOWN INT_MIN
+
 /* Index of the height, width and channel dimensions of a rank-4 tensor in the op's format. */
 static int nn_h(const tact_op_attrs_t *at) { return at->nchw ? 2 : 1; }
 static int nn_w(const tact_op_attrs_t *at) { return at->nchw ? 3 : 2; }
@@ -33,21 +36,17 @@ static tact_code_t nn_window(const tact_op_ctx_t *c, int64_t in, int k, int stri
         return tact__op_fail_shape(c, "Stride must be > 0, but got %d", stride);
     if (dilation < 1)
         return tact__op_fail_shape(c, "Dilation rate must be >= 1, but got %d", dilation);
-    if (in < 0) {
+    if (in >= 0 && c->attrs->padding == TACT_PADDING_SAME) {
+        *out = (in + stride - 1) / stride;
+        return TACT_CODE_OK;
+    }
+    if (in < 0 || k == NN_UNKNOWN) {
         *out = -1;
         return TACT_CODE_OK;
     }
     int64_t eff = ((int64_t) k - 1) * dilation + 1;
-    switch (c->attrs->padding) {
-    case TACT_PADDING_SAME:
-        *out = (in + stride - 1) / stride;
-        return TACT_CODE_OK;
-    case TACT_PADDING_EXPLICIT:
+    if (c->attrs->padding == TACT_PADDING_EXPLICIT)
         in += pad_before + pad_after;
-        break;
-    default:
-        break;
-    }
     int64_t size = in - eff + stride;
     if (c->phase == TACT_INFER_BUILD && in < eff)
         return tact__op_fail_shape(c, "Negative dimension size caused by subtracting %" PRId64
@@ -107,6 +106,11 @@ static tact_code_t nn_spatial(const tact_op_ctx_t *c, const tact_shape_t *in, co
                   ow) != TACT_CODE_OK)
         return c->st->code;
     return TACT_CODE_OK;
+}
+
+static int nn_k(int64_t filter_dim)
+{
+    return filter_dim < 0 ? NN_UNKNOWN : (int) filter_dim;
 }
 
 static tact_shape_t nn_out4(const tact_op_attrs_t *at, int64_t n, int64_t oh, int64_t ow,
@@ -184,11 +188,11 @@ static tact_code_t nn_infer_conv2d(const tact_op_ctx_t *c, tact_dtype_t *out_dty
                                        "input depth of filter (%" PRId64 ")", in->dims[ch],
                                        f->dims[2]);
     }
-    int k[2] = {(int) f->dims[0], (int) f->dims[1]};
-    int dil[2] = {at->dilations[h], at->dilations[w]};
-    int64_t oh, ow;
     if (f->dims[0] > INT_MAX || f->dims[1] > INT_MAX)
         return tact__op_fail_shape(c, "filter size %s is too large", nn_shape(f, a));
+    int k[2] = {nn_k(f->dims[0]), nn_k(f->dims[1])};
+    int dil[2] = {at->dilations[h], at->dilations[w]};
+    int64_t oh, ow;
     if (nn_spatial(c, in, k, dil, &oh, &ow) != TACT_CODE_OK)
         return c->st->code;
     if (c->phase == TACT_INFER_RUN && at->nchw)
@@ -261,7 +265,7 @@ static tact_code_t nn_infer_depthwise(const tact_op_ctx_t *c, tact_dtype_t *out_
     }
     if (f->dims[0] > INT_MAX || f->dims[1] > INT_MAX)
         return tact__op_fail_shape(c, "filter size %s is too large", nn_shape(f, a));
-    int k[2] = {(int) f->dims[0], (int) f->dims[1]};
+    int k[2] = {nn_k(f->dims[0]), nn_k(f->dims[1])};
     int dil[2] = {at->dilations[h], at->dilations[w]};
     int64_t oh, ow;
     if (nn_spatial(c, in, k, dil, &oh, &ow) != TACT_CODE_OK)

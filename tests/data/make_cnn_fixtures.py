@@ -3,7 +3,10 @@
 """Fixtures for tests/test_nn_ops.c and bench/bench_cnn.c, made once by TensorFlow
 (tf.compat.v1) and committed.
 
-    python3 make_cnn_fixtures.py      # write the fixtures next to this script
+    python3 make_cnn_fixtures.py            # write the fixtures next to this script
+    python3 make_cnn_fixtures.py --check    # also import what tact exported (written by
+                                            # test_nn_ops with TACT_WRITE_FIXTURES=1) into
+                                            # TensorFlow and compare the answers
 
 Writes:
   cnn.pb                     a small CNN frozen to a GraphDef (weights are Consts): input
@@ -19,8 +22,15 @@ Writes:
   nn_cases.h                 per-op cases: inputs, attributes and TensorFlow's outputs of
                              Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, FusedBatchNormV3
                              and BatchMatMulV2, as C arrays
+
+Committed beside them, written by tact (test_nn_ops) and checked here with --check:
+cnn_tact_exported.pb (cnn.pb imported into tact and exported again; TensorFlow must give
+cnn_expected.bin for cnn_input.bin), nn_tact_exported.pbtxt (Conv2D then MaxPool built with tact's
+builders on nn_cases.h's first case, as Consts) and nn_tact_exported_expected.bin (tact's answer,
+"MaxPool:0").
 """
 import os
+import sys
 
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -257,7 +267,35 @@ def nn_cases_h():
     write("nn_cases.h", "\n".join(out) + "\n", "w")
 
 
+def check_tact_exports():
+    """TensorFlow imports what tact exported and gives the same answers."""
+    from google.protobuf import text_format
+    gd = tf.GraphDef()
+    with open(os.path.join(HERE, "cnn_tact_exported.pb"), "rb") as f:
+        gd.ParseFromString(f.read())
+    xin = np.fromfile(os.path.join(HERE, "cnn_input.bin"), "<f4").reshape(2, 8, 8, 3)
+    want = np.fromfile(os.path.join(HERE, "cnn_expected.bin"), "<f4").reshape(2, 5)
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as s:
+            got = s.run("softmax:0", {"input:0": xin})
+    assert np.allclose(got, want, atol=1e-5), (got, want)
+    gd = tf.GraphDef()
+    with open(os.path.join(HERE, "nn_tact_exported.pbtxt")) as f:
+        text_format.Parse(f.read(), gd)
+    want = np.fromfile(os.path.join(HERE, "nn_tact_exported_expected.bin"), "<f4")
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as s:
+            got = s.run("MaxPool:0")
+    assert np.allclose(got.reshape(-1), want, atol=1e-5), (got, want)
+    print("TensorFlow reads tact's exports and gives the same answers")
+
+
 if __name__ == "__main__":
+    if "--check" in sys.argv[1:]:
+        check_tact_exports()
+        sys.exit(0)
     cnn()
     make_cases()
     nn_cases_h()
