@@ -3,7 +3,8 @@
  * TensorFlow: Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, FusedBatchNormV3 and
  * BatchMatMulV2 on TensorFlow's inputs and outputs (tests/data/nn_cases.h, made by
  * tests/data/make_cnn_fixtures.py), their build-time and run-time errors in TensorFlow's
- * words, their GraphDef attributes, and a small CNN frozen by TensorFlow. */
+ * words, their GraphDef attributes, FusedBatchNormV3 in training and NCHW, and a small CNN
+ * frozen by TensorFlow. */
 /* first: the prelude's _GNU_SOURCE precedes the system headers */
 #include "runtime/graph/graph_impl.h"
 
@@ -112,8 +113,9 @@ static void test_cases_match_tensorflow(void **state)
 }
 
 /* FusedBatchNormV3 in inference: batch_mean and batch_variance are the given mean and
- * variance, the reserve spaces zeros (reserve_space_3 a scalar on the CPU), as TensorFlow's
- * CPU kernel answers; an empty batch gives NaN means and variances there. */
+ * variance, as TensorFlow's CPU kernel answers (an empty batch gives NaN means and variances
+ * there), reserve_space_3 a scalar; the reserve spaces, which TensorFlow leaves unset in
+ * inference (zeros in NHWC, stray values in NCHW), are zeros. */
 static void test_batch_norm_outputs(void **state)
 {
     (void) state;
@@ -601,7 +603,7 @@ static void test_import_attrs(void **state)
                         "<unknown>, [3,3,3,2].");
     tact_graph_destroy(&g);
 
-    /* FusedBatchNormV3 without is_training: TensorFlow's default, training */
+    /* training with running means (exponential_avg_factor other than 1) is refused */
     g = tact_graph_new();
     char text[1024];
     snprintf(text, sizeof text, "node { name: \"x\" op: \"Placeholder\" attr { key: \"dtype\" "
@@ -611,13 +613,68 @@ static void test_import_attrs(void **state)
              "3 } } float_val: 1 } } } }\n"
              "node { name: \"op\" op: \"FusedBatchNormV3\" input: \"x\" input: \"v\" input: "
              "\"v\" input: \"v\" input: \"v\" attr { key: \"T\" value { type: DT_FLOAT } } "
-             "attr { key: \"U\" value { type: DT_FLOAT } } }\n");
+             "attr { key: \"U\" value { type: DT_FLOAT } } attr { key: "
+             "\"exponential_avg_factor\" value { f: 0.5 } } }\n");
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_int_equal(import_text(g, text, &st), TACT_CODE_OK);
     run_fails_on(g, DIMS(1, 2, 2, 3), TACT_CODE_UNIMPLEMENTED, "FusedBatchNormV3 'op': "
-                 "is_training=true is not supported (tact runs batch normalization in inference "
-                 "only)");
+                 "is_training=true with exponential_avg_factor 0.5 is not supported (only 1, "
+                 "batch statistics alone)");
     tact_graph_destroy(&g);
+}
+
+/* FusedBatchNormV3 imported with TensorFlow's attribute defaults (is_training true) or in
+ * NCHW: its five outputs as TensorFlow's CPU kernel gives them (training: the batch's mean and
+ * variance with Bessel's correction, then its mean and biased variance). */
+static void test_batch_norm_training_and_nchw(void **state)
+{
+    (void) state;
+    for (size_t i = 0; i < sizeof nn_bn_cases / sizeof nn_bn_cases[0]; i++) {
+        const nn_bn_case_t *c = &nn_bn_cases[i];
+        char text[2048];
+        size_t len = 0;
+        for (int k = 0; k < 5; k++)
+            len += (size_t) snprintf(text + len, sizeof text - len, "node { name: \"p%d\" op: "
+                                     "\"Placeholder\" attr { key: \"dtype\" value { type: "
+                                     "DT_FLOAT } } }\n", k);
+        snprintf(text + len, sizeof text - len, "node { name: \"op\" op: \"FusedBatchNormV3\" "
+                 "input: \"p0\" input: \"p1\" input: \"p2\" input: \"p3\" input: \"p4\" "
+                 "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"U\" value { type: "
+                 "DT_FLOAT } } attr { key: \"epsilon\" value { f: 0.001 } } %s%s }\n",
+                 c->training ? "" : "attr { key: \"is_training\" value { b: false } } ",
+                 c->nchw ? "attr { key: \"data_format\" value { s: \"NCHW\" } }" : "");
+        tact_graph_t *g = tact_graph_new();
+        tact_status_t st = TACT_STATUS_INIT;
+        if (import_text(g, text, &st) != TACT_CODE_OK)
+            fail_msg("%s: %s", c->name, st.msg);
+        int64_t ch = c->x_dims[c->nchw ? 1 : 3];
+        tact_feed_t feeds[5];
+        for (int k = 0; k < 5; k++) {
+            char name[8];
+            snprintf(name, sizeof name, "p%d:0", k);
+            int64_t n = k == 0 ? -1 : k < 3 ? ch : c->n_mv;
+            feeds[k] = (tact_feed_t) {tact_graph_output(g, name, &st),
+                                      k == 0 ? tu_f32(c->x_dims, 4, c->in[0])
+                                             : tu_f32(&n, 1, c->in[k])};
+        }
+        tact_output_t fetch[5];
+        tact_tensor_t *r[5] = {NULL};
+        for (int k = 0; k < 5; k++)
+            fetch[k] = (tact_output_t) {tact_graph_op(g, "op"), k};
+        tact_session_t *s = tu_session(g, NULL);
+        if (tact_session_run(s, fetch, 5, r, feeds, 5, NULL, 0, &st) != TACT_CODE_OK)
+            fail_msg("%s: %s", c->name, st.msg);
+        assert_close(c->name, r[0], 4, c->x_dims, c->out[0], 1e-4f);
+        /* in inference TensorFlow leaves the reserve spaces unset (NCHW gave stray values) */
+        for (int k = 1; k < (c->training ? 5 : 3); k++)
+            assert_close(c->name, r[k], 1, &ch, c->out[k], 1e-4f);
+        for (int k = 0; k < 5; k++) {
+            tact_tensor_destroy(&r[k]);
+            drop(feeds[k].value);
+        }
+        tact_session_destroy(&s);
+        tact_graph_destroy(&g);
+    }
 }
 
 /* ---- the CNN TensorFlow froze ---- */
@@ -750,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_run_errors),
         cmocka_unit_test(test_batch_norm_run_errors),
         cmocka_unit_test(test_import_attrs),
+        cmocka_unit_test(test_batch_norm_training_and_nchw),
         cmocka_unit_test(test_cnn_frozen_by_tensorflow),
         cmocka_unit_test(test_builders_chain),
     };

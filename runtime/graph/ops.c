@@ -509,7 +509,8 @@ tact_output_t tact_fused_batch_norm(tact_graph_t *g, tact_output_t x, tact_outpu
                                     tact_output_t variance, float epsilon, const char *name,
                                     tact_status_t *st)
 {
-    tact_op_attrs_t attrs = {.epsilon = epsilon, .is_training = false};
+    tact_op_attrs_t attrs = {.epsilon = epsilon, .is_training = false,
+                             .exponential_avg_factor = 1.0f};
     tact_output_t in[5] = {x, scale, offset, mean, variance};
     return ops_out(tact__graph_add_op(g, TACT_OP_FUSED_BATCH_NORM_V3, name, in, 5, NULL, 0,
                                       &attrs, st));

@@ -148,6 +148,8 @@ static void exp_nn_attrs(Tensorflow__NodeDef *nd, const tact_op_t *op)
     case TACT_OP_FUSED_BATCH_NORM:
         exp_attr_float(nd, "epsilon", at->epsilon);
         exp_attr_bool(nd, "is_training", at->is_training);
+        if (at->exponential_avg_factor != 1.0f)
+            exp_attr_float(nd, "exponential_avg_factor", at->exponential_avg_factor);
         return;
     case TACT_OP_CONV2D:
     case TACT_OP_DEPTHWISE_CONV2D:

@@ -338,7 +338,9 @@ static tact_code_t imp_nn_attrs(imp_t *im, imp_node_t *n)
     if (kind == TACT_OP_FUSED_BATCH_NORM || kind == TACT_OP_FUSED_BATCH_NORM_V3) {
         at->epsilon = 0.0001f;  /* TensorFlow's defaults */
         at->is_training = true;
-        if (imp_attr_float(im, n, "epsilon", &at->epsilon))
+        at->exponential_avg_factor = 1.0f;
+        if (imp_attr_float(im, n, "epsilon", &at->epsilon) ||
+            imp_attr_float(im, n, "exponential_avg_factor", &at->exponential_avg_factor))
             return im->st->code;
         return imp_attr_bool(im, n, "is_training", &at->is_training);
     }

@@ -393,24 +393,29 @@ static tact_code_t nn_infer_bn(const tact_op_ctx_t *c, tact_dtype_t *out_dtype,
                 return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "%s must be 1-dimensional%s",
                                   names[i], nn_shape(&c->shapes[i], a));
         channels = at->nchw ? x->dims[1] : x->dims[x->ndims - 1];
-        for (int i = 1; i <= 4; i++)
+        if (at->is_training && at->exponential_avg_factor != 1.0f)
+            return tact__fail(c->st, TACT_CODE_UNIMPLEMENTED,
+                              "%s '%s': is_training=true with exponential_avg_factor %g is not "
+                              "supported (only 1, batch statistics alone)",
+                              tact__op_kind_type(c->kind), c->name,
+                              (double) at->exponential_avg_factor);
+        /* in training mean and variance are not read (they may be empty) */
+        int n_checked = at->is_training ? 2 : 4;
+        for (int i = 1; i <= n_checked; i++)
             if (c->shapes[i].dims[0] != channels)
                 return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
                                   "%s%s must have the same number of elements as the channels "
                                   "of x, got %" PRId64 " and %" PRId64,
                                   i >= 3 ? "When is_training=false, " : "", nn_bn_params[i],
                                   c->shapes[i].dims[0], channels);
-        if (at->is_training)
-            return tact__fail(c->st, TACT_CODE_UNIMPLEMENTED,
-                              "%s '%s': is_training=true is not supported (tact runs batch "
-                              "normalization in inference only)", tact__op_kind_type(c->kind),
-                              c->name);
     } else {
         if (tact__op_check_rank(c, 0, 4) != TACT_CODE_OK)
             return c->st->code;
         int ch = nn_c(at);
         channels = x->ndims == 4 ? x->dims[ch] : -1;
-        for (int i = 1; i <= 4; i++) {
+        /* TensorFlow's FusedBatchNormShape: training with factor 1 reads scale and offset */
+        int n_checked = at->is_training && at->exponential_avg_factor == 1.0f ? 2 : 4;
+        for (int i = 1; i <= n_checked; i++) {
             const tact_shape_t *v = &c->shapes[i];
             if (tact__op_check_rank(c, i, 1) != TACT_CODE_OK)
                 return c->st->code;

@@ -203,7 +203,9 @@ typedef struct tact_op_attrs {
     bool nchw;                   /* data_format "NCHW": shapes infer, the CPU kernels refuse it
                                   * as TensorFlow's do */
     float epsilon;               /* FUSED_BATCH_NORM, _V3 */
-    bool is_training;            /* FUSED_BATCH_NORM, _V3: true is refused when run */
+    bool is_training;            /* FUSED_BATCH_NORM, _V3: batch statistics */
+    float exponential_avg_factor; /* FUSED_BATCH_NORM, _V3: TensorFlow's default 1; training
+                                  * with another one (running means) is refused when run */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running

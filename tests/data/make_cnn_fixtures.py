@@ -21,7 +21,8 @@ Writes:
   cnn_keras_expected.bin     the same from cnn_keras.pb (equal to cnn_expected.bin within 1e-6)
   nn_cases.h                 per-op cases: inputs, attributes and TensorFlow's outputs of
                              Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, FusedBatchNormV3
-                             and BatchMatMulV2, as C arrays
+                             and BatchMatMulV2, as C arrays; FusedBatchNormV3's five
+                             outputs in training and in NCHW
 
 Committed beside them, written by tact (test_nn_ops) and checked here with --check:
 cnn_tact_exported.pb (cnn.pb imported into tact and exported again; TensorFlow must give
@@ -202,6 +203,36 @@ def make_cases():
     case("bmm_inner0", "bmm", [rnd(71, 2, 3, 0), rnd(72, 0, 5)])
 
 
+BN_CASES = []
+
+
+def bn_case(name, fmt, training, x):
+    """FusedBatchNormV3 with every output, through a placeholder so that no grappler pass
+    rewrites it."""
+    from tensorflow.core.protobuf import rewriter_config_pb2
+    cfg = tf.ConfigProto(graph_options=tf.GraphOptions(
+        rewrite_options=rewriter_config_pb2.RewriterConfig(disable_meta_optimizer=True)))
+    scale, offset = np.float32([1, 2]), np.float32([.5, -.5])
+    mv = np.float32([]) if training else np.float32([.1, .2])
+    var = mv if training else np.float32([.3, .4])
+    g = tf.Graph()
+    with g.as_default():
+        ph = [tf.placeholder(tf.float32) for _ in range(5)]
+        o = tf.raw_ops.FusedBatchNormV3(x=ph[0], scale=ph[1], offset=ph[2], mean=ph[3],
+                                        variance=ph[4], epsilon=0.001, is_training=training,
+                                        data_format=fmt)
+        with tf.Session(config=cfg) as s:
+            outs = s.run(list(o)[:5], dict(zip(ph, [x, scale, offset, mv, var])))
+    BN_CASES.append((name, fmt == "NCHW", training, [x, scale, offset, mv, var], outs))
+
+
+def make_bn_cases():
+    bn_case("bn_train_nhwc", "NHWC", True, rnd(81, 2, 3, 2, 2))
+    bn_case("bn_train_nchw", "NCHW", True, rnd(82, 2, 2, 3, 2))
+    bn_case("bn_train_one", "NHWC", True, rnd(83, 1, 1, 1, 2))
+    bn_case("bn_infer_nchw", "NCHW", False, rnd(84, 2, 2, 3, 2))
+
+
 def c_floats(name, a):
     if a.size == 0:
         return "", "NULL"
@@ -262,6 +293,31 @@ def nn_cases_h():
     out.append("static const nn_case_t nn_cases[] = {")
     out.extend(rows)
     out.append("};")
+    out += ["", "/* FusedBatchNormV3 with its first five outputs, in training and in NCHW. */",
+            "typedef struct nn_bn_case {",
+            "    const char *name;",
+            "    bool nchw, training;",
+            "    int64_t x_dims[4], n_mv;  /* n_mv: the length of mean and variance */",
+            "    const float *in[5];",
+            "    const float *out[5];",
+            "} nn_bn_case_t;", ""]
+    rows = []
+    for i, (name, nchw, training, inputs, outs) in enumerate(BN_CASES):
+        refs, orefs = [], []
+        for j, v in enumerate(inputs):
+            decl, ref = c_floats("nn_bn%d_in%d" % (i, j), v)
+            out.append(decl) if decl else None
+            refs.append(ref)
+        for j, v in enumerate(outs):
+            decl, ref = c_floats("nn_bn%d_out%d" % (i, j), v)
+            out.append(decl) if decl else None
+            orefs.append(ref)
+        rows.append("    {\"%s\", %s, %s, %s, %d, {%s}, {%s}}," % (
+            name, "true" if nchw else "false", "true" if training else "false",
+            c_dims(inputs[0].shape), inputs[3].size, ", ".join(refs), ", ".join(orefs)))
+    out.append("static const nn_bn_case_t nn_bn_cases[] = {")
+    out.extend(rows)
+    out.append("};")
     out.append("")
     out.append("#endif")
     write("nn_cases.h", "\n".join(out) + "\n", "w")
@@ -298,4 +354,5 @@ if __name__ == "__main__":
         sys.exit(0)
     cnn()
     make_cases()
+    make_bn_cases()
     nn_cases_h()

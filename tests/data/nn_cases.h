@@ -207,4 +207,88 @@ static const nn_case_t nn_cases[] = {
     {"bmm_inner0", NN_BATCH_MATMUL, {.strides = {0, 0, 0, 0}, .padding = TACT_PADDING_VALID, .dilations = {0, 0, 0, 0}, .explicit_paddings = {0, 0, 0, 0, 0, 0, 0, 0}, .ksize = {0, 0, 0, 0}}, 0.0f, false, false, 2, {3, 2}, {{2, 3, 0}, {0, 5}}, {NULL, NULL}, 3, {2, 3, 5}, nn_c30_out},
 };
 
+/* FusedBatchNormV3 with its first five outputs, in training and in NCHW. */
+typedef struct nn_bn_case {
+    const char *name;
+    bool nchw, training;
+    int64_t x_dims[4], n_mv;  /* n_mv: the length of mean and variance */
+    const float *in[5];
+    const float *out[5];
+} nn_bn_case_t;
+
+static const float nn_bn0_in0[] = {-1.35990036, -1.23540187, 0.059928637, -1.65464222, 0.0236687064, -0.0340695307, -1.19385815, -2.10186505, 0.368381888, 1.49540043, 0.282678634, -1.5992918, -0.163668185, -1.13905895, 1.78854513, -0.28449589, 0.129411086, 0.470919102, 0.912630916, -0.189810023, 0.432511419, 0.215228155, -1.20461738, -0.878209949};
+
+static const float nn_bn0_in1[] = {1, 2};
+
+static const float nn_bn0_in2[] = {0.5, -0.5};
+
+static const float nn_bn0_out0[] = {-1.05867839, -1.81851971, 0.561173022, -2.65929532, 0.519804895, 0.59072125, -0.869244576, -3.55618906, 0.913080513, 3.65803337, 0.815303564, -2.54829144, 0.306076348, -1.62530649, 2.53331327, 0.0884976387, 0.64044404, 1.60346293, 1.53400218, 0.278387666, 0.9862445, 1.0906812, -0.881519556, -1.10218048};
+
+static const float nn_bn0_out1[] = {0.00630937051, -0.577941537};
+
+static const float nn_bn0_out2[] = {0.837036908, 1.08387089};
+
+static const float nn_bn0_out3[] = {0.00630937051, -0.577941537};
+
+static const float nn_bn0_out4[] = {0.767283797, 0.993548274};
+
+static const float nn_bn1_in0[] = {0.84065038, -1.3571471, 1.28693652, 0.573475361, 0.57945013, -0.0276218317, -0.381552845, -0.308781952, 1.38775599, 1.71649945, 1.05437803, -0.56333977, 0.44616577, 1.99937773, 0.239005983, 1.00938869, -0.221387997, -0.601334691, -0.642178178, -0.0836672634, -0.10087321, 0.0372212604, 1.15164232, -0.41040504};
+
+static const float nn_bn1_in1[] = {1, 2};
+
+static const float nn_bn1_in2[] = {0.5, -0.5};
+
+static const float nn_bn1_out0[] = {1.02160132, -1.5637939, 1.54659331, 0.707307994, 0.714336455, 0.000202864408, -2.03708196, -1.85655785, 2.35207915, 3.16759992, 1.52506161, -2.48804474, 0.557546437, 2.38467884, 0.313852489, 1.22009778, -0.227735341, -0.674688458, -2.68362069, -1.29811108, -1.34079421, -0.998220444, 1.76634717, -2.10865641};
+
+static const float nn_bn1_out1[] = {0.397246599, 0.238058209};
+
+static const float nn_bn1_out2[] = {0.787242651, 0.707985103};
+
+static const float nn_bn1_out3[] = {0.397246599, 0.238058209};
+
+static const float nn_bn1_out4[] = {0.721639097, 0.64898634};
+
+static const float nn_bn2_in0[] = {0.849312901, -1.12274718};
+
+static const float nn_bn2_in1[] = {1, 2};
+
+static const float nn_bn2_in2[] = {0.5, -0.5};
+
+static const float nn_bn2_out0[] = {0.5, -0.5};
+
+static const float nn_bn2_out1[] = {0.849312901, -1.12274718};
+
+static const float nn_bn2_out2[] = {0, 0};
+
+static const float nn_bn2_out3[] = {0.849312901, -1.12274718};
+
+static const float nn_bn2_out4[] = {0, 0};
+
+static const float nn_bn3_in0[] = {-0.131612197, -0.460447073, 0.662962079, -1.32964826, -0.542643607, -0.732871532, -1.03331017, -0.228518948, -0.0417615548, -1.86435997, 0.493099213, 2.10186243, -1.1680398, 0.411463559, 1.01674879, -0.430469066, -1.20016551, 0.570668638, -1.67401743, 0.381952614, -1.10247803, -1.22842371, 0.285911411, -0.31569159};
+
+static const float nn_bn3_in1[] = {1, 2};
+
+static const float nn_bn3_in2[] = {0.5, -0.5};
+
+static const float nn_bn3_in3[] = {0.100000001, 0.200000003};
+
+static const float nn_bn3_in4[] = {0.300000012, 0.400000006};
+
+static const float nn_bn3_out0[] = {0.0778388977, -0.521530628, 1.52611458, -2.10582924, -0.671350718, -1.01808047, -4.39520359, -1.85340524, -1.26356339, -7.01993465, 0.425704777, 5.50671339, -1.81126451, 1.0677067, 2.170964, -0.466889441, -1.86982036, 1.35789084, -6.41876984, 0.0746667981, -4.61365843, -5.01143694, -0.228663206, -2.12872553};
+
+static const float nn_bn3_out1[] = {0.100000001, 0.200000003};
+
+static const float nn_bn3_out2[] = {0.300000012, 0.400000006};
+
+static const float nn_bn3_out3[] = {-0.191739574, 0.819679916};
+
+static const float nn_bn3_out4[] = {-0.610567331, 0.524694264};
+
+static const nn_bn_case_t nn_bn_cases[] = {
+    {"bn_train_nhwc", false, true, {2, 3, 2, 2}, 0, {nn_bn0_in0, nn_bn0_in1, nn_bn0_in2, NULL, NULL}, {nn_bn0_out0, nn_bn0_out1, nn_bn0_out2, nn_bn0_out3, nn_bn0_out4}},
+    {"bn_train_nchw", true, true, {2, 2, 3, 2}, 0, {nn_bn1_in0, nn_bn1_in1, nn_bn1_in2, NULL, NULL}, {nn_bn1_out0, nn_bn1_out1, nn_bn1_out2, nn_bn1_out3, nn_bn1_out4}},
+    {"bn_train_one", false, true, {1, 1, 1, 2}, 0, {nn_bn2_in0, nn_bn2_in1, nn_bn2_in2, NULL, NULL}, {nn_bn2_out0, nn_bn2_out1, nn_bn2_out2, nn_bn2_out3, nn_bn2_out4}},
+    {"bn_infer_nchw", true, false, {2, 2, 3, 2}, 2, {nn_bn3_in0, nn_bn3_in1, nn_bn3_in2, nn_bn3_in3, nn_bn3_in4}, {nn_bn3_out0, nn_bn3_out1, nn_bn3_out2, nn_bn3_out3, nn_bn3_out4}},
+};
+
 #endif

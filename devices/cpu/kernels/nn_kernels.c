@@ -234,51 +234,102 @@ static tact_code_t nn_pool(tact_kernel_ctx_t *k, tact_status_t *st)
     return TACT_CODE_OK;
 }
 
-/* ---- FusedBatchNorm, FusedBatchNormV3 (inference) ---- */
+/* ---- FusedBatchNorm, FusedBatchNormV3 ---- */
+
+/* Training: the batch's mean and (biased) variance per channel, in double, two passes. x is
+ * [outer][ch][inner]. */
+static void nn_bn_moments(const float *x, int64_t outer, int64_t ch, int64_t inner,
+                          double *mean, double *var)
+{
+    int64_t n = outer * inner;
+    for (int64_t c = 0; c < ch; c++)
+        mean[c] = var[c] = 0.0;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < ch; c++)
+            for (int64_t j = 0; j < inner; j++)
+                mean[c] += x[(o * ch + c) * inner + j];
+    for (int64_t c = 0; c < ch; c++)
+        mean[c] /= (double) n;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < ch; c++)
+            for (int64_t j = 0; j < inner; j++) {
+                double d = x[(o * ch + c) * inner + j] - mean[c];
+                var[c] += d * d;
+            }
+    for (int64_t c = 0; c < ch; c++)
+        var[c] /= (double) n;
+}
 
 static tact_code_t nn_batch_norm(tact_kernel_ctx_t *k, tact_status_t *st)
 {
     const tact_tensor_t *x = k->in[0];
     const float *scale = k->in[1]->data, *offset = k->in[2]->data;
-    const float *mean = k->in[3]->data, *var = k->in[4]->data;
     const tact_op_attrs_t *at = &k->op->attrs;
     int64_t ch = k->in[1]->nelems;
+    /* x as [outer][ch][inner]: NHWC is [rows][ch][1], NCHW [N][ch][H * W] */
+    int64_t outer = ch > 0 ? x->nelems / ch : 0, inner = 1;
+    if (at->nchw && x->dims[0] > 0 && ch > 0) {
+        outer = x->dims[0];
+        inner = x->nelems / (outer * ch);
+    }
+    int64_t n = outer * inner;  /* the elements of one channel */
+    double *mean = malloc((size_t) (2 * ch + 1) * sizeof *mean);
     float *a = malloc((size_t) (2 * ch + 1) * sizeof *a);
-    if (a == NULL)
+    if (mean == NULL || a == NULL) {
+        free(mean);
+        free(a);
         return tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED, "%s: %s: no memory", k->device,
                           k->op->name);
+    }
+    double *var = mean + ch;
     float *b = a + ch;
+    if (at->is_training) {
+        nn_bn_moments(x->data, outer, ch, inner, mean, var);
+    } else {
+        for (int64_t c = 0; c < ch; c++) {
+            mean[c] = ((const float *) k->in[3]->data)[c];
+            var[c] = ((const float *) k->in[4]->data)[c];
+        }
+    }
     for (int64_t c = 0; c < ch; c++) {
-        a[c] = scale[c] / sqrtf(var[c] + at->epsilon);
-        b[c] = offset[c] - mean[c] * a[c];
+        a[c] = scale[c] / sqrtf((float) var[c] + at->epsilon);
+        b[c] = offset[c] - (float) mean[c] * a[c];
     }
     const float *xd = x->data;
     float *yd = k->out[0]->data;
-    if (at->nchw) {  /* [N, C, inner...] */
-        int64_t inner = x->dims[0] > 0 && ch > 0 ? x->nelems / (x->dims[0] * ch) : 0;
-        for (int64_t i = 0, n = 0; n < x->dims[0]; n++)
-            for (int64_t c = 0; c < ch; c++)
-                for (int64_t j = 0; j < inner; j++, i++)
-                    yd[i] = xd[i] * a[c] + b[c];
-    } else {
-        int64_t rows = ch > 0 ? x->nelems / ch : 0;
-        for (int64_t r = 0; r < rows; r++) {
-            const float *restrict xr = xd + r * ch;
-            float *restrict yr = yd + r * ch;
+    for (int64_t o = 0; o < outer; o++) {
+        if (inner == 1) {  /* NHWC: one row of channels */
+            const float *restrict xr = xd + o * ch;
+            float *restrict yr = yd + o * ch;
             for (int64_t c = 0; c < ch; c++)
                 yr[c] = xr[c] * a[c] + b[c];
+            continue;
+        }
+        for (int64_t c = 0; c < ch; c++) {
+            const float *restrict xr = xd + (o * ch + c) * inner;
+            float *restrict yr = yd + (o * ch + c) * inner;
+            for (int64_t j = 0; j < inner; j++)
+                yr[j] = xr[j] * a[c] + b[c];
         }
     }
-    free(a);
-    /* In inference TensorFlow's batch_mean and batch_variance are the given mean and variance
-     * (NaN for an empty x, as its CPU kernel answers), and the reserve spaces zeros. */
+    /* TensorFlow's other outputs: batch_mean and batch_variance (the given ones in inference,
+     * the batch's in training, its variance with Bessel's correction; NaN for an empty x, as
+     * its CPU kernel answers), then reserve spaces: in training the batch's mean and biased
+     * variance (zeros for an empty x); in inference, where TensorFlow leaves them unset,
+     * zeros. */
     float *bm = k->out[1]->data, *bv = k->out[2]->data;
+    float *r1 = k->out[3]->data, *r2 = k->out[4]->data;
+    double bessel = n > 1 ? (double) n / (double) (n - 1) : 1.0;
     for (int64_t c = 0; c < ch; c++) {
-        bm[c] = x->nelems > 0 ? mean[c] : NAN;
-        bv[c] = x->nelems > 0 ? var[c] : NAN;
+        bm[c] = n > 0 ? (float) mean[c] : NAN;
+        bv[c] = n > 0 ? (float) (at->is_training ? var[c] * bessel : var[c]) : NAN;
+        r1[c] = at->is_training && n > 0 ? (float) mean[c] : 0.0f;
+        r2[c] = at->is_training && n > 0 ? (float) var[c] : 0.0f;
     }
-    for (int o = 3; o < k->op->n_outputs; o++)
+    for (int o = 5; o < k->op->n_outputs; o++)
         memset(k->out[o]->data, 0, (size_t) k->out[o]->nelems * sizeof(float));
+    free(mean);
+    free(a);
     return TACT_CODE_OK;
 }
 
