@@ -677,6 +677,57 @@ static void test_batch_norm_training_and_nchw(void **state)
     }
 }
 
+/* Hostile attributes from a GraphDef end in errors, never a crash: lists too long, windows
+ * and paddings of half the int range. */
+static void test_hostile_attrs(void **state)
+{
+    (void) state;
+    static const char *const wc = "dim { size: 3 } dim { size: 3 } dim { size: 3 } "
+                                  "dim { size: 2 }";
+    static const struct {
+        const char *op;
+        bool filter;  /* a Const filter "w" as input 1 */
+        const char *attrs;
+        tact_code_t import_code, run_code;
+    } cases[] = {
+        {"Conv2D", true, "attr { key: \"strides\" value { list { i: 1 i: 1 i: 1 i: 1 i: 1 i: 1 "
+         "i: 1 i: 1 i: 1 } } } attr { key: \"padding\" value { s: \"SAME\" } }",
+         TACT_CODE_INVALID_ARGUMENT, TACT_CODE_OK},
+        {"Conv2D", true, CONV_ATTRS("attr { key: \"dilations\" value { list { i: 1 i: "
+         "500000000 i: 500000000 i: 1 } } }"), TACT_CODE_OK, TACT_CODE_OK},
+        {"MaxPool", false, CONV_ATTRS("attr { key: \"ksize\" value { list { i: 1 i: 500000000 "
+         "i: 500000000 i: 1 } } }"), TACT_CODE_OK, TACT_CODE_OK},
+        {"MaxPool", false, "attr { key: \"strides\" value { list { i: 1 i: 1 i: 1 i: 1 } } } "
+         "attr { key: \"ksize\" value { list { i: 1 i: 1 i: 1 i: 1 } } } attr { key: "
+         "\"padding\" value { s: \"EXPLICIT\" } } attr { key: \"explicit_paddings\" value { "
+         "list { i: 0 i: 0 i: 500000000 i: 500000000 i: 500000000 i: 500000000 i: 0 i: 0 } } }",
+         TACT_CODE_OK, TACT_CODE_RESOURCE_EXHAUSTED},
+        {"AvgPool", false, CONV_ATTRS("attr { key: \"ksize\" value { list { i: 1 i: -500000000 "
+         "i: 2 i: 1 } } }"), TACT_CODE_OK, TACT_CODE_INVALID_ARGUMENT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tact_graph_t *g = tact_graph_new();
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_code_t rc = import_one(g, cases[i].op, cases[i].filter ? wc : NULL, cases[i].attrs,
+                                    &st);
+        if (rc != cases[i].import_code)
+            fail_msg("case %zu: import: %s", i, st.msg);
+        if (rc == TACT_CODE_OK) {
+            tact_output_t x = tact_graph_output(g, "x:0", &st);
+            tact_output_t y = tact_graph_output(g, "op:0", &st);
+            tact_feed_t feed = {x, zeros(DIMS(1, 5, 5, 3), 4)};
+            tact_session_t *s = tu_session(g, NULL);
+            tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
+            if (st.code != cases[i].run_code)
+                fail_msg("case %zu: run: %s", i, st.msg);
+            tact_tensor_destroy(&r);
+            drop(feed.value);
+            tact_session_destroy(&s);
+        }
+        tact_graph_destroy(&g);
+    }
+}
+
 /* ---- the CNN TensorFlow froze ---- */
 
 static tact_tensor_t *read_f32(const char *name, const int64_t *dims, int ndims)
@@ -808,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_batch_norm_run_errors),
         cmocka_unit_test(test_import_attrs),
         cmocka_unit_test(test_batch_norm_training_and_nchw),
+        cmocka_unit_test(test_hostile_attrs),
         cmocka_unit_test(test_cnn_frozen_by_tensorflow),
         cmocka_unit_test(test_builders_chain),
     };
