@@ -585,6 +585,72 @@ TACT_API tact_output_t tact_argmin(tact_graph_t *g, tact_output_t x, int axis,
                                    tact_dtype_t output_type, const char *name,
                                    tact_status_t *st);
 /** @} */
+/** Neural networks (NHWC)                                                                      */
+/** ------------------------------------------------------------------------------------------ */
+
+/** Padding of the sliding-window ops, TensorFlow's `padding` attribute. */
+typedef enum tact_padding {
+    TACT_PADDING_VALID = 0,   /**< "VALID": windows only where they fit */
+    TACT_PADDING_SAME,        /**< "SAME": output size ceil(in / stride), zeros around */
+    TACT_PADDING_EXPLICIT,    /**< "EXPLICIT": explicit_paddings (Conv2D, MaxPool, depthwise) */
+} tact_padding_t;
+
+/** The attributes of a convolution or a pool, in NHWC order. NULL options, or a zero array,
+ * take TensorFlow's defaults where it has one (strides and dilations 1). */
+typedef struct tact_conv_options {
+    int strides[4];                 /**< [1, stride_h, stride_w, 1]; all 0: all 1 */
+    tact_padding_t padding;         /**< VALID, SAME or EXPLICIT */
+    int dilations[4];               /**< Conv2D and depthwise; all 0: all 1 */
+    int explicit_paddings[8];       /**< EXPLICIT: before and after for N, H, W, C */
+    int ksize[4];                   /**< pools: [1, window_h, window_w, 1] */
+} tact_conv_options_t;
+
+/** tf.nn.conv2d ("Conv2D"): input [batch, height, width, in_channels] and filter
+ * [filter_height, filter_width, in_channels / groups, out_channels], float32 on the CPU.
+ * Shapes and attributes are checked with TensorFlow's messages; NULL opts is stride 1,
+ * VALID. Default name "Conv2D". */
+TACT_API tact_output_t tact_conv2d(tact_graph_t *g, tact_output_t input, tact_output_t filter,
+                                   const tact_conv_options_t *opts, const char *name,
+                                   tact_status_t *st);
+
+/** tf.nn.depthwise_conv2d_native ("DepthwiseConv2dNative"): filter [fh, fw, in_channels,
+ * channel_multiplier]; output channel c * multiplier + m. The CPU kernel, as TensorFlow's,
+ * takes equal row and column strides and no dilations (UNIMPLEMENTED when run). Default name
+ * "DepthwiseConv2dNative". */
+TACT_API tact_output_t tact_depthwise_conv2d(tact_graph_t *g, tact_output_t input,
+                                             tact_output_t filter,
+                                             const tact_conv_options_t *opts, const char *name,
+                                             tact_status_t *st);
+
+/** tf.nn.max_pool ("MaxPool") with opts->ksize, strides and padding (SAME, VALID or
+ * EXPLICIT); padded positions never win. Default name "MaxPool". */
+TACT_API tact_output_t tact_max_pool(tact_graph_t *g, tact_output_t value,
+                                     const tact_conv_options_t *opts, const char *name,
+                                     tact_status_t *st);
+
+/** tf.nn.avg_pool ("AvgPool"), SAME or VALID; with SAME each output is the mean of the window's
+ * elements inside the input, as TensorFlow divides. Default name "AvgPool". */
+TACT_API tact_output_t tact_avg_pool(tact_graph_t *g, tact_output_t value,
+                                     const tact_conv_options_t *opts, const char *name,
+                                     tact_status_t *st);
+
+/** tf.compat.v1.nn.fused_batch_norm in inference (is_training false, "FusedBatchNormV3"):
+ * y = scale * (x - mean) / sqrt(variance + epsilon) + offset over the last dimension of x
+ * [N, H, W, C]; scale, offset, mean and variance are [C]. Returns y; the op's outputs 1 to 5
+ * ({y.op, i}) are TensorFlow's batch_mean (mean), batch_variance (variance) and three reserve
+ * spaces. Default name "FusedBatchNormV3". */
+TACT_API tact_output_t tact_fused_batch_norm(tact_graph_t *g, tact_output_t x,
+                                             tact_output_t scale, tact_output_t offset,
+                                             tact_output_t mean, tact_output_t variance,
+                                             float epsilon, const char *name,
+                                             tact_status_t *st);
+
+/** tf.linalg.matmul of batches ("BatchMatMulV2"): x [..., M, K] times y [..., K, N], the batch
+ * dimensions broadcast like numpy; adj_x and adj_y transpose the last two dimensions first.
+ * float32 on the CPU. Default name "BatchMatMulV2". */
+TACT_API tact_output_t tact_batch_matmul(tact_graph_t *g, tact_output_t x, tact_output_t y,
+                                         bool adj_x, bool adj_y, const char *name,
+                                         tact_status_t *st);
 
 TACT_END_DECLS
 

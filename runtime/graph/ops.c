@@ -547,3 +547,80 @@ tact_output_t tact_argmin(tact_graph_t *g, tact_output_t x, int axis, tact_dtype
     tact_op_attrs_t attrs = { .axis = axis, .dtype = output_type, .n_axes = -1 };
     return ops_unary(g, TACT_OP_ARG_MIN, x, name, &attrs, st);
 }
+
+/* ---- neural networks (runtime/ops/nn_ops.c) ---- */
+
+/* The window attributes of opts (NULL: TensorFlow's defaults), in NHWC order. */
+static void ops_conv_attrs(const tact_conv_options_t *opts, bool window, tact_op_attrs_t *at)
+{
+    static const tact_conv_options_t none;
+    const tact_conv_options_t *o = opts != NULL ? opts : &none;
+    bool strides = false, dilations = false;
+    for (int d = 0; d < 4; d++) {
+        strides |= o->strides[d] != 0;
+        dilations |= o->dilations[d] != 0;
+    }
+    at->n_strides = at->n_dilations = 4;
+    at->n_ksize = window ? 4 : 0;
+    for (int d = 0; d < 4; d++) {
+        at->strides[d] = strides ? o->strides[d] : 1;
+        at->dilations[d] = dilations ? o->dilations[d] : 1;
+        at->ksize[d] = o->ksize[d];
+    }
+    at->padding = o->padding;
+    at->n_explicit_paddings = o->padding == TACT_PADDING_EXPLICIT ? 8 : 0;
+    for (int i = 0; i < 8 && o->padding == TACT_PADDING_EXPLICIT; i++)
+        at->explicit_paddings[i] = o->explicit_paddings[i];
+}
+
+tact_output_t tact_conv2d(tact_graph_t *g, tact_output_t input, tact_output_t filter,
+                          const tact_conv_options_t *opts, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {0};
+    ops_conv_attrs(opts, false, &attrs);
+    return ops_binary(g, TACT_OP_CONV2D, input, filter, name, &attrs, st);
+}
+
+tact_output_t tact_depthwise_conv2d(tact_graph_t *g, tact_output_t input, tact_output_t filter,
+                                    const tact_conv_options_t *opts, const char *name,
+                                    tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {0};
+    ops_conv_attrs(opts, false, &attrs);
+    return ops_binary(g, TACT_OP_DEPTHWISE_CONV2D, input, filter, name, &attrs, st);
+}
+
+tact_output_t tact_max_pool(tact_graph_t *g, tact_output_t value, const tact_conv_options_t *opts,
+                            const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {0};
+    ops_conv_attrs(opts, true, &attrs);
+    return ops_unary(g, TACT_OP_MAX_POOL, value, name, &attrs, st);
+}
+
+tact_output_t tact_avg_pool(tact_graph_t *g, tact_output_t value, const tact_conv_options_t *opts,
+                            const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {0};
+    ops_conv_attrs(opts, true, &attrs);
+    return ops_unary(g, TACT_OP_AVG_POOL, value, name, &attrs, st);
+}
+
+tact_output_t tact_fused_batch_norm(tact_graph_t *g, tact_output_t x, tact_output_t scale,
+                                    tact_output_t offset, tact_output_t mean,
+                                    tact_output_t variance, float epsilon, const char *name,
+                                    tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {.epsilon = epsilon, .is_training = false,
+                             .exponential_avg_factor = 1.0f};
+    tact_output_t in[5] = {x, scale, offset, mean, variance};
+    return ops_out(tact__graph_add_op(g, TACT_OP_FUSED_BATCH_NORM_V3, name, in, 5, NULL, 0,
+                                      &attrs, st));
+}
+
+tact_output_t tact_batch_matmul(tact_graph_t *g, tact_output_t x, tact_output_t y, bool adj_x,
+                                bool adj_y, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {.transpose_a = adj_x, .transpose_b = adj_y};
+    return ops_binary(g, TACT_OP_BATCH_MATMUL, x, y, name, &attrs, st);
+}

@@ -119,6 +119,53 @@ static void exp_attr_tensor(Tensorflow__NodeDef *nd, const char *key, const tact
     a->tensor = tact__tensor_to_proto(t);
 }
 
+/* A list(int) attr (strides, ksize). */
+static void exp_attr_ints(Tensorflow__NodeDef *nd, const char *key, const int *vals, int n)
+{
+    Tensorflow__AttrValue *a = exp_attr(nd, key);
+    a->value_case = TENSORFLOW__ATTR_VALUE__VALUE_LIST;
+    a->list = tact__malloc(sizeof *a->list);
+    tensorflow__attr_value__list_value__init(a->list);
+    a->list->n_i = (size_t) n;
+    a->list->i = tact__malloc(((size_t) n + 1) * sizeof *a->list->i);
+    for (int i = 0; i < n; i++)
+        a->list->i[i] = vals[i];
+}
+
+/* The attrs of the ops of runtime/ops/nn_ops.c (lists keep at most 4 or 8 entries, the only
+ * lengths their shape functions accept). Attrs newer than TensorFlow 1.15 (explicit_paddings
+ * of MaxPool and DepthwiseConv2dNative, exponential_avg_factor) are left to their defaults
+ * unless set, so that 1.x binaries read the GraphDef. */
+static void exp_nn_attrs(Tensorflow__NodeDef *nd, const tact_op_t *op)
+{
+    static const char *const paddings[] = {"VALID", "SAME", "EXPLICIT"};  /* tact_padding_t */
+    const tact_op_attrs_t *at = &op->attrs;
+    exp_attr_str(nd, "data_format", at->nchw ? "NCHW" : "NHWC");
+    switch (op->kind) {
+    case TACT_OP_FUSED_BATCH_NORM_V3:
+        exp_attr_type(nd, "U", op->inputs[1].op->out_dtype[op->inputs[1].index]);
+        /* fall through */
+    case TACT_OP_FUSED_BATCH_NORM:
+        exp_attr_float(nd, "epsilon", at->epsilon);
+        exp_attr_bool(nd, "is_training", at->is_training);
+        if (at->exponential_avg_factor != 1.0f)
+            exp_attr_float(nd, "exponential_avg_factor", at->exponential_avg_factor);
+        return;
+    case TACT_OP_CONV2D:
+    case TACT_OP_DEPTHWISE_CONV2D:
+        exp_attr_ints(nd, "dilations", at->dilations, at->n_dilations < 4 ? at->n_dilations : 4);
+        break;
+    default:  /* the pools */
+        exp_attr_ints(nd, "ksize", at->ksize, at->n_ksize < 4 ? at->n_ksize : 4);
+        break;
+    }
+    exp_attr_ints(nd, "strides", at->strides, at->n_strides < 4 ? at->n_strides : 4);
+    exp_attr_str(nd, "padding", paddings[at->padding]);
+    if (at->n_explicit_paddings > 0)
+        exp_attr_ints(nd, "explicit_paddings", at->explicit_paddings,
+                      at->n_explicit_paddings < 8 ? at->n_explicit_paddings : 8);
+}
+
 /* A list(type) attr (SaveV2's dtypes, IdentityN's T). */
 static void exp_attr_types(Tensorflow__NodeDef *nd, const char *key, const tact_dtype_t *dtypes,
                            int n)
@@ -446,6 +493,18 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
     case TACT_OP_MERGE_V2_CHECKPOINTS:
         exp_attr_bool(nd, "allow_missing_files", at->allow_missing_files);
         exp_attr_bool(nd, "delete_old_dirs", at->delete_old_dirs);
+        break;
+    case TACT_OP_CONV2D:
+    case TACT_OP_DEPTHWISE_CONV2D:
+    case TACT_OP_MAX_POOL:
+    case TACT_OP_AVG_POOL:
+    case TACT_OP_FUSED_BATCH_NORM:
+    case TACT_OP_FUSED_BATCH_NORM_V3:
+        exp_nn_attrs(nd, op);
+        break;
+    case TACT_OP_BATCH_MATMUL:
+        exp_attr_bool(nd, "adj_x", at->transpose_a);
+        exp_attr_bool(nd, "adj_y", at->transpose_b);
         break;
     default:
         break;

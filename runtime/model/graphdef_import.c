@@ -261,6 +261,108 @@ static tact_code_t imp_queue_attrs(imp_t *im, imp_node_t *n)
     return TACT_CODE_OK;
 }
 
+/* A list(int) attr into vals[0..cap) (the rest dropped), its length in *n_out; absent: `dflt`
+ * (n_dflt entries), or a missing-attr error when dflt is NULL. */
+static tact_code_t imp_attr_ints(imp_t *im, const imp_node_t *n, const char *key, int cap,
+                                 const int *dflt, int n_dflt, int *vals, int *n_out)
+{
+    const Tensorflow__AttrValue *a = imp_attr(n->nd, key);
+    if (a == NULL) {
+        if (dflt == NULL)
+            return imp_missing(im, n, key);
+        *n_out = n_dflt;
+        for (int i = 0; i < n_dflt && i < cap; i++)
+            vals[i] = dflt[i];
+        return TACT_CODE_OK;
+    }
+    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_LIST)
+        return imp_wrong_kind(im, n, key, "list(int)");
+    const Tensorflow__AttrValue__ListValue *l = a->list;
+    if (l->n_i > (size_t) INT_MAX / 4)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT, "Node '%s': attr '%s' is too long",
+                          imp_nd_name(n->nd), key);
+    *n_out = (int) l->n_i;
+    for (size_t i = 0; i < l->n_i && i < (size_t) cap; i++) {
+        if (l->i[i] < INT_MIN / 4 || l->i[i] > INT_MAX / 4)
+            return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                              "Node '%s': attr '%s' entry %zu = %" PRId64 " is out of range",
+                              imp_nd_name(n->nd), key, i, l->i[i]);
+        vals[i] = (int) l->i[i];
+    }
+    return TACT_CODE_OK;
+}
+
+/* A string attr that must be one of `allowed` (NULL-terminated): its index in *out; absent:
+ * `dflt`, or a missing-attr error when dflt is -1. TensorFlow's words when it is not. */
+static tact_code_t imp_attr_choice(imp_t *im, const imp_node_t *n, const char *key,
+                                   const char *const *allowed, int dflt, int *out)
+{
+    const Tensorflow__AttrValue *a = imp_attr(n->nd, key);
+    if (a == NULL) {
+        if (dflt < 0)
+            return imp_missing(im, n, key);
+        *out = dflt;
+        return TACT_CODE_OK;
+    }
+    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_S)
+        return imp_wrong_kind(im, n, key, "string");
+    char list[160] = "";
+    for (int i = 0; allowed[i] != NULL; i++) {
+        if (strlen(allowed[i]) == a->s.len && memcmp(allowed[i], a->s.data, a->s.len) == 0) {
+            *out = i;
+            return TACT_CODE_OK;
+        }
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s\"%s\"", i > 0 ? ", " : "", allowed[i]);
+    }
+    return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                      "Value for attr '%s' of \"%.*s\" is not in the list of allowed values: %s"
+                      "; NodeDef: {{node %s}}", key, (int) (a->s.len > 100 ? 100 : a->s.len),
+                      (const char *) a->s.data, list, imp_nd_name(n->nd));
+}
+
+/* The attributes of the ops of runtime/ops/nn_ops.c, with TensorFlow's defaults. */
+static tact_code_t imp_nn_attrs(imp_t *im, imp_node_t *n)
+{
+    static const char *const formats[] = {"NHWC", "NCHW", NULL};
+    static const char *const paddings[] = {"SAME", "VALID", "EXPLICIT", NULL};
+    static const tact_padding_t padding_of[] = {TACT_PADDING_SAME, TACT_PADDING_VALID,
+                                                TACT_PADDING_EXPLICIT};
+    static const int ones[4] = {1, 1, 1, 1};
+    tact_op_attrs_t *at = &n->attrs;
+    tact_op_kind_t kind = n->tf->kind;
+    int nchw = 0, padding = 0;
+    if (imp_attr_choice(im, n, "data_format", formats, 0, &nchw))
+        return im->st->code;
+    at->nchw = nchw == 1;
+    if (kind == TACT_OP_FUSED_BATCH_NORM || kind == TACT_OP_FUSED_BATCH_NORM_V3) {
+        at->epsilon = 0.0001f;  /* TensorFlow's defaults */
+        at->is_training = true;
+        at->exponential_avg_factor = 1.0f;
+        double epsilon = at->epsilon, factor = at->exponential_avg_factor;
+        if (imp_attr_float(im, n, "epsilon", &epsilon) ||
+            imp_attr_float(im, n, "exponential_avg_factor", &factor))
+            return im->st->code;
+        at->epsilon = (float) epsilon;
+        at->exponential_avg_factor = (float) factor;
+        return imp_attr_bool(im, n, "is_training", &at->is_training);
+    }
+    if (kind == TACT_OP_BATCH_MATMUL) {
+        if (imp_attr_bool(im, n, "adj_x", &at->transpose_a))
+            return im->st->code;
+        return imp_attr_bool(im, n, "adj_y", &at->transpose_b);
+    }
+    if (imp_attr_choice(im, n, "padding", paddings, -1, &padding) ||
+        imp_attr_ints(im, n, "strides", 4, NULL, 0, at->strides, &at->n_strides) ||
+        imp_attr_ints(im, n, "explicit_paddings", 8, ones, 0, at->explicit_paddings,
+                      &at->n_explicit_paddings))
+        return im->st->code;
+    at->padding = padding_of[padding];
+    if (kind == TACT_OP_MAX_POOL || kind == TACT_OP_AVG_POOL)
+        return imp_attr_ints(im, n, "ksize", 4, NULL, 0, at->ksize, &at->n_ksize);
+    return imp_attr_ints(im, n, "dilations", 4, ones, 4, at->dilations, &at->n_dilations);
+}
+
 /* The node's own attributes (not those that come from Const inputs). */
 static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
 {
@@ -382,6 +484,14 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
                                   imp_nd_name(n->nd));
         }
         return TACT_CODE_OK;
+    case TACT_OP_CONV2D:
+    case TACT_OP_DEPTHWISE_CONV2D:
+    case TACT_OP_MAX_POOL:
+    case TACT_OP_AVG_POOL:
+    case TACT_OP_FUSED_BATCH_NORM:
+    case TACT_OP_FUSED_BATCH_NORM_V3:
+    case TACT_OP_BATCH_MATMUL:
+        return imp_nn_attrs(im, n);
     default:
         return TACT_CODE_OK;
     }

@@ -96,6 +96,14 @@ static const tact_tf_op_t tf_ops[] = {
     { "Prod",               TACT_OP_PROD,               2, 1, { "reduction_indices" }, "T" },
     { "ArgMax",             TACT_OP_ARG_MAX,            2, 1, { "dimension" }, "T" },
     { "ArgMin",             TACT_OP_ARG_MIN,            2, 1, { "dimension" }, "T" },
+    /* runtime/ops/nn_ops.c */
+    { "Conv2D",               TACT_OP_CONV2D,           2, 0, { NULL }, "T" },
+    { "DepthwiseConv2dNative", TACT_OP_DEPTHWISE_CONV2D, 2, 0, { NULL }, "T" },
+    { "MaxPool",              TACT_OP_MAX_POOL,         1, 0, { NULL }, "T" },
+    { "AvgPool",              TACT_OP_AVG_POOL,         1, 0, { NULL }, "T" },
+    { "FusedBatchNorm",       TACT_OP_FUSED_BATCH_NORM, 5, 0, { NULL }, "T" },
+    { "FusedBatchNormV3",     TACT_OP_FUSED_BATCH_NORM_V3, 5, 0, { NULL }, "T" },
+    { "BatchMatMulV2",        TACT_OP_BATCH_MATMUL,     2, 0, { NULL }, "T" },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

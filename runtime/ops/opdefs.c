@@ -222,6 +222,7 @@ static const tact_op_def_t *const opdefs_families[] = {
     tact__io_op_defs,
     tact__sparse_op_defs,
     tact__math_op_defs,
+    tact__nn_op_defs,
 };
 
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind)

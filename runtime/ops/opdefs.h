@@ -118,7 +118,15 @@
     XX(MIN,         "Min",         "Min")           \
     XX(PROD,        "Prod",        "Prod")          \
     XX(ARG_MAX,     "ArgMax",      "ArgMax")        \
-    XX(ARG_MIN,     "ArgMin",      "ArgMin")
+    XX(ARG_MIN,     "ArgMin",      "ArgMin")        \
+    /* runtime/ops/nn_ops.c */                                      \
+    XX(CONV2D,      "Conv2D",      "Conv2D")        \
+    XX(DEPTHWISE_CONV2D, "DepthwiseConv2dNative", "DepthwiseConv2dNative") \
+    XX(MAX_POOL,    "MaxPool",     "MaxPool")       \
+    XX(AVG_POOL,    "AvgPool",     "AvgPool")       \
+    XX(FUSED_BATCH_NORM, "FusedBatchNorm", "FusedBatchNorm")       \
+    XX(FUSED_BATCH_NORM_V3, "FusedBatchNormV3", "FusedBatchNormV3") \
+    XX(BATCH_MATMUL, "BatchMatMulV2", "BatchMatMulV2")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -229,6 +237,25 @@ typedef struct tact_op_attrs {
     double alpha;                /* LEAKY_RELU (MAX, MIN, PROD: n_axes, axes, keep_dims;
                                   * ARG_MAX, ARG_MIN: axis, and dtype the output's; ADD_N:
                                   * n_list) */
+    /* runtime/ops/nn_ops.c: CONV2D, DEPTHWISE_CONV2D, MAX_POOL, AVG_POOL, in data_format's
+     * order. The n_ fields keep the attribute's length, which TensorFlow checks is 4 (8 for
+     * explicit_paddings); only that many entries are kept. BATCH_MATMUL: transpose_a/_b are
+     * adj_x/adj_y. */
+    int n_strides;
+    int strides[4];
+    int n_dilations;             /* CONV2D, DEPTHWISE_CONV2D */
+    int dilations[4];
+    int n_ksize;                 /* MAX_POOL, AVG_POOL */
+    int ksize[4];
+    tact_padding_t padding;
+    int n_explicit_paddings;     /* padding EXPLICIT: before and after, per dimension */
+    int explicit_paddings[8];
+    bool nchw;                   /* data_format "NCHW": shapes infer, the CPU kernels refuse it
+                                  * as TensorFlow's do */
+    float epsilon;               /* FUSED_BATCH_NORM, _V3 */
+    bool is_training;            /* FUSED_BATCH_NORM, _V3: batch statistics */
+    float exponential_avg_factor; /* FUSED_BATCH_NORM, _V3: TensorFlow's default 1; training
+                                  * with another one (running means) is refused when run */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -266,6 +293,7 @@ extern const tact_op_def_t tact__string_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__io_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__sparse_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__math_op_defs[TACT_OP_COUNT];
+extern const tact_op_def_t tact__nn_op_defs[TACT_OP_COUNT];
 
 /* The family definition of `kind`, or NULL for the older ops of opdefs.c's switch. */
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind);

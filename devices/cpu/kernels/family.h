@@ -34,6 +34,7 @@ extern const tact_cpu_op_kernel_t tact__cpu_string_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_io_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_sparse_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_math_kernels[TACT_OP_COUNT];
+extern const tact_cpu_op_kernel_t tact__cpu_nn_kernels[TACT_OP_COUNT];
 
 /* The family kernel of `kind`, or NULL when the kind is not a family op's. */
 const tact_cpu_op_kernel_t *tact__cpu_op_kernel(tact_op_kind_t kind);

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/* CPU kernels of runtime/ops/nn_ops.c, float32, NHWC (the run-time inference refuses NCHW as
+ * TensorFlow's CPU kernels do, except FusedBatchNorm, which takes both). Conv2D is im2col +
+ * OpenBLAS' sgemm (a 1x1 unit-stride convolution is one sgemm on the input as it is); the
+ * windows of depthwise convolutions and pools are direct loops over channels, the innermost
+ * dimension. The shapes were checked by the run-time inference and the outputs allocated with
+ * them, so the kernels only compute. */
+#include "devices/cpu/kernels/family.h"
+
+#include <cblas.h>
+
+/* im2col works on batches of images whose patch matrix stays under this many floats. */
+#define NN_COL_FLOATS ((int64_t) 4 << 20)
+
+/* float32 lowest (-FLT_MAX), where TensorFlow starts a max (float.h is not in the prelude). */
+#define NN_LOWEST (-3.40282346638528859812e+38f)
+
+static bool nn_f32(const tact_op_t *op)
+{
+    for (int i = 0; i < op->n_inputs; i++)
+        if (op->inputs[i].op->out_dtype[op->inputs[i].index] != TACT_DTYPE_F32)
+            return false;
+    return true;
+}
+
+/* The zeros a window op adds before dimension d (TensorFlow's SAME puts the odd one after). */
+static int64_t nn_pad_before(const tact_op_attrs_t *at, int d, int64_t in, int64_t out,
+                             int64_t eff)
+{
+    if (at->padding == TACT_PADDING_EXPLICIT)
+        return at->explicit_paddings[2 * d];
+    if (at->padding == TACT_PADDING_SAME) {
+        int64_t need = (out - 1) * at->strides[d] + eff - in;
+        return need > 0 ? need / 2 : 0;
+    }
+    return 0;
+}
+
+/* sgemm takes int sizes. */
+static tact_code_t nn_check_int(const tact_kernel_ctx_t *k, int64_t v, tact_status_t *st)
+{
+    if (v <= INT_MAX)
+        return TACT_CODE_OK;
+    return tact__fail(st, TACT_CODE_UNIMPLEMENTED, "%s: %s '%s' is too large for one sgemm "
+                      "(%" PRId64 ")", k->device, tact__op_kind_type(k->op->kind), k->op->name,
+                      v);
+}
+
+/* ---- Conv2D ---- */
+
+typedef struct nn_conv_geom {
+    int64_t n, ih, iw, ic, kh, kw, fc, oc, oh, ow;
+    int64_t sh, sw, dh, dw, pt, pl;
+} nn_conv_geom_t;
+
+/* The patches of images [b0, b0 + nb) for input channels [c0, c0 + g->fc): one row per output
+ * position, (ky, kx, c) along it, zeros where the window leaves the input. */
+static void nn_im2col(const nn_conv_geom_t *g, const float *x, int64_t b0, int64_t nb, int64_t c0,
+                      float *col)
+{
+    int64_t kdim = g->kh * g->kw * g->fc;
+    size_t run = (size_t) g->fc * sizeof(float);
+    for (int64_t b = b0; b < b0 + nb; b++) {
+        for (int64_t oy = 0; oy < g->oh; oy++) {
+            for (int64_t ox = 0; ox < g->ow; ox++) {
+                float *row = col + (((b - b0) * g->oh + oy) * g->ow + ox) * kdim;
+                for (int64_t ky = 0; ky < g->kh; ky++) {
+                    int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+                    for (int64_t kx = 0; kx < g->kw; kx++) {
+                        int64_t ix = ox * g->sw - g->pl + kx * g->dw;
+                        float *dst = row + (ky * g->kw + kx) * g->fc;
+                        if (iy < 0 || iy >= g->ih || ix < 0 || ix >= g->iw)
+                            memset(dst, 0, run);
+                        else
+                            memcpy(dst, x + ((b * g->ih + iy) * g->iw + ix) * g->ic + c0, run);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
+{
+    const tact_tensor_t *x = k->in[0], *f = k->in[1];
+    tact_tensor_t *y = k->out[0];
+    const tact_op_attrs_t *at = &k->op->attrs;
+    if (y->nelems == 0)
+        return TACT_CODE_OK;
+    nn_conv_geom_t g = {
+        .n = x->dims[0], .ih = x->dims[1], .iw = x->dims[2], .ic = x->dims[3],
+        .kh = f->dims[0], .kw = f->dims[1], .fc = f->dims[2], .oc = f->dims[3],
+        .oh = y->dims[1], .ow = y->dims[2],
+        .sh = at->strides[1], .sw = at->strides[2], .dh = at->dilations[1],
+        .dw = at->dilations[2],
+    };
+    g.pt = nn_pad_before(at, 1, g.ih, g.oh, (g.kh - 1) * g.dh + 1);
+    g.pl = nn_pad_before(at, 2, g.iw, g.ow, (g.kw - 1) * g.dw + 1);
+    int64_t groups = g.ic / g.fc, kdim = g.kh * g.kw * g.fc;
+    int64_t rows = g.oh * g.ow;
+    const float *xd = x->data, *fd = f->data;
+    float *yd = y->data;
+    if (nn_check_int(k, g.n * rows, st) || nn_check_int(k, kdim, st) ||
+        nn_check_int(k, g.oc, st))
+        return st->code;
+    if (kdim == 0 || groups == 0) {  /* an empty window or no input channels: zeros */
+        memset(yd, 0, (size_t) y->nelems * sizeof(float));
+        return TACT_CODE_OK;
+    }
+    int64_t ocg = g.oc / groups;
+    if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
+        groups == 1 && g.oh == g.ih && g.ow == g.iw) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) (g.n * rows), (int) g.oc,
+                    (int) g.ic, 1.0f, xd, (int) g.ic, fd, (int) g.oc, 0.0f, yd, (int) g.oc);
+        return TACT_CODE_OK;
+    }
+    int64_t per_image = rows * kdim;
+    int64_t chunk = NN_COL_FLOATS / (per_image > 0 ? per_image : 1);
+    chunk = chunk < 1 ? 1 : chunk > g.n ? g.n : chunk;
+    float *col = malloc((size_t) (chunk * per_image) * sizeof *col);
+    if (col == NULL)
+        return tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED, "%s: Conv2D '%s': no memory for "
+                          "%" PRId64 " patch values", k->device, k->op->name, chunk * per_image);
+    for (int64_t b0 = 0; b0 < g.n; b0 += chunk) {
+        int64_t nb = g.n - b0 < chunk ? g.n - b0 : chunk;
+        for (int64_t gi = 0; gi < groups; gi++) {
+            nn_im2col(&g, xd, b0, nb, gi * g.fc, col);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) (nb * rows), (int) ocg,
+                        (int) kdim, 1.0f, col, (int) kdim, fd + gi * ocg, (int) g.oc, 0.0f,
+                        yd + b0 * rows * g.oc + gi * ocg, (int) g.oc);
+        }
+    }
+    free(col);
+    return TACT_CODE_OK;
+}
+
+/* ---- DepthwiseConv2dNative ---- */
+
+static tact_code_t nn_depthwise(tact_kernel_ctx_t *k, tact_status_t *st)
+{
+    TACT_UNUSED(st);
+    const tact_tensor_t *x = k->in[0], *f = k->in[1];
+    tact_tensor_t *y = k->out[0];
+    const tact_op_attrs_t *at = &k->op->attrs;
+    int64_t n = x->dims[0], ih = x->dims[1], iw = x->dims[2], ic = x->dims[3];
+    int64_t kh = f->dims[0], kw = f->dims[1], mult = f->dims[3];
+    int64_t oh = y->dims[1], ow = y->dims[2], oc = y->dims[3];
+    int64_t s = at->strides[1];
+    int64_t pt = nn_pad_before(at, 1, ih, oh, kh), pl = nn_pad_before(at, 2, iw, ow, kw);
+    const float *xd = x->data, *fd = f->data;
+    float *yd = y->data;
+    if (y->nelems == 0)
+        return TACT_CODE_OK;
+    memset(yd, 0, (size_t) y->nelems * sizeof(float));
+    for (int64_t b = 0; b < n; b++) {
+        for (int64_t oy = 0; oy < oh; oy++) {
+            for (int64_t ox = 0; ox < ow; ox++) {
+                float *restrict out = yd + ((b * oh + oy) * ow + ox) * oc;
+                for (int64_t ky = 0; ky < kh; ky++) {
+                    int64_t iy = oy * s - pt + ky;
+                    if (iy < 0 || iy >= ih)
+                        continue;
+                    for (int64_t kx = 0; kx < kw; kx++) {
+                        int64_t ix = ox * s - pl + kx;
+                        if (ix < 0 || ix >= iw)
+                            continue;
+                        const float *restrict in = xd + ((b * ih + iy) * iw + ix) * ic;
+                        const float *restrict w = fd + (ky * kw + kx) * oc;
+                        if (mult == 1) {
+                            for (int64_t c = 0; c < ic; c++)
+                                out[c] += in[c] * w[c];
+                        } else {
+                            for (int64_t c = 0; c < ic; c++)
+                                for (int64_t m = 0; m < mult; m++)
+                                    out[c * mult + m] += in[c] * w[c * mult + m];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return TACT_CODE_OK;
+}
+
+/* ---- MaxPool, AvgPool ---- */
+
+static tact_code_t nn_pool(tact_kernel_ctx_t *k, tact_status_t *st)
+{
+    TACT_UNUSED(st);
+    const tact_tensor_t *x = k->in[0];
+    tact_tensor_t *y = k->out[0];
+    const tact_op_attrs_t *at = &k->op->attrs;
+    bool max = k->op->kind == TACT_OP_MAX_POOL;
+    int64_t n = x->dims[0], ih = x->dims[1], iw = x->dims[2], ch = x->dims[3];
+    int64_t oh = y->dims[1], ow = y->dims[2];
+    int64_t kh = at->ksize[1], kw = at->ksize[2], sh = at->strides[1], sw = at->strides[2];
+    int64_t pt = nn_pad_before(at, 1, ih, oh, kh), pl = nn_pad_before(at, 2, iw, ow, kw);
+    const float *xd = x->data;
+    float *yd = y->data;
+    for (int64_t b = 0; b < n; b++) {
+        for (int64_t oy = 0; oy < oh; oy++) {
+            int64_t y0 = oy * sh - pt, y1 = y0 + kh;
+            y0 = y0 < 0 ? 0 : y0;
+            y1 = y1 > ih ? ih : y1;
+            for (int64_t ox = 0; ox < ow; ox++) {
+                int64_t x0 = ox * sw - pl, x1 = x0 + kw;
+                x0 = x0 < 0 ? 0 : x0;
+                x1 = x1 > iw ? iw : x1;
+                float *restrict out = yd + ((b * oh + oy) * ow + ox) * ch;
+                for (int64_t c = 0; c < ch; c++)
+                    out[c] = max ? NN_LOWEST : 0.0f;
+                for (int64_t iy = y0; iy < y1; iy++) {
+                    for (int64_t ix = x0; ix < x1; ix++) {
+                        const float *restrict in = xd + ((b * ih + iy) * iw + ix) * ch;
+                        if (max) {
+                            for (int64_t c = 0; c < ch; c++)
+                                out[c] = in[c] > out[c] ? in[c] : out[c];
+                        } else {
+                            for (int64_t c = 0; c < ch; c++)
+                                out[c] += in[c];
+                        }
+                    }
+                }
+                /* TensorFlow divides by the elements inside the input, not the window's size */
+                int64_t count = (y1 - y0) * (x1 - x0);
+                if (!max && count > 0) {
+                    float inv = 1.0f / (float) count;
+                    for (int64_t c = 0; c < ch; c++)
+                        out[c] *= inv;
+                }
+            }
+        }
+    }
+    return TACT_CODE_OK;
+}
+
+/* ---- FusedBatchNorm, FusedBatchNormV3 ---- */
+
+/* Training: the batch's mean and (biased) variance per channel, in double, two passes. x is
+ * [outer][ch][inner]. */
+static void nn_bn_moments(const float *x, int64_t outer, int64_t ch, int64_t inner,
+                          double *mean, double *var)
+{
+    int64_t n = outer * inner;
+    for (int64_t c = 0; c < ch; c++)
+        mean[c] = var[c] = 0.0;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < ch; c++)
+            for (int64_t j = 0; j < inner; j++)
+                mean[c] += x[(o * ch + c) * inner + j];
+    for (int64_t c = 0; c < ch; c++)
+        mean[c] /= (double) n;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < ch; c++)
+            for (int64_t j = 0; j < inner; j++) {
+                double d = x[(o * ch + c) * inner + j] - mean[c];
+                var[c] += d * d;
+            }
+    for (int64_t c = 0; c < ch; c++)
+        var[c] /= (double) n;
+}
+
+static tact_code_t nn_batch_norm(tact_kernel_ctx_t *k, tact_status_t *st)
+{
+    const tact_tensor_t *x = k->in[0];
+    const float *scale = k->in[1]->data, *offset = k->in[2]->data;
+    const tact_op_attrs_t *at = &k->op->attrs;
+    int64_t ch = k->in[1]->nelems;
+    /* x as [outer][ch][inner]: NHWC is [rows][ch][1], NCHW [N][ch][H * W] */
+    int64_t outer = ch > 0 ? x->nelems / ch : 0, inner = 1;
+    if (at->nchw && x->dims[0] > 0 && ch > 0) {
+        outer = x->dims[0];
+        inner = x->nelems / (outer * ch);
+    }
+    int64_t n = outer * inner;  /* the elements of one channel */
+    double *mean = malloc((size_t) (2 * ch + 1) * sizeof *mean);
+    float *a = malloc((size_t) (2 * ch + 1) * sizeof *a);
+    if (mean == NULL || a == NULL) {
+        free(mean);
+        free(a);
+        return tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED, "%s: %s: no memory", k->device,
+                          k->op->name);
+    }
+    double *var = mean + ch;
+    float *b = a + ch;
+    if (at->is_training) {
+        nn_bn_moments(x->data, outer, ch, inner, mean, var);
+    } else {
+        for (int64_t c = 0; c < ch; c++) {
+            mean[c] = ((const float *) k->in[3]->data)[c];
+            var[c] = ((const float *) k->in[4]->data)[c];
+        }
+    }
+    for (int64_t c = 0; c < ch; c++) {
+        a[c] = scale[c] / sqrtf((float) var[c] + at->epsilon);
+        b[c] = offset[c] - (float) mean[c] * a[c];
+    }
+    const float *xd = x->data;
+    float *yd = k->out[0]->data;
+    for (int64_t o = 0; o < outer; o++) {
+        if (inner == 1) {  /* NHWC: one row of channels */
+            const float *restrict xr = xd + o * ch;
+            float *restrict yr = yd + o * ch;
+            for (int64_t c = 0; c < ch; c++)
+                yr[c] = xr[c] * a[c] + b[c];
+            continue;
+        }
+        for (int64_t c = 0; c < ch; c++) {
+            const float *restrict xr = xd + (o * ch + c) * inner;
+            float *restrict yr = yd + (o * ch + c) * inner;
+            for (int64_t j = 0; j < inner; j++)
+                yr[j] = xr[j] * a[c] + b[c];
+        }
+    }
+    /* TensorFlow's other outputs: batch_mean and batch_variance (the given ones in inference,
+     * the batch's in training, its variance with Bessel's correction; NaN for an empty x, as
+     * its CPU kernel answers), then reserve spaces: in training the batch's mean and biased
+     * variance (zeros for an empty x); in inference, where TensorFlow leaves them unset,
+     * zeros. */
+    float *bm = k->out[1]->data, *bv = k->out[2]->data;
+    float *r1 = k->out[3]->data, *r2 = k->out[4]->data;
+    double bessel = n > 1 ? (double) n / (double) (n - 1) : 1.0;
+    for (int64_t c = 0; c < ch; c++) {
+        bm[c] = n > 0 ? (float) mean[c] : NAN;
+        bv[c] = n > 0 ? (float) (at->is_training ? var[c] * bessel : var[c]) : NAN;
+        r1[c] = at->is_training && n > 0 ? (float) mean[c] : 0.0f;
+        r2[c] = at->is_training && n > 0 ? (float) var[c] : 0.0f;
+    }
+    for (int o = 5; o < k->op->n_outputs; o++)
+        memset(k->out[o]->data, 0, (size_t) k->out[o]->nelems * sizeof(float));
+    free(mean);
+    free(a);
+    return TACT_CODE_OK;
+}
+
+/* ---- BatchMatMulV2 ---- */
+
+/* The element offset of batch `i` (of the output's batch dimensions) in t, whose batch
+ * dimensions broadcast against them. */
+static int64_t nn_batch_offset(const tact_tensor_t *t, const tact_tensor_t *out, int64_t i)
+{
+    int ob = out->ndims - 2, tb = t->ndims - 2;
+    int64_t off = 0, stride = t->dims[t->ndims - 2] * t->dims[t->ndims - 1];
+    for (int d = ob - 1; d >= 0; d--) {
+        int64_t od = out->dims[d], idx = i % od;
+        i /= od;
+        int td = d - (ob - tb);
+        if (td < 0)
+            continue;
+        if (t->dims[td] != 1)
+            off += idx * stride;
+        stride *= t->dims[td];
+    }
+    return off;
+}
+
+static tact_code_t nn_batch_matmul(tact_kernel_ctx_t *k, tact_status_t *st)
+{
+    const tact_tensor_t *x = k->in[0], *y = k->in[1];
+    tact_tensor_t *out = k->out[0];
+    const tact_op_attrs_t *at = &k->op->attrs;
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    int64_t xr = x->dims[x->ndims - 2], xc = x->dims[x->ndims - 1];
+    int64_t yr = y->dims[y->ndims - 2], yc = y->dims[y->ndims - 1];
+    int64_t m = out->dims[out->ndims - 2], n = out->dims[out->ndims - 1];
+    int64_t kk = at->transpose_a ? xr : xc;
+    if (nn_check_int(k, m, st) || nn_check_int(k, n, st) || nn_check_int(k, kk, st) ||
+        nn_check_int(k, xc, st) || nn_check_int(k, yc, st))
+        return st->code;
+    int64_t batches = out->nelems / (m * n);
+    const float *xd = x->data, *yd = y->data;
+    float *od = out->data;
+    if (kk == 0) {
+        memset(od, 0, (size_t) out->nelems * sizeof(float));
+        return TACT_CODE_OK;
+    }
+    TACT_UNUSED(yr);
+    for (int64_t i = 0; i < batches; i++)
+        cblas_sgemm(CblasRowMajor, at->transpose_a ? CblasTrans : CblasNoTrans,
+                    at->transpose_b ? CblasTrans : CblasNoTrans, (int) m, (int) n, (int) kk,
+                    1.0f, xd + nn_batch_offset(x, out, i), (int) xc,
+                    yd + nn_batch_offset(y, out, i), (int) yc, 0.0f, od + i * m * n, (int) n);
+    return TACT_CODE_OK;
+}
+
+const tact_cpu_op_kernel_t tact__cpu_nn_kernels[TACT_OP_COUNT] = {
+    [TACT_OP_CONV2D] = {.run = nn_conv2d, .supports = nn_f32},
+    [TACT_OP_DEPTHWISE_CONV2D] = {.run = nn_depthwise, .supports = nn_f32},
+    [TACT_OP_MAX_POOL] = {.run = nn_pool, .supports = nn_f32},
+    [TACT_OP_AVG_POOL] = {.run = nn_pool, .supports = nn_f32},
+    [TACT_OP_FUSED_BATCH_NORM] = {.run = nn_batch_norm, .supports = nn_f32},
+    [TACT_OP_FUSED_BATCH_NORM_V3] = {.run = nn_batch_norm, .supports = nn_f32},
+    [TACT_OP_BATCH_MATMUL] = {.run = nn_batch_matmul, .supports = nn_f32},
+};
