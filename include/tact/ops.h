@@ -77,8 +77,10 @@ TACT_API tact_output_t tact_softmax(tact_graph_t *g, tact_output_t x, const char
                                     tact_status_t *st);
 
 /** tf.cast. Float to integer truncates toward zero; to bool is "!= 0"; strings cast only to
- * strings (other casts from or to them are UNIMPLEMENTED, as in TensorFlow). Default name
- * "Cast". */
+ * strings (other casts from or to them are UNIMPLEMENTED, as in TensorFlow). As TensorFlow's
+ * CPU kernel: an integer cast to a narrower one keeps its low bits (int32 300 -> uint8 44), a
+ * float cast to uint8, int8 or int16 truncates to int32 first (float32 -1.5 -> uint8 255),
+ * float16 is rounded to nearest even, through float32 from float64. Default name "Cast". */
 TACT_API tact_output_t tact_cast(tact_graph_t *g, tact_output_t x, tact_dtype_t dtype,
                                  const char *name, tact_status_t *st);
 
