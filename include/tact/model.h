@@ -138,6 +138,30 @@ TACT_API tact_output_t tact_saved_model_signature(tact_session_t *s, const char 
                                                   const char *name, bool input,
                                                   tact_status_t *st);
 
+/** The keys of the SavedModel's signatures ("serving_default", ...), in the order its
+ * MetaGraphDef lists them: stores the first min(n, cap) into keys[0..cap) and returns n, so a
+ * call with cap 0 (keys may then be NULL) counts them. The strings are borrowed; valid until
+ * the session is destroyed. On failure returns -1 and fills `st`: INVALID_ARGUMENT for a session
+ * tact_saved_model_load did not make. Thread-safe. */
+TACT_API int tact_saved_model_signature_keys(tact_session_t *s, const char **keys, int cap,
+                                             tact_status_t *st);
+
+/** The names of a signature's (NULL key: "serving_default") inputs (`input` true) or outputs,
+ * the names tact_saved_model_signature takes, in the order the signature lists them: stores
+ * the first min(n, cap) into names[0..cap) and returns n, so a call with cap 0 (names may then
+ * be NULL) counts them. The strings are borrowed; valid until the session is destroyed. On
+ * failure returns -1 and fills `st`: NOT_FOUND for a key the SavedModel has no signature for,
+ * listing those there are, as tact_saved_model_signature; INVALID_ARGUMENT for a session
+ * tact_saved_model_load did not make. Thread-safe.
+ *
+ *     const char *in[4];
+ *     int n = tact_saved_model_signature_names(s, NULL, true, in, 4, &st);
+ *     tact_output_t x = tact_saved_model_signature(s, NULL, in[0], true, &st);
+ */
+TACT_API int tact_saved_model_signature_names(tact_session_t *s, const char *signature_key,
+                                              bool input, const char **names, int cap,
+                                              tact_status_t *st);
+
 TACT_END_DECLS
 
 #endif
