@@ -57,6 +57,13 @@ static const tact_tf_op_t tf_ops[] = {
     { "RestoreV2",            TACT_OP_RESTORE_V2,       3, 0, { NULL }, NULL },
     { "MergeV2Checkpoints",   TACT_OP_MERGE_V2_CHECKPOINTS, 2, 0, { NULL }, NULL },
     { "ShardedFilename",      TACT_OP_SHARDED_FILENAME, 3, 0, { NULL }, NULL },
+    /* Resource variables (their "dtype" attr is read with the op's own attributes: input 0
+     * is the handle, not of that dtype) */
+    { "VarHandleOp",          TACT_OP_VAR_HANDLE,       0, 0, { NULL }, NULL },
+    { "ReadVariableOp",       TACT_OP_READ_VARIABLE,    1, 0, { NULL }, NULL },
+    { "AssignVariableOp",     TACT_OP_ASSIGN_VARIABLE,  2, 0, { NULL }, NULL },
+    { "AssignAddVariableOp",  TACT_OP_ASSIGN_ADD_VARIABLE, 2, 0, { NULL }, NULL },
+    { "VarIsInitializedOp",   TACT_OP_VAR_IS_INITIALIZED, 1, 0, { NULL }, NULL },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

@@ -219,6 +219,7 @@ static const tact_op_def_t *const opdefs_families[] = {
     tact__string_op_defs,
     tact__io_op_defs,
     tact__sparse_op_defs,
+    tact__state_op_defs,
 };
 
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind)

@@ -79,7 +79,13 @@
     XX(SPARSE_REDUCE_SUM, "SparseReduceSum", "SparseReduceSum")     \
     XX(SPARSE_DENSE_MATMUL, "SparseTensorDenseMatMul", "SparseTensorDenseMatMul") \
     XX(SPARSE_ADD,  "SparseAdd",   "SparseAdd")     \
-    XX(SPARSE_DENSE_ADD, "SparseTensorDenseAdd", "SparseTensorDenseAdd")
+    XX(SPARSE_DENSE_ADD, "SparseTensorDenseAdd", "SparseTensorDenseAdd") \
+    /* runtime/ops/state_ops.c */                                   \
+    XX(VAR_HANDLE,  "VarHandleOp", "Variable")      \
+    XX(READ_VARIABLE, "ReadVariableOp", "ReadVariableOp") \
+    XX(ASSIGN_VARIABLE, "AssignVariableOp", "AssignVariableOp") \
+    XX(ASSIGN_ADD_VARIABLE, "AssignAddVariableOp", "AssignAddVariableOp") \
+    XX(VAR_IS_INITIALIZED, "VarIsInitializedOp", "VarIsInitializedOp")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -122,11 +128,19 @@ static inline bool tact__op_kind_is_reader(tact_op_kind_t kind)
     return kind == TACT_OP_TEXT_LINE_READER || kind == TACT_OP_WHOLE_FILE_READER;
 }
 
+/* True for the ops on a resource variable, whose first input is a VarHandleOp's handle. */
+static inline bool tact__op_kind_uses_var_handle(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_READ_VARIABLE || kind == TACT_OP_ASSIGN_VARIABLE ||
+           kind == TACT_OP_ASSIGN_ADD_VARIABLE || kind == TACT_OP_VAR_IS_INITIALIZED;
+}
+
 /* True for the ops whose input `i` is a resource (queue, reader, variable) taken by
  * reference, so that input has no value of its own. */
 static inline bool tact__op_input_is_handle(tact_op_kind_t kind, int i)
 {
-    return (i == 0 && (tact__op_kind_uses_queue(kind) || tact__op_kind_assigns(kind))) ||
+    return (i == 0 && (tact__op_kind_uses_queue(kind) || tact__op_kind_assigns(kind) ||
+                       tact__op_kind_uses_var_handle(kind))) ||
            (i < 2 && kind == TACT_OP_READER_READ);
 }
 
@@ -179,6 +193,13 @@ typedef struct tact_op_attrs {
     bool allow_missing_files;    /* MERGE_V2_CHECKPOINTS */
     bool validate_indices;       /* SPARSE_TO_DENSE (SPARSE_REDUCE_SUM: axes, keep_dims;
                                   * SPARSE_DENSE_MATMUL: transpose_a/_b are the adjoints) */
+    /* VAR_HANDLE: dtype, shape (the variable's), text (shared_name), container (copied like
+     * text), initializer (its AssignVariableOp, when imported), and `resource`: the first
+     * VarHandleOp of the graph with the same container and shared_name, whose value they
+     * share (NULL: this one), set by tact__graph_add_op. READ_VARIABLE, ASSIGN_VARIABLE,
+     * ASSIGN_ADD_VARIABLE: dtype. */
+    char *container;
+    struct tact_op *resource;
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -215,6 +236,7 @@ extern const tact_op_def_t tact__array_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__string_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__io_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__sparse_op_defs[TACT_OP_COUNT];
+extern const tact_op_def_t tact__state_op_defs[TACT_OP_COUNT];
 
 /* The family definition of `kind`, or NULL for the older ops of opdefs.c's switch. */
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind);

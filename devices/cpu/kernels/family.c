@@ -7,6 +7,7 @@ static const tact_cpu_op_kernel_t *const family_tables[] = {
     tact__cpu_string_kernels,
     tact__cpu_io_kernels,
     tact__cpu_sparse_kernels,
+    tact__cpu_state_kernels,
 };
 
 const tact_cpu_op_kernel_t *tact__cpu_op_kernel(tact_op_kind_t kind)
