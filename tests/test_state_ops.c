@@ -302,6 +302,79 @@ static void test_shared_name(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The C builders: a resource variable made, initialised, updated, checked and saved. */
+static void test_builders(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t init = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 1.0f, 2.0f }, "v0",
+                                      &st);
+    tact_output_t v = tact_resource_variable(g, init, "v", &st);
+    tact_output_t read = tact_read_variable(g, v, "read", &st);
+    tact_output_t one = tu_const_f32(g, (int64_t[]) { 2 }, 1, (float[]) { 0.5f, 0.5f }, "one",
+                                     &st);
+    tact_op_t *add = tact_assign_add_variable(g, v, one, "add", &st);
+    tact_output_t is_init = tact_var_is_initialized(g, v, "is_init", &st);
+    tact_output_t delta = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1 }, 1, "d", &st);
+    tact_op_t *add_fed = tact_assign_add_variable(g, v, delta, "add_fed", &st);
+    tact_op_t *initializer = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_string_equal(tact_op_name(v.op), "v");
+    assert_int_equal(tact_output_dtype(read), TACT_DTYPE_F32);
+
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *t = tu_run1(s, is_init, NULL, 0, &st);
+    assert_false(*(bool *) tact_tensor_data(t));
+    tact_tensor_destroy(&t);
+    tu_run_op(s, initializer);
+    tu_run_op(s, add);
+    t = tu_run1(s, read, NULL, 0, &st);
+    assert_true(tu_f32_equal(t, (int64_t[]) { 2 }, 1, (float[]) { 1.5f, 2.5f }));
+    tact_tensor_destroy(&t);
+    /* a fed update of another shape */
+    tact_tensor_t *d3 = tu_f32((int64_t[]) { 3 }, 1, (float[]) { 1, 2, 3 });
+    tact_feed_t feed = { delta, d3 };
+    assert_int_equal(tact_session_run(s, NULL, 0, NULL, &feed, 1, &add_fed, 1, &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Cannot update variable with shape [2] using a Tensor with shape "
+                                "[3], shapes must be equal.\n\t [[{{node add_fed}}]]");
+    tact_tensor_destroy(&d3);
+
+    /* saved and restored as TensorFlow's Saver would key it: "v" */
+    char dir[64], prefix[96];
+    make_dir(dir);
+    snprintf(prefix, sizeof prefix, "%s/model", dir);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_checkpoint_save(s, prefix, &st), TACT_CODE_OK);
+    tact_session_t *s2 = tu_session(g, NULL);
+    assert_int_equal(tact_checkpoint_restore(s2, prefix, &st), TACT_CODE_OK);
+    t = tu_run1(s2, read, NULL, 0, &st);
+    assert_true(tu_f32_equal(t, (int64_t[]) { 2 }, 1, (float[]) { 1.5f, 2.5f }));
+    tact_tensor_destroy(&t);
+    tact_session_destroy(&s2);
+    rm_dir(dir);
+    tact_session_destroy(&s);
+
+    /* build-time errors: dtype, shape, a handle that is not one */
+    tact_output_t i2 = tu_const_i32(g, (int64_t[]) { 2 }, 1, (int32_t[]) { 1, 2 }, "i2", &st);
+    assert_null(tact_assign_variable(g, v, i2, "bad_dtype", &st));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(st.msg, "Input 'value' of 'AssignVariableOp' Op has type int32"));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_output_t f3 = tu_const_f32(g, (int64_t[]) { 3 }, 1, (float[]) { 1, 2, 3 }, "f3", &st);
+    assert_null(tact_assign_variable(g, v, f3, "bad_shape", &st));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_true(tu_contains(st.msg, "Dimension 0 in both shapes must be equal, but are 2 and 3. "
+                                    "Shapes are [2] and [3]."));
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_read_variable(g, one, "bad_handle", &st);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "ReadVariableOp: input 'resource' must be a VarHandleOp's "
+                                "handle, not Const 'one'");
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_saver_subgraph),
         cmocka_unit_test(test_export_round_trip),
         cmocka_unit_test(test_shared_name),
+        cmocka_unit_test(test_builders),
     };
     return cmocka_run_group_tests_name("state_ops", tests, NULL, NULL);
 }

@@ -50,14 +50,17 @@ typedef struct tact_import_options {
  * Cast, NoOp, VariableV2, Assign, AssignAdd, AssignSub, Fill, the random ops, FIFOQueueV2 and
  * its ops, the V2 readers, and the ops tf.compat.v1.train.Saver adds: PlaceholderWithDefault,
  * Select, SelectV2, Pack, IdentityN, StringJoin, StaticRegexFullMatch, SaveV2, RestoreV2,
- * MergeV2Checkpoints, ShardedFilename), plus AddV2 and BiasAdd (NHWC), which run (and export) as
- * Add. The
+ * MergeV2Checkpoints, ShardedFilename), the resource variables' ops (VarHandleOp,
+ * ReadVariableOp, AssignVariableOp, AssignAddVariableOp, VarIsInitializedOp), plus AddV2 and
+ * BiasAdd (NHWC), which run (and export) as Add. The
  * axes of Sum and Mean, the shape of Reshape, Fill and the random ops, Transpose's perm and
  * dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
  * those Consts stay in the graph. Errors follow TensorFlow's words: NOT_FOUND "Op type not
  * registered 'Foo' ...", INVALID_ARGUMENT for a malformed buffer, a missing input, a cycle, or
  * a dtype or shape conflict (naming the node). A VariableV2 whose initializer is the Assign
- * named "<variable>/Assign" joins the graph's variables (tact_global_variables_initializer). */
+ * named "<variable>/Assign" joins the graph's variables (tact_global_variables_initializer), as
+ * does a VarHandleOp whose initializer is the AssignVariableOp "<variable>/Assign" (use_resource
+ * graphs; checkpoints then save and restore it). */
 TACT_API tact_code_t tact_graph_import(tact_graph_t *g, const void *data, size_t len,
                                        const tact_import_options_t *opts, tact_status_t *st);
 /** The same from a file, binary or text format. A missing file is NOT_FOUND. */

@@ -778,6 +778,11 @@ static tact_code_t imp_infer_inputs(imp_t *im, imp_node_t *n, int n_data, tact_d
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': input 'ref' of %s must be a variable",
                               imp_nd_name(n->nd), n->tf->type);
+        if (i == 0 && tact__op_kind_uses_var_handle(n->tf->kind) && kind != TACT_OP_VAR_HANDLE)
+            return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                              "Node '%s': input 'resource' of %s must come from a VarHandleOp "
+                              "(tact takes no other resource handles)", imp_nd_name(n->nd),
+                              n->tf->type);
         dtypes[i] = dt;
         shapes[i] = sh;
     }
