@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,56 @@ static void test_builders(void **state)
     tact_graph_destroy(&g);
 }
 
+typedef struct {
+    tact_session_t *s;
+    tact_op_t *add;
+    tact_output_t read;
+} counter_t;
+
+static void *counter_thread(void *arg)
+{
+    counter_t *c = arg;
+    for (int i = 0; i < 200; i++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_session_run(c->s, NULL, 0, NULL, NULL, 0, &c->add, 1, &st);
+        tact_tensor_t *v = tu_run1(c->s, c->read, NULL, 0, &st);  /* reads beside updates */
+        tact_tensor_destroy(&v);
+        if (st.code != TACT_CODE_OK)
+            return (void *) 1;
+    }
+    return NULL;
+}
+
+/* AssignAddVariableOp from four threads at once: no update is lost. */
+static void test_concurrent_updates(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t zero = tu_const_i32(g, NULL, 0, (int32_t[]) { 0 }, "zero", &st);
+    tact_output_t one = tu_const_i32(g, NULL, 0, (int32_t[]) { 1 }, "one", &st);
+    tact_output_t v = tact_resource_variable(g, zero, "count", &st);
+    counter_t c = { NULL, tact_assign_add_variable(g, v, one, "add", &st),
+                    tact_read_variable(g, v, "read", &st) };
+    tact_op_t *init = tact_global_variables_initializer(g, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    c.s = tu_session(g, NULL);
+    tu_run_op(c.s, init);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, counter_thread, &c), 0);
+    for (int i = 0; i < 4; i++) {
+        void *rc;
+        pthread_join(th[i], &rc);
+        assert_null(rc);
+    }
+    tact_tensor_t *t = tu_run1(c.s, c.read, NULL, 0, &st);
+    assert_int_equal(*(int32_t *) tact_tensor_data(t), 800);
+    tact_tensor_destroy(&t);
+    tact_session_destroy(&c.s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_export_round_trip),
         cmocka_unit_test(test_shared_name),
         cmocka_unit_test(test_builders),
+        cmocka_unit_test(test_concurrent_updates),
     };
     return cmocka_run_group_tests_name("state_ops", tests, NULL, NULL);
 }
