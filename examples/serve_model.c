@@ -61,19 +61,13 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* The first name of a signature's inputs or outputs. tact has no call that lists them yet;
- * the NOT_FOUND answer for a name no signature has ("...; its inputs: {x, y}") does. */
+/* The first name of a signature's inputs or outputs ("" when it has none). */
 static void first_name(tact_session_t *s, bool input, char *name, size_t cap)
 {
     tact_status_t st = TACT_STATUS_INIT;
-    tact_saved_model_signature(s, NULL, "", input, &st);
-    const char *list = strstr(st.msg, input ? "its inputs: {" : "its outputs: {");
-    name[0] = '\0';
-    if (list == NULL)
-        return;
-    list = strchr(list, '{') + 1;
-    size_t n = strcspn(list, ",}");
-    snprintf(name, cap, "%.*s", (int) (n < cap ? n : cap - 1), list);
+    const char *names[1];
+    int n = tact_saved_model_signature_names(s, NULL, input, names, 1, &st);
+    snprintf(name, cap, "%s", n > 0 ? names[0] : "");
 }
 
 int main(int argc, char **argv)

@@ -221,7 +221,7 @@ static void test_try_alloc_checks_everything(void **state)
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_null(tact__tensor_try_alloc(TACT_DTYPE_COUNT, NULL, 0, NULL, NULL, &st));
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
-    assert_string_equal(st.msg, "tensor: invalid dtype 6");
+    assert_string_equal(st.msg, "tensor: invalid dtype 10");
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_null(tact__tensor_try_alloc(TACT_DTYPE_F32, big, TACT_MAX_DIMS + 1, NULL, NULL, &st));
     assert_string_equal(st.msg, "tensor: 9 dimensions is out of range (0 to 8)");

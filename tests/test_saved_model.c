@@ -358,6 +358,70 @@ static void test_signature_errors(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The signature keys and the names of a signature's inputs and outputs, as the SavedModel
+ * lists them (make_saved_model_fixtures.py: inputs {x}, outputs {probs, logits}, which
+ * TensorFlow's deterministic serialisation writes sorted). */
+static void test_signature_names(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_session_t *s = tact_saved_model_load(MLP_DIR, SERVE, 1, NULL, NULL, &st);
+    assert_non_null(s);
+    const char *names[4] = { NULL };
+    assert_int_equal(tact_saved_model_signature_keys(s, NULL, 0, &st), 1);
+    assert_int_equal(tact_saved_model_signature_keys(s, names, 4, &st), 1);
+    assert_string_equal(names[0], "serving_default");
+    assert_int_equal(tact_saved_model_signature_names(s, NULL, true, names, 4, &st), 1);
+    assert_string_equal(names[0], "x");
+    /* a count, then as many as fit */
+    assert_int_equal(tact_saved_model_signature_names(s, NULL, false, NULL, 0, &st), 2);
+    names[1] = NULL;
+    assert_int_equal(tact_saved_model_signature_names(s, "serving_default", false, names, 1, &st),
+                     2);
+    assert_string_equal(names[0], "logits");
+    assert_null(names[1]);
+    assert_int_equal(tact_saved_model_signature_names(s, NULL, false, names, 4, &st), 2);
+    assert_string_equal(names[1], "probs");
+    assert_int_equal(st.code, TACT_CODE_OK);
+    /* each name is one tact_saved_model_signature takes */
+    assert_int_equal(tact_saved_model_signature(s, NULL, names[1], false, &st).index, 0);
+    assert_int_equal(st.code, TACT_CODE_OK);
+
+    assert_int_equal(tact_saved_model_signature_names(s, "predict", true, names, 4, &st), -1);
+    assert_int_equal(st.code, TACT_CODE_NOT_FOUND);
+    assert_string_equal(st.msg, "The SavedModel has no signature 'predict'; its signatures: "
+                                "{serving_default}");
+    /* a status already failed: nothing done */
+    assert_int_equal(tact_saved_model_signature_keys(s, names, 4, &st), -1);
+    assert_int_equal(st.code, TACT_CODE_NOT_FOUND);
+    tact_session_destroy(&s);
+
+    /* two meta graphs: the "train" one has its own signature */
+    const char *const train[] = { "train" };
+    st = (tact_status_t) TACT_STATUS_INIT;
+    s = tact_saved_model_load(TACT_TEST_DATA_DIR "/saved_two", train, 1, NULL, NULL, &st);
+    assert_non_null(s);
+    assert_int_equal(tact_saved_model_signature_keys(s, names, 4, &st), 1);
+    assert_string_equal(names[0], "train_sig");
+    assert_int_equal(tact_saved_model_signature_names(s, "train_sig", true, names, 4, &st), 1);
+    assert_string_equal(names[0], "x");
+    tact_session_destroy(&s);
+
+    st = (tact_status_t) TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    s = tact_session_new(NULL, g, NULL, &st);
+    assert_int_equal(tact_saved_model_signature_keys(s, names, 4, &st), -1);
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "signature keys: the session was not made by "
+                                "tact_saved_model_load");
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_saved_model_signature_names(s, NULL, true, names, 4, &st), -1);
+    assert_string_equal(st.msg, "signature 'serving_default': the session was not made by "
+                                "tact_saved_model_load");
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* A COO sparse TensorInfo is refused by name. */
 static void test_sparse_signature(void **state)
 {
@@ -543,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_unknown_tags),
         cmocka_unit_test(test_signature_errors),
+        cmocka_unit_test(test_signature_names),
         cmocka_unit_test(test_sparse_signature),
         cmocka_unit_test(test_unknown_op),
         cmocka_unit_test(test_text_format_and_main_op),

@@ -289,7 +289,7 @@ static void test_new_invalid_dtype(void **state)
 {
     (void) state;
     assert_new_fails(TACT_DTYPE_COUNT, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
-                     "tensor: invalid dtype 6");
+                     "tensor: invalid dtype 10");
     assert_new_fails((tact_dtype_t) -1, NULL, 0, TACT_CODE_INVALID_ARGUMENT,
                      "tensor: invalid dtype -1");
 }

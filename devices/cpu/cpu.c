@@ -369,6 +369,12 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
     tact_shape_t *out_shapes = tact__malloc(n_out_1 * sizeof *out_shapes);
     tact_tensor_t **out = tact__malloc(n_out_1 * sizeof *out);
     for (int i = 0; i < n_in; i++) {
+        if (in[i] == NULL) {  /* a handle (tact__op_input_is_handle): its static form */
+            const tact_output_t *src = &op->inputs[i];
+            in_dtypes[i] = src->op->out_dtype[src->index];
+            in_shapes[i] = src->op->out_shape[src->index];
+            continue;
+        }
         in_dtypes[i] = in[i]->dtype;
         in_shapes[i] = tact__tensor_shape(in[i]);
     }
@@ -383,7 +389,8 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
     }
     if (rc == TACT_CODE_OK) {
         tact_kernel_ctx_t k = { .op = op, .n_in = n_in, .in = in, .out = out,
-                                .limit = step->host_limit, .device = dev->name };
+                                .limit = step->host_limit, .device = dev->name,
+                                .resources = step->resources };
         rc = fk->run(&k, st);
     }
     for (int k = 0; k < n_out; k++) {
@@ -552,6 +559,7 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
                                                   true };
         return TACT_CODE_OK;
     case TACT_OP_NOOP:
+    case TACT_OP_VAR_HANDLE:  /* resource variables too (kernels/state_kernels.c) */
     case TACT_OP_QUEUE:  /* queues and readers are made on first use, by the ops on them */
     case TACT_OP_TEXT_LINE_READER:
     case TACT_OP_WHOLE_FILE_READER:

@@ -9,6 +9,7 @@
  * for placement, allocation policy or node bookkeeping: that is cpu.c's. */
 #include "devices/cpu/kernels.h"
 #include "devices/layout.h"
+#include "runtime/base/half.h"
 #include "runtime/base/host_alloc.h"
 #include "runtime/base/philox.h"
 
@@ -422,6 +423,13 @@ CPU_CAST(bool_f32, uint8_t, float, x != 0 ? 1.0f : 0.0f)
 CPU_CAST(bool_f64, uint8_t, double, x != 0 ? 1.0 : 0.0)
 CPU_CAST(bool_i32, uint8_t, int32_t, x != 0)
 CPU_CAST(bool_i64, uint8_t, int64_t, x != 0)
+/* The common casts of the narrow dtypes (image bytes to float, float16 weights) get loops of
+ * their own; the others go through cpu_cast_narrow. Float to uint8, int8 or int16 truncates to
+ * int32 and keeps the low bits, as TensorFlow's CPU Cast does for float32 (300.0 -> 44). */
+CPU_CAST(u8_f32, uint8_t, float, (float) x)
+CPU_CAST(f32_u8, float, uint8_t, (uint8_t) (uint32_t) cpu_to_i32(x))
+CPU_CAST(f16_f32, uint16_t, float, tact__half_to_float(x))
+CPU_CAST(f32_f16, float, uint16_t, tact__half_from_float(x))
 
 /* clang-format off */
 #define F32 TACT_DTYPE_F32
@@ -429,11 +437,13 @@ CPU_CAST(bool_i64, uint8_t, int64_t, x != 0)
 #define I32 TACT_DTYPE_I32
 #define I64 TACT_DTYPE_I64
 #define BOOL TACT_DTYPE_BOOL
+#define U8 TACT_DTYPE_U8
+#define F16 TACT_DTYPE_F16
 
 /* [from][to]; same-dtype casts copy. */
 static const cpu_row1_fn cpu_cast_table[TACT_DTYPE_COUNT][TACT_DTYPE_COUNT] = {
     [F32] = { [F64] = cpu_cast_f32_f64, [I32] = cpu_cast_f32_i32, [I64] = cpu_cast_f32_i64,
-              [BOOL] = cpu_cast_f32_bool },
+              [BOOL] = cpu_cast_f32_bool, [U8] = cpu_cast_f32_u8, [F16] = cpu_cast_f32_f16 },
     [F64] = { [F32] = cpu_cast_f64_f32, [I32] = cpu_cast_f64_i32, [I64] = cpu_cast_f64_i64,
               [BOOL] = cpu_cast_f64_bool },
     [I32] = { [F32] = cpu_cast_i32_f32, [F64] = cpu_cast_i32_f64, [I64] = cpu_cast_i32_i64,
@@ -442,6 +452,8 @@ static const cpu_row1_fn cpu_cast_table[TACT_DTYPE_COUNT][TACT_DTYPE_COUNT] = {
               [BOOL] = cpu_cast_i64_bool },
     [BOOL] = { [F32] = cpu_cast_bool_f32, [F64] = cpu_cast_bool_f64, [I32] = cpu_cast_bool_i32,
                [I64] = cpu_cast_bool_i64 },
+    [U8] = { [F32] = cpu_cast_u8_f32 },
+    [F16] = { [F32] = cpu_cast_f16_f32 },
 };
 
 #undef F32
@@ -449,7 +461,88 @@ static const cpu_row1_fn cpu_cast_table[TACT_DTYPE_COUNT][TACT_DTYPE_COUNT] = {
 #undef I32
 #undef I64
 #undef BOOL
+#undef U8
+#undef F16
 /* clang-format on */
+
+static bool cpu_cast_is_narrow(tact_dtype_t dt)
+{
+    return dt == TACT_DTYPE_U8 || dt == TACT_DTYPE_I8 || dt == TACT_DTYPE_I16 ||
+           dt == TACT_DTYPE_F16;
+}
+
+static bool cpu_cast_is_float(tact_dtype_t dt)
+{
+    return dt == TACT_DTYPE_F32 || dt == TACT_DTYPE_F64 || dt == TACT_DTYPE_F16;
+}
+
+/* Element i of a float tensor, exactly, as a double. */
+static double cpu_cast_load_float(tact_dtype_t dt, const void *x, int64_t i)
+{
+    switch (dt) {
+    case TACT_DTYPE_F32: return ((const float *) x)[i];
+    case TACT_DTYPE_F16: return tact__half_to_float(((const uint16_t *) x)[i]);
+    default: return ((const double *) x)[i];
+    }
+}
+
+/* Element i of an integer or bool tensor (a bool byte is true when not 0). */
+static int64_t cpu_cast_load_int(tact_dtype_t dt, const void *x, int64_t i)
+{
+    switch (dt) {
+    case TACT_DTYPE_I32: return ((const int32_t *) x)[i];
+    case TACT_DTYPE_U8: return ((const uint8_t *) x)[i];
+    case TACT_DTYPE_I8: return ((const int8_t *) x)[i];
+    case TACT_DTYPE_I16: return ((const int16_t *) x)[i];
+    case TACT_DTYPE_BOOL: return ((const uint8_t *) x)[i] != 0;
+    default: return ((const int64_t *) x)[i];
+    }
+}
+
+/* Integer v into element i, keeping its low bits (two's complement), as static_cast does. */
+static void cpu_cast_store_int(tact_dtype_t dt, void *o, int64_t i, int64_t v)
+{
+    uint64_t u = (uint64_t) v;
+    switch (dt) {
+    case TACT_DTYPE_I32: ((int32_t *) o)[i] = (int32_t) (uint32_t) u; break;
+    case TACT_DTYPE_U8: ((uint8_t *) o)[i] = (uint8_t) u; break;
+    case TACT_DTYPE_I8: ((int8_t *) o)[i] = (int8_t) (uint8_t) u; break;
+    case TACT_DTYPE_I16: ((int16_t *) o)[i] = (int16_t) (uint16_t) u; break;
+    case TACT_DTYPE_BOOL: ((bool *) o)[i] = v != 0; break;
+    default: ((int64_t *) o)[i] = v; break;
+    }
+}
+
+/* The casts from or to uint8, int8, int16 and float16 that have no loop in the table, with
+ * TensorFlow's CPU semantics: integers keep their low bits; a float becomes an integer by
+ * truncation (int64 directly, the others through int32: NaN and out-of-range values give the
+ * most negative int32, then its low bits); anything becomes float16 through float32 (Eigen's
+ * half(float(x)), so a double rounds twice, as TensorFlow's does); bool is "!= 0". */
+static void cpu_cast_narrow(tact_dtype_t from, tact_dtype_t to, const void *x, void *o,
+                            int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (cpu_cast_is_float(from)) {
+            double v = cpu_cast_load_float(from, x, i);
+            switch (to) {
+            case TACT_DTYPE_F32: ((float *) o)[i] = (float) v; break;
+            case TACT_DTYPE_F64: ((double *) o)[i] = v; break;
+            case TACT_DTYPE_F16: ((uint16_t *) o)[i] = tact__half_from_float((float) v); break;
+            case TACT_DTYPE_BOOL: ((bool *) o)[i] = v != 0.0; break;
+            case TACT_DTYPE_I64: ((int64_t *) o)[i] = cpu_to_i64(v); break;
+            default: cpu_cast_store_int(to, o, i, cpu_to_i32(v)); break;
+            }
+        } else {
+            int64_t v = cpu_cast_load_int(from, x, i);
+            switch (to) {
+            case TACT_DTYPE_F32: ((float *) o)[i] = (float) v; break;
+            case TACT_DTYPE_F64: ((double *) o)[i] = (double) v; break;
+            case TACT_DTYPE_F16: ((uint16_t *) o)[i] = tact__half_from_float((float) v); break;
+            default: cpu_cast_store_int(to, o, i, v); break;
+            }
+        }
+    }
+}
 
 static bool cpu_cast_supported(tact_dtype_t from, tact_dtype_t to)
 {
@@ -457,7 +550,10 @@ static bool cpu_cast_supported(tact_dtype_t from, tact_dtype_t to)
         return false;
     if (from == to)
         return true; /* a copy; strings element by element */
-    return cpu_cast_table[from][to] != NULL;
+    if (cpu_cast_table[from][to] != NULL)
+        return true;
+    return (cpu_cast_is_narrow(from) || cpu_cast_is_narrow(to)) &&
+           from != TACT_DTYPE_STRING && to != TACT_DTYPE_STRING;
 }
 
 static tact_code_t cpu_cast(const tact_op_t *op, const tact_tensor_t *const *in, tact_tensor_t *out,
@@ -469,8 +565,10 @@ static tact_code_t cpu_cast(const tact_op_t *op, const tact_tensor_t *const *in,
         return cpu_fail_dtype(op, from, st);
     if (from == to) {
         tact__tensor_copy_elements(out, 0, in[0], 0, out->nelems);
-    } else {
+    } else if (cpu_cast_table[from][to] != NULL) {
         cpu_cast_table[from][to](in[0]->data, out->data, out->nelems);
+    } else {
+        cpu_cast_narrow(from, to, in[0]->data, out->data, out->nelems);
     }
     return TACT_CODE_OK;
 }

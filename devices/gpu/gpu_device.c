@@ -708,9 +708,12 @@ const tact_device_iface_t tact__gpu_iface = {
 #define GPU_NUMERIC (GPU_FLOATS | GPU_BIT(TACT_DTYPE_I32) | GPU_BIT(TACT_DTYPE_I64))
 #define GPU_CASTS   (GPU_NUMERIC | GPU_BIT(TACT_DTYPE_BOOL))
 
+/* The element sizes the GPU's copies, fills and transposes move: 1, 4 and 8 bytes (int16 and
+ * float16 stay on the CPU). */
 static bool gpu_fixed_size(tact_dtype_t dt)
 {
-    return tact__dtype_valid(dt) && tact_dtype_size(dt) > 0;
+    size_t size = tact__dtype_valid(dt) ? tact_dtype_size(dt) : 0;
+    return size == 1 || size == 4 || size == 8;
 }
 
 bool tact__gpu_op_supported(const tact_op_t *op)

@@ -50,14 +50,17 @@ typedef struct tact_import_options {
  * Cast, NoOp, VariableV2, Assign, AssignAdd, AssignSub, Fill, the random ops, FIFOQueueV2 and
  * its ops, the V2 readers, and the ops tf.compat.v1.train.Saver adds: PlaceholderWithDefault,
  * Select, SelectV2, Pack, IdentityN, StringJoin, StaticRegexFullMatch, SaveV2, RestoreV2,
- * MergeV2Checkpoints, ShardedFilename), plus AddV2 and BiasAdd (NHWC), which run (and export) as
- * Add. The
+ * MergeV2Checkpoints, ShardedFilename), the resource variables' ops (VarHandleOp,
+ * ReadVariableOp, AssignVariableOp, AssignAddVariableOp, VarIsInitializedOp), plus AddV2 and
+ * BiasAdd (NHWC), which run (and export) as Add. The
  * axes of Sum and Mean, the shape of Reshape, Fill and the random ops, Transpose's perm and
  * dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
  * those Consts stay in the graph. Errors follow TensorFlow's words: NOT_FOUND "Op type not
  * registered 'Foo' ...", INVALID_ARGUMENT for a malformed buffer, a missing input, a cycle, or
  * a dtype or shape conflict (naming the node). A VariableV2 whose initializer is the Assign
- * named "<variable>/Assign" joins the graph's variables (tact_global_variables_initializer). */
+ * named "<variable>/Assign" joins the graph's variables (tact_global_variables_initializer), as
+ * does a VarHandleOp whose initializer is the AssignVariableOp "<variable>/Assign" (use_resource
+ * graphs; checkpoints then save and restore it). */
 TACT_API tact_code_t tact_graph_import(tact_graph_t *g, const void *data, size_t len,
                                        const tact_import_options_t *opts, tact_status_t *st);
 /** The same from a file, binary or text format. A missing file is NOT_FOUND. */
@@ -137,6 +140,30 @@ TACT_API tact_session_t *tact_saved_model_load(const char *export_dir, const cha
 TACT_API tact_output_t tact_saved_model_signature(tact_session_t *s, const char *signature_key,
                                                   const char *name, bool input,
                                                   tact_status_t *st);
+
+/** The keys of the SavedModel's signatures ("serving_default", ...), in the order its
+ * MetaGraphDef lists them: stores the first min(n, cap) into keys[0..cap) and returns n, so a
+ * call with cap 0 (keys may then be NULL) counts them. The strings are borrowed; valid until
+ * the session is destroyed. On failure returns -1 and fills `st`: INVALID_ARGUMENT for a session
+ * tact_saved_model_load did not make. Thread-safe. */
+TACT_API int tact_saved_model_signature_keys(tact_session_t *s, const char **keys, int cap,
+                                             tact_status_t *st);
+
+/** The names of a signature's (NULL key: "serving_default") inputs (`input` true) or outputs,
+ * the names tact_saved_model_signature takes, in the order the signature lists them: stores
+ * the first min(n, cap) into names[0..cap) and returns n, so a call with cap 0 (names may then
+ * be NULL) counts them. The strings are borrowed; valid until the session is destroyed. On
+ * failure returns -1 and fills `st`: NOT_FOUND for a key the SavedModel has no signature for,
+ * listing those there are, as tact_saved_model_signature; INVALID_ARGUMENT for a session
+ * tact_saved_model_load did not make. Thread-safe.
+ *
+ *     const char *in[4];
+ *     int n = tact_saved_model_signature_names(s, NULL, true, in, 4, &st);
+ *     tact_output_t x = tact_saved_model_signature(s, NULL, in[0], true, &st);
+ */
+TACT_API int tact_saved_model_signature_names(tact_session_t *s, const char *signature_key,
+                                              bool input, const char **names, int cap,
+                                              tact_status_t *st);
 
 TACT_END_DECLS
 

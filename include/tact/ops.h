@@ -77,8 +77,10 @@ TACT_API tact_output_t tact_softmax(tact_graph_t *g, tact_output_t x, const char
                                     tact_status_t *st);
 
 /** tf.cast. Float to integer truncates toward zero; to bool is "!= 0"; strings cast only to
- * strings (other casts from or to them are UNIMPLEMENTED, as in TensorFlow). Default name
- * "Cast". */
+ * strings (other casts from or to them are UNIMPLEMENTED, as in TensorFlow). As TensorFlow's
+ * CPU kernel: an integer cast to a narrower one keeps its low bits (int32 300 -> uint8 44), a
+ * float cast to uint8, int8 or int16 truncates to int32 first (float32 -1.5 -> uint8 255),
+ * float16 is rounded to nearest even, through float32 from float64. Default name "Cast". */
 TACT_API tact_output_t tact_cast(tact_graph_t *g, tact_output_t x, tact_dtype_t dtype,
                                  const char *name, tact_status_t *st);
 
@@ -257,6 +259,58 @@ TACT_API tact_output_t tact_assign_add(tact_graph_t *g, tact_output_t var, tact_
 TACT_API tact_output_t tact_assign_sub(tact_graph_t *g, tact_output_t var, tact_output_t value,
                                        const char *name, tact_status_t *st);
 /** @} */
+
+/** ------------------------------------------------------------------------------------------ */
+/** Resource variables (tf.compat.v1.get_variable(use_resource=True))                          */
+/** ------------------------------------------------------------------------------------------ */
+
+/** Their values live in sessions, as tact_variable's, keyed by container and shared_name as
+ * TensorFlow's ResourceMgr keys them: VarHandleOps of one graph with the same pair share one
+ * value. Reading one without a value is TensorFlow's FAILED_PRECONDITION "Could not find
+ * variable v. This could mean that the variable has been deleted. In TF1, it can also mean the
+ * variable is uninitialized. Debug info: container=localhost, status error message=...". They
+ * run on the CPU. */
+
+/** tf.compat.v1.get_variable(name, initializer=initial_value, use_resource=True): a
+ * VarHandleOp named by the scope `name` (shared_name the same) with initial_value's dtype and
+ * shape, added to the graph's global variables (tact_global_variables_initializer and the
+ * checkpoints cover it) with the initializer "<name>/Assign", an AssignVariableOp. Returns the
+ * handle: read it with tact_read_variable. Default name "Variable". */
+TACT_API tact_output_t tact_resource_variable(tact_graph_t *g, tact_output_t initial_value,
+                                              const char *name, tact_status_t *st);
+
+/** tf.raw_ops.VarHandleOp: the handle of the variable of `dtype` and shape dims[0..ndims)
+ * (ndims -1: unknown rank) in `container` (NULL or "": the default, "localhost") named
+ * `shared_name` (NULL or "": the op's name). The handle has no value of its own: it can only
+ * be given to the ops below. Default name "Variable". */
+TACT_API tact_output_t tact_var_handle(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                                       int ndims, const char *container,
+                                       const char *shared_name, const char *name,
+                                       tact_status_t *st);
+
+/** ReadVariableOp: the variable's value now, of its dtype. Default name "ReadVariableOp". */
+TACT_API tact_output_t tact_read_variable(tact_graph_t *g, tact_output_t handle,
+                                          const char *name, tact_status_t *st);
+
+/** @{ */
+/** AssignVariableOp and AssignAddVariableOp: give the variable `value` (of its dtype; a shape
+ * that merges with the handle's), or add `value` to it (the same shape, else
+ * INVALID_ARGUMENT "Cannot update variable with shape [2] using a Tensor with shape [3],
+ * shapes must be equal."; a variable without a value is NOT_FOUND). Ops without outputs: run
+ * them as targets. Default names "AssignVariableOp", "AssignAddVariableOp". Return NULL on
+ * failure. */
+TACT_API tact_op_t *tact_assign_variable(tact_graph_t *g, tact_output_t handle,
+                                         tact_output_t value, const char *name,
+                                         tact_status_t *st);
+TACT_API tact_op_t *tact_assign_add_variable(tact_graph_t *g, tact_output_t handle,
+                                             tact_output_t value, const char *name,
+                                             tact_status_t *st);
+/** @} */
+
+/** VarIsInitializedOp: a bool scalar, whether the variable has a value in the session. Default
+ * name "VarIsInitializedOp". */
+TACT_API tact_output_t tact_var_is_initialized(tact_graph_t *g, tact_output_t handle,
+                                               const char *name, tact_status_t *st);
 
 /** ------------------------------------------------------------------------------------------ */
 /** Initializers, tf.get_variable and variable scopes                                          */

@@ -24,14 +24,19 @@ TACT_BEGIN_DECLS
 /** Data types                                                                                 */
 /** ------------------------------------------------------------------------------------------ */
 
-/** XX(NAME, C type, element bytes, numpy name) */
+/** XX(NAME, C type, element bytes, numpy name). Values are only ever appended. TACT_DTYPE_F16
+ * is IEEE 754 binary16 (TensorFlow's DT_HALF), stored as its 16 bits in a uint16_t. */
 #define TACT_DTYPE_MAP(XX)                    \
-    XX(F32,    float,   4, "float32")         \
-    XX(F64,    double,  8, "float64")         \
-    XX(I32,    int32_t, 4, "int32")           \
-    XX(I64,    int64_t, 8, "int64")           \
-    XX(BOOL,   bool,    1, "bool")            \
-    XX(STRING, void *,  0, "string")
+    XX(F32,    float,    4, "float32")        \
+    XX(F64,    double,   8, "float64")        \
+    XX(I32,    int32_t,  4, "int32")          \
+    XX(I64,    int64_t,  8, "int64")          \
+    XX(BOOL,   bool,     1, "bool")           \
+    XX(STRING, void *,   0, "string")         \
+    XX(U8,     uint8_t,  1, "uint8")          \
+    XX(I8,     int8_t,   1, "int8")           \
+    XX(I16,    int16_t,  2, "int16")          \
+    XX(F16,    uint16_t, 2, "float16")
 
 typedef enum {
 #define XX(name, ctype, size, text) TACT_DTYPE_##name,

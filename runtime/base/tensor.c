@@ -4,6 +4,7 @@
  * and devices share, and tact_tensor_format, which prints values exactly as numpy's str() does
  * (what `print(sess.run(t))` shows in TensorFlow 1.x). Not for device memory (devices own
  * their buffers) nor for arithmetic (kernels live in devices/). */
+#include "runtime/base/half.h"
 #include "runtime/base/host_alloc.h"
 #include "runtime/base/host_limit.h"
 #include "runtime/base/tensor_impl.h"
@@ -58,6 +59,14 @@ const char *tact__dtype_tf_name(tact_dtype_t dtype)
         return "bool";
     case TACT_DTYPE_STRING:
         return "string";
+    case TACT_DTYPE_U8:
+        return "uint8";
+    case TACT_DTYPE_I8:
+        return "int8";
+    case TACT_DTYPE_I16:
+        return "int16";
+    case TACT_DTYPE_F16:
+        return "half";
     default:
         return "unknown dtype";
     }
@@ -844,9 +853,24 @@ static void fmt_dec_parse(const char *text, fmt_dec_t *dec)
     dec->d[dec->n] = '\0';
 }
 
-static bool fmt_reads_back(const char *text, double mag, bool f32)
+/* The float dtypes the printer tells apart by their precision. */
+typedef enum { FMT_F64, FMT_F32, FMT_F16 } fmt_float_t;
+
+static fmt_float_t fmt_float_kind(tact_dtype_t dtype)
 {
-    return f32 ? strtof(text, NULL) == (float) mag : strtod(text, NULL) == mag;
+    return dtype == TACT_DTYPE_F32 ? FMT_F32 : dtype == TACT_DTYPE_F16 ? FMT_F16 : FMT_F64;
+}
+
+static bool fmt_reads_back(const char *text, double mag, fmt_float_t kind)
+{
+    switch (kind) {
+    case FMT_F32:
+        return strtof(text, NULL) == (float) mag;
+    case FMT_F16:
+        return tact__half_from_double(strtod(text, NULL)) == tact__half_from_double(mag);
+    default:
+        return strtod(text, NULL) == mag;
+    }
 }
 
 /* `text` ("%e" or "%f" output) one unit up in its last digit, with as many digits after the
@@ -886,15 +910,15 @@ static void fmt_next_up(const char *text, char *up, size_t cap)
  * the correctly rounded candidate, except where it does not read back as the value and the
  * one above it does. That happens at a power of two, where the gap below is half the gap
  * above; Dragon4 then rounds up. Returns whether the text reads back. */
-static bool fmt_dragon_text(double mag, bool f32, bool sci, int prec, char *text, size_t cap)
+static bool fmt_dragon_text(double mag, fmt_float_t kind, bool sci, int prec, char *text, size_t cap)
 {
     char up[400];
     snprintf(text, cap, sci ? "%.*e" : "%.*f", prec, mag);
-    if (fmt_reads_back(text, mag, f32))
+    if (fmt_reads_back(text, mag, kind))
         return true;
     if (strtod(text, NULL) < mag) {
         fmt_next_up(text, up, sizeof up);
-        if (fmt_reads_back(up, mag, f32)) {
+        if (fmt_reads_back(up, mag, kind)) {
             snprintf(text, cap, "%s", up);
             return true;
         }
@@ -903,27 +927,27 @@ static bool fmt_dragon_text(double mag, bool f32, bool sci, int prec, char *text
 }
 
 /* Digits as Dragon4 prints them with `prec` digits after the point. */
-static void fmt_dec_fixed(double mag, bool f32, bool sci, int prec, fmt_dec_t *dec)
+static void fmt_dec_fixed(double mag, fmt_float_t kind, bool sci, int prec, fmt_dec_t *dec)
 {
     char text[400];          /* "%.8f" of a double up to 1e308 */
     int saved_errno = errno; /* strtod sets ERANGE for subnormals; the caller's errno stays */
-    fmt_dragon_text(mag, f32, sci, prec, text, sizeof text);
+    fmt_dragon_text(mag, kind, sci, prec, text, sizeof text);
     errno = saved_errno;
     fmt_dec_parse(text, dec);
 }
 
 /* Dragon4's unique mode: the fewest digits after the point, up to `max_prec`, that read back
- * as the value (as a float when `f32`); `max_prec` of them when none do. Scientific counts
+ * as the value (in the precision of `kind`); `max_prec` of them when none do. Scientific counts
  * after the mantissa's point, so 16 always gives the shortest round trip. Positional counts
  * after the number's point and starts at the units digit: numpy's arrays ask for
  * min_digits 0, which keeps every integer digit exact ("73725168." where the shortest
  * digits would print "73725170."). */
-static void fmt_dec_make(double mag, bool f32, bool sci, int max_prec, fmt_dec_t *dec)
+static void fmt_dec_make(double mag, fmt_float_t kind, bool sci, int max_prec, fmt_dec_t *dec)
 {
     char text[400];          /* "%.8f" of a double up to 1e308 */
     int saved_errno = errno; /* strtod sets ERANGE for subnormals; the caller's errno stays */
     for (int prec = 0; prec <= max_prec; prec++) {
-        if (fmt_dragon_text(mag, f32, sci, prec, text, sizeof text))
+        if (fmt_dragon_text(mag, kind, sci, prec, text, sizeof text))
             break;
     }
     errno = saved_errno;
@@ -1061,21 +1085,32 @@ static double fmt_get_float(const tact_tensor_t *t, int64_t i)
 {
     if (t->dtype == TACT_DTYPE_F32)
         return ((const float *) t->data)[i];
+    if (t->dtype == TACT_DTYPE_F16)
+        return tact__half_to_float(((const uint16_t *) t->data)[i]);
     return ((const double *) t->data)[i];
 }
 
 static int64_t fmt_get_int(const tact_tensor_t *t, int64_t i)
 {
-    if (t->dtype == TACT_DTYPE_I32)
+    switch (t->dtype) {
+    case TACT_DTYPE_I32:
         return ((const int32_t *) t->data)[i];
-    return ((const int64_t *) t->data)[i];
+    case TACT_DTYPE_U8:
+        return ((const uint8_t *) t->data)[i];
+    case TACT_DTYPE_I8:
+        return ((const int8_t *) t->data)[i];
+    case TACT_DTYPE_I16:
+        return ((const int16_t *) t->data)[i];
+    default:
+        return ((const int64_t *) t->data)[i];
+    }
 }
 
 /* numpy's FloatingFormat.fillFormat: scientific or positional, then the widths. */
 static void fmt_prepare_float(fmt_ctx_t *c)
 {
     const tact_tensor_t *t = c->t;
-    bool f32 = t->dtype == TACT_DTYPE_F32;
+    fmt_float_t kind = fmt_float_kind(t->dtype);
     bool any_finite = false, any_nonzero = false, any_nonfinite = false, neginf = false;
     double max_val = 0, min_val = 0;
     fmt_iter_t it;
@@ -1099,7 +1134,9 @@ static void fmt_prepare_float(fmt_ctx_t *c)
         /* numpy divides in the array's own type, so float32 ratios round (or overflow) as
          * float32; the two thresholds compare as double. */
         float ratio32 = (float) max_val / (float) min_val;
-        bool big_ratio = f32 ? ratio32 > 1000.0f : max_val / min_val > 1000.0;
+        bool big_ratio = kind == FMT_F32 ? ratio32 > 1000.0f : max_val / min_val > 1000.0;
+        if (kind == FMT_F16) /* in float16 the quotient rounds (or overflows) as float16 */
+            big_ratio = tact__half_to_float(tact__half_from_float(ratio32)) > 1000.0f;
         c->sci = max_val >= 1e8 || min_val < 0.0001 || big_ratio;
     }
 
@@ -1115,7 +1152,7 @@ static void fmt_prepare_float(fmt_ctx_t *c)
             fmt_dec_t dec;
             bool neg = signbit(v) != 0;
             int left, right;
-            fmt_dec_make(fabs(v), f32, c->sci, FMT_PRECISION, &dec);
+            fmt_dec_make(fabs(v), kind, c->sci, FMT_PRECISION, &dec);
             if (c->sci) {
                 left = 1 + (int) neg;
                 right = dec.n - 1;
@@ -1157,10 +1194,14 @@ static void fmt_prepare(fmt_ctx_t *c, const tact_tensor_t *t)
     switch (t->dtype) {
     case TACT_DTYPE_F32:
     case TACT_DTYPE_F64:
+    case TACT_DTYPE_F16:
         fmt_prepare_float(c);
         break;
     case TACT_DTYPE_I32:
-    case TACT_DTYPE_I64: {
+    case TACT_DTYPE_I64:
+    case TACT_DTYPE_U8:
+    case TACT_DTYPE_I8:
+    case TACT_DTYPE_I16: {
         /* numpy right-aligns integers to the wider of the largest and the smallest. */
         fmt_iter_t it;
         for (fmt_iter_init(&it, c); !it.done; fmt_iter_next(&it, c)) {
@@ -1182,26 +1223,30 @@ static int fmt_element(const fmt_ctx_t *c, int64_t i, char *out)
     const tact_tensor_t *t = c->t;
     switch (t->dtype) {
     case TACT_DTYPE_F32:
-    case TACT_DTYPE_F64: {
+    case TACT_DTYPE_F64:
+    case TACT_DTYPE_F16: {
         double v = fmt_get_float(t, i);
         if (!isfinite(v)) {
             const char *word = isnan(v) ? "nan" : v < 0 ? "-inf" : "inf";
             return snprintf(out, 96, "%*s", c->pad_left + c->pad_right + 1, word);
         }
         fmt_dec_t dec;
-        bool f32 = t->dtype == TACT_DTYPE_F32;
+        fmt_float_t kind = fmt_float_kind(t->dtype);
         bool neg = signbit(v) != 0;
         if (c->sci) {
             /* numpy asks Dragon4 for exactly `precision` digits here, and digits past the
              * shortest unique ones are the exact value's: "5.8799999e+01" for 58.8f. */
-            fmt_dec_fixed(fabs(v), f32, true, c->precision, &dec);
+            fmt_dec_fixed(fabs(v), kind, true, c->precision, &dec);
             return fmt_render_sci(out, &dec, neg, c->pad_left, c->precision, false, c->exp_digits);
         }
-        fmt_dec_make(fabs(v), f32, false, FMT_PRECISION, &dec);
+        fmt_dec_make(fabs(v), kind, false, FMT_PRECISION, &dec);
         return fmt_render_pos(out, &dec, neg, c->pad_left, 0, c->pad_right);
     }
     case TACT_DTYPE_I32:
     case TACT_DTYPE_I64:
+    case TACT_DTYPE_U8:
+    case TACT_DTYPE_I8:
+    case TACT_DTYPE_I16:
         return snprintf(out, 96, "%*" PRId64, c->width, fmt_get_int(t, i));
     case TACT_DTYPE_BOOL:
         /* " True" lines up with "False". */
@@ -1254,20 +1299,26 @@ static int fmt_scalar(const tact_tensor_t *t, char *out)
 {
     switch (t->dtype) {
     case TACT_DTYPE_F32:
-    case TACT_DTYPE_F64: {
+    case TACT_DTYPE_F64:
+    case TACT_DTYPE_F16: {
         double v = fmt_get_float(t, 0);
         if (!isfinite(v))
             return snprintf(out, 96, "%s", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
         fmt_dec_t dec;
         double mag = fabs(v);
         bool neg = signbit(v) != 0;
-        fmt_dec_make(mag, t->dtype == TACT_DTYPE_F32, true, FMT_SHORTEST, &dec);
-        if (mag == 0 || (mag >= 1e-4 && mag < 1e16))
+        fmt_dec_make(mag, fmt_float_kind(t->dtype), true, FMT_SHORTEST, &dec);
+        /* numpy 2 prints a float16 scalar from 1e3 up in scientific notation */
+        double upper = t->dtype == TACT_DTYPE_F16 ? 1e3 : 1e16;
+        if (mag == 0 || (mag >= 1e-4 && mag < upper))
             return fmt_render_pos(out, &dec, neg, 0, 1, 0);
         return fmt_render_sci(out, &dec, neg, 0, 0, true, 2);
     }
     case TACT_DTYPE_I32:
     case TACT_DTYPE_I64:
+    case TACT_DTYPE_U8:
+    case TACT_DTYPE_I8:
+    case TACT_DTYPE_I16:
         return snprintf(out, 96, "%" PRId64, fmt_get_int(t, 0));
     case TACT_DTYPE_BOOL:
         return snprintf(out, 96, "%s", ((const bool *) t->data)[0] ? "True" : "False");

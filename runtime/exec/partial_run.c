@@ -92,7 +92,7 @@ static tact_code_t pr_check_endpoint(tact_session_t *s, tact_output_t t, const c
 static bool pr_op_is_resource(const tact_op_t *op)
 {
     return op->kind == TACT_OP_VARIABLE || op->kind == TACT_OP_QUEUE ||
-           tact__op_kind_is_reader(op->kind);
+           op->kind == TACT_OP_VAR_HANDLE || tact__op_kind_is_reader(op->kind);
 }
 
 /* Whether `op` ran in an earlier call of the handle. */

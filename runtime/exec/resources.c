@@ -182,3 +182,54 @@ tact_code_t tact__resources_check_update(const tact_tensor_t *value, const tact_
     return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                       "Parameters and update must be the same size");
 }
+
+/* TensorFlow's default container and a handle's name. */
+static const char *resources_container(const tact_op_t *var)
+{
+    const char *c = var->attrs.container;
+    return c != NULL && c[0] != '\0' ? c : "localhost";
+}
+
+static const char *resources_shared_name(const tact_op_t *var)
+{
+    const char *name = var->attrs.text;
+    return name != NULL && name[0] != '\0' ? name : var->name;
+}
+
+tact_code_t tact__resources_var_missing(tact_resources_t *r, const tact_op_t *var, bool read,
+                                        tact_status_t *st)
+{
+    TACT_ASSERT(var->kind == TACT_OP_VAR_HANDLE);
+    const char *container = resources_container(var), *name = resources_shared_name(var);
+    /* Whether the container exists: some variable of it has a value here. */
+    bool exists = false;
+    tact_graph_t *g = var->graph;
+    pthread_mutex_lock(&g->lock);
+    int n_ops = g->n_ops;
+    pthread_mutex_unlock(&g->lock);
+    for (int id = 0; id < n_ops && !exists; id++) {
+        pthread_mutex_lock(&g->lock);  /* the ops array moves while it grows */
+        const tact_op_t *op = g->ops[id];
+        pthread_mutex_unlock(&g->lock);
+        if (op->kind != TACT_OP_VAR_HANDLE || op->attrs.resource != NULL ||
+            strcmp(resources_container(op), container) != 0)
+            continue;
+        pthread_mutex_lock(&r->lock);
+        exists = op->id < r->cap && r->values[op->id] != NULL;
+        pthread_mutex_unlock(&r->lock);
+    }
+    char why[600];
+    if (exists)
+        snprintf(why, sizeof why, "Resource %.150s/%.150s/N10tensorflow3VarE does not exist.",
+                 container, name);
+    else
+        snprintf(why, sizeof why, "Container %.150s does not exist. (Could not find resource: "
+                 "%.100s/%.100s)", container, container, name);
+    if (!read)
+        return tact__fail(st, TACT_CODE_NOT_FOUND, "%s", why);
+    return tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
+                      "Could not find variable %.150s. This could mean that the variable has "
+                      "been deleted. In TF1, it can also mean the variable is uninitialized. "
+                      "Debug info: container=%.150s, status error message=%s", name, container,
+                      why);
+}

@@ -51,6 +51,15 @@ void tact__resources_end_update(tact_resources_t *r, const tact_op_t *op, tact_t
 tact_code_t tact__resources_check_update(const tact_tensor_t *value, const tact_tensor_t *update,
                                          tact_status_t *st);
 
+/* A resource variable (VarHandleOp `var`, the one that owns the value) without a value in this
+ * session, in ResourceMgr's words: "Container localhost does not exist. (Could not find
+ * resource: localhost/v)" while no variable of its container has a value, else "Resource
+ * localhost/v/N10tensorflow3VarE does not exist.". With `read`, ReadVariableOp's
+ * FAILED_PRECONDITION "Could not find variable v. This could mean that ... status error
+ * message=" before it; else NOT_FOUND (AssignAddVariableOp's). Returns the code. */
+tact_code_t tact__resources_var_missing(tact_resources_t *r, const tact_op_t *var, bool read,
+                                        tact_status_t *st);
+
 /* Random ops (TensorFlow keeps this in each op's kernel, and kernels live as long as their
  * session): the position of `op`'s Philox stream in this session. Returns the position and
  * moves it on by `blocks`, atomically, so concurrent runs draw disjoint blocks. A new session

@@ -32,7 +32,7 @@ void tact__sched_pins_fini(tact_sched_pins_t *pins)
 static bool sched_stateful(const tact_op_t *op)
 {
     return op->kind == TACT_OP_VARIABLE || op->kind == TACT_OP_QUEUE ||
-           tact__op_kind_is_reader(op->kind);
+           op->kind == TACT_OP_VAR_HANDLE || tact__op_kind_is_reader(op->kind);
 }
 
 /* The device an earlier placement gave stateful op `op`, or -1. Called with pins->lock. */

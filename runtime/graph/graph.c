@@ -16,6 +16,28 @@ tact_graph_t *tact_graph_new(void)
     return g;
 }
 
+/* The key of a VarHandleOp's variable, as TensorFlow's ResourceHandle: its container ("" is
+ * the default one) and shared_name, the op's name when that is empty. */
+static const char *graph_var_shared_name(const tact_op_t *op)
+{
+    return op->attrs.text != NULL && op->attrs.text[0] != '\0' ? op->attrs.text : op->name;
+}
+
+/* The first VarHandleOp of `g` naming the same variable as `op`, whose value `op` shares, or
+ * NULL when `op` is the first. Called with the graph's lock held. */
+static tact_op_t *graph_var_resource(tact_graph_t *g, const tact_op_t *op)
+{
+    const char *c = op->attrs.container != NULL ? op->attrs.container : "";
+    for (int i = 0; i < g->n_ops; i++) {
+        const tact_op_t *o = g->ops[i];
+        if (o->kind == TACT_OP_VAR_HANDLE && o->attrs.resource == NULL &&
+            strcmp(o->attrs.container != NULL ? o->attrs.container : "", c) == 0 &&
+            strcmp(graph_var_shared_name(o), graph_var_shared_name(op)) == 0)
+            return g->ops[i];
+    }
+    return NULL;
+}
+
 static void graph_free(tact_graph_t *g)
 {
     for (int i = 0; i < g->n_ops; i++) {
@@ -23,6 +45,7 @@ static void graph_free(tact_graph_t *g)
         tact_tensor_destroy(&op->attrs.value);
         free(op->attrs.dtypes);
         free(op->attrs.text);
+        free(op->attrs.container);
         free(op->out_dtype);
         free(op->out_shape);
         free(op->name);
@@ -431,6 +454,8 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
         op->attrs.dtypes = NULL;
     }
     op->attrs.text = attrs->text != NULL ? tact__strdup(attrs->text) : NULL;
+    op->attrs.container = attrs->container != NULL ? tact__strdup(attrs->container) : NULL;
+    op->attrs.resource = kind == TACT_OP_VAR_HANDLE ? graph_var_resource(g, op) : NULL;
 
     op->n_inputs = n_inputs;
     op->inputs = tact__malloc((size_t) n_inputs * sizeof *op->inputs);

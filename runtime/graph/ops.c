@@ -624,3 +624,115 @@ tact_output_t tact_batch_matmul(tact_graph_t *g, tact_output_t x, tact_output_t 
     tact_op_attrs_t attrs = {.transpose_a = adj_x, .transpose_b = adj_y};
     return ops_binary(g, TACT_OP_BATCH_MATMUL, x, y, name, &attrs, st);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resource variables (runtime/ops/state_ops.c)                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+tact_output_t tact_var_handle(tact_graph_t *g, tact_dtype_t dtype, const int64_t *dims,
+                              int ndims, const char *container, const char *shared_name,
+                              const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { .dtype = dtype, .text = (char *) (shared_name ? shared_name : ""),
+                              .container = (char *) (container ? container : "") };
+    tact_status_t err = TACT_STATUS_INIT;
+    if (!ops_copy_dims(&attrs.shape, dims, ndims, "VarHandleOp", &err)) {
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    return ops_out(tact__graph_add_op(g, TACT_OP_VAR_HANDLE, name, NULL, 0, NULL, 0, &attrs, st));
+}
+
+/* An op on the variable behind `handle`, which must be a VarHandleOp's output (the ops find
+ * the variable through it); the dtype attr is the variable's. */
+static tact_op_t *ops_on_var(tact_graph_t *g, tact_op_kind_t kind, tact_output_t handle,
+                             const tact_output_t *value, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    g = tact__graph_or_default(g);
+    tact_op_attrs_t attrs = { 0 };
+    tact_output_t in[2] = { handle, value != NULL ? *value : handle };
+    if (handle.op != NULL && handle.op->graph == g && handle.index == 0) {
+        if (handle.op->kind != TACT_OP_VAR_HANDLE) {
+            tact_status_t err = TACT_STATUS_INIT;
+            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
+                       "%s: input 'resource' must be a VarHandleOp's handle, not %s '%s'",
+                       tact__op_kind_type(kind), tact__op_kind_type(handle.op->kind),
+                       handle.op->name);
+            tact__graph_record_error(g, &err, st);
+            return NULL;
+        }
+        attrs.dtype = handle.op->attrs.dtype;
+    }
+    return tact__graph_add_op(g, kind, name, in, value != NULL ? 2 : 1, NULL, 0, &attrs, st);
+}
+
+tact_output_t tact_read_variable(tact_graph_t *g, tact_output_t handle, const char *name,
+                                 tact_status_t *st)
+{
+    return ops_out(ops_on_var(g, TACT_OP_READ_VARIABLE, handle, NULL, name, st));
+}
+
+tact_op_t *tact_assign_variable(tact_graph_t *g, tact_output_t handle, tact_output_t value,
+                                const char *name, tact_status_t *st)
+{
+    return ops_on_var(g, TACT_OP_ASSIGN_VARIABLE, handle, &value, name, st);
+}
+
+tact_op_t *tact_assign_add_variable(tact_graph_t *g, tact_output_t handle, tact_output_t value,
+                                    const char *name, tact_status_t *st)
+{
+    return ops_on_var(g, TACT_OP_ASSIGN_ADD_VARIABLE, handle, &value, name, st);
+}
+
+tact_output_t tact_var_is_initialized(tact_graph_t *g, tact_output_t handle, const char *name,
+                                      tact_status_t *st)
+{
+    return ops_out(ops_on_var(g, TACT_OP_VAR_IS_INITIALIZED, handle, NULL, name, st));
+}
+
+tact_output_t tact_resource_variable(tact_graph_t *g, tact_output_t initial_value,
+                                     const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    g = tact__graph_or_default(g);
+    if (initial_value.op == NULL || initial_value.op->graph != g || initial_value.index < 0 ||
+        initial_value.index >= initial_value.op->n_outputs) {
+        /* Let tact__graph_add_op report the empty or foreign input. */
+        tact_op_attrs_t none = { 0 };
+        return ops_out(tact__graph_add_op(g, TACT_OP_IDENTITY, name, &initial_value, 1, NULL, 0,
+                                          &none, st));
+    }
+    /* As tf.compat.v1.get_variable(use_resource=True): the handle named by the scope "v" (its
+     * shared_name the handle's name), "v/Assign" inside it. */
+    tact_graph_push_name_scope(g, name ? name : "Variable", NULL);
+    pthread_mutex_lock(&g->lock);
+    char *scope = tact__name_scope_apply(g, "");  /* "ns/v/" */
+    pthread_mutex_unlock(&g->lock);
+    size_t len = strlen(scope);
+    char *shared = tact__strdup(scope);
+    if (len > 0)
+        shared[len - 1] = '\0';  /* "ns/v" */
+    tact_op_attrs_t attrs = { .dtype = initial_value.op->out_dtype[initial_value.index],
+                              .shape = initial_value.op->out_shape[initial_value.index],
+                              .text = shared };
+    tact_op_t *var = tact__graph_add_op(g, TACT_OP_VAR_HANDLE, scope, NULL, 0, NULL, 0, &attrs,
+                                        st);
+    free(scope);
+    free(shared);
+    tact_op_t *init = var == NULL ? NULL
+                                  : tact_assign_variable(g, (tact_output_t) { var, 0 },
+                                                         initial_value, "Assign", st);
+    tact_graph_pop_name_scope(g);
+    if (init == NULL)
+        return ops_out(NULL);
+    if (var->attrs.resource == NULL) {  /* the variable's first handle: a checkpoint's key */
+        var->attrs.initializer = init;
+        tact__graph_add_variable(g, var);
+    }
+    return ops_out(var);
+}

@@ -123,14 +123,33 @@ tact_code_t tact_checkpoint_save(tact_session_t *s, const char *prefix, tact_sta
     }
     tact_output_t *fetches = tact__malloc((size_t) n * sizeof *fetches);
     tact_tensor_t **values = tact__malloc((size_t) n * sizeof *values);
+    tact_tensor_t **fetched = tact__malloc((size_t) n * sizeof *fetched);
     const char **names = tact__malloc((size_t) n * sizeof *names);
+    int n_fetches = 0;
     for (int i = 0; i < n; i++) {
-        fetches[i] = (tact_output_t) { vars[i], 0 };
+        values[i] = NULL;
+        if (vars[i]->kind != TACT_OP_VAR_HANDLE)
+            fetches[n_fetches++] = (tact_output_t) { vars[i], 0 };
         names[i] = vars[i]->name;
     }
     /* One run reads them all, copied to the host by the plan wherever they live. An
      * uninitialised one is "Attempting to use uninitialized value v", as SaveV2 says. */
-    tact_code_t rc = tact_session_run(s, fetches, n, values, NULL, 0, NULL, 0, st);
+    tact_code_t rc = n_fetches > 0 ? tact_session_run(s, fetches, n_fetches, fetched, NULL, 0,
+                                                      NULL, 0, st)
+                                   : TACT_CODE_OK;
+    for (int i = 0, k = 0; i < n && rc == TACT_CODE_OK; i++) {
+        if (vars[i]->kind != TACT_OP_VAR_HANDLE)
+            values[i] = fetched[k++];
+    }
+    /* Resource variables live in the session's table, on the host. */
+    for (int i = 0; i < n && rc == TACT_CODE_OK; i++) {
+        if (vars[i]->kind != TACT_OP_VAR_HANDLE)
+            continue;
+        values[i] = tact__resources_read(s->resources, vars[i]);
+        if (values[i] == NULL)
+            rc = tact__resources_var_missing(s->resources, vars[i], true, st);
+    }
+    free(fetched);
     if (rc == TACT_CODE_OK)
         rc = tact__bundle_write(prefix, names, (const tact_tensor_t *const *) values, n, st);
     if (rc == TACT_CODE_OK)

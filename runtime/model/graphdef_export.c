@@ -506,6 +506,20 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
         exp_attr_bool(nd, "adj_x", at->transpose_a);
         exp_attr_bool(nd, "adj_y", at->transpose_b);
         break;
+    case TACT_OP_VAR_HANDLE:
+        exp_attr_type(nd, "dtype", at->dtype);
+        exp_attr_shape(nd, "shape", &at->shape);
+        exp_attr_str(nd, "container", at->container != NULL ? at->container : "");
+        exp_attr_str(nd, "shared_name", at->text != NULL ? at->text : "");
+        break;
+    case TACT_OP_READ_VARIABLE:
+    case TACT_OP_ASSIGN_ADD_VARIABLE:
+        exp_attr_type(nd, "dtype", at->dtype);
+        break;
+    case TACT_OP_ASSIGN_VARIABLE:
+        exp_attr_type(nd, "dtype", at->dtype);
+        exp_attr_bool(nd, "validate_shape", false);
+        break;
     default:
         break;
     }

@@ -467,6 +467,16 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
         return imp_attr_bool(im, n, "allow_missing_files", &at->allow_missing_files);
     case TACT_OP_QUEUE_CLOSE:
         return imp_attr_bool(im, n, "cancel_pending_enqueues", &at->cancel_pending);
+    case TACT_OP_VAR_HANDLE:
+        if (imp_attr_type(im, n, "dtype", true, TACT_DTYPE_F32, &at->dtype) ||
+            imp_attr_shape(im, n, "shape", true, &at->shape) ||
+            imp_attr_text(im, n, "shared_name", false, "", &at->text))
+            return im->st->code;
+        return imp_attr_text(im, n, "container", false, "", &at->container);
+    case TACT_OP_READ_VARIABLE:
+    case TACT_OP_ASSIGN_VARIABLE:
+    case TACT_OP_ASSIGN_ADD_VARIABLE:
+        return imp_attr_type(im, n, "dtype", true, TACT_DTYPE_F32, &at->dtype);
     case TACT_OP_TEXT_LINE_READER: {
         int64_t skip = 0;
         if (imp_attr_int(im, n, "skip_header_lines", &skip))
@@ -915,6 +925,11 @@ static tact_code_t imp_infer_inputs(imp_t *im, imp_node_t *n, int n_data, tact_d
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': input 'ref' of %s must be a variable",
                               imp_nd_name(n->nd), n->tf->type);
+        if (i == 0 && tact__op_kind_uses_var_handle(n->tf->kind) && kind != TACT_OP_VAR_HANDLE)
+            return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                              "Node '%s': input 'resource' of %s must come from a VarHandleOp "
+                              "(tact takes no other resource handles)", imp_nd_name(n->nd),
+                              n->tf->type);
         dtypes[i] = dt;
         shapes[i] = sh;
     }
@@ -1155,6 +1170,21 @@ static tact_code_t imp_add(imp_t *im)
         n->op->attrs.initializer = im->nodes[a].op;
         tact__graph_add_variable(im->g, n->op);
     }
+    /* Resource variables likewise, whose initializer is the AssignVariableOp "<var>/Assign"
+     * (tf.compat.v1 with use_resource=True), unless they share another handle's variable. */
+    for (int k = 0; k < im->n; k++) {
+        imp_node_t *n = &im->nodes[im->order[k]];
+        if (n->tf->kind != TACT_OP_VAR_HANDLE || n->op->attrs.resource != NULL)
+            continue;
+        char init_name[300];
+        snprintf(init_name, sizeof init_name, "%.280s/Assign", imp_nd_name(n->nd));
+        int a = imp_lookup(im, init_name);
+        if (a < 0 || im->nodes[a].tf->kind != TACT_OP_ASSIGN_VARIABLE ||
+            im->nodes[a].in[0].node != im->order[k])
+            continue;
+        n->op->attrs.initializer = im->nodes[a].op;
+        tact__graph_add_variable(im->g, n->op);
+    }
     return TACT_CODE_OK;
 }
 
@@ -1186,6 +1216,7 @@ tact_code_t tact__graphdef_import(tact_graph_t *g, const Tensorflow__GraphDef *g
         free(im.nodes[i].out_shape);
         free(im.nodes[i].attrs.dtypes);
         free(im.nodes[i].attrs.text);
+        free(im.nodes[i].attrs.container);
     }
     tact__device_spec_fini(&im.default_device);
     free(im.nodes);

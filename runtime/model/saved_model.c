@@ -312,6 +312,90 @@ static void sm_keys(char *buf, size_t cap, char *const *keys, size_t n)
     sm_append(buf, cap, &u, "}");
 }
 
+/* The saved model of a session tact_saved_model_load made, or NULL with INVALID_ARGUMENT
+ * naming the signature `key` (NULL: the listing of the keys). */
+static const tact_saved_model_t *sm_of_session(tact_session_t *s, const char *key,
+                                               tact_status_t *st)
+{
+    TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION);
+    if (s->saved_model == NULL && key != NULL)
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "signature '%s': the session was not made by tact_saved_model_load", key);
+    else if (s->saved_model == NULL)
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "signature keys: the session was not made by tact_saved_model_load");
+    return s->saved_model;
+}
+
+/* The signature `key`, or NULL with NOT_FOUND listing the signatures there are. */
+static const Tensorflow__SignatureDef *sm_signature(const tact_saved_model_t *sm, const char *key,
+                                                    tact_status_t *st)
+{
+    for (size_t i = 0; i < sm->n_signatures; i++)
+        if (sm->signatures[i]->key != NULL && strcmp(sm->signatures[i]->key, key) == 0)
+            return sm->signatures[i]->value;
+    char list[160];
+    char **keys = tact__malloc((sm->n_signatures + 1) * sizeof *keys);
+    for (size_t i = 0; i < sm->n_signatures; i++)
+        keys[i] = sm->signatures[i]->key;
+    sm_keys(list, sizeof list, keys, sm->n_signatures);
+    free(keys);
+    tact__fail(st, TACT_CODE_NOT_FOUND, "The SavedModel has no signature '%s'; its signatures: %s",
+               key, list);
+    return NULL;
+}
+
+/* Stores min(n, cap) of the n keys into out[] and returns n; a count past INT_MAX cannot come
+ * from a parsed file that fits in memory with its entries. */
+static int sm_list(char *const *keys, size_t n, const char **out, int cap)
+{
+    TACT_ASSERT(cap >= 0 && (out != NULL || cap == 0) && n <= INT_MAX);
+    for (size_t i = 0; i < n && i < (size_t) cap; i++)
+        out[i] = keys[i] != NULL ? keys[i] : "";
+    return (int) n;
+}
+
+int tact_saved_model_signature_keys(tact_session_t *s, const char **keys, int cap,
+                                    tact_status_t *st)
+{
+    tact_status_t local = TACT_STATUS_INIT;
+    if (st == NULL)
+        st = &local;
+    if (tact__failed(st))
+        return -1;
+    const tact_saved_model_t *sm = sm_of_session(s, NULL, st);
+    if (sm == NULL)
+        return -1;
+    char **names = tact__malloc((sm->n_signatures + 1) * sizeof *names);
+    for (size_t i = 0; i < sm->n_signatures; i++)
+        names[i] = sm->signatures[i]->key;
+    int n = sm_list(names, sm->n_signatures, keys, cap);
+    free(names);
+    return n;
+}
+
+int tact_saved_model_signature_names(tact_session_t *s, const char *signature_key, bool input,
+                                     const char **names, int cap, tact_status_t *st)
+{
+    tact_status_t local = TACT_STATUS_INIT;
+    if (st == NULL)
+        st = &local;
+    if (tact__failed(st))
+        return -1;
+    const char *key = signature_key != NULL ? signature_key : "serving_default";
+    const tact_saved_model_t *sm = sm_of_session(s, key, st);
+    const Tensorflow__SignatureDef *sig = sm != NULL ? sm_signature(sm, key, st) : NULL;
+    if (sig == NULL)
+        return -1;
+    size_t n = input ? sig->n_inputs : sig->n_outputs;
+    char **keys = tact__malloc((n + 1) * sizeof *keys);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = input ? sig->inputs[i]->key : sig->outputs[i]->key;
+    int count = sm_list(keys, n, names, cap);
+    free(keys);
+    return count;
+}
+
 tact_output_t tact_saved_model_signature(tact_session_t *s, const char *signature_key,
                                          const char *name, bool input, tact_status_t *st)
 {
@@ -323,27 +407,11 @@ tact_output_t tact_saved_model_signature(tact_session_t *s, const char *signatur
         return none;
     TACT_ASSERT(s != NULL && s->tag == TACT_TAG_SESSION && name != NULL);
     const char *key = signature_key != NULL ? signature_key : "serving_default";
-    const tact_saved_model_t *sm = s->saved_model;
-    if (sm == NULL) {
-        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                   "signature '%s': the session was not made by tact_saved_model_load", key);
+    const tact_saved_model_t *sm = sm_of_session(s, key, st);
+    const Tensorflow__SignatureDef *sig = sm != NULL ? sm_signature(sm, key, st) : NULL;
+    if (sig == NULL)
         return none;
-    }
-    const Tensorflow__SignatureDef *sig = NULL;
-    for (size_t i = 0; i < sm->n_signatures && sig == NULL; i++)
-        if (sm->signatures[i]->key != NULL && strcmp(sm->signatures[i]->key, key) == 0)
-            sig = sm->signatures[i]->value;
     char list[160];
-    if (sig == NULL) {
-        char **keys = tact__malloc((sm->n_signatures + 1) * sizeof *keys);
-        for (size_t i = 0; i < sm->n_signatures; i++)
-            keys[i] = sm->signatures[i]->key;
-        sm_keys(list, sizeof list, keys, sm->n_signatures);
-        free(keys);
-        tact__fail(st, TACT_CODE_NOT_FOUND,
-                   "The SavedModel has no signature '%s'; its signatures: %s", key, list);
-        return none;
-    }
     size_t n = input ? sig->n_inputs : sig->n_outputs;
     Tensorflow__SignatureDef__InputsEntry **in = sig->inputs;
     Tensorflow__SignatureDef__OutputsEntry **out = sig->outputs;

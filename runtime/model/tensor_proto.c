@@ -3,6 +3,7 @@
  * size is checked before anything is allocated. */
 #include "runtime/model/tensor_proto.h"
 
+#include "runtime/base/half.h"
 #include "runtime/model/dtypes.h"
 
 tact_code_t tact__shape_from_proto(const Tensorflow__TensorShapeProto *sp, const char *what,
@@ -37,7 +38,11 @@ static const void *tensor_proto_values(const Tensorflow__TensorProto *tp, tact_d
     switch (dtype) {
     case TACT_DTYPE_F32: *n = tp->n_float_val; return tp->float_val;
     case TACT_DTYPE_F64: *n = tp->n_double_val; return tp->double_val;
-    case TACT_DTYPE_I32: *n = tp->n_int_val; return tp->int_val;
+    case TACT_DTYPE_I32:
+    case TACT_DTYPE_U8:
+    case TACT_DTYPE_I8:
+    case TACT_DTYPE_I16: *n = tp->n_int_val; return tp->int_val;  /* TensorFlow widens them */
+    case TACT_DTYPE_F16: *n = tp->n_half_val; return tp->half_val;  /* the bits */
     case TACT_DTYPE_I64: *n = tp->n_int64_val; return tp->int64_val;
     case TACT_DTYPE_BOOL: *n = tp->n_bool_val; return tp->bool_val;
     case TACT_DTYPE_STRING: *n = tp->n_string_val; return tp->string_val;
@@ -53,6 +58,17 @@ static void tensor_proto_store(tact_tensor_t *t, int64_t at, const void *vals, s
     case TACT_DTYPE_F64: ((double *) t->data)[at] = ((const double *) vals)[i]; break;
     case TACT_DTYPE_I32: ((int32_t *) t->data)[at] = ((const int32_t *) vals)[i]; break;
     case TACT_DTYPE_I64: ((int64_t *) t->data)[at] = ((const int64_t *) vals)[i]; break;
+    /* The narrow integers keep their low bits, as TensorFlow's FromProto does. */
+    case TACT_DTYPE_U8: ((uint8_t *) t->data)[at] = (uint8_t) ((const int32_t *) vals)[i]; break;
+    case TACT_DTYPE_I8:
+        ((int8_t *) t->data)[at] = (int8_t) (uint8_t) ((const int32_t *) vals)[i];
+        break;
+    case TACT_DTYPE_I16:
+        ((int16_t *) t->data)[at] = (int16_t) (uint16_t) ((const int32_t *) vals)[i];
+        break;
+    case TACT_DTYPE_F16:
+        ((uint16_t *) t->data)[at] = (uint16_t) ((const int32_t *) vals)[i];
+        break;
     case TACT_DTYPE_BOOL:
         ((bool *) t->data)[at] = ((const protobuf_c_boolean *) vals)[i] != 0;
         break;
@@ -193,6 +209,10 @@ Tensorflow__TensorProto *tact__tensor_to_proto(const tact_tensor_t *t)
         case TACT_DTYPE_I32: TENSOR_PROTO_ONE(int_val, int32_t, int32_t)
         case TACT_DTYPE_I64: TENSOR_PROTO_ONE(int64_val, int64_t, int64_t)
         case TACT_DTYPE_BOOL: TENSOR_PROTO_ONE(bool_val, bool, protobuf_c_boolean)
+        case TACT_DTYPE_U8: TENSOR_PROTO_ONE(int_val, uint8_t, int32_t)
+        case TACT_DTYPE_I8: TENSOR_PROTO_ONE(int_val, int8_t, int32_t)
+        case TACT_DTYPE_I16: TENSOR_PROTO_ONE(int_val, int16_t, int32_t)
+        case TACT_DTYPE_F16: TENSOR_PROTO_ONE(half_val, uint16_t, int32_t)
 #undef TENSOR_PROTO_ONE
         default:
             break;

@@ -104,6 +104,13 @@ static const tact_tf_op_t tf_ops[] = {
     { "FusedBatchNorm",       TACT_OP_FUSED_BATCH_NORM, 5, 0, { NULL }, "T" },
     { "FusedBatchNormV3",     TACT_OP_FUSED_BATCH_NORM_V3, 5, 0, { NULL }, "T" },
     { "BatchMatMulV2",        TACT_OP_BATCH_MATMUL,     2, 0, { NULL }, "T" },
+    /* Resource variables (their "dtype" attr is read with the op's own attributes: input 0
+     * is the handle, not of that dtype) */
+    { "VarHandleOp",          TACT_OP_VAR_HANDLE,       0, 0, { NULL }, NULL },
+    { "ReadVariableOp",       TACT_OP_READ_VARIABLE,    1, 0, { NULL }, NULL },
+    { "AssignVariableOp",     TACT_OP_ASSIGN_VARIABLE,  2, 0, { NULL }, NULL },
+    { "AssignAddVariableOp",  TACT_OP_ASSIGN_ADD_VARIABLE, 2, 0, { NULL }, NULL },
+    { "VarIsInitializedOp",   TACT_OP_VAR_IS_INITIALIZED, 1, 0, { NULL }, NULL },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

@@ -223,6 +223,7 @@ static const tact_op_def_t *const opdefs_families[] = {
     tact__sparse_op_defs,
     tact__math_op_defs,
     tact__nn_op_defs,
+    tact__state_op_defs,
 };
 
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind)

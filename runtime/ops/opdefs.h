@@ -126,7 +126,13 @@
     XX(AVG_POOL,    "AvgPool",     "AvgPool")       \
     XX(FUSED_BATCH_NORM, "FusedBatchNorm", "FusedBatchNorm")       \
     XX(FUSED_BATCH_NORM_V3, "FusedBatchNormV3", "FusedBatchNormV3") \
-    XX(BATCH_MATMUL, "BatchMatMulV2", "BatchMatMulV2")
+    XX(BATCH_MATMUL, "BatchMatMulV2", "BatchMatMulV2") \
+    /* runtime/ops/state_ops.c */                                   \
+    XX(VAR_HANDLE,  "VarHandleOp", "Variable")      \
+    XX(READ_VARIABLE, "ReadVariableOp", "ReadVariableOp") \
+    XX(ASSIGN_VARIABLE, "AssignVariableOp", "AssignVariableOp") \
+    XX(ASSIGN_ADD_VARIABLE, "AssignAddVariableOp", "AssignAddVariableOp") \
+    XX(VAR_IS_INITIALIZED, "VarIsInitializedOp", "VarIsInitializedOp")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -177,11 +183,19 @@ static inline bool tact__op_kind_is_reader(tact_op_kind_t kind)
     return kind == TACT_OP_TEXT_LINE_READER || kind == TACT_OP_WHOLE_FILE_READER;
 }
 
+/* True for the ops on a resource variable, whose first input is a VarHandleOp's handle. */
+static inline bool tact__op_kind_uses_var_handle(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_READ_VARIABLE || kind == TACT_OP_ASSIGN_VARIABLE ||
+           kind == TACT_OP_ASSIGN_ADD_VARIABLE || kind == TACT_OP_VAR_IS_INITIALIZED;
+}
+
 /* True for the ops whose input `i` is a resource (queue, reader, variable) taken by
  * reference, so that input has no value of its own. */
 static inline bool tact__op_input_is_handle(tact_op_kind_t kind, int i)
 {
-    return (i == 0 && (tact__op_kind_uses_queue(kind) || tact__op_kind_assigns(kind))) ||
+    return (i == 0 && (tact__op_kind_uses_queue(kind) || tact__op_kind_assigns(kind) ||
+                       tact__op_kind_uses_var_handle(kind))) ||
            (i < 2 && kind == TACT_OP_READER_READ);
 }
 
@@ -256,6 +270,13 @@ typedef struct tact_op_attrs {
     bool is_training;            /* FUSED_BATCH_NORM, _V3: batch statistics */
     float exponential_avg_factor; /* FUSED_BATCH_NORM, _V3: TensorFlow's default 1; training
                                   * with another one (running means) is refused when run */
+    /* VAR_HANDLE: dtype, shape (the variable's), text (shared_name), container (copied like
+     * text), initializer (its AssignVariableOp, when imported), and `resource`: the first
+     * VarHandleOp of the graph with the same container and shared_name, whose value they
+     * share (NULL: this one), set by tact__graph_add_op. READ_VARIABLE, ASSIGN_VARIABLE,
+     * ASSIGN_ADD_VARIABLE: dtype. */
+    char *container;
+    struct tact_op *resource;
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -294,6 +315,7 @@ extern const tact_op_def_t tact__io_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__sparse_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__math_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__nn_op_defs[TACT_OP_COUNT];
+extern const tact_op_def_t tact__state_op_defs[TACT_OP_COUNT];
 
 /* The family definition of `kind`, or NULL for the older ops of opdefs.c's switch. */
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind);

@@ -9,6 +9,7 @@ static const tact_cpu_op_kernel_t *const family_tables[] = {
     tact__cpu_sparse_kernels,
     tact__cpu_math_kernels,
     tact__cpu_nn_kernels,
+    tact__cpu_state_kernels,
 };
 
 const tact_cpu_op_kernel_t *tact__cpu_op_kernel(tact_op_kind_t kind)

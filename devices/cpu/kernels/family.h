@@ -10,6 +10,7 @@
 #include "runtime/graph/graph_impl.h"
 
 struct tact_host_limit;
+struct tact_resources;
 
 /* One kernel call. */
 typedef struct tact_kernel_ctx {
@@ -21,6 +22,8 @@ typedef struct tact_kernel_ctx {
                                         * tact__kernel_alloc; the step owns them afterwards */
     struct tact_host_limit *limit;     /* the step's host memory limit */
     const char *device;                /* "CPU:0", for messages */
+    struct tact_resources *resources;  /* the session's (resource variables' values); a
+                                        * handle input's in[i] is NULL */
 } tact_kernel_ctx_t;
 
 typedef struct tact_cpu_op_kernel {
@@ -35,6 +38,7 @@ extern const tact_cpu_op_kernel_t tact__cpu_io_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_sparse_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_math_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_nn_kernels[TACT_OP_COUNT];
+extern const tact_cpu_op_kernel_t tact__cpu_state_kernels[TACT_OP_COUNT];
 
 /* The family kernel of `kind`, or NULL when the kind is not a family op's. */
 const tact_cpu_op_kernel_t *tact__cpu_op_kernel(tact_op_kind_t kind);
