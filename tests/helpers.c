@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h> /* after the four it needs */
 
@@ -165,6 +168,40 @@ void *tu_read_file(const char *path, size_t *len)
     if (len != NULL)
         *len = (size_t) n;
     return buf;
+}
+
+tact_tensor_t *tu_f32_from_file(const char *path, const int64_t *dims, int ndims)
+{
+    size_t len;
+    float *v = tu_read_file(path, &len);
+    int64_t n = 1;
+    for (int i = 0; i < ndims; i++)
+        n *= dims[i];
+    assert_int_equal(len, (size_t) n * sizeof(float));
+    tact_tensor_t *t = tu_f32(dims, ndims, v);
+    free(v);
+    return t;
+}
+
+void tu_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            tu_remove_tree(path);
+        else
+            assert_int_equal(unlink(path), 0);
+    }
+    closedir(d);
+    assert_int_equal(rmdir(dir), 0);
 }
 
 void tu_write_file(const char *path, const void *data, size_t len)

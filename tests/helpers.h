@@ -53,6 +53,13 @@ void *tu_read_file(const char *path, size_t *len);
 /* Write data[0..len) to `path` (created or truncated); a failure fails the test. */
 void tu_write_file(const char *path, const void *data, size_t len);
 
+/* A float32 tensor of shape dims[0..ndims) holding the raw floats of the file at `path`; a
+ * file of another size fails the test. */
+tact_tensor_t *tu_f32_from_file(const char *path, const int64_t *dims, int ndims);
+
+/* Remove `dir` and everything below it (a test's temporary directory); absent: nothing. */
+void tu_remove_tree(const char *dir);
+
 /* True when `haystack` contains `needle`; prints both when not. */
 bool tu_contains(const char *haystack, const char *needle);
 

@@ -55,28 +55,12 @@ static bool files_equal(const char *a, const char *b)
     return same;
 }
 
-/* A fresh directory under $TMPDIR (or /tmp), removed with its files by rm_dir. */
+/* A fresh directory under $TMPDIR (or /tmp), removed with its files by tu_remove_tree. */
 static void make_dir(char *dir, size_t len)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, len, "%s/tact_ckpt_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     assert_non_null(mkdtemp(dir));
-}
-
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        assert_int_equal(unlink(path), 0);
-    }
-    closedir(d);
-    assert_int_equal(rmdir(dir), 0);
 }
 
 static void copy_file(const char *from, const char *to)
@@ -379,7 +363,7 @@ static void test_save_matches_tensorflow(void **state)
     assert_int_equal(count, 3);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* data/ckpt_tact is what tact writes today (TensorFlow read it: the script's --verify);
@@ -410,7 +394,7 @@ static void test_tact_fixture_is_current(void **state)
     assert_true(files_equal(path, TACT_PREFIX DATA_SUFFIX));
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* TensorFlow's index of 40 keys sharing prefixes (restart points every 16): restored into
@@ -444,7 +428,7 @@ static void test_many_keys(void **state)
     assert_true(files_equal(path, TACT_TEST_DATA_DIR "/ckpt_many/model" DATA_SUFFIX));
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* ---- round trips ---- */
@@ -483,7 +467,7 @@ static void test_round_trip_overwrites_values(void **state)
     tact_graph_destroy(&g2);
     tact_session_destroy(&s1);
     tact_graph_destroy(&g1);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* ---- errors ---- */
@@ -532,7 +516,7 @@ static void test_save_errors(void **state)
     tact_tensor_destroy(&t);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* A graph with one variable `name` of `dtype` and shape dims (zeros). */
@@ -601,7 +585,7 @@ static void test_restore_errors(void **state)
              "cannot open checkpoint data file %s" DATA_SUFFIX ": No such file or directory",
              prefix);
     restore_fails(fixture_graph(true, NULL), prefix, TACT_CODE_NOT_FOUND, want);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 static bool acceptable_error(tact_code_t code)
@@ -679,7 +663,7 @@ static void test_corrupt_files(void **state)
     free(good_data);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* An index of one entry `name` -> entry, beside `data_path`'s copy of TensorFlow's data. */
@@ -780,7 +764,7 @@ static void test_hostile_sizes(void **state)
              "not match the index)", prefix);
     restore_fails(one_var_graph("v", TACT_DTYPE_F32, (int64_t[]) { 2, 3 }, 2), prefix,
                   TACT_CODE_DATA_LOSS, want);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* A bundle of two shards (Saver(sharded=True) over two devices): the tensor read from the
@@ -829,7 +813,7 @@ static void test_two_shards(void **state)
     expect_fail(tact_checkpoint_restore(s, prefix, &st), &st, TACT_CODE_DATA_LOSS, msg);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* ---- crash safety ---- */
@@ -982,7 +966,7 @@ static void test_killed_saves_leave_whole_checkpoints(void **state)
         last = count;
     }
     print_message("24 saving children killed; the last restore held save %g\n", last);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* The crash window itself, made by hand: the old index over a new data file with the new
@@ -1024,7 +1008,7 @@ static void test_pending_index_recovered(void **state)
     assert_false(file_exists(to));
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* ---- saves beside runs ---- */
@@ -1089,7 +1073,7 @@ static void test_concurrent_saves(void **state)
     assert_true(tu_contains(text, "model_checkpoint_path: \""));
     assert_true(tu_contains(text, "\nall_model_checkpoint_paths: \""));
     free(text);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* ---- variables on a GPU (the fake one: its memory is unreadable from the host) ---- */
@@ -1131,7 +1115,7 @@ static void test_gpu_variables(void **state)
     int unordered = atomic_load(&fake_gpu.unordered_copies);
     fake_gpu_uninstall();
     assert_int_equal(unordered, 0);
-    rm_dir(dir);
+    tu_remove_tree(dir);
 }
 
 int main(void)

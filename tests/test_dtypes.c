@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,16 +345,7 @@ static void test_checkpoint_from_tensorflow(void **state)
     assert_ckpt_values(s2, g);
     tact_session_destroy(&s2);
 
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
+    tu_remove_tree(dir);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }

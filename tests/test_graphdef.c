@@ -37,15 +37,9 @@ static void data_path(char *buf, size_t cap, const char *name)
 /* A float32 tensor of shape dims from a fixture of raw little-endian floats. */
 static tact_tensor_t *read_f32(const char *name, const int64_t *dims, int ndims)
 {
-    size_t len;
-    float *v = read_data(name, &len);
-    int64_t n = 1;
-    for (int i = 0; i < ndims; i++)
-        n *= dims[i];
-    assert_int_equal(len, (size_t) n * sizeof(float));
-    tact_tensor_t *t = tu_f32(dims, ndims, v);
-    free(v);
-    return t;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", TACT_TEST_DATA_DIR, name);
+    return tu_f32_from_file(path, dims, ndims);
 }
 
 static void import_ok(tact_graph_t *g, const char *file, const tact_import_options_t *opts)

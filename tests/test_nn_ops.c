@@ -734,15 +734,7 @@ static tact_tensor_t *read_f32(const char *name, const int64_t *dims, int ndims)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", TACT_TEST_DATA_DIR, name);
-    size_t len;
-    float *v = tu_read_file(path, &len);
-    int64_t n = 1;
-    for (int i = 0; i < ndims; i++)
-        n *= dims[i];
-    assert_int_equal(len, (size_t) n * sizeof(float));
-    tact_tensor_t *t = tu_f32(dims, ndims, v);
-    free(v);
-    return t;
+    return tu_f32_from_file(path, dims, ndims);
 }
 
 static void assert_cnn_answers(tact_graph_t *g)

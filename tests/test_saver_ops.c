@@ -126,27 +126,6 @@ static void temp_dir(char *dir, size_t len)
     assert_non_null(mkdtemp(dir));
 }
 
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static bool exists(const char *dir, const char *name)
 {
     char path[1024];
@@ -385,7 +364,7 @@ static void test_many_variables(void **state)
         tact_session_destroy(&s);
     }
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
 }
 
 /* Two variables as in TensorFlow's example graph: a = [[1, 2]], b = 3. */
@@ -481,7 +460,7 @@ static void save_then_restore(bool sharded)
     check_values(s, vars, -1, -2, -3);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
 }
 
 static void test_save_then_restore(void **state)
@@ -532,7 +511,7 @@ static void test_save_directories(void **state)
     check_values(s, vars, 7, 8, 9);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
 }
 
 /* The saver's ops have no GPU kernel: with a GPU present they run on the CPU, and the save and
@@ -560,7 +539,7 @@ static void test_saver_ops_placed_on_cpu(void **state)
     check_values(s, vars, 4, 5, 6);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
     fake_gpu_uninstall();
 }
 
@@ -675,7 +654,7 @@ static void test_restore_corrupt(void **state)
     tact_tensor_destroy(&t);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
 }
 
 static void test_save_errors(void **state)
@@ -719,7 +698,7 @@ static void test_save_errors(void **state)
     assert_int_equal(count_entries(dir), 0);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
 }
 
 static void test_merge_errors(void **state)
@@ -793,7 +772,7 @@ static void test_merge_two_shards(void **state)
     check_values(s, vars, 11, 12, 13);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
-    rm_tree(dir);
+    tu_remove_tree(dir);
 }
 
 /* ---- the string ops ---- */

@@ -11,7 +11,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,22 +96,6 @@ static void make_dir(char *dir)
     assert_non_null(mkdtemp(dir));
 }
 
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char path[600];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void assert_files_equal(const char *a, const char *b)
 {
     size_t na, nb;
@@ -160,7 +143,7 @@ static void test_uninitialized_read(void **state)
     st = (tact_status_t) TACT_STATUS_INIT;
     assert_int_equal(tact_checkpoint_save(s, prefix, &st), TACT_CODE_FAILED_PRECONDITION);
     assert_true(tu_contains(st.msg, "Could not find variable "));
-    rm_dir(dir);
+    tu_remove_tree(dir);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
@@ -220,7 +203,7 @@ static void test_checkpoint_from_tensorflow(void **state)
     assert_int_equal(tact_checkpoint_restore(s2, prefix, &st), TACT_CODE_OK);
     assert_saved_values(s2, g);
     tact_session_destroy(&s2);
-    rm_dir(dir);
+    tu_remove_tree(dir);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
@@ -256,7 +239,7 @@ static void test_saver_subgraph(void **state)
     assert_files_equal(path, CKPT_PREFIX DATA_SUFFIX);
     tact_tensor_destroy(&saved);
     tact_tensor_destroy(&name);
-    rm_dir(dir);
+    tu_remove_tree(dir);
     tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
@@ -354,7 +337,7 @@ static void test_builders(void **state)
     assert_true(tu_f32_equal(t, (int64_t[]) { 2 }, 1, (float[]) { 1.5f, 2.5f }));
     tact_tensor_destroy(&t);
     tact_session_destroy(&s2);
-    rm_dir(dir);
+    tu_remove_tree(dir);
     tact_session_destroy(&s);
 
     /* build-time errors: dtype, shape, a handle that is not one */
