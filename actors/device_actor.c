@@ -2,7 +2,7 @@
 /* Device actors: the dispatch table of the mailbox protocol for a device, generated from
  * TACT_CMD_MAP (a command without a handler fails the build), and the per-device pool. */
 #include "actors/device_actor.h"
-#include "runtime/exec/trace.h"
+#include "devices/trace.h"
 
 typedef struct device_actor {
     tact_device_t *dev;

@@ -5,7 +5,9 @@
 #define TACT_DEVICES_DEVICE_IMPL_H
 
 #include "runtime/graph/graph_impl.h"
-#include "runtime/exec/stop.h"
+#include "runtime/state/stop.h"
+
+#include <stdio.h>
 
 #define TACT_DEVICE_API_VERSION 2
 
@@ -75,7 +77,7 @@ typedef struct tact_step {
     atomic_bool failed;           /* a fragment failed: the others stop waiting */
     struct tact_host_limit *host_limit; /* the session's host memory limit, or NULL: charge
                                          * every host tensor made from data to it */
-    tact_trace_t *trace;          /* a traced step's records (runtime/exec/trace.h), else NULL */
+    tact_trace_t *trace;          /* a traced step's records (devices/trace.h), else NULL */
     _Atomic int64_t bytes_copied; /* between device memories, for the session's stats */
 } tact_step_t;
 
@@ -140,6 +142,14 @@ struct tact_device {
     const struct tact_config *config; /* the session's, for open() (GPU memory options) */
     void *ctx;                    /* owned by the implementation */
 };
+
+/* "/job:localhost/replica:0/task:0/device:CPU:0" for a device. Returns buf. */
+static inline char *tact__device_full_name(const tact_device_t *dev, char *buf, size_t len)
+{
+    snprintf(buf, len, "/job:localhost/replica:0/task:0/device:%s:%d", dev->iface->kind,
+             dev->ordinal);
+    return buf;
+}
 
 /* Free the tensor in values[slot] if the step owns it, and clear the slot. */
 static inline void tact__value_release(tact_value_t *values, int slot)

@@ -16,7 +16,7 @@
 #include "actors/device_actor.h"
 #include "devices/cpu/cpu.h"
 #include "runtime/exec/plan.h"
-#include "runtime/exec/resources.h"
+#include "runtime/state/resources.h"
 #include "tests/helpers.h"
 
 typedef struct echo {

@@ -9,8 +9,8 @@
 #include "devices/cpu/kernels/family.h"
 #include "devices/cpu/topology.h"
 #include "runtime/base/log.h"
-#include "runtime/exec/resources.h"
-#include "runtime/exec/trace.h"
+#include "runtime/state/resources.h"
+#include "devices/trace.h"
 
 #include <cblas.h>
 /* OpenBLAS' pthreads build (Debian's libopenblas0-pthread) starts its worker threads when it

@@ -10,9 +10,8 @@
 #include "devices/bfc_allocator.h"
 #include "devices/visible_devices.h"
 #include "runtime/base/log.h"
-#include "runtime/exec/resources.h"
-#include "runtime/exec/sched.h"
-#include "runtime/exec/trace.h"
+#include "runtime/state/resources.h"
+#include "devices/trace.h"
 
 #ifdef TACT_HAVE_CUDA
 #include "devices/cuda/cuda_backend.h"
@@ -284,7 +283,7 @@ static tact_code_t gpu_open(tact_device_t *dev, tact_status_t *st)
         return gpu_refuse(&gpu_process.gpus[dev->ordinal], dev->ordinal, st);
     gpu_ctx_t *ctx = tact__malloc(sizeof *ctx);
     ctx->backend = b;
-    tact__sched_device_name(dev, ctx->full_name, sizeof ctx->full_name);
+    tact__device_full_name(dev, ctx->full_name, sizeof ctx->full_name);
     ctx->alloc = gpu_process_allocator(dev->ordinal, b, dev->config, st);
     if (ctx->alloc == NULL || b->open(dev->physical_id, &ctx->bctx, st) != TACT_CODE_OK) {
         free(ctx);

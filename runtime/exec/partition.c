@@ -113,7 +113,7 @@ static desc_edge_t *desc_edge(desc_t *d, int s, int to)
 static char *desc_device(const tact_plan_desc_t *out, int part)
 {
     char buf[96];
-    tact__sched_device_name(out->parts[part].dev, buf, sizeof buf);
+    tact__device_full_name(out->parts[part].dev, buf, sizeof buf);
     return tact__strdup(buf);
 }
 

@@ -6,13 +6,6 @@
 #include "runtime/exec/sched.h"
 #include "runtime/graph/device_spec.h"
 
-char *tact__sched_device_name(const tact_device_t *dev, char *buf, size_t len)
-{
-    snprintf(buf, len, "/job:localhost/replica:0/task:0/device:%s:%d", dev->iface->kind,
-             dev->ordinal);
-    return buf;
-}
-
 void tact__sched_pins_init(tact_sched_pins_t *pins)
 {
     *pins = (tact_sched_pins_t) { .n = 0 };
@@ -206,7 +199,7 @@ static tact_code_t sched_unplaceable(const tact_op_t *op, const char *request,
     size_t used = 0;
     for (int d = 0; d < n_devs && used < sizeof list; d++)
         used += (size_t) snprintf(list + used, sizeof list - used, "%s%s", d ? ", " : "",
-                                  tact__sched_device_name(&devs[d], name, sizeof name));
+                                  tact__device_full_name(&devs[d], name, sizeof name));
     return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                       "Cannot assign a device for operation %s: Operation was explicitly "
                       "assigned to %s but available devices are [ %s ]. Make sure the device "
@@ -245,7 +238,7 @@ static tact_code_t sched_check_pinned(const tact_op_t *const *ops, int n, int i,
                       "Cannot assign a device for operation %s: no kernel for %s devices, and "
                       "it must be colocated with %s, which keeps its first placement (%s)",
                       lacking->name, devs[d].iface->kind, ops[i]->name,
-                      tact__sched_device_name(&devs[d], name, sizeof name));
+                      tact__device_full_name(&devs[d], name, sizeof name));
 }
 
 tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t *devs,
@@ -284,9 +277,9 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                 rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                                 "Cannot colocate %s (kept on %s by an earlier run) with %s "
                                 "(on %s)", op->name,
-                                tact__sched_device_name(&devs[own], there, sizeof there),
+                                tact__device_full_name(&devs[own], there, sizeof there),
                                 ops[g.group[i]]->name,
-                                tact__sched_device_name(&devs[out[i]], here, sizeof here));
+                                tact__device_full_name(&devs[out[i]], here, sizeof here));
             }
             continue;
         }

@@ -47,7 +47,5 @@ tact_code_t tact__sched_place(const tact_op_t *const *ops, int n, tact_device_t 
                               int n_devs, bool allow_soft_placement, tact_sched_pins_t *pins,
                               int *out, tact_status_t *st);
 
-/* "/job:localhost/replica:0/task:0/device:CPU:0" for a device. Returns buf. */
-char *tact__sched_device_name(const tact_device_t *dev, char *buf, size_t len);
 
 #endif

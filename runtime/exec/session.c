@@ -9,10 +9,9 @@
 #include "runtime/graph/device_spec.h"
 #include "runtime/base/host_limit.h"
 #include "runtime/base/log.h"
-#include "runtime/model/saved_model.h"
 #include "runtime/exec/registry.h"
 #include "runtime/exec/sched.h"
-#include "runtime/exec/trace.h"
+#include "devices/trace.h"
 
 /* How long a client spins for the actors' replies before it sleeps. */
 #define SESSION_REPLY_SPIN_NS 50000
@@ -75,7 +74,8 @@ static void session_free(tact_session_t *s)
     pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->close_lock);
     pthread_cond_destroy(&s->close_cond);
-    tact__saved_model_free(s->saved_model);
+    if (s->saved_model != NULL)
+        s->saved_model_free(s->saved_model);
     tact__graph_unref(s->graph);  /* a graph tact_saved_model_load made goes with it */
     tact__host_limit_unref(&s->host_limit);  /* results the caller keeps hold it further */
     s->tag = TACT_TAG_DEAD;
@@ -208,7 +208,7 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     s->device_names = tact__malloc((size_t) s->n_devices * sizeof *s->device_names);
     s->device_info = tact__malloc((size_t) s->n_devices * sizeof *s->device_info);
     for (int i = 0; i < s->n_devices; i++) {
-        tact__sched_device_name(&s->devices[i], s->device_names[i], sizeof s->device_names[i]);
+        tact__device_full_name(&s->devices[i], s->device_names[i], sizeof s->device_names[i]);
         session_describe_device(s, i, &s->device_info[i]);
     }
     if (c->log_device_placement)
@@ -512,7 +512,7 @@ static void session_record_placement(tact_session_t *s, const tact_op_t *const *
                 continue;
             char name[96];
             tact__log(TACT_LOG_INFO, "%s: (%s): %s", op->name, tact__op_kind_type(op->kind),
-                      tact__sched_device_name(&s->devices[placement[n]], name,
+                      tact__device_full_name(&s->devices[placement[n]], name,
                                               sizeof name));
         }
     }
@@ -562,7 +562,7 @@ static void session_log_failed_placement(tact_session_t *s, const tact_op_t *con
             continue;
         char dev[96];
         tact__log(TACT_LOG_INFO, "%s: (%s): %s", ops[i]->name, tact__op_kind_type(ops[i]->kind),
-                  tact__sched_device_name(&s->devices[out[i]], dev, sizeof dev));
+                  tact__device_full_name(&s->devices[out[i]], dev, sizeof dev));
     }
 }
 
@@ -968,7 +968,7 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
         return;
     tact_plan_desc_t *desc = tact__plan_describe(plan);
     for (int p = 0; p < desc->n_parts && p < TACT_MAX_PARTITIONS; p++) {
-        tact__sched_device_name(desc->parts[p].dev, md->partitions[p].device,
+        tact__device_full_name(desc->parts[p].dev, md->partitions[p].device,
                                 sizeof md->partitions[p].device);
         md->partitions[p].n_nodes = desc->parts[p].n_ops;
         md->partitions[p].n_sends = desc->parts[p].n_sends;

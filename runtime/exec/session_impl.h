@@ -6,7 +6,7 @@
 
 #include "actors/device_actor.h"
 #include "runtime/exec/plan.h"
-#include "runtime/exec/resources.h"
+#include "runtime/state/resources.h"
 
 #define TACT_SESSION_CACHE_BUCKETS 256  /* fixed: chains never move under readers */
 #define TACT_SESSION_RUN_COUNTERS  16
@@ -63,6 +63,8 @@ struct tact_session {
     bool interactive;             /* an InteractiveSession: see tact_interactive_session_new */
     tact_graph_t *pushed_graph;   /* the default graph an interactive session pushed, or NULL */
     struct tact_saved_model *saved_model; /* tact_saved_model_load's signatures, or NULL */
+    void (*saved_model_free)(struct tact_saved_model *); /* set with it (runtime/model/ is
+                                                          * above the sessions) */
 };
 
 /* Push `s` onto the calling thread's default-session stack as an entry that may leave out of

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The reader builders of <tact/reader.h>. Reading is the executor's (runtime/exec/reader.c). */
+/* The reader builders of <tact/reader.h>. Reading is the executor's (runtime/state/reader.c). */
 #include "runtime/graph/graph_impl.h"
 
 tact_op_t *tact_text_line_reader(tact_graph_t *g, int skip_header_lines, const char *name,

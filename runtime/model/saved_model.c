@@ -294,6 +294,7 @@ tact_session_t *tact_saved_model_load(const char *export_dir, const char *const 
         mg->n_signature_def = 0;  /* taken: freeing sm leaves them */
         mg->signature_def = NULL;
         s->saved_model = kept;
+        s->saved_model_free = tact__saved_model_free;
     }
 out:
     if (graph == NULL)

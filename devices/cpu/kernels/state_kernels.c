@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The CPU kernels of the resource variables (runtime/ops/state_ops.c). A variable's value lives
- * in the session's resource table (runtime/exec/resources.c) under the first VarHandleOp of the
+ * in the session's resource table (runtime/state/resources.c) under the first VarHandleOp of the
  * graph with its container and shared_name, as TensorFlow's ResourceMgr keys it; values are
  * replaced whole, so a read is a reference, never a copy. Messages are TensorFlow 2.21's. */
 #include "devices/cpu/kernels.h"
 #include "devices/cpu/kernels/family.h"
-#include "runtime/exec/resources.h"
+#include "runtime/state/resources.h"
 
 /* The VarHandleOp that owns the value behind input 0 (the handle). */
 static const tact_op_t *state_var(const tact_kernel_ctx_t *k)

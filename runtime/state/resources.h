@@ -8,8 +8,8 @@
 #define TACT_RUNTIME_RESOURCES_H
 
 #include "runtime/graph/graph_impl.h"
-#include "runtime/exec/queue.h"
-#include "runtime/exec/reader.h"
+#include "runtime/state/queue.h"
+#include "runtime/state/reader.h"
 
 typedef struct tact_resources tact_resources_t;
 

@@ -5,7 +5,7 @@
  * step's stop reasons, so a file that never delivers (a FIFO without a writer) still ends on
  * the run's timeout, its cancellation or the session's close. Not for scheduling or
  * resources: the executor and the resource table own those. */
-#include "runtime/exec/reader.h"
+#include "runtime/state/reader.h"
 
 /* How long one wait for a file (or for the reader's lock) lasts before stop is re-checked. */
 #define READER_WAIT_SLICE_MS 10

@@ -4,7 +4,7 @@
  * (tact__queue_wake) and their run's cancellation (through the cancel watcher) wake them, so a
  * blocked op returns as soon as it must. Not for scheduling: the executor decides who waits
  * where. */
-#include "runtime/exec/queue.h"
+#include "runtime/state/queue.h"
 
 struct tact_queue {
     char *name;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Step traces (RunOptions.trace_level): what the node loops record while a traced step runs,
- * and how a finished step's records become the run metadata's step stats. A step without a
- * trace has step->trace == NULL and the node loops never reach these functions: each loop
- * picks its traced or untraced body once per fragment. */
-#ifndef TACT_RUNTIME_TRACE_H
-#define TACT_RUNTIME_TRACE_H
+/* Step traces (RunOptions.trace_level): what the node loops record while a traced step runs;
+ * runtime/exec/step_stats.c turns a finished step's records into the run metadata's step
+ * stats. A step without a trace has step->trace == NULL and the node loops never reach these
+ * functions: each loop picks its traced or untraced body once per fragment. */
+#ifndef TACT_DEVICES_TRACE_H
+#define TACT_DEVICES_TRACE_H
 
 #include "devices/device_impl.h"
 
@@ -40,7 +40,7 @@ void tact__trace_mailbox_taken(tact_step_t *step, const tact_fragment_t *frag);
 
 struct tact_plan;
 struct tact_plan_desc;
-/* Write the step stats of a finished step into md->step_stats (which must be empty): one
+/* (runtime/exec/step_stats.c) Write the step stats of a finished step into md->step_stats (which must be empty): one
  * device per partition of `desc` (tact__plan_describe), copies and hand-offs named as there. */
 void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
                       const struct tact_plan *plan, const struct tact_plan_desc *desc);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Why a step must stop: its deadline, its run's cancellation handle, its session's close.
- * Kernels that wait (queues) sleep until the deadline and are woken by a cancel (runtime/exec/cancel.h)
+ * Kernels that wait (queues) sleep until the deadline and are woken by a cancel (runtime/state/cancel.h)
  * or the close; executors check it between nodes. */
 #ifndef TACT_RUNTIME_STOP_H
 #define TACT_RUNTIME_STOP_H
 
-#include "runtime/exec/cancel.h"
+#include "runtime/state/cancel.h"
 
 typedef struct tact_stop {
     int64_t deadline_ns;          /* tact__now_ns() past this: DEADLINE_EXCEEDED; 0 = none */

@@ -4,7 +4,7 @@
  * computes its new value between reading and storing, so it holds one of a few striped update
  * locks instead, by variable: updates of one variable, and Assigns to it, take turns, while
  * reads and other variables' updates go on. */
-#include "runtime/exec/resources.h"
+#include "runtime/state/resources.h"
 
 #include "runtime/base/philox.h"
 

@@ -6,7 +6,7 @@
 #define TACT_RUNTIME_READER_H
 
 #include "runtime/graph/graph_impl.h"
-#include "runtime/exec/queue.h"
+#include "runtime/state/queue.h"
 
 typedef struct tact_reader tact_reader_t;
 

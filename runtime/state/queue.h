@@ -7,7 +7,7 @@
 #ifndef TACT_RUNTIME_QUEUE_H
 #define TACT_RUNTIME_QUEUE_H
 
-#include "runtime/exec/stop.h"
+#include "runtime/state/stop.h"
 #include "runtime/base/tensor_impl.h"
 
 typedef struct tact_queue tact_queue_t;

@@ -3,7 +3,7 @@
  * exists so that tact_cancel_request stays async-signal-safe (an atomic store and sem_post)
  * while blocked waits still sleep on their own condition variables, which only a normal thread
  * may signal. */
-#include "runtime/exec/cancel.h"
+#include "runtime/state/cancel.h"
 
 static struct {
     pthread_once_t once;
