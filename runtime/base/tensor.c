@@ -703,15 +703,7 @@ int64_t tact__shape_nelems(const tact_shape_t *s)
 bool tact__shape_compatible(const tact_shape_t *want, const tact_shape_t *value)
 {
     TACT_ASSERT(want != NULL && value != NULL);
-    if (want->ndims < 0)
-        return true;
-    if (want->ndims != value->ndims)
-        return false;
-    for (int i = 0; i < want->ndims; i++) {
-        if (want->dims[i] != -1 && want->dims[i] != value->dims[i])
-            return false;
-    }
-    return true;
+    return tact__shape_fits(want, value->ndims, value->dims);
 }
 
 /* Append `text` to buf[0..len) at *pos, truncating but always leaving it NUL-terminated. */
