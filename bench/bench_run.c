@@ -17,6 +17,10 @@
  *   run_actors_inter1  the same with inter_op_parallelism_threads = 1 (a single CPU actor
  *                  rather than one per core): a diagnostic, it shows what the choice among
  *                  several actors costs
+ *   run_fed        c = a * b with a and b float32 scalar placeholders, fed 5 and 6 (tensors
+ *                  made once) through tact_session_run
+ *   callable_fed   the same through a callable (tact_session_make_callable with feed list
+ *                  (a, b)): the signature resolved once
  *
  * Each run fetches c, checks that it is 30 and destroys it (all timed: that is one run). The
  * cases are measured in interleaved rounds so that drift hits them alike. ratio = median /
@@ -278,6 +282,7 @@ typedef struct fed_ctx {
     tact_session_t *s;
     tact_output_t a, b, c;
     tact_tensor_t *five, *six;
+    tact_callable_t *mul;         /* c from the feed list (a, b) */
     tact_status_t st;
 } fed_ctx_t;
 
@@ -304,6 +309,20 @@ static int fed_run_once(void *p)
     return rc;
 }
 
+static int fed_call_once(void *p)
+{
+    fed_ctx_t *f = p;
+    const tact_tensor_t *values[2] = { f->five, f->six };
+    tact_tensor_t *out = NULL;
+    if (tact_callable_run(f->mul, values, 2, &out, NULL, &f->st) != TACT_CODE_OK) {
+        bench_failed(&f->st, "tact_callable_run");
+        return -1;
+    }
+    int rc = fed_check(out, "callable_fed");
+    tact_tensor_destroy(&out);
+    return rc;
+}
+
 /* The fed graph in a session of its own: 0, or -1 with `st` filled. */
 static int fed_open(fed_ctx_t *f, tact_status_t *st)
 {
@@ -315,14 +334,17 @@ static int fed_open(fed_ctx_t *f, tact_status_t *st)
     f->six = tact_tensor_new(TACT_DTYPE_F32, NULL, 0, (float[]) { 6.0f }, st);
     tact_config_t cfg = bench_cpu_config();
     f->s = tact_session_new(NULL, g, &cfg, st);
+    f->mul = tact_session_make_callable(f->s, &f->c, 1, (tact_output_t[]) { f->a, f->b }, 2,
+                                        NULL, 0, st);
     tact_graph_destroy(&g);  /* the session keeps its own reference */
     if (bench_failed(st, "building the fed graph"))
         return -1;
-    return fed_run_once(f);
+    return fed_run_once(f) == 0 && fed_call_once(f) == 0 ? 0 : -1;
 }
 
 static void fed_close(fed_ctx_t *f)
 {
+    tact_callable_destroy(&f->mul);
     tact_session_destroy(&f->s);
     tact_tensor_destroy(&f->five);
     tact_tensor_destroy(&f->six);
@@ -353,8 +375,11 @@ static int profile_main(const char *which, int n)
     void *ctx = &fed;
     if (strcmp(which, "run_fed") == 0) {
         fn = fed_run_once;
+    } else if (strcmp(which, "callable_fed") == 0) {
+        fn = fed_call_once;
     } else {
-        fprintf(stderr, "bench_run: --profile: unknown case '%s' (run_fed)\n", which);
+        fprintf(stderr, "bench_run: --profile: unknown case '%s' (run_fed, callable_fed)\n",
+                which);
         goto done;
     }
     int warm = 0;
@@ -373,7 +398,7 @@ done:
 
 enum {
     CASE_ZMQ1, CASE_ZMQ2, CASE_DIRECT, CASE_AUTO, CASE_ACTORS, CASE_ACTORS1, CASE_FED,
-    CASE_COUNT
+    CASE_CALLABLE, CASE_COUNT
 };
 
 typedef struct run_case {
@@ -654,6 +679,8 @@ int main(int argc, char **argv)
                            full ? 20000 : 50, 1, -1, false, false },
         [CASE_FED] = { "run_fed", "runs/s", fed_run_once, &fed, full ? 100000 : 50, 1, -1, false,
                        false },
+        [CASE_CALLABLE] = { "callable_fed", "runs/s", fed_call_once, &fed, full ? 100000 : 50, 1,
+                            -1, false, false },
     };
     int rounds = full ? RUN_ROUNDS : 1;
     int warmup = full ? 2000 : 5;
@@ -694,6 +721,8 @@ int main(int argc, char **argv)
                stats[CASE_AUTO].median_us - stats[CASE_DIRECT].median_us,
                stats[CASE_ACTORS].median_us - stats[CASE_DIRECT].median_us,
                stats[CASE_ACTORS1].median_us - stats[CASE_DIRECT].median_us);
+    bench_note("fed c = a * b: callable_fed / run_fed = %.3f (medians, same rounds)",
+               stats[CASE_CALLABLE].median_us / stats[CASE_FED].median_us);
     if (!cases[CASE_ZMQ2].skip)
         bench_note("run_auto / zmq_rt_2cpu = %.4f", stats[CASE_AUTO].median_us /
                                                      stats[CASE_ZMQ2].median_us);

@@ -750,37 +750,43 @@ static int run_feed_arg_index(const tact_feed_t *feeds, int n_feeds, int i)
     }
     return rank;
 }
-/* The checks of a value fed to the valid endpoint t (feed i of feeds[0..n_feeds)): NULL,
- * dtype, shape. */
-static tact_code_t run_check_value(tact_output_t t, const tact_tensor_t *v,
-                                   const tact_feed_t *feeds, int n_feeds, int i,
-                                   tact_status_t *st)
+/* run_check_value's messages, off the hot path. */
+static TACT__NOINLINE tact_code_t run_value_error(tact_output_t t, const tact_tensor_t *v,
+                                                  const tact_feed_t *feeds, int n_feeds, int i,
+                                                  tact_status_t *st)
 {
     char name[300], a[160], b[160];
-    if (TACT_UNLIKELY(v == NULL))
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "The value fed to %s is NULL",
-                          tact__output_name(t, name, sizeof name));
+    tact__output_name(t, name, sizeof name);
+    if (v == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "The value fed to %s is NULL", name);
     TACT_ASSERT(v->tag == TACT_TAG_TENSOR);
     tact_dtype_t want = t.op->out_dtype[t.index];
-    if (TACT_UNLIKELY(v->dtype != want))
+    if (v->dtype != want)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                           "Cannot feed value of dtype %s for Tensor '%s', which has dtype %s "
                           "(Expects arg[%d] to be %s but %s is provided)",
-                          tact_dtype_name(v->dtype), tact__output_name(t, name, sizeof name),
-                          tact_dtype_name(want),
+                          tact_dtype_name(v->dtype), name, tact_dtype_name(want),
                           feeds != NULL ? run_feed_arg_index(feeds, n_feeds, i) : i,
-                          tact__dtype_tf_name(want),
-                          tact__dtype_tf_name(v->dtype));
-    const tact_shape_t *want_shape = &t.op->out_shape[t.index];
-    if (TACT_UNLIKELY(!tact__shape_fits(want_shape, v->ndims, v->dims))) {
-        tact_shape_t have = tact__tensor_shape(v);
-        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                          "Cannot feed value of shape %s for Tensor '%s', which has shape '%s'",
-                          tact__shape_tuple_str(&have, a, sizeof a),
-                          tact__output_name(t, name, sizeof name),
-                          tact__shape_tuple_str(want_shape, b, sizeof b));
+                          tact__dtype_tf_name(want), tact__dtype_tf_name(v->dtype));
+    tact_shape_t have = tact__tensor_shape(v);
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "Cannot feed value of shape %s for Tensor '%s', which has shape '%s'",
+                      tact__shape_tuple_str(&have, a, sizeof a), name,
+                      tact__shape_tuple_str(&t.op->out_shape[t.index], b, sizeof b));
+}
+
+/* The checks of a value fed to the valid endpoint t (feed i of feeds[0..n_feeds)): NULL,
+ * dtype, shape (read in place, not copied). */
+static inline tact_code_t run_check_value(tact_output_t t, const tact_tensor_t *v,
+                                          const tact_feed_t *feeds, int n_feeds, int i,
+                                          tact_status_t *st)
+{
+    if (TACT_LIKELY(v != NULL && v->dtype == t.op->out_dtype[t.index] &&
+                    tact__shape_fits(&t.op->out_shape[t.index], v->ndims, v->dims))) {
+        TACT_ASSERT(v->tag == TACT_TAG_TENSOR);
+        return TACT_CODE_OK;
     }
-    return TACT_CODE_OK;
+    return run_value_error(t, v, feeds, n_feeds, i, st);
 }
 
 /* Feed i's endpoint t: not empty, of the session's graph, an output it has. */
@@ -1257,6 +1263,9 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
     for (int i = 0; i < n_feeds; i++)
         in[i] = feeds[i].value;
     run_memo_t *memo = &run_memo;
+    /* One TLS lookup: without this the compiler computes the address (a __tls_get_addr call
+     * in a shared library) anew at each use. */
+    __asm__("" : "+r"(memo));
     tact_code_t rc;
     if (run_memo_matches(memo, s, fetches, n_fetches, feeds, n_feeds, targets, n_targets)) {
         /* Only the values are new: their checks, then the placement check that every run
