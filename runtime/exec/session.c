@@ -1318,11 +1318,17 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
             memo->n_fetches = n_fetches;
             memo->n_feeds = n_feeds;
             memo->n_targets = n_targets;
-            memcpy(memo->fetches, fetches, (size_t) n_fetches * sizeof *fetches);
-            memcpy(memo->feeds, ft, (size_t) n_feeds * sizeof *ft);
-            memcpy(memo->targets, targets, (size_t) n_targets * sizeof *targets);
-            memcpy(memo->feed_slot, rs.feed_slot, (size_t) n_feeds * sizeof *rs.feed_slot);
-            memcpy(memo->fetch_at, rs.fetch_at, (size_t) n_fetches * sizeof *rs.fetch_at);
+            /* Loops, not memcpy: the arrays may be NULL when their counts are 0. */
+            for (int i = 0; i < n_fetches; i++) {
+                memo->fetches[i] = fetches[i];
+                memo->fetch_at[i] = rs.fetch_at[i];
+            }
+            for (int i = 0; i < n_feeds; i++) {
+                memo->feeds[i] = ft[i];
+                memo->feed_slot[i] = rs.feed_slot[i];
+            }
+            for (int i = 0; i < n_targets; i++)
+                memo->targets[i] = targets[i];
             memo->rs = (run_resolved_t) { rs.plan, n_feeds, n_fetches, memo->feed_slot,
                                           memo->fetch_at, memo->fetches };
         }
