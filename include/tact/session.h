@@ -35,8 +35,10 @@ TACT_API tact_session_t *tact_session_new(const char *target, tact_graph_t *grap
  * targets[0..n_targets) for their effects. Feeds stay owned by the caller. On success
  * results[i] is a new tensor owned by the caller; on failure every results[i] is NULL and `st`
  * holds TensorFlow's code with a message naming the op or tensor. The plan for each distinct
- * (feeds, fetches, targets) set is built once and cached; order does not matter. Safe to call
- * from many threads at once.
+ * (feeds, fetches, targets) set is built once and cached; order does not matter. A thread
+ * that repeats its previous call's endpoints in the same order skips their checks and the
+ * cache lookup (tact_session_make_callable does so for any order). Safe to call from many
+ * threads at once.
  *
  *     tact_tensor_t *c_val = NULL;
  *     if (tact_session_run(s, &c, 1, &c_val, NULL, 0, NULL, 0, &st) == TACT_CODE_OK) ...

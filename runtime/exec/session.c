@@ -750,6 +750,20 @@ static int run_feed_arg_index(const tact_feed_t *feeds, int n_feeds, int i)
     }
     return rank;
 }
+/* The error of arguments that failed the checks (st holds the failed check's error, or
+ * nothing when there was no fetch and no target): an empty graph is the cause whatever
+ * failed, as TensorFlow checks it first. Looked at only here, off the hot path. */
+static tact_code_t run_args_failed(tact_session_t *s, tact_status_t *st)
+{
+    tact_status_t empty = TACT_STATUS_INIT;
+    if (run_graph_empty(s, &empty))
+        *st = empty;
+    else if (!tact__failed(st))
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "Must specify at least one target to fetch or execute.");
+    return st->code;
+}
+
 /* run_check_value's messages, off the hot path. */
 static TACT__NOINLINE tact_code_t run_value_error(tact_output_t t, const tact_tensor_t *v,
                                                   const tact_feed_t *feeds, int n_feeds, int i,
@@ -1283,20 +1297,13 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
         goto out;
     }
 
-    /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. An empty graph can
-     * only be the cause when a check fails, so it is looked at then (off the hot path). */
+    /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. */
     if ((n_fetches == 0 && n_targets == 0) ||
         run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
         run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
         run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
         atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
-        tact_status_t empty = TACT_STATUS_INIT;
-        if (run_graph_empty(s, &empty))
-            *st = empty;
-        else if (!tact__failed(st))
-            tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                       "Must specify at least one target to fetch or execute.");
-        rc = st->code;
+        rc = run_args_failed(s, st);
         goto out;
     }
 
@@ -1453,12 +1460,7 @@ tact_callable_t *tact_session_make_callable(tact_session_t *s, const tact_output
     bad = bad || run_check_fetches(s, fetches, n_fetches, &err) != TACT_CODE_OK ||
           run_check_targets(s, targets, n_targets, &err) != TACT_CODE_OK;
     if (bad) {
-        tact_status_t empty = TACT_STATUS_INIT;
-        if (run_graph_empty(s, &empty))
-            err = empty;
-        else if (!tact__failed(&err))
-            tact__fail(&err, TACT_CODE_INVALID_ARGUMENT,
-                       "Must specify at least one target to fetch or execute.");
+        run_args_failed(s, &err);
     } else {
         run_resolve(s, &uncounted, c->fetches, n_fetches, c->feeds, n_feeds, targets,
                     n_targets, &c->rs, c->ints, c->ints + n_feeds, &err);
