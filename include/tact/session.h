@@ -415,10 +415,11 @@ TACT_API tact_callable_t *tact_session_make_callable(tact_session_t *s,
  * tact_session_run_ex: the timeout (DEADLINE_EXCEEDED "Timed out waiting for notification"),
  * a cancellation handle, metadata and tracing. Errors, as TensorFlow's RunCallable:
  * INVALID_ARGUMENT "Expected 2 feed tensors, but got 1" for a wrong count, "Type mismatch:
- * actual int32 vs. expect float" (and the fed op's node) for a wrong dtype; a value of the wrong shape or NULL as
- * tact_session_run reports it; CANCELLED "Session has been closed." once the session is closed
- * (also for calls in flight, as runs); and the step's own errors. Safe to call from many
- * threads at once, on one callable or several. REQUIRES: its session is not destroyed. */
+ * actual int32 vs. expect float" (and the fed op's node) for a wrong dtype; a value of the
+ * wrong shape or NULL as tact_session_run reports it; CANCELLED "Session has been closed."
+ * once the session is closed (also for calls in flight, as runs); and the step's own errors.
+ * Safe to call from many threads at once, on one callable or several. REQUIRES: its session
+ * is not destroyed. */
 TACT_API tact_code_t tact_callable_run(tact_callable_t *c,
                                        const tact_tensor_t *const *feed_values, int n_feed_values,
                                        tact_tensor_t **results, const tact_run_options_t *options,
