@@ -17,6 +17,10 @@
  *   run_actors_inter1  the same with inter_op_parallelism_threads = 1 (a single CPU actor
  *                  rather than one per core): a diagnostic, it shows what the choice among
  *                  several actors costs
+ *   run_fed        c = a * b with a and b float32 scalar placeholders, fed 5 and 6 (tensors
+ *                  made once) through tact_session_run
+ *   callable_fed   the same through a callable (tact_session_make_callable with feed list
+ *                  (a, b)): the signature resolved once
  *
  * Each run fetches c, checks that it is 30 and destroys it (all timed: that is one run). The
  * cases are measured in interleaved rounds so that drift hits them alike. ratio = median /
@@ -272,9 +276,130 @@ static int tact_run_check(run_ctx_t *r)
     return ok ? 0 : -1;
 }
 
+/* The fed graph: c = a * b with a and b float32 scalar placeholders fed 5 and 6 (tensors made
+ * once; a run borrows them, as a server's caller does). */
+typedef struct fed_ctx {
+    tact_session_t *s;
+    tact_output_t a, b, c;
+    tact_tensor_t *five, *six;
+    tact_callable_t *mul;         /* c from the feed list (a, b) */
+    tact_status_t st;
+} fed_ctx_t;
+
+static int fed_check(const tact_tensor_t *out, const char *what)
+{
+    if (*(const float *) tact_tensor_data(out) == 30.0f)
+        return 0;
+    fprintf(stderr, "bench: %s: c = %g, expected 30\n", what,
+            (double) *(const float *) tact_tensor_data(out));
+    return -1;
+}
+
+static int fed_run_once(void *p)
+{
+    fed_ctx_t *f = p;
+    tact_feed_t feeds[2] = { { f->a, f->five }, { f->b, f->six } };
+    tact_tensor_t *out = NULL;
+    if (tact_session_run(f->s, &f->c, 1, &out, feeds, 2, NULL, 0, &f->st) != TACT_CODE_OK) {
+        bench_failed(&f->st, "tact_session_run (fed)");
+        return -1;
+    }
+    int rc = fed_check(out, "run_fed");
+    tact_tensor_destroy(&out);
+    return rc;
+}
+
+static int fed_call_once(void *p)
+{
+    fed_ctx_t *f = p;
+    const tact_tensor_t *values[2] = { f->five, f->six };
+    tact_tensor_t *out = NULL;
+    if (tact_callable_run(f->mul, values, 2, &out, NULL, &f->st) != TACT_CODE_OK) {
+        bench_failed(&f->st, "tact_callable_run");
+        return -1;
+    }
+    int rc = fed_check(out, "callable_fed");
+    tact_tensor_destroy(&out);
+    return rc;
+}
+
+/* The fed graph in a session of its own: 0, or -1 with `st` filled. */
+static int fed_open(fed_ctx_t *f, tact_status_t *st)
+{
+    tact_graph_t *g = tact_graph_new();
+    f->a = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, "a", st);
+    f->b = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, "b", st);
+    f->c = tact_multiply(g, f->a, f->b, "c", st);
+    f->five = tact_tensor_new(TACT_DTYPE_F32, NULL, 0, (float[]) { 5.0f }, st);
+    f->six = tact_tensor_new(TACT_DTYPE_F32, NULL, 0, (float[]) { 6.0f }, st);
+    tact_config_t cfg = bench_cpu_config();
+    f->s = tact_session_new(NULL, g, &cfg, st);
+    f->mul = tact_session_make_callable(f->s, &f->c, 1, (tact_output_t[]) { f->a, f->b }, 2,
+                                        NULL, 0, st);
+    tact_graph_destroy(&g);  /* the session keeps its own reference */
+    if (bench_failed(st, "building the fed graph"))
+        return -1;
+    return fed_run_once(f) == 0 && fed_call_once(f) == 0 ? 0 : -1;
+}
+
+static void fed_close(fed_ctx_t *f)
+{
+    tact_callable_destroy(&f->mul);
+    tact_session_destroy(&f->s);
+    tact_tensor_destroy(&f->five);
+    tact_tensor_destroy(&f->six);
+}
+
+/* --profile CASE N: N runs of one case and nothing else, for callgrind's instruction counts:
+ *
+ *     valgrind --tool=callgrind --toggle-collect=profile_loop bench_run --profile run_fed 20000
+ *
+ * counts what the N runs execute (their checks and result destroys included); divide by N. */
+__attribute__((noinline, noclone)) static int profile_loop(bench_fn_t fn, void *ctx, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (fn(ctx) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int profile_main(const char *which, int n)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    fed_ctx_t fed = { .st = TACT_STATUS_INIT };
+    int rc = 1;
+    if (fed_open(&fed, &st) != 0)
+        goto done;
+    bench_fn_t fn = NULL;
+    void *ctx = &fed;
+    if (strcmp(which, "run_fed") == 0) {
+        fn = fed_run_once;
+    } else if (strcmp(which, "callable_fed") == 0) {
+        fn = fed_call_once;
+    } else {
+        fprintf(stderr, "bench_run: --profile: unknown case '%s' (run_fed, callable_fed)\n",
+                which);
+        goto done;
+    }
+    int warm = 0;
+    for (int i = 0; i < 100 && warm == 0; i++)  /* outside profile_loop: not counted */
+        warm = fn(ctx);
+    if (warm == 0 && profile_loop(fn, ctx, n) == 0) {
+        printf("# profile: %d runs of %s\n", n, which);
+        rc = 0;
+    }
+done:
+    fed_close(&fed);
+    return rc;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
-enum { CASE_ZMQ1, CASE_ZMQ2, CASE_DIRECT, CASE_AUTO, CASE_ACTORS, CASE_ACTORS1, CASE_COUNT };
+enum {
+    CASE_ZMQ1, CASE_ZMQ2, CASE_DIRECT, CASE_AUTO, CASE_ACTORS, CASE_ACTORS1, CASE_FED,
+    CASE_CALLABLE, CASE_COUNT
+};
 
 typedef struct run_case {
     const char *name;
@@ -485,6 +610,8 @@ done:
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--profile") == 0)
+        return profile_main(argv[2], atoi(argv[3]));
     bench_opts_t opt;
     int prc = bench_parse_args(argc, argv, &opt);
     if (prc != 0)
@@ -516,6 +643,7 @@ int main(int argc, char **argv)
                              .st = TACT_STATUS_INIT };
     run_ctx_t actors1_ctx = { .s = tact_session_new(NULL, g, &actors1_cfg, &st), .c = c,
                               .st = TACT_STATUS_INIT };
+    fed_ctx_t fed = { .st = TACT_STATUS_INIT };
     direct_ctx_t direct = { .a = 5.0f, .b = 6.0f, .sink = 0.0f };
     int cpu_a, cpu_b;
     bench_cpus(&cpu_a, &cpu_b);
@@ -532,7 +660,7 @@ int main(int argc, char **argv)
     if (zmq_bench_open(&z1, zctx) != 0 || (cpu_b >= 0 && zmq_bench_open(&z2, zctx) != 0))
         goto done;
     if (tact_run_check(&auto_ctx) != 0 || tact_run_check(&actors_ctx) != 0 ||
-        tact_run_check(&actors1_ctx) != 0)
+        tact_run_check(&actors1_ctx) != 0 || fed_open(&fed, &st) != 0)
         goto done;
 
     bool full = !opt.quick;
@@ -549,6 +677,10 @@ int main(int argc, char **argv)
                           full ? 20000 : 50, 1, -1, false, false },
         [CASE_ACTORS1] = { "run_actors_inter1", "runs/s", tact_run_once, &actors1_ctx,
                            full ? 20000 : 50, 1, -1, false, false },
+        [CASE_FED] = { "run_fed", "runs/s", fed_run_once, &fed, full ? 100000 : 50, 1, -1, false,
+                       false },
+        [CASE_CALLABLE] = { "callable_fed", "runs/s", fed_call_once, &fed, full ? 100000 : 50, 1,
+                            -1, false, false },
     };
     int rounds = full ? RUN_ROUNDS : 1;
     int warmup = full ? 2000 : 5;
@@ -589,6 +721,8 @@ int main(int argc, char **argv)
                stats[CASE_AUTO].median_us - stats[CASE_DIRECT].median_us,
                stats[CASE_ACTORS].median_us - stats[CASE_DIRECT].median_us,
                stats[CASE_ACTORS1].median_us - stats[CASE_DIRECT].median_us);
+    bench_note("fed c = a * b: callable_fed / run_fed = %.3f (medians, same rounds)",
+               stats[CASE_CALLABLE].median_us / stats[CASE_FED].median_us);
     if (!cases[CASE_ZMQ2].skip)
         bench_note("run_auto / zmq_rt_2cpu = %.4f", stats[CASE_AUTO].median_us /
                                                      stats[CASE_ZMQ2].median_us);
@@ -617,6 +751,7 @@ done:
             rc = 1;
         }
     }
+    fed_close(&fed);
     tact_session_destroy(&auto_ctx.s);
     tact_session_destroy(&actors_ctx.s);
     tact_session_destroy(&actors1_ctx.s);

@@ -158,6 +158,28 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
     return cpu_fail_node(st, op);
 }
 
+/* Whether `op` is run as an element-wise Add, Sub, Mul, RealDiv or Div of two inputs of one
+ * dtype and one shape, that dtype being the op's own output dtype: its output then has that
+ * dtype and shape, which is what tact__op_infer would answer (broadcasting equal shapes gives
+ * the shape, and the dtype passed the op's check when the graph was built), read from the
+ * inputs in place. The common small-op case skips copying shapes and the general inference. */
+static bool cpu_same_shape_binary(const tact_op_t *op, tact_op_kind_t kind,
+                                  const tact_tensor_t *const *in, int n_in)
+{
+    if (n_in != 2 || kind != op->kind ||
+        !(kind == TACT_OP_ADD || kind == TACT_OP_SUB || kind == TACT_OP_MUL ||
+          kind == TACT_OP_REALDIV || kind == TACT_OP_DIV))
+        return false;
+    const tact_tensor_t *x = in[0], *y = in[1];
+    if (x->dtype != y->dtype || x->dtype != op->out_dtype[0] || x->ndims != y->ndims)
+        return false;
+    for (int i = 0; i < x->ndims; i++) {
+        if (x->dims[i] != y->dims[i])
+            return false;
+    }
+    return true;
+}
+
 /* The output of `op` (run as `kind`'s kernel) for these inputs, on `dev`, charged to the
  * step's host memory limit, from the pinned pool when `pinned` (a GPU copies it in); NULL with
  * `st` filled when there is no kernel, the inputs do not fit, or the memory is refused. */
@@ -169,6 +191,14 @@ static tact_tensor_t *cpu_output(const tact_device_t *dev, const tact_step_t *st
     if (tact__cpu_kernel(kind) == NULL) {
         tact__fail(st, TACT_CODE_UNIMPLEMENTED, "CPU: no kernel for %s", tact__op_kind_type(kind));
         return NULL;
+    }
+    if (cpu_same_shape_binary(op, kind, in, n_in)) {
+        const tact_tensor_t *x = in[0];
+        if (pinned && tact_dtype_size(x->dtype) > 0)
+            return tact__tensor_try_alloc_pinned(x->dtype, x->dims, x->ndims, step->host_limit,
+                                                 dev->name, st);
+        return tact__tensor_try_alloc(x->dtype, x->dims, x->ndims, step->host_limit, dev->name,
+                                      st);
     }
     tact_dtype_t in_dtypes[8], dtype;
     tact_shape_t in_shapes[8], shape;

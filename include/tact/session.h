@@ -35,8 +35,10 @@ TACT_API tact_session_t *tact_session_new(const char *target, tact_graph_t *grap
  * targets[0..n_targets) for their effects. Feeds stay owned by the caller. On success
  * results[i] is a new tensor owned by the caller; on failure every results[i] is NULL and `st`
  * holds TensorFlow's code with a message naming the op or tensor. The plan for each distinct
- * (feeds, fetches, targets) set is built once and cached; order does not matter. Safe to call
- * from many threads at once.
+ * (feeds, fetches, targets) set is built once and cached; order does not matter. A thread
+ * that repeats its previous call's endpoints in the same order skips their checks and the
+ * cache lookup (tact_session_make_callable does so for any order). Safe to call from many
+ * threads at once.
  *
  *     tact_tensor_t *c_val = NULL;
  *     if (tact_session_run(s, &c, 1, &c_val, NULL, 0, NULL, 0, &st) == TACT_CODE_OK) ...
@@ -385,6 +387,56 @@ TACT_API tact_code_t tact_session_partial_run(tact_session_t *s, tact_partial_ru
  * "PRun cancellation") and logs a warning naming how many; a call in progress on another thread
  * is cancelled (it returns CANCELLED) and waited for. Never fails. */
 TACT_API void tact_partial_run_destroy(tact_partial_run_t **h_p);
+
+/** ---------------------------------------------------------------------------------------- */
+/** Callables (TensorFlow's Session.make_callable)                                            */
+/** ---------------------------------------------------------------------------------------- */
+
+/** A run signature resolved once (TensorFlow's Session.make_callable / MakeCallable handle). */
+typedef struct tact_callable tact_callable_t;
+
+/** A handle that runs the same step again and again: fetch fetches[0..n_fetches) and run
+ * targets[0..n_targets), fed the tensors of feeds[0..n_feeds) (the feed list) with the values
+ * each call brings, in the feed list's order. The endpoints are checked, sorted and looked up
+ * in the plan cache once, here, so that a call costs the values' checks and the step itself;
+ * it gives the same results as tact_session_run with the same arguments. The arrays are
+ * copied. Errors: tact_session_run's for the endpoints (INVALID_ARGUMENT naming the tensor or
+ * op, "Must specify at least one target to fetch or execute.", an endpoint fed twice) and for
+ * planning (an unfed placeholder the fetches need), CANCELLED "Session has been closed." on a
+ * closed session. Caller owns the result; NULL on failure. Thread-safe.
+ *
+ *     tact_output_t in[2] = { a, b };
+ *     tact_callable_t *mul = tact_session_make_callable(s, &c, 1, in, 2, NULL, 0, &st);
+ *     const tact_tensor_t *v[2] = { five, six };
+ *     tact_tensor_t *c_val = NULL;
+ *     tact_callable_run(mul, v, 2, &c_val, NULL, &st);            // 30
+ *     tact_callable_destroy(&mul);
+ */
+TACT_API tact_callable_t *tact_session_make_callable(tact_session_t *s,
+                                                     const tact_output_t *fetches, int n_fetches,
+                                                     const tact_output_t *feeds, int n_feeds,
+                                                     tact_op_t *const *targets, int n_targets,
+                                                     tact_status_t *st);
+
+/** Run the callable's step with feed_values[i] fed to feed i of its feed list (borrowed; the
+ * caller's order, not sorted). On success results[i] is a new tensor owned by the caller for
+ * each fetch; on failure every results[i] is NULL. `options` (may be NULL) as in
+ * tact_session_run_ex: the timeout (DEADLINE_EXCEEDED "Timed out waiting for notification"),
+ * a cancellation handle, metadata and tracing. Errors, as TensorFlow's RunCallable:
+ * INVALID_ARGUMENT "Expected 2 feed tensors, but got 1" for a wrong count, "Type mismatch:
+ * actual int32 vs. expect float" (and the fed op's node) for a wrong dtype; a value of the
+ * wrong shape or NULL as tact_session_run reports it; CANCELLED "Session has been closed."
+ * once the session is closed (also for calls in flight, as runs); and the step's own errors.
+ * Safe to call from many threads at once, on one callable or several. REQUIRES: its session
+ * is not destroyed. */
+TACT_API tact_code_t tact_callable_run(tact_callable_t *c,
+                                       const tact_tensor_t *const *feed_values, int n_feed_values,
+                                       tact_tensor_t **results, const tact_run_options_t *options,
+                                       tact_status_t *st);
+
+/** Free the handle. Accepts NULL and *c_p == NULL; sets *c_p to NULL. May come before or after
+ * its session's close or destroy. Never fails. REQUIRES: no call on it is in flight. */
+TACT_API void tact_callable_destroy(tact_callable_t **c_p);
 
 TACT_END_DECLS
 

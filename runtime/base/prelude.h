@@ -61,6 +61,7 @@
 #define TACT_TAG_GRAPH   0x47726170u /* "Grap" */
 #define TACT_TAG_OP      0x4f706572u /* "Oper" */
 #define TACT_TAG_SESSION 0x53657373u /* "Sess" */
+#define TACT_TAG_CALLABLE 0x43616c6cu /* "Call" */
 #define TACT_TAG_DEAD    0xdeaddeadu
 
 TACT__NORETURN void tact__assert_fail(const char *file, int line, const char *expr);
@@ -81,6 +82,13 @@ void *tact__aligned_alloc(size_t n);
 static inline bool tact__failed(const tact_status_t *st)
 {
     return st != NULL && st->code != TACT_CODE_OK;
+}
+
+/* TACT_STATUS_INIT without writing the whole message buffer: for statuses on a hot path. */
+static inline void tact__status_clear(tact_status_t *st)
+{
+    st->code = TACT_CODE_OK;
+    st->msg[0] = '\0';
 }
 
 /* Record the first error: formats into `st` only while it is OK, then returns `code`. */

@@ -138,6 +138,9 @@ static void tensor_assert_live(const tact_tensor_t *t)
     TACT_ASSERT(t->tag == TACT_TAG_TENSOR);
 }
 
+static tact_tensor_t *tensor_header_sized(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                          int64_t nelems, size_t nbytes);
+
 /* A tensor struct with its header filled in and no data yet. */
 static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int ndims)
 {
@@ -146,8 +149,23 @@ static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int
     TACT_ASSERT(dims != NULL || ndims == 0);
     for (int i = 0; i < ndims; i++)
         TACT_ASSERT(dims[i] >= 0);
-    tact_tensor_t *t = tact__malloc(sizeof *t);  /* zeroed: no data, no free_data */
-    TACT_ASSERT(tensor_sizes(dtype, dims, ndims, &t->nelems, &t->nbytes));
+    int64_t nelems;
+    size_t nbytes;
+    TACT_ASSERT(tensor_sizes(dtype, dims, ndims, &nelems, &nbytes));
+    return tensor_header_sized(dtype, dims, ndims, nelems, nbytes);
+}
+
+/* tensor_header for sizes already computed (tensor_count). */
+static tact_tensor_t *tensor_header_sized(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                          int64_t nelems, size_t nbytes)
+{
+    /* Zeroed up to the inline bytes (no data, no free_data, no limit); those are the data's,
+     * which a new tensor leaves uninitialised. */
+    tact_tensor_t *t = malloc(sizeof *t);
+    TACT_ASSERT(t != NULL);
+    memset(t, 0, offsetof(tact_tensor_t, inline_data));
+    t->nelems = nelems;
+    t->nbytes = nbytes;
     t->tag = TACT_TAG_TENSOR;
     atomic_init(&t->refs, 1);
     t->dtype = dtype;
@@ -192,9 +210,7 @@ static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, 
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: dims is NULL but ndims is %d", ndims);
         return NULL;
     }
-    tact_shape_t shape = {.ndims = ndims};
     for (int i = 0; i < ndims; i++) {
-        shape.dims[i] = dims[i];
         if (dims[i] < 0) {
             tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                        "tensor: negative dimension %" PRId64 " at index %d", dims[i], i);
@@ -205,6 +221,8 @@ static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, 
     size_t nbytes;
     tensor_sizes_t sizes = tensor_count(dtype, dims, ndims, &nelems, &nbytes);
     if (sizes == TENSOR_SIZES_TOO_MANY_ELEMENTS) {
+        tact_shape_t shape = {.ndims = ndims};
+        memcpy(shape.dims, dims, (size_t) ndims * sizeof *dims);
         char text[8 * 24];
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                    "Shape %s would have more than 2**63 - 1 elements",
@@ -226,7 +244,7 @@ static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, 
             return tensor_oom(dtype, dims, ndims, device, st);
         }
     }
-    tact_tensor_t *t = tensor_header(dtype, dims, ndims);
+    tact_tensor_t *t = tensor_header_sized(dtype, dims, ndims, nelems, nbytes);
     t->data = nbytes == 0 ? NULL : data != NULL ? data : t->inline_data;
     if (limit != NULL && nbytes > 0)
         t->limit = tact__host_limit_ref(limit);
@@ -712,15 +730,7 @@ int64_t tact__shape_nelems(const tact_shape_t *s)
 bool tact__shape_compatible(const tact_shape_t *want, const tact_shape_t *value)
 {
     TACT_ASSERT(want != NULL && value != NULL);
-    if (want->ndims < 0)
-        return true;
-    if (want->ndims != value->ndims)
-        return false;
-    for (int i = 0; i < want->ndims; i++) {
-        if (want->dims[i] != -1 && want->dims[i] != value->dims[i])
-            return false;
-    }
-    return true;
+    return tact__shape_fits(want, value->ndims, value->dims);
 }
 
 /* Append `text` to buf[0..len) at *pos, truncating but always leaving it NUL-terminated. */

@@ -132,6 +132,21 @@ int64_t tact__shape_nelems(const tact_shape_t *s);
 /* True when `value` (fully known) fits the static shape `want` (unknowns match anything). */
 bool tact__shape_compatible(const tact_shape_t *want, const tact_shape_t *value);
 
+/* tact__shape_compatible for a fully known shape given as (ndims, dims): a tensor's, read in
+ * place instead of copied into a tact_shape_t. */
+static inline bool tact__shape_fits(const tact_shape_t *want, int ndims, const int64_t *dims)
+{
+    if (want->ndims < 0)
+        return true;
+    if (want->ndims != ndims)
+        return false;
+    for (int i = 0; i < ndims; i++) {
+        if (want->dims[i] != -1 && want->dims[i] != dims[i])
+            return false;
+    }
+    return true;
+}
+
 /* "[2,3]" (TensorFlow's runtime form; "?" for unknown sizes, "<unknown>" for unknown rank).
  * Returns buf. */
 char *tact__shape_str(const tact_shape_t *s, char *buf, size_t len);

@@ -19,6 +19,8 @@
 #define SESSION_STACK_SLOTS 32
 
 static const char session_closed_msg[] = "Session has been closed.";
+/* Session ids: never reused, so a run memo of a destroyed session matches no later one. */
+static _Atomic uint64_t session_next_id = 1;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Creation and close                                                                         */
@@ -144,6 +146,7 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     tact_session_t *s = tact__aligned_alloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->tag = TACT_TAG_SESSION;
+    s->id = atomic_fetch_add_explicit(&session_next_id, 1, memory_order_relaxed);
     s->graph = tact__graph_or_default(graph);
     tact__graph_ref(s->graph);
     s->config = *c;
@@ -747,45 +750,88 @@ static int run_feed_arg_index(const tact_feed_t *feeds, int n_feeds, int i)
     }
     return rank;
 }
+/* The error of arguments that failed the checks (st holds the failed check's error, or
+ * nothing when there was no fetch and no target): an empty graph is the cause whatever
+ * failed, as TensorFlow checks it first. Looked at only here, off the hot path. */
+static tact_code_t run_args_failed(tact_session_t *s, tact_status_t *st)
+{
+    tact_status_t empty = TACT_STATUS_INIT;
+    if (run_graph_empty(s, &empty))
+        *st = empty;
+    else if (!tact__failed(st))
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "Must specify at least one target to fetch or execute.");
+    return st->code;
+}
+
+/* run_check_value's messages, off the hot path. */
+static TACT__NOINLINE tact_code_t run_value_error(tact_output_t t, const tact_tensor_t *v,
+                                                  const tact_feed_t *feeds, int n_feeds, int i,
+                                                  tact_status_t *st)
+{
+    char name[300], a[160], b[160];
+    tact__output_name(t, name, sizeof name);
+    if (v == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "The value fed to %s is NULL", name);
+    TACT_ASSERT(v->tag == TACT_TAG_TENSOR);
+    tact_dtype_t want = t.op->out_dtype[t.index];
+    if (v->dtype != want)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Cannot feed value of dtype %s for Tensor '%s', which has dtype %s "
+                          "(Expects arg[%d] to be %s but %s is provided)",
+                          tact_dtype_name(v->dtype), name, tact_dtype_name(want),
+                          feeds != NULL ? run_feed_arg_index(feeds, n_feeds, i) : i,
+                          tact__dtype_tf_name(want), tact__dtype_tf_name(v->dtype));
+    tact_shape_t have = tact__tensor_shape(v);
+    return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                      "Cannot feed value of shape %s for Tensor '%s', which has shape '%s'",
+                      tact__shape_tuple_str(&have, a, sizeof a), name,
+                      tact__shape_tuple_str(&t.op->out_shape[t.index], b, sizeof b));
+}
+
+/* The checks of a value fed to the valid endpoint t (feed i of feeds[0..n_feeds)): NULL,
+ * dtype, shape (read in place, not copied). */
+static inline tact_code_t run_check_value(tact_output_t t, const tact_tensor_t *v,
+                                          const tact_feed_t *feeds, int n_feeds, int i,
+                                          tact_status_t *st)
+{
+    if (TACT_LIKELY(v != NULL && v->dtype == t.op->out_dtype[t.index] &&
+                    tact__shape_fits(&t.op->out_shape[t.index], v->ndims, v->dims))) {
+        TACT_ASSERT(v->tag == TACT_TAG_TENSOR);
+        return TACT_CODE_OK;
+    }
+    return run_value_error(t, v, feeds, n_feeds, i, st);
+}
+
+/* Feed i's endpoint t: not empty, of the session's graph, an output it has. */
+static tact_code_t run_check_feed_endpoint(tact_session_t *s, tact_output_t t, int i,
+                                           tact_status_t *st)
+{
+    char name[300];
+    if (t.op == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Cannot interpret feed_dict key as Tensor: feed %d is an empty "
+                          "output (a builder failed)", i);
+    TACT_ASSERT(t.op->tag == TACT_TAG_OP);
+    if (t.op->graph != s->graph)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "Cannot interpret feed_dict key as Tensor: Tensor %s is not an "
+                          "element of this graph.", tact__output_name(t, name, sizeof name));
+    if (t.index < 0 || t.index >= t.op->n_outputs)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "FeedInputs: %s should have output index < %d",
+                          tact__output_name(t, name, sizeof name), t.op->n_outputs);
+    return TACT_CODE_OK;
+}
+
 static tact_code_t run_check_feeds(tact_session_t *s, const tact_feed_t *feeds, int n_feeds,
                                    tact_status_t *st)
 {
-    char name[300], a[160], b[160];
     for (int i = 0; i < n_feeds; i++) {
-        tact_output_t t = feeds[i].tensor;
-        if (t.op == NULL)
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "Cannot interpret feed_dict key as Tensor: feed %d is an empty "
-                              "output (a builder failed)", i);
-        TACT_ASSERT(t.op->tag == TACT_TAG_OP);
-        if (t.op->graph != s->graph)
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "Cannot interpret feed_dict key as Tensor: Tensor %s is not an "
-                              "element of this graph.", tact__output_name(t, name, sizeof name));
-        if (t.index < 0 || t.index >= t.op->n_outputs)
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "FeedInputs: %s should have output index < %d",
-                              tact__output_name(t, name, sizeof name), t.op->n_outputs);
-        const tact_tensor_t *v = feeds[i].value;
-        if (v == NULL)
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "The value fed to %s is NULL",
-                              tact__output_name(t, name, sizeof name));
-        TACT_ASSERT(v->tag == TACT_TAG_TENSOR);
-        tact_dtype_t want = t.op->out_dtype[t.index];
-        if (v->dtype != want)
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "Cannot feed value of dtype %s for Tensor '%s', which has dtype %s "
-                              "(Expects arg[%d] to be %s but %s is provided)",
-                              tact_dtype_name(v->dtype), tact__output_name(t, name, sizeof name),
-                              tact_dtype_name(want), run_feed_arg_index(feeds, n_feeds, i),
-                              tact__dtype_tf_name(want), tact__dtype_tf_name(v->dtype));
-        tact_shape_t have = tact__tensor_shape(v);
-        if (!tact__shape_compatible(&t.op->out_shape[t.index], &have))
-            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                              "Cannot feed value of shape %s for Tensor '%s', which has shape '%s'",
-                              tact__shape_tuple_str(&have, a, sizeof a),
-                              tact__output_name(t, name, sizeof name),
-                              tact__shape_tuple_str(&t.op->out_shape[t.index], b, sizeof b));
+        if (run_check_feed_endpoint(s, feeds[i].tensor, i, st) != TACT_CODE_OK ||
+            run_check_value(feeds[i].tensor, feeds[i].value, feeds, n_feeds, i, st) !=
+                TACT_CODE_OK)
+            return st->code;
     }
     return TACT_CODE_OK;
 }
@@ -982,93 +1028,26 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
     tact__plan_desc_destroy(&desc);
 }
 
-static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
-                               const tact_run_options_t *options,
-                               const tact_output_t *fetches, int n_fetches,
-                               tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
-                               tact_op_t *const *targets, int n_targets,
-                               tact_op_t *const *done, int n_done, tact_status_t *st)
+/* A run signature resolved against its plan: where each of the caller's feeds and fetches
+ * lives in the plan's value slots, in the caller's order. A run resolves one on its stack (or
+ * finds it in its thread's memo); a callable keeps one for all its calls. */
+typedef struct run_resolved {
+    const tact_plan_t *plan;      /* NULL: nothing to execute (every fetch fed, no target) */
+    int n_feeds, n_fetches;
+    const int *feed_slot;         /* by feed: its value slot */
+    const int *fetch_at;          /* by fetch: its value slot, or -1 - f to copy feed f */
+    const tact_output_t *fetches; /* for the messages of values that cannot be fetched */
+} run_resolved_t;
+
+/* Execute a resolved run with values[i] fed to feed i: the step, then the results. */
+static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *counter,
+                                     const tact_run_options_t *options,
+                                     const run_resolved_t *rs,
+                                     const tact_tensor_t *const *values_in,
+                                     tact_tensor_t **results, tact_status_t *st)
 {
-    /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. An empty graph can
-     * only be the cause when a check fails, so it is looked at then (off the hot path). */
-    if ((n_fetches == 0 && n_targets == 0) ||
-        run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
-        run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
-        run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
-        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
-        tact_status_t empty = TACT_STATUS_INIT;
-        if (run_graph_empty(s, &empty))
-            *st = empty;
-        else if (!tact__failed(st))
-            tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                       "Must specify at least one target to fetch or execute.");
-        return st->code;
-    }
-
-    /* The signature: sorted endpoints, duplicates merged; fetches that are fed are answered
-     * from the feed and leave the signature (as TensorFlow's client does). */
-    int n_all = n_feeds + n_fetches + n_targets;
-    run_entry_t stack_entries[SESSION_STACK_SLOTS];
-    run_entry_t *e = n_all <= SESSION_STACK_SLOTS ? stack_entries
-                                                  : tact__malloc((size_t) n_all * sizeof *e);
-    run_entry_t *ef = e, *eo = e + n_feeds, *et = e + n_feeds + n_fetches;
+    const tact_plan_t *plan = rs->plan;
     tact_code_t rc = TACT_CODE_OK;
-    for (int i = 0; i < n_feeds; i++)
-        ef[i] = (run_entry_t) { run_key(feeds[i].tensor), i };
-    run_sort(ef, n_feeds);
-    for (int i = 1; i < n_feeds && rc == TACT_CODE_OK; i++) {
-        if (ef[i].key == ef[i - 1].key) {
-            char name[300];
-            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Endpoint \"%s\" fed more than once.",
-                            tact__output_name(feeds[ef[i].pos].tensor, name, sizeof name));
-        }
-    }
-    int n_fo = 0, n_to = 0;
-    for (int i = 0; i < n_fetches; i++) {
-        int64_t k = run_key(fetches[i]);
-        if (run_find(ef, n_feeds, k) < 0)
-            eo[n_fo++] = (run_entry_t) { k, i };
-    }
-    run_sort(eo, n_fo);
-    int n_fu = 0;
-    for (int i = 0; i < n_fo; i++) {
-        if (n_fu == 0 || eo[n_fu - 1].key != eo[i].key)
-            eo[n_fu++] = eo[i];
-    }
-    for (int i = 0; i < n_targets; i++)
-        et[n_to++] = (run_entry_t) { targets[i]->id, i };
-    run_sort(et, n_to);
-    int n_tu = 0;
-    for (int i = 0; i < n_to; i++) {
-        if (n_tu == 0 || et[n_tu - 1].key != et[i].key)
-            et[n_tu++] = et[i];
-    }
-
-    tact_output_t stack_outs[SESSION_STACK_SLOTS];
-    tact_op_t *stack_ops[SESSION_STACK_SLOTS];
-    int n_outs = n_feeds + n_fu;
-    tact_output_t *outs = n_outs <= SESSION_STACK_SLOTS
-                              ? stack_outs : tact__malloc((size_t) n_outs * sizeof *outs);
-    tact_op_t **tops = n_tu <= SESSION_STACK_SLOTS
-                           ? stack_ops : tact__malloc((size_t) n_tu * sizeof *tops);
-    for (int i = 0; i < n_feeds; i++)
-        outs[i] = feeds[ef[i].pos].tensor;
-    for (int i = 0; i < n_fu; i++)
-        outs[n_feeds + i] = fetches[eo[i].pos];
-    for (int i = 0; i < n_tu; i++)
-        tops[i] = targets[et[i].pos];
-    tact_signature_t sig = { .n_feeds = n_feeds, .feeds = outs, .n_fetches = n_fu,
-                             .fetches = outs + n_feeds, .n_targets = n_tu, .targets = tops,
-                             .n_done = n_done, .done = done };
-
-    const tact_plan_t *plan = NULL;
-    if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
-        plan = session_plan(s, counter, &sig, st);  /* counts a cache hit or miss */
-        rc = plan ? TACT_CODE_OK : st->code;
-    } else {
-        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
-    }
-
     /* A trace only when someone will read it. */
     tact_trace_t *trace = NULL;
     if (TACT_UNLIKELY(options != NULL && options->trace_level != TACT_TRACE_NO_TRACE &&
@@ -1081,10 +1060,9 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
     tact_value_t *values = n_slots <= SESSION_STACK_SLOTS
                                ? stack_values : tact__malloc((size_t) n_slots * sizeof *values);
     memset(values, 0, (size_t) n_slots * sizeof *values);
-    if (plan != NULL && rc == TACT_CODE_OK) {
-        for (int i = 0; i < n_feeds; i++)
-            values[plan->feed_slots[i]] = (tact_value_t) { (tact_tensor_t *) feeds[ef[i].pos].value,
-                                                           false };
+    if (plan != NULL) {
+        for (int i = 0; i < rs->n_feeds; i++)
+            values[rs->feed_slot[i]] = (tact_value_t) { (tact_tensor_t *) values_in[i], false };
         /* The effective timeout: the run's if > 0, else the config's (TF's RunOptions). */
         int64_t timeout_ms = options && options->timeout_in_ms > 0
                                  ? options->timeout_in_ms : s->config.operation_timeout_in_ms;
@@ -1112,26 +1090,24 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
 
     /* Results: a fetch of a fed tensor copies the feed; a kernel's result moves to the caller
      * once, any other use (constants, repeats) copies. */
-    for (int i = 0; i < n_fetches && rc == TACT_CODE_OK; i++) {
-        int64_t k = run_key(fetches[i]);
-        int f = run_find(ef, n_feeds, k);
-        if (f >= 0) {
-            results[i] = tact__tensor_try_clone(feeds[ef[f].pos].value, s->host_limit, NULL, st);
+    for (int i = 0; i < rs->n_fetches && rc == TACT_CODE_OK; i++) {
+        int at = rs->fetch_at[i];
+        if (at < 0) {
+            results[i] = tact__tensor_try_clone(values_in[-1 - at], s->host_limit, NULL, st);
             if (results[i] == NULL)
                 rc = st->code;
             continue;
         }
-        int slot = plan->fetch_slots[run_find(eo, n_fu, k)];
-        tact_value_t *v = &values[slot];
+        tact_value_t *v = &values[at];
         if (v->tensor == NULL) {  /* an uninitialised variable, or a queue's handle */
-            if (fetches[i].op->kind == TACT_OP_VARIABLE)
+            const tact_op_t *op = rs->fetches[i].op;
+            if (op->kind == TACT_OP_VARIABLE)
                 rc = tact__fail(st, TACT_CODE_FAILED_PRECONDITION,
-                                "Attempting to use uninitialized value %s", fetches[i].op->name);
+                                "Attempting to use uninitialized value %s", op->name);
             else
                 rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                                 "Cannot fetch '%s': a %s has no value to fetch; fetch what its "
-                                "ops produce", fetches[i].op->name,
-                                tact__op_kind_type(fetches[i].op->kind));
+                                "ops produce", op->name, tact__op_kind_type(op->kind));
             break;
         }
         if (v->owned && tact__tensor_refs(v->tensor) == 1) {
@@ -1146,18 +1122,239 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
     for (int i = 0; i < n_slots; i++)
         tact__value_release(values, i);
     if (rc != TACT_CODE_OK) {
-        for (int i = 0; i < n_fetches; i++)
+        for (int i = 0; i < rs->n_fetches; i++)
             tact_tensor_destroy(&results[i]);
     }
-
     if (values != stack_values)
         free(values);
+    return rc;
+}
+
+/* Resolve a signature: sort the endpoints, merge duplicates, answer fetches of fed tensors
+ * from the feed (as TensorFlow's client does) and look the plan up (building it on first
+ * use). feed_slot and fetch_at have room for n_feeds and n_fetches entries. The endpoints
+ * must have passed the argument checks. */
+static tact_code_t run_resolve(tact_session_t *s, tact_run_counter_t *counter,
+                               const tact_output_t *fetches, int n_fetches,
+                               const tact_output_t *feeds, int n_feeds,
+                               tact_op_t *const *targets, int n_targets,
+                               tact_op_t *const *done, int n_done, run_resolved_t *rs,
+                               int *feed_slot, int *fetch_at, tact_status_t *st)
+{
+    int n_all = n_feeds + n_fetches + n_targets;
+    run_entry_t stack_entries[SESSION_STACK_SLOTS];
+    run_entry_t *e = n_all <= SESSION_STACK_SLOTS ? stack_entries
+                                                  : tact__malloc((size_t) n_all * sizeof *e);
+    run_entry_t *ef = e, *eo = e + n_feeds, *et = e + n_feeds + n_fetches;
+    tact_code_t rc = TACT_CODE_OK;
+    for (int i = 0; i < n_feeds; i++)
+        ef[i] = (run_entry_t) { run_key(feeds[i]), i };
+    run_sort(ef, n_feeds);
+    for (int i = 1; i < n_feeds && rc == TACT_CODE_OK; i++) {
+        if (ef[i].key == ef[i - 1].key) {
+            char name[300];
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Endpoint \"%s\" fed more than once.",
+                            tact__output_name(feeds[ef[i].pos], name, sizeof name));
+        }
+    }
+    int n_fo = 0, n_to = 0;
+    for (int i = 0; i < n_fetches; i++) {
+        int64_t k = run_key(fetches[i]);
+        int f = run_find(ef, n_feeds, k);
+        if (f < 0)
+            eo[n_fo++] = (run_entry_t) { k, i };
+        else
+            fetch_at[i] = -1 - ef[f].pos;
+    }
+    run_sort(eo, n_fo);
+    int n_fu = 0;
+    for (int i = 0; i < n_fo; i++) {
+        if (n_fu == 0 || eo[n_fu - 1].key != eo[i].key)
+            eo[n_fu++] = eo[i];
+    }
+    for (int i = 0; i < n_targets; i++)
+        et[n_to++] = (run_entry_t) { targets[i]->id, i };
+    run_sort(et, n_to);
+    int n_tu = 0;
+    for (int i = 0; i < n_to; i++) {
+        if (n_tu == 0 || et[n_tu - 1].key != et[i].key)
+            et[n_tu++] = et[i];
+    }
+
+    tact_output_t stack_outs[SESSION_STACK_SLOTS];
+    tact_op_t *stack_ops[SESSION_STACK_SLOTS];
+    int n_outs = n_feeds + n_fu;
+    tact_output_t *outs = n_outs <= SESSION_STACK_SLOTS
+                              ? stack_outs : tact__malloc((size_t) n_outs * sizeof *outs);
+    tact_op_t **tops = n_tu <= SESSION_STACK_SLOTS
+                           ? stack_ops : tact__malloc((size_t) n_tu * sizeof *tops);
+    for (int i = 0; i < n_feeds; i++)
+        outs[i] = feeds[ef[i].pos];
+    for (int i = 0; i < n_fu; i++)
+        outs[n_feeds + i] = fetches[eo[i].pos];
+    for (int i = 0; i < n_tu; i++)
+        tops[i] = targets[et[i].pos];
+    tact_signature_t sig = { .n_feeds = n_feeds, .feeds = outs, .n_fetches = n_fu,
+                             .fetches = outs + n_feeds, .n_targets = n_tu, .targets = tops,
+                             .n_done = n_done, .done = done };
+
+    const tact_plan_t *plan = NULL;
+    if (rc == TACT_CODE_OK && (n_fu > 0 || n_tu > 0)) {
+        plan = session_plan(s, counter, &sig, st);  /* counts a cache hit or miss */
+        rc = plan ? TACT_CODE_OK : st->code;
+    } else {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
+    }
+    if (rc == TACT_CODE_OK) {
+        for (int i = 0; plan != NULL && i < n_feeds; i++)
+            feed_slot[ef[i].pos] = plan->feed_slots[i];
+        /* Every fetch of a distinct unfed endpoint: repeats share its slot. */
+        for (int i = 0; i < n_fetches; i++) {
+            if (run_find(ef, n_feeds, run_key(fetches[i])) < 0)
+                fetch_at[i] = plan->fetch_slots[run_find(eo, n_fu, run_key(fetches[i]))];
+        }
+        *rs = (run_resolved_t) { plan, n_feeds, n_fetches, feed_slot, fetch_at, fetches };
+    }
     if (outs != stack_outs)
         free(outs);
     if (tops != stack_ops)
         free(tops);
     if (e != stack_entries)
         free(e);
+    return rc;
+}
+
+/* The calling thread's last run signature that fitted here, resolved: a run that repeats it
+ * (the same session and the same endpoints in the same order, the common case of a serving
+ * loop) skips the endpoint checks, the sorting, the hashing and the plan cache's lookup. The
+ * endpoints passed every check when it was resolved, and ops outlive the session's graph
+ * reference, so equal pointers are the same valid endpoints. Plans live until their session
+ * closes, and a closed session is refused before the memo is looked at; session ids are never
+ * reused, so an entry of a destroyed session matches nothing. */
+#define RUN_MEMO_ENDPOINTS 8
+
+typedef struct run_memo {
+    uint64_t session_id;          /* 0: empty */
+    int n_fetches, n_feeds, n_targets;
+    tact_output_t fetches[RUN_MEMO_ENDPOINTS];
+    tact_output_t feeds[RUN_MEMO_ENDPOINTS];
+    tact_op_t *targets[RUN_MEMO_ENDPOINTS];
+    int feed_slot[RUN_MEMO_ENDPOINTS];
+    int fetch_at[RUN_MEMO_ENDPOINTS];
+    run_resolved_t rs;
+} run_memo_t;
+
+static _Thread_local run_memo_t run_memo;
+
+static bool run_memo_matches(const run_memo_t *m, const tact_session_t *s,
+                             const tact_output_t *fetches, int n_fetches,
+                             const tact_feed_t *feeds, int n_feeds, tact_op_t *const *targets,
+                             int n_targets)
+{
+    if (m->session_id != s->id || m->n_fetches != n_fetches || m->n_feeds != n_feeds ||
+        m->n_targets != n_targets)
+        return false;
+    for (int i = 0; i < n_fetches; i++) {
+        if (fetches[i].op != m->fetches[i].op || fetches[i].index != m->fetches[i].index)
+            return false;
+    }
+    for (int i = 0; i < n_feeds; i++) {
+        if (feeds[i].tensor.op != m->feeds[i].op || feeds[i].tensor.index != m->feeds[i].index)
+            return false;
+    }
+    for (int i = 0; i < n_targets; i++) {
+        if (targets[i] != m->targets[i])
+            return false;
+    }
+    return true;
+}
+
+static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
+                               const tact_run_options_t *options,
+                               const tact_output_t *fetches, int n_fetches,
+                               tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
+                               tact_op_t *const *targets, int n_targets,
+                               tact_op_t *const *done, int n_done, tact_status_t *st)
+{
+    const tact_tensor_t *stack_in[SESSION_STACK_SLOTS];
+    const tact_tensor_t **in = n_feeds <= SESSION_STACK_SLOTS
+                                   ? stack_in : tact__malloc((size_t) n_feeds * sizeof *in);
+    for (int i = 0; i < n_feeds; i++)
+        in[i] = feeds[i].value;
+    run_memo_t *memo = &run_memo;
+    /* One TLS lookup: without this the compiler computes the address (a __tls_get_addr call
+     * in a shared library) anew at each use. */
+    __asm__("" : "+r"(memo));
+    tact_code_t rc;
+    /* A partial run's step (ops already done) never uses or fills the memo. */
+    if (n_done == 0 &&
+        run_memo_matches(memo, s, fetches, n_fetches, feeds, n_feeds, targets, n_targets)) {
+        /* Only the values are new: their checks, then the placement check that every run
+         * makes (the graph may have grown). */
+        rc = TACT_CODE_OK;
+        for (int i = 0; i < n_feeds && rc == TACT_CODE_OK; i++)
+            rc = run_check_value(feeds[i].tensor, in[i], feeds, n_feeds, i, st);
+        if (rc == TACT_CODE_OK && memo->rs.plan != NULL)
+            rc = tact__session_place_graph(s, st);
+        atomic_fetch_add_explicit(rc == TACT_CODE_OK && memo->rs.plan ? &counter->cache_hits
+                                                                       : &counter->unplanned,
+                                  1, memory_order_relaxed);
+        if (rc == TACT_CODE_OK)
+            rc = run_resolved_exec(s, counter, options, &memo->rs, in, results, st);
+        goto out;
+    }
+
+    /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. */
+    if ((n_fetches == 0 && n_targets == 0) ||
+        run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
+        run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
+        run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
+        rc = run_args_failed(s, st);
+        goto out;
+    }
+
+    tact_output_t stack_ft[SESSION_STACK_SLOTS];
+    int stack_ints[2 * SESSION_STACK_SLOTS];
+    bool small = n_feeds <= SESSION_STACK_SLOTS && n_fetches <= SESSION_STACK_SLOTS;
+    tact_output_t *ft = small ? stack_ft : tact__malloc((size_t) n_feeds * sizeof *ft + 1);
+    int *ints = small ? stack_ints
+                      : tact__malloc((size_t) (n_feeds + n_fetches) * sizeof *ints + 1);
+    for (int i = 0; i < n_feeds; i++)
+        ft[i] = feeds[i].tensor;
+    run_resolved_t rs;
+    rc = run_resolve(s, counter, fetches, n_fetches, ft, n_feeds, targets, n_targets, done,
+                     n_done, &rs, ints, ints + n_feeds, st);
+    if (rc == TACT_CODE_OK) {
+        if (n_done == 0 && n_fetches <= RUN_MEMO_ENDPOINTS && n_feeds <= RUN_MEMO_ENDPOINTS &&
+            n_targets <= RUN_MEMO_ENDPOINTS) {
+            memo->session_id = s->id;
+            memo->n_fetches = n_fetches;
+            memo->n_feeds = n_feeds;
+            memo->n_targets = n_targets;
+            /* Loops, not memcpy: the arrays may be NULL when their counts are 0. */
+            for (int i = 0; i < n_fetches; i++) {
+                memo->fetches[i] = fetches[i];
+                memo->fetch_at[i] = rs.fetch_at[i];
+            }
+            for (int i = 0; i < n_feeds; i++) {
+                memo->feeds[i] = ft[i];
+                memo->feed_slot[i] = rs.feed_slot[i];
+            }
+            for (int i = 0; i < n_targets; i++)
+                memo->targets[i] = targets[i];
+            memo->rs = (run_resolved_t) { rs.plan, n_feeds, n_fetches, memo->feed_slot,
+                                          memo->fetch_at, memo->fetches };
+        }
+        rc = run_resolved_exec(s, counter, options, &rs, in, results, st);
+    }
+    if (ft != stack_ft)
+        free(ft);
+    if (ints != stack_ints)
+        free(ints);
+out:
+    if (in != stack_in)
+        free(in);
     return rc;
 }
 
@@ -1204,7 +1401,8 @@ tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *
                           "tact_session_run: trace_level: unknown value %d",
                           (int) options->trace_level);
 
-    tact_status_t err = TACT_STATUS_INIT;
+    tact_status_t err;  /* 1 KiB: only its code and first byte are written before use */
+    tact__status_clear(&err);
     tact_run_counter_t *counter = session_counter(s);
     if (!session_enter(s, counter)) {
         atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
@@ -1219,4 +1417,163 @@ tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *
         atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);
     return tact__status_merge(st, &err);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Callables                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+struct tact_callable {
+    uint32_t tag;                 /* TACT_TAG_CALLABLE */
+    tact_session_t *session;      /* not a reference: calls require it not destroyed */
+    tact_output_t *feeds;         /* the feed list, in the caller's order */
+    tact_output_t *fetches;
+    int *ints;                    /* storage behind rs.feed_slot and rs.fetch_at */
+    run_resolved_t rs;            /* its plan lives until the session closes */
+};
+
+tact_callable_t *tact_session_make_callable(tact_session_t *s, const tact_output_t *fetches,
+                                            int n_fetches, const tact_output_t *feeds,
+                                            int n_feeds, tact_op_t *const *targets,
+                                            int n_targets, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    if (s == NULL) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_session_make_callable: session is NULL");
+        return NULL;
+    }
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);
+    if (n_fetches < 0 || n_feeds < 0 || n_targets < 0 ||
+        (n_fetches > 0 && fetches == NULL) || (n_feeds > 0 && feeds == NULL) ||
+        (n_targets > 0 && targets == NULL)) {
+        tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                   "tact_session_make_callable: a negative count, or an array that is NULL "
+                   "but its count is not zero");
+        return NULL;
+    }
+    tact_status_t err = TACT_STATUS_INIT;
+    tact_run_counter_t *counter = session_counter(s);
+    if (!session_enter(s, counter)) {
+        tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+        return NULL;
+    }
+    /* Making a callable is not a run: its plan lookup counts nowhere. */
+    tact_run_counter_t uncounted = { 0 };
+    tact_callable_t *c = tact__malloc(sizeof *c);
+    c->tag = TACT_TAG_CALLABLE;
+    c->session = s;
+    c->feeds = tact__malloc((size_t) n_feeds * sizeof *c->feeds + 1);
+    c->fetches = tact__malloc((size_t) n_fetches * sizeof *c->fetches + 1);
+    c->ints = tact__malloc((size_t) (n_feeds + n_fetches) * sizeof *c->ints + 1);
+    if (n_feeds > 0)
+        memcpy(c->feeds, feeds, (size_t) n_feeds * sizeof *feeds);
+    if (n_fetches > 0)
+        memcpy(c->fetches, fetches, (size_t) n_fetches * sizeof *fetches);
+    /* run's checks in run's order, the feeds' values aside (they come with each call) */
+    bool bad = n_fetches == 0 && n_targets == 0;
+    for (int i = 0; i < n_feeds && !bad; i++)
+        bad = run_check_feed_endpoint(s, feeds[i], i, &err) != TACT_CODE_OK;
+    bad = bad || run_check_fetches(s, fetches, n_fetches, &err) != TACT_CODE_OK ||
+          run_check_targets(s, targets, n_targets, &err) != TACT_CODE_OK;
+    if (bad) {
+        run_args_failed(s, &err);
+    } else {
+        run_resolve(s, &uncounted, c->fetches, n_fetches, c->feeds, n_feeds, targets,
+                    n_targets, NULL, 0, &c->rs, c->ints, c->ints + n_feeds, &err);
+    }
+    session_leave(s, counter);
+    if (err.code != TACT_CODE_OK) {
+        tact_callable_destroy(&c);
+        tact__status_merge(st, &err);
+        return NULL;
+    }
+    return c;
+}
+
+/* A call inside the session: the values' checks, then the resolved run. */
+static tact_code_t callable_entered(tact_callable_t *c, tact_run_counter_t *counter,
+                                    const tact_tensor_t *const *values, int n_values,
+                                    tact_tensor_t **results, const tact_run_options_t *options,
+                                    tact_status_t *st)
+{
+    tact_session_t *s = c->session;
+    tact_code_t rc = TACT_CODE_OK;
+    /* DirectSession::RunCallable's messages for the count and the dtypes. */
+    if (n_values != c->rs.n_feeds)
+        rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Expected %d feed tensors, but got %d",
+                        c->rs.n_feeds, n_values);
+    for (int i = 0; i < n_values && rc == TACT_CODE_OK; i++) {
+        tact_output_t t = c->feeds[i];
+        const tact_tensor_t *v = values[i];
+        tact_dtype_t want = t.op->out_dtype[t.index];
+        if (v != NULL && v->dtype != want)
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                            "Type mismatch: actual %s vs. expect %s\n\t [[{{node %s}}]]",
+                            tact__dtype_tf_name(v->dtype), tact__dtype_tf_name(want),
+                            t.op->name);  /* TensorFlow names its _Arg node for the feed */
+        else
+            rc = run_check_value(t, v, NULL, 0, i, st);
+    }
+    if (rc == TACT_CODE_OK && c->rs.plan != NULL)
+        rc = tact__session_place_graph(s, st);  /* the graph may have grown: as every run */
+    if (rc != TACT_CODE_OK) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
+        return rc;
+    }
+    atomic_fetch_add_explicit(c->rs.plan ? &counter->cache_hits : &counter->unplanned, 1,
+                              memory_order_relaxed);
+    return run_resolved_exec(s, counter, options, &c->rs, values, results, st);
+}
+
+tact_code_t tact_callable_run(tact_callable_t *c, const tact_tensor_t *const *feed_values,
+                              int n_feed_values, tact_tensor_t **results,
+                              const tact_run_options_t *options, tact_status_t *st)
+{
+    if (c != NULL && results != NULL) {
+        for (int i = 0; i < c->rs.n_fetches; i++)
+            results[i] = NULL;
+    }
+    if (tact__failed(st))
+        return st->code;
+    if (c == NULL)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tact_callable_run: callable is NULL");
+    TACT_ASSERT(c->tag == TACT_TAG_CALLABLE);
+    tact_session_t *s = c->session;
+    TACT_ASSERT(s->tag == TACT_TAG_SESSION);  /* the session was destroyed: a use after free */
+    if ((c->rs.n_fetches > 0 && results == NULL) || (n_feed_values > 0 && feed_values == NULL))
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_callable_run: an array is NULL but its count is not zero");
+    if (options != NULL && (unsigned) options->trace_level > TACT_TRACE_FULL_TRACE)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "tact_callable_run: trace_level: unknown value %d",
+                          (int) options->trace_level);
+    tact_status_t err;
+    tact__status_clear(&err);
+    tact_run_counter_t *counter = session_counter(s);
+    if (!session_enter(s, counter)) {
+        atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&counter->errors[TACT_CODE_CANCELLED], 1,
+                                  memory_order_relaxed);
+        return tact__fail(st, TACT_CODE_CANCELLED, session_closed_msg);
+    }
+    callable_entered(c, counter, feed_values, n_feed_values, results, options, &err);
+    if (err.code != TACT_CODE_OK)
+        atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
+    session_leave(s, counter);
+    return tact__status_merge(st, &err);
+}
+
+void tact_callable_destroy(tact_callable_t **c_p)
+{
+    if (c_p == NULL || *c_p == NULL)
+        return;
+    tact_callable_t *c = *c_p;
+    TACT_ASSERT(c->tag == TACT_TAG_CALLABLE);
+    c->tag = TACT_TAG_DEAD;
+    free(c->feeds);
+    free(c->fetches);
+    free(c->ints);
+    free(c);
+    *c_p = NULL;
 }

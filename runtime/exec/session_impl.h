@@ -25,6 +25,7 @@ typedef struct tact_run_counter {
 
 struct tact_session {
     uint32_t tag;                 /* TACT_TAG_SESSION */
+    uint64_t id;                  /* unique in the process, never reused */
     tact_graph_t *graph;          /* counted reference */
     tact_config_t config;         /* copy; strings below are owned copies */
     char *visible_device_list;
