@@ -406,6 +406,13 @@ static void test_tile_pad(void **state)
     tact_output_t v = cst(g, TACT_DTYPE_I64, DIMS(2), 1, (const int64_t[]) { 5, 6 });
     tact_output_t p1 = cst(g, TACT_DTYPE_I32, DIMS(1, 2), 2, (const int32_t[]) { 2, 1 });
     CHECK(g, tact_pad(g, v, p1, NULL, &st), TACT_DTYPE_I64, pad_i64);
+    tact_output_t p2 = cst(g, TACT_DTYPE_I32, DIMS(2, 2), 2, (const int32_t[]) { 1, 0, 0, 1 });
+    CHECK(g, tact_pad_v2(g, a, p2, cst(g, TACT_DTYPE_F32, NULL, 0, (const float[]) { 9 }), NULL,
+                         &st), TACT_DTYPE_F32, pad_v2);
+    tact_output_t s3 = cst(g, TACT_DTYPE_STRING, DIMS(3), 1, s3_data);
+    tact_output_t z = cst(g, TACT_DTYPE_STRING, NULL, 0, (const char *const[]) { "z" });
+    CHECK(g, tact_pad_v2(g, s3, cst(g, TACT_DTYPE_I32, DIMS(1, 2), 2, (const int32_t[]) { 0, 2 }),
+                         z, NULL, &st), TACT_DTYPE_STRING, pad_v2_str);
     assert_int_equal(st.code, TACT_CODE_OK);
 
     tact_output_t p = ph_i32(g);
@@ -418,6 +425,8 @@ static void test_tile_pad(void **state)
                i32t(DIMS(2, 2), 2, (const int32_t[]) { 1, -1, 0, 0 }), msg_pad_neg, "p1");
     run_failed(g, tact_pad(g, x, p, "p2", &st), p, i32t(DIMS(1, 2), 2, (const int32_t[]) { 1, 1 }),
                msg_pad_rank, "p2");
+    run_failed(g, tact_pad_v2(g, x, p2, p, "p3", &st), p, i32t(DIMS(1), 1, (const int32_t[]) { 1 }),
+               msg_pad_v2_scalar, "p3");
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_graph_destroy(&g);
 }
@@ -476,7 +485,8 @@ static void test_range_like(void **state)
     CHECK(g, tact_range(g, I64S(5), I64S(1), I64S(-2), NULL, &st), TACT_DTYPE_I64, range_i64);
     CHECK(g, tact_range(g, F32S(0.5f), F32S(3.0f), F32S(0.7f), NULL, &st), TACT_DTYPE_F32,
           range_f32);
-    CHECK(g, tact_range(g, I32S(g, 3), I32S(g, 3), I32S(g, 1), NULL, &st), TACT_DTYPE_I32, range_empty);
+    CHECK(g, tact_range(g, I32S(g, 3), I32S(g, 3), I32S(g, 1), NULL, &st), TACT_DTYPE_I32,
+          range_empty);
     CHECK(g, tact_zeros_like(g, x23(g), NULL, &st), TACT_DTYPE_F32, zeros_like);
     CHECK(g, tact_ones_like(g, I32V(g, 1, 2, 3), NULL, &st), TACT_DTYPE_I32, ones_like);
     tact_output_t b = cst(g, TACT_DTYPE_BOOL, DIMS(2), 1, (const bool[]) { false, true });
@@ -516,8 +526,8 @@ static void test_values_as_inputs(void **state)
     assert_int_equal(sum.op->out_shape[0].ndims, 1);
     CHECK(g, sum, TACT_DTYPE_F32, sum_t);
     tact_output_t dims = cst(g, TACT_DTYPE_I64, DIMS(2), 1, (const int64_t[]) { 2, 3 });
-    CHECK(g, valued(g, TACT_OP_FILL, dims, cst(g, TACT_DTYPE_F32, NULL, 0, (const float[]) { 7.5f }),
-                    false, &st), TACT_DTYPE_F32, fill_t);
+    tact_output_t seven = cst(g, TACT_DTYPE_F32, NULL, 0, (const float[]) { 7.5f });
+    CHECK(g, valued(g, TACT_OP_FILL, dims, seven, false, &st), TACT_DTYPE_F32, fill_t);
     assert_int_equal(st.code, TACT_CODE_OK);
 
     /* Fed: only the run knows them; the shape is allocated then. */
@@ -645,6 +655,118 @@ static void test_many_outputs_and_builder_errors(void **state)
     tact_graph_destroy(&g);
 }
 
+/* Every new op built in C, exported: tact imports the GraphDef back with the same answers, and
+ * with TACT_WRITE_FIXTURES=1 it writes data/tact_array_exported.pb and tact's answers
+ * (data/tact_array_exported.txt) for make_array_fixtures.py --check to run in TensorFlow. */
+static tact_output_t export_graph(tact_graph_t *g, tact_output_t *x, tact_output_t *shp,
+                                  tact_status_t *st)
+{
+    *x = tact_placeholder(g, TACT_DTYPE_F32, DIMS(-1, 3, 4), 3, "x", st);
+    *shp = tact_placeholder(g, TACT_DTYPE_I32, DIMS(2), 1, "shp", st);
+    tact_shape(g, *x, TACT_DTYPE_I64, "o_shape", st);
+    tact_size(g, *x, TACT_DTYPE_I32, "o_size", st);
+    tact_rank(g, *x, "o_rank", st);
+    tact_slice(g, *x, I32V(g, 0, 1, 1), I32V(g, -1, 2, 2), "o_slice", st);
+    tact_strided_slice(g, *x, I32V(g, 0, 1), I32V(g, 0, 2), I32V(g, 1, 1), 0, 0, 1, 0, 2,
+                       "o_ss", st);
+    tact_strided_slice(g, *x, I32V(g, -1, 0, 3), I32V(g, 0, 0, 0), I32V(g, -1, 1, -2), 0, 6, 0,
+                       2, 0, "o_ss2", st);
+    tact_output_t e = tact_expand_dims(g, *x, I32S(g, 1), "o_ed", st);
+    tact_squeeze(g, e, (const int[]) { 1 }, 1, "o_sq", st);
+    tact_concat(g, (tact_output_t[]) { *x, *x }, 2, I32S(g, -1), "o_cc", st);
+    tact_split(g, *x, 2, I32S(g, 2), "o_split", st);
+    tact_unstack(g, *x, 3, 1, "o_unstack", st);
+    tact_tile(g, *x, I32V(g, 1, 2, 1), "o_tile", st);
+    tact_output_t pads = cst(g, TACT_DTYPE_I32, DIMS(3, 2), 2, (const int32_t[]) { 0, 1, 1, 0,
+                                                                                  2, 2 });
+    tact_pad(g, *x, pads, "o_pad", st);
+    tact_pad_v2(g, *x, pads, cst(g, TACT_DTYPE_F32, NULL, 0, (const float[]) { -9 }), "o_pad2",
+                st);
+    tact_gather(g, *x, I32V(g, 3, 0), I32S(g, 2), "o_gather", st);
+    tact_one_hot(g, I32V(g, 0, 2, 5), I32S(g, 4), I32S(g, 3), I32S(g, -2), 0, "o_onehot", st);
+    tact_range(g, I32S(g, 2), I32S(g, 11), I32S(g, 4), "o_range", st);
+    tact_zeros_like(g, *x, "o_zl", st);
+    tact_ones_like(g, *x, "o_ol", st);
+    tact_reshape_to(g, *x, *shp, "o_reshape", st);
+    valued(g, TACT_OP_MEAN, *x, I32V(g, -1), true, st);
+    return *x;
+}
+
+static const char *const export_fetches[] = {
+    "o_shape:0", "o_size:0", "o_rank:0", "o_slice:0", "o_ss:0", "o_ss2:0", "o_ed:0", "o_sq:0",
+    "o_cc:0", "o_split:0", "o_split:1", "o_unstack:0", "o_unstack:2", "o_tile:0", "o_pad:0",
+    "o_pad2:0", "o_gather:0", "o_onehot:0", "o_range:0", "o_zl:0", "o_ol:0", "o_reshape:0",
+    "Mean:0",
+};
+#define N_EXPORT_FETCHES ((int) (sizeof export_fetches / sizeof export_fetches[0]))
+
+/* "name [d,d,] v v v\n" per fetch: the text the fixture script compares. */
+static void export_answers(tact_graph_t *g, char *buf, size_t len)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    float xv[24];
+    for (int i = 0; i < 24; i++)
+        xv[i] = (float) i * 0.5f - 3.0f;
+    tact_tensor_t *xt = tu_f32(DIMS(2, 3, 4), 3, xv);
+    tact_tensor_t *pt = i32t(DIMS(2), 1, (const int32_t[]) { -1, 6 });
+    tact_feed_t feeds[2] = { { tact_graph_output(g, "x:0", &st), xt },
+                             { tact_graph_output(g, "shp:0", &st), pt } };
+    tact_session_t *s = tu_session(g, NULL);
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < N_EXPORT_FETCHES; k++) {
+        tact_tensor_t *r = tu_run1(s, tact_graph_output(g, export_fetches[k], &st), feeds, 2,
+                                   &st);
+        if (r == NULL)
+            fail_msg("%s: %s", export_fetches[k], st.msg);
+        pos += (size_t) snprintf(buf + pos, len - pos, "%s [", export_fetches[k]);
+        for (int d = 0; d < tact_tensor_ndims(r); d++)
+            pos += (size_t) snprintf(buf + pos, len - pos, "%lld,",
+                                     (long long) tact_tensor_dim(r, d));
+        pos += (size_t) snprintf(buf + pos, len - pos, "]");
+        for (int64_t i = 0; i < tact_tensor_nelems(r); i++) {
+            const void *d = tact_tensor_data(r);
+            double v = tact_tensor_dtype(r) == TACT_DTYPE_F32 ? ((const float *) d)[i]
+                       : tact_tensor_dtype(r) == TACT_DTYPE_I32
+                           ? ((const int32_t *) d)[i]
+                           : (double) ((const int64_t *) d)[i];
+            pos += (size_t) snprintf(buf + pos, len - pos, " %.6g", v);
+        }
+        pos += (size_t) snprintf(buf + pos, len - pos, "\n");
+        assert_true(pos < len);
+        tact_tensor_destroy(&r);
+    }
+    tact_session_destroy(&s);
+    tact_tensor_destroy(&xt);
+    tact_tensor_destroy(&pt);
+}
+
+static void test_export(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x, shp;
+    export_graph(g, &x, &shp, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    tact_graph_t *g2 = tact_graph_new();
+    assert_int_equal(tact_graph_import(g2, data, len, NULL, &st), TACT_CODE_OK);
+    static char a[16384], b[16384];
+    export_answers(g, a, sizeof a);
+    export_answers(g2, b, sizeof b);
+    assert_string_equal(a, b);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_array_fixtures.py --check */
+        tu_write_file(TACT_TEST_DATA_DIR "/tact_array_exported.pb", data, len);
+        tu_write_file(TACT_TEST_DATA_DIR "/tact_array_exported.txt", a, strlen(a));
+    }
+    free(data);
+    tact_graph_destroy(&g2);
+    tact_graph_destroy(&g);
+}
+
 /* ---- the models ---- */
 
 static tact_tensor_t *read_tensor(const char *name, tact_dtype_t dt, const int64_t *dims,
@@ -762,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_values_as_inputs),
         cmocka_unit_test(test_import_values_as_inputs),
         cmocka_unit_test(test_many_outputs_and_builder_errors),
+        cmocka_unit_test(test_export),
         cmocka_unit_test(test_model_flatten),
         cmocka_unit_test(test_model_text),
     };

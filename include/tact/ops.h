@@ -495,6 +495,10 @@ TACT_API tact_output_t tact_tile(tact_graph_t *g, tact_output_t x, tact_output_t
 /** tf.pad with zeros ("Pad"); paddings is [rank, 2]: before and after each axis. */
 TACT_API tact_output_t tact_pad(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
                                 const char *name, tact_status_t *st);
+/** tf.pad with constant_values, a scalar of x's dtype ("PadV2"). */
+TACT_API tact_output_t tact_pad_v2(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
+                                   tact_output_t constant_values, const char *name,
+                                   tact_status_t *st);
 /** tf.gather ("GatherV2", batch_dims 0): params' slices at `indices` along the scalar `axis`;
  * an index outside [0, size) fails the run with TensorFlow's message. */
 TACT_API tact_output_t tact_gather(tact_graph_t *g, tact_output_t params, tact_output_t indices,

@@ -571,6 +571,12 @@ tact_output_t tact_pad(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
     return ops_binary(g, TACT_OP_PAD, x, paddings, name, NULL, st);
 }
 
+tact_output_t tact_pad_v2(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
+                          tact_output_t constant_values, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_PAD_V2, x, paddings, constant_values, name, st);
+}
+
 tact_output_t tact_gather(tact_graph_t *g, tact_output_t params, tact_output_t indices,
                           tact_output_t axis, const char *name, tact_status_t *st)
 {

@@ -414,6 +414,7 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
         exp_attr_type(nd, "Tmultiples", exp_in_dtype(op, 1));
         break;
     case TACT_OP_PAD:
+    case TACT_OP_PAD_V2:
         exp_attr_type(nd, "T", t0);
         exp_attr_type(nd, "Tpaddings", exp_in_dtype(op, 1));
         break;

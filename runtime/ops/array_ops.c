@@ -370,7 +370,7 @@ int tact__array_strided_slice(const tact_op_attrs_t *at, const tact_shape_t *x,
                               size_t err_len)
 {
     int n = (int) bt->nelems;
-    int64_t ellipsis = at->ellipsis_mask, new_axis = at->new_axis_mask;
+    uint64_t ellipsis = (uint64_t) at->ellipsis_mask, new_axis = (uint64_t) at->new_axis_mask;
     if (ellipsis != 0 && (ellipsis & (ellipsis - 1)) != 0) {
         snprintf(err, err_len, "Multiple ellipses in slice spec not allowed");
         return -1;
@@ -383,13 +383,13 @@ int tact__array_strided_slice(const tact_op_attrs_t *at, const tact_shape_t *x,
     bool seen = false;
     int add_after = 0, sparse_dims = n;
     for (int i = 0; i < n; i++) {
-        if (seen && ((1LL << i) & new_axis))
+        if (seen && ((1ULL << i) & new_axis))
             add_after++;
-        if ((1LL << i) & ellipsis)
+        if ((1ULL << i) & ellipsis)
             seen = true;
     }
     if (!seen) {
-        ellipsis |= 1LL << n;
+        ellipsis |= 1ULL << n;
         sparse_dims++;
     }
     /* The dense spec: one entry per input dimension. */
@@ -402,7 +402,7 @@ int tact__array_strided_slice(const tact_op_attrs_t *at, const tact_shape_t *x,
         stride[d] = 1;
     int full = 0;
     for (int i = 0; i < sparse_dims; i++) {
-        if ((1LL << i) & ellipsis) {
+        if ((1ULL << i) & ellipsis) {
             int next = rank - (sparse_dims - i) + 1 + add_after;
             if (next > rank)
                 next = rank;
@@ -410,7 +410,7 @@ int tact__array_strided_slice(const tact_op_attrs_t *at, const tact_shape_t *x,
                 bmask[full] = emask[full] = true;
                 gather[n_gather++] = full;
             }
-        } else if ((1LL << i) & new_axis) {
+        } else if ((1ULL << i) & new_axis) {
             gather[n_gather++] = -1;
         } else {
             if (full == rank) {
@@ -422,9 +422,9 @@ int tact__array_strided_slice(const tact_op_attrs_t *at, const tact_shape_t *x,
             begin[full] = array_clamp(tact__array_int_at(bt, i));
             end[full] = array_clamp(tact__array_int_at(et, i));
             stride[full] = array_clamp(tact__array_int_at(st_, i));
-            bmask[full] = (at->begin_mask >> i) & 1;
-            emask[full] = (at->end_mask >> i) & 1;
-            if ((at->shrink_axis_mask >> i) & 1) {
+            bmask[full] = ((uint64_t) at->begin_mask >> i) & 1;
+            emask[full] = ((uint64_t) at->end_mask >> i) & 1;
+            if (((uint64_t) at->shrink_axis_mask >> i) & 1) {
                 gather[n_gather++] = -2;
                 shrink[full] = true;
             } else {
@@ -828,7 +828,7 @@ static tact_code_t array_infer_unpack(const tact_op_ctx_t *c, tact_dtype_t *out_
     return TACT_CODE_OK;
 }
 
-/* ---- Tile, Pad ---- */
+/* ---- Tile, Pad, PadV2 ---- */
 
 static tact_code_t array_infer_tile(const tact_op_ctx_t *c, tact_dtype_t *out_dtype,
                                     tact_shape_t *out_shape)
@@ -881,6 +881,16 @@ static tact_code_t array_infer_pad(const tact_op_ctx_t *c, tact_dtype_t *out_dty
     const tact_shape_t *x = &c->shapes[0], *p = &c->shapes[1];
     *out_dtype = c->dtypes[0];
     bool run = c->phase == TACT_INFER_RUN;
+    if (c->kind == TACT_OP_PAD_V2) {  /* the fill value: a scalar of the input's dtype */
+        if (tact__op_check_same(c, 2, "constant_values", 0, "input"))
+            return c->st->code;
+        if (run && c->shapes[2].ndims != 0) {
+            char a[ARRAY_SHAPE_LEN];
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                              "constant_values must be a scalar. Found: %s",
+                              tact__shape_str(&c->shapes[2], a, sizeof a));
+        }
+    }
     if (!run && tact__op_check_rank(c, 1, 2))
         return c->st->code;
     if (!run && p->ndims == 2 && p->dims[1] >= 0 && p->dims[1] != 2)
@@ -1068,7 +1078,10 @@ int64_t tact__array_range_size(const tact_tensor_t *s, const tact_tensor_t *l,
         snprintf(err, len, "Requires start >= limit when delta < 0: %g/%g", a, b);
         return -1;
     }
-    double n = ceil(fabs((b - a) / k));
+    /* In the inputs' precision, as TensorFlow computes the size. */
+    double n = s->dtype == TACT_DTYPE_F32
+                   ? (double) ceilf(fabsf(((float) b - (float) a) / (float) k))
+                   : ceil(fabs((b - a) / k));
     if (!(n < 9.2e18)) {
         snprintf(err, len, "Requires ((limit - start) / delta) <= 9223372036854775807");
         return -1;
@@ -1149,4 +1162,5 @@ const tact_op_def_t tact__array_op_defs[TACT_OP_COUNT] = {
     [TACT_OP_RANGE] = {.n_inputs = 3, .infer = array_infer_range},
     [TACT_OP_ZEROS_LIKE] = {.n_inputs = 1, .infer = array_infer_like},
     [TACT_OP_ONES_LIKE] = {.n_inputs = 1, .infer = array_infer_like},
+    [TACT_OP_PAD_V2] = {.n_inputs = 3, .infer = array_infer_pad},
 };

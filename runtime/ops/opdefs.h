@@ -82,6 +82,7 @@
     XX(RANGE,       "Range",       "range")         \
     XX(ZEROS_LIKE,  "ZerosLike",   "zeros_like")    \
     XX(ONES_LIKE,   "OnesLike",    "ones_like")     \
+    XX(PAD_V2,      "PadV2",       "PadV2")         \
     /* runtime/ops/string_ops.c */                                  \
     XX(STRING_JOIN, "StringJoin",  "StringJoin")    \
     XX(STATIC_REGEX_FULL_MATCH, "StaticRegexFullMatch", "StaticRegexFullMatch") \

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Fixtures for tests/test_array_ops.c, made once by TensorFlow (tf.compat.v1) and committed.
 
-    python3 make_array_fixtures.py     # writes the files below next to this script
+    python3 make_array_fixtures.py           # writes the files below next to this script
+    python3 make_array_fixtures.py --check   # also runs tact_array_exported.pb (written by
+                                             # test_array_ops with TACT_WRITE_FIXTURES=1) in
+                                             # TensorFlow and compares with tact's answers in
+                                             # tact_array_exported.txt
 
 Writes:
   flatten.pb                 a Keras-style flatten, frozen: input "x" [?, 4, 4, 3] -> Shape ->
@@ -14,10 +18,13 @@ Writes:
                              embedding Const [50, 8] -> Mean over axis 1 -> ConcatV2 with
                              "feat" [?, 4] -> MatMul [12, 3] -> BiasAdd -> Softmax ("probs")
   text_ids.bin (int32 [3, 6]), text_feat.bin (float32 [3, 4]), text_probs.bin (float32 [3, 3])
+  tact_array_exported.pb/.txt  (written by test_array_ops, checked here with --check) every
+                             array op built in C and exported by tact, with tact's answers
   array_expected.inc         C arrays of TensorFlow's values for the per-op tests (exp_<case>,
                              exp_<case>_dims) and its error messages (msg_<case>)
 """
 import os
+import sys
 
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -123,6 +130,8 @@ def values():
         ("tile_zero", tf.tile(c(X23), [0, 2])),
         ("pad", tf.pad(c(X23), [[1, 0], [0, 2]])),
         ("pad_i64", tf.pad(c(np.array([5, 6], np.int64)), [[2, 1]])),
+        ("pad_v2", tf.pad(c(X23), [[1, 0], [0, 1]], constant_values=9.0)),
+        ("pad_v2_str", tf.pad(c(S3), [[0, 2]], constant_values="z")),
         ("gather0", tf.gather(c(X23), [1, 0, 1], axis=0)),
         ("gather1", tf.gather(c(X23), [[2, 0]], axis=-1)),
         ("gather_empty", tf.gather(c(X23), np.zeros((0,), np.int32), axis=0)),
@@ -212,6 +221,8 @@ def errors():
         ("tile_neg", run_error(fed(lambda p: tf.tile(x23(), p), [1, -1]), None)),
         ("pad_neg", run_error(fed(lambda p: tf.pad(x23(), p), [[1, -1], [0, 0]]), None)),
         ("pad_rank", run_error(fed(lambda p: tf.pad(x23(), p), [[1, 1]]), None)),
+        ("pad_v2_scalar", run_error(fed(lambda p: tf.pad(x23(), [[1, 0], [0, 1]],
+                                                         constant_values=p), [1]), None)),
         ("gather_index", run_error(fed(lambda p: tf.gather(x23(), p), [0, 7]), None)),
         ("gather_index2", run_error(fed(lambda p: tf.gather(x23(), p, axis=1), [[0, -1]]),
                                     None)),
@@ -270,7 +281,30 @@ def make_expected():
     write("array_expected.inc", ("\n".join(lines) + "\n").encode())
 
 
+def check_export():
+    gd = tf.GraphDef()
+    with open(os.path.join(HERE, "tact_array_exported.pb"), "rb") as f:
+        gd.ParseFromString(f.read())
+    with open(os.path.join(HERE, "tact_array_exported.txt")) as f:
+        tact_lines = f.read().splitlines()
+    g = tf.Graph()
+    with g.as_default():
+        tf.import_graph_def(gd, name="")
+        xv = (np.arange(24, dtype=np.float32) * 0.5 - 3.0).reshape(2, 3, 4)
+        with tf.Session() as s:
+            for line in tact_lines:
+                name = line.split()[0]
+                r = np.asarray(s.run(name, {"x:0": xv, "shp:0": [-1, 6]}))
+                mine = "%s [%s]%s" % (name, "".join("%d," % d for d in r.shape),
+                                      "".join(" %.6g" % v for v in r.reshape(-1)))
+                assert mine == line, "TensorFlow: %s\ntact:       %s" % (mine, line)
+    print("tact_array_exported.pb: TensorFlow gives tact's answers for %d fetches" %
+          len(tact_lines))
+
+
 if __name__ == "__main__":
     make_flatten()
     make_text()
     make_expected()
+    if "--check" in sys.argv:
+        check_export()

@@ -234,15 +234,19 @@ static tact_code_t array_tile(tact_kernel_ctx_t *k, tact_status_t *st)
     return TACT_CODE_OK;
 }
 
-/* Pad: zeros (empty strings), then the input at its offsets. */
+/* Pad: zeros (empty strings), PadV2: its constant_values, then the input at its offsets. */
 static tact_code_t array_pad(tact_kernel_ctx_t *k, tact_status_t *st)
 {
     TACT_UNUSED(st);
     const tact_tensor_t *x = k->in[0];
     tact_tensor_t *out = k->out[0];
     size_t esz = tact_dtype_size(out->dtype);
-    if (esz > 0)
+    if (k->op->kind == TACT_OP_PAD_V2) {
+        for (int64_t i = 0; i < out->nelems; i++)
+            tact__tensor_copy_elements(out, i, k->in[2], 0, 1);
+    } else if (esz > 0) {
         memset(out->data, 0, (size_t) out->nelems * esz);
+    }
     if (x->nelems == 0)
         return TACT_CODE_OK;
     int rank = x->ndims;
@@ -299,7 +303,7 @@ static tact_code_t array_concat(tact_kernel_ctx_t *k, tact_status_t *st)
     int64_t axis = tact__array_int_at(k->in[n], 0);
     if (axis < 0)
         axis += out->ndims;
-    int64_t outer = array_outer(out, (int) axis), row = array_inner(out, (int) axis), at = 0;
+    int64_t outer = array_outer(out, (int) axis), at = 0;
     for (int64_t o = 0; o < outer; o++) {
         for (int i = 0; i < n; i++) {
             int64_t len = array_inner(k->in[i], (int) axis);
@@ -307,7 +311,6 @@ static tact_code_t array_concat(tact_kernel_ctx_t *k, tact_status_t *st)
             at += len;
         }
     }
-    TACT_UNUSED(row);
     return TACT_CODE_OK;
 }
 
@@ -411,19 +414,28 @@ static tact_code_t array_range(tact_kernel_ctx_t *k, tact_status_t *st)
     TACT_UNUSED(st);
     tact_tensor_t *out = k->out[0];
     const tact_tensor_t *s = k->in[0], *d = k->in[2];
-    for (int64_t i = 0; i < out->nelems; i++) {
-        switch (out->dtype) {
-        case TACT_DTYPE_F32:
-            ((float *) out->data)[i] = *(const float *) s->data + (float) i * *(const float *) d->data;
-            break;
-        case TACT_DTYPE_F64:
-            ((double *) out->data)[i] = *(const double *) s->data +
-                                        (double) i * *(const double *) d->data;
-            break;
-        default:
-            array_put_int(out, i, tact__array_int_at(s, 0) + i * tact__array_int_at(d, 0));
-            break;
-        }
+    /* Each value is the last plus delta, as TensorFlow's kernel adds (its float rounding). */
+    switch (out->dtype) {
+    case TACT_DTYPE_F32: {
+        float v = *(const float *) s->data, step = *(const float *) d->data;
+        for (int64_t i = 0; i < out->nelems; i++, v += step)
+            ((float *) out->data)[i] = v;
+        break;
+    }
+    case TACT_DTYPE_F64: {
+        double v = *(const double *) s->data, step = *(const double *) d->data;
+        for (int64_t i = 0; i < out->nelems; i++, v += step)
+            ((double *) out->data)[i] = v;
+        break;
+    }
+    default: {
+        /* unsigned: the step past the last value may leave int64's range */
+        uint64_t v = (uint64_t) tact__array_int_at(s, 0);
+        uint64_t step = (uint64_t) tact__array_int_at(d, 0);
+        for (int64_t i = 0; i < out->nelems; i++, v += step)
+            array_put_int(out, i, (int64_t) v);
+        break;
+    }
     }
     return TACT_CODE_OK;
 }
@@ -473,4 +485,5 @@ const tact_cpu_op_kernel_t tact__cpu_array_kernels[TACT_OP_COUNT] = {
     [TACT_OP_RANGE] = {.run = array_range},
     [TACT_OP_ZEROS_LIKE] = {.run = array_like},
     [TACT_OP_ONES_LIKE] = {.run = array_like},
+    [TACT_OP_PAD_V2] = {.run = array_pad},
 };
