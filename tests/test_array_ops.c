@@ -527,7 +527,9 @@ static void test_values_as_inputs(void **state)
     CHECK(g, sum, TACT_DTYPE_F32, sum_t);
     tact_output_t dims = cst(g, TACT_DTYPE_I64, DIMS(2), 1, (const int64_t[]) { 2, 3 });
     tact_output_t seven = cst(g, TACT_DTYPE_F32, NULL, 0, (const float[]) { 7.5f });
-    CHECK(g, valued(g, TACT_OP_FILL, dims, seven, false, &st), TACT_DTYPE_F32, fill_t);
+    tact_output_t f = tact_fill_to(g, dims, seven, NULL, &st);
+    assert_int_equal(f.op->out_shape[0].ndims, 2);
+    CHECK(g, f, TACT_DTYPE_F32, fill_t);
     assert_int_equal(st.code, TACT_CODE_OK);
 
     /* Fed: only the run knows them; the shape is allocated then. */
@@ -544,8 +546,8 @@ static void test_values_as_inputs(void **state)
     feed.value = i32t(DIMS(2), 1, (const int32_t[]) { 1, 0 });
     CHECK_FED(g, tp, &feed, 1, TACT_DTYPE_F32, transpose_t);
     tact_tensor_destroy((tact_tensor_t **) &feed.value);
-    tact_output_t fp = valued(g, TACT_OP_FILL, p, cst(g, TACT_DTYPE_F32, NULL, 0,
-                                                      (const float[]) { 7.5f }), false, &st);
+    tact_output_t fp = tact_fill_to(g, p, seven, "fp", &st);
+    assert_int_equal(fp.op->out_shape[0].ndims, -1);
     feed.value = i32t(DIMS(2), 1, (const int32_t[]) { 2, 3 });
     CHECK_FED(g, fp, &feed, 1, TACT_DTYPE_F32, fill_t);
     tact_tensor_destroy((tact_tensor_t **) &feed.value);

@@ -461,6 +461,10 @@ TACT_API tact_output_t tact_rank(tact_graph_t *g, tact_output_t x, const char *n
  * -1. tact_reshape takes the dimensions as an array instead. */
 TACT_API tact_output_t tact_reshape_to(tact_graph_t *g, tact_output_t x, tact_output_t shape,
                                        const char *name, tact_status_t *st);
+/** tf.fill with the dimensions as an int32 or int64 vector tensor ("Fill"): the scalar `value`
+ * (any dtype but string) in every element. tact_fill takes dimensions and value as numbers. */
+TACT_API tact_output_t tact_fill_to(tact_graph_t *g, tact_output_t dims, tact_output_t value,
+                                    const char *name, tact_status_t *st);
 /** tf.slice ("Slice"): size[i] elements from begin[i] along each axis (size -1: to the end). */
 TACT_API tact_output_t tact_slice(tact_graph_t *g, tact_output_t x, tact_output_t begin,
                                   tact_output_t size, const char *name, tact_status_t *st);

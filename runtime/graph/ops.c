@@ -480,6 +480,13 @@ tact_output_t tact_reshape_to(tact_graph_t *g, tact_output_t x, tact_output_t sh
     return ops_binary(g, TACT_OP_RESHAPE, x, shape, name, &attrs, st);
 }
 
+tact_output_t tact_fill_to(tact_graph_t *g, tact_output_t dims, tact_output_t value,
+                           const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .value_inputs = true, .n_axes = -1, .n_perm = -1 };
+    return ops_binary(g, TACT_OP_FILL, dims, value, name, &attrs, st);
+}
+
 tact_output_t tact_slice(tact_graph_t *g, tact_output_t x, tact_output_t begin,
                          tact_output_t size, const char *name, tact_status_t *st)
 {

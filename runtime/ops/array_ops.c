@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Array ops of the family layout (opdefs.h): PlaceholderWithDefault, Select, SelectV2, Pack and
- * IdentityN, with TensorFlow's shape functions (core/ops/array_ops.cc, math_ops.cc) and, at run
- * time, the checks and words of their kernels. Kernels: devices/cpu/kernels/array_kernels.c. */
+/* Array ops of the family layout (opdefs.h): PlaceholderWithDefault, Select, SelectV2, Pack,
+ * IdentityN, and the ops whose shapes come from values (Shape, Size, Rank, Slice, StridedSlice,
+ * Squeeze, ExpandDims, ConcatV2, Split, Unpack, Tile, Pad, PadV2, GatherV2, OneHot, Range,
+ * ZerosLike, OnesLike), with TensorFlow's shape functions (core/ops/array_ops.cc, math_ops.cc)
+ * and, at run time, the checks and words of their kernels. A value input (begin, axis, depth)
+ * is read through tact__op_value: known for a Const when built, always when run, so the
+ * run-time inference gives the exact shape the kernel's output is allocated with. Kernels:
+ * devices/cpu/kernels/array_kernels.c. */
 #include "runtime/ops/array_ops.h"
 
 #define ARRAY_SHAPE_LEN 192

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* CPU kernels of runtime/ops/array_ops.c: PlaceholderWithDefault (its default), Select,
- * SelectV2, Pack and IdentityN. Every dtype, strings included: elements move through
+ * SelectV2, Pack, IdentityN and the value-shaped ops (Shape ... OnesLike, PadV2; Range and
+ * OneHot compute, the others move). Every dtype, strings included: elements move through
  * tact__tensor_copy_elements, which copies strings one by one. The shapes were checked by the
- * run-time inference, so the kernels only move elements. */
+ * run-time inference, so the kernels only move elements (GatherV2 checks its indices, as
+ * TensorFlow's kernel does). */
 #include "devices/cpu/kernels/family.h"
 #include "runtime/ops/array_ops.h"
 
