@@ -616,6 +616,23 @@ static void test_import_values_as_inputs(void **state)
     feeds[0].tensor = tact_graph_output(g2, "x:0", &st);
     feeds[1].tensor = tact_graph_output(g2, "axes:0", &st);
     CHECK_FED(g2, tact_graph_output(g2, "m:0", &st), feeds, 2, TACT_DTYPE_F32, mean_axis1);
+    /* GatherV2 with batch_dims other than 0 is refused, not computed wrongly. */
+    static const char batched[] =
+        "node { name: 'p' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+        "node { name: 'i' op: 'Placeholder' attr { key: 'dtype' value { type: DT_INT32 } } }\n"
+        "node { name: 'a' op: 'Const' attr { key: 'dtype' value { type: DT_INT32 } } attr { key: "
+        "'value' value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 1 } } } }\n"
+        "node { name: 'gb' op: 'GatherV2' input: 'p' input: 'i' input: 'a' attr { key: "
+        "'batch_dims' value { i: 1 } } }\n";
+    char bpath[] = "/tmp/tact_array_ops_XXXXXX";
+    fd = mkstemp(bpath);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, batched, sizeof batched - 1), (ssize_t) (sizeof batched - 1));
+    close(fd);
+    tact_status_t bst = TACT_STATUS_INIT;
+    assert_int_equal(tact_graph_import_file(g2, bpath, NULL, &bst), TACT_CODE_UNIMPLEMENTED);
+    unlink(bpath);
+    assert_string_equal(bst.msg, "Node 'gb': GatherV2 with batch_dims 1 is not supported (only 0)");
     /* A fed shape of the wrong size: the Reshape kernel's message. */
     tact_session_t *s = tu_session(g2, NULL);
     tact_tensor_t *r = tu_run1(s, tact_graph_output(g2, "r:0", &st), feeds, 2, &st);

@@ -369,6 +369,16 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
     case TACT_OP_ONE_HOT:
         at->axis = -1;
         return imp_attr_small_int(im, n, "axis", false, &at->axis);
+    case TACT_OP_GATHER_V2: {
+        int64_t batch_dims = 0;
+        if (imp_attr_int(im, n, "batch_dims", &batch_dims))
+            return im->st->code;
+        if (batch_dims != 0)
+            return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                              "Node '%s': GatherV2 with batch_dims %" PRId64 " is not supported "
+                              "(only 0)", imp_nd_name(n->nd), batch_dims);
+        return TACT_CODE_OK;
+    }
     case TACT_OP_STRING_JOIN:
         if (imp_attr_small_int(im, n, "N", true, &at->n_list))
             return im->st->code;
