@@ -674,11 +674,11 @@ static void test_errors(void **state)
     import_text_fails(g,
                       "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { type: "
                       "DT_FLOAT } } }\nnode { name: 'i' op: 'Placeholder' attr { key: 'dtype' "
-                      "value { type: DT_INT32 } } }\nnode { name: 's' op: 'Sum' input: 'x' "
+                      "value { type: DT_FLOAT } } }\nnode { name: 's' op: 'Sum' input: 'x' "
                       "input: 'i' attr { key: 'T' value { type: DT_FLOAT } } }", NULL,
                       TACT_CODE_INVALID_ARGUMENT,
-                      "Node 's': input 1 (reduction_indices) comes from 'i:0', but tact needs a "
-                      "Const there for now (Sum takes its reduction_indices as a constant)");
+                      "Value passed to parameter 'reduction_indices' has DataType float32 not "
+                      "in list of allowed values: int32, int64 for 's' (op: 'Sum')");
     /* A Const claiming a huge shape with four bytes: refused before anything is allocated. */
     import_text_fails(g, CONST_F("big", "dim { size: 1000000000000 }", "tensor_content: 'abcd'"),
                       NULL, TACT_CODE_INVALID_ARGUMENT,

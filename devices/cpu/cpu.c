@@ -408,8 +408,9 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
         in_dtypes[i] = in[i]->dtype;
         in_shapes[i] = tact__tensor_shape(in[i]);
     }
-    tact_code_t rc = tact__op_infer(op->kind, &op->attrs, op->name, n_in, in_dtypes, in_shapes,
-                                    TACT_INFER_RUN, out_dtypes, out_shapes, st);
+    tact_code_t rc = tact__op_infer_values(op->kind, &op->attrs, op->name, n_in, in_dtypes,
+                                           in_shapes, in, TACT_INFER_RUN, out_dtypes,
+                                           out_shapes, st);
     for (int k = 0; rc == TACT_CODE_OK && k < n_out; k++) {
         if (tact__shape_nelems(&out_shapes[k]) < 0)
             continue;  /* the kernel knows it */
@@ -443,6 +444,11 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
                                    tact_tensor_t **held, tact_status_t *st);
 static tact_code_t cpu_run_node_fresh(const tact_device_t *dev, const tact_node_t *node,
                                       tact_step_t *step, tact_status_t *st);
+static tact_code_t cpu_value_inputs_node(const tact_device_t *dev, const tact_node_t *node,
+                                         tact_step_t *step, const tact_tensor_t **in,
+                                         tact_status_t *st);
+static tact_code_t cpu_dispatch(const tact_device_t *dev, const tact_node_t *node,
+                                tact_step_t *step, const tact_tensor_t **in, tact_status_t *st);
 
 /* The node's inputs gathered on the stack, or on the heap for a SaveV2 of many tensors. */
 
@@ -618,6 +624,33 @@ static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *
             return cpu_fail_node(st, rop);
         }
     }
+    if (op->attrs.value_inputs)
+        return cpu_value_inputs_node(dev, node, step, in, st);
+    return cpu_dispatch(dev, node, step, in, st);
+}
+
+/* Reshape, Transpose, Sum, Mean or Fill with its shape, perm, axes or dims as an input tensor:
+ * the attribute form of the op, made from the values of this run. */
+static tact_code_t cpu_value_inputs_node(const tact_device_t *dev, const tact_node_t *node,
+                                         tact_step_t *step, const tact_tensor_t **in,
+                                         tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_op_t local = *op;
+    if (tact__op_attrs_from_values(op->kind, &op->attrs, in, &local.attrs, st) != TACT_CODE_OK)
+        return cpu_fail_node(st, op);
+    tact_node_t one = *node;
+    one.op = &local;
+    one.n_in = tact__op_arity(op->kind, &local.attrs);
+    return cpu_dispatch(dev, &one, step, in, st);
+}
+
+/* A node whose inputs are gathered: the kernel its op and inputs ask for. */
+static tact_code_t cpu_dispatch(const tact_device_t *dev, const tact_node_t *node,
+                                tact_step_t *step, const tact_tensor_t **in, tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_value_t *values = step->values;
     const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
     if (fk != NULL)
         return cpu_family_node(dev, node, fk, in, step, st);

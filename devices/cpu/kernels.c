@@ -1247,7 +1247,8 @@ bool tact__cpu_kernel_supports(const tact_op_t *op)
     tact_dtype_t dt = src->out_dtype[op->inputs[0].index];
     if (!tact__dtype_valid(dt))
         return false;
-    for (int i = 1; i < op->n_inputs; i++) {
+    /* A shape, perm or axes given as a tensor (attrs.value_inputs) is read on the host. */
+    for (int i = 1; i < op->n_inputs && !op->attrs.value_inputs; i++) {
         if (op->inputs[i].op->out_dtype[op->inputs[i].index] != dt)
             return false;
     }

@@ -328,7 +328,9 @@ static bool gpu_supports(const tact_device_t *dev, const tact_op_t *op)
 {
     TACT_UNUSED(dev);
     const tact_gpu_backend_t *b = tact__gpu_backend();
-    return b != NULL && b->supports(op);
+    /* Shapes, perms and axes given as tensors are read on the host, as TensorFlow keeps them
+     * in host memory: such an op runs on the CPU. */
+    return b != NULL && !op->attrs.value_inputs && b->supports(op);
 }
 
 static bool gpu_describe(const tact_device_t *dev, char *buf, size_t len)

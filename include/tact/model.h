@@ -51,10 +51,14 @@ typedef struct tact_import_options {
  * its ops, the V2 readers, and the ops tf.compat.v1.train.Saver adds: PlaceholderWithDefault,
  * Select, SelectV2, Pack, IdentityN, StringJoin, StaticRegexFullMatch, SaveV2, RestoreV2,
  * MergeV2Checkpoints, ShardedFilename), the resource variables' ops (VarHandleOp,
- * ReadVariableOp, AssignVariableOp, AssignAddVariableOp, VarIsInitializedOp), plus AddV2 and
- * BiasAdd (NHWC), which run (and export) as Add. The
- * axes of Sum and Mean, the shape of Reshape, Fill and the random ops, Transpose's perm and
- * dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
+ * ReadVariableOp, AssignVariableOp, AssignAddVariableOp, VarIsInitializedOp), the array ops
+ * (Shape, Size, Rank, Slice, StridedSlice, Squeeze, ExpandDims, ConcatV2, Split, Unpack, Tile,
+ * Pad, PadV2, GatherV2, OneHot, Range, ZerosLike, OnesLike), plus AddV2 and BiasAdd (NHWC),
+ * which run (and export) as Add. The
+ * axes of Sum and Mean, the shape of Reshape, Transpose's perm and Fill's dims may be computed
+ * in the graph (Keras' flatten: Shape, StridedSlice, Pack, Reshape): their values are read
+ * when the op runs; from Const nodes they are known when imported. The shape of the random
+ * ops and dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
  * those Consts stay in the graph. Errors follow TensorFlow's words: NOT_FOUND "Op type not
  * registered 'Foo' ...", INVALID_ARGUMENT for a malformed buffer, a missing input, a cycle, or
  * a dtype or shape conflict (naming the node). A VariableV2 whose initializer is the Assign

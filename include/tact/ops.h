@@ -706,6 +706,88 @@ TACT_API tact_output_t tact_batch_matmul(tact_graph_t *g, tact_output_t x, tact_
                                          bool adj_x, bool adj_y, const char *name,
                                          tact_status_t *st);
 
+/** @name Array ops whose shapes come from values
+ * TensorFlow's array ops. Arguments that TensorFlow takes as tensors (begin, sizes, axes,
+ * multiples, paddings, depth) are graph outputs here too: a constant (tact_constant) fixes the
+ * result's shape when the op is built, any other tensor when it runs. An op with several
+ * outputs (Split, Unpack) returns output 0; output i is { result.op, i }.
+ * @{ */
+/** tf.shape ("Shape"): x's dimensions as a vector of out_type (TACT_DTYPE_I32 or I64). */
+TACT_API tact_output_t tact_shape(tact_graph_t *g, tact_output_t x, tact_dtype_t out_type,
+                                  const char *name, tact_status_t *st);
+/** tf.size ("Size"): x's element count as a scalar of out_type (TACT_DTYPE_I32 or I64). */
+TACT_API tact_output_t tact_size(tact_graph_t *g, tact_output_t x, tact_dtype_t out_type,
+                                 const char *name, tact_status_t *st);
+/** tf.rank ("Rank"): x's number of dimensions, an int32 scalar. */
+TACT_API tact_output_t tact_rank(tact_graph_t *g, tact_output_t x, const char *name,
+                                 tact_status_t *st);
+/** tf.reshape with the shape as an int32 or int64 vector tensor ("Reshape"); one entry may be
+ * -1. tact_reshape takes the dimensions as an array instead. */
+TACT_API tact_output_t tact_reshape_to(tact_graph_t *g, tact_output_t x, tact_output_t shape,
+                                       const char *name, tact_status_t *st);
+/** tf.fill with the dimensions as an int32 or int64 vector tensor ("Fill"): the scalar `value`
+ * (any dtype but string) in every element. tact_fill takes dimensions and value as numbers. */
+TACT_API tact_output_t tact_fill_to(tact_graph_t *g, tact_output_t dims, tact_output_t value,
+                                    const char *name, tact_status_t *st);
+/** tf.slice ("Slice"): size[i] elements from begin[i] along each axis (size -1: to the end). */
+TACT_API tact_output_t tact_slice(tact_graph_t *g, tact_output_t x, tact_output_t begin,
+                                  tact_output_t size, const char *name, tact_status_t *st);
+/** tf.strided_slice ("StridedSlice"), Python's x[begin:end:strides] with TensorFlow's five
+ * masks (bit i applies to entry i of begin, end and strides). */
+TACT_API tact_output_t tact_strided_slice(tact_graph_t *g, tact_output_t x, tact_output_t begin,
+                                          tact_output_t end, tact_output_t strides,
+                                          int64_t begin_mask, int64_t end_mask,
+                                          int64_t ellipsis_mask, int64_t new_axis_mask,
+                                          int64_t shrink_axis_mask, const char *name,
+                                          tact_status_t *st);
+/** tf.squeeze ("Squeeze"): drops the size-1 axes axes[0..n_axes), or every size-1 axis when
+ * n_axes is 0. */
+TACT_API tact_output_t tact_squeeze(tact_graph_t *g, tact_output_t x, const int *axes,
+                                    int n_axes, const char *name, tact_status_t *st);
+/** tf.expand_dims ("ExpandDims"): a size-1 axis inserted at the scalar `axis`. */
+TACT_API tact_output_t tact_expand_dims(tact_graph_t *g, tact_output_t x, tact_output_t axis,
+                                        const char *name, tact_status_t *st);
+/** tf.concat ("ConcatV2") of values[0..n), n >= 2, along the scalar `axis`. */
+TACT_API tact_output_t tact_concat(tact_graph_t *g, const tact_output_t *values, int n,
+                                   tact_output_t axis, const char *name, tact_status_t *st);
+/** tf.split into num_split equal parts ("Split") along the int32 scalar `axis`; returns
+ * output 0 of num_split. */
+TACT_API tact_output_t tact_split(tact_graph_t *g, tact_output_t x, int num_split,
+                                  tact_output_t axis, const char *name, tact_status_t *st);
+/** tf.unstack ("Unpack"): the num slices of x along `axis`; returns output 0 of num. */
+TACT_API tact_output_t tact_unstack(tact_graph_t *g, tact_output_t x, int num, int axis,
+                                    const char *name, tact_status_t *st);
+/** tf.tile ("Tile"): x repeated multiples[i] times along axis i. */
+TACT_API tact_output_t tact_tile(tact_graph_t *g, tact_output_t x, tact_output_t multiples,
+                                 const char *name, tact_status_t *st);
+/** tf.pad with zeros ("Pad"); paddings is [rank, 2]: before and after each axis. */
+TACT_API tact_output_t tact_pad(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
+                                const char *name, tact_status_t *st);
+/** tf.pad with constant_values, a scalar of x's dtype ("PadV2"). */
+TACT_API tact_output_t tact_pad_v2(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
+                                   tact_output_t constant_values, const char *name,
+                                   tact_status_t *st);
+/** tf.gather ("GatherV2", batch_dims 0): params' slices at `indices` along the scalar `axis`;
+ * an index outside [0, size) fails the run with TensorFlow's message. */
+TACT_API tact_output_t tact_gather(tact_graph_t *g, tact_output_t params, tact_output_t indices,
+                                   tact_output_t axis, const char *name, tact_status_t *st);
+/** tf.one_hot ("OneHot"): on_value where indices name a position of the new axis `axis` (-1:
+ * last) of size depth (int32 scalar), off_value elsewhere. */
+TACT_API tact_output_t tact_one_hot(tact_graph_t *g, tact_output_t indices, tact_output_t depth,
+                                    tact_output_t on_value, tact_output_t off_value, int axis,
+                                    const char *name, tact_status_t *st);
+/** tf.range ("Range"): start, start + delta, ... up to limit (excluded); scalars of one dtype
+ * (int32, int64, float32, float64). */
+TACT_API tact_output_t tact_range(tact_graph_t *g, tact_output_t start, tact_output_t limit,
+                                  tact_output_t delta, const char *name, tact_status_t *st);
+/** tf.zeros_like ("ZerosLike"): zeros (empty strings) of x's dtype and shape. */
+TACT_API tact_output_t tact_zeros_like(tact_graph_t *g, tact_output_t x, const char *name,
+                                       tact_status_t *st);
+/** tf.ones_like ("OnesLike"): ones of x's dtype (numbers, bool) and shape. */
+TACT_API tact_output_t tact_ones_like(tact_graph_t *g, tact_output_t x, const char *name,
+                                      tact_status_t *st);
+/** @} */
+
 TACT_END_DECLS
 
 #endif

@@ -421,20 +421,28 @@ tact_op_t *tact__graph_add_op(tact_graph_t *g, tact_op_kind_t kind, const char *
                                   : in_dtypes_local;
     tact_shape_t *in_shapes = big ? tact__malloc((size_t) n_inputs * sizeof *in_shapes)
                                   : in_shapes_local;
+    /* A Const input's value is known now (TensorFlow's input_tensor): shape functions that
+     * read values (Reshape's shape, Slice's begin) use it. */
+    const tact_tensor_t *in_values_local[TACT_MAX_OUTPUTS + 1];
+    const tact_tensor_t **in_values = big ? tact__malloc((size_t) n_inputs * sizeof *in_values)
+                                          : in_values_local;
     for (int i = 0; i < n_inputs; i++) {
         in_dtypes[i] = inputs[i].op->out_dtype[inputs[i].index];
         in_shapes[i] = inputs[i].op->out_shape[inputs[i].index];
+        in_values[i] = inputs[i].op->kind == TACT_OP_CONST ? inputs[i].op->attrs.value : NULL;
     }
     op->n_outputs = tact__op_num_outputs(kind, attrs);
     TACT_ASSERT(op->n_outputs >= 0);
     size_t n_out = op->n_outputs > 0 ? (size_t) op->n_outputs : 1;
     op->out_dtype = tact__malloc(n_out * sizeof *op->out_dtype);
     op->out_shape = tact__malloc(n_out * sizeof *op->out_shape);
-    tact_code_t rc = tact__op_infer(kind, attrs, op->name, n_inputs, in_dtypes, in_shapes,
-                                    TACT_INFER_BUILD, &op->out_dtype[0], &op->out_shape[0], &err);
+    tact_code_t rc = tact__op_infer_values(kind, attrs, op->name, n_inputs, in_dtypes,
+                                           in_shapes, in_values, TACT_INFER_BUILD,
+                                           &op->out_dtype[0], &op->out_shape[0], &err);
     if (big) {
         free(in_dtypes);
         free(in_shapes);
+        free(in_values);
     }
     if (rc != TACT_CODE_OK) {
         op->attrs.value = NULL;  /* stays with the caller on failure */

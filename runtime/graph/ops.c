@@ -736,3 +736,174 @@ tact_output_t tact_resource_variable(tact_graph_t *g, tact_output_t initial_valu
     }
     return ops_out(var);
 }
+
+/* ---- array ops whose shapes come from values ---- */
+
+static tact_output_t ops_n(tact_graph_t *g, tact_op_kind_t kind, const tact_output_t *in, int n,
+                           const tact_op_attrs_t *attrs, const char *name, tact_status_t *st)
+{
+    return ops_out(tact__graph_add_op(g, kind, name, in, n, NULL, 0, attrs, st));
+}
+
+tact_output_t tact_shape(tact_graph_t *g, tact_output_t x, tact_dtype_t out_type,
+                         const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .out_type = out_type };
+    return ops_unary(g, TACT_OP_SHAPE, x, name, &attrs, st);
+}
+
+tact_output_t tact_size(tact_graph_t *g, tact_output_t x, tact_dtype_t out_type,
+                        const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .out_type = out_type };
+    return ops_unary(g, TACT_OP_SIZE, x, name, &attrs, st);
+}
+
+tact_output_t tact_rank(tact_graph_t *g, tact_output_t x, const char *name, tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_RANK, x, name, NULL, st);
+}
+
+tact_output_t tact_reshape_to(tact_graph_t *g, tact_output_t x, tact_output_t shape,
+                              const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .value_inputs = true, .n_axes = -1, .n_perm = -1 };
+    return ops_binary(g, TACT_OP_RESHAPE, x, shape, name, &attrs, st);
+}
+
+tact_output_t tact_fill_to(tact_graph_t *g, tact_output_t dims, tact_output_t value,
+                           const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .value_inputs = true, .n_axes = -1, .n_perm = -1 };
+    return ops_binary(g, TACT_OP_FILL, dims, value, name, &attrs, st);
+}
+
+tact_output_t tact_slice(tact_graph_t *g, tact_output_t x, tact_output_t begin,
+                         tact_output_t size, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t none = { 0 };
+    return ops_n(g, TACT_OP_SLICE, (tact_output_t[]) { x, begin, size }, 3, &none, name, st);
+}
+
+tact_output_t tact_strided_slice(tact_graph_t *g, tact_output_t x, tact_output_t begin,
+                                 tact_output_t end, tact_output_t strides, int64_t begin_mask,
+                                 int64_t end_mask, int64_t ellipsis_mask, int64_t new_axis_mask,
+                                 int64_t shrink_axis_mask, const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .begin_mask = begin_mask, .end_mask = end_mask,
+                              .ellipsis_mask = ellipsis_mask, .new_axis_mask = new_axis_mask,
+                              .shrink_axis_mask = shrink_axis_mask };
+    return ops_n(g, TACT_OP_STRIDED_SLICE, (tact_output_t[]) { x, begin, end, strides }, 4,
+                 &attrs, name, st);
+}
+
+tact_output_t tact_squeeze(tact_graph_t *g, tact_output_t x, const int *axes, int n_axes,
+                           const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    tact_op_attrs_t attrs = { 0 };
+    if (n_axes < 0 || n_axes > TACT_MAX_DIMS || (n_axes > 0 && axes == NULL)) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "Squeeze: %d axes; 0 to %d are possible",
+                   n_axes, TACT_MAX_DIMS);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    attrs.n_squeeze = n_axes;
+    for (int i = 0; i < n_axes; i++)
+        attrs.squeeze_dims[i] = axes[i];
+    return ops_unary(g, TACT_OP_SQUEEZE, x, name, &attrs, st);
+}
+
+tact_output_t tact_expand_dims(tact_graph_t *g, tact_output_t x, tact_output_t axis,
+                               const char *name, tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_EXPAND_DIMS, x, axis, name, NULL, st);
+}
+
+tact_output_t tact_concat(tact_graph_t *g, const tact_output_t *values, int n,
+                          tact_output_t axis, const char *name, tact_status_t *st)
+{
+    if (tact__failed(st))
+        return ops_out(NULL);
+    if (n < 2 || values == NULL) {
+        tact_status_t err = TACT_STATUS_INIT;
+        tact__fail(&err, TACT_CODE_INVALID_ARGUMENT, "ConcatV2: %d values; at least 2 are "
+                   "needed", n);
+        tact__graph_record_error(g, &err, st);
+        return ops_out(NULL);
+    }
+    tact_output_t *in = tact__malloc(((size_t) n + 1) * sizeof *in);
+    memcpy(in, values, (size_t) n * sizeof *in);
+    in[n] = axis;
+    tact_op_attrs_t attrs = { .n_list = n };
+    tact_output_t r = ops_n(g, TACT_OP_CONCAT_V2, in, n + 1, &attrs, name, st);
+    free(in);
+    return r;
+}
+
+tact_output_t tact_split(tact_graph_t *g, tact_output_t x, int num_split, tact_output_t axis,
+                         const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .num = num_split };
+    return ops_binary(g, TACT_OP_SPLIT, axis, x, name, &attrs, st);
+}
+
+tact_output_t tact_unstack(tact_graph_t *g, tact_output_t x, int num, int axis,
+                           const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .num = num, .axis = axis };
+    return ops_unary(g, TACT_OP_UNPACK, x, name, &attrs, st);
+}
+
+tact_output_t tact_tile(tact_graph_t *g, tact_output_t x, tact_output_t multiples,
+                        const char *name, tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_TILE, x, multiples, name, NULL, st);
+}
+
+tact_output_t tact_pad(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
+                       const char *name, tact_status_t *st)
+{
+    return ops_binary(g, TACT_OP_PAD, x, paddings, name, NULL, st);
+}
+
+tact_output_t tact_pad_v2(tact_graph_t *g, tact_output_t x, tact_output_t paddings,
+                          tact_output_t constant_values, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_PAD_V2, x, paddings, constant_values, name, st);
+}
+
+tact_output_t tact_gather(tact_graph_t *g, tact_output_t params, tact_output_t indices,
+                          tact_output_t axis, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_GATHER_V2, params, indices, axis, name, st);
+}
+
+tact_output_t tact_one_hot(tact_graph_t *g, tact_output_t indices, tact_output_t depth,
+                           tact_output_t on_value, tact_output_t off_value, int axis,
+                           const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = { .axis = axis };
+    return ops_n(g, TACT_OP_ONE_HOT, (tact_output_t[]) { indices, depth, on_value, off_value },
+                 4, &attrs, name, st);
+}
+
+tact_output_t tact_range(tact_graph_t *g, tact_output_t start, tact_output_t limit,
+                         tact_output_t delta, const char *name, tact_status_t *st)
+{
+    return ops_ternary(g, TACT_OP_RANGE, start, limit, delta, name, st);
+}
+
+tact_output_t tact_zeros_like(tact_graph_t *g, tact_output_t x, const char *name,
+                              tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_ZEROS_LIKE, x, name, NULL, st);
+}
+
+tact_output_t tact_ones_like(tact_graph_t *g, tact_output_t x, const char *name,
+                             tact_status_t *st)
+{
+    return ops_unary(g, TACT_OP_ONES_LIKE, x, name, NULL, st);
+}

@@ -357,6 +357,12 @@ static tact_tensor_t *exp_folded_value(exp_t *ex, const tact_op_t *op, int i)
     }
 }
 
+/* The dtype of op's data input i. */
+static tact_dtype_t exp_in_dtype(const tact_op_t *op, int i)
+{
+    return op->inputs[i].op->out_dtype[op->inputs[i].index];
+}
+
 /* The attrs TensorFlow's OpDef asks of each type (those with defaults too, as Python writes
  * them). `folded` holds the dtypes of the Const inputs. */
 static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__NodeDef *nd,
@@ -428,8 +434,84 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
         exp_attr_bool(nd, "use_locking", false);
         break;
     case TACT_OP_FILL:
-        exp_attr_type(nd, "T", at->value->dtype);
+        exp_attr_type(nd, "T", at->value_inputs ? exp_in_dtype(op, 1) : at->value->dtype);
         exp_attr_type(nd, "index_type", folded[0]);
+        break;
+    case TACT_OP_SHAPE:
+    case TACT_OP_SIZE:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "out_type", at->out_type);
+        break;
+    case TACT_OP_RANK:
+    case TACT_OP_ZEROS_LIKE:
+    case TACT_OP_ONES_LIKE:
+        exp_attr_type(nd, "T", t0);
+        break;
+    case TACT_OP_SLICE:
+    case TACT_OP_STRIDED_SLICE:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "Index", exp_in_dtype(op, 1));
+        if (op->kind == TACT_OP_SLICE)
+            break;
+        exp_attr_int(nd, "begin_mask", at->begin_mask);
+        exp_attr_int(nd, "end_mask", at->end_mask);
+        exp_attr_int(nd, "ellipsis_mask", at->ellipsis_mask);
+        exp_attr_int(nd, "new_axis_mask", at->new_axis_mask);
+        exp_attr_int(nd, "shrink_axis_mask", at->shrink_axis_mask);
+        break;
+    case TACT_OP_SQUEEZE: {
+        Tensorflow__AttrValue *a;
+        exp_attr_type(nd, "T", t0);
+        a = exp_attr(nd, "squeeze_dims");
+        a->value_case = TENSORFLOW__ATTR_VALUE__VALUE_LIST;
+        a->list = tact__malloc(sizeof *a->list);
+        tensorflow__attr_value__list_value__init(a->list);
+        a->list->n_i = (size_t) at->n_squeeze;
+        a->list->i = tact__malloc(a->list->n_i * sizeof *a->list->i + 1);
+        for (int i = 0; i < at->n_squeeze; i++)
+            a->list->i[i] = at->squeeze_dims[i];
+        break;
+    }
+    case TACT_OP_EXPAND_DIMS:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "Tdim", exp_in_dtype(op, 1));
+        break;
+    case TACT_OP_CONCAT_V2:
+        exp_attr_int(nd, "N", at->n_list);
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "Tidx", exp_in_dtype(op, at->n_list));
+        break;
+    case TACT_OP_SPLIT:
+        exp_attr_int(nd, "num_split", at->num);
+        exp_attr_type(nd, "T", exp_in_dtype(op, 1));
+        break;
+    case TACT_OP_UNPACK:
+        exp_attr_int(nd, "num", at->num);
+        exp_attr_int(nd, "axis", at->axis);
+        exp_attr_type(nd, "T", t0);
+        break;
+    case TACT_OP_TILE:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "Tmultiples", exp_in_dtype(op, 1));
+        break;
+    case TACT_OP_PAD:
+    case TACT_OP_PAD_V2:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "Tpaddings", exp_in_dtype(op, 1));
+        break;
+    case TACT_OP_GATHER_V2:
+        exp_attr_type(nd, "Tparams", t0);
+        exp_attr_type(nd, "Tindices", exp_in_dtype(op, 1));
+        exp_attr_type(nd, "Taxis", exp_in_dtype(op, 2));
+        exp_attr_int(nd, "batch_dims", 0);
+        break;
+    case TACT_OP_ONE_HOT:
+        exp_attr_int(nd, "axis", at->axis);
+        exp_attr_type(nd, "T", exp_in_dtype(op, 2));
+        exp_attr_type(nd, "TI", t0);
+        break;
+    case TACT_OP_RANGE:
+        exp_attr_type(nd, "Tidx", t0);
         break;
     case TACT_OP_QUEUE:
         exp_attr_components(nd, "component_types", at, true);
@@ -545,7 +627,13 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
     /* The Const inputs first, so that the GraphDef lists them before their user. */
     const char *folded_names[2] = { NULL, NULL };
     tact_dtype_t folded_dtypes[2] = { TACT_DTYPE_I32, TACT_DTYPE_I32 };
-    for (int i = 0; i < tf->n_folded; i++) {
+    /* Values given as data inputs are written as the edges they are. */
+    int n_folded = op->attrs.value_inputs ? 0 : tf->n_folded;
+    if (op->attrs.value_inputs) {
+        int vi = op->kind == TACT_OP_FILL ? 0 : 1;
+        folded_dtypes[0] = op->inputs[vi].op->out_dtype[op->inputs[vi].index];
+    }
+    for (int i = 0; i < n_folded; i++) {
         const tact_op_t *c = op->attrs.const_inputs[i];
         if (c != NULL) {
             folded_names[i] = c->name;
@@ -568,7 +656,7 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
                                                   : op->name, tf->type, op->device);
     for (int i = 0; i < op->n_inputs; i++)
         exp_data_input(nd, op->inputs[i]);
-    for (int i = 0; i < tf->n_folded; i++)
+    for (int i = 0; i < n_folded; i++)
         exp_input(nd, folded_names[i]);
     for (int i = 0; i < op->n_controls; i++) {
         char buf[300];

@@ -29,6 +29,7 @@ typedef struct imp_node {
     tact_dtype_t *out_dtype;          /* n_outputs of each, once inferred */
     tact_shape_t *out_shape;
     tact_op_t *op;                    /* once added */
+    int n_folded;                     /* tf->n_folded, or 0 where the values are data inputs */
 } imp_node_t;
 
 typedef struct imp {
@@ -208,6 +209,27 @@ static tact_code_t imp_attr_small_int(imp_t *im, imp_node_t *n, const char *key,
                           "Node '%s': attr '%s' = %" PRId64 " is out of range",
                           imp_nd_name(n->nd), key, v);
     *out = (int) v;
+    return TACT_CODE_OK;
+}
+
+/* Squeeze's squeeze_dims: a list of ints (absent or empty: every axis of size 1). */
+static tact_code_t imp_attr_squeeze_dims(imp_t *im, imp_node_t *n)
+{
+    const Tensorflow__AttrValue *a = imp_attr(n->nd, "squeeze_dims");
+    if (a == NULL)
+        return TACT_CODE_OK;
+    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_LIST)
+        return imp_wrong_kind(im, n, "squeeze_dims", "list(int)");
+    if (a->list->n_i > TACT_MAX_DIMS)
+        return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Node '%s': %zu squeeze_dims; at most %d", imp_nd_name(n->nd),
+                          a->list->n_i, TACT_MAX_DIMS);
+    n->attrs.n_squeeze = (int) a->list->n_i;
+    for (size_t i = 0; i < a->list->n_i; i++) {
+        int64_t d = a->list->i[i];
+        n->attrs.squeeze_dims[i] = d < -TACT_MAX_DIMS - 1 ? -TACT_MAX_DIMS - 1
+                                   : d > TACT_MAX_DIMS ? TACT_MAX_DIMS : (int) d;
+    }
     return TACT_CODE_OK;
 }
 
@@ -448,6 +470,39 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
         if (imp_attr_small_int(im, n, "N", true, &at->n_list))
             return im->st->code;
         return imp_attr_small_int(im, n, "axis", false, &at->axis);
+    case TACT_OP_SHAPE:
+    case TACT_OP_SIZE:
+        return imp_attr_type(im, n, "out_type", false, TACT_DTYPE_I32, &at->out_type);
+    case TACT_OP_SQUEEZE:
+        return imp_attr_squeeze_dims(im, n);
+    case TACT_OP_STRIDED_SLICE:
+        if (imp_attr_int(im, n, "begin_mask", &at->begin_mask) ||
+            imp_attr_int(im, n, "end_mask", &at->end_mask) ||
+            imp_attr_int(im, n, "ellipsis_mask", &at->ellipsis_mask) ||
+            imp_attr_int(im, n, "new_axis_mask", &at->new_axis_mask))
+            return im->st->code;
+        return imp_attr_int(im, n, "shrink_axis_mask", &at->shrink_axis_mask);
+    case TACT_OP_CONCAT_V2:
+        return imp_attr_small_int(im, n, "N", true, &at->n_list);
+    case TACT_OP_SPLIT:
+        return imp_attr_small_int(im, n, "num_split", true, &at->num);
+    case TACT_OP_UNPACK:
+        if (imp_attr_small_int(im, n, "num", true, &at->num))
+            return im->st->code;
+        return imp_attr_small_int(im, n, "axis", false, &at->axis);
+    case TACT_OP_ONE_HOT:
+        at->axis = -1;
+        return imp_attr_small_int(im, n, "axis", false, &at->axis);
+    case TACT_OP_GATHER_V2: {
+        int64_t batch_dims = 0;
+        if (imp_attr_int(im, n, "batch_dims", &batch_dims))
+            return im->st->code;
+        if (batch_dims != 0)
+            return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
+                              "Node '%s': GatherV2 with batch_dims %" PRId64 " is not supported "
+                              "(only 0)", imp_nd_name(n->nd), batch_dims);
+        return TACT_CODE_OK;
+    }
     case TACT_OP_STRING_JOIN:
         if (imp_attr_small_int(im, n, "N", true, &at->n_list))
             return im->st->code;
@@ -715,12 +770,30 @@ static tact_code_t imp_fold_queue_user(imp_t *im, imp_node_t *n)
     return TACT_CODE_OK;
 }
 
+/* Whether NodeDef input i comes from a Const's output 0. */
+static bool imp_is_const(const imp_t *im, const imp_node_t *n, int i)
+{
+    const imp_input_t *in = &n->in[i];
+    return in->node >= 0 && im->nodes[in->node].tf->kind == TACT_OP_CONST && in->index == 0;
+}
+
 static tact_code_t imp_fold(imp_t *im, imp_node_t *n)
 {
     tact_op_attrs_t *at = &n->attrs;
     const tact_tensor_t *t;
     if (tact__op_kind_uses_queue(n->tf->kind))
         return imp_fold_queue_user(im, n);
+    /* A shape, perm, axes or dims computed in the graph (Keras' flatten packs one from Shape):
+     * the op keeps it as a data input and reads its value when it runs. */
+    tact_op_kind_t k = n->tf->kind;
+    if ((k == TACT_OP_SUM || k == TACT_OP_MEAN || k == TACT_OP_RESHAPE ||
+         k == TACT_OP_TRANSPOSE || k == TACT_OP_FILL) && n->n_in == 2 &&
+        !(imp_is_const(im, n, 0) && imp_is_const(im, n, 1)) &&
+        !(k != TACT_OP_FILL && imp_is_const(im, n, 1))) {
+        n->n_folded = 0;
+        at->value_inputs = true;
+        return TACT_CODE_OK;
+    }
     switch (n->tf->kind) {
     case TACT_OP_READER_READ: {
         tact_op_kind_t k0, k1;
@@ -908,7 +981,8 @@ static tact_code_t imp_infer_inputs(imp_t *im, imp_node_t *n, int n_data, tact_d
                                             : in->mapped.op->name, n_out);
         if (i >= n_data)
             continue;
-        if (n->tf->type_attr != NULL && dt != n->type_attr && i < n_data) {
+        if (n->tf->type_attr != NULL && dt != n->type_attr && i < n_data &&
+            (!n->attrs.value_inputs || i == 0)) {
             char from[300];
             if (in->node >= 0)
                 snprintf(from, sizeof from, "%.280s:%d", imp_nd_name(im->nodes[in->node].nd),
@@ -939,7 +1013,7 @@ static tact_code_t imp_infer_inputs(imp_t *im, imp_node_t *n, int n_data, tact_d
 
 static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
 {
-    int n_data = n->n_in - n->tf->n_folded;
+    int n_data = n->n_in - n->n_folded;
     /* The family ops' input lists (SaveV2's tensors, Pack's values) follow their attributes:
      * tact__op_infer asserts the count, so a NodeDef that disagrees is refused here. */
     const tact_op_def_t *def = tact__op_def(n->tf->kind);
@@ -957,8 +1031,20 @@ static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
         n->n_outputs = tact__op_num_outputs(n->tf->kind, &n->attrs);
         n->out_dtype = tact__malloc(((size_t) n->n_outputs + 1) * sizeof *n->out_dtype);
         n->out_shape = tact__malloc(((size_t) n->n_outputs + 1) * sizeof *n->out_shape);
-        rc = tact__op_infer(n->tf->kind, &n->attrs, n->name, n_data, dtypes, shapes,
-                            TACT_INFER_BUILD, n->out_dtype, n->out_shape, im->st);
+        /* Const inputs' values, for the shape functions that read them. */
+        const tact_tensor_t **values = tact__malloc(((size_t) n->n_in + 1) * sizeof *values);
+        for (int i = 0; i < n_data; i++) {
+            const imp_input_t *in = &n->in[i];
+            const tact_op_t *mapped = in->node < 0 ? in->mapped.op : NULL;
+            const imp_node_t *src = in->node >= 0 ? &im->nodes[in->node] : NULL;
+            values[i] = src != NULL && src->tf->kind == TACT_OP_CONST ? src->attrs.value
+                        : mapped != NULL && mapped->kind == TACT_OP_CONST ? mapped->attrs.value
+                                                                          : NULL;
+        }
+        rc = tact__op_infer_values(n->tf->kind, &n->attrs, n->name, n_data, dtypes, shapes,
+                                   values, TACT_INFER_BUILD, n->out_dtype, n->out_shape,
+                                   im->st);
+        free(values);
     }
     free(dtypes);
     free(shapes);
@@ -1065,6 +1151,7 @@ static tact_code_t imp_prepare(imp_t *im)
             return tact__fail(im->st, TACT_CODE_NOT_FOUND,
                               "Op type not registered '%.100s' in binary running on tact (node "
                               "'%.100s'). Make sure the Op is one tact imports.", type, name);
+        n->n_folded = n->tf->n_folded;
         if (nd->device != NULL && nd->device[0] != '\0') {
             tact_status_t err = TACT_STATUS_INIT;
             if (tact__device_spec_parse(nd->device, &n->device, &err))
@@ -1129,7 +1216,7 @@ static tact_code_t imp_add(imp_t *im)
     imp_reserve_prefix(im);
     for (int k = 0; k < im->n; k++) {
         imp_node_t *n = &im->nodes[im->order[k]];
-        int n_data = n->n_in - n->tf->n_folded;
+        int n_data = n->n_in - n->n_folded;
         tact_output_t *inputs = tact__malloc(((size_t) n->n_in + 1) * sizeof *inputs);
         for (int i = 0; i < n->n_in; i++) {
             const imp_input_t *in = &n->in[i];

@@ -111,6 +111,26 @@ static const tact_tf_op_t tf_ops[] = {
     { "AssignVariableOp",     TACT_OP_ASSIGN_VARIABLE,  2, 0, { NULL }, NULL },
     { "AssignAddVariableOp",  TACT_OP_ASSIGN_ADD_VARIABLE, 2, 0, { NULL }, NULL },
     { "VarIsInitializedOp",   TACT_OP_VAR_IS_INITIALIZED, 1, 0, { NULL }, NULL },
+    /* Array ops: their inputs' dtypes (T, Index, Tidx...) are checked by their shape
+     * functions, and export writes those attrs per op. */
+    { "Shape",                TACT_OP_SHAPE,            1, 0, { NULL }, NULL },
+    { "Size",                 TACT_OP_SIZE,             1, 0, { NULL }, NULL },
+    { "Rank",                 TACT_OP_RANK,             1, 0, { NULL }, NULL },
+    { "Slice",                TACT_OP_SLICE,            3, 0, { NULL }, NULL },
+    { "StridedSlice",         TACT_OP_STRIDED_SLICE,    4, 0, { NULL }, NULL },
+    { "Squeeze",              TACT_OP_SQUEEZE,          1, 0, { NULL }, NULL },
+    { "ExpandDims",           TACT_OP_EXPAND_DIMS,      2, 0, { NULL }, NULL },
+    { "ConcatV2",             TACT_OP_CONCAT_V2,       -1, 0, { NULL }, NULL },
+    { "Split",                TACT_OP_SPLIT,            2, 0, { NULL }, NULL },
+    { "Unpack",               TACT_OP_UNPACK,           1, 0, { NULL }, NULL },
+    { "Tile",                 TACT_OP_TILE,             2, 0, { NULL }, NULL },
+    { "Pad",                  TACT_OP_PAD,              2, 0, { NULL }, NULL },
+    { "GatherV2",             TACT_OP_GATHER_V2,        3, 0, { NULL }, NULL },
+    { "OneHot",               TACT_OP_ONE_HOT,          4, 0, { NULL }, NULL },
+    { "Range",                TACT_OP_RANGE,            3, 0, { NULL }, NULL },
+    { "ZerosLike",            TACT_OP_ZEROS_LIKE,       1, 0, { NULL }, NULL },
+    { "OnesLike",             TACT_OP_ONES_LIKE,        1, 0, { NULL }, NULL },
+    { "PadV2",                TACT_OP_PAD_V2,           3, 0, { NULL }, NULL },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

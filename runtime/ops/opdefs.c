@@ -67,7 +67,9 @@ static void opdefs_input_shapes(const opdefs_ctx_t *c, char *buf, size_t len)
     }
     int vec = -2;
     int rank = c->n_in > 0 ? c->shapes[0].ndims : -1;
-    if (tact__op_kind_reduces(c->kind))
+    if (c->attrs != NULL && c->attrs->value_inputs)
+        vec = -2;  /* the vector is an input, listed above */
+    else if (tact__op_kind_reduces(c->kind))
         vec = c->attrs->n_axes >= 0 ? c->attrs->n_axes : rank;
     else if (c->kind == TACT_OP_TRANSPOSE)
         vec = c->attrs->n_perm >= 0 ? c->attrs->n_perm : rank;
@@ -737,6 +739,235 @@ static tact_code_t opdefs_infer_random(const opdefs_ctx_t *c, tact_dtype_t *out_
     return TACT_CODE_OK;
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* Values as inputs: Reshape's shape, Transpose's perm, the reductions' axes, Fill's dims      */
+/* ------------------------------------------------------------------------------------------ */
+
+static bool opdefs_takes_values(tact_op_kind_t kind)
+{
+    return kind == TACT_OP_RESHAPE || kind == TACT_OP_TRANSPOSE || kind == TACT_OP_SUM ||
+           kind == TACT_OP_MEAN || kind == TACT_OP_FILL;
+}
+
+/* The input holding the shape, perm or axes, and TensorFlow's name for it. */
+static int opdefs_value_index(tact_op_kind_t kind, const char **param)
+{
+    switch (kind) {
+    case TACT_OP_RESHAPE:
+        *param = "shape";
+        return 1;
+    case TACT_OP_TRANSPOSE:
+        *param = "perm";
+        return 1;
+    case TACT_OP_FILL:
+        *param = "dims";
+        return 0;
+    default:
+        *param = "reduction_indices";
+        return 1;
+    }
+}
+
+static int64_t opdefs_int_at(const tact_tensor_t *t, int64_t i)
+{
+    return t->dtype == TACT_DTYPE_I32 ? ((const int32_t *) t->data)[i]
+                                      : ((const int64_t *) t->data)[i];
+}
+
+/* Fills out's fields from the value tensor v (int32 or int64, dtype checked by the caller);
+ * `x` is the data input when known, for the reductions' range check. Run-time messages are
+ * TensorFlow's kernels'. */
+static tact_code_t opdefs_fields_from_value(tact_op_kind_t kind, const tact_tensor_t *v,
+                                            const tact_tensor_t *x, tact_op_attrs_t *out,
+                                            tact_status_t *st)
+{
+    char text[OPDEFS_SHAPE_LEN];
+    tact_shape_t vs = tact__tensor_shape(v);
+    switch (kind) {
+    case TACT_OP_RESHAPE:
+    case TACT_OP_FILL:
+        if (v->ndims != 1)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              kind == TACT_OP_RESHAPE ? "sizes input must be 1-D, not %s"
+                                                      : "dims must represent a vector, got "
+                                                        "shape %s",
+                              opdefs_shape_str(&vs, text));
+        if (v->nelems > TACT_MAX_DIMS)
+            return tact__fail(st, TACT_CODE_UNIMPLEMENTED,
+                              "%s: %" PRId64 " dimensions; tact supports at most %d",
+                              opdefs_types[kind], v->nelems, TACT_MAX_DIMS);
+        out->shape.ndims = (int) v->nelems;
+        for (int64_t i = 0; i < v->nelems; i++) {
+            out->shape.dims[i] = opdefs_int_at(v, i);
+            if (kind == TACT_OP_FILL && out->shape.dims[i] < 0)
+                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Dimension %" PRId64 " must be >= 0", out->shape.dims[i]);
+        }
+        return TACT_CODE_OK;
+    case TACT_OP_TRANSPOSE:
+        if (v->ndims != 1)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "perm must be rank 1, got shape %s",
+                              opdefs_shape_str(&vs, text));
+        if (v->nelems > TACT_MAX_DIMS)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "transpose expects a vector of size %d. But input(1) is a vector "
+                              "of size %" PRId64, x != NULL ? x->ndims : TACT_MAX_DIMS,
+                              v->nelems);
+        out->n_perm = (int) v->nelems;
+        for (int64_t i = 0; i < v->nelems; i++) {
+            int64_t p = opdefs_int_at(v, i);
+            out->perm[i] = p < INT_MIN ? INT_MIN : p > INT_MAX ? INT_MAX : (int) p;
+        }
+        return TACT_CODE_OK;
+    default: {  /* SUM, MEAN: any shape, flattened; repeated axes reduce once */
+        out->n_axes = 0;
+        for (int64_t i = 0; i < v->nelems; i++) {
+            int64_t a = opdefs_int_at(v, i);
+            if (x != NULL && (a < -x->ndims || a >= x->ndims))
+                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Invalid reduction dimension (%" PRId64 " for input with %d "
+                                  "dimension(s)", a, x->ndims);
+            if (x != NULL && a < 0)
+                a += x->ndims;
+            bool seen = false;
+            for (int j = 0; j < out->n_axes && !seen; j++)
+                seen = out->axes[j] == a;
+            if (seen)
+                continue;
+            if (out->n_axes == TACT_MAX_DIMS || a < -TACT_MAX_DIMS || a >= TACT_MAX_DIMS)
+                return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                                  "Invalid reduction dimension %" PRId64, a);
+            out->axes[out->n_axes++] = (int) a;
+        }
+        return TACT_CODE_OK;
+    }
+    }
+}
+
+tact_code_t tact__op_attrs_from_values(tact_op_kind_t kind, const tact_op_attrs_t *attrs,
+                                       const tact_tensor_t *const *in, tact_op_attrs_t *out,
+                                       tact_status_t *st)
+{
+    if (tact__failed(st))
+        return st->code;
+    TACT_ASSERT(attrs->value_inputs && opdefs_takes_values(kind));
+    const char *param;
+    int vi = opdefs_value_index(kind, &param);
+    const tact_tensor_t *v = in[vi];
+    TACT_ASSERT(v != NULL);
+    *out = *attrs;
+    out->value_inputs = false;
+    if (v->dtype != TACT_DTYPE_I32 && v->dtype != TACT_DTYPE_I64)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "%s: %s must be int32 or int64, not %s", opdefs_types[kind], param,
+                          tact_dtype_name(v->dtype));
+    if (opdefs_fields_from_value(kind, v, kind == TACT_OP_FILL ? NULL : in[0], out, st))
+        return st->code;
+    if (kind == TACT_OP_FILL)
+        out->value = (tact_tensor_t *) in[1];  /* borrowed for the run */
+    return TACT_CODE_OK;
+}
+
+static tact_code_t opdefs_infer_reduce(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                       tact_shape_t *out_shape);
+static tact_code_t opdefs_infer_reshape(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                        tact_shape_t *out_shape);
+static tact_code_t opdefs_infer_transpose(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                          tact_shape_t *out_shape);
+static tact_code_t opdefs_infer_fill(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                     tact_shape_t *out_shape);
+
+/* The TensorFlow form of Reshape, Transpose, Sum, Mean and Fill: the attribute form's rules on
+ * the value when it is known; otherwise what TensorFlow's shape functions make of an unknown
+ * vector (a rank from its length, sizes unknown). */
+static tact_code_t opdefs_infer_with_values(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
+                                            tact_shape_t *out_shape)
+{
+    const char *param;
+    int vi = opdefs_value_index(c->kind, &param);
+    if (opdefs_check_dtype(c, vi, param, OPDEFS_INTS) != TACT_CODE_OK)
+        return c->st->code;
+    const tact_shape_t *vs = &c->shapes[vi];
+    bool reduce = c->kind == TACT_OP_SUM || c->kind == TACT_OP_MEAN;
+    if (c->phase == TACT_INFER_BUILD && vs->ndims >= 0) {
+        if (reduce && vs->ndims > 1)
+            return opdefs_fail_build(c, "Shape must be at most rank 1 but is rank %d",
+                                     vs->ndims);
+        if (!reduce && vs->ndims != 1)
+            return opdefs_fail_build(c, "Shape must be rank 1 but is rank %d", vs->ndims);
+    }
+    if (c->kind == TACT_OP_FILL && c->phase == TACT_INFER_BUILD && c->shapes[1].ndims > 0)
+        return opdefs_fail_build(c, "Shape must be rank 0 but is rank %d", c->shapes[1].ndims);
+    const tact_tensor_t *v = tact__op_value(c, vi);
+    const tact_tensor_t *x = c->kind == TACT_OP_FILL ? NULL : tact__op_value(c, 0);
+    if (v != NULL) {
+        tact_op_attrs_t resolved = *c->attrs;
+        tact_status_t err = TACT_STATUS_INIT;
+        if (opdefs_fields_from_value(c->kind, v, c->phase == TACT_INFER_RUN ? x : NULL, &resolved,
+                                     &err) != TACT_CODE_OK) {
+            if (c->phase == TACT_INFER_RUN)
+                return tact__fail(c->st, err.code, "%s", err.msg);
+            return opdefs_fail_build(c, "%s", err.msg);
+        }
+        opdefs_ctx_t c2 = *c;
+        c2.attrs = &resolved;
+        if (c->kind == TACT_OP_FILL) {
+            if (c->phase == TACT_INFER_BUILD)
+                for (int i = 0; i < resolved.shape.ndims; i++)
+                    if (resolved.shape.dims[i] < 0)
+                        return opdefs_fail_build(c, "Fill dimensions must be >= 0");
+            *out_dtype = c->dtypes[1];
+            *out_shape = resolved.shape;
+            return TACT_CODE_OK;
+        }
+        switch (c->kind) {
+        case TACT_OP_RESHAPE:
+            return opdefs_infer_reshape(&c2, out_dtype, out_shape);
+        case TACT_OP_TRANSPOSE:
+            return opdefs_infer_transpose(&c2, out_dtype, out_shape);
+        default:
+            return opdefs_infer_reduce(&c2, out_dtype, out_shape);
+        }
+    }
+    /* The value is not known yet (only at build time). */
+    TACT_ASSERT(c->phase == TACT_INFER_BUILD);
+    const tact_shape_t *xs = &c->shapes[0];
+    tact_shape_t out = {.ndims = -1};
+    switch (c->kind) {
+    case TACT_OP_RESHAPE:
+    case TACT_OP_FILL:
+        if (vs->ndims == 1 && vs->dims[0] >= 0 && vs->dims[0] <= TACT_MAX_DIMS) {
+            out.ndims = (int) vs->dims[0];
+            for (int i = 0; i < out.ndims; i++)
+                out.dims[i] = -1;
+            /* Reshape to one dimension keeps the input's element count. */
+            if (c->kind == TACT_OP_RESHAPE && out.ndims == 1)
+                out.dims[0] = tact__shape_nelems(xs) >= 0 ? tact__shape_nelems(xs) : -1;
+        }
+        *out_dtype = c->dtypes[c->kind == TACT_OP_FILL ? 1 : 0];
+        break;
+    case TACT_OP_TRANSPOSE:
+        out.ndims = xs->ndims;
+        for (int i = 0; i < out.ndims; i++)
+            out.dims[i] = -1;
+        *out_dtype = c->dtypes[0];
+        break;
+    default:
+        if (opdefs_check_dtype(c, 0, "input", OPDEFS_NUMERIC) != TACT_CODE_OK)
+            return c->st->code;
+        if (c->attrs->keep_dims) {
+            out.ndims = xs->ndims;
+            for (int i = 0; i < out.ndims; i++)
+                out.dims[i] = -1;
+        }
+        *out_dtype = c->dtypes[0];
+        break;
+    }
+    *out_shape = out;
+    return TACT_CODE_OK;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Sources and the dispatcher                                                                 */
 /* ------------------------------------------------------------------------------------------ */
@@ -917,6 +1148,8 @@ static int opdefs_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
     const tact_op_def_t *def = tact__op_def(kind);
     if (def != NULL)
         return def->arity != NULL ? def->arity(attrs) : def->n_inputs;
+    if (attrs != NULL && attrs->value_inputs && opdefs_takes_values(kind))
+        return 2;
     switch (kind) {
     case TACT_OP_TEXT_LINE_READER:
     case TACT_OP_WHOLE_FILE_READER:
@@ -957,10 +1190,26 @@ static int opdefs_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
     }
 }
 
+int tact__op_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
+{
+    return opdefs_arity(kind, attrs);
+}
+
 tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, const char *op_name,
                            int n_in, const tact_dtype_t *in_dtypes, const tact_shape_t *in_shapes,
                            tact_infer_phase_t phase, tact_dtype_t *out_dtype,
                            tact_shape_t *out_shape, tact_status_t *st)
+{
+    return tact__op_infer_values(kind, attrs, op_name, n_in, in_dtypes, in_shapes, NULL, phase,
+                                 out_dtype, out_shape, st);
+}
+
+tact_code_t tact__op_infer_values(tact_op_kind_t kind, const tact_op_attrs_t *attrs,
+                                  const char *op_name, int n_in, const tact_dtype_t *in_dtypes,
+                                  const tact_shape_t *in_shapes,
+                                  const tact_tensor_t *const *values, tact_infer_phase_t phase,
+                                  tact_dtype_t *out_dtype, tact_shape_t *out_shape,
+                                  tact_status_t *st)
 {
     if (tact__failed(st))
         return st->code;
@@ -978,6 +1227,7 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
         .n_in = n_in,
         .dtypes = in_dtypes,
         .shapes = in_shapes,
+        .values = values,
         .phase = phase,
         .st = st,
     };
@@ -986,6 +1236,8 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
         TACT_ASSERT(attrs != NULL);
         return def->infer(&c, out_dtype, out_shape);
     }
+    if (attrs != NULL && attrs->value_inputs && opdefs_takes_values(kind))
+        return opdefs_infer_with_values(&c, out_dtype, out_shape);
     switch (kind) {
     case TACT_OP_CONST:
         TACT_ASSERT(attrs != NULL && attrs->value != NULL);

@@ -65,6 +65,24 @@
     XX(SELECT_V2,   "SelectV2",    "SelectV2")      \
     XX(PACK,        "Pack",        "stack")         \
     XX(IDENTITY_N,  "IdentityN",   "IdentityN")     \
+    XX(SHAPE,       "Shape",       "Shape")         \
+    XX(SIZE,        "Size",        "Size")          \
+    XX(RANK,        "Rank",        "Rank")          \
+    XX(SLICE,       "Slice",       "Slice")         \
+    XX(STRIDED_SLICE, "StridedSlice", "strided_slice") \
+    XX(SQUEEZE,     "Squeeze",     "Squeeze")       \
+    XX(EXPAND_DIMS, "ExpandDims",  "ExpandDims")    \
+    XX(CONCAT_V2,   "ConcatV2",    "concat")        \
+    XX(SPLIT,       "Split",       "split")         \
+    XX(UNPACK,      "Unpack",      "unstack")       \
+    XX(TILE,        "Tile",        "Tile")          \
+    XX(PAD,         "Pad",         "Pad")           \
+    XX(GATHER_V2,   "GatherV2",    "GatherV2")      \
+    XX(ONE_HOT,     "OneHot",      "one_hot")       \
+    XX(RANGE,       "Range",       "range")         \
+    XX(ZEROS_LIKE,  "ZerosLike",   "zeros_like")    \
+    XX(ONES_LIKE,   "OnesLike",    "ones_like")     \
+    XX(PAD_V2,      "PadV2",       "PadV2")         \
     /* runtime/ops/string_ops.c */                                  \
     XX(STRING_JOIN, "StringJoin",  "StringJoin")    \
     XX(STATIC_REGEX_FULL_MATCH, "StaticRegexFullMatch", "StaticRegexFullMatch") \
@@ -277,6 +295,21 @@ typedef struct tact_op_attrs {
      * ASSIGN_ADD_VARIABLE: dtype. */
     char *container;
     struct tact_op *resource;
+    /* RESHAPE (shape), TRANSPOSE (perm), SUM and MEAN (axes), FILL (dims, value): true when
+     * these come as data inputs, TensorFlow's form (input 1; FILL's inputs 0 and 1), whose
+     * values the shape function reads when known (a Const at build time, the tensor at run
+     * time) instead of the fields above. */
+    bool value_inputs;
+    /* Array ops (array_ops.c, TensorFlow's attributes of the same names). */
+    tact_dtype_t out_type;       /* SHAPE, SIZE: int32 or int64 */
+    int n_squeeze;               /* SQUEEZE: entries of squeeze_dims; 0: every size-1 axis */
+    int squeeze_dims[TACT_MAX_DIMS];
+    int64_t begin_mask;          /* STRIDED_SLICE: the five masks */
+    int64_t end_mask;
+    int64_t ellipsis_mask;
+    int64_t new_axis_mask;
+    int64_t shrink_axis_mask;
+    int num;                     /* SPLIT: num_split; UNPACK: num */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -292,9 +325,19 @@ typedef struct tact_op_ctx {
     int n_in;
     const tact_dtype_t *dtypes;
     const tact_shape_t *shapes;
+    /* The inputs' values where known (TensorFlow's InferenceContext::input_tensor): a Const's
+     * tensor at build time, every input at run time; NULL entries (or a NULL array) where the
+     * value is not known yet. Read through tact__op_value. */
+    const tact_tensor_t *const *values;
     tact_infer_phase_t phase;
     tact_status_t *st;
 } tact_op_ctx_t;
+
+/* Input i's value, or NULL while it is unknown (build time, not a Const). */
+static inline const tact_tensor_t *tact__op_value(const tact_op_ctx_t *c, int i)
+{
+    return c->values != NULL ? c->values[i] : NULL;
+}
 
 /* The definition of an op kind that lives in a family file (see the top of this header). */
 typedef struct tact_op_def {
@@ -366,5 +409,27 @@ tact_code_t tact__op_infer(tact_op_kind_t kind, const tact_op_attrs_t *attrs, co
                            int n_in, const tact_dtype_t *in_dtypes, const tact_shape_t *in_shapes,
                            tact_infer_phase_t phase, tact_dtype_t *out_dtype,
                            tact_shape_t *out_shape, tact_status_t *st);
+
+/* tact__op_infer that also sees the inputs' values (`values`: n_in entries, NULL where not
+ * known; the array itself may be NULL): shapes that values fix (Reshape's shape, Slice's
+ * sizes, Range's bounds) come out exact. */
+tact_code_t tact__op_infer_values(tact_op_kind_t kind, const tact_op_attrs_t *attrs,
+                                  const char *op_name, int n_in, const tact_dtype_t *in_dtypes,
+                                  const tact_shape_t *in_shapes,
+                                  const tact_tensor_t *const *values, tact_infer_phase_t phase,
+                                  tact_dtype_t *out_dtype, tact_shape_t *out_shape,
+                                  tact_status_t *st);
+
+/* For an op with attrs->value_inputs: *out becomes *attrs with the shape, perm, axes or
+ * (FILL) dims and value read from the input tensors `in` (all known), value_inputs cleared, so
+ * that the op runs as its attribute form with tact__op_data_inputs() inputs. out->value is
+ * then borrowed from `in` (FILL). Fails with TensorFlow's kernel message on a malformed value
+ * ("sizes input must be 1-D, not [1,2]"). */
+tact_code_t tact__op_attrs_from_values(tact_op_kind_t kind, const tact_op_attrs_t *attrs,
+                                       const tact_tensor_t *const *in, tact_op_attrs_t *out,
+                                       tact_status_t *st);
+
+/* The inputs an op of this kind takes with these attributes. */
+int tact__op_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs);
 
 #endif
