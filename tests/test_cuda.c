@@ -808,9 +808,9 @@ static void test_math_unary(void **state)
     (void) state;
     gt_gpu();
     const gt_unary_fn builders[] = {
-        tact_abs,   tact_square, tact_sqrt,       tact_rsqrt, tact_exp,   tact_log,
-        tact_sign,  tact_floor,  tact_ceil,       tact_round, tact_reciprocal, tact_relu6,
-        gt_leaky_relu, tact_elu, tact_softplus,   tact_stop_gradient,
+        tact_abs,      tact_square, tact_sqrt,     tact_rsqrt,         tact_exp,        tact_log,
+        tact_sign,     tact_floor,  tact_ceil,     tact_round,         tact_reciprocal, tact_relu6,
+        gt_leaky_relu, tact_elu,    tact_softplus, tact_stop_gradient,
     };
     for (size_t f = 0; f < sizeof builders / sizeof builders[0]; f++) {
         gt_unary(builders[f], F32, SHP(2, 3, 343));
@@ -835,9 +835,10 @@ static void test_math_binary(void **state)
     (void) state;
     gt_gpu();
     const gt_binary_fn floats[] = {
-        tact_pow,   tact_maximum,    tact_minimum, tact_floordiv,  tact_floormod,
-        tact_squared_difference, tact_equal, tact_not_equal, tact_less, tact_less_equal,
-        tact_greater, tact_greater_equal,
+        tact_pow,        tact_maximum,   tact_minimum,
+        tact_floordiv,   tact_floormod,  tact_squared_difference,
+        tact_equal,      tact_not_equal, tact_less,
+        tact_less_equal, tact_greater,   tact_greater_equal,
     };
     const tact_shape_t pairs[][2] = {
         {SHP(2, 7, 13), SHP(2, 7, 13)},       /* same shapes */
@@ -863,9 +864,8 @@ static void test_math_binary(void **state)
             tact_graph_t *g = tact_graph_new();
             tact_tensor_t *a = gt_bools(pairs[p][0], 1);
             tact_tensor_t *b = gt_bools(pairs[p][1], 2);
-            tact_op_t *op = gt_op(logical[f](g, gt_placeholder(g, a), gt_placeholder(g, b), NULL,
-                                             &st),
-                                  &st);
+            tact_op_t *op =
+                gt_op(logical[f](g, gt_placeholder(g, a), gt_placeholder(g, b), NULL, &st), &st);
             gt_compare(op, (const tact_tensor_t *const[]){a, b}, 2);
             tact_tensor_destroy(&a);
             tact_tensor_destroy(&b);
@@ -930,8 +930,8 @@ static void test_add_n(void **state)
         }
         gt_compare(gt_op(tact_add_n(g, p, 3, NULL, &st), &st),
                    (const tact_tensor_t *const[]){x[0], x[1], x[2]}, 3);
-        gt_compare(gt_op(tact_add_n(g, p, 1, NULL, &st), &st),
-                   (const tact_tensor_t *const[]){x[0]}, 1);
+        gt_compare(gt_op(tact_add_n(g, p, 1, NULL, &st), &st), (const tact_tensor_t *const[]){x[0]},
+                   1);
         for (int i = 0; i < 3; i++)
             tact_tensor_destroy(&x[i]);
         tact_graph_destroy(&g);
@@ -944,9 +944,9 @@ static void gt_batch_matmul(tact_shape_t sx, tact_shape_t sy, bool adj_x, bool a
     tact_graph_t *g = tact_graph_new();
     tact_tensor_t *x = gt_tensor(F32, sx, 5);
     tact_tensor_t *y = gt_tensor(F32, sy, 6);
-    tact_op_t *op = gt_op(tact_batch_matmul(g, gt_placeholder(g, x), gt_placeholder(g, y),
-                                            adj_x, adj_y, NULL, &st),
-                          &st);
+    tact_op_t *op = gt_op(
+        tact_batch_matmul(g, gt_placeholder(g, x), gt_placeholder(g, y), adj_x, adj_y, NULL, &st),
+        &st);
     gt_compare(op, (const tact_tensor_t *const[]){x, y}, 2);
     tact_tensor_destroy(&x);
     tact_tensor_destroy(&y);

@@ -1303,8 +1303,8 @@ static void kt_reduce_op_run(const tact_tensor_t *x, tact_tensor_t *serial, tact
         ((T *) serial->data)[j] = kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red, 0, 1);
         T acc = kn_reduce_op_ident<OP, T>();
         for (int t = 0; t < threads; t++)
-            acc = kn_reduce_op_fn<OP>()(acc, kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red,
-                                                                    t, threads));
+            acc = kn_reduce_op_fn<OP>()(
+                acc, kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red, t, threads));
         ((T *) block->data)[j] = acc;
     }
 }
@@ -1332,8 +1332,8 @@ static void kt_reduce_op_case(kt_reduce_fn build, tact_dtype_t dt, const kt_red_
     tact_tensor_t *x = kt_tensor(dt, c->nd, c->dims, 6, true);
     const int *axes = c->n_axes < 0 ? NULL : c->axes;
     const int n_axes = c->n_axes < 0 ? 0 : c->n_axes;
-    tact_op_t *op = kt_op(build(g, kt_placeholder(g, x), axes, n_axes, c->keep_dims, NULL, &st),
-                          &st);
+    tact_op_t *op =
+        kt_op(build(g, kt_placeholder(g, x), axes, n_axes, c->keep_dims, NULL, &st), &st);
     const tact_tensor_t *in[1] = {x};
     tact_tensor_t *want = kt_cpu(op, in);
     char what[160];
@@ -1821,14 +1821,21 @@ static void test_fill(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_fastdiv),
-        cmocka_unit_test(test_binary_plan),  cmocka_unit_test(test_binary),
-        cmocka_unit_test(test_unary),        cmocka_unit_test(test_softmax),
-        cmocka_unit_test(test_reduce),       cmocka_unit_test(test_reduce_finish),
+        cmocka_unit_test(test_launch_sizes),
+        cmocka_unit_test(test_fastdiv),
+        cmocka_unit_test(test_binary_plan),
+        cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_unary),
+        cmocka_unit_test(test_softmax),
+        cmocka_unit_test(test_reduce),
+        cmocka_unit_test(test_reduce_finish),
         cmocka_unit_test(test_reduce_strategy),
-        cmocka_unit_test(test_transpose),    cmocka_unit_test(test_cast),
-        cmocka_unit_test(test_cast_values),  cmocka_unit_test(test_fill),
-        cmocka_unit_test(test_math_unary),   cmocka_unit_test(test_math_binary),
+        cmocka_unit_test(test_transpose),
+        cmocka_unit_test(test_cast),
+        cmocka_unit_test(test_cast_values),
+        cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_math_unary),
+        cmocka_unit_test(test_math_binary),
         cmocka_unit_test(test_reduce_op),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

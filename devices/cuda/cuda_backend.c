@@ -693,25 +693,27 @@ static tact_code_t cuda_copy_tensor(cuda_ctx_t *c, const tact_tensor_t *x, tact_
  * element in kernel_math.cuh. */
 typedef enum {
     CUDA_K_NONE,
-    CUDA_K_UNARY,    /* tact__cuda_unary */
-    CUDA_K_BINARY,   /* tact__cuda_binary, numpy broadcasting */
-    CUDA_K_REDUCE,   /* tact__cuda_reduce_op over attrs' axes */
-    CUDA_K_COPY,     /* the value itself (StopGradient) */
+    CUDA_K_UNARY,  /* tact__cuda_unary */
+    CUDA_K_BINARY, /* tact__cuda_binary, numpy broadcasting */
+    CUDA_K_REDUCE, /* tact__cuda_reduce_op over attrs' axes */
+    CUDA_K_COPY,   /* the value itself (StopGradient) */
 } cuda_k_family_t;
 
-#define CUDA_DT(dt)   (1u << (unsigned) TACT_DTYPE_##dt)
-#define CUDA_FLOATS   (CUDA_DT(F32) | CUDA_DT(F64))
-#define CUDA_NUMERIC  (CUDA_FLOATS | CUDA_DT(I32) | CUDA_DT(I64))
+#define CUDA_DT(dt)  (1u << (unsigned) TACT_DTYPE_##dt)
+#define CUDA_FLOATS  (CUDA_DT(F32) | CUDA_DT(F64))
+#define CUDA_NUMERIC (CUDA_FLOATS | CUDA_DT(I32) | CUDA_DT(I64))
 
 typedef struct cuda_k_entry {
-    uint8_t family;               /* cuda_k_family_t */
-    uint8_t code;                 /* tact_cuda_unary_t, tact_cuda_binary_t, tact_cuda_reduce_t */
-    uint16_t dtypes;              /* the inputs' dtypes, as bits (every one for CUDA_K_COPY) */
+    uint8_t family;  /* cuda_k_family_t */
+    uint8_t code;    /* tact_cuda_unary_t, tact_cuda_binary_t, tact_cuda_reduce_t */
+    uint16_t dtypes; /* the inputs' dtypes, as bits (every one for CUDA_K_COPY) */
 } cuda_k_entry_t;
 
+/* clang-format off */
 #define CUDA_U(code, dts) { CUDA_K_UNARY, TACT_CUDA_##code, (dts) }
 #define CUDA_B(code, dts) { CUDA_K_BINARY, TACT_CUDA_##code, (dts) }
 #define CUDA_R(code)      { CUDA_K_REDUCE, TACT_CUDA_REDUCE_##code, CUDA_FLOATS }
+/* clang-format on */
 
 static const cuda_k_entry_t cuda_k_table[TACT_OP_COUNT] = {
     [TACT_OP_ADD] = CUDA_B(ADD, CUDA_NUMERIC),
@@ -755,7 +757,7 @@ static const cuda_k_entry_t cuda_k_table[TACT_OP_COUNT] = {
     [TACT_OP_MAX] = CUDA_R(MAX),
     [TACT_OP_MIN] = CUDA_R(MIN),
     [TACT_OP_PROD] = CUDA_R(PROD),
-    [TACT_OP_STOP_GRADIENT] = { CUDA_K_COPY, 0, 0 },
+    [TACT_OP_STOP_GRADIENT] = {CUDA_K_COPY, 0, 0},
 };
 
 #undef CUDA_U
@@ -774,8 +776,8 @@ static tact_code_t cuda_binary(cuda_ctx_t *c, const tact_op_t *op, const cuda_k_
         return TACT_CODE_OK;
     tact_cuda_walk_t w;
     tact_cuda_bcast_t mode = tact__cuda_binary_walk(a, b, out, &w);
-    return cuda_launched(tact__cuda_binary((tact_cuda_binary_t) e->code, a->dtype, a->data,
-                                           b->data, out->data, out->nelems, mode, w, c->compute),
+    return cuda_launched(tact__cuda_binary((tact_cuda_binary_t) e->code, a->dtype, a->data, b->data,
+                                           out->data, out->nelems, mode, w, c->compute),
                          op, st);
 }
 
@@ -791,8 +793,8 @@ static tact_code_t cuda_reduce_op(cuda_ctx_t *c, const tact_op_t *op, const cuda
     tact_cuda_walk_t rw;
     tact__cuda_reduce_walks(x, &op->attrs, &keep, &rw);
     return cuda_launched(tact__cuda_reduce_op((tact_cuda_reduce_t) e->code, x->dtype, x->data,
-                                              out->data, out->nelems, x->nelems / out->nelems,
-                                              keep, rw, c->compute),
+                                              out->data, out->nelems, x->nelems / out->nelems, keep,
+                                              rw, c->compute),
                          op, st);
 }
 
@@ -814,8 +816,7 @@ static tact_code_t cuda_table_kernel(cuda_ctx_t *c, const tact_op_t *op,
     switch ((cuda_k_family_t) e->family) {
     case CUDA_K_UNARY:
         return cuda_launched(tact__cuda_unary((tact_cuda_unary_t) e->code, dt, in[0]->data,
-                                              out->data, out->nelems, op->attrs.alpha,
-                                              c->compute),
+                                              out->data, out->nelems, op->attrs.alpha, c->compute),
                              op, st);
     case CUDA_K_BINARY:
         return cuda_binary(c, op, e, in, out, st);
@@ -989,8 +990,8 @@ static tact_code_t cuda_batch_matmul(cuda_ctx_t *c, const tact_op_t *op,
     cublasStatus_t s;
     if (sx >= 0 && sy >= 0) {
         s = cuda_blas.sgemm_strided(c->blas, opy, opx, (int) n, (int) m, (int) k, &one, y->data,
-                                    (int) yc, sy, x->data, (int) xc, sx, &zero, out->data,
-                                    (int) n, (long long) (m * n), (int) batches);
+                                    (int) yc, sy, x->data, (int) xc, sx, &zero, out->data, (int) n,
+                                    (long long) (m * n), (int) batches);
         if (s != CUBLAS_STATUS_SUCCESS)
             return cuda_blas_fail(st, s, "cublasSgemmStridedBatched");
         return TACT_CODE_OK;
@@ -999,10 +1000,9 @@ static tact_code_t cuda_batch_matmul(cuda_ctx_t *c, const tact_op_t *op,
     const float *yd = y->data;
     float *od = out->data;
     for (int64_t i = 0; i < batches; i++) {
-        s = cuda_blas.sgemm(c->blas, opy, opx, (int) n, (int) m, (int) k, &one,
-                            yd + cuda_batch_offset(y, out, i), (int) yc,
-                            xd + cuda_batch_offset(x, out, i), (int) xc, &zero, od + i * m * n,
-                            (int) n);
+        s = cuda_blas.sgemm(
+            c->blas, opy, opx, (int) n, (int) m, (int) k, &one, yd + cuda_batch_offset(y, out, i),
+            (int) yc, xd + cuda_batch_offset(x, out, i), (int) xc, &zero, od + i * m * n, (int) n);
         if (s != CUBLAS_STATUS_SUCCESS)
             return cuda_blas_fail(st, s, "cublasSgemm");
     }

@@ -61,7 +61,7 @@ typedef enum {
     TACT_CUDA_RELU6,
     TACT_CUDA_LEAKY_RELU, /* alpha * x below 0 */
     TACT_CUDA_ELU,
-    TACT_CUDA_SOFTPLUS, /* TensorFlow's thresholds */
+    TACT_CUDA_SOFTPLUS,    /* TensorFlow's thresholds */
     TACT_CUDA_LOGICAL_NOT, /* bool only */
 } tact_cuda_unary_t;
 
@@ -92,8 +92,8 @@ typedef struct tact_cuda_walk {
 
 /* out[i] = a op b for the n output elements: Add, Sub, Mul (float32, float64, int32, int64),
  * RealDiv and the math family's (float32, float64; comparisons give bool), LogicalAnd and
- * LogicalOr (bool). `dtype` is the inputs'. `walk` is read for TACT_CUDA_STRIDED only (dims: the output's,
- * stride_a / stride_b: a's and b's). */
+ * LogicalOr (bool). `dtype` is the inputs'. `walk` is read for TACT_CUDA_STRIDED only (dims: the
+ * output's, stride_a / stride_b: a's and b's). */
 int tact__cuda_binary(tact_cuda_binary_t op, tact_dtype_t dtype, const void *a, const void *b,
                       void *out, int64_t n, tact_cuda_bcast_t bcast, tact_cuda_walk_t walk,
                       void *stream);
@@ -131,8 +131,8 @@ int tact__cuda_reduce(tact_dtype_t dtype, int mean, const void *x, void *out, in
  * walks tact__cuda_reduce takes: a thread per output for short reductions, else a block per
  * output. Over nothing: the op's identity (-inf, +inf, 1). */
 int tact__cuda_reduce_op(tact_cuda_reduce_t op, tact_dtype_t dtype, const void *x, void *out,
-                         int64_t n_out, int64_t n_red, tact_cuda_walk_t keep,
-                         tact_cuda_walk_t red, void *stream);
+                         int64_t n_out, int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
+                         void *stream);
 
 /* out = the [rows, cols] matrix x transposed, for elements of esz bytes (1, 4 or 8). */
 int tact__cuda_transpose2d(size_t esz, const void *x, void *out, int64_t rows, int64_t cols,

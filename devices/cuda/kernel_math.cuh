@@ -351,7 +351,7 @@ KN_HD void kn_binary_index(const kn_bwalk &bw, int64_t i, int64_t *ia, int64_t *
 
 /* Float math by element type: the float32 function for float, the float64 one for double, as
  * the CPU kernels call them (a float through the double function could round differently). */
-#define KN_MATH1(name, ff, fd)                                                                    \
+#define KN_MATH1(name, ff, fd)                                                                     \
     template <typename T> KN_HD T name(T x)                                                        \
     {                                                                                              \
         if constexpr (sizeof(T) == 4)                                                              \
@@ -359,7 +359,7 @@ KN_HD void kn_binary_index(const kn_bwalk &bw, int64_t i, int64_t *ia, int64_t *
         else                                                                                       \
             return fd(x);                                                                          \
     }
-#define KN_MATH2(name, ff, fd)                                                                    \
+#define KN_MATH2(name, ff, fd)                                                                     \
     template <typename T> KN_HD T name(T x, T y)                                                   \
     {                                                                                              \
         if constexpr (sizeof(T) == 4)                                                              \

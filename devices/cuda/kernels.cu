@@ -189,11 +189,11 @@ template <typename T> __global__ void kn_accumulate(const T *__restrict__ x, T *
         o[i] = kn_binop<TACT_CUDA_ADD>(o[i], x[i]);
 }
 
-template <typename T> cudaError_t kn_accumulate_launch(const void *x, void *o, int64_t n,
-                                                      cudaStream_t s)
+template <typename T>
+cudaError_t kn_accumulate_launch(const void *x, void *o, int64_t n, cudaStream_t s)
 {
     kn_accumulate<T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
-                                                                    static_cast<T *>(o), n);
+                                                                     static_cast<T *>(o), n);
     return cudaGetLastError();
 }
 
@@ -211,15 +211,15 @@ __global__ void kn_unary(const T *__restrict__ x, T *__restrict__ o, int64_t n, 
 template <int OP, typename T>
 cudaError_t kn_unary_launch(const void *x, void *o, int64_t n, double alpha, cudaStream_t s)
 {
-    kn_unary<OP, T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(
-        static_cast<const T *>(x), static_cast<T *>(o), n, alpha);
+    kn_unary<OP, T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
+                                                                    static_cast<T *>(o), n, alpha);
     return cudaGetLastError();
 }
 
 /* The float-only ops, by code. */
 template <typename T>
-cudaError_t kn_unary_float_op(tact_cuda_unary_t op, const void *x, void *o, int64_t n,
-                              double alpha, cudaStream_t s)
+cudaError_t kn_unary_float_op(tact_cuda_unary_t op, const void *x, void *o, int64_t n, double alpha,
+                              cudaStream_t s)
 {
     switch (op) {
     case TACT_CUDA_SIGMOID:
@@ -541,18 +541,18 @@ cudaError_t kn_reduce_op_launch(const void *x, void *o, int64_t n_out, int64_t n
     const T *px = static_cast<const T *>(x);
     T *po = static_cast<T *>(o);
     if (kn_reduce_per_thread(n_out, n_red, keep, red))
-        kn_reduce_op_serial<OP, T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
-            px, po, n_out, n_red, keep, red);
+        kn_reduce_op_serial<OP, T>
+            <<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(px, po, n_out, n_red, keep, red);
     else
-        kn_reduce_op_block<OP, T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
-            px, po, n_out, n_red, keep, red);
+        kn_reduce_op_block<OP, T>
+            <<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(px, po, n_out, n_red, keep, red);
     return cudaGetLastError();
 }
 
 template <typename T>
 cudaError_t kn_reduce_op_t(tact_cuda_reduce_t op, const void *x, void *o, int64_t n_out,
-                           int64_t n_red, const tact_cuda_walk_t &keep,
-                           const tact_cuda_walk_t &red, cudaStream_t s)
+                           int64_t n_red, const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                           cudaStream_t s)
 {
     switch (op) {
     case TACT_CUDA_REDUCE_MAX:
@@ -755,8 +755,8 @@ extern "C" int tact__cuda_accumulate(tact_dtype_t dtype, const void *x, void *ou
 }
 
 extern "C" int tact__cuda_reduce_op(tact_cuda_reduce_t op, tact_dtype_t dtype, const void *x,
-                                    void *out, int64_t n_out, int64_t n_red,
-                                    tact_cuda_walk_t keep, tact_cuda_walk_t red, void *stream)
+                                    void *out, int64_t n_out, int64_t n_red, tact_cuda_walk_t keep,
+                                    tact_cuda_walk_t red, void *stream)
 {
     if (n_out <= 0)
         return cudaSuccess;
