@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The CUDA backend (devices/cuda/) called directly, without sessions or the GPU device: every
  * op kind and dtype runs on GPU 0 through the backend's own calls (region_alloc, copy_in,
- * kernel, sync, copy_out) and must give what the CPU kernel (tact__cpu_kernel) gives on the
- * same inputs: floats within 1e-5 relative, everything else exactly. The ops are real ones,
- * built on a graph over placeholders of the inputs' shapes. Copies, their order behind queued
- * kernels, and two contexts sharing one GPU's ordering are checked too. Where no GPU is
- * visible (no driver, CUDA_VISIBLE_DEVICES="") only the tests of that path run and the
- * others skip, unless TACT_REQUIRE_GPU=1 makes the missing GPU a failure. */
+ * kernel, sync, copy_out) and must give what the CPU kernel (a family's, else
+ * tact__cpu_kernel) gives on the same inputs: floats within 1e-5 relative, everything else
+ * exactly. The ops are real ones, built on a graph over placeholders of the inputs' shapes.
+ * Copies, their order behind queued kernels, and two contexts sharing one GPU's ordering are
+ * checked too. Where no GPU is visible (no driver, CUDA_VISIBLE_DEVICES="") only the tests of
+ * that path run and the others skip, unless TACT_REQUIRE_GPU=1 makes the missing GPU a
+ * failure. */
 #include "devices/cpu/kernels.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 #include "devices/cpu/kernels/family.h"
 #include "devices/cuda/cuda_backend.h"

@@ -2,9 +2,8 @@
 /* The math and nn families' ops with GPU kernels, on a GPU backend over host memory
  * (fake_gpu.h): an unpinned graph of them is placed on GPU:0 (supports()), its kernels run
  * there, and the values equal the CPU device's and TensorFlow's (data/gpu_math_expected.h,
- * made by data/make_gpu_math_expected.py); the dtypes without GPU kernels stay on the CPU,
- * and pinning one to the GPU fails as TensorFlow's placer does unless soft placement moves
- * it.
+ * made by data/make_gpu_math_expected.py); the dtypes without GPU kernels, and an AddN of
+ * more inputs than the GPU's node loop holds, stay on the CPU beside them.
  *
  * With TACT_GPU_MATH_BACKEND=cuda the same tests run on the real GPU backend instead (as
  * scripts/gpu_check.sh does; skipped where no GPU is visible, failed there with
