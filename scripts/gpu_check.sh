@@ -8,7 +8,7 @@
 # It unpacks .gpu-deps/ (dpkg -x) into build-gpu/deps, configures with CUDA required (or, where
 # there is no nvcc, as a rehearsal without it), builds with every core, then runs each step
 # under its own timeout, so one failure or hang does not hide the rest: nvidia-smi and nvcc;
-# the GPU tests with TACT_REQUIRE_GPU=1; the unit suite; the GPU benchmarks (tact against
+# the GPU tests with TACT_REQUIRE_GPU=1 (test_gpu_math on the CUDA backend too); the unit suite; the GPU benchmarks (tact against
 # cuBLAS, pinned cudaMemcpy and PyTorch on the same GPU); the seed examples with
 # CUDA_VISIBLE_DEVICES 0 and empty; example_gpu_memory; compute-sanitizer memcheck and
 # racecheck on the GPU tests (last: the slowest, so the budget cuts them first). Everything ends within TACT_CHECK_BUDGET seconds (default 530) and writes
@@ -157,10 +157,17 @@ if [ "$gpus" -gt 0 ] && [ $have_cuda = yes ]; then
       "$build/tests/test_$t" ||
       { echo "---- test_$t failed; its whole output:"; sed -n "/^== test_$t /,\$p" "$out/tests.txt"; }
   done
+  # The math and nn families' kernels (element-wise, comparisons, logical, AddN, Max/Min/Prod,
+  # BatchMatMulV2) in a session on the GPU, against the CPU's and TensorFlow's values; their
+  # launchers one by one against the CPU kernels are in test_cuda above.
+  step "test_gpu_math on the GPU (TACT_GPU_MATH_BACKEND=cuda)" 60 "$out/tests.txt" "${tenv[@]}" \
+    TACT_REQUIRE_GPU=1 TACT_GPU_MATH_BACKEND=cuda "$build/tests/test_gpu_math"
 elif [ $have_cuda = yes ]; then  # the rehearsal: they must skip cleanly
   for t in "${gpu_tests[@]}"; do
     step "test_$t (no GPU: skips its GPU cases)" 90 "$out/tests.txt" "${tenv[@]}" "$build/tests/test_$t"
   done
+  step "test_gpu_math, CUDA backend (no GPU: skips)" 60 "$out/tests.txt" "${tenv[@]}" \
+    TACT_GPU_MATH_BACKEND=cuda "$build/tests/test_gpu_math"
 else
   skip "GPU tests (test_cuda, test_cuda_session)" "built without CUDA"
 fi

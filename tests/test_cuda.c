@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The CUDA backend (devices/cuda/) called directly, without sessions or the GPU device: every
  * op kind and dtype runs on GPU 0 through the backend's own calls (region_alloc, copy_in,
- * kernel, sync, copy_out) and must give what the CPU kernel (tact__cpu_kernel) gives on the
- * same inputs: floats within 1e-5 relative, everything else exactly. The ops are real ones,
- * built on a graph over placeholders of the inputs' shapes. Copies, their order behind queued
- * kernels, and two contexts sharing one GPU's ordering are checked too. Where no GPU is
- * visible (no driver, CUDA_VISIBLE_DEVICES="") only the tests of that path run and the
- * others skip, unless TACT_REQUIRE_GPU=1 makes the missing GPU a failure. */
+ * kernel, sync, copy_out) and must give what the CPU kernel (a family's, else
+ * tact__cpu_kernel) gives on the same inputs: floats within 1e-5 relative, everything else
+ * exactly. The ops are real ones, built on a graph over placeholders of the inputs' shapes.
+ * Copies, their order behind queued kernels, and two contexts sharing one GPU's ordering are
+ * checked too. Where no GPU is visible (no driver, CUDA_VISIBLE_DEVICES="") only the tests of
+ * that path run and the others skip, unless TACT_REQUIRE_GPU=1 makes the missing GPU a
+ * failure. */
 #include "devices/cpu/kernels.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
+#include "devices/cpu/kernels/family.h"
 #include "devices/cuda/cuda_backend.h"
 
 #include <setjmp.h>
@@ -166,9 +168,9 @@ static void gt_compare(const tact_op_t *op, const tact_tensor_t *const *in, int 
 {
     void *ctx = gt_gpu();
     tact_status_t st = TACT_STATUS_INIT;
-    tact_dtype_t dtypes[2];
-    tact_shape_t shapes[2];
-    assert_true(n_in <= 2);
+    tact_dtype_t dtypes[3];
+    tact_shape_t shapes[3];
+    assert_true(n_in <= 3);
     for (int i = 0; i < n_in; i++) {
         dtypes[i] = in[i]->dtype;
         shapes[i] = tact__tensor_shape(in[i]);
@@ -180,14 +182,17 @@ static void gt_compare(const tact_op_t *op, const tact_tensor_t *const *in, int 
                      TACT_CODE_OK);
     tact_tensor_t *want = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
     tact_tensor_t *got = tact__tensor_alloc(dtype, shape.dims, shape.ndims);
-    tact_cpu_kernel_fn cpu = tact__cpu_kernel(op->kind);
-    assert_non_null(cpu);
-    if (cpu(op, in, want, &st) != TACT_CODE_OK)
+    /* a family's kernel first, as the CPU device runs them */
+    const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
+    tact_cpu_kernel_fn cpu = fk == NULL ? tact__cpu_kernel(op->kind) : NULL;
+    assert_true(fk != NULL || cpu != NULL);
+    tact_kernel_ctx_t k = {.op = op, .n_in = n_in, .in = in, .out = &want, .device = "CPU:0"};
+    if ((cpu != NULL ? cpu(op, in, want, &st) : fk->run(&k, &st)) != TACT_CODE_OK)
         fail_msg("CPU %s: %s", op->name, st.msg);
 
-    void *dev[3] = {NULL, NULL, NULL};
-    tact_tensor_t dev_in[2];
-    const tact_tensor_t *din[2] = {NULL, NULL};
+    void *dev[4] = {NULL, NULL, NULL, NULL};
+    tact_tensor_t dev_in[3];
+    const tact_tensor_t *din[3] = {NULL, NULL, NULL};
     for (int i = 0; i < n_in; i++) {
         dev[i] = gt_region(in[i]->nbytes);
         assert_int_equal(BE->copy_in(ctx, dev[i], in[i]->data, in[i]->nbytes, true, &st),
@@ -195,14 +200,14 @@ static void gt_compare(const tact_op_t *op, const tact_tensor_t *const *in, int 
         dev_in[i] = gt_on_gpu(in[i], dev[i]);
         din[i] = &dev_in[i];
     }
-    dev[2] = gt_region(got->nbytes);
+    dev[3] = gt_region(got->nbytes);
     if (got->nbytes > 0)
         memset(got->data, 0xA5, got->nbytes);
-    assert_int_equal(BE->copy_in(ctx, dev[2], got->data, got->nbytes, true, &st), TACT_CODE_OK);
-    tact_tensor_t dev_out = gt_on_gpu(got, dev[2]);
+    assert_int_equal(BE->copy_in(ctx, dev[3], got->data, got->nbytes, true, &st), TACT_CODE_OK);
+    tact_tensor_t dev_out = gt_on_gpu(got, dev[3]);
     if (BE->kernel(ctx, op, din, &dev_out, &st) != TACT_CODE_OK ||
         BE->sync(ctx, &st) != TACT_CODE_OK ||
-        BE->copy_out(ctx, got->data, dev[2], got->nbytes, &st) != TACT_CODE_OK)
+        BE->copy_out(ctx, got->data, dev[3], got->nbytes, &st) != TACT_CODE_OK)
         fail_msg("GPU %s: %s", op->name, st.msg);
 
     char what[96];
@@ -211,8 +216,10 @@ static void gt_compare(const tact_op_t *op, const tact_tensor_t *const *in, int 
     assert_int_equal(got->nelems, want->nelems);
     for (int64_t i = 0; i < want->nelems; i++)
         gt_check_element(want, got, i, what);
-    for (int i = 0; i < 3; i++)
-        BE->region_free(0, dev[i]);
+    for (int i = 0; i < 4; i++) {
+        if (dev[i] != NULL)
+            BE->region_free(0, dev[i]);
+    }
     tact_tensor_destroy(&want);
     tact_tensor_destroy(&got);
 }
@@ -776,6 +783,201 @@ static void test_fill(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The math and nn families' kernels                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Bools as TensorFlow holds them, bytes of 0 and 1 (gt_set's 7s would test C's bool loads). */
+static tact_tensor_t *gt_bools(tact_shape_t shape, int seed)
+{
+    tact_tensor_t *t = gt_tensor(BOOL, shape, seed);
+    for (int64_t i = 0; i < t->nelems; i++)
+        ((uint8_t *) t->data)[i] = ((uint8_t *) t->data)[i] != 0;
+    return t;
+}
+
+static tact_output_t gt_leaky_relu(tact_graph_t *g, tact_output_t x, const char *name,
+                                   tact_status_t *st)
+{
+    return tact_leaky_relu(g, x, 0.2, name, st);
+}
+
+/* Float32 and float64 element-wise ops (log and sqrt of negatives give NaN on both sides,
+ * rsqrt and reciprocal of 0 infinities), LogicalNot on bools. */
+static void test_math_unary(void **state)
+{
+    (void) state;
+    gt_gpu();
+    const gt_unary_fn builders[] = {
+        tact_abs,      tact_square, tact_sqrt,     tact_rsqrt,         tact_exp,        tact_log,
+        tact_sign,     tact_floor,  tact_ceil,     tact_round,         tact_reciprocal, tact_relu6,
+        gt_leaky_relu, tact_elu,    tact_softplus, tact_stop_gradient,
+    };
+    for (size_t f = 0; f < sizeof builders / sizeof builders[0]; f++) {
+        gt_unary(builders[f], F32, SHP(2, 3, 343));
+        gt_unary(builders[f], F64, SHP(2, 3, 343));
+        gt_unary(builders[f], F32, SCALAR);
+        gt_unary(builders[f], F32, SHP(2, 0, 3));
+    }
+    gt_unary(tact_stop_gradient, I32, SHP(1, 9)); /* a copy of any fixed-size dtype */
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_tensor_t *x = gt_bools(SHP(2, 5, 103), 3);
+    tact_op_t *op = gt_op(tact_logical_not(g, gt_placeholder(g, x), NULL, &st), &st);
+    gt_compare(op, (const tact_tensor_t *const[]){x}, 1);
+    tact_tensor_destroy(&x);
+    tact_graph_destroy(&g);
+}
+
+/* The broadcasting binary ops of the math family: float32 and float64 arithmetic and
+ * comparisons (to bool), LogicalAnd and LogicalOr on bools, through every launch mode. */
+static void test_math_binary(void **state)
+{
+    (void) state;
+    gt_gpu();
+    const gt_binary_fn floats[] = {
+        tact_pow,        tact_maximum,   tact_minimum,
+        tact_floordiv,   tact_floormod,  tact_squared_difference,
+        tact_equal,      tact_not_equal, tact_less,
+        tact_less_equal, tact_greater,   tact_greater_equal,
+    };
+    const tact_shape_t pairs[][2] = {
+        {SHP(2, 7, 13), SHP(2, 7, 13)},       /* same shapes */
+        {SCALAR, SHP(2, 5, 3)},               /* scalar a */
+        {SHP(2, 5, 3), SCALAR},               /* scalar b */
+        {SHP(3, 4, 1, 3), SHP(2, 5, 1)},      /* both broadcast */
+        {SHP(2, 6, 9), SHP(1, 9)},            /* a row: the row path */
+        {SHP(1, 9), SHP(2, 6, 9)},            /* the row on the left */
+        {SHP(3, 3, 1, 257), SHP(3, 1, 5, 1)}, /* odd sizes */
+        {SHP(2, 0, 3), SHP(1, 3)},            /* nothing */
+    };
+    const size_t n_pairs = sizeof pairs / sizeof pairs[0];
+    for (size_t f = 0; f < sizeof floats / sizeof floats[0]; f++) {
+        for (size_t p = 0; p < n_pairs; p++) {
+            gt_binary(floats[f], F32, pairs[p][0], pairs[p][1]);
+            gt_binary(floats[f], F64, pairs[p][0], pairs[p][1]);
+        }
+    }
+    const gt_binary_fn logical[] = {tact_logical_and, tact_logical_or};
+    for (size_t f = 0; f < 2; f++) {
+        for (size_t p = 0; p < n_pairs; p++) {
+            tact_status_t st = TACT_STATUS_INIT;
+            tact_graph_t *g = tact_graph_new();
+            tact_tensor_t *a = gt_bools(pairs[p][0], 1);
+            tact_tensor_t *b = gt_bools(pairs[p][1], 2);
+            tact_op_t *op =
+                gt_op(logical[f](g, gt_placeholder(g, a), gt_placeholder(g, b), NULL, &st), &st);
+            gt_compare(op, (const tact_tensor_t *const[]){a, b}, 2);
+            tact_tensor_destroy(&a);
+            tact_tensor_destroy(&b);
+            tact_graph_destroy(&g);
+        }
+    }
+}
+
+typedef tact_output_t (*gt_reduce_fn)(tact_graph_t *, tact_output_t, const int *, int, bool,
+                                      const char *, tact_status_t *);
+
+static void gt_reduce_op(gt_reduce_fn build, tact_dtype_t dtype, tact_shape_t shape,
+                         const int *axes, int n_axes, bool keep_dims)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_tensor_t *x = gt_tensor(dtype, shape, 7);
+    tact_op_t *op = gt_op(build(g, gt_placeholder(g, x), axes, n_axes, keep_dims, NULL, &st), &st);
+    gt_compare(op, (const tact_tensor_t *const[]){x}, 1);
+    tact_tensor_destroy(&x);
+    tact_graph_destroy(&g);
+}
+
+/* Max, Min and Prod: a thread per output (short reductions) and a block per output (long
+ * ones; a product of 100 of gt_set's values stays finite and meets a zero), over nothing. */
+static void test_math_reduce(void **state)
+{
+    (void) state;
+    gt_gpu();
+    const gt_reduce_fn builders[] = {tact_reduce_max, tact_reduce_min, tact_reduce_prod};
+    const tact_dtype_t dtypes[] = {F32, F64};
+    for (size_t f = 0; f < 3; f++) {
+        for (size_t d = 0; d < 2; d++) {
+            tact_dtype_t dt = dtypes[d];
+            gt_reduce_op(builders[f], dt, SHP(3, 4, 5, 6), (int[]){0, 2}, 2, false);
+            gt_reduce_op(builders[f], dt, SHP(3, 4, 5, 6), (int[]){-1}, 1, true);
+            gt_reduce_op(builders[f], dt, SHP(2, 3, 100), (int[]){1}, 1, false);
+            gt_reduce_op(builders[f], dt, SHP(2, 100, 3), (int[]){0}, 1, false);
+            gt_reduce_op(builders[f], dt, SHP(2, 3, 0), (int[]){1}, 1, false); /* over nothing */
+            gt_reduce_op(builders[f], dt, SHP(2, 5, 7), (int[]){0}, 0, false); /* no axes */
+            if (builders[f] != tact_reduce_prod) {
+                gt_reduce_op(builders[f], dt, SHP(1, 100003), NULL, 0, false);
+                gt_reduce_op(builders[f], dt, SHP(2, 2049, 33), (int[]){0}, 1, true);
+            }
+        }
+    }
+}
+
+static void test_add_n(void **state)
+{
+    (void) state;
+    gt_gpu();
+    const tact_shape_t shapes[] = {SHP(2, 3, 343), SCALAR, SHP(1, 0)};
+    for (size_t s = 0; s < 3; s++) {
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_graph_t *g = tact_graph_new();
+        tact_tensor_t *x[3];
+        tact_output_t p[3];
+        for (int i = 0; i < 3; i++) {
+            x[i] = gt_tensor(F32, shapes[s], 1 + i);
+            p[i] = gt_placeholder(g, x[i]);
+        }
+        gt_compare(gt_op(tact_add_n(g, p, 3, NULL, &st), &st),
+                   (const tact_tensor_t *const[]){x[0], x[1], x[2]}, 3);
+        gt_compare(gt_op(tact_add_n(g, p, 1, NULL, &st), &st), (const tact_tensor_t *const[]){x[0]},
+                   1);
+        for (int i = 0; i < 3; i++)
+            tact_tensor_destroy(&x[i]);
+        tact_graph_destroy(&g);
+    }
+}
+
+static void gt_batch_matmul(tact_shape_t sx, tact_shape_t sy, bool adj_x, bool adj_y)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_tensor_t *x = gt_tensor(F32, sx, 5);
+    tact_tensor_t *y = gt_tensor(F32, sy, 6);
+    tact_op_t *op = gt_op(
+        tact_batch_matmul(g, gt_placeholder(g, x), gt_placeholder(g, y), adj_x, adj_y, NULL, &st),
+        &st);
+    gt_compare(op, (const tact_tensor_t *const[]){x, y}, 2);
+    tact_tensor_destroy(&x);
+    tact_tensor_destroy(&y);
+    tact_graph_destroy(&g);
+}
+
+/* BatchMatMulV2: batches that line up in one strided-batched gemm (equal batch dimensions, or
+ * one side a single matrix), other broadcasts a gemm per batch, the adjoints, no inner
+ * dimension (zeros), no rows. */
+static void test_batch_matmul(void **state)
+{
+    (void) state;
+    gt_gpu();
+    for (int t = 0; t < 4; t++) {
+        bool ax = (t & 1) != 0;
+        bool ay = (t & 2) != 0;
+        gt_batch_matmul(ax ? SHP(4, 2, 3, 5, 4) : SHP(4, 2, 3, 4, 5),
+                        ay ? SHP(4, 2, 3, 6, 5) : SHP(4, 2, 3, 5, 6), ax, ay);
+        gt_batch_matmul(ax ? SHP(3, 4, 5, 4) : SHP(3, 4, 4, 5), ay ? SHP(2, 6, 5) : SHP(2, 5, 6),
+                        ax, ay);
+        gt_batch_matmul(ax ? SHP(2, 5, 4) : SHP(2, 4, 5), ay ? SHP(3, 3, 6, 5) : SHP(3, 3, 5, 6),
+                        ax, ay);
+        gt_batch_matmul(ax ? SHP(4, 2, 1, 5, 4) : SHP(4, 2, 1, 4, 5),
+                        ay ? SHP(3, 3, 6, 5) : SHP(3, 3, 5, 6), ax, ay);
+    }
+    gt_batch_matmul(SHP(3, 2, 33, 130), SHP(3, 2, 130, 17), false, false);
+    gt_batch_matmul(SHP(3, 2, 3, 0), SHP(3, 2, 0, 4), false, false); /* zeros */
+    gt_batch_matmul(SHP(3, 2, 0, 3), SHP(3, 2, 3, 4), false, false); /* no rows */
+}
+
 /* Kernels the GPU does not have fail with UNIMPLEMENTED, naming the op type and dtype. */
 static void test_unsupported(void **state)
 {
@@ -831,6 +1033,11 @@ int main(void)
         cmocka_unit_test(test_cast),
         cmocka_unit_test(test_fill),
         cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_math_unary),
+        cmocka_unit_test(test_math_binary),
+        cmocka_unit_test(test_math_reduce),
+        cmocka_unit_test(test_add_n),
+        cmocka_unit_test(test_batch_matmul),
     };
     int failed = cmocka_run_group_tests_name("cuda", tests, NULL, NULL);
     if (gt_ctx != NULL)

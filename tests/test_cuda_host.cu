@@ -34,6 +34,7 @@
 typedef int atomic_int;
 extern "C" {
 #include "devices/cpu/kernels.h"
+#include "devices/cpu/kernels/family.h"
 #include "devices/cuda/walks.h"
 #include "devices/layout.h"
 
@@ -135,10 +136,19 @@ static tact_tensor_t *kt_out(const tact_op_t *op)
 static tact_tensor_t *kt_cpu(const tact_op_t *op, const tact_tensor_t *const *in)
 {
     tact_tensor_t *want = kt_out(op);
-    tact_cpu_kernel_fn fn = tact__cpu_kernel(op->kind);
-    assert_non_null(fn);
+    /* a family's kernel first, as the CPU device runs them */
+    const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
+    tact_cpu_kernel_fn fn = fk == NULL ? tact__cpu_kernel(op->kind) : NULL;
+    assert_true(fk != NULL || fn != NULL);
     tact_status_t st = TACT_STATUS_INIT;
-    if (fn(op, in, want, &st) != TACT_CODE_OK)
+    tact_kernel_ctx_t k;
+    memset(&k, 0, sizeof k);
+    k.op = op;
+    k.n_in = op->n_inputs;
+    k.in = in;
+    k.out = &want;
+    k.device = "CPU:0";
+    if ((fn != NULL ? fn(op, in, want, &st) : fk->run(&k, &st)) != TACT_CODE_OK)
         fail_msg("CPU %s: %s", op->name, st.msg);
     return want;
 }
@@ -364,7 +374,7 @@ static void kt_binary_run(const kn_bwalk &w, const tact_tensor_t *a, const tact_
 {
     const T *pa = (const T *) a->data;
     const T *pb = (const T *) b->data;
-    T *po = (T *) o->data;
+    kn_binout_t<OP, T> *po = (kn_binout_t<OP, T> *) o->data;
     for (int64_t i = 0; i < o->nelems; i++) {
         int64_t ia;
         int64_t ib;
@@ -407,25 +417,56 @@ static void kt_binary_mode(int mode, const kn_bwalk &w, const tact_tensor_t *a,
 }
 
 template <typename T>
-static void kt_binary_t(tact_cuda_binary_t op, int mode, const kn_bwalk &w,
-                        const tact_tensor_t *a, const tact_tensor_t *b, tact_tensor_t *o)
+static void kt_binary_t(tact_cuda_binary_t op, int mode, const kn_bwalk &w, const tact_tensor_t *a,
+                        const tact_tensor_t *b, tact_tensor_t *o)
 {
-    switch (op) {
-    case TACT_CUDA_ADD:
-        kt_binary_mode<TACT_CUDA_ADD, T>(mode, w, a, b, o);
-        break;
-    case TACT_CUDA_SUB:
-        kt_binary_mode<TACT_CUDA_SUB, T>(mode, w, a, b, o);
-        break;
-    case TACT_CUDA_MUL:
-        kt_binary_mode<TACT_CUDA_MUL, T>(mode, w, a, b, o);
-        break;
-    default:
-        if constexpr (kn_float<T>::value)
-            kt_binary_mode<TACT_CUDA_REALDIV, T>(mode, w, a, b, o);
+    if constexpr (sizeof(T) == 1) { /* bools */
+        if (op == TACT_CUDA_LOGICAL_AND)
+            kt_binary_mode<TACT_CUDA_LOGICAL_AND, T>(mode, w, a, b, o);
+        else if (op == TACT_CUDA_LOGICAL_OR)
+            kt_binary_mode<TACT_CUDA_LOGICAL_OR, T>(mode, w, a, b, o);
         else
-            fail_msg("RealDiv has no integer kernel");
+            fail_msg("binary op %d has no bool kernel", (int) op);
+    } else {
+        switch (op) {
+        case TACT_CUDA_ADD:
+            kt_binary_mode<TACT_CUDA_ADD, T>(mode, w, a, b, o);
+            break;
+        case TACT_CUDA_SUB:
+            kt_binary_mode<TACT_CUDA_SUB, T>(mode, w, a, b, o);
+            break;
+        case TACT_CUDA_MUL:
+            kt_binary_mode<TACT_CUDA_MUL, T>(mode, w, a, b, o);
+            break;
+        default:
+            if constexpr (kn_float<T>::value) {
+                switch (op) {
+#define KT_FLOAT_BINARY(code)                                                                      \
+    case code:                                                                                     \
+        kt_binary_mode<code, T>(mode, w, a, b, o);                                                 \
         break;
+                    KT_FLOAT_BINARY(TACT_CUDA_REALDIV)
+                    KT_FLOAT_BINARY(TACT_CUDA_POW)
+                    KT_FLOAT_BINARY(TACT_CUDA_MAXIMUM)
+                    KT_FLOAT_BINARY(TACT_CUDA_MINIMUM)
+                    KT_FLOAT_BINARY(TACT_CUDA_FLOOR_DIV)
+                    KT_FLOAT_BINARY(TACT_CUDA_FLOOR_MOD)
+                    KT_FLOAT_BINARY(TACT_CUDA_SQUARED_DIFFERENCE)
+                    KT_FLOAT_BINARY(TACT_CUDA_EQUAL)
+                    KT_FLOAT_BINARY(TACT_CUDA_NOT_EQUAL)
+                    KT_FLOAT_BINARY(TACT_CUDA_LESS)
+                    KT_FLOAT_BINARY(TACT_CUDA_LESS_EQUAL)
+                    KT_FLOAT_BINARY(TACT_CUDA_GREATER)
+                    KT_FLOAT_BINARY(TACT_CUDA_GREATER_EQUAL)
+#undef KT_FLOAT_BINARY
+                default:
+                    fail_msg("binary op %d has no float kernel", (int) op);
+                }
+            } else {
+                fail_msg("binary op %d has no integer kernel", (int) op);
+            }
+            break;
+        }
     }
 }
 
@@ -442,10 +483,22 @@ static void kt_binary_emu(tact_cuda_binary_t op, int mode, const kn_bwalk &w,
     case I32:
         kt_binary_t<int32_t>(op, mode, w, a, b, o);
         break;
+    case BOOL:
+        kt_binary_t<uint8_t>(op, mode, w, a, b, o);
+        break;
     default:
         kt_binary_t<int64_t>(op, mode, w, a, b, o);
         break;
     }
+}
+
+/* Bools as TensorFlow holds them, bytes of 0 and 1 (kt_set's 7s would test C's bool loads). */
+static void kt_bool_bytes(tact_tensor_t *t)
+{
+    if (t->dtype != BOOL)
+        return;
+    for (int64_t i = 0; i < t->nelems; i++)
+        ((uint8_t *) t->data)[i] = ((uint8_t *) t->data)[i] != 0;
 }
 
 typedef struct kt_bin_case {
@@ -492,6 +545,8 @@ static void kt_binary_case(kt_binary_fn build, tact_cuda_binary_t bop, tact_dtyp
     tact_graph_t *g = tact_graph_new();
     tact_tensor_t *a = kt_tensor(dt, c->na, c->a, 1, true);
     tact_tensor_t *b = kt_tensor(dt, c->nb, c->b, 2, true);
+    kt_bool_bytes(a);
+    kt_bool_bytes(b);
     tact_op_t *op = kt_op(build(g, kt_placeholder(g, a), kt_placeholder(g, b), NULL, &st), &st);
     const tact_tensor_t *in[2] = {a, b};
     tact_tensor_t *want = kt_cpu(op, in);
@@ -649,38 +704,102 @@ static void test_binary(void **state)
         }
 }
 
+/* The math family's binary ops: float32 and float64 (the comparisons to bool) with NaN, the
+ * infinities, signed zeros and huge and tiny values on either side, LogicalAnd and LogicalOr
+ * on bools, through every broadcast case and launch mode. */
+static void test_math_binary(void **state)
+{
+    (void) state;
+    const struct {
+        kt_binary_fn build;
+        tact_cuda_binary_t op;
+    } ops[] = {
+        {tact_pow, TACT_CUDA_POW},
+        {tact_maximum, TACT_CUDA_MAXIMUM},
+        {tact_minimum, TACT_CUDA_MINIMUM},
+        {tact_floordiv, TACT_CUDA_FLOOR_DIV},
+        {tact_floormod, TACT_CUDA_FLOOR_MOD},
+        {tact_squared_difference, TACT_CUDA_SQUARED_DIFFERENCE},
+        {tact_equal, TACT_CUDA_EQUAL},
+        {tact_not_equal, TACT_CUDA_NOT_EQUAL},
+        {tact_less, TACT_CUDA_LESS},
+        {tact_less_equal, TACT_CUDA_LESS_EQUAL},
+        {tact_greater, TACT_CUDA_GREATER},
+        {tact_greater_equal, TACT_CUDA_GREATER_EQUAL},
+    };
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++)
+        for (size_t k = 0; k < sizeof kt_bin_cases / sizeof kt_bin_cases[0]; k++) {
+            kt_binary_case(ops[o].build, ops[o].op, F32, &kt_bin_cases[k]);
+            kt_binary_case(ops[o].build, ops[o].op, F64, &kt_bin_cases[k]);
+        }
+    for (size_t k = 0; k < sizeof kt_bin_cases / sizeof kt_bin_cases[0]; k++) {
+        kt_binary_case(tact_logical_and, TACT_CUDA_LOGICAL_AND, BOOL, &kt_bin_cases[k]);
+        kt_binary_case(tact_logical_or, TACT_CUDA_LOGICAL_OR, BOOL, &kt_bin_cases[k]);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Unary ops                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-template <int OP, typename T> static void kt_unary_run(const tact_tensor_t *x, tact_tensor_t *o)
+template <int OP, typename T>
+static void kt_unary_run(const tact_tensor_t *x, tact_tensor_t *o, double alpha = 0.0)
 {
     const T *px = (const T *) x->data;
     T *po = (T *) o->data;
     for (int64_t i = 0; i < o->nelems; i++)
-        po[i] = kn_unop<OP>(px[i]);
+        po[i] = kn_unop<OP>(px[i], alpha);
 }
 
 template <typename T>
-static void kt_unary_t(tact_cuda_unary_t op, const tact_tensor_t *x, tact_tensor_t *o)
+static void kt_unary_t(tact_cuda_unary_t op, const tact_tensor_t *x, tact_tensor_t *o, double alpha)
 {
-    switch (op) {
-    case TACT_CUDA_NEG:
-        kt_unary_run<TACT_CUDA_NEG, T>(x, o);
+    if constexpr (sizeof(T) == 1) { /* bools */
+        if (op == TACT_CUDA_LOGICAL_NOT)
+            kt_unary_run<TACT_CUDA_LOGICAL_NOT, T>(x, o);
+        else
+            fail_msg("unary op %d has no bool kernel", (int) op);
+    } else {
+        switch (op) {
+        case TACT_CUDA_NEG:
+            kt_unary_run<TACT_CUDA_NEG, T>(x, o);
+            break;
+        case TACT_CUDA_RELU:
+            kt_unary_run<TACT_CUDA_RELU, T>(x, o);
+            break;
+        default:
+            if constexpr (kn_float<T>::value) {
+                switch (op) {
+#define KT_FLOAT_UNARY(code)                                                                       \
+    case code:                                                                                     \
+        kt_unary_run<code, T>(x, o, alpha);                                                        \
         break;
-    case TACT_CUDA_RELU:
-        kt_unary_run<TACT_CUDA_RELU, T>(x, o);
-        break;
-    default:
-        if constexpr (kn_float<T>::value) {
-            if (op == TACT_CUDA_SIGMOID)
-                kt_unary_run<TACT_CUDA_SIGMOID, T>(x, o);
-            else
-                kt_unary_run<TACT_CUDA_TANH, T>(x, o);
-        } else {
-            fail_msg("Sigmoid and Tanh have no integer kernels");
+                    KT_FLOAT_UNARY(TACT_CUDA_SIGMOID)
+                    KT_FLOAT_UNARY(TACT_CUDA_TANH)
+                    KT_FLOAT_UNARY(TACT_CUDA_ABS)
+                    KT_FLOAT_UNARY(TACT_CUDA_SQUARE)
+                    KT_FLOAT_UNARY(TACT_CUDA_SQRT)
+                    KT_FLOAT_UNARY(TACT_CUDA_RSQRT)
+                    KT_FLOAT_UNARY(TACT_CUDA_EXP)
+                    KT_FLOAT_UNARY(TACT_CUDA_LOG)
+                    KT_FLOAT_UNARY(TACT_CUDA_SIGN)
+                    KT_FLOAT_UNARY(TACT_CUDA_FLOOR)
+                    KT_FLOAT_UNARY(TACT_CUDA_CEIL)
+                    KT_FLOAT_UNARY(TACT_CUDA_ROUND)
+                    KT_FLOAT_UNARY(TACT_CUDA_RECIPROCAL)
+                    KT_FLOAT_UNARY(TACT_CUDA_RELU6)
+                    KT_FLOAT_UNARY(TACT_CUDA_LEAKY_RELU)
+                    KT_FLOAT_UNARY(TACT_CUDA_ELU)
+                    KT_FLOAT_UNARY(TACT_CUDA_SOFTPLUS)
+#undef KT_FLOAT_UNARY
+                default:
+                    fail_msg("unary op %d has no float kernel", (int) op);
+                }
+            } else {
+                fail_msg("unary op %d has no integer kernel", (int) op);
+            }
+            break;
         }
-        break;
     }
 }
 
@@ -690,22 +809,27 @@ static void kt_unary_case(kt_unary_fn build, tact_cuda_unary_t uop, tact_dtype_t
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
     tact_tensor_t *x = kt_tensor(dt, ndims, dims, 3, true);
+    kt_bool_bytes(x);
     tact_op_t *op = kt_op(build(g, kt_placeholder(g, x), NULL, &st), &st);
     const tact_tensor_t *in[1] = {x};
     tact_tensor_t *want = kt_cpu(op, in);
     tact_tensor_t *got = kt_out(op);
+    const double alpha = op->attrs.alpha; /* LeakyRelu's, as cuda_backend.c passes it */
     switch (dt) {
     case F32:
-        kt_unary_t<float>(uop, x, got);
+        kt_unary_t<float>(uop, x, got, alpha);
         break;
     case F64:
-        kt_unary_t<double>(uop, x, got);
+        kt_unary_t<double>(uop, x, got, alpha);
         break;
     case I32:
-        kt_unary_t<int32_t>(uop, x, got);
+        kt_unary_t<int32_t>(uop, x, got, alpha);
+        break;
+    case BOOL:
+        kt_unary_t<uint8_t>(uop, x, got, alpha);
         break;
     default:
-        kt_unary_t<int64_t>(uop, x, got);
+        kt_unary_t<int64_t>(uop, x, got, alpha);
         break;
     }
     char what[160];
@@ -742,6 +866,51 @@ static void test_unary(void **state)
                 kt_unary_case(ops[o].build, ops[o].op, dtypes[d], shapes[s].ndims,
                               shapes[s].dims);
         }
+}
+
+static tact_output_t kt_leaky_relu(tact_graph_t *g, tact_output_t x, const char *name,
+                                   tact_status_t *st)
+{
+    return tact_leaky_relu(g, x, 0.2, name, st);
+}
+
+/* The math family's element-wise ops, float32 and float64 over kt_set's specials (NaN, the
+ * infinities, signed zeros, subnormals, exp's overflow edges), LogicalNot on bools. */
+static void test_math_unary(void **state)
+{
+    (void) state;
+    const struct {
+        kt_unary_fn build;
+        tact_cuda_unary_t op;
+    } ops[] = {
+        {tact_abs, TACT_CUDA_ABS},
+        {tact_square, TACT_CUDA_SQUARE},
+        {tact_sqrt, TACT_CUDA_SQRT},
+        {tact_rsqrt, TACT_CUDA_RSQRT},
+        {tact_exp, TACT_CUDA_EXP},
+        {tact_log, TACT_CUDA_LOG},
+        {tact_sign, TACT_CUDA_SIGN},
+        {tact_floor, TACT_CUDA_FLOOR},
+        {tact_ceil, TACT_CUDA_CEIL},
+        {tact_round, TACT_CUDA_ROUND},
+        {tact_reciprocal, TACT_CUDA_RECIPROCAL},
+        {tact_relu6, TACT_CUDA_RELU6},
+        {kt_leaky_relu, TACT_CUDA_LEAKY_RELU},
+        {tact_elu, TACT_CUDA_ELU},
+        {tact_softplus, TACT_CUDA_SOFTPLUS},
+    };
+    const struct {
+        int ndims;
+        int64_t dims[3];
+    } shapes[] = {{0, {0}}, {1, {1}}, {1, {1000}}, {3, {3, 5, 7}}, {2, {0, 3}}};
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++)
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            kt_unary_case(ops[o].build, ops[o].op, F32, shapes[s].ndims, shapes[s].dims);
+            kt_unary_case(ops[o].build, ops[o].op, F64, shapes[s].ndims, shapes[s].dims);
+        }
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        kt_unary_case(tact_logical_not, TACT_CUDA_LOGICAL_NOT, BOOL, shapes[s].ndims,
+                      shapes[s].dims);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1117,6 +1286,89 @@ static void test_reduce(void **state)
         for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++)
             for (size_t k = 0; k < sizeof kt_red_cases / sizeof kt_red_cases[0]; k++)
                 kt_reduce_case(mean != 0, dtypes[d], &kt_red_cases[k]);
+}
+
+/* Max, Min and Prod as kn_reduce_op_serial (one thread, every element in order) and, for Max
+ * and Min, as kn_reduce_op_block (each of `threads` threads its share, then the shares
+ * combined: any order gives the same max, NaN included). Prod is checked in order only: a
+ * block's other order rounds differently. */
+template <int OP, typename T>
+static void kt_reduce_op_run(const tact_tensor_t *x, tact_tensor_t *serial, tact_tensor_t *block,
+                             const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                             int64_t n_red)
+{
+    const T *px = (const T *) x->data;
+    const int threads = kn_reduce_threads(n_red);
+    for (int64_t j = 0; j < serial->nelems; j++) {
+        ((T *) serial->data)[j] = kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red, 0, 1);
+        T acc = kn_reduce_op_ident<OP, T>();
+        for (int t = 0; t < threads; t++)
+            acc = kn_reduce_op_fn<OP>()(
+                acc, kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red, t, threads));
+        ((T *) block->data)[j] = acc;
+    }
+}
+
+template <typename T>
+static void kt_reduce_op_t(tact_op_kind_t kind, const tact_tensor_t *x, tact_tensor_t *serial,
+                           tact_tensor_t *block, const tact_cuda_walk_t &keep,
+                           const tact_cuda_walk_t &red, int64_t n_red)
+{
+    if (kind == TACT_OP_MAX)
+        kt_reduce_op_run<TACT_CUDA_REDUCE_MAX, T>(x, serial, block, keep, red, n_red);
+    else if (kind == TACT_OP_MIN)
+        kt_reduce_op_run<TACT_CUDA_REDUCE_MIN, T>(x, serial, block, keep, red, n_red);
+    else
+        kt_reduce_op_run<TACT_CUDA_REDUCE_PROD, T>(x, serial, block, keep, red, n_red);
+}
+
+typedef tact_output_t (*kt_reduce_fn)(tact_graph_t *, tact_output_t, const int *, int, bool,
+                                      const char *, tact_status_t *);
+
+static void kt_reduce_op_case(kt_reduce_fn build, tact_dtype_t dt, const kt_red_case_t *c)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_tensor_t *x = kt_tensor(dt, c->nd, c->dims, 6, true);
+    const int *axes = c->n_axes < 0 ? NULL : c->axes;
+    const int n_axes = c->n_axes < 0 ? 0 : c->n_axes;
+    tact_op_t *op =
+        kt_op(build(g, kt_placeholder(g, x), axes, n_axes, c->keep_dims, NULL, &st), &st);
+    const tact_tensor_t *in[1] = {x};
+    tact_tensor_t *want = kt_cpu(op, in);
+    char what[160];
+    kt_what(what, sizeof what, op, x, NULL);
+    tact_tensor_t *serial = kt_out(op);
+    tact_tensor_t *block = kt_out(op);
+    if (want->nelems > 0) { /* cuda_reduce_op launches nothing for an empty output */
+        tact_cuda_walk_t keep;
+        tact_cuda_walk_t red;
+        tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
+        const int64_t n_red = x->nelems / want->nelems;
+        if (dt == F32)
+            kt_reduce_op_t<float>(op->kind, x, serial, block, keep, red, n_red);
+        else
+            kt_reduce_op_t<double>(op->kind, x, serial, block, keep, red, n_red);
+    }
+    kt_check(want, serial, what);
+    if (op->kind != TACT_OP_PROD)
+        kt_check(want, block, what);
+    tact_tensor_destroy(&block);
+    tact_tensor_destroy(&serial);
+    tact_tensor_destroy(&want);
+    tact_tensor_destroy(&x);
+    tact_graph_destroy(&g);
+}
+
+static void test_reduce_op(void **state)
+{
+    (void) state;
+    const kt_reduce_fn builders[] = {tact_reduce_max, tact_reduce_min, tact_reduce_prod};
+    for (size_t f = 0; f < 3; f++)
+        for (size_t k = 0; k < sizeof kt_red_cases / sizeof kt_red_cases[0]; k++) {
+            kt_reduce_op_case(builders[f], F32, &kt_red_cases[k]);
+            kt_reduce_op_case(builders[f], F64, &kt_red_cases[k]);
+        }
 }
 
 /* Whether kn_reduce_per_thread picks a thread per output for a float sum of `dims` over one
@@ -1569,13 +1821,22 @@ static void test_fill(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_launch_sizes), cmocka_unit_test(test_fastdiv),
-        cmocka_unit_test(test_binary_plan),  cmocka_unit_test(test_binary),
-        cmocka_unit_test(test_unary),        cmocka_unit_test(test_softmax),
-        cmocka_unit_test(test_reduce),       cmocka_unit_test(test_reduce_finish),
+        cmocka_unit_test(test_launch_sizes),
+        cmocka_unit_test(test_fastdiv),
+        cmocka_unit_test(test_binary_plan),
+        cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_unary),
+        cmocka_unit_test(test_softmax),
+        cmocka_unit_test(test_reduce),
+        cmocka_unit_test(test_reduce_finish),
         cmocka_unit_test(test_reduce_strategy),
-        cmocka_unit_test(test_transpose),    cmocka_unit_test(test_cast),
-        cmocka_unit_test(test_cast_values),  cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_transpose),
+        cmocka_unit_test(test_cast),
+        cmocka_unit_test(test_cast_values),
+        cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_math_unary),
+        cmocka_unit_test(test_math_binary),
+        cmocka_unit_test(test_reduce_op),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,11 @@ typedef struct cuda_blas {
     cublasStatus_t (*dgemm)(cublasHandle_t handle, cublasOperation_t ta, cublasOperation_t tb,
                             int m, int n, int k, const double *alpha, const double *a, int lda,
                             const double *b, int ldb, const double *beta, double *c, int ldc);
+    cublasStatus_t (*sgemm_strided)(cublasHandle_t handle, cublasOperation_t ta,
+                                    cublasOperation_t tb, int m, int n, int k, const float *alpha,
+                                    const float *a, int lda, long long stride_a, const float *b,
+                                    int ldb, long long stride_b, const float *beta, float *c,
+                                    int ldc, long long stride_c, int batches);
     char error[200]; /* why loading failed; "" once loaded */
 } cuda_blas_t;
 
@@ -162,6 +167,8 @@ static void cuda_blas_load(void)
         missing = "cublasSgemm_v2";
     else if (!cuda_blas_sym(lib, "cublasDgemm_v2", &cuda_blas.dgemm))
         missing = "cublasDgemm_v2";
+    else if (!cuda_blas_sym(lib, "cublasSgemmStridedBatched", &cuda_blas.sgemm_strided))
+        missing = "cublasSgemmStridedBatched";
     if (missing != NULL) {
         snprintf(cuda_blas.error, sizeof cuda_blas.error, "cuBLAS has no %s", missing);
         dlclose(lib);
@@ -677,58 +684,168 @@ static tact_code_t cuda_copy_tensor(cuda_ctx_t *c, const tact_tensor_t *x, tact_
     return cuda_copy_device(c, out->data, x->data, out->nbytes, st);
 }
 
-/* The output's axes merged into runs that broadcast the same way in a and b (size-1 axes
- * dropped), with each input's strides, 0 where it repeats: the CPU kernel's walk. */
-static tact_code_t cuda_binary(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
-                               tact_tensor_t *out, tact_status_t *st)
+/* ------------------------------------------------------------------------------------------ */
+/* Element-wise ops and Max, Min, Prod, by op kind                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Which launcher runs an op kind, with its code there and the input dtypes it has kernels
+ * for: adding an element-wise op or a reduction of this kind is one line here and its
+ * element in kernel_math.cuh. */
+typedef enum {
+    CUDA_K_NONE,
+    CUDA_K_UNARY,  /* tact__cuda_unary */
+    CUDA_K_BINARY, /* tact__cuda_binary, numpy broadcasting */
+    CUDA_K_REDUCE, /* tact__cuda_reduce_op over attrs' axes */
+    CUDA_K_COPY,   /* the value itself (StopGradient) */
+} cuda_k_family_t;
+
+#define CUDA_DT(dt)  (1u << (unsigned) TACT_DTYPE_##dt)
+#define CUDA_FLOATS  (CUDA_DT(F32) | CUDA_DT(F64))
+#define CUDA_NUMERIC (CUDA_FLOATS | CUDA_DT(I32) | CUDA_DT(I64))
+
+typedef struct cuda_k_entry {
+    uint8_t family;  /* cuda_k_family_t */
+    uint8_t code;    /* tact_cuda_unary_t, tact_cuda_binary_t, tact_cuda_reduce_t */
+    uint16_t dtypes; /* the inputs' dtypes, as bits (every one for CUDA_K_COPY) */
+} cuda_k_entry_t;
+
+/* clang-format off */
+#define CUDA_U(code, dts) { CUDA_K_UNARY, TACT_CUDA_##code, (dts) }
+#define CUDA_B(code, dts) { CUDA_K_BINARY, TACT_CUDA_##code, (dts) }
+#define CUDA_R(code)      { CUDA_K_REDUCE, TACT_CUDA_REDUCE_##code, CUDA_FLOATS }
+/* clang-format on */
+
+static const cuda_k_entry_t cuda_k_table[TACT_OP_COUNT] = {
+    [TACT_OP_ADD] = CUDA_B(ADD, CUDA_NUMERIC),
+    [TACT_OP_SUB] = CUDA_B(SUB, CUDA_NUMERIC),
+    [TACT_OP_MUL] = CUDA_B(MUL, CUDA_NUMERIC),
+    [TACT_OP_REALDIV] = CUDA_B(REALDIV, CUDA_FLOATS),
+    [TACT_OP_POW] = CUDA_B(POW, CUDA_FLOATS),
+    [TACT_OP_MAXIMUM] = CUDA_B(MAXIMUM, CUDA_FLOATS),
+    [TACT_OP_MINIMUM] = CUDA_B(MINIMUM, CUDA_FLOATS),
+    [TACT_OP_FLOOR_DIV] = CUDA_B(FLOOR_DIV, CUDA_FLOATS),
+    [TACT_OP_FLOOR_MOD] = CUDA_B(FLOOR_MOD, CUDA_FLOATS),
+    [TACT_OP_SQUARED_DIFFERENCE] = CUDA_B(SQUARED_DIFFERENCE, CUDA_FLOATS),
+    [TACT_OP_EQUAL] = CUDA_B(EQUAL, CUDA_FLOATS),
+    [TACT_OP_NOT_EQUAL] = CUDA_B(NOT_EQUAL, CUDA_FLOATS),
+    [TACT_OP_LESS] = CUDA_B(LESS, CUDA_FLOATS),
+    [TACT_OP_LESS_EQUAL] = CUDA_B(LESS_EQUAL, CUDA_FLOATS),
+    [TACT_OP_GREATER] = CUDA_B(GREATER, CUDA_FLOATS),
+    [TACT_OP_GREATER_EQUAL] = CUDA_B(GREATER_EQUAL, CUDA_FLOATS),
+    [TACT_OP_LOGICAL_AND] = CUDA_B(LOGICAL_AND, CUDA_DT(BOOL)),
+    [TACT_OP_LOGICAL_OR] = CUDA_B(LOGICAL_OR, CUDA_DT(BOOL)),
+    [TACT_OP_NEG] = CUDA_U(NEG, CUDA_NUMERIC),
+    [TACT_OP_RELU] = CUDA_U(RELU, CUDA_NUMERIC),
+    [TACT_OP_SIGMOID] = CUDA_U(SIGMOID, CUDA_FLOATS),
+    [TACT_OP_TANH] = CUDA_U(TANH, CUDA_FLOATS),
+    [TACT_OP_ABS] = CUDA_U(ABS, CUDA_FLOATS),
+    [TACT_OP_SQUARE] = CUDA_U(SQUARE, CUDA_FLOATS),
+    [TACT_OP_SQRT] = CUDA_U(SQRT, CUDA_FLOATS),
+    [TACT_OP_RSQRT] = CUDA_U(RSQRT, CUDA_FLOATS),
+    [TACT_OP_EXP] = CUDA_U(EXP, CUDA_FLOATS),
+    [TACT_OP_LOG] = CUDA_U(LOG, CUDA_FLOATS),
+    [TACT_OP_SIGN] = CUDA_U(SIGN, CUDA_FLOATS),
+    [TACT_OP_FLOOR] = CUDA_U(FLOOR, CUDA_FLOATS),
+    [TACT_OP_CEIL] = CUDA_U(CEIL, CUDA_FLOATS),
+    [TACT_OP_ROUND] = CUDA_U(ROUND, CUDA_FLOATS),
+    [TACT_OP_RECIPROCAL] = CUDA_U(RECIPROCAL, CUDA_FLOATS),
+    [TACT_OP_RELU6] = CUDA_U(RELU6, CUDA_FLOATS),
+    [TACT_OP_LEAKY_RELU] = CUDA_U(LEAKY_RELU, CUDA_FLOATS),
+    [TACT_OP_ELU] = CUDA_U(ELU, CUDA_FLOATS),
+    [TACT_OP_SOFTPLUS] = CUDA_U(SOFTPLUS, CUDA_FLOATS),
+    [TACT_OP_LOGICAL_NOT] = CUDA_U(LOGICAL_NOT, CUDA_DT(BOOL)),
+    [TACT_OP_MAX] = CUDA_R(MAX),
+    [TACT_OP_MIN] = CUDA_R(MIN),
+    [TACT_OP_PROD] = CUDA_R(PROD),
+    [TACT_OP_STOP_GRADIENT] = {CUDA_K_COPY, 0, 0},
+};
+
+#undef CUDA_U
+#undef CUDA_B
+#undef CUDA_R
+
+/* out = a op b, the output's axes merged into runs that broadcast the same way in a and b
+ * (size-1 axes dropped), each input's strides 0 where it repeats: the CPU kernel's walk. */
+static tact_code_t cuda_binary(cuda_ctx_t *c, const tact_op_t *op, const cuda_k_entry_t *e,
+                               const tact_tensor_t *const *in, tact_tensor_t *out,
+                               tact_status_t *st)
 {
     const tact_tensor_t *a = in[0];
     const tact_tensor_t *b = in[1];
-    tact_dtype_t dt = a->dtype;
-    bool ok = op->kind == TACT_OP_REALDIV ? cuda_is_float(dt) : cuda_is_numeric(dt);
-    if (!ok || b->dtype != dt)
-        return cuda_no_kernel(op, dt, st);
-    tact_cuda_binary_t bop = op->kind == TACT_OP_ADD   ? TACT_CUDA_ADD
-                             : op->kind == TACT_OP_SUB ? TACT_CUDA_SUB
-                             : op->kind == TACT_OP_MUL ? TACT_CUDA_MUL
-                                                       : TACT_CUDA_REALDIV;
     if (out->nelems == 0)
         return TACT_CODE_OK;
     tact_cuda_walk_t w;
     tact_cuda_bcast_t mode = tact__cuda_binary_walk(a, b, out, &w);
-    return cuda_launched(
-        tact__cuda_binary(bop, dt, a->data, b->data, out->data, out->nelems, mode, w, c->compute),
-        op, st);
+    return cuda_launched(tact__cuda_binary((tact_cuda_binary_t) e->code, a->dtype, a->data, b->data,
+                                           out->data, out->nelems, mode, w, c->compute),
+                         op, st);
 }
 
-static tact_code_t cuda_unary(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
+/* Max, Min and Prod through the walks of Sum (tact__cuda_reduce_walks). */
+static tact_code_t cuda_reduce_op(cuda_ctx_t *c, const tact_op_t *op, const cuda_k_entry_t *e,
+                                  const tact_tensor_t *const *in, tact_tensor_t *out,
+                                  tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    tact_cuda_walk_t keep;
+    tact_cuda_walk_t rw;
+    tact__cuda_reduce_walks(x, &op->attrs, &keep, &rw);
+    return cuda_launched(tact__cuda_reduce_op((tact_cuda_reduce_t) e->code, x->dtype, x->data,
+                                              out->data, out->nelems, x->nelems / out->nelems, keep,
+                                              rw, c->compute),
+                         op, st);
+}
+
+/* An op of cuda_k_table. */
+static tact_code_t cuda_table_kernel(cuda_ctx_t *c, const tact_op_t *op,
+                                     const tact_tensor_t *const *in, tact_tensor_t *out,
+                                     tact_status_t *st)
+{
+    const cuda_k_entry_t *e = &cuda_k_table[op->kind];
+    tact_dtype_t dt = in[0]->dtype;
+    if (e->family == CUDA_K_COPY) {
+        if (dt != out->dtype || tact_dtype_size(dt) == 0)
+            return cuda_no_kernel(op, dt, st);
+        return cuda_copy_tensor(c, in[0], out, st);
+    }
+    if ((e->dtypes & (1u << (unsigned) dt)) == 0 ||
+        (e->family == CUDA_K_BINARY && in[1]->dtype != dt))
+        return cuda_no_kernel(op, dt, st);
+    switch ((cuda_k_family_t) e->family) {
+    case CUDA_K_UNARY:
+        return cuda_launched(tact__cuda_unary((tact_cuda_unary_t) e->code, dt, in[0]->data,
+                                              out->data, out->nelems, op->attrs.alpha, c->compute),
+                             op, st);
+    case CUDA_K_BINARY:
+        return cuda_binary(c, op, e, in, out, st);
+    case CUDA_K_REDUCE:
+        return cuda_reduce_op(c, op, e, in, out, st);
+    default:
+        return cuda_no_kernel(op, dt, st);
+    }
+}
+
+/* AddN: the first input copied, each later one added in order (the CPU kernel's order). */
+static tact_code_t cuda_add_n(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
                               tact_tensor_t *out, tact_status_t *st)
 {
     tact_dtype_t dt = in[0]->dtype;
-    tact_cuda_unary_t uop;
-    bool ok;
-    switch (op->kind) {
-    case TACT_OP_NEG:
-        uop = TACT_CUDA_NEG;
-        ok = cuda_is_numeric(dt);
-        break;
-    case TACT_OP_RELU:
-        uop = TACT_CUDA_RELU;
-        ok = cuda_is_numeric(dt);
-        break;
-    case TACT_OP_SIGMOID:
-        uop = TACT_CUDA_SIGMOID;
-        ok = cuda_is_float(dt);
-        break;
-    default:
-        uop = TACT_CUDA_TANH;
-        ok = cuda_is_float(dt);
-        break;
-    }
-    if (!ok)
+    if ((CUDA_NUMERIC & (1u << (unsigned) dt)) == 0)
         return cuda_no_kernel(op, dt, st);
-    return cuda_launched(tact__cuda_unary(uop, dt, in[0]->data, out->data, out->nelems, c->compute),
-                         op, st);
+    for (int i = 0; i < op->n_inputs; i++) {
+        if (in[i]->dtype != dt || in[i]->nelems != out->nelems)
+            return cuda_no_kernel(op, in[i]->dtype, st);
+    }
+    if (cuda_copy_tensor(c, in[0], out, st) != TACT_CODE_OK)
+        return st->code;
+    for (int i = 1; i < op->n_inputs; i++) {
+        int err = tact__cuda_accumulate(dt, in[i]->data, out->data, out->nelems, c->compute);
+        if (err != 0)
+            return cuda_launched(err, op, st);
+    }
+    return TACT_CODE_OK;
 }
 
 static tact_code_t cuda_softmax(cuda_ctx_t *c, const tact_op_t *op, const tact_tensor_t *const *in,
@@ -796,6 +913,99 @@ static tact_code_t cuda_matmul(cuda_ctx_t *c, const tact_op_t *op, const tact_te
     }
     if (s != CUBLAS_STATUS_SUCCESS)
         return cuda_blas_fail(st, s, what);
+    return TACT_CODE_OK;
+}
+
+/* The element offset of batch i (of out's batch dimensions) in t, whose batch dimensions
+ * broadcast against them: the CPU kernel's rule. */
+static int64_t cuda_batch_offset(const tact_tensor_t *t, const tact_tensor_t *out, int64_t i)
+{
+    int ob = out->ndims - 2;
+    int tb = t->ndims - 2;
+    int64_t off = 0;
+    int64_t stride = t->dims[t->ndims - 2] * t->dims[t->ndims - 1];
+    for (int d = ob - 1; d >= 0; d--) {
+        int64_t od = out->dims[d];
+        int64_t idx = i % od;
+        i /= od;
+        int td = d - (ob - tb);
+        if (td < 0)
+            continue;
+        if (t->dims[td] != 1)
+            off += idx * stride;
+        stride *= t->dims[td];
+    }
+    return off;
+}
+
+/* The batch stride of t in one strided-batched gemm: a matrix per batch (its batches those of
+ * out) or one matrix for all (0); -1 when its batches broadcast otherwise. */
+static long long cuda_batch_stride(const tact_tensor_t *t, int64_t batches)
+{
+    int64_t mat = t->dims[t->ndims - 2] * t->dims[t->ndims - 1];
+    int64_t own = mat > 0 ? t->nelems / mat : 0;
+    return own == batches ? (long long) mat : own == 1 ? 0 : -1;
+}
+
+/* BatchMatMulV2 (float32): out[i] = op(x[i]) op(y[i]) for each batch, row-major through
+ * column-major cuBLAS as MatMul. Batches that line up (equal batch dimensions, or one side
+ * a single matrix) go in one cublasSgemmStridedBatched; other broadcasts one sgemm per
+ * batch. */
+static tact_code_t cuda_batch_matmul(cuda_ctx_t *c, const tact_op_t *op,
+                                     const tact_tensor_t *const *in, tact_tensor_t *out,
+                                     tact_status_t *st)
+{
+    const tact_tensor_t *x = in[0];
+    const tact_tensor_t *y = in[1];
+    if (x->dtype != TACT_DTYPE_F32 || y->dtype != x->dtype)
+        return cuda_no_kernel(op, x->dtype, st);
+    TACT_ASSERT(x->ndims >= 2 && y->ndims >= 2 && out->ndims >= 2);
+    bool ta = op->attrs.transpose_a;
+    bool tb = op->attrs.transpose_b;
+    int64_t xc = x->dims[x->ndims - 1];
+    int64_t yc = y->dims[y->ndims - 1];
+    int64_t m = out->dims[out->ndims - 2];
+    int64_t n = out->dims[out->ndims - 1];
+    int64_t k = ta ? x->dims[x->ndims - 2] : xc;
+    if (out->nelems == 0)
+        return TACT_CODE_OK;
+    if (k == 0) {
+        CUDA_CALL(st, cudaMemsetAsync, (out->data, 0, out->nbytes, c->compute));
+        return TACT_CODE_OK;
+    }
+    int64_t batches = out->nelems / (m * n);
+    if (m > INT_MAX || n > INT_MAX || k > INT_MAX || xc > INT_MAX || yc > INT_MAX ||
+        batches > INT_MAX)
+        return tact__fail(st, TACT_CODE_UNIMPLEMENTED,
+                          CUDA_NAME ": BatchMatMulV2 of %" PRId64 " batches of [%" PRId64
+                                    ",%" PRId64 "] by [%" PRId64 ",%" PRId64
+                                    "] exceeds cuBLAS' int sizes",
+                          batches, m, k, k, n);
+    cublasOperation_t opx = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t opy = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const float one = 1.0f;
+    const float zero = 0.0f;
+    long long sx = cuda_batch_stride(x, batches);
+    long long sy = cuda_batch_stride(y, batches);
+    cublasStatus_t s;
+    if (sx >= 0 && sy >= 0) {
+        s = cuda_blas.sgemm_strided(c->blas, opy, opx, (int) n, (int) m, (int) k, &one, y->data,
+                                    (int) yc, sy, x->data, (int) xc, sx, &zero, out->data, (int) n,
+                                    (long long) (m * n), (int) batches);
+        if (s != CUBLAS_STATUS_SUCCESS)
+            return cuda_blas_fail(st, s, "cublasSgemmStridedBatched");
+        return TACT_CODE_OK;
+    }
+    const float *xd = x->data;
+    const float *yd = y->data;
+    float *od = out->data;
+    for (int64_t i = 0; i < batches; i++) {
+        s = cuda_blas.sgemm(
+            c->blas, opy, opx, (int) n, (int) m, (int) k, &one, yd + cuda_batch_offset(y, out, i),
+            (int) yc, xd + cuda_batch_offset(x, out, i), (int) xc, &zero, od + i * m * n, (int) n);
+        if (s != CUBLAS_STATUS_SUCCESS)
+            return cuda_blas_fail(st, s, "cublasSgemm");
+    }
     return TACT_CODE_OK;
 }
 
@@ -876,17 +1086,13 @@ static tact_code_t cuda_kernel(void *ctx, const tact_op_t *op, const tact_tensor
     if (tact__failed(st))
         return st->code;
     cuda_ctx_t *c = ctx;
+    if (cuda_k_table[op->kind].family != CUDA_K_NONE)
+        return cuda_table_kernel(c, op, in, out, st);
     switch (op->kind) {
-    case TACT_OP_ADD:
-    case TACT_OP_SUB:
-    case TACT_OP_MUL:
-    case TACT_OP_REALDIV:
-        return cuda_binary(c, op, in, out, st);
-    case TACT_OP_NEG:
-    case TACT_OP_RELU:
-    case TACT_OP_SIGMOID:
-    case TACT_OP_TANH:
-        return cuda_unary(c, op, in, out, st);
+    case TACT_OP_ADD_N:
+        return cuda_add_n(c, op, in, out, st);
+    case TACT_OP_BATCH_MATMUL:
+        return cuda_batch_matmul(c, op, in, out, st);
     case TACT_OP_SOFTMAX:
         return cuda_softmax(c, op, in, out, st);
     case TACT_OP_MATMUL:

@@ -22,6 +22,23 @@ typedef enum {
     TACT_CUDA_SUB,
     TACT_CUDA_MUL,
     TACT_CUDA_REALDIV, /* float32 and float64 only */
+    /* The math family's (runtime/ops/math_ops.c), float32 and float64 only: */
+    TACT_CUDA_POW,
+    TACT_CUDA_MAXIMUM, /* a NaN on either side wins */
+    TACT_CUDA_MINIMUM,
+    TACT_CUDA_FLOOR_DIV,
+    TACT_CUDA_FLOOR_MOD, /* the divisor's sign */
+    TACT_CUDA_SQUARED_DIFFERENCE,
+    /* Comparisons, float32 and float64 in, bool (bytes of 0 or 1) out: */
+    TACT_CUDA_EQUAL,
+    TACT_CUDA_NOT_EQUAL,
+    TACT_CUDA_LESS,
+    TACT_CUDA_LESS_EQUAL,
+    TACT_CUDA_GREATER,
+    TACT_CUDA_GREATER_EQUAL,
+    /* bool in and out: */
+    TACT_CUDA_LOGICAL_AND,
+    TACT_CUDA_LOGICAL_OR,
 } tact_cuda_binary_t;
 
 typedef enum {
@@ -29,7 +46,31 @@ typedef enum {
     TACT_CUDA_RELU,
     TACT_CUDA_SIGMOID, /* float32 and float64 only */
     TACT_CUDA_TANH,    /* float32 and float64 only */
+    /* The math family's (runtime/ops/math_ops.c), float32 and float64 only: */
+    TACT_CUDA_ABS,
+    TACT_CUDA_SQUARE,
+    TACT_CUDA_SQRT,
+    TACT_CUDA_RSQRT,
+    TACT_CUDA_EXP,
+    TACT_CUDA_LOG,
+    TACT_CUDA_SIGN,
+    TACT_CUDA_FLOOR,
+    TACT_CUDA_CEIL,
+    TACT_CUDA_ROUND, /* half to even */
+    TACT_CUDA_RECIPROCAL,
+    TACT_CUDA_RELU6,
+    TACT_CUDA_LEAKY_RELU, /* alpha * x below 0 */
+    TACT_CUDA_ELU,
+    TACT_CUDA_SOFTPLUS,    /* TensorFlow's thresholds */
+    TACT_CUDA_LOGICAL_NOT, /* bool only */
 } tact_cuda_unary_t;
+
+/* Max, Min and Prod over axes (tact__cuda_reduce_op). */
+typedef enum {
+    TACT_CUDA_REDUCE_MAX, /* a NaN wins; -inf over nothing */
+    TACT_CUDA_REDUCE_MIN, /* a NaN wins; +inf over nothing */
+    TACT_CUDA_REDUCE_PROD,
+} tact_cuda_reduce_t;
 
 /* How a binary op's inputs line up with its output. */
 typedef enum {
@@ -50,16 +91,20 @@ typedef struct tact_cuda_walk {
 } tact_cuda_walk_t;
 
 /* out[i] = a op b for the n output elements: Add, Sub, Mul (float32, float64, int32, int64),
- * RealDiv (float32, float64). `walk` is read for TACT_CUDA_STRIDED only (dims: the output's,
- * stride_a / stride_b: a's and b's). */
+ * RealDiv and the math family's (float32, float64; comparisons give bool), LogicalAnd and
+ * LogicalOr (bool). `dtype` is the inputs'. `walk` is read for TACT_CUDA_STRIDED only (dims: the
+ * output's, stride_a / stride_b: a's and b's). */
 int tact__cuda_binary(tact_cuda_binary_t op, tact_dtype_t dtype, const void *a, const void *b,
                       void *out, int64_t n, tact_cuda_bcast_t bcast, tact_cuda_walk_t walk,
                       void *stream);
 
 /* out[i] = op(x[i]) for n elements: Neg, Relu (float32, float64, int32, int64), Sigmoid, Tanh
- * (float32, float64). */
+ * and the math family's (float32, float64), LogicalNot (bool). `alpha`: LeakyRelu's. */
 int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const void *x, void *out, int64_t n,
-                     void *stream);
+                     double alpha, void *stream);
+
+/* out[i] += x[i] for n elements (float32, float64, int32, int64): AddN's later inputs. */
+int tact__cuda_accumulate(tact_dtype_t dtype, const void *x, void *out, int64_t n, void *stream);
 
 /* Bytes of the scratch tact__cuda_reduce joins a split reduction's parts through (and
  * tact__cuda_softmax a split row's). */
@@ -81,6 +126,13 @@ int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t row
 int tact__cuda_reduce(tact_dtype_t dtype, int mean, const void *x, void *out, int64_t n_out,
                       int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red, void *scratch,
                       void *stream);
+
+/* Max, Min or Prod of n_red elements for each of n_out outputs (float32, float64), through the
+ * walks tact__cuda_reduce takes: a thread per output for short reductions, else a block per
+ * output. Over nothing: the op's identity (-inf, +inf, 1). */
+int tact__cuda_reduce_op(tact_cuda_reduce_t op, tact_dtype_t dtype, const void *x, void *out,
+                         int64_t n_out, int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
+                         void *stream);
 
 /* out = the [rows, cols] matrix x transposed, for elements of esz bytes (1, 4 or 8). */
 int tact__cuda_transpose2d(size_t esz, const void *x, void *out, int64_t rows, int64_t cols,

@@ -349,7 +349,50 @@ KN_HD void kn_binary_index(const kn_bwalk &bw, int64_t i, int64_t *ia, int64_t *
     }
 }
 
-template <int OP, typename T> KN_HD T kn_binop(T x, T y)
+/* Float math by element type: the float32 function for float, the float64 one for double, as
+ * the CPU kernels call them (a float through the double function could round differently). */
+#define KN_MATH1(name, ff, fd)                                                                     \
+    template <typename T> KN_HD T name(T x)                                                        \
+    {                                                                                              \
+        if constexpr (sizeof(T) == 4)                                                              \
+            return ff(x);                                                                          \
+        else                                                                                       \
+            return fd(x);                                                                          \
+    }
+#define KN_MATH2(name, ff, fd)                                                                     \
+    template <typename T> KN_HD T name(T x, T y)                                                   \
+    {                                                                                              \
+        if constexpr (sizeof(T) == 4)                                                              \
+            return ff(x, y);                                                                       \
+        else                                                                                       \
+            return fd(x, y);                                                                       \
+    }
+KN_MATH1(kn_fabs, fabsf, fabs)
+KN_MATH1(kn_sqrt, sqrtf, sqrt)
+KN_MATH1(kn_log, logf, log)
+KN_MATH1(kn_floor, floorf, floor)
+KN_MATH1(kn_ceil, ceilf, ceil)
+KN_MATH1(kn_rint, rintf, rint)
+KN_MATH1(kn_expm1, expm1f, expm1)
+KN_MATH1(kn_log1p, log1pf, log1p)
+KN_MATH2(kn_pow, powf, pow)
+KN_MATH2(kn_fmod, fmodf, fmod)
+#undef KN_MATH1
+#undef KN_MATH2
+
+/* Comparisons and the logical ops give bool, a byte of 0 or 1; the others the inputs' type. */
+template <bool BOOL_OUT, typename T> struct kn_out_if {
+    typedef T type;
+};
+template <typename T> struct kn_out_if<true, T> {
+    typedef uint8_t type;
+};
+template <int OP, typename T>
+using kn_binout_t = typename kn_out_if<(OP >= TACT_CUDA_EQUAL), T>::type;
+
+/* What the CPU kernels compute (devices/cpu/kernels.c, kernels/math_kernels.c), element for
+ * element. */
+template <int OP, typename T> KN_HD kn_binout_t<OP, T> kn_binop(T x, T y)
 {
     typedef typename kn_wrap<T>::type U;
     if constexpr (OP == TACT_CUDA_ADD)
@@ -358,8 +401,37 @@ template <int OP, typename T> KN_HD T kn_binop(T x, T y)
         return (T) ((U) x - (U) y);
     else if constexpr (OP == TACT_CUDA_MUL)
         return (T) ((U) x * (U) y);
-    else
+    else if constexpr (OP == TACT_CUDA_REALDIV)
         return x / y;
+    else if constexpr (OP == TACT_CUDA_POW)
+        return kn_pow(x, y);
+    else if constexpr (OP == TACT_CUDA_MAXIMUM)
+        return (x > y || x != x) ? x : y; /* x != x: a NaN x; a NaN y fails x > y */
+    else if constexpr (OP == TACT_CUDA_MINIMUM)
+        return (x < y || x != x) ? x : y;
+    else if constexpr (OP == TACT_CUDA_FLOOR_DIV)
+        return kn_floor(x / y);
+    else if constexpr (OP == TACT_CUDA_FLOOR_MOD) {
+        const T r = kn_fmod(x, y); /* TensorFlow's: fmod moved into the divisor's sign */
+        return (r != 0 && ((y < 0) != (r < 0))) ? r + y : r;
+    } else if constexpr (OP == TACT_CUDA_SQUARED_DIFFERENCE)
+        return (x - y) * (x - y);
+    else if constexpr (OP == TACT_CUDA_EQUAL)
+        return x == y;
+    else if constexpr (OP == TACT_CUDA_NOT_EQUAL)
+        return x != y;
+    else if constexpr (OP == TACT_CUDA_LESS)
+        return x < y;
+    else if constexpr (OP == TACT_CUDA_LESS_EQUAL)
+        return x <= y;
+    else if constexpr (OP == TACT_CUDA_GREATER)
+        return x > y;
+    else if constexpr (OP == TACT_CUDA_GREATER_EQUAL)
+        return x >= y;
+    else if constexpr (OP == TACT_CUDA_LOGICAL_AND)
+        return x != 0 && y != 0;
+    else
+        return x != 0 || y != 0; /* LOGICAL_OR */
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -401,7 +473,16 @@ KN_HD double kn_tanh(double x)
     return tanh(x);
 }
 
-template <int OP, typename T> KN_HD T kn_unop(T x)
+/* TensorFlow's Softplus (core/kernels/softplus_op.h), as the CPU kernel: x itself above
+ * -threshold, exp(x) below threshold, log1p(exp(x)) between; threshold = log(epsilon) + 2. */
+template <typename T> KN_HD T kn_softplus(T x)
+{
+    const T threshold = sizeof(T) == 4 ? (T) (logf(0x1p-23f) + 2.0f) : (T) (log(0x1p-52) + 2.0);
+    return x > -threshold ? x : x < threshold ? kn_exp(x) : kn_log1p(kn_exp(x));
+}
+
+/* `alpha`: LeakyRelu's, taken as T as the CPU kernel does. */
+template <int OP, typename T> KN_HD T kn_unop(T x, double alpha = 0.0)
 {
     if constexpr (OP == TACT_CUDA_NEG) {
         if constexpr (kn_float<T>::value) {
@@ -414,8 +495,40 @@ template <int OP, typename T> KN_HD T kn_unop(T x)
         return x < (T) 0 ? (T) 0 : x; /* NaN passes through */
     } else if constexpr (OP == TACT_CUDA_SIGMOID) {
         return kn_sigmoid(x);
-    } else {
+    } else if constexpr (OP == TACT_CUDA_TANH) {
         return kn_tanh(x);
+    } else if constexpr (OP == TACT_CUDA_ABS) {
+        return kn_fabs(x);
+    } else if constexpr (OP == TACT_CUDA_SQUARE) {
+        return x * x;
+    } else if constexpr (OP == TACT_CUDA_SQRT) {
+        return kn_sqrt(x);
+    } else if constexpr (OP == TACT_CUDA_RSQRT) {
+        return (T) 1 / kn_sqrt(x); /* not rsqrt(), which rounds differently from the CPU */
+    } else if constexpr (OP == TACT_CUDA_EXP) {
+        return kn_exp(x);
+    } else if constexpr (OP == TACT_CUDA_LOG) {
+        return kn_log(x);
+    } else if constexpr (OP == TACT_CUDA_SIGN) {
+        return x > (T) 0 ? (T) 1 : x < (T) 0 ? (T) -1 : x; /* zeros and NaN pass through */
+    } else if constexpr (OP == TACT_CUDA_FLOOR) {
+        return kn_floor(x);
+    } else if constexpr (OP == TACT_CUDA_CEIL) {
+        return kn_ceil(x);
+    } else if constexpr (OP == TACT_CUDA_ROUND) {
+        return kn_rint(x); /* the default rounding mode: half to even */
+    } else if constexpr (OP == TACT_CUDA_RECIPROCAL) {
+        return (T) 1 / x;
+    } else if constexpr (OP == TACT_CUDA_RELU6) {
+        return x < (T) 0 ? (T) 0 : x > (T) 6 ? (T) 6 : x;
+    } else if constexpr (OP == TACT_CUDA_LEAKY_RELU) {
+        return x < (T) 0 ? (T) alpha * x : x;
+    } else if constexpr (OP == TACT_CUDA_ELU) {
+        return x < (T) 0 ? kn_expm1(x) : x;
+    } else if constexpr (OP == TACT_CUDA_SOFTPLUS) {
+        return kn_softplus(x);
+    } else {
+        return (T) (x == 0); /* LOGICAL_NOT, on bytes */
     }
 }
 
@@ -589,6 +702,48 @@ KN_HD T kn_reduce_finish(typename kn_acc<T>::type acc, int64_t count, bool mean)
             return (T) acc;
         return count > 0 ? (T) ((int64_t) acc / count) : (T) 0;
     }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Max, Min and Prod                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The combining step of op (tact_cuda_reduce_t), as the CPU kernel's: a NaN taken in stays,
+ * whichever side it comes from, so any order of combining gives it. */
+template <int OP> struct kn_reduce_op_fn {
+    template <typename T> __host__ __device__ __forceinline__ T operator()(T acc, T v) const
+    {
+        if constexpr (OP == TACT_CUDA_REDUCE_MAX)
+            return (v > acc || v != v) ? v : acc;
+        else if constexpr (OP == TACT_CUDA_REDUCE_MIN)
+            return (v < acc || v != v) ? v : acc;
+        else
+            return acc * v;
+    }
+};
+
+/* The value over nothing, which leaves any value unchanged. */
+template <int OP, typename T> KN_HD T kn_reduce_op_ident(void)
+{
+    if constexpr (OP == TACT_CUDA_REDUCE_MAX)
+        return (T) -INFINITY;
+    else if constexpr (OP == TACT_CUDA_REDUCE_MIN)
+        return (T) INFINITY;
+    else
+        return (T) 1;
+}
+
+/* This thread's share of output j's elements k0 <= k < k1 (the walks of kn_reduce_range),
+ * combined in order from the identity. */
+template <int OP, typename T>
+KN_HD T kn_reduce_op_range(const T *x, const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                           int64_t j, int64_t k0, int64_t k1, int64_t first, int64_t step)
+{
+    const T *base = x + kn_walk_offset(keep, j);
+    T acc = kn_reduce_op_ident<OP, T>();
+    for (int64_t k = k0 + first; k < k1; k += step)
+        acc = kn_reduce_op_fn<OP>()(acc, base[kn_walk_offset(red, k)]);
+    return acc;
 }
 
 /* ------------------------------------------------------------------------------------------ */

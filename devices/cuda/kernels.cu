@@ -74,8 +74,8 @@ __device__ __forceinline__ T kn_block_reduce(T v, T ident, F f, T *sh)
 /* ------------------------------------------------------------------------------------------ */
 
 template <int OP, typename T, int MODE>
-__global__ void kn_binary(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ o,
-                          int64_t n, kn_bwalk bw)
+__global__ void kn_binary(const T *__restrict__ a, const T *__restrict__ b,
+                          kn_binout_t<OP, T> *__restrict__ o, int64_t n, kn_bwalk bw)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step()) {
         int64_t ia;
@@ -91,7 +91,7 @@ cudaError_t kn_binary_launch(const void *a, const void *b, void *o, int64_t n,
 {
     const T *pa = static_cast<const T *>(a);
     const T *pb = static_cast<const T *>(b);
-    T *po = static_cast<T *>(o);
+    kn_binout_t<OP, T> *po = static_cast<kn_binout_t<OP, T> *>(o);
     const int g = kn_blocks(n, KN_THREADS);
     kn_bwalk bw;
     switch (kn_binary_plan(mode, w, n, &bw)) {
@@ -133,14 +133,68 @@ cudaError_t kn_binary_op(tact_cuda_binary_t op, const void *a, const void *b, vo
         return kn_binary_launch<TACT_CUDA_SUB, T>(a, b, o, n, mode, w, s);
     case TACT_CUDA_MUL:
         return kn_binary_launch<TACT_CUDA_MUL, T>(a, b, o, n, mode, w, s);
-    case TACT_CUDA_REALDIV:
-        if constexpr (kn_float<T>::value)
-            return kn_binary_launch<TACT_CUDA_REALDIV, T>(a, b, o, n, mode, w, s);
-        else
-            return cudaErrorInvalidValue;
     default:
-        return cudaErrorInvalidValue;
+        break;
     }
+    if constexpr (kn_float<T>::value) {
+        switch (op) {
+        case TACT_CUDA_REALDIV:
+            return kn_binary_launch<TACT_CUDA_REALDIV, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_POW:
+            return kn_binary_launch<TACT_CUDA_POW, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_MAXIMUM:
+            return kn_binary_launch<TACT_CUDA_MAXIMUM, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_MINIMUM:
+            return kn_binary_launch<TACT_CUDA_MINIMUM, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_FLOOR_DIV:
+            return kn_binary_launch<TACT_CUDA_FLOOR_DIV, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_FLOOR_MOD:
+            return kn_binary_launch<TACT_CUDA_FLOOR_MOD, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_SQUARED_DIFFERENCE:
+            return kn_binary_launch<TACT_CUDA_SQUARED_DIFFERENCE, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_EQUAL:
+            return kn_binary_launch<TACT_CUDA_EQUAL, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_NOT_EQUAL:
+            return kn_binary_launch<TACT_CUDA_NOT_EQUAL, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_LESS:
+            return kn_binary_launch<TACT_CUDA_LESS, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_LESS_EQUAL:
+            return kn_binary_launch<TACT_CUDA_LESS_EQUAL, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_GREATER:
+            return kn_binary_launch<TACT_CUDA_GREATER, T>(a, b, o, n, mode, w, s);
+        case TACT_CUDA_GREATER_EQUAL:
+            return kn_binary_launch<TACT_CUDA_GREATER_EQUAL, T>(a, b, o, n, mode, w, s);
+        default:
+            break;
+        }
+    }
+    return cudaErrorInvalidValue;
+}
+
+/* LogicalAnd and LogicalOr, on bytes. */
+cudaError_t kn_logical_op(tact_cuda_binary_t op, const void *a, const void *b, void *o, int64_t n,
+                          tact_cuda_bcast_t mode, const tact_cuda_walk_t &w, cudaStream_t s)
+{
+    if (op == TACT_CUDA_LOGICAL_AND)
+        return kn_binary_launch<TACT_CUDA_LOGICAL_AND, uint8_t>(a, b, o, n, mode, w, s);
+    if (op == TACT_CUDA_LOGICAL_OR)
+        return kn_binary_launch<TACT_CUDA_LOGICAL_OR, uint8_t>(a, b, o, n, mode, w, s);
+    return cudaErrorInvalidValue;
+}
+
+/* AddN's o[i] += x[i]: o is read and written, so it is not __restrict__ against itself. */
+template <typename T> __global__ void kn_accumulate(const T *__restrict__ x, T *o, int64_t n)
+{
+    for (int64_t i = kn_first(); i < n; i += kn_step())
+        o[i] = kn_binop<TACT_CUDA_ADD>(o[i], x[i]);
+}
+
+template <typename T>
+cudaError_t kn_accumulate_launch(const void *x, void *o, int64_t n, cudaStream_t s)
+{
+    kn_accumulate<T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
+                                                                     static_cast<T *>(o), n);
+    return cudaGetLastError();
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -148,39 +202,79 @@ cudaError_t kn_binary_op(tact_cuda_binary_t op, const void *a, const void *b, vo
 /* ------------------------------------------------------------------------------------------ */
 
 template <int OP, typename T>
-__global__ void kn_unary(const T *__restrict__ x, T *__restrict__ o, int64_t n)
+__global__ void kn_unary(const T *__restrict__ x, T *__restrict__ o, int64_t n, double alpha)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step())
-        o[i] = kn_unop<OP>(x[i]);
+        o[i] = kn_unop<OP>(x[i], alpha);
 }
 
 template <int OP, typename T>
-cudaError_t kn_unary_launch(const void *x, void *o, int64_t n, cudaStream_t s)
+cudaError_t kn_unary_launch(const void *x, void *o, int64_t n, double alpha, cudaStream_t s)
 {
     kn_unary<OP, T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
-                                                                    static_cast<T *>(o), n);
+                                                                    static_cast<T *>(o), n, alpha);
     return cudaGetLastError();
 }
 
+/* The float-only ops, by code. */
 template <typename T>
-cudaError_t kn_unary_op(tact_cuda_unary_t op, const void *x, void *o, int64_t n, cudaStream_t s)
+cudaError_t kn_unary_float_op(tact_cuda_unary_t op, const void *x, void *o, int64_t n, double alpha,
+                              cudaStream_t s)
+{
+    switch (op) {
+    case TACT_CUDA_SIGMOID:
+        return kn_unary_launch<TACT_CUDA_SIGMOID, T>(x, o, n, alpha, s);
+    case TACT_CUDA_TANH:
+        return kn_unary_launch<TACT_CUDA_TANH, T>(x, o, n, alpha, s);
+    case TACT_CUDA_ABS:
+        return kn_unary_launch<TACT_CUDA_ABS, T>(x, o, n, alpha, s);
+    case TACT_CUDA_SQUARE:
+        return kn_unary_launch<TACT_CUDA_SQUARE, T>(x, o, n, alpha, s);
+    case TACT_CUDA_SQRT:
+        return kn_unary_launch<TACT_CUDA_SQRT, T>(x, o, n, alpha, s);
+    case TACT_CUDA_RSQRT:
+        return kn_unary_launch<TACT_CUDA_RSQRT, T>(x, o, n, alpha, s);
+    case TACT_CUDA_EXP:
+        return kn_unary_launch<TACT_CUDA_EXP, T>(x, o, n, alpha, s);
+    case TACT_CUDA_LOG:
+        return kn_unary_launch<TACT_CUDA_LOG, T>(x, o, n, alpha, s);
+    case TACT_CUDA_SIGN:
+        return kn_unary_launch<TACT_CUDA_SIGN, T>(x, o, n, alpha, s);
+    case TACT_CUDA_FLOOR:
+        return kn_unary_launch<TACT_CUDA_FLOOR, T>(x, o, n, alpha, s);
+    case TACT_CUDA_CEIL:
+        return kn_unary_launch<TACT_CUDA_CEIL, T>(x, o, n, alpha, s);
+    case TACT_CUDA_ROUND:
+        return kn_unary_launch<TACT_CUDA_ROUND, T>(x, o, n, alpha, s);
+    case TACT_CUDA_RECIPROCAL:
+        return kn_unary_launch<TACT_CUDA_RECIPROCAL, T>(x, o, n, alpha, s);
+    case TACT_CUDA_RELU6:
+        return kn_unary_launch<TACT_CUDA_RELU6, T>(x, o, n, alpha, s);
+    case TACT_CUDA_LEAKY_RELU:
+        return kn_unary_launch<TACT_CUDA_LEAKY_RELU, T>(x, o, n, alpha, s);
+    case TACT_CUDA_ELU:
+        return kn_unary_launch<TACT_CUDA_ELU, T>(x, o, n, alpha, s);
+    case TACT_CUDA_SOFTPLUS:
+        return kn_unary_launch<TACT_CUDA_SOFTPLUS, T>(x, o, n, alpha, s);
+    default:
+        return cudaErrorInvalidValue;
+    }
+}
+
+template <typename T>
+cudaError_t kn_unary_op(tact_cuda_unary_t op, const void *x, void *o, int64_t n, double alpha,
+                        cudaStream_t s)
 {
     switch (op) {
     case TACT_CUDA_NEG:
-        return kn_unary_launch<TACT_CUDA_NEG, T>(x, o, n, s);
+        return kn_unary_launch<TACT_CUDA_NEG, T>(x, o, n, alpha, s);
     case TACT_CUDA_RELU:
-        return kn_unary_launch<TACT_CUDA_RELU, T>(x, o, n, s);
-    case TACT_CUDA_SIGMOID:
-    case TACT_CUDA_TANH:
-        if constexpr (kn_float<T>::value) {
-            if (op == TACT_CUDA_SIGMOID)
-                return kn_unary_launch<TACT_CUDA_SIGMOID, T>(x, o, n, s);
-            return kn_unary_launch<TACT_CUDA_TANH, T>(x, o, n, s);
-        } else {
-            return cudaErrorInvalidValue;
-        }
+        return kn_unary_launch<TACT_CUDA_RELU, T>(x, o, n, alpha, s);
     default:
-        return cudaErrorInvalidValue;
+        if constexpr (kn_float<T>::value)
+            return kn_unary_float_op<T>(op, x, o, n, alpha, s);
+        else
+            return cudaErrorInvalidValue;
     }
 }
 
@@ -413,6 +507,66 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Max, Min and Prod                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A thread per output, combining its elements in order (as the CPU does). */
+template <int OP, typename T>
+__global__ void kn_reduce_op_serial(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
+                                    int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red)
+{
+    for (int64_t j = kn_first(); j < n_out; j += kn_step())
+        o[j] = kn_reduce_op_range<OP>(x, keep, red, j, 0, n_red, 0, 1);
+}
+
+/* A block per output: each thread's share, then the block's. */
+template <int OP, typename T>
+__global__ void kn_reduce_op_block(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
+                                   int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red)
+{
+    __shared__ T sh[33];
+    for (int64_t i = blockIdx.x; i < n_out; i += gridDim.x) {
+        T v = kn_reduce_op_range<OP>(x, keep, red, i, 0, n_red, threadIdx.x, blockDim.x);
+        v = kn_block_reduce(v, kn_reduce_op_ident<OP, T>(), kn_reduce_op_fn<OP>(), sh);
+        if (threadIdx.x == 0)
+            o[i] = v;
+    }
+}
+
+template <int OP, typename T>
+cudaError_t kn_reduce_op_launch(const void *x, void *o, int64_t n_out, int64_t n_red,
+                                const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                                cudaStream_t s)
+{
+    const T *px = static_cast<const T *>(x);
+    T *po = static_cast<T *>(o);
+    if (kn_reduce_per_thread(n_out, n_red, keep, red))
+        kn_reduce_op_serial<OP, T>
+            <<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(px, po, n_out, n_red, keep, red);
+    else
+        kn_reduce_op_block<OP, T>
+            <<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(px, po, n_out, n_red, keep, red);
+    return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t kn_reduce_op_t(tact_cuda_reduce_t op, const void *x, void *o, int64_t n_out,
+                           int64_t n_red, const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                           cudaStream_t s)
+{
+    switch (op) {
+    case TACT_CUDA_REDUCE_MAX:
+        return kn_reduce_op_launch<TACT_CUDA_REDUCE_MAX, T>(x, o, n_out, n_red, keep, red, s);
+    case TACT_CUDA_REDUCE_MIN:
+        return kn_reduce_op_launch<TACT_CUDA_REDUCE_MIN, T>(x, o, n_out, n_red, keep, red, s);
+    case TACT_CUDA_REDUCE_PROD:
+        return kn_reduce_op_launch<TACT_CUDA_REDUCE_PROD, T>(x, o, n_out, n_red, keep, red, s);
+    default:
+        return cudaErrorInvalidValue;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Transpose                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -541,6 +695,8 @@ extern "C" int tact__cuda_binary(tact_cuda_binary_t op, tact_dtype_t dtype, cons
         return cudaSuccess;
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
+    case TACT_DTYPE_BOOL:
+        return kn_logical_op(op, a, b, out, n, bcast, walk, s);
     case TACT_DTYPE_F32:
         return kn_binary_op<float>(op, a, b, out, n, bcast, walk, s);
     case TACT_DTYPE_F64:
@@ -555,20 +711,61 @@ extern "C" int tact__cuda_binary(tact_cuda_binary_t op, tact_dtype_t dtype, cons
 }
 
 extern "C" int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const void *x, void *out,
-                                int64_t n, void *stream)
+                                int64_t n, double alpha, void *stream)
+{
+    if (n <= 0)
+        return cudaSuccess;
+    cudaStream_t s = kn_stream(stream);
+    switch (dtype) {
+    case TACT_DTYPE_BOOL:
+        if (op != TACT_CUDA_LOGICAL_NOT)
+            return cudaErrorInvalidValue;
+        return kn_unary_launch<TACT_CUDA_LOGICAL_NOT, uint8_t>(x, out, n, alpha, s);
+    case TACT_DTYPE_F32:
+        return kn_unary_op<float>(op, x, out, n, alpha, s);
+    case TACT_DTYPE_F64:
+        return kn_unary_op<double>(op, x, out, n, alpha, s);
+    case TACT_DTYPE_I32:
+        return kn_unary_op<int32_t>(op, x, out, n, alpha, s);
+    case TACT_DTYPE_I64:
+        return kn_unary_op<int64_t>(op, x, out, n, alpha, s);
+    default:
+        return cudaErrorInvalidValue;
+    }
+}
+
+extern "C" int tact__cuda_accumulate(tact_dtype_t dtype, const void *x, void *out, int64_t n,
+                                     void *stream)
 {
     if (n <= 0)
         return cudaSuccess;
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
     case TACT_DTYPE_F32:
-        return kn_unary_op<float>(op, x, out, n, s);
+        return kn_accumulate_launch<float>(x, out, n, s);
     case TACT_DTYPE_F64:
-        return kn_unary_op<double>(op, x, out, n, s);
+        return kn_accumulate_launch<double>(x, out, n, s);
     case TACT_DTYPE_I32:
-        return kn_unary_op<int32_t>(op, x, out, n, s);
+        return kn_accumulate_launch<int32_t>(x, out, n, s);
     case TACT_DTYPE_I64:
-        return kn_unary_op<int64_t>(op, x, out, n, s);
+        return kn_accumulate_launch<int64_t>(x, out, n, s);
+    default:
+        return cudaErrorInvalidValue;
+    }
+}
+
+extern "C" int tact__cuda_reduce_op(tact_cuda_reduce_t op, tact_dtype_t dtype, const void *x,
+                                    void *out, int64_t n_out, int64_t n_red, tact_cuda_walk_t keep,
+                                    tact_cuda_walk_t red, void *stream)
+{
+    if (n_out <= 0)
+        return cudaSuccess;
+    cudaStream_t s = kn_stream(stream);
+    switch (dtype) {
+    case TACT_DTYPE_F32:
+        return kn_reduce_op_t<float>(op, x, out, n_out, n_red, keep, red, s);
+    case TACT_DTYPE_F64:
+        return kn_reduce_op_t<double>(op, x, out, n_out, n_red, keep, red, s);
     default:
         return cudaErrorInvalidValue;
     }

@@ -96,7 +96,11 @@ typedef struct tact_gpu_backend {
  * Transpose (every fixed-size dtype), Cast (between bool, int32, int64, float32, float64),
  * Fill (fixed-size dtypes), and the device's own Const, Identity, Reshape and NoOp (fixed-size
  * dtypes) and Variable, Assign, AssignAdd, AssignSub (float32, float64, int32, int64: the
- * value lives in GPU memory; the updates run the backend's Add and Sub). Queues, readers,
+ * value lives in GPU memory; the updates run the backend's Add and Sub); from the math and nn
+ * families, float32 Abs, Square, Sqrt, Rsqrt, Exp, Log, Sign, Floor, Ceil, Round, Reciprocal,
+ * Relu6, LeakyRelu, Elu, Softplus, Pow, Maximum, Minimum, FloorDiv, FloorMod,
+ * SquaredDifference, the comparisons (to bool), AddN, Max, Min, Prod and BatchMatMulV2, bool
+ * LogicalAnd, LogicalOr, LogicalNot, and StopGradient (fixed-size dtypes). Queues, readers,
  * random ops, integer Div and strings stay on the CPU. */
 bool tact__gpu_op_supported(const tact_op_t *op);
 

@@ -717,6 +717,47 @@ static bool gpu_fixed_size(tact_dtype_t dt)
     return size == 1 || size == 4 || size == 8;
 }
 
+/* The math and nn families' ops with GPU kernels, by kind: the input dtypes each is placed on
+ * a GPU for (float32, as TensorFlow's common GPU kernels; bool for the logical ops).
+ * Comparisons give bool. */
+static const unsigned gpu_family_dtypes[TACT_OP_COUNT] = {
+    [TACT_OP_ABS] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_SQUARE] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_SQRT] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_RSQRT] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_EXP] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_LOG] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_SIGN] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_FLOOR] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_CEIL] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_ROUND] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_RECIPROCAL] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_RELU6] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_LEAKY_RELU] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_ELU] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_SOFTPLUS] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_POW] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_MAXIMUM] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_MINIMUM] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_FLOOR_DIV] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_FLOOR_MOD] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_SQUARED_DIFFERENCE] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_EQUAL] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_NOT_EQUAL] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_LESS] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_LESS_EQUAL] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_GREATER] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_GREATER_EQUAL] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_LOGICAL_AND] = GPU_BIT(TACT_DTYPE_BOOL),
+    [TACT_OP_LOGICAL_OR] = GPU_BIT(TACT_DTYPE_BOOL),
+    [TACT_OP_LOGICAL_NOT] = GPU_BIT(TACT_DTYPE_BOOL),
+    [TACT_OP_ADD_N] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_MAX] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_MIN] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_PROD] = GPU_BIT(TACT_DTYPE_F32),
+    [TACT_OP_BATCH_MATMUL] = GPU_BIT(TACT_DTYPE_F32),
+};
+
 bool tact__gpu_op_supported(const tact_op_t *op)
 {
     tact_dtype_t out = op->n_outputs > 0 ? op->out_dtype[0] : TACT_DTYPE_COUNT;
@@ -741,10 +782,13 @@ bool tact__gpu_op_supported(const tact_op_t *op)
             return false;
     }
     unsigned bit = GPU_BIT(dt);
+    if (op->n_inputs > TACT_MAX_OUTPUTS + 1)
+        return false;  /* an AddN of more: the GPU node loop holds inputs on the stack */
     switch (op->kind) {
     case TACT_OP_IDENTITY:
     case TACT_OP_RESHAPE:
     case TACT_OP_TRANSPOSE:
+    case TACT_OP_STOP_GRADIENT:
         return true;
     case TACT_OP_ADD:
     case TACT_OP_SUB:
@@ -768,6 +812,7 @@ bool tact__gpu_op_supported(const tact_op_t *op)
     case TACT_OP_CAST:
         return (bit & GPU_CASTS) != 0 && (GPU_BIT(out) & GPU_CASTS) != 0;
     default:
-        return false;  /* integer Div, queues, readers, random ops: the CPU's */
+        /* integer Div, queues, readers, random ops: the CPU's */
+        return (bit & gpu_family_dtypes[op->kind]) != 0;
     }
 }
