@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Plan building: pruning, slot numbering, lifetimes, fragments. Pure apart from the pins it
+/* Plan building: pruning, slot numbering, rewrites, lifetimes, fragments. Pure apart from the pins it
  * passes to the placer: it starts no threads and touches no device, so it is tested without
  * any. Ops are appended to graphs with increasing
  * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
@@ -389,26 +389,11 @@ static int plan_sole_user(const int *uses, const int *user, int id)
 
 /* Finds the chains; marks fused_away[] and fuse[] by op and sets n_in_of[] of chain ends.
  * Returns how many fusions it wrote to `fusions` (room for n_ops). */
-static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+static int plan_fuse(const tact_op_t **order, int n_ops,
                      const int *dev_of, const tact_device_t *devs, const int *node_of,
-                     tact_fusion_t *fusions, const tact_fusion_t **fuse, bool *fused_away,
-                     int *n_in_of)
+                     const int *uses, const int *user, tact_fusion_t *fusions,
+                     const tact_fusion_t **fuse, bool *fused_away, int *n_in_of)
 {
-    int *uses = tact__malloc((size_t) b->n_ids * sizeof *uses);
-    int *user = tact__malloc((size_t) b->n_ids * sizeof *user);
-    for (int n = 0; n < n_ops; n++) {
-        const tact_op_t *op = order[n];
-        for (int i = 0; i < op->n_inputs; i++) {
-            uses[op->inputs[i].op->id]++;
-            user[op->inputs[i].op->id] = n;
-        }
-        for (int c = 0; c < op->n_controls; c++)
-            uses[op->controls[c]->id] += 2;  /* never fused away */
-    }
-    for (int i = 0; i < b->sig->n_fetches; i++)
-        uses[b->sig->fetches[i].op->id] += 2;
-    for (int i = 0; i < b->sig->n_targets; i++)
-        uses[b->sig->targets[i]->id] += 2;
     int n_fusions = 0;
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *mm = order[n];
@@ -453,9 +438,94 @@ static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops
             n_in_of[node_of[f.bias_add->id]] = 0;
         }
     }
-    free(uses);
-    free(user);
     return n_fusions;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rewrites: what the graph asks for, done with fewer nodes                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Counts, by op id, the readers of each op in the plan (uses[]) and the last of them as an
+ * order index (user[]); a control edge, a fetch or a target counts 2, so such an op never
+ * looks like a single reader's private value. */
+static void plan_count_uses(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                            int *uses, int *user)
+{
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        for (int i = 0; i < op->n_inputs; i++) {
+            uses[op->inputs[i].op->id]++;
+            user[op->inputs[i].op->id] = n;
+        }
+        for (int c = 0; c < op->n_controls; c++)
+            uses[op->controls[c]->id] += 2;
+    }
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        uses[b->sig->fetches[i].op->id] += 2;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        uses[b->sig->targets[i]->id] += 2;
+}
+
+/* Whether a value of `op` may be read past an Identity: its value is a function of its inputs
+ * alone. A variable's (or a resource's) value read through an Identity is a snapshot taken
+ * when the Identity runs, which a control dependency orders after an assignment. */
+static bool plan_pure_source(const tact_op_t *op)
+{
+    tact_op_kind_t k = op->kind;
+    return k != TACT_OP_VARIABLE && k != TACT_OP_VAR_HANDLE && !tact__op_kind_assigns(k) &&
+           !tact__op_kind_uses_var_handle(k) && !tact__op_kind_uses_queue(k) &&
+           !tact__op_kind_is_reader(k) && !tact__op_kind_stateful(k);
+}
+
+/* Grappler's dependency optimizer: an Identity or StopGradient (an identity when running)
+ * whose value only its consumers in this plan read does not run; they read its input's slot
+ * instead. Kept: a fetched or targeted one, one with control edges in or out, one whose
+ * producer or a consumer runs on another device (its copies and partitions stay as the user
+ * placed them), one reading a variable or other resource (see plan_pure_source), and one a
+ * consumer takes as a resource handle. Marks elided[] by op id and fused_away[] by order
+ * index, and returns how many it removed. */
+static int plan_elide_identities(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                                 const int *dev_of, const int *node_of, const int *uses,
+                                 bool *elided, bool *fused_away, int *n_in_of)
+{
+    int n_elided = 0;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        if ((op->kind != TACT_OP_IDENTITY && op->kind != TACT_OP_STOP_GRADIENT) ||
+            op->n_controls > 0 || uses[op->id] == 0 || !plan_pure_source(op->inputs[0].op))
+            continue;
+        const tact_output_t *in = &op->inputs[0];
+        bool keep = false;
+        if (plan_feed_index(b->sig, in->op, in->index) < 0 && b->base[in->op->id] >= 0)
+            keep = dev_of[node_of[in->op->id]] != dev_of[n];
+        for (int i = 0; i < b->sig->n_fetches && !keep; i++)
+            keep = b->sig->fetches[i].op == op;
+        for (int i = 0; i < b->sig->n_targets && !keep; i++)
+            keep = b->sig->targets[i] == op;
+        for (int m = n + 1; m < n_ops && !keep; m++) {  /* readers come after */
+            const tact_op_t *r = order[m];
+            for (int c = 0; c < r->n_controls && !keep; c++)
+                keep = r->controls[c] == op;
+            for (int i = 0; i < r->n_inputs && !keep; i++)
+                keep = r->inputs[i].op == op &&
+                       (dev_of[m] != dev_of[n] || tact__op_input_is_handle(r->kind, i));
+        }
+        if (keep)
+            continue;
+        elided[op->id] = true;
+        fused_away[n] = true;
+        n_in_of[n] = 0;
+        n_elided++;
+    }
+    return n_elided;
+}
+
+/* The endpoint a reader of `in` reads: past the Identity ops plan_elide_identities removed. */
+static const tact_output_t *plan_resolve(const bool *elided, const tact_output_t *in)
+{
+    while (elided[in->op->id])
+        in = &in->op->inputs[0];
+    return in;
 }
 
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
@@ -524,14 +594,23 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int n = 0; n < n_nodes; n++)
         node_of[order[n]->id] = n;
 
-    /* 3b. Fusion (plan_fuse). */
+    /* 3b. Rewrites: Identity ops removed (plan_elide_identities), then fusion (plan_fuse). */
     int *n_in_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *n_in_of);
     const tact_fusion_t **fuse = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fuse);
     bool *fused_away = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fused_away);
     tact_fusion_t *fusions = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fusions);
     for (int n = 0; n < n_nodes; n++)
         n_in_of[n] = order[n]->n_inputs;
-    plan_fuse(&b, order, n_nodes, dev_of, devs, node_of, fusions, fuse, fused_away, n_in_of);
+    int *uses = tact__malloc((size_t) b.n_ids * sizeof *uses);
+    int *user = tact__malloc((size_t) b.n_ids * sizeof *user);
+    bool *elided = tact__malloc((size_t) b.n_ids * sizeof *elided);
+    plan_count_uses(&b, order, n_nodes, uses, user);
+    plan_elide_identities(&b, order, n_nodes, dev_of, node_of, uses, elided, fused_away,
+                          n_in_of);
+    plan_fuse(order, n_nodes, dev_of, devs, node_of, uses, user, fusions, fuse, fused_away,
+              n_in_of);
+    free(uses);
+    free(user);
     n_in_total = 0;
     for (int n = 0; n < n_nodes; n++)
         n_in_total += n_in_of[n];
@@ -551,6 +630,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             const tact_output_t *in = &op->inputs[i];
             if (f != NULL)  /* the MatMul's operands, then the bias */
                 in = i < 2 ? &f->matmul->inputs[i] : &f->bias_add->inputs[f->bias_side];
+            in = plan_resolve(elided, in);
             q.in_of[q.in_off[n] + i] =
                 plan_value_in(&q, plan_endpoint_slot(&b, in->op, in->index), want, d);
         }
@@ -729,6 +809,7 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     free(n_in_of);
     free(fuse);
     free(fused_away);
+    free(elided);
     free(signals);
     free(node_of);
     free(rel_start);
