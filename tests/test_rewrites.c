@@ -125,7 +125,7 @@ static void test_fetched_identity_kept(void **state)
 }
 
 /* Kept: an Identity with a control input, one that is a control input, one that is a target,
- * one whose consumer runs on another device, one reading a variable. */
+ * one whose consumer or producer runs on another device, one reading a variable. */
 static void test_identities_that_stay(void **state)
 {
     (void) state;
@@ -143,10 +143,13 @@ static void test_identities_that_stay(void **state)
     tact_output_t across = tact_identity(g, c, "across", &st);
     tact_graph_push_device(g, "/cpu:1", &st);
     tact_output_t on1 = tact_negative(g, across, "on1", &st);
+    tact_output_t from0 = tact_identity(g, c, "from0", &st);  /* its producer is on CPU:0 */
+    tact_output_t on1b = tact_negative(g, from0, "on1b", &st);
     tact_graph_pop_device(g);
     tact_output_t v = tu_variable_f32(g, 4, "v", &st);
     tact_output_t read = tact_identity(g, v, "read", &st);
-    tact_output_t sum = tact_add_n(g, (tact_output_t[]){ after, on1, read }, 3, "sum", &st);
+    tact_output_t sum = tact_add_n(g, (tact_output_t[]){ after, on1, on1b, read }, 4, "sum",
+                                   &st);
     tact_output_t target = tact_identity(g, c, "target", &st);
     tact_output_t user = tact_negative(g, target, "user", &st);
     assert_int_equal(st.code, TACT_CODE_OK);
@@ -156,6 +159,7 @@ static void test_identities_that_stay(void **state)
     assert_non_null(node_for(plan, ctl_in.op));
     assert_non_null(node_for(plan, ctl_out.op));
     assert_non_null(node_for(plan, across.op));
+    assert_non_null(node_for(plan, from0.op));
     assert_non_null(node_for(plan, read.op));
     assert_non_null(node_for(plan, target.op));
     tact__plan_destroy(&plan);

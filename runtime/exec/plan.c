@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Plan building: pruning, slot numbering, rewrites, lifetimes, fragments. Pure apart from the pins it
- * passes to the placer: it starts no threads and touches no device, so it is tested without
- * any. Ops are appended to graphs with increasing
+/* Plan building: pruning, slot numbering, rewrites, lifetimes, fragments. Pure apart from the
+ * pins it passes to the placer: it starts no threads and touches no device, so it is tested
+ * without any. Ops are appended to graphs with increasing
  * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
  * topological order for free. */
 #include "runtime/exec/plan.h"
@@ -488,34 +488,37 @@ static int plan_elide_identities(const plan_builder_t *b, const tact_op_t **orde
                                  const int *dev_of, const int *node_of, const int *uses,
                                  bool *elided, bool *fused_away, int *n_in_of)
 {
-    int n_elided = 0;
-    for (int n = 0; n < n_ops; n++) {
+    for (int n = 0; n < n_ops; n++) {  /* the candidates */
         const tact_op_t *op = order[n];
         if ((op->kind != TACT_OP_IDENTITY && op->kind != TACT_OP_STOP_GRADIENT) ||
             op->n_controls > 0 || uses[op->id] == 0 || !plan_pure_source(op->inputs[0].op))
             continue;
         const tact_output_t *in = &op->inputs[0];
-        bool keep = false;
-        if (plan_feed_index(b->sig, in->op, in->index) < 0 && b->base[in->op->id] >= 0)
-            keep = dev_of[node_of[in->op->id]] != dev_of[n];
-        for (int i = 0; i < b->sig->n_fetches && !keep; i++)
-            keep = b->sig->fetches[i].op == op;
-        for (int i = 0; i < b->sig->n_targets && !keep; i++)
-            keep = b->sig->targets[i] == op;
-        for (int m = n + 1; m < n_ops && !keep; m++) {  /* readers come after */
-            const tact_op_t *r = order[m];
-            for (int c = 0; c < r->n_controls && !keep; c++)
-                keep = r->controls[c] == op;
-            for (int i = 0; i < r->n_inputs && !keep; i++)
-                keep = r->inputs[i].op == op &&
-                       (dev_of[m] != dev_of[n] || tact__op_input_is_handle(r->kind, i));
+        elided[op->id] = plan_feed_index(b->sig, in->op, in->index) >= 0 ||
+                         (b->base[in->op->id] >= 0 && dev_of[node_of[in->op->id]] == dev_of[n]);
+    }
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        elided[b->sig->fetches[i].op->id] = false;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        elided[b->sig->targets[i]->id] = false;
+    for (int m = 0; m < n_ops; m++) {  /* what the readers need */
+        const tact_op_t *r = order[m];
+        for (int c = 0; c < r->n_controls; c++)
+            elided[r->controls[c]->id] = false;
+        for (int i = 0; i < r->n_inputs; i++) {
+            const tact_op_t *in = r->inputs[i].op;
+            if (elided[in->id] && (dev_of[node_of[in->id]] != dev_of[m] ||
+                                   tact__op_input_is_handle(r->kind, i)))
+                elided[in->id] = false;
         }
-        if (keep)
-            continue;
-        elided[op->id] = true;
-        fused_away[n] = true;
-        n_in_of[n] = 0;
-        n_elided++;
+    }
+    int n_elided = 0;
+    for (int n = 0; n < n_ops; n++) {
+        if (elided[order[n]->id]) {
+            fused_away[n] = true;
+            n_in_of[n] = 0;
+            n_elided++;
+        }
     }
     return n_elided;
 }
