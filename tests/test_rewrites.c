@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Graph rewrites at plan build (runtime/exec/plan.c): Identity and StopGradient ops whose value
- * only their consumers read do not run, the consumers read the Identity's input instead. Each
+ * only their consumers read do not run, the consumers read the Identity's input instead; an op
+ * that repeats an earlier one (same kind and inputs) does not run either. Each
  * test shows the rewrite in the plan (nodes, input slots) or the run's partition graph, the
  * value equal to the run that keeps the op (fetching it keeps it), and the cases it must leave
  * alone: fetched, targeted, control edges in or out, across devices, a variable's read. */
@@ -240,6 +241,94 @@ static void test_run_values_and_partition(void **state)
     tact_graph_destroy(&g);
 }
 
+/* x, c consts; a1 = x + c, a2 = x + c, a3 = Identity(x) + c; r1 = relu(a1), r2 = relu(a2);
+ * s = x - c (another kind), b = c + x (other input order); y = r1 * r2 * a3. */
+typedef struct dups {
+    tact_graph_t *g;
+    tact_output_t x, c, a1, a2, a3, r1, r2, s, b, y;
+} dups_t;
+
+static void dups_new(dups_t *d)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    d->g = tact_graph_new();
+    d->x = tu_const_f32(d->g, (int64_t[]){ 3 }, 1, (float[]){ 1, -2, 3 }, "x", &st);
+    d->c = tu_const_f32(d->g, (int64_t[]){ 3 }, 1, (float[]){ 0.5f, 0.5f, -4 }, "c", &st);
+    d->a1 = tact_add(d->g, d->x, d->c, "a1", &st);
+    d->a2 = tact_add(d->g, d->x, d->c, "a2", &st);
+    d->a3 = tact_add(d->g, tact_identity(d->g, d->x, "ix", &st), d->c, "a3", &st);
+    d->r1 = tact_relu(d->g, d->a1, "r1", &st);
+    d->r2 = tact_relu(d->g, d->a2, "r2", &st);
+    d->s = tact_subtract(d->g, d->x, d->c, "s", &st);
+    d->b = tact_add(d->g, d->c, d->x, "b", &st);
+    tact_output_t p = tact_multiply(d->g, d->r1, d->r2, "p", &st);
+    tact_output_t q = tact_multiply(d->g, p, d->a3, "q", &st);
+    d->y = tact_add_n(d->g, (tact_output_t[]){ q, d->s, d->b }, 3, "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+}
+
+/* a2 and a3 merge into a1, then r2 into r1 (its input is now a1's); s and b stay. */
+static void test_cse_merges_duplicates(void **state)
+{
+    (void) state;
+    dups_t d;
+    dups_new(&d);
+    tact_plan_t *plan = plan_of(&d.y, 1, NULL, 0, 1);
+    assert_int_equal(plan->n_nodes, 9);  /* x, c, a1, r1, s, b, p, q, y */
+    const tact_node_t *a1 = node_for(plan, d.a1.op), *r1 = node_for(plan, d.r1.op);
+    assert_non_null(a1);
+    assert_non_null(r1);
+    assert_null(node_for(plan, d.a2.op));
+    assert_null(node_for(plan, d.a3.op));
+    assert_null(node_for(plan, d.r2.op));
+    assert_non_null(node_for(plan, d.s.op));
+    assert_non_null(node_for(plan, d.b.op));
+    const tact_node_t *p = node_for(plan, tact_op_input(d.y.op, 0).op->inputs[0].op);
+    const tact_node_t *q = node_for(plan, tact_op_input(d.y.op, 0).op);
+    assert_int_equal(p->in_slots[0], r1->out_slot);
+    assert_int_equal(p->in_slots[1], r1->out_slot);
+    assert_int_equal(q->in_slots[1], a1->out_slot);
+    tact__plan_destroy(&plan);
+
+    /* Fetched, r2 runs (reading a1); a2 still merges. */
+    tact_output_t fetches[2] = { d.r2, d.y };
+    plan = plan_of(fetches, 2, NULL, 0, 1);
+    const tact_node_t *r2 = node_for(plan, d.r2.op);
+    assert_non_null(r2);
+    assert_null(node_for(plan, d.a2.op));
+    assert_int_equal(r2->in_slots[0], node_for(plan, d.a1.op)->out_slot);
+    tact__plan_destroy(&plan);
+    tact_graph_destroy(&d.g);
+}
+
+/* The merged run's values are TensorFlow's and those of the run that fetches the duplicates
+ * (and so keeps them). */
+static void test_cse_values(void **state)
+{
+    (void) state;
+    dups_t d;
+    dups_new(&d);
+    tact_session_t *s = tu_session(d.g, NULL);
+    tact_status_t st = TACT_STATUS_INIT;
+    /* TensorFlow (tests/data/make_rewrites_expected.py): relu(x + c) = [1.5 0 0]; y adds
+     * (x + c) * r1 * r2 = [3.375 0 0], x - c = [0.5 -2.5 7] and c + x = [1.5 -1.5 -1]. */
+    const float want_y[3] = { 5.375f, -4, 6 };
+    tact_tensor_t *y = tu_run1(s, d.y, NULL, 0, &st);
+    assert_true(tu_f32_equal(y, (int64_t[]){ 3 }, 1, want_y));
+    tact_output_t fetches[4] = { d.a2, d.a3, d.r2, d.y };
+    tact_tensor_t *out[4] = { NULL };
+    assert_int_equal(tact_session_run(s, fetches, 4, out, NULL, 0, NULL, 0, &st), TACT_CODE_OK);
+    assert_true(tu_f32_equal(out[0], (int64_t[]){ 3 }, 1, (float[]){ 1.5f, -1.5f, -1 }));
+    assert_true(tu_f32_equal(out[1], (int64_t[]){ 3 }, 1, (float[]){ 1.5f, -1.5f, -1 }));
+    assert_true(tu_f32_equal(out[2], (int64_t[]){ 3 }, 1, (float[]){ 1.5f, 0, 0 }));
+    assert_true(tu_f32_equal(out[3], (int64_t[]){ 3 }, 1, want_y));
+    for (int i = 0; i < 4; i++)
+        tact_tensor_destroy(&out[i]);
+    tact_tensor_destroy(&y);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&d.g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +336,8 @@ int main(void)
         cmocka_unit_test(test_fetched_identity_kept),
         cmocka_unit_test(test_identities_that_stay),
         cmocka_unit_test(test_run_values_and_partition),
+        cmocka_unit_test(test_cse_merges_duplicates),
+        cmocka_unit_test(test_cse_values),
     };
     return cmocka_run_group_tests_name("rewrites", tests, NULL, NULL);
 }
