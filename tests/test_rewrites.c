@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <tact/inspect.h>
+#include <tact/log.h>
 
 #include "devices/cpu/cpu.h"
 #include "runtime/exec/plan.h"
@@ -241,6 +242,50 @@ static void test_run_values_and_partition(void **state)
     tact_graph_destroy(&g);
 }
 
+typedef struct log_capture {
+    int n;
+    char lines[16][160];
+} log_capture_t;
+
+static void capture(tact_log_level_t level, const char *msg, void *user)
+{
+    log_capture_t *c = user;
+    if (level == TACT_LOG_INFO && c->n < 16)
+        snprintf(c->lines[c->n++], sizeof c->lines[0], "%s", msg);
+}
+
+static bool logged(const log_capture_t *c, const char *line)
+{
+    for (int i = 0; i < c->n; i++) {
+        if (strcmp(c->lines[i], line) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The placement log still names the ops a rewrite removed: they are the user's ops, placed
+ * (TensorFlow logs them too, before Grappler runs). */
+static void test_placement_log_names_removed_ops(void **state)
+{
+    (void) state;
+    chain_t ch;
+    chain_new(&ch);
+    log_capture_t cap = { .n = 0 };
+    tact_log_set_callback(capture, &cap);
+    tact_config_t config = { .log_device_placement = true };
+    tact_session_t *s = tu_session(ch.g, &config);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *y = tu_run1(s, ch.y, NULL, 0, &st);
+    tact_log_set_callback(NULL, NULL);
+    assert_true(tu_f32_equal(y, (int64_t[]){ 3 }, 1, (float[]){ 1, 4, 9 }));
+    assert_true(logged(&cap, "i1: (Identity): /job:localhost/replica:0/task:0/device:CPU:0"));
+    assert_true(logged(&cap, "i2: (StopGradient): /job:localhost/replica:0/task:0/device:CPU:0"));
+    assert_true(logged(&cap, "i3: (Identity): /job:localhost/replica:0/task:0/device:CPU:0"));
+    tact_tensor_destroy(&y);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&ch.g);
+}
+
 /* x, c consts; a1 = x + c, a2 = x + c, a3 = Identity(x) + c; r1 = relu(a1), r2 = relu(a2);
  * s = x - c (another kind), b = c + x (other input order); y = r1 * r2 * a3. */
 typedef struct dups {
@@ -336,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_fetched_identity_kept),
         cmocka_unit_test(test_identities_that_stay),
         cmocka_unit_test(test_run_values_and_partition),
+        cmocka_unit_test(test_placement_log_names_removed_ops),
         cmocka_unit_test(test_cse_merges_duplicates),
         cmocka_unit_test(test_cse_values),
     };
