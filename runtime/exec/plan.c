@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Plan building: pruning, slot numbering, lifetimes, fragments. Pure apart from the pins it
- * passes to the placer: it starts no threads and touches no device, so it is tested without
- * any. Ops are appended to graphs with increasing
+/* Plan building: pruning, slot numbering, rewrites, lifetimes, fragments. Pure apart from the
+ * pins it passes to the placer: it starts no threads and touches no device, so it is tested
+ * without any. Ops are appended to graphs with increasing
  * ids and inputs always precede their consumers, so sorting the pruned ops by id gives a
  * topological order for free. */
 #include "runtime/exec/plan.h"
@@ -389,39 +389,24 @@ static int plan_sole_user(const int *uses, const int *user, int id)
 
 /* Finds the chains; marks fused_away[] and fuse[] by op and sets n_in_of[] of chain ends.
  * Returns how many fusions it wrote to `fusions` (room for n_ops). */
-static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+static int plan_fuse(const tact_op_t **order, int n_ops,
                      const int *dev_of, const tact_device_t *devs, const int *node_of,
-                     tact_fusion_t *fusions, const tact_fusion_t **fuse, bool *fused_away,
-                     int *n_in_of)
+                     const int *uses, const int *user, tact_fusion_t *fusions,
+                     const tact_fusion_t **fuse, bool *fused_away, int *n_in_of)
 {
-    int *uses = tact__malloc((size_t) b->n_ids * sizeof *uses);
-    int *user = tact__malloc((size_t) b->n_ids * sizeof *user);
-    for (int n = 0; n < n_ops; n++) {
-        const tact_op_t *op = order[n];
-        for (int i = 0; i < op->n_inputs; i++) {
-            uses[op->inputs[i].op->id]++;
-            user[op->inputs[i].op->id] = n;
-        }
-        for (int c = 0; c < op->n_controls; c++)
-            uses[op->controls[c]->id] += 2;  /* never fused away */
-    }
-    for (int i = 0; i < b->sig->n_fetches; i++)
-        uses[b->sig->fetches[i].op->id] += 2;
-    for (int i = 0; i < b->sig->n_targets; i++)
-        uses[b->sig->targets[i]->id] += 2;
     int n_fusions = 0;
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *mm = order[n];
         const tact_shape_t *ms = &mm->out_shape[0];
-        if (mm->kind != TACT_OP_MATMUL || mm->out_dtype[0] != TACT_DTYPE_F32 ||
+        if (fused_away[n] || mm->kind != TACT_OP_MATMUL || mm->out_dtype[0] != TACT_DTYPE_F32 ||
             mm->n_controls > 0 || strcmp(devs[dev_of[n]].iface->kind, "CPU") != 0 ||
             ms->ndims != 2 || ms->dims[1] < 0)
             continue;
         tact_fusion_t f = { .matmul = mm };
         int end = n;
         int u = plan_sole_user(uses, user, mm->id);
-        if (u >= 0 && order[u]->kind == TACT_OP_ADD && order[u]->n_controls == 0 &&
-            dev_of[u] == dev_of[n]) {
+        if (u >= 0 && !fused_away[u] && order[u]->kind == TACT_OP_ADD &&
+            order[u]->n_controls == 0 && dev_of[u] == dev_of[n]) {
             const tact_op_t *add = order[u];
             int side = add->inputs[0].op == mm ? 1 : 0;
             const tact_output_t *bias = &add->inputs[side];
@@ -436,7 +421,7 @@ static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops
                 u = -1;
             }
         }
-        if (u >= 0 && plan_fusable_act(order[u]) && order[u]->n_controls == 0 &&
+        if (u >= 0 && !fused_away[u] && plan_fusable_act(order[u]) && order[u]->n_controls == 0 &&
             dev_of[u] == dev_of[n]) {
             f.act = order[u];
             end = u;
@@ -453,9 +438,180 @@ static int plan_fuse(const plan_builder_t *b, const tact_op_t **order, int n_ops
             n_in_of[node_of[f.bias_add->id]] = 0;
         }
     }
-    free(uses);
-    free(user);
     return n_fusions;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rewrites: what the graph asks for, done with fewer nodes                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Counts, by op id, the readers of each op in the plan (uses[]) and the last of them as an
+ * order index (user[]); a control edge, a fetch or a target counts 2, so such an op never
+ * looks like a single reader's private value. */
+static void plan_count_uses(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                            int *uses, int *user)
+{
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        for (int i = 0; i < op->n_inputs; i++) {
+            uses[op->inputs[i].op->id]++;
+            user[op->inputs[i].op->id] = n;
+        }
+        for (int c = 0; c < op->n_controls; c++)
+            uses[op->controls[c]->id] += 2;
+    }
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        uses[b->sig->fetches[i].op->id] += 2;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        uses[b->sig->targets[i]->id] += 2;
+}
+
+/* Whether a value of `op` may be read past an Identity: its value is a function of its inputs
+ * alone. A variable's (or a resource's) value read through an Identity is a snapshot taken
+ * when the Identity runs, which a control dependency orders after an assignment. */
+static bool plan_pure_source(const tact_op_t *op)
+{
+    tact_op_kind_t k = op->kind;
+    return k != TACT_OP_VARIABLE && k != TACT_OP_VAR_HANDLE && !tact__op_kind_assigns(k) &&
+           !tact__op_kind_uses_var_handle(k) && !tact__op_kind_uses_queue(k) &&
+           !tact__op_kind_is_reader(k) && !tact__op_kind_stateful(k);
+}
+
+/* Grappler's dependency optimizer: an Identity or StopGradient (an identity when running)
+ * whose value only its consumers in this plan read does not run; they read its input's slot
+ * instead. Kept: a fetched or targeted one, one with control edges in or out, one whose
+ * producer or a consumer runs on another device (its copies and partitions stay as the user
+ * placed them), one reading a variable or other resource (see plan_pure_source), and one a
+ * consumer takes as a resource handle. Marks elided[] by op id and fused_away[] by order
+ * index, and returns how many it removed. */
+static int plan_elide_identities(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                                 const int *dev_of, const int *node_of, const int *uses,
+                                 bool *elided, bool *fused_away, int *n_in_of)
+{
+    for (int n = 0; n < n_ops; n++) {  /* the candidates */
+        const tact_op_t *op = order[n];
+        if ((op->kind != TACT_OP_IDENTITY && op->kind != TACT_OP_STOP_GRADIENT) ||
+            op->n_controls > 0 || uses[op->id] == 0 || !plan_pure_source(op->inputs[0].op))
+            continue;
+        const tact_output_t *in = &op->inputs[0];
+        elided[op->id] = plan_feed_index(b->sig, in->op, in->index) >= 0 ||
+                         (b->base[in->op->id] >= 0 && dev_of[node_of[in->op->id]] == dev_of[n]);
+    }
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        elided[b->sig->fetches[i].op->id] = false;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        elided[b->sig->targets[i]->id] = false;
+    for (int m = 0; m < n_ops; m++) {  /* what the readers need */
+        const tact_op_t *r = order[m];
+        for (int c = 0; c < r->n_controls; c++)
+            elided[r->controls[c]->id] = false;
+        for (int i = 0; i < r->n_inputs; i++) {
+            const tact_op_t *in = r->inputs[i].op;
+            if (elided[in->id] && (dev_of[node_of[in->id]] != dev_of[m] ||
+                                   tact__op_input_is_handle(r->kind, i)))
+                elided[in->id] = false;
+        }
+    }
+    int n_elided = 0;
+    for (int n = 0; n < n_ops; n++) {
+        if (elided[order[n]->id]) {
+            fused_away[n] = true;
+            n_in_of[n] = 0;
+            n_elided++;
+        }
+    }
+    return n_elided;
+}
+
+/* The endpoint a reader of `in` reads: past the Identity ops plan_elide_identities removed and
+ * the duplicates plan_cse merged. */
+static tact_output_t plan_resolve(const bool *elided, const tact_op_t *const *same,
+                                  tact_output_t in)
+{
+    for (;;) {
+        if (elided[in.op->id])
+            in = in.op->inputs[0];
+        else if (same[in.op->id] != NULL)
+            in.op = (tact_op_t *) same[in.op->id];  /* a graph op, as in.op was */
+        else
+            return in;
+    }
+}
+
+/* Ops plan_cse may merge: one output, a value that is a function of the inputs' values alone
+ * and no attributes beyond the dtype the inputs fix. */
+static bool plan_cse_kind(tact_op_kind_t k)
+{
+    return k == TACT_OP_ADD || k == TACT_OP_SUB || k == TACT_OP_MUL || k == TACT_OP_REALDIV ||
+           k == TACT_OP_DIV || k == TACT_OP_NEG || k == TACT_OP_RELU || k == TACT_OP_SIGMOID ||
+           k == TACT_OP_TANH || k == TACT_OP_SQUARE || k == TACT_OP_EXP || k == TACT_OP_ABS;
+}
+
+static uint64_t plan_cse_hash(const tact_op_t *op, const tact_output_t *in)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t) op->kind;
+    for (int i = 0; i < op->n_inputs; i++)
+        h = (h ^ (((uint64_t) in[i].op->id << 8) | (uint64_t) in[i].index)) * 1099511628211ull;
+    return h;
+}
+
+/* Grappler's common-subexpression elimination: an op of plan_cse_kind with the same kind,
+ * dtype, device and (resolved) inputs as an earlier one does not run; its readers read the
+ * earlier one's slot. Neither may have control edges in; the later one is not fetched, not a
+ * target and no control input. Marks same[] by op id (the op it reads instead) and
+ * fused_away[] by order index; returns how many it merged. */
+static int plan_cse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                    const int *dev_of, const bool *elided, const tact_op_t **same,
+                    bool *fused_away, int *n_in_of)
+{
+    bool *pinned = tact__malloc((size_t) b->n_ids * sizeof *pinned);
+    for (int i = 0; i < b->sig->n_fetches; i++)
+        pinned[b->sig->fetches[i].op->id] = true;
+    for (int i = 0; i < b->sig->n_targets; i++)
+        pinned[b->sig->targets[i]->id] = true;
+    for (int m = 0; m < n_ops; m++) {
+        for (int c = 0; c < order[m]->n_controls; c++)
+            pinned[order[m]->controls[c]->id] = true;
+    }
+    int cap = 16;
+    while (cap < 2 * n_ops)
+        cap *= 2;
+    int *table = tact__malloc((size_t) cap * sizeof *table);  /* order index + 1, 0: empty */
+    int n_merged = 0;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        if (!plan_cse_kind(op->kind) || op->n_controls > 0 || op->n_outputs != 1 ||
+            op->n_inputs > 2 || fused_away[n])
+            continue;
+        tact_output_t in[2];
+        for (int i = 0; i < op->n_inputs; i++)
+            in[i] = plan_resolve(elided, same, op->inputs[i]);
+        uint64_t h = plan_cse_hash(op, in);
+        int k = (int) (h & (uint64_t) (cap - 1));
+        for (; table[k] != 0; k = (k + 1) & (cap - 1)) {
+            int m = table[k] - 1;
+            const tact_op_t *rep = order[m];
+            bool equal = rep->kind == op->kind && rep->n_inputs == op->n_inputs &&
+                         rep->out_dtype[0] == op->out_dtype[0] && dev_of[m] == dev_of[n];
+            for (int i = 0; i < op->n_inputs && equal; i++) {
+                tact_output_t r = plan_resolve(elided, same, rep->inputs[i]);
+                equal = r.op == in[i].op && r.index == in[i].index;
+            }
+            if (equal)
+                break;
+        }
+        if (table[k] == 0) {
+            table[k] = n + 1;  /* the first of its kind */
+        } else if (!pinned[op->id]) {
+            same[op->id] = order[table[k] - 1];
+            fused_away[n] = true;
+            n_in_of[n] = 0;
+            n_merged++;
+        }
+    }
+    free(table);
+    free(pinned);
+    return n_merged;
 }
 
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
@@ -524,14 +680,26 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int n = 0; n < n_nodes; n++)
         node_of[order[n]->id] = n;
 
-    /* 3b. Fusion (plan_fuse). */
+    /* 3b. Rewrites: Identity ops removed (plan_elide_identities), duplicates merged (plan_cse),
+     * then fusion (plan_fuse). */
     int *n_in_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *n_in_of);
     const tact_fusion_t **fuse = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fuse);
     bool *fused_away = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fused_away);
     tact_fusion_t *fusions = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fusions);
     for (int n = 0; n < n_nodes; n++)
         n_in_of[n] = order[n]->n_inputs;
-    plan_fuse(&b, order, n_nodes, dev_of, devs, node_of, fusions, fuse, fused_away, n_in_of);
+    int *uses = tact__malloc((size_t) b.n_ids * sizeof *uses);
+    int *user = tact__malloc((size_t) b.n_ids * sizeof *user);
+    bool *elided = tact__malloc((size_t) b.n_ids * sizeof *elided);
+    plan_count_uses(&b, order, n_nodes, uses, user);
+    const tact_op_t **same = tact__malloc((size_t) b.n_ids * sizeof *same);
+    plan_elide_identities(&b, order, n_nodes, dev_of, node_of, uses, elided, fused_away,
+                          n_in_of);
+    plan_cse(&b, order, n_nodes, dev_of, elided, same, fused_away, n_in_of);
+    plan_fuse(order, n_nodes, dev_of, devs, node_of, uses, user, fusions, fuse, fused_away,
+              n_in_of);
+    free(uses);
+    free(user);
     n_in_total = 0;
     for (int n = 0; n < n_nodes; n++)
         n_in_total += n_in_of[n];
@@ -551,8 +719,9 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             const tact_output_t *in = &op->inputs[i];
             if (f != NULL)  /* the MatMul's operands, then the bias */
                 in = i < 2 ? &f->matmul->inputs[i] : &f->bias_add->inputs[f->bias_side];
+            tact_output_t from = plan_resolve(elided, same, *in);
             q.in_of[q.in_off[n] + i] =
-                plan_value_in(&q, plan_endpoint_slot(&b, in->op, in->index), want, d);
+                plan_value_in(&q, plan_endpoint_slot(&b, from.op, from.index), want, d);
         }
         plan_seq_push(&q, TACT_NODE_OP, n);
         for (int k = 0; k < op->n_outputs; k++)
@@ -729,6 +898,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     free(n_in_of);
     free(fuse);
     free(fused_away);
+    free(elided);
+    free(same);
     free(signals);
     free(node_of);
     free(rel_start);

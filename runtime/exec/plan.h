@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Plans: what one run signature (feeds, fetches, targets) executes, built once and cached by
  * the session. Building prunes the graph to what the fetches and targets need given the
- * feeds, numbers the value slots, computes when each slot can be freed and cuts the nodes
- * into per-device fragments. A plan is immutable once built, so many threads run it at once. */
+ * feeds, rewrites it (Identity ops removed, duplicates merged, MatMul chains fused; fetched
+ * values and errors never change), numbers the value slots, computes when each slot can be
+ * freed and cuts the nodes into per-device fragments. A plan is immutable once built, so many
+ * threads run it at once. */
 #ifndef TACT_RUNTIME_PLAN_H
 #define TACT_RUNTIME_PLAN_H
 
