@@ -603,6 +603,64 @@ static void test_import_add_n_mismatch(void **state)
     tact_graph_destroy(&g);
 }
 
+static tact_code_t import_text(tact_graph_t *g, const char *text, tact_status_t *st)
+{
+    char path[] = "/tmp/tact_math_ops_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    tu_write_file(path, text, strlen(text));
+    tact_code_t rc = tact_graph_import_file(g, path, NULL, st);
+    unlink(path);
+    return rc;
+}
+
+/* IsFinite (reduce_logsumexp's guard) from a GraphDef: TensorFlow's mask of a float64 with
+ * infinities and a NaN, [[True False False] [False True True]]; an int32 input refused as
+ * TensorFlow refuses it ("... has DataType int32 not in list of allowed values: bfloat16,
+ * float16, float32, float64"). */
+static void test_is_finite(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    if (import_text(g, "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { type: "
+                       "DT_DOUBLE } } }"
+                       "node { name: 'f' op: 'IsFinite' input: 'x' attr { key: 'T' value { "
+                       "type: DT_DOUBLE } } }", &st) != TACT_CODE_OK)
+        fail_msg("import: %s", st.msg);
+    tact_output_t x = tact_graph_output(g, "x:0", &st), f = tact_graph_output(g, "f:0", &st);
+    assert_int_equal(tact_output_dtype(f), TACT_DTYPE_BOOL);
+    const double xs[6] = {1.0, INFINITY, -INFINITY, NAN, 0.0, 1.7e308};
+    tact_tensor_t *xin = tact_tensor_new(TACT_DTYPE_F64, DIMS(2, 3), 2, xs, &st);
+    tact_feed_t feed = {x, xin};
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *r = tu_run1(s, f, &feed, 1, &st);
+    if (r == NULL)
+        fail_msg("run: %s", st.msg);
+    assert_int_equal(tact_tensor_dtype(r), TACT_DTYPE_BOOL);
+    assert_int_equal(tact_tensor_dim(r, 0), 2);
+    assert_int_equal(tact_tensor_dim(r, 1), 3);
+    static const bool want[6] = {true, false, false, false, true, true};
+    assert_memory_equal(tact_tensor_data(r), want, sizeof want);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&xin);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+
+    g = tact_graph_new();
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(import_text(g, "node { name: 'i' op: 'Placeholder' attr { key: 'dtype' "
+                                    "value { type: DT_INT32 } } }"
+                                    "node { name: 'f' op: 'IsFinite' input: 'i' attr { key: 'T' "
+                                    "value { type: DT_INT32 } } }", &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Value passed to parameter 'x' has DataType int32 not in list "
+                                "of allowed values: float32, float64 for 'f' (op: 'IsFinite')");
+    assert_int_equal(tact_graph_num_ops(g), 0);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_graphdef_import_export),
         cmocka_unit_test(test_export_built_in_c),
         cmocka_unit_test(test_import_add_n_mismatch),
+        cmocka_unit_test(test_is_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,16 +19,17 @@
 
 #include "tests/helpers.h"
 
-#define MAX_OUTPUTS 2
+#define MAX_OUTPUTS 3
 
 typedef struct {
     const char *name;   /* the tensor, or the signature's name for a SavedModel */
     tact_dtype_t dtype; /* F32 or I64 */
-    int64_t per_item;   /* elements per batch item */
+    int64_t per_item;   /* elements per batch item; 0: a scalar */
 } zoo_tensor_t;
 
 typedef struct {
-    const char *model;  /* zoo_<model>.pb, zoo_<model>_in<B>.bin, zoo_<model>_out<B>.bin */
+    const char *model;  /* zoo_<model>_in<B>.bin, zoo_<model>_out<B>.bin */
+    const char *graph;  /* zoo_<graph>.pb */
     zoo_tensor_t input;
     int in_ndims;       /* with the batch */
     int64_t in_dims[4]; /* in_dims[0] is set per batch */
@@ -37,20 +38,28 @@ typedef struct {
 } zoo_model_t;
 
 static const zoo_model_t keras_mobilenet = {
-    "mobilenet", {"x:0", TACT_DTYPE_F32, 8 * 8 * 3}, 4, {0, 8, 8, 3},
+    "mobilenet", "mobilenet", {"x:0", TACT_DTYPE_F32, 8 * 8 * 3}, 4, {0, 8, 8, 3},
     1, {{"Identity:0", TACT_DTYPE_F32, 5}}};
 static const zoo_model_t v1_mobilenet = {
-    "mobilenet_v1", {"x:0", TACT_DTYPE_F32, 8 * 8 * 3}, 4, {0, 8, 8, 3},
+    "mobilenet_v1", "mobilenet_v1", {"x:0", TACT_DTYPE_F32, 8 * 8 * 3}, 4, {0, 8, 8, 3},
     1, {{"probs:0", TACT_DTYPE_F32, 5}}};
 static const zoo_model_t keras_text = {
-    "text", {"ids:0", TACT_DTYPE_I32, 6}, 2, {0, 6},
+    "text", "text", {"ids:0", TACT_DTYPE_I32, 6}, 2, {0, 6},
     1, {{"Identity:0", TACT_DTYPE_F32, 1}}};
 static const zoo_model_t v1_mlp = {
-    "mlp", {"x:0", TACT_DTYPE_F32, 4}, 2, {0, 4},
+    "mlp", "mlp", {"x:0", TACT_DTYPE_F32, 4}, 2, {0, 4},
     2, {{"log_probs:0", TACT_DTYPE_F32, 3}, {"label:0", TACT_DTYPE_I64, 1}}};
 static const zoo_model_t saved = {
-    "saved", {"x", TACT_DTYPE_F32, 4}, 2, {0, 4},
+    "saved", "saved", {"x", TACT_DTYPE_F32, 4}, 2, {0, 4},
     2, {{"y", TACT_DTYPE_F32, 1}, {"scores", TACT_DTYPE_F32, 3}}};
+static const zoo_model_t any_rank3 = {
+    "any_rank_r3", "any_rank", {"x:0", TACT_DTYPE_F32, 2 * 3}, 3, {0, 2, 3},
+    3, {{"scaled:0", TACT_DTYPE_F32, 2 * 3}, {"mean:0", TACT_DTYPE_F32, 0},
+        {"where_max:0", TACT_DTYPE_I64, 0}}};
+static const zoo_model_t any_rank2 = {
+    "any_rank_r2", "any_rank", {"x:0", TACT_DTYPE_F32, 6}, 2, {0, 6},
+    3, {{"scaled:0", TACT_DTYPE_F32, 6}, {"mean:0", TACT_DTYPE_F32, 0},
+        {"where_max:0", TACT_DTYPE_I64, 0}}};
 
 static void *read_data(const char *fmt, const char *model, int batch, size_t want_len)
 {
@@ -65,6 +74,11 @@ static void *read_data(const char *fmt, const char *model, int batch, size_t wan
 static size_t elem_size(tact_dtype_t dt)
 {
     return dt == TACT_DTYPE_I64 ? 8 : 4;
+}
+
+static int64_t item_count(const zoo_tensor_t *t, int batch)
+{
+    return t->per_item == 0 ? 1 : batch * t->per_item;
 }
 
 /* Runs `m` at batch sizes 1 and 3 on `s`, feeding x and fetching outs[], and compares with
@@ -86,7 +100,7 @@ static void check_batches(tact_session_t *s, const zoo_model_t *m, tact_output_t
         tact_feed_t feed = {x, xin};
         size_t out_len = 0;
         for (int k = 0; k < m->n_outputs; k++)
-            out_len += (size_t) (b * m->outputs[k].per_item) * elem_size(m->outputs[k].dtype);
+            out_len += (size_t) item_count(&m->outputs[k], b) * elem_size(m->outputs[k].dtype);
         char *want = read_data("out", m->model, b, out_len);
         tact_tensor_t *r[MAX_OUTPUTS] = {NULL};
         if (tact_session_run(s, outs, m->n_outputs, r, &feed, 1, NULL, 0, &st) != TACT_CODE_OK)
@@ -95,8 +109,11 @@ static void check_batches(tact_session_t *s, const zoo_model_t *m, tact_output_t
         for (int k = 0; k < m->n_outputs; k++) {
             const zoo_tensor_t *o = &m->outputs[k];
             assert_int_equal(tact_tensor_dtype(r[k]), o->dtype);
-            assert_int_equal(tact_tensor_dim(r[k], 0), b);
-            int64_t n = b * o->per_item;
+            int64_t n = item_count(o, b);
+            if (o->per_item == 0)
+                assert_int_equal(tact_tensor_ndims(r[k]), 0);
+            else
+                assert_int_equal(tact_tensor_dim(r[k], 0), b);
             assert_int_equal(tact_tensor_nelems(r[k]), n);
             if (o->dtype == TACT_DTYPE_F32) {
                 const float *got = tact_tensor_data(r[k]), *w = (const float *) (want + off);
@@ -118,7 +135,7 @@ static void check_batches(tact_session_t *s, const zoo_model_t *m, tact_output_t
 static void run_frozen(const zoo_model_t *m)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/zoo_%s.pb", TACT_TEST_DATA_DIR, m->model);
+    snprintf(path, sizeof path, "%s/zoo_%s.pb", TACT_TEST_DATA_DIR, m->graph);
     tact_graph_t *g = tact_graph_new();
     tact_status_t st = TACT_STATUS_INIT;
     if (tact_graph_import_file(g, path, NULL, &st) != TACT_CODE_OK)
@@ -132,6 +149,23 @@ static void run_frozen(const zoo_model_t *m)
     tact_session_t *s = tu_session(g, NULL);
     check_batches(s, m, x, outs);
     tact_session_destroy(&s);
+
+    /* exported and imported again: the same answers */
+    void *pb = NULL;
+    size_t len = 0;
+    if (tact_graph_export(g, &pb, &len, &st) != TACT_CODE_OK)
+        fail_msg("%s: export: %s", m->model, st.msg);
+    tact_graph_t *g2 = tact_graph_new();
+    if (tact_graph_import(g2, pb, len, NULL, &st) != TACT_CODE_OK)
+        fail_msg("%s: re-import: %s", m->model, st.msg);
+    free(pb);
+    x = tact_graph_output(g2, m->input.name, &st);
+    for (int k = 0; k < m->n_outputs; k++)
+        outs[k] = tact_graph_output(g2, m->outputs[k].name, &st);
+    s = tu_session(g2, NULL);
+    check_batches(s, m, x, outs);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g2);
     tact_graph_destroy(&g);
 }
 
@@ -166,6 +200,15 @@ static void test_v1_mlp(void **state)
     run_frozen(&v1_mlp);
 }
 
+/* A placeholder of unknown rank: Min, Max and Sum over Range(0, Rank(x)), Prod of its Shape,
+ * ArgMax of it flattened; fed rank 3, then rank 2, in the same session. */
+static void test_any_rank(void **state)
+{
+    (void) state;
+    run_frozen(&any_rank3);
+    run_frozen(&any_rank2);
+}
+
 /* simple_save of resource variables: the loader restores them through the saver subgraph and
  * the serving signature names the tensors. */
 static void test_saved_model(void **state)
@@ -196,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_v1_mobilenet),
         cmocka_unit_test(test_keras_text),
         cmocka_unit_test(test_v1_mlp),
+        cmocka_unit_test(test_any_rank),
         cmocka_unit_test(test_saved_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

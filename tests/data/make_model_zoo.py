@@ -13,11 +13,17 @@ zoo_mobilenet.pb   Keras 3 model frozen by convert_variables_to_constants_v2 (wh
 zoo_mobilenet_v1.pb the same block built in graph mode with tf.compat.v1 (fused batch norm,
                    tf.nn.relu6, reduce_mean over [1, 2]) on resource variables, frozen by
                    tf.compat.v1.graph_util.convert_variables_to_constants; output "probs".
-zoo_text.pb        Keras 3 text classifier: Embedding(20, 4) -> GlobalAveragePooling1D ->
-                   Dense(8, relu) -> Dropout(0.5) (inference) -> Dense(1, sigmoid); input "ids"
-                   int32 [?, 6], output "Identity".
-zoo_mlp.pb         tf.compat.v1 graph of tf.nn ops: leaky_relu, elu, l2_normalize, log_softmax,
-                   argmax; outputs "log_probs" float [?, 3] and "label" int64 [?].
+zoo_text.pb        Keras 3 text classifier: Embedding(20, 4) -> GlobalAveragePooling1D and
+                   GlobalMaxPooling1D -> Concatenate -> LayerNormalization -> Dense(8, relu) ->
+                   Dropout(0.5) (inference) -> Dense(1, sigmoid); input "ids" int32 [?, 6],
+                   output "Identity".
+zoo_mlp.pb         tf.compat.v1 graph of tf.nn ops: leaky_relu, elu, l2_normalize, softplus,
+                   clip_by_value, reduce_logsumexp, argmax; outputs "log_probs" float [?, 3] and
+                   "label" int64 [?].
+zoo_any_rank.pb    a placeholder "x" of unknown rank: reduce_min, reduce_max, reduce_sum over
+                   all axes (Range(0, Rank(x)) at run time), reduce_prod of its shape, argmax of
+                   it flattened; outputs "scaled" (x's shape), "mean" and "where_max" (int64)
+                   scalars. Fed [B, 2, 3] (zoo_any_rank_r3_*) and [B, 6] (zoo_any_rank_r2_*).
 zoo_saved/         TF1 SavedModel (simple_save) of a use_resource=True model, tags {"serve"},
                    signature "serving_default": input "x" [?, 4], outputs "y", "scores".
 
@@ -105,8 +111,10 @@ def keras_text():
     k = tf.keras
     tf.keras.utils.set_random_seed(3)
     inp = k.Input((6,), dtype="int32", name="ids")
-    h = k.layers.Embedding(20, 4)(inp)
-    h = k.layers.GlobalAveragePooling1D()(h)
+    e = k.layers.Embedding(20, 4)(inp)
+    h = k.layers.Concatenate()([k.layers.GlobalAveragePooling1D()(e),
+                                k.layers.GlobalMaxPooling1D()(e)])
+    h = k.layers.LayerNormalization()(h)
     h = k.layers.Dense(8, activation="relu")(h)
     h = k.layers.Dropout(0.5)(h)
     out = k.layers.Dense(1, activation="sigmoid")(h)
@@ -175,8 +183,10 @@ def v1_mlp():
         h = tf.nn.leaky_relu(tf.matmul(x, w1), alpha=0.1)
         h = tf.nn.elu(tf.matmul(h, w2))
         h = tf.math.l2_normalize(h, axis=-1)
+        h = tf.clip_by_value(tf.nn.softplus(h) - 0.6, -0.05, 0.5)
         logits = tf.matmul(h, w3) * 3.0
-        tf.nn.log_softmax(logits, name="log_probs")
+        tf.subtract(logits, tf.reduce_logsumexp(logits, axis=1, keepdims=True),
+                    name="log_probs")
         tf.argmax(logits, axis=1, name="label")
         with tf1.Session() as s:
             s.run(tf1.global_variables_initializer())
@@ -190,6 +200,27 @@ def v1_mlp():
         lp, label = run_frozen(gd, "x:0", ["log_probs:0", "label:0"], x)
         assert label.dtype == np.int64
         write_io("mlp", b, x, [lp, label])
+
+
+def v1_any_rank():
+    """A preprocessing graph for inputs of any rank: the reductions' axes are
+    Range(0, Rank(x)), known only when x is fed."""
+    with tf1.Graph().as_default() as g:
+        x = tf1.placeholder(tf.float32, None, name="x")
+        lo, hi = tf.reduce_min(x), tf.reduce_max(tf.abs(x))
+        count = tf.cast(tf.reduce_prod(tf.shape(x)), tf.float32)
+        tf.identity((x - lo) / (hi + 1e-6), name="scaled")
+        tf.identity(tf.reduce_sum(x) / count, name="mean")
+        tf.argmax(tf.reshape(x, [-1]), 0, name="where_max")
+        gd = g.as_graph_def()
+    with open(path("zoo_any_rank.pb"), "wb") as f:
+        f.write(gd.SerializeToString(deterministic=True))
+    print("zoo_any_rank.pb ops:", ", ".join(ops_of(gd)))
+    for b in BATCHES:  # x of shape [b, 2, 3]: rank 3, and [b, 6]: rank 2
+        for shape, tag in (((b, 2, 3), "r3"), ((b, 6), "r2")):
+            x = np.random.RandomState(50 + b).randn(*shape).astype(np.float32)
+            outs = run_frozen(gd, "x:0", ["scaled:0", "mean:0", "where_max:0"], x)
+            write_io("any_rank_" + tag, b, x, outs)
 
 
 def v1_saved():
@@ -220,6 +251,7 @@ def main():
     tf1.disable_eager_execution()
     v1_mobilenet()
     v1_mlp()
+    v1_any_rank()
     v1_saved()
 
 

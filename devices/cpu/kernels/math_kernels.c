@@ -98,6 +98,27 @@ MATH_UNARY(softplus_f32, float, math_softplusf(x))
 MATH_UNARY(softplus_f64, double, math_softplus(x))
 MATH_UNARY(logical_not, bool, !x)
 
+/* IsFinite: float in, bool out (the macro's one type does not fit). */
+static void math_is_finite_f32(const void *restrict vx, void *restrict vo, int64_t n,
+                               double alpha)
+{
+    const float *restrict x = vx;
+    bool *restrict o = vo;
+    (void) alpha;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = isfinite(x[i]);
+}
+
+static void math_is_finite_f64(const void *restrict vx, void *restrict vo, int64_t n,
+                               double alpha)
+{
+    const double *restrict x = vx;
+    bool *restrict o = vo;
+    (void) alpha;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = isfinite(x[i]);
+}
+
 #define MATH_U4(name) { [TACT_DTYPE_F32] = math_##name##_f32, [TACT_DTYPE_F64] = math_##name##_f64, \
                         [TACT_DTYPE_I32] = math_##name##_i32, [TACT_DTYPE_I64] = math_##name##_i64 }
 #define MATH_U2(name) { [TACT_DTYPE_F32] = math_##name##_f32, [TACT_DTYPE_F64] = math_##name##_f64 }
@@ -119,6 +140,7 @@ static const math_unary_fn math_unary_table[TACT_OP_COUNT][TACT_DTYPE_COUNT] = {
     [TACT_OP_ELU] = MATH_U2(elu),
     [TACT_OP_SOFTPLUS] = MATH_U2(softplus),
     [TACT_OP_LOGICAL_NOT] = { [TACT_DTYPE_BOOL] = math_logical_not },
+    [TACT_OP_IS_FINITE] = MATH_U2(is_finite),
 };
 /* clang-format on */
 
@@ -653,4 +675,5 @@ const tact_cpu_op_kernel_t tact__cpu_math_kernels[TACT_OP_COUNT] = {
     [TACT_OP_PROD] = MATH_K_REDUCE,
     [TACT_OP_ARG_MAX] = MATH_K_ARG,
     [TACT_OP_ARG_MIN] = MATH_K_ARG,
+    [TACT_OP_IS_FINITE] = MATH_K_UNARY,
 };
