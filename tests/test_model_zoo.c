@@ -155,6 +155,10 @@ static void run_frozen(const zoo_model_t *m)
     size_t len = 0;
     if (tact_graph_export(g, &pb, &len, &st) != TACT_CODE_OK)
         fail_msg("%s: export: %s", m->model, st.msg);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_model_zoo.py --check */
+        snprintf(path, sizeof path, "%s/zoo_%s_tact_exported.pb", TACT_TEST_DATA_DIR, m->graph);
+        tu_write_file(path, pb, len);
+    }
     tact_graph_t *g2 = tact_graph_new();
     if (tact_graph_import(g2, pb, len, NULL, &st) != TACT_CODE_OK)
         fail_msg("%s: re-import: %s", m->model, st.msg);

@@ -4,7 +4,11 @@
 way (not around tact's op list), frozen or saved by TensorFlow, committed with TensorFlow's
 inputs and answers.
 
-    python3 make_model_zoo.py       # writes zoo_* next to this script
+    python3 make_model_zoo.py           # writes zoo_* next to this script
+    python3 make_model_zoo.py --check   # TensorFlow runs tact's exports of the frozen graphs
+                                        # (zoo_<graph>_tact_exported.pb, written by
+                                        # test_model_zoo with TACT_WRITE_FIXTURES=1) on the
+                                        # inputs above and must give the same answers
 
 zoo_mobilenet.pb   Keras 3 model frozen by convert_variables_to_constants_v2 (what a TF2 user
                    freezes): Conv2D stride 2 -> BatchNormalization -> ReLU6 -> DepthwiseConv2D ->
@@ -33,6 +37,7 @@ concatenated in the order given above).
 """
 import os
 import shutil
+import sys
 
 import numpy as np
 import tensorflow as tf
@@ -245,6 +250,42 @@ def v1_saved():
                 write_io("saved", bs, xin, s.run([y, scores], {x: xin}))
 
 
+FROZEN = {  # graph: (input, outputs, [(inputs and outputs file stem, output dtypes)])
+    "mobilenet": ("x:0", ["Identity:0"], [("mobilenet", [np.float32])]),
+    "mobilenet_v1": ("x:0", ["probs:0"], [("mobilenet_v1", [np.float32])]),
+    "text": ("ids:0", ["Identity:0"], [("text", [np.float32])]),
+    "mlp": ("x:0", ["log_probs:0", "label:0"], [("mlp", [np.float32, np.int64])]),
+    "any_rank": ("x:0", ["scaled:0", "mean:0", "where_max:0"],
+                 [("any_rank_r3", [np.float32, np.float32, np.int64]),
+                  ("any_rank_r2", [np.float32, np.float32, np.int64])]),
+}
+
+
+def check():
+    tf1.disable_eager_execution()
+    for graph, (feed, fetches, runs) in FROZEN.items():
+        gd = tf1.GraphDef()
+        with open(path("zoo_%s_tact_exported.pb" % graph), "rb") as f:
+            gd.ParseFromString(f.read())
+        for stem, dtypes in runs:
+            in_dtype = np.int32 if graph == "text" else np.float32
+            for b in BATCHES:
+                x = np.fromfile(path("zoo_%s_in%d.bin" % (stem, b)), in_dtype)
+                shape = {"mobilenet": (b, 8, 8, 3), "mobilenet_v1": (b, 8, 8, 3),
+                         "text": (b, 6), "mlp": (b, 4), "any_rank_r3": (b, 2, 3),
+                         "any_rank_r2": (b, 6)}[stem]
+                got = run_frozen(gd, feed, fetches, x.reshape(shape))
+                want = open(path("zoo_%s_out%d.bin" % (stem, b)), "rb").read()
+                off = 0
+                for g, dt in zip(got, dtypes):
+                    n = np.asarray(g).size * np.dtype(dt).itemsize
+                    w = np.frombuffer(want[off:off + n], dt)
+                    np.testing.assert_allclose(np.asarray(g).ravel(), w, rtol=1e-5, atol=1e-6)
+                    off += n
+                assert off == len(want)
+        print("TensorFlow ran tact's export of", graph, "with the same answers")
+
+
 def main():
     keras_mobilenet()
     keras_text()
@@ -256,4 +297,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if "--check" in sys.argv:
+        check()
+    else:
+        main()
