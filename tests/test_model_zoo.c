@@ -46,6 +46,9 @@ static const zoo_model_t v1_mobilenet = {
 static const zoo_model_t keras_text = {
     "text", "text", {"ids:0", TACT_DTYPE_I32, 6}, 2, {0, 6},
     1, {{"Identity:0", TACT_DTYPE_F32, 1}}};
+static const zoo_model_t keras_activations = {
+    "activations", "activations", {"x:0", TACT_DTYPE_F32, 5}, 2, {0, 5},
+    1, {{"Identity:0", TACT_DTYPE_F32, 3}}};
 static const zoo_model_t v1_mlp = {
     "mlp", "mlp", {"x:0", TACT_DTYPE_F32, 4}, 2, {0, 4},
     2, {{"log_probs:0", TACT_DTYPE_F32, 3}, {"label:0", TACT_DTYPE_I64, 1}}};
@@ -196,6 +199,13 @@ static void test_keras_text(void **state)
     run_frozen(&keras_text);
 }
 
+/* Keras 3 Dense layers with gelu (exact: Erfc), selu and softsign activations. */
+static void test_keras_activations(void **state)
+{
+    (void) state;
+    run_frozen(&keras_activations);
+}
+
 /* tf.nn: leaky_relu, elu, l2_normalize (Square, Sum, Maximum, Rsqrt, Mul), log_softmax and an
  * int64 argmax. */
 static void test_v1_mlp(void **state)
@@ -242,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_keras_mobilenet),
         cmocka_unit_test(test_v1_mobilenet),
         cmocka_unit_test(test_keras_text),
+        cmocka_unit_test(test_keras_activations),
         cmocka_unit_test(test_v1_mlp),
         cmocka_unit_test(test_any_rank),
         cmocka_unit_test(test_saved_model),

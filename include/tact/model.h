@@ -51,10 +51,11 @@ typedef struct tact_import_options {
  *   BiasAdd (NHWC; both run and export as Add), Sub, Mul, RealDiv, Div, Neg, Relu, Sigmoid,
  *   Tanh, Softmax, MatMul, Sum, Mean, Reshape, Transpose, Cast, Fill, Select, SelectV2, Pack,
  *   RandomUniform, RandomStandardNormal, TruncatedNormal;
- * - math: Abs, Square, Sqrt, Rsqrt, Exp, Log, Sign, Floor, Ceil, Round, Reciprocal, Relu6,
- *   LeakyRelu, Elu, Softplus, LogSoftmax, StopGradient, IsFinite, Pow, Maximum, Minimum,
- *   FloorDiv, FloorMod, SquaredDifference, Equal, NotEqual, Less, LessEqual, Greater,
- *   GreaterEqual, LogicalAnd, LogicalOr, LogicalNot, AddN, Max, Min, Prod, ArgMax, ArgMin;
+ * - math: Abs, Square, Sqrt, Rsqrt, Exp, Log, Erfc, Sign, Floor, Ceil, Round, Reciprocal,
+ *   Relu6, LeakyRelu, Elu, Selu, Softplus, Softsign, LogSoftmax, StopGradient, IsFinite, Pow,
+ *   Maximum, Minimum, FloorDiv, FloorMod, SquaredDifference, Equal, NotEqual, Less, LessEqual,
+ *   Greater, GreaterEqual, LogicalAnd, LogicalOr, LogicalNot, AddN, Max, Min, Prod, ArgMax,
+ *   ArgMin;
  * - nn: Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, FusedBatchNorm, FusedBatchNormV3,
  *   BatchMatMulV2;
  * - array: Shape, Size, Rank, Slice, StridedSlice, Squeeze, ExpandDims, ConcatV2, Split,

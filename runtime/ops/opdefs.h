@@ -152,7 +152,10 @@
     XX(ASSIGN_ADD_VARIABLE, "AssignAddVariableOp", "AssignAddVariableOp") \
     XX(VAR_IS_INITIALIZED, "VarIsInitializedOp", "VarIsInitializedOp") \
     /* runtime/ops/math_ops.c */                                    \
-    XX(IS_FINITE,   "IsFinite",    "IsFinite")
+    XX(IS_FINITE,   "IsFinite",    "IsFinite")      \
+    XX(ERFC,        "Erfc",        "Erfc")          \
+    XX(SELU,        "Selu",        "Selu")          \
+    XX(SOFTSIGN,    "Softsign",    "Softsign")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,

@@ -21,6 +21,8 @@ zoo_text.pb        Keras 3 text classifier: Embedding(20, 4) -> GlobalAveragePoo
                    GlobalMaxPooling1D -> Concatenate -> LayerNormalization -> Dense(8, relu) ->
                    Dropout(0.5) (inference) -> Dense(1, sigmoid); input "ids" int32 [?, 6],
                    output "Identity".
+zoo_activations.pb Keras 3 Dense layers with the activations gelu (exact: Erfc), selu and
+                   softsign; input "x" [?, 5], output "Identity".
 zoo_mlp.pb         tf.compat.v1 graph of tf.nn ops: leaky_relu, elu, l2_normalize, softplus,
                    clip_by_value, reduce_logsumexp, argmax; outputs "log_probs" float [?, 3] and
                    "label" int64 [?].
@@ -129,6 +131,22 @@ def keras_text():
     for b in BATCHES:
         x = np.random.RandomState(20 + b).randint(0, 20, (b, 6)).astype(np.int32)
         write_io("text", b, x, [frozen(tf.constant(x))[0].numpy().astype(np.float32)])
+
+
+def keras_activations():
+    k = tf.keras
+    tf.keras.utils.set_random_seed(4)
+    inp = k.Input((5,), name="x")
+    h = k.layers.Dense(6, activation="gelu")(inp)
+    h = k.layers.Dense(6, activation="selu")(h)
+    out = k.layers.Dense(3, activation="softsign")(h)
+    m = k.Model(inp, out)
+    nonzero_biases(m, 10)
+    frozen = freeze_keras(m, tf.TensorSpec([None, 5], tf.float32, name="x"),
+                          "zoo_activations.pb")
+    for b in BATCHES:
+        x = (np.random.RandomState(60 + b).randn(b, 5) * 2).astype(np.float32)
+        write_io("activations", b, x, [frozen(tf.constant(x))[0].numpy().astype(np.float32)])
 
 
 def run_frozen(gd, feed_name, fetches, x):
@@ -254,6 +272,7 @@ FROZEN = {  # graph: (input, outputs, [(inputs and outputs file stem, output dty
     "mobilenet": ("x:0", ["Identity:0"], [("mobilenet", [np.float32])]),
     "mobilenet_v1": ("x:0", ["probs:0"], [("mobilenet_v1", [np.float32])]),
     "text": ("ids:0", ["Identity:0"], [("text", [np.float32])]),
+    "activations": ("x:0", ["Identity:0"], [("activations", [np.float32])]),
     "mlp": ("x:0", ["log_probs:0", "label:0"], [("mlp", [np.float32, np.int64])]),
     "any_rank": ("x:0", ["scaled:0", "mean:0", "where_max:0"],
                  [("any_rank_r3", [np.float32, np.float32, np.int64]),
@@ -272,7 +291,7 @@ def check():
             for b in BATCHES:
                 x = np.fromfile(path("zoo_%s_in%d.bin" % (stem, b)), in_dtype)
                 shape = {"mobilenet": (b, 8, 8, 3), "mobilenet_v1": (b, 8, 8, 3),
-                         "text": (b, 6), "mlp": (b, 4), "any_rank_r3": (b, 2, 3),
+                         "text": (b, 6), "mlp": (b, 4), "activations": (b, 5), "any_rank_r3": (b, 2, 3),
                          "any_rank_r2": (b, 6)}[stem]
                 got = run_frozen(gd, feed, fetches, x.reshape(shape))
                 want = open(path("zoo_%s_out%d.bin" % (stem, b)), "rb").read()
@@ -289,6 +308,7 @@ def check():
 def main():
     keras_mobilenet()
     keras_text()
+    keras_activations()
     tf1.disable_eager_execution()
     v1_mobilenet()
     v1_mlp()
