@@ -603,6 +603,117 @@ static void test_import_add_n_mismatch(void **state)
     tact_graph_destroy(&g);
 }
 
+static tact_code_t import_text(tact_graph_t *g, const char *text, tact_status_t *st)
+{
+    char path[] = "/tmp/tact_math_ops_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    tu_write_file(path, text, strlen(text));
+    tact_code_t rc = tact_graph_import_file(g, path, NULL, st);
+    unlink(path);
+    return rc;
+}
+
+/* IsFinite (reduce_logsumexp's guard) from a GraphDef: TensorFlow's mask of a float64 with
+ * infinities and a NaN, [[True False False] [False True True]]; an int32 input refused as
+ * TensorFlow refuses it ("... has DataType int32 not in list of allowed values: bfloat16,
+ * float16, float32, float64"). */
+static void test_is_finite(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    if (import_text(g, "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { type: "
+                       "DT_DOUBLE } } }"
+                       "node { name: 'f' op: 'IsFinite' input: 'x' attr { key: 'T' value { "
+                       "type: DT_DOUBLE } } }", &st) != TACT_CODE_OK)
+        fail_msg("import: %s", st.msg);
+    tact_output_t x = tact_graph_output(g, "x:0", &st), f = tact_graph_output(g, "f:0", &st);
+    assert_int_equal(tact_output_dtype(f), TACT_DTYPE_BOOL);
+    const double xs[6] = {1.0, INFINITY, -INFINITY, NAN, 0.0, 1.7e308};
+    tact_tensor_t *xin = tact_tensor_new(TACT_DTYPE_F64, DIMS(2, 3), 2, xs, &st);
+    tact_feed_t feed = {x, xin};
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *r = tu_run1(s, f, &feed, 1, &st);
+    if (r == NULL)
+        fail_msg("run: %s", st.msg);
+    assert_int_equal(tact_tensor_dtype(r), TACT_DTYPE_BOOL);
+    assert_int_equal(tact_tensor_dim(r, 0), 2);
+    assert_int_equal(tact_tensor_dim(r, 1), 3);
+    static const bool want[6] = {true, false, false, false, true, true};
+    assert_memory_equal(tact_tensor_data(r), want, sizeof want);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&xin);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+
+    g = tact_graph_new();
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(import_text(g, "node { name: 'i' op: 'Placeholder' attr { key: 'dtype' "
+                                    "value { type: DT_INT32 } } }"
+                                    "node { name: 'f' op: 'IsFinite' input: 'i' attr { key: 'T' "
+                                    "value { type: DT_INT32 } } }", &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Value passed to parameter 'x' has DataType int32 not in list "
+                                "of allowed values: float32, float64 for 'f' (op: 'IsFinite')");
+    assert_int_equal(tact_graph_num_ops(g), 0);
+    tact_graph_destroy(&g);
+}
+
+/* Erfc, Selu and Softsign (Keras' gelu, selu and softsign activations) from a GraphDef, on
+ * float32 [-3, -1, -0.5, 0, 0.5, 4]: TensorFlow's outputs (tf.math.erfc, tf.nn.selu,
+ * tf.nn.softsign); an int32 input refused as TensorFlow refuses it. */
+static void test_keras_activation_ops(void **state)
+{
+    (void) state;
+    static const struct {
+        const char *op;
+        float want[6];
+    } cases[] = {
+        {"Erfc", {1.99997795f, 1.84270072f, 1.52049994f, 1.0f, 0.479500115f, 1.54172568e-08f}},
+        {"Selu", {-1.6705687f, -1.11133075f, -0.691758156f, 0.0f, 0.525350511f, 4.20280409f}},
+        {"Softsign", {-0.75f, -0.5f, -0.333333343f, 0.0f, 0.333333343f, 0.800000012f}},
+    };
+    static const float xs[6] = {-3.0f, -1.0f, -0.5f, 0.0f, 0.5f, 4.0f};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' "
+                 "value { type: DT_FLOAT } } } node { name: 'f' op: '%s' input: 'x' attr { key: "
+                 "'T' value { type: DT_FLOAT } } }", cases[i].op);
+        tact_graph_t *g = tact_graph_new();
+        tact_status_t st = TACT_STATUS_INIT;
+        if (import_text(g, text, &st) != TACT_CODE_OK)
+            fail_msg("%s: import: %s", cases[i].op, st.msg);
+        tact_output_t x = tact_graph_output(g, "x:0", &st), f = tact_graph_output(g, "f:0", &st);
+        tact_tensor_t *xin = tu_f32(DIMS(6), 1, xs);
+        tact_feed_t feed = {x, xin};
+        tact_session_t *s = tu_session(g, NULL);
+        tact_tensor_t *r = tu_run1(s, f, &feed, 1, &st);
+        if (r == NULL)
+            fail_msg("%s: run: %s", cases[i].op, st.msg);
+        const float *got = tact_tensor_data(r);
+        for (int k = 0; k < 6; k++)
+            if (!(fabsf(got[k] - cases[i].want[k]) <= 1e-6f * fmaxf(1.0f, fabsf(cases[i].want[k]))))
+                fail_msg("%s(%g): %.9g, TensorFlow %.9g", cases[i].op, xs[k], got[k],
+                         cases[i].want[k]);
+        tact_tensor_destroy(&r);
+        tact_tensor_destroy(&xin);
+        tact_session_destroy(&s);
+        tact_graph_destroy(&g);
+    }
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    assert_int_equal(import_text(g, "node { name: 'i' op: 'Placeholder' attr { key: 'dtype' "
+                                    "value { type: DT_INT32 } } }"
+                                    "node { name: 'f' op: 'Selu' input: 'i' attr { key: 'T' "
+                                    "value { type: DT_INT32 } } }", &st),
+                     TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "Value passed to parameter 'features' has DataType int32 not in "
+                                "list of allowed values: float32, float64 for 'f' (op: 'Selu')");
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +727,8 @@ int main(void)
         cmocka_unit_test(test_graphdef_import_export),
         cmocka_unit_test(test_export_built_in_c),
         cmocka_unit_test(test_import_add_n_mismatch),
+        cmocka_unit_test(test_is_finite),
+        cmocka_unit_test(test_keras_activation_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -737,7 +737,7 @@ static tact_tensor_t *read_f32(const char *name, const int64_t *dims, int ndims)
     return tu_f32_from_file(path, dims, ndims);
 }
 
-static void assert_cnn_answers(tact_graph_t *g)
+static void assert_cnn_answers_in(tact_graph_t *g, const char *expected)
 {
     tact_status_t st = TACT_STATUS_INIT;
     tact_output_t x = tact_graph_output(g, "input:0", &st);
@@ -746,7 +746,7 @@ static void assert_cnn_answers(tact_graph_t *g)
     assert_int_equal(tact_output_ndims(y), 2);
     assert_int_equal(tact_output_dim(y, 1), 5);
     tact_tensor_t *xin = read_f32("cnn_input.bin", DIMS(2, 8, 8, 3), 4);
-    tact_tensor_t *want = read_f32("cnn_expected.bin", DIMS(2, 5), 2);
+    tact_tensor_t *want = read_f32(expected, DIMS(2, 5), 2);
     tact_session_t *s = tu_session(g, NULL);
     tact_feed_t feed = {x, xin};
     tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
@@ -757,6 +757,11 @@ static void assert_cnn_answers(tact_graph_t *g)
     tact_tensor_destroy(&xin);
     tact_tensor_destroy(&want);
     tact_session_destroy(&s);
+}
+
+static void assert_cnn_answers(tact_graph_t *g)
+{
+    assert_cnn_answers_in(g, "cnn_expected.bin");
 }
 
 static void test_cnn_frozen_by_tensorflow(void **state)
@@ -795,6 +800,49 @@ static void test_cnn_frozen_by_tensorflow(void **state)
     assert_false(bn->attrs.is_training);
     assert_cnn_answers(g2);
     tact_graph_destroy(&g2);
+    tact_graph_destroy(&g);
+}
+
+/* The same CNN with Keras's flatten: the Reshape's shape is Pack(StridedSlice(Shape(x)), -1),
+ * known only when the batch is (TensorFlow infers (None, None) for it at import, (None, 5) for
+ * the softmax); two batch sizes through one session. */
+static void test_cnn_keras_flatten(void **state)
+{
+    (void) state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/cnn_keras.pb", TACT_TEST_DATA_DIR);
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    if (tact_graph_import_file(g, path, NULL, &st) != TACT_CODE_OK)
+        fail_msg("import failed: %s", st.msg);
+    assert_string_equal(tact_op_type(tact_graph_op(g, "flatten/Shape")), "Shape");
+    assert_string_equal(tact_op_type(tact_graph_op(g, "flatten/strided_slice")), "StridedSlice");
+    assert_string_equal(tact_op_type(tact_graph_op(g, "flatten/stack")), "Pack");
+    tact_output_t flat = tact_graph_output(g, "flatten/Reshape:0", &st);
+    assert_int_equal(tact_output_ndims(flat), 2);
+    assert_int_equal(tact_output_dim(flat, 0), -1);
+    assert_int_equal(tact_output_dim(flat, 1), -1);
+    assert_cnn_answers_in(g, "cnn_keras_expected.bin");
+
+    /* one image of the two: the batch dimension follows the feed */
+    tact_output_t x = tact_graph_output(g, "input:0", &st);
+    tact_output_t y = tact_graph_output(g, "softmax:0", &st);
+    tact_tensor_t *x2 = read_f32("cnn_input.bin", DIMS(2, 8, 8, 3), 4);
+    tact_tensor_t *want = read_f32("cnn_keras_expected.bin", DIMS(2, 5), 2);
+    tact_tensor_t *x1 = tu_f32(DIMS(1, 8, 8, 3), 4,
+                               (const float *) tact_tensor_data(x2) + 8 * 8 * 3);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_feed_t feed = {x, x1};
+    tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
+    if (r == NULL)
+        fail_msg("run failed: %s", st.msg);
+    assert_close("keras batch 1", r, 2, DIMS(1, 5), (const float *) tact_tensor_data(want) + 5,
+                 1e-4f);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&x1);
+    tact_tensor_destroy(&x2);
+    tact_tensor_destroy(&want);
+    tact_session_destroy(&s);
     tact_graph_destroy(&g);
 }
 
@@ -853,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_batch_norm_training_and_nchw),
         cmocka_unit_test(test_hostile_attrs),
         cmocka_unit_test(test_cnn_frozen_by_tensorflow),
+        cmocka_unit_test(test_cnn_keras_flatten),
         cmocka_unit_test(test_builders_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,20 +45,32 @@ typedef struct tact_import_options {
 /** Import a serialized GraphDef (binary). g NULL = the default graph; opts NULL = defaults.
  * All or nothing: on error the graph is unchanged.
  *
- * The op types tact imports are those it has (Const, Placeholder, Identity, Add, Sub, Mul,
- * RealDiv, Div, Neg, Relu, Sigmoid, Tanh, Softmax, MatMul, Sum, Mean, Reshape, Transpose,
- * Cast, NoOp, VariableV2, Assign, AssignAdd, AssignSub, Fill, the random ops, FIFOQueueV2 and
- * its ops, the V2 readers, and the ops tf.compat.v1.train.Saver adds: PlaceholderWithDefault,
- * Select, SelectV2, Pack, IdentityN, StringJoin, StaticRegexFullMatch, SaveV2, RestoreV2,
- * MergeV2Checkpoints, ShardedFilename), the resource variables' ops (VarHandleOp,
- * ReadVariableOp, AssignVariableOp, AssignAddVariableOp, VarIsInitializedOp), the array ops
- * (Shape, Size, Rank, Slice, StridedSlice, Squeeze, ExpandDims, ConcatV2, Split, Unpack, Tile,
- * Pad, PadV2, GatherV2, OneHot, Range, ZerosLike, OnesLike), plus AddV2 and BiasAdd (NHWC),
- * which run (and export) as Add. The
- * axes of Sum and Mean, the shape of Reshape, Transpose's perm and Fill's dims may be computed
- * in the graph (Keras' flatten: Shape, StridedSlice, Pack, Reshape): their values are read
- * when the op runs; from Const nodes they are known when imported. The shape of the random
- * ops and dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
+ * The op types tact imports are those of its op families (runtime/ops/<family>_ops.c; the
+ * importer's table is runtime/model/tf_ops.c):
+ * - core: Const, Placeholder, PlaceholderWithDefault, Identity, IdentityN, NoOp, Add, AddV2 and
+ *   BiasAdd (NHWC; both run and export as Add), Sub, Mul, RealDiv, Div, Neg, Relu, Sigmoid,
+ *   Tanh, Softmax, MatMul, Sum, Mean, Reshape, Transpose, Cast, Fill, Select, SelectV2, Pack,
+ *   RandomUniform, RandomStandardNormal, TruncatedNormal;
+ * - math: Abs, Square, Sqrt, Rsqrt, Exp, Log, Erfc, Sign, Floor, Ceil, Round, Reciprocal,
+ *   Relu6, LeakyRelu, Elu, Selu, Softplus, Softsign, LogSoftmax, StopGradient, IsFinite, Pow,
+ *   Maximum, Minimum, FloorDiv, FloorMod, SquaredDifference, Equal, NotEqual, Less, LessEqual,
+ *   Greater, GreaterEqual, LogicalAnd, LogicalOr, LogicalNot, AddN, Max, Min, Prod, ArgMax,
+ *   ArgMin;
+ * - nn: Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, FusedBatchNorm, FusedBatchNormV3,
+ *   BatchMatMulV2;
+ * - array: Shape, Size, Rank, Slice, StridedSlice, Squeeze, ExpandDims, ConcatV2, Split,
+ *   Unpack, Tile, Pad, PadV2, GatherV2, OneHot, Range, ZerosLike, OnesLike;
+ * - state: VariableV2, Assign, AssignAdd, AssignSub, VarHandleOp, ReadVariableOp,
+ *   AssignVariableOp, AssignAddVariableOp, VarIsInitializedOp;
+ * - io and strings (tf.compat.v1.train.Saver's subgraph, queues, readers): SaveV2, RestoreV2,
+ *   MergeV2Checkpoints, ShardedFilename, StringJoin, StaticRegexFullMatch, FIFOQueueV2 and its
+ *   Queue*V2 ops, TextLineReaderV2, WholeFileReaderV2, ReaderReadV2.
+ *
+ * The axes of the reductions (Sum, Mean, Max, Min, Prod), the shape of Reshape, Transpose's
+ * perm and Fill's dims may be computed in the graph (Keras' flatten: Shape, StridedSlice,
+ * Pack, Reshape; reduce_max over Range(0, Rank(x))): their values are read when the op runs;
+ * from Const nodes they are known when imported. The shape of the random ops and
+ * dequeue_many's n must come from Const nodes (INVALID_ARGUMENT naming the node otherwise);
  * those Consts stay in the graph. Errors follow TensorFlow's words: NOT_FOUND "Op type not
  * registered 'Foo' ...", INVALID_ARGUMENT for a malformed buffer, a missing input, a cycle, or
  * a dtype or shape conflict (naming the node). A VariableV2 whose initializer is the Assign

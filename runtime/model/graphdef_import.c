@@ -786,8 +786,8 @@ static tact_code_t imp_fold(imp_t *im, imp_node_t *n)
     /* A shape, perm, axes or dims computed in the graph (Keras' flatten packs one from Shape):
      * the op keeps it as a data input and reads its value when it runs. */
     tact_op_kind_t k = n->tf->kind;
-    if ((k == TACT_OP_SUM || k == TACT_OP_MEAN || k == TACT_OP_RESHAPE ||
-         k == TACT_OP_TRANSPOSE || k == TACT_OP_FILL) && n->n_in == 2 &&
+    if ((tact__op_kind_reduces(k) || k == TACT_OP_RESHAPE || k == TACT_OP_TRANSPOSE ||
+         k == TACT_OP_FILL) && n->n_in == 2 &&
         !(imp_is_const(im, n, 0) && imp_is_const(im, n, 1)) &&
         !(k != TACT_OP_FILL && imp_is_const(im, n, 1))) {
         n->n_folded = 0;
@@ -1016,9 +1016,8 @@ static tact_code_t imp_infer(imp_t *im, imp_node_t *n)
     int n_data = n->n_in - n->n_folded;
     /* The family ops' input lists (SaveV2's tensors, Pack's values) follow their attributes:
      * tact__op_infer asserts the count, so a NodeDef that disagrees is refused here. */
-    const tact_op_def_t *def = tact__op_def(n->tf->kind);
-    if (def != NULL) {
-        int want = def->arity != NULL ? def->arity(&n->attrs) : def->n_inputs;
+    if (tact__op_def(n->tf->kind) != NULL) {
+        int want = tact__op_arity(n->tf->kind, &n->attrs);
         if (n_data != want)
             return tact__fail(im->st, TACT_CODE_INVALID_ARGUMENT,
                               "Node '%s': %s takes %d inputs (by its attributes), but the "

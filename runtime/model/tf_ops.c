@@ -131,6 +131,10 @@ static const tact_tf_op_t tf_ops[] = {
     { "ZerosLike",            TACT_OP_ZEROS_LIKE,       1, 0, { NULL }, NULL },
     { "OnesLike",             TACT_OP_ONES_LIKE,        1, 0, { NULL }, NULL },
     { "PadV2",                TACT_OP_PAD_V2,           3, 0, { NULL }, NULL },
+    { "IsFinite",             TACT_OP_IS_FINITE,        1, 0, { NULL }, "T" },
+    { "Erfc",                 TACT_OP_ERFC,             1, 0, { NULL }, "T" },
+    { "Selu",                 TACT_OP_SELU,             1, 0, { NULL }, "T" },
+    { "Softsign",             TACT_OP_SOFTSIGN,         1, 0, { NULL }, "T" },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Math ops of the family layout (opdefs.h): element-wise unary ops (Abs ... StopGradient),
- * binary ops with numpy broadcasting (Pow, Maximum, Minimum, FloorDiv, FloorMod,
- * SquaredDifference), comparisons and logical ops (bool results), AddN, the reductions Max, Min
- * and Prod (Sum's axes and keep_dims), and ArgMax / ArgMin. Shape functions and dtype lists as
- * in TensorFlow's core/ops/math_ops.cc and nn_ops.cc; at run time the checks and words of its
- * kernels. Kernels: devices/cpu/kernels/math_kernels.c. */
+/* Math ops of the family layout (opdefs.h): element-wise unary ops (Abs ... StopGradient, Erfc,
+ * Selu, Softsign), binary ops with numpy broadcasting (Pow, Maximum, Minimum, FloorDiv,
+ * FloorMod, SquaredDifference), comparisons, logical ops and IsFinite (bool results), AddN, the
+ * reductions Max, Min and Prod (Sum's axes and keep_dims), and ArgMax / ArgMin. Shape
+ * functions and dtype lists as in TensorFlow's core/ops/math_ops.cc and nn_ops.cc; at run time
+ * the checks and words of its kernels. Kernels: devices/cpu/kernels/math_kernels.c. */
 #include "runtime/ops/opdefs.h"
 
 #define MATH_SHAPE_LEN 192
@@ -29,6 +29,7 @@ static unsigned math_unary_allowed(tact_op_kind_t kind, const char **param)
     case TACT_OP_LOG:
     case TACT_OP_FLOOR:
     case TACT_OP_CEIL:
+    case TACT_OP_ERFC:
         return MATH_FLOATS;
     case TACT_OP_RELU6:
         *param = "features";
@@ -36,6 +37,8 @@ static unsigned math_unary_allowed(tact_op_kind_t kind, const char **param)
     case TACT_OP_LEAKY_RELU:
     case TACT_OP_ELU:
     case TACT_OP_SOFTPLUS:
+    case TACT_OP_SELU:
+    case TACT_OP_SOFTSIGN:
         *param = "features";
         return MATH_FLOATS;
     case TACT_OP_LOG_SOFTMAX:
@@ -67,6 +70,17 @@ static tact_code_t math_infer_unary(const tact_op_ctx_t *c, tact_dtype_t *out_dt
     }
     *out_dtype = c->dtypes[0];
     *out_shape = *x;
+    return TACT_CODE_OK;
+}
+
+/* IsFinite: a float's bool mask, the shape kept. */
+static tact_code_t math_infer_is_finite(const tact_op_ctx_t *c, tact_dtype_t *out_dtype,
+                                        tact_shape_t *out_shape)
+{
+    if (tact__op_check_dtype(c, 0, "x", MATH_FLOATS) != TACT_CODE_OK)
+        return c->st->code;
+    *out_dtype = TACT_DTYPE_BOOL;
+    *out_shape = c->shapes[0];
     return TACT_CODE_OK;
 }
 
@@ -260,4 +274,8 @@ const tact_op_def_t tact__math_op_defs[TACT_OP_COUNT] = {
     [TACT_OP_PROD] = MATH_REDUCE,
     [TACT_OP_ARG_MAX] = MATH_ARG,
     [TACT_OP_ARG_MIN] = MATH_ARG,
+    [TACT_OP_IS_FINITE] = {.n_inputs = 1, .infer = math_infer_is_finite},
+    [TACT_OP_ERFC] = MATH_UNARY,
+    [TACT_OP_SELU] = MATH_UNARY,
+    [TACT_OP_SOFTSIGN] = MATH_UNARY,
 };

@@ -746,8 +746,8 @@ static tact_code_t opdefs_infer_random(const opdefs_ctx_t *c, tact_dtype_t *out_
 
 static bool opdefs_takes_values(tact_op_kind_t kind)
 {
-    return kind == TACT_OP_RESHAPE || kind == TACT_OP_TRANSPOSE || kind == TACT_OP_SUM ||
-           kind == TACT_OP_MEAN || kind == TACT_OP_FILL;
+    return kind == TACT_OP_RESHAPE || kind == TACT_OP_TRANSPOSE || kind == TACT_OP_FILL ||
+           tact__op_kind_reduces(kind);
 }
 
 /* The input holding the shape, perm or axes, and TensorFlow's name for it. */
@@ -820,7 +820,7 @@ static tact_code_t opdefs_fields_from_value(tact_op_kind_t kind, const tact_tens
             out->perm[i] = p < INT_MIN ? INT_MIN : p > INT_MAX ? INT_MAX : (int) p;
         }
         return TACT_CODE_OK;
-    default: {  /* SUM, MEAN: any shape, flattened; repeated axes reduce once */
+    default: {  /* the reductions: any shape, flattened; repeated axes reduce once */
         out->n_axes = 0;
         for (int64_t i = 0; i < v->nelems; i++) {
             int64_t a = opdefs_int_at(v, i);
@@ -878,9 +878,9 @@ static tact_code_t opdefs_infer_transpose(const opdefs_ctx_t *c, tact_dtype_t *o
 static tact_code_t opdefs_infer_fill(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
                                      tact_shape_t *out_shape);
 
-/* The TensorFlow form of Reshape, Transpose, Sum, Mean and Fill: the attribute form's rules on
- * the value when it is known; otherwise what TensorFlow's shape functions make of an unknown
- * vector (a rank from its length, sizes unknown). */
+/* The TensorFlow form of Reshape, Transpose, the reductions and Fill: the attribute form's
+ * rules on the value when it is known; otherwise what TensorFlow's shape functions make of an
+ * unknown vector (a rank from its length, sizes unknown). */
 static tact_code_t opdefs_infer_with_values(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
                                             tact_shape_t *out_shape)
 {
@@ -889,7 +889,7 @@ static tact_code_t opdefs_infer_with_values(const opdefs_ctx_t *c, tact_dtype_t 
     if (opdefs_check_dtype(c, vi, param, OPDEFS_INTS) != TACT_CODE_OK)
         return c->st->code;
     const tact_shape_t *vs = &c->shapes[vi];
-    bool reduce = c->kind == TACT_OP_SUM || c->kind == TACT_OP_MEAN;
+    bool reduce = tact__op_kind_reduces(c->kind);
     if (c->phase == TACT_INFER_BUILD && vs->ndims >= 0) {
         if (reduce && vs->ndims > 1)
             return opdefs_fail_build(c, "Shape must be at most rank 1 but is rank %d",
@@ -1145,11 +1145,12 @@ static tact_code_t opdefs_infer_reader(const opdefs_ctx_t *c, tact_dtype_t *out_
 
 static int opdefs_arity(tact_op_kind_t kind, const tact_op_attrs_t *attrs)
 {
+    /* before the families: Max, Min and Prod (math) take their axes as a tensor too */
+    if (attrs != NULL && attrs->value_inputs && opdefs_takes_values(kind))
+        return 2;
     const tact_op_def_t *def = tact__op_def(kind);
     if (def != NULL)
         return def->arity != NULL ? def->arity(attrs) : def->n_inputs;
-    if (attrs != NULL && attrs->value_inputs && opdefs_takes_values(kind))
-        return 2;
     switch (kind) {
     case TACT_OP_TEXT_LINE_READER:
     case TACT_OP_WHOLE_FILE_READER:
@@ -1231,13 +1232,13 @@ tact_code_t tact__op_infer_values(tact_op_kind_t kind, const tact_op_attrs_t *at
         .phase = phase,
         .st = st,
     };
+    if (attrs != NULL && attrs->value_inputs && opdefs_takes_values(kind))
+        return opdefs_infer_with_values(&c, out_dtype, out_shape);
     const tact_op_def_t *def = tact__op_def(kind);
     if (def != NULL) {
         TACT_ASSERT(attrs != NULL);
         return def->infer(&c, out_dtype, out_shape);
     }
-    if (attrs != NULL && attrs->value_inputs && opdefs_takes_values(kind))
-        return opdefs_infer_with_values(&c, out_dtype, out_shape);
     switch (kind) {
     case TACT_OP_CONST:
         TACT_ASSERT(attrs != NULL && attrs->value != NULL);

@@ -150,7 +150,12 @@
     XX(READ_VARIABLE, "ReadVariableOp", "ReadVariableOp") \
     XX(ASSIGN_VARIABLE, "AssignVariableOp", "AssignVariableOp") \
     XX(ASSIGN_ADD_VARIABLE, "AssignAddVariableOp", "AssignAddVariableOp") \
-    XX(VAR_IS_INITIALIZED, "VarIsInitializedOp", "VarIsInitializedOp")
+    XX(VAR_IS_INITIALIZED, "VarIsInitializedOp", "VarIsInitializedOp") \
+    /* runtime/ops/math_ops.c */                                    \
+    XX(IS_FINITE,   "IsFinite",    "IsFinite")      \
+    XX(ERFC,        "Erfc",        "Erfc")          \
+    XX(SELU,        "Selu",        "Selu")          \
+    XX(SOFTSIGN,    "Softsign",    "Softsign")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -295,10 +300,10 @@ typedef struct tact_op_attrs {
      * ASSIGN_ADD_VARIABLE: dtype. */
     char *container;
     struct tact_op *resource;
-    /* RESHAPE (shape), TRANSPOSE (perm), SUM and MEAN (axes), FILL (dims, value): true when
-     * these come as data inputs, TensorFlow's form (input 1; FILL's inputs 0 and 1), whose
-     * values the shape function reads when known (a Const at build time, the tensor at run
-     * time) instead of the fields above. */
+    /* RESHAPE (shape), TRANSPOSE (perm), the reductions (tact__op_kind_reduces: axes), FILL
+     * (dims, value): true when these come as data inputs, TensorFlow's form (input 1; FILL's
+     * inputs 0 and 1), whose values the shape function reads when known (a Const at build
+     * time, the tensor at run time) instead of the fields above. */
     bool value_inputs;
     /* Array ops (array_ops.c, TensorFlow's attributes of the same names). */
     tact_dtype_t out_type;       /* SHAPE, SIZE: int32 or int64 */

@@ -97,6 +97,38 @@ MATH_UNARY(elu_f64, double, x < 0.0 ? expm1(x) : x)
 MATH_UNARY(softplus_f32, float, math_softplusf(x))
 MATH_UNARY(softplus_f64, double, math_softplus(x))
 MATH_UNARY(logical_not, bool, !x)
+/* Selu: TensorFlow's constants (core/kernels/relu_op_functor.h). */
+#define MATH_SELU_ALPHA 1.6732632423543772848170429916717
+#define MATH_SELU_SCALE 1.0507009873554804934193349852946
+MATH_UNARY(erfc_f32, float, erfcf(x))
+MATH_UNARY(erfc_f64, double, erfc(x))
+MATH_UNARY(selu_f32, float, x < 0.0f ? (float) (MATH_SELU_SCALE * MATH_SELU_ALPHA) * expm1f(x)
+                                     : (float) MATH_SELU_SCALE * x)
+MATH_UNARY(selu_f64, double, x < 0.0 ? MATH_SELU_SCALE * MATH_SELU_ALPHA * expm1(x)
+                                     : MATH_SELU_SCALE * x)
+MATH_UNARY(softsign_f32, float, x / (1.0f + fabsf(x)))
+MATH_UNARY(softsign_f64, double, x / (1.0 + fabs(x)))
+
+/* IsFinite: float in, bool out (the macro's one type does not fit). */
+static void math_is_finite_f32(const void *restrict vx, void *restrict vo, int64_t n,
+                               double alpha)
+{
+    const float *restrict x = vx;
+    bool *restrict o = vo;
+    (void) alpha;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = isfinite(x[i]);
+}
+
+static void math_is_finite_f64(const void *restrict vx, void *restrict vo, int64_t n,
+                               double alpha)
+{
+    const double *restrict x = vx;
+    bool *restrict o = vo;
+    (void) alpha;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = isfinite(x[i]);
+}
 
 #define MATH_U4(name) { [TACT_DTYPE_F32] = math_##name##_f32, [TACT_DTYPE_F64] = math_##name##_f64, \
                         [TACT_DTYPE_I32] = math_##name##_i32, [TACT_DTYPE_I64] = math_##name##_i64 }
@@ -119,6 +151,10 @@ static const math_unary_fn math_unary_table[TACT_OP_COUNT][TACT_DTYPE_COUNT] = {
     [TACT_OP_ELU] = MATH_U2(elu),
     [TACT_OP_SOFTPLUS] = MATH_U2(softplus),
     [TACT_OP_LOGICAL_NOT] = { [TACT_DTYPE_BOOL] = math_logical_not },
+    [TACT_OP_IS_FINITE] = MATH_U2(is_finite),
+    [TACT_OP_ERFC] = MATH_U2(erfc),
+    [TACT_OP_SELU] = MATH_U2(selu),
+    [TACT_OP_SOFTSIGN] = MATH_U2(softsign),
 };
 /* clang-format on */
 
@@ -653,4 +689,8 @@ const tact_cpu_op_kernel_t tact__cpu_math_kernels[TACT_OP_COUNT] = {
     [TACT_OP_PROD] = MATH_K_REDUCE,
     [TACT_OP_ARG_MAX] = MATH_K_ARG,
     [TACT_OP_ARG_MIN] = MATH_K_ARG,
+    [TACT_OP_IS_FINITE] = MATH_K_UNARY,
+    [TACT_OP_ERFC] = MATH_K_UNARY,
+    [TACT_OP_SELU] = MATH_K_UNARY,
+    [TACT_OP_SOFTSIGN] = MATH_K_UNARY,
 };
