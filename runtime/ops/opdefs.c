@@ -9,6 +9,8 @@
  * live with the devices. */
 #include "runtime/ops/opdefs.h"
 
+#include <pthread.h>
+
 /* Room for one printed shape: 8 dimensions of up to 20 characters, commas and brackets. */
 #define OPDEFS_SHAPE_LEN 192
 
@@ -228,14 +230,28 @@ static const tact_op_def_t *const opdefs_families[] = {
     tact__state_op_defs,
 };
 
+/* Each kind's definition, NULL for the older ops of the switch below: filled once, so a
+ * lookup is one load rather than a walk over the families. */
+static const tact_op_def_t *opdefs_by_kind[TACT_OP_COUNT];
+static pthread_once_t opdefs_once = PTHREAD_ONCE_INIT;
+
+static void opdefs_index(void)
+{
+    for (int kind = 0; kind < TACT_OP_COUNT; kind++) {
+        for (size_t f = 0; f < sizeof opdefs_families / sizeof opdefs_families[0]; f++) {
+            if (opdefs_families[f][kind].infer != NULL) {
+                opdefs_by_kind[kind] = &opdefs_families[f][kind];
+                break;
+            }
+        }
+    }
+}
+
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind)
 {
     TACT_ASSERT((unsigned) kind < (unsigned) TACT_OP_COUNT);
-    for (size_t f = 0; f < sizeof opdefs_families / sizeof opdefs_families[0]; f++) {
-        if (opdefs_families[f][kind].infer != NULL)
-            return &opdefs_families[f][kind];
-    }
-    return NULL;
+    pthread_once(&opdefs_once, opdefs_index);
+    return opdefs_by_kind[kind];
 }
 
 bool tact__op_kind_stateful(tact_op_kind_t kind)
