@@ -703,6 +703,89 @@ static void test_errors(void **state)
     tact_graph_destroy(&g);
 }
 
+/* BiasAdd is run as an Add, with TensorFlow's own checks on top (TensorFlow 2.21 printed each
+ * message: the shape function's when shapes are known, bias_op.cc's when run) and written back
+ * as a BiasAdd. */
+#define BIAS_PH(name)                                                                            \
+    "node { name: '" name "' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+#define BIAS_ADD(x, b)                                                                           \
+    "node { name: 'ba' op: 'BiasAdd' input: '" x "' input: '" b "' attr { key: 'T' value { "    \
+    "type: DT_FLOAT } } attr { key: 'data_format' value { s: 'NHWC' } } }\n"
+
+static void bias_add_run_fails(const float *xv, const int64_t *xd, int xn, const float *bv,
+                               const int64_t *bd, int bn, const char *msg)
+{
+    tact_graph_t *g = tact_graph_new();
+    import_text_ok(g, BIAS_PH("x") BIAS_PH("b") BIAS_ADD("x", "b"), NULL);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *x = tu_f32(xd, xn, xv), *b = tu_f32(bd, bn, bv), *y = NULL;
+    tact_feed_t feeds[2] = { { tact_graph_output(g, "x:0", &st), x },
+                             { tact_graph_output(g, "b:0", &st), b } };
+    tact_output_t fetch = tact_graph_output(g, "ba:0", &st);
+    tact_session_t *s = tu_session(g, NULL);
+    tact_code_t rc = tact_session_run(s, &fetch, 1, &y, feeds, 2, NULL, 0, &st);
+    if (msg == NULL) {
+        if (rc != TACT_CODE_OK)
+            fail_msg("%s", st.msg);
+        const float want[] = { 1, 3, 5, 3, 5, 7 };
+        assert_true(tu_f32_equal(y, xd, xn, want));
+    } else {
+        if (rc != TACT_CODE_INVALID_ARGUMENT)
+            fail_msg("rc %d, want \"%s\"", (int) rc, msg);
+        assert_true(tu_contains(st.msg, msg));
+    }
+    tact_tensor_destroy(&y);
+    tact_tensor_destroy(&x);
+    tact_tensor_destroy(&b);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+static void test_bias_add_checks(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    import_text_fails(g, CONST_F("x", "dim { size: 3 }", "float_val: 1")
+                         CONST_F("b", "dim { size: 3 }", "float_val: 1") BIAS_ADD("x", "b"),
+                      NULL, TACT_CODE_INVALID_ARGUMENT,
+                      "Shape must be at least rank 2 but is rank 1 for 'ba' (op: 'Add') with "
+                      "input shapes: [3], [3].");
+    import_text_fails(g, CONST_F("x", "dim { size: 2 } dim { size: 3 }", "float_val: 1")
+                         CONST_F("b", "dim { size: 3 } dim { size: 1 }", "float_val: 1")
+                         BIAS_ADD("x", "b"),
+                      NULL, TACT_CODE_INVALID_ARGUMENT,
+                      "Shape must be rank 1 but is rank 2 for 'ba' (op: 'Add') with input "
+                      "shapes: [2,3], [3,1].");
+    import_text_fails(g, CONST_F("x", "dim { size: 2 } dim { size: 3 }", "float_val: 1")
+                         CONST_F("b", "dim { size: 4 }", "float_val: 1") BIAS_ADD("x", "b"),
+                      NULL, TACT_CODE_INVALID_ARGUMENT,
+                      "Dimensions must be equal, but are 3 and 4 for 'ba' (op: 'Add') with "
+                      "input shapes: [2,3], [4].");
+    tact_graph_destroy(&g);
+
+    const float xv[] = { 1, 2, 3, 3, 4, 5 }, bv[] = { 0, 1, 2, 3 };
+    bias_add_run_fails(xv, (int64_t[]) { 3 }, 1, bv, (int64_t[]) { 3 }, 1,
+                       "Input tensor must be at least 2D: [3]");
+    bias_add_run_fails(xv, (int64_t[]) { 2, 3 }, 2, bv, (int64_t[]) { 3, 1 }, 2,
+                       "Biases must be 1D: [3,1]");
+    bias_add_run_fails(xv, (int64_t[]) { 2, 3 }, 2, bv, (int64_t[]) { 4 }, 1,
+                       "Must provide as many biases as the last dimension of the input tensor: "
+                       "[4] vs. [2,3]");
+    bias_add_run_fails(xv, (int64_t[]) { 2, 3 }, 2, bv, (int64_t[]) { 3 }, 1, NULL);
+
+    /* Exported as the BiasAdd it was. */
+    g = tact_graph_new();
+    import_text_ok(g, BIAS_PH("x") BIAS_PH("b") BIAS_ADD("x", "b"), NULL);
+    tact_status_t st = TACT_STATUS_INIT;
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(tact_graph_export(g, &data, &len, &st), TACT_CODE_OK);
+    assert_non_null(memmem(data, len, "BiasAdd", 7));
+    assert_non_null(memmem(data, len, "data_format", 11));
+    free(data);
+    tact_graph_destroy(&g);
+}
+
 static void test_file_and_buffer_errors(void **state)
 {
     (void) state;
@@ -1103,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_saver_op_attrs),
         cmocka_unit_test(test_const_dtypes),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bias_add_checks),
         cmocka_unit_test(test_file_and_buffer_errors),
         cmocka_unit_test(test_truncated_and_flipped),
         cmocka_unit_test(test_deep_nesting_refused),

@@ -166,10 +166,10 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
 static bool cpu_same_shape_binary(const tact_op_t *op, tact_op_kind_t kind,
                                   const tact_tensor_t *const *in, int n_in)
 {
-    if (n_in != 2 || kind != op->kind ||
+    if (n_in != 2 || kind != op->kind || op->attrs.bias_add ||
         !(kind == TACT_OP_ADD || kind == TACT_OP_SUB || kind == TACT_OP_MUL ||
           kind == TACT_OP_REALDIV || kind == TACT_OP_DIV))
-        return false;
+        return false;  /* a BiasAdd has rank checks of its own */
     const tact_tensor_t *x = in[0], *y = in[1];
     if (x->dtype != y->dtype || x->dtype != op->out_dtype[0] || x->ndims != y->ndims)
         return false;

@@ -591,7 +591,9 @@ static int plan_cse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
         for (; table[k] != 0; k = (k + 1) & (cap - 1)) {
             int m = table[k] - 1;
             const tact_op_t *rep = order[m];
+            /* A BiasAdd (an Add with bias_add) checks ranks that Add does not. */
             bool equal = rep->kind == op->kind && rep->n_inputs == op->n_inputs &&
+                         rep->attrs.bias_add == op->attrs.bias_add &&
                          rep->out_dtype[0] == op->out_dtype[0] && dev_of[m] == dev_of[n];
             for (int i = 0; i < op->n_inputs && equal; i++) {
                 tact_output_t r = plan_resolve(elided, same, rep->inputs[i]);

@@ -374,6 +374,10 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
     if (tf->type_attr != NULL)
         exp_attr_type(nd, tf->type_attr, t0);
     switch (op->kind) {
+    case TACT_OP_ADD:
+        if (at->bias_add)
+            exp_attr_str(nd, "data_format", "NHWC");
+        break;
     case TACT_OP_CONST:
         exp_attr_tensor(nd, "value", at->value);
         exp_attr_type(nd, "dtype", at->value->dtype);
@@ -653,7 +657,8 @@ static tact_code_t exp_op(exp_t *ex, const tact_op_t *op)
     snprintf(raw_name, sizeof raw_name, "%.250s/%s", op->name, tf->type);
     Tensorflow__NodeDef *nd = exp_node(ex, scaled ? exp_unique(ex, raw_name, raw_name,
                                                                sizeof raw_name)
-                                                  : op->name, tf->type, op->device);
+                                                  : op->name,
+                                       op->attrs.bias_add ? "BiasAdd" : tf->type, op->device);
     for (int i = 0; i < op->n_inputs; i++)
         exp_data_input(nd, op->inputs[i]);
     for (int i = 0; i < n_folded; i++)

@@ -547,6 +547,7 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
                 return tact__fail(im->st, TACT_CODE_UNIMPLEMENTED,
                                   "Node '%s': BiasAdd is imported for data_format NHWC only",
                                   imp_nd_name(n->nd));
+            at->bias_add = true;
         }
         return TACT_CODE_OK;
     case TACT_OP_CONV2D:

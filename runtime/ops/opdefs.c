@@ -267,6 +267,36 @@ bool tact__op_kind_stateful(tact_op_kind_t kind)
 /* numpy broadcasting, following TensorFlow's BroadcastBinaryOpOutputShapeFnHelper for
  * unknown sizes: a known size > 1 wins (the program is assumed correct; the kernel checks),
  * a 1 yields the other side, two unknowns stay unknown. */
+/* BiasAdd (an Add with attrs.bias_add): a value of rank >= 2 and a bias vector as long as its
+ * last dimension, in TensorFlow's words (its shape function, then bias_op.cc). */
+static tact_code_t opdefs_check_bias_add(const opdefs_ctx_t *c)
+{
+    const tact_shape_t *x = &c->shapes[0], *b = &c->shapes[1];
+    char sx[OPDEFS_SHAPE_LEN], sb[OPDEFS_SHAPE_LEN];
+    if (c->phase == TACT_INFER_BUILD) {
+        if (x->ndims >= 0 && x->ndims < 2)
+            return opdefs_fail_build(c, "Shape must be at least rank 2 but is rank %d", x->ndims);
+        if (b->ndims >= 0 && b->ndims != 1)
+            return opdefs_fail_build(c, "Shape must be rank 1 but is rank %d", b->ndims);
+        if (x->ndims >= 2 && b->ndims == 1 && x->dims[x->ndims - 1] >= 0 && b->dims[0] >= 0 &&
+            x->dims[x->ndims - 1] != b->dims[0])
+            return opdefs_fail_build(c, "Dimensions must be equal, but are %" PRId64 " and %"
+                                     PRId64, x->dims[x->ndims - 1], b->dims[0]);
+        return TACT_CODE_OK;
+    }
+    if (x->ndims < 2)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Input tensor must be at least 2D: %s",
+                          opdefs_shape_str(x, sx));
+    if (b->ndims != 1)
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Biases must be 1D: %s",
+                          opdefs_shape_str(b, sb));
+    if (b->dims[0] != x->dims[x->ndims - 1])
+        return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                          "Must provide as many biases as the last dimension of the input "
+                          "tensor: %s vs. %s", opdefs_shape_str(b, sb), opdefs_shape_str(x, sx));
+    return TACT_CODE_OK;
+}
+
 static tact_code_t opdefs_infer_binary(const opdefs_ctx_t *c, tact_dtype_t *out_dtype,
                                        tact_shape_t *out_shape)
 {
@@ -278,6 +308,9 @@ static tact_code_t opdefs_infer_binary(const opdefs_ctx_t *c, tact_dtype_t *out_
         rc = opdefs_check_same(c, 1, "y", 0, "x");
     if (rc != TACT_CODE_OK)
         return rc;
+    if (c->kind == TACT_OP_ADD && c->attrs != NULL && c->attrs->bias_add &&
+        opdefs_check_bias_add(c) != TACT_CODE_OK)
+        return c->st->code;
 
     if (tact__op_broadcast_shape(c, out_shape) != TACT_CODE_OK)
         return c->st->code;

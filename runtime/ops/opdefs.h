@@ -233,6 +233,8 @@ typedef struct tact_op_attrs {
     tact_dtype_t dtype;          /* PLACEHOLDER, VARIABLE, random ops: its dtype; CAST: target */
     tact_shape_t shape;          /* PLACEHOLDER, VARIABLE: declared; RESHAPE: requested; FILL,
                                   * random ops: the output's (fully known) */
+    bool bias_add;               /* ADD: TensorFlow's BiasAdd (NHWC), imported and exported as
+                                  * such: its rank checks on top of Add's broadcast */
     bool transpose_a;            /* MATMUL */
     bool transpose_b;            /* MATMUL */
     int n_axes;                  /* SUM, MEAN: -1 = every axis */
