@@ -799,6 +799,64 @@ static void test_partitions_client_holds_only_feeds_and_fetches(void **state)
     tact_graph_destroy(&g);
 }
 
+/* An op on CPU:1 that waits for an assign on CPU:0 only for order: TensorFlow's partitioner
+ * sends a dummy value between them (tests/data/partition_graphs_tf.py, third graph:
+ * "a/ctrl/_0 = Const()" under ^a, "a/_1 = _Send", "a/_2 = _Recv", "a/_3 = Identity", which
+ * the waiting ops depend on). tact numbers the pair after the data edges. */
+static void test_partitions_control_edge_pair(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t v, a, y;
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:0");
+        v = tu_variable_f32(g, 1, "v", &st);
+        a = tact_assign_add(g, v, tu_const_f32(g, NULL, 0, (float[]) { 1 }, "one", &st), "a",
+                            &st);
+    }
+    {
+        TACT_DEVICE_SCOPE(g, "/cpu:1");
+        TACT_CONTROL_DEPENDENCIES(g, ((tact_op_t *[]) { a.op }), 1, &st);
+        y = tact_multiply(g, tu_const_f32(g, NULL, 0, (float[]) { 3 }, "c", &st),
+                          tu_const_f32(g, NULL, 0, (float[]) { 2 }, "two", &st), "mul", &st);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_config_t two = { .device_count.cpu = 2 };
+    tact_session_t *s = tu_session(g, &two);
+    tu_run_op(s, tact_global_variables_initializer(g, &st));
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md };
+    tact_tensor_t *r = NULL;
+    assert_int_equal(tact_session_run_ex(s, &opts, &y, 1, &r, NULL, 0, NULL, 0, &st),
+                     TACT_CODE_OK);
+    assert_string_equal(tu_str(r), "6.0");
+    assert_int_equal(md.n_partitions, 2);
+    assert_string_equal(md.partitions[0].graph,
+                        "v = VariableV2()\n"
+                        "one = Const()\n"
+                        "a = AssignAdd(v, one)\n"
+                        "a/ctrl/_2 = Const()\n"
+                        "a/_3 = _Send(a/ctrl/_2:0 to " CPU(1) ")\n"
+                        "mul/_1 = _Recv(mul:0 from " CPU(1) ")\n"
+                        "_retval_mul_0_0 = _Retval(mul/_1)\n");
+    assert_int_equal(md.partitions[0].n_sends, 1);
+    assert_int_equal(md.partitions[0].n_recvs, 1);
+    assert_string_equal(md.partitions[1].graph,
+                        "a/_4 = _Recv(a/ctrl/_2:0 from " CPU(0) ")\n"
+                        "a/_5 = Identity(a/_4)\n"
+                        "two = Const()\n"
+                        "c = Const()\n"
+                        "mul = Mul(c, two)\n"
+                        "mul/_0 = _Send(mul:0 to " CPU(0) ")\n");
+    assert_int_equal(md.partitions[1].n_sends, 1);
+    assert_int_equal(md.partitions[1].n_recvs, 1);
+    tact_run_metadata_clear(&md);
+    tact_tensor_destroy(&r);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -813,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_stateful_ops_keep_first_placement),
         cmocka_unit_test(test_partitions_two_cpus_feeds_fetches),
         cmocka_unit_test(test_partitions_client_holds_only_feeds_and_fetches),
+        cmocka_unit_test(test_partitions_control_edge_pair),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * maker's partition and a _Recv on the reader's, one pair per value and reading device,
  * whether the value moves by a copy (a GPU's memory) or by pointer (host devices); feeds are
  * _Arg nodes on the client's device (devs[0], CPU:0) and fetches _Retval nodes there, with a
- * pair where a fetched value was made elsewhere. Names follow TensorFlow's: "_arg_x_0_0" (the
+ * pair where a fetched value was made elsewhere, and for an op that waits on another
+ * device's op only for order (a control dependency) a dummy value sent between them, as
+ * TensorFlow's partitioner does. Names follow TensorFlow's: "_arg_x_0_0" (the
  * tensor's node, output and position among the feeds sorted by name), "_retval_y_0_0", and
  * "m/_4" for the pair's nodes, numbered per plan, the _Send before its _Recv. Only the
  * description: what runs is the plan. */
@@ -16,6 +18,18 @@ typedef struct desc_edge {
     int k;                        /* the _Send is "<node>/_k", the _Recv "<node>/_<k+1>" */
     bool recv_done, send_done;    /* written into their partitions' text */
 } desc_edge_t;
+
+/* A control dependency between two partitions: TensorFlow's partitioner sends a dummy value,
+ * "<w>/ctrl/_k = Const()" (under a control input from w) and "<w>/_k+1 = _Send" on the
+ * waited-for op's partition,
+ * "<w>/_k+2 = _Recv" and "<w>/_k+3 = Identity" on the waiting op's, which then waits on the
+ * Identity. */
+typedef struct desc_ctrl {
+    int from;                     /* node index of the op waited for */
+    int to;                       /* the waiting op's partition */
+    int k;
+    bool recv_done, send_done;
+} desc_ctrl_t;
 
 typedef struct desc_text {
     size_t used, cap;
@@ -31,6 +45,8 @@ typedef struct desc {
     int *feed_pos;                /* by feed: its position among the feeds sorted by name */
     int n_edges, cap_edges;
     desc_edge_t *edges;
+    int n_ctrls, cap_ctrls;
+    desc_ctrl_t *ctrls;
     desc_text_t *texts;           /* by partition */
 } desc_t;
 
@@ -110,6 +126,34 @@ static desc_edge_t *desc_edge(desc_t *d, int s, int to)
     return e;
 }
 
+/* The control pair from node `from` to partition `to`, made on first use (numbered after
+ * every data edge, which are all known by then). */
+static desc_ctrl_t *desc_ctrl(desc_t *d, int from, int to)
+{
+    for (int c = 0; c < d->n_ctrls; c++) {
+        if (d->ctrls[c].from == from && d->ctrls[c].to == to)
+            return &d->ctrls[c];
+    }
+    if (d->n_ctrls == d->cap_ctrls) {
+        d->cap_ctrls = d->cap_ctrls ? 2 * d->cap_ctrls : 4;
+        d->ctrls = tact__realloc(d->ctrls, (size_t) d->cap_ctrls * sizeof *d->ctrls);
+    }
+    desc_ctrl_t *c = &d->ctrls[d->n_ctrls];
+    *c = (desc_ctrl_t) { .from = from, .to = to, .k = 2 * d->n_edges + 4 * d->n_ctrls };
+    d->n_ctrls++;
+    return c;
+}
+
+/* True when `node` (an op) waits for node index w only for order: none of its inputs is w's. */
+static bool desc_waits_for_order(const desc_t *d, const tact_node_t *node, int w)
+{
+    for (int i = 0; i < node->n_in; i++) {
+        if (d->prod[d->origin[node->in_slots[i]]] == w)
+            return false;
+    }
+    return true;
+}
+
 static char *desc_device(const tact_plan_desc_t *out, int part)
 {
     char buf[96];
@@ -148,6 +192,50 @@ static void desc_emit_sends(desc_t *d, int first, int n)
         d->out->parts[part].n_sends++;
         free(node);
         free(to);
+    }
+}
+
+/* The Const and _Send of every control pair leaving op node `from`. */
+static void desc_emit_ctrl_sends(desc_t *d, int from)
+{
+    for (int i = 0; i < d->n_ctrls; i++) {
+        desc_ctrl_t *c = &d->ctrls[i];
+        if (c->send_done || c->from != from)
+            continue;
+        c->send_done = true;
+        int part = d->part_of[from];
+        const char *name = d->plan->by_index[from]->op->name;
+        char *to = desc_device(d->out, c->to);
+        desc_add(&d->texts[part], tact__asprintf("%s/ctrl/_%d = Const()\n", name, c->k));
+        desc_add(&d->texts[part], tact__asprintf("%s/_%d = _Send(%s/ctrl/_%d:0 to %s)\n", name,
+                                                 c->k + 1, name, c->k, to));
+        d->out->parts[part].n_sends++;
+        free(to);
+    }
+}
+
+/* The _Recv and Identity of the control pairs op node p waits on. */
+static void desc_emit_ctrl_recvs(desc_t *d, int p)
+{
+    for (int i = 0; i < d->n_ctrls; i++) {
+        desc_ctrl_t *c = &d->ctrls[i];
+        if (c->recv_done || c->to != d->part_of[p])
+            continue;
+        const tact_node_t *node = d->plan->by_index[p];
+        bool waits = false;
+        for (int w = 0; w < node->n_wait && !waits; w++)
+            waits = node->wait_nodes[w] == c->from;
+        if (!waits)
+            continue;
+        c->recv_done = true;
+        const char *name = d->plan->by_index[c->from]->op->name;
+        char *from = desc_device(d->out, d->part_of[c->from]);
+        desc_add(&d->texts[c->to], tact__asprintf("%s/_%d = _Recv(%s/ctrl/_%d:0 from %s)\n",
+                                                  name, c->k + 2, name, c->k, from));
+        desc_add(&d->texts[c->to], tact__asprintf("%s/_%d = Identity(%s/_%d)\n", name, c->k + 3,
+                                                  name, c->k + 2));
+        d->out->parts[c->to].n_recvs++;
+        free(from);
     }
 }
 
@@ -213,6 +301,16 @@ tact_plan_desc_t *tact__plan_describe(const tact_plan_t *plan)
         if (desc_part_of_origin(&d, s) != 0)
             desc_edge(&d, s, 0);
     }
+    /* The control pairs: an op waiting on another device's op whose outputs it does not read. */
+    for (int p = 0; p < n_nodes; p++) {
+        const tact_node_t *node = plan->by_index[p];
+        for (int w = 0; node->kind == TACT_NODE_OP && w < node->n_wait; w++) {
+            int from = node->wait_nodes[w];
+            if (plan->by_index[from]->kind == TACT_NODE_OP &&
+                d.part_of[from] != d.part_of[p] && desc_waits_for_order(&d, node, from))
+                desc_ctrl(&d, from, d.part_of[p]);
+        }
+    }
     /* A copy node is named after its side of the edge it carries: a copy into a device its
      * _Recv, a copy out its _Send (toward the first device that reads it). */
     for (int p = 0; p < n_nodes; p++) {
@@ -256,6 +354,7 @@ tact_plan_desc_t *tact__plan_describe(const tact_plan_t *plan)
         if (node->kind != TACT_NODE_OP)
             continue;
         int part = d.part_of[p];
+        desc_emit_ctrl_recvs(&d, p);
         char *line = tact__asprintf("%s = %s(", node->op->name,
                                     node->fusion != NULL ? "_FusedMatMul"
                                                          : tact__op_kind_type(node->op->kind));
@@ -281,6 +380,7 @@ tact_plan_desc_t *tact__plan_describe(const tact_plan_t *plan)
         out->parts[part].n_ops++;
         if (node->out_slot >= 0)
             desc_emit_sends(&d, node->out_slot, node->op->n_outputs);
+        desc_emit_ctrl_sends(&d, p);
     }
     for (int pos = 0; pos < plan->n_fetches; pos++) {
         for (int i = 0; i < plan->n_fetches; i++) {
@@ -324,6 +424,7 @@ tact_plan_desc_t *tact__plan_describe(const tact_plan_t *plan)
     free(d.part_of);
     free(d.feed_pos);
     free(d.edges);
+    free(d.ctrls);
     free(d.texts);
     return out;
 }

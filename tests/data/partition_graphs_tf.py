@@ -66,3 +66,18 @@ with g.as_default():
         w = tf.multiply(x, two, name='w')
 with tf.Session(graph=g, config=cfg) as s:
     show('everything on cpu:1: fetch w; feed x', s, w, {x: [3., 4.]})
+
+# A control dependency across devices: TensorFlow sends a dummy value ("a/ctrl/_k = Const(^a)",
+# a _Send, then a _Recv and an Identity the waiting ops depend on). Constant folding turns
+# TensorFlow's mul into a Const; tact keeps the Mul.
+g = tf.Graph()
+with g.as_default():
+    with tf.device('/cpu:0'):
+        v = tf.Variable(1., name='v', use_resource=False)
+        a = tf.assign_add(v, 1., name='a')
+    with tf.device('/cpu:1'):
+        with tf.control_dependencies([a]):
+            mul = tf.multiply(tf.constant(3., name='c'), tf.constant(2., name='two'), name='mul')
+with tf.Session(graph=g, config=cfg) as s:
+    s.run(v.initializer)
+    show('control dependency cpu:0 -> cpu:1: fetch mul', s, mul, {})
