@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -364,6 +365,10 @@ static void test_graph_from_tensorflow(void **state)
     void *pb = NULL;
     size_t len = 0;
     assert_int_equal(tact_graph_export(g, &pb, &len, &st), TACT_CODE_OK);
+    if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_image_fixtures.py --check */
+        snprintf(path, sizeof path, "%s/image_tact_exported.pb", TACT_TEST_DATA_DIR);
+        tu_write_file(path, pb, len);
+    }
     tact_graph_t *g2 = tact_graph_new();
     if (tact_graph_import(g2, pb, len, NULL, &st) != TACT_CODE_OK)
         fail_msg("re-import failed: %s", st.msg);

@@ -3,6 +3,9 @@
 """Fixtures for tests/test_image_ops.c, made once by TensorFlow (tf.compat.v1) and committed.
 
     python3 make_image_fixtures.py          # write the fixtures next to this script
+    python3 make_image_fixtures.py --check  # also run what tact exported (written by
+                                            # test_image_ops with TACT_WRITE_FIXTURES=1) in
+                                            # TensorFlow and compare the answers
 
 Writes:
   image_cases.h       TensorFlow's outputs of ResizeBilinear and ResizeNearestNeighbor for one
@@ -13,8 +16,13 @@ Writes:
                       (half_pixel_centers) -> ResizeNearestNeighbor [4, 6] (align_corners) ->
                       TopKV2 k = 2 ("topk"); its answers for image_graph_x are in
                       image_cases.h
+
+Committed beside them, written by tact (test_image_ops) and checked here with --check:
+image_tact_exported.pb, image_ops.pbtxt imported into tact and exported again; TensorFlow must
+give the same answers for image_graph_x.
 """
 import os
+import sys
 
 import numpy as np
 import tensorflow as tf
@@ -94,6 +102,21 @@ def main():
     lines += ["", "#endif", ""]
     with open(os.path.join(HERE, "image_cases.h"), "w") as f:
         f.write("\n".join(lines))
+    if "--check" in sys.argv:
+        check(x, gv, gi)
+
+
+def check(x, want_values, want_indices):
+    gd = tf1.GraphDef()
+    with open(os.path.join(HERE, "image_tact_exported.pb"), "rb") as f:
+        gd.ParseFromString(f.read())
+    with tf1.Graph().as_default() as g:
+        tf1.import_graph_def(gd, name="")
+        with tf1.Session() as s:
+            v, i = s.run(["topk:0", "topk:1"], {"x:0": x})
+    np.testing.assert_allclose(v, want_values, rtol=1e-6)
+    np.testing.assert_array_equal(i, want_indices)
+    print("image_tact_exported.pb: TensorFlow gives the same answers")
 
 
 if __name__ == "__main__":
