@@ -788,6 +788,33 @@ TACT_API tact_output_t tact_ones_like(tact_graph_t *g, tact_output_t x, const ch
                                       tact_status_t *st);
 /** @} */
 
+/** @name Top-k and image resizing
+ * tf.math.top_k and tf.compat.v1.image.resize_* as TensorFlow's raw ops. `k` and `size` are
+ * int32 graph outputs: a constant fixes the result's shape when the op is built, any other
+ * tensor when it runs.
+ * @{ */
+/** tf.math.top_k ("TopKV2"): the k largest entries of each row of `input`'s last dimension,
+ * largest first (the lower index first among equal values), as output 0, and their int32
+ * indices as output 1 ({op, 1}). `k` is an int32 scalar in [0, last dimension]. `sorted` is
+ * kept for export; the CPU kernel always sorts. float32 on the CPU. Returns output 0. */
+TACT_API tact_output_t tact_top_k(tact_graph_t *g, tact_output_t input, tact_output_t k,
+                                  bool sorted, const char *name, tact_status_t *st);
+/** tf.compat.v1.image.resize_bilinear ("ResizeBilinear"): NHWC `images` resized to `size`
+ * (int32 [2]: height, width) by bilinear interpolation with TensorFlow's coordinates for
+ * align_corners and half_pixel_centers (both true is refused when run). float32 output. */
+TACT_API tact_output_t tact_resize_bilinear(tact_graph_t *g, tact_output_t images,
+                                            tact_output_t size, bool align_corners,
+                                            bool half_pixel_centers, const char *name,
+                                            tact_status_t *st);
+/** tf.compat.v1.image.resize_nearest_neighbor ("ResizeNearestNeighbor"): like
+ * tact_resize_bilinear, taking each output pixel from the nearest input pixel. float32 on the
+ * CPU; the output has the images' dtype. */
+TACT_API tact_output_t tact_resize_nearest_neighbor(tact_graph_t *g, tact_output_t images,
+                                                    tact_output_t size, bool align_corners,
+                                                    bool half_pixel_centers, const char *name,
+                                                    tact_status_t *st);
+/** @} */
+
 TACT_END_DECLS
 
 #endif

@@ -907,3 +907,29 @@ tact_output_t tact_ones_like(tact_graph_t *g, tact_output_t x, const char *name,
 {
     return ops_unary(g, TACT_OP_ONES_LIKE, x, name, NULL, st);
 }
+
+tact_output_t tact_top_k(tact_graph_t *g, tact_output_t input, tact_output_t k, bool sorted,
+                         const char *name, tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {.sorted = sorted};
+    return ops_binary(g, TACT_OP_TOP_K, input, k, name, &attrs, st);
+}
+
+tact_output_t tact_resize_bilinear(tact_graph_t *g, tact_output_t images, tact_output_t size,
+                                   bool align_corners, bool half_pixel_centers, const char *name,
+                                   tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {.align_corners = align_corners,
+                             .half_pixel_centers = half_pixel_centers};
+    return ops_binary(g, TACT_OP_RESIZE_BILINEAR, images, size, name, &attrs, st);
+}
+
+tact_output_t tact_resize_nearest_neighbor(tact_graph_t *g, tact_output_t images,
+                                           tact_output_t size, bool align_corners,
+                                           bool half_pixel_centers, const char *name,
+                                           tact_status_t *st)
+{
+    tact_op_attrs_t attrs = {.align_corners = align_corners,
+                             .half_pixel_centers = half_pixel_centers};
+    return ops_binary(g, TACT_OP_RESIZE_NEAREST_NEIGHBOR, images, size, name, &attrs, st);
+}

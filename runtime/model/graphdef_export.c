@@ -592,6 +592,18 @@ static void exp_attrs(const tact_op_t *op, const tact_tf_op_t *tf, Tensorflow__N
         exp_attr_bool(nd, "adj_x", at->transpose_a);
         exp_attr_bool(nd, "adj_y", at->transpose_b);
         break;
+    case TACT_OP_TOP_K:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_type(nd, "Tk", exp_in_dtype(op, 1));
+        exp_attr_type(nd, "index_type", TACT_DTYPE_I32);
+        exp_attr_bool(nd, "sorted", at->sorted);
+        break;
+    case TACT_OP_RESIZE_BILINEAR:
+    case TACT_OP_RESIZE_NEAREST_NEIGHBOR:
+        exp_attr_type(nd, "T", t0);
+        exp_attr_bool(nd, "align_corners", at->align_corners);
+        exp_attr_bool(nd, "half_pixel_centers", at->half_pixel_centers);
+        break;
     case TACT_OP_VAR_HANDLE:
         exp_attr_type(nd, "dtype", at->dtype);
         exp_attr_shape(nd, "shape", &at->shape);

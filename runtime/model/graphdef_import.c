@@ -558,6 +558,14 @@ static tact_code_t imp_node_attrs(imp_t *im, imp_node_t *n)
     case TACT_OP_FUSED_BATCH_NORM_V3:
     case TACT_OP_BATCH_MATMUL:
         return imp_nn_attrs(im, n);
+    case TACT_OP_TOP_K:
+        at->sorted = true;  /* TensorFlow's default */
+        return imp_attr_bool(im, n, "sorted", &at->sorted);
+    case TACT_OP_RESIZE_BILINEAR:
+    case TACT_OP_RESIZE_NEAREST_NEIGHBOR:
+        if (imp_attr_bool(im, n, "align_corners", &at->align_corners))
+            return im->st->code;
+        return imp_attr_bool(im, n, "half_pixel_centers", &at->half_pixel_centers);
     default:
         return TACT_CODE_OK;
     }

@@ -135,6 +135,11 @@ static const tact_tf_op_t tf_ops[] = {
     { "Erfc",                 TACT_OP_ERFC,             1, 0, { NULL }, "T" },
     { "Selu",                 TACT_OP_SELU,             1, 0, { NULL }, "T" },
     { "Softsign",             TACT_OP_SOFTSIGN,         1, 0, { NULL }, "T" },
+    /* k and size are data inputs (their dtypes are checked by the shape functions; export
+     * writes T per op) */
+    { "TopKV2",               TACT_OP_TOP_K,            2, 0, { NULL }, NULL },
+    { "ResizeBilinear",       TACT_OP_RESIZE_BILINEAR,  2, 0, { NULL }, NULL },
+    { "ResizeNearestNeighbor", TACT_OP_RESIZE_NEAREST_NEIGHBOR, 2, 0, { NULL }, NULL },
 };
 #define TF_OPS_N ((int) (sizeof tf_ops / sizeof tf_ops[0]))
 

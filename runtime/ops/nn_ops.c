@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Neural-network ops of the family layout (opdefs.h): Conv2D, DepthwiseConv2dNative, MaxPool,
- * AvgPool, FusedBatchNorm, FusedBatchNormV3 and BatchMatMulV2, with TensorFlow's shape
+ * AvgPool, FusedBatchNorm, FusedBatchNormV3, BatchMatMulV2 and TopKV2, with TensorFlow's shape
  * functions (core/ops/nn_ops.cc, math_ops.cc, framework/common_shape_fns.cc) when an op is
  * built, and the checks and words of its CPU kernels when it runs (conv_ops.cc,
- * depthwise_conv_op.cc, pooling_ops_common.cc, fused_batch_norm_op.cc, batch_matmul_op_impl.h).
+ * depthwise_conv_op.cc, pooling_ops_common.cc, fused_batch_norm_op.cc, batch_matmul_op_impl.h,
+ * topk_op.cc).
  * Kernels: devices/cpu/kernels/nn_kernels.c. */
 #include "runtime/ops/opdefs.h"
+#include "runtime/ops/array_ops.h"
 
 #define NN_SHAPE_LEN 192
 
@@ -507,6 +509,67 @@ static tact_code_t nn_infer_batch_matmul(const tact_op_ctx_t *c, tact_dtype_t *o
     return TACT_CODE_OK;
 }
 
+/* ---- TopKV2 ---- */
+
+static int nn_topk_outputs(const tact_op_attrs_t *attrs)
+{
+    TACT_UNUSED(attrs);
+    return 2;
+}
+
+/* nn_ops.cc TopKShapeFn at build time, topk_op.cc's checks when run: values [..., k] in the
+ * input's dtype and int32 indices. */
+static tact_code_t nn_infer_top_k(const tact_op_ctx_t *c, tact_dtype_t *out_dtype,
+                                  tact_shape_t *out_shape)
+{
+    static const unsigned real = 1u << TACT_DTYPE_F32 | 1u << TACT_DTYPE_F64 |
+                                 1u << TACT_DTYPE_I32 | 1u << TACT_DTYPE_I64;
+    if (tact__op_check_dtype(c, 0, "input", real) ||
+        tact__op_check_dtype(c, 1, "k", 1u << TACT_DTYPE_I32 | 1u << TACT_DTYPE_I64))
+        return c->st->code;
+    const tact_shape_t *x = &c->shapes[0], *ks = &c->shapes[1];
+    const tact_tensor_t *kv = tact__op_value(c, 1);
+    char a[NN_SHAPE_LEN];
+    int64_t k = -1;
+    if (c->phase == TACT_INFER_RUN) {
+        if (ks->ndims != 0)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "k must be scalar, got shape %s",
+                              nn_shape(ks, a));
+        k = tact__array_int_at(kv, 0);
+        if (k < 0)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT, "Need k >= 0, got %" PRId64, k);
+        if (x->ndims < 1)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                              "input must be >= 1-D, got shape %s", nn_shape(x, a));
+        if (x->dims[x->ndims - 1] < k)
+            return tact__fail(c->st, TACT_CODE_INVALID_ARGUMENT,
+                              "input must have at least k columns. Had %" PRId64 ", needed %"
+                              PRId64, x->dims[x->ndims - 1], k);
+    } else {
+        if (x->ndims == 0)
+            return tact__op_fail_shape(c, "Shape must be at least rank 1 but is rank 0");
+        if (ks->ndims > 0)
+            return tact__op_fail_shape(c, "Input must be scalar but has rank %d", ks->ndims);
+        if (kv != NULL) {
+            k = tact__array_int_at(kv, 0);
+            if (k < 0)
+                return tact__op_fail_shape(c, "Dimension size, given by scalar input 1, must be "
+                                           "non-negative but is %" PRId64, k);
+        }
+        if (k >= 0 && x->ndims > 0 && x->dims[x->ndims - 1] >= 0 && x->dims[x->ndims - 1] < k)
+            return tact__op_fail_shape(c, "input must have last dimension >= k = %" PRId64
+                                       " but is %" PRId64, k, x->dims[x->ndims - 1]);
+    }
+    tact_shape_t out = *x;
+    if (out.ndims > 0)
+        out.dims[out.ndims - 1] = k;
+    out_dtype[0] = c->dtypes[0];
+    out_dtype[1] = TACT_DTYPE_I32;
+    out_shape[0] = out;
+    out_shape[1] = out;
+    return TACT_CODE_OK;
+}
+
 const tact_op_def_t tact__nn_op_defs[TACT_OP_COUNT] = {
     [TACT_OP_CONV2D] = {.n_inputs = 2, .infer = nn_infer_conv2d},
     [TACT_OP_DEPTHWISE_CONV2D] = {.n_inputs = 2, .infer = nn_infer_depthwise},
@@ -517,4 +580,5 @@ const tact_op_def_t tact__nn_op_defs[TACT_OP_COUNT] = {
     [TACT_OP_FUSED_BATCH_NORM_V3] = {.n_inputs = 5, .num_outputs = nn_bn_v3_outputs,
                                      .infer = nn_infer_bn},
     [TACT_OP_BATCH_MATMUL] = {.n_inputs = 2, .infer = nn_infer_batch_matmul},
+    [TACT_OP_TOP_K] = {.n_inputs = 2, .num_outputs = nn_topk_outputs, .infer = nn_infer_top_k},
 };

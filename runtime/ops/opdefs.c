@@ -228,6 +228,7 @@ static const tact_op_def_t *const opdefs_families[] = {
     tact__math_op_defs,
     tact__nn_op_defs,
     tact__state_op_defs,
+    tact__image_op_defs,
 };
 
 /* Each kind's definition, NULL for the older ops of the switch below: filled once, so a

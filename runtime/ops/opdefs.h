@@ -155,7 +155,12 @@
     XX(IS_FINITE,   "IsFinite",    "IsFinite")      \
     XX(ERFC,        "Erfc",        "Erfc")          \
     XX(SELU,        "Selu",        "Selu")          \
-    XX(SOFTSIGN,    "Softsign",    "Softsign")
+    XX(SOFTSIGN,    "Softsign",    "Softsign")      \
+    /* runtime/ops/nn_ops.c */                                      \
+    XX(TOP_K,       "TopKV2",      "TopKV2")        \
+    /* runtime/ops/image_ops.c */                                   \
+    XX(RESIZE_BILINEAR, "ResizeBilinear", "ResizeBilinear") \
+    XX(RESIZE_NEAREST_NEIGHBOR, "ResizeNearestNeighbor", "ResizeNearestNeighbor")
 
 typedef enum {
 #define XX(kind, type, defname) TACT_OP_##kind,
@@ -317,6 +322,9 @@ typedef struct tact_op_attrs {
     int64_t new_axis_mask;
     int64_t shrink_axis_mask;
     int num;                     /* SPLIT: num_split; UNPACK: num */
+    bool sorted;                 /* TOP_K */
+    bool align_corners;          /* RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR */
+    bool half_pixel_centers;     /* RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR */
 } tact_op_attrs_t;
 
 /* When inference runs: building (partial shapes, TensorFlow's build-time messages) or running
@@ -366,6 +374,7 @@ extern const tact_op_def_t tact__sparse_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__math_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__nn_op_defs[TACT_OP_COUNT];
 extern const tact_op_def_t tact__state_op_defs[TACT_OP_COUNT];
+extern const tact_op_def_t tact__image_op_defs[TACT_OP_COUNT];
 
 /* The family definition of `kind`, or NULL for the older ops of opdefs.c's switch. */
 const tact_op_def_t *tact__op_def(tact_op_kind_t kind);

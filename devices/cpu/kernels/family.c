@@ -12,6 +12,7 @@ static const tact_cpu_op_kernel_t *const family_tables[] = {
     tact__cpu_math_kernels,
     tact__cpu_nn_kernels,
     tact__cpu_state_kernels,
+    tact__cpu_image_kernels,
 };
 
 /* Each kind's kernel, NULL for the older ops: filled once, so the node loop's lookup is one

@@ -39,6 +39,7 @@ extern const tact_cpu_op_kernel_t tact__cpu_sparse_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_math_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_nn_kernels[TACT_OP_COUNT];
 extern const tact_cpu_op_kernel_t tact__cpu_state_kernels[TACT_OP_COUNT];
+extern const tact_cpu_op_kernel_t tact__cpu_image_kernels[TACT_OP_COUNT];
 
 /* The family kernel of `kind`, or NULL when the kind is not a family op's. */
 const tact_cpu_op_kernel_t *tact__cpu_op_kernel(tact_op_kind_t kind);

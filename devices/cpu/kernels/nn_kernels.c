@@ -384,6 +384,63 @@ static tact_code_t nn_batch_matmul(tact_kernel_ctx_t *k, tact_status_t *st)
     return TACT_CODE_OK;
 }
 
+/* ---- TopKV2 ---- */
+
+typedef struct {
+    float v;
+    int32_t i;
+} nn_topk_entry_t;
+
+/* Larger values first, the lower index first among equal ones (TensorFlow's order); NaN sorts
+ * above every number so that the order stays total. */
+static int nn_topk_cmp(const void *pa, const void *pb)
+{
+    const nn_topk_entry_t *a = pa, *b = pb;
+    bool an = a->v != a->v, bn = b->v != b->v;
+    if (an != bn)
+        return an ? -1 : 1;
+    if (!an && a->v != b->v)
+        return a->v > b->v ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+static bool nn_topk_supports(const tact_op_t *op)
+{
+    return op->inputs[0].op->out_dtype[op->inputs[0].index] == TACT_DTYPE_F32;
+}
+
+/* sorted=false may give any order in TensorFlow; this kernel always sorts. */
+static tact_code_t nn_top_k(tact_kernel_ctx_t *k, tact_status_t *st)
+{
+    const tact_tensor_t *x = k->in[0];
+    tact_tensor_t *values = k->out[0], *indices = k->out[1];
+    int64_t n = x->dims[x->ndims - 1], kk = values->dims[values->ndims - 1];
+    if (values->nelems == 0)
+        return TACT_CODE_OK;
+    if (n > INT32_MAX)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "TopKV2 '%s': last dimension %" PRId64 " exceeds int32 indices",
+                          k->op->name, n);
+    nn_topk_entry_t *row = malloc((size_t) n * sizeof *row);
+    if (row == NULL)
+        return tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED, "TopKV2 '%s': out of memory",
+                          k->op->name);
+    const float *xd = x->data;
+    float *vd = values->data;
+    int32_t *id = indices->data;
+    for (int64_t r = 0, rows = x->nelems / n; r < rows; r++) {
+        for (int64_t j = 0; j < n; j++)
+            row[j] = (nn_topk_entry_t) {xd[r * n + j], (int32_t) j};
+        qsort(row, (size_t) n, sizeof *row, nn_topk_cmp);
+        for (int64_t j = 0; j < kk; j++) {
+            vd[r * kk + j] = row[j].v;
+            id[r * kk + j] = row[j].i;
+        }
+    }
+    free(row);
+    return TACT_CODE_OK;
+}
+
 const tact_cpu_op_kernel_t tact__cpu_nn_kernels[TACT_OP_COUNT] = {
     [TACT_OP_CONV2D] = {.run = nn_conv2d, .supports = nn_f32},
     [TACT_OP_DEPTHWISE_CONV2D] = {.run = nn_depthwise, .supports = nn_f32},
@@ -392,4 +449,5 @@ const tact_cpu_op_kernel_t tact__cpu_nn_kernels[TACT_OP_COUNT] = {
     [TACT_OP_FUSED_BATCH_NORM] = {.run = nn_batch_norm, .supports = nn_f32},
     [TACT_OP_FUSED_BATCH_NORM_V3] = {.run = nn_batch_norm, .supports = nn_f32},
     [TACT_OP_BATCH_MATMUL] = {.run = nn_batch_matmul, .supports = nn_f32},
+    [TACT_OP_TOP_K] = {.run = nn_top_k, .supports = nn_topk_supports},
 };
