@@ -47,8 +47,8 @@ typedef struct tact_import_options {
  *
  * The op types tact imports are those of its op families (runtime/ops/<family>_ops.c; the
  * importer's table is runtime/model/tf_ops.c):
- * - core: Const, Placeholder, PlaceholderWithDefault, Identity, IdentityN, NoOp, Add, AddV2 and
- *   BiasAdd (NHWC; both run and export as Add), Sub, Mul, RealDiv, Div, Neg, Relu, Sigmoid,
+ * - core: Const, Placeholder, PlaceholderWithDefault, Identity, IdentityN, NoOp, Add, AddV2
+ *   (runs and exports as Add), BiasAdd (NHWC; runs as an Add with BiasAdd's checks), Sub, Mul, RealDiv, Div, Neg, Relu, Sigmoid,
  *   Tanh, Softmax, MatMul, Sum, Mean, Reshape, Transpose, Cast, Fill, Select, SelectV2, Pack,
  *   RandomUniform, RandomStandardNormal, TruncatedNormal;
  * - math: Abs, Square, Sqrt, Rsqrt, Exp, Log, Erfc, Sign, Floor, Ceil, Round, Reciprocal,
@@ -57,7 +57,8 @@ typedef struct tact_import_options {
  *   Greater, GreaterEqual, LogicalAnd, LogicalOr, LogicalNot, AddN, Max, Min, Prod, ArgMax,
  *   ArgMin;
  * - nn: Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, FusedBatchNorm, FusedBatchNormV3,
- *   BatchMatMulV2;
+ *   BatchMatMulV2, TopKV2;
+ * - image: ResizeBilinear, ResizeNearestNeighbor;
  * - array: Shape, Size, Rank, Slice, StridedSlice, Squeeze, ExpandDims, ConcatV2, Split,
  *   Unpack, Tile, Pad, PadV2, GatherV2, OneHot, Range, ZerosLike, OnesLike;
  * - state: VariableV2, Assign, AssignAdd, AssignSub, VarHandleOp, ReadVariableOp,
