@@ -183,6 +183,17 @@ tact_tensor_t *tu_f32_from_file(const char *path, const int64_t *dims, int ndims
     return t;
 }
 
+tact_graph_t *tu_import_fixture(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    tact_graph_t *g = tact_graph_new();
+    tact_status_t st = TACT_STATUS_INIT;
+    if (tact_graph_import_file(g, path, NULL, &st) != TACT_CODE_OK)
+        fail_msg("import of %s failed: %s", path, st.msg);
+    return g;
+}
+
 void tu_remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);

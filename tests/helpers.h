@@ -57,6 +57,10 @@ void tu_write_file(const char *path, const void *data, size_t len);
  * file of another size fails the test. */
 tact_tensor_t *tu_f32_from_file(const char *path, const int64_t *dims, int ndims);
 
+/* A new graph holding the GraphDef file dir/name (binary or text); an import error fails the
+ * test with its message. */
+tact_graph_t *tu_import_fixture(const char *dir, const char *name);
+
 /* Remove `dir` and everything below it (a test's temporary directory); absent: nothing. */
 void tu_remove_tree(const char *dir);
 

@@ -348,12 +348,8 @@ static void assert_graph_answers(tact_graph_t *g)
 static void test_graph_from_tensorflow(void **state)
 {
     (void) state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/image_ops.pbtxt", TACT_TEST_DATA_DIR);
-    tact_graph_t *g = tact_graph_new();
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "image_ops.pbtxt");
     tact_status_t st = TACT_STATUS_INIT;
-    if (tact_graph_import_file(g, path, NULL, &st) != TACT_CODE_OK)
-        fail_msg("import failed: %s", st.msg);
     const tact_op_t *bil = tact_graph_op(g, "bilinear"), *nn = tact_graph_op(g, "nearest");
     assert_string_equal(tact_op_type(bil), "ResizeBilinear");
     assert_true(bil->attrs.half_pixel_centers);
@@ -366,6 +362,7 @@ static void test_graph_from_tensorflow(void **state)
     size_t len = 0;
     assert_int_equal(tact_graph_export(g, &pb, &len, &st), TACT_CODE_OK);
     if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_image_fixtures.py --check */
+        char path[512];
         snprintf(path, sizeof path, "%s/image_tact_exported.pb", TACT_TEST_DATA_DIR);
         tu_write_file(path, pb, len);
     }

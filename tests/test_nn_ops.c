@@ -767,12 +767,8 @@ static void assert_cnn_answers(tact_graph_t *g)
 static void test_cnn_frozen_by_tensorflow(void **state)
 {
     (void) state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/cnn.pb", TACT_TEST_DATA_DIR);
-    tact_graph_t *g = tact_graph_new();
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "cnn.pb");
     tact_status_t st = TACT_STATUS_INIT;
-    if (tact_graph_import_file(g, path, NULL, &st) != TACT_CODE_OK)
-        fail_msg("import failed: %s", st.msg);
     assert_string_equal(tact_op_type(tact_graph_op(g, "conv1/conv")), "Conv2D");
     assert_string_equal(tact_op_type(tact_graph_op(g, "bn/bn")), "FusedBatchNormV3");
     assert_string_equal(tact_op_type(tact_graph_op(g, "dw/conv")), "DepthwiseConv2dNative");
@@ -786,6 +782,7 @@ static void test_cnn_frozen_by_tensorflow(void **state)
     size_t len = 0;
     assert_int_equal(tact_graph_export(g, &pb, &len, &st), TACT_CODE_OK);
     if (getenv("TACT_WRITE_FIXTURES") != NULL) {  /* for make_cnn_fixtures.py --check */
+        char path[512];
         snprintf(path, sizeof path, "%s/cnn_tact_exported.pb", TACT_TEST_DATA_DIR);
         tu_write_file(path, pb, len);
     }
@@ -809,12 +806,8 @@ static void test_cnn_frozen_by_tensorflow(void **state)
 static void test_cnn_keras_flatten(void **state)
 {
     (void) state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/cnn_keras.pb", TACT_TEST_DATA_DIR);
-    tact_graph_t *g = tact_graph_new();
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "cnn_keras.pb");
     tact_status_t st = TACT_STATUS_INIT;
-    if (tact_graph_import_file(g, path, NULL, &st) != TACT_CODE_OK)
-        fail_msg("import failed: %s", st.msg);
     assert_string_equal(tact_op_type(tact_graph_op(g, "flatten/Shape")), "Shape");
     assert_string_equal(tact_op_type(tact_graph_op(g, "flatten/strided_slice")), "StridedSlice");
     assert_string_equal(tact_op_type(tact_graph_op(g, "flatten/stack")), "Pack");
