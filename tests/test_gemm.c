@@ -5,6 +5,7 @@
  * changes, and never shared between sessions; a fetched intermediate keeps its own value.
  * Where oneDNN is not installed the packed cases run OpenBLAS twice and say so. */
 #include "devices/cpu/gemm.h"
+#include "devices/cpu/intra_pool.h"
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -139,7 +140,8 @@ static void test_packed_equals_unpacked(void **state)
 {
     (void) state;
     static const int64_t shapes[][3] = { { 1, 1, 1 }, { 1, 3, 17 }, { 3, 17, 1 },
-                                         { 17, 513, 3 }, { 64, 17, 513 }, { 5, 1, 7 } };
+                                         { 17, 513, 3 }, { 64, 17, 513 }, { 5, 1, 7 },
+                                         { 33, 300, 65 } };
     int cases = 0;
     for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
         int64_t m = shapes[sh][0], k = shapes[sh][1], n = shapes[sh][2];
@@ -213,7 +215,7 @@ static void test_packed_equals_unpacked(void **state)
             free(ref);
         }
     }
-    assert_int_equal(cases, 6 * 4 * 3);
+    assert_int_equal(cases, 7 * 4 * 3);
 }
 
 /* AUTO, the default: the first runs of a shape time both ways, then the faster one keeps it;
@@ -527,6 +529,60 @@ static void test_concurrent_runs_and_assigns(void **state)
     tact_graph_destroy(&v.g);
 }
 
+/* A packed product big enough to split runs its rows on every core OpenBLAS may use (one
+ * call of the intra-op workers per run), with the reference's values and the epilogue on
+ * each part's rows; a batch too small to split runs on the caller alone. */
+static void test_packed_product_split_over_cores(void **state)
+{
+    (void) state;
+    if (!have[2])
+        skip();
+    enum { K = 200, N = 96 };
+    static const int64_t batches[] = { 64, 37, 7 };  /* even, odd, too few rows to split */
+    float *w = malloc((size_t) K * N * sizeof *w), bias[N];
+    fill(w, K * N, 5u);
+    fill(bias, N, 6u);
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_ONEDNN_SGEMM);
+    for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
+        int64_t m = batches[i];
+        float *x = malloc((size_t) (m * K) * sizeof *x);
+        double *ref = malloc((size_t) (m * N) * sizeof *ref);
+        fill(x, m * K, 9u + (uint32_t) i);
+        reference(x, w, bias, ACT_RELU, false, false, m, K, N, ref);
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_graph_t *g = tact_graph_new();
+        tact_output_t xp = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { m, K }, 2, "x", &st);
+        tact_output_t wc = tu_const_f32(g, (int64_t[]) { K, N }, 2, w, "w", &st);
+        tact_output_t bc = tu_const_f32(g, (int64_t[]) { N }, 1, bias, "b", &st);
+        tact_output_t y = tact_relu(g, tact_add(g, tact_matmul(g, xp, wc, false, false, "mm", &st),
+                                                bc, "add", &st), "y", &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_tensor_t *xv = tu_f32((int64_t[]) { m, K }, 2, x);
+        tact_feed_t feed = { xp, xv };
+        tact_session_t *s = tu_session(g, NULL);
+        int width = tact__cpu_intra_width();
+        bool splits = width > 1 && m >= 8 && (double) m * K * N >= (1 << 18);
+        unsigned long before = tact__cpu_intra_parallel_calls();
+        for (int run = 0; run < 3; run++) {
+            tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
+            assert_int_equal(st.code, TACT_CODE_OK);
+            expect_close(r, ref, m, N, K, "split packed product");
+            tact_tensor_destroy(&r);
+        }
+        /* nothing else in this process calls the workers */
+        assert_int_equal(tact__cpu_intra_parallel_calls() - before, splits ? 3 : 0);
+        if (width < 2)
+            print_message("OpenBLAS uses one thread here: no product was split\n");
+        tact_session_destroy(&s);
+        tact_tensor_destroy(&xv);
+        tact_graph_destroy(&g);
+        free(x);
+        free(ref);
+    }
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_assign_invalidates_packed_weights),
         cmocka_unit_test(test_two_sessions_never_share_packed_weights),
         cmocka_unit_test(test_concurrent_runs_and_assigns),
+        cmocka_unit_test(test_packed_product_split_over_cores),
     };
     return cmocka_run_group_tests_name("gemm", tests, group_setup, NULL);
 }

@@ -4,15 +4,17 @@
  * time); oneDNN takes weights packed once (its matmul primitive's blocked layout where it has
  * one, else its packed sgemm), and the bias and activation run on rows still in cache.
  *
- * One thread pool owns the cores: OpenBLAS' (intra-op) and the CPU device's actors
- * (inter-op). oneDNN (Debian's build runs on OpenMP) runs on the calling thread alone: each
- * call sets that thread's OpenMP thread count to 1 and restores it after, so no OpenMP team
- * is ever started. With OpenMP's own 2 threads beside OpenBLAS' the two pools fought: raw
+ * One set of threads owns the cores: OpenBLAS' (intra-op), the CPU device's actors
+ * (inter-op) and tact's intra-op workers (devices/cpu/intra_pool.c), which split a big packed
+ * product by rows over as many cores as OpenBLAS may use. oneDNN (Debian's build runs on
+ * OpenMP) runs on each of those threads alone: a call sets that thread's OpenMP thread count
+ * to 1 and restores it after, so no OpenMP team is ever started. With OpenMP's own 2 threads beside OpenBLAS' the two pools fought: raw
  * OpenBLAS in the same process ran 15 % slower and the packed GEMM no faster on this 2-core
  * machine (bench/README.md); TSan and valgrind also see no uninstrumented OpenMP threads.
  * oneDNN is opened at run time (dlopen, like cuBLAS in devices/cuda): without it, everything
  * runs on OpenBLAS. */
 #include "devices/cpu/gemm.h"
+#include "devices/cpu/intra_pool.h"
 #include "devices/cpu/kernels.h"
 #include "runtime/base/log.h"
 
@@ -447,6 +449,56 @@ static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
     return gemm_packed_add(g, mm, b, false, 0, &prim->wei_md, data);
 }
 
+/* One packed product split by rows of out (columns of the column-major product): each part
+ * reads the same packed weights and runs its rows' epilogue while they are in its cache. */
+typedef struct gemm_split {
+    const void *packed;
+    const char *trb;
+    gemm_dim_t m, n, k, lda, ldb, ldc;
+    const float *a;
+    float *out;
+    const float *bias;
+    tact_op_kind_t act;
+    atomic_bool failed;
+} gemm_split_t;
+
+static void gemm_sgemm_part(void *arg, int part, int n_parts)
+{
+    gemm_split_t *s = arg;
+    gemm_dim_t r0 = s->n * part / n_parts, r1 = s->n * (part + 1) / n_parts, rows = r1 - r0;
+    if (rows == 0)
+        return;
+    /* a's rows are the columns of op(b) in the column-major product: row r starts at r * ldb,
+     * or at r when it is read transposed */
+    const float *b = s->a + (s->trb[0] == 'T' ? r0 : r0 * s->ldb);
+    float *c = s->out + r0 * s->ldc;
+    const float beta = 0.0f;
+    int omp = gemm_omp_enter();  /* a worker's own OpenMP team size, as the caller's */
+    int rc = sgemm_api.compute("P", s->trb, &s->m, &rows, &s->k, s->packed, &s->lda, b, &s->ldb,
+                               &beta, c, &s->ldc);
+    gemm_omp_leave(omp);
+    if (rc != 0) {
+        atomic_store(&s->failed, true);
+        return;
+    }
+    if (s->bias != NULL || s->act != TACT_OP_NOOP)
+        tact__cpu_bias_act_f32(c, rows, s->m, s->bias, s->act);
+}
+
+/* How many parts a packed product of out[n, m] (k deep) runs in: one per core OpenBLAS may
+ * use, when each part gets at least GEMM_SPLIT_MIN_ROWS rows and the product is big enough
+ * that a second core pays for waking it (GEMM_SPLIT_MIN_MACS multiply-adds: some 20 us). */
+#define GEMM_SPLIT_MIN_ROWS 4
+#define GEMM_SPLIT_MIN_MACS (1 << 18)
+static int gemm_split_parts(gemm_dim_t m, gemm_dim_t n, gemm_dim_t k)
+{
+    if ((double) m * (double) n * (double) k < GEMM_SPLIT_MIN_MACS)
+        return 1;
+    int64_t parts = n / GEMM_SPLIT_MIN_ROWS, width = tact__cpu_intra_width();
+    parts = parts < width ? parts : width;
+    return parts < 1 ? 1 : (int) parts;
+}
+
 /* Row-major out[m, n] = op(a) op(b) as column-major out^T = op(b)^T op(a)^T, b packed once
  * per (mm, value, m). false when the API is missing or refuses. */
 static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
@@ -476,16 +528,13 @@ static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tac
     pthread_mutex_unlock(&g->lock);
     if (p == NULL)
         return false;
-    const float beta = 0.0f;
-    int rc = sgemm_api.compute("P", trb, &m, &n, &k, p->data, &lda, a->data, &ldb, &beta,
-                               out->data, &ldc);
+    gemm_split_t split = { .packed = p->data, .trb = trb, .m = m, .n = n, .k = k, .lda = lda,
+                           .ldb = ldb, .ldc = ldc, .a = a->data, .out = out->data,
+                           .bias = bias != NULL ? (const float *) bias->data : NULL,
+                           .act = act, .failed = false };
+    tact__cpu_intra_run(gemm_split_parts(m, n, k), gemm_sgemm_part, &split);
     gemm_packed_unref(p);
-    if (rc != 0)
-        return false;
-    if (bias != NULL || act != TACT_OP_NOOP)
-        tact__cpu_bias_act_f32(out->data, out->dims[0], out->dims[1],
-                               bias != NULL ? (const float *) bias->data : NULL, act);
-    return true;
+    return !atomic_load(&split.failed);
 }
 
 /* false: oneDNN did not take this problem; the caller runs OpenBLAS instead. AUTO offers it
