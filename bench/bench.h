@@ -366,4 +366,89 @@ static inline float bench_rng_uniform(bench_rng_t *r, float lo, float hi)
     return lo + (hi - lo) * (float) ((double) (bench_rng_next(r) >> 40) / (double) (1u << 24));
 }
 
+/* The cores' float32 FMA peak: each of `threads` threads runs 12 independent chains of
+ * vector multiply-adds on registers, nothing from memory; GFLOP/s over all of them. No GEMM
+ * can beat it, so it bounds what "ahead of sgemm" can mean on a machine: sgemm at 0.95 of
+ * it leaves 1.05 x out of reach. x86 (AVX2+FMA or AVX-512) only; 0 elsewhere. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <pthread.h>
+#define BENCH_PEAK_CHAINS 12
+#define BENCH_PEAK_ITERS 20000000L
+
+__attribute__((target("avx2,fma"))) static inline float bench_peak_avx2(float seed)
+{
+    __m256 acc[BENCH_PEAK_CHAINS], m = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
+    for (int c = 0; c < BENCH_PEAK_CHAINS; c++)
+        acc[c] = _mm256_set1_ps(seed + (float) c);
+    for (long i = 0; i < BENCH_PEAK_ITERS; i++) {
+        for (int c = 0; c < BENCH_PEAK_CHAINS; c++)
+            acc[c] = _mm256_fmadd_ps(acc[c], m, add);
+    }
+    float out[8], sum = 0;
+    for (int c = 0; c < BENCH_PEAK_CHAINS; c++) {
+        _mm256_storeu_ps(out, acc[c]);
+        sum += out[0];
+    }
+    return sum;
+}
+
+__attribute__((target("avx512f"))) static inline float bench_peak_avx512(float seed)
+{
+    __m512 acc[BENCH_PEAK_CHAINS], m = _mm512_set1_ps(0.999999f), add = _mm512_set1_ps(1e-7f);
+    for (int c = 0; c < BENCH_PEAK_CHAINS; c++)
+        acc[c] = _mm512_set1_ps(seed + (float) c);
+    for (long i = 0; i < BENCH_PEAK_ITERS; i++) {
+        for (int c = 0; c < BENCH_PEAK_CHAINS; c++)
+            acc[c] = _mm512_fmadd_ps(acc[c], m, add);
+    }
+    float sum = 0;
+    for (int c = 0; c < BENCH_PEAK_CHAINS; c++)
+        sum += _mm512_reduce_add_ps(acc[c]);
+    return sum;
+}
+
+static inline int bench_peak_width(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 16
+           : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 8
+                                                                              : 0;
+}
+
+static inline void *bench_peak_thread(void *arg)
+{
+    float *sink = arg;
+    *sink = bench_peak_width() == 16 ? bench_peak_avx512(*sink) : bench_peak_avx2(*sink);
+    return NULL;
+}
+
+/* GFLOP/s of `threads` threads at once, or 0 where not measured. */
+static inline double bench_fma_peak_gflops(int threads)
+{
+    int width = bench_peak_width();
+    if (width == 0 || threads < 1 || threads > 64)
+        return 0;
+    pthread_t th[64];
+    float sink[64];
+    int64_t t0 = bench_now_ns();
+    for (int i = 0; i < threads; i++) {
+        sink[i] = (float) i;
+        if (pthread_create(&th[i], NULL, bench_peak_thread, &sink[i]) != 0)
+            return 0;
+    }
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    double s = (double) (bench_now_ns() - t0) * 1e-9;
+    return 2.0 * width * BENCH_PEAK_CHAINS * (double) BENCH_PEAK_ITERS * threads / s * 1e-9;
+}
+#else
+static inline double bench_fma_peak_gflops(int threads)
+{
+    (void) threads;
+    return 0;
+}
+#endif
+
+
 #endif

@@ -42,7 +42,7 @@ static void fill_random(float *p, size_t n, bench_rng_t *rng)
 }
 
 /* One size: 0, or -1 on an error or a wrong result. */
-static int bench_size(int n, int runs, int warmup, double *ratio_out)
+static int bench_size(int n, int runs, int warmup, double *ratio_out, double *sgemm_out)
 {
     int rc = -1;
     size_t nn = (size_t) n * (size_t) n;
@@ -122,6 +122,7 @@ static int bench_size(int n, int runs, int warmup, double *ratio_out)
     bench_line("matmul_sgemm", "CPU", size, &sb, gb, "GFLOP/s", NAN, NULL);
     bench_line("matmul_tact", "CPU", size, &stt, gt, "GFLOP/s", gt / gb, "matmul_sgemm");
     *ratio_out = gt / gb;
+    *sgemm_out = gb;
     rc = 0;
 
 done:
@@ -309,13 +310,21 @@ int main(int argc, char **argv)
     bench_note("OpenBLAS %s, %d threads; tact and sgemm timed alternately%s",
                openblas_get_config(), openblas_get_num_threads(),
                opt.quick ? "; --quick: figures mean nothing" : "");
-    double ratio[3] = { 0 };
+    double ratio[3] = { 0 }, sgemm_gflops[3] = { 0 };
     for (int i = 0; i < n_cases; i++) {
         int warmup = cases[i].n >= 2048 ? 2 : 5;
         if (opt.quick)
             warmup = 1;
-        if (bench_size(cases[i].n, cases[i].runs, warmup, &ratio[i]) != 0)
+        if (bench_size(cases[i].n, cases[i].runs, warmup, &ratio[i], &sgemm_gflops[i]) != 0)
             return 1;
+    }
+    double peak = opt.quick ? 0 : bench_fma_peak_gflops(openblas_get_num_threads());
+    if (peak > 0) {
+        bench_note("float32 FMA peak of %d threads (registers only): %.1f GFLOP/s; sgemm "
+                   "reaches %.2f / %.2f / %.2f of it, so 1.05 x sgemm needs %.2f / %.2f / %.2f",
+                   openblas_get_num_threads(), peak, sgemm_gflops[0] / peak,
+                   sgemm_gflops[1] / peak, sgemm_gflops[2] / peak, 1.05 * sgemm_gflops[0] / peak,
+                   1.05 * sgemm_gflops[1] / peak, 1.05 * sgemm_gflops[2] / peak);
     }
     if (!opt.quick) {
         /* The CPU performance issue's targets: ahead of raw sgemm, not only level with it. */

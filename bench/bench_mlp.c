@@ -119,6 +119,18 @@ static int mlp_case(const bench_opts_t *opt, int batch, double target)
     bench_line(name_raw, "CPU", size, &sr, vr, "runs/s", NAN, NULL);
     bench_line(name_tact, "CPU", size, &stt, vt, "runs/s", vt / vr, name_raw);
     snprintf(goal, sizeof goal, "%s >= %.2f x %s (runs/s)", name_tact, target, name_raw);
+    double peak = opt->quick || batch == 1 ? 0 : bench_fma_peak_gflops(openblas_get_num_threads());
+    if (peak > 0) {
+        /* a bound no implementation passes: every multiply-add at the cores' peak */
+        double flop = 0;
+        for (int l = 0; l < MLP_N_LAYERS; l++)
+            flop += 2.0 * batch * mlp_in[l] * mlp_out[l];
+        double raw_gflops = flop / (sr.median_us * 1e3);
+        bench_note("%s: %.1f MFLOP a run; raw at %.1f GFLOP/s is %.2f of the %.1f GFLOP/s FMA peak, "
+                   "so %.2f x raw needs %.2f of it, and the peak itself is %.2f x raw",
+                   name_raw, flop * 1e-6, raw_gflops, raw_gflops / peak, peak, target,
+                   target * raw_gflops / peak, peak / raw_gflops);
+    }
     if (!opt->quick)
         bench_target(goal, vt / vr >= target);
     rc = 0;
