@@ -31,15 +31,22 @@ typedef enum {
     TACT_NODE_COPY_OUT,           /* this device's memory -> host memory */
 } tact_node_kind_t;
 
-/* A chain the plan fused into one node (TensorFlow's remapper, _FusedMatMul): the node runs
- * act(MatMul(in[0], in[1]) + in[2]) and writes the output of the chain's last op, node->op.
- * bias_add and act are NULL when the chain has none. Only CPU devices get fused nodes. */
+/* A chain the plan fused into one node (TensorFlow's remapper, _FusedMatMul and
+ * _FusedConv2D): the node runs act(head(in[0], in[1]) + in[2]) and writes the output of the
+ * chain's last op, node->op. bias_add and act are NULL when the chain has none. Only CPU
+ * devices get fused nodes. */
 typedef struct tact_fusion {
-    const tact_op_t *matmul;
-    const tact_op_t *bias_add;    /* Add(MatMul, bias) or Add(bias, MatMul), bias a row [N] */
+    const tact_op_t *head;        /* MatMul, or Conv2D (NHWC) */
+    const tact_op_t *bias_add;    /* Add(head, bias) or Add(bias, head), bias a row [channels] */
     int bias_side;                /* the bias' input index in bias_add */
-    const tact_op_t *act;         /* Relu, Sigmoid or Tanh */
+    const tact_op_t *act;         /* Relu, Relu6, Sigmoid or Tanh */
 } tact_fusion_t;
+
+/* The op type a fused node shows in partition graphs and step stats, as TensorFlow's. */
+static inline const char *tact__fusion_op_type(const tact_fusion_t *f)
+{
+    return f->head->kind == TACT_OP_CONV2D ? "_FusedConv2D" : "_FusedMatMul";
+}
 
 /* One node of a fragment, its inputs and output resolved to value slots. */
 typedef struct tact_node {

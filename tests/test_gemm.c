@@ -583,6 +583,109 @@ static void test_packed_product_split_over_cores(void **state)
     free(w);
 }
 
+/* Conv2D (NHWC) -> Add of a row bias [channels] -> Relu6 runs as one _FusedConv2D, and Conv2D
+ * -> Relu without a bias too; a MatMul chain ending in Relu6 is a _FusedMatMul. Each fused
+ * value equals, bit for bit, the unfused chain's (its intermediates fetched), which the
+ * reference checks, with values clamped at both ends of Relu6. */
+static void test_conv_chain_fused(void **state)
+{
+    (void) state;
+    enum { B = 2, H = 5, W = 5, C = 3, KH = 3, KW = 3, O = 4 };
+    float xv[B * H * W * C], fv[KH * KW * C * O], bv[O] = { 0.5f, -1.0f, 3.0f, 0.0f };
+    fill(xv, B * H * W * C, 21u);
+    fill(fv, KH * KW * C * O, 22u);
+    for (int i = 0; i < KH * KW * C * O; i++)
+        fv[i] *= 2.0f;  /* outputs past 6 as well as below 0 */
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    int64_t xdims[4] = { B, H, W, C };
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, xdims, 4, "x", &st);
+    tact_output_t f = tu_const_f32(g, (int64_t[]) { KH, KW, C, O }, 4, fv, "f", &st);
+    tact_output_t bc = tu_const_f32(g, (int64_t[]) { O }, 1, bv, "b", &st);
+    tact_conv_options_t same = { .padding = TACT_PADDING_SAME };
+    tact_output_t conv = tact_conv2d(g, x, f, &same, "conv", &st);
+    tact_output_t add = tact_add(g, bc, conv, "add", &st);
+    tact_output_t y = tact_relu6(g, add, "y", &st);
+    tact_output_t conv2 = tact_conv2d(g, x, f, NULL, "conv2", &st);
+    tact_output_t y2 = tact_relu(g, conv2, "y2", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xt = tu_f32(xdims, 4, xv);
+    tact_feed_t feed = { x, xt };
+    tact_session_t *s = tu_session(g, NULL);
+
+    char *text = partition_of(s, &y, 1, &feed, 1);
+    assert_true(tu_contains(text, "y = _FusedConv2D(_arg_x_0_0, f, b)"));
+    assert_null(strstr(text, "conv = Conv2D"));
+    free(text);
+    text = partition_of(s, &y2, 1, &feed, 1);
+    assert_true(tu_contains(text, "y2 = _FusedConv2D(_arg_x_0_0, f)"));
+    free(text);
+    tact_tensor_t *fused = tu_run1(s, y, &feed, 1, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_output_t three[3] = { conv, add, y };
+    tact_tensor_t *r[3] = { NULL };
+    assert_int_equal(tact_session_run(s, three, 3, r, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
+    assert_int_equal(r[2]->nelems, B * H * W * O);
+    assert_memory_equal(fused->data, r[2]->data, (size_t) r[2]->nelems * sizeof(float));
+
+    /* the reference: SAME padding of a 3x3 window, stride 1 */
+    const float *got = fused->data;
+    int clamped_low = 0, clamped_high = 0;
+    for (int n = 0; n < B; n++)
+        for (int i = 0; i < H; i++)
+            for (int j = 0; j < W; j++)
+                for (int o = 0; o < O; o++) {
+                    double acc = 0;
+                    for (int di = 0; di < KH; di++)
+                        for (int dj = 0; dj < KW; dj++)
+                            for (int c = 0; c < C; c++) {
+                                int ii = i + di - 1, jj = j + dj - 1;
+                                if (ii < 0 || ii >= H || jj < 0 || jj >= W)
+                                    continue;
+                                acc += (double) xv[((n * H + ii) * W + jj) * C + c] *
+                                       fv[((di * KW + dj) * C + c) * O + o];
+                            }
+                    double want = acc + bv[o];
+                    want = want < 0 ? 0 : want > 6 ? 6 : want;
+                    clamped_low += want == 0;
+                    clamped_high += want == 6;
+                    assert_true(fabs(got[((n * H + i) * W + j) * O + o] - want) < 1e-5);
+                }
+    assert_true(clamped_low > 0 && clamped_high > 0);
+    tact_tensor_destroy(&fused);
+    for (int i = 0; i < 3; i++)
+        tact_tensor_destroy(&r[i]);
+
+    /* MatMul + bias + Relu6 */
+    tact_output_t flat = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 2, 3 }, 2, "flat", &st);
+    tact_output_t w = tu_const_f32(g, (int64_t[]) { 3, 4 }, 2, fv, "w", &st);
+    tact_output_t y3 = tact_relu6(g, tact_add(g, tact_matmul(g, flat, w, false, false, "mm", &st),
+                                              bc, "add3", &st), "y3", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_destroy(&s);
+    s = tu_session(g, NULL);
+    tact_tensor_t *ft = tu_f32((int64_t[]) { 2, 3 }, 2, xv);
+    tact_feed_t ffeed = { flat, ft };
+    text = partition_of(s, &y3, 1, &ffeed, 1);
+    assert_true(tu_contains(text, "y3 = _FusedMatMul(_arg_flat_0_0, w, b)"));
+    free(text);
+    tact_tensor_t *r3 = tu_run1(s, y3, &ffeed, 1, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 4; j++) {
+            double acc = bv[j];
+            for (int p = 0; p < 3; p++)
+                acc += (double) xv[i * 3 + p] * fv[p * 4 + j];
+            acc = acc < 0 ? 0 : acc > 6 ? 6 : acc;
+            assert_true(fabs(((const float *) r3->data)[i * 4 + j] - acc) < 1e-5);
+        }
+    tact_tensor_destroy(&r3);
+    tact_tensor_destroy(&ft);
+    tact_tensor_destroy(&xt);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_two_sessions_never_share_packed_weights),
         cmocka_unit_test(test_concurrent_runs_and_assigns),
         cmocka_unit_test(test_packed_product_split_over_cores),
+        cmocka_unit_test(test_conv_chain_fused),
     };
     return cmocka_run_group_tests_name("gemm", tests, group_setup, NULL);
 }

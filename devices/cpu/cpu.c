@@ -384,14 +384,15 @@ static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, t
     return TACT_CODE_OK;
 }
 
-/* A family op's kernel (kernels/family.h): outputs inferred on the concrete inputs and
- * allocated where their shapes are known, the rest made by the kernel. */
-static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *node,
-                                   const tact_cpu_op_kernel_t *fk, const tact_tensor_t *const *in,
-                                   tact_step_t *step, tact_status_t *st)
+/* A family op's kernel (kernels/family.h) for `op` on its n_in inputs: outputs inferred on
+ * the concrete inputs and allocated where their shapes are known, the rest made by the
+ * kernel; output k goes to slot out_slot + k. */
+static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op, int n_in,
+                                  int out_slot, const tact_cpu_op_kernel_t *fk,
+                                  const tact_tensor_t *const *in, tact_step_t *step,
+                                  tact_status_t *st)
 {
-    const tact_op_t *op = node->op;
-    int n_in = node->n_in, n_out = op->n_outputs;
+    int n_out = op->n_outputs;
     size_t n_in_1 = n_in > 0 ? (size_t) n_in : 1, n_out_1 = n_out > 0 ? (size_t) n_out : 1;
     tact_dtype_t *in_dtypes = tact__malloc(n_in_1 * sizeof *in_dtypes);
     tact_shape_t *in_shapes = tact__malloc(n_in_1 * sizeof *in_shapes);
@@ -427,7 +428,7 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
     for (int k = 0; k < n_out; k++) {
         TACT_ASSERT(rc != TACT_CODE_OK || out[k] != NULL);  /* a kernel fills every output */
         if (rc == TACT_CODE_OK)
-            step->values[node->out_slot + k] = (tact_value_t) { out[k], true };
+            step->values[out_slot + k] = (tact_value_t) { out[k], true };
         else
             tact_tensor_destroy(&out[k]);
     }
@@ -437,6 +438,13 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
     free(out_shapes);
     free(out);
     return rc == TACT_CODE_OK ? rc : cpu_fail_node(st, op);
+}
+
+static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *node,
+                                   const tact_cpu_op_kernel_t *fk, const tact_tensor_t *const *in,
+                                   tact_step_t *step, tact_status_t *st)
+{
+    return cpu_family_run(dev, node->op, node->n_in, node->out_slot, fk, in, step, st);
 }
 
 static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
@@ -459,16 +467,16 @@ static const tact_op_t *cpu_input_op(const tact_node_t *node, int i)
     const tact_fusion_t *f = node->fusion;
     if (f == NULL)
         return node->op->inputs[i].op;
-    return i < 2 ? f->matmul->inputs[i].op : f->bias_add->inputs[f->bias_side].op;
+    return i < 2 ? f->head->inputs[i].op : f->bias_add->inputs[f->bias_side].op;
 }
 
-/* The op that reads node input i, for messages: a fused node's MatMul or its Add. */
+/* The op that reads node input i, for messages: a fused node's head or its Add. */
 static const tact_op_t *cpu_reader_op(const tact_node_t *node, int i)
 {
     const tact_fusion_t *f = node->fusion;
     if (f == NULL)
         return node->op;
-    return i < 2 ? f->matmul : f->bias_add;
+    return i < 2 ? f->head : f->bias_add;
 }
 
 /* Whether node input i is a value that cannot change while referenced: a constant's own
@@ -502,51 +510,104 @@ static tact_code_t cpu_gemm_node(const tact_device_t *dev, const tact_node_t *no
     return TACT_CODE_OK;
 }
 
+/* A fused chain's bias, when the epilogue may add it: NULL or a float32 row [channels]. A bias
+ * of another shape at run time (a fed tensor) takes the unfused path, so that its errors read
+ * as the Add's. */
+static bool cpu_fused_bias_fits(const tact_tensor_t *bias, int64_t channels)
+{
+    return bias == NULL ||
+           (bias->dtype == TACT_DTYPE_F32 && bias->ndims == 1 && bias->dims[0] == channels);
+}
+
+/* The rest of a fused chain unfused, on the head's value `y` (taken): the Add, then the
+ * activation (Relu6's kernel is its family's), into the node's slot. */
+static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *node,
+                                  tact_tensor_t *y, const tact_tensor_t *bias, tact_step_t *step,
+                                  tact_status_t *st)
+{
+    const tact_fusion_t *f = node->fusion;
+    const tact_tensor_t *args[2];
+    args[f->bias_side] = bias;
+    args[1 - f->bias_side] = y;
+    tact_tensor_t *sum = cpu_compute(dev, step, f->bias_add, TACT_OP_ADD, args, 2,
+                                     f->act == NULL && node->pin_out, st);
+    tact_tensor_destroy(&y);
+    if (sum == NULL)
+        return cpu_fail_node(st, f->bias_add);
+    if (f->act == NULL) {
+        step->values[node->out_slot] = (tact_value_t) { sum, true };
+        return TACT_CODE_OK;
+    }
+    const tact_tensor_t *x = sum;
+    const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(f->act->kind);
+    tact_code_t rc = TACT_CODE_OK;
+    if (fk != NULL) {
+        rc = cpu_family_run(dev, f->act, 1, node->out_slot, fk, &x, step, st);
+    } else {
+        tact_tensor_t *out = cpu_compute(dev, step, f->act, f->act->kind, &x, 1, node->pin_out,
+                                         st);
+        if (out == NULL)
+            rc = cpu_fail_node(st, f->act);
+        else
+            step->values[node->out_slot] = (tact_value_t) { out, true };
+    }
+    tact_tensor_destroy(&sum);
+    return rc;
+}
+
+/* A fused Conv2D chain: the convolution's kernel, then the bias and activation in one pass
+ * over its output, channels last. */
+static tact_code_t cpu_fused_conv(const tact_device_t *dev, const tact_node_t *node,
+                                  const tact_tensor_t *const *in, tact_step_t *step,
+                                  tact_status_t *st)
+{
+    const tact_fusion_t *f = node->fusion;
+    tact_code_t rc = cpu_family_run(dev, f->head, 2, node->out_slot,
+                                    tact__cpu_op_kernel(f->head->kind), in, step, st);
+    if (rc != TACT_CODE_OK)
+        return rc;
+    tact_tensor_t *y = step->values[node->out_slot].tensor;
+    const tact_tensor_t *bias = f->bias_add != NULL ? in[2] : NULL;
+    int64_t channels = y->dims[y->ndims - 1], n = y->nelems;
+    if (!cpu_fused_bias_fits(bias, channels)) {
+        step->values[node->out_slot] = (tact_value_t) { NULL, false };
+        return cpu_fused_tail(dev, node, y, bias, step, st);
+    }
+    if (channels > 0 && n > 0)
+        tact__cpu_bias_act_f32(y->data, n / channels, channels,
+                               bias != NULL ? (const float *) bias->data : NULL,
+                               f->act != NULL ? f->act->kind : TACT_OP_NOOP);
+    return TACT_CODE_OK;
+}
+
 /* A fused chain (plan.c): act(MatMul(a, b) + bias) in one output, the epilogue applied to the
- * GEMM's rows in one pass. A bias that is not a float row [N] at run time (a fed tensor of
- * another shape) takes the unfused path, so its errors read as the Add's. */
+ * GEMM's rows in one pass. */
 static tact_code_t cpu_fused(const tact_device_t *dev, const tact_node_t *node,
                              const tact_tensor_t *const *in, tact_step_t *step, tact_status_t *st)
 {
     const tact_fusion_t *f = node->fusion;
-    tact_tensor_t *out = cpu_output(dev, step, f->matmul, TACT_OP_MATMUL, in, 2, node->pin_out,
+    if (f->head->kind != TACT_OP_MATMUL)
+        return cpu_fused_conv(dev, node, in, step, st);
+    tact_tensor_t *out = cpu_output(dev, step, f->head, TACT_OP_MATMUL, in, 2, node->pin_out,
                                     st);
     if (out == NULL)
-        return cpu_fail_node(st, f->matmul);
+        return cpu_fail_node(st, f->head);
     const tact_tensor_t *bias = f->bias_add != NULL ? in[2] : NULL;
     tact_op_kind_t act = f->act != NULL ? f->act->kind : TACT_OP_NOOP;
-    if (bias == NULL || (bias->dtype == TACT_DTYPE_F32 && bias->ndims == 1 &&
-                         bias->dims[0] == out->dims[1])) {
+    if (cpu_fused_bias_fits(bias, out->dims[1])) {
         const cpu_ctx_t *ctx = dev->ctx;
-        if (tact__cpu_gemm(ctx->gemm, f->matmul, in[0], in[1], cpu_stable(node, 1, in, step),
+        if (tact__cpu_gemm(ctx->gemm, f->head, in[0], in[1], cpu_stable(node, 1, in, step),
                            bias, act, out, st) != TACT_CODE_OK) {
             tact_tensor_destroy(&out);
-            return cpu_fail_node(st, f->matmul);
+            return cpu_fail_node(st, f->head);
         }
         step->values[node->out_slot] = (tact_value_t) { out, true };
         return TACT_CODE_OK;
     }
-    out = cpu_kernel_into(f->matmul, TACT_OP_MATMUL, in, out, st);
+    out = cpu_kernel_into(f->head, TACT_OP_MATMUL, in, out, st);
     if (out == NULL)
-        return cpu_fail_node(st, f->matmul);
-    const tact_tensor_t *args[2];
-    args[f->bias_side] = bias;
-    args[1 - f->bias_side] = out;
-    tact_tensor_t *sum = cpu_compute(dev, step, f->bias_add, TACT_OP_ADD, args, 2,
-                                     f->act == NULL && node->pin_out, st);
-    tact_tensor_destroy(&out);
-    if (sum == NULL)
-        return cpu_fail_node(st, f->bias_add);
-    if (f->act != NULL) {
-        const tact_tensor_t *x = sum;
-        out = cpu_compute(dev, step, f->act, f->act->kind, &x, 1, node->pin_out, st);
-        tact_tensor_destroy(&sum);
-        if (out == NULL)
-            return cpu_fail_node(st, f->act);
-        sum = out;
-    }
-    step->values[node->out_slot] = (tact_value_t) { sum, true };
-    return TACT_CODE_OK;
+        return cpu_fail_node(st, f->head);
+    return cpu_fused_tail(dev, node, out, bias, step, st);
 }
 
 static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *node,
@@ -651,11 +712,11 @@ static tact_code_t cpu_dispatch(const tact_device_t *dev, const tact_node_t *nod
 {
     const tact_op_t *op = node->op;
     tact_value_t *values = step->values;
+    if (node->fusion != NULL)  /* before the families: its op may be Relu6 */
+        return cpu_fused(dev, node, in, step, st);
     const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(op->kind);
     if (fk != NULL)
         return cpu_family_node(dev, node, fk, in, step, st);
-    if (node->fusion != NULL)
-        return cpu_fused(dev, node, in, step, st);
     if (op->kind == TACT_OP_MATMUL && in[0]->dtype == TACT_DTYPE_F32 &&
         in[1]->dtype == TACT_DTYPE_F32)
         return cpu_gemm_node(dev, node, in, step, st);

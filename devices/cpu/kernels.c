@@ -322,6 +322,9 @@ void tact__cpu_bias_act_f32(float *y, int64_t rows, int64_t n, const float *bias
         case TACT_OP_RELU:
             CPU_LOOP(j, n, { row[j] = row[j] < 0.0f ? 0.0f : row[j]; });
             break;
+        case TACT_OP_RELU6:  /* as the math family's kernel (a NaN stays NaN) */
+            CPU_LOOP(j, n, { row[j] = row[j] < 0.0f ? 0.0f : row[j] > 6.0f ? 6.0f : row[j]; });
+            break;
         case TACT_OP_SIGMOID:
             CPU_LOOP(j, n, { row[j] = cpu_sigmoidf(row[j]); });
             break;

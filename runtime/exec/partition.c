@@ -356,7 +356,7 @@ tact_plan_desc_t *tact__plan_describe(const tact_plan_t *plan)
         int part = d.part_of[p];
         desc_emit_ctrl_recvs(&d, p);
         char *line = tact__asprintf("%s = %s(", node->op->name,
-                                    node->fusion != NULL ? "_FusedMatMul"
+                                    node->fusion != NULL ? tact__fusion_op_type(node->fusion)
                                                          : tact__op_kind_type(node->op->kind));
         for (int i = 0; i < node->n_in; i++) {
             int s = d.origin[node->in_slots[i]];

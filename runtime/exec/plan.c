@@ -369,15 +369,29 @@ static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
 /* Remapper: MatMul chains fused into one node                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-/* TensorFlow's grappler remapper runs MatMul + BiasAdd (+ Relu, ...) as one _FusedMatMul on
- * the CPU. Here: a float32 MatMul -> Add of a row vector [N] -> Relu, Sigmoid or Tanh (the Add
+/* TensorFlow's grappler remapper runs MatMul + BiasAdd (+ Relu, ...) as one _FusedMatMul and
+ * Conv2D + BiasAdd (+ Relu, ...) as one _FusedConv2D on the CPU. Here: a float32 MatMul, or
+ * Conv2D in NHWC, -> Add of a row vector [channels] -> Relu, Relu6, Sigmoid or Tanh (the Add
  * and the activation each optional, at least one present), all on one CPU device, where each
  * intermediate has no other reader in this plan (consumer, fetch, target or control edge)
- * and no control inputs. The fused node runs at the chain's last op and reads the MatMul's
+ * and no control inputs. The fused node runs at the chain's last op and reads the head's
  * inputs and the bias; the ops before it do not run and their slots stay empty. */
 static bool plan_fusable_act(const tact_op_t *op)
 {
-    return op->kind == TACT_OP_RELU || op->kind == TACT_OP_SIGMOID || op->kind == TACT_OP_TANH;
+    tact_op_kind_t k = op->kind;
+    return k == TACT_OP_RELU || k == TACT_OP_RELU6 || k == TACT_OP_SIGMOID || k == TACT_OP_TANH;
+}
+
+/* A head of a chain: its output's rank and channel count known, channels last. */
+static bool plan_fusable_head(const tact_op_t *op)
+{
+    const tact_shape_t *s = &op->out_shape[0];
+    if (op->out_dtype[0] != TACT_DTYPE_F32 || op->n_controls > 0 || s->ndims < 0 ||
+        s->dims[s->ndims - 1] < 0)
+        return false;
+    if (op->kind == TACT_OP_MATMUL)
+        return s->ndims == 2;
+    return op->kind == TACT_OP_CONV2D && s->ndims == 4 && !op->attrs.nchw;
 }
 
 /* The only reader of op id `id` in the plan (as order index), or -1 when it has none or more
@@ -398,11 +412,11 @@ static int plan_fuse(const tact_op_t **order, int n_ops,
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *mm = order[n];
         const tact_shape_t *ms = &mm->out_shape[0];
-        if (fused_away[n] || mm->kind != TACT_OP_MATMUL || mm->out_dtype[0] != TACT_DTYPE_F32 ||
-            mm->n_controls > 0 || strcmp(devs[dev_of[n]].iface->kind, "CPU") != 0 ||
-            ms->ndims != 2 || ms->dims[1] < 0)
+        if (fused_away[n] || !plan_fusable_head(mm) ||
+            strcmp(devs[dev_of[n]].iface->kind, "CPU") != 0)
             continue;
-        tact_fusion_t f = { .matmul = mm };
+        int64_t channels = ms->dims[ms->ndims - 1];
+        tact_fusion_t f = { .head = mm };
         int end = n;
         int u = plan_sole_user(uses, user, mm->id);
         if (u >= 0 && !fused_away[u] && order[u]->kind == TACT_OP_ADD &&
@@ -412,7 +426,7 @@ static int plan_fuse(const tact_op_t **order, int n_ops,
             const tact_output_t *bias = &add->inputs[side];
             const tact_shape_t *bs = &bias->op->out_shape[bias->index];
             if (bias->op->out_dtype[bias->index] == TACT_DTYPE_F32 && bs->ndims == 1 &&
-                bs->dims[0] == ms->dims[1]) {
+                bs->dims[0] == channels) {
                 f.bias_add = add;
                 f.bias_side = side;
                 end = u;
@@ -719,8 +733,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         const tact_fusion_t *f = fuse[n];
         for (int i = 0; i < n_in_of[n]; i++) {
             const tact_output_t *in = &op->inputs[i];
-            if (f != NULL)  /* the MatMul's operands, then the bias */
-                in = i < 2 ? &f->matmul->inputs[i] : &f->bias_add->inputs[f->bias_side];
+            if (f != NULL)  /* the head's operands, then the bias */
+                in = i < 2 ? &f->head->inputs[i] : &f->bias_add->inputs[f->bias_side];
             tact_output_t from = plan_resolve(elided, same, *in);
             q.in_of[q.in_off[n] + i] =
                 plan_value_in(&q, plan_endpoint_slot(&b, from.op, from.index), want, d);

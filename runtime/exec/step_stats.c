@@ -83,7 +83,7 @@ void tact__trace_fill(tact_run_metadata_t *md, const tact_trace_t *trace,
             if (node->kind == TACT_NODE_OP) {
                 e->kind = TACT_NODE_STATS_OP;
                 e->node_name = tact__strdup(node->op->name);
-                e->op_type = node->fusion != NULL ? "_FusedMatMul"
+                e->op_type = node->fusion != NULL ? tact__fusion_op_type(node->fusion)
                                                   : tact__op_kind_type(node->op->kind);
             } else {
                 bool in = node->kind == TACT_NODE_COPY_IN;
