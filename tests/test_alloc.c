@@ -153,6 +153,53 @@ static void test_broadcast_add_of_4tib_is_oom(void **state)
     tact_graph_destroy(&g);
 }
 
+/* x * y of one shape (the node loop's flat path): its output charged to the limit, refused
+ * past it with the node named, by a run and by a callable, and nothing left charged after. */
+static void test_same_shape_product_past_the_limit(void **state)
+{
+    TACT_UNUSED(state);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1 }, 1, "x", &st);
+    tact_output_t y = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1 }, 1, "y", &st);
+    tact_output_t p = tact_multiply(g, x, y, "mul", &st);
+    tact_output_t q = tact_add(g, p, x, "add", &st);  /* p is freed after it, in the step */
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_t *s = limited_session(g, LIMIT);
+    tact_output_t in[2] = { x, y };
+    tact_callable_t *c = tact_session_make_callable(s, &q, 1, in, 2, NULL, 0, &st);
+    assert_non_null(c);
+    /* 300,000 floats: each output takes 1.2 MB of the 1 MiB. The feeds are the caller's. */
+    tact_tensor_t *big = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 300000 }, 1, NULL, &st);
+    tact_tensor_t *two = tu_f32((int64_t[]) { 2 }, 1, (float[]) { 3, 4 });
+    tact_feed_t feeds[2] = { { x, big }, { y, big } };
+    for (int i = 0; i < 2; i++)  /* the second from the thread's memo */
+        tu_run_fails(s, q, feeds, 2, TACT_CODE_RESOURCE_EXHAUSTED,
+                     OOM("[300000]", "float") NODE("mul"));
+    tact_tensor_t *r = NULL;
+    st = (tact_status_t) TACT_STATUS_INIT;
+    assert_int_equal(tact_callable_run(c, (const tact_tensor_t *[]) { big, big }, 2, &r, NULL,
+                                       &st), TACT_CODE_RESOURCE_EXHAUSTED);
+    assert_null(r);
+    assert_string_equal(st.msg, OOM("[300000]", "float") NODE("mul"));
+    assert_int_equal(tact__host_limit_in_use(s->host_limit), 0);
+    st = (tact_status_t) TACT_STATUS_INIT;
+    /* Then small ones run, by both. */
+    tact_feed_t small[2] = { { x, two }, { y, two } };
+    r = tu_run1(s, q, small, 2, &st);
+    assert_true(tu_f32_equal(r, (int64_t[]) { 2 }, 1, (float[]) { 12, 20 }));
+    tact_tensor_destroy(&r);
+    assert_int_equal(tact_callable_run(c, (const tact_tensor_t *[]) { two, two }, 2, &r, NULL,
+                                       &st), TACT_CODE_OK);
+    assert_true(tu_f32_equal(r, (int64_t[]) { 2 }, 1, (float[]) { 12, 20 }));
+    tact_tensor_destroy(&r);
+    tact_callable_destroy(&c);
+    tact_tensor_destroy(&big);
+    tact_tensor_destroy(&two);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Tensors made from user dims                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -643,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_matmul_of_empty_feeds_is_oom),
         cmocka_unit_test(test_matmul_of_overflowing_shape_is_invalid),
         cmocka_unit_test(test_broadcast_add_of_4tib_is_oom),
+        cmocka_unit_test(test_same_shape_product_past_the_limit),
         cmocka_unit_test(test_tensor_new_with_overflowing_dims),
         cmocka_unit_test(test_tensor_new_past_the_machine_is_oom),
         cmocka_unit_test(test_try_alloc_checks_everything),

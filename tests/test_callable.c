@@ -494,6 +494,63 @@ static void test_run_memo(void **state)
     tact_tensor_destroy(&v2);
 }
 
+/* A step with values it frees on the way (p, after its last reader), values no node reads (the
+ * target's output) and a node that fails after others made theirs: every value is freed, on
+ * success and on failure (valgrind and ASan run this), by a callable and by the run memo. */
+static void test_step_frees_every_value(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_I32, (int64_t[]) { -1 }, 1, "x", &st);
+    tact_output_t y = tact_placeholder(g, TACT_DTYPE_I32, (int64_t[]) { -1 }, 1, "y", &st);
+    tact_output_t p = tact_multiply(g, x, y, "p", &st);
+    tact_output_t q = tact_divide(g, p, y, "q", &st);  /* fails for a zero in y */
+    tact_output_t r = tact_add(g, p, x, "r", &st);
+    tact_output_t t = tact_subtract(g, x, y, "t", &st);  /* a target: its output unread */
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *vx = tu_i32((int64_t[]) { 3 }, 1, (int32_t[]) { 6, -8, 9 });
+    tact_tensor_t *vy = tu_i32((int64_t[]) { 3 }, 1, (int32_t[]) { 2, 4, -3 });
+    tact_tensor_t *vz = tu_i32((int64_t[]) { 3 }, 1, (int32_t[]) { 2, 0, -3 });
+    for (size_t e = 0; e < sizeof executors / sizeof executors[0]; e++) {
+        tact_session_t *s = tu_session(g, executors[e]);
+        tact_output_t fetches[3] = { q, r, p };
+        tact_output_t in[2] = { x, y };
+        tact_callable_t *c = tact_session_make_callable(s, fetches, 3, in, 2, &t.op, 1, &st);
+        assert_non_null(c);
+        for (int i = 0; i < 6; i++) {  /* runs from the second on use the memo */
+            const tact_tensor_t *vals[2] = { vx, i % 3 == 2 ? vz : vy };
+            tact_feed_t feeds[2] = { { x, vx }, { y, vals[1] } };
+            tact_tensor_t *out[3] = { NULL, NULL, NULL };
+            tact_status_t rst = TACT_STATUS_INIT;
+            tact_code_t rc = i % 2
+                ? tact_callable_run(c, vals, 2, out, NULL, &rst)
+                : tact_session_run(s, fetches, 3, out, feeds, 2, &t.op, 1, &rst);
+            if (i % 3 == 2) {
+                assert_int_equal(rc, TACT_CODE_INVALID_ARGUMENT);
+                assert_string_equal(rst.msg, "Integer division by zero\n\t [[{{node q}}]]");
+                for (int k = 0; k < 3; k++)
+                    assert_null(out[k]);
+                continue;
+            }
+            assert_int_equal(rc, TACT_CODE_OK);
+            int32_t want_q[3] = { 6, -8, 9 }, want_r[3] = { 18, -40, -18 };
+            int32_t want_p[3] = { 12, -32, -27 };
+            assert_memory_equal(tact_tensor_data(out[0]), want_q, sizeof want_q);
+            assert_memory_equal(tact_tensor_data(out[1]), want_r, sizeof want_r);
+            assert_memory_equal(tact_tensor_data(out[2]), want_p, sizeof want_p);
+            for (int k = 0; k < 3; k++)
+                tact_tensor_destroy(&out[k]);
+        }
+        tact_callable_destroy(&c);
+        tact_session_destroy(&s);
+    }
+    tact_tensor_destroy(&vx);
+    tact_tensor_destroy(&vy);
+    tact_tensor_destroy(&vz);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +563,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graph_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_memo, setup, teardown),
+        cmocka_unit_test(test_step_frees_every_value),
     };
     return cmocka_run_group_tests_name("callable", tests, NULL, NULL);
 }

@@ -323,6 +323,34 @@ static bool tk_supports(tact_op_kind_t kind, tact_dtype_t dtype, int n_in, tact_
     return tact__cpu_kernel_supports(&op);
 }
 
+/* The flat loops the node loop calls for an element-wise Add, Sub, Mul or RealDiv of one
+ * shape (cpu.c): they exist where the kernel supports the dtype, compute what the kernel does,
+ * and no op family claims those kinds (the node loop tries the loops before the families). */
+static void test_binary_flat(void **state)
+{
+    (void) state;
+    const tact_op_kind_t kinds[] = {TACT_OP_ADD, TACT_OP_SUB, TACT_OP_MUL, TACT_OP_REALDIV};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        assert_null(tact__cpu_op_kernel(kinds[k]));
+        for (int d = 0; d < TACT_DTYPE_COUNT; d++) {
+            bool have = tact__cpu_binary_flat(kinds[k], (tact_dtype_t) d) != NULL;
+            assert_int_equal(have, tk_supports(kinds[k], (tact_dtype_t) d, 2, F32));
+        }
+    }
+    float a[5] = {1, 2, 3, 4, 5}, b[5] = {2, 4, 8, 16, 32}, o[5];
+    tact__cpu_binary_flat(TACT_OP_MUL, F32)(a, b, o, 5);
+    assert_memory_equal(o, ((float[]){2, 8, 24, 64, 160}), sizeof o);
+    tact__cpu_binary_flat(TACT_OP_REALDIV, F32)(a, b, o, 5);
+    assert_memory_equal(o, ((float[]){0.5f, 0.5f, 0.375f, 0.25f, 0.15625f}), sizeof o);
+    int32_t x[3] = {INT32_MAX, -7, 0}, y[3] = {1, 3, -5}, z[3];
+    tact__cpu_binary_flat(TACT_OP_ADD, TACT_DTYPE_I32)(x, y, z, 3); /* wraps, as the kernel */
+    assert_memory_equal(z, ((int32_t[]){INT32_MIN, -4, -5}), sizeof z);
+    tact__cpu_binary_flat(TACT_OP_SUB, TACT_DTYPE_I32)(x, y, z, 3);
+    assert_memory_equal(z, ((int32_t[]){INT32_MAX - 1, -10, 5}), sizeof z);
+    assert_null(tact__cpu_binary_flat(TACT_OP_REALDIV, TACT_DTYPE_I32));
+    assert_null(tact__cpu_binary_flat(TACT_OP_ADD, TACT_DTYPE_STRING));
+}
+
 static void test_kernel_supports(void **state)
 {
     (void) state;
@@ -1817,6 +1845,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_kernel_table),
+        cmocka_unit_test(test_binary_flat),
         cmocka_unit_test(test_kernel_supports),
         cmocka_unit_test(test_fill_and_random_kernels),
         cmocka_unit_test(test_binary_same_shape_f32),

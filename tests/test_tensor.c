@@ -7,6 +7,7 @@
  * checked with real numpy. */
 #include "runtime/base/tensor_impl.h" /* first: the prelude's _GNU_SOURCE precedes system headers */
 #include "runtime/base/host_alloc.h"
+#include "runtime/base/host_limit.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -473,6 +474,207 @@ static void test_destroy_is_null_safe(void **state)
     assert_null(t);
     tact_tensor_destroy(&t); /* a second destroy through the same variable is harmless */
     assert_null(t);
+}
+
+/* Every field of a new tensor's header is its own, whichever tensor the thread freed last
+ * (tensor.c hands freed headers to the thread's next tensors). */
+static void assert_fresh_scalar(const tact_tensor_t *t, tact_dtype_t dtype, size_t nbytes)
+{
+    assert_non_null(t);
+    assert_int_equal(t->tag, TACT_TAG_TENSOR);
+    assert_int_equal(tact__tensor_refs(t), 1);
+    assert_int_equal(t->dtype, dtype);
+    assert_int_equal(t->ndims, 0);
+    for (int i = 0; i < TACT_MAX_DIMS; i++)
+        assert_int_equal(t->dims[i], 0);
+    assert_int_equal(t->nelems, 1);
+    assert_int_equal(t->nbytes, nbytes);
+    assert_ptr_equal(t->data, t->inline_data);
+    assert_null(t->free_data);
+    assert_null(t->free_ctx);
+    assert_null(t->limit);
+}
+
+static int borrowed_frees;
+
+static void count_borrowed_free(void *data, size_t len, void *arg)
+{
+    (void) data;
+    (void) len;
+    (void) arg;
+    borrowed_frees++;
+}
+
+static void test_recycled_headers_are_fresh(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_host_limit_t *limit = tact__host_limit_new(1 << 20);
+    float buf[6] = {0};
+    int64_t eight[TACT_MAX_DIMS] = {1, 2, 1, 2, 1, 2, 1, 2};
+    /* More tensors than a thread keeps headers for, of every kind: borrowed data, eight dims
+     * charged to a limit, a view, strings. */
+    enum { N = 24 };
+    tact_tensor_t *src = tact__tensor_alloc(TACT_DTYPE_F32, (int64_t[]){6}, 1);
+    tact_tensor_t *old[N];
+    borrowed_frees = 0;
+    for (int i = 0; i < N; i++) {
+        switch (i % 4) {
+        case 0:
+            old[i] = tact_tensor_new_borrowed(TACT_DTYPE_F32, (int64_t[]){2, 3}, 2, buf, sizeof buf,
+                                              count_borrowed_free, NULL, &st);
+            break;
+        case 1:
+            old[i] = tact__tensor_try_alloc(TACT_DTYPE_F64, eight, TACT_MAX_DIMS, limit, NULL, &st);
+            break;
+        case 2:
+            old[i] = tact__tensor_reshaped(src, (int64_t[]){3, 2}, 2);
+            break;
+        default:
+            old[i] =
+                tact_tensor_new_strings((int64_t[]){2}, 1, (const char *[]){"a", "bc"}, NULL, &st);
+            break;
+        }
+        assert_non_null(old[i]);
+    }
+    assert_int_equal(st.code, TACT_CODE_OK);
+    assert_int_equal(tact__host_limit_in_use(limit), 6 * 16 * sizeof(double));
+    for (int i = 0; i < N; i++)
+        tact_tensor_destroy(&old[i]);
+    assert_int_equal(borrowed_frees, N / 4);
+    assert_int_equal(tact__tensor_refs(src), 1); /* the views let go of it */
+    assert_int_equal(tact__host_limit_in_use(limit), 0);
+    for (int i = 0; i < N; i++) {
+        old[i] = tact__tensor_try_alloc(TACT_DTYPE_I32, NULL, 0, NULL, NULL, &st);
+        assert_fresh_scalar(old[i], TACT_DTYPE_I32, sizeof(int32_t));
+        *(int32_t *) old[i]->data = i;
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(*(int32_t *) old[i]->data, i); /* N distinct tensors */
+        tact_tensor_destroy(&old[i]);
+    }
+    tact_tensor_destroy(&src);
+    tact__host_limit_unref(&limit);
+}
+
+/* Tensors made on one thread and destroyed on another: each thread's recycled headers are its
+ * own, and a thread that exits gives back the ones it kept (valgrind and ASan see no leak). */
+enum { BATCH = 40 };
+
+typedef struct tensor_batch {
+    tact_tensor_t *t[BATCH];
+} tensor_batch_t;
+
+static void *batch_make(void *arg)
+{
+    tensor_batch_t *b = arg;
+    tact_status_t st = TACT_STATUS_INIT;
+    for (int i = 0; i < BATCH; i++) {
+        /* small ones in their header, large ones with a buffer of their own */
+        int64_t n = i % 2 ? 1000 : 3;
+        b->t[i] = tact__tensor_try_alloc(TACT_DTYPE_I64, &n, 1, NULL, NULL, &st);
+        assert_non_null(b->t[i]);
+        for (int64_t k = 0; k < n; k++)
+            ((int64_t *) b->t[i]->data)[k] = i * 10000 + k;
+    }
+    /* A thread that recycles headers of its own before it exits. */
+    for (int i = 0; i < 3 * BATCH; i++) {
+        tact_tensor_t *t = tact__tensor_alloc(TACT_DTYPE_F32, NULL, 0);
+        tact_tensor_destroy(&t);
+    }
+    return NULL;
+}
+
+static void *batch_destroy(void *arg)
+{
+    tensor_batch_t *b = arg;
+    for (int i = 0; i < BATCH; i++) {
+        int64_t n = i % 2 ? 1000 : 3;
+        assert_int_equal(b->t[i]->nelems, n);
+        assert_int_equal(((int64_t *) b->t[i]->data)[n - 1], i * 10000 + n - 1);
+        tact_tensor_destroy(&b->t[i]);
+    }
+    return NULL;
+}
+
+static void test_headers_across_threads(void **state)
+{
+    (void) state;
+    tensor_batch_t b;
+    for (int round = 0; round < 3; round++) {
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, batch_make, &b), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        if (round == 1) {
+            batch_destroy(&b); /* this thread keeps some of another's headers */
+        } else {
+            assert_int_equal(pthread_create(&th, NULL, batch_destroy, &b), 0);
+            assert_int_equal(pthread_join(th, NULL), 0);
+        }
+        /* and this thread's tensors, destroyed by a thread that then exits */
+        batch_make(&b);
+        assert_int_equal(pthread_create(&th, NULL, batch_destroy, &b), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+    }
+}
+
+/* tact__tensor_try_alloc_like: x's dtype and shape, its sizes not computed again; a limit and
+ * a set status as tact__tensor_try_alloc has them. */
+static void test_alloc_like(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *x = tensor_ok(TACT_DTYPE_F32, (int64_t[]){2, 3}, 2, NULL);
+    tact_tensor_t *t = tact__tensor_try_alloc_like(x, false, NULL, NULL, &st);
+    assert_non_null(t);
+    assert_int_equal(t->dtype, TACT_DTYPE_F32);
+    assert_int_equal(t->ndims, 2);
+    assert_int_equal(t->dims[0], 2);
+    assert_int_equal(t->dims[1], 3);
+    assert_int_equal(t->dims[2], 0);
+    assert_int_equal(t->nelems, 6);
+    assert_int_equal(t->nbytes, 6 * sizeof(float));
+    assert_ptr_equal(t->data, t->inline_data);
+    assert_null(t->limit);
+    tact_tensor_destroy(&t);
+    tact_tensor_destroy(&x);
+
+    /* Past the inline bytes, under a limit: charged, then refused in TensorFlow's words. */
+    tact_host_limit_t *limit = tact__host_limit_new(4096);
+    x = tensor_ok(TACT_DTYPE_F32, (int64_t[]){600}, 1, NULL);
+    t = tact__tensor_try_alloc_like(x, true, limit, "CPU:1", &st);
+    assert_non_null(t);
+    assert_ptr_not_equal(t->data, t->inline_data);
+    assert_int_equal((uintptr_t) t->data % 64, 0);
+    assert_int_equal(tact__host_limit_in_use(limit), 2400);
+    assert_null(tact__tensor_try_alloc_like(x, false, limit, "CPU:1", &st));
+    assert_int_equal(st.code, TACT_CODE_RESOURCE_EXHAUSTED);
+    assert_string_equal(st.msg, "OOM when allocating tensor with shape[600] and type float on "
+                                "/job:localhost/replica:0/task:0/device:CPU:1 by allocator cpu");
+    /* A status that holds an error: NULL, nothing charged. */
+    assert_null(tact__tensor_try_alloc_like(x, false, NULL, NULL, &st));
+    tact_tensor_destroy(&t);
+    assert_int_equal(tact__host_limit_in_use(limit), 0);
+    tact_tensor_destroy(&x);
+    tact__host_limit_unref(&limit);
+
+    /* Strings come with empty elements; empty tensors with no data. */
+    st = (tact_status_t) TACT_STATUS_INIT;
+    x = tact_tensor_new_strings((int64_t[]){2}, 1, (const char *[]){"x", "yz"}, NULL, &st);
+    t = tact__tensor_try_alloc_like(x, true, NULL, NULL, &st);
+    assert_non_null(t);
+    assert_int_equal(t->dtype, TACT_DTYPE_STRING);
+    size_t len = 7;
+    assert_string_equal(tact_tensor_string(t, 1, &len), "");
+    assert_int_equal(len, 0);
+    tact_tensor_destroy(&t);
+    tact_tensor_destroy(&x);
+    x = tensor_ok(TACT_DTYPE_I32, (int64_t[]){4, 0}, 2, NULL);
+    t = tact__tensor_try_alloc_like(x, false, NULL, NULL, &st);
+    assert_int_equal(t->nelems, 0);
+    assert_null(t->data);
+    tact_tensor_destroy(&t);
+    tact_tensor_destroy(&x);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1430,6 +1632,9 @@ int main(void)
         cmocka_unit_test(test_tensor_alloc),
         cmocka_unit_test(test_clone),
         cmocka_unit_test(test_destroy_is_null_safe),
+        cmocka_unit_test(test_recycled_headers_are_fresh),
+        cmocka_unit_test(test_headers_across_threads),
+        cmocka_unit_test(test_alloc_like),
         cmocka_unit_test(test_tensor_shape),
         cmocka_unit_test(test_shape_nelems),
         cmocka_unit_test(test_shape_compatible),

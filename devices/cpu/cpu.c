@@ -610,10 +610,55 @@ static tact_code_t cpu_fused(const tact_device_t *dev, const tact_node_t *node,
     return cpu_fused_tail(dev, node, out, bias, step, st);
 }
 
+/* Not a node for cpu_flat_binary. */
+#define CPU_NOT_FLAT (-1)
+
+/* An element-wise Add, Sub, Mul or RealDiv of two inputs of one dtype and one shape, the
+ * common small op: its output allocated from the first input's shape and the kernel's flat
+ * loop called directly, past the general gathering and dispatch. It computes what
+ * cpu_dispatch would (cpu_output's equal-shape case, then cpu_binary's flat loop) with the
+ * same errors. CPU_NOT_FLAT for any other node, which takes the general path. */
+static int cpu_flat_binary(const tact_device_t *dev, const tact_node_t *node, tact_step_t *step,
+                           tact_status_t *st)
+{
+    const tact_op_t *op = node->op;
+    tact_op_kind_t kind = op->kind;
+    if ((kind != TACT_OP_ADD && kind != TACT_OP_SUB && kind != TACT_OP_MUL &&
+         kind != TACT_OP_REALDIV) ||
+        node->n_in != 2 || node->fusion != NULL || node->fresh_inputs != 0 ||
+        op->attrs.value_inputs)
+        return CPU_NOT_FLAT;
+    tact_value_t *values = step->values;
+    const tact_tensor_t *x = values[node->in_slots[0]].tensor;
+    const tact_tensor_t *y = values[node->in_slots[1]].tensor;
+    /* cpu_same_shape_binary's test, the kind and count known */
+    if (x == NULL || y == NULL || op->attrs.bias_add || x->dtype != y->dtype ||
+        x->dtype != op->out_dtype[0] || x->ndims != y->ndims)
+        return CPU_NOT_FLAT;
+    for (int i = 0; i < x->ndims; i++) {
+        if (x->dims[i] != y->dims[i])
+            return CPU_NOT_FLAT;
+    }
+    tact_cpu_flat2_fn loop = tact__cpu_binary_flat(kind, x->dtype);
+    if (loop == NULL)
+        return CPU_NOT_FLAT;
+    tact_tensor_t *out = tact__tensor_try_alloc_like(x, node->pin_out, step->host_limit,
+                                                     dev->name, st);
+    if (out == NULL)
+        return cpu_fail_node(st, op);
+    if (out->nelems > 0)
+        loop(x->data, y->data, out->data, out->nelems);
+    values[node->out_slot] = (tact_value_t) { out, true };
+    return TACT_CODE_OK;
+}
+
 static tact_code_t cpu_run_node(const tact_device_t *dev, const tact_node_t *node,
                                 tact_step_t *step, tact_status_t *st)
 {
     const tact_tensor_t *local[TACT_MAX_OUTPUTS + 1];
+    int flat = cpu_flat_binary(dev, node, step, st);
+    if (flat != CPU_NOT_FLAT)
+        return (tact_code_t) flat;
     if (node->fresh_inputs != 0)
         return cpu_run_node_fresh(dev, node, step, st);
     if (node->n_in <= TACT_MAX_OUTPUTS + 1)

@@ -227,6 +227,12 @@ static bool cpu_has_zero(const tact_tensor_t *t)
     return zero != 0;
 }
 
+tact_cpu_flat2_fn tact__cpu_binary_flat(tact_op_kind_t kind, tact_dtype_t dtype)
+{
+    TACT_ASSERT((unsigned) kind < TACT_OP_COUNT && tact__dtype_valid(dtype));
+    return cpu_binary_table[kind][dtype].vv;
+}
+
 static tact_code_t cpu_binary(const tact_op_t *op, const tact_tensor_t *const *in,
                               tact_tensor_t *out, tact_status_t *st)
 {

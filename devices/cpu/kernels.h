@@ -14,6 +14,14 @@ typedef tact_code_t (*tact_cpu_kernel_fn)(const tact_op_t *op, const tact_tensor
  * as kernels: the executor binds their values). */
 tact_cpu_kernel_fn tact__cpu_kernel(tact_op_kind_t kind);
 
+/* An element-wise loop o[i] = a[i] op b[i] for i < n. */
+typedef void (*tact_cpu_flat2_fn)(const void *a, const void *b, void *o, int64_t n);
+
+/* The loop that `kind`'s kernel runs over two inputs of `dtype` and one shape, or NULL when it
+ * has none for that dtype. The node loop calls it directly for such nodes. REQUIRES: kind is
+ * Add, Sub, Mul or RealDiv (Div checks its divisors first), dtype is valid. */
+tact_cpu_flat2_fn tact__cpu_binary_flat(tact_op_kind_t kind, tact_dtype_t dtype);
+
 /* Whether the CPU has a kernel for `op` with its input dtypes. */
 bool tact__cpu_kernel_supports(const tact_op_t *op);
 

@@ -80,10 +80,19 @@ const char *tact__dtype_tf_name(tact_dtype_t dtype)
  * written and never freed. */
 static char tensor_empty_string[1] = "";
 
-/* Bytes one element takes at `data`: a tact_string_t for strings. */
+/* Bytes one element takes at `data`, by dtype: a tact_string_t for strings. A table, not
+ * tact_dtype_size's switch: every tensor allocation reads it. */
+static const size_t tensor_elem_sizes[TACT_DTYPE_COUNT] = {
+#define XX(name, ctype, size, text)                                                                \
+    [TACT_DTYPE_##name] = TACT_DTYPE_##name == TACT_DTYPE_STRING ? sizeof(tact_string_t) : (size),
+    TACT_DTYPE_MAP(XX)
+#undef XX
+};
+
+/* REQUIRES: a valid dtype. */
 static size_t tensor_elem_size(tact_dtype_t dtype)
 {
-    return dtype == TACT_DTYPE_STRING ? sizeof(tact_string_t) : tact_dtype_size(dtype);
+    return tensor_elem_sizes[dtype];
 }
 
 /* What tensor_count found: sizes, or which of them overflows. */
@@ -138,8 +147,8 @@ static void tensor_assert_live(const tact_tensor_t *t)
     TACT_ASSERT(t->tag == TACT_TAG_TENSOR);
 }
 
-static tact_tensor_t *tensor_header_sized(tact_dtype_t dtype, const int64_t *dims, int ndims,
-                                          int64_t nelems, size_t nbytes);
+static inline tact_tensor_t *tensor_header_sized(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                                 int64_t nelems, size_t nbytes);
 
 /* A tensor struct with its header filled in and no data yet. */
 static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int ndims)
@@ -155,23 +164,138 @@ static tact_tensor_t *tensor_header(tact_dtype_t dtype, const int64_t *dims, int
     return tensor_header_sized(dtype, dims, ndims, nelems, nbytes);
 }
 
-/* tensor_header for sizes already computed (tensor_count). */
-static tact_tensor_t *tensor_header_sized(tact_dtype_t dtype, const int64_t *dims, int ndims,
-                                          int64_t nelems, size_t nbytes)
+/* ------------------------------------------------------------------------------------------ */
+/* Recycled headers                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Each thread keeps the last few tensor headers it freed (inline bytes included) for its next
+ * tensors: a small run makes and frees a tensor or two, and malloc plus free cost it more than
+ * the rest of the allocation. A header is plain malloc'd memory, so a tensor made on one
+ * thread and freed on another just lands in the freeing thread's cache. A thread's cache is
+ * emptied when the thread exits (a pthread key's destructor), the exiting process's by a
+ * library destructor; that thread then frees headers directly. Initial-exec TLS: a fixed
+ * offset from the thread pointer instead of a __tls_get_addr call per use; the struct is small
+ * enough for the static TLS that glibc keeps for libraries loaded by dlopen. */
+#define TENSOR_CACHE_SIZE 8
+
+enum { TENSOR_CACHE_NEW = 0, TENSOR_CACHE_LIVE, TENSOR_CACHE_GONE };
+
+typedef struct tensor_cache {
+    int n;
+    int state; /* TENSOR_CACHE_*: GONE once its thread is exiting */
+    tact_tensor_t *free[TENSOR_CACHE_SIZE];
+} tensor_cache_t;
+
+static _Thread_local tensor_cache_t tensor_cache __attribute__((tls_model("initial-exec")));
+static pthread_key_t tensor_cache_key;
+static pthread_once_t tensor_cache_once = PTHREAD_ONCE_INIT;
+
+/* A cached header is off limits to everyone under AddressSanitizer, as a freed one would be,
+ * so a use after destroy is still reported. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TENSOR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TENSOR_ASAN 1
+#endif
+#endif
+#ifdef TENSOR_ASAN
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#define TENSOR_POISON(t)   __asan_poison_memory_region((t), sizeof(tact_tensor_t))
+#define TENSOR_UNPOISON(t) __asan_unpoison_memory_region((t), sizeof(tact_tensor_t))
+#else
+#define TENSOR_POISON(t)   ((void) (t))
+#define TENSOR_UNPOISON(t) ((void) (t))
+#endif
+
+static void tensor_cache_drain(tensor_cache_t *c)
 {
-    /* Zeroed up to the inline bytes (no data, no free_data, no limit); those are the data's,
-     * which a new tensor leaves uninitialised. */
+    c->state = TENSOR_CACHE_GONE;
+    while (c->n > 0) {
+        tact_tensor_t *t = c->free[--c->n];
+        TENSOR_UNPOISON(t);
+        free(t);
+    }
+}
+
+static void tensor_cache_thread_exit(void *cache)
+{
+    tensor_cache_drain(cache);
+}
+
+static void tensor_cache_key_create(void)
+{
+    TACT_ASSERT(pthread_key_create(&tensor_cache_key, tensor_cache_thread_exit) == 0);
+}
+
+/* The thread that calls exit() runs no key destructors. */
+__attribute__((destructor)) static void tensor_cache_process_exit(void)
+{
+    tensor_cache_drain(&tensor_cache);
+}
+
+/* A header for a new tensor: the thread's last freed one, else a new block. */
+static tact_tensor_t *tensor_header_take(void)
+{
+    tensor_cache_t *c = &tensor_cache;
+    if (TACT_LIKELY(c->n > 0)) {
+        tact_tensor_t *t = c->free[--c->n];
+        TENSOR_UNPOISON(t);
+        return t;
+    }
     tact_tensor_t *t = malloc(sizeof *t);
     TACT_ASSERT(t != NULL);
-    memset(t, 0, offsetof(tact_tensor_t, inline_data));
-    t->nelems = nelems;
-    t->nbytes = nbytes;
+    return t;
+}
+
+/* The first header a thread frees registers its cache for the thread's exit. */
+static TACT__NOINLINE void tensor_header_give_slow(tensor_cache_t *c, tact_tensor_t *t)
+{
+    if (c->state == TENSOR_CACHE_NEW) {
+        pthread_once(&tensor_cache_once, tensor_cache_key_create);
+        if (pthread_setspecific(tensor_cache_key, c) == 0) {
+            c->state = TENSOR_CACHE_LIVE;
+            TENSOR_POISON(t);
+            c->free[c->n++] = t;
+            return;
+        }
+    }
+    free(t); /* full, or the thread is exiting */
+}
+
+/* Free a dead tensor's header: into the thread's cache while it has room. */
+static void tensor_header_give(tact_tensor_t *t)
+{
+    tensor_cache_t *c = &tensor_cache;
+    if (TACT_LIKELY(c->state == TENSOR_CACHE_LIVE && c->n < TENSOR_CACHE_SIZE)) {
+        TENSOR_POISON(t);
+        c->free[c->n++] = t;
+        return;
+    }
+    tensor_header_give_slow(c, t);
+}
+
+/* tensor_header for sizes already computed (tensor_count). */
+static inline tact_tensor_t *tensor_header_sized(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                                 int64_t nelems, size_t nbytes)
+{
+    /* Every field up to the inline bytes is set (no data, no free_data, no limit, unused dims
+     * 0); the inline bytes are the data's, which a new tensor leaves uninitialised. */
+    tact_tensor_t *t = tensor_header_take();
     t->tag = TACT_TAG_TENSOR;
     atomic_init(&t->refs, 1);
     t->dtype = dtype;
     t->ndims = ndims;
+    memset(t->dims, 0, sizeof t->dims); /* a few wide stores */
     for (int i = 0; i < ndims; i++)
         t->dims[i] = dims[i];
+    t->nelems = nelems;
+    t->nbytes = nbytes;
+    t->data = NULL;
+    t->free_data = NULL;
+    t->free_ctx = NULL;
+    t->limit = NULL;
     return t;
 }
 
@@ -189,6 +313,11 @@ static tact_tensor_t *tensor_oom(tact_dtype_t dtype, const int64_t *dims, int nd
                device != NULL ? device : "CPU:0");
     return NULL;
 }
+
+static inline tact_tensor_t *tensor_make(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                         int64_t nelems, size_t nbytes, tact_host_limit_t *limit,
+                                         const char *device, bool pinned, tact_status_t *st)
+    __attribute__((always_inline));
 
 /* tact__tensor_try_alloc, its data from the pinned pool when `pinned`. */
 static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, int ndims,
@@ -210,16 +339,22 @@ static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, 
         tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "tensor: dims is NULL but ndims is %d", ndims);
         return NULL;
     }
+    /* The sizes on the way: exact unless a product overflows, which tensor_count sorts out. */
+    int64_t nelems = 1;
+    size_t nbytes;
+    bool exact = true;
     for (int i = 0; i < ndims; i++) {
         if (dims[i] < 0) {
             tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
                        "tensor: negative dimension %" PRId64 " at index %d", dims[i], i);
             return NULL;
         }
+        exact &= !__builtin_mul_overflow(nelems, dims[i], &nelems);
     }
-    int64_t nelems;
-    size_t nbytes;
-    tensor_sizes_t sizes = tensor_count(dtype, dims, ndims, &nelems, &nbytes);
+    tensor_sizes_t sizes = TENSOR_SIZES_OK;
+    if (!exact || __builtin_mul_overflow((uint64_t) nelems, tensor_elem_size(dtype), &nbytes) ||
+        nbytes > (size_t) PTRDIFF_MAX)
+        sizes = tensor_count(dtype, dims, ndims, &nelems, &nbytes);
     if (sizes == TENSOR_SIZES_TOO_MANY_ELEMENTS) {
         tact_shape_t shape = {.ndims = ndims};
         memcpy(shape.dims, dims, (size_t) ndims * sizeof *dims);
@@ -232,6 +367,15 @@ static tact_tensor_t *tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, 
     /* Too many bytes for the address space is memory refused, as TensorFlow reports it. */
     if (sizes == TENSOR_SIZES_TOO_MANY_BYTES)
         return tensor_oom(dtype, dims, ndims, device, st);
+    return tensor_make(dtype, dims, ndims, nelems, nbytes, limit, device, pinned, st);
+}
+
+/* tensor_try_alloc past its checks: the sizes are those of a valid shape. Inlined into its
+ * two callers: its ten arguments cost a small tensor more than its body. */
+static inline tact_tensor_t *tensor_make(tact_dtype_t dtype, const int64_t *dims, int ndims,
+                                         int64_t nelems, size_t nbytes, tact_host_limit_t *limit,
+                                         const char *device, bool pinned, tact_status_t *st)
+{
     /* The limit first: past it, the allocator is never asked. */
     if (limit != NULL && nbytes > 0 && !tact__host_limit_charge(limit, nbytes))
         return tensor_oom(dtype, dims, ndims, device, st);
@@ -261,6 +405,24 @@ tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, i
                                       tact_status_t *st)
 {
     return tensor_try_alloc(dtype, dims, ndims, limit, device, false, st);
+}
+
+tact_tensor_t *tact__tensor_try_alloc_like(const tact_tensor_t *x, bool pinned,
+                                           tact_host_limit_t *limit, const char *device,
+                                           tact_status_t *st)
+{
+    if (tact__failed(st))
+        return NULL;
+    /* x's shape passed these checks when x was made, and gave x these sizes. A small
+     * tensor charged to no limit needs nothing but a header. */
+    if (TACT_LIKELY(limit == NULL && x->nbytes <= sizeof x->inline_data &&
+                    x->dtype != TACT_DTYPE_STRING)) {
+        tact_tensor_t *t = tensor_header_sized(x->dtype, x->dims, x->ndims, x->nelems, x->nbytes);
+        t->data = x->nbytes == 0 ? NULL : t->inline_data;
+        return t;
+    }
+    return tensor_make(x->dtype, x->dims, x->ndims, x->nelems, x->nbytes, limit, device,
+                       pinned && x->dtype != TACT_DTYPE_STRING, st);
 }
 
 tact_tensor_t *tact__tensor_try_alloc_pinned(tact_dtype_t dtype, const int64_t *dims, int ndims,
@@ -631,7 +793,7 @@ void tact_tensor_destroy(tact_tensor_t **t_p)
         tact__host_limit_release(t->limit, t->nbytes);
         tact__host_limit_unref(&t->limit);
     }
-    free(t);
+    tensor_header_give(t);
 }
 
 bool tact__tensor_nbytes_of(tact_dtype_t dtype, const int64_t *dims, int ndims, size_t *nbytes)

@@ -83,6 +83,13 @@ tact_tensor_t *tact__tensor_try_alloc(tact_dtype_t dtype, const int64_t *dims, i
                                       struct tact_host_limit *limit, const char *device,
                                       tact_status_t *st);
 
+/* tact__tensor_try_alloc of x's dtype and shape (uninitialised data), its data from the pinned
+ * pool when `pinned` and the dtype has a fixed size (tact__tensor_try_alloc_pinned). x's shape
+ * needs no checks: the output of an element-wise op of equal shapes. */
+tact_tensor_t *tact__tensor_try_alloc_like(const tact_tensor_t *x, bool pinned,
+                                           struct tact_host_limit *limit, const char *device,
+                                           tact_status_t *st);
+
 /* A deep copy of `t` through tact__tensor_try_alloc: NULL with `st` filled when refused. */
 tact_tensor_t *tact__tensor_try_clone(const tact_tensor_t *t, struct tact_host_limit *limit,
                                       const char *device, tact_status_t *st);

@@ -17,6 +17,9 @@
 #define SESSION_REPLY_SPIN_NS 50000
 /* Up to this many signature entries and value slots live on the stack during a run. */
 #define SESSION_STACK_SLOTS 32
+/* Parts of the run path written into each entry point: for a tiny run, the calls between them
+ * (a dozen arguments each) cost more than the copies cost in size. */
+#define SESSION_HOT static inline __attribute__((always_inline))
 
 static const char session_closed_msg[] = "Session has been closed.";
 /* Session ids: never reused, so a run memo of a destroyed session matches no later one. */
@@ -243,11 +246,13 @@ tact_session_t *tact_interactive_session_new(const char *target, tact_graph_t *g
     return s;
 }
 
-/* The run counter of the calling thread: threads are spread over the counters round-robin. */
+/* The run counter of the calling thread: threads are spread over the counters round-robin.
+ * Initial-exec TLS: the slot is read at a fixed offset from the thread pointer, not through a
+ * __tls_get_addr call, on every run. */
 static tact_run_counter_t *session_counter(tact_session_t *s)
 {
     static _Atomic unsigned next_slot;
-    static _Thread_local int slot = -1;
+    static _Thread_local int slot __attribute__((tls_model("initial-exec"))) = -1;
     if (TACT_UNLIKELY(slot < 0))
         slot = (int) (atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) %
                       TACT_SESSION_RUN_COUNTERS);
@@ -269,7 +274,7 @@ int tact__session_active_runs(tact_session_t *s)
 
 /* Leave with the closer's lock held: the decrement and the wake-up are one step for whoever
  * waits on close_cond, and that waiter cannot free the session before the lock is released. */
-static void session_leave_closing(tact_session_t *s, tact_run_counter_t *c)
+static TACT__NOINLINE void session_leave_closing(tact_session_t *s, tact_run_counter_t *c)
 {
     pthread_mutex_lock(&s->close_lock);
     atomic_fetch_sub(&c->n, 1);
@@ -281,7 +286,7 @@ static void session_leave_closing(tact_session_t *s, tact_run_counter_t *c)
  * raised before `closed` is read and close sets `closed` before it marks and sums the
  * counters (all sequentially consistent), so either the run sees the close or the close
  * sees the run. */
-static bool session_enter(tact_session_t *s, tact_run_counter_t *c)
+static inline bool session_enter(tact_session_t *s, tact_run_counter_t *c)
 {
     int old = atomic_fetch_add(&c->n, 1);
     if (!(old & SESSION_CLOSING) && !atomic_load(&s->closed))
@@ -290,7 +295,7 @@ static bool session_enter(tact_session_t *s, tact_run_counter_t *c)
     return false;
 }
 
-static void session_leave(tact_session_t *s, tact_run_counter_t *c)
+static inline void session_leave(tact_session_t *s, tact_run_counter_t *c)
 {
     int n = atomic_load(&c->n);
     while (!(n & SESSION_CLOSING)) {
@@ -803,6 +808,15 @@ static inline tact_code_t run_check_value(tact_output_t t, const tact_tensor_t *
     return run_value_error(t, v, feeds, n_feeds, i, st);
 }
 
+/* Whether the value fed to the valid endpoint t passes run_check_value (a live tensor of its
+ * dtype and shape) without a word: the test alone, for loops that take errors elsewhere. */
+static inline bool run_value_ok(tact_output_t t, const tact_tensor_t *v)
+{
+    return v != NULL && v->dtype == t.op->out_dtype[t.index] &&
+           tact__shape_fits(&t.op->out_shape[t.index], v->ndims, v->dims) &&
+           v->tag == TACT_TAG_TENSOR;
+}
+
 /* Feed i's endpoint t: not empty, of the session's graph, an output it has. */
 static tact_code_t run_check_feed_endpoint(tact_session_t *s, tact_output_t t, int i,
                                            tact_status_t *st)
@@ -1028,6 +1042,48 @@ static void run_fill_metadata(tact_run_metadata_t *md, const tact_plan_t *plan,
     tact__plan_desc_destroy(&desc);
 }
 
+/* Clear the caller's result slots. A plain store for the usual single fetch: the compiler
+ * turns the loop into a call to memset. */
+static inline void run_clear_results(tact_tensor_t **results, int n)
+{
+    if (n == 1) {
+        results[0] = NULL;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        results[i] = NULL;
+}
+
+/* Whether the step's reference is the only one to the bytes of t: a plain host tensor
+ * answers in place, a view or a device tensor asks tact__tensor_refs. */
+static inline bool run_sole_owner(const tact_tensor_t *t)
+{
+    if (t->free_data == NULL)
+        return atomic_load_explicit(&((tact_tensor_t *) t)->refs, memory_order_acquire) == 1;
+    return tact__tensor_refs(t) == 1;
+}
+
+/* A run's status: the step's error merged into the caller's, whose status was OK when the
+ * run began (tact__failed returned early) and is written by no one else meanwhile. */
+static inline tact_code_t run_status(tact_status_t *st, const tact_status_t *err)
+{
+    if (TACT_LIKELY(err->code == TACT_CODE_OK))
+        return TACT_CODE_OK;
+    return tact__status_merge(st, err);
+}
+
+/* A run's fed values in feed order, read in place: a callable's array of tensors, or the
+ * value members of a run's feeds. */
+typedef struct run_values {
+    const char *first;            /* the first value pointer (NULL when there are none) */
+    size_t stride;                /* bytes from one value pointer to the next */
+} run_values_t;
+
+static inline const tact_tensor_t *run_value(run_values_t in, int i)
+{
+    return *(const tact_tensor_t *const *) (in.first + (size_t) i * in.stride);
+}
+
 /* A run signature resolved against its plan: where each of the caller's feeds and fetches
  * lives in the plan's value slots, in the caller's order. A run resolves one on its stack (or
  * finds it in its thread's memo); a callable keeps one for all its calls. */
@@ -1037,13 +1093,38 @@ typedef struct run_resolved {
     const int *feed_slot;         /* by feed: its value slot */
     const int *fetch_at;          /* by fetch: its value slot, or -1 - f to copy feed f */
     const tact_output_t *fetches; /* for the messages of values that cannot be fetched */
+    int n_end;                    /* -1: after a step, look at every slot */
+    const int *end_slots;         /* else the slots no node releases (run_end_slots) */
 } run_resolved_t;
+
+/* The plan's slots that no node releases (fetches, values kept across devices, outputs nobody
+ * reads): once a step has run every node, the only ones that may still hold a tensor, so the
+ * step ends by looking at these alone. Writes them to out[0..cap) and returns their count, or
+ * -1 when there are more. */
+static int run_end_slots(const tact_plan_t *plan, int *out, int cap)
+{
+    if (plan == NULL)
+        return 0;
+    bool *released = tact__malloc((size_t) plan->n_slots + 1);
+    for (int i = 0; i < plan->n_nodes; i++) {
+        const tact_node_t *node = &plan->nodes[i];
+        for (int r = 0; r < node->n_release; r++)
+            released[node->release_slots[r]] = true;
+    }
+    int n = 0;
+    for (int slot = 0; slot < plan->n_slots && n >= 0; slot++) {
+        if (!released[slot])
+            n = n < cap ? (out[n] = slot, n + 1) : -1;
+    }
+    free(released);
+    return n;
+}
 
 /* Execute a resolved run with values[i] fed to feed i: the step, then the results. */
 static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *counter,
                                      const tact_run_options_t *options,
                                      const run_resolved_t *rs,
-                                     const tact_tensor_t *const *values_in,
+                                     run_values_t values_in,
                                      tact_tensor_t **results, tact_status_t *st)
 {
     const tact_plan_t *plan = rs->plan;
@@ -1059,10 +1140,15 @@ static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *coun
     int n_slots = plan ? plan->n_slots : 0;
     tact_value_t *values = n_slots <= SESSION_STACK_SLOTS
                                ? stack_values : tact__malloc((size_t) n_slots * sizeof *values);
-    memset(values, 0, (size_t) n_slots * sizeof *values);
+    if (n_slots <= 4)  /* a size the compiler writes inline, in a few stores */
+        memset(values, 0, 4 * sizeof *values);
+    else
+        memset(values, 0, (size_t) n_slots * sizeof *values);
+    bool stepped = plan == NULL;  /* every node ran */
     if (plan != NULL) {
         for (int i = 0; i < rs->n_feeds; i++)
-            values[rs->feed_slot[i]] = (tact_value_t) { (tact_tensor_t *) values_in[i], false };
+            values[rs->feed_slot[i]] =
+                (tact_value_t) { (tact_tensor_t *) run_value(values_in, i), false };
         /* The effective timeout: the run's if > 0, else the config's (TF's RunOptions). */
         int64_t timeout_ms = options && options->timeout_in_ms > 0
                                  ? options->timeout_in_ms : s->config.operation_timeout_in_ms;
@@ -1078,6 +1164,7 @@ static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *coun
             },
         };
         rc = run_execute(s, plan, &step, st);
+        stepped = rc == TACT_CODE_OK;
         bytes_copied = atomic_load_explicit(&step.bytes_copied, memory_order_relaxed);
     }
     if (rc == TACT_CODE_OK && options != NULL && options->metadata != NULL)
@@ -1093,7 +1180,8 @@ static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *coun
     for (int i = 0; i < rs->n_fetches && rc == TACT_CODE_OK; i++) {
         int at = rs->fetch_at[i];
         if (at < 0) {
-            results[i] = tact__tensor_try_clone(values_in[-1 - at], s->host_limit, NULL, st);
+            results[i] = tact__tensor_try_clone(run_value(values_in, -1 - at), s->host_limit,
+                                                NULL, st);
             if (results[i] == NULL)
                 rc = st->code;
             continue;
@@ -1110,7 +1198,7 @@ static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *coun
                                 "ops produce", op->name, tact__op_kind_type(op->kind));
             break;
         }
-        if (v->owned && tact__tensor_refs(v->tensor) == 1) {
+        if (v->owned && run_sole_owner(v->tensor)) {
             results[i] = v->tensor;
             v->owned = false;  /* the caller's now; a repeat fetch copies it */
         } else {
@@ -1119,8 +1207,14 @@ static tact_code_t run_resolved_exec(tact_session_t *s, tact_run_counter_t *coun
                 rc = st->code;
         }
     }
-    for (int i = 0; i < n_slots; i++)
-        tact__value_release(values, i);
+    /* The array goes: the slots need no clearing. After a step that ran every node, only
+     * the slots no node releases can hold a tensor. */
+    int n_end = stepped ? rs->n_end : -1;
+    for (int k = 0, n = n_end >= 0 ? n_end : n_slots; k < n; k++) {
+        tact_value_t *v = &values[n_end >= 0 ? rs->end_slots[k] : k];
+        if (v->owned)
+            tact_tensor_destroy(&v->tensor);
+    }
     if (rc != TACT_CODE_OK) {
         for (int i = 0; i < rs->n_fetches; i++)
             tact_tensor_destroy(&results[i]);
@@ -1213,7 +1307,8 @@ static tact_code_t run_resolve(tact_session_t *s, tact_run_counter_t *counter,
             if (run_find(ef, n_feeds, run_key(fetches[i])) < 0)
                 fetch_at[i] = plan->fetch_slots[run_find(eo, n_fu, run_key(fetches[i]))];
         }
-        *rs = (run_resolved_t) { plan, n_feeds, n_fetches, feed_slot, fetch_at, fetches };
+        *rs = (run_resolved_t) { plan, n_feeds, n_fetches, feed_slot, fetch_at, fetches, -1,
+                                 NULL };
     }
     if (outs != stack_outs)
         free(outs);
@@ -1241,59 +1336,117 @@ typedef struct run_memo {
     tact_op_t *targets[RUN_MEMO_ENDPOINTS];
     int feed_slot[RUN_MEMO_ENDPOINTS];
     int fetch_at[RUN_MEMO_ENDPOINTS];
+    int end_slots[2 * RUN_MEMO_ENDPOINTS];
     run_resolved_t rs;
 } run_memo_t;
 
-static _Thread_local run_memo_t run_memo;
+/* The calling thread's memo, made by its first run and freed when the thread exits (a pthread
+ * key's destructor; for the thread that ends the process, a library destructor). Reached by
+ * an initial-exec TLS pointer, a fixed offset from the thread pointer: the memo itself is too
+ * large for the static TLS that glibc keeps for libraries loaded by dlopen, and anywhere else
+ * it costs a __tls_get_addr call per run. */
+static _Thread_local run_memo_t *run_memo_of_thread __attribute__((tls_model("initial-exec")));
+static pthread_key_t run_memo_key;
+static pthread_once_t run_memo_once = PTHREAD_ONCE_INIT;
 
-static bool run_memo_matches(const run_memo_t *m, const tact_session_t *s,
-                             const tact_output_t *fetches, int n_fetches,
-                             const tact_feed_t *feeds, int n_feeds, tact_op_t *const *targets,
-                             int n_targets)
+static void run_memo_thread_exit(void *memo)
+{
+    free(memo);
+    run_memo_of_thread = NULL;
+}
+
+static void run_memo_key_create(void)
+{
+    TACT_ASSERT(pthread_key_create(&run_memo_key, run_memo_thread_exit) == 0);
+}
+
+__attribute__((destructor)) static void run_memo_process_exit(void)
+{
+    free(run_memo_of_thread);
+    run_memo_of_thread = NULL;
+}
+
+static TACT__NOINLINE run_memo_t *run_memo_new(void)
+{
+    pthread_once(&run_memo_once, run_memo_key_create);
+    run_memo_t *memo = tact__malloc(sizeof *memo);  /* zeroed: session 0, empty */
+    TACT_ASSERT(pthread_setspecific(run_memo_key, memo) == 0);
+    run_memo_of_thread = memo;
+    return memo;
+}
+
+static inline run_memo_t *run_memo_get(void)
+{
+    run_memo_t *memo = run_memo_of_thread;
+    return TACT_LIKELY(memo != NULL) ? memo : run_memo_new();
+}
+
+/* Whether the run's endpoints are the memo's: RUN_MEMO_MISS if not. If they are, the fed
+ * values get run_check_value's test on the way: RUN_MEMO_HIT when all pass, else the index of
+ * the first that fails (run_check_value then says why). */
+#define RUN_MEMO_MISS (-2)
+#define RUN_MEMO_HIT  (-1)
+
+SESSION_HOT int run_memo_match(const run_memo_t *m, const tact_session_t *s,
+                               const tact_output_t *fetches, int n_fetches,
+                               const tact_feed_t *feeds, int n_feeds, tact_op_t *const *targets,
+                               int n_targets)
 {
     if (m->session_id != s->id || m->n_fetches != n_fetches || m->n_feeds != n_feeds ||
         m->n_targets != n_targets)
-        return false;
+        return RUN_MEMO_MISS;
     for (int i = 0; i < n_fetches; i++) {
         if (fetches[i].op != m->fetches[i].op || fetches[i].index != m->fetches[i].index)
-            return false;
-    }
-    for (int i = 0; i < n_feeds; i++) {
-        if (feeds[i].tensor.op != m->feeds[i].op || feeds[i].tensor.index != m->feeds[i].index)
-            return false;
+            return RUN_MEMO_MISS;
     }
     for (int i = 0; i < n_targets; i++) {
         if (targets[i] != m->targets[i])
-            return false;
+            return RUN_MEMO_MISS;
     }
-    return true;
+    int bad = RUN_MEMO_HIT;
+    for (int i = 0; i < n_feeds; i++) {
+        tact_output_t t = feeds[i].tensor;
+        const tact_tensor_t *v = feeds[i].value;
+        if (t.op != m->feeds[i].op || t.index != m->feeds[i].index)
+            return RUN_MEMO_MISS;
+        if (bad == RUN_MEMO_HIT && !run_value_ok(t, v))
+            bad = i;
+    }
+    return bad;
 }
 
-static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
-                               const tact_run_options_t *options,
-                               const tact_output_t *fetches, int n_fetches,
-                               tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
-                               tact_op_t *const *targets, int n_targets,
-                               tact_op_t *const *done, int n_done, tact_status_t *st)
+static TACT__NOINLINE tact_code_t run_entered_new(tact_session_t *s,
+                                                   tact_run_counter_t *counter,
+                                                   const tact_run_options_t *options,
+                                                   const tact_output_t *fetches, int n_fetches,
+                                                   tact_tensor_t **results,
+                                                   const tact_feed_t *feeds, int n_feeds,
+                                                   tact_op_t *const *targets, int n_targets,
+                                                   tact_op_t *const *done, int n_done,
+                                                   run_memo_t *memo, tact_status_t *st);
+
+/* A run inside the session: a repeat of the thread's memo here (inlined into the entry
+ * points), any other in run_entered_new. */
+SESSION_HOT tact_code_t
+run_entered(tact_session_t *s, tact_run_counter_t *counter, const tact_run_options_t *options,
+            const tact_output_t *fetches, int n_fetches, tact_tensor_t **results,
+            const tact_feed_t *feeds, int n_feeds, tact_op_t *const *targets, int n_targets,
+            tact_op_t *const *done, int n_done, tact_status_t *st)
 {
-    const tact_tensor_t *stack_in[SESSION_STACK_SLOTS];
-    const tact_tensor_t **in = n_feeds <= SESSION_STACK_SLOTS
-                                   ? stack_in : tact__malloc((size_t) n_feeds * sizeof *in);
-    for (int i = 0; i < n_feeds; i++)
-        in[i] = feeds[i].value;
-    run_memo_t *memo = &run_memo;
-    /* One TLS lookup: without this the compiler computes the address (a __tls_get_addr call
-     * in a shared library) anew at each use. */
-    __asm__("" : "+r"(memo));
+    run_values_t in = { n_feeds > 0 ? (const char *) &feeds[0].value : NULL, sizeof *feeds };
+    run_memo_t *memo = run_memo_get();
     tact_code_t rc;
     /* A partial run's step (ops already done) never uses or fills the memo. */
-    if (n_done == 0 &&
-        run_memo_matches(memo, s, fetches, n_fetches, feeds, n_feeds, targets, n_targets)) {
+    int match = n_done == 0 ? run_memo_match(memo, s, fetches, n_fetches, feeds, n_feeds,
+                                             targets, n_targets)
+                            : RUN_MEMO_MISS;
+    if (match != RUN_MEMO_MISS) {
         /* Only the values are new: their checks, then the placement check that every run
          * makes (the graph may have grown). */
-        rc = TACT_CODE_OK;
-        for (int i = 0; i < n_feeds && rc == TACT_CODE_OK; i++)
-            rc = run_check_value(feeds[i].tensor, in[i], feeds, n_feeds, i, st);
+        rc = match == RUN_MEMO_HIT
+                 ? TACT_CODE_OK
+                 : run_check_value(feeds[match].tensor, feeds[match].value, feeds, n_feeds,
+                                   match, st);
         if (rc == TACT_CODE_OK && memo->rs.plan != NULL)
             rc = tact__session_place_graph(s, st);
         atomic_fetch_add_explicit(rc == TACT_CODE_OK && memo->rs.plan ? &counter->cache_hits
@@ -1301,17 +1454,33 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
                                   1, memory_order_relaxed);
         if (rc == TACT_CODE_OK)
             rc = run_resolved_exec(s, counter, options, &memo->rs, in, results, st);
-        goto out;
+        return rc;
     }
+    return run_entered_new(s, counter, options, fetches, n_fetches, results, feeds, n_feeds,
+                           targets, n_targets, done, n_done, memo, st);
+}
 
+/* A run that is not its thread's last: the argument checks, resolving the signature (which
+ * the memo keeps when it may), then the step. */
+static TACT__NOINLINE tact_code_t run_entered_new(tact_session_t *s,
+                                                   tact_run_counter_t *counter,
+                                                   const tact_run_options_t *options,
+                                                   const tact_output_t *fetches, int n_fetches,
+                                                   tact_tensor_t **results,
+                                                   const tact_feed_t *feeds, int n_feeds,
+                                                   tact_op_t *const *targets, int n_targets,
+                                                   tact_op_t *const *done, int n_done,
+                                                   run_memo_t *memo, tact_status_t *st)
+{
+    run_values_t in = { n_feeds > 0 ? (const char *) &feeds[0].value : NULL, sizeof *feeds };
+    tact_code_t rc;
     /* TensorFlow's order of checks: empty graph, feeds, fetches, targets. */
     if ((n_fetches == 0 && n_targets == 0) ||
         run_check_feeds(s, feeds, n_feeds, st) != TACT_CODE_OK ||
         run_check_fetches(s, fetches, n_fetches, st) != TACT_CODE_OK ||
         run_check_targets(s, targets, n_targets, st) != TACT_CODE_OK) {
         atomic_fetch_add_explicit(&counter->unplanned, 1, memory_order_relaxed);
-        rc = run_args_failed(s, st);
-        goto out;
+        return run_args_failed(s, st);
     }
 
     tact_output_t stack_ft[SESSION_STACK_SLOTS];
@@ -1343,8 +1512,10 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
             }
             for (int i = 0; i < n_targets; i++)
                 memo->targets[i] = targets[i];
+            int n_end = run_end_slots(rs.plan, memo->end_slots, 2 * RUN_MEMO_ENDPOINTS);
             memo->rs = (run_resolved_t) { rs.plan, n_feeds, n_fetches, memo->feed_slot,
-                                          memo->fetch_at, memo->fetches };
+                                          memo->fetch_at, memo->fetches, n_end,
+                                          memo->end_slots };
         }
         rc = run_resolved_exec(s, counter, options, &rs, in, results, st);
     }
@@ -1352,18 +1523,21 @@ static tact_code_t run_entered(tact_session_t *s, tact_run_counter_t *counter,
         free(ft);
     if (ints != stack_ints)
         free(ints);
-out:
-    if (in != stack_in)
-        free(in);
     return rc;
 }
+
+SESSION_HOT tact_code_t
+session_run_step(tact_session_t *s, const tact_run_options_t *options,
+                 const tact_output_t *fetches, int n_fetches, tact_tensor_t **results,
+                 const tact_feed_t *feeds, int n_feeds, tact_op_t *const *targets, int n_targets,
+                 tact_op_t *const *done, int n_done, tact_status_t *st);
 
 tact_code_t tact_session_run(tact_session_t *s, const tact_output_t *fetches, int n_fetches,
                              tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                              tact_op_t *const *targets, int n_targets, tact_status_t *st)
 {
-    return tact_session_run_ex(s, NULL, fetches, n_fetches, results, feeds, n_feeds, targets,
-                               n_targets, st);
+    return session_run_step(s, NULL, fetches, n_fetches, results, feeds, n_feeds, targets,
+                            n_targets, NULL, 0, st);
 }
 
 tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *options,
@@ -1371,18 +1545,20 @@ tact_code_t tact_session_run_ex(tact_session_t *s, const tact_run_options_t *opt
                                 tact_tensor_t **results, const tact_feed_t *feeds, int n_feeds,
                                 tact_op_t *const *targets, int n_targets, tact_status_t *st)
 {
-    return tact__session_run_step(s, options, fetches, n_fetches, results, feeds, n_feeds,
-                                  targets, n_targets, NULL, 0, st);
+    return session_run_step(s, options, fetches, n_fetches, results, feeds, n_feeds, targets,
+                            n_targets, NULL, 0, st);
 }
 
-tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *options,
-                                   const tact_output_t *fetches, int n_fetches,
-                                   tact_tensor_t **results, const tact_feed_t *feeds,
-                                   int n_feeds, tact_op_t *const *targets, int n_targets,
-                                   tact_op_t *const *done, int n_done, tact_status_t *st)
+/* tact__session_run_step's body, written into each entry point: the hop through a call of
+ * twelve arguments costs a tiny run more than the copies cost in size. */
+SESSION_HOT tact_code_t
+session_run_step(tact_session_t *s, const tact_run_options_t *options,
+                 const tact_output_t *fetches, int n_fetches, tact_tensor_t **results,
+                 const tact_feed_t *feeds, int n_feeds, tact_op_t *const *targets, int n_targets,
+                 tact_op_t *const *done, int n_done, tact_status_t *st)
 {
-    for (int i = 0; i < n_fetches && results != NULL; i++)
-        results[i] = NULL;
+    if (results != NULL && n_fetches > 0)
+        run_clear_results(results, n_fetches);
     if (tact__failed(st))
         return st->code;
     if (s == NULL)
@@ -1416,7 +1592,17 @@ tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *
     if (err.code != TACT_CODE_OK)
         atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);
-    return tact__status_merge(st, &err);
+    return run_status(st, &err);
+}
+
+tact_code_t tact__session_run_step(tact_session_t *s, const tact_run_options_t *options,
+                                   const tact_output_t *fetches, int n_fetches,
+                                   tact_tensor_t **results, const tact_feed_t *feeds,
+                                   int n_feeds, tact_op_t *const *targets, int n_targets,
+                                   tact_op_t *const *done, int n_done, tact_status_t *st)
+{
+    return session_run_step(s, options, fetches, n_fetches, results, feeds, n_feeds, targets,
+                            n_targets, done, n_done, st);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1429,6 +1615,7 @@ struct tact_callable {
     tact_output_t *feeds;         /* the feed list, in the caller's order */
     tact_output_t *fetches;
     int *ints;                    /* storage behind rs.feed_slot and rs.fetch_at */
+    int *end_slots;               /* storage behind rs.end_slots */
     run_resolved_t rs;            /* its plan lives until the session closes */
 };
 
@@ -1478,9 +1665,13 @@ tact_callable_t *tact_session_make_callable(tact_session_t *s, const tact_output
           run_check_targets(s, targets, n_targets, &err) != TACT_CODE_OK;
     if (bad) {
         run_args_failed(s, &err);
-    } else {
-        run_resolve(s, &uncounted, c->fetches, n_fetches, c->feeds, n_feeds, targets,
-                    n_targets, NULL, 0, &c->rs, c->ints, c->ints + n_feeds, &err);
+    } else if (run_resolve(s, &uncounted, c->fetches, n_fetches, c->feeds, n_feeds, targets,
+                           n_targets, NULL, 0, &c->rs, c->ints, c->ints + n_feeds, &err) ==
+               TACT_CODE_OK) {
+        int n_slots = c->rs.plan != NULL ? c->rs.plan->n_slots : 0;
+        c->end_slots = tact__malloc((size_t) n_slots * sizeof *c->end_slots + 1);
+        c->rs.n_end = run_end_slots(c->rs.plan, c->end_slots, n_slots);
+        c->rs.end_slots = c->end_slots;
     }
     session_leave(s, counter);
     if (err.code != TACT_CODE_OK) {
@@ -1491,6 +1682,33 @@ tact_callable_t *tact_session_make_callable(tact_session_t *s, const tact_output
     return c;
 }
 
+/* A call's value checks with their messages: DirectSession::RunCallable's for the count and
+ * the dtypes. */
+static TACT__NOINLINE tact_code_t callable_check_values(const tact_callable_t *c,
+                                                        const tact_tensor_t *const *values,
+                                                        int n_values, tact_status_t *st)
+{
+    if (n_values != c->rs.n_feeds)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Expected %d feed tensors, but got %d",
+                          c->rs.n_feeds, n_values);
+    for (int i = 0; i < n_values; i++) {
+        tact_output_t t = c->feeds[i];
+        const tact_tensor_t *v = values[i];
+        tact_dtype_t want = t.op->out_dtype[t.index];
+        tact_code_t rc;
+        if (v != NULL && v->dtype != want)
+            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                            "Type mismatch: actual %s vs. expect %s\n\t [[{{node %s}}]]",
+                            tact__dtype_tf_name(v->dtype), tact__dtype_tf_name(want),
+                            t.op->name);  /* TensorFlow names its _Arg node for the feed */
+        else
+            rc = run_check_value(t, v, NULL, 0, i, st);
+        if (rc != TACT_CODE_OK)
+            return rc;
+    }
+    return TACT_CODE_OK;
+}
+
 /* A call inside the session: the values' checks, then the resolved run. */
 static tact_code_t callable_entered(tact_callable_t *c, tact_run_counter_t *counter,
                                     const tact_tensor_t *const *values, int n_values,
@@ -1499,22 +1717,11 @@ static tact_code_t callable_entered(tact_callable_t *c, tact_run_counter_t *coun
 {
     tact_session_t *s = c->session;
     tact_code_t rc = TACT_CODE_OK;
-    /* DirectSession::RunCallable's messages for the count and the dtypes. */
-    if (n_values != c->rs.n_feeds)
-        rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "Expected %d feed tensors, but got %d",
-                        c->rs.n_feeds, n_values);
-    for (int i = 0; i < n_values && rc == TACT_CODE_OK; i++) {
-        tact_output_t t = c->feeds[i];
-        const tact_tensor_t *v = values[i];
-        tact_dtype_t want = t.op->out_dtype[t.index];
-        if (v != NULL && v->dtype != want)
-            rc = tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
-                            "Type mismatch: actual %s vs. expect %s\n\t [[{{node %s}}]]",
-                            tact__dtype_tf_name(v->dtype), tact__dtype_tf_name(want),
-                            t.op->name);  /* TensorFlow names its _Arg node for the feed */
-        else
-            rc = run_check_value(t, v, NULL, 0, i, st);
-    }
+    bool ok = n_values == c->rs.n_feeds;
+    for (int i = 0; i < n_values && ok; i++)
+        ok = run_value_ok(c->feeds[i], values[i]);
+    if (!ok)
+        rc = callable_check_values(c, values, n_values, st);
     if (rc == TACT_CODE_OK && c->rs.plan != NULL)
         rc = tact__session_place_graph(s, st);  /* the graph may have grown: as every run */
     if (rc != TACT_CODE_OK) {
@@ -1523,17 +1730,16 @@ static tact_code_t callable_entered(tact_callable_t *c, tact_run_counter_t *coun
     }
     atomic_fetch_add_explicit(c->rs.plan ? &counter->cache_hits : &counter->unplanned, 1,
                               memory_order_relaxed);
-    return run_resolved_exec(s, counter, options, &c->rs, values, results, st);
+    run_values_t in = { (const char *) values, sizeof *values };
+    return run_resolved_exec(s, counter, options, &c->rs, in, results, st);
 }
 
 tact_code_t tact_callable_run(tact_callable_t *c, const tact_tensor_t *const *feed_values,
                               int n_feed_values, tact_tensor_t **results,
                               const tact_run_options_t *options, tact_status_t *st)
 {
-    if (c != NULL && results != NULL) {
-        for (int i = 0; i < c->rs.n_fetches; i++)
-            results[i] = NULL;
-    }
+    if (c != NULL && results != NULL && c->rs.n_fetches > 0)
+        run_clear_results(results, c->rs.n_fetches);
     if (tact__failed(st))
         return st->code;
     if (c == NULL)
@@ -1561,7 +1767,7 @@ tact_code_t tact_callable_run(tact_callable_t *c, const tact_tensor_t *const *fe
     if (err.code != TACT_CODE_OK)
         atomic_fetch_add_explicit(&counter->errors[err.code], 1, memory_order_relaxed);
     session_leave(s, counter);
-    return tact__status_merge(st, &err);
+    return run_status(st, &err);
 }
 
 void tact_callable_destroy(tact_callable_t **c_p)
@@ -1574,6 +1780,7 @@ void tact_callable_destroy(tact_callable_t **c_p)
     free(c->feeds);
     free(c->fetches);
     free(c->ints);
+    free(c->end_slots);
     free(c);
     *c_p = NULL;
 }
