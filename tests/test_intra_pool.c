@@ -9,7 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tests/helpers.h"
 
@@ -136,12 +138,38 @@ static void test_concurrent_callers(void **state)
     assert_true(parallel <= THREADS * 2100L - on_caller_only);
 }
 
+/* A child of fork() has none of its parent's workers: its calls run every part itself (they
+ * would otherwise wait forever for threads that were not copied). */
+static void test_child_of_fork_runs_alone(void **state)
+{
+    (void) state;
+    int width = width_or_skip();
+    record_t warm = { 0 };
+    tact__cpu_intra_run(width, record_part, &warm);  /* the workers exist */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20);  /* a hang ends the child with SIGALRM, which the parent sees */
+        record_t r = { 0 };
+        tact__cpu_intra_run(width, record_part, &r);
+        int bad = 0;
+        for (int i = 0; i < width; i++)
+            bad += atomic_load(&r.runs[i]) != 1 || !pthread_equal(r.who[i], pthread_self());
+        _exit(bad == 0 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_part_runs_once),
         cmocka_unit_test(test_call_wakes_sleeping_workers),
         cmocka_unit_test(test_concurrent_callers),
+        cmocka_unit_test(test_child_of_fork_runs_alone),
     };
     return cmocka_run_group_tests_name("intra_pool", tests, NULL, NULL);
 }

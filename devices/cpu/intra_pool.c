@@ -109,6 +109,13 @@ static void intra_stop(void)
     intra.n_workers = 0;
 }
 
+/* In a child of fork(): the workers were not copied, so its calls run on their callers. */
+static void intra_forked(void)
+{
+    intra.n_workers = 0;
+    atomic_flag_clear(&intra.busy);
+}
+
 /* Workers for every further thread OpenBLAS may use, started with every signal blocked (as
  * OpenBLAS' own, devices/cpu/cpu.c) so process-directed signals reach the application's. */
 static void intra_start(void)
@@ -127,8 +134,10 @@ static void intra_start(void)
         intra.n_workers = i + 1;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (intra.n_workers > 0)
+    if (intra.n_workers > 0) {
         atexit(intra_stop);
+        pthread_atfork(NULL, NULL, intra_forked);
+    }
 }
 
 int tact__cpu_intra_width(void)
