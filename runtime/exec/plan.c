@@ -764,20 +764,47 @@ static int plan_fold(const plan_builder_t *b, const tact_op_t **order, int n_ops
         for (int c = 0; c < order[m]->n_controls; c++)
             pinned[order[m]->controls[c]->id] = true;
     }
+    /* Candidates, from the graph alone: value[n] already for a Shape, Size or Rank its
+     * input's static shape answers. */
+    bool *cand = tact__malloc((size_t) (n_ops ? n_ops : 1) * sizeof *cand);
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        const tact_device_t *dev = &devs[dev_of[n]];
+        if (fused_away[n] || pinned[op->id] || op->n_controls > 0 || b->n_fed[op->id] > 0 ||
+            op->n_outputs != 1 || op->out_dtype[0] == TACT_DTYPE_STRING ||
+            !plan_fold_kind(op->kind) || strcmp(dev->iface->kind, "CPU") != 0 ||
+            (op->kind == TACT_OP_MATMUL && dev->ctx == NULL) ||  /* its GEMM is the device's */
+            plan_fold_too_big(op))
+            continue;
+        if (op->kind == TACT_OP_SHAPE || op->kind == TACT_OP_SIZE || op->kind == TACT_OP_RANK)
+            value[n] = plan_fold_shape(b, op, elided, same);
+        cand[n] = true;  /* a Shape answered, or every input a constant */
+        for (int i = 0; i < op->n_inputs && value[n] == NULL && cand[n]; i++) {
+            tact_output_t r = plan_resolve(elided, same, op->inputs[i]);
+            cand[n] = plan_feed_index(sig, r.op, r.index) < 0 && b->base[r.op->id] >= 0 &&
+                      ((r.op->kind == TACT_OP_CONST && r.op->n_controls == 0) ||
+                       cand[node_of[r.op->id]]);
+        }
+    }
+    /* A folded value pays off where an op that is not folded reads it, directly or through
+     * folded ops; only those are computed. Values only fetches read stay computed by the run:
+     * a fetch of a folded value copies it to the caller each run, where a computed one moves
+     * without a copy. */
+    for (int m = n_ops - 1; m >= 0; m--) {
+        const tact_op_t *op = order[m];
+        if (fused_away[m] || (cand[m] && !live[op->id]))
+            continue;
+        for (int i = 0; i < op->n_inputs; i++)
+            live[plan_resolve(elided, same, op->inputs[i]).op->id] = true;
+    }
     int cap = 8, n_folded = 0;
     const tact_tensor_t **in = tact__malloc((size_t) cap * sizeof *in);
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *op = order[n];
-        tact_device_t *dev = &devs[dev_of[n]];
-        if (fused_away[n] || pinned[op->id] || op->n_controls > 0 || b->n_fed[op->id] > 0 ||
-            op->n_outputs != 1 || op->out_dtype[0] == TACT_DTYPE_STRING ||
-            !plan_fold_kind(op->kind) || strcmp(dev->iface->kind, "CPU") != 0 ||
-            (op->kind == TACT_OP_MATMUL && dev->ctx == NULL))  /* its GEMM is the device's */
+        if (!cand[n] || !live[op->id]) {
+            tact_tensor_destroy(&value[n]);
             continue;
-        if (plan_fold_too_big(op))
-            continue;
-        if (op->kind == TACT_OP_SHAPE || op->kind == TACT_OP_SIZE || op->kind == TACT_OP_RANK)
-            value[n] = plan_fold_shape(b, op, elided, same);
+        }
         if (value[n] == NULL) {
             if (op->n_inputs > cap) {
                 cap = op->n_inputs;
@@ -785,39 +812,20 @@ static int plan_fold(const plan_builder_t *b, const tact_op_t **order, int n_ops
             }
             int i = 0;
             for (; i < op->n_inputs; i++) {
-                tact_output_t r = plan_resolve(elided, same, op->inputs[i]);
-                if (plan_feed_index(sig, r.op, r.index) >= 0 || b->base[r.op->id] < 0)
-                    break;
-                int k = node_of[r.op->id];
-                in[i] = r.op->kind == TACT_OP_CONST && r.op->n_controls == 0 ? r.op->attrs.value
-                                                                             : value[k];
+                const tact_op_t *r = plan_resolve(elided, same, op->inputs[i]).op;
+                in[i] = r->kind == TACT_OP_CONST ? r->attrs.value : value[node_of[r->id]];
                 if (in[i] == NULL)
-                    break;
+                    break;  /* an input whose kernel failed: this one runs too */
             }
             if (i == op->n_inputs)
-                value[n] = plan_fold_eval(dev, op, in);
+                value[n] = plan_fold_eval(&devs[dev_of[n]], op, in);
         }
         if (value[n] != NULL && value[n]->nbytes > PLAN_FOLD_MAX_BYTES)
             tact_tensor_destroy(&value[n]);
         n_folded += value[n] != NULL;
     }
     free(in);
-    /* A folded value pays off where an op that is not folded reads it, directly or through
-     * folded ops. Values only fetches read stay computed by the run: a fetch of a folded
-     * value copies it to the caller each run, where a computed one moves without a copy. */
-    for (int m = n_ops - 1; m >= 0; m--) {
-        const tact_op_t *op = order[m];
-        if (fused_away[m] || (value[m] != NULL && !live[op->id]))
-            continue;
-        for (int i = 0; i < op->n_inputs; i++)
-            live[plan_resolve(elided, same, op->inputs[i]).op->id] = true;
-    }
-    for (int n = 0; n < n_ops; n++) {
-        if (value[n] != NULL && !live[order[n]->id]) {
-            tact_tensor_destroy(&value[n]);
-            n_folded--;
-        }
-    }
+    free(cand);
     /* What still runs reads: the fetches and the inputs of the ops that are not folded. */
     memset(live, 0, (size_t) b->n_ids * sizeof *live);
     for (int i = 0; i < sig->n_fetches; i++)
