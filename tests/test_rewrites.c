@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Graph rewrites at plan build (runtime/exec/plan.c): Identity and StopGradient ops whose value
  * only their consumers read do not run, the consumers read the Identity's input instead; an op
- * that repeats an earlier one (same kind and inputs) does not run either. Each
+ * that repeats an earlier one (same kind and inputs) does not run either; constants are folded
+ * and NoOps that only relay control edges removed. Each
  * test shows the rewrite in the plan (nodes, input slots) or the run's partition graph, the
  * value equal to the run that keeps the op (fetching it keeps it), and the cases it must leave
  * alone: fetched, targeted, control edges in or out, across devices, a variable's read. */
@@ -244,13 +245,13 @@ static void test_run_values_and_partition(void **state)
 
 typedef struct log_capture {
     int n;
-    char lines[16][160];
+    char lines[64][160];
 } log_capture_t;
 
 static void capture(tact_log_level_t level, const char *msg, void *user)
 {
     log_capture_t *c = user;
-    if (level == TACT_LOG_INFO && c->n < 16)
+    if (level == TACT_LOG_INFO && c->n < 64)
         snprintf(c->lines[c->n++], sizeof c->lines[0], "%s", msg);
 }
 
@@ -374,6 +375,441 @@ static void test_cse_values(void **state)
     tact_graph_destroy(&d.g);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Constant folding, NoOp removal, pruning: tests/data/fold.pbtxt, TensorFlow's graph         */
+/* (make_rewrites_expected.py), whose partition graphs and step stats the comments quote.     */
+/* ------------------------------------------------------------------------------------------ */
+
+static tact_output_t out_of(tact_graph_t *g, const char *name)
+{
+    tact_op_t *op = tact_graph_op(g, name);
+    assert_non_null(op);
+    return (tact_output_t) { op, 0 };
+}
+
+/* The plan of fetches (sorted by op id) given feeds (sorted by op id), on one CPU device. */
+static tact_plan_t *plan_fed(const tact_output_t *feeds, int n_feeds, const tact_output_t *fetches,
+                             int n_fetches, tact_op_t *const *targets, int n_targets)
+{
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_signature_t sig = { .n_feeds = n_feeds, .feeds = feeds, .n_fetches = n_fetches,
+                             .fetches = fetches, .n_targets = n_targets, .targets = targets };
+    tact_plan_t *plan = tact__plan_build(&sig, test_devs, 1, false, NULL, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    return plan;
+}
+
+/* Whether a node named `name` ran in the traced run `md` describes. */
+static bool ran(const tact_run_metadata_t *md, const char *name)
+{
+    for (int d = 0; d < md->step_stats.n_devices; d++) {
+        const tact_device_step_stats_t *dev = &md->step_stats.devices[d];
+        for (int i = 0; i < dev->n_nodes; i++) {
+            if (strcmp(dev->nodes[i].node_name, name) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+static const float flat_x[24] = { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                  12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23 };
+
+/* Keras' Flatten of x [2, 3, 4] (Shape -> StridedSlice -> Pack -> Reshape) and k = Cast(Size +
+ * Rank): the shapes are known, so the plan computes the Pack and k once and runs them as Const
+ * nodes of their names; the ops before them, and the Const ops only they read, do not run. */
+static void test_fold_keras_flatten_plan(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "fold.pbtxt");
+    tact_output_t x = out_of(g, "x"), scaled = out_of(g, "scaled");
+    tact_plan_t *plan = plan_fed(&x, 1, &scaled, 1, NULL, 0);
+    assert_int_equal(plan->n_nodes, 4);  /* flat/stack, k, flat/Reshape, scaled */
+    assert_int_equal(plan->n_consts, 2);
+    const tact_node_t *pack = node_for(plan, &plan->consts[0]);
+    const tact_node_t *k = node_for(plan, &plan->consts[1]);
+    assert_non_null(pack);
+    assert_non_null(k);
+    assert_string_equal(pack->op->name, "flat/stack");
+    assert_int_equal(pack->op->kind, TACT_OP_CONST);
+    assert_int_equal(pack->n_in, 0);
+    assert_string_equal(tu_str(pack->op->attrs.value), "[ 2 -1]");
+    assert_string_equal(k->op->name, "k");
+    assert_string_equal(tu_str(k->op->attrs.value), "27.0");
+    const tact_node_t *reshape = node_for(plan, out_of(g, "flat/Reshape").op);
+    assert_non_null(reshape);
+    assert_int_equal(reshape->in_slots[0], 0);  /* the feed */
+    assert_int_equal(reshape->in_slots[1], pack->out_slot);
+    const char *gone[] = { "flat/Shape", "flat/strided_slice", "flat/strided_slice/stack",
+                           "flat/stack/1", "size", "rank", "add" };
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        assert_null(node_for(plan, out_of(g, gone[i]).op));
+        assert_true(in_order(plan, out_of(g, gone[i]).op));  /* placed and logged */
+    }
+    tact__plan_destroy(&plan);
+    tact_graph_destroy(&g);
+}
+
+/* The folded run's partition graph and step stats are TensorFlow's nodes: "flat/stack =
+ * Const(); k = Const(); _arg_x_0_0 = _Arg(); flat/Reshape = Reshape(_arg_x_0_0, flat/stack);
+ * scaled = Mul(flat/Reshape, k)", and its value TensorFlow's (x * 27 as [2, 12]), run after run
+ * of the cached plan. Fetching the Pack too returns its folded value [2 -1]. */
+static void test_fold_keras_flatten_run(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "fold.pbtxt");
+    tact_output_t x = out_of(g, "x"), scaled = out_of(g, "scaled");
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *xv = tu_f32((int64_t[]){ 2, 3, 4 }, 3, flat_x);
+    tact_feed_t feed = { x, xv };
+    float want[24];
+    for (int i = 0; i < 24; i++)
+        want[i] = 27.0f * flat_x[i];
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md, .trace_level = TACT_TRACE_FULL_TRACE };
+    tact_status_t st = TACT_STATUS_INIT;
+    for (int run = 0; run < 2; run++) {
+        tact_tensor_t *r = NULL;
+        assert_int_equal(tact_session_run_ex(s, &opts, &scaled, 1, &r, &feed, 1, NULL, 0, &st),
+                         TACT_CODE_OK);
+        assert_true(tu_f32_equal(r, (int64_t[]){ 2, 12 }, 2, want));
+        tact_tensor_destroy(&r);
+        assert_string_equal(md.partitions[0].graph,
+                            "_arg_x_0_0 = _Arg()\n"
+                            "flat/stack = Const()\n"
+                            "k = Const()\n"
+                            "flat/Reshape = Reshape(_arg_x_0_0, flat/stack)\n"
+                            "scaled = Mul(flat/Reshape, k)\n"
+                            "_retval_scaled_0_0 = _Retval(scaled)\n");
+        assert_true(ran(&md, "flat/stack") && ran(&md, "k") && ran(&md, "scaled"));
+        assert_false(ran(&md, "flat/Shape") || ran(&md, "flat/strided_slice") ||
+                     ran(&md, "size") || ran(&md, "rank"));
+        tact_run_metadata_clear(&md);
+    }
+    tact_output_t both[2] = { out_of(g, "flat/stack"), scaled };
+    tact_tensor_t *out[2] = { NULL, NULL };
+    assert_int_equal(tact_session_run(s, both, 2, out, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
+    assert_string_equal(tu_str(out[0]), "[ 2 -1]");
+    assert_true(tu_f32_equal(out[1], (int64_t[]){ 2, 12 }, 2, want));
+    tact_tensor_destroy(&out[0]);
+    tact_tensor_destroy(&out[1]);
+    tact_tensor_destroy(&xv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* An op whose kernel fails on its constants is not folded: the run fails as it does unfolded
+ * (the same message with the constant fed, so nothing folds), TensorFlow's words: "Integer
+ * division by zero\n\t [[{{node q}}]]", "indices[0] = 5 is not in [0, 3)\n\t [[{{node g}}]]".
+ * Its sibling d = FloorDiv(qa, [2 3]) folds: dy = d + p is TensorFlow's [13 22] either way. */
+static void test_fold_errors_unchanged(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "fold.pbtxt");
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *pv = tu_i32((int64_t[]){ 2 }, 1, (int32_t[]){ 10, 20 });
+    tact_tensor_t *pfv = tu_f32((int64_t[]){ 1 }, 1, (float[]){ 1 });
+    tact_tensor_t *qbv = tu_i32((int64_t[]){ 2 }, 1, (int32_t[]){ 0, 2 });
+    tact_tensor_t *giv = tu_i32((int64_t[]){ 1 }, 1, (int32_t[]){ 5 });
+    tact_tensor_t *dbv = tu_i32((int64_t[]){ 2 }, 1, (int32_t[]){ 2, 3 });
+    const char *div0 = "Integer division by zero\n\t [[{{node q}}]]";
+    const char *index = "indices[0] = 5 is not in [0, 3)\n\t [[{{node g}}]]";
+    tact_feed_t p = { out_of(g, "p"), pv }, pf = { out_of(g, "pf"), pfv };
+    tu_run_fails(s, out_of(g, "qy"), &p, 1, TACT_CODE_INVALID_ARGUMENT, div0);
+    tu_run_fails(s, out_of(g, "qy"), (tact_feed_t[]){ p, { out_of(g, "qb"), qbv } }, 2,
+                 TACT_CODE_INVALID_ARGUMENT, div0);
+    tu_run_fails(s, out_of(g, "gy"), &pf, 1, TACT_CODE_INVALID_ARGUMENT, index);
+    tu_run_fails(s, out_of(g, "gy"), (tact_feed_t[]){ pf, { out_of(g, "gi"), giv } }, 2,
+                 TACT_CODE_INVALID_ARGUMENT, index);
+
+    tact_output_t x = out_of(g, "p"), qy = out_of(g, "qy"), dy = out_of(g, "dy");
+    tact_plan_t *plan = plan_fed(&x, 1, &qy, 1, NULL, 0);
+    assert_int_equal(node_for(plan, out_of(g, "q").op)->op->kind, TACT_OP_FLOOR_DIV);
+    assert_int_equal(plan->n_consts, 0);
+    tact__plan_destroy(&plan);
+    plan = plan_fed(&x, 1, &dy, 1, NULL, 0);
+    assert_int_equal(plan->n_nodes, 2);  /* d as a Const, dy */
+    assert_int_equal(plan->n_consts, 1);
+    tact__plan_destroy(&plan);
+
+    tact_status_t st = TACT_STATUS_INIT;
+    for (int fed = 0; fed < 2; fed++) {
+        tact_feed_t feeds[2] = { p, { out_of(g, "db"), dbv } };
+        tact_tensor_t *r = tu_run1(s, dy, feeds, 1 + fed, &st);
+        assert_non_null(r);
+        assert_string_equal(tu_str(r), "[13 22]");
+        tact_tensor_destroy(&r);
+    }
+    tact_tensor_destroy(&pv);
+    tact_tensor_destroy(&pfv);
+    tact_tensor_destroy(&qbv);
+    tact_tensor_destroy(&giv);
+    tact_tensor_destroy(&dbv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* Not folded, each read by an op that runs: a target, an op with a control input, one that is
+ * a control input, a random op, a value over 10 MiB (TensorFlow's max_constant_size_in_bytes),
+ * the Shape of a variable (its uninitialised read fails when the run reads it; TensorFlow
+ * folds it and answers [2 3]), and a constant value only a fetch reads. A fed op does not run
+ * at all. */
+static void test_fold_left_alone(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t p = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, "p", &st);
+    tact_output_t c = tu_const_f32(g, NULL, 0, (float[]){ 2 }, "c", &st);
+    tact_output_t target = tact_negative(g, c, "target", &st);
+    tact_graph_push_control_dependencies(g, &p.op, 1, &st);
+    tact_output_t ctl_in = tact_negative(g, c, "ctl_in", &st);
+    tact_graph_pop_control_dependencies(g);
+    tact_output_t ctl_out = tact_negative(g, c, "ctl_out", &st);
+    tact_graph_push_control_dependencies(g, &ctl_out.op, 1, &st);
+    tact_output_t after = tact_add(g, p, c, "after", &st);
+    tact_graph_pop_control_dependencies(g);
+    tact_output_t rnd = tact_random_uniform(g, TACT_DTYPE_F32, NULL, 0, 0, 1, 7, "rnd", &st);
+    tact_output_t big = tact_fill(g, TACT_DTYPE_F32, (int64_t[]){ 2048, 2048 }, 2, 1, "big",
+                                  &st);
+    tact_output_t small = tact_fill(g, TACT_DTYPE_F32, (int64_t[]){ 1024, 1024 }, 2, 1, "small",
+                                    &st);
+    float zeros[6] = { 0 };
+    tact_output_t v = tact_variable(g, tu_const_f32(g, (int64_t[]){ 2, 3 }, 2, zeros, "v0", &st),
+                                    "v", &st);
+    tact_output_t vs = tact_cast(g, tact_shape(g, v, TACT_DTYPE_I32, "vs", &st), TACT_DTYPE_F32,
+                                 "vsf", &st);
+    tact_output_t fed = tact_negative(g, c, "fed", &st);
+    tact_output_t terms[] = { tact_add(g, target, p, "t1", &st), tact_add(g, ctl_in, p, "t2", &st),
+                              tact_add(g, ctl_out, p, "t3", &st), after,
+                              tact_add(g, rnd, p, "t4", &st),
+                              tact_add(g, tact_reduce_sum(g, big, NULL, 0, false, "bs", &st), p, "t5",
+                                       &st),
+                              tact_add(g, tact_reduce_sum(g, small, NULL, 0, false, "ss", &st), p,
+                                       "t6", &st),
+                              tact_add(g, tact_reduce_sum(g, vs, NULL, 0, false, "vss", &st), p, "t7",
+                                       &st),
+                              tact_add(g, fed, p, "t8", &st) };
+    tact_output_t y = tact_add_n(g, terms, 9, "y", &st);
+    tact_output_t only_fetched = tact_negative(g, c, "only_fetched", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+
+    tact_output_t feeds[2] = { p, fed };
+    tact_output_t fetches[2] = { y, only_fetched };
+    tact_plan_t *plan = plan_fed(feeds, 2, fetches, 2, &target.op, 1);
+    const tact_output_t kept[] = { target, ctl_in, ctl_out, rnd, big, vs, only_fetched };
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        const tact_node_t *n = node_for(plan, kept[i].op);
+        assert_non_null(n);
+        assert_int_equal(n->op->kind, kept[i].op->kind);
+    }
+    assert_null(node_for(plan, fed.op));
+    /* The 4 MiB fill folds, and its sum with it: ss runs as a Const. */
+    assert_null(node_for(plan, small.op));
+    assert_int_equal(plan->n_consts, 1);
+    assert_string_equal(plan->consts[0].name, "ss");
+    tact__plan_destroy(&plan);
+
+    /* The variable's Shape: the same error as when nothing folds. */
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *pv = tu_scalar_f32(1);
+    tact_feed_t feed = { p, pv };
+    tact_output_t t7 = tact_op_input(y.op, 7);
+    tu_run_fails(s, t7, &feed, 1, TACT_CODE_FAILED_PRECONDITION,
+                 "Attempting to use uninitialized value v\n\t [[{{node vs}}]]");
+    tact_tensor_destroy(&pv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* Shape, Size and Rank of a placeholder whose shape is fully known fold without its value; of
+ * one with an unknown dimension, Shape and Size run, Rank folds. TensorFlow folds the same
+ * four Casts after them ("Cast = Const(); Cast_1 = Const(); Cast_2 = Const(); Cast_5 =
+ * Const()", "Shape_1 = Shape(_arg_u_0_0); Size_1 = Size(_arg_u_0_0)") and answers 151. The
+ * imported fold.pbtxt has them as Consts already (the importer knows the shapes). */
+static void test_fold_shape_of_known_input(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]){ 2, 3, 4 }, 3, "x", &st);
+    tact_output_t u = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]){ -1, 3 }, 2, "u", &st);
+    tact_output_t v[6] = {
+        tact_shape(g, x, TACT_DTYPE_I64, "xs", &st), tact_size(g, x, TACT_DTYPE_I32, "xn", &st),
+        tact_rank(g, x, "xr", &st), tact_shape(g, u, TACT_DTYPE_I32, "us", &st),
+        tact_size(g, u, TACT_DTYPE_I64, "un", &st), tact_rank(g, u, "ur", &st)
+    };
+    tact_output_t sums[6];
+    for (int i = 0; i < 6; i++)
+        sums[i] = tact_add(g, tact_cast(g, tact_reduce_sum(g, v[i], NULL, 0, false, NULL, &st),
+                                        TACT_DTYPE_F32, NULL, &st), tact_reduce_sum(g, u, NULL, 0,
+                                                                                   false, NULL,
+                                                                                   &st),
+                           NULL, &st);
+    tact_output_t y = tact_add_n(g, sums, 6, "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_output_t feeds[2] = { x, u };
+    tact_plan_t *plan = plan_fed(feeds, 2, &y, 1, NULL, 0);
+    /* The folded: xs, xn, xr, ur and the Sum and Cast after each; Shape and Size of u run. */
+    assert_null(node_for(plan, v[0].op));
+    assert_null(node_for(plan, v[1].op));
+    assert_null(node_for(plan, v[2].op));
+    assert_non_null(node_for(plan, v[3].op));
+    assert_non_null(node_for(plan, v[4].op));
+    assert_null(node_for(plan, v[5].op));
+    assert_int_equal(plan->n_consts, 4);  /* the four Casts */
+    for (int k = 0; k < plan->n_consts; k++)
+        assert_int_equal(plan->consts[k].kind, TACT_OP_CONST);
+    tact__plan_destroy(&plan);
+
+    /* x [2, 3, 4] of zeros, u [5, 3] of ones. */
+    tact_session_t *s = tu_session(g, NULL);
+    float ones[15], zeros[24] = { 0 };
+    for (int i = 0; i < 15; i++)
+        ones[i] = 1;
+    tact_tensor_t *xv = tu_f32((int64_t[]){ 2, 3, 4 }, 3, zeros);
+    tact_tensor_t *uv = tu_f32((int64_t[]){ 5, 3 }, 2, ones);
+    tact_feed_t fv[2] = { { x, xv }, { u, uv } };
+    tact_tensor_t *r = tu_run1(s, y, fv, 2, &st);
+    assert_true(tu_f32_equal(r, NULL, 0, (float[]){ 151 }));
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&xv);
+    tact_tensor_destroy(&uv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* The placement log names the folded ops and the ops only they read: the user's ops, placed. */
+static void test_fold_placement_log(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "fold.pbtxt");
+    log_capture_t cap = { .n = 0 };
+    tact_log_set_callback(capture, &cap);
+    tact_config_t config = { .log_device_placement = true };
+    tact_session_t *s = tu_session(g, &config);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *xv = tu_f32((int64_t[]){ 2, 3, 4 }, 3, flat_x);
+    tact_feed_t feed = { out_of(g, "x"), xv };
+    tact_tensor_t *y = tu_run1(s, out_of(g, "flat/Reshape"), &feed, 1, &st);
+    tact_log_set_callback(NULL, NULL);
+    assert_true(tu_f32_equal(y, (int64_t[]){ 2, 12 }, 2, flat_x));
+    assert_true(logged(&cap, "flat/strided_slice: (StridedSlice): "
+                             "/job:localhost/replica:0/task:0/device:CPU:0"));
+    assert_true(logged(&cap, "flat/stack: (Pack): /job:localhost/replica:0/task:0/device:CPU:0"));
+    tact_tensor_destroy(&y);
+    tact_tensor_destroy(&xv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* nop relays a1's and a2's control edges to z: it does not run, and z still runs after them
+ * (TensorFlow's dependency optimizer removes it too; it also drops a1 and a2, which only a
+ * control edge reads: "_arg_pf_0_0 = _Arg(); z/y = Const(^_arg_pf_0_0); z = Mul(...)". Here
+ * they run, as an error of theirs must still fail the run). z is TensorFlow's [3]. */
+static void test_noop_relay_removed(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "fold.pbtxt");
+    tact_output_t pf = out_of(g, "pf"), z = out_of(g, "z");
+    tact_op_t *nop = tact_graph_op(g, "nop");
+    tact_plan_t *plan = plan_fed(&pf, 1, &z, 1, NULL, 0);
+    assert_null(node_for(plan, nop));
+    assert_true(in_order(plan, nop));
+    const tact_node_t *a1 = node_for(plan, out_of(g, "a1").op);
+    const tact_node_t *a2 = node_for(plan, out_of(g, "a2").op);
+    const tact_node_t *nz = node_for(plan, z.op);
+    assert_non_null(a1);
+    assert_non_null(a2);
+    assert_true(a1 < nz && a2 < nz);  /* one fragment, in run order */
+    tact__plan_destroy(&plan);
+
+    /* As a target it runs. */
+    plan = plan_fed(&pf, 1, &z, 1, &nop, 1);
+    assert_non_null(node_for(plan, nop));
+    tact__plan_destroy(&plan);
+
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *pfv = tu_f32((int64_t[]){ 1 }, 1, (float[]){ 1 });
+    tact_feed_t feed = { pf, pfv };
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md, .trace_level = TACT_TRACE_FULL_TRACE };
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *r = NULL;
+    assert_int_equal(tact_session_run_ex(s, &opts, &z, 1, &r, &feed, 1, NULL, 0, &st),
+                     TACT_CODE_OK);
+    assert_true(tu_f32_equal(r, (int64_t[]){ 1 }, 1, (float[]){ 3 }));
+    assert_true(ran(&md, "a1") && ran(&md, "a2") && ran(&md, "z"));
+    assert_false(ran(&md, "nop"));
+    tact_run_metadata_clear(&md);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&pfv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
+/* A NoOp whose relayed edges cross devices stays: its node is what the other device waits
+ * for. */
+static void test_noop_across_devices_kept(void **state)
+{
+    (void) state;
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t c = tu_const_f32(g, NULL, 0, (float[]){ 2 }, "c", &st);
+    tact_output_t p = tact_placeholder(g, TACT_DTYPE_F32, NULL, 0, "p", &st);
+    tact_output_t a = tact_add(g, p, c, "a", &st);
+    tact_graph_push_device(g, "/cpu:1", &st);
+    tact_graph_push_control_dependencies(g, &a.op, 1, &st);
+    tact_op_t *nop = tact_no_op(g, "nop", &st);
+    tact_graph_pop_control_dependencies(g);
+    tact_graph_push_control_dependencies(g, &nop, 1, &st);
+    tact_output_t y = tact_multiply(g, p, c, "y", &st);
+    tact_graph_pop_control_dependencies(g);
+    tact_graph_pop_device(g);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_status_t pst = TACT_STATUS_INIT;
+    tact_signature_t sig = { .n_feeds = 1, .feeds = &p, .n_fetches = 1, .fetches = &y };
+    tact_plan_t *plan = tact__plan_build(&sig, test_devs, 2, false, NULL, &pst);
+    assert_int_equal(pst.code, TACT_CODE_OK);
+    const tact_node_t *n = node_for(plan, nop);
+    assert_non_null(n);
+    assert_int_equal(n->n_wait, 1);  /* for a, on CPU:0 */
+    tact__plan_destroy(&plan);
+    tact_graph_destroy(&g);
+}
+
+/* Pruning: a branch no fetch or target needs is not in the plan and does not run (TensorFlow's
+ * step stats for fetching a1: "a1/y", "_arg_pf_0_0", "a1"; no "dead", no "z"). */
+static void test_dead_branch_not_run(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, "fold.pbtxt");
+    tact_output_t pf = out_of(g, "pf"), a1 = out_of(g, "a1");
+    tact_plan_t *plan = plan_fed(&pf, 1, &a1, 1, NULL, 0);
+    assert_int_equal(plan->n_ops, 2);  /* a1/y, a1 */
+    assert_false(in_order(plan, out_of(g, "dead").op));
+    assert_false(in_order(plan, out_of(g, "z").op));
+    tact__plan_destroy(&plan);
+
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *pfv = tu_f32((int64_t[]){ 1 }, 1, (float[]){ 1 });
+    tact_feed_t feed = { pf, pfv };
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md, .trace_level = TACT_TRACE_FULL_TRACE };
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *r = NULL;
+    assert_int_equal(tact_session_run_ex(s, &opts, &a1, 1, &r, &feed, 1, NULL, 0, &st),
+                     TACT_CODE_OK);
+    assert_true(tu_f32_equal(r, (int64_t[]){ 1 }, 1, (float[]){ 2 }));
+    assert_true(ran(&md, "a1") && ran(&md, "a1/y"));
+    assert_false(ran(&md, "dead") || ran(&md, "z") || ran(&md, "a2"));
+    tact_run_metadata_clear(&md);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&pfv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +820,15 @@ int main(void)
         cmocka_unit_test(test_placement_log_names_removed_ops),
         cmocka_unit_test(test_cse_merges_duplicates),
         cmocka_unit_test(test_cse_values),
+        cmocka_unit_test(test_fold_keras_flatten_plan),
+        cmocka_unit_test(test_fold_keras_flatten_run),
+        cmocka_unit_test(test_fold_errors_unchanged),
+        cmocka_unit_test(test_fold_left_alone),
+        cmocka_unit_test(test_fold_shape_of_known_input),
+        cmocka_unit_test(test_fold_placement_log),
+        cmocka_unit_test(test_noop_relay_removed),
+        cmocka_unit_test(test_noop_across_devices_kept),
+        cmocka_unit_test(test_dead_branch_not_run),
     };
     return cmocka_run_group_tests_name("rewrites", tests, NULL, NULL);
 }

@@ -229,6 +229,7 @@ static void plan_seq_init(plan_seq_t *q, const plan_builder_t *b, const tact_op_
     int off = 0;
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *op = order[n];
+        q->op_pos[n] = -1;  /* until it is pushed; rewritten-away ops never are */
         q->in_off[n] = off;
         off += n_in_of[n];
         for (int k = 0; k < op->n_outputs; k++) {
@@ -405,14 +406,15 @@ static int plan_sole_user(const int *uses, const int *user, int id)
  * Returns how many fusions it wrote to `fusions` (room for n_ops). */
 static int plan_fuse(const tact_op_t **order, int n_ops,
                      const int *dev_of, const tact_device_t *devs, const int *node_of,
-                     const int *uses, const int *user, tact_fusion_t *fusions,
-                     const tact_fusion_t **fuse, bool *fused_away, int *n_in_of)
+                     const int *uses, const int *user, tact_tensor_t *const *folded,
+                     tact_fusion_t *fusions, const tact_fusion_t **fuse, bool *fused_away,
+                     int *n_in_of)
 {
     int n_fusions = 0;
     for (int n = 0; n < n_ops; n++) {
         const tact_op_t *mm = order[n];
         const tact_shape_t *ms = &mm->out_shape[0];
-        if (fused_away[n] || !plan_fusable_head(mm) ||
+        if (fused_away[n] || folded[n] != NULL || !plan_fusable_head(mm) ||
             strcmp(devs[dev_of[n]].iface->kind, "CPU") != 0)
             continue;
         int64_t channels = ms->dims[ms->ndims - 1];
@@ -630,6 +632,274 @@ static int plan_cse(const plan_builder_t *b, const tact_op_t **order, int n_ops,
     return n_merged;
 }
 
+/* Grappler's constant folding: ops TensorFlow folds whose value is a function of their
+ * inputs' values alone and whose kernel needs no session state (resources, a Philox stream,
+ * files). Identity ops are the elision's (plan_elide_identities); PlaceholderWithDefault is a
+ * placeholder. */
+static bool plan_fold_kind(tact_op_kind_t k)
+{
+    switch (k) {
+    case TACT_OP_ADD: case TACT_OP_SUB: case TACT_OP_MUL: case TACT_OP_REALDIV:
+    case TACT_OP_DIV: case TACT_OP_NEG: case TACT_OP_RELU: case TACT_OP_SIGMOID:
+    case TACT_OP_TANH: case TACT_OP_SOFTMAX: case TACT_OP_MATMUL: case TACT_OP_SUM:
+    case TACT_OP_MEAN: case TACT_OP_RESHAPE: case TACT_OP_TRANSPOSE: case TACT_OP_CAST:
+    case TACT_OP_FILL: case TACT_OP_SELECT: case TACT_OP_SELECT_V2: case TACT_OP_PACK:
+    case TACT_OP_SHAPE: case TACT_OP_SIZE: case TACT_OP_RANK: case TACT_OP_SLICE:
+    case TACT_OP_STRIDED_SLICE: case TACT_OP_SQUEEZE: case TACT_OP_EXPAND_DIMS:
+    case TACT_OP_CONCAT_V2: case TACT_OP_SPLIT: case TACT_OP_TILE: case TACT_OP_PAD:
+    case TACT_OP_GATHER_V2: case TACT_OP_ONE_HOT: case TACT_OP_RANGE: case TACT_OP_ZEROS_LIKE:
+    case TACT_OP_ONES_LIKE: case TACT_OP_PAD_V2: case TACT_OP_ABS: case TACT_OP_SQUARE:
+    case TACT_OP_SQRT: case TACT_OP_RSQRT: case TACT_OP_EXP: case TACT_OP_LOG:
+    case TACT_OP_SIGN: case TACT_OP_FLOOR: case TACT_OP_CEIL: case TACT_OP_ROUND:
+    case TACT_OP_RECIPROCAL: case TACT_OP_RELU6: case TACT_OP_LEAKY_RELU: case TACT_OP_ELU:
+    case TACT_OP_SOFTPLUS: case TACT_OP_LOG_SOFTMAX: case TACT_OP_POW: case TACT_OP_MAXIMUM:
+    case TACT_OP_MINIMUM: case TACT_OP_FLOOR_DIV: case TACT_OP_FLOOR_MOD:
+    case TACT_OP_SQUARED_DIFFERENCE: case TACT_OP_EQUAL: case TACT_OP_NOT_EQUAL:
+    case TACT_OP_LESS: case TACT_OP_LESS_EQUAL: case TACT_OP_GREATER:
+    case TACT_OP_GREATER_EQUAL: case TACT_OP_LOGICAL_AND: case TACT_OP_LOGICAL_OR:
+    case TACT_OP_LOGICAL_NOT: case TACT_OP_ADD_N: case TACT_OP_MAX: case TACT_OP_MIN:
+    case TACT_OP_PROD: case TACT_OP_ARG_MAX: case TACT_OP_ARG_MIN: case TACT_OP_CONV2D:
+    case TACT_OP_DEPTHWISE_CONV2D: case TACT_OP_MAX_POOL: case TACT_OP_AVG_POOL:
+    case TACT_OP_BATCH_MATMUL: case TACT_OP_IS_FINITE: case TACT_OP_ERFC: case TACT_OP_SELU:
+    case TACT_OP_SOFTSIGN: case TACT_OP_RESIZE_BILINEAR: case TACT_OP_RESIZE_NEAREST_NEIGHBOR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* TensorFlow's limit on a folded value (max_constant_size_in_bytes): larger ones run. */
+#define PLAN_FOLD_MAX_BYTES ((size_t) 10 << 20)
+
+/* Whether op's static shape says its value is over PLAN_FOLD_MAX_BYTES, before computing it. */
+static bool plan_fold_too_big(const tact_op_t *op)
+{
+    const tact_shape_t *s = &op->out_shape[0];
+    if (s->ndims < 0)
+        return false;
+    for (int i = 0; i < s->ndims; i++) {
+        if (s->dims[i] < 0)
+            return false;
+    }
+    size_t bytes;
+    return !tact__tensor_nbytes_of(op->out_dtype[0], s->dims, s->ndims, &bytes) ||
+           bytes > PLAN_FOLD_MAX_BYTES;
+}
+
+/* Run op's kernel once on `dev` (a CPU device: its run() may be called from any thread) over
+ * `in`, as a one-node fragment with a step of its own. NULL when the kernel fails: the op then
+ * runs in every step and fails there with its own message. */
+static tact_tensor_t *plan_fold_eval(tact_device_t *dev, const tact_op_t *op,
+                                     const tact_tensor_t *const *in)
+{
+    int n_in = op->n_inputs;
+    tact_value_t *values = tact__malloc((size_t) (n_in + 1) * sizeof *values);
+    int *slots = tact__malloc((size_t) (n_in + 1) * sizeof *slots);
+    for (int i = 0; i < n_in; i++) {
+        values[i] = (tact_value_t) { (tact_tensor_t *) in[i], false };  /* never written */
+        slots[i] = i;
+    }
+    tact_node_t node = { .kind = TACT_NODE_OP, .op = op, .n_in = n_in, .in_slots = slots,
+                         .out_slot = n_in };
+    tact_fragment_t frag = { .dev = dev, .n_nodes = 1, .nodes = &node };
+    tact_step_t step = { .values = values };
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_tensor_t *out = NULL;
+    if (dev->iface->run(dev, &frag, &step, &st) == TACT_CODE_OK && values[n_in].tensor != NULL)
+        out = values[n_in].owned ? values[n_in].tensor
+                                 : tact__tensor_try_clone(values[n_in].tensor, NULL, NULL, &st);
+    if (out == values[n_in].tensor)
+        values[n_in].owned = false;  /* ours now */
+    tact__value_release(values, n_in);
+    free(values);
+    free(slots);
+    return out;
+}
+
+/* Shape, Size or Rank of a value whose static shape is what it needs (every dim for Shape and
+ * Size, the rank for Rank), as TensorFlow materializes them; NULL otherwise. A fed value's
+ * shape was checked against the endpoint's when it was fed. A variable's (or a resource's)
+ * value is left to the run, whose read fails while the variable is uninitialised. */
+static tact_tensor_t *plan_fold_shape(const plan_builder_t *b, const tact_op_t *op,
+                                      const bool *elided, const tact_op_t *const *same)
+{
+    tact_output_t x = op->inputs[0];
+    const tact_shape_t *s = &x.op->out_shape[x.index];
+    tact_output_t from = plan_resolve(elided, same, x);
+    tact_dtype_t dt = op->out_dtype[0];
+    if (s->ndims < 0 || (dt != TACT_DTYPE_I32 && dt != TACT_DTYPE_I64) ||
+        (plan_feed_index(b->sig, from.op, from.index) < 0 && !plan_pure_source(from.op)))
+        return NULL;
+    int64_t v[TACT_MAX_DIMS + 1], n = 1;
+    for (int i = 0; i < s->ndims; i++) {
+        if (op->kind != TACT_OP_RANK && s->dims[i] < 0)
+            return NULL;
+        v[i] = s->dims[i];
+        n *= op->kind == TACT_OP_SIZE ? s->dims[i] : 1;
+    }
+    int64_t len = op->kind == TACT_OP_SHAPE ? s->ndims : 1;
+    if (op->kind != TACT_OP_SHAPE)
+        v[0] = op->kind == TACT_OP_SIZE ? n : s->ndims;
+    tact_tensor_t *t = tact__tensor_alloc(dt, &len, op->kind == TACT_OP_SHAPE ? 1 : 0);
+    for (int64_t i = 0; i < len; i++) {
+        if (dt == TACT_DTYPE_I64) {
+            ((int64_t *) t->data)[i] = v[i];
+        } else if (v[i] > INT32_MAX) {  /* the kernel's error, at run time */
+            tact_tensor_destroy(&t);
+            return NULL;
+        } else {
+            ((int32_t *) t->data)[i] = (int32_t) v[i];
+        }
+    }
+    return t;
+}
+
+/* Constant folding (Grappler's, and the graph optimizer's before it): an op of plan_fold_kind
+ * on a CPU device whose inputs are constants (Const ops, or ops folded before it), or a Shape,
+ * Size or Rank whose input's static shape answers it, is computed here, once: value[n] (by
+ * order index) holds its value. Only the folded values something that runs reads (or a fetch)
+ * are kept; the plan runs each as a Const of the op's name, and the folded ops before them,
+ * and the Const ops only they read, do not run (fused_away[]). Not folded: a fed op, a target,
+ * an op with control edges in or out (their order is the user's), one whose kernel fails
+ * (it fails at run time as it did), one with more than one output, and values over
+ * PLAN_FOLD_MAX_BYTES. Returns how many ops it folded. */
+static int plan_fold(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                     const int *dev_of, tact_device_t *devs, const int *node_of,
+                     const bool *elided, const tact_op_t *const *same, bool *fused_away,
+                     int *n_in_of, tact_tensor_t **value)
+{
+    const tact_signature_t *sig = b->sig;
+    bool *pinned = tact__malloc((size_t) b->n_ids * sizeof *pinned);
+    bool *live = tact__malloc((size_t) b->n_ids * sizeof *live);
+    for (int i = 0; i < sig->n_targets; i++)
+        pinned[sig->targets[i]->id] = true;
+    for (int m = 0; m < n_ops; m++) {
+        for (int c = 0; c < order[m]->n_controls; c++)
+            pinned[order[m]->controls[c]->id] = true;
+    }
+    /* Candidates, from the graph alone: value[n] already for a Shape, Size or Rank its
+     * input's static shape answers. */
+    bool *cand = tact__malloc((size_t) (n_ops ? n_ops : 1) * sizeof *cand);
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        const tact_device_t *dev = &devs[dev_of[n]];
+        if (fused_away[n] || pinned[op->id] || op->n_controls > 0 || b->n_fed[op->id] > 0 ||
+            op->n_outputs != 1 || op->out_dtype[0] == TACT_DTYPE_STRING ||
+            !plan_fold_kind(op->kind) || strcmp(dev->iface->kind, "CPU") != 0 ||
+            (op->kind == TACT_OP_MATMUL && dev->ctx == NULL) ||  /* its GEMM is the device's */
+            plan_fold_too_big(op))
+            continue;
+        if (op->kind == TACT_OP_SHAPE || op->kind == TACT_OP_SIZE || op->kind == TACT_OP_RANK)
+            value[n] = plan_fold_shape(b, op, elided, same);
+        cand[n] = true;  /* a Shape answered, or every input a constant */
+        for (int i = 0; i < op->n_inputs && value[n] == NULL && cand[n]; i++) {
+            tact_output_t r = plan_resolve(elided, same, op->inputs[i]);
+            cand[n] = plan_feed_index(sig, r.op, r.index) < 0 && b->base[r.op->id] >= 0 &&
+                      ((r.op->kind == TACT_OP_CONST && r.op->n_controls == 0) ||
+                       cand[node_of[r.op->id]]);
+        }
+    }
+    /* A folded value pays off where an op that is not folded reads it, directly or through
+     * folded ops; only those are computed. Values only fetches read stay computed by the run:
+     * a fetch of a folded value copies it to the caller each run, where a computed one moves
+     * without a copy. */
+    for (int m = n_ops - 1; m >= 0; m--) {
+        const tact_op_t *op = order[m];
+        if (fused_away[m] || (cand[m] && !live[op->id]))
+            continue;
+        for (int i = 0; i < op->n_inputs; i++)
+            live[plan_resolve(elided, same, op->inputs[i]).op->id] = true;
+    }
+    int cap = 8, n_folded = 0;
+    const tact_tensor_t **in = tact__malloc((size_t) cap * sizeof *in);
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        if (!cand[n] || !live[op->id]) {
+            tact_tensor_destroy(&value[n]);
+            continue;
+        }
+        if (value[n] == NULL) {
+            if (op->n_inputs > cap) {
+                cap = op->n_inputs;
+                in = tact__realloc(in, (size_t) cap * sizeof *in);
+            }
+            int i = 0;
+            for (; i < op->n_inputs; i++) {
+                const tact_op_t *r = plan_resolve(elided, same, op->inputs[i]).op;
+                in[i] = r->kind == TACT_OP_CONST ? r->attrs.value : value[node_of[r->id]];
+                if (in[i] == NULL)
+                    break;  /* an input whose kernel failed: this one runs too */
+            }
+            if (i == op->n_inputs)
+                value[n] = plan_fold_eval(&devs[dev_of[n]], op, in);
+        }
+        if (value[n] != NULL && value[n]->nbytes > PLAN_FOLD_MAX_BYTES)
+            tact_tensor_destroy(&value[n]);
+        n_folded += value[n] != NULL;
+    }
+    free(in);
+    free(cand);
+    /* What still runs reads: the fetches and the inputs of the ops that are not folded. */
+    memset(live, 0, (size_t) b->n_ids * sizeof *live);
+    for (int i = 0; i < sig->n_fetches; i++)
+        live[sig->fetches[i].op->id] = true;
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        if (fused_away[n] || value[n] != NULL)
+            continue;
+        for (int i = 0; i < op->n_inputs; i++)
+            live[plan_resolve(elided, same, op->inputs[i]).op->id] = true;
+    }
+    for (int n = 0; n < n_ops; n++) {
+        const tact_op_t *op = order[n];
+        if (value[n] != NULL && !live[op->id]) {
+            tact_tensor_destroy(&value[n]);  /* only folded ops read it: it does not run */
+            fused_away[n] = true;
+            n_folded--;
+        } else if (op->kind == TACT_OP_CONST && n_folded > 0 && !fused_away[n] &&
+                   !live[op->id] && !pinned[op->id] && op->n_controls == 0) {
+            fused_away[n] = true;  /* every reader was folded */
+        }
+        if (value[n] != NULL || fused_away[n])
+            n_in_of[n] = 0;  /* a Const now, or nothing */
+    }
+    free(pinned);
+    free(live);
+    return n_folded;
+}
+
+/* Grappler's dependency optimizer: a NoOp that is not a target only relays control edges,
+ * from its control inputs to the ops that have it as one. It does not run when it, the control
+ * inputs that run and those ops are all on one device: that device runs them in plan order,
+ * which has the inputs before the ops, so no wait is lost (plan_waits skips it). Marks
+ * fused_away[]; returns how many it removed. */
+static int plan_drop_noops(const plan_builder_t *b, const tact_op_t **order, int n_ops,
+                           const int *dev_of, const int *node_of, bool *fused_away)
+{
+    bool *keep = tact__malloc((size_t) b->n_ids * sizeof *keep);
+    for (int i = 0; i < b->sig->n_targets; i++)
+        keep[b->sig->targets[i]->id] = true;
+    for (int m = 0; m < n_ops; m++) {
+        const tact_op_t *op = order[m];
+        for (int c = 0; c < op->n_controls; c++) {
+            const tact_op_t *in = op->controls[c];
+            if (b->base[in->id] < 0)
+                continue;  /* ran earlier in the step, or fed: not in this plan */
+            if (dev_of[node_of[in->id]] != dev_of[m])  /* either end a NoOp */
+                keep[in->id] = keep[op->id] = true;
+        }
+    }
+    int n_dropped = 0;
+    for (int n = 0; n < n_ops; n++) {
+        if (order[n]->kind == TACT_OP_NOOP && !keep[order[n]->id] && !fused_away[n]) {
+            fused_away[n] = true;
+            n_dropped++;
+        }
+    }
+    free(keep);
+    return n_dropped;
+}
+
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
                              bool allow_soft_placement, tact_sched_pins_t *pins,
                              tact_status_t *st)
@@ -697,7 +967,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         node_of[order[n]->id] = n;
 
     /* 3b. Rewrites: Identity ops removed (plan_elide_identities), duplicates merged (plan_cse),
-     * then fusion (plan_fuse). */
+     * constants folded (plan_fold), relaying NoOps removed (plan_drop_noops), then fusion
+     * (plan_fuse). */
     int *n_in_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *n_in_of);
     const tact_fusion_t **fuse = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fuse);
     bool *fused_away = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fused_away);
@@ -712,8 +983,12 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     plan_elide_identities(&b, order, n_nodes, dev_of, node_of, uses, elided, fused_away,
                           n_in_of);
     plan_cse(&b, order, n_nodes, dev_of, elided, same, fused_away, n_in_of);
-    plan_fuse(order, n_nodes, dev_of, devs, node_of, uses, user, fusions, fuse, fused_away,
-              n_in_of);
+    tact_tensor_t **folded = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *folded);
+    int n_folded = plan_fold(&b, order, n_nodes, dev_of, devs, node_of, elided, same, fused_away,
+                             n_in_of, folded);
+    plan_drop_noops(&b, order, n_nodes, dev_of, node_of, fused_away);
+    plan_fuse(order, n_nodes, dev_of, devs, node_of, uses, user, folded, fusions, fuse,
+              fused_away, n_in_of);
     free(uses);
     free(user);
     n_in_total = 0;
@@ -802,8 +1077,23 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int p = 0; p < n_seq; p++)
         rel_start[p + 1] += rel_start[p];
 
-    /* 7. Nodes, grouped into one fragment per device (each in run order). */
+    /* 7. Nodes, grouped into one fragment per device (each in run order). A folded op's node
+     * runs a Const of its name holding the folded value. */
     tact_plan_t *plan = tact__malloc(sizeof *plan);
+    int *const_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *const_of);
+    plan->consts = tact__malloc((size_t) (n_folded ? n_folded : 1) * sizeof *plan->consts);
+    for (int n = 0; n < n_nodes; n++) {
+        if (folded[n] == NULL)
+            continue;
+        tact_op_t *k = &plan->consts[plan->n_consts];
+        *k = *order[n];
+        k->kind = TACT_OP_CONST;
+        k->n_inputs = k->n_controls = 0;
+        k->inputs = NULL;
+        k->controls = NULL;
+        k->attrs.value = folded[n];
+        const_of[n] = plan->n_consts++;
+    }
     plan->n_slots = n_slots;
     plan->n_nodes = n_seq;
     plan->n_ops = n_nodes;
@@ -834,6 +1124,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
             int n_out = plan_seq_outputs(&q, p, &first);
             node->kind = q.kind[p];
             node->op = plan_seq_op(&q, p);
+            if (node->kind == TACT_NODE_OP && folded[q.ref[p]] != NULL)
+                node->op = &plan->consts[const_of[q.ref[p]]];
             node->fusion = node->kind == TACT_NODE_OP ? fuse[q.ref[p]] : NULL;
             node->index = p;
             node->n_in = n_in;
@@ -911,6 +1203,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     plan->hash = tact__signature_keys(sig, plan->keys);
 
     plan_seq_fini(&q);
+    free(const_of);
+    free(folded);
     free(n_in_of);
     free(fuse);
     free(fused_away);
@@ -944,6 +1238,9 @@ void tact__plan_destroy(tact_plan_t **plan_p)
     free(plan->slot_index);
     free(plan->copy_peer);
     free(plan->fusions);
+    for (int k = 0; k < plan->n_consts; k++)
+        tact_tensor_destroy(&plan->consts[k].attrs.value);
+    free(plan->consts);
     free(plan->fragments);
     free(plan);
     *plan_p = NULL;

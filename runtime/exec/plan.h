@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Plans: what one run signature (feeds, fetches, targets) executes, built once and cached by
  * the session. Building prunes the graph to what the fetches and targets need given the
- * feeds, rewrites it (Identity ops removed, duplicates merged, MatMul chains fused; fetched
- * values and errors never change), numbers the value slots, computes when each slot can be
+ * feeds, rewrites it (Identity ops removed, duplicates merged, constants folded, relaying
+ * NoOps removed, MatMul chains fused; fetched values and errors never change), numbers the value slots, computes when each slot can be
  * freed and cuts the nodes into per-device fragments. A plan is immutable once built, so many
  * threads run it at once. */
 #ifndef TACT_RUNTIME_PLAN_H
@@ -44,6 +44,9 @@ typedef struct tact_plan {
     int *ints;                    /* storage behind the nodes' slot and wait lists */
     const tact_op_t **order;      /* the ops, n_ops of them, in topological order */
     tact_fusion_t *fusions;       /* storage behind the nodes' fusions (plan_fuse) */
+    int n_consts;
+    tact_op_t *consts;            /* what the folded ops' nodes run (plan_fold): a Const of the
+                                   * op's name, its value owned by the plan */
     int *placement;               /* by op (as in order): the index of its device */
     const tact_node_t **by_index; /* the nodes by node index (run order: every node after
                                    * the nodes it reads) */
