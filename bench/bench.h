@@ -330,6 +330,21 @@ static inline bool bench_failed(const tact_status_t *st, const char *what)
     return true;
 }
 
+/* Close (reporting a failure) and destroy a session; NULL does nothing. false when closing
+ * reported an error. */
+static inline bool bench_close_session(tact_session_t **s)
+{
+    bool ok = true;
+    if (*s != NULL) {
+        tact_status_t cst = TACT_STATUS_INIT;
+        ok = tact_session_close(*s, &cst) == TACT_CODE_OK;
+        if (!ok)
+            bench_failed(&cst, "tact_session_close");
+    }
+    tact_session_destroy(s);
+    return ok;
+}
+
 /* One run of bench_run's graph (c = 5 * 6) with its check: 0, or -1 after printing why. */
 static inline int bench_run_mul(tact_session_t *s, tact_output_t c, tact_status_t *st)
 {

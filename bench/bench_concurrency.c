@@ -70,15 +70,7 @@ static tact_code_t conc_graph_build(conc_graph_t *cg, tact_status_t *st)
 /* Close (reporting a failure) and free. 0 or -1. */
 static int conc_graph_free(conc_graph_t *cg)
 {
-    int rc = 0;
-    if (cg->s != NULL) {
-        tact_status_t cst = TACT_STATUS_INIT;
-        if (tact_session_close(cg->s, &cst) != TACT_CODE_OK) {
-            bench_failed(&cst, "tact_session_close");
-            rc = -1;
-        }
-    }
-    tact_session_destroy(&cg->s);
+    int rc = bench_close_session(&cg->s) ? 0 : -1;
     tact_graph_destroy(&cg->g);
     return rc;
 }

@@ -129,14 +129,8 @@ done:
     bench_samples_free(&t_tact);
     bench_samples_free(&t_blas);
     tact_tensor_destroy(&out);
-    if (s != NULL) {
-        tact_status_t cst = TACT_STATUS_INIT;
-        if (tact_session_close(s, &cst) != TACT_CODE_OK) {
-            bench_failed(&cst, "tact_session_close");
-            rc = -1;
-        }
-    }
-    tact_session_destroy(&s);
+    if (!bench_close_session(&s))
+        rc = -1;
     tact_tensor_destroy(&ta);
     tact_tensor_destroy(&tb);
     tact_graph_destroy(&g);

@@ -138,14 +138,8 @@ static int mlp_case(const bench_opts_t *opt, int batch, double target)
 done:
     bench_samples_free(&s_tact);
     bench_samples_free(&s_raw);
-    if (t.s != NULL) {
-        tact_status_t cst = TACT_STATUS_INIT;
-        if (tact_session_close(t.s, &cst) != TACT_CODE_OK) {
-            bench_failed(&cst, "tact_session_close");
-            rc = 1;
-        }
-    }
-    tact_session_destroy(&t.s);
+    if (!bench_close_session(&t.s))
+        rc = 1;
     tact_tensor_destroy(&t.xv);
     tact_graph_destroy(&g);
     mlp_free(&m);

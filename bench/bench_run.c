@@ -743,18 +743,12 @@ done:
         zmq_ctx_term(zctx);  /* only once every socket is closed, or it would wait forever */
     for (int i = 0; i < CASE_COUNT; i++)
         bench_samples_free(&samples[i]);
-    tact_session_t *sessions[] = { auto_ctx.s, actors_ctx.s, actors1_ctx.s };
+    tact_session_t **sessions[] = { &auto_ctx.s, &actors_ctx.s, &actors1_ctx.s };
     for (int i = 0; i < 3; i++) {
-        tact_status_t cst = TACT_STATUS_INIT;
-        if (sessions[i] != NULL && tact_session_close(sessions[i], &cst) != TACT_CODE_OK) {
-            bench_failed(&cst, "tact_session_close");
+        if (!bench_close_session(sessions[i]))
             rc = 1;
-        }
     }
     fed_close(&fed);
-    tact_session_destroy(&auto_ctx.s);
-    tact_session_destroy(&actors_ctx.s);
-    tact_session_destroy(&actors1_ctx.s);
     tact_tensor_destroy(&five);
     tact_tensor_destroy(&six);
     tact_graph_destroy(&g);

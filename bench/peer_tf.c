@@ -137,14 +137,8 @@ static int peer_open(peer_t *p, tact_graph_t *g, tact_output_t x, tact_output_t 
 static int peer_close(peer_t *p)
 {
     int rc = 0;
-    if (p->ts != NULL) {
-        tact_status_t st = TACT_STATUS_INIT;
-        if (tact_session_close(p->ts, &st) != TACT_CODE_OK) {
-            bench_failed(&st, "tact_session_close");
-            rc = -1;
-        }
-    }
-    tact_session_destroy(&p->ts);
+    if (!bench_close_session(&p->ts))
+        rc = -1;
     tact_tensor_destroy(&p->txv);
     if (p->fs != NULL) {
         TF_CloseSession(p->fs, p->fst);
