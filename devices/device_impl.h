@@ -32,15 +32,26 @@ typedef enum {
 } tact_node_kind_t;
 
 /* A chain the plan fused into one node (TensorFlow's remapper, _FusedMatMul and
- * _FusedConv2D): the node runs act(head(in[0], in[1]) + in[2]) and writes the output of the
- * chain's last op, node->op. bias_add and act are NULL when the chain has none. Only CPU
- * devices get fused nodes. */
+ * _FusedConv2D): the node runs act(head(in[0], in[1]) + in[2] + in[3]) and writes the output
+ * of the chain's last op, node->op. bias_add, res_add and act are NULL when the chain has
+ * none (a res_add only after a bias_add). Only CPU devices get fused nodes. */
 typedef struct tact_fusion {
     const tact_op_t *head;        /* MatMul, or Conv2D (NHWC) */
     const tact_op_t *bias_add;    /* Add(head, bias) or Add(bias, head), bias a row [channels] */
     int bias_side;                /* the bias' input index in bias_add */
+    const tact_op_t *res_add;     /* Add(bias_add, r) or Add(r, bias_add), r of the head's
+                                   * shape (a residual connection) */
+    int res_side;                 /* r's input index in res_add */
     const tact_op_t *act;         /* Relu, Relu6, Sigmoid or Tanh */
 } tact_fusion_t;
+
+/* The producer of a fused node's input i: the head's operands, the bias, the residual. */
+static inline const tact_output_t *tact__fusion_input(const tact_fusion_t *f, int i)
+{
+    return i < 2    ? &f->head->inputs[i]
+           : i == 2 ? &f->bias_add->inputs[f->bias_side]
+                    : &f->res_add->inputs[f->res_side];
+}
 
 /* The op type a fused node shows in partition graphs and step stats, as TensorFlow's. */
 static inline const char *tact__fusion_op_type(const tact_fusion_t *f)

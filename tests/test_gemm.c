@@ -686,6 +686,124 @@ static void test_conv_chain_fused(void **state)
     tact_graph_destroy(&g);
 }
 
+/* ResNet's shortcut: MatMul or Conv2D -> BiasAdd -> Add(r) -> Relu runs as one fused node
+ * reading the residual too, with the unfused chain's values bit for bit; a residual that only
+ * broadcasts at run time takes the Adds' path (their values), and one that does not fit fails
+ * with the Add's message naming it. */
+static void test_residual_chain_fused(void **state)
+{
+    (void) state;
+    enum { M = 2, K = 3, N = 4 };
+    float xv[M * K] = { 1, -2, 3, -4, 5, -6 }, wv[K * N], bv[N] = { 0.5f, -1, 2, 0 };
+    float rv[M * N] = { 1, -1, 2, -2, 3, -3, 0.5f, -0.5f };
+    fill(wv, K * N, 31u);
+    tact_status_t st = TACT_STATUS_INIT;
+    tact_graph_t *g = tact_graph_new();
+    tact_output_t x = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { M, K }, 2, "x", &st);
+    tact_output_t r = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { -1, N }, 2, "r", &st);
+    tact_output_t w = tu_const_f32(g, (int64_t[]) { K, N }, 2, wv, "w", &st);
+    tact_output_t bc = tu_const_f32(g, (int64_t[]) { N }, 1, bv, "b", &st);
+    tact_output_t mm = tact_matmul(g, x, w, false, false, "mm", &st);
+    tact_output_t add = tact_add(g, mm, bc, "add", &st);
+    tact_output_t res = tact_add(g, r, add, "res", &st);
+    tact_output_t y = tact_relu(g, res, "y", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *xt = tu_f32((int64_t[]) { M, K }, 2, xv);
+    tact_tensor_t *rt = tu_f32((int64_t[]) { M, N }, 2, rv);
+    tact_feed_t feeds[2] = { { x, xt }, { r, rt } };
+    for (int lib = 0; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_session_t *s = tu_session(g, NULL);
+        char *text = partition_of(s, &y, 1, feeds, 2);
+        assert_true(tu_contains(text, "y = _FusedMatMul(_arg_x_0_1, w, b, _arg_r_0_0)"));
+        assert_null(strstr(text, "res = Add"));
+        free(text);
+        tact_tensor_t *fused = tu_run1(s, y, feeds, 2, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_output_t all[4] = { mm, add, res, y };
+        tact_tensor_t *u[4] = { NULL };
+        assert_int_equal(tact_session_run(s, all, 4, u, feeds, 2, NULL, 0, &st), TACT_CODE_OK);
+        assert_memory_equal(fused->data, u[3]->data, sizeof(float) * M * N);
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                double acc = bv[j];
+                for (int p = 0; p < K; p++)
+                    acc += (double) xv[i * K + p] * wv[p * N + j];
+                acc += rv[i * N + j];
+                assert_true(fabs(((const float *) fused->data)[i * N + j] -
+                                 (acc < 0 ? 0 : acc)) < 1e-5);
+            }
+        tact_tensor_destroy(&fused);
+        for (int i = 0; i < 4; i++)
+            tact_tensor_destroy(&u[i]);
+
+        /* r of one row broadcasts: the Adds' path, their values */
+        tact_tensor_t *r1 = tu_f32((int64_t[]) { 1, N }, 2, rv);
+        tact_feed_t f1[2] = { { x, xt }, { r, r1 } };
+        fused = tu_run1(s, y, f1, 2, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_int_equal(tact_session_run(s, all, 4, u, f1, 2, NULL, 0, &st), TACT_CODE_OK);
+        assert_memory_equal(fused->data, u[3]->data, sizeof(float) * M * N);
+        tact_tensor_destroy(&fused);
+        for (int i = 0; i < 4; i++)
+            tact_tensor_destroy(&u[i]);
+        tact_tensor_destroy(&r1);
+
+        /* r of three rows: the Add's error, naming it */
+        tact_tensor_t *r3 = tu_f32((int64_t[]) { 3, N }, 2, (float[3 * N]) { 0 });
+        tact_feed_t f3[2] = { { x, xt }, { r, r3 } };
+        assert_null(tu_run1(s, y, f3, 2, &st));
+        assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+        assert_true(tu_contains(st.msg, "Incompatible shapes: [3,4] vs. [2,4]"));
+        assert_true(tu_contains(st.msg, "[[{{node res}}]]"));
+        st = (tact_status_t) TACT_STATUS_INIT;
+        tact_tensor_destroy(&r3);
+        tact_session_destroy(&s);
+    }
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+
+    /* Conv2D -> BiasAdd -> Add(r) -> Relu6 */
+    tact_output_t img = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 1, 2, 2, K }, 4, "img",
+                                         &st);
+    tact_output_t flt = tu_const_f32(g, (int64_t[]) { 1, 1, K, N }, 4, wv, "flt", &st);
+    tact_output_t conv = tact_conv2d(g, img, flt, NULL, "conv", &st);
+    tact_output_t cr = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 1, 2, 2, N }, 4, "cr",
+                                        &st);
+    tact_output_t cy = tact_relu6(g, tact_add(g, tact_add(g, conv, bc, "cadd", &st), cr, "cres",
+                                              &st), "cy", &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_tensor_t *it = tu_f32((int64_t[]) { 1, 2, 2, K }, 4,
+                               (float[]) { 1, -2, 3, -4, 5, -6, 2, 2, 2, -1, 0, 1 });
+    tact_tensor_t *ct = tu_f32((int64_t[]) { 1, 2, 2, N }, 4,
+                               (float[]) { 1, -1, 2, -2, 3, -3, 0.5f, -0.5f, 4, 4, 4, 4, -9, 0, 9, 1 });
+    tact_feed_t cf[2] = { { img, it }, { cr, ct } };
+    tact_session_t *s = tu_session(g, NULL);
+    char *text = partition_of(s, &cy, 1, cf, 2);
+    assert_true(tu_contains(text, "cy = _FusedConv2D(_arg_img_0_1, flt, b, _arg_cr_0_0)"));
+    free(text);
+    tact_tensor_t *fused = tu_run1(s, cy, cf, 2, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_output_t call[2] = { conv, cy };
+    tact_tensor_t *u[2] = { NULL };
+    assert_int_equal(tact_session_run(s, call, 2, u, cf, 2, NULL, 0, &st), TACT_CODE_OK);
+    assert_memory_equal(fused->data, u[1]->data, sizeof(float) * 4 * N);
+    const float *cv = u[0]->data, *ctv = ct->data;
+    for (int i = 0; i < 4 * N; i++) {
+        double v = (double) cv[i] + bv[i % N] + ctv[i];
+        v = v < 0 ? 0 : v > 6 ? 6 : v;
+        assert_true(fabs(((const float *) fused->data)[i] - v) < 1e-5);
+    }
+    tact_tensor_destroy(&fused);
+    tact_tensor_destroy(&u[0]);
+    tact_tensor_destroy(&u[1]);
+    tact_tensor_destroy(&it);
+    tact_tensor_destroy(&ct);
+    tact_tensor_destroy(&xt);
+    tact_tensor_destroy(&rt);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_runs_and_assigns),
         cmocka_unit_test(test_packed_product_split_over_cores),
         cmocka_unit_test(test_conv_chain_fused),
+        cmocka_unit_test(test_residual_chain_fused),
     };
     return cmocka_run_group_tests_name("gemm", tests, group_setup, NULL);
 }

@@ -467,16 +467,16 @@ static const tact_op_t *cpu_input_op(const tact_node_t *node, int i)
     const tact_fusion_t *f = node->fusion;
     if (f == NULL)
         return node->op->inputs[i].op;
-    return i < 2 ? f->head->inputs[i].op : f->bias_add->inputs[f->bias_side].op;
+    return tact__fusion_input(f, i)->op;
 }
 
-/* The op that reads node input i, for messages: a fused node's head or its Add. */
+/* The op that reads node input i, for messages: a fused node's head or one of its Adds. */
 static const tact_op_t *cpu_reader_op(const tact_node_t *node, int i)
 {
     const tact_fusion_t *f = node->fusion;
     if (f == NULL)
         return node->op;
-    return i < 2 ? f->head : f->bias_add;
+    return i < 2 ? f->head : i == 2 ? f->bias_add : f->res_add;
 }
 
 /* Whether node input i is a value that cannot change while referenced: a constant's own
@@ -510,30 +510,72 @@ static tact_code_t cpu_gemm_node(const tact_device_t *dev, const tact_node_t *no
     return TACT_CODE_OK;
 }
 
-/* A fused chain's bias, when the epilogue may add it: NULL or a float32 row [channels]. A bias
- * of another shape at run time (a fed tensor) takes the unfused path, so that its errors read
- * as the Add's. */
-static bool cpu_fused_bias_fits(const tact_tensor_t *bias, int64_t channels)
+/* Whether a fused chain's epilogue may add the bias and the residual of node inputs 2 and 3
+ * to the head's output `y`: a float32 row [channels] and a float32 tensor of y's shape (each
+ * when the chain has it). Others at run time (a fed tensor of another shape) take the unfused
+ * path, so that their errors, or broadcasts, are the Adds'. */
+static bool cpu_fused_fits(const tact_fusion_t *f, const tact_tensor_t *const *in,
+                           const tact_tensor_t *y)
 {
-    return bias == NULL ||
-           (bias->dtype == TACT_DTYPE_F32 && bias->ndims == 1 && bias->dims[0] == channels);
+    int64_t channels = y->dims[y->ndims - 1];
+    if (f->bias_add != NULL && (in[2]->dtype != TACT_DTYPE_F32 || in[2]->ndims != 1 ||
+                                in[2]->dims[0] != channels))
+        return false;
+    if (f->res_add == NULL)
+        return true;
+    const tact_tensor_t *r = in[3];
+    if (r->dtype != TACT_DTYPE_F32 || r->ndims != y->ndims)
+        return false;
+    for (int d = 0; d < y->ndims; d++) {
+        if (r->dims[d] != y->dims[d])
+            return false;
+    }
+    return true;
 }
 
-/* The rest of a fused chain unfused, on the head's value `y` (taken): the Add, then the
+/* The epilogue on the head's output y in place: bias, residual, activation in one pass. */
+static void cpu_fused_epilogue(const tact_fusion_t *f, const tact_tensor_t *const *in,
+                               tact_tensor_t *y)
+{
+    int64_t channels = y->dims[y->ndims - 1], n = y->nelems;
+    if (channels > 0 && n > 0)
+        tact__cpu_bias_act_f32(y->data, n / channels, channels,
+                               f->bias_add != NULL ? (const float *) in[2]->data : NULL,
+                               f->res_add != NULL ? (const float *) in[3]->data : NULL,
+                               channels, f->act != NULL ? f->act->kind : TACT_OP_NOOP);
+}
+
+/* One Add of a fused chain unfused: `x` (taken) plus node input `other` on `add`'s sides. */
+static tact_tensor_t *cpu_fused_add(const tact_device_t *dev, const tact_node_t *node,
+                                    const tact_op_t *add, int side, tact_tensor_t *x,
+                                    const tact_tensor_t *other, bool last, tact_step_t *step,
+                                    tact_status_t *st)
+{
+    const tact_tensor_t *args[2];
+    args[side] = other;
+    args[1 - side] = x;
+    tact_tensor_t *sum = cpu_compute(dev, step, add, TACT_OP_ADD, args, 2, last && node->pin_out,
+                                     st);
+    tact_tensor_destroy(&x);
+    if (sum == NULL)
+        cpu_fail_node(st, add);
+    return sum;
+}
+
+/* The rest of a fused chain unfused, on the head's value `y` (taken): the Adds, then the
  * activation (Relu6's kernel is its family's), into the node's slot. */
 static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *node,
-                                  tact_tensor_t *y, const tact_tensor_t *bias, tact_step_t *step,
-                                  tact_status_t *st)
+                                  tact_tensor_t *y, const tact_tensor_t *const *in,
+                                  tact_step_t *step, tact_status_t *st)
 {
     const tact_fusion_t *f = node->fusion;
-    const tact_tensor_t *args[2];
-    args[f->bias_side] = bias;
-    args[1 - f->bias_side] = y;
-    tact_tensor_t *sum = cpu_compute(dev, step, f->bias_add, TACT_OP_ADD, args, 2,
-                                     f->act == NULL && node->pin_out, st);
-    tact_tensor_destroy(&y);
+    tact_tensor_t *sum = cpu_fused_add(dev, node, f->bias_add, f->bias_side, y, in[2],
+                                       f->res_add == NULL && f->act == NULL, step, st);
+    if (sum != NULL && f->res_add != NULL)
+        sum = cpu_fused_add(dev, node, f->res_add, f->res_side, sum, in[3], f->act == NULL, step,
+                            st);
     if (sum == NULL)
-        return cpu_fail_node(st, f->bias_add);
+        return st->code;
     if (f->act == NULL) {
         step->values[node->out_slot] = (tact_value_t) { sum, true };
         return TACT_CODE_OK;
@@ -555,8 +597,8 @@ static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *n
     return rc;
 }
 
-/* A fused Conv2D chain: the convolution's kernel, then the bias and activation in one pass
- * over its output, channels last. */
+/* A fused Conv2D chain: the convolution's kernel, then the bias, residual and activation in
+ * one pass over its output, channels last. */
 static tact_code_t cpu_fused_conv(const tact_device_t *dev, const tact_node_t *node,
                                   const tact_tensor_t *const *in, tact_step_t *step,
                                   tact_status_t *st)
@@ -567,21 +609,16 @@ static tact_code_t cpu_fused_conv(const tact_device_t *dev, const tact_node_t *n
     if (rc != TACT_CODE_OK)
         return rc;
     tact_tensor_t *y = step->values[node->out_slot].tensor;
-    const tact_tensor_t *bias = f->bias_add != NULL ? in[2] : NULL;
-    int64_t channels = y->dims[y->ndims - 1], n = y->nelems;
-    if (!cpu_fused_bias_fits(bias, channels)) {
+    if (!cpu_fused_fits(f, in, y)) {
         step->values[node->out_slot] = (tact_value_t) { NULL, false };
-        return cpu_fused_tail(dev, node, y, bias, step, st);
+        return cpu_fused_tail(dev, node, y, in, step, st);
     }
-    if (channels > 0 && n > 0)
-        tact__cpu_bias_act_f32(y->data, n / channels, channels,
-                               bias != NULL ? (const float *) bias->data : NULL,
-                               f->act != NULL ? f->act->kind : TACT_OP_NOOP);
+    cpu_fused_epilogue(f, in, y);
     return TACT_CODE_OK;
 }
 
-/* A fused chain (plan.c): act(MatMul(a, b) + bias) in one output, the epilogue applied to the
- * GEMM's rows in one pass. */
+/* A fused chain (plan.c): act(MatMul(a, b) + bias (+ residual)) in one output; without a
+ * residual the GEMM applies the epilogue to its rows while they are in cache. */
 static tact_code_t cpu_fused(const tact_device_t *dev, const tact_node_t *node,
                              const tact_tensor_t *const *in, tact_step_t *step, tact_status_t *st)
 {
@@ -592,22 +629,25 @@ static tact_code_t cpu_fused(const tact_device_t *dev, const tact_node_t *node,
                                     st);
     if (out == NULL)
         return cpu_fail_node(st, f->head);
-    const tact_tensor_t *bias = f->bias_add != NULL ? in[2] : NULL;
-    tact_op_kind_t act = f->act != NULL ? f->act->kind : TACT_OP_NOOP;
-    if (cpu_fused_bias_fits(bias, out->dims[1])) {
-        const cpu_ctx_t *ctx = dev->ctx;
-        if (tact__cpu_gemm(ctx->gemm, f->head, in[0], in[1], cpu_stable(node, 1, in, step),
-                           bias, act, out, st) != TACT_CODE_OK) {
-            tact_tensor_destroy(&out);
-            return cpu_fail_node(st, f->head);
-        }
-        step->values[node->out_slot] = (tact_value_t) { out, true };
-        return TACT_CODE_OK;
-    }
-    out = cpu_kernel_into(f->head, TACT_OP_MATMUL, in, out, st);
-    if (out == NULL)
+    /* The GEMM applies the epilogue itself when it is only a bias and an activation;
+     * otherwise it computes the MatMul alone, as the unfused node would. */
+    bool fits = cpu_fused_fits(f, in, out), in_gemm = fits && f->res_add == NULL;
+    const cpu_ctx_t *ctx = dev->ctx;
+    if (tact__cpu_gemm(ctx->gemm, f->head, in[0], in[1], cpu_stable(node, 1, in, step),
+                       in_gemm && f->bias_add != NULL ? in[2] : NULL,
+                       in_gemm && f->act != NULL ? f->act->kind : TACT_OP_NOOP, out,
+                       st) != TACT_CODE_OK) {
+        tact_tensor_destroy(&out);
         return cpu_fail_node(st, f->head);
-    return cpu_fused_tail(dev, node, out, bias, step, st);
+    }
+    if (!fits) {
+        TACT_ASSERT(f->bias_add != NULL);  /* without one, nothing can misfit */
+        return cpu_fused_tail(dev, node, out, in, step, st);
+    }
+    if (!in_gemm)
+        cpu_fused_epilogue(f, in, out);
+    step->values[node->out_slot] = (tact_value_t) { out, true };
+    return TACT_CODE_OK;
 }
 
 /* Not a node for cpu_flat_binary. */

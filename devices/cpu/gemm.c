@@ -47,7 +47,7 @@ static tact_code_t gemm_openblas(const tact_op_t *mm, const tact_tensor_t *a,
         return st->code;
     if (bias != NULL || act != TACT_OP_NOOP)
         tact__cpu_bias_act_f32(out->data, out->dims[0], out->dims[1],
-                               bias != NULL ? (const float *) bias->data : NULL, act);
+                               bias != NULL ? (const float *) bias->data : NULL, NULL, 0, act);
     return TACT_CODE_OK;
 }
 
@@ -482,7 +482,7 @@ static void gemm_sgemm_part(void *arg, int part, int n_parts)
         return;
     }
     if (s->bias != NULL || s->act != TACT_OP_NOOP)
-        tact__cpu_bias_act_f32(c, rows, s->m, s->bias, s->act);
+        tact__cpu_bias_act_f32(c, rows, s->m, s->bias, NULL, 0, s->act);
 }
 
 /* How many parts a packed product of out[n, m] (k deep) runs in: one per core OpenBLAS may

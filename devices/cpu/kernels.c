@@ -318,12 +318,16 @@ static tact_code_t cpu_unary(const tact_op_t *op, const tact_tensor_t *const *in
 /* The fused MatMul's epilogue (gemm.c): the same element functions as the unfused ops, so a
  * fused chain gives the bits the separate Add and activation give. In place: no restrict. */
 void tact__cpu_bias_act_f32(float *y, int64_t rows, int64_t n, const float *bias,
-                            tact_op_kind_t act)
+                            const float *res, int64_t res_ld, tact_op_kind_t act)
 {
     for (int64_t r = 0; r < rows; r++) {
         float *row = y + r * n;
         if (bias != NULL)
             CPU_LOOP(j, n, { row[j] = row[j] + bias[j]; });
+        if (res != NULL) {
+            const float *rr = res + r * res_ld;
+            CPU_LOOP(j, n, { row[j] = row[j] + rr[j]; });
+        }
         switch (act) {
         case TACT_OP_RELU:
             CPU_LOOP(j, n, { row[j] = row[j] < 0.0f ? 0.0f : row[j]; });

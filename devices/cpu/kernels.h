@@ -25,9 +25,10 @@ tact_cpu_flat2_fn tact__cpu_binary_flat(tact_op_kind_t kind, tact_dtype_t dtype)
 /* Whether the CPU has a kernel for `op` with its input dtypes. */
 bool tact__cpu_kernel_supports(const tact_op_t *op);
 
-/* y[rows, n] += bias[n] (when not NULL), then act (RELU, RELU6, SIGMOID, TANH; NOOP: none), in
- * place, element by element as the Add and activation kernels compute them. */
+/* y[rows, n] += bias[n] (when not NULL), then += res[rows, n] (when not NULL, its rows res_ld
+ * apart), then act (RELU, RELU6, SIGMOID, TANH; NOOP: none), in place, element by element as
+ * the Add and activation kernels compute them. */
 void tact__cpu_bias_act_f32(float *y, int64_t rows, int64_t n, const float *bias,
-                            tact_op_kind_t act);
+                            const float *res, int64_t res_ld, tact_op_kind_t act);
 
 #endif

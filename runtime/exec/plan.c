@@ -371,9 +371,10 @@ static int plan_waits(const plan_seq_t *q, int p, bool *signals, int *out)
 /* ------------------------------------------------------------------------------------------ */
 
 /* TensorFlow's grappler remapper runs MatMul + BiasAdd (+ Relu, ...) as one _FusedMatMul and
- * Conv2D + BiasAdd (+ Relu, ...) as one _FusedConv2D on the CPU. Here: a float32 MatMul, or
- * Conv2D in NHWC, -> Add of a row vector [channels] -> Relu, Relu6, Sigmoid or Tanh (the Add
- * and the activation each optional, at least one present), all on one CPU device, where each
+ * Conv2D + BiasAdd (+ Add) (+ Relu, ...) as one _FusedConv2D on the CPU. Here: a float32
+ * MatMul, or Conv2D in NHWC, -> Add of a row vector [channels] -> Add of a tensor of the head's
+ * shape (ResNet's shortcut) -> Relu, Relu6, Sigmoid or Tanh (each optional, the second Add only
+ * after the first, at least one present), all on one CPU device, where each
  * intermediate has no other reader in this plan (consumer, fetch, target or control edge)
  * and no control inputs. The fused node runs at the chain's last op and reads the head's
  * inputs and the bias; the ops before it do not run and their slots stay empty. */
@@ -381,6 +382,20 @@ static bool plan_fusable_act(const tact_op_t *op)
 {
     tact_op_kind_t k = op->kind;
     return k == TACT_OP_RELU || k == TACT_OP_RELU6 || k == TACT_OP_SIGMOID || k == TACT_OP_TANH;
+}
+
+/* Whether `r` may be a residual added to a head's output of shape `hs`: float32, of hs' rank,
+ * no dimension known to differ (the kernel checks the shapes are equal, else runs the Add). */
+static bool plan_fusable_residual(const tact_output_t *r, const tact_shape_t *hs)
+{
+    const tact_shape_t *rs = &r->op->out_shape[r->index];
+    if (r->op->out_dtype[r->index] != TACT_DTYPE_F32 || rs->ndims != hs->ndims)
+        return false;
+    for (int d = 0; d < rs->ndims; d++) {
+        if (rs->dims[d] >= 0 && hs->dims[d] >= 0 && rs->dims[d] != hs->dims[d])
+            return false;
+    }
+    return true;
 }
 
 /* A head of a chain: its output's rank and channel count known, channels last. */
@@ -437,6 +452,18 @@ static int plan_fuse(const tact_op_t **order, int n_ops,
                 u = -1;
             }
         }
+        if (f.bias_add != NULL && u >= 0 && !fused_away[u] && order[u]->kind == TACT_OP_ADD &&
+            order[u]->n_controls == 0 && dev_of[u] == dev_of[n] && !order[u]->attrs.bias_add) {
+            const tact_op_t *add = order[u];
+            int side = add->inputs[0].op == f.bias_add ? 1 : 0;
+            if (add->inputs[side].op != f.bias_add &&
+                plan_fusable_residual(&add->inputs[side], ms)) {
+                f.res_add = add;
+                f.res_side = side;
+                end = u;
+                u = plan_sole_user(uses, user, add->id);
+            }
+        }
         if (u >= 0 && !fused_away[u] && plan_fusable_act(order[u]) && order[u]->n_controls == 0 &&
             dev_of[u] == dev_of[n]) {
             f.act = order[u];
@@ -446,12 +473,15 @@ static int plan_fuse(const tact_op_t **order, int n_ops,
             continue;  /* nothing to fuse with */
         fusions[n_fusions] = f;
         fuse[end] = &fusions[n_fusions++];
-        n_in_of[end] = f.bias_add != NULL ? 3 : 2;
+        n_in_of[end] = 2 + (f.bias_add != NULL) + (f.res_add != NULL);
         fused_away[n] = true;
         n_in_of[n] = 0;
-        if (f.bias_add != NULL && f.act != NULL) {
-            fused_away[node_of[f.bias_add->id]] = true;
-            n_in_of[node_of[f.bias_add->id]] = 0;
+        const tact_op_t *inner[2] = { f.bias_add, f.res_add };
+        for (int i = 0; i < 2; i++) {
+            if (inner[i] != NULL && inner[i] != order[end]) {
+                fused_away[node_of[inner[i]->id]] = true;
+                n_in_of[node_of[inner[i]->id]] = 0;
+            }
         }
     }
     return n_fusions;
@@ -1008,8 +1038,8 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
         const tact_fusion_t *f = fuse[n];
         for (int i = 0; i < n_in_of[n]; i++) {
             const tact_output_t *in = &op->inputs[i];
-            if (f != NULL)  /* the head's operands, then the bias */
-                in = i < 2 ? &f->head->inputs[i] : &f->bias_add->inputs[f->bias_side];
+            if (f != NULL)  /* the head's operands, then the bias and the residual */
+                in = tact__fusion_input(f, i);
             tact_output_t from = plan_resolve(elided, same, *in);
             q.in_of[q.in_off[n] + i] =
                 plan_value_in(&q, plan_endpoint_slot(&b, from.op, from.index), want, d);
