@@ -614,6 +614,22 @@ static int64_t gemm_now_ns(void)
     return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Whether AUTO gives out[m, n] (k deep) to oneDNN's packed sgemm without timing it: a batch of
+ * GEMM_PREFER_SPLIT_ROWS rows or fewer against stable weights (a dense layer), split over every
+ * core OpenBLAS may use, below AVX-512 (where the packed sgemm, not the matmul primitive, takes
+ * such weights). There the split always won when it ran (the MLP's batch 64: 1.2-1.35 x raw
+ * OpenBLAS, forced, in every run), but timing the first calls of each way chose OpenBLAS in
+ * about half of the runs: OpenBLAS' threads keep polling after its calls, so whichever way ran
+ * beside them lost (bench/README.md). Taller products (a square N = 1024: the split at 0.57 x)
+ * are still timed. */
+#define GEMM_PREFER_SPLIT_ROWS 128
+static bool gemm_prefer_split(int64_t m, int64_t n, int64_t k)
+{
+    int width = tact__cpu_intra_width();
+    return m <= GEMM_PREFER_SPLIT_ROWS && sgemm_api.compute != NULL && !dnnl.blocking_isa &&
+           width > 1 && gemm_split_parts(n, m, k) == width;
+}
+
 /* AUTO: which way runs this call (0 OpenBLAS, 1 oneDNN), and the shape's record while it is
  * still being timed (NULL once decided, or when no record could be kept). */
 static int gemm_choose(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
@@ -634,7 +650,10 @@ static int gemm_choose(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tenso
         g->n_choices++;
     }
     int way = 0;
-    if (c != NULL && c->pick >= 0) {
+    if (c != NULL && c->pick < 0 && gemm_prefer_split(m, n, k)) {
+        c->pick = 1;
+        way = 1;
+    } else if (c != NULL && c->pick >= 0) {
         way = c->pick;
     } else if (c != NULL) {
         way = c->trials[1] < c->trials[0];  /* alternate, oneDNN second */
@@ -755,8 +774,10 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
         bool done = gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib);
         gemm_omp_leave(omp);
         if (done) {
-            if (timing != NULL)
+            if (timing != NULL) {
                 gemm_record(g, timing, 1, gemm_now_ns() - t0);
+                tact__cpu_intra_park();  /* the next trial may be OpenBLAS': all cores */
+            }
             return TACT_CODE_OK;
         }
         if (timing != NULL)  /* oneDNN did not take it: a trial that never wins */

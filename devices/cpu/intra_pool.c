@@ -27,6 +27,9 @@ static struct {
     void *arg;
     atomic_int pending;           /* workers' parts of the latest call not yet returned */
     atomic_int sleepers;
+    atomic_bool park;             /* spinning workers go to sleep now (tact__cpu_intra_park) */
+    int caller_cpu;               /* the latest call's caller's CPU, or -1 */
+    cpu_set_t allowed;            /* the CPUs the workers started with */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     atomic_ulong parallel_calls;
@@ -55,6 +58,8 @@ static uint64_t intra_wait(uint64_t last)
         uint64_t w = atomic_load_explicit(&intra.word, memory_order_acquire);
         if (w != last || atomic_load_explicit(&intra.stop, memory_order_relaxed))
             return w;
+        if (atomic_load_explicit(&intra.park, memory_order_relaxed))
+            break;
         intra_relax();
         if ((i & 255) == 0) {
             int64_t now = intra_now_ns();
@@ -76,6 +81,19 @@ static uint64_t intra_wait(uint64_t last)
     return w;
 }
 
+/* A worker that finds itself on its caller's CPU moves off it. The scheduler sees two busy
+ * threads there against one on another CPU (say, OpenBLAS' thread polling after its sgemm)
+ * as balanced and leaves them: the call then ran at half speed for as long as the other
+ * thread polled, below one thread's speed (bench/README.md). One affinity call, only then. */
+static void intra_move_off(int cpu)
+{
+    if (cpu < 0 || cpu != sched_getcpu() || CPU_COUNT(&intra.allowed) < 2)
+        return;
+    cpu_set_t set = intra.allowed;
+    CPU_CLR(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
 static void *intra_worker(void *arg)
 {
     int part = (int) (intptr_t) arg;
@@ -87,6 +105,7 @@ static void *intra_worker(void *arg)
         last = w;
         int n_parts = (int) (last & 0xff);
         if (part < n_parts) {
+            intra_move_off(intra.caller_cpu);
             intra.fn(intra.arg, part, n_parts);
             atomic_fetch_sub_explicit(&intra.pending, 1, memory_order_release);
         }
@@ -121,6 +140,8 @@ static void intra_forked(void)
 static void intra_start(void)
 {
     int want = tact__cpu_blas_threads() - 1;
+    if (sched_getaffinity(0, sizeof intra.allowed, &intra.allowed) != 0)
+        CPU_ZERO(&intra.allowed);  /* unknown: workers never move */
     want = want > INTRA_MAX_WORKERS ? INTRA_MAX_WORKERS : want;
     sigset_t all, old;
     sigfillset(&all);
@@ -160,7 +181,9 @@ void tact__cpu_intra_run(int n_parts, tact_cpu_part_fn fn, void *arg)
     }
     intra.fn = fn;
     intra.arg = arg;
+    intra.caller_cpu = sched_getcpu();
     intra.seq++;
+    atomic_store_explicit(&intra.park, false, memory_order_relaxed);
     atomic_store_explicit(&intra.pending, n_parts - 1, memory_order_relaxed);
     atomic_store(&intra.word, (intra.seq << 8) | (uint64_t) n_parts);
     if (atomic_load(&intra.sleepers) > 0) {
@@ -177,6 +200,11 @@ void tact__cpu_intra_run(int n_parts, tact_cpu_part_fn fn, void *arg)
     }
     atomic_fetch_add_explicit(&intra.parallel_calls, 1, memory_order_relaxed);
     atomic_flag_clear_explicit(&intra.busy, memory_order_release);
+}
+
+void tact__cpu_intra_park(void)
+{
+    atomic_store_explicit(&intra.park, true, memory_order_relaxed);
 }
 
 unsigned long tact__cpu_intra_parallel_calls(void)

@@ -21,6 +21,11 @@ int tact__cpu_intra_width(void);
  * finds them awake, then sleep. Thread-safe. */
 void tact__cpu_intra_run(int n_parts, tact_cpu_part_fn fn, void *arg);
 
+/* Workers spinning after the last call go to sleep now instead of at the end of their spin:
+ * a GEMM timed next on OpenBLAS' threads (AUTO's trials, devices/cpu/gemm.c) then has every
+ * core. The next call wakes them. Thread-safe. */
+void tact__cpu_intra_park(void);
+
 /* Calls so far whose parts ran on more than one thread (for tests). */
 unsigned long tact__cpu_intra_parallel_calls(void);
 
