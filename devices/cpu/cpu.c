@@ -163,21 +163,29 @@ static tact_code_t cpu_uninitialized(const tact_op_t *var, const tact_op_t *op,
  * dtype and shape, which is what tact__op_infer would answer (broadcasting equal shapes gives
  * the shape, and the dtype passed the op's check when the graph was built), read from the
  * inputs in place. The common small-op case skips copying shapes and the general inference. */
-static bool cpu_same_shape_binary(const tact_op_t *op, tact_op_kind_t kind,
-                                  const tact_tensor_t *const *in, int n_in)
+/* Whether x and y are of op's output dtype and one shape, and op no BiasAdd (which has rank
+ * checks of its own). */
+static inline bool cpu_same_operands(const tact_op_t *op, const tact_tensor_t *x,
+                                     const tact_tensor_t *y)
 {
-    if (n_in != 2 || kind != op->kind || op->attrs.bias_add ||
-        !(kind == TACT_OP_ADD || kind == TACT_OP_SUB || kind == TACT_OP_MUL ||
-          kind == TACT_OP_REALDIV || kind == TACT_OP_DIV))
-        return false;  /* a BiasAdd has rank checks of its own */
-    const tact_tensor_t *x = in[0], *y = in[1];
-    if (x->dtype != y->dtype || x->dtype != op->out_dtype[0] || x->ndims != y->ndims)
+    if (op->attrs.bias_add || x->dtype != y->dtype || x->dtype != op->out_dtype[0] ||
+        x->ndims != y->ndims)
         return false;
     for (int i = 0; i < x->ndims; i++) {
         if (x->dims[i] != y->dims[i])
             return false;
     }
     return true;
+}
+
+static bool cpu_same_shape_binary(const tact_op_t *op, tact_op_kind_t kind,
+                                  const tact_tensor_t *const *in, int n_in)
+{
+    if (n_in != 2 || kind != op->kind ||
+        !(kind == TACT_OP_ADD || kind == TACT_OP_SUB || kind == TACT_OP_MUL ||
+          kind == TACT_OP_REALDIV || kind == TACT_OP_DIV))
+        return false;
+    return cpu_same_operands(op, in[0], in[1]);
 }
 
 /* The output of `op` (run as `kind`'s kernel) for these inputs, on `dev`, charged to the
@@ -671,14 +679,8 @@ static int cpu_flat_binary(const tact_device_t *dev, const tact_node_t *node, ta
     tact_value_t *values = step->values;
     const tact_tensor_t *x = values[node->in_slots[0]].tensor;
     const tact_tensor_t *y = values[node->in_slots[1]].tensor;
-    /* cpu_same_shape_binary's test, the kind and count known */
-    if (x == NULL || y == NULL || op->attrs.bias_add || x->dtype != y->dtype ||
-        x->dtype != op->out_dtype[0] || x->ndims != y->ndims)
+    if (x == NULL || y == NULL || !cpu_same_operands(op, x, y))  /* the kind and count known */
         return CPU_NOT_FLAT;
-    for (int i = 0; i < x->ndims; i++) {
-        if (x->dims[i] != y->dims[i])
-            return CPU_NOT_FLAT;
-    }
     tact_cpu_flat2_fn loop = tact__cpu_binary_flat(kind, x->dtype);
     if (loop == NULL)
         return CPU_NOT_FLAT;

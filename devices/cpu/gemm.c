@@ -607,12 +607,6 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tens
         gemm_prim_free(prim);
     return ok;
 }
-static int64_t gemm_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Whether AUTO gives out[m, n] (k deep) to oneDNN's packed sgemm without timing it: a batch of
  * GEMM_PREFER_SPLIT_ROWS rows or fewer against stable weights (a dense layer), split over every
@@ -768,14 +762,14 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
     int way = 1;
     if (lib == TACT_CPU_GEMM_AUTO && b_stable)
         way = gemm_choose(g, mm, a, out, &timing);
-    int64_t t0 = timing != NULL ? gemm_now_ns() : 0;
+    int64_t t0 = timing != NULL ? tact__now_ns() : 0;
     if (lib != TACT_CPU_GEMM_OPENBLAS && way == 1) {
         int omp = gemm_omp_enter();
         bool done = gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib);
         gemm_omp_leave(omp);
         if (done) {
             if (timing != NULL) {
-                gemm_record(g, timing, 1, gemm_now_ns() - t0);
+                gemm_record(g, timing, 1, tact__now_ns() - t0);
                 tact__cpu_intra_park();  /* the next trial may be OpenBLAS': all cores */
             }
             return TACT_CODE_OK;
@@ -783,11 +777,11 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
         if (timing != NULL)  /* oneDNN did not take it: a trial that never wins */
             gemm_record(g, timing, 1, INT64_MAX);
         way = 0;
-        t0 = timing != NULL ? gemm_now_ns() : 0;
+        t0 = timing != NULL ? tact__now_ns() : 0;
     }
     if (timing != NULL) {
         tact_code_t rc = gemm_openblas(mm, a, b, bias, act, out, st);
-        gemm_record(g, timing, way, gemm_now_ns() - t0);
+        gemm_record(g, timing, way, tact__now_ns() - t0);
         return rc;
     }
 #else

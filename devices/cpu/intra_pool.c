@@ -43,13 +43,6 @@ static inline void intra_relax(void)
 #endif
 }
 
-static int64_t intra_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* The next call's word after `last`: spin, then sleep. `last` again once the process exits. */
 static uint64_t intra_wait(uint64_t last)
 {
@@ -62,7 +55,7 @@ static uint64_t intra_wait(uint64_t last)
             break;
         intra_relax();
         if ((i & 255) == 0) {
-            int64_t now = intra_now_ns();
+            int64_t now = tact__now_ns();
             if (deadline == 0)
                 deadline = now + INTRA_SPIN_NS;
             else if (now > deadline)
