@@ -9,9 +9,15 @@
  *   cnn_b1    tact_session_run feeding one image and fetching the softmax [1, 5]
  *   cnn_b32   the same with 32 images; ratio = images/s against cnn_b1's (higher is better)
  * Before timing, TensorFlow's input of batch 2 must give TensorFlow's answer within 1e-4; the
- * timed batches repeat that input's images, and every run's rows are checked against it. */
+ * timed batches repeat that input's images, and every run's rows are checked against it.
+ *
+ * Then one Conv2D alone, 3x3 SAME at batch 1 with a constant filter, in three ResNet layers'
+ * shapes (56x56x64, 14x14x256, 7x7x512 channels in and out), against the straightforward raw
+ * version: im2col and one cblas_sgemm, which repacks the filter on every call. The two are
+ * timed in alternating blocks; value = GFLOP/s; ratio = tact / raw (higher is better). */
 #include "bench.h"
 
+#include <cblas.h>
 #include <tact/model.h>
 
 #define CNN_IN (8 * 8 * 3)
@@ -67,6 +73,143 @@ static int case_run(void *ctx)
         return -1;
     }
     return 0;
+}
+
+/* ---- One Conv2D against im2col + cblas_sgemm ---- */
+
+typedef struct conv_ctx {
+    int hw, c, oc;               /* input hw x hw x c, output hw x hw x oc */
+    float *x, *f, *col, *y;      /* raw: input, filter (HWIO), patches, output */
+    tact_session_t *s;
+    tact_output_t in, out;
+    tact_tensor_t *feed;
+    tact_status_t st;
+} conv_ctx_t;
+
+/* The raw side: SAME 3x3 patches of x (zeros outside), then y = col f. */
+static void conv_raw(conv_ctx_t *c)
+{
+    int hw = c->hw, ch = c->c, kdim = 9 * ch;
+    for (int oy = 0; oy < hw; oy++)
+        for (int ox = 0; ox < hw; ox++)
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++) {
+                    int iy = oy + ky - 1, ix = ox + kx - 1;
+                    float *dst = c->col + (size_t) (oy * hw + ox) * kdim + (ky * 3 + kx) * ch;
+                    if (iy < 0 || iy >= hw || ix < 0 || ix >= hw)
+                        memset(dst, 0, (size_t) ch * sizeof *dst);
+                    else
+                        memcpy(dst, c->x + (size_t) (iy * hw + ix) * ch, (size_t) ch * sizeof *dst);
+                }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hw * hw, c->oc, kdim, 1.0f, c->col,
+                kdim, c->f, c->oc, 0.0f, c->y, c->oc);
+}
+
+/* The tact side; `check`: its output must equal the raw one within float rounding. */
+static int conv_tact(conv_ctx_t *c, bool check)
+{
+    tact_tensor_t *out = NULL;
+    tact_feed_t feed = { c->in, c->feed };
+    if (tact_session_run(c->s, &c->out, 1, &out, &feed, 1, NULL, 0, &c->st) != TACT_CODE_OK) {
+        bench_failed(&c->st, "tact_session_run (Conv2D)");
+        return -1;
+    }
+    int bad = 0;
+    if (check) {
+        const float *v = tact_tensor_data(out);
+        int64_t n = (int64_t) c->hw * c->hw * c->oc;
+        bad = tact_tensor_nelems(out) != n;
+        for (int64_t i = 0; i < n && bad == 0; i++)
+            bad = fabsf(v[i] - c->y[i]) > 1e-3f * (1.0f + fabsf(c->y[i]));
+    }
+    tact_tensor_destroy(&out);
+    if (bad != 0) {
+        fprintf(stderr, "bench_cnn: Conv2D %dx%dx%d: tact's output differs from raw's\n", c->hw,
+                c->hw, c->c);
+        return -1;
+    }
+    return 0;
+}
+
+#define CONV_BLOCK 10
+
+static int conv_case(const bench_opts_t *opt, int hw, int ch)
+{
+    int rc = 1;
+    conv_ctx_t c = { .hw = hw, .c = ch, .oc = ch, .st = TACT_STATUS_INIT };
+    tact_graph_t *g = tact_graph_new();
+    bench_samples_t s_raw = { 0 }, s_tact = { 0 };
+    size_t nx = (size_t) hw * hw * ch, nf = (size_t) 9 * ch * ch;
+    c.x = malloc(nx * sizeof *c.x);
+    c.f = malloc(nf * sizeof *c.f);
+    c.col = malloc((size_t) hw * hw * 9 * ch * sizeof *c.col);
+    c.y = malloc((size_t) hw * hw * ch * sizeof *c.y);
+    if (c.x == NULL || c.f == NULL || c.col == NULL || c.y == NULL)
+        goto done;
+    bench_rng_t rng = { 7 };
+    for (size_t i = 0; i < nx; i++)
+        c.x[i] = bench_rng_uniform(&rng, -1.0f, 1.0f);
+    for (size_t i = 0; i < nf; i++)
+        c.f[i] = bench_rng_uniform(&rng, -0.1f, 0.1f);
+    int64_t xd[4] = { 1, hw, hw, ch }, fd[4] = { 3, 3, ch, ch };
+    c.in = tact_placeholder(g, TACT_DTYPE_F32, xd, 4, "x", &c.st);
+    tact_tensor_t *ft = tact_tensor_new(TACT_DTYPE_F32, fd, 4, c.f, &c.st);
+    tact_output_t f = tact_constant(g, ft, "f", &c.st);
+    tact_tensor_destroy(&ft);
+    tact_conv_options_t same = { .padding = TACT_PADDING_SAME };
+    c.out = tact_conv2d(g, c.in, f, &same, "conv", &c.st);
+    c.feed = tact_tensor_new(TACT_DTYPE_F32, xd, 4, c.x, &c.st);
+    tact_config_t cfg = bench_cpu_config();
+    c.s = tact_session_new(NULL, g, &cfg, &c.st);
+    if (bench_failed(&c.st, "building the Conv2D graph"))
+        goto done;
+    int runs = opt->quick ? 2 : (hw >= 56 ? 300 : 1000);
+    int block = opt->quick ? 1 : CONV_BLOCK;
+    conv_raw(&c);
+    for (int i = 0; i < (opt->quick ? 1 : 20); i++) {
+        if (conv_tact(&c, i == 0) != 0)
+            goto done;
+        conv_raw(&c);
+    }
+    if (bench_samples_reserve(&s_raw, (size_t) runs) != 0 ||
+        bench_samples_reserve(&s_tact, (size_t) runs) != 0)
+        goto done;
+    while (s_tact.n < (size_t) runs) {
+        for (int i = 0; i < block && s_tact.n < (size_t) runs; i++) {
+            int64_t t0 = bench_now_ns();
+            if (conv_tact(&c, false) != 0)
+                goto done;
+            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
+        }
+        for (int i = 0; i < block && s_raw.n < (size_t) runs; i++) {
+            int64_t t0 = bench_now_ns();
+            conv_raw(&c);
+            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
+        }
+    }
+    if (conv_tact(&c, true) != 0)
+        goto done;
+    double flop = 2.0 * hw * hw * 9.0 * ch * ch;
+    bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
+    double vr = flop / (sr.median_us * 1e3), vt = flop / (stt.median_us * 1e3);
+    char size[32], name_raw[40], name_tact[40];
+    snprintf(size, sizeof size, "1x%dx%dx%d", hw, hw, ch);
+    snprintf(name_raw, sizeof name_raw, "conv_raw_%dx%d", hw, ch);
+    snprintf(name_tact, sizeof name_tact, "conv_tact_%dx%d", hw, ch);
+    bench_line(name_raw, "CPU", size, &sr, vr, "GFLOP/s", NAN, NULL);
+    bench_line(name_tact, "CPU", size, &stt, vt, "GFLOP/s", vt / vr, name_raw);
+    rc = 0;
+done:
+    bench_samples_free(&s_raw);
+    bench_samples_free(&s_tact);
+    tact_tensor_destroy(&c.feed);
+    bench_close_session(&c.s);
+    tact_graph_destroy(&g);
+    free(c.x);
+    free(c.f);
+    free(c.col);
+    free(c.y);
+    return rc;
 }
 
 /* A batch of `n` images, image b being TensorFlow's input image b % 2. */
@@ -141,6 +284,14 @@ int main(int argc, char **argv)
     bench_line("cnn_b32", "CPU", "32x8x8x3", &st32, runs32, "runs/s", 32.0 * runs32 / runs1,
                "cnn_b1");
     bench_note("images/s: batch 1 %.0f, batch 32 %.0f", runs1, 32.0 * runs32);
+    bench_note("Conv2D 3x3 SAME alone, batch 1, constant filter; OpenBLAS %s, %d threads; "
+               "alternating blocks of %d", openblas_get_config(), openblas_get_num_threads(),
+               CONV_BLOCK);
+    static const int conv_shapes[3][2] = { { 56, 64 }, { 14, 256 }, { 7, 512 } };
+    for (int i = 0; i < 3; i++) {
+        if (conv_case(&opt, conv_shapes[i][0], conv_shapes[i][1]) != 0)
+            goto done;
+    }
     bench_note_load(&load0);
     rc = 0;
 done:

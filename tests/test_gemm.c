@@ -583,6 +583,148 @@ static void test_packed_product_split_over_cores(void **state)
     free(w);
 }
 
+/* conv_ref: NHWC x [n, h, w, c] with HWIO f [kh, kw, c / groups, oc], stride `stride`, SAME
+ * padding (TensorFlow's: the odd zero after), in double. out [n, oh, ow, oc]. */
+typedef struct conv_case {
+    int n, h, w, c, kh, kw, oc, groups, stride;
+} conv_case_t;
+
+static void conv_ref(const conv_case_t *cc, const float *x, const float *f, double *out)
+{
+    int oh = (cc->h + cc->stride - 1) / cc->stride, ow = (cc->w + cc->stride - 1) / cc->stride;
+    int ph = (oh - 1) * cc->stride + cc->kh - cc->h;
+    int pw = (ow - 1) * cc->stride + cc->kw - cc->w;
+    int pt = ph > 0 ? ph / 2 : 0, pl = pw > 0 ? pw / 2 : 0, fc = cc->c / cc->groups;
+    int ocg = cc->oc / cc->groups;
+    for (int b = 0; b < cc->n; b++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+                for (int o = 0; o < cc->oc; o++) {
+                    double acc = 0;
+                    int c0 = (o / ocg) * fc;
+                    for (int di = 0; di < cc->kh; di++)
+                        for (int dj = 0; dj < cc->kw; dj++) {
+                            int ii = i * cc->stride - pt + di, jj = j * cc->stride - pl + dj;
+                            if (ii < 0 || ii >= cc->h || jj < 0 || jj >= cc->w)
+                                continue;
+                            for (int c = 0; c < fc; c++)
+                                acc += (double) x[((b * cc->h + ii) * cc->w + jj) * cc->c +
+                                                  c0 + c] *
+                                       f[((di * cc->kw + dj) * fc + c) * cc->oc + o];
+                        }
+                    out[((b * oh + i) * ow + j) * cc->oc + o] = acc;
+                }
+}
+
+/* Conv2D's filter, a constant or a variable, goes through the device's GEMM: packed once per
+ * session on either packed way (a 3x3 window, a 1x1 convolution, a stride of 2, a batch whose
+ * patches take two im2col chunks), and packed anew after an Assign; a grouped convolution
+ * stays on OpenBLAS and packs nothing. Every value agrees with a double reference. */
+static void test_conv_filter_packed_once(void **state)
+{
+    (void) state;
+    static const conv_case_t cases[] = {
+        { 2, 6, 5, 3, 3, 3, 8, 1, 1 },    /* im2col */
+        { 3, 4, 4, 16, 1, 1, 24, 1, 1 },  /* 1x1: the input as it is */
+        { 1, 7, 7, 4, 3, 3, 5, 1, 2 },    /* stride 2 */
+        { 30, 32, 32, 16, 3, 3, 1, 1, 1 }, /* 4 Mi patch floats a chunk: 28 images, then 2 */
+        { 2, 5, 5, 4, 3, 3, 6, 2, 1 },    /* two groups: OpenBLAS */
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const conv_case_t *cc = &cases[ci];
+        int oh = (cc->h + cc->stride - 1) / cc->stride, ow = (cc->w + cc->stride - 1) / cc->stride;
+        int64_t nx = (int64_t) cc->n * cc->h * cc->w * cc->c;
+        int64_t ny = (int64_t) cc->n * oh * ow * cc->oc;
+        int64_t nf = (int64_t) cc->kh * cc->kw * (cc->c / cc->groups) * cc->oc;
+        float *x = malloc((size_t) nx * sizeof *x), *f0 = malloc((size_t) nf * sizeof *f0);
+        float *f1 = malloc((size_t) nf * sizeof *f1);
+        double *ref0 = malloc((size_t) ny * sizeof *ref0);
+        double *ref1 = malloc((size_t) ny * sizeof *ref1);
+        fill(x, nx, 40u + (uint32_t) ci);
+        fill(f0, nf, 50u + (uint32_t) ci);
+        fill(f1, nf, 60u + (uint32_t) ci);
+        conv_ref(cc, x, f0, ref0);
+        conv_ref(cc, x, f1, ref1);
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_graph_t *g = tact_graph_new();
+        int64_t xd[4] = { cc->n, cc->h, cc->w, cc->c };
+        int64_t fd[4] = { cc->kh, cc->kw, cc->c / cc->groups, cc->oc };
+        tact_output_t xp = tact_placeholder(g, TACT_DTYPE_F32, xd, 4, "x", &st);
+        tact_conv_options_t opts = { .strides = { 1, cc->stride, cc->stride, 1 },
+                                     .padding = TACT_PADDING_SAME };
+        tact_output_t fc = tu_const_f32(g, fd, 4, f0, "f", &st);
+        tact_output_t fv = tact_variable(g, tu_const_f32(g, fd, 4, f0, "f0", &st), "fv", &st);
+        tact_output_t y = tact_conv2d(g, xp, fc, &opts, "conv", &st);
+        tact_output_t yv = tact_conv2d(g, xp, fv, &opts, "conv_var", &st);
+        tact_output_t set = tact_assign(g, fv, tu_const_f32(g, fd, 4, f1, "f1", &st), "set", &st);
+        tact_op_t *init = tact_global_variables_initializer(g, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_tensor_t *xt = tu_f32(xd, 4, x);
+        tact_feed_t feed = { xp, xt };
+        /* The chunked case's second chunk is a product of fewer rows: the packed sgemm packs
+         * for it too (its copies are per row count), the matmul primitive's reorder may not. */
+        bool chunked = ci == 3;
+        for (int lib = 0; lib < 3; lib++) {
+            tact__cpu_gemm_set_lib(libs[lib]);
+            tact_session_t *s = tu_session(g, NULL);
+            tu_run_op(s, init);
+            uint64_t p0 = tact__cpu_gemm_packs(), after_first = 0;
+            uint64_t want = cc->groups == 1 ? packs_for(lib, 1) : 0;
+            for (int run = 0; run < 2; run++) {
+                tact_output_t both[2] = { y, yv };
+                tact_tensor_t *r[2] = { NULL };
+                assert_int_equal(tact_session_run(s, both, 2, r, &feed, 1, NULL, 0, &st),
+                                 TACT_CODE_OK);
+                for (int i = 0; i < 2; i++) {
+                    assert_int_equal(r[i]->nelems, ny);
+                    for (int64_t e = 0; e < ny; e++) {
+                        double got = ((const float *) r[i]->data)[e];
+                        if (fabs(got - ref0[e]) > 1e-4 * (1.0 + fabs(ref0[e])))
+                            fail_msg("case %zu, %s, %s: element %lld is %.9g, want %.9g", ci,
+                                     lib_names[lib], i ? "variable" : "constant", (long long) e,
+                                     got, ref0[e]);
+                    }
+                    tact_tensor_destroy(&r[i]);
+                }
+                /* the constant's and the variable's filters, packed on the first run only */
+                uint64_t packs = tact__cpu_gemm_packs() - p0;
+                if (run == 0)
+                    after_first = packs;
+                assert_int_equal(packs, after_first);
+                if (chunked)
+                    assert_true(packs >= 2 * want && packs <= 4 * want);
+                else
+                    assert_int_equal(packs, 2 * want);
+            }
+            uint64_t before_set = tact__cpu_gemm_packs() - p0;
+            tu_run_op(s, set.op);
+            for (int run = 0; run < 2; run++) {
+                tact_tensor_t *r = tu_run1(s, yv, &feed, 1, &st);
+                assert_int_equal(st.code, TACT_CODE_OK);
+                for (int64_t e = 0; e < ny; e++) {
+                    double got = ((const float *) r->data)[e];
+                    if (fabs(got - ref1[e]) > 1e-4 * (1.0 + fabs(ref1[e])))
+                        fail_msg("case %zu, %s, assigned: element %lld is %.9g, want %.9g", ci,
+                                 lib_names[lib], (long long) e, got, ref1[e]);
+                }
+                tact_tensor_destroy(&r);
+                /* the assigned filter packed anew, once */
+                assert_int_equal(tact__cpu_gemm_packs() - p0,
+                                 before_set + (chunked ? after_first / 2 : want));
+            }
+            tact_session_destroy(&s);
+        }
+        tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
+        tact_tensor_destroy(&xt);
+        tact_graph_destroy(&g);
+        free(x);
+        free(f0);
+        free(f1);
+        free(ref0);
+        free(ref1);
+    }
+}
+
 /* Conv2D (NHWC) -> Add of a row bias [channels] -> Relu6 runs as one _FusedConv2D, and Conv2D
  * -> Relu without a bias too; a MatMul chain ending in Relu6 is a _FusedMatMul. Each fused
  * value equals, bit for bit, the unfused chain's (its intermediates fetched), which the
@@ -620,41 +762,46 @@ static void test_conv_chain_fused(void **state)
     text = partition_of(s, &y2, 1, &feed, 1);
     assert_true(tu_contains(text, "y2 = _FusedConv2D(_arg_x_0_0, f)"));
     free(text);
-    tact_tensor_t *fused = tu_run1(s, y, &feed, 1, &st);
-    assert_int_equal(st.code, TACT_CODE_OK);
-    tact_output_t three[3] = { conv, add, y };
-    tact_tensor_t *r[3] = { NULL };
-    assert_int_equal(tact_session_run(s, three, 3, r, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
-    assert_int_equal(r[2]->nelems, B * H * W * O);
-    assert_memory_equal(fused->data, r[2]->data, (size_t) r[2]->nelems * sizeof(float));
+    /* each library's own rounding: the convolution is one GEMM whichever node runs it */
+    for (int lib = 0; lib < 3; lib++) {
+        tact__cpu_gemm_set_lib(libs[lib]);
+        tact_tensor_t *fused = tu_run1(s, y, &feed, 1, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_output_t three[3] = { conv, add, y };
+        tact_tensor_t *r[3] = { NULL };
+        assert_int_equal(tact_session_run(s, three, 3, r, &feed, 1, NULL, 0, &st), TACT_CODE_OK);
+        assert_int_equal(r[2]->nelems, B * H * W * O);
+        assert_memory_equal(fused->data, r[2]->data, (size_t) r[2]->nelems * sizeof(float));
 
-    /* the reference: SAME padding of a 3x3 window, stride 1 */
-    const float *got = fused->data;
-    int clamped_low = 0, clamped_high = 0;
-    for (int n = 0; n < B; n++)
-        for (int i = 0; i < H; i++)
-            for (int j = 0; j < W; j++)
-                for (int o = 0; o < O; o++) {
-                    double acc = 0;
-                    for (int di = 0; di < KH; di++)
-                        for (int dj = 0; dj < KW; dj++)
-                            for (int c = 0; c < C; c++) {
-                                int ii = i + di - 1, jj = j + dj - 1;
-                                if (ii < 0 || ii >= H || jj < 0 || jj >= W)
-                                    continue;
-                                acc += (double) xv[((n * H + ii) * W + jj) * C + c] *
-                                       fv[((di * KW + dj) * C + c) * O + o];
-                            }
-                    double want = acc + bv[o];
-                    want = want < 0 ? 0 : want > 6 ? 6 : want;
-                    clamped_low += want == 0;
-                    clamped_high += want == 6;
-                    assert_true(fabs(got[((n * H + i) * W + j) * O + o] - want) < 1e-5);
-                }
-    assert_true(clamped_low > 0 && clamped_high > 0);
-    tact_tensor_destroy(&fused);
-    for (int i = 0; i < 3; i++)
-        tact_tensor_destroy(&r[i]);
+        /* the reference: SAME padding of a 3x3 window, stride 1 */
+        const float *got = fused->data;
+        int clamped_low = 0, clamped_high = 0;
+        for (int n = 0; n < B; n++)
+            for (int i = 0; i < H; i++)
+                for (int j = 0; j < W; j++)
+                    for (int o = 0; o < O; o++) {
+                        double acc = 0;
+                        for (int di = 0; di < KH; di++)
+                            for (int dj = 0; dj < KW; dj++)
+                                for (int c = 0; c < C; c++) {
+                                    int ii = i + di - 1, jj = j + dj - 1;
+                                    if (ii < 0 || ii >= H || jj < 0 || jj >= W)
+                                        continue;
+                                    acc += (double) xv[((n * H + ii) * W + jj) * C + c] *
+                                           fv[((di * KW + dj) * C + c) * O + o];
+                                }
+                        double want = acc + bv[o];
+                        want = want < 0 ? 0 : want > 6 ? 6 : want;
+                        clamped_low += want == 0;
+                        clamped_high += want == 6;
+                        assert_true(fabs(got[((n * H + i) * W + j) * O + o] - want) < 1e-5);
+                    }
+        assert_true(clamped_low > 0 && clamped_high > 0);
+        tact_tensor_destroy(&fused);
+        for (int i = 0; i < 3; i++)
+            tact_tensor_destroy(&r[i]);
+    }
+    tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
 
     /* MatMul + bias + Relu6 */
     tact_output_t flat = tact_placeholder(g, TACT_DTYPE_F32, (int64_t[]) { 2, 3 }, 2, "flat", &st);
@@ -815,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_two_sessions_never_share_packed_weights),
         cmocka_unit_test(test_concurrent_runs_and_assigns),
         cmocka_unit_test(test_packed_product_split_over_cores),
+        cmocka_unit_test(test_conv_filter_packed_once),
         cmocka_unit_test(test_conv_chain_fused),
         cmocka_unit_test(test_residual_chain_fused),
     };

@@ -394,11 +394,11 @@ static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, t
 
 /* A family op's kernel (kernels/family.h) for `op` on its n_in inputs: outputs inferred on
  * the concrete inputs and allocated where their shapes are known, the rest made by the
- * kernel; output k goes to slot out_slot + k. */
+ * kernel; output k goes to slot out_slot + k. stable_in: the kernel context's. */
 static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op, int n_in,
                                   int out_slot, const tact_cpu_op_kernel_t *fk,
-                                  const tact_tensor_t *const *in, tact_step_t *step,
-                                  tact_status_t *st)
+                                  const tact_tensor_t *const *in, unsigned stable_in,
+                                  tact_step_t *step, tact_status_t *st)
 {
     int n_out = op->n_outputs;
     size_t n_in_1 = n_in > 0 ? (size_t) n_in : 1, n_out_1 = n_out > 0 ? (size_t) n_out : 1;
@@ -428,9 +428,12 @@ static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op,
         rc = out[k] != NULL ? TACT_CODE_OK : st->code;
     }
     if (rc == TACT_CODE_OK) {
+        const cpu_ctx_t *ctx = dev->ctx;  /* NULL on a device no session opened (tests) */
         tact_kernel_ctx_t k = { .op = op, .n_in = n_in, .in = in, .out = out,
                                 .limit = step->host_limit, .device = dev->name,
-                                .resources = step->resources };
+                                .resources = step->resources,
+                                .gemm = ctx != NULL ? ctx->gemm : NULL,
+                                .stable_in = stable_in };
         rc = fk->run(&k, st);
     }
     for (int k = 0; k < n_out; k++) {
@@ -448,11 +451,25 @@ static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op,
     return rc == TACT_CODE_OK ? rc : cpu_fail_node(st, op);
 }
 
+static bool cpu_stable(const tact_node_t *node, int i, const tact_tensor_t *const *in,
+                       const tact_step_t *step);
+
+/* The stable_in bits of a node that runs a family kernel: a float32 Conv2D's filter, which
+ * the device's GEMM packs once. */
+static unsigned cpu_stable_filter(const tact_node_t *node, const tact_op_t *op,
+                                  const tact_tensor_t *const *in, const tact_step_t *step)
+{
+    if (op->kind != TACT_OP_CONV2D || in[1] == NULL || in[1]->dtype != TACT_DTYPE_F32)
+        return 0;
+    return cpu_stable(node, 1, in, step) ? 2u : 0u;
+}
+
 static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *node,
                                    const tact_cpu_op_kernel_t *fk, const tact_tensor_t *const *in,
                                    tact_step_t *step, tact_status_t *st)
 {
-    return cpu_family_run(dev, node->op, node->n_in, node->out_slot, fk, in, step, st);
+    return cpu_family_run(dev, node->op, node->n_in, node->out_slot, fk, in,
+                          cpu_stable_filter(node, node->op, in, step), step, st);
 }
 
 static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
@@ -592,7 +609,7 @@ static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *n
     const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(f->act->kind);
     tact_code_t rc = TACT_CODE_OK;
     if (fk != NULL) {
-        rc = cpu_family_run(dev, f->act, 1, node->out_slot, fk, &x, step, st);
+        rc = cpu_family_run(dev, f->act, 1, node->out_slot, fk, &x, 0, step, st);
     } else {
         tact_tensor_t *out = cpu_compute(dev, step, f->act, f->act->kind, &x, 1, node->pin_out,
                                          st);
@@ -613,7 +630,8 @@ static tact_code_t cpu_fused_conv(const tact_device_t *dev, const tact_node_t *n
 {
     const tact_fusion_t *f = node->fusion;
     tact_code_t rc = cpu_family_run(dev, f->head, 2, node->out_slot,
-                                    tact__cpu_op_kernel(f->head->kind), in, step, st);
+                                    tact__cpu_op_kernel(f->head->kind), in,
+                                    cpu_stable_filter(node, f->head, in, step), step, st);
     if (rc != TACT_CODE_OK)
         return rc;
     tact_tensor_t *y = step->values[node->out_slot].tensor;

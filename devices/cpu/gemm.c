@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Float32 GEMM with an epilogue for the CPU device: oneDNN with weights packed once, or
- * OpenBLAS. OpenBLAS repacks both operands on every call (sgemm_itcopy: a quarter of an MLP's
- * time); oneDNN takes weights packed once (its matmul primitive's blocked layout where it has
- * one, else its packed sgemm), and the bias and activation run on rows still in cache.
+/* Float32 GEMM with an epilogue for the CPU device, for MatMul and for Conv2D's lowered
+ * product (im2col patches times the filter): oneDNN with weights packed once, or OpenBLAS.
+ * OpenBLAS repacks both operands on every call (sgemm_itcopy: a quarter of an MLP's time);
+ * oneDNN takes weights packed once (its matmul primitive's blocked layout where it has one,
+ * else its packed sgemm), and the bias and activation run on rows still in cache.
  *
  * One set of threads owns the cores: OpenBLAS' (intra-op), the CPU device's actors
  * (inter-op) and tact's intra-op workers (devices/cpu/intra_pool.c), which split a big packed
  * product by rows over as many cores as OpenBLAS may use. oneDNN (Debian's build runs on
  * OpenMP) runs on each of those threads alone: a call sets that thread's OpenMP thread count
- * to 1 and restores it after, so no OpenMP team is ever started. With OpenMP's own 2 threads beside OpenBLAS' the two pools fought: raw
- * OpenBLAS in the same process ran 15 % slower and the packed GEMM no faster on this 2-core
- * machine (bench/README.md); TSan and valgrind also see no uninstrumented OpenMP threads.
- * oneDNN is opened at run time (dlopen, like cuBLAS in devices/cuda): without it, everything
- * runs on OpenBLAS. */
+ * to 1 and restores it after, so no OpenMP team is ever started. With OpenMP's own 2 threads
+ * beside OpenBLAS' the two pools fought: raw OpenBLAS in the same process ran 15 % slower
+ * and the packed GEMM no faster on this 2-core machine (bench/README.md); TSan and valgrind
+ * also see no uninstrumented OpenMP threads. oneDNN is opened at run time (dlopen, like
+ * cuBLAS in devices/cuda): without it, everything runs on OpenBLAS. */
 #include "devices/cpu/gemm.h"
 #include "devices/cpu/intra_pool.h"
 #include "devices/cpu/kernels.h"
@@ -37,17 +38,39 @@ uint64_t tact__cpu_gemm_packs(void)
 /* OpenBLAS                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-/* MatMul's own kernel (sgemm, or loops past int sizes), then the epilogue in one pass. */
-static tact_code_t gemm_openblas(const tact_op_t *mm, const tact_tensor_t *a,
-                                 const tact_tensor_t *b, const tact_tensor_t *bias,
-                                 tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st)
+/* One float32 product: row-major out[m, n] = act(op(a)[m, k] op(b)[k, n] + bias). */
+typedef struct gemm_problem {
+    const tact_op_t *op;          /* the MatMul or the Conv2D: names b's packed copies */
+    int64_t m, k, n;
+    bool ta, tb;
+    const float *a;               /* [m, k] in rows of lda floats ([k, m] when ta) */
+    int64_t lda;
+    const tact_tensor_t *b;       /* its bytes a row-major [k, n] ([n, k] when tb) */
+    int64_t ldb;
+    float *out;                   /* [m, n], contiguous */
+    const float *bias;            /* [n] or NULL */
+    tact_op_kind_t act;
+    /* A MatMul's own operands, for its kernel (which takes sizes past int); NULL for a
+     * convolution's product, whose sizes the caller checked */
+    const tact_tensor_t *mm_a;
+    tact_tensor_t *mm_out;
+} gemm_problem_t;
+
+/* OpenBLAS' sgemm (a MatMul's own kernel: loops past int sizes), then the epilogue in one
+ * pass. */
+static tact_code_t gemm_openblas(const gemm_problem_t *p, tact_status_t *st)
 {
-    const tact_tensor_t *in[2] = { a, b };
-    if (tact__cpu_kernel(TACT_OP_MATMUL)(mm, in, out, st) != TACT_CODE_OK)
-        return st->code;
-    if (bias != NULL || act != TACT_OP_NOOP)
-        tact__cpu_bias_act_f32(out->data, out->dims[0], out->dims[1],
-                               bias != NULL ? (const float *) bias->data : NULL, NULL, 0, act);
+    if (p->mm_a != NULL) {
+        const tact_tensor_t *in[2] = { p->mm_a, p->b };
+        if (tact__cpu_kernel(TACT_OP_MATMUL)(p->op, in, p->mm_out, st) != TACT_CODE_OK)
+            return st->code;
+    } else {
+        cblas_sgemm(CblasRowMajor, p->ta ? CblasTrans : CblasNoTrans,
+                    p->tb ? CblasTrans : CblasNoTrans, (int) p->m, (int) p->n, (int) p->k, 1.0f,
+                    p->a, (int) p->lda, p->b->data, (int) p->ldb, 0.0f, p->out, (int) p->n);
+    }
+    if (p->bias != NULL || p->act != TACT_OP_NOOP)
+        tact__cpu_bias_act_f32(p->out, p->m, p->n, p->bias, NULL, 0, p->act);
     return TACT_CODE_OK;
 }
 
@@ -209,13 +232,13 @@ typedef struct gemm_prim {
     bool blocked;                 /* packed weights differ from b's own layout */
 } gemm_prim_t;
 
-/* One packed copy of a MatMul's weights: b's value (referenced, so its address stays its
+/* One packed copy of an op's weights: b's value (referenced, so its address stays its
  * own) reordered into a primitive's layout, or packed by sgemm_pack for problems of m rows.
  * Shared by the runs that use it: refcounted. */
 typedef struct gemm_packed {
     struct gemm_packed *next;
     _Atomic int refs;
-    const tact_op_t *mm;
+    const tact_op_t *op;              /* the MatMul or Conv2D it serves */
     tact_tensor_t *src;
     bool sgemm;                   /* sgemm_pack's, for m rows; else a reorder into md */
     int64_t m;
@@ -384,22 +407,22 @@ static bool gemm_reorder(const dnnl_memory_desc_t *from, const void *src,
     return ok;
 }
 
-/* mm's packed copy of `b` for this use (sgemm for m rows, or a reorder into md), with a
- * reference for the caller; NULL when there is none yet. Copies of mm's other values (a
+/* op's packed copy of `b` for this use (sgemm for m rows, or a reorder into md), with a
+ * reference for the caller; NULL when there is none yet. Copies of op's other values (a
  * variable assigned since) are dropped on the way: they are never read again. Under g->lock. */
-static gemm_packed_t *gemm_packed_find(tact_cpu_gemm_t *g, const tact_op_t *mm,
+static gemm_packed_t *gemm_packed_find(tact_cpu_gemm_t *g, const tact_op_t *op,
                                        const tact_tensor_t *b, bool sgemm, int64_t m,
                                        const dnnl_memory_desc_t *md)
 {
     gemm_packed_t **pp = &g->packed;
     while (*pp != NULL) {
         gemm_packed_t *p = *pp;
-        if (p->mm == mm && p->src != b) {
+        if (p->op == op && p->src != b) {
             *pp = p->next;
             gemm_packed_unref(p);
             continue;
         }
-        if (p->mm == mm && p->sgemm == sgemm &&
+        if (p->op == op && p->sgemm == sgemm &&
             (sgemm ? p->m == m : DNNL(dnnl_memory_desc_equal)(&p->md, md))) {
             atomic_fetch_add(&p->refs, 1);
             return p;
@@ -409,15 +432,15 @@ static gemm_packed_t *gemm_packed_find(tact_cpu_gemm_t *g, const tact_op_t *mm,
     return NULL;
 }
 
-/* Keep `data` (packed from b, malloc'ed) as mm's copy; returns it with the caller's reference.
+/* Keep `data` (packed from b, malloc'ed) as op's copy; returns it with the caller's reference.
  * Under g->lock. */
-static gemm_packed_t *gemm_packed_add(tact_cpu_gemm_t *g, const tact_op_t *mm,
+static gemm_packed_t *gemm_packed_add(tact_cpu_gemm_t *g, const tact_op_t *op,
                                       const tact_tensor_t *b, bool sgemm, int64_t m,
                                       const dnnl_memory_desc_t *md, void *data)
 {
     atomic_fetch_add(&gemm_packs, 1);
     gemm_packed_t *p = tact__malloc(sizeof *p);
-    p->mm = mm;
+    p->op = op;
     p->src = tact__tensor_ref((tact_tensor_t *) b);
     p->sgemm = sgemm;
     p->m = m;
@@ -430,12 +453,12 @@ static gemm_packed_t *gemm_packed_add(tact_cpu_gemm_t *g, const tact_op_t *mm,
     return p;
 }
 
-/* mm's weights `b` in prim's packed layout (gemm_packed_find, else reordered now), with a
+/* op's weights `b` in prim's packed layout (gemm_packed_find, else reordered now), with a
  * reference for the caller. NULL when the reorder fails. Under g->lock. */
-static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
+static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *op,
                                       const tact_tensor_t *b, const gemm_prim_t *prim)
 {
-    gemm_packed_t *p = gemm_packed_find(g, mm, b, false, 0, &prim->wei_md);
+    gemm_packed_t *p = gemm_packed_find(g, op, b, false, 0, &prim->wei_md);
     if (p != NULL)
         return p;
     size_t size = DNNL(dnnl_memory_desc_get_size)(&prim->wei_md);
@@ -446,7 +469,7 @@ static gemm_packed_t *gemm_packed_get(tact_cpu_gemm_t *g, const tact_op_t *mm,
         free(data);
         return NULL;
     }
-    return gemm_packed_add(g, mm, b, false, 0, &prim->wei_md, data);
+    return gemm_packed_add(g, op, b, false, 0, &prim->wei_md, data);
 }
 
 /* One packed product split by rows of out (columns of the column-major product): each part
@@ -500,27 +523,24 @@ static int gemm_split_parts(gemm_dim_t m, gemm_dim_t n, gemm_dim_t k)
 }
 
 /* Row-major out[m, n] = op(a) op(b) as column-major out^T = op(b)^T op(a)^T, b packed once
- * per (mm, value, m). false when the API is missing or refuses. */
-static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
-                              const tact_tensor_t *b, const tact_tensor_t *bias,
-                              tact_op_kind_t act, tact_tensor_t *out)
+ * per (op, value, m). false when the API is missing or refuses. */
+static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const gemm_problem_t *pr)
 {
     if (sgemm_api.compute == NULL)
         return false;
-    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
-    gemm_dim_t m = out->dims[1], n = out->dims[0], k = ta ? a->dims[0] : a->dims[1];
-    gemm_dim_t lda = b->dims[1], ldb = a->dims[1], ldc = m;
-    const char *tra = tb ? "T" : "N", *trb = ta ? "T" : "N";
+    gemm_dim_t m = pr->n, n = pr->m, k = pr->k;
+    gemm_dim_t lda = pr->ldb, ldb = pr->lda, ldc = m;
+    const char *tra = pr->tb ? "T" : "N", *trb = pr->ta ? "T" : "N";
     pthread_mutex_lock(&g->lock);
-    gemm_packed_t *p = gemm_packed_find(g, mm, b, true, n, NULL);
+    gemm_packed_t *p = gemm_packed_find(g, pr->op, pr->b, true, n, NULL);
     if (p == NULL) {
         size_t size = 0;
         bool pack = false;
         void *data = NULL;
         if (sgemm_api.get_size("A", tra, trb, &m, &n, &k, &lda, &ldb, &size, &pack) == 0 &&
             posix_memalign(&data, 64, size ? size : 64) == 0) {
-            if (sgemm_api.pack("A", tra, trb, &m, &n, &k, &lda, &ldb, b->data, data) == 0)
-                p = gemm_packed_add(g, mm, b, true, n, NULL, data);
+            if (sgemm_api.pack("A", tra, trb, &m, &n, &k, &lda, &ldb, pr->b->data, data) == 0)
+                p = gemm_packed_add(g, pr->op, pr->b, true, n, NULL, data);
             else
                 free(data);
         }
@@ -529,9 +549,8 @@ static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tac
     if (p == NULL)
         return false;
     gemm_split_t split = { .packed = p->data, .trb = trb, .m = m, .n = n, .k = k, .lda = lda,
-                           .ldb = ldb, .ldc = ldc, .a = a->data, .out = out->data,
-                           .bias = bias != NULL ? (const float *) bias->data : NULL,
-                           .act = act, .failed = false };
+                           .ldb = ldb, .ldc = ldc, .a = pr->a, .out = pr->out, .bias = pr->bias,
+                           .act = pr->act, .failed = false };
     tact__cpu_intra_run(gemm_split_parts(m, n, k), gemm_sgemm_part, &split);
     gemm_packed_unref(p);
     return !atomic_load(&split.failed);
@@ -543,36 +562,36 @@ static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const tact_op_t *mm, const tac
  * the primitive keeps b's plain layout (gemm:jit, AVX2) it repacks b on every call as OpenBLAS
  * does, 0.72 x OpenBLAS at the MLP's batch 64 (bench/README.md). ONEDNN and ONEDNN_SGEMM
  * (tests) force one way for every problem it can take. */
-static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
-                        const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
-                        tact_op_kind_t act, tact_tensor_t *out, tact_cpu_gemm_lib_t mode)
+static bool gemm_onednn(tact_cpu_gemm_t *g, const gemm_problem_t *pr, bool b_stable,
+                        tact_cpu_gemm_lib_t mode)
 {
-    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
-    int64_t m = out->dims[0], n = out->dims[1], k = ta ? a->dims[0] : a->dims[1];
-    if (m == 0 || n == 0 || k == 0)
+    if (pr->m == 0 || pr->n == 0 || pr->k == 0)
         return false;  /* OpenBLAS' path handles empty shapes */
     if (mode == TACT_CPU_GEMM_ONEDNN_SGEMM)
-        return b_stable && gemm_sgemm_packed(g, mm, a, b, bias, act, out);
+        return b_stable && gemm_sgemm_packed(g, pr);
     bool always = mode == TACT_CPU_GEMM_ONEDNN;
     if (!always && !b_stable)
         return false;
     /* Below AVX-512 its matmul never packs into blocks: no primitive (its JIT costs) to ask. */
     if (!always && !dnnl.blocking_isa)
-        return gemm_sgemm_packed(g, mm, a, b, bias, act, out);
+        return gemm_sgemm_packed(g, pr);
+    /* The primitive's descriptors are of contiguous matrices. */
+    TACT_ASSERT(pr->lda == (pr->ta ? pr->m : pr->k) && pr->ldb == (pr->tb ? pr->k : pr->n));
     bool owned;
     gemm_packed_t *packed = NULL;
     pthread_mutex_lock(&g->lock);
-    gemm_prim_t *prim = gemm_prim_get(g, m, k, n, ta, tb, b_stable, bias != NULL, act, &owned);
+    gemm_prim_t *prim = gemm_prim_get(g, pr->m, pr->k, pr->n, pr->ta, pr->tb, b_stable,
+                                      pr->bias != NULL, pr->act, &owned);
     bool plain = prim != NULL && !always && !prim->blocked;
     if (plain && owned)
         gemm_prim_free(prim);
     if (plain)
         prim = NULL;
     if (prim != NULL && b_stable)
-        packed = gemm_packed_get(g, mm, b, prim);
+        packed = gemm_packed_get(g, pr->op, pr->b, prim);
     pthread_mutex_unlock(&g->lock);
     if (plain)
-        return gemm_sgemm_packed(g, mm, a, b, bias, act, out);
+        return gemm_sgemm_packed(g, pr);
     if (prim == NULL || (b_stable && packed == NULL)) {
         if (prim != NULL && owned)
             gemm_prim_free(prim);
@@ -581,17 +600,18 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tens
     dnnl_memory_t ms = NULL, mw = NULL, mb = NULL, md = NULL;
     dnnl_stream_t s = NULL;
     bool ok =
-        DNNL(dnnl_memory_create)(&ms, &prim->src_md, dnnl.engine, a->data) == dnnl_success &&
+        DNNL(dnnl_memory_create)(&ms, &prim->src_md, dnnl.engine, (void *) pr->a) ==
+            dnnl_success &&
         DNNL(dnnl_memory_create)(&mw, &prim->wei_md, dnnl.engine,
-                                 packed != NULL ? packed->data : b->data) == dnnl_success &&
-        (bias == NULL || DNNL(dnnl_memory_create)(&mb, &prim->bias_md, dnnl.engine,
-                                                  bias->data) == dnnl_success) &&
-        DNNL(dnnl_memory_create)(&md, &prim->dst_md, dnnl.engine, out->data) == dnnl_success &&
+                                 packed != NULL ? packed->data : pr->b->data) == dnnl_success &&
+        (pr->bias == NULL || DNNL(dnnl_memory_create)(&mb, &prim->bias_md, dnnl.engine,
+                                                      (void *) pr->bias) == dnnl_success) &&
+        DNNL(dnnl_memory_create)(&md, &prim->dst_md, dnnl.engine, pr->out) == dnnl_success &&
         DNNL(dnnl_stream_create)(&s, dnnl.engine, dnnl_stream_default_flags) == dnnl_success;
     if (ok) {
         dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, ms }, { DNNL_ARG_WEIGHTS, mw },
                                     { DNNL_ARG_DST, md }, { DNNL_ARG_BIAS, mb } };
-        ok = DNNL(dnnl_primitive_execute)(prim->prim, s, bias != NULL ? 4 : 3, args) ==
+        ok = DNNL(dnnl_primitive_execute)(prim->prim, s, pr->bias != NULL ? 4 : 3, args) ==
                  dnnl_success &&
              DNNL(dnnl_stream_wait)(s) == dnnl_success;
     }
@@ -626,11 +646,10 @@ static bool gemm_prefer_split(int64_t m, int64_t n, int64_t k)
 
 /* AUTO: which way runs this call (0 OpenBLAS, 1 oneDNN), and the shape's record while it is
  * still being timed (NULL once decided, or when no record could be kept). */
-static int gemm_choose(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
-                       const tact_tensor_t *out, gemm_choice_t **timing)
+static int gemm_choose(tact_cpu_gemm_t *g, const gemm_problem_t *pr, gemm_choice_t **timing)
 {
-    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
-    int64_t m = out->dims[0], n = out->dims[1], k = ta ? a->dims[0] : a->dims[1];
+    bool ta = pr->ta, tb = pr->tb;
+    int64_t m = pr->m, n = pr->n, k = pr->k;
     *timing = NULL;
     pthread_mutex_lock(&g->lock);
     gemm_choice_t *c = g->choices;
@@ -750,22 +769,20 @@ void tact__cpu_gemm_destroy(tact_cpu_gemm_t **g_p)
     *g_p = NULL;
 }
 
-tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
-                           const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
-                           tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st)
+/* One product on the library chosen (gemm.h's tact_cpu_gemm_lib_t). */
+static tact_code_t gemm_run(tact_cpu_gemm_t *g, const gemm_problem_t *pr, bool b_stable,
+                            tact_status_t *st)
 {
-    TACT_ASSERT(a->dtype == TACT_DTYPE_F32 && b->dtype == TACT_DTYPE_F32 &&
-                out->dtype == TACT_DTYPE_F32 && out->ndims == 2);
 #ifdef TACT_WITH_ONEDNN
     tact_cpu_gemm_lib_t lib = tact__cpu_gemm_lib();
     gemm_choice_t *timing = NULL;
     int way = 1;
     if (lib == TACT_CPU_GEMM_AUTO && b_stable)
-        way = gemm_choose(g, mm, a, out, &timing);
+        way = gemm_choose(g, pr, &timing);
     int64_t t0 = timing != NULL ? tact__now_ns() : 0;
     if (lib != TACT_CPU_GEMM_OPENBLAS && way == 1) {
         int omp = gemm_omp_enter();
-        bool done = gemm_onednn(g, mm, a, b, b_stable, bias, act, out, lib);
+        bool done = gemm_onednn(g, pr, b_stable, lib);
         gemm_omp_leave(omp);
         if (done) {
             if (timing != NULL) {
@@ -780,7 +797,7 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
         t0 = timing != NULL ? tact__now_ns() : 0;
     }
     if (timing != NULL) {
-        tact_code_t rc = gemm_openblas(mm, a, b, bias, act, out, st);
+        tact_code_t rc = gemm_openblas(pr, st);
         gemm_record(g, timing, way, tact__now_ns() - t0);
         return rc;
     }
@@ -788,5 +805,34 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
     TACT_UNUSED(g);
     TACT_UNUSED(b_stable);
 #endif
-    return gemm_openblas(mm, a, b, bias, act, out, st);
+    return gemm_openblas(pr, st);
+}
+
+tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
+                           const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
+                           tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st)
+{
+    TACT_ASSERT(a->dtype == TACT_DTYPE_F32 && b->dtype == TACT_DTYPE_F32 &&
+                out->dtype == TACT_DTYPE_F32 && out->ndims == 2);
+    bool ta = mm->attrs.transpose_a, tb = mm->attrs.transpose_b;
+    gemm_problem_t pr = {
+        .op = mm, .m = out->dims[0], .k = ta ? a->dims[0] : a->dims[1], .n = out->dims[1],
+        .ta = ta, .tb = tb, .a = a->data, .lda = a->dims[1], .b = b, .ldb = b->dims[1],
+        .out = out->data, .bias = bias != NULL ? (const float *) bias->data : NULL, .act = act,
+        .mm_a = a, .mm_out = out,
+    };
+    return gemm_run(g, &pr, b_stable, st);
+}
+
+tact_code_t tact__cpu_gemm_conv(tact_cpu_gemm_t *g, const tact_op_t *conv, const float *x,
+                                int64_t m, int64_t k, int64_t ldx, const tact_tensor_t *w,
+                                bool w_stable, float *y, tact_status_t *st)
+{
+    TACT_ASSERT(w->dtype == TACT_DTYPE_F32 && w->ndims == 4 && m <= INT_MAX && k <= INT_MAX &&
+                w->dims[3] <= INT_MAX && ldx <= INT_MAX);
+    gemm_problem_t pr = {
+        .op = conv, .m = m, .k = k, .n = w->dims[3], .a = x, .lda = ldx, .b = w,
+        .ldb = w->dims[3], .out = y, .act = TACT_OP_NOOP,
+    };
+    return gemm_run(g, &pr, w_stable, st);
 }

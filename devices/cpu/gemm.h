@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The CPU device's float32 GEMM with an epilogue: y = act(op(a) op(b) + bias). Where oneDNN is
- * present it runs oneDNN matmul primitives whose weights (b), when they come from a constant
- * or a variable, are reordered into the primitive's packed layout once and kept per session
- * and device until the value changes; the bias and activation run as its post-ops. Otherwise,
- * or when forced, OpenBLAS' sgemm and one epilogue pass over the rows. */
+/* The CPU device's float32 GEMM with an epilogue, y = act(op(a) op(b) + bias), for MatMul and
+ * for Conv2D lowered to a product. Where oneDNN is present it runs oneDNN matmul primitives
+ * whose weights (b, or the filter), when they come from a constant or a variable, are packed
+ * once and kept per session and device until the value changes; the bias and activation run
+ * as its post-ops. Otherwise, or when forced, OpenBLAS' sgemm and one epilogue pass. */
 #ifndef TACT_DEVICES_CPU_GEMM_H
 #define TACT_DEVICES_CPU_GEMM_H
 
@@ -25,6 +25,15 @@ void tact__cpu_gemm_destroy(tact_cpu_gemm_t **g_p);
 tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_tensor_t *a,
                            const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
                            tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st);
+
+/* y[m, n] = x[m, k] w[k, n] for the Conv2D `conv` lowered to one product: x its im2col
+ * patches (or a 1x1 convolution's input as it is), in rows of ldx floats; w its float32 filter
+ * (HWIO, whose bytes are that row-major [k, n]: groups of 1 only), y contiguous. The filter is
+ * packed once while w_stable (as b_stable above), through the same library choice as a MatMul.
+ * REQUIRES: m, k, n and ldx fit an int (the caller checked). */
+tact_code_t tact__cpu_gemm_conv(tact_cpu_gemm_t *g, const tact_op_t *conv, const float *x,
+                                int64_t m, int64_t k, int64_t ldx, const tact_tensor_t *w,
+                                bool w_stable, float *y, tact_status_t *st);
 
 /* Which library runs float32 GEMMs. AUTO (the default where libdnnl.so.2 loads): oneDNN for
  * constant or variable weights of problems with more than one row and column, packed once

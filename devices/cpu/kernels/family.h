@@ -24,6 +24,10 @@ typedef struct tact_kernel_ctx {
     const char *device;                /* "CPU:0", for messages */
     struct tact_resources *resources;  /* the session's (resource variables' values); a
                                         * handle input's in[i] is NULL */
+    struct tact_cpu_gemm *gemm;        /* the device's GEMM and packed weights (gemm.h), for
+                                        * Conv2D; NULL: OpenBLAS directly */
+    unsigned stable_in;                /* bit i: in[i] is a constant's or a variable's value
+                                        * (gemm.h's b_stable); set for Conv2D's filter */
 } tact_kernel_ctx_t;
 
 typedef struct tact_cpu_op_kernel {

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* CPU kernels of runtime/ops/nn_ops.c, float32, NHWC (the run-time inference refuses NCHW as
- * TensorFlow's CPU kernels do, except FusedBatchNorm, which takes both). Conv2D is im2col +
- * OpenBLAS' sgemm (a 1x1 unit-stride convolution is one sgemm on the input as it is); the
+ * TensorFlow's CPU kernels do, except FusedBatchNorm, which takes both). Conv2D is im2col + a
+ * GEMM (a 1x1 unit-stride convolution is one on the input as it is): the device's (gemm.h),
+ * which packs a constant or variable filter once, or OpenBLAS' sgemm for grouped ones; the
  * windows of depthwise convolutions and pools are direct loops over channels, the innermost
  * dimension. The shapes were checked by the run-time inference and the outputs allocated with
  * them, so the kernels only compute. */
 #include "devices/cpu/kernels/family.h"
+#include "devices/cpu/gemm.h"
+#include "devices/cpu/intra_pool.h"
 
 #include <cblas.h>
 
@@ -53,31 +56,66 @@ typedef struct nn_conv_geom {
     int64_t sh, sw, dh, dw, pt, pl;
 } nn_conv_geom_t;
 
-/* The patches of images [b0, b0 + nb) for input channels [c0, c0 + g->fc): one row per output
- * position, (ky, kx, c) along it, zeros where the window leaves the input. */
-static void nn_im2col(const nn_conv_geom_t *g, const float *x, int64_t b0, int64_t nb, int64_t c0,
-                      float *col)
+/* Rows [r0, r1) of the patches of images [b0, b0 + nb) for input channels [c0, c0 + g->fc),
+ * a row being one image's output row: one patch row per output position, (ky, kx, c) along
+ * it, zeros where the window leaves the input. */
+static void nn_im2col_rows(const nn_conv_geom_t *g, const float *x, int64_t b0, int64_t r0,
+                           int64_t r1, int64_t c0, float *col)
 {
     int64_t kdim = g->kh * g->kw * g->fc;
     size_t run = (size_t) g->fc * sizeof(float);
-    for (int64_t b = b0; b < b0 + nb; b++) {
-        for (int64_t oy = 0; oy < g->oh; oy++) {
-            for (int64_t ox = 0; ox < g->ow; ox++) {
-                float *row = col + (((b - b0) * g->oh + oy) * g->ow + ox) * kdim;
-                for (int64_t ky = 0; ky < g->kh; ky++) {
-                    int64_t iy = oy * g->sh - g->pt + ky * g->dh;
-                    for (int64_t kx = 0; kx < g->kw; kx++) {
-                        int64_t ix = ox * g->sw - g->pl + kx * g->dw;
-                        float *dst = row + (ky * g->kw + kx) * g->fc;
-                        if (iy < 0 || iy >= g->ih || ix < 0 || ix >= g->iw)
-                            memset(dst, 0, run);
-                        else
-                            memcpy(dst, x + ((b * g->ih + iy) * g->iw + ix) * g->ic + c0, run);
-                    }
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t b = b0 + r / g->oh, oy = r % g->oh;
+        for (int64_t ox = 0; ox < g->ow; ox++) {
+            float *row = col + (r * g->ow + ox) * kdim;
+            for (int64_t ky = 0; ky < g->kh; ky++) {
+                int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+                for (int64_t kx = 0; kx < g->kw; kx++) {
+                    int64_t ix = ox * g->sw - g->pl + kx * g->dw;
+                    float *dst = row + (ky * g->kw + kx) * g->fc;
+                    if (iy < 0 || iy >= g->ih || ix < 0 || ix >= g->iw)
+                        memset(dst, 0, run);
+                    else
+                        memcpy(dst, x + ((b * g->ih + iy) * g->iw + ix) * g->ic + c0, run);
                 }
             }
         }
     }
+}
+
+typedef struct nn_im2col_job {
+    const nn_conv_geom_t *g;
+    const float *x;
+    int64_t b0, nb, c0;
+    float *col;
+} nn_im2col_job_t;
+
+static void nn_im2col_part(void *arg, int part, int n_parts)
+{
+    const nn_im2col_job_t *j = arg;
+    int64_t rows = j->nb * j->g->oh;
+    nn_im2col_rows(j->g, j->x, j->b0, rows * part / n_parts, rows * (part + 1) / n_parts, j->c0,
+                   j->col);
+}
+
+/* Patch matrices of at least this many floats are written by every core: writing them is
+ * memory-bound and takes a third of a ResNet layer's Conv2D on one core (bench_cnn). */
+#define NN_IM2COL_SPLIT_FLOATS ((int64_t) 1 << 18)
+
+/* The patches of images [b0, b0 + nb) (nn_im2col_rows), split by rows over the intra-op
+ * workers when large. They are parked after: the GEMM that follows may be OpenBLAS', whose
+ * threads need every core. */
+static void nn_im2col(const nn_conv_geom_t *g, const float *x, int64_t b0, int64_t nb, int64_t c0,
+                      float *col)
+{
+    int64_t rows = nb * g->oh, width = tact__cpu_intra_width();
+    if (width < 2 || rows < 2 || rows * g->ow * g->kh * g->kw * g->fc < NN_IM2COL_SPLIT_FLOATS) {
+        nn_im2col_rows(g, x, b0, 0, rows, c0, col);
+        return;
+    }
+    nn_im2col_job_t job = { .g = g, .x = x, .b0 = b0, .nb = nb, .c0 = c0, .col = col };
+    tact__cpu_intra_run((int) (rows < width ? rows : width), nn_im2col_part, &job);
+    tact__cpu_intra_park();
 }
 
 static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
@@ -108,8 +146,14 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
         return TACT_CODE_OK;
     }
     int64_t ocg = g.oc / groups;
+    /* One group's filter is the product's whole [kdim, oc] matrix: the device's GEMM takes it. */
+    bool device_gemm = k->gemm != NULL && groups == 1;
+    bool f_stable = (k->stable_in & 2u) != 0;
     if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
         groups == 1 && g.oh == g.ih && g.ow == g.iw) {
+        if (device_gemm)
+            return tact__cpu_gemm_conv(k->gemm, k->op, xd, g.n * rows, g.ic, g.ic, f, f_stable,
+                                       yd, st);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) (g.n * rows), (int) g.oc,
                     (int) g.ic, 1.0f, xd, (int) g.ic, fd, (int) g.oc, 0.0f, yd, (int) g.oc);
         return TACT_CODE_OK;
@@ -121,8 +165,15 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
     if (col == NULL)
         return tact__fail(st, TACT_CODE_RESOURCE_EXHAUSTED, "%s: Conv2D '%s': no memory for "
                           "%" PRId64 " patch values", k->device, k->op->name, chunk * per_image);
-    for (int64_t b0 = 0; b0 < g.n; b0 += chunk) {
+    tact_code_t rc = TACT_CODE_OK;
+    for (int64_t b0 = 0; b0 < g.n && rc == TACT_CODE_OK; b0 += chunk) {
         int64_t nb = g.n - b0 < chunk ? g.n - b0 : chunk;
+        if (device_gemm) {
+            nn_im2col(&g, xd, b0, nb, 0, col);
+            rc = tact__cpu_gemm_conv(k->gemm, k->op, col, nb * rows, kdim, kdim, f, f_stable,
+                                     yd + b0 * rows * g.oc, st);
+            continue;
+        }
         for (int64_t gi = 0; gi < groups; gi++) {
             nn_im2col(&g, xd, b0, nb, gi * g.fc, col);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) (nb * rows), (int) ocg,
@@ -131,7 +182,7 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
         }
     }
     free(col);
-    return TACT_CODE_OK;
+    return rc;
 }
 
 /* ---- DepthwiseConv2dNative ---- */
