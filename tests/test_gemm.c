@@ -51,7 +51,7 @@ static void fill(float *x, int64_t n, uint32_t seed)
     }
 }
 
-typedef enum { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH } act_t;
+typedef enum { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_RELU6 } act_t;
 
 static double act_apply(act_t act, double v)
 {
@@ -62,6 +62,8 @@ static double act_apply(act_t act, double v)
         return 1.0 / (1.0 + exp(-v));
     case ACT_TANH:
         return tanh(v);
+    case ACT_RELU6:
+        return v < 0 ? 0 : v > 6 ? 6 : v;
     default:
         return v;
     }
@@ -108,6 +110,8 @@ static tact_output_t act_op(tact_graph_t *g, act_t act, tact_output_t x, tact_st
         return tact_sigmoid(g, x, "y", st);
     case ACT_TANH:
         return tact_tanh(g, x, "y", st);
+    case ACT_RELU6:
+        return tact_relu6(g, x, "y", st);
     default:
         return x;
     }
@@ -147,7 +151,7 @@ static void test_packed_equals_unpacked(void **state)
         int64_t m = shapes[sh][0], k = shapes[sh][1], n = shapes[sh][2];
         for (int tr = 0; tr < 4; tr++) {
             bool ta = tr & 1, tb = tr & 2;
-            act_t act = (act_t) ((sh + (size_t) tr) % 4);
+            act_t act = (act_t) ((sh + (size_t) tr) % 5);
             bool with_bias = (sh + (size_t) tr) % 3 != 0 || act == ACT_NONE;
             bool bias_first = tr == 1;
             float *a = malloc((size_t) (m * k) * sizeof *a);

@@ -296,6 +296,13 @@ static bool gemm_md(dnnl_memory_desc_t *md, int64_t rows, int64_t cols, bool tra
     return DNNL(dnnl_memory_desc_init_by_strides)(md, 2, dims, dnnl_f32, strides) == dnnl_success;
 }
 
+/* The activations oneDNN's eltwise post-ops compute (relu, logistic, tanh); the others
+ * (Relu6) run over the output after the primitive. */
+static bool gemm_post_op_act(tact_op_kind_t act)
+{
+    return act == TACT_OP_RELU || act == TACT_OP_SIGMOID || act == TACT_OP_TANH;
+}
+
 static gemm_prim_t *gemm_prim_create(int64_t m, int64_t k, int64_t n, bool ta, bool tb,
                                      bool packed, bool bias, tact_op_kind_t act)
 {
@@ -316,6 +323,7 @@ static gemm_prim_t *gemm_prim_create(int64_t m, int64_t k, int64_t n, bool ta, b
     ok = ok && DNNL(dnnl_matmul_desc_init)(&desc, &p->src_md, packed ? &wany : &p->user_wei_md,
                                            bias ? &p->bias_md : NULL, &p->dst_md) == dnnl_success;
     ok = ok && DNNL(dnnl_primitive_attr_create)(&attr) == dnnl_success;
+    TACT_ASSERT(act == TACT_OP_NOOP || gemm_post_op_act(act));
     if (ok && act != TACT_OP_NOOP) {
         dnnl_alg_kind_t alg = act == TACT_OP_RELU      ? dnnl_eltwise_relu
                               : act == TACT_OP_SIGMOID ? dnnl_eltwise_logistic
@@ -579,9 +587,10 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const gemm_problem_t *pr, bool b_sta
     TACT_ASSERT(pr->lda == (pr->ta ? pr->m : pr->k) && pr->ldb == (pr->tb ? pr->k : pr->n));
     bool owned;
     gemm_packed_t *packed = NULL;
+    tact_op_kind_t post = gemm_post_op_act(pr->act) ? pr->act : TACT_OP_NOOP;
     pthread_mutex_lock(&g->lock);
     gemm_prim_t *prim = gemm_prim_get(g, pr->m, pr->k, pr->n, pr->ta, pr->tb, b_stable,
-                                      pr->bias != NULL, pr->act, &owned);
+                                      pr->bias != NULL, post, &owned);
     bool plain = prim != NULL && !always && !prim->blocked;
     if (plain && owned)
         gemm_prim_free(prim);
@@ -625,6 +634,8 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const gemm_problem_t *pr, bool b_sta
     gemm_packed_unref(packed);
     if (owned)
         gemm_prim_free(prim);
+    if (ok && post != pr->act)
+        tact__cpu_bias_act_f32(pr->out, pr->m, pr->n, NULL, NULL, 0, pr->act);
     return ok;
 }
 
