@@ -174,7 +174,7 @@ static void test_device_pool_runs_fragments(void **state)
     tact_output_t c = tact_multiply(g, a, b, NULL, &st);
     tact_device_t dev = { .iface = &tact__cpu_iface, .ordinal = 0, .name = "CPU:0" };
     tact_signature_t sig = { .n_fetches = 1, .fetches = &c };
-    tact_plan_t *plan = tact__plan_build(&sig, &dev, 1, false, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&sig, &dev, 1, false, NULL, NULL, &st);
     assert_non_null(plan);
 
     tact_device_pool_t *pool = tact__device_pool_new(&dev, 3, &st);

@@ -10,7 +10,7 @@
  * endpoints; the device is only stored in the fragment, never called):
  *     tact_signature_t sig = { .n_fetches = 1, .fetches = &c };
  *     tact_device_t dev = { .iface = NULL, .name = "CPU:0" };
- *     tact_plan_t *plan = tact__plan_build(&sig, &dev, 1, false, NULL, &st);
+ *     tact_plan_t *plan = tact__plan_build(&sig, &dev, 1, false, NULL, NULL, &st);
  *     ... plan->fragments[0].nodes[0 .. n_nodes) ...
  *     tact__plan_destroy(&plan);
  */
@@ -83,7 +83,7 @@ static tact_device_t test_dev = { .iface = &tact__cpu_iface, .ordinal = 0, .name
 static tact_plan_t *build_ok(const test_sig_t *s)
 {
     tact_status_t st = TACT_STATUS_INIT;
-    tact_plan_t *plan = tact__plan_build(&s->sig, &test_dev, 1, false, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&s->sig, &test_dev, 1, false, NULL, NULL, &st);
     if (st.code != TACT_CODE_OK)
         fprintf(stderr, "plan failed: %s\n", st.msg);
     assert_int_equal(st.code, TACT_CODE_OK);
@@ -347,7 +347,7 @@ static void test_feed_cuts_producers(void **state)
 
     /* Without the feed, p is needed and unfed. */
     make_sig(&s, NULL, 0, &r, 1, NULL, 0);
-    plan = tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st);
+    plan = tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st);
     assert_null(plan);
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
     assert_true(tu_contains(st.msg, "You must feed a value for placeholder tensor 'p'"));
@@ -624,7 +624,7 @@ static void test_unfed_placeholder(void **state)
 
     test_sig_t s;
     make_sig(&s, NULL, 0, &y, 1, NULL, 0);
-    tact_plan_t *plan = tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st);
     assert_null(plan);
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
     assert_true(tu_contains(st.msg, "You must feed a value for placeholder tensor 'x' with dtype "
@@ -634,7 +634,7 @@ static void test_unfed_placeholder(void **state)
     /* An unknown size: the partial shape, as TensorFlow prints it. */
     st = (tact_status_t) TACT_STATUS_INIT;
     make_sig(&s, NULL, 0, &uy, 1, NULL, 0);
-    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st));
+    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st));
     assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
     assert_true(tu_contains(st.msg, "You must feed a value for placeholder tensor 'u' with dtype "
                                     "int32 and shape [?,3]"));
@@ -642,27 +642,27 @@ static void test_unfed_placeholder(void **state)
     /* An unknown rank: no shape clause either. */
     st = (tact_status_t) TACT_STATUS_INIT;
     make_sig(&s, NULL, 0, &ry, 1, NULL, 0);
-    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st));
+    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st));
     assert_true(tu_contains(st.msg, "placeholder tensor 'r' with dtype double"));
     assert_null(strstr(st.msg, " and shape"));
 
     /* Reached through a control input. */
     st = (tact_status_t) TACT_STATUS_INIT;
     make_sig(&s, NULL, 0, NULL, 0, &grp, 1);
-    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st));
+    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st));
     assert_true(tu_contains(st.msg, "placeholder tensor 'm' with dtype int64 and shape [2,3]"));
 
     /* Fetching the placeholder itself, unfed. */
     st = (tact_status_t) TACT_STATUS_INIT;
     make_sig(&s, NULL, 0, &x, 1, NULL, 0);
-    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st));
+    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st));
     assert_true(tu_contains(st.msg, "placeholder tensor 'x'"));
 
     /* One fed, another not: the error names the unfed one. */
     st = (tact_status_t) TACT_STATUS_INIT;
     tact_output_t fetches[] = { y, uy };
     make_sig(&s, &x, 1, fetches, 2, NULL, 0);
-    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &st));
+    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &st));
     assert_true(tu_contains(st.msg, "placeholder tensor 'u'"));
 
     /* A status that already failed: nothing is built, the status is kept. */
@@ -670,7 +670,7 @@ static void test_unfed_placeholder(void **state)
     failed.code = TACT_CODE_CANCELLED;
     strcpy(failed.msg, "earlier");
     make_sig(&s, &x, 1, &y, 1, NULL, 0);
-    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, &failed));
+    assert_null(tact__plan_build(&s.sig, &test_dev, 1, false, NULL, NULL, &failed));
     assert_int_equal(failed.code, TACT_CODE_CANCELLED);
     assert_string_equal(failed.msg, "earlier");
     tact_graph_destroy(&g);
@@ -799,7 +799,7 @@ static void test_copies_between_memories(void **state)
     tact_output_t fetches[] = { z, w };
     test_sig_t ts;
     make_sig(&ts, feeds, 2, fetches, 2, NULL, 0);
-    tact_plan_t *plan = tact__plan_build(&ts.sig, devs, 2, false, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&ts.sig, devs, 2, false, NULL, NULL, &st);
     assert_non_null(plan);
     assert_int_equal(plan->n_fragments, 2);
     assert_int_equal(plan->n_ops, 7);  /* two, y, z, d, q, qf, w */

@@ -2,7 +2,8 @@
 /* Graph rewrites at plan build (runtime/exec/plan.c): Identity and StopGradient ops whose value
  * only their consumers read do not run, the consumers read the Identity's input instead; an op
  * that repeats an earlier one (same kind and inputs) does not run either; constants are folded
- * and NoOps that only relay control edges removed. Each
+ * and NoOps that only relay control edges removed; config.graph_options switches each off as
+ * TensorFlow's ConfigProto does. Each
  * test shows the rewrite in the plan (nodes, input slots) or the run's partition graph, the
  * value equal to the run that keeps the op (fetching it keeps it), and the cases it must leave
  * alone: fetched, targeted, control edges in or out, across devices, a variable's read. */
@@ -36,7 +37,7 @@ static tact_plan_t *plan_of(const tact_output_t *fetches, int n_fetches, tact_op
     tact_status_t st = TACT_STATUS_INIT;
     tact_signature_t sig = { .n_fetches = n_fetches, .fetches = fetches,
                              .n_targets = n_targets, .targets = targets };
-    tact_plan_t *plan = tact__plan_build(&sig, test_devs, n_devs, false, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&sig, test_devs, n_devs, false, NULL, NULL, &st);
     if (st.code != TACT_CODE_OK)
         fprintf(stderr, "plan failed: %s\n", st.msg);
     assert_int_equal(st.code, TACT_CODE_OK);
@@ -394,7 +395,7 @@ static tact_plan_t *plan_fed(const tact_output_t *feeds, int n_feeds, const tact
     tact_status_t st = TACT_STATUS_INIT;
     tact_signature_t sig = { .n_feeds = n_feeds, .feeds = feeds, .n_fetches = n_fetches,
                              .fetches = fetches, .n_targets = n_targets, .targets = targets };
-    tact_plan_t *plan = tact__plan_build(&sig, test_devs, 1, false, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&sig, test_devs, 1, false, NULL, NULL, &st);
     assert_int_equal(st.code, TACT_CODE_OK);
     return plan;
 }
@@ -769,7 +770,7 @@ static void test_noop_across_devices_kept(void **state)
     assert_int_equal(st.code, TACT_CODE_OK);
     tact_status_t pst = TACT_STATUS_INIT;
     tact_signature_t sig = { .n_feeds = 1, .feeds = &p, .n_fetches = 1, .fetches = &y };
-    tact_plan_t *plan = tact__plan_build(&sig, test_devs, 2, false, NULL, &pst);
+    tact_plan_t *plan = tact__plan_build(&sig, test_devs, 2, false, NULL, NULL, &pst);
     assert_int_equal(pst.code, TACT_CODE_OK);
     const tact_node_t *n = node_for(plan, nop);
     assert_non_null(n);
@@ -810,6 +811,339 @@ static void test_dead_branch_not_run(void **state)
     tact_graph_destroy(&g);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* graph_options: the rewrites switched off as TensorFlow switches them off. Each case runs a  */
+/* fixture with a config and compares the partition graph, node for node, and the value with  */
+/* TensorFlow 2.21's run under the same ConfigProto (data/rewrites_toggles.h, written by       */
+/* make_rewrites_expected.py with toggles.pbtxt), and the value with tact's default run.       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct rt_case {
+    const char *name;
+    const char *partition;        /* TensorFlow's node order; compared as a set of lines */
+    int n_value;
+    const float *value;
+} rt_case_t;
+
+#include "tests/data/rewrites_toggles.h"
+
+static const rt_case_t *rt_case(const char *name)
+{
+    for (size_t i = 0; i < sizeof rt_cases / sizeof rt_cases[0]; i++) {
+        if (strcmp(rt_cases[i].name, name) == 0)
+            return &rt_cases[i];
+    }
+    fail_msg("no case %s", name);
+    return NULL;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* tact's kind for TensorFlow's node type in `line`: AddV2 and BiasAdd are both Add (a BiasAdd
+ * is an Add that checks ranks), so its partition text says Add. Rewrites `line` in place. */
+static void as_tact_type(char *line)
+{
+    static const char *const tf[2] = { " = AddV2(", " = BiasAdd(" };
+    for (int i = 0; i < 2; i++) {
+        char *at = strstr(line, tf[i]);
+        if (at != NULL) {
+            size_t skip = strlen(tf[i]) - strlen(" = Add(");
+            memcpy(at, " = Add(", 7);
+            memmove(at + 7, at + 7 + skip, strlen(at + 7 + skip) + 1);
+        }
+    }
+}
+
+/* The lines of `text`, sorted, as pointers into *copy (caller frees both); TensorFlow's
+ * (tf) with tact's type names. */
+static char **sorted_lines(const char *text, bool tf, char **copy, int *n)
+{
+    *copy = strdup(text);
+    char **lines = malloc((strlen(text) + 1) * sizeof *lines);
+    *n = 0;
+    for (char *save = NULL, *l = strtok_r(*copy, "\n", &save); l != NULL;
+         l = strtok_r(NULL, "\n", &save)) {
+        if (tf)
+            as_tact_type(l);
+        lines[(*n)++] = l;
+    }
+    qsort(lines, (size_t) *n, sizeof *lines, line_cmp);
+    return lines;
+}
+
+/* Whether tact's partition text holds TensorFlow's nodes, in any order; prints both when
+ * not. */
+static bool same_nodes(const char *got, const char *want)
+{
+    char *gc, *wc;
+    int gn, wn;
+    char **gl = sorted_lines(got, false, &gc, &gn), **wl = sorted_lines(want, true, &wc, &wn);
+    bool same = gn == wn;
+    for (int i = 0; i < gn && same; i++)
+        same = strcmp(gl[i], wl[i]) == 0;
+    if (!same)
+        fprintf(stderr, "partition:\n%s\nTensorFlow's:\n%s\n", got, want);
+    free(gl);
+    free(wl);
+    free(gc);
+    free(wc);
+    return same;
+}
+
+static int n_lines(const char *text)
+{
+    int n = 0;
+    for (; *text != '\0'; text++)
+        n += *text == '\n';
+    return n;
+}
+
+/* The fixture graphs TensorFlow ran: the fetch, its one feed and their shapes. */
+typedef struct rt_graph {
+    const char *fixture, *fetch, *feed;
+    int feed_ndims;
+    int64_t feed_dims[3];
+    int out_ndims;
+    int64_t out_dims[2];
+} rt_graph_t;
+
+static const rt_graph_t rt_id = { "toggles.pbtxt", "tmm", "tx", 2, { 2, 3 }, 2, { 2, 4 } };
+static const rt_graph_t rt_fuse = { "toggles.pbtxt", "fy", "fx", 2, { 2, 3 }, 2, { 2, 4 } };
+static const rt_graph_t rt_cse = { "toggles.pbtxt", "cy", "cx", 1, { 3 }, 1, { 3 } };
+static const rt_graph_t rt_noop = { "fold.pbtxt", "z", "pf", 1, { 1 }, 1, { 1 } };
+static const rt_graph_t rt_fold = { "fold.pbtxt", "scaled", "x", 3, { 2, 3, 4 }, 2, { 2, 12 } };
+
+/* The feed TensorFlow's run had (make_rewrites_expected.py): tx ones, fx 0..5 - 2, cx
+ * [1 -2 3], pf [1], x 0..23. */
+static tact_tensor_t *rt_feed(const rt_graph_t *gr)
+{
+    float v[24];
+    int64_t n = 1;
+    for (int d = 0; d < gr->feed_ndims; d++)
+        n *= gr->feed_dims[d];
+    for (int64_t i = 0; i < n; i++)
+        v[i] = gr == &rt_id ? 1 : gr == &rt_fuse ? (float) i - 2 : (float) i;
+    if (gr == &rt_cse)
+        memcpy(v, (const float[]){ 1, -2, 3 }, sizeof(float[3]));
+    if (gr == &rt_noop)
+        v[0] = 1;
+    return tu_f32(gr->feed_dims, gr->feed_ndims, v);
+}
+
+/* Runs gr under `config`; returns the partition text (caller frees) after checking the value
+ * is TensorFlow's for case `tc` and equals tact's default run's. */
+static char *rt_run(const rt_graph_t *gr, const tact_config_t *config, const rt_case_t *tc)
+{
+    tact_graph_t *g = tu_import_fixture(TACT_TEST_DATA_DIR, gr->fixture);
+    tact_output_t fetch = out_of(g, gr->fetch);
+    tact_tensor_t *fv = rt_feed(gr);
+    tact_feed_t feed = { out_of(g, gr->feed), fv };
+    tact_status_t st = TACT_STATUS_INIT;
+
+    tact_session_t *s = tu_session(g, NULL);
+    tact_tensor_t *base = tu_run1(s, fetch, &feed, 1, &st);
+    assert_int_equal(st.code, TACT_CODE_OK);
+    tact_session_destroy(&s);
+
+    s = tu_session(g, config);
+    tact_run_metadata_t md = { 0 };
+    tact_run_options_t opts = { .metadata = &md };
+    tact_tensor_t *r = NULL;
+    assert_int_equal(tact_session_run_ex(s, &opts, &fetch, 1, &r, &feed, 1, NULL, 0, &st),
+                     TACT_CODE_OK);
+    assert_int_equal(md.n_partitions, 1);
+    char *text = strdup(md.partitions[0].graph);
+    assert_int_equal(tact_tensor_nelems(r), tc->n_value);
+    assert_true(tu_f32_equal(r, gr->out_dims, gr->out_ndims, tc->value));
+    assert_true(tu_f32_equal(base, gr->out_dims, gr->out_ndims, tc->value));
+    tact_run_metadata_clear(&md);
+    tact_tensor_destroy(&r);
+    tact_tensor_destroy(&base);
+    tact_tensor_destroy(&fv);
+    tact_session_destroy(&s);
+    tact_graph_destroy(&g);
+    return text;
+}
+
+/* Runs case `name` and checks its partition holds TensorFlow's nodes. */
+static void rt_check(const rt_graph_t *gr, const tact_config_t *config, const char *name)
+{
+    const rt_case_t *tc = rt_case(name);
+    char *text = rt_run(gr, config, tc);
+    assert_true(same_nodes(text, tc->partition));
+    free(text);
+}
+
+/* The zero value, and every toggle ON, leave every rewrite on. */
+static void test_toggle_defaults_all_on(void **state)
+{
+    (void) state;
+    tact_config_t c = { 0 };
+    tact_rewrites_t rw;
+    tact__rewrites_from_config(&c, &rw);
+    assert_true(rw.identities && rw.stop_gradients && rw.cse && rw.fold && rw.noops && rw.fuse);
+    c.graph_options.rewrite_options = (struct tact_rewriter_config) {
+        TACT_TOGGLE_ON, TACT_TOGGLE_ON, TACT_TOGGLE_ON, TACT_TOGGLE_ON, TACT_TOGGLE_ON,
+        false, false };
+    tact__rewrites_from_config(&c, &rw);
+    assert_true(rw.identities && rw.stop_gradients && rw.cse && rw.fold && rw.noops && rw.fuse);
+    rt_check(&rt_id, &c, "ID_DEFAULT");
+}
+
+/* dependency_optimization OFF: the relaying NoOp runs, and a1 and a2 before it (TensorFlow:
+ * "nop = NoOp(^a1, ^a2)"). The Identity still goes: the model pruner removes it too. */
+static void test_toggle_dependency_optimization(void **state)
+{
+    (void) state;
+    tact_config_t c = { 0 };
+    c.graph_options.rewrite_options.dependency_optimization = TACT_TOGGLE_OFF;
+    rt_check(&rt_id, &c, "ID_DEP_OFF");
+    /* arithmetic_optimization OFF as well in both: TensorFlow's would swap a1's inputs. */
+    c.graph_options.rewrite_options.arithmetic_optimization = TACT_TOGGLE_OFF;
+    rt_check(&rt_noop, &c, "NOOP_DEP_OFF");
+}
+
+/* disable_model_pruning: StopGradient runs; the Identity only with dependency_optimization
+ * OFF too. */
+static void test_toggle_model_pruning(void **state)
+{
+    (void) state;
+    tact_config_t c = { 0 };
+    c.graph_options.rewrite_options.disable_model_pruning = true;
+    rt_check(&rt_id, &c, "ID_PRUNING_OFF");
+    c.graph_options.rewrite_options.dependency_optimization = TACT_TOGGLE_OFF;
+    rt_check(&rt_id, &c, "ID_PRUNING_DEP_OFF");
+}
+
+/* The Flatten graph of fold.pbtxt with its constants folded (test_fold_keras_flatten_run). */
+static const char rt_folded[] = "_arg_x_0_0 = _Arg()\n"
+                                "flat/stack = Const()\n"
+                                "k = Const()\n"
+                                "flat/Reshape = Reshape(_arg_x_0_0, flat/stack)\n"
+                                "scaled = Mul(flat/Reshape, k)\n"
+                                "_retval_scaled_0_0 = _Retval(scaled)\n";
+
+/* constant_folding OFF with opt_level L0: the Keras Flatten chain runs as built. With only
+ * one of them, or L0 with do_constant_folding, it folds (TensorFlow's graph optimizer names
+ * its constants "flat/stack/_0__cf__0" and "k/_1__cf__1"; tact keeps the ops' names). */
+static void test_toggle_constant_folding(void **state)
+{
+    (void) state;
+    tact_config_t c = { 0 };
+    c.graph_options.rewrite_options.constant_folding = TACT_TOGGLE_OFF;
+    c.graph_options.rewrite_options.arithmetic_optimization = TACT_TOGGLE_OFF;
+    c.graph_options.optimizer_options.opt_level = TACT_OPT_LEVEL_L0;
+    rt_check(&rt_fold, &c, "FOLD_OFF_L0");
+    c.graph_options.optimizer_options.do_constant_folding = true;
+    char *text = rt_run(&rt_fold, &c, rt_case("FOLD_L0_DO_FOLDING"));
+    assert_true(same_nodes(text, rt_folded));
+    assert_int_equal(n_lines(text), n_lines(rt_case("FOLD_L0_DO_FOLDING")->partition));
+    free(text);
+    tact_config_t only = { 0 };
+    only.graph_options.rewrite_options.constant_folding = TACT_TOGGLE_OFF;
+    text = rt_run(&rt_fold, &only, rt_case("FOLD_OFF"));
+    assert_true(same_nodes(text, rt_folded));
+    assert_int_equal(n_lines(text), n_lines(rt_case("FOLD_OFF")->partition));
+    free(text);
+}
+
+/* remapping OFF: MatMul, BiasAdd and Relu run as three nodes, not one _FusedMatMul. */
+static void test_toggle_remapping(void **state)
+{
+    (void) state;
+    tact_config_t c = { 0 };
+    char *text = rt_run(&rt_fuse, &c, rt_case("FUSE_REMAP_OFF"));
+    assert_true(tu_contains(text, "fy = _FusedMatMul(_arg_fx_0_0, fw, fb)\n"));
+    free(text);
+    c.graph_options.rewrite_options.remapping = TACT_TOGGLE_OFF;
+    rt_check(&rt_fuse, &c, "FUSE_REMAP_OFF");
+}
+
+/* Duplicates run when Grappler's CSE is off (common_subgraph_elimination or
+ * arithmetic_optimization OFF) and opt_level is L0; either alone still merges them, as does
+ * L0 with do_common_subexpression_elimination. */
+static void test_toggle_common_subgraph_elimination(void **state)
+{
+    (void) state;
+    tact_config_t c = { 0 };
+    c.graph_options.rewrite_options.common_subgraph_elimination = TACT_TOGGLE_OFF;
+    rt_check(&rt_cse, &c, "CSE_OFF");
+    c.graph_options.optimizer_options.opt_level = TACT_OPT_LEVEL_L0;
+    rt_check(&rt_cse, &c, "CSE_OFF_L0");
+    c.graph_options.optimizer_options.do_common_subexpression_elimination = true;
+    rt_check(&rt_cse, &c, "CSE_L0_DO_CSE");
+    tact_config_t a = { 0 };
+    a.graph_options.rewrite_options.arithmetic_optimization = TACT_TOGGLE_OFF;
+    a.graph_options.optimizer_options.opt_level = TACT_OPT_LEVEL_L0;
+    rt_check(&rt_cse, &a, "CSE_ARITH_OFF_L0");
+}
+
+/* disable_meta_optimizer: every Grappler pass off, whatever the toggles say; at L1 the graph
+ * optimizer still folds and merges, at L0 every graph runs as built. */
+static void test_toggle_disable_meta_optimizer(void **state)
+{
+    (void) state;
+    const rt_graph_t *graphs[5] = { &rt_id, &rt_fuse, &rt_cse, &rt_noop, &rt_fold };
+    const char *names[5] = { "ID", "FUSE", "CSE", "NOOP", "FOLD" };
+    tact_config_t c = { 0 };
+    c.graph_options.rewrite_options = (struct tact_rewriter_config) {
+        TACT_TOGGLE_ON, TACT_TOGGLE_ON, TACT_TOGGLE_ON, TACT_TOGGLE_ON, TACT_TOGGLE_ON,
+        false, true };
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "META_OFF_%s", names[i]);
+        if (graphs[i] == &rt_fold) {  /* the graph optimizer's names, as above */
+            char *text = rt_run(graphs[i], &c, rt_case(name));
+            assert_true(same_nodes(text, rt_folded));
+            assert_int_equal(n_lines(text), n_lines(rt_case(name)->partition));
+            free(text);
+        } else {
+            rt_check(graphs[i], &c, name);
+        }
+    }
+    c.graph_options.optimizer_options.opt_level = TACT_OPT_LEVEL_L0;
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "META_OFF_L0_%s", names[i]);
+        rt_check(graphs[i], &c, name);
+    }
+}
+
+/* A value outside its enum: INVALID_ARGUMENT at session creation, naming the field. */
+static void test_toggle_invalid(void **state)
+{
+    (void) state;
+    tact_graph_t *g = tact_graph_new();
+    const char *fields[5] = { "constant_folding", "remapping", "arithmetic_optimization",
+                              "common_subgraph_elimination", "dependency_optimization" };
+    for (int i = 0; i < 5; i++) {
+        tact_config_t c = { 0 };
+        tact_toggle_t *t[5] = { &c.graph_options.rewrite_options.constant_folding,
+                                &c.graph_options.rewrite_options.remapping,
+                                &c.graph_options.rewrite_options.arithmetic_optimization,
+                                &c.graph_options.rewrite_options.common_subgraph_elimination,
+                                &c.graph_options.rewrite_options.dependency_optimization };
+        *t[i] = (tact_toggle_t) (i == 0 ? -1 : 3);
+        tact_status_t st = TACT_STATUS_INIT;
+        assert_null(tact_session_new(NULL, g, &c, &st));
+        assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+        char want[128];
+        snprintf(want, sizeof want, "graph_options.rewrite_options.%s: unknown value %d",
+                 fields[i], i == 0 ? -1 : 3);
+        assert_string_equal(st.msg, want);
+    }
+    tact_config_t c = { 0 };
+    c.graph_options.optimizer_options.opt_level = (tact_opt_level_t) 1;
+    tact_status_t st = TACT_STATUS_INIT;
+    assert_null(tact_session_new(NULL, g, &c, &st));
+    assert_int_equal(st.code, TACT_CODE_INVALID_ARGUMENT);
+    assert_string_equal(st.msg, "graph_options.optimizer_options.opt_level: unknown value 1");
+    tact_graph_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +1163,14 @@ int main(void)
         cmocka_unit_test(test_noop_relay_removed),
         cmocka_unit_test(test_noop_across_devices_kept),
         cmocka_unit_test(test_dead_branch_not_run),
+        cmocka_unit_test(test_toggle_defaults_all_on),
+        cmocka_unit_test(test_toggle_dependency_optimization),
+        cmocka_unit_test(test_toggle_model_pruning),
+        cmocka_unit_test(test_toggle_constant_folding),
+        cmocka_unit_test(test_toggle_remapping),
+        cmocka_unit_test(test_toggle_common_subgraph_elimination),
+        cmocka_unit_test(test_toggle_disable_meta_optimizer),
+        cmocka_unit_test(test_toggle_invalid),
     };
     return cmocka_run_group_tests_name("rewrites", tests, NULL, NULL);
 }

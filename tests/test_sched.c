@@ -483,7 +483,7 @@ static void test_concurrent_fragments_on_actors(void **state)
     pipe_fx_t p = three_device_pipeline(&st);  /* CPU:2 does not exist: soft-place it */
     tact_output_t fetch = p.w;
     tact_signature_t sig = { .n_feeds = 1, .feeds = &p.x, .n_fetches = 1, .fetches = &fetch };
-    tact_plan_t *plan = tact__plan_build(&sig, devs, 2, true, NULL, &st);
+    tact_plan_t *plan = tact__plan_build(&sig, devs, 2, true, NULL, NULL, &st);
     assert_non_null(plan);
     assert_int_equal(plan->n_fragments, 2);
     tact_device_pool_t *pools[2] = { tact__device_pool_new(&devs[0], 1, &st),

@@ -24,6 +24,21 @@ typedef enum {
     TACT_EXECUTOR_ACTORS = 1,
 } tact_executor_t;
 
+/** A Grappler pass's switch (TensorFlow's RewriterConfig.Toggle): DEFAULT and ON run it, OFF
+ * does not. */
+typedef enum {
+    TACT_TOGGLE_DEFAULT = 0,
+    TACT_TOGGLE_ON = 1,
+    TACT_TOGGLE_OFF = 2,
+} tact_toggle_t;
+
+/** The graph optimizer's level (TensorFlow's OptimizerOptions.Level, same numbers): L1, the
+ * default, folds constants and merges duplicates; L0 does neither unless asked to. */
+typedef enum {
+    TACT_OPT_LEVEL_L1 = 0,
+    TACT_OPT_LEVEL_L0 = -1,
+} tact_opt_level_t;
+
 /** Zero-initialise (`tact_config_t c = {0};`): the zero value is TensorFlow's default for every
  * field. */
 typedef struct tact_config {
@@ -67,6 +82,40 @@ typedef struct tact_config {
      * refused memory), frees what it made and leaves the session usable. Negative:
      * INVALID_ARGUMENT. */
     int64_t host_memory_limit_bytes;
+    /* The graph rewrites at plan build (TensorFlow's GraphOptions): Grappler's passes, each
+     * with its RewriterConfig toggle, and the older graph optimizer's (OptimizerOptions), which
+     * TensorFlow runs after Grappler and which folds constants and merges duplicates on its own.
+     * A rewrite never changes a fetched value or an error, only which nodes run. The zero
+     * value turns every rewrite on. A value outside its enum: INVALID_ARGUMENT at session
+     * creation, naming the field. */
+    struct {
+        struct tact_optimizer_options {
+            tact_opt_level_t opt_level;               /* L0 turns the two below off unless set */
+            bool do_common_subexpression_elimination; /* merge duplicates even at L0 */
+            bool do_constant_folding;                 /* fold constants even at L0 */
+        } optimizer_options;
+        struct tact_rewriter_config {
+            tact_toggle_t constant_folding;           /* compute constant ops once at plan
+                                                       * build, Shape/Size/Rank of known
+                                                       * shapes included (OFF alone still
+                                                       * folds at opt_level L1) */
+            tact_toggle_t remapping;                  /* MatMul/Conv2D + BiasAdd (+ residual
+                                                       * Add) (+ activation) as one
+                                                       * _FusedMatMul/_FusedConv2D node */
+            tact_toggle_t arithmetic_optimization;    /* Grappler merges duplicates only when
+                                                       * this and the next are both not OFF */
+            tact_toggle_t common_subgraph_elimination;/* ops repeating an earlier one (same
+                                                       * kind, inputs, device) do not run
+                                                       * (OFF alone still merges at L1) */
+            tact_toggle_t dependency_optimization;    /* NoOps that only relay control edges
+                                                       * do not run */
+            bool disable_model_pruning;               /* Identity and StopGradient ops run (an
+                                                       * Identity still goes unless
+                                                       * dependency_optimization is OFF too) */
+            bool disable_meta_optimizer;              /* every Grappler pass off (the toggles
+                                                       * above); optimizer_options still apply */
+        } rewrite_options;
+    } graph_options;
 } tact_config_t;
 
 TACT_END_DECLS

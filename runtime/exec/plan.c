@@ -523,8 +523,9 @@ static bool plan_pure_source(const tact_op_t *op)
            !tact__op_kind_is_reader(k) && !tact__op_kind_stateful(k);
 }
 
-/* Grappler's dependency optimizer: an Identity or StopGradient (an identity when running)
- * whose value only its consumers in this plan read does not run; they read its input's slot
+/* Grappler's model pruner (and, for Identity, its dependency optimizer): an Identity or
+ * StopGradient (an identity when running), as `rw` allows, whose value only its consumers in
+ * this plan read does not run; they read its input's slot
  * instead. Kept: a fetched or targeted one, one with control edges in or out, one whose
  * producer or a consumer runs on another device (its copies and partitions stay as the user
  * placed them), one reading a variable or other resource (see plan_pure_source), and one a
@@ -532,11 +533,13 @@ static bool plan_pure_source(const tact_op_t *op)
  * index, and returns how many it removed. */
 static int plan_elide_identities(const plan_builder_t *b, const tact_op_t **order, int n_ops,
                                  const int *dev_of, const int *node_of, const int *uses,
-                                 bool *elided, bool *fused_away, int *n_in_of)
+                                 const tact_rewrites_t *rw, bool *elided, bool *fused_away,
+                                 int *n_in_of)
 {
     for (int n = 0; n < n_ops; n++) {  /* the candidates */
         const tact_op_t *op = order[n];
-        if ((op->kind != TACT_OP_IDENTITY && op->kind != TACT_OP_STOP_GRADIENT) ||
+        if (!((op->kind == TACT_OP_IDENTITY && rw->identities) ||
+              (op->kind == TACT_OP_STOP_GRADIENT && rw->stop_gradients)) ||
             op->n_controls > 0 || uses[op->id] == 0 || !plan_pure_source(op->inputs[0].op))
             continue;
         const tact_output_t *in = &op->inputs[0];
@@ -930,12 +933,63 @@ static int plan_drop_noops(const plan_builder_t *b, const tact_op_t **order, int
     return n_dropped;
 }
 
+void tact__rewrites_from_config(const tact_config_t *c, tact_rewrites_t *rw)
+{
+    const struct tact_rewriter_config *ro = &c->graph_options.rewrite_options;
+    const struct tact_optimizer_options *oo = &c->graph_options.optimizer_options;
+    bool grappler = !ro->disable_meta_optimizer;
+    bool l1 = oo->opt_level == TACT_OPT_LEVEL_L1;
+    /* TensorFlow 2.21 (tests/data/make_rewrites_expected.py): the model pruner drops Identity
+     * and StopGradient, the dependency optimizer Identity (not StopGradient) and relaying
+     * NoOps; Grappler merges duplicates only with arithmetic_optimization on as well; the graph
+     * optimizer folds and merges again after Grappler at L1. */
+    rw->identities = grappler && (!ro->disable_model_pruning ||
+                                  ro->dependency_optimization != TACT_TOGGLE_OFF);
+    rw->stop_gradients = grappler && !ro->disable_model_pruning;
+    rw->cse = (grappler && ro->common_subgraph_elimination != TACT_TOGGLE_OFF &&
+               ro->arithmetic_optimization != TACT_TOGGLE_OFF) ||
+              l1 || oo->do_common_subexpression_elimination;
+    rw->fold = (grappler && ro->constant_folding != TACT_TOGGLE_OFF) || l1 ||
+               oo->do_constant_folding;
+    rw->noops = grappler && ro->dependency_optimization != TACT_TOGGLE_OFF;
+    rw->fuse = grappler && ro->remapping != TACT_TOGGLE_OFF;
+}
+
+tact_code_t tact__rewrites_check_config(const tact_config_t *c, tact_status_t *st)
+{
+    const struct tact_rewriter_config *ro = &c->graph_options.rewrite_options;
+    const struct {
+        const char *name;
+        tact_toggle_t value;
+    } toggles[] = {
+        { "constant_folding", ro->constant_folding },
+        { "remapping", ro->remapping },
+        { "arithmetic_optimization", ro->arithmetic_optimization },
+        { "common_subgraph_elimination", ro->common_subgraph_elimination },
+        { "dependency_optimization", ro->dependency_optimization },
+    };
+    for (size_t i = 0; i < sizeof toggles / sizeof toggles[0]; i++) {
+        if ((unsigned) toggles[i].value > TACT_TOGGLE_OFF)
+            return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                              "graph_options.rewrite_options.%s: unknown value %d",
+                              toggles[i].name, (int) toggles[i].value);
+    }
+    tact_opt_level_t level = c->graph_options.optimizer_options.opt_level;
+    if (level != TACT_OPT_LEVEL_L1 && level != TACT_OPT_LEVEL_L0)
+        return tact__fail(st, TACT_CODE_INVALID_ARGUMENT,
+                          "graph_options.optimizer_options.opt_level: unknown value %d",
+                          (int) level);
+    return TACT_CODE_OK;
+}
+
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
-                             bool allow_soft_placement, tact_sched_pins_t *pins,
-                             tact_status_t *st)
+                             bool allow_soft_placement, const tact_rewrites_t *rewrites,
+                             tact_sched_pins_t *pins, tact_status_t *st)
 {
     if (tact__failed(st))
         return NULL;
+    static const tact_rewrites_t all = { true, true, true, true, true, true };
+    const tact_rewrites_t *rw = rewrites != NULL ? rewrites : &all;
     plan_builder_t b = { .sig = sig, .n_ids = plan_max_id(sig) + 1 };
     b.needed = tact__malloc((size_t) b.n_ids * sizeof *b.needed);
     b.n_fed = tact__malloc((size_t) b.n_ids * sizeof *b.n_fed);
@@ -996,9 +1050,9 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     for (int n = 0; n < n_nodes; n++)
         node_of[order[n]->id] = n;
 
-    /* 3b. Rewrites: Identity ops removed (plan_elide_identities), duplicates merged (plan_cse),
-     * constants folded (plan_fold), relaying NoOps removed (plan_drop_noops), then fusion
-     * (plan_fuse). */
+    /* 3b. Rewrites, those `rw` leaves on: Identity ops removed (plan_elide_identities),
+     * duplicates merged (plan_cse), constants folded (plan_fold), relaying NoOps removed
+     * (plan_drop_noops), then fusion (plan_fuse). */
     int *n_in_of = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *n_in_of);
     const tact_fusion_t **fuse = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fuse);
     bool *fused_away = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *fused_away);
@@ -1010,15 +1064,19 @@ tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, 
     bool *elided = tact__malloc((size_t) b.n_ids * sizeof *elided);
     plan_count_uses(&b, order, n_nodes, uses, user);
     const tact_op_t **same = tact__malloc((size_t) b.n_ids * sizeof *same);
-    plan_elide_identities(&b, order, n_nodes, dev_of, node_of, uses, elided, fused_away,
+    plan_elide_identities(&b, order, n_nodes, dev_of, node_of, uses, rw, elided, fused_away,
                           n_in_of);
-    plan_cse(&b, order, n_nodes, dev_of, elided, same, fused_away, n_in_of);
+    if (rw->cse)
+        plan_cse(&b, order, n_nodes, dev_of, elided, same, fused_away, n_in_of);
     tact_tensor_t **folded = tact__malloc((size_t) (n_nodes ? n_nodes : 1) * sizeof *folded);
-    int n_folded = plan_fold(&b, order, n_nodes, dev_of, devs, node_of, elided, same, fused_away,
-                             n_in_of, folded);
-    plan_drop_noops(&b, order, n_nodes, dev_of, node_of, fused_away);
-    plan_fuse(order, n_nodes, dev_of, devs, node_of, uses, user, folded, fusions, fuse,
-              fused_away, n_in_of);
+    int n_folded = rw->fold ? plan_fold(&b, order, n_nodes, dev_of, devs, node_of, elided, same,
+                                        fused_away, n_in_of, folded)
+                            : 0;
+    if (rw->noops)
+        plan_drop_noops(&b, order, n_nodes, dev_of, node_of, fused_away);
+    if (rw->fuse)
+        plan_fuse(order, n_nodes, dev_of, devs, node_of, uses, user, folded, fusions, fuse,
+                  fused_away, n_in_of);
     free(uses);
     free(user);
     n_in_total = 0;

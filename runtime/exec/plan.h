@@ -2,7 +2,8 @@
 /* Plans: what one run signature (feeds, fetches, targets) executes, built once and cached by
  * the session. Building prunes the graph to what the fetches and targets need given the
  * feeds, rewrites it (Identity ops removed, duplicates merged, constants folded, relaying
- * NoOps removed, MatMul chains fused; fetched values and errors never change), numbers the value slots, computes when each slot can be
+ * NoOps removed, MatMul chains fused, as tact_rewrites_t allows; fetched values and errors
+ * never change), numbers the value slots, computes when each slot can be
  * freed and cuts the nodes into per-device fragments. A plan is immutable once built, so many
  * threads run it at once. */
 #ifndef TACT_RUNTIME_PLAN_H
@@ -74,13 +75,33 @@ static inline int tact__signature_n_keys(const tact_signature_t *sig)
     return sig->n_feeds + sig->n_fetches + sig->n_targets + sig->n_done + 4;
 }
 
+/* The rewrites a plan build runs (step 3b of tact__plan_build), each a pass TensorFlow runs
+ * and a user may switch off through tact_config_t.graph_options. */
+typedef struct tact_rewrites {
+    bool identities;              /* Identity ops elided (model pruner, dependency optimizer) */
+    bool stop_gradients;          /* StopGradient ops elided (model pruner) */
+    bool cse;                     /* duplicates merged (plan_cse) */
+    bool fold;                    /* constants folded (plan_fold) */
+    bool noops;                   /* relaying NoOps removed (plan_drop_noops) */
+    bool fuse;                    /* MatMul/Conv2D chains fused (plan_fuse) */
+} tact_rewrites_t;
+
+/* Which rewrites `c`'s graph_options leave on, as TensorFlow 2.21 decides: Grappler's pass
+ * runs unless its toggle is OFF or disable_meta_optimizer is set; constant folding and
+ * duplicate merging happen too when the graph optimizer does them (opt_level L1, or its
+ * do_ flag). */
+void tact__rewrites_from_config(const tact_config_t *c, tact_rewrites_t *rw);
+
+/* INVALID_ARGUMENT naming the first graph_options field of `c` outside its enum. */
+tact_code_t tact__rewrites_check_config(const tact_config_t *c, tact_status_t *st);
+
 /* Build the plan of `sig`, placing its ops on devs[0..n_devs) (runtime/exec/sched.h; `pins`, which
- * may be NULL, keeps stateful ops where earlier plans put them). On failure (an unfed
- * placeholder the fetches need, an op that cannot be placed) returns NULL with `st` filled.
- * Caller owns the result. */
+ * may be NULL, keeps stateful ops where earlier plans put them), running the rewrites
+ * `rewrites` asks for (NULL: all of them). On failure (an unfed placeholder the fetches need,
+ * an op that cannot be placed) returns NULL with `st` filled. Caller owns the result. */
 tact_plan_t *tact__plan_build(const tact_signature_t *sig, tact_device_t *devs, int n_devs,
-                             bool allow_soft_placement, tact_sched_pins_t *pins,
-                             tact_status_t *st);
+                             bool allow_soft_placement, const tact_rewrites_t *rewrites,
+                             tact_sched_pins_t *pins, tact_status_t *st);
 
 /* TensorFlow's partition graphs of a plan (runtime/exec/partition.c): one per device that
  * runs part of it, the client's first (devs[0], which holds the feeds' _Arg and the fetches'

@@ -46,7 +46,7 @@ static tact_code_t session_check_config(const tact_config_t *c, tact_status_t *s
     if ((unsigned) c->executor > TACT_EXECUTOR_ACTORS)
         return tact__fail(st, TACT_CODE_INVALID_ARGUMENT, "executor: unknown value %d",
                           (int) c->executor);
-    return TACT_CODE_OK;
+    return tact__rewrites_check_config(c, st);
 }
 
 static void session_teardown(tact_session_t *s)
@@ -153,6 +153,7 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     s->graph = tact__graph_or_default(graph);
     tact__graph_ref(s->graph);
     s->config = *c;
+    tact__rewrites_from_config(c, &s->rewrites);
     if (c->gpu_options.visible_device_list != NULL)
         s->visible_device_list = tact__strdup(c->gpu_options.visible_device_list);
     s->config.gpu_options.visible_device_list = s->visible_device_list;
@@ -649,7 +650,8 @@ static tact_plan_t *session_plan(tact_session_t *s, tact_run_counter_t *counter,
         /* Built outside the lock: plans are pure (the pins they record agree, under their own
          * lock), and a racing twin is simply dropped. */
         tact_plan_t *fresh = tact__plan_build(sig, s->devices, s->n_devices,
-                                              s->config.allow_soft_placement, &s->pins, st);
+                                              s->config.allow_soft_placement, &s->rewrites,
+                                              &s->pins, st);
         if (fresh != NULL) {
             pthread_mutex_lock(&s->cache_lock);
             plan = session_cache_find(s, keys, n_keys, hash);
