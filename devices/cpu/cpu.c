@@ -394,11 +394,12 @@ static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, t
 
 /* A family op's kernel (kernels/family.h) for `op` on its n_in inputs: outputs inferred on
  * the concrete inputs and allocated where their shapes are known, the rest made by the
- * kernel; output k goes to slot out_slot + k. stable_in: the kernel context's. */
+ * kernel; output k goes to slot out_slot + k. stable_in and epi: the kernel context's. */
 static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op, int n_in,
                                   int out_slot, const tact_cpu_op_kernel_t *fk,
                                   const tact_tensor_t *const *in, unsigned stable_in,
-                                  tact_step_t *step, tact_status_t *st)
+                                  const tact_kernel_epilogue_t *epi, tact_step_t *step,
+                                  tact_status_t *st)
 {
     int n_out = op->n_outputs;
     size_t n_in_1 = n_in > 0 ? (size_t) n_in : 1, n_out_1 = n_out > 0 ? (size_t) n_out : 1;
@@ -433,7 +434,7 @@ static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op,
                                 .limit = step->host_limit, .device = dev->name,
                                 .resources = step->resources,
                                 .gemm = ctx != NULL ? ctx->gemm : NULL,
-                                .stable_in = stable_in };
+                                .stable_in = stable_in, .epilogue = epi };
         rc = fk->run(&k, st);
     }
     for (int k = 0; k < n_out; k++) {
@@ -469,7 +470,7 @@ static tact_code_t cpu_family_node(const tact_device_t *dev, const tact_node_t *
                                    tact_step_t *step, tact_status_t *st)
 {
     return cpu_family_run(dev, node->op, node->n_in, node->out_slot, fk, in,
-                          cpu_stable_filter(node, node->op, in, step), step, st);
+                          cpu_stable_filter(node, node->op, in, step), NULL, step, st);
 }
 
 static tact_code_t cpu_run_node_in(const tact_device_t *dev, const tact_node_t *node,
@@ -609,7 +610,7 @@ static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *n
     const tact_cpu_op_kernel_t *fk = tact__cpu_op_kernel(f->act->kind);
     tact_code_t rc = TACT_CODE_OK;
     if (fk != NULL) {
-        rc = cpu_family_run(dev, f->act, 1, node->out_slot, fk, &x, 0, step, st);
+        rc = cpu_family_run(dev, f->act, 1, node->out_slot, fk, &x, 0, NULL, step, st);
     } else {
         tact_tensor_t *out = cpu_compute(dev, step, f->act, f->act->kind, &x, 1, node->pin_out,
                                          st);
@@ -622,17 +623,29 @@ static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *n
     return rc;
 }
 
-/* A fused Conv2D chain: the convolution's kernel, then the bias, residual and activation in
- * one pass over its output, channels last. */
+/* A fused Conv2D chain: without a residual, the convolution's kernel applies the bias and
+ * activation to the rows it computes (its GEMM's parts, while they are in cache); with one,
+ * the bias, residual and activation follow in one pass over its output, channels last. */
 static tact_code_t cpu_fused_conv(const tact_device_t *dev, const tact_node_t *node,
                                   const tact_tensor_t *const *in, tact_step_t *step,
                                   tact_status_t *st)
 {
     const tact_fusion_t *f = node->fusion;
+    const tact_tensor_t *filter = in[1], *bias = f->bias_add != NULL ? in[2] : NULL;
+    /* the bias a row of the output's channels (the filter's last dimension); others at run
+     * time take the Adds' path below */
+    bool inside = f->res_add == NULL && filter->ndims == 4 &&
+                  (bias == NULL || (bias->dtype == TACT_DTYPE_F32 && bias->ndims == 1 &&
+                                    bias->dims[0] == filter->dims[3]));
+    tact_kernel_epilogue_t epi = {
+        .bias = inside && bias != NULL ? (const float *) bias->data : NULL,
+        .act = inside && f->act != NULL ? f->act->kind : TACT_OP_NOOP,
+    };
     tact_code_t rc = cpu_family_run(dev, f->head, 2, node->out_slot,
                                     tact__cpu_op_kernel(f->head->kind), in,
-                                    cpu_stable_filter(node, f->head, in, step), step, st);
-    if (rc != TACT_CODE_OK)
+                                    cpu_stable_filter(node, f->head, in, step),
+                                    inside ? &epi : NULL, step, st);
+    if (rc != TACT_CODE_OK || inside)
         return rc;
     tact_tensor_t *y = step->values[node->out_slot].tensor;
     if (!cpu_fused_fits(f, in, y)) {

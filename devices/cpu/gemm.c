@@ -837,13 +837,14 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
 
 tact_code_t tact__cpu_gemm_conv(tact_cpu_gemm_t *g, const tact_op_t *conv, const float *x,
                                 int64_t m, int64_t k, int64_t ldx, const tact_tensor_t *w,
-                                bool w_stable, float *y, tact_status_t *st)
+                                bool w_stable, const float *bias, tact_op_kind_t act, float *y,
+                                tact_status_t *st)
 {
     TACT_ASSERT(w->dtype == TACT_DTYPE_F32 && w->ndims == 4 && m <= INT_MAX && k <= INT_MAX &&
                 w->dims[3] <= INT_MAX && ldx <= INT_MAX);
     gemm_problem_t pr = {
         .op = conv, .m = m, .k = k, .n = w->dims[3], .a = x, .lda = ldx, .b = w,
-        .ldb = w->dims[3], .out = y, .act = TACT_OP_NOOP,
+        .ldb = w->dims[3], .out = y, .bias = bias, .act = act,
     };
     return gemm_run(g, &pr, w_stable, st);
 }

@@ -12,6 +12,14 @@
 struct tact_host_limit;
 struct tact_resources;
 
+/* What a Conv2D heading a fused chain (cpu.c) applies to the rows it computes, in the same
+ * pass: y = act(y + bias), bias a float32 [out channels] or NULL, act RELU, RELU6, SIGMOID,
+ * TANH or NOOP. */
+typedef struct tact_kernel_epilogue {
+    const float *bias;
+    tact_op_kind_t act;
+} tact_kernel_epilogue_t;
+
 /* One kernel call. */
 typedef struct tact_kernel_ctx {
     const tact_op_t *op;
@@ -28,6 +36,7 @@ typedef struct tact_kernel_ctx {
                                         * Conv2D; NULL: OpenBLAS directly */
     unsigned stable_in;                /* bit i: in[i] is a constant's or a variable's value
                                         * (gemm.h's b_stable); set for Conv2D's filter */
+    const tact_kernel_epilogue_t *epilogue;  /* Conv2D's, or NULL; other kernels ignore it */
 } tact_kernel_ctx_t;
 
 typedef struct tact_cpu_op_kernel {
