@@ -736,6 +736,26 @@ static void test_conv_filter_packed_once(void **state)
                              lib_names[lib], (long long) e, got, want_e);
             }
             tact_tensor_destroy(&r);
+            /* A fed filter is the caller's tensor, whose bytes may change between runs at the
+             * same address: never packed, each run reads what it holds. */
+            tact_tensor_t *ft = tu_f32(fd, 4, f1);
+            tact_feed_t feeds[2] = { { xp, xt }, { fc, ft } };
+            uint64_t before_fed = tact__cpu_gemm_packs();
+            for (int run = 0; run < 2; run++) {
+                const double *ref = run == 0 ? ref1 : ref0;
+                r = tu_run1(s, y, feeds, 2, &st);
+                assert_int_equal(st.code, TACT_CODE_OK);
+                for (int64_t e = 0; e < ny; e++) {
+                    double got = ((const float *) r->data)[e];
+                    if (fabs(got - ref[e]) > 1e-4 * (1.0 + fabs(ref[e])))
+                        fail_msg("case %zu, %s, fed run %d: element %lld is %.9g, want %.9g",
+                                 ci, lib_names[lib], run, (long long) e, got, ref[e]);
+                }
+                tact_tensor_destroy(&r);
+                memcpy(ft->data, f0, (size_t) nf * sizeof *f0);  /* the next run's filter */
+            }
+            assert_int_equal(tact__cpu_gemm_packs(), before_fed);
+            tact_tensor_destroy(&ft);
             tact_session_destroy(&s);
         }
         tact__cpu_gemm_set_lib(TACT_CPU_GEMM_AUTO);
