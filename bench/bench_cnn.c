@@ -14,7 +14,9 @@
  * Then one Conv2D alone, 3x3 SAME at batch 1 with a constant filter, in three ResNet layers'
  * shapes (56x56x64, 14x14x256, 7x7x512 channels in and out), against the straightforward raw
  * version: im2col and one cblas_sgemm, which repacks the filter on every call. The two are
- * timed in alternating blocks; value = GFLOP/s; ratio = tact / raw (higher is better). */
+ * timed in alternating blocks; value = GFLOP/s; ratio = tact / raw (higher is better).
+ * convres_*: ResNet's block end, relu(conv + bias + shortcut) at 56x56x64 (tact fuses it; the
+ * raw version adds the bias and the shortcut and applies relu in one pass after its sgemm). */
 #include "bench.h"
 
 #include <cblas.h>
@@ -80,6 +82,7 @@ static int case_run(void *ctx)
 typedef struct conv_ctx {
     int hw, c, oc;               /* input hw x hw x c, output hw x hw x oc */
     float *x, *f, *col, *y;      /* raw: input, filter (HWIO), patches, output */
+    float *bias;                 /* convres: the bias [oc]; the shortcut is x (c == oc) */
     tact_session_t *s;
     tact_output_t in, out;
     tact_tensor_t *feed;
@@ -103,6 +106,16 @@ static void conv_raw(conv_ctx_t *c)
                 }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hw * hw, c->oc, kdim, 1.0f, c->col,
                 kdim, c->f, c->oc, 0.0f, c->y, c->oc);
+    if (c->bias == NULL)
+        return;
+    for (int p = 0; p < hw * hw; p++) {
+        float *row = c->y + (size_t) p * c->oc;
+        const float *sc = c->x + (size_t) p * c->oc;
+        for (int o = 0; o < c->oc; o++) {
+            float v = row[o] + c->bias[o] + sc[o];
+            row[o] = v < 0.0f ? 0.0f : v;
+        }
+    }
 }
 
 /* The tact side; `check`: its output must equal the raw one within float rounding. */
@@ -133,7 +146,7 @@ static int conv_tact(conv_ctx_t *c, bool check)
 
 #define CONV_BLOCK 10
 
-static int conv_case(const bench_opts_t *opt, int hw, int ch)
+static int conv_case(const bench_opts_t *opt, int hw, int ch, bool residual)
 {
     int rc = 1;
     conv_ctx_t c = { .hw = hw, .c = ch, .oc = ch, .st = TACT_STATUS_INIT };
@@ -158,6 +171,18 @@ static int conv_case(const bench_opts_t *opt, int hw, int ch)
     tact_tensor_destroy(&ft);
     tact_conv_options_t same = { .padding = TACT_PADDING_SAME };
     c.out = tact_conv2d(g, c.in, f, &same, "conv", &c.st);
+    if (residual) {
+        c.bias = malloc((size_t) ch * sizeof *c.bias);
+        if (c.bias == NULL)
+            goto done;
+        for (int o = 0; o < ch; o++)
+            c.bias[o] = bench_rng_uniform(&rng, -0.5f, 0.5f);
+        tact_tensor_t *bt = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { ch }, 1, c.bias, &c.st);
+        tact_output_t b = tact_constant(g, bt, "b", &c.st);
+        tact_tensor_destroy(&bt);
+        c.out = tact_relu(g, tact_add(g, tact_add(g, c.out, b, "add", &c.st), c.in, "add_res",
+                                      &c.st), "y", &c.st);
+    }
     c.feed = tact_tensor_new(TACT_DTYPE_F32, xd, 4, c.x, &c.st);
     tact_config_t cfg = bench_cpu_config();
     c.s = tact_session_new(NULL, g, &cfg, &c.st);
@@ -194,8 +219,9 @@ static int conv_case(const bench_opts_t *opt, int hw, int ch)
     double vr = flop / (sr.median_us * 1e3), vt = flop / (stt.median_us * 1e3);
     char size[32], name_raw[40], name_tact[40];
     snprintf(size, sizeof size, "1x%dx%dx%d", hw, hw, ch);
-    snprintf(name_raw, sizeof name_raw, "conv_raw_%dx%d", hw, ch);
-    snprintf(name_tact, sizeof name_tact, "conv_tact_%dx%d", hw, ch);
+    snprintf(name_raw, sizeof name_raw, "%s_raw_%dx%d", residual ? "convres" : "conv", hw, ch);
+    snprintf(name_tact, sizeof name_tact, "%s_tact_%dx%d", residual ? "convres" : "conv", hw,
+             ch);
     bench_line(name_raw, "CPU", size, &sr, vr, "GFLOP/s", NAN, NULL);
     bench_line(name_tact, "CPU", size, &stt, vt, "GFLOP/s", vt / vr, name_raw);
     rc = 0;
@@ -209,6 +235,7 @@ done:
     free(c.f);
     free(c.col);
     free(c.y);
+    free(c.bias);
     return rc;
 }
 
@@ -289,9 +316,11 @@ int main(int argc, char **argv)
                CONV_BLOCK);
     static const int conv_shapes[3][2] = { { 56, 64 }, { 14, 256 }, { 7, 512 } };
     for (int i = 0; i < 3; i++) {
-        if (conv_case(&opt, conv_shapes[i][0], conv_shapes[i][1]) != 0)
+        if (conv_case(&opt, conv_shapes[i][0], conv_shapes[i][1], false) != 0)
             goto done;
     }
+    if (conv_case(&opt, 56, 64, true) != 0)
+        goto done;
     bench_note_load(&load0);
     rc = 0;
 done:

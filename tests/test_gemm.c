@@ -661,14 +661,20 @@ static void test_conv_filter_packed_once(void **state)
         tact_output_t y = tact_conv2d(g, xp, fc, &opts, "conv", &st);
         tact_output_t yv = tact_conv2d(g, xp, fv, &opts, "conv_var", &st);
         tact_output_t set = tact_assign(g, fv, tu_const_f32(g, fd, 4, f1, "f1", &st), "set", &st);
-        /* relu6(conv + bias): a _FusedConv2D whose GEMM applies the bias and Relu6 */
+        /* relu6(conv + bias + res): a _FusedConv2D whose GEMM applies the bias, the residual
+         * (ResNet's shortcut) and Relu6 */
         float *bias = malloc((size_t) cc->oc * sizeof *bias);
+        float *res = malloc((size_t) ny * sizeof *res);
         fill(bias, cc->oc, 70u + (uint32_t) ci);
         for (int o = 0; o < cc->oc; o++)
             bias[o] *= 4.0f;  /* past 6 and below 0 */
+        fill(res, ny, 80u + (uint32_t) ci);
         tact_output_t bc = tu_const_f32(g, (int64_t[]) { cc->oc }, 1, bias, "bias", &st);
-        tact_output_t yf = tact_relu6(g, tact_add(g, tact_conv2d(g, xp, fc, &opts, "conv_f", &st),
-                                                  bc, "add", &st), "yf", &st);
+        int64_t yd[4] = { cc->n, oh, ow, cc->oc };
+        tact_output_t rc = tu_const_f32(g, yd, 4, res, "res", &st);
+        tact_output_t convf = tact_conv2d(g, xp, fc, &opts, "conv_f", &st);
+        tact_output_t yf = tact_relu6(g, tact_add(g, tact_add(g, convf, bc, "add", &st), rc,
+                                                  "add_res", &st), "yf", &st);
         tact_op_t *init = tact_global_variables_initializer(g, &st);
         assert_int_equal(st.code, TACT_CODE_OK);
         tact_tensor_t *xt = tu_f32(xd, 4, x);
@@ -724,11 +730,14 @@ static void test_conv_filter_packed_once(void **state)
                 assert_int_equal(tact__cpu_gemm_packs() - p0,
                                  before_set + (chunked ? after_first / 2 : want));
             }
+            char *text = partition_of(s, &yf, 1, &feed, 1);
+            assert_true(tu_contains(text, "yf = _FusedConv2D(_arg_x_0_0, f, bias, res)"));
+            free(text);
             tact_tensor_t *r = tu_run1(s, yf, &feed, 1, &st);
             assert_int_equal(st.code, TACT_CODE_OK);
             assert_int_equal(r->nelems, ny);
             for (int64_t e = 0; e < ny; e++) {
-                double want_e = ref0[e] + bias[e % cc->oc];
+                double want_e = ref0[e] + bias[e % cc->oc] + res[e];
                 want_e = want_e < 0 ? 0 : want_e > 6 ? 6 : want_e;
                 double got = ((const float *) r->data)[e];
                 if (fabs(got - want_e) > 1e-4 * (1.0 + fabs(want_e)))
@@ -767,6 +776,7 @@ static void test_conv_filter_packed_once(void **state)
         free(ref0);
         free(ref1);
         free(bias);
+        free(res);
     }
 }
 

@@ -398,7 +398,7 @@ static tact_code_t cpu_reader_read(const tact_node_t *node, tact_step_t *step, t
 static tact_code_t cpu_family_run(const tact_device_t *dev, const tact_op_t *op, int n_in,
                                   int out_slot, const tact_cpu_op_kernel_t *fk,
                                   const tact_tensor_t *const *in, unsigned stable_in,
-                                  const tact_kernel_epilogue_t *epi, tact_step_t *step,
+                                  tact_kernel_epilogue_t *epi, tact_step_t *step,
                                   tact_status_t *st)
 {
     int n_out = op->n_outputs;
@@ -543,20 +543,8 @@ static tact_code_t cpu_gemm_node(const tact_device_t *dev, const tact_node_t *no
 static bool cpu_fused_fits(const tact_fusion_t *f, const tact_tensor_t *const *in,
                            const tact_tensor_t *y)
 {
-    int64_t channels = y->dims[y->ndims - 1];
-    if (f->bias_add != NULL && (in[2]->dtype != TACT_DTYPE_F32 || in[2]->ndims != 1 ||
-                                in[2]->dims[0] != channels))
-        return false;
-    if (f->res_add == NULL)
-        return true;
-    const tact_tensor_t *r = in[3];
-    if (r->dtype != TACT_DTYPE_F32 || r->ndims != y->ndims)
-        return false;
-    for (int d = 0; d < y->ndims; d++) {
-        if (r->dims[d] != y->dims[d])
-            return false;
-    }
-    return true;
+    return tact__cpu_epilogue_fits(y, f->bias_add != NULL ? in[2] : NULL,
+                                   f->res_add != NULL ? in[3] : NULL);
 }
 
 /* The epilogue on the head's output y in place: bias, residual, activation in one pass. */
@@ -623,37 +611,28 @@ static tact_code_t cpu_fused_tail(const tact_device_t *dev, const tact_node_t *n
     return rc;
 }
 
-/* A fused Conv2D chain: without a residual, the convolution's kernel applies the bias and
- * activation to the rows it computes (its GEMM's parts, while they are in cache); with one,
- * the bias, residual and activation follow in one pass over its output, channels last. */
+/* A fused Conv2D chain: the convolution's kernel applies the bias, residual and activation
+ * to the rows it computes (its GEMM's parts, while they are in cache) when they fit its
+ * output (tact__cpu_epilogue_fits); otherwise the Adds and the activation follow unfused. */
 static tact_code_t cpu_fused_conv(const tact_device_t *dev, const tact_node_t *node,
                                   const tact_tensor_t *const *in, tact_step_t *step,
                                   tact_status_t *st)
 {
     const tact_fusion_t *f = node->fusion;
-    const tact_tensor_t *filter = in[1], *bias = f->bias_add != NULL ? in[2] : NULL;
-    /* the bias a row of the output's channels (the filter's last dimension); others at run
-     * time take the Adds' path below */
-    bool inside = f->res_add == NULL && filter->ndims == 4 &&
-                  (bias == NULL || (bias->dtype == TACT_DTYPE_F32 && bias->ndims == 1 &&
-                                    bias->dims[0] == filter->dims[3]));
     tact_kernel_epilogue_t epi = {
-        .bias = inside && bias != NULL ? (const float *) bias->data : NULL,
-        .act = inside && f->act != NULL ? f->act->kind : TACT_OP_NOOP,
+        .bias = f->bias_add != NULL ? in[2] : NULL,
+        .res = f->res_add != NULL ? in[3] : NULL,
+        .act = f->act != NULL ? f->act->kind : TACT_OP_NOOP,
     };
     tact_code_t rc = cpu_family_run(dev, f->head, 2, node->out_slot,
                                     tact__cpu_op_kernel(f->head->kind), in,
-                                    cpu_stable_filter(node, f->head, in, step),
-                                    inside ? &epi : NULL, step, st);
-    if (rc != TACT_CODE_OK || inside)
+                                    cpu_stable_filter(node, f->head, in, step), &epi, step,
+                                    st);
+    if (rc != TACT_CODE_OK || epi.applied)
         return rc;
     tact_tensor_t *y = step->values[node->out_slot].tensor;
-    if (!cpu_fused_fits(f, in, y)) {
-        step->values[node->out_slot] = (tact_value_t) { NULL, false };
-        return cpu_fused_tail(dev, node, y, in, step, st);
-    }
-    cpu_fused_epilogue(f, in, y);
-    return TACT_CODE_OK;
+    step->values[node->out_slot] = (tact_value_t) { NULL, false };
+    return cpu_fused_tail(dev, node, y, in, step, st);
 }
 
 /* A fused chain (plan.c): act(MatMul(a, b) + bias (+ residual)) in one output; without a

@@ -49,6 +49,7 @@ typedef struct gemm_problem {
     int64_t ldb;
     float *out;                   /* [m, n], contiguous */
     const float *bias;            /* [n] or NULL */
+    const float *res;             /* [m, n] added after the bias, or NULL */
     tact_op_kind_t act;
     /* A MatMul's own operands, for its kernel (which takes sizes past int); NULL for a
      * convolution's product, whose sizes the caller checked */
@@ -69,8 +70,8 @@ static tact_code_t gemm_openblas(const gemm_problem_t *p, tact_status_t *st)
                     p->tb ? CblasTrans : CblasNoTrans, (int) p->m, (int) p->n, (int) p->k, 1.0f,
                     p->a, (int) p->lda, p->b->data, (int) p->ldb, 0.0f, p->out, (int) p->n);
     }
-    if (p->bias != NULL || p->act != TACT_OP_NOOP)
-        tact__cpu_bias_act_f32(p->out, p->m, p->n, p->bias, NULL, 0, p->act);
+    if (p->bias != NULL || p->res != NULL || p->act != TACT_OP_NOOP)
+        tact__cpu_bias_act_f32(p->out, p->m, p->n, p->bias, p->res, p->n, p->act);
     return TACT_CODE_OK;
 }
 
@@ -489,6 +490,7 @@ typedef struct gemm_split {
     const float *a;
     float *out;
     const float *bias;
+    const float *res;             /* rows ldc apart, as out's */
     tact_op_kind_t act;
     atomic_bool failed;
 } gemm_split_t;
@@ -512,8 +514,9 @@ static void gemm_sgemm_part(void *arg, int part, int n_parts)
         atomic_store(&s->failed, true);
         return;
     }
-    if (s->bias != NULL || s->act != TACT_OP_NOOP)
-        tact__cpu_bias_act_f32(c, rows, s->m, s->bias, NULL, 0, s->act);
+    if (s->bias != NULL || s->res != NULL || s->act != TACT_OP_NOOP)
+        tact__cpu_bias_act_f32(c, rows, s->m, s->bias, s->res != NULL ? s->res + r0 * s->ldc : NULL,
+                               s->ldc, s->act);
 }
 
 /* How many parts a packed product of out[n, m] (k deep) runs in: one per core OpenBLAS may
@@ -558,7 +561,7 @@ static bool gemm_sgemm_packed(tact_cpu_gemm_t *g, const gemm_problem_t *pr)
         return false;
     gemm_split_t split = { .packed = p->data, .trb = trb, .m = m, .n = n, .k = k, .lda = lda,
                            .ldb = ldb, .ldc = ldc, .a = pr->a, .out = pr->out, .bias = pr->bias,
-                           .act = pr->act, .failed = false };
+                           .res = pr->res, .act = pr->act, .failed = false };
     tact__cpu_intra_run(gemm_split_parts(m, n, k), gemm_sgemm_part, &split);
     gemm_packed_unref(p);
     return !atomic_load(&split.failed);
@@ -587,7 +590,8 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const gemm_problem_t *pr, bool b_sta
     TACT_ASSERT(pr->lda == (pr->ta ? pr->m : pr->k) && pr->ldb == (pr->tb ? pr->k : pr->n));
     bool owned;
     gemm_packed_t *packed = NULL;
-    tact_op_kind_t post = gemm_post_op_act(pr->act) ? pr->act : TACT_OP_NOOP;
+    /* a residual comes before the activation: both after the primitive */
+    tact_op_kind_t post = gemm_post_op_act(pr->act) && pr->res == NULL ? pr->act : TACT_OP_NOOP;
     pthread_mutex_lock(&g->lock);
     gemm_prim_t *prim = gemm_prim_get(g, pr->m, pr->k, pr->n, pr->ta, pr->tb, b_stable,
                                       pr->bias != NULL, post, &owned);
@@ -634,8 +638,9 @@ static bool gemm_onednn(tact_cpu_gemm_t *g, const gemm_problem_t *pr, bool b_sta
     gemm_packed_unref(packed);
     if (owned)
         gemm_prim_free(prim);
-    if (ok && post != pr->act)
-        tact__cpu_bias_act_f32(pr->out, pr->m, pr->n, NULL, NULL, 0, pr->act);
+    if (ok && (post != pr->act || pr->res != NULL))
+        tact__cpu_bias_act_f32(pr->out, pr->m, pr->n, NULL, pr->res, pr->n,
+                               post != pr->act ? pr->act : TACT_OP_NOOP);
     return ok;
 }
 
@@ -837,14 +842,14 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
 
 tact_code_t tact__cpu_gemm_conv(tact_cpu_gemm_t *g, const tact_op_t *conv, const float *x,
                                 int64_t m, int64_t k, int64_t ldx, const tact_tensor_t *w,
-                                bool w_stable, const float *bias, tact_op_kind_t act, float *y,
-                                tact_status_t *st)
+                                bool w_stable, const float *bias, const float *res,
+                                tact_op_kind_t act, float *y, tact_status_t *st)
 {
     TACT_ASSERT(w->dtype == TACT_DTYPE_F32 && w->ndims == 4 && m <= INT_MAX && k <= INT_MAX &&
                 w->dims[3] <= INT_MAX && ldx <= INT_MAX);
     gemm_problem_t pr = {
         .op = conv, .m = m, .k = k, .n = w->dims[3], .a = x, .lda = ldx, .b = w,
-        .ldb = w->dims[3], .out = y, .bias = bias, .act = act,
+        .ldb = w->dims[3], .out = y, .bias = bias, .res = res, .act = act,
     };
     return gemm_run(g, &pr, w_stable, st);
 }

@@ -26,16 +26,16 @@ tact_code_t tact__cpu_gemm(tact_cpu_gemm_t *g, const tact_op_t *mm, const tact_t
                            const tact_tensor_t *b, bool b_stable, const tact_tensor_t *bias,
                            tact_op_kind_t act, tact_tensor_t *out, tact_status_t *st);
 
-/* y[m, n] = act(x[m, k] w[k, n] + bias) for the Conv2D `conv` lowered to one product: x its
- * im2col patches (or a 1x1 convolution's input as it is), in rows of ldx floats; w its float32
- * filter (HWIO, whose bytes are that row-major [k, n]: groups of 1 only), y contiguous; bias
- * NULL or [n], act as tact__cpu_gemm's plus RELU6. The filter is packed once while w_stable
- * (as b_stable above), through the same library choice as a MatMul. REQUIRES: m, k, n and ldx
- * fit an int (the caller checked). */
+/* y[m, n] = act(x[m, k] w[k, n] + bias + res) for the Conv2D `conv` lowered to one product:
+ * x its im2col patches (or a 1x1 convolution's input as it is), in rows of ldx floats; w its
+ * float32 filter (HWIO, whose bytes are that row-major [k, n]: groups of 1 only), y
+ * contiguous; bias NULL or [n]; res NULL or [m, n] (a residual); act as tact__cpu_gemm's plus
+ * RELU6. The filter is packed once while w_stable (as b_stable above), through the same
+ * library choice as a MatMul. REQUIRES: m, k, n and ldx fit an int (the caller checked). */
 tact_code_t tact__cpu_gemm_conv(tact_cpu_gemm_t *g, const tact_op_t *conv, const float *x,
                                 int64_t m, int64_t k, int64_t ldx, const tact_tensor_t *w,
-                                bool w_stable, const float *bias, tact_op_kind_t act, float *y,
-                                tact_status_t *st);
+                                bool w_stable, const float *bias, const float *res,
+                                tact_op_kind_t act, float *y, tact_status_t *st);
 
 /* Which library runs float32 GEMMs. AUTO (the default where libdnnl.so.2 loads): oneDNN for
  * constant or variable weights of problems with more than one row and column, packed once

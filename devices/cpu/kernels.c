@@ -317,6 +317,24 @@ static tact_code_t cpu_unary(const tact_op_t *op, const tact_tensor_t *const *in
 
 /* The fused MatMul's epilogue (gemm.c): the same element functions as the unfused ops, so a
  * fused chain gives the bits the separate Add and activation give. In place: no restrict. */
+bool tact__cpu_epilogue_fits(const tact_tensor_t *y, const tact_tensor_t *bias,
+                             const tact_tensor_t *res)
+{
+    int64_t channels = y->dims[y->ndims - 1];
+    if (bias != NULL &&
+        (bias->dtype != TACT_DTYPE_F32 || bias->ndims != 1 || bias->dims[0] != channels))
+        return false;
+    if (res == NULL)
+        return true;
+    if (res->dtype != TACT_DTYPE_F32 || res->ndims != y->ndims)
+        return false;
+    for (int d = 0; d < y->ndims; d++) {
+        if (res->dims[d] != y->dims[d])
+            return false;
+    }
+    return true;
+}
+
 void tact__cpu_bias_act_f32(float *y, int64_t rows, int64_t n, const float *bias,
                             const float *res, int64_t res_ld, tact_op_kind_t act)
 {

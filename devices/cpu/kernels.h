@@ -25,6 +25,13 @@ tact_cpu_flat2_fn tact__cpu_binary_flat(tact_op_kind_t kind, tact_dtype_t dtype)
 /* Whether the CPU has a kernel for `op` with its input dtypes. */
 bool tact__cpu_kernel_supports(const tact_op_t *op);
 
+/* Whether a fused chain's epilogue may add `bias` and `res` (each NULL when the chain has
+ * none) to its head's float32 output y in one pass: bias a float32 row [y's channels, the last
+ * dimension] and res a float32 tensor of y's shape. Others (a fed tensor of another shape)
+ * take the Adds' own path, so that their broadcasts and errors are the Adds'. */
+bool tact__cpu_epilogue_fits(const tact_tensor_t *y, const tact_tensor_t *bias,
+                             const tact_tensor_t *res);
+
 /* y[rows, n] += bias[n] (when not NULL), then += res[rows, n] (when not NULL, its rows res_ld
  * apart), then act (RELU, RELU6, SIGMOID, TANH; NOOP: none), in place, element by element as
  * the Add and activation kernels compute them. */

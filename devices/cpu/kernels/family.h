@@ -13,11 +13,15 @@ struct tact_host_limit;
 struct tact_resources;
 
 /* What a Conv2D heading a fused chain (cpu.c) applies to the rows it computes, in the same
- * pass: y = act(y + bias), bias a float32 [out channels] or NULL, act RELU, RELU6, SIGMOID,
- * TANH or NOOP. */
+ * pass: y = act(y + bias + res), each of bias and res NULL when the chain has none, act RELU,
+ * RELU6, SIGMOID, TANH or NOOP. The kernel applies it only when bias and res fit its output
+ * (tact__cpu_epilogue_fits) and then sets `applied`; otherwise the caller runs the chain's
+ * Adds and activation on the output. */
 typedef struct tact_kernel_epilogue {
-    const float *bias;
+    const tact_tensor_t *bias;
+    const tact_tensor_t *res;
     tact_op_kind_t act;
+    bool applied;
 } tact_kernel_epilogue_t;
 
 /* One kernel call. */
@@ -36,7 +40,7 @@ typedef struct tact_kernel_ctx {
                                         * Conv2D; NULL: OpenBLAS directly */
     unsigned stable_in;                /* bit i: in[i] is a constant's or a variable's value
                                         * (gemm.h's b_stable); set for Conv2D's filter */
-    const tact_kernel_epilogue_t *epilogue;  /* Conv2D's, or NULL; other kernels ignore it */
+    tact_kernel_epilogue_t *epilogue;  /* Conv2D's, or NULL; other kernels ignore it */
 } tact_kernel_ctx_t;
 
 typedef struct tact_cpu_op_kernel {

@@ -142,13 +142,21 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
     if (nn_check_int(k, g.n * rows, st) || nn_check_int(k, kdim, st) ||
         nn_check_int(k, g.oc, st))
         return st->code;
-    const float *bias = k->epilogue != NULL ? k->epilogue->bias : NULL;
-    tact_op_kind_t act = k->epilogue != NULL ? k->epilogue->act : TACT_OP_NOOP;
-    bool tail = bias != NULL || act != TACT_OP_NOOP;  /* an epilogue after OpenBLAS' product */
+    /* A fused chain's bias, residual and activation, applied with the product's rows. */
+    tact_kernel_epilogue_t *epi = k->epilogue;
+    const float *bias = NULL, *res = NULL;
+    tact_op_kind_t act = TACT_OP_NOOP;
+    if (epi != NULL && tact__cpu_epilogue_fits(y, epi->bias, epi->res)) {
+        bias = epi->bias != NULL ? (const float *) epi->bias->data : NULL;
+        res = epi->res != NULL ? (const float *) epi->res->data : NULL;
+        act = epi->act;
+        epi->applied = true;
+    }
+    bool tail = bias != NULL || res != NULL || act != TACT_OP_NOOP;  /* after OpenBLAS' */
     if (kdim == 0 || groups == 0) {  /* an empty window or no input channels: zeros */
         memset(yd, 0, (size_t) y->nelems * sizeof(float));
         if (tail)
-            tact__cpu_bias_act_f32(yd, y->nelems / g.oc, g.oc, bias, NULL, 0, act);
+            tact__cpu_bias_act_f32(yd, y->nelems / g.oc, g.oc, bias, res, g.oc, act);
         return TACT_CODE_OK;
     }
     int64_t ocg = g.oc / groups;
@@ -159,11 +167,11 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
         groups == 1 && g.oh == g.ih && g.ow == g.iw) {
         if (device_gemm)
             return tact__cpu_gemm_conv(k->gemm, k->op, xd, g.n * rows, g.ic, g.ic, f, f_stable,
-                                       bias, act, yd, st);
+                                       bias, res, act, yd, st);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) (g.n * rows), (int) g.oc,
                     (int) g.ic, 1.0f, xd, (int) g.ic, fd, (int) g.oc, 0.0f, yd, (int) g.oc);
         if (tail)
-            tact__cpu_bias_act_f32(yd, g.n * rows, g.oc, bias, NULL, 0, act);
+            tact__cpu_bias_act_f32(yd, g.n * rows, g.oc, bias, res, g.oc, act);
         return TACT_CODE_OK;
     }
     int64_t per_image = rows * kdim;
@@ -179,7 +187,8 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
         if (device_gemm) {
             nn_im2col(&g, xd, b0, nb, 0, col);
             rc = tact__cpu_gemm_conv(k->gemm, k->op, col, nb * rows, kdim, kdim, f, f_stable,
-                                     bias, act, yd + b0 * rows * g.oc, st);
+                                     bias, res != NULL ? res + b0 * rows * g.oc : NULL, act,
+                                     yd + b0 * rows * g.oc, st);
             continue;
         }
         for (int64_t gi = 0; gi < groups; gi++) {
@@ -191,7 +200,7 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
     }
     free(col);
     if (rc == TACT_CODE_OK && tail && !device_gemm)
-        tact__cpu_bias_act_f32(yd, g.n * rows, g.oc, bias, NULL, 0, act);
+        tact__cpu_bias_act_f32(yd, g.n * rows, g.oc, bias, res, g.oc, act);
     return rc;
 }
 
