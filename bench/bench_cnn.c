@@ -16,7 +16,12 @@
  * version: im2col and one cblas_sgemm, which repacks the filter on every call. The two are
  * timed in alternating blocks; value = GFLOP/s; ratio = tact / raw (higher is better).
  * convres_*: ResNet's block end, relu(conv + bias + shortcut) at 56x56x64 (tact fuses it; the
- * raw version adds the bias and the shortcut and applies relu in one pass after its sgemm). */
+ * raw version adds the bias and the shortcut and applies relu in one pass after its sgemm).
+ *
+ * Last, the window ops alone at batch 1, 3x3 SAME: DepthwiseConv2dNative (MobileNet's
+ * 112x112x32 and 56x56x128), MaxPool stride 2 (ResNet's stem, 112x112x64) and AvgPool (56x56x
+ * 256), against the straightforward loop over each output's window, one thread, as no BLAS
+ * has these; value = million outputs/s; ratio = tact / raw. */
 #include "bench.h"
 
 #include <cblas.h>
@@ -239,6 +244,162 @@ done:
     return rc;
 }
 
+/* ---- DepthwiseConv2dNative, MaxPool, AvgPool against a plain loop ---- */
+
+typedef enum { WIN_DW, WIN_MAX, WIN_AVG } win_kind_t;
+
+typedef struct win_ctx {
+    win_kind_t kind;
+    int hw, c, s, ohw;           /* input hw x hw x c, stride s, output ohw x ohw x c */
+    float *x, *f, *y;
+    tact_session_t *sess;
+    tact_output_t in, out;
+    tact_tensor_t *feed;
+    tact_status_t st;
+} win_ctx_t;
+
+/* The raw side: each output's 3x3 window (SAME: the odd zero after), channels innermost. */
+static void win_raw(win_ctx_t *w)
+{
+    int pad = ((w->ohw - 1) * w->s + 3 - w->hw) / 2;
+    pad = pad > 0 ? pad : 0;
+    for (int oy = 0; oy < w->ohw; oy++)
+        for (int ox = 0; ox < w->ohw; ox++) {
+            float *out = w->y + ((size_t) oy * w->ohw + ox) * w->c;
+            int count = 0;
+            for (int c = 0; c < w->c; c++)
+                out[c] = w->kind == WIN_MAX ? -3.40282346638528859812e+38f : 0.0f;
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++) {
+                    int iy = oy * w->s - pad + ky, ix = ox * w->s - pad + kx;
+                    if (iy < 0 || iy >= w->hw || ix < 0 || ix >= w->hw)
+                        continue;
+                    const float *in = w->x + ((size_t) iy * w->hw + ix) * w->c;
+                    const float *f = w->f + (size_t) (ky * 3 + kx) * w->c;
+                    count++;
+                    for (int c = 0; c < w->c; c++) {
+                        if (w->kind == WIN_DW)
+                            out[c] += in[c] * f[c];
+                        else if (w->kind == WIN_MAX)
+                            out[c] = in[c] > out[c] ? in[c] : out[c];
+                        else
+                            out[c] += in[c];
+                    }
+                }
+            if (w->kind == WIN_AVG)
+                for (int c = 0; c < w->c; c++)
+                    out[c] *= 1.0f / (float) count;
+        }
+}
+
+static int win_tact(win_ctx_t *w, bool check)
+{
+    tact_tensor_t *out = NULL;
+    tact_feed_t feed = { w->in, w->feed };
+    if (tact_session_run(w->sess, &w->out, 1, &out, &feed, 1, NULL, 0, &w->st) != TACT_CODE_OK) {
+        bench_failed(&w->st, "tact_session_run (window op)");
+        return -1;
+    }
+    int bad = 0;
+    if (check) {
+        const float *v = tact_tensor_data(out);
+        int64_t n = (int64_t) w->ohw * w->ohw * w->c;
+        bad = tact_tensor_nelems(out) != n;
+        for (int64_t i = 0; i < n && bad == 0; i++)
+            bad = fabsf(v[i] - w->y[i]) > 1e-5f * (1.0f + fabsf(w->y[i]));
+    }
+    tact_tensor_destroy(&out);
+    if (bad != 0) {
+        fprintf(stderr, "bench_cnn: window op %d: tact's output differs from raw's\n", w->kind);
+        return -1;
+    }
+    return 0;
+}
+
+static int win_case(const bench_opts_t *opt, win_kind_t kind, int hw, int ch, int stride)
+{
+    static const char *const names[3] = { "dw", "maxpool", "avgpool" };
+    int rc = 1;
+    win_ctx_t w = { .kind = kind, .hw = hw, .c = ch, .s = stride,
+                    .ohw = (hw + stride - 1) / stride, .st = TACT_STATUS_INIT };
+    tact_graph_t *g = tact_graph_new();
+    bench_samples_t s_raw = { 0 }, s_tact = { 0 };
+    size_t nx = (size_t) hw * hw * ch, ny = (size_t) w.ohw * w.ohw * ch;
+    w.x = malloc(nx * sizeof *w.x);
+    w.f = malloc((size_t) 9 * ch * sizeof *w.f);
+    w.y = malloc(ny * sizeof *w.y);
+    if (w.x == NULL || w.f == NULL || w.y == NULL)
+        goto done;
+    bench_rng_t rng = { 11 };
+    for (size_t i = 0; i < nx; i++)
+        w.x[i] = bench_rng_uniform(&rng, -1.0f, 1.0f);
+    for (int i = 0; i < 9 * ch; i++)
+        w.f[i] = bench_rng_uniform(&rng, -0.5f, 0.5f);
+    int64_t xd[4] = { 1, hw, hw, ch };
+    w.in = tact_placeholder(g, TACT_DTYPE_F32, xd, 4, "x", &w.st);
+    tact_conv_options_t o = { .strides = { 1, stride, stride, 1 }, .padding = TACT_PADDING_SAME,
+                              .ksize = { 1, 3, 3, 1 } };
+    if (kind == WIN_DW) {
+        tact_tensor_t *ft = tact_tensor_new(TACT_DTYPE_F32, (int64_t[]) { 3, 3, ch, 1 }, 4, w.f,
+                                            &w.st);
+        w.out = tact_depthwise_conv2d(g, w.in, tact_constant(g, ft, "f", &w.st), &o, "dw", &w.st);
+        tact_tensor_destroy(&ft);
+    } else {
+        w.out = kind == WIN_MAX ? tact_max_pool(g, w.in, &o, "pool", &w.st)
+                                : tact_avg_pool(g, w.in, &o, "pool", &w.st);
+    }
+    w.feed = tact_tensor_new(TACT_DTYPE_F32, xd, 4, w.x, &w.st);
+    tact_config_t cfg = bench_cpu_config();
+    w.sess = tact_session_new(NULL, g, &cfg, &w.st);
+    if (bench_failed(&w.st, "building the window op's graph"))
+        goto done;
+    int runs = opt->quick ? 2 : 600;
+    int block = opt->quick ? 1 : CONV_BLOCK;
+    win_raw(&w);
+    for (int i = 0; i < (opt->quick ? 1 : 20); i++) {
+        if (win_tact(&w, i == 0) != 0)
+            goto done;
+        win_raw(&w);
+    }
+    if (bench_samples_reserve(&s_raw, (size_t) runs) != 0 ||
+        bench_samples_reserve(&s_tact, (size_t) runs) != 0)
+        goto done;
+    while (s_tact.n < (size_t) runs) {
+        for (int i = 0; i < block && s_tact.n < (size_t) runs; i++) {
+            int64_t t0 = bench_now_ns();
+            if (win_tact(&w, false) != 0)
+                goto done;
+            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
+        }
+        for (int i = 0; i < block && s_raw.n < (size_t) runs; i++) {
+            int64_t t0 = bench_now_ns();
+            win_raw(&w);
+            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
+        }
+    }
+    if (win_tact(&w, true) != 0)
+        goto done;
+    bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
+    double vr = (double) ny / sr.median_us, vt = (double) ny / stt.median_us;
+    char size[32], name_raw[40], name_tact[40];
+    snprintf(size, sizeof size, "1x%dx%dx%d", hw, hw, ch);
+    snprintf(name_raw, sizeof name_raw, "%s_raw_%dx%d", names[kind], hw, ch);
+    snprintf(name_tact, sizeof name_tact, "%s_tact_%dx%d", names[kind], hw, ch);
+    bench_line(name_raw, "CPU", size, &sr, vr, "Mout/s", NAN, NULL);
+    bench_line(name_tact, "CPU", size, &stt, vt, "Mout/s", vt / vr, name_raw);
+    rc = 0;
+done:
+    bench_samples_free(&s_raw);
+    bench_samples_free(&s_tact);
+    tact_tensor_destroy(&w.feed);
+    bench_close_session(&w.sess);
+    tact_graph_destroy(&g);
+    free(w.x);
+    free(w.f);
+    free(w.y);
+    return rc;
+}
+
 /* A batch of `n` images, image b being TensorFlow's input image b % 2. */
 static tact_tensor_t *cnn_batch(const float *images, int n, tact_status_t *st)
 {
@@ -320,6 +481,9 @@ int main(int argc, char **argv)
             goto done;
     }
     if (conv_case(&opt, 56, 64, true) != 0)
+        goto done;
+    if (win_case(&opt, WIN_DW, 112, 32, 1) != 0 || win_case(&opt, WIN_DW, 56, 128, 1) != 0 ||
+        win_case(&opt, WIN_MAX, 112, 64, 2) != 0 || win_case(&opt, WIN_AVG, 56, 256, 1) != 0)
         goto done;
     bench_note_load(&load0);
     rc = 0;

@@ -880,10 +880,125 @@ static void test_builders_chain(void **state)
     tact_graph_destroy(&g);
 }
 
+/* The window kernels on shapes past TensorFlow's small cases: channels a multiple of four and
+ * not (the max's vector compare and its tail), multipliers 1 and 2, strides 1 and 2, outputs
+ * big enough that their rows are split over the intra-op workers. Each agrees with a plain
+ * loop over the window in the same order (so a sum is the same float sum), a NaN never winning
+ * a max and a window of -inf giving -inf, as the kernels always did. */
+typedef struct win_case {
+    int op;                       /* NN_DEPTHWISE, NN_MAX_POOL or NN_AVG_POOL */
+    int h, w, c, mult, k, stride;
+} win_case_t;
+
+static void win_reference(const win_case_t *wc, int n, const float *x, const float *f,
+                          int oh, int ow, float *y)
+{
+    int pt = ((oh - 1) * wc->stride + wc->k - wc->h) / 2;
+    int pl = ((ow - 1) * wc->stride + wc->k - wc->w) / 2;
+    pt = pt > 0 ? pt : 0;
+    pl = pl > 0 ? pl : 0;
+    int oc = wc->c * wc->mult;
+    for (int b = 0; b < n; b++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+                for (int o = 0; o < oc; o++) {
+                    int c = o / wc->mult;
+                    float acc = wc->op == NN_MAX_POOL ? -3.40282346638528859812e+38f : 0.0f;
+                    int count = 0;
+                    for (int di = 0; di < wc->k; di++)
+                        for (int dj = 0; dj < wc->k; dj++) {
+                            int ii = i * wc->stride - pt + di, jj = j * wc->stride - pl + dj;
+                            if (ii < 0 || ii >= wc->h || jj < 0 || jj >= wc->w)
+                                continue;
+                            float v = x[((b * wc->h + ii) * wc->w + jj) * wc->c + c];
+                            count++;
+                            if (wc->op == NN_MAX_POOL)
+                                acc = v > acc ? v : acc;
+                            else if (wc->op == NN_AVG_POOL)
+                                acc += v;
+                            else
+                                acc += v * f[(di * wc->k + dj) * oc + o];
+                        }
+                    if (wc->op == NN_AVG_POOL)
+                        acc *= 1.0f / (float) count;
+                    y[((b * oh + i) * ow + j) * oc + o] = acc;
+                }
+}
+
+static void test_window_kernels_split_and_vectorized(void **state)
+{
+    (void) state;
+    static const win_case_t cases[] = {
+        { NN_MAX_POOL, 64, 60, 6, 1, 3, 1 },  { NN_MAX_POOL, 64, 64, 8, 1, 3, 2 },
+        { NN_AVG_POOL, 64, 60, 6, 1, 3, 1 },  { NN_AVG_POOL, 50, 50, 13, 1, 2, 2 },
+        { NN_DEPTHWISE, 64, 60, 6, 1, 3, 1 }, { NN_DEPTHWISE, 48, 48, 5, 2, 3, 1 },
+        { NN_DEPTHWISE, 64, 64, 8, 1, 3, 2 },
+    };
+    const int n = 2;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const win_case_t *wc = &cases[ci];
+        int oh = (wc->h + wc->stride - 1) / wc->stride, ow = (wc->w + wc->stride - 1) / wc->stride;
+        int oc = wc->c * wc->mult;
+        int64_t nx = (int64_t) n * wc->h * wc->w * wc->c, ny = (int64_t) n * oh * ow * oc;
+        int64_t nf = (int64_t) wc->k * wc->k * oc;
+        float *x = malloc((size_t) nx * sizeof *x), *f = malloc((size_t) nf * sizeof *f);
+        float *want = malloc((size_t) ny * sizeof *want);
+        uint32_t seed = 1234u + (uint32_t) ci;
+        for (int64_t i = 0; i < nx; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            x[i] = (float) ((double) (seed >> 8) / (double) (1u << 24) * 2.0 - 1.0);
+        }
+        for (int64_t i = 0; i < nf; i++)
+            f[i] = x[i % nx] * 0.5f;
+        x[7] = NAN;        /* never a max */
+        for (int c = 0; c < wc->c; c++)
+            x[((int64_t) 1 * wc->h * wc->w + 0) * wc->c + c] = -INFINITY;
+        win_reference(wc, n, x, f, oh, ow, want);
+
+        tact_graph_t *g = tact_graph_new();
+        tact_status_t st = TACT_STATUS_INIT;
+        tact_output_t xp = ph(g, DIMS(n, wc->h, wc->w, wc->c), 4, "x");
+        tact_conv_options_t opts = { .strides = { 1, wc->stride, wc->stride, 1 },
+                                     .padding = TACT_PADDING_SAME,
+                                     .ksize = { 1, wc->k, wc->k, 1 } };
+        tact_output_t y;
+        if (wc->op == NN_DEPTHWISE)
+            y = tact_depthwise_conv2d(g, xp, tu_const_f32(g, DIMS(wc->k, wc->k, wc->c, wc->mult),
+                                                           4, f, "f", &st),
+                                      &opts, "op", &st);
+        else if (wc->op == NN_MAX_POOL)
+            y = tact_max_pool(g, xp, &opts, "op", &st);
+        else
+            y = tact_avg_pool(g, xp, &opts, "op", &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        tact_tensor_t *xt = tu_f32(DIMS(n, wc->h, wc->w, wc->c), 4, x);
+        tact_feed_t feed = { xp, xt };
+        tact_session_t *s = tu_session(g, NULL);
+        tact_tensor_t *r = tu_run1(s, y, &feed, 1, &st);
+        assert_int_equal(st.code, TACT_CODE_OK);
+        assert_int_equal(tact_tensor_nelems(r), ny);
+        const float *got = tact_tensor_data(r);
+        for (int64_t i = 0; i < ny; i++) {
+            bool same = got[i] == want[i] || (isnan(got[i]) && isnan(want[i]));
+            if (!same)
+                fail_msg("case %zu: element %" PRId64 " is %.9g, want %.9g", ci, i, got[i],
+                         want[i]);
+        }
+        tact_tensor_destroy(&r);
+        tact_tensor_destroy(&xt);
+        tact_session_destroy(&s);
+        tact_graph_destroy(&g);
+        free(x);
+        free(f);
+        free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases_match_tensorflow),
+        cmocka_unit_test(test_window_kernels_split_and_vectorized),
         cmocka_unit_test(test_batch_norm_outputs),
         cmocka_unit_test(test_partial_shapes),
         cmocka_unit_test(test_build_errors),

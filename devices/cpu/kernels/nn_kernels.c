@@ -206,53 +206,150 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
 
 /* ---- DepthwiseConv2dNative ---- */
 
+/* Window kernels (depthwise convolutions, pools) of at least this many multiply-adds or
+ * compares run their output rows on every core. */
+#define NN_WINDOW_SPLIT_OPS ((int64_t) 1 << 18)
+
+/* Output rows [r0, r1) of a window kernel, a row being one image's output row (b, oy). */
+typedef void (*nn_rows_fn)(const void *arg, int64_t r0, int64_t r1);
+
+typedef struct nn_rows_job {
+    nn_rows_fn fn;
+    const void *arg;
+    int64_t rows;
+} nn_rows_job_t;
+
+static void nn_rows_part(void *arg, int part, int n_parts)
+{
+    const nn_rows_job_t *j = arg;
+    j->fn(j->arg, j->rows * part / n_parts, j->rows * (part + 1) / n_parts);
+}
+
+/* fn over all `rows` output rows, split by rows over the intra-op workers when the kernel
+ * does at least NN_WINDOW_SPLIT_OPS operations (each row's results depend on its own inputs
+ * only, so the split changes no value). */
+static void nn_rows_run(nn_rows_fn fn, const void *arg, int64_t rows, double ops)
+{
+    int64_t width = tact__cpu_intra_width();
+    if (width < 2 || rows < 2 || ops < (double) NN_WINDOW_SPLIT_OPS) {
+        fn(arg, 0, rows);
+        return;
+    }
+    nn_rows_job_t job = { .fn = fn, .arg = arg, .rows = rows };
+    tact__cpu_intra_run((int) (rows < width ? rows : width), nn_rows_part, &job);
+}
+
+typedef struct nn_dw {
+    int64_t ih, iw, ic, kh, kw, mult, oh, ow, oc, s, pt, pl;
+    const float *x, *f;
+    float *y;
+} nn_dw_t;
+
+/* Output rows [r0, r1): per position, the window's taps in order, each added to the
+ * position's channels (a loop the compiler vectorizes). */
+static void nn_depthwise_rows(const void *arg, int64_t r0, int64_t r1)
+{
+    const nn_dw_t *d = arg;
+    int64_t ic = d->ic, mult = d->mult, oc = d->oc;
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t b = r / d->oh, oy = r % d->oh;
+        for (int64_t ox = 0; ox < d->ow; ox++) {
+            float *restrict out = d->y + ((b * d->oh + oy) * d->ow + ox) * oc;
+            for (int64_t o = 0; o < oc; o++)
+                out[o] = 0.0f;
+            for (int64_t ky = 0; ky < d->kh; ky++) {
+                int64_t iy = oy * d->s - d->pt + ky;
+                if (iy < 0 || iy >= d->ih)
+                    continue;
+                for (int64_t kx = 0; kx < d->kw; kx++) {
+                    int64_t ix = ox * d->s - d->pl + kx;
+                    if (ix < 0 || ix >= d->iw)
+                        continue;
+                    const float *restrict in = d->x + ((b * d->ih + iy) * d->iw + ix) * ic;
+                    const float *restrict w = d->f + (ky * d->kw + kx) * oc;
+                    if (mult == 1) {
+                        for (int64_t c = 0; c < ic; c++)
+                            out[c] += in[c] * w[c];
+                    } else {
+                        for (int64_t c = 0; c < ic; c++)
+                            for (int64_t m = 0; m < mult; m++)
+                                out[c * mult + m] += in[c] * w[c * mult + m];
+                    }
+                }
+            }
+        }
+    }
+}
+
 static tact_code_t nn_depthwise(tact_kernel_ctx_t *k, tact_status_t *st)
 {
     TACT_UNUSED(st);
     const tact_tensor_t *x = k->in[0], *f = k->in[1];
     tact_tensor_t *y = k->out[0];
     const tact_op_attrs_t *at = &k->op->attrs;
-    int64_t n = x->dims[0], ih = x->dims[1], iw = x->dims[2], ic = x->dims[3];
-    int64_t kh = f->dims[0], kw = f->dims[1], mult = f->dims[3];
-    int64_t oh = y->dims[1], ow = y->dims[2], oc = y->dims[3];
-    int64_t s = at->strides[1];
-    int64_t pt = nn_pad_before(at, 1, ih, oh, kh), pl = nn_pad_before(at, 2, iw, ow, kw);
-    const float *xd = x->data, *fd = f->data;
-    float *yd = y->data;
     if (y->nelems == 0)
         return TACT_CODE_OK;
-    memset(yd, 0, (size_t) y->nelems * sizeof(float));
-    for (int64_t b = 0; b < n; b++) {
-        for (int64_t oy = 0; oy < oh; oy++) {
-            for (int64_t ox = 0; ox < ow; ox++) {
-                float *restrict out = yd + ((b * oh + oy) * ow + ox) * oc;
-                for (int64_t ky = 0; ky < kh; ky++) {
-                    int64_t iy = oy * s - pt + ky;
-                    if (iy < 0 || iy >= ih)
-                        continue;
-                    for (int64_t kx = 0; kx < kw; kx++) {
-                        int64_t ix = ox * s - pl + kx;
-                        if (ix < 0 || ix >= iw)
-                            continue;
-                        const float *restrict in = xd + ((b * ih + iy) * iw + ix) * ic;
-                        const float *restrict w = fd + (ky * kw + kx) * oc;
-                        if (mult == 1) {
-                            for (int64_t c = 0; c < ic; c++)
-                                out[c] += in[c] * w[c];
-                        } else {
-                            for (int64_t c = 0; c < ic; c++)
-                                for (int64_t m = 0; m < mult; m++)
-                                    out[c * mult + m] += in[c] * w[c * mult + m];
-                        }
-                    }
-                }
-            }
-        }
-    }
+    nn_dw_t d = {
+        .ih = x->dims[1], .iw = x->dims[2], .ic = x->dims[3], .kh = f->dims[0],
+        .kw = f->dims[1], .mult = f->dims[3], .oh = y->dims[1], .ow = y->dims[2],
+        .oc = y->dims[3], .s = at->strides[1], .x = x->data, .f = f->data, .y = y->data,
+    };
+    d.pt = nn_pad_before(at, 1, d.ih, d.oh, d.kh);
+    d.pl = nn_pad_before(at, 2, d.iw, d.ow, d.kw);
+    nn_rows_run(nn_depthwise_rows, &d, x->dims[0] * d.oh,
+                (double) y->nelems * (double) d.kh * (double) d.kw);
     return TACT_CODE_OK;
 }
 
 /* ---- MaxPool, AvgPool ---- */
+
+typedef struct nn_pl {
+    bool max;
+    int64_t ih, iw, ch, oh, ow, kh, kw, sh, sw, pt, pl;
+    const float *x;
+    float *y;
+} nn_pl_t;
+
+/* Output rows [r0, r1): per position, the window's inputs in order, each taken into the
+ * position's channels (loops the compiler vectorizes; a NaN never wins a max). */
+static void nn_pool_rows(const void *arg, int64_t r0, int64_t r1)
+{
+    const nn_pl_t *p = arg;
+    int64_t ch = p->ch;
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t b = r / p->oh, oy = r % p->oh;
+        int64_t y0 = oy * p->sh - p->pt, y1 = y0 + p->kh;
+        y0 = y0 < 0 ? 0 : y0;
+        y1 = y1 > p->ih ? p->ih : y1;
+        for (int64_t ox = 0; ox < p->ow; ox++) {
+            int64_t x0 = ox * p->sw - p->pl, x1 = x0 + p->kw;
+            x0 = x0 < 0 ? 0 : x0;
+            x1 = x1 > p->iw ? p->iw : x1;
+            float *restrict out = p->y + ((b * p->oh + oy) * p->ow + ox) * ch;
+            for (int64_t c = 0; c < ch; c++)
+                out[c] = p->max ? NN_LOWEST : 0.0f;
+            for (int64_t iy = y0; iy < y1; iy++) {
+                for (int64_t ix = x0; ix < x1; ix++) {
+                    const float *restrict in = p->x + ((b * p->ih + iy) * p->iw + ix) * ch;
+                    if (p->max) {
+                        for (int64_t c = 0; c < ch; c++)
+                            out[c] = in[c] > out[c] ? in[c] : out[c];
+                    } else {
+                        for (int64_t c = 0; c < ch; c++)
+                            out[c] += in[c];
+                    }
+                }
+            }
+            /* TensorFlow divides by the elements inside the input, not the window's size */
+            int64_t count = (y1 - y0) * (x1 - x0);
+            if (!p->max && count > 0) {
+                float inv = 1.0f / (float) count;
+                for (int64_t c = 0; c < ch; c++)
+                    out[c] *= inv;
+            }
+        }
+    }
+}
 
 static tact_code_t nn_pool(tact_kernel_ctx_t *k, tact_status_t *st)
 {
@@ -260,47 +357,19 @@ static tact_code_t nn_pool(tact_kernel_ctx_t *k, tact_status_t *st)
     const tact_tensor_t *x = k->in[0];
     tact_tensor_t *y = k->out[0];
     const tact_op_attrs_t *at = &k->op->attrs;
-    bool max = k->op->kind == TACT_OP_MAX_POOL;
-    int64_t n = x->dims[0], ih = x->dims[1], iw = x->dims[2], ch = x->dims[3];
-    int64_t oh = y->dims[1], ow = y->dims[2];
-    int64_t kh = at->ksize[1], kw = at->ksize[2], sh = at->strides[1], sw = at->strides[2];
-    int64_t pt = nn_pad_before(at, 1, ih, oh, kh), pl = nn_pad_before(at, 2, iw, ow, kw);
-    const float *xd = x->data;
-    float *yd = y->data;
-    for (int64_t b = 0; b < n; b++) {
-        for (int64_t oy = 0; oy < oh; oy++) {
-            int64_t y0 = oy * sh - pt, y1 = y0 + kh;
-            y0 = y0 < 0 ? 0 : y0;
-            y1 = y1 > ih ? ih : y1;
-            for (int64_t ox = 0; ox < ow; ox++) {
-                int64_t x0 = ox * sw - pl, x1 = x0 + kw;
-                x0 = x0 < 0 ? 0 : x0;
-                x1 = x1 > iw ? iw : x1;
-                float *restrict out = yd + ((b * oh + oy) * ow + ox) * ch;
-                for (int64_t c = 0; c < ch; c++)
-                    out[c] = max ? NN_LOWEST : 0.0f;
-                for (int64_t iy = y0; iy < y1; iy++) {
-                    for (int64_t ix = x0; ix < x1; ix++) {
-                        const float *restrict in = xd + ((b * ih + iy) * iw + ix) * ch;
-                        if (max) {
-                            for (int64_t c = 0; c < ch; c++)
-                                out[c] = in[c] > out[c] ? in[c] : out[c];
-                        } else {
-                            for (int64_t c = 0; c < ch; c++)
-                                out[c] += in[c];
-                        }
-                    }
-                }
-                /* TensorFlow divides by the elements inside the input, not the window's size */
-                int64_t count = (y1 - y0) * (x1 - x0);
-                if (!max && count > 0) {
-                    float inv = 1.0f / (float) count;
-                    for (int64_t c = 0; c < ch; c++)
-                        out[c] *= inv;
-                }
-            }
-        }
-    }
+    if (y->nelems == 0)
+        return TACT_CODE_OK;
+    nn_pl_t p = {
+        .max = k->op->kind == TACT_OP_MAX_POOL, .ih = x->dims[1], .iw = x->dims[2],
+        .ch = x->dims[3], .oh = y->dims[1], .ow = y->dims[2], .kh = at->ksize[1],
+        .kw = at->ksize[2], .sh = at->strides[1], .sw = at->strides[2], .x = x->data,
+        .y = y->data,
+    };
+    p.pt = nn_pad_before(at, 1, p.ih, p.oh, p.kh);
+    p.pl = nn_pad_before(at, 2, p.iw, p.ow, p.kw);
+    /* in double: a window's hostile size times the output passes int64 */
+    nn_rows_run(nn_pool_rows, &p, x->dims[0] * p.oh,
+                (double) y->nelems * (double) p.kh * (double) p.kw);
     return TACT_CODE_OK;
 }
 
