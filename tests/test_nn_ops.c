@@ -880,11 +880,11 @@ static void test_builders_chain(void **state)
     tact_graph_destroy(&g);
 }
 
-/* The window kernels on shapes past TensorFlow's small cases: channels a multiple of four and
- * not (the max's vector compare and its tail), multipliers 1 and 2, strides 1 and 2, outputs
- * big enough that their rows are split over the intra-op workers. Each agrees with a plain
- * loop over the window in the same order (so a sum is the same float sum), a NaN never winning
- * a max and a window of -inf giving -inf, as the kernels always did. */
+/* The window kernels on shapes past TensorFlow's small cases: odd and even channel counts,
+ * multipliers 1 and 2, strides 1 and 2, outputs big enough that their rows are split over the
+ * intra-op workers. Each agrees with a plain loop over the window in the same order (so a sum
+ * is the same float sum), a NaN never winning a max and a window of -inf giving -inf, as the
+ * kernels always did. */
 typedef struct win_case {
     int op;                       /* NN_DEPTHWISE, NN_MAX_POOL or NN_AVG_POOL */
     int h, w, c, mult, k, stride;
@@ -925,7 +925,7 @@ static void win_reference(const win_case_t *wc, int n, const float *x, const flo
                 }
 }
 
-static void test_window_kernels_split_and_vectorized(void **state)
+static void test_window_kernels_split_over_cores(void **state)
 {
     (void) state;
     static const win_case_t cases[] = {
@@ -998,7 +998,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases_match_tensorflow),
-        cmocka_unit_test(test_window_kernels_split_and_vectorized),
+        cmocka_unit_test(test_window_kernels_split_over_cores),
         cmocka_unit_test(test_batch_norm_outputs),
         cmocka_unit_test(test_partial_shapes),
         cmocka_unit_test(test_build_errors),
