@@ -4,8 +4,8 @@
  * GEMM (a 1x1 unit-stride convolution is one on the input as it is): the device's (gemm.h),
  * which packs a constant or variable filter once, or OpenBLAS' sgemm for grouped ones; the
  * windows of depthwise convolutions and pools are direct loops over channels, the innermost
- * dimension, their output rows split over the cores when large. The shapes were checked by the run-time inference and the outputs allocated with
- * them, so the kernels only compute. */
+ * dimension, their output rows split over the cores when large. The shapes were checked by
+ * the run-time inference and the outputs allocated with them, so the kernels only compute. */
 #include "devices/cpu/kernels/family.h"
 #include "devices/cpu/gemm.h"
 #include "devices/cpu/intra_pool.h"
