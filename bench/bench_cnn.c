@@ -95,8 +95,9 @@ typedef struct conv_ctx {
 } conv_ctx_t;
 
 /* The raw side: SAME 3x3 patches of x (zeros outside), then y = col f. */
-static void conv_raw(conv_ctx_t *c)
+static void conv_raw(void *ctx)
 {
+    conv_ctx_t *c = ctx;
     int hw = c->hw, ch = c->c, kdim = 9 * ch;
     for (int oy = 0; oy < hw; oy++)
         for (int ox = 0; ox < hw; ox++)
@@ -124,8 +125,9 @@ static void conv_raw(conv_ctx_t *c)
 }
 
 /* The tact side; `check`: its output must equal the raw one within float rounding. */
-static int conv_tact(conv_ctx_t *c, bool check)
+static int conv_tact(void *ctx, bool check)
 {
+    conv_ctx_t *c = ctx;
     tact_tensor_t *out = NULL;
     tact_feed_t feed = { c->in, c->feed };
     if (tact_session_run(c->s, &c->out, 1, &out, &feed, 1, NULL, 0, &c->st) != TACT_CODE_OK) {
@@ -150,6 +152,39 @@ static int conv_tact(conv_ctx_t *c, bool check)
 }
 
 #define CONV_BLOCK 10
+
+/* The single-op cases' timing: warm-up (tact's first output checked against raw's), then
+ * `runs` samples of each side in alternating blocks of CONV_BLOCK, then tact's output checked
+ * again. 0 or -1. */
+static int cnn_side_by_side(int (*tact)(void *ctx, bool check), void (*raw)(void *ctx),
+                            void *ctx, const bench_opts_t *opt, int runs,
+                            bench_samples_t *s_tact, bench_samples_t *s_raw)
+{
+    int block = opt->quick ? 1 : CONV_BLOCK;
+    raw(ctx);
+    for (int i = 0; i < (opt->quick ? 1 : 20); i++) {
+        if (tact(ctx, i == 0) != 0)
+            return -1;
+        raw(ctx);
+    }
+    if (bench_samples_reserve(s_raw, (size_t) runs) != 0 ||
+        bench_samples_reserve(s_tact, (size_t) runs) != 0)
+        return -1;
+    while (s_tact->n < (size_t) runs) {
+        for (int i = 0; i < block && s_tact->n < (size_t) runs; i++) {
+            int64_t t0 = bench_now_ns();
+            if (tact(ctx, false) != 0)
+                return -1;
+            s_tact->ns[s_tact->n++] = (double) (bench_now_ns() - t0);
+        }
+        for (int i = 0; i < block && s_raw->n < (size_t) runs; i++) {
+            int64_t t0 = bench_now_ns();
+            raw(ctx);
+            s_raw->ns[s_raw->n++] = (double) (bench_now_ns() - t0);
+        }
+    }
+    return tact(ctx, true);
+}
 
 static int conv_case(const bench_opts_t *opt, int hw, int ch, bool residual)
 {
@@ -194,30 +229,7 @@ static int conv_case(const bench_opts_t *opt, int hw, int ch, bool residual)
     if (bench_failed(&c.st, "building the Conv2D graph"))
         goto done;
     int runs = opt->quick ? 2 : (hw >= 56 ? 300 : 1000);
-    int block = opt->quick ? 1 : CONV_BLOCK;
-    conv_raw(&c);
-    for (int i = 0; i < (opt->quick ? 1 : 20); i++) {
-        if (conv_tact(&c, i == 0) != 0)
-            goto done;
-        conv_raw(&c);
-    }
-    if (bench_samples_reserve(&s_raw, (size_t) runs) != 0 ||
-        bench_samples_reserve(&s_tact, (size_t) runs) != 0)
-        goto done;
-    while (s_tact.n < (size_t) runs) {
-        for (int i = 0; i < block && s_tact.n < (size_t) runs; i++) {
-            int64_t t0 = bench_now_ns();
-            if (conv_tact(&c, false) != 0)
-                goto done;
-            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
-        }
-        for (int i = 0; i < block && s_raw.n < (size_t) runs; i++) {
-            int64_t t0 = bench_now_ns();
-            conv_raw(&c);
-            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
-        }
-    }
-    if (conv_tact(&c, true) != 0)
+    if (cnn_side_by_side(conv_tact, conv_raw, &c, opt, runs, &s_tact, &s_raw) != 0)
         goto done;
     double flop = 2.0 * hw * hw * 9.0 * ch * ch;
     bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
@@ -259,8 +271,9 @@ typedef struct win_ctx {
 } win_ctx_t;
 
 /* The raw side: each output's 3x3 window (SAME: the odd zero after), channels innermost. */
-static void win_raw(win_ctx_t *w)
+static void win_raw(void *ctx)
 {
+    win_ctx_t *w = ctx;
     int pad = ((w->ohw - 1) * w->s + 3 - w->hw) / 2;
     pad = pad > 0 ? pad : 0;
     for (int oy = 0; oy < w->ohw; oy++)
@@ -292,8 +305,9 @@ static void win_raw(win_ctx_t *w)
         }
 }
 
-static int win_tact(win_ctx_t *w, bool check)
+static int win_tact(void *ctx, bool check)
 {
+    win_ctx_t *w = ctx;
     tact_tensor_t *out = NULL;
     tact_feed_t feed = { w->in, w->feed };
     if (tact_session_run(w->sess, &w->out, 1, &out, &feed, 1, NULL, 0, &w->st) != TACT_CODE_OK) {
@@ -354,30 +368,7 @@ static int win_case(const bench_opts_t *opt, win_kind_t kind, int hw, int ch, in
     if (bench_failed(&w.st, "building the window op's graph"))
         goto done;
     int runs = opt->quick ? 2 : 600;
-    int block = opt->quick ? 1 : CONV_BLOCK;
-    win_raw(&w);
-    for (int i = 0; i < (opt->quick ? 1 : 20); i++) {
-        if (win_tact(&w, i == 0) != 0)
-            goto done;
-        win_raw(&w);
-    }
-    if (bench_samples_reserve(&s_raw, (size_t) runs) != 0 ||
-        bench_samples_reserve(&s_tact, (size_t) runs) != 0)
-        goto done;
-    while (s_tact.n < (size_t) runs) {
-        for (int i = 0; i < block && s_tact.n < (size_t) runs; i++) {
-            int64_t t0 = bench_now_ns();
-            if (win_tact(&w, false) != 0)
-                goto done;
-            s_tact.ns[s_tact.n++] = (double) (bench_now_ns() - t0);
-        }
-        for (int i = 0; i < block && s_raw.n < (size_t) runs; i++) {
-            int64_t t0 = bench_now_ns();
-            win_raw(&w);
-            s_raw.ns[s_raw.n++] = (double) (bench_now_ns() - t0);
-        }
-    }
-    if (win_tact(&w, true) != 0)
+    if (cnn_side_by_side(win_tact, win_raw, &w, opt, runs, &s_tact, &s_raw) != 0)
         goto done;
     bench_stats_t sr = bench_stats(&s_raw), stt = bench_stats(&s_tact);
     double vr = (double) ny / sr.median_us, vt = (double) ny / stt.median_us;

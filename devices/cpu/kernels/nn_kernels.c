@@ -57,6 +57,43 @@ typedef struct nn_conv_geom {
     int64_t sh, sw, dh, dw, pt, pl;
 } nn_conv_geom_t;
 
+/* Kernels that do at least this much work (im2col's patch floats, a window op's multiply-adds
+ * or compares) run their output rows on every core: split, a ResNet layer's 3x3 Conv2D at
+ * 56x56x64 took 1388-1491 us instead of 1518-2228, and MobileNet's 56x56x128 depthwise layer
+ * ran at 1.4-2.0 x one thread (bench/README.md). */
+#define NN_SPLIT_WORK ((double) (1 << 18))
+
+/* Output rows [r0, r1) of a kernel, a row being one image's output row (b, oy). */
+typedef void (*nn_rows_fn)(const void *arg, int64_t r0, int64_t r1);
+
+typedef struct nn_rows_job {
+    nn_rows_fn fn;
+    const void *arg;
+    int64_t rows;
+} nn_rows_job_t;
+
+static void nn_rows_part(void *arg, int part, int n_parts)
+{
+    const nn_rows_job_t *j = arg;
+    j->fn(j->arg, j->rows * part / n_parts, j->rows * (part + 1) / n_parts);
+}
+
+/* fn over all `rows` output rows, split by rows over the intra-op workers when the kernel does
+ * at least NN_SPLIT_WORK (each row's results depend on its own inputs only, so the split
+ * changes no value; `work` in double, as a hostile window's size times the output passes
+ * int64). Returns whether it split. */
+static bool nn_rows_run(nn_rows_fn fn, const void *arg, int64_t rows, double work)
+{
+    int64_t width = tact__cpu_intra_width();
+    if (width < 2 || rows < 2 || work < NN_SPLIT_WORK) {
+        fn(arg, 0, rows);
+        return false;
+    }
+    nn_rows_job_t job = { .fn = fn, .arg = arg, .rows = rows };
+    tact__cpu_intra_run((int) (rows < width ? rows : width), nn_rows_part, &job);
+    return true;
+}
+
 /* Rows [r0, r1) of the patches of images [b0, b0 + nb) for input channels [c0, c0 + g->fc),
  * a row being one image's output row: one patch row per output position, (ky, kx, c) along
  * it, zeros where the window leaves the input. */
@@ -87,36 +124,27 @@ static void nn_im2col_rows(const nn_conv_geom_t *g, const float *x, int64_t b0, 
 typedef struct nn_im2col_job {
     const nn_conv_geom_t *g;
     const float *x;
-    int64_t b0, nb, c0;
+    int64_t b0, c0;
     float *col;
 } nn_im2col_job_t;
 
-static void nn_im2col_part(void *arg, int part, int n_parts)
+static void nn_im2col_range(const void *arg, int64_t r0, int64_t r1)
 {
     const nn_im2col_job_t *j = arg;
-    int64_t rows = j->nb * j->g->oh;
-    nn_im2col_rows(j->g, j->x, j->b0, rows * part / n_parts, rows * (part + 1) / n_parts, j->c0,
-                   j->col);
+    nn_im2col_rows(j->g, j->x, j->b0, r0, r1, j->c0, j->col);
 }
 
-/* Patch matrices of at least this many floats are written by every core: split, a ResNet
- * layer's 3x3 Conv2D at 56x56x64 took 1388-1491 us instead of 1518-2228 (bench/README.md). */
-#define NN_IM2COL_SPLIT_FLOATS ((int64_t) 1 << 18)
-
-/* The patches of images [b0, b0 + nb) (nn_im2col_rows), split by rows over the intra-op
- * workers when large. They are parked after: the GEMM that follows may be OpenBLAS', whose
- * threads need every core. */
+/* The patches of images [b0, b0 + nb) (nn_im2col_rows), on every core when large. The
+ * workers are parked after: the GEMM that follows may be OpenBLAS', whose threads need every
+ * core. */
 static void nn_im2col(const nn_conv_geom_t *g, const float *x, int64_t b0, int64_t nb, int64_t c0,
                       float *col)
 {
-    int64_t rows = nb * g->oh, width = tact__cpu_intra_width();
-    if (width < 2 || rows < 2 || rows * g->ow * g->kh * g->kw * g->fc < NN_IM2COL_SPLIT_FLOATS) {
-        nn_im2col_rows(g, x, b0, 0, rows, c0, col);
-        return;
-    }
-    nn_im2col_job_t job = { .g = g, .x = x, .b0 = b0, .nb = nb, .c0 = c0, .col = col };
-    tact__cpu_intra_run((int) (rows < width ? rows : width), nn_im2col_part, &job);
-    tact__cpu_intra_park();
+    nn_im2col_job_t job = { .g = g, .x = x, .b0 = b0, .c0 = c0, .col = col };
+    int64_t rows = nb * g->oh;
+    if (nn_rows_run(nn_im2col_range, &job, rows,
+                    (double) rows * (double) (g->ow * g->kh * g->kw * g->fc)))
+        tact__cpu_intra_park();
 }
 
 static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
@@ -205,39 +233,6 @@ static tact_code_t nn_conv2d(tact_kernel_ctx_t *k, tact_status_t *st)
 }
 
 /* ---- DepthwiseConv2dNative ---- */
-
-/* Window kernels (depthwise convolutions, pools) of at least this many multiply-adds or
- * compares run their output rows on every core. */
-#define NN_WINDOW_SPLIT_OPS ((int64_t) 1 << 18)
-
-/* Output rows [r0, r1) of a window kernel, a row being one image's output row (b, oy). */
-typedef void (*nn_rows_fn)(const void *arg, int64_t r0, int64_t r1);
-
-typedef struct nn_rows_job {
-    nn_rows_fn fn;
-    const void *arg;
-    int64_t rows;
-} nn_rows_job_t;
-
-static void nn_rows_part(void *arg, int part, int n_parts)
-{
-    const nn_rows_job_t *j = arg;
-    j->fn(j->arg, j->rows * part / n_parts, j->rows * (part + 1) / n_parts);
-}
-
-/* fn over all `rows` output rows, split by rows over the intra-op workers when the kernel
- * does at least NN_WINDOW_SPLIT_OPS operations (each row's results depend on its own inputs
- * only, so the split changes no value). */
-static void nn_rows_run(nn_rows_fn fn, const void *arg, int64_t rows, double ops)
-{
-    int64_t width = tact__cpu_intra_width();
-    if (width < 2 || rows < 2 || ops < (double) NN_WINDOW_SPLIT_OPS) {
-        fn(arg, 0, rows);
-        return;
-    }
-    nn_rows_job_t job = { .fn = fn, .arg = arg, .rows = rows };
-    tact__cpu_intra_run((int) (rows < width ? rows : width), nn_rows_part, &job);
-}
 
 typedef struct nn_dw {
     int64_t ih, iw, ic, kh, kw, mult, oh, ow, oc, s, pt, pl;
@@ -367,7 +362,6 @@ static tact_code_t nn_pool(tact_kernel_ctx_t *k, tact_status_t *st)
     };
     p.pt = nn_pad_before(at, 1, p.ih, p.oh, p.kh);
     p.pl = nn_pad_before(at, 2, p.iw, p.ow, p.kw);
-    /* in double: a window's hostile size times the output passes int64 */
     nn_rows_run(nn_pool_rows, &p, x->dims[0] * p.oh,
                 (double) y->nelems * (double) p.kh * (double) p.kw);
     return TACT_CODE_OK;
