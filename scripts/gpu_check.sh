@@ -96,11 +96,12 @@ unpack() {
      libopenblas0-pthread
   pc cmocka "$lib" "$root/usr/include" cmocka libcmocka0
   pc libprotobuf-c "$lib" "$root/usr/include" protobuf-c libprotobuf-c1
+  pc jansson "$lib" "$root/usr/include" jansson libjansson4  # tests/CMakeLists.txt: test_trace
   # The libraries must load: a missing one shows here, not in the middle of the build.
   LD_LIBRARY_PATH=$lib:$lib/openblas-pthread "$root/usr/bin/pkgconf" --version &&
   LD_LIBRARY_PATH=$lib:$lib/openblas-pthread "$root/usr/bin/protoc-c" --version &&
   for so in libzmq.so.5 libhwloc.so.15 openblas-pthread/libopenblas.so.0 libcmocka.so.0 \
-            libprotobuf-c.so.1; do
+            libprotobuf-c.so.1 libjansson.so.4; do
     LD_LIBRARY_PATH=$lib:$lib/openblas-pthread ldd "$lib/$so" | grep 'not found' && return 1
   done
   return 0
