@@ -7,15 +7,20 @@
  * with every op on CPU:0 is measured too, so the crossing's own cost shows. Target: at 64 MB
  * the cross-device run <= 1.5 x memcpy.
  *
- * GPU cases (a CUDA build on a machine with a GPU), 1 KB to 64 MB, against cudaMemcpy from
- * and to pinned host memory in the same process (ratio = tact GB/s / cudaMemcpy GB/s, higher
+ * GPU cases (a CUDA build on a machine with a GPU), 1 KB to 64 MB, against cudaMemcpy of the
+ * same kind of host memory in the same process (ratio = tact GB/s / cudaMemcpy GB/s, higher
  * is better; target >= 0.85 at 64 MB):
  *
- *   gpu_h2d_cuda / gpu_h2d_tact  host -> GPU: x (fed) -> Identity on GPU:0, run as a target;
- *                                the fed tensor is made after the GPU opened, so a large one
- *                                is pinned (tact's host tensors are, once a GPU is in use)
- *   gpu_d2h_cuda / gpu_d2h_tact  GPU -> host: a constant kept on GPU:0 -> Identity there,
- *                                fetched (the result tensor is pinned host memory) */
+ *   gpu_h2d_cuda / gpu_h2d_tact_pinned   host -> GPU: x (fed) -> Identity on GPU:0, run as a
+ *                                        target; x borrows (tact_tensor_new_borrowed) a
+ *                                        cudaMallocHost buffer, so it goes by DMA from there
+ *   gpu_h2d_cuda_pageable / gpu_h2d_tact the same with x a tensor of tact_tensor_new: pageable
+ *                                        memory, as a NumPy array is in TensorFlow, so it goes
+ *                                        through the staging buffers (cudaMemcpy from the same
+ *                                        buffer goes through the driver's)
+ *   gpu_d2h_cuda / gpu_d2h_tact          GPU -> host: a constant kept on GPU:0 -> Identity
+ *                                        there, fetched (the result lands in pinned memory
+ *                                        from tact's pool) */
 #include "bench_gpu.h"
 
 typedef struct copy_ctx {
@@ -80,21 +85,32 @@ typedef struct gpu_copy_ctx {
     tact_session_t *s;
     tact_output_t out;            /* fetched (d2h) */
     tact_op_t *target;            /* run (h2d) */
-    tact_feed_t feed;
+    tact_feed_t feed;             /* x: pageable */
+    tact_feed_t feed_pinned;      /* x: borrowed over pinned_in */
     tact_status_t st;
     size_t bytes;
-    void *pinned, *device;
+    void *pinned, *pinned_in, *pageable, *device;
 } gpu_copy_ctx_t;
 
-static int gpu_h2d_tact(void *p)
+static int gpu_h2d_run(gpu_copy_ctx_t *c, tact_feed_t *feed)
 {
-    gpu_copy_ctx_t *c = p;
-    if (tact_session_run(c->s, NULL, 0, NULL, &c->feed, 1, &c->target, 1, &c->st) !=
-        TACT_CODE_OK) {
+    if (tact_session_run(c->s, NULL, 0, NULL, feed, 1, &c->target, 1, &c->st) != TACT_CODE_OK) {
         bench_failed(&c->st, "tact_session_run");
         return -1;
     }
     return 0;
+}
+
+static int gpu_h2d_tact(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    return gpu_h2d_run(c, &c->feed);
+}
+
+static int gpu_h2d_tact_pinned(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    return gpu_h2d_run(c, &c->feed_pinned);
 }
 
 static int gpu_d2h_tact(void *p)
@@ -120,6 +136,13 @@ static int gpu_h2d_cuda(void *p)
                              "cudaMemcpy") ? -1 : 0;
 }
 
+static int gpu_h2d_cuda_pageable(void *p)
+{
+    gpu_copy_ctx_t *c = p;
+    return bench_cuda_failed(cudaMemcpy(c->device, c->pageable, c->bytes,
+                                        cudaMemcpyHostToDevice), "cudaMemcpy") ? -1 : 0;
+}
+
 static int gpu_d2h_cuda(void *p)
 {
     gpu_copy_ctx_t *c = p;
@@ -127,20 +150,27 @@ static int gpu_d2h_cuda(void *p)
                              "cudaMemcpy") ? -1 : 0;
 }
 
-/* One size both ways: 0, or -1. Writes the tact / cudaMemcpy ratios. */
-static int gpu_size(size_t bytes, int iters, double *h2d_ratio, double *d2h_ratio)
+/* The tact / cudaMemcpy ratios of one size. */
+typedef struct gpu_ratios {
+    double h2d_pinned, h2d_pageable, d2h;
+} gpu_ratios_t;
+
+/* One size both ways: 0, or -1. */
+static int gpu_size(size_t bytes, int iters, gpu_ratios_t *ratio)
 {
     int rc = -1;
     int64_t n = (int64_t) bytes;  /* uint8-like: one byte per element, as bool */
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
-    tact_tensor_t *value = NULL, *xv = NULL;
+    tact_tensor_t *value = NULL, *xv = NULL, *xp = NULL;
     gpu_copy_ctx_t c = { .bytes = bytes, .st = TACT_STATUS_INIT };
-    bench_samples_t s[4] = { { 0 } };
+    bench_samples_t s[6] = { { 0 } };
     if (bench_cuda_failed(cudaMallocHost(&c.pinned, bytes), "cudaMallocHost") ||
+        bench_cuda_failed(cudaMallocHost(&c.pinned_in, bytes), "cudaMallocHost") ||
         bench_cuda_failed(cudaMalloc(&c.device, bytes), "cudaMalloc"))
         goto done;
     memset(c.pinned, 0x5a, bytes);
+    memset(c.pinned_in, 0x5a, bytes);
     value = tact_tensor_new(TACT_DTYPE_BOOL, &n, 1, NULL, &st);
     if (value != NULL)
         memset(tact_tensor_data(value), 0x5a, bytes);
@@ -156,41 +186,57 @@ static int gpu_size(size_t bytes, int iters, double *h2d_ratio, double *d2h_rati
     c.target = in.op;
     if (gpu_d2h_tact(&c) != 0 || bench_on_gpu(c.s, out.op) != 0)  /* opens the GPU */
         goto done;
-    xv = tact_tensor_new(TACT_DTYPE_BOOL, &n, 1, NULL, &st);  /* pinned when >= 1 MiB */
-    c.feed = (tact_feed_t) { x, xv };
-    if (bench_failed(&st, "the fed tensor") || gpu_h2d_tact(&c) != 0 ||
-        bench_on_gpu(c.s, in.op) != 0)
-        goto done;
-    int r = 0;
-    for (int round = 0; round < 4 && r == 0; round++) {  /* interleaved */
-        r |= bench_collect(gpu_h2d_cuda, &c, iters / 4 + 1, 1, &s[0]);
-        r |= bench_collect(gpu_h2d_tact, &c, iters / 4 + 1, 1, &s[1]);
-        r |= bench_collect(gpu_d2h_cuda, &c, iters / 4 + 1, 1, &s[2]);
-        r |= bench_collect(gpu_d2h_tact, &c, iters / 4 + 1, 1, &s[3]);
+    xv = tact_tensor_new(TACT_DTYPE_BOOL, &n, 1, NULL, &st);
+    if (xv != NULL) {
+        c.pageable = tact_tensor_data(xv);
+        memset(c.pageable, 0x5a, bytes);
     }
+    xp = tact_tensor_new_borrowed(TACT_DTYPE_BOOL, &n, 1, c.pinned_in, bytes, NULL, NULL, &st);
+    c.feed = (tact_feed_t) { x, xv };
+    c.feed_pinned = (tact_feed_t) { x, xp };
+    if (bench_failed(&st, "the fed tensors") || gpu_h2d_tact(&c) != 0 ||
+        gpu_h2d_tact_pinned(&c) != 0 || bench_on_gpu(c.s, in.op) != 0)
+        goto done;
+    static const struct {
+        bench_fn_t fn;
+        const char *name;
+        int baseline; /* index of the case it is a ratio to, or -1 */
+    } cases[6] = {
+        { gpu_h2d_cuda, "gpu_h2d_cuda", -1 },
+        { gpu_h2d_tact_pinned, "gpu_h2d_tact_pinned", 0 },
+        { gpu_h2d_cuda_pageable, "gpu_h2d_cuda_pageable", -1 },
+        { gpu_h2d_tact, "gpu_h2d_tact", 2 },
+        { gpu_d2h_cuda, "gpu_d2h_cuda", -1 },
+        { gpu_d2h_tact, "gpu_d2h_tact", 4 },
+    };
+    int r = 0;
+    for (int round = 0; round < 4 && r == 0; round++)  /* interleaved */
+        for (int k = 0; k < 6; k++)
+            r |= bench_collect(cases[k].fn, &c, iters / 4 + 1, 1, &s[k]);
     if (r != 0)
         goto done;
     char size[32];
     snprintf(size, sizeof size, "%zuKB", bytes >> 10);
     double gbs = (double) bytes / 1e3;
-    bench_stats_t hc = bench_stats(&s[0]), ht = bench_stats(&s[1]);
-    bench_stats_t dc = bench_stats(&s[2]), dt = bench_stats(&s[3]);
-    *h2d_ratio = hc.median_us / ht.median_us;
-    *d2h_ratio = dc.median_us / dt.median_us;
-    bench_line("gpu_h2d_cuda", "GPU", size, &hc, gbs / hc.median_us, "GB/s", NAN, NULL);
-    bench_line("gpu_h2d_tact", "GPU", size, &ht, gbs / ht.median_us, "GB/s", *h2d_ratio,
-               "gpu_h2d_cuda");
-    bench_line("gpu_d2h_cuda", "GPU", size, &dc, gbs / dc.median_us, "GB/s", NAN, NULL);
-    bench_line("gpu_d2h_tact", "GPU", size, &dt, gbs / dt.median_us, "GB/s", *d2h_ratio,
-               "gpu_d2h_cuda");
+    double ratios[6];
+    for (int k = 0; k < 6; k++) {
+        bench_stats_t t = bench_stats(&s[k]);
+        int b = cases[k].baseline;
+        ratios[k] = b < 0 ? NAN : bench_stats(&s[b]).median_us / t.median_us;
+        bench_line(cases[k].name, "GPU", size, &t, gbs / t.median_us, "GB/s", ratios[k],
+                   b < 0 ? NULL : cases[b].name);
+    }
+    *ratio = (gpu_ratios_t) { ratios[1], ratios[3], ratios[5] };
     rc = 0;
 done:
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         bench_samples_free(&s[i]);
     tact_session_destroy(&c.s);
+    tact_tensor_destroy(&xp);
     tact_tensor_destroy(&xv);
     tact_tensor_destroy(&value);
     tact_graph_destroy(&g);
+    cudaFreeHost(c.pinned_in);
     cudaFreeHost(c.pinned);
     cudaFree(c.device);
     return rc;
@@ -205,15 +251,17 @@ static int gpu_cases(bool quick)
 #ifdef TACT_BENCH_CUDA
     static const size_t full[] = { 1 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20 };
     static const size_t small[] = { 1 << 10 };
-    double h2d = NAN, d2h = NAN;
+    gpu_ratios_t r = { NAN, NAN, NAN };
     for (int i = 0; i < (quick ? 1 : 5); i++) {
         size_t bytes = quick ? small[i] : full[i];
-        if (gpu_size(bytes, quick ? 3 : bytes >= (16u << 20) ? 40 : 400, &h2d, &d2h) != 0)
+        if (gpu_size(bytes, quick ? 3 : bytes >= (16u << 20) ? 40 : 400, &r) != 0)
             return 1;
     }
     if (!quick) {
-        bench_target("gpu_h2d_tact >= 0.85 x gpu_h2d_cuda at 64 MB", h2d >= 0.85);
-        bench_target("gpu_d2h_tact >= 0.85 x gpu_d2h_cuda at 64 MB", d2h >= 0.85);
+        bench_target("gpu_h2d_tact_pinned >= 0.85 x gpu_h2d_cuda at 64 MB", r.h2d_pinned >= 0.85);
+        bench_target("gpu_h2d_tact >= 0.85 x gpu_h2d_cuda_pageable at 64 MB",
+                     r.h2d_pageable >= 0.85);
+        bench_target("gpu_d2h_tact >= 0.85 x gpu_d2h_cuda at 64 MB", r.d2h >= 0.85);
     }
 #else
     (void) quick;

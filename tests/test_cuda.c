@@ -663,6 +663,10 @@ static void test_reduce(void **state)
             gt_reduce(mean, dt, SHP(2, 100000, 2), (int[]){0}, 1, false);
             gt_reduce(mean, dt, SHP(2, 64, 8192), (int[]){0}, 1, false); /* a bias gradient */
             gt_reduce(mean, dt, SHP(2, 3000, 1030), (int[]){0}, 1, false); /* column kernel */
+            /* the column kernel over parts of the rows, joined (kn_reduce_col_splits) */
+            gt_reduce(mean, dt, SHP(2, 5000, 100), (int[]){0}, 1, false);
+            gt_reduce(mean, dt, SHP(3, 3, 70000, 40), (int[]){0, 1}, 2, true);
+            gt_reduce(mean, dt, SHP(4, 6, 5, 7, 9), (int[]){0, 2}, 2, false); /* 2-axis walk */
             gt_reduce(mean, dt, SHP(2, 100000, 4), (int[]){1}, 1, true);
             gt_reduce(mean, dt, SHP(1, 2049), NULL, 0, false);          /* every axis */
             gt_reduce(mean, dt, SHP(2, 3, 2049), (int[]){1}, 1, false); /* rows */

@@ -1094,7 +1094,7 @@ static void test_softmax(void **state)
 /* Output j as the kernel's block of `threads` makes it (threads 1: one thread, in order). */
 template <typename T>
 static void kt_reduce_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
-                          const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red, int64_t n_red,
+                          const kn_bwalk &keep, const kn_bwalk &red, int64_t n_red,
                           int threads)
 {
     typedef typename kn_acc<T>::type Acc;
@@ -1112,7 +1112,7 @@ static void kt_reduce_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
  * output j; then a block of kn_reduce_threads(splits) adds output j's parts. */
 template <typename T>
 static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
-                                const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                                const kn_bwalk &keep, const kn_bwalk &red,
                                 int64_t n_red, int splits)
 {
     typedef typename kn_acc<T>::type Acc;
@@ -1140,39 +1140,63 @@ static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool m
     free(part);
 }
 
-/* The column kernel: KN_COL_Y threads per output, each adding every KN_COL_Y-th element from
- * its ty, their sums then added in ty order. */
+/* The column kernel over `splits` parts of the rows (kn_reduce_split_range): in each part,
+ * KN_COL_Y threads per output, each adding every KN_COL_Y-th row from its ty, their sums then
+ * added in ty order; then the parts' sums added in part order (kn_reduce_col_join). */
 template <typename T>
 static void kt_reduce_cols_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
-                               const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
-                               int64_t n_red)
+                               const kn_bwalk &keep, const kn_bwalk &red, int64_t n_red,
+                               int splits)
 {
     typedef typename kn_acc<T>::type Acc;
     const T *px = (const T *) x->data;
     for (int64_t j = 0; j < o->nelems; j++) {
-        Acc t = 0;
-        for (int ty = 0; ty < KN_COL_Y; ty++)
-            t += kn_reduce_range(px, keep, red, j, 0, n_red, ty, KN_COL_Y);
-        ((T *) o->data)[j] = kn_reduce_finish<T>(t, n_red, mean);
+        Acc total = 0;
+        for (int p = 0; p < splits; p++) {
+            int64_t k0;
+            int64_t k1;
+            kn_reduce_split_range(n_red, splits, p, &k0, &k1);
+            Acc t = 0;
+            for (int ty = 0; ty < KN_COL_Y; ty++)
+                t += kn_reduce_range(px, keep, red, j, k0, k1, ty, KN_COL_Y);
+            total += t;
+        }
+        ((T *) o->data)[j] = kn_reduce_finish<T>(total, n_red, mean);
     }
 }
 
-/* The block-per-output and thread-per-output ways; the split way too where it applies; the
- * column way always (any reduction can be walked so; the launcher takes it for tall outer
- * ones). */
+/* The ways a sum is made, each into its own output: */
+enum {
+    KT_RED_BLOCK,      /* a block per output */
+    KT_RED_SERIAL,     /* a thread per output */
+    KT_RED_SPLIT,      /* split over blocks where kn_reduce_splits splits it, else a block */
+    KT_RED_COLS,       /* the column kernel, one part (any reduction can be walked so; the
+                        * launcher takes it for tall outer ones) */
+    KT_RED_COLS_SPLIT, /* the column kernel over kn_reduce_col_splits' parts */
+    KT_RED_WALK64,     /* a thread per output, through the 64-bit walks */
+    KT_RED_WAYS
+};
+
 template <typename T>
-static void kt_reduce_both(const tact_tensor_t *x, bool mean, const tact_cuda_walk_t &keep,
-                           const tact_cuda_walk_t &red, int64_t n_red, tact_tensor_t *block,
-                           tact_tensor_t *serial, tact_tensor_t *split, tact_tensor_t *cols)
+static void kt_reduce_ways(const tact_tensor_t *x, bool mean, const kn_bwalk &keep,
+                           const kn_bwalk &red, int64_t n_red, tact_tensor_t **out)
 {
-    kt_reduce_cols_run<T>(x, cols, mean, keep, red, n_red);
-    kt_reduce_run<T>(x, block, mean, keep, red, n_red, kn_reduce_threads(n_red));
-    kt_reduce_run<T>(x, serial, mean, keep, red, n_red, 1);
-    const int splits = kn_reduce_splits(block->nelems, n_red);
+    const int64_t n_out = out[0]->nelems;
+    kt_reduce_run<T>(x, out[KT_RED_BLOCK], mean, keep, red, n_red, kn_reduce_threads(n_red));
+    kt_reduce_run<T>(x, out[KT_RED_SERIAL], mean, keep, red, n_red, 1);
+    const int splits = kn_reduce_splits(n_out, n_red);
     if (splits > 1)
-        kt_reduce_split_run<T>(x, split, mean, keep, red, n_red, splits);
+        kt_reduce_split_run<T>(x, out[KT_RED_SPLIT], mean, keep, red, n_red, splits);
     else
-        kt_reduce_run<T>(x, split, mean, keep, red, n_red, kn_reduce_threads(n_red));
+        kt_reduce_run<T>(x, out[KT_RED_SPLIT], mean, keep, red, n_red, kn_reduce_threads(n_red));
+    kt_reduce_cols_run<T>(x, out[KT_RED_COLS], mean, keep, red, n_red, 1);
+    kt_reduce_cols_run<T>(x, out[KT_RED_COLS_SPLIT], mean, keep, red, n_red,
+                          kn_reduce_col_splits(n_out, n_red));
+    kn_bwalk keep64 = keep;
+    kn_bwalk red64 = red;
+    keep64.i32 = false;
+    red64.i32 = false;
+    kt_reduce_run<T>(x, out[KT_RED_WALK64], mean, keep64, red64, n_red, 1);
 }
 
 typedef struct kt_red_case {
@@ -1215,6 +1239,9 @@ static const kt_red_case_t kt_red_cases[] = {
     {2, {100000, 2}, 1, {0}, false},       /* split over an outer axis */
     {2, {1100, 1030}, 1, {0}, false},      /* columns: a tall outer sum, a partial group */
     {3, {1030, 2, 520}, 1, {0}, true},     /* columns over a kept pair of axes */
+    {2, {5000, 100}, 1, {0}, false},       /* columns split over rows: 4 groups, 9 parts */
+    {3, {3, 1500, 40}, 2, {0, 1}, true},   /* the same over a merged pair of axes */
+    {4, {6, 5, 7, 9}, 2, {0, 2}, false},   /* two reduced runs: a 32-bit walk of 2 axes */
 };
 
 static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
@@ -1232,47 +1259,52 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
     tact_tensor_t *want = kt_cpu(op, in);
     char what[160];
     kt_what(what, sizeof what, op, x, NULL);
-    tact_tensor_t *block = kt_out(op);
-    tact_tensor_t *serial = kt_out(op);
-    tact_tensor_t *split = kt_out(op);
-    tact_tensor_t *cols = kt_out(op);
+    tact_tensor_t *ways[KT_RED_WAYS];
+    for (int w = 0; w < KT_RED_WAYS; w++)
+        ways[w] = kt_out(op);
     if (want->nelems > 0) { /* cuda_reduce launches nothing for an empty output */
         tact_cuda_walk_t keep;
         tact_cuda_walk_t red;
         tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
         const int64_t n_red = x->nelems / want->nelems;
+        kn_bwalk bkeep;
+        kn_bwalk bred;
+        assert_true(kn_walk32_make(keep, want->nelems, &bkeep));
+        assert_true(kn_walk32_make(red, n_red, &bred) || n_red == 0);
 
-        /* Output j's k-th element: inside x, and every element of x taken once. */
+        /* Output j's k-th element: inside x, and every element of x taken once; the 32-bit
+         * walks give the 64-bit walks' offsets. */
         assert_int_equal(want->nelems * n_red, x->nelems);
         kt_hits_t h = kt_hits_new(x->nelems);
-        for (int64_t j = 0; j < want->nelems; j++)
-            for (int64_t k = 0; k < n_red; k++)
+        for (int64_t j = 0; j < want->nelems; j++) {
+            assert_int_equal(kn_walk_offset_a(bkeep, j), kn_walk_offset(keep, j));
+            for (int64_t k = 0; k < n_red; k++) {
+                if (j == 0)
+                    assert_int_equal(kn_walk_offset_a(bred, k), kn_walk_offset(red, k));
                 kt_hit(&h, kn_walk_offset(keep, j) + kn_walk_offset(red, k), what);
+            }
+        }
         kt_hits_done(&h, what);
 
         switch (dt) {
         case F32:
-            kt_reduce_both<float>(x, mean, keep, red, n_red, block, serial, split, cols);
+            kt_reduce_ways<float>(x, mean, bkeep, bred, n_red, ways);
             break;
         case F64:
-            kt_reduce_both<double>(x, mean, keep, red, n_red, block, serial, split, cols);
+            kt_reduce_ways<double>(x, mean, bkeep, bred, n_red, ways);
             break;
         case I32:
-            kt_reduce_both<int32_t>(x, mean, keep, red, n_red, block, serial, split, cols);
+            kt_reduce_ways<int32_t>(x, mean, bkeep, bred, n_red, ways);
             break;
         default:
-            kt_reduce_both<int64_t>(x, mean, keep, red, n_red, block, serial, split, cols);
+            kt_reduce_ways<int64_t>(x, mean, bkeep, bred, n_red, ways);
             break;
         }
     }
-    kt_check(want, block, what);
-    kt_check(want, serial, what);
-    kt_check(want, split, what);
-    kt_check(want, cols, what);
-    tact_tensor_destroy(&cols);
-    tact_tensor_destroy(&split);
-    tact_tensor_destroy(&serial);
-    tact_tensor_destroy(&block);
+    for (int w = 0; w < KT_RED_WAYS; w++) {
+        kt_check(want, ways[w], what);
+        tact_tensor_destroy(&ways[w]);
+    }
     tact_tensor_destroy(&want);
     tact_tensor_destroy(&x);
     tact_graph_destroy(&g);
@@ -1294,7 +1326,7 @@ static void test_reduce(void **state)
  * block's other order rounds differently. */
 template <int OP, typename T>
 static void kt_reduce_op_run(const tact_tensor_t *x, tact_tensor_t *serial, tact_tensor_t *block,
-                             const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
+                             const kn_bwalk &keep, const kn_bwalk &red,
                              int64_t n_red)
 {
     const T *px = (const T *) x->data;
@@ -1311,8 +1343,8 @@ static void kt_reduce_op_run(const tact_tensor_t *x, tact_tensor_t *serial, tact
 
 template <typename T>
 static void kt_reduce_op_t(tact_op_kind_t kind, const tact_tensor_t *x, tact_tensor_t *serial,
-                           tact_tensor_t *block, const tact_cuda_walk_t &keep,
-                           const tact_cuda_walk_t &red, int64_t n_red)
+                           tact_tensor_t *block, const kn_bwalk &keep, const kn_bwalk &red,
+                           int64_t n_red)
 {
     if (kind == TACT_OP_MAX)
         kt_reduce_op_run<TACT_CUDA_REDUCE_MAX, T>(x, serial, block, keep, red, n_red);
@@ -1345,10 +1377,14 @@ static void kt_reduce_op_case(kt_reduce_fn build, tact_dtype_t dt, const kt_red_
         tact_cuda_walk_t red;
         tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
         const int64_t n_red = x->nelems / want->nelems;
+        kn_bwalk bkeep;
+        kn_bwalk bred;
+        kn_walk32_make(keep, want->nelems, &bkeep);
+        kn_walk32_make(red, n_red, &bred);
         if (dt == F32)
-            kt_reduce_op_t<float>(op->kind, x, serial, block, keep, red, n_red);
+            kt_reduce_op_t<float>(op->kind, x, serial, block, bkeep, bred, n_red);
         else
-            kt_reduce_op_t<double>(op->kind, x, serial, block, keep, red, n_red);
+            kt_reduce_op_t<double>(op->kind, x, serial, block, bkeep, bred, n_red);
     }
     kt_check(want, serial, what);
     if (op->kind != TACT_OP_PROD)
@@ -1414,7 +1450,8 @@ static void test_reduce_strategy(void **state)
     assert_true(kt_strategy(2048, 4096, 0, true));   /* the tall sum above */
     assert_true(kt_strategy(100000, 1024, 0, true)); /* few outputs for a thread each */
     assert_false(kt_strategy(64, 8192, 0, true));    /* a thread per output does it */
-    assert_false(kt_strategy(4096, 100, 0, true));   /* too few outputs: 4 blocks */
+    assert_true(kt_strategy(4096, 100, 0, true));    /* 4 groups, their rows split */
+    assert_false(kt_strategy(4096, 31, 0, true));    /* less than a group: a block each */
     assert_false(kt_strategy(8192, 4096, 1, true));  /* rows: adjacent already */
 
     /* Splits: only for few outputs of many elements, never past KN_REDUCE_SPLIT_BLOCKS blocks,
@@ -1435,6 +1472,19 @@ static void test_reduce_strategy(void **state)
             covered = k1;
         }
         assert_int_equal(covered, 5000000);
+    }
+
+    /* Column splits: about KN_REDUCE_SPLIT_BLOCKS blocks, parts of at least KN_COL_MIN_ROWS
+     * rows, none once the groups fill the GPU; the parts always fit the scratch. */
+    assert_int_equal(kn_reduce_col_splits(256, 1 << 20), 64);  /* [1M, 256]: 8 groups */
+    assert_int_equal(kn_reduce_col_splits(100, 5000), 9);      /* rows bound it */
+    assert_int_equal(kn_reduce_col_splits(1024, 100000), 16);
+    assert_int_equal(kn_reduce_col_splits(100, 1000), 1);      /* one part's rows */
+    assert_int_equal(kn_reduce_col_splits(8192, 1 << 20), 1);  /* 256 groups */
+    for (int64_t n_out = 1; n_out < 20000; n_out += 37) {
+        const int sp = kn_reduce_col_splits(n_out, (int64_t) 1 << 30);
+        assert_true(sp >= 1 && sp <= KN_REDUCE_SPLIT_BLOCKS);
+        assert_true(8 * n_out * sp <= TACT_CUDA_REDUCE_SCRATCH_BYTES);
     }
 }
 
@@ -1516,14 +1566,13 @@ static void kt_gather_run(const tact_tensor_t *x, tact_tensor_t *o, const tact_c
 {
     kt_hits_t h = kt_hits_new(x->nelems);
     kn_bwalk bw;
-    bool i32 = kn_binary_plan(TACT_CUDA_STRIDED, w, o->nelems, &bw) == KN_B_STRIDED32;
-    if (!i32)
+    if (!kn_walk32_make(w, o->nelems, &bw))
         fail_msg("%s: a small transpose must take 32-bit indices", what);
     for (int64_t i = 0; i < o->nelems; i++) {
-        int64_t off = kn_gather_offset<true>(bw, i);
-        if (off != kn_gather_offset<false>(bw, i))
+        int64_t off = kn_walk_offset_a(bw, i);
+        if (off != kn_walk_offset(w, i))
             fail_msg("%s: 32-bit offset %" PRId64 " of element %" PRId64 " is not %" PRId64,
-                     what, off, i, kn_gather_offset<false>(bw, i));
+                     what, off, i, kn_walk_offset(w, i));
         kt_hit(&h, off, what);
         ((T *) o->data)[i] = ((const T *) x->data)[off];
     }

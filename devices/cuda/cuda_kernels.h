@@ -107,8 +107,8 @@ int tact__cuda_unary(tact_cuda_unary_t op, tact_dtype_t dtype, const void *x, vo
 int tact__cuda_accumulate(tact_dtype_t dtype, const void *x, void *out, int64_t n, void *stream);
 
 /* Bytes of the scratch tact__cuda_reduce joins a split reduction's parts through (and
- * tact__cuda_softmax a split row's). */
-#define TACT_CUDA_REDUCE_SCRATCH_BYTES 4096
+ * tact__cuda_softmax a split row's): 8 bytes per output and part of a split column sum. */
+#define TACT_CUDA_REDUCE_SCRATCH_BYTES (256 * 1024)
 
 /* Softmax of each of `rows` rows of `cols` elements (float32, float64): a warp per short row,
  * a block per longer one, and a few long rows split over several blocks each, joined through

@@ -105,20 +105,38 @@ static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact
 }
 
 /* Column reductions: an outer-axis sum that is not run a thread per output (a tall one: more
- * than KN_REDUCE_PER_THREAD_MAX_ELEMS rows, or fewer outputs) with KN_REDUCE_COL_MIN_OUTPUTS
- * outputs or more. A block takes KN_COL_X adjacent outputs with KN_COL_Y threads each: thread
- * (tx, ty) adds rows ty, ty + KN_COL_Y, ... of output j0 + tx, so each warp reads 32 adjacent
- * elements (a block per output would read one element per 32-byte sector), and the KN_COL_Y
- * partial sums of an output are then added in ty order. */
-#define KN_COL_X                  32
-#define KN_COL_Y                  8
-#define KN_REDUCE_COL_MIN_OUTPUTS 1024
+ * than KN_REDUCE_PER_THREAD_MAX_ELEMS rows, or fewer outputs) with KN_COL_X outputs or more.
+ * A block takes KN_COL_X adjacent outputs with KN_COL_Y threads each: thread (tx, ty) adds
+ * rows ty, ty + KN_COL_Y, ... of output j0 + tx, so each warp reads 32 adjacent elements (a
+ * block per output would read one element per 32-byte sector), and the KN_COL_Y partial sums
+ * of an output are then added in ty order. Fewer groups of KN_COL_X outputs than would fill
+ * the GPU (a [1M, 256] sum has 8) split the rows too (kn_reduce_col_splits): part p of every
+ * output goes to the scratch, and a second pass adds each output's parts in order. */
+#define KN_COL_X        32
+#define KN_COL_Y        8
+#define KN_COL_MIN_ROWS 512 /* rows per part of a split column reduction, at least */
 
 static inline bool kn_reduce_columns(int64_t n_out, int64_t n_red, const tact_cuda_walk_t &keep,
                                      const tact_cuda_walk_t &red)
 {
     return kn_reduce_outer(keep, red) && !kn_reduce_per_thread(n_out, n_red, keep, red) &&
-           n_out >= KN_REDUCE_COL_MIN_OUTPUTS;
+           n_out >= KN_COL_X;
+}
+
+/* The parts each column of a column reduction is split into: enough for about
+ * KN_REDUCE_SPLIT_BLOCKS blocks, each of at least KN_COL_MIN_ROWS rows, their partial sums (8
+ * bytes each) within the scratch; 1 (no split) when the groups alone fill the GPU. */
+static inline int kn_reduce_col_splits(int64_t n_out, int64_t n_red)
+{
+    const int64_t groups = (n_out + KN_COL_X - 1) / KN_COL_X;
+    if (n_out <= 0 || groups >= KN_REDUCE_SPLIT_BLOCKS / 2)
+        return 1;
+    int64_t splits = KN_REDUCE_SPLIT_BLOCKS / groups;
+    const int64_t by_rows = n_red / KN_COL_MIN_ROWS;
+    const int64_t by_scratch = TACT_CUDA_REDUCE_SCRATCH_BYTES / (8 * n_out);
+    splits = splits < by_rows ? splits : by_rows;
+    splits = splits < by_scratch ? splits : by_scratch;
+    return splits > 1 ? (int) splits : 1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -207,34 +225,49 @@ enum {
 
 struct kn_bwalk {
     tact_cuda_walk_t w; /* TACT_CUDA_STRIDED */
-    int ndims;          /* the 32-bit modes: w's axes with their divisors */
+    bool i32;           /* the 32-bit form below holds (kn_walk32_make) */
+    int ndims;          /* the 32-bit form: w's axes with their divisors */
     kn_fastdiv div[TACT_MAX_DIMS];
     uint32_t stride_a[TACT_MAX_DIMS];
     uint32_t stride_b[TACT_MAX_DIMS];
 };
 
-/* The launch mode for `mode` and `w` (tact__cuda_binary_walk's) over n outputs; fills *bw. */
-static inline int kn_binary_plan(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w, int64_t n,
-                                 kn_bwalk *bw)
+/* *bw = w over n elements, with its 32-bit form when n and every offset in a and b stay below
+ * 2^31 (then bw->i32 is set and true is returned). A walk over nothing (a sum of no elements)
+ * is never indexed and has no divisors. */
+static inline bool kn_walk32_make(const tact_cuda_walk_t &w, int64_t n, kn_bwalk *bw)
 {
     memset(bw, 0, sizeof *bw);
     bw->w = w;
-    if (mode != TACT_CUDA_STRIDED)
-        return mode;
     int64_t last_a = 0;
     int64_t last_b = 0;
     for (int d = 0; d < w.ndims; d++) {
         last_a += (w.dims[d] - 1) * w.stride_a[d];
         last_b += (w.dims[d] - 1) * w.stride_b[d];
     }
-    if (n > INT32_MAX || last_a > INT32_MAX || last_b > INT32_MAX)
-        return TACT_CUDA_STRIDED;
+    if (n < 1 || n > INT32_MAX || last_a > INT32_MAX || last_b > INT32_MAX)
+        return false;
+    bw->i32 = true;
     bw->ndims = w.ndims;
     for (int d = 0; d < w.ndims; d++) {
         bw->div[d] = kn_fastdiv_make(w.dims[d]);
         bw->stride_a[d] = (uint32_t) w.stride_a[d];
         bw->stride_b[d] = (uint32_t) w.stride_b[d];
     }
+    return true;
+}
+
+/* The launch mode for `mode` and `w` (tact__cuda_binary_walk's) over n outputs; fills *bw. */
+static inline int kn_binary_plan(tact_cuda_bcast_t mode, const tact_cuda_walk_t &w, int64_t n,
+                                 kn_bwalk *bw)
+{
+    if (mode != TACT_CUDA_STRIDED) {
+        memset(bw, 0, sizeof *bw);
+        bw->w = w;
+        return mode;
+    }
+    if (!kn_walk32_make(w, n, bw))
+        return TACT_CUDA_STRIDED;
     if (w.ndims == 2 && w.stride_a[1] == 1 && w.stride_b[1] == 1) {
         if (w.stride_b[0] == 0 && w.stride_a[0] == w.dims[1])
             return KN_B_ROW_B32;
@@ -260,18 +293,17 @@ KN_HD void kn_walk32_offsets(const kn_bwalk &bw, uint32_t i, uint32_t *oa, uint3
     *ob = b;
 }
 
-/* A gather's (Transpose's) input offset of output i: the 32-bit walk when kn_binary_plan gave
- * KN_B_STRIDED32 for it (stride_b all 0), else the 64-bit one. */
-template <bool I32> KN_HD int64_t kn_gather_offset(const kn_bwalk &bw, int64_t i)
+/* The offset of walk element i in input a: one axis by a multiply, else by the 32-bit walk
+ * where it holds (bw.i32), else by the 64-bit one. A reduction's walks take this per element:
+ * the branches are the same for every thread. */
+KN_HD int64_t kn_walk_offset_a(const kn_bwalk &bw, int64_t i)
 {
-    if constexpr (I32) {
-        uint32_t a;
-        uint32_t unused;
-        kn_walk32_offsets(bw, (uint32_t) i, &a, &unused);
-        return a;
-    } else {
+    if (bw.w.ndims <= 1 || !bw.i32)
         return kn_walk_offset(bw.w, i);
-    }
+    uint32_t a;
+    uint32_t unused; /* b's: the compiler drops it */
+    kn_walk32_offsets(bw, (uint32_t) i, &a, &unused);
+    return a;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -584,7 +616,7 @@ KN_HD double kn_softmax_exp(const T *xr, T *orow, int64_t cols, T m, int64_t fir
  * row's sum from its parts', in order, and the scaling. The scratch holds 2 doubles per
  * part. */
 #define KN_SOFTMAX_SPLIT_MAX_ROWS 64
-#define KN_SOFTMAX_SPLIT_PARTS    (TACT_CUDA_REDUCE_SCRATCH_BYTES / (2 * 8))
+#define KN_SOFTMAX_SPLIT_PARTS    256 /* 2 doubles each: 4 KiB of the scratch */
 #define KN_SOFTMAX_SPLIT_MIN_COLS 8192
 
 static inline int kn_softmax_splits(int64_t rows, int64_t cols)
@@ -656,22 +688,22 @@ template <> struct kn_acc<int64_t> {
 /* The sum of this thread's share of output j's elements k0 <= k < k1: element k of the
  * reduced ones is x[walk offset of j in keep + walk offset of k in red]. */
 template <typename T>
-KN_HD typename kn_acc<T>::type kn_reduce_range(const T *x, const tact_cuda_walk_t &keep,
-                                               const tact_cuda_walk_t &red, int64_t j, int64_t k0,
+KN_HD typename kn_acc<T>::type kn_reduce_range(const T *x, const kn_bwalk &keep,
+                                               const kn_bwalk &red, int64_t j, int64_t k0,
                                                int64_t k1, int64_t first, int64_t step)
 {
     typedef typename kn_acc<T>::type Acc;
-    const T *base = x + kn_walk_offset(keep, j);
+    const T *base = x + kn_walk_offset_a(keep, j);
     Acc s = 0;
     for (int64_t k = k0 + first; k < k1; k += step)
-        s += (Acc) base[kn_walk_offset(red, k)];
+        s += (Acc) base[kn_walk_offset_a(red, k)];
     return s;
 }
 
 /* The same over all n_red elements. */
 template <typename T>
-KN_HD typename kn_acc<T>::type kn_reduce_partial(const T *x, const tact_cuda_walk_t &keep,
-                                                 const tact_cuda_walk_t &red, int64_t j,
+KN_HD typename kn_acc<T>::type kn_reduce_partial(const T *x, const kn_bwalk &keep,
+                                                 const kn_bwalk &red, int64_t j,
                                                  int64_t n_red, int64_t first, int64_t step)
 {
     return kn_reduce_range(x, keep, red, j, 0, n_red, first, step);
@@ -736,13 +768,13 @@ template <int OP, typename T> KN_HD T kn_reduce_op_ident(void)
 /* This thread's share of output j's elements k0 <= k < k1 (the walks of kn_reduce_range),
  * combined in order from the identity. */
 template <int OP, typename T>
-KN_HD T kn_reduce_op_range(const T *x, const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
-                           int64_t j, int64_t k0, int64_t k1, int64_t first, int64_t step)
+KN_HD T kn_reduce_op_range(const T *x, const kn_bwalk &keep, const kn_bwalk &red, int64_t j,
+                           int64_t k0, int64_t k1, int64_t first, int64_t step)
 {
-    const T *base = x + kn_walk_offset(keep, j);
+    const T *base = x + kn_walk_offset_a(keep, j);
     T acc = kn_reduce_op_ident<OP, T>();
     for (int64_t k = k0 + first; k < k1; k += step)
-        acc = kn_reduce_op_fn<OP>()(acc, base[kn_walk_offset(red, k)]);
+        acc = kn_reduce_op_fn<OP>()(acc, base[kn_walk_offset_a(red, k)]);
     return acc;
 }
 

@@ -395,7 +395,7 @@ cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols
 /* One block per output element; short reductions get a smaller block (kn_reduce_threads). */
 template <typename T>
 __global__ void kn_reduce(const T *__restrict__ x, T *__restrict__ o, int64_t n_out, int64_t n_red,
-                          tact_cuda_walk_t keep, tact_cuda_walk_t red, bool mean)
+                          kn_bwalk keep, kn_bwalk red, bool mean)
 {
     typedef typename kn_acc<T>::type Acc;
     __shared__ Acc sh[33];
@@ -411,36 +411,59 @@ __global__ void kn_reduce(const T *__restrict__ x, T *__restrict__ o, int64_t n_
  * when). */
 template <typename T>
 __global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                                 int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
-                                 bool mean)
+                                 int64_t n_red, kn_bwalk keep, kn_bwalk red, bool mean)
 {
     for (int64_t j = kn_first(); j < n_out; j += kn_step())
         o[j] = kn_reduce_finish<T>(kn_reduce_partial(x, keep, red, j, n_red, 0, 1), n_red, mean);
 }
 
 /* Columns (kn_reduce_columns): a block of KN_COL_X x KN_COL_Y threads per KN_COL_X adjacent
- * outputs, looped over beyond the grid. */
+ * outputs, looped over beyond the grid, and per part blockIdx.y of their rows
+ * (kn_reduce_split_range over gridDim.y parts). One part finishes the outputs here; with
+ * several, part p of output j goes to part[p * n_out + j] for kn_reduce_col_join. */
 template <typename T>
-__global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                               int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
-                               bool mean)
+__global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o,
+                               typename kn_acc<T>::type *__restrict__ part, int64_t n_out,
+                               int64_t n_red, kn_bwalk keep, kn_bwalk red, bool mean)
 {
     typedef typename kn_acc<T>::type Acc;
     __shared__ Acc sh[KN_COL_Y][KN_COL_X];
+    const int splits = (int) gridDim.y;
+    int64_t k0;
+    int64_t k1;
+    kn_reduce_split_range(n_red, splits, (int) blockIdx.y, &k0, &k1);
     const int64_t groups = (n_out + KN_COL_X - 1) / KN_COL_X;
     for (int64_t grp = blockIdx.x; grp < groups; grp += gridDim.x) {  /* uniform per block */
         const int64_t j = grp * KN_COL_X + threadIdx.x;
         sh[threadIdx.y][threadIdx.x] =
-            j < n_out ? kn_reduce_range(x, keep, red, j, 0, n_red, threadIdx.y, KN_COL_Y)
+            j < n_out ? kn_reduce_range(x, keep, red, j, k0, k1, threadIdx.y, KN_COL_Y)
                       : (Acc) 0;
         __syncthreads();
         if (threadIdx.y == 0 && j < n_out) {
             Acc t = 0;
             for (int y = 0; y < KN_COL_Y; y++)
                 t += sh[y][threadIdx.x];
-            o[j] = kn_reduce_finish<T>(t, n_red, mean);
+            if (splits == 1)
+                o[j] = kn_reduce_finish<T>(t, n_red, mean);
+            else
+                part[blockIdx.y * n_out + j] = t;
         }
         __syncthreads();
+    }
+}
+
+/* A split column reduction's second pass: a thread per output adds its parts in order. */
+template <typename T>
+__global__ void kn_reduce_col_join(const typename kn_acc<T>::type *__restrict__ part,
+                                   T *__restrict__ o, int64_t n_out, int64_t n_red, int splits,
+                                   bool mean)
+{
+    typedef typename kn_acc<T>::type Acc;
+    for (int64_t j = kn_first(); j < n_out; j += kn_step()) {
+        Acc t = 0;
+        for (int p = 0; p < splits; p++)
+            t += part[p * n_out + j];
+        o[j] = kn_reduce_finish<T>(t, n_red, mean);
     }
 }
 
@@ -449,7 +472,7 @@ __global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o, int64
 template <typename T>
 __global__ void kn_reduce_parts(const T *__restrict__ x,
                                 typename kn_acc<T>::type *__restrict__ part, int64_t n_red,
-                                int splits, tact_cuda_walk_t keep, tact_cuda_walk_t red)
+                                int splits, kn_bwalk keep, kn_bwalk red)
 {
     typedef typename kn_acc<T>::type Acc;
     __shared__ Acc sh[33];
@@ -485,23 +508,33 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
     typedef typename kn_acc<T>::type Acc;
     static_assert(sizeof(Acc) * KN_REDUCE_SPLIT_BLOCKS <= TACT_CUDA_REDUCE_SCRATCH_BYTES,
                   "a split reduction's partial sums fit the scratch");
+    kn_bwalk bkeep; /* the walks in their 32-bit forms where they hold */
+    kn_bwalk bred;
+    kn_walk32_make(keep, n_out, &bkeep);
+    kn_walk32_make(red, n_red, &bred);
+    const T *px = static_cast<const T *>(x);
+    T *po = static_cast<T *>(o);
+    Acc *part = static_cast<Acc *>(scratch);
     const int splits = kn_reduce_splits(n_out, n_red);
     if (kn_reduce_per_thread(n_out, n_red, keep, red)) {
         kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
-            static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+            px, po, n_out, n_red, bkeep, bred, mean);
     } else if (kn_reduce_columns(n_out, n_red, keep, red)) {
-        kn_reduce_cols<T><<<kn_grid((n_out + KN_COL_X - 1) / KN_COL_X), dim3(KN_COL_X, KN_COL_Y),
-                            0, s>>>(static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red,
-                                    keep, red, mean);
+        const int col_splits = scratch != NULL ? kn_reduce_col_splits(n_out, n_red) : 1;
+        const dim3 grid(kn_grid((n_out + KN_COL_X - 1) / KN_COL_X), col_splits);
+        kn_reduce_cols<T><<<grid, dim3(KN_COL_X, KN_COL_Y), 0, s>>>(px, po, part, n_out, n_red,
+                                                                     bkeep, bred, mean);
+        if (col_splits > 1)
+            kn_reduce_col_join<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
+                part, po, n_out, n_red, col_splits, mean);
     } else if (splits > 1 && scratch != NULL) {
-        Acc *part = static_cast<Acc *>(scratch);
-        kn_reduce_parts<T><<<(int) n_out * splits, KN_THREADS, 0, s>>>(
-            static_cast<const T *>(x), part, n_red, splits, keep, red);
-        kn_reduce_join<T><<<(int) n_out, kn_reduce_threads(splits), 0, s>>>(
-            part, static_cast<T *>(o), n_red, splits, mean);
+        kn_reduce_parts<T><<<(int) n_out * splits, KN_THREADS, 0, s>>>(px, part, n_red, splits,
+                                                                        bkeep, bred);
+        kn_reduce_join<T><<<(int) n_out, kn_reduce_threads(splits), 0, s>>>(part, po, n_red,
+                                                                             splits, mean);
     } else {
-        kn_reduce<T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
-            static_cast<const T *>(x), static_cast<T *>(o), n_out, n_red, keep, red, mean);
+        kn_reduce<T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(px, po, n_out, n_red,
+                                                                          bkeep, bred, mean);
     }
     return cudaGetLastError();
 }
@@ -513,7 +546,7 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
 /* A thread per output, combining its elements in order (as the CPU does). */
 template <int OP, typename T>
 __global__ void kn_reduce_op_serial(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                                    int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red)
+                                    int64_t n_red, kn_bwalk keep, kn_bwalk red)
 {
     for (int64_t j = kn_first(); j < n_out; j += kn_step())
         o[j] = kn_reduce_op_range<OP>(x, keep, red, j, 0, n_red, 0, 1);
@@ -522,7 +555,7 @@ __global__ void kn_reduce_op_serial(const T *__restrict__ x, T *__restrict__ o, 
 /* A block per output: each thread's share, then the block's. */
 template <int OP, typename T>
 __global__ void kn_reduce_op_block(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                                   int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red)
+                                   int64_t n_red, kn_bwalk keep, kn_bwalk red)
 {
     __shared__ T sh[33];
     for (int64_t i = blockIdx.x; i < n_out; i += gridDim.x) {
@@ -538,14 +571,18 @@ cudaError_t kn_reduce_op_launch(const void *x, void *o, int64_t n_out, int64_t n
                                 const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
                                 cudaStream_t s)
 {
+    kn_bwalk bkeep; /* the walks in their 32-bit forms where they hold */
+    kn_bwalk bred;
+    kn_walk32_make(keep, n_out, &bkeep);
+    kn_walk32_make(red, n_red, &bred);
     const T *px = static_cast<const T *>(x);
     T *po = static_cast<T *>(o);
     if (kn_reduce_per_thread(n_out, n_red, keep, red))
-        kn_reduce_op_serial<OP, T>
-            <<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(px, po, n_out, n_red, keep, red);
+        kn_reduce_op_serial<OP, T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
+            px, po, n_out, n_red, bkeep, bred);
     else
-        kn_reduce_op_block<OP, T>
-            <<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(px, po, n_out, n_red, keep, red);
+        kn_reduce_op_block<OP, T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
+            px, po, n_out, n_red, bkeep, bred);
     return cudaGetLastError();
 }
 
@@ -608,25 +645,21 @@ cudaError_t kn_transpose2d_launch(const void *x, void *o, int64_t rows, int64_t 
     return cudaGetLastError();
 }
 
-template <typename T, bool I32>
+template <typename T>
 __global__ void kn_gather(const T *__restrict__ x, T *__restrict__ o, int64_t n, kn_bwalk bw)
 {
     for (int64_t i = kn_first(); i < n; i += kn_step())
-        o[i] = x[kn_gather_offset<I32>(bw, i)];
+        o[i] = x[kn_walk_offset_a(bw, i)];
 }
 
 template <typename T>
 cudaError_t kn_gather_launch(const void *x, void *o, int64_t n, const tact_cuda_walk_t &w,
                              cudaStream_t s)
 {
-    kn_bwalk bw;
-    const bool i32 = kn_binary_plan(TACT_CUDA_STRIDED, w, n, &bw) == KN_B_STRIDED32;
-    const int g = kn_blocks(n, KN_THREADS);
-    const T *px = static_cast<const T *>(x);
-    if (i32)
-        kn_gather<T, true><<<g, KN_THREADS, 0, s>>>(px, static_cast<T *>(o), n, bw);
-    else
-        kn_gather<T, false><<<g, KN_THREADS, 0, s>>>(px, static_cast<T *>(o), n, bw);
+    kn_bwalk bw; /* in its 32-bit form where it holds */
+    kn_walk32_make(w, n, &bw);
+    kn_gather<T><<<kn_blocks(n, KN_THREADS), KN_THREADS, 0, s>>>(static_cast<const T *>(x),
+                                                                  static_cast<T *>(o), n, bw);
     return cudaGetLastError();
 }
 
