@@ -914,6 +914,9 @@ static void test_math_reduce(void **state)
             if (builders[f] != tact_reduce_prod) {
                 gt_reduce_op(builders[f], dt, SHP(1, 100003), NULL, 0, false);
                 gt_reduce_op(builders[f], dt, SHP(2, 2049, 33), (int[]){0}, 1, true);
+                /* split over blocks, and the column kernel over parts of the rows */
+                gt_reduce_op(builders[f], dt, SHP(1, 1 << 21), NULL, 0, false);
+                gt_reduce_op(builders[f], dt, SHP(2, 5000, 100), (int[]){0}, 1, false);
             }
         }
     }

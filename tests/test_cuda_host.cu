@@ -168,17 +168,20 @@ static const char *kt_what(char *buf, size_t len, const tact_op_t *op, const tac
     return buf;
 }
 
-template <typename T> static bool kt_close(T w, T g)
+template <typename T> static bool kt_close(T w, T g, bool zero_sign)
 {
     if (isnan(w) || isnan(g))
         return isnan(w) && isnan(g);
     if (w == g)
-        return signbit(w) == signbit(g); /* -0 is not +0 */
+        return !zero_sign || signbit(w) == signbit(g); /* -0 is not +0 */
     return fabs((double) g - (double) w) <= 1e-6 * fabs((double) w);
 }
 
-/* Every element of got matches want's. */
-static void kt_check(const tact_tensor_t *want, const tact_tensor_t *got, const char *what)
+/* Every element of got matches want's; zero_sign false: a zero matches a zero of either sign
+ * (the max of -0 and +0 is the one seen first, so it depends on the order of combining, in
+ * TensorFlow's kernels as in these). */
+static void kt_check_zeros(const tact_tensor_t *want, const tact_tensor_t *got, const char *what,
+                           bool zero_sign)
 {
     assert_int_equal(want->dtype, got->dtype);
     assert_int_equal(want->nelems, got->nelems);
@@ -187,7 +190,7 @@ static void kt_check(const tact_tensor_t *want, const tact_tensor_t *got, const 
         case F32: {
             float w = ((const float *) want->data)[i];
             float g = ((const float *) got->data)[i];
-            if (!kt_close(w, g))
+            if (!kt_close(w, g, zero_sign))
                 fail_msg("%s: element %" PRId64 ": kernel %.9g, CPU %.9g", what, i, (double) g,
                          (double) w);
             break;
@@ -195,7 +198,7 @@ static void kt_check(const tact_tensor_t *want, const tact_tensor_t *got, const 
         case F64: {
             double w = ((const double *) want->data)[i];
             double g = ((const double *) got->data)[i];
-            if (!kt_close(w, g))
+            if (!kt_close(w, g, zero_sign))
                 fail_msg("%s: element %" PRId64 ": kernel %.17g, CPU %.17g", what, i, g, w);
             break;
         }
@@ -222,6 +225,12 @@ static void kt_check(const tact_tensor_t *want, const tact_tensor_t *got, const 
         }
         }
     }
+}
+
+/* Every element of got matches want's, zeros with their sign. */
+static void kt_check(const tact_tensor_t *want, const tact_tensor_t *got, const char *what)
+{
+    kt_check_zeros(want, got, what, true);
 }
 
 /* Counts reads of each of n input elements: every one exactly once, none outside. */
@@ -1088,34 +1097,37 @@ static void test_softmax(void **state)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Sum and Mean                                                                               */
+/* Reductions: Sum and Mean (kn_sum); Max, Min and Prod (kn_fold)                             */
 /* ------------------------------------------------------------------------------------------ */
 
 /* Output j as the kernel's block of `threads` makes it (threads 1: one thread, in order). */
-template <typename T>
-static void kt_reduce_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
-                          const kn_bwalk &keep, const kn_bwalk &red, int64_t n_red,
-                          int threads)
+template <typename R>
+static void kt_reduce_run(const R &r, const tact_tensor_t *x, tact_tensor_t *o,
+                          const kn_bwalk &keep, const kn_bwalk &red, int64_t n_red, int threads)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
+    typedef typename R::In T;
     Acc part[KN_THREADS];
     const T *px = (const T *) x->data;
     for (int64_t j = 0; j < o->nelems; j++) {
         for (int t = 0; t < threads; t++)
-            part[t] = kn_reduce_partial(px, keep, red, j, n_red, t, threads);
-        const Acc s = threads == 1 ? part[0] : kt_block_fold(part, threads, (Acc) 0, kn_add_fn());
-        ((T *) o->data)[j] = kn_reduce_finish<T>(s, n_red, mean);
+            part[t] = kn_reduce_range(r, px, keep, red, j, 0, n_red, t, threads);
+        const Acc v = threads == 1 ? part[0]
+                                   : kt_block_fold(part, threads, r.ident(), typename R::Fn());
+        ((T *) o->data)[j] = r.finish(v, n_red);
     }
 }
 
-/* A split reduction as its two kernels make it: block (j, p) of KN_THREADS adds part p of
- * output j; then a block of kn_reduce_threads(splits) adds output j's parts. */
-template <typename T>
-static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
-                                const kn_bwalk &keep, const kn_bwalk &red,
-                                int64_t n_red, int splits)
+/* A split reduction as its two kernels make it: block (j, p) of KN_THREADS combines part p of
+ * output j; then a block of kn_reduce_threads(splits) combines output j's parts. */
+template <typename R>
+static void kt_reduce_split_run(const R &r, const tact_tensor_t *x, tact_tensor_t *o,
+                                const kn_bwalk &keep, const kn_bwalk &red, int64_t n_red,
+                                int splits)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
+    typedef typename R::In T;
+    const typename R::Fn fn;
     Acc lane[KN_THREADS];
     Acc *part = (Acc *) calloc((size_t) splits, sizeof *part);
     const T *px = (const T *) x->data;
@@ -1126,77 +1138,79 @@ static void kt_reduce_split_run(const tact_tensor_t *x, tact_tensor_t *o, bool m
             int64_t k1;
             kn_reduce_split_range(n_red, splits, p, &k0, &k1);
             for (int t = 0; t < KN_THREADS; t++)
-                lane[t] = kn_reduce_range(px, keep, red, j, k0, k1, t, KN_THREADS);
-            part[p] = kt_block_fold(lane, KN_THREADS, (Acc) 0, kn_add_fn());
+                lane[t] = kn_reduce_range(r, px, keep, red, j, k0, k1, t, KN_THREADS);
+            part[p] = kt_block_fold(lane, KN_THREADS, r.ident(), fn);
         }
         for (int t = 0; t < join; t++) {
-            lane[t] = 0;
+            lane[t] = r.ident();
             for (int p = t; p < splits; p += join)
-                lane[t] += part[p];
+                lane[t] = fn(lane[t], part[p]);
         }
-        ((T *) o->data)[j] =
-            kn_reduce_finish<T>(kt_block_fold(lane, join, (Acc) 0, kn_add_fn()), n_red, mean);
+        ((T *) o->data)[j] = r.finish(kt_block_fold(lane, join, r.ident(), fn), n_red);
     }
     free(part);
 }
 
 /* The column kernel over `splits` parts of the rows (kn_reduce_split_range): in each part,
- * KN_COL_Y threads per output, each adding every KN_COL_Y-th row from its ty, their sums then
- * added in ty order; then the parts' sums added in part order (kn_reduce_col_join). */
-template <typename T>
-static void kt_reduce_cols_run(const tact_tensor_t *x, tact_tensor_t *o, bool mean,
+ * KN_COL_Y threads per output, each combining every KN_COL_Y-th row from its ty, their results
+ * then combined in ty order; then the parts' combined in part order (kn_reduce_col_join). */
+template <typename R>
+static void kt_reduce_cols_run(const R &r, const tact_tensor_t *x, tact_tensor_t *o,
                                const kn_bwalk &keep, const kn_bwalk &red, int64_t n_red,
                                int splits)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
+    typedef typename R::In T;
+    const typename R::Fn fn;
     const T *px = (const T *) x->data;
     for (int64_t j = 0; j < o->nelems; j++) {
-        Acc total = 0;
+        Acc total = r.ident();
         for (int p = 0; p < splits; p++) {
             int64_t k0;
             int64_t k1;
             kn_reduce_split_range(n_red, splits, p, &k0, &k1);
-            Acc t = 0;
+            Acc t = r.ident();
             for (int ty = 0; ty < KN_COL_Y; ty++)
-                t += kn_reduce_range(px, keep, red, j, k0, k1, ty, KN_COL_Y);
-            total += t;
+                t = fn(t, kn_reduce_range(r, px, keep, red, j, k0, k1, ty, KN_COL_Y));
+            total = fn(total, t);
         }
-        ((T *) o->data)[j] = kn_reduce_finish<T>(total, n_red, mean);
+        ((T *) o->data)[j] = r.finish(total, n_red);
     }
 }
 
-/* The ways a sum is made, each into its own output: */
+/* The ways a reduction is made, each into its own output: */
 enum {
-    KT_RED_BLOCK,      /* a block per output */
     KT_RED_SERIAL,     /* a thread per output */
+    KT_RED_WALK64,     /* a thread per output, through the 64-bit walks */
+    KT_RED_IN_ORDER,   /* (the ways above combine the elements in order, as the CPU) */
+    KT_RED_BLOCK = KT_RED_IN_ORDER, /* a block per output */
     KT_RED_SPLIT,      /* split over blocks where kn_reduce_splits splits it, else a block */
     KT_RED_COLS,       /* the column kernel, one part (any reduction can be walked so; the
                         * launcher takes it for tall outer ones) */
     KT_RED_COLS_SPLIT, /* the column kernel over kn_reduce_col_splits' parts */
-    KT_RED_WALK64,     /* a thread per output, through the 64-bit walks */
     KT_RED_WAYS
 };
 
-template <typename T>
-static void kt_reduce_ways(const tact_tensor_t *x, bool mean, const kn_bwalk &keep,
+template <typename R>
+static void kt_reduce_ways(const R &r, const tact_tensor_t *x, const kn_bwalk &keep,
                            const kn_bwalk &red, int64_t n_red, tact_tensor_t **out)
 {
     const int64_t n_out = out[0]->nelems;
-    kt_reduce_run<T>(x, out[KT_RED_BLOCK], mean, keep, red, n_red, kn_reduce_threads(n_red));
-    kt_reduce_run<T>(x, out[KT_RED_SERIAL], mean, keep, red, n_red, 1);
-    const int splits = kn_reduce_splits(n_out, n_red);
-    if (splits > 1)
-        kt_reduce_split_run<T>(x, out[KT_RED_SPLIT], mean, keep, red, n_red, splits);
-    else
-        kt_reduce_run<T>(x, out[KT_RED_SPLIT], mean, keep, red, n_red, kn_reduce_threads(n_red));
-    kt_reduce_cols_run<T>(x, out[KT_RED_COLS], mean, keep, red, n_red, 1);
-    kt_reduce_cols_run<T>(x, out[KT_RED_COLS_SPLIT], mean, keep, red, n_red,
-                          kn_reduce_col_splits(n_out, n_red));
+    kt_reduce_run(r, x, out[KT_RED_SERIAL], keep, red, n_red, 1);
     kn_bwalk keep64 = keep;
     kn_bwalk red64 = red;
     keep64.i32 = false;
     red64.i32 = false;
-    kt_reduce_run<T>(x, out[KT_RED_WALK64], mean, keep64, red64, n_red, 1);
+    kt_reduce_run(r, x, out[KT_RED_WALK64], keep64, red64, n_red, 1);
+    kt_reduce_run(r, x, out[KT_RED_BLOCK], keep, red, n_red, kn_reduce_threads(n_red));
+    const int splits = kn_reduce_splits(n_out, n_red);
+    if (splits > 1)
+        kt_reduce_split_run(r, x, out[KT_RED_SPLIT], keep, red, n_red, splits);
+    else
+        kt_reduce_run(r, x, out[KT_RED_SPLIT], keep, red, n_red, kn_reduce_threads(n_red));
+    kt_reduce_cols_run(r, x, out[KT_RED_COLS], keep, red, n_red, 1);
+    kt_reduce_cols_run(r, x, out[KT_RED_COLS_SPLIT], keep, red, n_red,
+                       kn_reduce_col_splits(n_out, n_red));
 }
 
 typedef struct kt_red_case {
@@ -1244,17 +1258,49 @@ static const kt_red_case_t kt_red_cases[] = {
     {4, {6, 5, 7, 9}, 2, {0, 2}, false},   /* two reduced runs: a 32-bit walk of 2 axes */
 };
 
-static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
+typedef tact_output_t (*kt_reduce_fn)(tact_graph_t *, tact_output_t, const int *, int, bool,
+                                      const char *, tact_status_t *);
+
+/* Every way of kt_reduce_ways for op's arithmetic (kn_sum or kn_fold) on dtype T. */
+template <typename T>
+static void kt_reduce_ways_t(const tact_op_t *op, const tact_tensor_t *x, const kn_bwalk &keep,
+                             const kn_bwalk &red, int64_t n_red, tact_tensor_t **out)
+{
+    switch (op->kind) {
+    case TACT_OP_SUM:
+    case TACT_OP_MEAN:
+        kt_reduce_ways(kn_sum<T>{op->kind == TACT_OP_MEAN}, x, keep, red, n_red, out);
+        break;
+    case TACT_OP_MAX:
+        if constexpr (kn_float<T>::value)
+            kt_reduce_ways(kn_fold<TACT_CUDA_REDUCE_MAX, T>(), x, keep, red, n_red, out);
+        break;
+    case TACT_OP_MIN:
+        if constexpr (kn_float<T>::value)
+            kt_reduce_ways(kn_fold<TACT_CUDA_REDUCE_MIN, T>(), x, keep, red, n_red, out);
+        break;
+    default:
+        if constexpr (kn_float<T>::value)
+            kt_reduce_ways(kn_fold<TACT_CUDA_REDUCE_PROD, T>(), x, keep, red, n_red, out);
+        break;
+    }
+}
+
+/* One reduction case every way, each against the CPU kernel. Sums take inputs whose sums are
+ * exact in any order; Max, Min and Prod take the special values too (NaN, infinities, signed
+ * zeros, ...): any order gives the same max or min, NaN included, up to the sign of a zero.
+ * Prod is checked in order only: another order rounds, overflows and underflows
+ * differently. */
+static void kt_reduce_case(kt_reduce_fn build, tact_dtype_t dt, const kt_red_case_t *c)
 {
     tact_status_t st = TACT_STATUS_INIT;
     tact_graph_t *g = tact_graph_new();
-    tact_tensor_t *x = kt_tensor(dt, c->nd, c->dims, 6, false);
-    tact_output_t p = kt_placeholder(g, x);
+    const bool sum = build == tact_reduce_sum || build == tact_reduce_mean;
+    tact_tensor_t *x = kt_tensor(dt, c->nd, c->dims, 6, !sum);
     const int *axes = c->n_axes < 0 ? NULL : c->axes;
     const int n_axes = c->n_axes < 0 ? 0 : c->n_axes;
-    tact_op_t *op = kt_op(mean ? tact_reduce_mean(g, p, axes, n_axes, c->keep_dims, NULL, &st)
-                               : tact_reduce_sum(g, p, axes, n_axes, c->keep_dims, NULL, &st),
-                          &st);
+    tact_op_t *op =
+        kt_op(build(g, kt_placeholder(g, x), axes, n_axes, c->keep_dims, NULL, &st), &st);
     const tact_tensor_t *in[1] = {x};
     tact_tensor_t *want = kt_cpu(op, in);
     char what[160];
@@ -1262,7 +1308,7 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
     tact_tensor_t *ways[KT_RED_WAYS];
     for (int w = 0; w < KT_RED_WAYS; w++)
         ways[w] = kt_out(op);
-    if (want->nelems > 0) { /* cuda_reduce launches nothing for an empty output */
+    if (want->nelems > 0) { /* the launchers launch nothing for an empty output */
         tact_cuda_walk_t keep;
         tact_cuda_walk_t red;
         tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
@@ -1288,21 +1334,23 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
 
         switch (dt) {
         case F32:
-            kt_reduce_ways<float>(x, mean, bkeep, bred, n_red, ways);
+            kt_reduce_ways_t<float>(op, x, bkeep, bred, n_red, ways);
             break;
         case F64:
-            kt_reduce_ways<double>(x, mean, bkeep, bred, n_red, ways);
+            kt_reduce_ways_t<double>(op, x, bkeep, bred, n_red, ways);
             break;
         case I32:
-            kt_reduce_ways<int32_t>(x, mean, bkeep, bred, n_red, ways);
+            kt_reduce_ways_t<int32_t>(op, x, bkeep, bred, n_red, ways);
             break;
         default:
-            kt_reduce_ways<int64_t>(x, mean, bkeep, bred, n_red, ways);
+            kt_reduce_ways_t<int64_t>(op, x, bkeep, bred, n_red, ways);
             break;
         }
     }
+    const int checked = op->kind == TACT_OP_PROD ? KT_RED_IN_ORDER : KT_RED_WAYS;
     for (int w = 0; w < KT_RED_WAYS; w++) {
-        kt_check(want, ways[w], what);
+        if (w < checked)
+            kt_check_zeros(want, ways[w], what, sum || w < KT_RED_IN_ORDER);
         tact_tensor_destroy(&ways[w]);
     }
     tact_tensor_destroy(&want);
@@ -1313,87 +1361,12 @@ static void kt_reduce_case(bool mean, tact_dtype_t dt, const kt_red_case_t *c)
 static void test_reduce(void **state)
 {
     (void) state;
+    const kt_reduce_fn builders[] = {tact_reduce_sum, tact_reduce_mean};
     const tact_dtype_t dtypes[] = {F32, F64, I32, I64};
-    for (int mean = 0; mean < 2; mean++)
+    for (size_t f = 0; f < 2; f++)
         for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++)
             for (size_t k = 0; k < sizeof kt_red_cases / sizeof kt_red_cases[0]; k++)
-                kt_reduce_case(mean != 0, dtypes[d], &kt_red_cases[k]);
-}
-
-/* Max, Min and Prod as kn_reduce_op_serial (one thread, every element in order) and, for Max
- * and Min, as kn_reduce_op_block (each of `threads` threads its share, then the shares
- * combined: any order gives the same max, NaN included). Prod is checked in order only: a
- * block's other order rounds differently. */
-template <int OP, typename T>
-static void kt_reduce_op_run(const tact_tensor_t *x, tact_tensor_t *serial, tact_tensor_t *block,
-                             const kn_bwalk &keep, const kn_bwalk &red,
-                             int64_t n_red)
-{
-    const T *px = (const T *) x->data;
-    const int threads = kn_reduce_threads(n_red);
-    for (int64_t j = 0; j < serial->nelems; j++) {
-        ((T *) serial->data)[j] = kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red, 0, 1);
-        T acc = kn_reduce_op_ident<OP, T>();
-        for (int t = 0; t < threads; t++)
-            acc = kn_reduce_op_fn<OP>()(
-                acc, kn_reduce_op_range<OP>(px, keep, red, j, 0, n_red, t, threads));
-        ((T *) block->data)[j] = acc;
-    }
-}
-
-template <typename T>
-static void kt_reduce_op_t(tact_op_kind_t kind, const tact_tensor_t *x, tact_tensor_t *serial,
-                           tact_tensor_t *block, const kn_bwalk &keep, const kn_bwalk &red,
-                           int64_t n_red)
-{
-    if (kind == TACT_OP_MAX)
-        kt_reduce_op_run<TACT_CUDA_REDUCE_MAX, T>(x, serial, block, keep, red, n_red);
-    else if (kind == TACT_OP_MIN)
-        kt_reduce_op_run<TACT_CUDA_REDUCE_MIN, T>(x, serial, block, keep, red, n_red);
-    else
-        kt_reduce_op_run<TACT_CUDA_REDUCE_PROD, T>(x, serial, block, keep, red, n_red);
-}
-
-typedef tact_output_t (*kt_reduce_fn)(tact_graph_t *, tact_output_t, const int *, int, bool,
-                                      const char *, tact_status_t *);
-
-static void kt_reduce_op_case(kt_reduce_fn build, tact_dtype_t dt, const kt_red_case_t *c)
-{
-    tact_status_t st = TACT_STATUS_INIT;
-    tact_graph_t *g = tact_graph_new();
-    tact_tensor_t *x = kt_tensor(dt, c->nd, c->dims, 6, true);
-    const int *axes = c->n_axes < 0 ? NULL : c->axes;
-    const int n_axes = c->n_axes < 0 ? 0 : c->n_axes;
-    tact_op_t *op =
-        kt_op(build(g, kt_placeholder(g, x), axes, n_axes, c->keep_dims, NULL, &st), &st);
-    const tact_tensor_t *in[1] = {x};
-    tact_tensor_t *want = kt_cpu(op, in);
-    char what[160];
-    kt_what(what, sizeof what, op, x, NULL);
-    tact_tensor_t *serial = kt_out(op);
-    tact_tensor_t *block = kt_out(op);
-    if (want->nelems > 0) { /* cuda_reduce_op launches nothing for an empty output */
-        tact_cuda_walk_t keep;
-        tact_cuda_walk_t red;
-        tact__cuda_reduce_walks(x, &op->attrs, &keep, &red);
-        const int64_t n_red = x->nelems / want->nelems;
-        kn_bwalk bkeep;
-        kn_bwalk bred;
-        kn_walk32_make(keep, want->nelems, &bkeep);
-        kn_walk32_make(red, n_red, &bred);
-        if (dt == F32)
-            kt_reduce_op_t<float>(op->kind, x, serial, block, bkeep, bred, n_red);
-        else
-            kt_reduce_op_t<double>(op->kind, x, serial, block, bkeep, bred, n_red);
-    }
-    kt_check(want, serial, what);
-    if (op->kind != TACT_OP_PROD)
-        kt_check(want, block, what);
-    tact_tensor_destroy(&block);
-    tact_tensor_destroy(&serial);
-    tact_tensor_destroy(&want);
-    tact_tensor_destroy(&x);
-    tact_graph_destroy(&g);
+                kt_reduce_case(builders[f], dtypes[d], &kt_red_cases[k]);
 }
 
 static void test_reduce_op(void **state)
@@ -1402,8 +1375,8 @@ static void test_reduce_op(void **state)
     const kt_reduce_fn builders[] = {tact_reduce_max, tact_reduce_min, tact_reduce_prod};
     for (size_t f = 0; f < 3; f++)
         for (size_t k = 0; k < sizeof kt_red_cases / sizeof kt_red_cases[0]; k++) {
-            kt_reduce_op_case(builders[f], F32, &kt_red_cases[k]);
-            kt_reduce_op_case(builders[f], F64, &kt_red_cases[k]);
+            kt_reduce_case(builders[f], F32, &kt_red_cases[k]);
+            kt_reduce_case(builders[f], F64, &kt_red_cases[k]);
         }
 }
 

@@ -794,7 +794,7 @@ static tact_code_t cuda_reduce_op(cuda_ctx_t *c, const tact_op_t *op, const cuda
     tact__cuda_reduce_walks(x, &op->attrs, &keep, &rw);
     return cuda_launched(tact__cuda_reduce_op((tact_cuda_reduce_t) e->code, x->dtype, x->data,
                                               out->data, out->nelems, x->nelems / out->nelems, keep,
-                                              rw, c->compute),
+                                              rw, c->scratch, c->compute),
                          op, st);
 }
 

@@ -119,20 +119,21 @@ int tact__cuda_softmax(tact_dtype_t dtype, const void *x, void *out, int64_t row
 /* Sum (or mean) of n_red elements for each of n_out outputs (float32, float64, int32, int64):
  * output i reads x at offset keep(i) + red(r) for r in [0, n_red), where keep walks the kept
  * axes (dims and stride_a) and red the reduced ones. A thread per output, a block per output,
- * or, for few outputs of many elements, blocks per part of an output and a second pass that
- * joins the parts through `scratch` (TACT_CUDA_REDUCE_SCRATCH_BYTES of device memory, used in
- * stream order; NULL: no split). A float mean of nothing is NaN, an integer one 0; an
- * integer mean truncates. */
+ * a block per group of adjacent outputs for outer-axis sums, or, where the outputs alone
+ * cannot fill the GPU, blocks per part of an output and a second pass that joins the parts
+ * through `scratch` (TACT_CUDA_REDUCE_SCRATCH_BYTES of device memory, used in stream order;
+ * NULL: no split). A float mean of nothing is NaN, an integer one 0; an integer mean
+ * truncates. */
 int tact__cuda_reduce(tact_dtype_t dtype, int mean, const void *x, void *out, int64_t n_out,
                       int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red, void *scratch,
                       void *stream);
 
 /* Max, Min or Prod of n_red elements for each of n_out outputs (float32, float64), through the
- * walks tact__cuda_reduce takes: a thread per output for short reductions, else a block per
- * output. Over nothing: the op's identity (-inf, +inf, 1). */
+ * walks and the ways tact__cuda_reduce takes. Over nothing: the op's identity (-inf, +inf,
+ * 1). */
 int tact__cuda_reduce_op(tact_cuda_reduce_t op, tact_dtype_t dtype, const void *x, void *out,
                          int64_t n_out, int64_t n_red, tact_cuda_walk_t keep, tact_cuda_walk_t red,
-                         void *stream);
+                         void *scratch, void *stream);
 
 /* out = the [rows, cols] matrix x transposed, for elements of esz bytes (1, 4 or 8). */
 int tact__cuda_transpose2d(size_t esz, const void *x, void *out, int64_t rows, int64_t cols,

@@ -59,9 +59,9 @@ static inline bool kn_softmax_per_warp(int64_t cols)
     return cols <= KN_SOFTMAX_WARP_COLS;
 }
 
-/* An outer-axis sum runs a thread per output when it has outputs enough to keep a good share
- * of the GPU busy and each thread few elements to add in sequence: a tall sum (many elements,
- * few thousand outputs) is latency-bound that way and goes a block per output instead. */
+/* An outer-axis reduction runs a thread per output when it has outputs enough to keep a good
+ * share of the GPU busy and each thread few elements to combine in sequence: a tall one (many
+ * elements, few thousand outputs) is latency-bound that way and goes the column way instead. */
 #define KN_REDUCE_PER_THREAD_MIN_OUTPUTS 4096
 #define KN_REDUCE_PER_THREAD_MAX_ELEMS   1024
 /* A split reduction aims at about this many blocks in its first pass (a few per SM), each
@@ -104,7 +104,7 @@ static inline bool kn_reduce_per_thread(int64_t n_out, int64_t n_red, const tact
            n_red <= KN_REDUCE_PER_THREAD_MAX_ELEMS;
 }
 
-/* Column reductions: an outer-axis sum that is not run a thread per output (a tall one: more
+/* Column reductions: an outer-axis reduction not run a thread per output (a tall one: more
  * than KN_REDUCE_PER_THREAD_MAX_ELEMS rows, or fewer outputs) with KN_COL_X outputs or more.
  * A block takes KN_COL_X adjacent outputs with KN_COL_Y threads each: thread (tx, ty) adds
  * rows ty, ty + KN_COL_Y, ... of output j0 + tx, so each warp reads 32 adjacent elements (a
@@ -670,7 +670,7 @@ KN_HD void kn_softmax_scale(T *orow, int64_t cols, T inv, int64_t first, int64_t
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Sum and Mean                                                                               */
+/* Reductions: Sum and Mean; Max, Min and Prod                                                */
 /* ------------------------------------------------------------------------------------------ */
 
 /* Accumulators: double for floats; 64-bit unsigned for integers, which wraps like the CPU's
@@ -684,39 +684,6 @@ template <> struct kn_acc<int32_t> {
 template <> struct kn_acc<int64_t> {
     typedef unsigned long long type;
 };
-
-/* The sum of this thread's share of output j's elements k0 <= k < k1: element k of the
- * reduced ones is x[walk offset of j in keep + walk offset of k in red]. */
-template <typename T>
-KN_HD typename kn_acc<T>::type kn_reduce_range(const T *x, const kn_bwalk &keep,
-                                               const kn_bwalk &red, int64_t j, int64_t k0,
-                                               int64_t k1, int64_t first, int64_t step)
-{
-    typedef typename kn_acc<T>::type Acc;
-    const T *base = x + kn_walk_offset_a(keep, j);
-    Acc s = 0;
-    for (int64_t k = k0 + first; k < k1; k += step)
-        s += (Acc) base[kn_walk_offset_a(red, k)];
-    return s;
-}
-
-/* The same over all n_red elements. */
-template <typename T>
-KN_HD typename kn_acc<T>::type kn_reduce_partial(const T *x, const kn_bwalk &keep,
-                                                 const kn_bwalk &red, int64_t j,
-                                                 int64_t n_red, int64_t first, int64_t step)
-{
-    return kn_reduce_range(x, keep, red, j, 0, n_red, first, step);
-}
-
-/* Split reductions (few outputs, many elements each): part p of output j adds the elements
- * [k0, k1) of kn_reduce_split_range; a second pass adds each output's parts in order. */
-KN_HD void kn_reduce_split_range(int64_t n_red, int splits, int p, int64_t *k0, int64_t *k1)
-{
-    const int64_t chunk = (n_red + splits - 1) / splits;
-    *k0 = (int64_t) p * chunk < n_red ? (int64_t) p * chunk : n_red;
-    *k1 = *k0 + chunk < n_red ? *k0 + chunk : n_red;
-}
 
 /* The output of a sum of `count` elements: a mean divides (integers truncate; a float mean of
  * nothing is NaN, an integer one 0), an int32 sum keeps the low 32 bits. */
@@ -735,10 +702,6 @@ KN_HD T kn_reduce_finish(typename kn_acc<T>::type acc, int64_t count, bool mean)
         return count > 0 ? (T) ((int64_t) acc / count) : (T) 0;
     }
 }
-
-/* ------------------------------------------------------------------------------------------ */
-/* Max, Min and Prod                                                                          */
-/* ------------------------------------------------------------------------------------------ */
 
 /* The combining step of op (tact_cuda_reduce_t), as the CPU kernel's: a NaN taken in stays,
  * whichever side it comes from, so any order of combining gives it. */
@@ -765,17 +728,54 @@ template <int OP, typename T> KN_HD T kn_reduce_op_ident(void)
         return (T) 1;
 }
 
-/* This thread's share of output j's elements k0 <= k < k1 (the walks of kn_reduce_range),
- * combined in order from the identity. */
-template <int OP, typename T>
-KN_HD T kn_reduce_op_range(const T *x, const kn_bwalk &keep, const kn_bwalk &red, int64_t j,
-                           int64_t k0, int64_t k1, int64_t first, int64_t step)
+/* A reduction's arithmetic, which every reduction kernel takes as its R: the input type In,
+ * the accumulator Acc, the combining step Fn (in a thread and across threads and parts), the
+ * value over nothing, and the output from the accumulator of n_red elements. */
+template <typename T> struct kn_sum {
+    typedef T In;
+    typedef typename kn_acc<T>::type Acc;
+    typedef kn_add_fn Fn;
+    bool mean;
+    __host__ __device__ __forceinline__ Acc ident() const { return 0; }
+    __host__ __device__ __forceinline__ T finish(Acc acc, int64_t n_red) const
+    {
+        return kn_reduce_finish<T>(acc, n_red, mean);
+    }
+};
+
+/* Max, Min or Prod (OP), in the input's own type. */
+template <int OP, typename T> struct kn_fold {
+    typedef T In;
+    typedef T Acc;
+    typedef kn_reduce_op_fn<OP> Fn;
+    __host__ __device__ __forceinline__ Acc ident() const { return kn_reduce_op_ident<OP, T>(); }
+    __host__ __device__ __forceinline__ T finish(Acc acc, int64_t) const { return acc; }
+};
+
+/* This thread's share of output j's elements k0 <= k < k1, combined in order from the
+ * identity: element k of the reduced ones is x[walk offset of j in keep + walk offset of k in
+ * red]. */
+template <typename R>
+KN_HD typename R::Acc kn_reduce_range(const R &r, const typename R::In *x, const kn_bwalk &keep,
+                                      const kn_bwalk &red, int64_t j, int64_t k0, int64_t k1,
+                                      int64_t first, int64_t step)
 {
-    const T *base = x + kn_walk_offset_a(keep, j);
-    T acc = kn_reduce_op_ident<OP, T>();
+    typedef typename R::Acc Acc;
+    const typename R::In *base = x + kn_walk_offset_a(keep, j);
+    Acc acc = r.ident();
     for (int64_t k = k0 + first; k < k1; k += step)
-        acc = kn_reduce_op_fn<OP>()(acc, base[kn_walk_offset_a(red, k)]);
+        acc = typename R::Fn()(acc, (Acc) base[kn_walk_offset_a(red, k)]);
     return acc;
+}
+
+/* Split reductions (few outputs, many elements each): part p of output j combines the
+ * elements [k0, k1) of kn_reduce_split_range; a second pass combines each output's parts in
+ * order. */
+KN_HD void kn_reduce_split_range(int64_t n_red, int splits, int p, int64_t *k0, int64_t *k1)
+{
+    const int64_t chunk = (n_red + splits - 1) / splits;
+    *k0 = (int64_t) p * chunk < n_red ? (int64_t) p * chunk : n_red;
+    *k1 = *k0 + chunk < n_red ? *k0 + chunk : n_red;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -389,44 +389,46 @@ cudaError_t kn_softmax_launch(const void *x, void *o, int64_t rows, int64_t cols
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Sum and Mean                                                                               */
+/* Reductions: Sum and Mean (kn_sum); Max, Min and Prod (kn_fold)                             */
 /* ------------------------------------------------------------------------------------------ */
 
 /* One block per output element; short reductions get a smaller block (kn_reduce_threads). */
-template <typename T>
-__global__ void kn_reduce(const T *__restrict__ x, T *__restrict__ o, int64_t n_out, int64_t n_red,
-                          kn_bwalk keep, kn_bwalk red, bool mean)
+template <typename R>
+__global__ void kn_reduce_block(const typename R::In *__restrict__ x,
+                                typename R::In *__restrict__ o, int64_t n_out, int64_t n_red,
+                                kn_bwalk keep, kn_bwalk red, R r)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
     __shared__ Acc sh[33];
     for (int64_t i = blockIdx.x; i < n_out; i += gridDim.x) {
-        Acc s = kn_reduce_partial(x, keep, red, i, n_red, threadIdx.x, blockDim.x);
-        s = kn_block_reduce(s, (Acc) 0, kn_add_fn(), sh);
+        Acc v = kn_reduce_range(r, x, keep, red, i, 0, n_red, threadIdx.x, blockDim.x);
+        v = kn_block_reduce(v, r.ident(), typename R::Fn(), sh);
         if (threadIdx.x == 0)
-            o[i] = kn_reduce_finish<T>(s, n_red, mean);
+            o[i] = r.finish(v, n_red);
     }
 }
 
-/* One thread per output element, adding its elements in order (kn_reduce_per_thread says
- * when). */
-template <typename T>
-__global__ void kn_reduce_serial(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                                 int64_t n_red, kn_bwalk keep, kn_bwalk red, bool mean)
+/* One thread per output element, combining its elements in order, as the CPU does
+ * (kn_reduce_per_thread says when). */
+template <typename R>
+__global__ void kn_reduce_serial(const typename R::In *__restrict__ x,
+                                 typename R::In *__restrict__ o, int64_t n_out, int64_t n_red,
+                                 kn_bwalk keep, kn_bwalk red, R r)
 {
     for (int64_t j = kn_first(); j < n_out; j += kn_step())
-        o[j] = kn_reduce_finish<T>(kn_reduce_partial(x, keep, red, j, n_red, 0, 1), n_red, mean);
+        o[j] = r.finish(kn_reduce_range(r, x, keep, red, j, 0, n_red, 0, 1), n_red);
 }
 
 /* Columns (kn_reduce_columns): a block of KN_COL_X x KN_COL_Y threads per KN_COL_X adjacent
  * outputs, looped over beyond the grid, and per part blockIdx.y of their rows
  * (kn_reduce_split_range over gridDim.y parts). One part finishes the outputs here; with
  * several, part p of output j goes to part[p * n_out + j] for kn_reduce_col_join. */
-template <typename T>
-__global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o,
-                               typename kn_acc<T>::type *__restrict__ part, int64_t n_out,
-                               int64_t n_red, kn_bwalk keep, kn_bwalk red, bool mean)
+template <typename R>
+__global__ void kn_reduce_cols(const typename R::In *__restrict__ x,
+                               typename R::In *__restrict__ o, typename R::Acc *__restrict__ part,
+                               int64_t n_out, int64_t n_red, kn_bwalk keep, kn_bwalk red, R r)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
     __shared__ Acc sh[KN_COL_Y][KN_COL_X];
     const int splits = (int) gridDim.y;
     int64_t k0;
@@ -436,15 +438,15 @@ __global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o,
     for (int64_t grp = blockIdx.x; grp < groups; grp += gridDim.x) {  /* uniform per block */
         const int64_t j = grp * KN_COL_X + threadIdx.x;
         sh[threadIdx.y][threadIdx.x] =
-            j < n_out ? kn_reduce_range(x, keep, red, j, k0, k1, threadIdx.y, KN_COL_Y)
-                      : (Acc) 0;
+            j < n_out ? kn_reduce_range(r, x, keep, red, j, k0, k1, threadIdx.y, KN_COL_Y)
+                      : r.ident();
         __syncthreads();
         if (threadIdx.y == 0 && j < n_out) {
-            Acc t = 0;
+            Acc t = r.ident();
             for (int y = 0; y < KN_COL_Y; y++)
-                t += sh[y][threadIdx.x];
+                t = typename R::Fn()(t, sh[y][threadIdx.x]);
             if (splits == 1)
-                o[j] = kn_reduce_finish<T>(t, n_red, mean);
+                o[j] = r.finish(t, n_red);
             else
                 part[blockIdx.y * n_out + j] = t;
         }
@@ -452,62 +454,68 @@ __global__ void kn_reduce_cols(const T *__restrict__ x, T *__restrict__ o,
     }
 }
 
-/* A split column reduction's second pass: a thread per output adds its parts in order. */
-template <typename T>
-__global__ void kn_reduce_col_join(const typename kn_acc<T>::type *__restrict__ part,
-                                   T *__restrict__ o, int64_t n_out, int64_t n_red, int splits,
-                                   bool mean)
+/* A split column reduction's second pass: a thread per output combines its parts in order. */
+template <typename R>
+__global__ void kn_reduce_col_join(const typename R::Acc *__restrict__ part,
+                                   typename R::In *__restrict__ o, int64_t n_out, int64_t n_red,
+                                   int splits, R r)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
     for (int64_t j = kn_first(); j < n_out; j += kn_step()) {
-        Acc t = 0;
+        Acc t = r.ident();
         for (int p = 0; p < splits; p++)
-            t += part[p * n_out + j];
-        o[j] = kn_reduce_finish<T>(t, n_red, mean);
+            t = typename R::Fn()(t, part[p * n_out + j]);
+        o[j] = r.finish(t, n_red);
     }
 }
 
-/* Split reductions, first pass: block b adds part b % splits of output b / splits into
+/* Split reductions, first pass: block b combines part b % splits of output b / splits into
  * part[b]. */
-template <typename T>
-__global__ void kn_reduce_parts(const T *__restrict__ x,
-                                typename kn_acc<T>::type *__restrict__ part, int64_t n_red,
-                                int splits, kn_bwalk keep, kn_bwalk red)
+template <typename R>
+__global__ void kn_reduce_parts(const typename R::In *__restrict__ x,
+                                typename R::Acc *__restrict__ part, int64_t n_red, int splits,
+                                kn_bwalk keep, kn_bwalk red, R r)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
     __shared__ Acc sh[33];
     int64_t k0;
     int64_t k1;
     kn_reduce_split_range(n_red, splits, (int) (blockIdx.x % splits), &k0, &k1);
-    Acc v = kn_reduce_range(x, keep, red, blockIdx.x / splits, k0, k1, threadIdx.x, blockDim.x);
-    v = kn_block_reduce(v, (Acc) 0, kn_add_fn(), sh);
+    Acc v = kn_reduce_range(r, x, keep, red, blockIdx.x / splits, k0, k1, threadIdx.x,
+                            blockDim.x);
+    v = kn_block_reduce(v, r.ident(), typename R::Fn(), sh);
     if (threadIdx.x == 0)
         part[blockIdx.x] = v;
 }
 
-/* Second pass: block i adds output i's parts, in order, and finishes it. */
-template <typename T>
-__global__ void kn_reduce_join(const typename kn_acc<T>::type *__restrict__ part,
-                               T *__restrict__ o, int64_t n_red, int splits, bool mean)
+/* Second pass: block i combines output i's parts, in order, and finishes it. */
+template <typename R>
+__global__ void kn_reduce_join(const typename R::Acc *__restrict__ part,
+                               typename R::In *__restrict__ o, int64_t n_red, int splits, R r)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
     __shared__ Acc sh[33];
-    Acc v = 0;
+    Acc v = r.ident();
     for (int p = threadIdx.x; p < splits; p += blockDim.x)
-        v += part[(int64_t) blockIdx.x * splits + p];
-    v = kn_block_reduce(v, (Acc) 0, kn_add_fn(), sh);
+        v = typename R::Fn()(v, part[(int64_t) blockIdx.x * splits + p]);
+    v = kn_block_reduce(v, r.ident(), typename R::Fn(), sh);
     if (threadIdx.x == 0)
-        o[blockIdx.x] = kn_reduce_finish<T>(v, n_red, mean);
+        o[blockIdx.x] = r.finish(v, n_red);
 }
 
-template <typename T>
-cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, int64_t n_red,
+/* A thread per output for short reductions and for outer-axis ones with outputs enough; the
+ * column kernel for other outer-axis ones; for few outputs of many elements each, blocks per
+ * part of an output joined through the scratch; else a block per output. */
+template <typename R>
+cudaError_t kn_reduce_launch(const R &r, const void *x, void *o, int64_t n_out, int64_t n_red,
                              const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
                              void *scratch, cudaStream_t s)
 {
-    typedef typename kn_acc<T>::type Acc;
+    typedef typename R::Acc Acc;
+    typedef typename R::In T;
     static_assert(sizeof(Acc) * KN_REDUCE_SPLIT_BLOCKS <= TACT_CUDA_REDUCE_SCRATCH_BYTES,
-                  "a split reduction's partial sums fit the scratch");
+                  "a split reduction's parts fit the scratch");
+    static_assert(sizeof(Acc) <= 8, "kn_reduce_col_splits counts 8 bytes per part");
     kn_bwalk bkeep; /* the walks in their 32-bit forms where they hold */
     kn_bwalk bred;
     kn_walk32_make(keep, n_out, &bkeep);
@@ -517,87 +525,43 @@ cudaError_t kn_reduce_launch(bool mean, const void *x, void *o, int64_t n_out, i
     Acc *part = static_cast<Acc *>(scratch);
     const int splits = kn_reduce_splits(n_out, n_red);
     if (kn_reduce_per_thread(n_out, n_red, keep, red)) {
-        kn_reduce_serial<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
-            px, po, n_out, n_red, bkeep, bred, mean);
+        kn_reduce_serial<R><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
+            px, po, n_out, n_red, bkeep, bred, r);
     } else if (kn_reduce_columns(n_out, n_red, keep, red)) {
         const int col_splits = scratch != NULL ? kn_reduce_col_splits(n_out, n_red) : 1;
         const dim3 grid(kn_grid((n_out + KN_COL_X - 1) / KN_COL_X), col_splits);
-        kn_reduce_cols<T><<<grid, dim3(KN_COL_X, KN_COL_Y), 0, s>>>(px, po, part, n_out, n_red,
-                                                                     bkeep, bred, mean);
+        kn_reduce_cols<R><<<grid, dim3(KN_COL_X, KN_COL_Y), 0, s>>>(px, po, part, n_out, n_red,
+                                                                     bkeep, bred, r);
         if (col_splits > 1)
-            kn_reduce_col_join<T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
-                part, po, n_out, n_red, col_splits, mean);
+            kn_reduce_col_join<R><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
+                part, po, n_out, n_red, col_splits, r);
     } else if (splits > 1 && scratch != NULL) {
-        kn_reduce_parts<T><<<(int) n_out * splits, KN_THREADS, 0, s>>>(px, part, n_red, splits,
-                                                                        bkeep, bred);
-        kn_reduce_join<T><<<(int) n_out, kn_reduce_threads(splits), 0, s>>>(part, po, n_red,
-                                                                             splits, mean);
+        kn_reduce_parts<R><<<(int) n_out * splits, KN_THREADS, 0, s>>>(px, part, n_red, splits,
+                                                                        bkeep, bred, r);
+        kn_reduce_join<R><<<(int) n_out, kn_reduce_threads(splits), 0, s>>>(part, po, n_red,
+                                                                             splits, r);
     } else {
-        kn_reduce<T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(px, po, n_out, n_red,
-                                                                          bkeep, bred, mean);
+        kn_reduce_block<R><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
+            px, po, n_out, n_red, bkeep, bred, r);
     }
-    return cudaGetLastError();
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Max, Min and Prod                                                                          */
-/* ------------------------------------------------------------------------------------------ */
-
-/* A thread per output, combining its elements in order (as the CPU does). */
-template <int OP, typename T>
-__global__ void kn_reduce_op_serial(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                                    int64_t n_red, kn_bwalk keep, kn_bwalk red)
-{
-    for (int64_t j = kn_first(); j < n_out; j += kn_step())
-        o[j] = kn_reduce_op_range<OP>(x, keep, red, j, 0, n_red, 0, 1);
-}
-
-/* A block per output: each thread's share, then the block's. */
-template <int OP, typename T>
-__global__ void kn_reduce_op_block(const T *__restrict__ x, T *__restrict__ o, int64_t n_out,
-                                   int64_t n_red, kn_bwalk keep, kn_bwalk red)
-{
-    __shared__ T sh[33];
-    for (int64_t i = blockIdx.x; i < n_out; i += gridDim.x) {
-        T v = kn_reduce_op_range<OP>(x, keep, red, i, 0, n_red, threadIdx.x, blockDim.x);
-        v = kn_block_reduce(v, kn_reduce_op_ident<OP, T>(), kn_reduce_op_fn<OP>(), sh);
-        if (threadIdx.x == 0)
-            o[i] = v;
-    }
-}
-
-template <int OP, typename T>
-cudaError_t kn_reduce_op_launch(const void *x, void *o, int64_t n_out, int64_t n_red,
-                                const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
-                                cudaStream_t s)
-{
-    kn_bwalk bkeep; /* the walks in their 32-bit forms where they hold */
-    kn_bwalk bred;
-    kn_walk32_make(keep, n_out, &bkeep);
-    kn_walk32_make(red, n_red, &bred);
-    const T *px = static_cast<const T *>(x);
-    T *po = static_cast<T *>(o);
-    if (kn_reduce_per_thread(n_out, n_red, keep, red))
-        kn_reduce_op_serial<OP, T><<<kn_blocks(n_out, KN_THREADS), KN_THREADS, 0, s>>>(
-            px, po, n_out, n_red, bkeep, bred);
-    else
-        kn_reduce_op_block<OP, T><<<kn_grid(n_out), kn_reduce_threads(n_red), 0, s>>>(
-            px, po, n_out, n_red, bkeep, bred);
     return cudaGetLastError();
 }
 
 template <typename T>
 cudaError_t kn_reduce_op_t(tact_cuda_reduce_t op, const void *x, void *o, int64_t n_out,
                            int64_t n_red, const tact_cuda_walk_t &keep, const tact_cuda_walk_t &red,
-                           cudaStream_t s)
+                           void *scratch, cudaStream_t s)
 {
     switch (op) {
     case TACT_CUDA_REDUCE_MAX:
-        return kn_reduce_op_launch<TACT_CUDA_REDUCE_MAX, T>(x, o, n_out, n_red, keep, red, s);
+        return kn_reduce_launch(kn_fold<TACT_CUDA_REDUCE_MAX, T>(), x, o, n_out, n_red, keep,
+                                red, scratch, s);
     case TACT_CUDA_REDUCE_MIN:
-        return kn_reduce_op_launch<TACT_CUDA_REDUCE_MIN, T>(x, o, n_out, n_red, keep, red, s);
+        return kn_reduce_launch(kn_fold<TACT_CUDA_REDUCE_MIN, T>(), x, o, n_out, n_red, keep,
+                                red, scratch, s);
     case TACT_CUDA_REDUCE_PROD:
-        return kn_reduce_op_launch<TACT_CUDA_REDUCE_PROD, T>(x, o, n_out, n_red, keep, red, s);
+        return kn_reduce_launch(kn_fold<TACT_CUDA_REDUCE_PROD, T>(), x, o, n_out, n_red, keep,
+                                red, scratch, s);
     default:
         return cudaErrorInvalidValue;
     }
@@ -789,16 +753,16 @@ extern "C" int tact__cuda_accumulate(tact_dtype_t dtype, const void *x, void *ou
 
 extern "C" int tact__cuda_reduce_op(tact_cuda_reduce_t op, tact_dtype_t dtype, const void *x,
                                     void *out, int64_t n_out, int64_t n_red, tact_cuda_walk_t keep,
-                                    tact_cuda_walk_t red, void *stream)
+                                    tact_cuda_walk_t red, void *scratch, void *stream)
 {
     if (n_out <= 0)
         return cudaSuccess;
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
     case TACT_DTYPE_F32:
-        return kn_reduce_op_t<float>(op, x, out, n_out, n_red, keep, red, s);
+        return kn_reduce_op_t<float>(op, x, out, n_out, n_red, keep, red, scratch, s);
     case TACT_DTYPE_F64:
-        return kn_reduce_op_t<double>(op, x, out, n_out, n_red, keep, red, s);
+        return kn_reduce_op_t<double>(op, x, out, n_out, n_red, keep, red, scratch, s);
     default:
         return cudaErrorInvalidValue;
     }
@@ -829,13 +793,17 @@ extern "C" int tact__cuda_reduce(tact_dtype_t dtype, int mean, const void *x, vo
     cudaStream_t s = kn_stream(stream);
     switch (dtype) {
     case TACT_DTYPE_F32:
-        return kn_reduce_launch<float>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
+        return kn_reduce_launch(kn_sum<float>{mean != 0}, x, out, n_out, n_red, keep, red,
+                                scratch, s);
     case TACT_DTYPE_F64:
-        return kn_reduce_launch<double>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
+        return kn_reduce_launch(kn_sum<double>{mean != 0}, x, out, n_out, n_red, keep, red,
+                                scratch, s);
     case TACT_DTYPE_I32:
-        return kn_reduce_launch<int32_t>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
+        return kn_reduce_launch(kn_sum<int32_t>{mean != 0}, x, out, n_out, n_red, keep, red,
+                                scratch, s);
     case TACT_DTYPE_I64:
-        return kn_reduce_launch<int64_t>(mean != 0, x, out, n_out, n_red, keep, red, scratch, s);
+        return kn_reduce_launch(kn_sum<int64_t>{mean != 0}, x, out, n_out, n_red, keep, red,
+                                scratch, s);
     default:
         return cudaErrorInvalidValue;
     }
