@@ -315,8 +315,6 @@ static tact_code_t cpu_unary(const tact_op_t *op, const tact_tensor_t *const *in
     return TACT_CODE_OK;
 }
 
-/* The fused MatMul's epilogue (gemm.c): the same element functions as the unfused ops, so a
- * fused chain gives the bits the separate Add and activation give. In place: no restrict. */
 bool tact__cpu_epilogue_fits(const tact_tensor_t *y, const tact_tensor_t *bias,
                              const tact_tensor_t *res)
 {
@@ -335,6 +333,9 @@ bool tact__cpu_epilogue_fits(const tact_tensor_t *y, const tact_tensor_t *bias,
     return true;
 }
 
+/* A fused chain's epilogue (gemm.c, nn_kernels.c): the same element functions as the unfused
+ * ops, so a fused chain gives the bits the separate Add and activation give. In place: no
+ * restrict. */
 void tact__cpu_bias_act_f32(float *y, int64_t rows, int64_t n, const float *bias,
                             const float *res, int64_t res_ld, tact_op_kind_t act)
 {

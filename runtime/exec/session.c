@@ -153,7 +153,6 @@ tact_session_t *tact_session_new(const char *target, tact_graph_t *graph,
     s->graph = tact__graph_or_default(graph);
     tact__graph_ref(s->graph);
     s->config = *c;
-    tact__rewrites_from_config(c, &s->rewrites);
     if (c->gpu_options.visible_device_list != NULL)
         s->visible_device_list = tact__strdup(c->gpu_options.visible_device_list);
     s->config.gpu_options.visible_device_list = s->visible_device_list;
@@ -649,9 +648,11 @@ static tact_plan_t *session_plan(tact_session_t *s, tact_run_counter_t *counter,
     if (plan == NULL) {
         /* Built outside the lock: plans are pure (the pins they record agree, under their own
          * lock), and a racing twin is simply dropped. */
+        tact_rewrites_t rw;
+        tact__rewrites_from_config(&s->config, &rw);
         tact_plan_t *fresh = tact__plan_build(sig, s->devices, s->n_devices,
-                                              s->config.allow_soft_placement, &s->rewrites,
-                                              &s->pins, st);
+                                              s->config.allow_soft_placement, &rw, &s->pins,
+                                              st);
         if (fresh != NULL) {
             pthread_mutex_lock(&s->cache_lock);
             plan = session_cache_find(s, keys, n_keys, hash);

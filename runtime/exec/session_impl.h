@@ -28,7 +28,6 @@ struct tact_session {
     uint64_t id;                  /* unique in the process, never reused */
     tact_graph_t *graph;          /* counted reference */
     tact_config_t config;         /* copy; strings below are owned copies */
-    tact_rewrites_t rewrites;     /* what config.graph_options leaves on, for plan builds */
     char *visible_device_list;
     int n_devices;
     tact_device_t *devices;       /* CPU:0 first: the client device */
